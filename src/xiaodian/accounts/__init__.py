@@ -1,0 +1,1 @@
+"""Shops, users, sessions, API tokens and (with roles) the audit log."""

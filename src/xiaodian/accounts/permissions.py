@@ -1,0 +1,39 @@
+"""The role → permission matrix. Services check it (not only the pages), so no channel can go around it."""
+
+from __future__ import annotations
+
+from ..errors import Forbidden
+
+# Every permission the desk knows; a route or use case names exactly one.
+PERMISSIONS: dict[str, str] = {
+    "orders.read": "see orders, search, counts",
+    "orders.note": "edit the merchant note and flag",
+    "orders.import": "import order export files",
+    "orders.export": "export order lists",
+    "pii.reveal": "reveal a buyer's full phone, name and address",
+    "shipping.ship": "ship orders, upload tracking numbers",
+    "aftersales.decide": "agree or reject after-sale requests",
+    "inquiries.answer": "use the buyer inquiry assistant",
+    "users.manage": "add, disable and change users",
+    "settings.manage": "shop settings, rules and thresholds",
+    "audit.read": "read the audit log",
+    "tokens.own": "create and revoke one's own API tokens",
+}
+
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "owner": frozenset(PERMISSIONS),
+    "cs": frozenset({"orders.read", "orders.note", "orders.import", "orders.export", "pii.reveal",
+                     "aftersales.decide", "inquiries.answer", "tokens.own"}),
+    "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "tokens.own"}),
+}
+
+
+def allowed(role: str, permission: str) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission}")
+    return permission in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def check(role: str, permission: str) -> None:
+    if not allowed(role, permission):
+        raise Forbidden(f"your role ({role}) may not do this ({permission})", details={"permission": permission})

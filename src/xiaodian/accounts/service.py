@@ -1,0 +1,178 @@
+"""Use cases for people and credentials: users, login with throttling, web sessions, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..errors import Conflict, ConfigurationError, NotFound, Throttled, Unauthenticated, ValidationFailed
+from .models import ApiToken, LoginAttempt, Meta, Shop, User, WebSession
+from .passwords import check_policy, hash_password, verify_password
+
+ROLES = ("owner", "cs", "warehouse")
+TOKEN_PREFIX = "xdt_"
+
+
+def _sha(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a user (through web, API or CLI), or the system itself (jobs, sync)."""
+
+    user_id: int | None
+    login: str
+    role: str
+    channel: str  # web / api / cli / job / sync
+
+
+def ensure_shop(session: Session, now: datetime, name: str = "我的小店") -> Shop:
+    shop = session.execute(select(Shop).order_by(Shop.id).limit(1)).scalar_one_or_none()
+    if shop is None:
+        shop = Shop(name=name, created_at=now)
+        session.add(shop)
+        session.flush()
+    return shop
+
+
+def check_key_fingerprint(session: Session, fingerprint: str) -> None:
+    """Refuse to run with a PII key other than the one the stored buyer data was written with."""
+    row = session.get(Meta, "pii_key_fingerprint")
+    if row is None:
+        session.add(Meta(key="pii_key_fingerprint", value=fingerprint))
+        session.flush()
+    elif row.value != fingerprint:
+        raise ConfigurationError(
+            "the PII key does not match the one this database was written with; restore the original "
+            "secrets.json (or XIAODIAN_PII_KEY) instead of generating a new one"
+        )
+
+
+def add_user(session: Session, *, login: str, password: str, role: str, now: datetime,
+             display_name: str | None = None) -> User:
+    login = login.strip()
+    if not login or len(login) > 64 or any(c.isspace() for c in login):
+        raise ValidationFailed("login must be 1–64 characters without spaces", details={"field": "login"})
+    if role not in ROLES:
+        raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", details={"field": "role"})
+    if session.execute(select(User.id).where(User.login == login)).first():
+        raise Conflict(f"user {login} already exists", code="user_exists", details={"field": "login"})
+    check_policy(password, login)
+    user = User(login=login, password_hash=hash_password(password), role=role, created_at=now,
+                password_changed_at=now, display_name=display_name)
+    session.add(user)
+    session.flush()
+    return user
+
+
+def get_user(session: Session, login: str) -> User | None:
+    return session.execute(select(User).where(User.login == login)).scalar_one_or_none()
+
+
+def require_user(session: Session, login: str) -> User:
+    user = get_user(session, login)
+    if user is None:
+        raise NotFound(f"user {login} not found", details={"login": login})
+    return user
+
+
+def authenticate(session: Session, *, login: str, password: str, now: datetime, settings,
+                 remote_addr: str | None = None) -> User:
+    """Check a password, with throttling: after N failures within the window the login is locked for a
+    while, and during the lockout even the right password is refused."""
+    window_start = now - timedelta(seconds=settings.login_window_seconds)
+    recent = session.execute(
+        select(LoginAttempt.at, LoginAttempt.success).where(LoginAttempt.login == login, LoginAttempt.at >= window_start)
+        .order_by(LoginAttempt.at.desc())
+    ).all()
+    failures = []
+    for at, success in recent:
+        if success:
+            break
+        failures.append(at)
+    if len(failures) >= settings.login_max_failures:
+        locked_until = failures[0] + timedelta(seconds=settings.login_lockout_seconds)
+        if now < locked_until:
+            raise Throttled("too many failed logins; try again later", code="login_locked",
+                            details={"retry_after_seconds": int((locked_until - now).total_seconds())})
+    user = get_user(session, login)
+    ok = verify_password(user.password_hash if user else None, password) and user is not None
+    if ok and user.disabled_at is not None:
+        ok = False
+    session.add(LoginAttempt(login=login[:64], at=now, success=ok, remote_addr=remote_addr))
+    if not ok:
+        raise Unauthenticated("wrong login or password", code="bad_credentials")
+    return user
+
+
+def start_session(session: Session, user: User, now: datetime, hours: float, user_agent: str | None = None) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(WebSession(token_hash=_sha(token), user_id=user.id, csrf_token=secrets.token_urlsafe(24),
+                           created_at=now, expires_at=now + timedelta(hours=hours), last_seen_at=now,
+                           user_agent=(user_agent or "")[:300]))
+    return token
+
+
+def resolve_session(session: Session, token: str, now: datetime) -> tuple[WebSession, User] | None:
+    row = session.execute(
+        select(WebSession, User).join(User, User.id == WebSession.user_id).where(WebSession.token_hash == _sha(token))
+    ).first()
+    if row is None:
+        return None
+    web_session, user = row
+    if web_session.revoked_at or web_session.expires_at <= now or user.disabled_at:
+        return None
+    return web_session, user
+
+
+def end_session(session: Session, token: str, now: datetime) -> None:
+    session.execute(update(WebSession).where(WebSession.token_hash == _sha(token)).values(revoked_at=now))
+
+
+def end_all_sessions(session: Session, user_id: int, now: datetime) -> int:
+    return session.execute(
+        update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None)).values(revoked_at=now)
+    ).rowcount
+
+
+def create_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """Returns the row and the token text, which is shown once and never stored."""
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name[:100] or "cli", token_hash=_sha(secret), prefix=secret[:10],
+                   created_at=now)
+    session.add(row)
+    session.flush()
+    return row, secret
+
+
+def resolve_token(session: Session, secret: str, now: datetime) -> User | None:
+    row = session.execute(
+        select(ApiToken, User).join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == _sha(secret))
+    ).first()
+    if row is None:
+        return None
+    token, user = row
+    if token.revoked_at or user.disabled_at:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
+        token.last_used_at = now  # coarse, so that reads do not write on every request
+    return user
+
+
+def revoke_token(session: Session, token_id: int, now: datetime) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = now
+    return token
+
+
+def count_users(session: Session) -> int:
+    return session.execute(select(func.count()).select_from(User)).scalar_one()

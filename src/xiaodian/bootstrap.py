@@ -1,0 +1,38 @@
+"""Start-up for every entry point: build the context, check the schema, the key and the default shop."""
+
+from __future__ import annotations
+
+from .accounts import service as accounts
+from .context import AppContext
+from .db import transaction
+from .migrate import require_current, upgrade
+from .settings import Settings
+
+
+def open_context(settings: Settings | None = None, *, migrate: bool = False, clock=None) -> AppContext:
+    """The context for a command or the server. Without ``migrate`` an out-of-date schema is refused."""
+    settings = settings or Settings()
+    ctx = AppContext.build(settings, clock=clock)
+    if settings.is_sqlite:
+        _ensure_sqlite_dir(settings.database_url)
+    if migrate:
+        upgrade(ctx.engine, settings.database_url)
+    else:
+        require_current(ctx.engine, settings.database_url)
+    with transaction(ctx.sessions) as session:
+        accounts.check_key_fingerprint(session, ctx.keys.fingerprint)
+        accounts.ensure_shop(session, ctx.clock.now())
+    return ctx
+
+
+def default_shop_id(ctx: AppContext) -> int:
+    with ctx.sessions() as session:
+        return accounts.ensure_shop(session, ctx.clock.now()).id
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    from pathlib import Path
+
+    path = url.split(":///", 1)[-1]
+    if path and path != ":memory:":
+        Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""The outside world: export files, the Douyin Open Platform, carriers."""

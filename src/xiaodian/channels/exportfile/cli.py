@@ -1,0 +1,7 @@
+"""``xiaodian import orders FILE``."""
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    pass

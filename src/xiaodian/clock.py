@@ -1,0 +1,47 @@
+"""The only place that reads the wall clock; everything else is handed a Clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current instant, tz-aware UTC."""
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+class FixedClock:
+    """A clock that stands still (or moves only when told): demos, tests and XIAODIAN_NOW."""
+
+    def __init__(self, at: datetime):
+        if at.tzinfo is None:
+            raise ValueError("FixedClock needs a tz-aware datetime")
+        self._at = at.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self._at
+
+    def advance(self, delta: timedelta) -> None:
+        self._at += delta
+
+
+def clock_from_settings(settings) -> Clock:
+    return FixedClock(settings.now) if settings.now is not None else SystemClock()
+
+
+def to_shop_time(value: datetime | None, tz: ZoneInfo = SHOP_TZ) -> datetime | None:
+    return value.astimezone(tz) if value is not None else None
+
+
+def iso(value: datetime | None, tz: ZoneInfo = SHOP_TZ) -> str | None:
+    """ISO 8601 with the shop's offset, the form every JSON output uses."""
+    return value.astimezone(tz).isoformat() if value is not None else None

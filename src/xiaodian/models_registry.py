@@ -1,0 +1,6 @@
+"""Imports every capability's models so that Base.metadata knows every table (migrations, tests)."""
+
+
+def import_all_models() -> None:
+    from .accounts import models as _accounts  # noqa: F401
+    from .orders import models as _orders  # noqa: F401

@@ -1,0 +1,1 @@
+"""The order aggregate: shop orders, their SKU orders, statuses, timeline and search."""

@@ -1,0 +1,97 @@
+"""``xiaodian orders search|show``: the order list and one order, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..bootstrap import default_shop_id, open_context
+from ..errors import DomainError
+from ..orders.domain import TABS
+from . import service
+from .queries import OrderFilter
+
+orders_app = typer.Typer(no_args_is_help=True, help="Find and show orders")
+out = Console()
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
+@orders_app.command("search")
+def search(
+    query: str = typer.Argument(None, help="order id, phone, last 4 digits, tracking number or product text"),
+    status: str = typer.Option("all", "--status", help="tab: " + ", ".join(TABS)),
+    created_from: str = typer.Option(None, "--created-from", help="YYYY-MM-DD (shop time)"),
+    created_to: str = typer.Option(None, "--created-to", help="YYYY-MM-DD (shop time)"),
+    limit: int = typer.Option(20, "--limit", min=1, max=200),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Search orders, newest first."""
+    from ..cli import fail
+
+    if status not in TABS:
+        fail(f"--status must be one of {', '.join(TABS)}", 2)
+    try:
+        flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
+                          created_to=_date(created_to, "--created-to"), page=1, page_size=200)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    ctx = open_context()
+    shop_id = default_shop_id(ctx)
+    with ctx.sessions() as session:
+        page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
+    orders = page.orders[:limit]
+    if as_json:
+        typer.echo(json.dumps({"total": page.total, "orders": [o.model_dump() for o in orders]}, ensure_ascii=False))
+        return
+    table = Table(title=f"{page.total} orders", show_lines=False)
+    for col in ("order id", "created", "items", "amount", "buyer", "status"):
+        table.add_column(col)
+    for o in orders:
+        items = "；".join(f"{i.product_name} ×{i.quantity}" for i in o.items)
+        table.add_row(o.order_id, (o.created_at or "")[:16].replace("T", " "), items[:40], _yuan(o.pay_amount_fen),
+                      o.buyer.phone_masked or "", o.status)
+    out.print(table)
+
+
+@orders_app.command("show")
+def show(order_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One order with its items, buyer (masked), tracking and timeline."""
+    from ..cli import fail
+
+    ctx = open_context()
+    shop_id = default_shop_id(ctx)
+    try:
+        with ctx.sessions() as session:
+            detail = service.order_detail(session, shop_id=shop_id, order_id=order_id.strip())
+    except DomainError as exc:
+        fail(exc)
+    if as_json:
+        typer.echo(json.dumps(detail.model_dump(), ensure_ascii=False))
+        return
+    out.print(f"[bold]{detail.order_id}[/bold]  {detail.status}  {_yuan(detail.pay_amount_fen)}")
+    for i in detail.items:
+        out.print(f"  {i.product_name} {i.spec or ''} ×{i.quantity}  {_yuan(i.amount_fen)}")
+    out.print(f"  buyer {detail.buyer.name_masked or ''} {detail.buyer.phone_masked or ''} "
+              f"{detail.buyer.province or ''}{detail.buyer.city or ''}{detail.buyer.district or ''}")
+    for e in detail.events:
+        out.print(f"  {e.at}  {e.kind}  {e.to_status or ''}")
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a date like 2026-11-20, got {value!r}") from None
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(orders_app, name="orders")

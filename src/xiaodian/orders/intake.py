@@ -1,0 +1,309 @@
+"""Idempotent upsert of order snapshots (export files, platform sync, demo): the one way orders enter the desk.
+
+Keyed on shop + order id (and shop + SKU order id for items). A snapshot identical to what is stored
+changes nothing; a later one moves the status forward and writes timeline events; an older one that
+would move the status backwards is rejected, since the platform never reopens an order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..privacy.crypto import PiiCipher
+from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
+from . import search_index
+from .domain import OrderRecord, OrderStatus, can_catch_up
+from .models import Order, OrderEvent, OrderItem, Shipment
+
+SORT_SHIFT = 20
+SORT_MASK = (1 << SORT_SHIFT) - 1
+
+
+def sort_key_for(created_at: datetime, pk: int) -> int:
+    """Newest-first key: created second in the high bits, low bits of the row id to keep it unique."""
+    return (int(created_at.timestamp()) << SORT_SHIFT) | (pk & SORT_MASK)
+
+
+@dataclass
+class Rejection:
+    index: int  # position of the record in the batch
+    field: str
+    code: str
+    message: str
+
+
+@dataclass
+class UpsertResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    created_ids: list[str] = field(default_factory=list)
+
+    def add(self, other: UpsertResult, offset: int = 0) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.created_ids += other.created_ids
+        for r in other.rejected:
+            self.rejected.append(Rejection(r.index + offset, r.field, r.code, r.message))
+
+
+# Times that, when a snapshot first reveals them, become timeline events.
+_TIME_EVENTS = (
+    ("created_at", "created"),
+    ("paid_at", "paid"),
+    ("shipped_at", "shipped"),
+    ("completed_at", "completed"),
+    ("cancelled_at", "cancelled"),
+)
+
+
+def _content_hash(cipher: PiiCipher, rec: OrderRecord) -> str:
+    """Keyed digest of everything a snapshot says, so an identical re-import is recognised without
+    decrypting anything (keyed, because the content includes the buyer's phone)."""
+    payload = json.dumps(
+        [
+            rec.status.value, rec.platform_status_code, rec.created_at, rec.paid_at, rec.ship_by, rec.shipped_at,
+            rec.completed_at, rec.cancelled_at, rec.pay_amount_fen, rec.post_amount_fen, rec.buyer_name,
+            rec.buyer_phone, rec.address, rec.province, rec.city, rec.district, rec.buyer_note, rec.merchant_note,
+            rec.cancel_reason, rec.after_sale_status, rec.order_type, rec.carrier, rec.tracking_no,
+            [(i.sku_order_id, i.product_id, i.merchant_code, i.product_name, i.spec, i.quantity, i.unit_price_fen,
+              i.amount_fen, i.after_sale_status) for i in rec.items],
+        ],
+        default=str, ensure_ascii=False, separators=(",", ":"),
+    )
+    return cipher.keyed_digest(payload)
+
+
+def _buyer_columns(cipher: PiiCipher, rec: OrderRecord) -> dict:
+    cols: dict = {
+        "buyer_name_enc": cipher.encrypt("buyer_name", rec.buyer_name),
+        "buyer_name_masked": mask_name(rec.buyer_name),
+        "address_enc": cipher.encrypt("address", rec.address),
+        "address_masked": mask_address(rec.address),
+        "province": rec.province, "city": rec.city, "district": rec.district,
+        "phone_enc": None, "phone_masked": None, "phone_hash": None, "phone_last4_hash": None,
+    }
+    raw = (rec.buyer_phone or "").strip()
+    phone = normalise_phone(raw) if raw else None
+    if phone:
+        cols.update(phone_enc=cipher.encrypt("phone", phone), phone_masked=mask_phone(phone),
+                    phone_hash=cipher.phone_index(phone), phone_last4_hash=cipher.last4_index(phone[-4:]))
+    elif raw and MASKED_MOBILE.match(raw):
+        # The export only had a masked copy: last-4 search still works, full-number search cannot.
+        cols.update(phone_masked=raw, phone_last4_hash=cipher.last4_index(raw[-4:]))
+    return cols
+
+
+def _order_columns(rec: OrderRecord) -> dict:
+    names = "；".join(f"{i.product_name}{(' ' + i.spec) if i.spec else ''} ×{i.quantity}" for i in rec.items)
+    return {
+        "status": rec.status.value, "platform_status_code": rec.platform_code,
+        "created_at": rec.created_at, "paid_at": rec.paid_at, "ship_by": rec.ship_by,
+        "ship_by_source": "platform" if rec.ship_by else None,
+        "shipped_at": rec.shipped_at, "completed_at": rec.completed_at, "cancelled_at": rec.cancelled_at,
+        "pay_amount_fen": rec.pay_amount_fen, "post_amount_fen": rec.post_amount_fen,
+        "buyer_note": rec.buyer_note, "merchant_note": rec.merchant_note, "cancel_reason": rec.cancel_reason,
+        "after_sale_status": rec.after_sale_status, "order_type": rec.order_type,
+        "items_summary": names[:2000], "item_count": sum(i.quantity for i in rec.items),
+    }
+
+
+def _item_rows(shop_id: int, order_pk: int, rec: OrderRecord) -> list[dict]:
+    return [
+        {"shop_id": shop_id, "order_pk": order_pk, "sku_order_id": i.sku_order_id, "product_id": i.product_id,
+         "merchant_code": i.merchant_code, "product_name": i.product_name, "spec": i.spec, "quantity": i.quantity,
+         "unit_price_fen": i.unit_price_fen, "amount_fen": i.amount_fen, "after_sale_status": i.after_sale_status}
+        for i in rec.items
+    ]
+
+
+def _event(shop_id: int, order_pk: int, at: datetime, now: datetime, kind: str, source: str, actor: str | None,
+           from_status: str | None = None, to_status: str | None = None, detail: dict | None = None) -> dict:
+    return {"shop_id": shop_id, "order_pk": order_pk, "at": at, "recorded_at": now, "kind": kind,
+            "from_status": from_status, "to_status": to_status, "source": source, "actor": actor,
+            "detail": json.dumps(detail, ensure_ascii=False) if detail else None}
+
+
+def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderRecord], cipher: PiiCipher,
+                  now: datetime, source: str = "import", actor: str | None = None) -> UpsertResult:
+    """Apply a batch of snapshots inside the caller's transaction. Rejected records change nothing."""
+    result = UpsertResult()
+    if not records:
+        return result
+    # A batch may carry the same order twice (rows of one order far apart in a file): merge them in order.
+    merged: dict[str, tuple[int, OrderRecord]] = {}
+    for index, rec in enumerate(records):
+        if rec.order_id in merged:
+            first_index, first = merged[rec.order_id]
+            known = {i.sku_order_id for i in first.items}
+            first.items.extend(i for i in rec.items if i.sku_order_id not in known)
+        else:
+            merged[rec.order_id] = (index, rec)
+    ids = list(merged)
+    existing = {
+        row.order_id: row
+        for row in session.execute(
+            select(Order.id, Order.order_id, Order.status, Order.content_hash, Order.created_at, Order.paid_at,
+                   Order.shipped_at, Order.completed_at, Order.cancelled_at, Order.merchant_note)
+            .where(Order.shop_id == shop_id, Order.order_id.in_(ids))
+        )
+    }
+    sku_ids = [i.sku_order_id for _, rec in merged.values() for i in rec.items]
+    sku_owner = dict(
+        session.execute(
+            select(OrderItem.sku_order_id, Order.order_id).join(Order, Order.id == OrderItem.order_pk)
+            .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id.in_(sku_ids))
+        ).all()
+    )
+
+    new_rows: list[tuple[int, OrderRecord, str]] = []
+    changed: list[tuple[int, OrderRecord, str, object]] = []
+    for order_id, (index, rec) in merged.items():
+        clash = next((i.sku_order_id for i in rec.items if sku_owner.get(i.sku_order_id, order_id) != order_id), None)
+        if clash:
+            result.rejected.append(Rejection(index, "sku_order_id", "sku_order_id_conflict",
+                                             f"SKU order {clash} already belongs to order {sku_owner[clash]}"))
+            continue
+        digest = _content_hash(cipher, rec)
+        old = existing.get(order_id)
+        if old is None:
+            new_rows.append((index, rec, digest))
+        elif old.content_hash == digest:
+            result.unchanged += 1
+        elif not can_catch_up(OrderStatus(old.status), rec.status):
+            result.rejected.append(Rejection(index, "status", "invalid_transition",
+                                             f"order {order_id} is {old.status}; a snapshot cannot move it back to "
+                                             f"{rec.status.value}"))
+        else:
+            changed.append((index, rec, digest, old))
+
+    events: list[dict] = []
+    shipments: list[dict] = []
+    index_rows: list[tuple[int, int, str]] = []
+    if new_rows:
+        _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, shipments, index_rows, result)
+    for _index, rec, digest, old in changed:
+        _apply_change(session, shop_id, rec, digest, old, cipher, now, source, actor, events, shipments, index_rows)
+        result.updated += 1
+    if shipments:
+        events.extend(_add_shipments(session, shop_id, shipments))
+    if events:
+        session.execute(insert(OrderEvent), events)
+    if index_rows:
+        search_index.index_orders(session, index_rows)
+    return result
+
+
+def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, shipments, index_rows, result):
+    order_dicts = []
+    for _index, rec, digest in new_rows:
+        row = {"shop_id": shop_id, "order_id": rec.order_id, "content_hash": digest, "source": source,
+               "recorded_at": now, "modified_at": now, "flag_colour": 0, "sort_key": None}
+        row.update(_order_columns(rec))
+        row.update(_buyer_columns(cipher, rec))
+        order_dicts.append(row)
+    returned = session.execute(
+        insert(Order).returning(Order.id, sort_by_parameter_order=True), order_dicts
+    ).scalars().all()
+    item_rows, sort_updates = [], []
+    for pk, (_index, rec, _digest) in zip(returned, new_rows, strict=True):
+        key = sort_key_for(rec.created_at, pk)
+        sort_updates.append({"b_id": pk, "b_key": key})
+        item_rows.extend(_item_rows(shop_id, pk, rec))
+        index_rows.append((pk, key, _search_text(rec)))
+        for attr, kind in _TIME_EVENTS:
+            at = getattr(rec, attr)
+            if at is not None:
+                events.append(_event(shop_id, pk, at, now, kind, source, actor,
+                                     to_status=rec.status.value if kind == "created" else None,
+                                     detail={"via": source} if kind == "created" else None))
+        if rec.tracking_no:
+            shipments.append({"order_pk": pk, "rec": rec, "now": now, "source": source})
+        result.created += 1
+        result.created_ids.append(rec.order_id)
+    session.execute(
+        update(Order.__table__).where(Order.__table__.c.id == bindparam("b_id"))
+        .values(sort_key=bindparam("b_key")),
+        sort_updates,
+    )
+    if item_rows:
+        session.execute(insert(OrderItem), item_rows)
+
+
+def _apply_change(session, shop_id, rec, digest, old, cipher, now, source, actor, events, shipments, index_rows):
+    values = _order_columns(rec)
+    values.update(_buyer_columns(cipher, rec))
+    if old.merchant_note and not rec.merchant_note:
+        values["merchant_note"] = old.merchant_note  # a note typed in the desk survives an export without one
+    values.update(content_hash=digest, modified_at=now)
+    session.execute(update(Order).where(Order.id == old.id).values(**values))
+    if old.status != rec.status.value:
+        at = _status_time(rec) or now
+        events.append(_event(shop_id, old.id, at, now, "status_changed", source, actor,
+                             from_status=old.status, to_status=rec.status.value))
+    for attr, kind in _TIME_EVENTS[1:]:
+        at = getattr(rec, attr)
+        if at is not None and getattr(old, attr) is None:
+            events.append(_event(shop_id, old.id, at, now, kind, source, actor))
+    stored = {row.sku_order_id: row for row in session.execute(
+        select(OrderItem).where(OrderItem.order_pk == old.id)).scalars()}
+    new_items = []
+    for item in _item_rows(shop_id, old.id, rec):
+        current = stored.get(item["sku_order_id"])
+        if current is None:
+            new_items.append(item)
+        else:
+            for key, value in item.items():
+                setattr(current, key, value)
+    if new_items:
+        session.execute(insert(OrderItem), new_items)
+    session.flush()
+    all_items = session.execute(select(OrderItem.product_name, OrderItem.spec).where(
+        OrderItem.order_pk == old.id)).all()
+    key = session.execute(select(Order.sort_key).where(Order.id == old.id)).scalar_one()
+    index_rows.append((old.id, key, " ".join(f"{n} {s or ''}" for n, s in all_items)))
+    if rec.tracking_no:
+        shipments.append({"order_pk": old.id, "rec": rec, "now": now, "source": source})
+
+
+def _status_time(rec: OrderRecord) -> datetime | None:
+    return {
+        OrderStatus.PAID_PENDING: rec.paid_at, OrderStatus.AWAITING_SHIPMENT: rec.paid_at,
+        OrderStatus.SHIPPED: rec.shipped_at, OrderStatus.PARTIALLY_SHIPPED: rec.shipped_at,
+        OrderStatus.COMPLETED: rec.completed_at, OrderStatus.CANCELLED: rec.cancelled_at,
+    }.get(rec.status)
+
+
+def _search_text(rec: OrderRecord) -> str:
+    return " ".join(f"{i.product_name} {i.spec or ''}" for i in rec.items)
+
+
+def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[dict]:
+    """Tracking numbers from snapshots (export column 快递单号); each number once per order.
+    Returns the timeline events to write with the rest of the batch."""
+    pks = [p["order_pk"] for p in pending]
+    known = set(session.execute(
+        select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(pks))).all())
+    rows, events = [], []
+    for p in pending:
+        rec: OrderRecord = p["rec"]
+        for number in [n.strip() for n in rec.tracking_no.replace("，", ",").split(",") if n.strip()]:
+            if (p["order_pk"], number) in known:
+                continue
+            known.add((p["order_pk"], number))
+            rows.append({"shop_id": shop_id, "order_pk": p["order_pk"], "carrier_code": None,
+                         "carrier_name": rec.carrier, "tracking_no": number,
+                         "shipped_at": rec.shipped_at, "recorded_at": p["now"], "source": p["source"]})
+            events.append(_event(shop_id, p["order_pk"], rec.shipped_at or p["now"], p["now"], "tracking_added",
+                                 p["source"], None, detail={"carrier": rec.carrier, "tracking_no": number}))
+    if rows:
+        session.execute(insert(Shipment), rows)
+    return events

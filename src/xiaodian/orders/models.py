@@ -1,0 +1,149 @@
+"""Tables of the order aggregate: shop orders, SKU orders, shipments (tracking numbers), events, products."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, BigId, UTCDateTime
+
+
+class Product(Base):
+    """A product the shop sells, with English names/aliases so buyers writing in English are understood."""
+
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("shop_id", "product_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), index=True)
+    product_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    aliases: Mapped[str | None] = mapped_column(Text)  # JSON list of other names (pinyin, English)
+    category: Mapped[str | None] = mapped_column(String(50))
+    ship_promise: Mapped[str | None] = mapped_column(String(40))  # e.g. 48h, next_day, days:5
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Order(Base):
+    """A shop order (店铺单). Buyer PII is stored encrypted with masked copies and blind indexes."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        UniqueConstraint("shop_id", "order_id"),
+        Index("ix_orders_shop_sort", "shop_id", "sort_key"),
+        Index("ix_orders_shop_status_sort", "shop_id", "status", "sort_key"),
+        Index("ix_orders_shop_phone", "shop_id", "phone_hash"),
+        Index("ix_orders_shop_last4", "shop_id", "phone_last4_hash"),
+        Index("ix_orders_shop_paid", "shop_id", "paid_at"),
+        Index("ix_orders_shop_ship_by", "shop_id", "status", "ship_by"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    order_id: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(24))
+    platform_status_code: Mapped[int | None] = mapped_column(Integer)
+    # Newest-first key: created time in seconds, shifted, plus the low bits of id (unique, sortable).
+    sort_key: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ship_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ship_by_source: Mapped[str | None] = mapped_column(String(16))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    pay_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    post_amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+    buyer_name_enc: Mapped[str | None] = mapped_column(Text)
+    buyer_name_masked: Mapped[str | None] = mapped_column(String(40))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_masked: Mapped[str | None] = mapped_column(String(20))
+    phone_hash: Mapped[str | None] = mapped_column(String(32))
+    phone_last4_hash: Mapped[str | None] = mapped_column(String(32))
+    address_enc: Mapped[str | None] = mapped_column(Text)
+    address_masked: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(30))
+    city: Mapped[str | None] = mapped_column(String(30))
+    district: Mapped[str | None] = mapped_column(String(30))
+
+    buyer_note: Mapped[str | None] = mapped_column(Text)
+    merchant_note: Mapped[str | None] = mapped_column(Text)
+    flag_colour: Mapped[int] = mapped_column(SmallInteger, default=0)
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    after_sale_status: Mapped[str | None] = mapped_column(String(40))
+    order_type: Mapped[str | None] = mapped_column(String(40))
+
+    items_summary: Mapped[str] = mapped_column(Text, default="")
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="import")
+    content_hash: Mapped[str | None] = mapped_column(String(32))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    modified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    items: Mapped[list[OrderItem]] = relationship(
+        back_populates="order", order_by="OrderItem.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class OrderItem(Base):
+    """A SKU order (商品单). A single-SKU order's child id equals its parent id."""
+
+    __tablename__ = "order_items"
+    __table_args__ = (UniqueConstraint("shop_id", "sku_order_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    sku_order_id: Mapped[str] = mapped_column(String(32))
+    product_id: Mapped[str | None] = mapped_column(String(32))
+    merchant_code: Mapped[str | None] = mapped_column(String(64))
+    product_name: Mapped[str] = mapped_column(String(300))
+    spec: Mapped[str | None] = mapped_column(String(100))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price_fen: Mapped[int] = mapped_column(BigInteger)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    after_sale_status: Mapped[str | None] = mapped_column(String(40))
+
+    order: Mapped[Order] = relationship(back_populates="items")
+
+
+class Shipment(Base):
+    """A tracking number put on (part of) an order: what was shipped, with which carrier, when."""
+
+    __tablename__ = "shipments"
+    __table_args__ = (Index("ix_shipments_shop_tracking", "shop_id", "tracking_no"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    carrier_code: Mapped[str | None] = mapped_column(String(32))
+    carrier_name: Mapped[str | None] = mapped_column(String(50))
+    tracking_no: Mapped[str] = mapped_column(String(40))
+    shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(String(16), default="import")
+
+
+class OrderEvent(Base):
+    """One line of an order's timeline: what happened, when, through which channel, by whom."""
+
+    __tablename__ = "order_events"
+    __table_args__ = (Index("ix_order_events_order_at", "order_pk", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    from_status: Mapped[str | None] = mapped_column(String(24))
+    to_status: Mapped[str | None] = mapped_column(String(24))
+    source: Mapped[str] = mapped_column(String(16))  # import / web / api / cli / job / sync / demo
+    actor: Mapped[str | None] = mapped_column(String(64))
+    detail: Mapped[str | None] = mapped_column(Text)  # JSON

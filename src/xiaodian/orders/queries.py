@@ -1,0 +1,135 @@
+"""Read side of orders: the filtered, paged list with tab counts, and one order with its timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import Session
+
+from ..clock import SHOP_TZ
+from ..errors import NotFound
+from ..privacy.crypto import PiiCipher
+from . import search_index
+from .domain import TABS, OrderStatus
+from .models import Order, OrderEvent, OrderItem, Shipment
+from .search_query import SearchQuery, classify
+
+PAGE_SIZES = (20, 50, 100, 200)
+
+
+@dataclass
+class OrderFilter:
+    """Everything the list can be narrowed by; also what the URL and the CLI/API flags encode."""
+
+    query: str | None = None
+    tab: str = "all"
+    created_from: date | None = None
+    created_to: date | None = None
+    paid_from: date | None = None
+    paid_to: date | None = None
+    product_id: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of a shop-time day, the way merchants mean 'from 11-20'."""
+    return datetime.combine(day, time.min, tzinfo=SHOP_TZ)
+
+
+def _tab_condition(tab: str):
+    if tab == "all":
+        return None
+    if tab == "after_sale":
+        return Order.after_sale_status.is_not(None) & (Order.after_sale_status != "")
+    return Order.status == OrderStatus(tab).value
+
+
+def _base_conditions(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> list:
+    conds = [Order.shop_id == shop_id]
+    q: SearchQuery = classify(flt.query)
+    if q.kind == "order_id":
+        sku_match = select(OrderItem.order_pk).where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id == q.value)
+        conds.append((Order.order_id == q.value) | Order.id.in_(sku_match))
+    elif q.kind == "phone":
+        conds.append(Order.phone_hash == cipher.phone_index(q.value))
+    elif q.kind == "last4":
+        conds.append(Order.phone_last4_hash == cipher.last4_index(q.value))
+    elif q.kind == "tracking":
+        tracked = select(Shipment.order_pk).where(Shipment.shop_id == shop_id, Shipment.tracking_no == q.value)
+        if session.execute(tracked.limit(1)).first() is not None:
+            conds.append(Order.id.in_(tracked))
+        else:
+            conds.append(search_index.text_condition(list(q.terms)))
+    elif q.kind == "text":
+        conds.append(search_index.text_condition(list(q.terms)))
+    if flt.created_from:
+        conds.append(Order.created_at >= day_start(flt.created_from))
+    if flt.created_to:
+        conds.append(Order.created_at < day_start(flt.created_to + timedelta(days=1)))
+    if flt.paid_from:
+        conds.append(Order.paid_at >= day_start(flt.paid_from))
+    if flt.paid_to:
+        conds.append(Order.paid_at < day_start(flt.paid_to + timedelta(days=1)))
+    if flt.product_id:
+        conds.append(exists().where(OrderItem.order_pk == Order.id, OrderItem.product_id == flt.product_id))
+    return conds
+
+
+def search_orders(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
+    """Newest first, one page, with the exact total for the current tab."""
+    conds = _base_conditions(session, shop_id, flt, cipher)
+    tab = _tab_condition(flt.tab)
+    if tab is not None:
+        conds.append(tab)
+    total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
+    page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+    offset = max(flt.page - 1, 0) * page_size
+    rows = session.execute(
+        select(Order).where(*conds).order_by(Order.sort_key.desc()).offset(offset).limit(page_size)
+    ).scalars().all()
+    return total, list(rows)
+
+
+def tab_counts(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
+    """Count per status tab under the current search and filters (the tab itself is ignored)."""
+    conds = _base_conditions(session, shop_id, flt, cipher)
+    by_status = dict(session.execute(select(Order.status, func.count()).where(*conds).group_by(Order.status)).all())
+    counts = {tab: by_status.get(tab, 0) for tab in TABS if tab not in ("all", "after_sale")}
+    counts["all"] = sum(by_status.values())
+    counts["after_sale"] = session.execute(
+        select(func.count()).select_from(Order).where(*conds, _tab_condition("after_sale"))
+    ).scalar_one()
+    return {tab: counts[tab] for tab in TABS}
+
+
+def get_order(session: Session, shop_id: int, order_id: str) -> Order | None:
+    return session.execute(select(Order).where(Order.shop_id == shop_id, Order.order_id == order_id)).scalar_one_or_none()
+
+
+def require_order(session: Session, shop_id: int, order_id: str) -> Order:
+    order = get_order(session, shop_id, order_id)
+    if order is None:
+        order = session.execute(
+            select(Order).join(OrderItem, OrderItem.order_pk == Order.id)
+            .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id == order_id)
+        ).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"order {order_id} not found", details={"order_id": order_id})
+    return order
+
+
+def order_events(session: Session, order_pk: int) -> list[OrderEvent]:
+    return list(session.execute(
+        select(OrderEvent).where(OrderEvent.order_pk == order_pk).order_by(OrderEvent.at, OrderEvent.id)
+    ).scalars())
+
+
+def order_shipments(session: Session, order_pks: list[int]) -> dict[int, list[Shipment]]:
+    out: dict[int, list[Shipment]] = {pk: [] for pk in order_pks}
+    if order_pks:
+        for row in session.execute(select(Shipment).where(Shipment.order_pk.in_(order_pks)).order_by(Shipment.id)).scalars():
+            out[row.order_pk].append(row)
+    return out

@@ -1,0 +1,48 @@
+"""Reads what was typed into the one search box and decides what it is. Pure."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..privacy.masking import normalise_phone
+
+_ORDER_ID = re.compile(r"^\d{19}$")
+_LAST4 = re.compile(r"^\d{4}$")
+# Tracking numbers: letters+digits such as SF1234567890123, or 12-15 plain digits (ZTO, STO, Yunda).
+_TRACKING = re.compile(r"^(?:[A-Za-z]{1,4}\d{8,20}|[A-Za-z]{2}[A-Za-z0-9]{2}\d{9,13}|\d{12,15})$")
+MAX_QUERY_LENGTH = 100
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    kind: str  # empty / order_id / phone / last4 / tracking / text
+    value: str
+    terms: tuple[str, ...] = ()
+
+
+def _clean(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t ")
+    return text.strip().lstrip("'").strip()
+
+
+def classify(raw: str | None) -> SearchQuery:
+    """19 digits → order id; a mobile (+86, spaces, dashes) → phone; 4 digits → last 4 of the phone;
+    a tracking-number shape → tracking number (falls back to product text when none matches);
+    anything else → product-name substrings, every whitespace-separated term must match."""
+    text = _clean(raw or "")[:MAX_QUERY_LENGTH]
+    if not text:
+        return SearchQuery("empty", "")
+    if _ORDER_ID.match(text):
+        return SearchQuery("order_id", text)
+    phone = normalise_phone(text)
+    if phone:
+        return SearchQuery("phone", phone)
+    if _LAST4.match(text):
+        return SearchQuery("last4", text)
+    terms = tuple(t for t in text.split() if t)
+    if _TRACKING.match(text):
+        return SearchQuery("tracking", text.upper(), terms)
+    return SearchQuery("text", text, terms)

@@ -1,0 +1,63 @@
+"""Order use cases people perform in the desk (notes, flags); each one transaction with a timeline event."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from ..clock import iso
+from ..errors import ValidationFailed
+from ..privacy.crypto import PiiCipher
+from .domain import FLAG_COLOURS
+from .models import OrderEvent
+from .queries import PAGE_SIZES, OrderFilter, order_events, order_shipments, require_order, search_orders
+from .queries import tab_counts as _tab_counts
+from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
+
+MAX_NOTE_LENGTH = 500
+
+
+def update_merchant_note(session: Session, *, shop_id: int, order_id: str, note: str | None, flag_colour: int | None,
+                         actor: str, source: str, now: datetime) -> dict:
+    """Change the merchant note (商家备注) and/or flag (小旗子). Stored verbatim; escaped only when shown."""
+    order = require_order(session, shop_id, order_id)
+    before = {"merchant_note": order.merchant_note, "flag_colour": order.flag_colour}
+    if note is not None:
+        if len(note) > MAX_NOTE_LENGTH:
+            raise ValidationFailed(f"merchant_note is longer than {MAX_NOTE_LENGTH} characters",
+                                   details={"field": "merchant_note", "max_length": MAX_NOTE_LENGTH})
+        order.merchant_note = note or None
+    if flag_colour is not None:
+        if not 0 <= flag_colour < len(FLAG_COLOURS):
+            raise ValidationFailed(f"flag_colour must be 0–{len(FLAG_COLOURS) - 1}", details={"field": "flag_colour"})
+        order.flag_colour = flag_colour
+    after = {"merchant_note": order.merchant_note, "flag_colour": order.flag_colour}
+    if before != after:
+        order.modified_at = now
+        session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="note_changed",
+                               source=source, actor=actor,
+                               detail=json.dumps({"before": before, "after": after}, ensure_ascii=False)))
+    return {"before": before, "after": after}
+
+
+def list_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> OrderPage:
+    """The order list as every channel shows it: one page, newest first, with the exact total."""
+    total, rows = search_orders(session, shop_id, flt, cipher)
+    tracking = order_shipments(session, [o.id for o in rows])
+    page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+    return OrderPage(total=total, page=flt.page, page_size=page_size,
+                     orders=[order_out(o, tracking[o.id]) for o in rows])
+
+
+def order_detail(session: Session, *, shop_id: int, order_id: str) -> OrderDetailOut:
+    order = require_order(session, shop_id, order_id)
+    base = order_out(order, order_shipments(session, [order.id])[order.id])
+    events = [EventOut(at=iso(e.at), kind=e.kind, from_status=e.from_status, to_status=e.to_status, source=e.source,
+                       actor=e.actor, detail=e.detail) for e in order_events(session, order.id)]
+    return OrderDetailOut(**base.model_dump(), events=events)
+
+
+def tab_counts(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
+    return _tab_counts(session, shop_id, flt, cipher)

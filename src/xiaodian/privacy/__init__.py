@@ -1,0 +1,1 @@
+"""Buyer PII: encryption at rest, blind indexes for search, masking for display."""

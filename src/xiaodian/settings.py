@@ -1,0 +1,51 @@
+"""The one typed Settings object: everything the desk reads from the environment lives here."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Configuration, read once from ``XIAODIAN_*`` variables and passed down explicitly."""
+
+    model_config = SettingsConfigDict(env_prefix="XIAODIAN_", extra="ignore")
+
+    database_url: str = "sqlite:///./xiaodian.db"
+    data_dir: Path = Path("./xiaodian-data")
+    # When set, every command and the server take this instant as "now" (demos, tests, replays).
+    now: datetime | None = None
+    shop_timezone: str = "Asia/Shanghai"
+    # Secrets may be given explicitly (base64url, 32 bytes); otherwise generated at first run into data_dir.
+    pii_key: str | None = None
+    index_key: str | None = None
+    session_secret: str | None = None
+    session_hours: float = 12.0
+    # "auto": Secure cookies whenever the request came over HTTPS.
+    cookie_secure: str = "auto"
+    login_max_failures: int = 5
+    login_window_seconds: int = 900
+    login_lockout_seconds: int = 900
+    default_language: str = "zh"
+    demo: bool = False
+
+    @field_validator("now")
+    @classmethod
+    def _now_must_have_offset(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("XIAODIAN_NOW needs a UTC offset, e.g. 2026-11-24T18:00:00+08:00")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own ``Settings`` instead)."""
+    return Settings()

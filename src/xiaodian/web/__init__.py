@@ -1,0 +1,1 @@
+"""The web shell: app factory, authentication dependencies, templates, static files."""

@@ -1,0 +1,131 @@
+"""create_app(): the FastAPI application with security headers, language, error pages and every router."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..context import AppContext
+from ..errors import DomainError
+from . import i18n
+from .deps import LoginRequired, login_url
+from .templating import render
+
+log = logging.getLogger("xiaodian.web")
+STATIC_DIR = Path(__file__).parent / "static"
+
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+    "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+)
+SECURITY_HEADERS = [
+    (b"content-security-policy", CSP.encode()),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"same-origin"),
+    (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
+    (b"cross-origin-opener-policy", b"same-origin"),
+]
+
+
+class ShellMiddleware:
+    """Pure ASGI: picks the language from the cookie and adds security headers to every response."""
+
+    def __init__(self, app, default_language: str):
+        self.app = app
+        self.default_language = default_language
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        cookie = ""
+        for name, value in scope.get("headers", []):
+            if name == b"cookie":
+                cookie = value.decode("latin-1")
+        lang = self.default_language
+        for part in cookie.split(";"):
+            key, _, value = part.strip().partition("=")
+            if key == "lang" and value in i18n.LANGUAGES:
+                lang = value
+        token = i18n.current_language.set(lang)
+        is_static = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.extend(SECURITY_HEADERS)
+                if scope.get("scheme") == "https":
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
+                if not is_static:
+                    headers.append((b"cache-control", b"no-store"))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_headers)
+        finally:
+            i18n.current_language.reset(token)
+
+
+def _wants_json(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
+
+
+def _error_response(request: Request, status: int, code: str, message: str, details: dict | None = None) -> Response:
+    if _wants_json(request):
+        return JSONResponse({"error": {"code": code, "message": message, "details": details or {}}}, status_code=status)
+    return render(request, "error.html", status_code=status, status=status, code=code, message=message)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError):
+        return _error_response(request, exc.http_status, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired):
+        return RedirectResponse(login_url(exc.next_url), status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        fields = []
+        for err in exc.errors():
+            loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
+            fields.append({"field": ".".join(loc), "message": err.get("msg", "")})
+        message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+        return _error_response(request, 422, "validation_failed", message, {"fields": fields})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return _error_response(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return _error_response(request, 500, "internal_error", "something went wrong; the error was logged")
+
+
+def create_app(ctx: AppContext) -> FastAPI:
+    app = FastAPI(title="xiaodian 小店 API", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    from ..channels.exportfile.pages import router as import_pages
+    from ..channels.exportfile.api import router as import_api
+    from ..orders.api import router as orders_api
+    from ..orders.pages import router as orders_pages
+    from .docs import router as docs_router
+    from .session_pages import router as session_pages
+
+    for router in (session_pages, orders_pages, orders_api, import_pages, import_api, docs_router):
+        app.include_router(router)
+    app.add_middleware(ShellMiddleware, default_language=ctx.settings.default_language)
+    return app

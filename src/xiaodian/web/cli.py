@@ -1,0 +1,71 @@
+"""``xiaodian serve`` and ``xiaodian demo``: run the desk (web app and, later, its jobs) in one process."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+import typer
+
+from ..settings import Settings
+
+
+def _serve(ctx, host: str, port: int) -> None:
+    import uvicorn
+
+    from .app import create_app
+
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", proxy_headers=False)
+
+
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+    """Start the desk on an existing, migrated database."""
+    from ..bootstrap import open_context
+
+    _serve(open_context(), host, port)
+
+
+def demo(
+    host: str = typer.Option("127.0.0.1", "--host"),
+    port: int = typer.Option(8000, "--port"),
+    orders: int = typer.Option(5000, "--orders", min=0, max=2_000_000, help="how many demo orders"),
+    no_serve: bool = typer.Option(False, "--no-serve", help="build the demo database, then exit"),
+    as_json: bool = typer.Option(False, "--json", help="quiet; print the logins as JSON"),
+) -> None:
+    """Build a fresh demo shop (a grain and produce store) and start the desk on it."""
+    import json
+
+    from ..accounts import service as accounts
+    from ..bootstrap import open_context
+    from ..db import transaction
+    from ..demo.shop import build_demo_shop
+
+    base = Settings()
+    data_dir = Path(base.data_dir)
+    db_path = (data_dir / "demo.db").resolve()
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    settings = base.model_copy(update={"database_url": f"sqlite:///{db_path}", "demo": True})
+    ctx = open_context(settings, migrate=True)
+    logins = {"owner": "owner", "cs": "kefu", "warehouse": "cangku"}
+    passwords = {}
+    with transaction(ctx.sessions) as session:
+        for role, login in logins.items():
+            passwords[login] = "demo-" + secrets.token_urlsafe(9) + "7"
+            accounts.add_user(session, login=login, password=passwords[login], role=role, now=ctx.clock.now())
+    summary = build_demo_shop(ctx, orders=orders, progress=not as_json)
+    if as_json:
+        typer.echo(json.dumps({"database": str(db_path), "url": f"http://{host}:{port}", "users": passwords,
+                               "orders": summary["orders"]}, ensure_ascii=False))
+    else:
+        typer.echo(f"\n小店 demo shop ready: {summary['orders']} orders in {db_path}")
+        typer.echo(f"Open http://{host}:{port} and log in:")
+        for role, login in logins.items():
+            typer.echo(f"  {role:<10} {login:<8} {passwords[login]}")
+    if not no_serve:
+        _serve(ctx, host, port)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("serve")(serve)
+    app.command("demo")(demo)

@@ -1,0 +1,192 @@
+"""Shared fixtures: a migrated database per test on SQLite and PostgreSQL, a fixed clock, logged-in clients."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from xiaodian.clock import FixedClock
+from xiaodian.settings import Settings
+
+# The sample export in ../shared/samples was taken at this instant.
+NOW = datetime.fromisoformat("2026-11-24T18:00:00+08:00")
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO.parent / "shared" / "samples"
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+TEST_KEYS = {  # fixed test keys (base64url of 32 bytes); never used outside tests
+    "pii_key": "dGVzdC1waWkta2V5LTAwMDAwMDAwMDAwMDAwMDAwMDA",
+    "index_key": "dGVzdC1pbmRleC1rZXktMDAwMDAwMDAwMDAwMDAwMDA",
+    "session_secret": "dGVzdC1zZXNzaW9uLXNlY3JldC0wMDAwMDAwMDAwMDA",
+}
+
+
+def postgres_url() -> str:
+    return os.environ.get("XIAODIAN_TEST_POSTGRES_URL", PG_DEFAULT)
+
+
+def postgres_available() -> bool:
+    try:
+        engine = create_engine(postgres_url().replace("postgresql://", "postgresql+psycopg://", 1))
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def _require_postgres() -> None:
+    if postgres_available():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"PostgreSQL is required in CI but {postgres_url()} is not reachable")
+    pytest.skip("PostgreSQL not reachable")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """One migrated SQLite file, copied for each test (running migrations per test is slow)."""
+    from xiaodian.db import make_engine
+    from xiaodian.migrate import upgrade
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine, url)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A throwaway PostgreSQL database for this test run, migrated once, dropped at the end."""
+    _require_postgres()
+    from xiaodian.db import make_engine
+    from xiaodian.migrate import upgrade
+
+    admin = create_engine(postgres_url().replace("postgresql://", "postgresql+psycopg://", 1),
+                          isolation_level="AUTOCOMMIT")
+    name = f"xiaodian_test_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = postgres_url().rsplit("/", 1)[0]
+    url = f"{base}/{name}"
+    engine = make_engine(url)
+    upgrade(engine, url)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    from xiaodian.db import Base, make_engine
+    from xiaodian.models_registry import import_all_models
+
+    import_all_models()
+    engine = make_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+def make_settings(url: str, data_dir: Path, **extra) -> Settings:
+    return Settings(database_url=url, data_dir=data_dir, now=NOW, **TEST_KEYS, **extra)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def database_url(backend, tmp_path, request) -> str:
+    if backend == "sqlite":
+        target = tmp_path / "desk.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), target)
+        return f"sqlite:///{target}"
+    url = request.getfixturevalue("postgres_database")
+    _truncate_postgres(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url, tmp_path) -> Settings:
+    return make_settings(database_url, tmp_path / "data")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def ctx(settings, clock):
+    """A ready AppContext (migrated database, default shop) on the parametrised backend."""
+    from xiaodian.bootstrap import open_context
+
+    context = open_context(settings, clock=clock)
+    yield context
+    context.engine.dispose()
+
+
+@pytest.fixture
+def shop_id(ctx) -> int:
+    from xiaodian.bootstrap import default_shop_id
+
+    return default_shop_id(ctx)
+
+
+PASSWORD = "Passw0rd-for-tests"
+
+
+@pytest.fixture
+def users(ctx):
+    """One user per role: owner, cs, warehouse (login = role name)."""
+    from xiaodian.accounts import service
+    from xiaodian.db import transaction
+
+    with transaction(ctx.sessions) as session:
+        for role in service.ROLES:
+            service.add_user(session, login=role, password=PASSWORD, role=role, now=ctx.clock.now())
+    return {role: PASSWORD for role in service.ROLES}
+
+
+@pytest.fixture
+def app(ctx):
+    from xiaodian.web.app import create_app
+
+    return create_app(ctx)
+
+
+def login(client, login_name: str, password: str = PASSWORD) -> None:
+    """Log a TestClient in through the real login form (CSRF cookie included)."""
+    page = client.get("/login")
+    token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = client.post("/login", data={"login": login_name, "password": password, "csrf_token": token,
+                                           "next": "/orders"}, follow_redirects=False)
+    assert response.status_code == 303, response.text
+
+
+def csrf_of(client, path: str = "/orders") -> str:
+    html = client.get(path).text
+    return html.split('name="csrf-token" content="', 1)[1].split('"', 1)[0]
+
+
+@pytest.fixture
+def owner_client(app, users):
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as client:
+        login(client, "owner")
+        yield client
