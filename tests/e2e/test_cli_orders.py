@@ -1,0 +1,90 @@
+"""The CLI as a merchant's script uses it: users, tokens, orders search/show with --json."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from xiaodian.bootstrap import open_context
+from xiaodian.cli import _register, app
+from xiaodian.db import transaction
+from xiaodian.orders.domain import OrderStatus
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, TEST_KEYS
+from ..factories import make_record
+
+_register()
+
+
+@pytest.fixture
+def env(tmp_path):
+    values = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
+              "XIAODIAN_NOW": NOW.isoformat()}
+    values.update({f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()})
+    return values
+
+
+def run(env, *args, stdin=None):
+    return CliRunner().invoke(app, list(args), env=env, input=stdin)
+
+
+def _seed(env):
+    from xiaodian.settings import Settings
+
+    settings = Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"], now=NOW,
+                        **TEST_KEYS)
+    ctx = open_context(settings)
+    from xiaodian.bootstrap import default_shop_id
+
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=default_shop_id(ctx), cipher=ctx.cipher, now=NOW, records=[
+            make_record(order_id="6938459704022656025"),
+            make_record(order_id="6938459704022656026", status=OrderStatus.UNPAID, product="有机黄小米 2袋装",
+                        phone="15011112203"),
+        ])
+    ctx.engine.dispose()
+
+
+def test_db_upgrade_then_user_add_then_token_create(env):
+    assert run(env, "db", "upgrade").exit_code == 0
+    added = run(env, "user", "add", "boss", "--password-stdin", stdin="Sup3r-secret-pw\n")
+    assert added.exit_code == 0, added.output
+    weak = run(env, "user", "add", "clerk", "--password-stdin", stdin="short\n")
+    assert weak.exit_code == 1 and "password needs" in weak.output
+    token = run(env, "token", "create", "boss")
+    assert token.exit_code == 0 and token.stdout.strip().splitlines()[0].startswith("xdt_")
+    missing = run(env, "token", "create", "nobody")
+    assert missing.exit_code == 1 and "nobody" in missing.output
+
+
+def test_orders_search_json_newest_first_with_filters(env):
+    run(env, "db", "upgrade")
+    _seed(env)
+    everything = json.loads(run(env, "orders", "search", "--json").stdout)
+    assert everything["total"] == 2
+    unpaid = json.loads(run(env, "orders", "search", "--status", "unpaid", "--json").stdout)
+    assert [o["order_id"] for o in unpaid["orders"]] == ["6938459704022656026"]
+    by_last4 = json.loads(run(env, "orders", "search", "2203", "--json").stdout)
+    assert by_last4["total"] == 1 and by_last4["orders"][0]["buyer"]["phone_masked"] == "150****2203"
+    order = by_last4["orders"][0]
+    assert set(order) >= {"order_id", "status", "platform_status_code", "created_at", "paid_at", "ship_by",
+                          "shipped_at", "completed_at", "cancelled_at", "pay_amount_fen", "items", "buyer",
+                          "tracking", "buyer_note", "merchant_note"}
+    assert order["created_at"].endswith("+08:00")
+    bad = run(env, "orders", "search", "--created-from", "20th", "--json")
+    assert bad.exit_code == 2 and "--created-from" in bad.output
+
+
+def test_orders_show_json_and_unknown_id(env):
+    run(env, "db", "upgrade")
+    _seed(env)
+    shown = run(env, "orders", "show", "6938459704022656025", "--json")
+    assert shown.exit_code == 0
+    detail = json.loads(shown.stdout)
+    assert detail["items"][0]["product_name"] == "五常大米 稻花香2号 5kg"
+    assert [e["kind"] for e in detail["events"]][:2] == ["created", "paid"]
+    missing = run(env, "orders", "show", "1111111111111111111")
+    assert missing.exit_code == 1 and "not found" in missing.output
