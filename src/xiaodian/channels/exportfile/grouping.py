@@ -1,0 +1,180 @@
+"""Rows of one shop order (same 主订单编号) → one OrderRecord; a bad row rejects its whole order.
+
+Exports list an order's SKU rows next to each other, but re-sorted spreadsheets scatter them. A cheap
+first pass over the order id column finds scattered orders, so the import pass can hold back exactly
+those until their last row: no order is ever written from part of its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from ...orders.domain import OrderRecord, OrderStatus
+from .reader import ExportFile
+from .rows import ParsedRow, RowError, RowParser, group_key
+
+_PROGRESS = {
+    OrderStatus.UNPAID: 0, OrderStatus.PAID_PENDING: 1, OrderStatus.AWAITING_SHIPMENT: 2,
+    OrderStatus.PARTIALLY_SHIPPED: 3, OrderStatus.SHIPPED: 4, OrderStatus.COMPLETED: 5, OrderStatus.CANCELLED: 6,
+}
+_SHIPPED_LIKE = {OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_SHIPPED}
+_WAITING = {OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED, OrderStatus.PAID_PENDING}
+
+
+@dataclass
+class OrderGroup:
+    """All rows of one order as the file has them (parsed, or rejected)."""
+
+    key: str
+    rows: list[ParsedRow | RowError] = field(default_factory=list)
+
+    @property
+    def numbers(self) -> list[int]:
+        return [r.number if isinstance(r, ParsedRow) else r.row for r in self.rows]
+
+    def errors(self) -> list[RowError]:
+        """Every row's rejection once any row is bad: the siblings say which row sank them."""
+        bad = [r for r in self.rows if isinstance(r, RowError)]
+        if not bad:
+            bad = self._duplicate_skus()
+            if not bad:
+                return []
+        return sibling_rejections(self, bad, self.key)
+
+    def _duplicate_skus(self) -> list[RowError]:
+        seen: set[str] = set()
+        out = []
+        for r in self.rows:
+            sku = r.item.sku_order_id
+            if sku in seen:
+                out.append(RowError(r.number, "子订单编号", "duplicate_sku_order_id",
+                                    f"SKU order {sku} appears twice in order {r.order_id}"))
+            seen.add(sku)
+        return out
+
+
+def sibling_rejections(group: OrderGroup, bad: list[RowError], order_id: str) -> list[RowError]:
+    bad_rows = {e.row for e in bad}
+    first = min(bad_rows)
+    out = list(bad)
+    for number in group.numbers:
+        if number not in bad_rows:
+            out.append(RowError(number, "主订单编号", "order_row_rejected",
+                                f"rejected with its order {order_id or '?'}: row {first} of the same order is "
+                                "invalid, and an order is imported whole or not at all"))
+    return sorted(out, key=lambda e: e.row)
+
+
+def combined_status(statuses: list[OrderStatus]) -> OrderStatus:
+    """Rows of one order normally agree; when SKU rows differ (one shipped, one waiting), the order is
+    partially shipped; a cancelled SKU beside live ones does not close the order."""
+    distinct = set(statuses)
+    if len(distinct) == 1:
+        return statuses[0]
+    live = distinct - {OrderStatus.CANCELLED}
+    if len(live) == 1:
+        return live.pop()
+    if live & _SHIPPED_LIKE and live & _WAITING:
+        return OrderStatus.PARTIALLY_SHIPPED
+    return max(live, key=_PROGRESS.__getitem__)
+
+
+def _first(rows: list[ParsedRow], attr: str):
+    for r in rows:
+        value = getattr(r, attr)
+        if value is not None:
+            return value
+    return None
+
+
+def _earliest(rows: list[ParsedRow], attr: str):
+    found = [getattr(r, attr) for r in rows if getattr(r, attr) is not None]
+    return min(found) if found else None
+
+
+def build_order(rows: list[ParsedRow]) -> OrderRecord:
+    """Order-level columns repeat on every SKU row: the first filled value wins; the earliest
+    shipping and ship-by times win; tracking numbers of all rows are kept (one per parcel)."""
+    head = rows[0]
+    items = [r.item for r in rows]
+    numbers: list[str] = []
+    for r in rows:
+        for n in (r.tracking_no or "").replace("，", ",").split(","):
+            if n.strip() and n.strip() not in numbers:
+                numbers.append(n.strip())
+    pay = _first(rows, "pay_amount_fen")
+    return OrderRecord(
+        order_id=head.order_id, status=combined_status([r.status for r in rows]), created_at=head.created_at,
+        pay_amount_fen=pay if pay is not None else sum(i.amount_fen for i in items), items=items,
+        paid_at=_first(rows, "paid_at"), ship_by=_earliest(rows, "ship_by"), shipped_at=_earliest(rows, "shipped_at"),
+        completed_at=_first(rows, "completed_at"), cancelled_at=_first(rows, "cancelled_at"),
+        buyer_name=_first(rows, "buyer_name"), buyer_phone=_first(rows, "buyer_phone"), address=_first(rows, "address"),
+        province=_first(rows, "province"), city=_first(rows, "city"), district=_first(rows, "district"),
+        buyer_note=_first(rows, "buyer_note"), merchant_note=_first(rows, "merchant_note"),
+        cancel_reason=_first(rows, "cancel_reason"), order_type=_first(rows, "order_type"),
+        after_sale_status=next((i.after_sale_status for i in items if i.after_sale_status), None),
+        carrier=_first(rows, "carrier"), tracking_no=",".join(numbers) or None,
+    )
+
+
+def scattered_orders(export: ExportFile) -> dict[str, int]:
+    """First pass: order ids whose rows are not contiguous → the row number of their last row."""
+    column = export.columns.index["主订单编号"]
+    seen: set = set()
+    scattered: dict[str, int] = {}
+    current = None
+    for row in export.rows:
+        cells = row.cells
+        key = group_key(cells[column]) if column < len(cells) else ""
+        if not key:
+            continue
+        if key != current:
+            compact = int(key) if key.isdigit() else key  # ints take half the memory of 19-char strings
+            if compact in seen:
+                scattered[key] = row.number
+            else:
+                seen.add(compact)
+            current = key
+        elif key in scattered:
+            scattered[key] = row.number
+    return scattered
+
+
+def order_groups(export: ExportFile, parser: RowParser, scattered: dict[str, int]) -> Iterator[OrderGroup]:
+    """Second pass: yields each order's rows once its last row has been read."""
+    column = export.columns.index["主订单编号"]
+    held: dict[str, OrderGroup] = {}
+    current: OrderGroup | None = None
+    for row in export.rows:
+        result = parser.parse(row)
+        if result is None:
+            continue
+        cells = row.cells
+        key = group_key(cells[column]) if column < len(cells) else ""
+        if key and key in scattered:
+            group = held.setdefault(key, OrderGroup(key))
+            group.rows.append(result)
+            if row.number >= scattered[key]:
+                yield held.pop(key)
+            continue
+        if current is not None and (key != current.key or not key):
+            yield current
+            current = None
+        if current is None:
+            current = OrderGroup(key)
+        current.rows.append(result)
+    if current is not None:
+        yield current
+    yield from held.values()  # only if the file changed between the passes
+
+
+def batches(groups: Iterable[OrderGroup], size: int) -> Iterator[list[OrderGroup]]:
+    batch: list[OrderGroup] = []
+    for group in groups:
+        batch.append(group)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

@@ -1,0 +1,187 @@
+"""Streaming readers for order export files: CSV (UTF-8, UTF-8 with BOM, GBK) and XLSX, row by row.
+
+Export files reach a gigabyte, so nothing here holds more than one row (plus a read buffer) in memory.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ...errors import ValidationFailed
+from .columns import ColumnMap, looks_like_header, map_header
+
+SNIFF_BYTES = 64 * 1024
+HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the header in re-saved spreadsheets
+MAX_FIELD = 16 * 1024 * 1024
+csv.field_size_limit(max(csv.field_size_limit(), MAX_FIELD))
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
+
+
+class FileUnreadable(ValidationFailed):
+    """The file as a whole cannot be imported (empty, not an export, required columns missing): nothing
+    is imported, so the merchant fixes the file rather than ending up with half of it."""
+
+    code = "file_unreadable"
+
+
+@dataclass
+class Row:
+    number: int  # as a spreadsheet shows it: the header is row 1
+    cells: list  # str for CSV; str / int / float / datetime / None for XLSX
+
+
+@dataclass
+class ExportFile:
+    """An opened export: its format, encoding, column map and a one-pass iterator over data rows."""
+
+    kind: str  # "csv" or "xlsx"
+    encoding: str | None
+    columns: ColumnMap
+    header_row: int
+    rows: Iterator[Row]
+    size: int
+    position: Callable[[], int]  # bytes of the file consumed so far (progress)
+    close: Callable[[], None]
+
+
+def detect_encoding(head: bytes) -> str:
+    """BOM → utf-8-sig; valid UTF-8 in the first chunk → utf-8; otherwise GBK's superset gb18030
+    (Excel on Chinese Windows saves CSV as GBK)."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\x00" in head[:8192]:
+        return True
+    controls = sum(1 for b in head[:8192] if b < 9 or 13 < b < 32)
+    return controls > len(head[:8192]) * 0.05
+
+
+def open_export(path: str | Path) -> ExportFile:
+    """Open ``path`` and position it at the first data row, or raise FileUnreadable saying why."""
+    path = Path(path)
+    raw = open(path, "rb")  # noqa: SIM115 - closed by ExportFile.close
+    try:
+        size = path.stat().st_size
+        head = raw.read(SNIFF_BYTES)
+        raw.seek(0)
+        if not head.strip(b" \t\r\n\xef\xbb\xbf"):
+            raise FileUnreadable("the file is empty", code="file_empty")
+        if head.startswith(ZIP_MAGIC):
+            return _open_xlsx(raw, size)
+        if head.startswith(OLE_MAGIC):
+            raise FileUnreadable("this is an old .xls workbook; save it as .xlsx or CSV and import that",
+                                 code="file_format_unsupported")
+        if _looks_binary(head):
+            raise FileUnreadable("the file is not a CSV or XLSX order export (it looks like binary data)",
+                                 code="file_not_export")
+        return _open_csv(raw, size, detect_encoding(head))
+    except BaseException:
+        raw.close()
+        raise
+
+
+def _csv_rows(raw: BinaryIO, encoding: str) -> Iterator[Row]:
+    # errors="replace": a stray bad byte spoils only its row (rejected as bad_encoding), not the file.
+    text = io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+    reader = csv.reader(text)
+    number = 0
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            number += 1
+            yield Row(number, [_MalformedRow(str(exc))])
+            continue
+        number += 1  # records, not physical lines: a quoted field may span lines but is one row
+        yield Row(number, cells)
+
+
+class _MalformedRow(str):
+    """Marks a line the CSV parser could not split (e.g. a NUL byte); the row is rejected, not the file."""
+
+
+def _open_csv(raw: BinaryIO, size: int, encoding: str) -> ExportFile:
+    rows = _csv_rows(raw, encoding)
+    columns, header_row = _find_header(rows)
+    return ExportFile("csv", encoding, columns, header_row, rows, size, raw.tell, raw.close)
+
+
+def _open_xlsx(raw: BinaryIO, size: int) -> ExportFile:
+    import openpyxl
+
+    try:
+        workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise FileUnreadable(f"the file is a damaged or unsupported workbook ({exc.__class__.__name__})",
+                             code="file_not_export") from None
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
+        workbook.close()
+        raise FileUnreadable("the workbook has no sheets", code="file_empty")
+
+    def rows() -> Iterator[Row]:
+        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield Row(number, list(values))
+
+    iterator = rows()
+
+    def close() -> None:
+        workbook.close()
+        raw.close()
+
+    try:
+        columns, header_row = _find_header(iterator)
+    except BaseException:
+        close()
+        raise
+    return ExportFile("xlsx", None, columns, header_row, iterator, size, raw.tell, close)
+
+
+def _find_header(rows: Iterator[Row]) -> tuple[ColumnMap, int]:
+    first: Row | None = None
+    seen = 0
+    for row in rows:
+        if not any(_filled(c) for c in row.cells):
+            continue
+        if any(isinstance(c, _MalformedRow) for c in row.cells):
+            raise FileUnreadable(f"row {row.number} cannot be read as CSV: {row.cells[0]}", code="file_not_export")
+        first = first or row
+        if looks_like_header(row.cells):
+            return _checked(row)
+        seen += 1
+        if seen >= HEADER_SEARCH_ROWS:
+            break
+    if first is None:
+        raise FileUnreadable("the file has no rows", code="file_empty")
+    return _checked(first)
+
+
+def _checked(row: Row) -> tuple[ColumnMap, int]:
+    columns, missing = map_header(row.cells)
+    if missing:
+        raise FileUnreadable(
+            f"not an order export: required column(s) missing: {', '.join(missing)} (header row {row.number})",
+            code="missing_columns", details={"missing": missing, "row": row.number})
+    return columns, row.number
+
+
+def _filled(cell: object) -> bool:
+    return cell is not None and (not isinstance(cell, str) or cell.strip() != "")

@@ -1,0 +1,165 @@
+"""One export row → a validated SKU line with its order-level fields, or a rejection naming row and column."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ...orders.domain import ItemRecord, OrderStatus
+from . import values as v
+from .columns import ColumnMap
+from .reader import Row, _MalformedRow
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One rejected row for the report: spreadsheet row number, Chinese column header, stable code."""
+
+    row: int
+    column: str
+    code: str
+    message: str
+    order_key: str = ""  # the row's 主订单编号 as written, so its sibling rows can be rejected with it
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
+
+
+@dataclass
+class ParsedRow:
+    """A row that passed validation: one SKU order plus what the row says about its shop order."""
+
+    number: int
+    order_id: str
+    item: ItemRecord
+    status: OrderStatus
+    created_at: datetime
+    pay_amount_fen: int | None = None
+    paid_at: datetime | None = None
+    completed_at: datetime | None = None
+    cancelled_at: datetime | None = None
+    shipped_at: datetime | None = None
+    ship_by: datetime | None = None
+    buyer_name: str | None = None
+    buyer_phone: str | None = None
+    address: str | None = None
+    province: str | None = None
+    city: str | None = None
+    district: str | None = None
+    buyer_note: str | None = None
+    merchant_note: str | None = None
+    cancel_reason: str | None = None
+    order_type: str | None = None
+    carrier: str | None = None
+    tracking_no: str | None = None
+
+
+# (column, attribute, parser, extra kwargs) for the optional columns; limits follow the table columns.
+_OPTIONAL_TEXT = (
+    ("收件人", "buyer_name", 100),
+    ("详细地址", "address", None),
+    ("省", "province", 30),
+    ("市", "city", 30),
+    ("区", "district", 30),
+    ("买家留言", "buyer_note", None),
+    ("商家备注", "merchant_note", None),
+    ("取消原因", "cancel_reason", 200),
+    ("订单类型", "order_type", 40),
+    ("快递公司", "carrier", 50),
+    ("快递单号", "tracking_no", 200),
+)
+_OPTIONAL_TIMES = (
+    ("支付完成时间", "paid_at"),
+    ("订单完成时间", "completed_at"),
+    ("取消时间", "cancelled_at"),
+    ("发货时间", "shipped_at"),
+    ("承诺发货时间", "ship_by"),
+)
+_TRACKING_NO_LIMIT = 40
+
+
+class RowParser:
+    """Built once per file from its column map, then applied to every row (the hot loop of an import)."""
+
+    def __init__(self, columns: ColumnMap):
+        self.columns = columns
+        ix = columns.index
+        self._required = {name: ix[name] for name in ix}
+        self._texts = [(name, attr, limit, ix[name]) for name, attr, limit in _OPTIONAL_TEXT if name in ix]
+        self._times = [(name, attr, ix[name]) for name, attr in _OPTIONAL_TIMES if name in ix]
+        self._pay = ix.get("订单应付金额")
+        self._phone = ix.get("收件人手机号")
+        self._item_extra = [(name, attr, limit, ix[name]) for name, attr, limit in (
+            ("商品ID", "product_id", 32), ("商家编码", "merchant_code", 64), ("商品规格", "spec", 100),
+            ("售后状态", "after_sale_status", 40)) if name in ix]
+
+    def parse(self, row: Row) -> ParsedRow | RowError | None:
+        """None for a blank row (spreadsheets leave them); otherwise the parsed row or its first problem."""
+        cells = row.cells
+        if not any(c is not None and c != "" and (not isinstance(c, str) or c.strip()) for c in cells):
+            return None
+        if cells and isinstance(cells[0], _MalformedRow):
+            return RowError(row.number, "", "malformed_row", f"the line cannot be read as CSV: {cells[0]}")
+        width = len(cells)
+
+        def cell(index: int | None):
+            return cells[index] if index is not None and index < width else None
+
+        column = "主订单编号"
+        try:
+            if any(isinstance(c, str) and "\ufffd" in c for c in cells):
+                for column, index in self.columns.index.items():
+                    value = cell(index)
+                    if isinstance(value, str) and "\ufffd" in value:
+                        raise v.BadValue("bad_encoding", "the cell holds bytes that are not valid text in the "
+                                                         "file's encoding")
+                column = "主订单编号"
+            ix = self._required
+            order_id = v.platform_id(cell(ix["主订单编号"]), "主订单编号")
+            column = "子订单编号"
+            sku_id = v.platform_id(cell(ix["子订单编号"]), "子订单编号")
+            column = "选购商品"
+            product = v.optional_text(cell(ix["选购商品"]), column, 300)
+            if product is None:
+                raise v.BadValue("value_missing", "选购商品 is empty")
+            column = "商品数量"
+            qty = v.quantity(cell(ix["商品数量"]), column)
+            column = "商品金额"
+            unit = v.fen(cell(ix["商品金额"]), column)
+            column = "订单提交时间"
+            created = v.china_time(cell(ix["订单提交时间"]), column, required=True)
+            column = "订单状态"
+            status = v.status(cell(ix["订单状态"]), column)
+            item = ItemRecord(sku_order_id=sku_id, product_name=product, quantity=qty, unit_price_fen=unit)
+            for column, attr, limit, index in self._item_extra:
+                setattr(item, attr, v.optional_text(cell(index), column, limit))
+            parsed = ParsedRow(row.number, order_id, item, status, created)
+            if self._pay is not None:
+                column = "订单应付金额"
+                parsed.pay_amount_fen = v.fen(cell(self._pay), column, required=False)
+            for column, attr, index in self._times:
+                setattr(parsed, attr, v.china_time(cell(index), column))
+            if self._phone is not None:
+                column = "收件人手机号"
+                parsed.buyer_phone = v.phone(cell(self._phone), column)
+            for column, attr, limit, index in self._texts:
+                setattr(parsed, attr, v.optional_text(cell(index), column, limit))
+            if parsed.tracking_no:
+                column = "快递单号"
+                _check_tracking(parsed.tracking_no)
+        except v.BadValue as problem:
+            return RowError(row.number, column, problem.code, problem.message,
+                            group_key(cell(self.columns.index["主订单编号"])))
+        return parsed
+
+
+def group_key(cell: object) -> str:
+    """The 主订单编号 cell as written (Excel damage undone, not validated): rows sharing it form one order."""
+    return v.unexcel(v.text(cell))
+
+
+def _check_tracking(value: str) -> None:
+    for number in value.replace("，", ",").split(","):
+        if len(number.strip()) > _TRACKING_NO_LIMIT:
+            raise v.BadValue("value_too_long", f"快递单号 {number.strip()[:50]!r} is longer than "
+                                               f"{_TRACKING_NO_LIMIT} characters")

@@ -1,0 +1,171 @@
+"""Import an order export file: read → validate every row → group into orders → idempotent upsert.
+
+One transaction per batch of orders, so a killed import leaves whole batches and a re-run finishes the
+job (the upsert is idempotent). A dry run does the same work in one transaction that is rolled back, so
+its report is exactly what the real import would change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ...orders.intake import upsert_orders
+from ...orders.models import Order
+from ...privacy.crypto import PiiCipher
+from .grouping import OrderGroup, batches, build_order, order_groups, scattered_orders, sibling_rejections
+from .reader import FileUnreadable, open_export
+from .rows import ParsedRow, RowError, RowParser
+
+BATCH_ORDERS = 1000
+Progress = Callable[[int, int], None]  # (bytes read, file size)
+
+# Which export column an upsert rejection is about.
+_FIELD_COLUMNS = {"status": "订单状态", "sku_order_id": "子订单编号", "order_id": "主订单编号"}
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, in a dry run, would do), counted in rows as the merchant's file has them.
+    Orders are counted separately: a multi-SKU order is several rows but one order."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+    dry_run: bool = False
+    orders: dict[str, int] = field(default_factory=lambda: {"created": 0, "updated": 0, "unchanged": 0,
+                                                            "rejected": 0})
+    file_kind: str = ""
+    encoding: str | None = None
+    ignored_columns: tuple[str, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        """CLI contract: 0 every row accepted, 1 some rows rejected (the rest imported)."""
+        return 1 if self.rejected else 0
+
+    @property
+    def rows(self) -> int:
+        return self.created + self.updated + self.unchanged + len(self.rejected)
+
+    def as_json(self) -> dict:
+        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": [e.as_dict() for e in self.rejected], "dry_run": self.dry_run}
+
+
+def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, cipher: PiiCipher,
+                      now: datetime, dry_run: bool = False, actor: str | None = None,
+                      progress: Progress | None = None, batch_orders: int = BATCH_ORDERS) -> ImportReport:
+    """Import ``path`` for ``shop_id``. Raises FileUnreadable (nothing imported) when the file as a whole
+    cannot be read; row problems are reported, never raised."""
+    first = open_export(path)
+    try:
+        scattered = scattered_orders(first)
+    finally:
+        first.close()
+    export = open_export(path)
+    report = ImportReport(dry_run=dry_run, file_kind=export.kind, encoding=export.encoding,
+                          ignored_columns=export.columns.ignored)
+    parser = RowParser(export.columns)
+    session = sessions()
+    try:
+        for batch in batches(order_groups(export, parser, scattered), batch_orders):
+            _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor)
+            if dry_run:
+                session.flush()
+                session.expunge_all()
+            else:
+                session.commit()
+            if progress:
+                progress(export.position(), export.size)
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+        export.close()
+    if progress:
+        progress(export.size, export.size)
+    report.rejected.sort(key=lambda e: (e.row, e.column))
+    return report
+
+
+def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport, *, shop_id: int,
+                 cipher: PiiCipher, now: datetime, actor: str | None) -> None:
+    records, groups = [], []
+    claimed: dict[str, str] = {}  # SKU order id → order in this batch (the upsert checks stored ones)
+    for group in batch:
+        errors = group.errors()
+        if not errors:
+            errors = _sku_clash(group, claimed)
+        if errors:
+            report.rejected.extend(errors)
+            report.orders["rejected"] += 1
+            continue
+        rows: list[ParsedRow] = group.rows  # type: ignore[assignment]
+        for r in rows:
+            claimed[r.item.sku_order_id] = r.order_id
+        records.append(build_order(rows))
+        groups.append(group)
+    if not records:
+        return
+    ids = [r.order_id for r in records]
+    before = _hashes(session, shop_id, ids)
+    result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="import",
+                           actor=actor)
+    after = _hashes(session, shop_id, list(before)) if before else {}
+    rejected_at = {r.index: r for r in result.rejected}
+    created = set(result.created_ids)
+    for index, (record, group) in enumerate(zip(records, groups, strict=True)):
+        count = len(group.rows)
+        if index in rejected_at:
+            report.rejected.extend(_upsert_rejection(group, rejected_at[index]))
+            report.orders["rejected"] += 1
+            outcome = None
+        elif record.order_id in created:
+            outcome = "created"
+        elif after.get(record.order_id) != before.get(record.order_id):
+            outcome = "updated"
+        else:
+            outcome = "unchanged"
+        if outcome:
+            setattr(report, outcome, getattr(report, outcome) + count)
+            report.orders[outcome] += 1
+
+
+def _sku_clash(group: OrderGroup, claimed: dict[str, str]) -> list[RowError]:
+    for r in group.rows:
+        owner = claimed.get(r.item.sku_order_id)
+        if owner is not None and owner != r.order_id:
+            bad = RowError(r.number, "子订单编号", "sku_order_id_conflict",
+                           f"SKU order {r.item.sku_order_id} already belongs to order {owner}")
+            return sibling_rejections(group, [bad], r.order_id)
+    return []
+
+
+def _upsert_rejection(group: OrderGroup, rejection) -> list[RowError]:
+    rows: list[ParsedRow] = group.rows  # type: ignore[assignment]
+    column = _FIELD_COLUMNS.get(rejection.field, rejection.field)
+    culprit = next((r for r in rows if r.item.sku_order_id in rejection.message), rows[0]) \
+        if rejection.field == "sku_order_id" else rows[0]
+    bad = RowError(culprit.number, column, rejection.code, rejection.message)
+    return sibling_rejections(group, [bad], culprit.order_id)
+
+
+def _hashes(session: Session, shop_id: int, ids: list[str]) -> dict[str, str | None]:
+    return dict(session.execute(
+        select(Order.order_id, Order.content_hash).where(Order.shop_id == shop_id, Order.order_id.in_(ids))
+    ).all())
+
+
+__all__ = ["FileUnreadable", "ImportReport", "import_order_file"]

@@ -1,0 +1,159 @@
+"""Cell parsers for export files: ids, money, quantities, China-time dates, phones, statuses.
+
+Each returns the desk's value or raises BadValue with a stable code; the row validator adds row and column.
+Spreadsheet programs damage these cells in known ways (domain.md §1), handled here in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+
+from ...clock import SHOP_TZ
+from ...orders.domain import OrderStatus, status_from_text
+from ...privacy.masking import MASKED_MOBILE, normalise_phone
+
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
+_ID = re.compile(r"^\d{19}$")
+_DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
+_CENT = Decimal("0.01")
+MAX_FEN = 10**12  # ¥10 billion: anything above is a shifted column, not a price
+MAX_QUANTITY = 1_000_000
+
+
+class BadValue(ValueError):
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def text(cell: object) -> str:
+    """A cell as trimmed text; XLSX numbers that are whole come back without '.0'."""
+    if cell is None:
+        return ""
+    if isinstance(cell, str):
+        return cell.strip()
+    if isinstance(cell, float) and cell.is_integer() and abs(cell) < 1e15:
+        return str(int(cell))
+    return str(cell).strip()
+
+
+def unexcel(value: str) -> str:
+    """Undo what spreadsheets do to keep long numbers as text: a leading tab or apostrophe, or ="…"."""
+    value = value.strip().lstrip("\t'‘’`").strip()
+    if value.startswith('="') and value.endswith('"'):
+        value = value[2:-1].strip()
+    return value
+
+
+def platform_id(cell: object, what: str) -> str:
+    """A 19-digit shop or SKU order id, as text. Scientific notation means Excel rounded the id to
+    15 significant digits: the real id cannot be recovered, so the row is rejected."""
+    if isinstance(cell, float):
+        raise BadValue("id_scientific_notation",
+                       f"{what} {cell!r} was turned into a number by a spreadsheet and lost its last digits; "
+                       "export the file again and keep the column as text")
+    value = unexcel(text(cell))
+    if not value:
+        raise BadValue("value_missing", f"{what} is empty")
+    if _ID.match(value):
+        return value
+    if _SCIENTIFIC.match(value):
+        raise BadValue("id_scientific_notation",
+                       f"{what} {value} is in scientific notation (a spreadsheet rounded it); the real id "
+                       "cannot be recovered: export the file again and keep the column as text")
+    raise BadValue("id_invalid", f"{what} must be 19 digits, got {value[:40]!r}")
+
+
+def fen(cell: object, what: str, *, required: bool = True) -> int | None:
+    """Yuan with at most 2 decimals → integer fen, through Decimal so no float rounding creeps in."""
+    if isinstance(cell, float):
+        cell = repr(cell)  # shortest text that round-trips, e.g. 45.9, never 45.899999…
+    value = text(cell).replace(",", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
+    if not value:
+        if required:
+            raise BadValue("value_missing", f"{what} is empty")
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise BadValue("amount_invalid", f"{what} must be an amount in yuan such as 45.90, got {value[:40]!r}") from None
+    if not amount.is_finite() or amount < 0:
+        raise BadValue("amount_invalid", f"{what} must be a non-negative amount in yuan, got {value[:40]!r}")
+    if amount != amount.quantize(_CENT):
+        raise BadValue("amount_invalid", f"{what} has more than 2 decimals (fen): {value[:40]!r}")
+    result = int(amount * 100)
+    if result > MAX_FEN:
+        raise BadValue("amount_invalid", f"{what} is implausibly large: {value[:40]!r}")
+    return result
+
+
+def quantity(cell: object, what: str) -> int:
+    value = text(cell)
+    if not value:
+        raise BadValue("value_missing", f"{what} is empty")
+    if not value.isdigit() or not 0 < int(value) <= MAX_QUANTITY:
+        raise BadValue("quantity_invalid", f"{what} must be a whole number of at least 1, got {value[:40]!r}")
+    return int(value)
+
+
+def china_time(cell: object, what: str, *, required: bool = False) -> datetime | None:
+    """Export times are China time (Asia/Shanghai) without an offset → tz-aware UTC for storage.
+    Accepts YYYY-MM-DD HH:MM[:SS], YYYY/MM/DD [HH:MM[:SS]] and XLSX date cells."""
+    if isinstance(cell, datetime):
+        parsed = cell
+    else:
+        value = text(cell)
+        if not value or value in ("-", "--", "0"):
+            if required:
+                raise BadValue("value_missing", f"{what} is empty")
+            return None
+        match = _DATE.match(value)
+        if not match:
+            raise BadValue("date_invalid", f"{what} must be a time like 2026-11-13 07:04:00, got {value[:40]!r}")
+        y, mo, d, h, mi, s = (int(g) if g else 0 for g in match.groups())
+        try:
+            parsed = datetime(y, mo, d, h, mi, s)
+        except ValueError:
+            raise BadValue("date_invalid", f"{what} is not a real date or time: {value[:40]!r}") from None
+    if not 2000 <= parsed.year <= 2100:
+        raise BadValue("date_invalid", f"{what} is out of range: {parsed.isoformat(sep=' ')}")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=SHOP_TZ)
+    return parsed.astimezone(UTC)
+
+
+def phone(cell: object, what: str) -> str | None:
+    """An 11-digit mainland mobile (+86, spaces, dashes allowed), a masked copy (138****5678), or empty."""
+    value = unexcel(text(cell))
+    if not value:
+        return None
+    if MASKED_MOBILE.match(value):
+        return value
+    normalised = normalise_phone(value)
+    if normalised is None:
+        raise BadValue("phone_invalid", f"{what} must be an 11-digit mobile number or a masked one such as "
+                                        f"138****5678, got {value[:40]!r}")
+    return normalised
+
+
+def status(cell: object, what: str) -> OrderStatus:
+    value = text(cell)
+    if not value:
+        raise BadValue("value_missing", f"{what} is empty")
+    found = status_from_text(value)
+    if found is None:
+        raise BadValue("status_unknown", f"{what} {value[:40]!r} is not an order status the desk knows "
+                                         "(e.g. 待支付, 备货中, 已发货, 已完成, 已关闭)")
+    return found
+
+
+def optional_text(cell: object, what: str, limit: int | None = None) -> str | None:
+    value = text(cell)
+    if not value:
+        return None
+    if limit is not None and len(value) > limit:
+        raise BadValue("value_too_long", f"{what} is longer than {limit} characters ({len(value)})")
+    return value
