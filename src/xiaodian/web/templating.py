@@ -29,6 +29,35 @@ def shop_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(SHOP_TZ).strftime(fmt)
 
 
+# Statuses whose ship-by clock is still running (paid_pending is held for risk review and must not ship).
+SHIP_CLOCK_STATUSES = frozenset({"awaiting_shipment", "partially_shipped"})
+
+
+def _span(seconds: int) -> str:
+    minutes = max(seconds // 60, 0)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return i18n.gettext("%(d)sd %(h)sh") % {"d": days, "h": hours}
+    if hours:
+        return i18n.gettext("%(h)sh %(m)sm") % {"h": hours, "m": mins}
+    return i18n.gettext("%(m)sm") % {"m": mins}
+
+
+def ship_countdown(ship_by, now: datetime | None, status: str) -> dict | None:
+    """The ship-by countdown merchants watch on the platform: level ``late`` once past the deadline,
+    ``soon`` inside the last 24 hours (the platform's 24h需发货 tab), else ``ok``."""
+    if ship_by is None or now is None or status not in SHIP_CLOCK_STATUSES:
+        return None
+    if isinstance(ship_by, str):
+        ship_by = datetime.fromisoformat(ship_by)
+    left = int((ship_by - now).total_seconds())
+    if left < 0:
+        return {"level": "late", "text": i18n.gettext("Overdue %(span)s") % {"span": _span(-left)}}
+    level = "soon" if left < 24 * 3600 else "ok"
+    return {"level": level, "text": i18n.gettext("Ship within %(span)s") % {"span": _span(left)}}
+
+
 def build_environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATE_DIR)),
@@ -40,6 +69,8 @@ def build_environment() -> Environment:
     env.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)
     env.filters["yuan"] = yuan
     env.filters["shop_time"] = shop_time
+    env.globals["label"] = i18n.label
+    env.globals["ship_countdown"] = ship_countdown
     return env
 
 

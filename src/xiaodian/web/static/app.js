@@ -3,14 +3,39 @@
   "use strict";
   var meta = document.querySelector('meta[name="csrf-token"]');
   window.xiaodianCsrf = meta ? meta.getAttribute("content") : "";
+
   // Search box: "/" focuses it, as in most back offices.
   document.addEventListener("keydown", function (event) {
     var box = document.querySelector(".searchbar .q");
-    if (event.key === "/" && box && document.activeElement !== box &&
-        !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
+    var active = document.activeElement;
+    if (event.key === "/" && box && active !== box &&
+        !/^(INPUT|TEXTAREA|SELECT)$/.test(active ? active.tagName : "")) {
       event.preventDefault();
       box.focus();
       box.select();
     }
+  });
+
+  // Choices that only make sense applied at once (page size, product) submit their form on change.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.matches && target.matches("select.autosubmit, select.product") && target.form) {
+      target.form.submit();
+    }
+  });
+
+  // "Link to this list": copy the absolute URL so it can be pasted into a chat; falls back to following it.
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest ? event.target.closest("a[data-copy]") : null;
+    if (!link || !navigator.clipboard || !window.isSecureContext) {
+      return;
+    }
+    event.preventDefault();
+    var url = new URL(link.getAttribute("href"), window.location.href).href;
+    navigator.clipboard.writeText(url).then(function () {
+      var original = link.textContent;
+      link.textContent = link.getAttribute("data-copied") || original;
+      setTimeout(function () { link.textContent = original; }, 1500);
+    }, function () { window.location.href = url; });
   });
 })();
