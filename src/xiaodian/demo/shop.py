@@ -1,0 +1,137 @@
+"""Writes the demo shop into the desk's database: products, then orders through the normal intake path.
+
+Why: the demo must exercise exactly the code real orders go through (encryption of buyer data, blind indexes,
+timeline events, search text), so orders enter by ``upsert_orders`` like an imported export, in batches of about
+1,000 per transaction: large enough to be fast, small enough that a progress bar moves and memory stays flat.
+Building twice with the same ``now`` and seed changes nothing, since the upsert is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import asdict
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..bootstrap import default_shop_id
+from ..clock import iso
+from ..context import AppContext
+from ..db import transaction
+from ..orders import service as orders_service
+from ..orders.domain import OrderRecord, OrderStatus
+from ..orders.intake import UpsertResult, upsert_orders
+from ..orders.models import Product
+from .catalogue import PRODUCTS, DemoProduct
+from .generator import DEFAULT_SEED, DemoShopData, generate_shop
+
+BATCH_SIZE = 1000
+PRODUCTS_LISTED_DAYS = 120  # the shop listed its products some months before the demo window
+
+
+def product_row(product: DemoProduct) -> dict:
+    """The Product table's view of a catalogue entry; aliases hold the short name too (how buyers say it)."""
+    aliases = list(dict.fromkeys((product.short, *product.aliases)))
+    return {"name": product.title, "name_en": product.name_en, "aliases": json.dumps(aliases, ensure_ascii=False),
+            "category": product.category, "ship_promise": product.ship_promise}
+
+
+def write_products(session: Session, shop_id: int, now: datetime) -> int:
+    """Insert the catalogue, or bring existing rows up to date (a rebuild on the same database)."""
+    existing = {p.product_id: p for p in session.execute(
+        select(Product).where(Product.shop_id == shop_id)).scalars()}
+    for product in PRODUCTS:
+        values = product_row(product)
+        row = existing.get(product.product_id)
+        if row is None:
+            session.add(Product(shop_id=shop_id, product_id=product.product_id,
+                                created_at=now - timedelta(days=PRODUCTS_LISTED_DAYS), **values))
+        else:
+            for key, value in values.items():
+                setattr(row, key, value)
+    session.flush()
+    return len(PRODUCTS)
+
+
+def _progress(enabled: bool):
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                    disable=not enabled, transient=False)
+
+
+def build_demo_shop(ctx: AppContext, *, orders: int = 5000, progress: bool = True,
+                    seed: int = DEFAULT_SEED) -> dict:
+    """Generate the demo shop for ``ctx.clock.now()`` and write it into ``ctx``'s database.
+
+    Returns a summary: ``orders`` (how many the demo holds), ``created``/``updated``/``unchanged``/``rejected``,
+    ``products``, ``by_status``, the deadline picture (``overdue``, ``due_within_24h``), ``question_day`` and the
+    labelled ``scenarios`` (with the buyers' phones, so a demo user can look them up), and timings in ``seconds``.
+    """
+    started = time.perf_counter()
+    now = ctx.clock.now()
+    shop_id = default_shop_id(ctx)
+    with _progress(progress) as bar:
+        task = bar.add_task("生成演示订单 generating", total=max(orders, 1))
+        data = generate_shop(now, orders=orders, seed=seed)
+        bar.update(task, completed=max(orders, 1))
+        generated = time.perf_counter()
+        with transaction(ctx.sessions) as session:
+            products = write_products(session, shop_id, data.now)
+        write = bar.add_task("写入数据库 writing", total=max(len(data.orders), 1))
+        result = UpsertResult()
+        for start in range(0, len(data.orders), BATCH_SIZE):
+            batch = data.orders[start:start + BATCH_SIZE]
+            with transaction(ctx.sessions) as session:
+                result.add(upsert_orders(session, shop_id=shop_id, records=batch, cipher=ctx.cipher, now=data.now,
+                                         source="demo", actor="demo"), offset=start)
+            bar.advance(write, len(batch))
+        if not data.orders:
+            bar.update(write, completed=1)
+        _apply_flags(ctx, shop_id, data)
+    written = time.perf_counter()
+    return _summary(data, result, products, seconds={
+        "generate": round(generated - started, 3), "write": round(written - generated, 3),
+        "total": round(written - started, 3)})
+
+
+def _apply_flags(ctx: AppContext, shop_id: int, data: DemoShopData) -> None:
+    """Flags (小旗子) are a merchant's own marks, so they go through the merchant-note use case."""
+    if not data.flags:
+        return
+    with transaction(ctx.sessions) as session:
+        for order_id, colour in data.flags.items():
+            orders_service.update_merchant_note(session, shop_id=shop_id, order_id=order_id, note=None,
+                                                flag_colour=colour, actor="demo", source="demo", now=data.now)
+
+
+def _summary(data: DemoShopData, result: UpsertResult, products: int, seconds: dict) -> dict:
+    by_status = Counter(r.status.value for r in data.orders)
+    return {
+        "orders": len(data.orders),
+        "created": result.created,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "rejected": len(result.rejected),
+        "products": products,
+        "by_status": {s.value: by_status.get(s.value, 0) for s in OrderStatus},
+        "overdue": sum(1 for r in data.orders if _unshipped(r) and r.ship_by <= data.now),
+        "due_within_24h": sum(1 for r in data.orders
+                              if _unshipped(r) and data.now < r.ship_by <= data.now + timedelta(hours=24)),
+        "open_after_sales": sum(1 for r in data.orders if r.after_sale_status),
+        "flagged": len(data.flags),
+        "repeat_buyers": data.repeat_buyers,
+        "now": iso(data.now),
+        "seed": data.seed,
+        "question_day": data.question_day.isoformat() if data.question_day else None,
+        "scenarios": [asdict(s) for s in data.scenarios],
+        "seconds": seconds,
+    }
+
+
+def _unshipped(record: OrderRecord) -> bool:
+    return record.ship_by is not None and record.status in (OrderStatus.AWAITING_SHIPMENT,
+                                                            OrderStatus.PARTIALLY_SHIPPED)
