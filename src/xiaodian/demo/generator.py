@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from itertools import accumulate
 from datetime import UTC, date, datetime, timedelta
 
 from ..clock import SHOP_TZ
-from ..orders.domain import ItemRecord, OrderRecord, OrderStatus
+from ..orders.domain import ItemRecord, OrderRecord
 from .catalogue import PRODUCTS, DemoProduct, Sku
 from .lifecycle import Fate, PostSale, State, live, ship_by_for
 from .parcels import ParcelMaker
@@ -77,7 +78,7 @@ class ShopGenerator:
         self.parcels = ParcelMaker(self.rng)
         self._ids: set[str] = set()
         self._products = list(PRODUCTS)
-        self._popularity = [p.popularity for p in PRODUCTS]
+        self._popularity = list(accumulate(p.popularity for p in PRODUCTS))
 
     # ids -----------------------------------------------------------------------------------------------
     def order_id(self, created: datetime) -> str:
@@ -111,11 +112,11 @@ class ShopGenerator:
     def lines(self) -> list[Line]:
         rng = self.rng
         count = rng.choices((1, 2, 3), (78, 16, 6))[0]
-        first = rng.choices(self._products, self._popularity)[0]
+        first = rng.choices(self._products, cum_weights=self._popularity)[0]
         chosen = [first]
         if not first.is_presale:  # presale items are bought on their own (they ship weeks later)
             while len(chosen) < count:
-                extra = rng.choices(self._products, self._popularity)[0]
+                extra = rng.choices(self._products, cum_weights=self._popularity)[0]
                 if extra not in chosen and not extra.is_presale:
                     chosen.append(extra)
         return [Line(p, self.sku(p), self.quantity()) for p in chosen]

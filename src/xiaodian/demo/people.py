@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from itertools import accumulate
 
 # Surnames roughly by frequency (top of the national census list), weights in per-mille.
 SURNAMES = (
@@ -119,16 +120,16 @@ class PeopleMaker:
     def __init__(self, rng: random.Random):
         self.rng = rng
         self._surnames = [s for s, _ in SURNAMES]
-        self._surname_weights = [w for _, w in SURNAMES]
+        self._surname_cum = list(accumulate(w for _, w in SURNAMES))
         self._provinces = list(REGIONS)
-        self._province_weights = [REGIONS[p][0] for p in self._provinces]
+        self._province_cum = list(accumulate(REGIONS[p][0] for p in self._provinces))
         self._note_texts = [n for n, _ in BUYER_NOTES]
         self._note_weights = [w for _, w in BUYER_NOTES]
         self._phones: set[str] = set()
 
     def name(self) -> str:
         rng = self.rng
-        surname = rng.choices(self._surnames, self._surname_weights)[0]
+        surname = rng.choices(self._surnames, cum_weights=self._surname_cum)[0]
         size = 1 if rng.random() < 0.3 else 2
         return surname + "".join(rng.choice(GIVEN_CHARS) for _ in range(size))
 
@@ -149,7 +150,7 @@ class PeopleMaker:
 
     def buyer(self) -> Buyer:
         rng = self.rng
-        province = rng.choices(self._provinces, self._province_weights)[0]
+        province = rng.choices(self._provinces, cum_weights=self._province_cum)[0]
         cities = REGIONS[province][1]
         city = rng.choice(list(cities))
         district = rng.choice(cities[city])
