@@ -39,6 +39,7 @@ class Order(Base):
         Index("ix_orders_shop_last4", "shop_id", "phone_last4_hash"),
         Index("ix_orders_shop_paid", "shop_id", "paid_at"),
         Index("ix_orders_shop_ship_by", "shop_id", "status", "ship_by"),
+        Index("ix_orders_shop_after_sale", "shop_id", "after_sale_status"),  # 售后中 tab count (migration 0002)
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

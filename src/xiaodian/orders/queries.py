@@ -47,8 +47,22 @@ def _tab_condition(tab: str):
     return Order.status == OrderStatus(tab).value
 
 
-def _base_conditions(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> list:
+@dataclass
+class SearchResult:
+    """One page of the list. ``total_is_capped`` means "at least total" (PostgreSQL stops counting very
+    common product-name matches at search_index.COUNT_CAP and the desk shows "10,000+")."""
+
+    total: int
+    total_is_capped: bool
+    orders: list[Order]
+
+
+def _base_conditions(session: Session, shop_id: int, flt: OrderFilter,
+                     cipher: PiiCipher) -> tuple[list, search_index.TextMatch | None]:
+    """Conditions on Order for everything but the product-name text, which comes back as a TextMatch
+    because it is answered from the search index (newest-first and counted there)."""
     conds = [Order.shop_id == shop_id]
+    match = None
     q: SearchQuery = classify(flt.query)
     if q.kind == "order_id":
         sku_match = select(OrderItem.order_pk).where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id == q.value)
@@ -62,9 +76,9 @@ def _base_conditions(session: Session, shop_id: int, flt: OrderFilter, cipher: P
         if session.execute(tracked.limit(1)).first() is not None:
             conds.append(Order.id.in_(tracked))
         else:
-            conds.append(search_index.text_condition(list(q.terms)))
+            match = search_index.text_match(session, shop_id, q.terms)
     elif q.kind == "text":
-        conds.append(search_index.text_condition(list(q.terms)))
+        match = search_index.text_match(session, shop_id, q.terms)
     if flt.created_from:
         conds.append(Order.created_at >= day_start(flt.created_from))
     if flt.created_to:
@@ -75,33 +89,53 @@ def _base_conditions(session: Session, shop_id: int, flt: OrderFilter, cipher: P
         conds.append(Order.paid_at < day_start(flt.paid_to + timedelta(days=1)))
     if flt.product_id:
         conds.append(exists().where(OrderItem.order_pk == Order.id, OrderItem.product_id == flt.product_id))
-    return conds
+    return conds, match
 
 
-def search_orders(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
-    """Newest first, one page, with the exact total for the current tab."""
-    conds = _base_conditions(session, shop_id, flt, cipher)
+def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> SearchResult:
+    """Newest first, one page, with the total for the current tab (counted first: PostgreSQL picks its
+    plan for the page from it)."""
+    conds, match = _base_conditions(session, shop_id, flt, cipher)
     tab = _tab_condition(flt.tab)
     if tab is not None:
         conds.append(tab)
-    total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
     page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
     offset = max(flt.page - 1, 0) * page_size
+    if match is not None:
+        extra = conds[1:]  # the match is already scoped to the shop
+        total, capped = match.count(extra)
+        return SearchResult(total, capped, match.page(extra, offset, page_size))
+    total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
     rows = session.execute(
         select(Order).where(*conds).order_by(Order.sort_key.desc()).offset(offset).limit(page_size)
     ).scalars().all()
-    return total, list(rows)
+    return SearchResult(total, False, list(rows))
+
+
+def search_orders(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
+    """(total, page) as the list, CLI and API show it; see search_page for whether the total is capped."""
+    result = search_page(session, shop_id, flt, cipher)
+    return result.total, result.orders
 
 
 def tab_counts(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
     """Count per status tab under the current search and filters (the tab itself is ignored)."""
-    conds = _base_conditions(session, shop_id, flt, cipher)
-    by_status = dict(session.execute(select(Order.status, func.count()).where(*conds).group_by(Order.status)).all())
+    conds, match = _base_conditions(session, shop_id, flt, cipher)
+    after_sale = _tab_condition("after_sale")
+    if match is not None:
+        # One pass over the matches: status and the after-sale flag together.
+        rows = match.count_by(conds[1:], Order.status, func.coalesce(after_sale, False))
+        by_status: dict[str, int] = {}
+        for status, _flag, n in rows:
+            by_status[status] = by_status.get(status, 0) + n
+        in_after_sale = sum(n for _status, flag, n in rows if flag)
+    else:
+        by_status = dict(session.execute(
+            select(Order.status, func.count()).where(*conds).group_by(Order.status)).all())
+        in_after_sale = session.execute(select(func.count()).select_from(Order).where(*conds, after_sale)).scalar_one()
     counts = {tab: by_status.get(tab, 0) for tab in TABS if tab not in ("all", "after_sale")}
     counts["all"] = sum(by_status.values())
-    counts["after_sale"] = session.execute(
-        select(func.count()).select_from(Order).where(*conds, _tab_condition("after_sale"))
-    ).scalar_one()
+    counts["after_sale"] = in_after_sale
     return {tab: counts[tab] for tab in TABS}
 
 

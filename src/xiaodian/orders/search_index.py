@@ -1,31 +1,363 @@
-"""Product-name search index (placeholder contract; the FTS5 / GIN backends replace the body).
+"""Product-name search index: CJK unigram/bigram grams, kept in step by intake, one backend per database.
 
-Contract: ``index_orders(session, rows)`` with rows ``(order_pk, sort_key, text)`` keeps the index
-in step with the orders table inside the caller's transaction; ``text_condition(terms)`` returns a
-SQL condition on ``Order`` that is true exactly when every term is a case-insensitive substring of
-the order's product text.
+Merchants search order titles by any fragment they remember (米, 稻花香, `iPhone 15 壳`), so the contract
+is an exact case-insensitive substring test of every whitespace-separated term against the order's
+product text (names and specs, NFKC + lower on both sides). Word segmentation misses substrings and
+trigrams cannot serve 1–2 characters, so the index stores every character (unigram) and every pair of
+neighbouring characters (bigram); a longer term is a phrase of its consecutive bigrams.
+
+- SQLite: contentless FTS5 table ``order_search`` (rowid = orders.sort_key, columns ``uni`` and ``bi``)
+  plus ``order_search_text`` holding the normalised text for the exact post-filter and for deleting the
+  old tokens when an order is re-indexed. Tokens carry the shop id so counts never need the orders table.
+- PostgreSQL: side table ``order_search`` with a ``text[]`` of shop-prefixed grams under a GIN index and
+  the normalised text for the exact post-filter (``strpos``); counted first, capped at ``COUNT_CAP``.
+
+Callers use ``index_orders`` (intake) and ``text_match`` (queries); everything else here is the detail.
 """
 
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import and_, func
+from sqlalchemy import BigInteger, Text, column, func, literal, literal_column, select, table, text
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from .models import Order
 
+# Separates whitespace/punctuation runs in the bigram column so a phrase never spans two runs. It starts
+# with a letter, while every real token starts with the shop id's digits, so it can never equal one.
+SENTINEL = "x"
+# PostgreSQL counts stop here ("10,000+"): exact counts of very common grams cost 50–150 ms there.
+COUNT_CAP = 10_000
+# Above this many matches PostgreSQL walks newest-first and filters; below, it fetches the matches and sorts.
+_PG_WALK_THRESHOLD = 2_000
+
 
 def normalise(text: str) -> str:
+    """What both the index and the query compare: NFKC folds full-width ＡＢＣ１２３ and compatibility forms,
+    lower() makes iPhone match iphone."""
     return unicodedata.normalize("NFKC", text).lower()
 
 
+def is_token_char(ch: str) -> bool:
+    """Letters, numbers and private-use characters: what SQLite's unicode61 tokenizer keeps in a token."""
+    cat = unicodedata.category(ch)
+    return cat[0] in "LN" or cat == "Co"
+
+
+def is_plain_char(ch: str) -> bool:
+    """Characters whose token treatment is the same in Python and SQLite on every version: ASCII letters and
+    digits, CJK ideographs, kana, hangul. A term with any other character also gets the exact post-filter."""
+    o = ord(ch)
+    return ("a" <= ch <= "z" or "0" <= ch <= "9" or 0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF
+            or 0x3041 <= o <= 0x3096 or 0x30A1 <= o <= 0x30FA or 0xAC00 <= o <= 0xD7A3)
+
+
+def runs(normalised: str) -> list[str]:
+    """Maximal runs of token characters; spaces and punctuation end a run."""
+    out, current = [], []
+    for ch in normalised:
+        if is_token_char(ch):
+            current.append(ch)
+        elif current:
+            out.append("".join(current))
+            current = []
+    if current:
+        out.append("".join(current))
+    return out
+
+
+def bigrams(run: str) -> list[str]:
+    return [run[i:i + 2] for i in range(len(run) - 1)]
+
+
+# ---------------------------------------------------------------- documents
+
+def fts_columns(shop_id: int, normalised: str) -> tuple[str, str]:
+    """(uni, bi) column text for SQLite FTS5: distinct shop-prefixed characters, and the shop-prefixed
+    bigrams of each run in order with the sentinel between runs (positions matter for phrases)."""
+    prefix = str(shop_id)
+    parts = runs(normalised)
+    uni = " ".join(prefix + ch for ch in dict.fromkeys(ch for part in parts for ch in part))
+    bi_tokens: list[str] = []
+    for part in parts:
+        if bi_tokens:
+            bi_tokens.append(SENTINEL)
+        bi_tokens.extend(prefix + gram for gram in bigrams(part))
+    return uni, " ".join(bi_tokens)
+
+
+def pg_grams(shop_id: int, normalised: str) -> list[str]:
+    """Distinct shop-prefixed unigrams and bigrams for the PostgreSQL GIN index. Array elements are not
+    tokenised, so punctuation is kept as it is; only whitespace ends a run (terms never contain it)."""
+    prefix = f"{shop_id}:"
+    grams: dict[str, None] = {}
+    for part in normalised.split():
+        for ch in part:
+            grams[prefix + ch] = None
+        for gram in bigrams(part):
+            grams[prefix + gram] = None
+    return list(grams)
+
+
+# ---------------------------------------------------------------- queries
+
+def normalised_terms(terms: Iterable[str]) -> list[str]:
+    """Query terms as compared: normalised, re-split (NFKC can turn an ideographic space into a space)."""
+    return [t for term in terms for t in normalise(term).split() if t]
+
+
+def _quote(token: str) -> str:
+    return '"' + token.replace('"', '""') + '"'
+
+
+def fts_query(shop_id: int, terms: Sequence[str]) -> tuple[str | None, list[str]]:
+    """FTS5 MATCH expression for normalised terms, and the terms that also need the exact post-filter.
+
+    1 character → its unigram; 2 → its bigram token; 3+ → the phrase of its consecutive bigrams. Every
+    token is quoted and consists of letters and digits only, so no input is FTS5 syntax. None when no
+    term has a token character (e.g. `%%`): then only the post-filter can answer."""
+    prefix = str(shop_id)
+    clauses: list[str] = []
+    post: list[str] = []
+    for term in terms:
+        parts = runs(term)
+        if len(parts) != 1 or parts[0] != term or not all(is_plain_char(ch) for ch in term):
+            post.append(term)
+        for part in parts:
+            if len(part) == 1:
+                clauses.append("uni : " + _quote(prefix + part))
+            else:
+                clauses.append("bi : " + _quote(" ".join(prefix + gram for gram in bigrams(part))))
+    return (" AND ".join(dict.fromkeys(clauses)) or None), post
+
+
+def pg_query(shop_id: int, terms: Sequence[str]) -> tuple[list[str], list[str]]:
+    """Grams every match must contain, and the terms needing the exact strpos post-filter (all of 3+
+    characters: a set of bigrams says nothing of their order)."""
+    prefix = f"{shop_id}:"
+    grams: dict[str, None] = {}
+    post: list[str] = []
+    for term in terms:
+        if len(term) <= 2:
+            grams[prefix + term] = None
+        else:
+            grams.update((prefix + gram, None) for gram in bigrams(term))
+            post.append(term)
+    return list(grams), post
+
+
+# ---------------------------------------------------------------- index maintenance
+
+_fts = table("order_search", column("rowid", BigInteger))
+_fts_text = table("order_search_text", column("sort_key", BigInteger), column("order_pk", BigInteger),
+                  column("shop_id", BigInteger), column("body"))
+_pg = table("order_search", column("order_pk", BigInteger), column("shop_id", BigInteger), column("sort_key", BigInteger),
+            column("body"), column("grams"))
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _shops_of(session: Session, pks: list[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for start in range(0, len(pks), 900):
+        chunk = pks[start:start + 900]
+        out.update(session.execute(select(Order.id, Order.shop_id).where(Order.id.in_(chunk))).all())
+    return out
+
+
 def index_orders(session: Session, rows: list[tuple[int, int, str]]) -> None:
-    """Nothing to maintain for the plain scan: it reads orders.items_summary directly."""
+    """(Re-)index orders inside the caller's transaction; rows are (order_pk, sort_key, product text).
+    Re-indexing an order replaces its previous tokens."""
+    rows = [r for r in rows if r[1] is not None]
+    if not rows:
+        return
+    shops = _shops_of(session, [pk for pk, _key, _text in rows])
+    docs = [(pk, key, shops[pk], normalise(body or "")) for pk, key, body in rows if pk in shops]
+    if _dialect(session) == "sqlite":
+        _index_sqlite(session, docs)
+    else:
+        _index_postgres(session, docs)
 
 
-def text_condition(terms: list[str]):
-    def escape(term: str) -> str:
-        return term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _index_sqlite(session: Session, docs: list[tuple[int, int, int, str]]) -> None:
+    conn = session.connection()
+    pks = [pk for pk, *_ in docs]
+    old = []
+    for start in range(0, len(pks), 900):
+        chunk = pks[start:start + 900]
+        old.extend(conn.execute(select(_fts_text.c.sort_key, _fts_text.c.shop_id, _fts_text.c.body)
+                                .where(_fts_text.c.order_pk.in_(chunk))).all())
+    if old:
+        # A contentless FTS5 table forgets a row only when told exactly which tokens it had.
+        conn.execute(text("INSERT INTO order_search(order_search, rowid, uni, bi) VALUES ('delete', :k, :u, :b)"),
+                     [dict(zip(("u", "b"), fts_columns(shop, body), strict=True), k=key) for key, shop, body in old])
+        conn.execute(text("DELETE FROM order_search_text WHERE sort_key = :k"), [{"k": key} for key, *_ in old])
+    fts_rows, text_rows = [], []
+    for pk, key, shop, body in docs:
+        uni, bi = fts_columns(shop, body)
+        fts_rows.append({"k": key, "u": uni, "b": bi})
+        text_rows.append({"k": key, "p": pk, "s": shop, "t": body})
+    conn.execute(text("INSERT INTO order_search(rowid, uni, bi) VALUES (:k, :u, :b)"), fts_rows)
+    conn.execute(text("INSERT INTO order_search_text(sort_key, order_pk, shop_id, body) VALUES (:k, :p, :s, :t)"),
+                 text_rows)
 
-    return and_(*[func.lower(Order.items_summary).like(f"%{escape(normalise(t))}%", escape="\\") for t in terms])
+
+def _index_postgres(session: Session, docs: list[tuple[int, int, int, str]]) -> None:
+    stmt = postgresql.insert(_pg)
+    stmt = stmt.on_conflict_do_update(index_elements=["order_pk"], set_={
+        "shop_id": stmt.excluded.shop_id, "sort_key": stmt.excluded.sort_key,
+        "body": stmt.excluded.body, "grams": stmt.excluded.grams})
+    session.connection().execute(stmt, [
+        {"order_pk": pk, "shop_id": shop, "sort_key": key, "body": body, "grams": pg_grams(shop, body)}
+        for pk, key, shop, body in docs])
+
+
+def rebuild(session: Session) -> int:
+    """Index every order from its items (migration backfill, repair): the same text intake indexes."""
+    from .models import OrderItem  # noqa: PLC0415 - only the rebuild needs items
+
+    texts: dict[int, list[str]] = {}
+    keys: dict[int, int] = {}
+    for pk, key, name, spec in session.execute(
+            select(Order.id, Order.sort_key, OrderItem.product_name, OrderItem.spec)
+            .join(OrderItem, OrderItem.order_pk == Order.id).order_by(Order.id, OrderItem.id)):
+        keys[pk] = key
+        texts.setdefault(pk, []).append(f"{name} {spec or ''}")
+    rows = [(pk, keys[pk], " ".join(parts)) for pk, parts in texts.items()]
+    for start in range(0, len(rows), 5000):
+        index_orders(session, rows[start:start + 5000])
+    return len(rows)
+
+
+# ---------------------------------------------------------------- matching
+
+@dataclass
+class TextMatch:
+    """A product-text search bound to one shop, ready to page and count together with other conditions
+    on ``Order`` (status tab, dates, product). Built by ``text_match``."""
+
+    session: Session
+    shop_id: int
+    terms: list[str]
+
+    def __post_init__(self) -> None:
+        """Backends prepare their query here."""
+
+    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+        raise NotImplementedError
+
+    def count(self, conds: list) -> tuple[int, bool]:
+        """(total, capped): capped means 'at least total', shown as "10,000+"."""
+        raise NotImplementedError
+
+    def count_by(self, conds: list, *keys) -> list[tuple]:
+        """Rows of (*keys, count) over the matches, for tab counts under a search."""
+        raise NotImplementedError
+
+
+class _SqliteMatch(TextMatch):
+    def __post_init__(self) -> None:
+        self.expr, self.post = fts_query(self.shop_id, self.terms)
+
+    def _where(self, stmt, with_text: bool):
+        if self.expr is not None:
+            stmt = stmt.where(literal_column("order_search").op("MATCH")(literal(self.expr)))
+        if with_text:
+            stmt = stmt.where(*(func.instr(_fts_text.c.body, literal(t)) > 0 for t in self.post))
+        return stmt
+
+    def _source(self, cols, conds: list):
+        """FROM the FTS match (or the text table when there is no token to match), newest first by rowid."""
+        if self.expr is None:
+            src = _fts_text
+            stmt = select(*cols).select_from(src).where(_fts_text.c.shop_id == self.shop_id)
+            key = _fts_text.c.sort_key
+        else:
+            src = _fts
+            stmt = select(*cols).select_from(src)
+            key = _fts.c.rowid
+            if self.post:
+                stmt = stmt.join(_fts_text, _fts_text.c.sort_key == _fts.c.rowid)
+        stmt = self._where(stmt, with_text=bool(self.post))
+        if conds:
+            stmt = stmt.join(Order, Order.sort_key == key).where(Order.shop_id == self.shop_id, *conds)
+        return stmt, key
+
+    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+        stmt, key = self._source([], conds)
+        wanted = list(self.session.execute(
+            stmt.add_columns(key).order_by(key.desc()).offset(offset).limit(limit)).scalars())
+        return _orders_by(self.session, self.shop_id, Order.sort_key, wanted)
+
+    def count(self, conds: list) -> tuple[int, bool]:
+        stmt, _key = self._source([func.count()], conds)
+        return self.session.execute(stmt).scalar_one(), False
+
+    def count_by(self, conds: list, *keys) -> list[tuple]:
+        stmt, src_key = self._source([*keys, func.count()], conds)
+        if not conds:
+            stmt = stmt.join(Order, Order.sort_key == src_key).where(Order.shop_id == self.shop_id)
+        return list(self.session.execute(stmt.group_by(*keys)).all())
+
+
+class _PostgresMatch(TextMatch):
+    def __post_init__(self) -> None:
+        self.grams, self.post = pg_query(self.shop_id, self.terms)
+        self._known: int | None = None
+
+    def _source(self, cols, conds: list):
+        stmt = select(*cols).select_from(_pg).where(
+            _pg.c.shop_id == self.shop_id,
+            _pg.c.grams.op("@>")(literal(self.grams, type_=postgresql.ARRAY(Text))),
+            *(func.strpos(_pg.c.body, literal(t)) > 0 for t in self.post))
+        if conds:
+            stmt = stmt.join(Order, Order.id == _pg.c.order_pk).where(*conds)
+        return stmt
+
+    def count(self, conds: list) -> tuple[int, bool]:
+        """Count first, and stop at the cap: the GIN bitmap gives matches in no useful order, so a rare term
+        is cheap to count in full and a common one is cheap to stop early."""
+        capped = self._source([literal_column("1")], conds).limit(COUNT_CAP + 1).subquery()
+        n = self.session.execute(select(func.count()).select_from(capped)).scalar_one()
+        self._known = n
+        return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
+
+    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+        if self._known is None:
+            self.count(conds)
+        if self._known <= _PG_WALK_THRESHOLD:
+            # Few matches: collect them all from the GIN index, then sort (MATERIALIZED stops the planner
+            # from walking the whole shop newest-first looking for them).
+            found = self._source([_pg.c.order_pk, _pg.c.sort_key], conds).cte("m").prefix_with("MATERIALIZED")
+            stmt = select(found.c.order_pk).order_by(found.c.sort_key.desc())
+        else:
+            # Many matches: walk the shop newest-first and keep the first that match.
+            stmt = self._source([_pg.c.order_pk], conds).order_by(_pg.c.sort_key.desc())
+        wanted = list(self.session.execute(stmt.offset(offset).limit(limit)).scalars())
+        return _orders_by(self.session, self.shop_id, Order.id, wanted)
+
+    def count_by(self, conds: list, *keys) -> list[tuple]:
+        stmt = self._source([*keys, func.count()], conds)
+        if not conds:
+            stmt = stmt.join(Order, Order.id == _pg.c.order_pk)
+        return list(self.session.execute(stmt.group_by(*keys)).all())
+
+
+def _orders_by(session: Session, shop_id: int, col, wanted: list[int]) -> list[Order]:
+    if not wanted:
+        return []
+    found = {getattr(o, col.key): o for o in session.execute(
+        select(Order).where(col.in_(wanted), Order.shop_id == shop_id)).scalars()}
+    return [found[k] for k in wanted if k in found]
+
+
+def text_match(session: Session, shop_id: int, terms: Iterable[str]) -> TextMatch:
+    """The search for these raw terms on this session's database."""
+    cls = _SqliteMatch if _dialect(session) == "sqlite" else _PostgresMatch
+    return cls(session, shop_id, normalised_terms(terms))
