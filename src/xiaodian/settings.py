@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     login_max_failures: int = 5
     login_window_seconds: int = 900
     login_lockout_seconds: int = 900
+    # Revealing a buyer's full phone/name/address: at most this many times per user per hour.
+    reveal_limit_per_hour: int = 30
     default_language: str = "zh"
     demo: bool = False
 

@@ -112,20 +112,31 @@ def install_error_handlers(app: FastAPI) -> None:
         return _error_response(request, 500, "internal_error", "something went wrong; the error was logged")
 
 
+def all_routers() -> list:
+    """Every capability's pages and API. A new router must be listed here, and its routes in the permission
+    sweep test's matrix."""
+    from ..accounts.api import router as accounts_api
+    from ..accounts.pages import router as accounts_pages
+    from ..channels.exportfile.api import router as import_api
+    from ..channels.exportfile.pages import router as import_pages
+    from ..orders.api import router as orders_api
+    from ..orders.pages import router as orders_pages
+    from ..privacy.api import router as privacy_api
+    from ..privacy.pages import router as privacy_pages
+    from .docs import router as docs_router
+    from .session_pages import router as session_pages
+
+    return [session_pages, orders_pages, orders_api, import_pages, import_api, accounts_pages, accounts_api,
+            privacy_pages, privacy_api, docs_router]
+
+
 def create_app(ctx: AppContext) -> FastAPI:
     app = FastAPI(title="xiaodian 小店 API", version="1", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.ctx = ctx
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
-    from ..channels.exportfile.pages import router as import_pages
-    from ..channels.exportfile.api import router as import_api
-    from ..orders.api import router as orders_api
-    from ..orders.pages import router as orders_pages
-    from .docs import router as docs_router
-    from .session_pages import router as session_pages
-
-    for router in (session_pages, orders_pages, orders_api, import_pages, import_api, docs_router):
+    for router in all_routers():
         app.include_router(router)
     app.add_middleware(ShellMiddleware, default_language=ctx.settings.default_language)
     return app

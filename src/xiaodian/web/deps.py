@@ -44,7 +44,7 @@ def db(request: Request) -> Iterator[Session]:
 
 
 def _is_api(request: Request) -> bool:
-    return request.url.path.startswith("/api/")
+    return request.url.path.startswith("/api/") or request.url.path == "/openapi.json"
 
 
 async def form_csrf(request: Request) -> None:

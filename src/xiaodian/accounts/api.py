@@ -1,0 +1,205 @@
+"""REST API for users, API tokens and the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from ..clock import iso
+from ..web.deps import db, get_ctx, require
+from . import audit, users
+from .models import User
+from .service import Principal
+
+router = APIRouter(prefix="/api/v1", tags=["accounts"])
+
+
+class UserOut(BaseModel):
+    login: str
+    role: str
+    display_name: str | None
+    disabled: bool
+    created_at: str | None
+
+
+class UserIn(BaseModel):
+    login: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+    role: str = Field(pattern="^(owner|cs|warehouse)$")
+    display_name: str | None = Field(None, max_length=100)
+
+
+class RoleIn(BaseModel):
+    role: str = Field(pattern="^(owner|cs|warehouse)$")
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenIn(BaseModel):
+    name: str = Field("api", min_length=1, max_length=100)
+    login: str | None = Field(None, max_length=64, description="owners may create tokens for others")
+
+
+class TokenOut(BaseModel):
+    id: int
+    login: str
+    name: str
+    prefix: str
+    created_at: str | None
+    last_used_at: str | None
+    revoked: bool
+
+
+class TokenCreated(TokenOut):
+    token: str = Field(description="shown once; store it now")
+
+
+class MeOut(BaseModel):
+    login: str
+    role: str
+    channel: str
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: str | None
+    login: str | None
+    channel: str
+    action: str
+    shop_id: int | None
+    target_type: str | None
+    target_id: str | None
+    before: dict | list | str | int | None
+    after: dict | list | str | int | None
+    detail: dict | list | str | int | None
+
+
+class AuditPage(BaseModel):
+    total: int
+    entries: list[AuditEntryOut]
+
+
+def _user_out(user) -> UserOut:
+    return UserOut(login=user.login, role=user.role, display_name=user.display_name,
+                   disabled=user.disabled_at is not None, created_at=iso(user.created_at))
+
+
+def _token_out(token, login: str) -> TokenOut:
+    return TokenOut(id=token.id, login=login, name=token.name, prefix=token.prefix, created_at=iso(token.created_at),
+                    last_used_at=iso(token.last_used_at), revoked=token.revoked_at is not None)
+
+
+@router.get("/me", response_model=MeOut, summary="Who am I (login, role)")
+def me(principal: Principal = Depends(require("tokens.own"))):
+    return MeOut(login=principal.login, role=principal.role, channel=principal.channel)
+
+
+@router.get("/users", response_model=list[UserOut], summary="List users")
+def list_users(principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+    return [_user_out(u) for u in users.list_users(session, principal)]
+
+
+@router.post("/users", response_model=UserOut, status_code=201, summary="Add a user")
+def add_user(body: UserIn, request: Request, principal: Principal = Depends(require("users.manage")),
+             session: Session = Depends(db)):
+    user = users.create_user(session, principal, login=body.login, password=body.password, role=body.role,
+                             now=get_ctx(request).clock.now(), display_name=body.display_name)
+    return _user_out(user)
+
+
+@router.post("/users/{login}/disable", response_model=UserOut, summary="Disable a user (ends sessions, revokes tokens)")
+def disable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
+                 session: Session = Depends(db)):
+    return _user_out(users.disable_user(session, principal, login=login, now=get_ctx(request).clock.now()))
+
+
+@router.post("/users/{login}/enable", response_model=UserOut, summary="Enable a disabled user")
+def enable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
+                session: Session = Depends(db)):
+    return _user_out(users.enable_user(session, principal, login=login, now=get_ctx(request).clock.now()))
+
+
+@router.put("/users/{login}/role", response_model=UserOut, summary="Change a user's role")
+def change_role(login: str, body: RoleIn, request: Request, principal: Principal = Depends(require("users.manage")),
+                session: Session = Depends(db)):
+    return _user_out(users.change_role(session, principal, login=login, role=body.role,
+                                       now=get_ctx(request).clock.now()))
+
+
+@router.put("/users/{login}/password", response_model=UserOut, summary="Set a user's password")
+def set_password(login: str, body: PasswordIn, request: Request,
+                 principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+    return _user_out(users.reset_password(session, principal, login=login, password=body.password,
+                                          now=get_ctx(request).clock.now()))
+
+
+@router.get("/tokens", response_model=list[TokenOut], summary="My API tokens (owners: everyone's)")
+def list_tokens(principal: Principal = Depends(require("tokens.own")), session: Session = Depends(db)):
+    return [_token_out(t, login) for t, login in users.list_tokens(session, principal)]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token (shown once)")
+def create_token(body: TokenIn, request: Request, principal: Principal = Depends(require("tokens.own")),
+                 session: Session = Depends(db)):
+    login = body.login or principal.login
+    row, secret = users.create_token(session, principal, login=login, name=body.name, now=get_ctx(request).clock.now())
+    return TokenCreated(**_token_out(row, login).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke an API token")
+def revoke_token(token_id: int, request: Request, principal: Principal = Depends(require("tokens.own")),
+                 session: Session = Depends(db)):
+    token = users.revoke_token(session, principal, token_id=token_id, now=get_ctx(request).clock.now())
+    return _token_out(token, session.get(User, token.user_id).login)
+
+
+def audit_filter(login: str | None, action: str | None, channel: str | None, since: datetime | None,
+                 until: datetime | None, q: str | None, limit: int, offset: int) -> audit.AuditFilter:
+    from ..clock import SHOP_TZ
+
+    def aware(value):
+        return value.replace(tzinfo=SHOP_TZ) if value is not None and value.tzinfo is None else value
+
+    return audit.AuditFilter(login=login, action=action, channel=channel, since=aware(since), until=aware(until),
+                             text=q, limit=limit, offset=offset)
+
+
+@router.get("/audit", response_model=AuditPage, summary="Search the audit log, newest first")
+def audit_log(
+    user: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=16), since: datetime | None = None, until: datetime | None = None,
+    q: str | None = Query(None, max_length=100), limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
+    principal: Principal = Depends(require("audit.read")), session: Session = Depends(db),
+):
+    total, entries = audit.search(session, audit_filter(user, action, channel, since, until, q, limit, offset))
+    return AuditPage(total=total, entries=[AuditEntryOut(**audit.entry_json(e)) for e in entries])
+
+
+def audit_csv(entries) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["id", "at", "login", "channel", "action", "target_type", "target_id", "before", "after", "detail"])
+    for e in entries:
+        writer.writerow([e.id, iso(e.at), e.login, e.channel, e.action, e.target_type, e.target_id, e.before or "",
+                         e.after or "", e.detail or ""])
+    return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers={"content-disposition": 'attachment; filename="audit.csv"'})
+
+
+@router.get("/audit.csv", summary="Export the audit log (CSV, UTF-8 with BOM for Excel)")
+def audit_export(
+    user: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=64),
+    channel: str | None = Query(None, max_length=16), since: datetime | None = None, until: datetime | None = None,
+    q: str | None = Query(None, max_length=100),
+    principal: Principal = Depends(require("audit.read")), session: Session = Depends(db),
+):
+    _total, entries = audit.search(session, audit_filter(user, action, channel, since, until, q, 10_000, 0))
+    return audit_csv(entries)

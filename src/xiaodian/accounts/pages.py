@@ -1,0 +1,144 @@
+"""Pages for owners: users (add, disable, role, password), API tokens, and the audit log."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ..clock import SHOP_TZ
+from ..errors import DomainError
+from ..web.deps import db, get_ctx, require
+from ..web.templating import render
+from . import audit, users
+from .api import audit_csv
+from .service import ROLES, Principal
+
+router = APIRouter(include_in_schema=False)
+AUDIT_PAGE = 100
+
+
+def _users_page(request, session, principal, *, error=None, notice=None, status=200):
+    return render(request, "accounts/users.html", status_code=status, users=users.list_users(session, principal),
+                  roles=ROLES, error=error, notice=notice)
+
+
+@router.get("/settings/users")
+def users_page(request: Request, principal: Principal = Depends(require("users.manage")),
+               session: Session = Depends(db)):
+    return _users_page(request, session, principal, notice=request.query_params.get("done"))
+
+
+def _user_action(request, session, principal, action, done: str):
+    """Run an owner action; on a refused one show the page again with the reason, keeping nothing half-done."""
+    try:
+        action(get_ctx(request).clock.now())
+        session.flush()
+    except DomainError as exc:
+        session.rollback()
+        return _users_page(request, session, principal, error=exc.message, status=exc.http_status)
+    return RedirectResponse("/settings/users?" + urlencode({"done": done}), status_code=303)
+
+
+@router.post("/settings/users")
+def add_user(request: Request, login: str = Form(""), password: str = Form(""), role: str = Form("cs"),
+             principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+    return _user_action(request, session, principal,
+                        lambda now: users.create_user(session, principal, login=login, password=password, role=role,
+                                                      now=now), f"added {login}")
+
+
+@router.post("/settings/users/{login}/disable")
+def disable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
+                 session: Session = Depends(db)):
+    return _user_action(request, session, principal,
+                        lambda now: users.disable_user(session, principal, login=login, now=now), f"disabled {login}")
+
+
+@router.post("/settings/users/{login}/enable")
+def enable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
+                session: Session = Depends(db)):
+    return _user_action(request, session, principal,
+                        lambda now: users.enable_user(session, principal, login=login, now=now), f"enabled {login}")
+
+
+@router.post("/settings/users/{login}/role")
+def change_role(login: str, request: Request, role: str = Form(""),
+                principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+    return _user_action(request, session, principal,
+                        lambda now: users.change_role(session, principal, login=login, role=role, now=now),
+                        f"{login} → {role}")
+
+
+@router.post("/settings/users/{login}/password")
+def reset_password(login: str, request: Request, password: str = Form(""),
+                   principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+    return _user_action(request, session, principal,
+                        lambda now: users.reset_password(session, principal, login=login, password=password, now=now),
+                        f"password of {login} changed")
+
+
+@router.get("/settings/tokens")
+def tokens_page(request: Request, principal: Principal = Depends(require("tokens.own")),
+                session: Session = Depends(db)):
+    return render(request, "accounts/tokens.html", tokens=users.list_tokens(session, principal), created=None)
+
+
+@router.post("/settings/tokens")
+def create_token(request: Request, name: str = Form("api"), principal: Principal = Depends(require("tokens.own")),
+                 session: Session = Depends(db)):
+    row, secret = users.create_token(session, principal, login=principal.login, name=name[:100] or "api",
+                                     now=get_ctx(request).clock.now())
+    session.flush()
+    return render(request, "accounts/tokens.html", tokens=users.list_tokens(session, principal), created=secret)
+
+
+@router.post("/settings/tokens/{token_id}/revoke")
+def revoke_token(token_id: int, request: Request, principal: Principal = Depends(require("tokens.own")),
+                 session: Session = Depends(db)):
+    users.revoke_token(session, principal, token_id=token_id, now=get_ctx(request).clock.now())
+    return RedirectResponse("/settings/tokens", status_code=303)
+
+
+def _day(value: str | None, end: bool = False) -> datetime | None:
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    if end:  # "until 11-20" includes the whole of the 20th
+        day += timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=SHOP_TZ)
+
+
+def _audit_filter(params, limit: int, offset: int) -> audit.AuditFilter:
+    return audit.AuditFilter(login=params.get("user") or None, action=params.get("action") or None,
+                             channel=params.get("channel") or None, since=_day(params.get("since")),
+                             until=_day(params.get("until"), end=True), text=(params.get("q") or "")[:100] or None,
+                             limit=limit, offset=offset)
+
+
+@router.get("/audit")
+def audit_page(request: Request, principal: Principal = Depends(require("audit.read")),
+               session: Session = Depends(db)):
+    params = request.query_params
+    try:
+        page = max(int(params.get("page", "1")), 1)
+    except ValueError:
+        page = 1
+    total, entries = audit.search(session, _audit_filter(params, AUDIT_PAGE, (page - 1) * AUDIT_PAGE))
+    keep = {k: v for k, v in params.items() if v and k != "page"}
+    return render(request, "accounts/audit.html", total=total, entries=[audit.entry_json(e) for e in entries],
+                  params=keep, page=page, pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
+                  export_url="/audit/export.csv?" + urlencode(keep), query=urlencode(keep))
+
+
+@router.get("/audit/export.csv")
+def audit_export(request: Request, principal: Principal = Depends(require("audit.read")),
+                 session: Session = Depends(db)):
+    _total, entries = audit.search(session, _audit_filter(request.query_params, 10_000, 0))
+    return audit_csv(entries)

@@ -1,0 +1,226 @@
+"""Sweep over every route the app registers: anonymous callers are turned away, and each role gets exactly
+what the permission matrix says. A route missing from ROUTE_PERMISSIONS fails the sweep, so nothing new
+can slip in without a decision about who may use it."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from starlette.routing import Mount
+
+from xiaodian.accounts.permissions import ROLE_PERMISSIONS, allowed
+from xiaodian.db import transaction
+from xiaodian.orders.intake import upsert_orders
+from xiaodian.web.app import all_routers
+
+from ..conftest import NOW, PASSWORD, csrf_of, login
+from ..factories import make_record
+
+PUBLIC = None
+# (method, path) → the permission it needs (PUBLIC: reachable without login).
+ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
+    ("GET", "/login"): PUBLIC,
+    ("POST", "/login"): PUBLIC,
+    ("POST", "/logout"): "session",
+    ("POST", "/logout/everywhere"): "session",
+    ("GET", "/lang/{code}"): "orders.read",
+    ("GET", "/"): "orders.read",
+    ("GET", "/orders"): "orders.read",
+    ("GET", "/orders/{order_id}"): "orders.read",
+    ("POST", "/orders/{order_id}/note"): "orders.note",
+    ("GET", "/api/v1/orders"): "orders.read",
+    ("GET", "/api/v1/orders/counts"): "orders.read",
+    ("GET", "/api/v1/orders/{order_id}"): "orders.read",
+    ("PATCH", "/api/v1/orders/{order_id}/note"): "orders.note",
+    ("GET", "/settings/users"): "users.manage",
+    ("POST", "/settings/users"): "users.manage",
+    ("POST", "/settings/users/{login}/disable"): "users.manage",
+    ("POST", "/settings/users/{login}/enable"): "users.manage",
+    ("POST", "/settings/users/{login}/role"): "users.manage",
+    ("POST", "/settings/users/{login}/password"): "users.manage",
+    ("GET", "/settings/tokens"): "tokens.own",
+    ("POST", "/settings/tokens"): "tokens.own",
+    ("POST", "/settings/tokens/{token_id}/revoke"): "tokens.own",
+    ("GET", "/audit"): "audit.read",
+    ("GET", "/audit/export.csv"): "audit.read",
+    ("GET", "/api/v1/me"): "tokens.own",
+    ("GET", "/api/v1/users"): "users.manage",
+    ("POST", "/api/v1/users"): "users.manage",
+    ("POST", "/api/v1/users/{login}/disable"): "users.manage",
+    ("POST", "/api/v1/users/{login}/enable"): "users.manage",
+    ("PUT", "/api/v1/users/{login}/role"): "users.manage",
+    ("PUT", "/api/v1/users/{login}/password"): "users.manage",
+    ("GET", "/api/v1/tokens"): "tokens.own",
+    ("POST", "/api/v1/tokens"): "tokens.own",
+    ("DELETE", "/api/v1/tokens/{token_id}"): "tokens.own",
+    ("GET", "/api/v1/audit"): "audit.read",
+    ("GET", "/api/v1/audit.csv"): "audit.read",
+    ("POST", "/orders/{order_id}/reveal"): "pii.reveal",
+    ("POST", "/api/v1/orders/{order_id}/reveal"): "pii.reveal",
+    ("GET", "/openapi.json"): "orders.read",
+    ("GET", "/docs"): "orders.read",
+    ("GET", "/imports/orders"): "orders.import",
+    ("POST", "/imports/orders"): "orders.import",
+    ("POST", "/imports/orders/{upload_id}/apply"): "orders.import",
+    ("POST", "/api/v1/imports/orders"): "orders.import",
+}
+ORDER_ID = "6938459704022656025"
+PATH_VALUES = {"order_id": ORDER_ID, "login": "victim", "token_id": "1", "code": "en", "upload_id": "nonexistent"}
+BODIES = {
+    ("PATCH", "/api/v1/orders/{order_id}/note"): {"merchant_note": "sweep"},
+    ("POST", "/api/v1/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
+    ("PUT", "/api/v1/users/{login}/role"): {"role": "cs"},
+    ("PUT", "/api/v1/users/{login}/password"): {"password": "Another-pass-456"},
+    ("POST", "/api/v1/tokens"): {"name": "sweep"},
+    ("POST", "/api/v1/orders/{order_id}/reveal"): {"reason": "buyer asked to check the address"},
+}
+FORMS = {
+    ("POST", "/orders/{order_id}/note"): {"merchant_note": "sweep", "flag_colour": "1"},
+    ("POST", "/settings/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
+    ("POST", "/settings/users/{login}/role"): {"role": "cs"},
+    ("POST", "/settings/users/{login}/password"): {"password": "Another-pass-456"},
+    ("POST", "/settings/tokens"): {"name": "sweep"},
+    ("POST", "/orders/{order_id}/reveal"): {"reason": "buyer asked to check the address"},
+}
+
+
+def registered_routes() -> list[tuple[str, str, APIRoute]]:
+    out = []
+    for router in all_routers():
+        for route in router.routes:
+            if isinstance(route, Mount):
+                continue
+            for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
+                out.append((method, route.path, route))
+    return out
+
+
+def declared_permission(route: APIRoute) -> str | None:
+    """The permission named by the route's require(...) dependency; "session" for login-only routes."""
+    stack = list(route.dependant.dependencies)
+    found = None
+    while stack:
+        dep = stack.pop()
+        permission = getattr(dep.call, "permission", None)
+        if permission:
+            found = permission
+        if getattr(dep.call, "__name__", "") == "current_principal" and found is None:
+            found = "session"
+        stack.extend(dep.dependencies)
+    return found
+
+
+def test_every_route_is_in_the_matrix_with_the_permission_it_declares(app):
+    seen = set()
+    for method, path, route in registered_routes():
+        key = (method, path)
+        assert key in ROUTE_PERMISSIONS, f"{method} {path} is not in the permission matrix of this test"
+        assert declared_permission(route) == ROUTE_PERMISSIONS[key], f"{method} {path}"
+        seen.add(key)
+    assert not set(ROUTE_PERMISSIONS) - seen, f"matrix lists routes that no longer exist: {set(ROUTE_PERMISSIONS) - seen}"
+
+
+def _walk(routes):
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        elif hasattr(route, "original_router"):  # FastAPI's wrapper around an included router
+            yield from _walk(route.original_router.routes)
+        elif not isinstance(route, Mount):
+            raise AssertionError(f"unexpected route type {type(route).__name__}: {route}")
+
+
+def test_every_route_the_app_serves_comes_from_all_routers(app):
+    served = {(m, r.path) for r in _walk(app.routes) for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert served <= set(ROUTE_PERMISSIONS), served - set(ROUTE_PERMISSIONS)
+
+
+def _fill(path: str) -> str:
+    for name, value in PATH_VALUES.items():
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+def _call(client, method, path, csrf=None):
+    headers = {"x-csrf-token": csrf} if csrf else {}
+    key = (method, path)
+    kwargs = {}
+    if key in BODIES:
+        kwargs["json"] = BODIES[key]
+    elif key in FORMS:
+        kwargs["data"] = FORMS[key]
+    elif method != "GET":
+        kwargs["data"] = {}
+    return client.request(method, _fill(path), headers=headers, follow_redirects=False, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def sweep_app(tmp_path_factory, sqlite_template):
+    """One SQLite desk for the whole sweep (logging in with argon2 per route would be slow), with an order,
+    one user per role, and a 'victim' user with a token that the user-management routes act on."""
+    import shutil
+
+    from xiaodian.accounts import service
+    from xiaodian.bootstrap import default_shop_id, open_context
+    from xiaodian.clock import FixedClock
+    from xiaodian.web.app import create_app
+
+    from ..conftest import make_settings
+
+    folder = tmp_path_factory.mktemp("sweep")
+    shutil.copy(sqlite_template, folder / "desk.db")
+    ctx = open_context(make_settings(f"sqlite:///{folder / 'desk.db'}", folder / "data"), clock=FixedClock(NOW))
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=default_shop_id(ctx), records=[make_record(order_id=ORDER_ID)],
+                      cipher=ctx.cipher, now=NOW)
+        for role in ROLE_PERMISSIONS:
+            service.add_user(session, login=role, password=PASSWORD, role=role, now=NOW)
+        victim = service.add_user(session, login="victim", password=PASSWORD, role="cs", now=NOW)
+        service.create_token(session, victim, "victim-token", NOW)
+    app = create_app(ctx)
+    clients = {}
+    for role in ROLE_PERMISSIONS:
+        client = TestClient(app)
+        login(client, role)
+        clients[role] = (client, csrf_of(client, "/orders"))
+    yield app, clients
+    for client, _ in clients.values():
+        client.close()
+    ctx.engine.dispose()
+
+
+SWEEP = [(m, p) for (m, p), perm in ROUTE_PERMISSIONS.items() if perm not in (PUBLIC, "session")]
+
+
+@pytest.mark.parametrize("method,path", SWEEP, ids=[f"{m} {p}" for m, p in SWEEP])
+def test_route_refuses_anonymous_and_admits_exactly_the_roles_of_the_matrix(sweep_app, method, path):
+    app, clients = sweep_app
+    permission = ROUTE_PERMISSIONS[(method, path)]
+    with TestClient(app) as anonymous:
+        response = _call(anonymous, method, path)
+    if path.startswith("/api/") or path == "/openapi.json":
+        assert response.status_code == 401, response.text
+        assert response.json()["error"]["code"] == "unauthenticated"
+    else:
+        assert response.status_code == 303 and response.headers["location"].startswith("/login"), response.text
+    for role, (client, csrf) in clients.items():
+        response = _call(client, method, path, csrf=csrf)
+        if allowed(role, permission):
+            assert response.status_code not in (401, 403), f"{role} refused: {response.status_code} {response.text[:300]}"
+        else:
+            assert response.status_code == 403, f"{role} admitted: {response.status_code}"
+            if path.startswith("/api/"):
+                assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("path", ["/logout", "/logout/everywhere"])
+def test_logout_needs_a_session_and_ends_it(sweep_app, path):
+    app, _clients = sweep_app
+    with TestClient(app) as anonymous:
+        assert _call(anonymous, "POST", path).status_code == 303
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        csrf = csrf_of(client, "/orders")
+        assert _call(client, "POST", path, csrf=csrf).headers["location"] == "/login"
+        assert client.get("/orders", follow_redirects=False).status_code == 303
