@@ -194,8 +194,12 @@ class ShopGenerator:
             if morning.astimezone(UTC) <= ship_by or first > window:
                 first = morning.astimezone(UTC) - paid_at
         delays = [first]
-        if line_count > 1 and rng.random() < 0.25:  # shipped in two parcels
-            delays.append(first + _minutes(rng, 3 * 60, 72 * 60, 20 * 60))
+        if line_count > 1 and rng.random() < 0.25:  # shipped in two parcels, the second usually still in time
+            room = window - first - timedelta(minutes=10)
+            if room > timedelta(hours=1) and rng.random() < 0.85:
+                delays.append(first + timedelta(seconds=rng.uniform(3600, room.total_seconds())))
+            else:
+                delays.append(first + _minutes(rng, 3 * 60, 72 * 60, 20 * 60))
         return tuple(timedelta(seconds=int(d.total_seconds())) for d in delays)
 
     def _post_sale(self) -> PostSale:
