@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
+from ..db import UTCDateTime
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
 from . import search_index
@@ -148,21 +149,20 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
         else:
             merged[rec.order_id] = (index, rec)
     ids = list(merged)
-    existing = {
-        row.order_id: row
-        for row in session.execute(
+    existing: dict = {}
+    for chunk in _chunks(ids):
+        existing.update((row.order_id, row) for row in session.execute(
             select(Order.id, Order.order_id, Order.status, Order.content_hash, Order.created_at, Order.paid_at,
-                   Order.shipped_at, Order.completed_at, Order.cancelled_at, Order.merchant_note)
-            .where(Order.shop_id == shop_id, Order.order_id.in_(ids))
-        )
-    }
+                   Order.shipped_at, Order.completed_at, Order.cancelled_at, Order.merchant_note, Order.sort_key)
+            .where(Order.shop_id == shop_id, Order.order_id.in_(chunk))
+        ))
     sku_ids = [i.sku_order_id for _, rec in merged.values() for i in rec.items]
-    sku_owner = dict(
-        session.execute(
+    sku_owner: dict[str, str] = {}
+    for chunk in _chunks(sku_ids):
+        sku_owner.update(session.execute(
             select(OrderItem.sku_order_id, Order.order_id).join(Order, Order.id == OrderItem.order_pk)
-            .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id.in_(sku_ids))
-        ).all()
-    )
+            .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id.in_(chunk))
+        ).all())
 
     new_rows: list[tuple[int, OrderRecord, str]] = []
     changed: list[tuple[int, OrderRecord, str, object]] = []
@@ -190,16 +190,73 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     index_rows: list[tuple[int, int, str]] = []
     if new_rows:
         _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, shipments, index_rows, result)
-    for _index, rec, digest, old in changed:
-        _apply_change(session, shop_id, rec, digest, old, cipher, now, source, actor, events, shipments, index_rows)
-        result.updated += 1
+    if changed:
+        _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows)
+        result.updated += len(changed)
     if shipments:
         events.extend(_add_shipments(session, shop_id, shipments))
     if events:
-        session.execute(insert(OrderEvent), events)
+        _bulk_insert(session, _EVENTS, events)
     if index_rows:
         search_index.index_orders(session, index_rows)
     return result
+
+
+# Core tables: bulk writes through them skip the ORM's per-row bookkeeping (an import writes ~10 rows per order).
+_ORDERS = Order.__table__
+_ITEMS = OrderItem.__table__
+_EVENTS = OrderEvent.__table__
+_SHIPMENTS = Shipment.__table__
+_IN_CHUNK = 900  # bound parameters per IN list, well under SQLite's limit
+
+
+def _sqlite_time(value: datetime | None) -> str | None:
+    """What UTCDateTime + SQLAlchemy's SQLite DATETIME store, byte for byte (naive UTC, microseconds)."""
+    if value is None:
+        return None
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
+    """INSERT many rows. On SQLite straight through the driver's executemany (the per-parameter work of
+    SQLAlchemy is most of an import's cost there), converting times exactly as UTCDateTime would."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), rows)
+        return
+    names = list(rows[0])
+    times = {n for n in names if isinstance(table.c[n].type, UTCDateTime)}
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+    if times:
+        params = [tuple(_sqlite_time(r[n]) if n in times else r[n] for n in names) for r in rows]
+    else:
+        params = [tuple(r[n] for n in names) for r in rows]
+    conn.exec_driver_sql(sql, params)
+
+
+def _bulk_update(session: Session, table, rows: list[dict]) -> None:
+    """UPDATE table SET … WHERE id = row["id"] for many rows (same driver shortcut as _bulk_insert)."""
+    if not rows:
+        return
+    names = [n for n in rows[0] if n != "id"]
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(update(table).where(table.c.id == bindparam("b_id"))
+                     .values({n: bindparam(f"v_{n}") for n in names}),
+                     [{**{f"v_{n}": r[n] for n in names}, "b_id": r["id"]} for r in rows])
+        return
+    times = {n for n in names if isinstance(table.c[n].type, UTCDateTime)}
+    sql = f"UPDATE {table.name} SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
+    conn.exec_driver_sql(sql, [tuple(_sqlite_time(r[n]) if n in times else r[n] for n in names) + (r["id"],)
+                               for r in rows])
+
+
+def _chunks(values: list) -> list[list]:
+    return [values[i:i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)] if values else []
 
 
 def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, shipments, index_rows, result):
@@ -210,13 +267,17 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, 
         row.update(_order_columns(rec))
         row.update(_buyer_columns(cipher, rec))
         order_dicts.append(row)
-    returned = session.execute(
-        insert(Order).returning(Order.id, sort_by_parameter_order=True), order_dicts
-    ).scalars().all()
+    _bulk_insert(session, _ORDERS, order_dicts)
+    # Ids by (shop, order id) afterwards: portable, and much cheaper than RETURNING row by row.
+    pk_of: dict[str, int] = {}
+    for chunk in _chunks([rec.order_id for _i, rec, _d in new_rows]):
+        pk_of.update((oid, pk) for pk, oid in session.execute(
+            select(Order.id, Order.order_id).where(Order.shop_id == shop_id, Order.order_id.in_(chunk))))
     item_rows, sort_updates = [], []
-    for pk, (_index, rec, _digest) in zip(returned, new_rows, strict=True):
+    for _index, rec, _digest in new_rows:
+        pk = pk_of[rec.order_id]
         key = sort_key_for(rec.created_at, pk)
-        sort_updates.append({"b_id": pk, "b_key": key})
+        sort_updates.append({"sort_key": key, "id": pk})
         item_rows.extend(_item_rows(shop_id, pk, rec))
         index_rows.append((pk, key, _search_text(rec)))
         for attr, kind in _TIME_EVENTS:
@@ -229,49 +290,57 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, 
             shipments.append({"order_pk": pk, "rec": rec, "now": now, "source": source})
         result.created += 1
         result.created_ids.append(rec.order_id)
-    session.execute(
-        update(Order.__table__).where(Order.__table__.c.id == bindparam("b_id"))
-        .values(sort_key=bindparam("b_key")),
-        sort_updates,
-    )
+    _bulk_update(session, _ORDERS, sort_updates)
     if item_rows:
-        session.execute(insert(OrderItem), item_rows)
+        _bulk_insert(session, _ITEMS, item_rows)
 
 
-def _apply_change(session, shop_id, rec, digest, old, cipher, now, source, actor, events, shipments, index_rows):
-    values = _order_columns(rec)
-    values.update(_buyer_columns(cipher, rec))
-    if old.merchant_note and not rec.merchant_note:
-        values["merchant_note"] = old.merchant_note  # a note typed in the desk survives an export without one
-    values.update(content_hash=digest, modified_at=now)
-    session.execute(update(Order).where(Order.id == old.id).values(**values))
-    if old.status != rec.status.value:
-        at = _status_time(rec) or now
-        events.append(_event(shop_id, old.id, at, now, "status_changed", source, actor,
-                             from_status=old.status, to_status=rec.status.value))
-    for attr, kind in _TIME_EVENTS[1:]:
-        at = getattr(rec, attr)
-        if at is not None and getattr(old, attr) is None:
-            events.append(_event(shop_id, old.id, at, now, kind, source, actor))
-    stored = {row.sku_order_id: row for row in session.execute(
-        select(OrderItem).where(OrderItem.order_pk == old.id)).scalars()}
-    new_items = []
-    for item in _item_rows(shop_id, old.id, rec):
-        current = stored.get(item["sku_order_id"])
-        if current is None:
-            new_items.append(item)
-        else:
-            for key, value in item.items():
-                setattr(current, key, value)
+def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows):
+    """Later snapshots of stored orders, the whole batch in a handful of statements."""
+    order_updates = []
+    for _index, rec, digest, old in changed:
+        values = _order_columns(rec)
+        values.update(_buyer_columns(cipher, rec))
+        if old.merchant_note and not rec.merchant_note:
+            values["merchant_note"] = old.merchant_note  # a note typed in the desk survives an export without one
+        values.update(content_hash=digest, modified_at=now)
+        values["id"] = old.id
+        order_updates.append(values)
+        if old.status != rec.status.value:
+            at = _status_time(rec) or now
+            events.append(_event(shop_id, old.id, at, now, "status_changed", source, actor,
+                                 from_status=old.status, to_status=rec.status.value))
+        for attr, kind in _TIME_EVENTS[1:]:
+            at = getattr(rec, attr)
+            if at is not None and getattr(old, attr) is None:
+                events.append(_event(shop_id, old.id, at, now, kind, source, actor))
+    _bulk_update(session, _ORDERS, order_updates)
+    pks = [old.id for _i, _r, _d, old in changed]
+    stored: dict[int, dict[str, tuple]] = {pk: {} for pk in pks}
+    for chunk in _chunks(pks):
+        for row in session.execute(select(_ITEMS.c.id, _ITEMS.c.order_pk, _ITEMS.c.sku_order_id, _ITEMS.c.product_name,
+                                          _ITEMS.c.spec).where(_ITEMS.c.order_pk.in_(chunk))):
+            stored[row.order_pk][row.sku_order_id] = (row.id, row.product_name, row.spec)
+    new_items, item_updates = [], []
+    for _index, rec, _digest, old in changed:
+        current = stored[old.id]
+        names = {item_id: (name, spec) for item_id, name, spec in current.values()}
+        added = []
+        for item in _item_rows(shop_id, old.id, rec):
+            found = current.get(item["sku_order_id"])
+            if found is None:
+                new_items.append(item)
+                added.append((item["product_name"], item["spec"]))
+            else:
+                item_updates.append({**item, "id": found[0]})
+                names[found[0]] = (item["product_name"], item["spec"])
+        texts = [names[i] for i in sorted(names)] + added
+        index_rows.append((old.id, old.sort_key, " ".join(f"{n} {s or ''}" for n, s in texts)))
+        if rec.tracking_no:
+            shipments.append({"order_pk": old.id, "rec": rec, "now": now, "source": source})
+    _bulk_update(session, _ITEMS, item_updates)
     if new_items:
-        session.execute(insert(OrderItem), new_items)
-    session.flush()
-    all_items = session.execute(select(OrderItem.product_name, OrderItem.spec).where(
-        OrderItem.order_pk == old.id)).all()
-    key = session.execute(select(Order.sort_key).where(Order.id == old.id)).scalar_one()
-    index_rows.append((old.id, key, " ".join(f"{n} {s or ''}" for n, s in all_items)))
-    if rec.tracking_no:
-        shipments.append({"order_pk": old.id, "rec": rec, "now": now, "source": source})
+        _bulk_insert(session, _ITEMS, new_items)
 
 
 def _status_time(rec: OrderRecord) -> datetime | None:
@@ -289,9 +358,10 @@ def _search_text(rec: OrderRecord) -> str:
 def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[dict]:
     """Tracking numbers from snapshots (export column 快递单号); each number once per order.
     Returns the timeline events to write with the rest of the batch."""
-    pks = [p["order_pk"] for p in pending]
-    known = set(session.execute(
-        select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(pks))).all())
+    known: set = set()
+    for chunk in _chunks(list({p["order_pk"] for p in pending})):
+        known.update(session.execute(
+            select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))).all())
     rows, events = [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
@@ -305,5 +375,5 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
             events.append(_event(shop_id, p["order_pk"], rec.shipped_at or p["now"], p["now"], "tracking_added",
                                  p["source"], None, detail={"carrier": rec.carrier, "tracking_no": number}))
     if rows:
-        session.execute(insert(Shipment), rows)
+        _bulk_insert(session, _SHIPMENTS, rows)
     return events

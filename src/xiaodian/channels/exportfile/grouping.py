@@ -35,6 +35,9 @@ class OrderGroup:
 
     def errors(self) -> list[RowError]:
         """Every row's rejection once any row is bad: the siblings say which row sank them."""
+        if len(self.rows) == 1:
+            only = self.rows[0]
+            return [only] if isinstance(only, RowError) else []
         bad = [r for r in self.rows if isinstance(r, RowError)]
         if not bad:
             bad = self._duplicate_skus()
@@ -97,6 +100,8 @@ def build_order(rows: list[ParsedRow]) -> OrderRecord:
     """Order-level columns repeat on every SKU row: the first filled value wins; the earliest
     shipping and ship-by times win; tracking numbers of all rows are kept (one per parcel)."""
     head = rows[0]
+    if len(rows) == 1:
+        return _single(head)
     items = [r.item for r in rows]
     numbers: list[str] = []
     for r in rows:
@@ -115,6 +120,27 @@ def build_order(rows: list[ParsedRow]) -> OrderRecord:
         cancel_reason=_first(rows, "cancel_reason"), order_type=_first(rows, "order_type"),
         after_sale_status=next((i.after_sale_status for i in items if i.after_sale_status), None),
         carrier=_first(rows, "carrier"), tracking_no=",".join(numbers) or None,
+    )
+
+
+def _single(r: ParsedRow) -> OrderRecord:
+    """The common one-SKU order, without the merging work."""
+    item = r.item
+    tracking = r.tracking_no
+    if tracking and ("," in tracking or "，" in tracking):
+        numbers: list[str] = []
+        for n in tracking.replace("，", ",").split(","):
+            if n.strip() and n.strip() not in numbers:
+                numbers.append(n.strip())
+        tracking = ",".join(numbers) or None
+    return OrderRecord(
+        order_id=r.order_id, status=r.status, created_at=r.created_at,
+        pay_amount_fen=r.pay_amount_fen if r.pay_amount_fen is not None else item.amount_fen, items=[item],
+        paid_at=r.paid_at, ship_by=r.ship_by, shipped_at=r.shipped_at, completed_at=r.completed_at,
+        cancelled_at=r.cancelled_at, buyer_name=r.buyer_name, buyer_phone=r.buyer_phone, address=r.address,
+        province=r.province, city=r.city, district=r.district, buyer_note=r.buyer_note,
+        merchant_note=r.merchant_note, cancel_reason=r.cancel_reason, order_type=r.order_type,
+        after_sale_status=item.after_sale_status, carrier=r.carrier, tracking_no=tracking,
     )
 
 

@@ -1,5 +1,57 @@
-"""Upload page for order export files (preview, then apply)."""
+"""Upload page for order export files: upload → preview (a dry run) → apply → final report."""
 
-from fastapi import APIRouter
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, File, Request, UploadFile
+from sqlalchemy.orm import Session
+
+from ...accounts.service import Principal
+from ...web.deps import db, get_ctx, require
+from ...web.templating import render
+from . import uploads
+from .api import run_import
+from .reader import FileUnreadable
 
 router = APIRouter(include_in_schema=False)
+TEMPLATE = "imports/orders.html"
+SHOWN_REJECTIONS = 500
+
+
+@router.get("/imports/orders")
+def upload_form(request: Request, principal: Principal = Depends(require("orders.import"))):
+    return render(request, TEMPLATE, stage="upload")
+
+
+@router.post("/imports/orders")
+def preview(request: Request, file: UploadFile | None = File(None),
+            principal: Principal = Depends(require("orders.import")), session: Session = Depends(db)):
+    """Park the file and show what importing it would do; nothing changes until Apply."""
+    session.commit()
+    ctx = get_ctx(request)
+    if file is None or not file.filename:
+        return render(request, TEMPLATE, status_code=422, stage="upload", error="choose a file")
+    stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
+    try:
+        report = run_import(request, stored, dry_run=True, actor=principal.login)
+    except FileUnreadable as exc:
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)
+        return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message,
+                      error_code=exc.code, filename=stored.filename)
+    return render(request, TEMPLATE, stage="preview", report=report, upload=stored,
+                  shown=report.rejected[:SHOWN_REJECTIONS])
+
+
+@router.post("/imports/orders/{upload_id}/apply")
+def apply(upload_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+          session: Session = Depends(db)):
+    """Import the previewed file for real; the parked copy is removed once imported."""
+    session.commit()
+    ctx = get_ctx(request)
+    stored = uploads.load(ctx.settings.data_dir, upload_id)
+    try:
+        report = run_import(request, stored, dry_run=False, actor=principal.login)
+    except FileUnreadable as exc:
+        return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message, error_code=exc.code)
+    uploads.delete(ctx.settings.data_dir, upload_id)
+    return render(request, TEMPLATE, stage="done", report=report, upload=stored,
+                  shown=report.rejected[:SHOWN_REJECTIONS])

@@ -84,72 +84,76 @@ class RowParser:
     def __init__(self, columns: ColumnMap):
         self.columns = columns
         ix = columns.index
-        self._required = {name: ix[name] for name in ix}
         self._texts = [(name, attr, limit, ix[name]) for name, attr, limit in _OPTIONAL_TEXT if name in ix]
         self._times = [(name, attr, ix[name]) for name, attr in _OPTIONAL_TIMES if name in ix]
         self._pay = ix.get("订单应付金额")
         self._phone = ix.get("收件人手机号")
+        self._core = tuple(ix[name] for name in ("主订单编号", "子订单编号", "选购商品", "商品数量", "商品金额",
+                                                 "订单提交时间", "订单状态"))
+        self._width = max(ix.values()) + 1
         self._item_extra = [(name, attr, limit, ix[name]) for name, attr, limit in (
             ("商品ID", "product_id", 32), ("商家编码", "merchant_code", 64), ("商品规格", "spec", 100),
             ("售后状态", "after_sale_status", 40)) if name in ix]
 
     def parse(self, row: Row) -> ParsedRow | RowError | None:
         """None for a blank row (spreadsheets leave them); otherwise the parsed row or its first problem."""
-        cells = row.cells
-        if not any(c is not None and c != "" and (not isinstance(c, str) or c.strip()) for c in cells):
+        cells = [c.strip() if c.__class__ is str else c for c in row.cells]
+        if not any(cells):
             return None
-        if cells and isinstance(cells[0], _MalformedRow):
-            return RowError(row.number, "", "malformed_row", f"the line cannot be read as CSV: {cells[0]}")
-        width = len(cells)
-
-        def cell(index: int | None):
-            return cells[index] if index is not None and index < width else None
-
+        if isinstance(row.cells[0], _MalformedRow):
+            return RowError(row.number, "", "malformed_row", f"the line cannot be read as CSV: {row.cells[0]}")
+        if len(cells) < self._width:
+            cells.extend([None] * (self._width - len(cells)))
         column = "主订单编号"
         try:
-            if any(isinstance(c, str) and "\ufffd" in c for c in cells):
+            if "\ufffd" in "\x00".join(c for c in cells if c.__class__ is str):
                 for column, index in self.columns.index.items():
-                    value = cell(index)
-                    if isinstance(value, str) and "\ufffd" in value:
+                    value = cells[index]
+                    if value.__class__ is str and "\ufffd" in value:
                         raise v.BadValue("bad_encoding", "the cell holds bytes that are not valid text in the "
                                                          "file's encoding")
                 column = "主订单编号"
-            ix = self._required
-            order_id = v.platform_id(cell(ix["主订单编号"]), "主订单编号")
+            i_order, i_sku, i_product, i_qty, i_unit, i_created, i_status = self._core
+            order_id = v.platform_id(cells[i_order], "主订单编号")
             column = "子订单编号"
-            sku_id = v.platform_id(cell(ix["子订单编号"]), "子订单编号")
+            sku_id = v.platform_id(cells[i_sku], "子订单编号")
             column = "选购商品"
-            product = v.optional_text(cell(ix["选购商品"]), column, 300)
+            product = v.optional_text(cells[i_product], column, 300)
             if product is None:
                 raise v.BadValue("value_missing", "选购商品 is empty")
             column = "商品数量"
-            qty = v.quantity(cell(ix["商品数量"]), column)
+            qty = v.quantity(cells[i_qty], column)
             column = "商品金额"
-            unit = v.fen(cell(ix["商品金额"]), column)
+            unit = v.fen(cells[i_unit], column)
             column = "订单提交时间"
-            created = v.china_time(cell(ix["订单提交时间"]), column, required=True)
+            created = v.china_time(cells[i_created], column, required=True)
             column = "订单状态"
-            status = v.status(cell(ix["订单状态"]), column)
-            item = ItemRecord(sku_order_id=sku_id, product_name=product, quantity=qty, unit_price_fen=unit)
+            status = v.status(cells[i_status], column)
+            item = ItemRecord(sku_id, product, qty, unit)
             for column, attr, limit, index in self._item_extra:
-                setattr(item, attr, v.optional_text(cell(index), column, limit))
+                value = cells[index]
+                if value:
+                    setattr(item, attr, v.optional_text(value, column, limit))
             parsed = ParsedRow(row.number, order_id, item, status, created)
             if self._pay is not None:
                 column = "订单应付金额"
-                parsed.pay_amount_fen = v.fen(cell(self._pay), column, required=False)
+                parsed.pay_amount_fen = v.fen(cells[self._pay], column, required=False)
             for column, attr, index in self._times:
-                setattr(parsed, attr, v.china_time(cell(index), column))
+                value = cells[index]
+                if value:
+                    setattr(parsed, attr, v.china_time(value, column))
             if self._phone is not None:
                 column = "收件人手机号"
-                parsed.buyer_phone = v.phone(cell(self._phone), column)
+                parsed.buyer_phone = v.phone(cells[self._phone], column)
             for column, attr, limit, index in self._texts:
-                setattr(parsed, attr, v.optional_text(cell(index), column, limit))
+                value = cells[index]
+                if value:
+                    setattr(parsed, attr, v.optional_text(value, column, limit))
             if parsed.tracking_no:
                 column = "快递单号"
                 _check_tracking(parsed.tracking_no)
         except v.BadValue as problem:
-            return RowError(row.number, column, problem.code, problem.message,
-                            group_key(cell(self.columns.index["主订单编号"])))
+            return RowError(row.number, column, problem.code, problem.message, group_key(cells[self._core[0]]))
         return parsed
 
 

@@ -1,0 +1,76 @@
+"""Import throughput: generate a realistic order export, import it into a fresh SQLite database, print rows/s.
+
+    python benchmarks/import_bench.py [--orders 200000] [--postgres URL] [--profile]
+
+Runs in-process, end to end (read, validate, group, encrypt, upsert, commit), then re-imports the same
+file (every row unchanged) and dry-runs a later export in which statuses moved on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+from xiaodian.bootstrap import default_shop_id, open_context
+from xiaodian.channels.exportfile.samplegen import write_export
+from xiaodian.channels.exportfile.service import import_order_file
+from xiaodian.settings import Settings
+
+NOW = datetime.fromisoformat("2026-11-24T18:00:00+08:00")
+KEYS = {"pii_key": "YmVuY2gtcGlpLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA",
+        "index_key": "YmVuY2gtaW5kZXgta2V5LTAwMDAwMDAwMDAwMDAwMDA",
+        "session_secret": "YmVuY2gtc2Vzc2lvbi1zZWNyZXQtMDAwMDAwMDAwMDA"}
+
+
+def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, profile: bool = False) -> None:
+    profiler = cProfile.Profile() if profile else None
+    start, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
+    report = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
+                               dry_run=dry_run)
+    if profiler:
+        profiler.disable()
+    took, cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(f"| {label:<34} | {rows:>8,} | {took:>7.2f} s | {rows / took:>9,.0f} | {cpu:>7.2f} s | "
+          f"c={report.created} u={report.updated} n={report.unchanged} r={len(report.rejected)} |", flush=True)
+    if profiler:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--orders", type=int, default=200_000)
+    parser.add_argument("--postgres", help="PostgreSQL URL of an empty, throwaway database")
+    parser.add_argument("--profile", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        first, later = folder / "export.csv", folder / "export-later.csv"
+        t0 = time.perf_counter()
+        rows = write_export(first, args.orders, now=NOW)
+        write_export(later, args.orders, now=NOW, status_shift=True)
+        size = first.stat().st_size
+        print(f"generated {rows:,} rows ({args.orders:,} orders, {size / 1e6:.0f} MB) in "
+              f"{time.perf_counter() - t0:.1f} s")
+        url = args.postgres or f"sqlite:///{folder / 'bench.db'}"
+        ctx = open_context(Settings(database_url=url, data_dir=folder / "data", now=NOW, **KEYS), migrate=True)
+        shop_id = default_shop_id(ctx)
+        print(f"database: {url.split('://')[0]}, nproc {os.cpu_count()}")
+        print(f"load average before: {os.getloadavg()[0]:.2f}")
+        print("| run | rows | wall time | rows/s | CPU time | report |\n|---|---:|---:|---:|---:|---|")
+        run(ctx, shop_id, first, "first import (all created)", rows, profile=args.profile)
+        run(ctx, shop_id, first, "re-import (all unchanged)", rows)
+        run(ctx, shop_id, later, "later export, dry run", rows, dry_run=True)
+        run(ctx, shop_id, later, "later export (statuses move on)", rows)
+        ctx.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

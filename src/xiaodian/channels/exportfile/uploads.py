@@ -1,0 +1,73 @@
+"""Uploaded export files parked under data_dir/uploads between the preview (dry run) and the apply.
+
+Written in chunks from the request's spooled file, so a gigabyte upload never sits in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from ...errors import NotFound, ValidationFailed
+
+CHUNK = 1024 * 1024
+MAX_UPLOAD_BYTES = 4 * 1024**3  # sanity bound: far above any real export, below a full disk
+_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+@dataclass(frozen=True)
+class StoredUpload:
+    upload_id: str
+    path: Path
+    filename: str
+    size: int
+
+
+def _folder(data_dir: Path) -> Path:
+    folder = Path(data_dir) / "uploads"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def save(data_dir: Path, source: BinaryIO, filename: str | None) -> StoredUpload:
+    """Copy an uploaded stream to a new random id (the id is the only handle the browser gets back)."""
+    upload_id = secrets.token_hex(16)
+    folder = _folder(data_dir)
+    path = folder / f"{upload_id}.upload"
+    size = 0
+    with open(path, "wb") as target:
+        while chunk := source.read(CHUNK):
+            size += len(chunk)
+            if size > MAX_UPLOAD_BYTES:
+                target.close()
+                path.unlink(missing_ok=True)
+                raise ValidationFailed("the file is larger than 4 GB", code="file_too_large")
+            target.write(chunk)
+    name = Path(filename or "upload").name[:200]
+    (folder / f"{upload_id}.json").write_text(json.dumps({"filename": name, "size": size}, ensure_ascii=False))
+    return StoredUpload(upload_id, path, name, size)
+
+
+def load(data_dir: Path, upload_id: str) -> StoredUpload:
+    if not _ID.match(upload_id or ""):
+        raise NotFound("unknown upload", code="upload_not_found")
+    folder = _folder(data_dir)
+    path = folder / f"{upload_id}.upload"
+    if not path.is_file():
+        raise NotFound("this upload no longer exists (already applied?); upload the file again",
+                       code="upload_not_found")
+    try:
+        meta = json.loads((folder / f"{upload_id}.json").read_text())
+    except (OSError, ValueError):
+        meta = {}
+    return StoredUpload(upload_id, path, meta.get("filename", "upload"), path.stat().st_size)
+
+
+def delete(data_dir: Path, upload_id: str) -> None:
+    folder = _folder(data_dir)
+    for suffix in (".upload", ".json"):
+        (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
