@@ -1,0 +1,224 @@
+"""Product-name search on SQLite (FTS5) and PostgreSQL (GIN): results equal a plain substring scan."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from xiaodian.db import transaction
+from xiaodian.orders.domain import ItemRecord, OrderStatus
+from xiaodian.orders.intake import upsert_orders
+from xiaodian.orders.queries import OrderFilter, day_start, search_page, tab_counts
+from xiaodian.orders.search_index import normalise
+
+from ..conftest import NOW
+from ..factories import make_record
+
+TITLES = [
+    "【官方旗舰】五常大米 稻花香2号", "东北大米 珍珠米 新米", "有机黄小米 月子米", "iPhone 15 手机壳 磁吸 透明",
+    "iPhone 15 Pro 钢化膜 防窥", "小米14 充电器 67W 快充", "Type-C 数据线 1米", "西湖龙井 明前 特级 绿茶",
+    "316不锈钢保温杯 大容量", "ＡＢＣ全角 测试米", "Café Crème 咖啡豆", "纯棉T恤 男款 XL", "糯米 包粽子",
+]
+SPECS = ["5kg", "10斤", "2袋装", "黑色", "500ml", "Pro Max", "", "250g*2", "1.8L/桶"]
+STATUSES = list(OrderStatus)
+
+
+def _text(rec) -> str:
+    return normalise(" ".join(f"{i.product_name} {i.spec or ''}" for i in rec.items))
+
+
+def _corpus(n: int, seed: int = 7) -> list:
+    rng = random.Random(seed)
+    records = []
+    for k in range(n):
+        oid = f"69384597040226{k:05d}"
+        items = [ItemRecord(sku_order_id=f"5{j}{oid[2:]}" if j else oid, product_name=rng.choice(TITLES),
+                            spec=rng.choice(SPECS) or None, quantity=1, unit_price_fen=1000,
+                            product_id=f"35120000000000001{j:02d}")
+                 for j in range(rng.choice((1, 1, 1, 2)))]
+        created = NOW - timedelta(days=rng.randrange(30), minutes=rng.randrange(1440))
+        records.append(make_record(order_id=oid, status=rng.choice(STATUSES), created_at=created, items=items,
+                                   after_sale_status="售后中" if rng.random() < 0.1 else None))
+    return records
+
+
+def _seed(ctx, shop_id, records) -> None:
+    with transaction(ctx.sessions) as session:
+        result = upsert_orders(session, shop_id=shop_id, records=records, cipher=ctx.cipher, now=NOW)
+    assert not result.rejected
+
+
+def _expected(records, query: str, flt: OrderFilter | None = None) -> list[str]:
+    """Order ids matching by a plain Python substring scan, newest first."""
+    terms = normalise(query).split()
+    hits = [r for r in records if all(t in _text(r) for t in terms)]
+    if flt is not None:
+        if flt.tab not in ("all", "after_sale"):
+            hits = [r for r in hits if r.status.value == flt.tab]
+        if flt.tab == "after_sale":
+            hits = [r for r in hits if r.after_sale_status]
+        if flt.created_from:
+            hits = [r for r in hits if r.created_at >= day_start(flt.created_from)]
+        if flt.created_to:
+            hits = [r for r in hits if r.created_at < day_start(flt.created_to + timedelta(days=1))]
+        if flt.product_id:
+            hits = [r for r in hits if any(i.product_id == flt.product_id for i in r.items)]
+    hits.sort(key=lambda r: (int(r.created_at.timestamp()), r.order_id), reverse=True)
+    return [r.order_id for r in hits]
+
+
+def _search(ctx, shop_id, query: str, **flt) -> tuple[int, list[str]]:
+    with ctx.sessions() as session:
+        result = search_page(session, shop_id, OrderFilter(query=query, page_size=200, **flt), ctx.cipher)
+    assert not result.total_is_capped
+    return result.total, [o.order_id for o in result.orders]
+
+
+def _assert_same(ctx, shop_id, records, query, **flt):
+    expected = _expected(records, query, OrderFilter(query=query, **flt))
+    total, got = _search(ctx, shop_id, query, **flt)
+    assert total == len(expected), query
+    assert set(got) == set(expected[:200]), query
+    assert len(got) == min(len(expected), 200)
+
+
+@pytest.fixture
+def corpus(ctx, shop_id):
+    records = _corpus(160)
+    _seed(ctx, shop_id, records)
+    return records
+
+
+QUERIES = ["米", "大米", "五常大米", "稻花香2号", "iPhone 15 壳", "iphone", "IPHONE 15", "ｉｐｈｏｎｅ", "15", "1",
+           "【官方旗舰】", "旗舰】五常", "1.8l/桶", "250g*2", "café", "CRÈME", "abc全角", "全角 测试", "米 黑色",
+           "T恤 xl", "火星", "米米", "2号 5kg", "钢化膜 防窥 15"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_search_equals_a_substring_scan(ctx, shop_id, corpus, query):
+    _assert_same(ctx, shop_id, corpus, query)
+
+
+def test_one_character_query_is_exact_and_newest_first(ctx, shop_id, corpus):
+    expected = _expected(corpus, "米")
+    total, got = _search(ctx, shop_id, "米")
+    assert total == len(expected) > 0
+    with ctx.sessions() as session:
+        page = search_page(session, shop_id, OrderFilter(query="米", page_size=20), ctx.cipher).orders
+    keys = [o.sort_key for o in page]
+    assert keys == sorted(keys, reverse=True) and len(page) == 20
+    assert {o.order_id for o in page} <= set(expected)
+
+
+@pytest.mark.parametrize("flt", [
+    {"tab": "shipped"}, {"tab": "completed"}, {"tab": "after_sale"},
+    {"created_from": (NOW - timedelta(days=10)).date()}, {"created_to": (NOW - timedelta(days=20)).date()},
+    {"product_id": "3512000000000000101"}, {"tab": "cancelled", "created_from": (NOW - timedelta(days=15)).date()},
+])
+@pytest.mark.parametrize("query", ["米", "五常大米", "iphone 15", "【官方"])
+def test_search_combines_with_tab_dates_and_product(ctx, shop_id, corpus, query, flt):
+    _assert_same(ctx, shop_id, corpus, query, **flt)
+
+
+def test_pages_of_a_search_cover_the_matches_once(ctx, shop_id, corpus):
+    seen = []
+    with ctx.sessions() as session:
+        for page in range(1, 10):
+            result = search_page(session, shop_id, OrderFilter(query="米", page=page, page_size=20), ctx.cipher)
+            seen += [o.order_id for o in result.orders]
+    assert sorted(seen) == sorted(_expected(corpus, "米"))
+
+
+@pytest.mark.parametrize("query", [None, "米", "五常大米", "【官方", "%"])
+def test_tab_counts_under_a_search_equal_a_scan(ctx, shop_id, corpus, query):
+    with ctx.sessions() as session:
+        counts = tab_counts(session, shop_id, OrderFilter(query=query, tab="shipped"), ctx.cipher)
+    hits = set(_expected(corpus, query or ""))
+    chosen = [r for r in corpus if r.order_id in hits]
+    assert counts["all"] == len(chosen)
+    for status in OrderStatus:
+        assert counts[status.value] == sum(r.status == status for r in chosen)
+    assert counts["after_sale"] == sum(bool(r.after_sale_status) for r in chosen)
+
+
+HOSTILE = ['"a" OR b*', '"五常" OR 米*', "NEAR(五常 大米)", "米 AND 油", "^米", "uni:米", "bi : 大米", "*", "米*",
+           "(", ")", "'", "''", '"', "{uni bi}:米", "%", "%米%", "_", "米_", "\\", "\\%", "a\\_b",
+           "米\x00米", "\x1f五常", "米" * 300, "大米 " * 60, "-米", "+米", ":", "\u200b米", "🍚", "1=1; DROP TABLE orders",
+           "' OR '1'='1", "<script>", "NOT 米", "米 OR 油", "\u3000米\u3000"]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_hostile_strings_are_exact_never_an_error(ctx, shop_id, corpus, query):
+    from xiaodian.orders.search_query import classify
+
+    q = classify(query)
+    expected_query = q.value if q.kind == "text" else None
+    with ctx.sessions() as session:
+        result = search_page(session, shop_id, OrderFilter(query=query), ctx.cipher)
+        tab_counts(session, shop_id, OrderFilter(query=query), ctx.cipher)
+    if expected_query is not None:
+        assert result.total == len(_expected(corpus, expected_query))
+
+
+def test_reindexing_an_order_replaces_its_old_tokens(ctx, shop_id):
+    first = make_record(order_id="6938459704022656025", product="五常大米 稻花香2号 5kg")
+    _seed(ctx, shop_id, [first])
+    assert _search(ctx, shop_id, "稻花香")[0] == 1
+    later = make_record(order_id="6938459704022656025", status=OrderStatus.SHIPPED, items=[
+        ItemRecord(sku_order_id="6938459704022656025", product_name="有机黄小米", quantity=1, unit_price_fen=100)],
+        shipped_at=NOW - timedelta(hours=1))
+    _seed(ctx, shop_id, [later])
+    assert _search(ctx, shop_id, "黄小米") == (1, ["6938459704022656025"])
+    # The stored item was renamed, so its old name is gone from the index as well.
+    assert _search(ctx, shop_id, "稻花香") == (0, [])
+    assert _search(ctx, shop_id, "米")[0] == 1
+
+
+def test_another_shops_orders_are_never_found_or_counted(ctx, shop_id):
+    from xiaodian.accounts.models import Shop
+
+    with transaction(ctx.sessions) as session:
+        other = Shop(name="别的店", timezone="Asia/Shanghai", created_at=NOW)
+        session.add(other)
+        session.flush()
+        other_id = other.id
+    _seed(ctx, other_id, [make_record(order_id="6938459704022650001", product="五常大米")])
+    _seed(ctx, shop_id, [make_record(order_id="6938459704022650002", product="东北大米")])
+    assert _search(ctx, shop_id, "大米") == (1, ["6938459704022650002"])
+    assert _search(ctx, other_id, "大米") == (1, ["6938459704022650001"])
+    assert _search(ctx, shop_id, "五常") == (0, [])
+
+
+NAME_CHARS = st.sampled_from(list("五常大米稻花香东北小米油茶龙井壳膜手机号斤袋装") + list("abcIPhone15XL")
+                             + list(" 【】/-*%_\"'.（）·ÉéßＡ１\u3000"))
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_random_names_and_queries_match_a_substring_scan(ctx, shop_id, data):
+    """Names drawn from CJK, ASCII, full-width and punctuation; queries drawn as substrings and not."""
+    records = test_random_names_and_queries_match_a_substring_scan.__dict__.setdefault(("db", ctx.settings.database_url), [])
+    names = data.draw(st.lists(st.text(NAME_CHARS, min_size=1, max_size=24).filter(str.strip), min_size=1, max_size=4))
+    base = len(records)
+    batch = [make_record(order_id=f"69000000000{ctx.engine.dialect.name == 'sqlite'}{base + k:07d}", product=name,
+                         created_at=NOW - timedelta(minutes=base + k)) for k, name in enumerate(names)]
+    _seed(ctx, shop_id, batch)
+    records.extend(batch)
+    source = data.draw(st.sampled_from([_text(r) for r in batch]))
+    start = data.draw(st.integers(0, max(len(source) - 1, 0)))
+    piece = source[start:start + data.draw(st.integers(1, 8))]
+    other = data.draw(st.text(NAME_CHARS, min_size=1, max_size=6))
+    for query in (piece, other, f"{piece} {other}"):
+        if query.strip():
+            _assert_same(ctx, shop_id, records, query)
+
+
+def test_dates_filter_alone_still_counts_every_order(ctx, shop_id, corpus):
+    day = date(2026, 11, 20)
+    with ctx.sessions() as session:
+        result = search_page(session, shop_id, OrderFilter(created_from=day, created_to=day), ctx.cipher)
+    assert result.total == len(_expected(corpus, "", OrderFilter(created_from=day, created_to=day)))

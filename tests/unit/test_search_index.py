@@ -1,0 +1,110 @@
+"""Tokenisation and query building for product-name search: pure, no database."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xiaodian.orders import search_index as si
+from xiaodian.orders.search_query import classify
+
+
+def test_normalise_folds_full_width_and_case_so_ｉＰｈｏｎｅ_finds_iphone():
+    assert si.normalise("ｉＰｈｏｎｅ１５　壳") == "iphone15 壳"
+
+
+def test_runs_end_at_spaces_and_punctuation():
+    assert si.runs("【官方旗舰】五常大米 稻花香2号/10斤") == ["官方旗舰", "五常大米", "稻花香2号", "10斤"]
+
+
+def test_document_tokens_carry_the_shop_and_a_sentinel_between_runs():
+    uni, bi = si.fts_columns(7, "大米 米粉")
+    assert uni.split() == ["7大", "7米", "7粉"]  # distinct characters only
+    assert bi.split() == ["7大米", si.SENTINEL, "7米粉"]
+
+
+def test_a_phrase_cannot_span_two_runs_because_of_the_sentinel():
+    _uni, bi = si.fts_columns(1, "ab cd")
+    assert "1ab 1bc" not in bi and bi.split() == ["1ab", "x", "1cd"]
+
+
+@pytest.mark.parametrize(("term", "expected"), [
+    ("米", 'uni : "1米"'),
+    ("大米", 'bi : "1大米"'),
+    ("五常大米", 'bi : "1五常 1常大 1大米"'),
+    ("iphone", 'bi : "1ip 1ph 1ho 1on 1ne"'),
+])
+def test_one_char_is_a_unigram_two_a_bigram_longer_a_phrase_of_bigrams(term, expected):
+    expr, post = si.fts_query(1, [term])
+    assert expr == expected and post == []
+
+
+def test_terms_are_anded_and_duplicates_dropped():
+    expr, _ = si.fts_query(3, ["米", "15", "米"])
+    assert expr == 'uni : "3米" AND bi : "315"'
+
+
+@pytest.mark.parametrize("term", ["【官方", "10kg/袋", "a-b", "café", "%", "\"", "ß"])
+def test_terms_with_punctuation_or_non_plain_letters_get_the_exact_post_filter(term):
+    _expr, post = si.fts_query(1, [si.normalise(term)])
+    assert post == [si.normalise(term)]
+
+
+def test_a_term_without_any_letter_or_digit_has_no_fts_expression():
+    assert si.fts_query(1, ["%_\\"]) == (None, ["%_\\"])
+
+
+HOSTILE = ['"a" OR b*', "NEAR(a b)", "a AND b", "^米", "col:米", "*", "米*", "(", ")", "'", '""', "{uni}:x",
+           "%", "_", "\\", "\x00", "a\x1fb", "米" * 100, "-米", "+米", ":", "\u200b", "🍚大米"]
+
+
+@pytest.mark.parametrize("raw", HOSTILE)
+def test_hostile_terms_become_quoted_tokens_of_letters_and_digits_only(raw):
+    expr, _post = si.fts_query(1, si.normalised_terms([raw]))
+    if expr is None:
+        return
+    for clause in expr.split(" AND "):
+        column, _, quoted = clause.partition(" : ")
+        assert column in ("uni", "bi")
+        assert re.fullmatch(r'"[^"]+"', quoted)
+        assert all(si.is_token_char(ch) or ch == " " for ch in quoted[1:-1])
+
+
+def test_pg_query_uses_the_term_for_short_terms_and_post_filters_long_ones():
+    assert si.pg_query(2, ["米", "大米"]) == (["2:米", "2:大米"], [])
+    grams, post = si.pg_query(2, ["五常大米"])
+    assert grams == ["2:五常", "2:常大", "2:大米"] and post == ["五常大米"]
+
+
+def test_pg_grams_keep_punctuation_and_split_only_on_whitespace():
+    grams = si.pg_grams(1, "【新】 米")
+    assert set(grams) == {"1:【", "1:新", "1:】", "1:【新", "1:新】", "1:米"}
+
+
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=40), st.integers(1, 999))
+def test_every_substring_of_a_plain_run_is_found_in_the_tokens(text, shop):
+    """Index side and query side agree: any 1–3 char piece of a run yields tokens present in the document."""
+    norm = si.normalise(text)
+    uni, bi = si.fts_columns(shop, norm)
+    uni_set, bi_list = set(uni.split()), bi.split()
+    for part in si.runs(norm):
+        for i in range(len(part)):
+            assert f"{shop}{part[i]}" in uni_set
+            if i + 1 < len(part):
+                assert f"{shop}{part[i:i + 2]}" in bi_list
+
+
+@pytest.mark.parametrize(("raw", "kind"), [
+    ("6938459704022656025", "order_id"), ("+86 138-1234-5678", "phone"), ("5678", "last4"),
+    ("SF1234567890123", "tracking"), ("iPhone 15 壳", "text"), ("米", "text"), ("  ", "empty"),
+    ('"a" OR b*', "text"), ("\x00\x01", "empty"),
+])
+def test_the_search_box_classifies_what_was_typed(raw, kind):
+    assert classify(raw).kind == kind
+
+
+def test_mixed_query_splits_into_terms():
+    assert classify("iPhone 15 壳").terms == ("iPhone", "15", "壳")
