@@ -85,3 +85,29 @@ def write_export(path: Path | str, orders: int, *, now: datetime, seed: int = 7,
                 ])
                 rows += 1
     return rows
+
+
+# One valid export row (from the shared sample), for tests that change a cell or two.
+SAMPLE_ROW = dict(zip(HEADER, [
+    "6938459704022656025", "6938459704022656025", "东北长粒香大米 10斤 家庭装", "3512000000000000102", "", "1",
+    "45.90", "45.90", "2026-11-13 07:04:00", "2026-11-13 07:09:00", "", "备货中", "", "", "不要放驿站", "", "赵敏",
+    "13955556605", "江苏省", "南京市", "鼓楼区", "科苑南路2666号", "", "", "", "2026-11-15 07:09:00",
+], strict=True))
+
+
+def export_row(**cells: str) -> dict[str, str]:
+    """SAMPLE_ROW with some cells replaced (keys are the Chinese headers)."""
+    row = dict(SAMPLE_ROW)
+    row.update(cells)
+    return row
+
+
+def write_rows(path: Path | str, rows: list[dict[str, str]], *, encoding: str = "utf-8-sig",
+               header: list[str] | None = None) -> Path:
+    header = header or HEADER
+    with open(path, "w", encoding=encoding, newline="") as handle:
+        out = csv.writer(handle)
+        out.writerow(header)
+        for row in rows:
+            out.writerow([row.get(name, "") for name in header])
+    return Path(path)
