@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -18,6 +19,7 @@ from .deps import LoginRequired, login_url
 from .templating import render
 
 log = logging.getLogger("xiaodian.web")
+access_log = logging.getLogger("xiaodian.access")
 STATIC_DIR = Path(__file__).parent / "static"
 
 CSP = (
@@ -55,9 +57,12 @@ class ShellMiddleware:
                 lang = value
         token = i18n.current_language.set(lang)
         is_static = scope["path"].startswith("/static/")
+        started = time.perf_counter()
+        status_holder = [0]
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":
+                status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
                 headers.extend(SECURITY_HEADERS)
                 if scope.get("scheme") == "https":
@@ -71,6 +76,10 @@ class ShellMiddleware:
             await self.app(scope, receive, send_with_headers)
         finally:
             i18n.current_language.reset(token)
+            if not is_static:
+                # Query strings are left out: people search by phone number and that must not reach the logs.
+                access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status_holder[0],
+                                (time.perf_counter() - started) * 1000)
 
 
 def _wants_json(request: Request) -> bool:

@@ -15,7 +15,11 @@ def _serve(ctx, host: str, port: int) -> None:
 
     from .app import create_app
 
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", proxy_headers=False)
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
 
 
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
