@@ -65,12 +65,12 @@ def parse_filter(params) -> ParsedFilter:
             try:
                 dates[name] = date.fromisoformat(value)
             except ValueError:
-                errors[name] = _("%(field)s: “%(value)s” is not a date; use YYYY-MM-DD (e.g. 2026-11-20).",
-                                 field=_field_label(name), value=value[:20])
+                errors[name] = _("%(field)s: “%(value)s” is not a date; use YYYY-MM-DD (e.g. 2026-11-20).") % {
+                    "field": _field_label(name), "value": value[:20]}
     for start, end in (("created_from", "created_to"), ("paid_from", "paid_to")):
         if dates[start] and dates[end] and dates[start] > dates[end]:
-            errors[end] = _("%(field)s is before %(other)s; the range was ignored.",
-                            field=_field_label(end), other=_field_label(start))
+            errors[end] = _("%(field)s is before %(other)s; the range was ignored.") % {
+                "field": _field_label(end), "other": _field_label(start)}
             dates[start] = dates[end] = None
     tab = params.get("tab") or "all"
     page_size = _int(params.get("page_size"), DEFAULT_PAGE_SIZE)
@@ -207,6 +207,9 @@ def save_note(order_id: str, request: Request, merchant_note: str = Form(""), fl
     service.update_merchant_note(session, shop_id=shop_of(request), order_id=order_id, note=merchant_note,
                                  flag_colour=flag_colour, actor=principal.login, source="web",
                                  now=get_ctx(request).clock.now())
+    # Commit before answering: the db dependency would commit only after the redirect is sent, and the
+    # browser's next request could read the old note.
+    session.commit()
     target = f"/orders/{quote(order_id, safe='')}?saved=1"
     if back.startswith("/orders") and not back.startswith("//"):
         target += "&" + urlencode({"back": back})
