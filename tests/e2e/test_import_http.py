@@ -1,0 +1,101 @@
+"""Import over HTTP: the API (report JSON, 422 for unreadable files, permission) and the upload page
+(preview as a dry run, then apply; CSRF on both forms)."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from xiaodian.channels.exportfile.samplegen import export_row, write_rows
+
+from ..conftest import SAMPLES, csrf_of, login
+
+SAMPLE = SAMPLES / "douyin_orders_export.csv"
+
+
+def _post(client, path, filename, content, **data):
+    return client.post(path, files={"file": (filename, content, "text/csv")}, data=data,
+                       headers={"x-csrf-token": csrf_of(client)})
+
+
+def test_api_import_returns_the_report_and_reimport_is_unchanged(owner_client):
+    first = _post(owner_client, "/api/v1/imports/orders", "export.csv", SAMPLE.read_bytes())
+    assert first.status_code == 200, first.text
+    assert first.json() == {"created": 43, "updated": 0, "unchanged": 0, "rejected": [], "dry_run": False}
+    again = _post(owner_client, "/api/v1/imports/orders", "export.csv", SAMPLE.read_bytes())
+    assert (again.json()["created"], again.json()["unchanged"]) == (0, 43)
+    order = owner_client.get("/api/v1/orders/6938137276061005948").json()
+    assert order["status"] == "partially_shipped" and len(order["items"]) == 2
+
+
+def test_api_dry_run_as_query_or_form_changes_nothing(owner_client):
+    by_query = _post(owner_client, "/api/v1/imports/orders?dry_run=true", "export.csv", SAMPLE.read_bytes())
+    by_form = _post(owner_client, "/api/v1/imports/orders", "export.csv", SAMPLE.read_bytes(), dry_run="true")
+    assert by_query.json()["dry_run"] and by_form.json()["dry_run"] and by_form.json()["created"] == 43
+    assert owner_client.get("/api/v1/orders").json()["total"] == 0
+
+
+def test_api_rejected_rows_come_back_with_row_column_code(owner_client, tmp_path):
+    path = write_rows(tmp_path / "e.csv", [export_row(商品金额="九块九")])
+    report = _post(owner_client, "/api/v1/imports/orders", "e.csv", path.read_bytes()).json()
+    assert report["rejected"] == [{"row": 2, "column": "商品金额", "code": "amount_invalid",
+                                   "message": report["rejected"][0]["message"]}]
+
+
+def test_api_unreadable_file_is_422_with_the_error_shape(owner_client):
+    response = _post(owner_client, "/api/v1/imports/orders", "junk.bin", bytes(range(256)) * 10)
+    assert response.status_code == 422
+    assert set(response.json()["error"]) == {"code", "message", "details"}
+    assert response.json()["error"]["code"] == "file_not_export"
+    empty = _post(owner_client, "/api/v1/imports/orders", "empty.csv", b"")
+    assert empty.status_code == 422 and empty.json()["error"]["code"] == "file_empty"
+
+
+def test_api_import_needs_login_csrf_and_the_import_permission(app, users, owner_client):
+    with TestClient(app) as anonymous:
+        response = anonymous.post("/api/v1/imports/orders", files={"file": ("e.csv", b"x", "text/csv")})
+        assert response.status_code == 401
+    no_csrf = owner_client.post("/api/v1/imports/orders", files={"file": ("e.csv", SAMPLE.read_bytes(), "text/csv")})
+    assert no_csrf.status_code == 403
+    with TestClient(app) as warehouse:
+        login(warehouse, "warehouse")
+        refused = _post(warehouse, "/api/v1/imports/orders", "e.csv", SAMPLE.read_bytes())
+        assert refused.status_code == 403
+    assert owner_client.get("/api/v1/orders").json()["total"] == 0
+
+
+def test_upload_page_previews_then_applies(owner_client, ctx, tmp_path):
+    form = owner_client.get("/imports/orders")
+    assert form.status_code == 200 and 'name="csrf_token"' in form.text and 'type="file"' in form.text
+    rows = [export_row(), export_row(主订单编号="6938000000000000001", 子订单编号="6938000000000000001",
+                                     订单提交时间="2026-13-01 00:00:00")]
+    content = write_rows(tmp_path / "e.csv", rows).read_bytes()
+    token = csrf_of(owner_client, "/imports/orders")
+    preview = owner_client.post("/imports/orders", files={"file": ("my-export.csv", content, "text/csv")},
+                                data={"csrf_token": token})
+    assert preview.status_code == 200, preview.text
+    assert "my-export.csv" in preview.text and "date_invalid" in preview.text and "订单提交时间" in preview.text
+    assert owner_client.get("/api/v1/orders").json()["total"] == 0  # a preview changes nothing
+    action = preview.text.split('action="/imports/orders/', 1)[1].split('"', 1)[0]
+    assert action.endswith("/apply")
+    refused = owner_client.post(f"/imports/orders/{action}", data={})
+    assert refused.status_code == 403
+    applied = owner_client.post(f"/imports/orders/{action}", data={"csrf_token": token})
+    assert applied.status_code == 200 and "date_invalid" in applied.text
+    assert owner_client.get("/api/v1/orders").json()["total"] == 1
+    assert not list((ctx.settings.data_dir / "uploads").glob("*.upload"))  # applied uploads are removed
+    again = owner_client.post(f"/imports/orders/{action}", data={"csrf_token": token})
+    assert again.status_code == 404
+
+
+def test_upload_page_shows_why_an_unreadable_file_was_refused(owner_client):
+    token = csrf_of(owner_client, "/imports/orders")
+    response = owner_client.post("/imports/orders", files={"file": ("x.csv", "名字,年龄\n张三,3\n".encode(), "text/csv")},
+                                 data={"csrf_token": token})
+    assert response.status_code == 422
+    assert "主订单编号" in response.text and 'class="alert error"' in response.text
+
+
+def test_upload_page_rejects_a_forged_upload_id(owner_client):
+    token = csrf_of(owner_client, "/imports/orders")
+    response = owner_client.post("/imports/orders/..%2F..%2Fetc/apply", data={"csrf_token": token})
+    assert response.status_code == 404
