@@ -12,12 +12,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..clock import iso
+from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import db, get_ctx, require
 from . import audit, users
 from .models import User
 from .service import Principal
 
-router = APIRouter(prefix="/api/v1", tags=["accounts"])
+router = APIRouter(prefix="/api/v1", tags=["accounts"], responses=ERROR_RESPONSES)
 
 
 class UserOut(BaseModel):

@@ -10,13 +10,14 @@ from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..bootstrap import default_shop_id
+from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import db, get_ctx, require
 from . import service
-from .domain import TABS
+from .domain import TABS, check_filter_date
 from .queries import OrderFilter
 from .schemas import OrderDetailOut, OrderPage
 
-router = APIRouter(prefix="/api/v1", tags=["orders"])
+router = APIRouter(prefix="/api/v1", tags=["orders"], responses=ERROR_RESPONSES)
 TabName = Query("all", description="status tab: " + ", ".join(TABS), pattern="^(" + "|".join(TABS) + ")$")
 
 
@@ -38,6 +39,9 @@ class NoteIn(BaseModel):
 
 
 def _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size) -> OrderFilter:
+    for name, value in (("created_from", created_from), ("created_to", created_to), ("paid_from", paid_from),
+                        ("paid_to", paid_to)):
+        check_filter_date(name, value)
     return OrderFilter(query=q, tab=status, created_from=created_from, created_to=created_to, paid_from=paid_from,
                        paid_to=paid_to, product_id=product_id, page=page, page_size=page_size)
 

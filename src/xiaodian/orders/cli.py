@@ -11,7 +11,7 @@ from rich.table import Table
 
 from ..bootstrap import default_shop_id, open_context
 from ..errors import DomainError
-from ..orders.domain import TABS
+from ..orders.domain import FILTER_YEARS, TABS
 from . import service
 from .queries import OrderFilter
 
@@ -88,9 +88,12 @@ def _date(value: str | None, name: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name} must be a date like 2026-11-20, got {value!r}") from None
+    if not FILTER_YEARS[0] <= parsed.year <= FILTER_YEARS[1]:
+        raise ValueError(f"{name} must be between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}, got {value!r}")
+    return parsed
 
 
 def register(app: typer.Typer) -> None:

@@ -176,3 +176,18 @@ class OrderRecord:
     @property
     def platform_code(self) -> int:
         return self.platform_status_code or PLATFORM_CODE[self.status]
+
+
+# Date filters outside this range are typing mistakes (0001-01-01, 9999-12-31), and would overflow time zone
+# arithmetic; refuse them with the field's name instead.
+FILTER_YEARS = (2000, 2100)
+
+
+def check_filter_date(field_name: str, value):
+    """Returns the date if it is a plausible order date, else raises ValidationFailed naming the field."""
+    from ..errors import ValidationFailed
+
+    if value is not None and not FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]:
+        raise ValidationFailed(f"{field_name}: the date must be between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}",
+                               details={"field": field_name})
+    return value

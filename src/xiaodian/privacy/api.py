@@ -8,10 +8,11 @@ from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..orders.api import shop_of
+from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import db, get_ctx, require
 from .reveal import reveal_buyer
 
-router = APIRouter(prefix="/api/v1", tags=["privacy"])
+router = APIRouter(prefix="/api/v1", tags=["privacy"], responses=ERROR_RESPONSES)
 
 
 class RevealIn(BaseModel):
