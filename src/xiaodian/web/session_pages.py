@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ..accounts import audit
 from ..accounts import service as accounts
 from ..accounts.service import Principal
 from ..errors import Throttled, Unauthenticated
@@ -62,6 +63,10 @@ def login_submit(request: Request, login: str = Form(""), password: str = Form("
         except Unauthenticated:
             error, status = _("Wrong login or password."), 401
     if error:
+        if status in (401, 429):
+            audit.record(session, principal=Principal(None, login.strip()[:64] or "?", "none", "web"),
+                         action="session.login_failed" if status == 401 else "session.login_locked",
+                         now=ctx.clock.now(), detail={"remote_addr": request.client.host if request.client else None})
         session.commit()  # the failed attempt counts towards the lockout
         token = secrets.token_urlsafe(24)
         response = render(request, "login.html", status_code=status,
@@ -70,6 +75,8 @@ def login_submit(request: Request, login: str = Form(""), password: str = Form("
         return response
     token = accounts.start_session(session, user, ctx.clock.now(), ctx.settings.session_hours,
                                    request.headers.get("user-agent"))
+    audit.record(session, principal=Principal(user.id, user.login, user.role, "web"), action="session.login",
+                 now=ctx.clock.now(), detail={"remote_addr": request.client.host if request.client else None})
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="lax", secure=_secure(request),
                         max_age=int(ctx.settings.session_hours * 3600))
@@ -80,6 +87,7 @@ def login_submit(request: Request, login: str = Form(""), password: str = Form("
 @router.post("/logout")
 def logout(request: Request, principal: Principal = Depends(current_principal), session: Session = Depends(db)):
     accounts.end_session(session, request.cookies.get(SESSION_COOKIE, ""), get_ctx(request).clock.now())
+    audit.record(session, principal=principal, action="session.logout", now=get_ctx(request).clock.now())
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
@@ -88,7 +96,9 @@ def logout(request: Request, principal: Principal = Depends(current_principal), 
 @router.post("/logout/everywhere")
 def logout_everywhere(request: Request, principal: Principal = Depends(current_principal),
                       session: Session = Depends(db)):
-    accounts.end_all_sessions(session, principal.user_id, get_ctx(request).clock.now())
+    ended = accounts.end_all_sessions(session, principal.user_id, get_ctx(request).clock.now())
+    audit.record(session, principal=principal, action="session.logout_everywhere", now=get_ctx(request).clock.now(),
+                 detail={"sessions_ended": ended})
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
