@@ -79,10 +79,19 @@ def product_line(rng: random.Random) -> tuple[str, str]:
     return name.strip(), rng.choice(specs)
 
 
+def _seeded(n: int) -> tuple[random.Random, list[str]]:
+    rng = random.Random(SEED)
+    return rng, [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(max(n // 4, 10))]
+
+
+def phone_pool(n: int) -> list[str]:
+    """The buyers' phones (a quarter as many as orders: buyers come back); the runner searches for them."""
+    return _seeded(n)[1]
+
+
 def generate(n: int, shop_id: int, cipher, start_pk: int = 1):
     """Yield (order row, item rows, shipment rows, index text) in created order; deterministic for n."""
-    rng = random.Random(SEED)
-    phones = [f"1{rng.choice('3456789')}{rng.randrange(10**9):09d}" for _ in range(max(n // 4, 10))]
+    rng, phones = _seeded(n)
     indexes = {}
     weights = [w for *_s, w in STATUSES]
     span = timedelta(days=365).total_seconds()
