@@ -1,0 +1,263 @@
+"""Pure shipping rules: product promises → ship-by, the on-screen explanation, late-shipment violations,
+carriers and tracking-number shapes. Standard library only; every time is tz-aware and `now` is an argument.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+END_OF_DAY = time(23, 59, 59)
+
+
+class PromiseKind(StrEnum):
+    """The product's 发货时效 (domain.md §2). 48h is the platform default when a product sets nothing."""
+
+    H48 = "48h"
+    NEXT_DAY = "next_day"  # 次日发
+    SAME_DAY = "same_day"  # 当日发, with a cut-off hour
+    DAYS = "days"  # 5 / 15 / 45 days
+    PRESALE = "presale"  # a fixed date, or N days after payment
+
+
+DEFAULT_CUTOFF_HOUR = 16
+
+
+@dataclass(frozen=True)
+class Promise:
+    kind: PromiseKind
+    days: int | None = None
+    cutoff_hour: int = DEFAULT_CUTOFF_HOUR
+    on: date | None = None  # presale fixed date
+
+    @property
+    def source(self) -> str:
+        """Where an order's ship_by came from, as the ORDER JSON names it."""
+        return "presale" if self.kind is PromiseKind.PRESALE else "promise"
+
+    def text(self) -> str:
+        """The canonical promise string (what Product.ship_promise stores)."""
+        if self.kind is PromiseKind.SAME_DAY:
+            return f"same_day:{self.cutoff_hour}"
+        if self.kind is PromiseKind.DAYS:
+            return f"days:{self.days}"
+        if self.kind is PromiseKind.PRESALE:
+            return f"presale:{self.on.isoformat() if self.on else self.days}"
+        return self.kind.value
+
+
+DEFAULT_PROMISE = Promise(PromiseKind.H48)
+MAX_DAYS = 365
+
+
+def parse_promise(text: str | None) -> Promise:
+    """``48h`` | ``next_day`` | ``same_day[:H]`` | ``days:N`` | ``presale:N`` | ``presale:YYYY-MM-DD``.
+    Empty means the platform default (48 h). Anything else raises ValueError naming the problem."""
+    raw = (text or "").strip().lower()
+    if not raw:
+        return DEFAULT_PROMISE
+    kind, _, arg = raw.partition(":")
+    arg = arg.strip()
+    if kind in ("48h", "48"):
+        return DEFAULT_PROMISE
+    if kind == "next_day" and not arg:
+        return Promise(PromiseKind.NEXT_DAY)
+    if kind == "same_day":
+        hour = int(arg) if arg.isdigit() else (DEFAULT_CUTOFF_HOUR if not arg else -1)
+        if not 1 <= hour <= 24:
+            raise ValueError(f"same_day cut-off must be an hour 1–24, got {arg!r}")
+        return Promise(PromiseKind.SAME_DAY, cutoff_hour=hour)
+    if kind == "days":
+        if not arg.isdigit() or not 1 <= int(arg) <= MAX_DAYS:
+            raise ValueError(f"days:N needs N between 1 and {MAX_DAYS}, got {arg!r}")
+        return Promise(PromiseKind.DAYS, days=int(arg))
+    if kind == "presale":
+        if arg.isdigit() and 1 <= int(arg) <= MAX_DAYS:
+            return Promise(PromiseKind.PRESALE, days=int(arg))
+        try:
+            return Promise(PromiseKind.PRESALE, on=date.fromisoformat(arg))
+        except ValueError:
+            raise ValueError(f"presale needs a number of days or a date YYYY-MM-DD, got {arg!r}") from None
+    raise ValueError(f"unknown ship promise {text!r}: use 48h, next_day, same_day:H, days:N or presale:N|DATE")
+
+
+def _end_of(day: date, tz: tzinfo) -> datetime:
+    return datetime.combine(day, END_OF_DAY, tzinfo=tz)
+
+
+def ship_by_for(promise: Promise, paid_at: datetime, tz: tzinfo = SHOP_TZ) -> datetime:
+    """The promised ship-by (UTC) for an order paid at ``paid_at`` under ``promise``; calendar days are the
+    shop's (Asia/Shanghai), so "next day" means the merchant's next day, not UTC's."""
+    if paid_at.tzinfo is None:
+        raise ValueError("paid_at must be tz-aware")
+    local = paid_at.astimezone(tz)
+    if promise.kind is PromiseKind.NEXT_DAY:
+        result = _end_of(local.date() + timedelta(days=1), tz)
+    elif promise.kind is PromiseKind.SAME_DAY:
+        before_cutoff = local.hour < promise.cutoff_hour
+        result = _end_of(local.date() + timedelta(days=0 if before_cutoff else 1), tz)
+    elif promise.kind is PromiseKind.DAYS:
+        result = paid_at + timedelta(days=promise.days)
+    elif promise.kind is PromiseKind.PRESALE:
+        result = _end_of(promise.on, tz) if promise.on else paid_at + timedelta(days=promise.days)
+        if promise.on and result < paid_at:  # bought after the presale date passed: ship like a normal listing
+            result = paid_at + timedelta(hours=48)
+    else:
+        result = paid_at + timedelta(hours=48)
+    return result.astimezone(timezone.utc)
+
+
+def strictest(promises: list[Promise], paid_at: datetime, tz: tzinfo = SHOP_TZ) -> tuple[Promise, datetime]:
+    """An order with several products must ship by the earliest of their promises (the strictest binds)."""
+    if not promises:
+        promises = [DEFAULT_PROMISE]
+    return min(((p, ship_by_for(p, paid_at, tz)) for p in promises), key=lambda pair: pair[1])
+
+
+def _promise_words(promise: Promise, lang: str) -> str:
+    zh = lang == "zh"
+    if promise.kind is PromiseKind.NEXT_DAY:
+        return "承诺次日发货" if zh else "promised next-day shipping"
+    if promise.kind is PromiseKind.SAME_DAY:
+        return (f"承诺当日发货（{promise.cutoff_hour}:00 前付款）" if zh
+                else f"promised same-day shipping (paid before {promise.cutoff_hour}:00)")
+    if promise.kind is PromiseKind.DAYS:
+        return f"承诺{promise.days}天内发货" if zh else f"promised shipping within {promise.days} days"
+    if promise.kind is PromiseKind.PRESALE:
+        if promise.on:
+            return (f"预售，{promise.on:%m-%d} 前发货" if zh else f"presale, ships by {promise.on:%m-%d}")
+        return f"预售，付款后{promise.days}天内发货" if zh else f"presale, ships within {promise.days} days of payment"
+    return "承诺48小时发货" if zh else "promised shipping within 48 hours"
+
+
+def explain(source: str | None, promise_text: str | None, paid_at: datetime | None, ship_by: datetime | None,
+            lang: str = "zh", tz: tzinfo = SHOP_TZ) -> str | None:
+    """The one line shown beside a ship-by, so a merchant sees why the deadline is what it is, e.g.
+    "支付于 11-20 23:10，承诺48小时发货 → 11-22 23:10 前发货"."""
+    if ship_by is None:
+        return None
+    due = ship_by.astimezone(tz).strftime("%m-%d %H:%M")
+    zh = lang == "zh"
+    if source == "platform" or paid_at is None:
+        return f"平台承诺发货时间 → {due} 前发货" if zh else f"ship-by set by the platform → ship before {due}"
+    try:
+        promise = parse_promise(promise_text)
+    except ValueError:
+        promise = DEFAULT_PROMISE
+    paid = paid_at.astimezone(tz).strftime("%m-%d %H:%M")
+    words = _promise_words(promise, lang)
+    return f"支付于 {paid}，{words} → {due} 前发货" if zh else f"paid {paid}, {words} → ship before {due}"
+
+
+# ---------------------------------------------------------------- violations
+
+@dataclass(frozen=True)
+class LateRules:
+    """Penalties for 延迟发货. The platform's figures are not public: these are configurable defaults and are
+    shown to the merchant as assumptions (domain.md §2)."""
+
+    points: int = 2
+    compensation_pct: int = 10  # of the paid amount
+    compensation_min_fen: int = 500  # ¥5
+    compensation_max_fen: int = 5000  # ¥50
+
+    def compensation(self, pay_amount_fen: int) -> int:
+        share = pay_amount_fen * self.compensation_pct // 100
+        return max(self.compensation_min_fen, min(self.compensation_max_fen, share))
+
+
+class ViolationKind(StrEnum):
+    LATE_SHIPMENT = "late_shipment"  # shipped after ship_by
+    OVERDUE_UNSHIPPED = "overdue_unshipped"  # still unshipped past ship_by
+
+
+@dataclass(frozen=True)
+class Violation:
+    kind: ViolationKind
+    late_by_seconds: int
+    points: int
+    compensation_fen: int
+
+
+def violation_for(ship_by: datetime | None, shipped_at: datetime | None, now: datetime, pay_amount_fen: int,
+                  rules: LateRules = LateRules()) -> Violation | None:
+    """At most one violation per order: shipped after ship_by, or unshipped and past it. Shipping exactly at
+    ship_by is on time. ``shipped_at`` is when the order was fully shipped (None while it is not)."""
+    if ship_by is None:
+        return None
+    if shipped_at is not None:
+        if shipped_at <= ship_by:
+            return None
+        kind, late = ViolationKind.LATE_SHIPMENT, shipped_at - ship_by
+    elif now > ship_by:
+        kind, late = ViolationKind.OVERDUE_UNSHIPPED, now - ship_by
+    else:
+        return None
+    return Violation(kind, int(late.total_seconds()), rules.points, rules.compensation(pay_amount_fen))
+
+
+# ---------------------------------------------------------------- carriers
+
+@dataclass(frozen=True)
+class Carrier:
+    code: str  # Kuaidi100-style company code (domain.md §3)
+    name: str
+    name_en: str
+    shape: str | None  # regular expression of the usual tracking number; None: no check
+    aliases: tuple[str, ...] = ()
+
+
+CARRIERS: tuple[Carrier, ...] = (
+    Carrier("zhongtong", "中通快递", "ZTO Express", r"7[3-8]\d{12}", ("中通", "ZTO")),
+    Carrier("yuantong", "圆通速递", "YTO Express", r"YT\d{13}", ("圆通", "圆通快递", "YTO")),
+    Carrier("shentong", "申通快递", "STO Express", r"(77|43)\d{12,15}", ("申通", "STO")),
+    Carrier("yunda", "韵达快递", "Yunda Express", r"[34]\d{14}|5\d{12}", ("韵达", "韵达速递", "Yunda")),
+    Carrier("shunfeng", "顺丰速运", "SF Express", r"SF\d{13}", ("顺丰", "顺丰快递", "SF")),
+    Carrier("jtexpress", "极兔速递", "J&T Express", r"JT\d{13}", ("极兔", "极兔快递", "J&T")),
+    Carrier("ems", "EMS", "EMS", None, ("中国邮政EMS", "邮政EMS")),
+    Carrier("youzhengguonei", "邮政快递包裹", "China Post parcel", None, ("邮政", "中国邮政", "邮政包裹")),
+    Carrier("jd", "京东快递", "JD Logistics", r"JD[0-9A-Z]{2}\d{11}", ("京东", "京东物流", "JD")),
+    Carrier("debangkuaidi", "德邦快递", "Deppon", None, ("德邦", "德邦物流")),
+    Carrier("qita", "其他", "Other", None, ("其它", "other")),
+)
+CARRIER_BY_CODE = {c.code: c for c in CARRIERS}
+_CARRIER_LOOKUP = {key.strip().lower(): c for c in CARRIERS for key in (c.code, c.name, c.name_en, *c.aliases)}
+
+
+def find_carrier(value: str | None) -> Carrier | None:
+    """A carrier by code, Chinese name, English name or a common short name (the bulk-ship template has names)."""
+    return _CARRIER_LOOKUP.get((value or "").strip().lower())
+
+
+TRACKING_FORM = re.compile(r"^[A-Z0-9]{8,32}$")
+
+
+def normalise_tracking(value: str | None) -> str:
+    """Upper-case, spaces and dashes removed (people copy numbers from labels with spaces)."""
+    return re.sub(r"[\s\-]", "", (value or "")).upper()
+
+
+class TrackingProblem(StrEnum):
+    EMPTY = "tracking_empty"
+    MALFORMED = "tracking_malformed"
+
+
+def tracking_problem(number: str) -> TrackingProblem | None:
+    """Refusals: an empty number, or one that no carrier issues (letters/digits only, 8–32 long)."""
+    if not number:
+        return TrackingProblem.EMPTY
+    if not TRACKING_FORM.match(number):
+        return TrackingProblem.MALFORMED
+    return None
+
+
+def shape_warning(carrier: Carrier, number: str) -> str | None:
+    """A warning (not a refusal) when the number does not look like the carrier's usual numbers: these are
+    heuristics (domain.md §3), real numbers occasionally differ, so a person confirms."""
+    if carrier.shape and not re.fullmatch(carrier.shape, number):
+        return "tracking_shape_mismatch"
+    return None
