@@ -4,3 +4,4 @@
 def import_all_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .orders import models as _orders  # noqa: F401
+    from .shipping import models as _shipping  # noqa: F401

@@ -54,6 +54,7 @@ class Order(Base):
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ship_by: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ship_by_source: Mapped[str | None] = mapped_column(String(16))
+    ship_promise: Mapped[str | None] = mapped_column(String(40))  # the promise a derived ship_by came from (0004)
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

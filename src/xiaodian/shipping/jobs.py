@@ -1,0 +1,248 @@
+"""The deadline scan: derive missing ship-by times, record overdue and late-shipped violations, and due-soon
+reminders. Indexed candidate queries → pure rule → batched writes; idempotent and safe to run from several
+processes at once.
+
+Coordination through the database, twice over: a lease row per (shop, job) taken by a conditional UPDATE, so
+normally one worker scans a shop at a time; and unique constraints (one violation per order, one reminder per
+order and deadline) written with INSERT … ON CONFLICT DO NOTHING, so even two scans that overlap (an expired
+lease, a hand-run `xiaodian scan deadlines`) never record anything twice.
+
+Incremental scans (every minute) look only at deadlines that passed, or entered the due-soon window, since the
+last scan's watermark (minus a margin); a full scan (at start and hourly) looks at everything, including
+orders imported late and shipped after their deadline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+import os
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, select, tuple_, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..accounts import audit
+from ..accounts.models import Shop
+from ..orders.domain import OrderStatus
+from ..orders.models import Order, OrderEvent
+from . import domain
+from .models import JobLease, Reminder, Violation
+from .queries import UNSHIPPED, get_settings, late_rules
+
+log = logging.getLogger("xiaodian.jobs.deadlines")
+JOB = "deadline_scan"
+LEASE = timedelta(minutes=5)
+MARGIN = timedelta(minutes=5)
+FULL_EVERY = timedelta(hours=1)
+LATE_LOOKBACK = timedelta(days=30)
+BATCH = 1000
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+def insert_ignore(session: Session, table, rows: list[dict], keys: list[str]) -> list:
+    """INSERT rows, skipping those that violate the unique key ``keys``; returns the keys of inserted rows."""
+    if not rows:
+        return []
+    dialect = session.connection().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).values(rows).on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]])
+    return list(session.execute(stmt).scalars())
+
+
+@dataclass
+class ScanReport:
+    shop_id: int
+    full: bool
+    skipped: bool = False  # another worker holds the lease
+    derived: int = 0
+    overdue: int = 0
+    late_shipped: int = 0
+    reminders: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _take_lease(sessions: sessionmaker[Session], shop_id: int, now: datetime, holder: str) -> JobLease | None:
+    with sessions.begin() as session:
+        insert_ignore(session, JobLease.__table__, [{"shop_id": shop_id, "name": JOB}], ["shop_id", "name"])
+        table = JobLease.__table__
+        taken = session.execute(
+            update(table).where(table.c.shop_id == shop_id, table.c.name == JOB,
+                                (table.c.lease_until.is_(None)) | (table.c.lease_until < now) | (table.c.holder == holder))
+            .values(holder=holder, lease_until=now + LEASE)).rowcount
+        if taken != 1:
+            return None
+        lease = session.get(JobLease, (shop_id, JOB))
+        session.expunge(lease)
+        return lease
+
+
+def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool) -> None:
+    with sessions.begin() as session:
+        table = JobLease.__table__
+        values = {"lease_until": None, "watermark": now, "last_run_at": now}
+        if full:
+            values["last_full_at"] = now
+        session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == JOB,
+                                            table.c.holder == holder).values(**values))
+
+
+def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,
+              holder: str = HOLDER) -> ScanReport:
+    """One scan of one shop. ``full=None`` decides: full when never run or the last full scan is an hour old."""
+    import time
+
+    started = time.perf_counter()
+    lease = _take_lease(sessions, shop_id, now, holder)
+    if lease is None:
+        return ScanReport(shop_id, bool(full), skipped=True)
+    if full is None:
+        full = lease.watermark is None or lease.last_full_at is None or now - lease.last_full_at >= FULL_EVERY
+    since = None if full or lease.watermark is None else lease.watermark - MARGIN
+    report = ScanReport(shop_id, full)
+    try:
+        report.derived = _derive(sessions, shop_id, now)
+        with sessions.begin() as session:
+            settings = get_settings(session, shop_id)
+            rules, soon = late_rules(settings), timedelta(hours=settings.due_soon_hours)
+        report.overdue = _overdue(sessions, shop_id, now, since, rules)
+        if full:
+            report.late_shipped = _late_shipped(sessions, shop_id, now, rules)
+        report.reminders = _reminders(sessions, shop_id, now, soon, None if since is None else since + soon)
+        if report.derived or report.overdue or report.late_shipped or report.reminders:
+            with sessions.begin() as session:
+                audit.record(session, principal=audit.SYSTEM, action="shipping.deadline_scan", now=now,
+                             shop_id=shop_id, detail={k: v for k, v in report.as_json().items() if k != "seconds"})
+    finally:
+        _release(sessions, shop_id, now, holder, full)
+    report.seconds = round(time.perf_counter() - started, 4)
+    return report
+
+
+def _derive(sessions, shop_id: int, now: datetime) -> int:
+    from .service import derive_ship_by
+
+    statuses = (OrderStatus.PAID_PENDING.value, *UNSHIPPED)
+    total = 0
+    last_id = 0
+    while True:
+        with sessions.begin() as session:
+            batch = list(session.execute(
+                select(Order).where(Order.shop_id == shop_id, Order.status.in_(statuses), Order.ship_by.is_(None),
+                                    Order.paid_at.is_not(None), Order.id > last_id).order_by(Order.id).limit(BATCH)
+            ).scalars())
+            if not batch:
+                return total
+            total += derive_ship_by(session, shop_id, batch, now)
+            last_id = batch[-1].id
+
+
+def _write_violations(session: Session, shop_id: int, rows: list, now: datetime, rules, shipped: bool) -> int:
+    values = []
+    for pk, ship_by, shipped_at, amount in rows:
+        found = domain.violation_for(ship_by, shipped_at if shipped else None, now, amount, rules)
+        if found is None:
+            continue
+        values.append({"shop_id": shop_id, "order_pk": pk, "kind": found.kind.value, "ship_by": ship_by,
+                       "shipped_at": shipped_at if shipped else None, "late_by_seconds": found.late_by_seconds,
+                       "points": found.points, "compensation_fen": found.compensation_fen, "detected_at": now,
+                       "source": "job"})
+    inserted = set()
+    for start in range(0, len(values), 500):
+        inserted.update(insert_ignore(session, Violation.__table__, values[start:start + 500], ["order_pk"]))
+    events = [{"shop_id": shop_id, "order_pk": v["order_pk"], "at": now, "recorded_at": now,
+               "kind": "violation_recorded", "from_status": None, "to_status": None, "source": "job", "actor": None,
+               "detail": json.dumps({"kind": v["kind"], "late_by_seconds": v["late_by_seconds"],
+                                     "points": v["points"], "compensation_fen": v["compensation_fen"]})}
+              for v in values if v["order_pk"] in inserted]
+    if events:
+        session.execute(OrderEvent.__table__.insert(), events)
+    return len(inserted)
+
+
+def _no_violation():
+    return ~exists().where(Violation.order_pk == Order.id)
+
+
+def _overdue(sessions, shop_id: int, now: datetime, since: datetime | None, rules) -> int:
+    conds = [Order.ship_by <= now, _no_violation()]
+    if since is not None:
+        conds.append(Order.ship_by > since)
+    return _in_batches(sessions, shop_id, UNSHIPPED, conds, now, rules, shipped=False)
+
+
+def _late_shipped(sessions, shop_id: int, now: datetime, rules) -> int:
+    conds = [Order.ship_by >= now - LATE_LOOKBACK, Order.ship_by <= now, Order.shipped_at > Order.ship_by,
+             _no_violation()]
+    return _in_batches(sessions, shop_id, (OrderStatus.SHIPPED.value, OrderStatus.COMPLETED.value), conds, now,
+                       rules, shipped=True)
+
+
+def _candidates(session: Session, shop_id: int, status: str, conds: list, columns: list, after) -> list:
+    """One batch of one status in ship_by order, keyset-paged: walks ix_orders_shop_ship_by (shop, status,
+    ship_by) instead of the whole table."""
+    query = select(*columns, Order.ship_by, Order.id).where(Order.shop_id == shop_id, Order.status == status, *conds)
+    if after is not None:
+        query = query.where(tuple_(Order.ship_by, Order.id) > after)
+    return session.execute(query.order_by(Order.ship_by, Order.id).limit(BATCH)).all()
+
+
+def _in_batches(sessions, shop_id, statuses, conds, now, rules, shipped: bool) -> int:
+    total = 0
+    for status in statuses:
+        after = None
+        while True:
+            with sessions.begin() as session:
+                rows = _candidates(session, shop_id, status, conds,
+                                   [Order.id, Order.ship_by, Order.shipped_at, Order.pay_amount_fen], after)
+                if not rows:
+                    break
+                total += _write_violations(session, shop_id, [r[:4] for r in rows], now, rules, shipped)
+                after = (rows[-1][-2], rows[-1][-1])
+    return total
+
+
+def _reminders(sessions, shop_id: int, now: datetime, soon: timedelta, since: datetime | None) -> int:
+    """Due-soon reminders: unshipped orders whose ship_by is within ``soon`` (default 6 h, an assumption)."""
+    conds = [Order.ship_by > now, Order.ship_by <= now + soon,
+             ~exists().where(and_(Reminder.order_pk == Order.id, Reminder.kind == "due_soon",
+                                  Reminder.ship_by == Order.ship_by))]
+    if since is not None:
+        conds.append(Order.ship_by > since)
+    total = 0
+    for status in UNSHIPPED:
+        after = None
+        while True:
+            with sessions.begin() as session:
+                rows = _candidates(session, shop_id, status, conds, [], after)
+                if not rows:
+                    break
+                values = [{"shop_id": shop_id, "order_pk": pk, "kind": "due_soon", "ship_by": ship_by,
+                           "created_at": now} for ship_by, pk in rows]
+                for start in range(0, len(values), 500):
+                    total += len(insert_ignore(session, Reminder.__table__, values[start:start + 500],
+                                               ["order_pk", "kind", "ship_by"]))
+                after = rows[-1]
+    return total
+
+
+def scan_all_shops(sessions: sessionmaker[Session], now: datetime, *, full: bool | None = None,
+                   holder: str = HOLDER) -> list[ScanReport]:
+    """Every shop, each in its own transactions: a failing shop is logged and the others still run."""
+    with sessions() as session:
+        shop_ids = list(session.execute(select(Shop.id).order_by(Shop.id)).scalars())
+    reports = []
+    for shop_id in shop_ids:
+        try:
+            reports.append(scan_shop(sessions, shop_id, now, full=full, holder=holder))
+        except Exception:  # one shop's failure must not stop the others
+            log.exception("deadline scan failed for shop %s", shop_id)
+    return reports

@@ -1,0 +1,82 @@
+"""The owner's shipping settings (capacity, working hours, default promise, penalty rules) and per-product
+promise overrides: owners only (settings.manage), validated whole, audited before → after."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..errors import ValidationFailed
+from ..orders.models import Product
+from . import domain
+from .models import ShippingSettings
+from .queries import get_settings
+
+
+SETTING_FIELDS = ("capacity_per_hour", "work_start_minute", "work_end_minute", "default_promise", "late_points",
+                  "compensation_pct", "compensation_min_fen", "compensation_max_fen", "due_soon_hours")
+
+
+def update_settings(session: Session, *, shop_id: int, changes: dict, principal: Principal,
+                    now: datetime) -> ShippingSettings:
+    """Owners only (settings.manage). Validated whole before anything is saved; audited before → after."""
+    check(principal.role, "settings.manage")
+    row = get_settings(session, shop_id)
+    before = {f: getattr(row, f) for f in SETTING_FIELDS}
+    after = {**before, **{k: v for k, v in changes.items() if k in SETTING_FIELDS and v is not None}}
+    _validate_settings(after)
+    if after == before and session.get(ShippingSettings, shop_id) is not None:
+        return row
+    for key, value in after.items():
+        setattr(row, key, value)
+    row.updated_at, row.updated_by = now, principal.login
+    session.merge(row)
+    audit.record(session, principal=principal, action="shipping.settings", now=now, shop_id=shop_id,
+                 target_type="shop", target_id=str(shop_id), before=before, after=after)
+    session.flush()
+    return get_settings(session, shop_id)
+
+
+def _validate_settings(values: dict) -> None:
+    def bad(name: str, message: str):
+        raise ValidationFailed(f"{name}: {message}", details={"field": name})
+
+    if not 1 <= int(values["capacity_per_hour"]) <= 100_000:
+        bad("capacity_per_hour", "must be 1–100000 orders per hour")
+    if not 0 <= int(values["work_start_minute"]) < int(values["work_end_minute"]) <= 1440:
+        bad("work_end_minute", "working hours must start before they end, within one day")
+    try:
+        values["default_promise"] = domain.parse_promise(values["default_promise"]).text()
+    except ValueError as exc:
+        bad("default_promise", str(exc))
+    for name, low, high in (("late_points", 0, 100), ("compensation_pct", 0, 100), ("due_soon_hours", 1, 72),
+                            ("compensation_min_fen", 0, 10**8), ("compensation_max_fen", 0, 10**8)):
+        if not low <= int(values[name]) <= high:
+            bad(name, f"must be between {low} and {high}")
+    if int(values["compensation_min_fen"]) > int(values["compensation_max_fen"]):
+        bad("compensation_max_fen", "must not be below the minimum")
+
+
+def set_product_promise(session: Session, *, shop_id: int, product_id: str, promise: str | None,
+                        principal: Principal, now: datetime) -> str | None:
+    """Per-product override of the shop default (empty: use the default). Applies to orders paid afterwards."""
+    check(principal.role, "settings.manage")
+    product = session.execute(select(Product).where(Product.shop_id == shop_id, Product.product_id == product_id)
+                              ).scalar_one_or_none()
+    if product is None:
+        raise ValidationFailed(f"no product {product_id}", code="not_found", details={"field": "product_id"})
+    try:
+        text = domain.parse_promise(promise).text() if promise and promise.strip() else None
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), details={"field": "ship_promise"}) from None
+    if text != product.ship_promise:
+        audit.record(session, principal=principal, action="shipping.product_promise", now=now, shop_id=shop_id,
+                     target_type="product", target_id=product_id, before={"ship_promise": product.ship_promise},
+                     after={"ship_promise": text})
+        product.ship_promise = text
+    return text

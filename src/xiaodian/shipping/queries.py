@@ -1,0 +1,136 @@
+"""Read side of shipping: the deadline views (awaiting / due within 24 h / overdue) as conditions and counts,
+settings, violations, the awaiting orders a forecast plans, and the store-health figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from ..orders.domain import OrderStatus
+from ..orders.models import Order
+from .domain import SHOP_TZ, LateRules
+from .forecast import WorkingHours
+from .models import ShippingSettings, Violation
+
+VIEWS = ("awaiting", "due24h", "overdue")
+UNSHIPPED = (OrderStatus.AWAITING_SHIPMENT.value, OrderStatus.PARTIALLY_SHIPPED.value)
+DUE_WINDOW = timedelta(hours=24)
+
+
+def view_condition(view: str, now: datetime):
+    """The three views of issue 4 as conditions on Order (served by ix_orders_shop_ship_by):
+    ``awaiting`` 备货中 (sorted by ship_by); ``due24h`` unshipped, ship_by within the next 24 h and not passed;
+    ``overdue`` unshipped after ship_by."""
+    if view == "awaiting":
+        return Order.status == OrderStatus.AWAITING_SHIPMENT.value
+    if view == "due24h":
+        return and_(Order.status.in_(UNSHIPPED), Order.ship_by > now, Order.ship_by <= now + DUE_WINDOW)
+    if view == "overdue":
+        return and_(Order.status.in_(UNSHIPPED), Order.ship_by <= now)
+    raise ValueError(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
+
+
+def view_counts(session: Session, shop_id: int, now: datetime) -> dict[str, int]:
+    """Tab counts for the shipping page and the home page's to-do cards."""
+    return {view: session.execute(select(func.count()).select_from(Order)
+                                  .where(Order.shop_id == shop_id, view_condition(view, now))).scalar_one()
+            for view in VIEWS}
+
+
+def get_settings(session: Session, shop_id: int) -> ShippingSettings:
+    """The shop's settings, or the documented defaults (not stored until an owner saves them)."""
+    row = session.get(ShippingSettings, shop_id)
+    if row is None:
+        row = ShippingSettings(shop_id=shop_id, capacity_per_hour=100, work_start_minute=9 * 60,
+                               work_end_minute=18 * 60, default_promise="48h", late_points=2, compensation_pct=10,
+                               compensation_min_fen=500, compensation_max_fen=5000, due_soon_hours=6)
+    return row
+
+
+def late_rules(row: ShippingSettings) -> LateRules:
+    return LateRules(points=row.late_points, compensation_pct=row.compensation_pct,
+                     compensation_min_fen=row.compensation_min_fen, compensation_max_fen=row.compensation_max_fen)
+
+
+def working_hours(row: ShippingSettings) -> WorkingHours:
+    return WorkingHours(row.work_start_minute, row.work_end_minute)
+
+
+def violations_by_order(session: Session, order_pks: list[int]) -> dict[int, Violation]:
+    if not order_pks:
+        return {}
+    return {v.order_pk: v for v in session.execute(
+        select(Violation).where(Violation.order_pk.in_(order_pks))).scalars()}
+
+
+def list_violations(session: Session, shop_id: int, since: datetime | None = None,
+                    limit: int = 500) -> tuple[int, list[tuple[Violation, str, int]]]:
+    """Newest deadlines first: (total, [(violation, order_id, pay_amount_fen)])."""
+    conds = [Violation.shop_id == shop_id]
+    if since is not None:
+        conds.append(Violation.ship_by >= since)
+    total = session.execute(select(func.count()).select_from(Violation).where(*conds)).scalar_one()
+    rows = session.execute(
+        select(Violation, Order.order_id, Order.pay_amount_fen).join(Order, Order.id == Violation.order_pk)
+        .where(*conds).order_by(Violation.ship_by.desc(), Violation.id.desc()).limit(limit)).all()
+    return total, [(v, oid, amount) for v, oid, amount in rows]
+
+
+def awaiting_deadlines(session: Session, shop_id: int) -> list[tuple[str, datetime]]:
+    """Every unshipped order with a ship-by: what the forecast plans. Read through Core in one pass (the
+    forecast runs over tens of thousands of orders)."""
+    table = Order.__table__
+    rows = session.execute(select(table.c.order_id, table.c.ship_by)
+                           .where(table.c.shop_id == shop_id, table.c.status.in_(UNSHIPPED),
+                                  table.c.ship_by.is_not(None))).all()
+    return [(oid, ship_by) for oid, ship_by in rows]
+
+
+@dataclass
+class DayRate:
+    day: date
+    due: int
+    on_time: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.on_time / self.due if self.due else None
+
+
+def daily_on_time(session: Session, shop_id: int, now: datetime, days: int = 30) -> list[DayRate]:
+    """On-time shipping per shop day, over orders whose ship_by fell on that day and has passed: on time
+    means fully shipped no later than ship_by (cancelled orders do not count). The desk's own formula,
+    stated on the page, since the platform's is not public."""
+    today = now.astimezone(SHOP_TZ).date()
+    first = today - timedelta(days=days - 1)
+    start = datetime.combine(first, time(0), tzinfo=SHOP_TZ)
+    statuses = (*UNSHIPPED, OrderStatus.SHIPPED.value, OrderStatus.COMPLETED.value)
+    table = Order.__table__
+    rows = session.execute(select(table.c.ship_by, table.c.shipped_at, table.c.status)
+                           .where(table.c.shop_id == shop_id, table.c.status.in_(statuses),
+                                  table.c.ship_by >= start, table.c.ship_by <= now)).all()
+    by_day = {first + timedelta(days=i): DayRate(first + timedelta(days=i), 0, 0) for i in range(days)}
+    for ship_by, shipped_at, status in rows:
+        slot = by_day.get(ship_by.astimezone(SHOP_TZ).date())
+        if slot is None:
+            continue
+        slot.due += 1
+        if status not in UNSHIPPED and shipped_at is not None and shipped_at <= ship_by:
+            slot.on_time += 1
+    return [by_day[d] for d in sorted(by_day)]
+
+
+def rate_over(days: list[DayRate], last: int) -> tuple[int, int, float | None]:
+    window = days[-last:]
+    due, on_time = sum(d.due for d in window), sum(d.on_time for d in window)
+    return due, on_time, (on_time / due if due else None)
+
+
+def violation_totals(session: Session, shop_id: int, since: datetime) -> dict[str, int]:
+    row = session.execute(select(func.count(), func.coalesce(func.sum(Violation.points), 0),
+                                 func.coalesce(func.sum(Violation.compensation_fen), 0))
+                          .where(Violation.shop_id == shop_id, Violation.ship_by >= since)).one()
+    return {"violations": row[0], "points": int(row[1]), "compensation_fen": int(row[2])}

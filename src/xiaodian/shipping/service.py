@@ -1,0 +1,367 @@
+"""Shipping use cases: ship an order (whole or by item), edit a tracking number, derive missing ship-by
+times, record violations, and the owner's settings. The only API that web, CLI, jobs and bulk files call.
+
+Concurrency: a shipment changes the order through one conditional UPDATE on (status, modified_at), the
+order's version. Two clerks shipping the same order at once both read version v; the first UPDATE moves it
+to v+1, the second matches no row and is refused with ``concurrent_change`` (PostgreSQL: the second UPDATE
+waits for the first's row lock, then re-checks the condition; SQLite: the second writer is refused when the
+first has committed since it read). SKU orders are unique in shipment_items, so an item never ships twice.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..errors import Conflict, DomainError, ValidationFailed
+from ..orders.domain import PLATFORM_CODE, OrderStatus, can_transition
+from ..orders.models import Order, OrderEvent, Product, Shipment
+from ..orders.queries import require_order
+from . import domain
+from .models import ShipmentItem, ShippingSettings, Violation
+from .queries import get_settings, late_rules
+
+
+class ShipRefused(DomainError):
+    """The order may not ship now (its status, a pending refund); ``code`` says why."""
+
+    http_status = 409
+    code = "ship_refused"
+
+
+class ConfirmationRequired(DomainError):
+    """The number looks unusual for the carrier: allowed, but only when the person confirms."""
+
+    http_status = 409
+    code = "confirmation_required"
+
+
+REFUSED_STATUS = {
+    OrderStatus.UNPAID: ("order_unpaid", "the order is not paid yet; it cannot ship"),
+    OrderStatus.PAID_PENDING: ("order_held_for_review", "the order is paid but held for risk review (风控审核中); "
+                                                         "it must not ship until the platform releases it"),
+    OrderStatus.CANCELLED: ("order_cancelled", "the order is cancelled; it cannot ship"),
+    OrderStatus.SHIPPED: ("already_shipped", "every item of the order has already shipped"),
+    OrderStatus.COMPLETED: ("already_shipped", "the order is completed; it has already shipped"),
+}
+
+# A pending refund on an unshipped order blocks shipping (domain.md §4). After-sales is another capability;
+# until it exists the export's 售后状态 text stands in. Other capabilities register their own check here.
+ShipBlocker = Callable[[Session, Order], tuple[str, str] | None]
+PENDING_REFUND_TEXTS = frozenset({"待商家处理", "待商家同意", "退款中", "待退款", "申请退款", "售后中", "买家申请退款"})
+
+
+def _pending_refund_from_export(_session: Session, order: Order) -> tuple[str, str] | None:
+    if (order.after_sale_status or "").strip() in PENDING_REFUND_TEXTS:
+        return ("refund_pending", f"the buyer has asked for a refund ({order.after_sale_status}); reject the refund "
+                                  "request before shipping")
+    return None
+
+
+_BLOCKERS: list[ShipBlocker] = [_pending_refund_from_export]
+
+
+def register_ship_blocker(blocker: ShipBlocker) -> None:
+    """Let another capability (after-sales) refuse shipping: the blocker returns (code, message) or None."""
+    if blocker not in _BLOCKERS:
+        _BLOCKERS.append(blocker)
+
+
+@dataclass
+class ShipRequest:
+    order_id: str
+    carrier: str
+    tracking_no: str
+    items: list[str] | None = None  # SKU order ids; None = everything not yet shipped
+    confirm_warnings: bool = False
+
+
+@dataclass
+class ShipPlan:
+    """A checked request: everything needed to write it, decided before anything is written."""
+
+    order: Order
+    carrier: domain.Carrier
+    tracking_no: str
+    items: list[str]
+    target: OrderStatus
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ShipResult:
+    order_id: str
+    status: str
+    carrier_code: str
+    tracking_no: str
+    items: list[str]
+    warnings: list[str]
+    violation: dict | None
+
+    def as_json(self) -> dict:
+        return self.__dict__.copy()
+
+
+def shipped_skus(session: Session, order_pk: int) -> set[str]:
+    return set(session.execute(select(ShipmentItem.sku_order_id).where(ShipmentItem.order_pk == order_pk)).scalars())
+
+
+def check_carrier_and_number(carrier_value: str, tracking_value: str) -> tuple[domain.Carrier, str, list[str]]:
+    carrier = domain.find_carrier(carrier_value)
+    if carrier is None:
+        raise ValidationFailed(f"unknown carrier {carrier_value!r}; use a code such as "
+                               + ", ".join(c.code for c in domain.CARRIERS), code="carrier_unknown",
+                               details={"field": "carrier"})
+    number = domain.normalise_tracking(tracking_value)
+    problem = domain.tracking_problem(number)
+    if problem is domain.TrackingProblem.EMPTY:
+        raise ValidationFailed("the tracking number is empty", code=problem.value, details={"field": "tracking_no"})
+    if problem is not None:
+        raise ValidationFailed(f"{tracking_value!r} is not a tracking number (letters and digits, 8–32 long)",
+                               code=problem.value, details={"field": "tracking_no"})
+    warning = domain.shape_warning(carrier, number)
+    return carrier, number, [warning] if warning else []
+
+
+def tracking_owner(session: Session, shop_id: int, number: str) -> str | None:
+    """The order that already carries this number, if any (a number belongs to one parcel, one order)."""
+    return session.execute(select(Order.order_id).join(Shipment, Shipment.order_pk == Order.id)
+                           .where(Shipment.shop_id == shop_id, Shipment.tracking_no == number).limit(1)).scalar()
+
+
+def check_order(session: Session, order: Order) -> None:
+    refused = REFUSED_STATUS.get(OrderStatus(order.status))
+    if refused:
+        raise ShipRefused(refused[1], code=refused[0], details={"order_id": order.order_id, "status": order.status})
+    for blocker in _BLOCKERS:
+        found = blocker(session, order)
+        if found:
+            raise ShipRefused(found[1], code=found[0], details={"order_id": order.order_id})
+
+
+def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Order | None = None,
+                  already: set[str] | None = None, owner_of: str | None | bool = False) -> ShipPlan:
+    """Every check, nothing written. Raises a DomainError with a stable code when the request is refused."""
+    order = order or require_order(session, shop_id, req.order_id.strip())
+    check_order(session, order)
+    carrier, number, warnings = check_carrier_and_number(req.carrier, req.tracking_no)
+    owner = tracking_owner(session, shop_id, number) if owner_of is False else owner_of
+    if owner == order.order_id:
+        raise Conflict(f"{number} is already on this order", code="tracking_already_on_order",
+                       details={"tracking_no": number})
+    if owner:
+        raise Conflict(f"{number} is already used on order {owner}", code="tracking_in_use",
+                       details={"tracking_no": number, "order_id": owner})
+    done = shipped_skus(session, order.id) if already is None else already
+    remaining = [i.sku_order_id for i in order.items if i.sku_order_id not in done]
+    if req.items:
+        wanted = list(dict.fromkeys(s.strip() for s in req.items if s.strip()))
+        known = {i.sku_order_id for i in order.items}
+        for sku in wanted:
+            if sku not in known:
+                raise ValidationFailed(f"SKU order {sku} is not part of order {order.order_id}",
+                                       code="item_not_in_order", details={"field": "items", "sku_order_id": sku})
+            if sku in done:
+                raise Conflict(f"SKU order {sku} has already shipped", code="item_already_shipped",
+                               details={"sku_order_id": sku})
+    else:
+        wanted = remaining
+    if not wanted:
+        raise ShipRefused("nothing is left to ship on this order", code="already_shipped")
+    target = OrderStatus.SHIPPED if set(wanted) >= set(remaining) else OrderStatus.PARTIALLY_SHIPPED
+    return ShipPlan(order, carrier, number, wanted, target, warnings)
+
+
+def _version_after(previous: datetime, now: datetime) -> datetime:
+    """modified_at doubles as the order's version: it must change on every write, even with a frozen clock."""
+    return now if now > previous else previous + timedelta(microseconds=1)
+
+
+def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, principal: Principal, now: datetime,
+                source: str, settings: ShippingSettings | None = None, audit_each: bool = True) -> list[ShipResult]:
+    """Write checked plans: conditional status update, shipment and its items, timeline events, violation,
+    audit. Raises Conflict(concurrent_change) when another writer changed an order since it was read."""
+    check(principal.role, "shipping.ship")
+    rules = late_rules(settings or get_settings(session, shop_id))
+    orders_table = Order.__table__
+    shipments: list[tuple[ShipPlan, Shipment]] = []
+    try:
+        for plan in plans:
+            order = plan.order
+            current = OrderStatus(order.status)
+            if plan.target != current and not can_transition(current, plan.target):
+                raise Conflict(f"order {order.order_id} cannot move from {current} to {plan.target}",
+                               code="invalid_transition")
+            values = {"status": plan.target.value, "platform_status_code": PLATFORM_CODE[plan.target],
+                      "modified_at": _version_after(order.modified_at, now)}
+            if plan.target is OrderStatus.SHIPPED or order.shipped_at is None:
+                values["shipped_at"] = now
+            changed = session.execute(
+                update(orders_table).where(orders_table.c.id == order.id, orders_table.c.status == order.status,
+                                           orders_table.c.modified_at == order.modified_at).values(**values)
+            ).rowcount
+            if changed != 1:
+                raise Conflict(f"order {order.order_id} was changed by someone else just now; reload and check "
+                               "before shipping", code="concurrent_change", details={"order_id": order.order_id})
+            shipment = Shipment(shop_id=shop_id, order_pk=order.id, carrier_code=plan.carrier.code,
+                                carrier_name=plan.carrier.name, tracking_no=plan.tracking_no, shipped_at=now,
+                                recorded_at=now, source=source)
+            session.add(shipment)
+            shipments.append((plan, shipment))
+        session.flush()
+        results = []
+        for plan, shipment in shipments:
+            results.append(_record(session, shop_id, plan, shipment, principal, now, source, rules, audit_each))
+        session.flush()
+    except OperationalError as exc:
+        if "locked" in str(exc).lower():
+            raise Conflict("another clerk is shipping at this moment; reload and check before shipping",
+                           code="concurrent_change") from None
+        raise
+    except IntegrityError:
+        raise Conflict("these items were shipped by someone else just now; reload the order",
+                       code="concurrent_change") from None
+    return results
+
+
+def _record(session, shop_id, plan: ShipPlan, shipment: Shipment, principal, now, source, rules,
+            audit_each) -> ShipResult:
+    order = plan.order
+    before = order.status
+    session.add_all([ShipmentItem(shop_id=shop_id, shipment_id=shipment.id, order_pk=order.id, sku_order_id=sku)
+                     for sku in plan.items])
+    detail = {"carrier": plan.carrier.name, "carrier_code": plan.carrier.code, "tracking_no": plan.tracking_no,
+              "items": plan.items}
+    if plan.warnings:
+        detail["confirmed_warnings"] = plan.warnings
+    session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="tracking_added",
+                           source=source, actor=principal.login, detail=json.dumps(detail, ensure_ascii=False)))
+    if plan.target.value != before:
+        session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="status_changed",
+                               from_status=before, to_status=plan.target.value, source=source, actor=principal.login))
+    violation = None
+    if plan.target is OrderStatus.SHIPPED:
+        found = domain.violation_for(order.ship_by, now, now, order.pay_amount_fen, rules)
+        if found:
+            record_violation(session, shop_id, order.id, found, order.ship_by, now, now, source, principal.login)
+            violation = {"kind": found.kind.value, "late_by_seconds": found.late_by_seconds, "points": found.points,
+                         "compensation_fen": found.compensation_fen}
+    if audit_each:
+        audit.record(session, principal=principal, action="shipping.ship", now=now, shop_id=shop_id,
+                     target_type="order", target_id=order.order_id, before={"status": before},
+                     after={"status": plan.target.value, **detail})
+    return ShipResult(order.order_id, plan.target.value, plan.carrier.code, plan.tracking_no, plan.items,
+                      plan.warnings, violation)
+
+
+def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: Principal, now: datetime,
+               source: str | None = None) -> ShipResult:
+    """Ship one order (or some of its items) with one tracking number, in the caller's transaction."""
+    check(principal.role, "shipping.ship")
+    plan = plan_shipment(session, shop_id, req)
+    if plan.warnings and not req.confirm_warnings:
+        raise ConfirmationRequired(
+            f"{plan.tracking_no} does not look like a {plan.carrier.name} number; check it and confirm to ship anyway",
+            details={"warnings": plan.warnings, "tracking_no": plan.tracking_no, "carrier": plan.carrier.code})
+    if plan.order.ship_by is None:
+        derive_ship_by(session, shop_id, [plan.order], now)
+    return apply_plans(session, shop_id, [plan], principal=principal, now=now, source=source or principal.channel)[0]
+
+
+def edit_tracking(session: Session, *, shop_id: int, order_id: str, old_tracking_no: str, carrier: str,
+                  tracking_no: str, confirm_warnings: bool, principal: Principal, now: datetime) -> dict:
+    """Correct a mistyped number. The old and new numbers go to the timeline and the audit log: a changed
+    number is exactly what a fake-shipment (虚假发货) review asks about."""
+    check(principal.role, "shipping.ship")
+    order = require_order(session, shop_id, order_id)
+    old = domain.normalise_tracking(old_tracking_no)
+    shipment = session.execute(select(Shipment).where(Shipment.order_pk == order.id, Shipment.tracking_no == old)
+                               ).scalar_one_or_none()
+    if shipment is None:
+        raise ValidationFailed(f"order {order.order_id} has no tracking number {old}", code="tracking_not_on_order",
+                               details={"field": "old_tracking_no"})
+    new_carrier, number, warnings = check_carrier_and_number(carrier, tracking_no)
+    owner = tracking_owner(session, shop_id, number)
+    if owner and owner != order.order_id:
+        raise Conflict(f"{number} is already used on order {owner}", code="tracking_in_use",
+                       details={"tracking_no": number, "order_id": owner})
+    if warnings and not confirm_warnings:
+        raise ConfirmationRequired(f"{number} does not look like a {new_carrier.name} number; confirm to save it",
+                                   details={"warnings": warnings})
+    before = {"carrier": shipment.carrier_name, "tracking_no": shipment.tracking_no}
+    after = {"carrier": new_carrier.name, "tracking_no": number}
+    shipment.carrier_code, shipment.carrier_name, shipment.tracking_no = new_carrier.code, new_carrier.name, number
+    session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="tracking_edited",
+                           source=principal.channel, actor=principal.login,
+                           detail=json.dumps({"before": before, "after": after}, ensure_ascii=False)))
+    audit.record(session, principal=principal, action="shipping.edit_tracking", now=now, shop_id=shop_id,
+                 target_type="order", target_id=order.order_id, before=before, after=after)
+    return {"order_id": order.order_id, "before": before, "after": after, "warnings": warnings}
+
+
+def record_violation(session: Session, shop_id: int, order_pk: int, found: domain.Violation, ship_by: datetime,
+                     shipped_at: datetime | None, now: datetime, source: str, actor: str | None) -> bool:
+    """Insert the order's one violation unless it exists (INSERT … ON CONFLICT DO NOTHING, so two scanners
+    racing record it once). A later late shipment turns an overdue record into a late-shipment one with the
+    final lateness. Returns True when a new violation was recorded."""
+    from .jobs import insert_ignore
+
+    inserted = insert_ignore(session, Violation.__table__, [{
+        "shop_id": shop_id, "order_pk": order_pk, "kind": found.kind.value, "ship_by": ship_by,
+        "shipped_at": shipped_at, "late_by_seconds": found.late_by_seconds, "points": found.points,
+        "compensation_fen": found.compensation_fen, "detected_at": now, "source": source}], ["order_pk"])
+    if inserted:
+        session.add(OrderEvent(shop_id=shop_id, order_pk=order_pk, at=now, recorded_at=now, kind="violation_recorded",
+                               source=source, actor=actor, detail=json.dumps(
+                                   {"kind": found.kind.value, "late_by_seconds": found.late_by_seconds,
+                                    "points": found.points, "compensation_fen": found.compensation_fen})))
+    elif shipped_at is not None:
+        session.execute(update(Violation).where(Violation.order_pk == order_pk,
+                                                Violation.kind == domain.ViolationKind.OVERDUE_UNSHIPPED.value)
+                        .values(kind=domain.ViolationKind.LATE_SHIPMENT.value, shipped_at=shipped_at,
+                                late_by_seconds=found.late_by_seconds)
+                        .execution_options(synchronize_session=False))
+    return bool(inserted)
+
+
+def derive_ship_by(session: Session, shop_id: int, orders: list[Order], now: datetime) -> int:
+    """Orders without a platform ship-by get one from their products' promises (the strictest binds) or the
+    shop default, with source ``promise``/``presale``. Done by the deadline scan and before shipping."""
+    if not orders:
+        return 0
+    default = domain.parse_promise(get_settings(session, shop_id).default_promise)
+    product_ids = {i.product_id for o in orders for i in o.items if i.product_id}
+    promises: dict[str, domain.Promise] = {}
+    if product_ids:
+        for pid, text in session.execute(select(Product.product_id, Product.ship_promise)
+                                         .where(Product.shop_id == shop_id, Product.product_id.in_(product_ids))):
+            try:
+                promises[pid] = domain.parse_promise(text) if text else default
+            except ValueError:
+                promises[pid] = default
+    count = 0
+    for order in orders:
+        if order.ship_by is not None or order.paid_at is None:
+            continue
+        chosen, due = domain.strictest([promises.get(i.product_id, default) for i in order.items], order.paid_at)
+        order.ship_by, order.ship_by_source, order.ship_promise = due, chosen.source, chosen.text()
+        session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="ship_by_derived",
+                               source="job", actor=None, detail=json.dumps(
+                                   {"promise": chosen.text(), "ship_by": due.isoformat()})))
+        count += 1
+    session.flush()
+    return count
+
+
+__all__ = ["ShipRequest", "ShipResult", "ShipRefused", "ConfirmationRequired", "ship_order", "edit_tracking",
+           "register_ship_blocker", "apply_plans", "plan_shipment", "derive_ship_by", "record_violation",
+           "OrderItem"]
