@@ -24,11 +24,13 @@ def _register() -> None:
     from .orders.cli import register as register_orders
     from .web.cli import register as register_web
     from .channels.exportfile.cli import register as register_import
+    from .shipping.cli import register as register_shipping
 
     register_web(app)
     register_accounts(app)
     register_orders(app)
     register_import(app)
+    register_shipping(app)
 
 
 def main() -> None:

@@ -19,6 +19,8 @@ from .schemas import OrderDetailOut, OrderPage
 
 router = APIRouter(prefix="/api/v1", tags=["orders"], responses=ERROR_RESPONSES)
 TabName = Query("all", description="status tab: " + ", ".join(TABS), pattern="^(" + "|".join(TABS) + ")$")
+ViewName = Query(None, description="shipping view, most urgent first: awaiting (备货中), due24h (24小时内需发货), "
+                 "overdue (已超时)", pattern="^(awaiting|due24h|overdue)$")
 
 
 def shop_of(request: Request) -> int:
@@ -58,10 +60,12 @@ def list_orders(
     product_id: str | None = Query(None, max_length=32),
     page: int = Query(1, ge=1, le=100000),
     page_size: int = Query(50, ge=1, le=200),
+    view: str | None = ViewName,
     principal: Principal = Depends(require("orders.read")),
     session: Session = Depends(db),
 ):
     flt = _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size)
+    flt.view, flt.now = view, get_ctx(request).clock.now()
     return service.list_orders(session, shop_id=shop_of(request), flt=flt, cipher=get_ctx(request).cipher)
 
 
@@ -85,7 +89,7 @@ def counts(
 @router.get("/orders/{order_id}", response_model=OrderDetailOut, summary="One order with items and timeline")
 def get_order(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
               session: Session = Depends(db)):
-    return service.order_detail(session, shop_id=shop_of(request), order_id=order_id)
+    return service.order_detail(session, shop_id=shop_of(request), order_id=order_id, now=get_ctx(request).clock.now())
 
 
 @router.patch("/orders/{order_id}/note", response_model=OrderDetailOut, summary="Edit merchant note and flag")

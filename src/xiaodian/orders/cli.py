@@ -30,13 +30,16 @@ def search(
     created_from: str = typer.Option(None, "--created-from", help="YYYY-MM-DD (shop time)"),
     created_to: str = typer.Option(None, "--created-to", help="YYYY-MM-DD (shop time)"),
     limit: int = typer.Option(20, "--limit", min=1, max=200),
+    view: str = typer.Option(None, "--view", help="shipping view, most urgent first: awaiting, due24h, overdue"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Search orders, newest first."""
+    """Search orders, newest first (a --view: by ship-by, most urgent first)."""
     from ..cli import fail
 
     if status not in TABS:
         fail(f"--status must be one of {', '.join(TABS)}", 2)
+    if view is not None and view not in ("awaiting", "due24h", "overdue"):
+        fail("--view must be one of awaiting, due24h, overdue", 2)
     try:
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
                           created_to=_date(created_to, "--created-to"), page=1, page_size=200)
@@ -44,6 +47,7 @@ def search(
         fail(str(exc), 2)
     ctx = open_context()
     shop_id = default_shop_id(ctx)
+    flt.view, flt.now = view, ctx.clock.now()
     with ctx.sessions() as session:
         page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
     orders = page.orders[:limit]
@@ -69,7 +73,7 @@ def show(order_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
     shop_id = default_shop_id(ctx)
     try:
         with ctx.sessions() as session:
-            detail = service.order_detail(session, shop_id=shop_id, order_id=order_id.strip())
+            detail = service.order_detail(session, shop_id=shop_id, order_id=order_id.strip(), now=ctx.clock.now())
     except DomainError as exc:
         fail(exc)
     if as_json:

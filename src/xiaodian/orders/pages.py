@@ -188,7 +188,7 @@ def _flag_name(index) -> str:
 @router.get("/orders/{order_id}")
 def order_detail(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
                  session: Session = Depends(db)):
-    detail = service.order_detail(session, shop_id=shop_of(request), order_id=order_id)
+    detail = service.order_detail(session, shop_id=shop_of(request), order_id=order_id, now=get_ctx(request).clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
                   can_note=allowed(principal.role, "orders.note"), now=get_ctx(request).clock.now(),

@@ -32,6 +32,9 @@ class OrderFilter:
     product_id: str | None = None
     page: int = 1
     page_size: int = 50
+    # Shipping views (issue 4): awaiting / due24h / overdue, sorted by ship_by ascending; they need ``now``.
+    view: str | None = None
+    now: datetime | None = None
 
 
 def day_start(day: date) -> datetime:
@@ -101,13 +104,19 @@ def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCip
         conds.append(tab)
     page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
     offset = max(flt.page - 1, 0) * page_size
+    order_by = [Order.sort_key.desc()]
+    if flt.view:
+        from ..shipping.queries import view_condition  # the shipping capability owns the deadline views
+
+        conds.append(view_condition(flt.view, flt.now))
+        order_by = [Order.ship_by.asc(), Order.id.asc()]  # most urgent first (product text: newest first)
     if match is not None:
         extra = conds[1:]  # the match is already scoped to the shop
         total, capped = match.count(extra)
         return SearchResult(total, capped, match.page(extra, offset, page_size))
     total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
     rows = session.execute(
-        select(Order).where(*conds).order_by(Order.sort_key.desc()).offset(offset).limit(page_size)
+        select(Order).where(*conds).order_by(*order_by).offset(offset).limit(page_size)
     ).scalars().all()
     return SearchResult(total, False, list(rows))
 

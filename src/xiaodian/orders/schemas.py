@@ -32,6 +32,13 @@ class TrackingOut(BaseModel):
     tracking_no: str
 
 
+class ViolationOut(BaseModel):
+    kind: str
+    late_by_seconds: int
+    points: int
+    compensation_fen: int
+
+
 class OrderOut(BaseModel):
     order_id: str
     status: str
@@ -52,6 +59,11 @@ class OrderOut(BaseModel):
     flag_colour: int
     after_sale_status: str | None
     cancel_reason: str | None
+    # Shipping (issue 4)
+    ship_by_source: str | None = None
+    ship_by_explanation: str | None = None
+    overdue: bool = False
+    violation: ViolationOut | None = None
 
 
 class OrderPage(BaseModel):
@@ -75,8 +87,12 @@ class OrderDetailOut(OrderOut):
     events: list[EventOut]
 
 
-def order_out(order: Order, shipments: list[Shipment]) -> OrderOut:
+def order_out(order: Order, shipments: list[Shipment], violation=None, now=None) -> OrderOut:
+    """``violation`` is the order's shipping_violations row (or None); ``now`` decides ``overdue``."""
+    from ..shipping.views import order_shipping_fields
+
     return OrderOut(
+        **order_shipping_fields(order, violation, now),
         order_id=order.order_id,
         status=order.status,
         platform_status_code=order.platform_status_code,

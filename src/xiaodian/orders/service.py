@@ -44,16 +44,22 @@ def update_merchant_note(session: Session, *, shop_id: int, order_id: str, note:
 
 def list_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> OrderPage:
     """The order list as every channel shows it: one page, newest first, with the exact total."""
+    from ..shipping.queries import violations_by_order
+
     total, rows = search_orders(session, shop_id, flt, cipher)
     tracking = order_shipments(session, [o.id for o in rows])
+    violations = violations_by_order(session, [o.id for o in rows])
     page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
     return OrderPage(total=total, page=flt.page, page_size=page_size,
-                     orders=[order_out(o, tracking[o.id]) for o in rows])
+                     orders=[order_out(o, tracking[o.id], violations.get(o.id), flt.now) for o in rows])
 
 
-def order_detail(session: Session, *, shop_id: int, order_id: str) -> OrderDetailOut:
+def order_detail(session: Session, *, shop_id: int, order_id: str, now: datetime | None = None) -> OrderDetailOut:
+    from ..shipping.queries import violations_by_order
+
     order = require_order(session, shop_id, order_id)
-    base = order_out(order, order_shipments(session, [order.id])[order.id])
+    base = order_out(order, order_shipments(session, [order.id])[order.id],
+                     violations_by_order(session, [order.id]).get(order.id), now)
     events = [EventOut(at=iso(e.at), kind=e.kind, from_status=e.from_status, to_status=e.to_status, source=e.source,
                        actor=e.actor, detail=e.detail) for e in order_events(session, order.id)]
     return OrderDetailOut(**base.model_dump(), events=events)

@@ -18,6 +18,9 @@ def _serve(ctx, host: str, port: int) -> None:
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    from ..worker import start_background
+
+    start_background(ctx)  # the deadline scan every minute, in this process (issue 4)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
     uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
 

@@ -33,6 +33,18 @@ class FileUnreadable(ValidationFailed):
     code = "file_unreadable"
 
 
+@dataclass(frozen=True)
+class HeaderSpec:
+    """How to recognise a file's header row: which columns it maps, and what the file is called in errors."""
+
+    map_header: Callable[[list[object]], tuple[ColumnMap, list[str]]]
+    looks_like_header: Callable[[list[object]], bool]
+    what: str = "an order export"
+
+
+ORDER_EXPORT = HeaderSpec(map_header, looks_like_header)
+
+
 @dataclass
 class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
@@ -72,8 +84,10 @@ def _looks_binary(head: bytes) -> bool:
     return controls > len(head[:8192]) * 0.05
 
 
-def open_export(path: str | Path) -> ExportFile:
-    """Open ``path`` and position it at the first data row, or raise FileUnreadable saying why."""
+def open_export(path: str | Path, *, header: HeaderSpec | None = None) -> ExportFile:
+    """Open ``path`` and position it at the first data row, or raise FileUnreadable saying why.
+    ``header`` recognises a different kind of file (e.g. the bulk-ship template); default: order exports."""
+    header = header or ORDER_EXPORT
     path = Path(path)
     raw = open(path, "rb")  # noqa: SIM115 - closed by ExportFile.close
     try:
@@ -83,14 +97,14 @@ def open_export(path: str | Path) -> ExportFile:
         if not head.strip(b" \t\r\n\xef\xbb\xbf"):
             raise FileUnreadable("the file is empty", code="file_empty")
         if head.startswith(ZIP_MAGIC):
-            return _open_xlsx(raw, size)
+            return _open_xlsx(raw, size, header)
         if head.startswith(OLE_MAGIC):
             raise FileUnreadable("this is an old .xls workbook; save it as .xlsx or CSV and import that",
                                  code="file_format_unsupported")
         if _looks_binary(head):
             raise FileUnreadable("the file is not a CSV or XLSX order export (it looks like binary data)",
                                  code="file_not_export")
-        return _open_csv(raw, size, detect_encoding(head))
+        return _open_csv(raw, size, detect_encoding(head), header)
     except BaseException:
         raw.close()
         raise
@@ -118,13 +132,13 @@ class _MalformedRow(str):
     """Marks a line the CSV parser could not split (e.g. a NUL byte); the row is rejected, not the file."""
 
 
-def _open_csv(raw: BinaryIO, size: int, encoding: str) -> ExportFile:
+def _open_csv(raw: BinaryIO, size: int, encoding: str, header: HeaderSpec) -> ExportFile:
     rows = _csv_rows(raw, encoding)
-    columns, header_row = _find_header(rows)
+    columns, header_row = _find_header(rows, header)
     return ExportFile("csv", encoding, columns, header_row, rows, size, raw.tell, raw.close)
 
 
-def _open_xlsx(raw: BinaryIO, size: int) -> ExportFile:
+def _open_xlsx(raw: BinaryIO, size: int, header: HeaderSpec) -> ExportFile:
     import openpyxl
 
     try:
@@ -148,14 +162,14 @@ def _open_xlsx(raw: BinaryIO, size: int) -> ExportFile:
         raw.close()
 
     try:
-        columns, header_row = _find_header(iterator)
+        columns, header_row = _find_header(iterator, header)
     except BaseException:
         close()
         raise
     return ExportFile("xlsx", None, columns, header_row, iterator, size, raw.tell, close)
 
 
-def _find_header(rows: Iterator[Row]) -> tuple[ColumnMap, int]:
+def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, int]:
     first: Row | None = None
     seen = 0
     for row in rows:
@@ -164,21 +178,21 @@ def _find_header(rows: Iterator[Row]) -> tuple[ColumnMap, int]:
         if any(isinstance(c, _MalformedRow) for c in row.cells):
             raise FileUnreadable(f"row {row.number} cannot be read as CSV: {row.cells[0]}", code="file_not_export")
         first = first or row
-        if looks_like_header(row.cells):
-            return _checked(row)
+        if header.looks_like_header(row.cells):
+            return _checked(row, header)
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             break
     if first is None:
         raise FileUnreadable("the file has no rows", code="file_empty")
-    return _checked(first)
+    return _checked(first, header)
 
 
-def _checked(row: Row) -> tuple[ColumnMap, int]:
-    columns, missing = map_header(row.cells)
+def _checked(row: Row, header: HeaderSpec) -> tuple[ColumnMap, int]:
+    columns, missing = header.map_header(row.cells)
     if missing:
         raise FileUnreadable(
-            f"not an order export: required column(s) missing: {', '.join(missing)} (header row {row.number})",
+            f"not {header.what}: required column(s) missing: {', '.join(missing)} (header row {row.number})",
             code="missing_columns", details={"missing": missing, "row": row.number})
     return columns, row.number
 

@@ -1,0 +1,243 @@
+"""Ship from a file (the platform's 批量发货 template: 订单号, 快递公司 name or code, 快递单号).
+
+Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / unchanged / error
+and why) → apply only the accepted rows, in batches of one transaction each. A row whose number is already on
+its order is "unchanged", so uploading the same file again changes nothing. Warning rows (a number of unusual
+shape) are shown in the preview; applying after seeing them is the confirmation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..channels.exportfile.columns import ColumnMap, canonical
+from ..channels.exportfile.reader import HeaderSpec, open_export
+from ..channels.exportfile.values import BadValue, platform_id, text
+from ..errors import Conflict, DomainError
+from ..orders.models import Order, Shipment
+from . import domain
+from .models import ShipmentItem
+from .queries import get_settings
+from .service import ShipPlan, ShipRequest, apply_plans, plan_shipment
+
+ORDER, CARRIER, NUMBER = "订单号", "快递公司", "快递单号"
+ALIASES = {"主订单编号": ORDER, "订单编号": ORDER, "店铺单号": ORDER, "订单ID": ORDER, "物流公司": CARRIER,
+           "快递公司编码": CARRIER, "物流公司编码": CARRIER, "运单号": NUMBER, "物流单号": NUMBER}
+COLUMNS = (ORDER, CARRIER, NUMBER)
+BATCH = 500
+
+
+def _name(cell: object) -> str:
+    name = canonical(cell)
+    return ALIASES.get(name, name)
+
+
+def _map_header(cells: list[object]) -> tuple[ColumnMap, list[str]]:
+    index: dict[str, int] = {}
+    ignored = []
+    for position, cell in enumerate(cells):
+        name = _name(cell)
+        if name in COLUMNS:
+            index.setdefault(name, position)
+        elif name:
+            ignored.append(name)
+    return ColumnMap(index, tuple(ignored)), [c for c in COLUMNS if c not in index]
+
+
+BULK_SHIP_FILE = HeaderSpec(_map_header, lambda cells: sum(1 for c in cells if _name(c) in COLUMNS) >= 2,
+                            "a bulk-ship file (订单号, 快递公司, 快递单号)")
+
+
+@dataclass
+class RowVerdict:
+    row: int
+    order_id: str
+    carrier: str
+    tracking_no: str
+    verdict: str = ""  # ok / warning / unchanged / error ("" while undecided)
+    column: str = ""
+    code: str = ""
+    message: str = ""
+    applied: bool = False
+
+
+@dataclass
+class BulkReport:
+    dry_run: bool
+    rows: list[RowVerdict] = field(default_factory=list)
+    file_kind: str = ""
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for r in self.rows if r.verdict == verdict)
+
+    @property
+    def rejected(self) -> list[RowVerdict]:
+        return [r for r in self.rows if r.verdict == "error"]
+
+    @property
+    def shipped(self) -> int:
+        if self.dry_run:
+            return self.count("ok") + self.count("warning")
+        return sum(1 for r in self.rows if r.applied)
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.rejected else 0
+
+    def as_json(self) -> dict:
+        """Like the import report: counts, then every rejected row with row, column, stable code, message."""
+        return {"shipped": self.shipped, "unchanged": self.count("unchanged"),
+                "warnings": [{"row": r.row, "column": NUMBER, "code": r.code, "message": r.message}
+                             for r in self.rows if r.verdict == "warning"],
+                "rejected": [{"row": r.row, "column": r.column, "code": r.code, "message": r.message}
+                             for r in self.rejected],
+                "dry_run": self.dry_run, "rows": [asdict(r) for r in self.rows]}
+
+
+def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, seen_numbers: dict) -> RowVerdict:
+    def cell(name):
+        position = columns.index.get(name)
+        return cells[position] if position is not None and position < len(cells) else None
+
+    carrier_text, number_raw = text(cell(CARRIER)), text(cell(NUMBER))
+    verdict = RowVerdict(row_number, text(cell(ORDER))[:40], carrier_text[:40], domain.normalise_tracking(number_raw))
+    try:
+        verdict.order_id = platform_id(cell(ORDER), ORDER)
+    except BadValue as exc:
+        return _error(verdict, ORDER, exc.code, exc.message)
+    carrier = domain.find_carrier(carrier_text)
+    if carrier is None:
+        return _error(verdict, CARRIER, "carrier_unknown", f"unknown carrier {carrier_text!r}")
+    verdict.carrier = carrier.code
+    problem = domain.tracking_problem(verdict.tracking_no)
+    if problem:
+        return _error(verdict, NUMBER, problem.value, "the tracking number is empty" if not number_raw
+                      else f"{number_raw[:40]!r} is not a tracking number (letters and digits, 8–32 long)")
+    earlier = seen_orders.get(verdict.order_id)
+    if earlier is not None:
+        return _error(verdict, ORDER, "duplicate_order_in_file", f"order {verdict.order_id} is already on row {earlier}")
+    other = seen_numbers.get(verdict.tracking_no)
+    if other is not None:
+        return _error(verdict, NUMBER, "tracking_in_use", f"{verdict.tracking_no} is already on row {other}")
+    seen_orders[verdict.order_id] = row_number
+    seen_numbers[verdict.tracking_no] = row_number
+    return verdict
+
+
+def _error(verdict: RowVerdict, column: str, code: str, message: str) -> RowVerdict:
+    verdict.verdict, verdict.column, verdict.code, verdict.message = "error", column, code, message
+    return verdict
+
+
+def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tuple[RowVerdict, ShipPlan]]:
+    """Verdicts for a batch of parsed rows against the stored orders; returns the plans of accepted rows."""
+    live = [v for v in batch if not v.verdict]
+    if not live:
+        return []
+    orders = {o.order_id: o for o in session.execute(
+        select(Order).where(Order.shop_id == shop_id, Order.order_id.in_([v.order_id for v in live]))).scalars()}
+    owners = dict(session.execute(
+        select(Shipment.tracking_no, Order.order_id).join(Order, Order.id == Shipment.order_pk)
+        .where(Shipment.shop_id == shop_id, Shipment.tracking_no.in_([v.tracking_no for v in live]))).all())
+    shipped: dict[int, set[str]] = {o.id: set() for o in orders.values()}
+    if shipped:
+        for pk, sku in session.execute(select(ShipmentItem.order_pk, ShipmentItem.sku_order_id)
+                                       .where(ShipmentItem.order_pk.in_(list(shipped)))):
+            shipped[pk].add(sku)
+    plans = []
+    for v in live:
+        order = orders.get(v.order_id)
+        if order is None:
+            _error(v, ORDER, "order_not_found", f"order {v.order_id} is not in the desk (import it first)")
+            continue
+        if owners.get(v.tracking_no) == v.order_id:
+            v.verdict, v.message = "unchanged", "this number is already on the order"
+            continue
+        try:
+            plan = plan_shipment(session, shop_id, ShipRequest(v.order_id, v.carrier, v.tracking_no), order=order,
+                                 already=shipped[order.id], owner_of=owners.get(v.tracking_no))
+        except DomainError as exc:
+            column = NUMBER if exc.code.startswith("tracking") else ORDER
+            _error(v, column, exc.code, exc.message)
+            continue
+        if plan.warnings:
+            v.verdict, v.code = "warning", plan.warnings[0]
+            v.message = f"{v.tracking_no} does not look like a {plan.carrier.name} number"
+        else:
+            v.verdict = "ok"
+        plans.append((v, plan))
+    return plans
+
+
+def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, principal: Principal,
+              now: datetime, dry_run: bool = False, source: str | None = None) -> BulkReport:
+    """Preview (``dry_run``) or apply a bulk-ship file. Raises FileUnreadable when the file as a whole cannot
+    be read (nothing changes); row problems are verdicts, never exceptions."""
+    check(principal.role, "shipping.ship")
+    export = open_export(path, header=BULK_SHIP_FILE)
+    report = BulkReport(dry_run=dry_run, file_kind=export.kind)
+    seen_orders: dict[str, int] = {}
+    seen_numbers: dict[str, int] = {}
+    source = source or principal.channel
+    try:
+        batch: list[RowVerdict] = []
+        for row in export.rows:
+            if not any(text(c) for c in row.cells):
+                continue
+            parsed = _parse(row.number, row.cells, export.columns, seen_orders, seen_numbers)
+            report.rows.append(parsed)
+            batch.append(parsed)
+            if len(batch) >= BATCH:
+                _run_batch(sessions, shop_id, batch, principal, now, dry_run, source)
+                batch = []
+        if batch:
+            _run_batch(sessions, shop_id, batch, principal, now, dry_run, source)
+    finally:
+        export.close()
+    if not dry_run and report.shipped:
+        with sessions.begin() as session:
+            audit.record(session, principal=principal, action="shipping.bulk_ship", now=now, shop_id=shop_id,
+                         target_type="file", target_id=Path(path).name[:64],
+                         detail={"shipped": report.shipped, "unchanged": report.count("unchanged"),
+                                 "rejected": len(report.rejected)})
+    return report
+
+
+def _run_batch(sessions, shop_id, batch, principal, now, dry_run, source) -> None:
+    with sessions() as session:
+        plans = _judge(session, shop_id, batch)
+        if dry_run or not plans:
+            session.rollback()
+            return
+        settings = get_settings(session, shop_id)
+        try:
+            apply_plans(session, shop_id, [p for _v, p in plans], principal=principal, now=now, source=source,
+                        settings=settings)
+            session.commit()
+            for v, _p in plans:
+                v.applied = True
+            return
+        except Conflict:
+            session.rollback()
+    # Someone changed one of these orders meanwhile: retry row by row so only that row fails.
+    for v, _plan in plans:
+        with sessions() as session:
+            v.verdict = ""
+            again = _judge(session, shop_id, [v])
+            if not again:
+                continue
+            try:
+                apply_plans(session, shop_id, [again[0][1]], principal=principal, now=now, source=source)
+                session.commit()
+                v.applied = True
+            except DomainError as exc:
+                session.rollback()
+                _error(v, ORDER, exc.code, exc.message)

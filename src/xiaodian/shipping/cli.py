@@ -1,0 +1,182 @@
+"""``xiaodian ship``, ``xiaodian scan deadlines``, ``xiaodian violations``, ``xiaodian forecast``, ``xiaodian worker``.
+
+Exit codes: 0 done; 1 refused (a message says why) or, for a file, some rows rejected; 2 bad usage or an
+unreadable file (nothing changed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import DomainError
+
+out = Console()
+err = Console(stderr=True)
+scan_app = typer.Typer(no_args_is_help=True, help="Run background scans by hand")
+
+
+def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
+    if as_json:
+        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
+    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def ship(
+    order_id: str = typer.Argument(None, help="order id (omit with --file)"),
+    carrier: str = typer.Option(None, "--carrier", help="carrier code or name, e.g. shunfeng / 顺丰速运"),
+    tracking: str = typer.Option(None, "--tracking", help="tracking number"),
+    items: str = typer.Option(None, "--items", help="SKU order ids to ship, comma-separated (partial shipment)"),
+    confirm_warnings: bool = typer.Option(False, "--confirm-warnings", help="ship although the number looks unusual"),
+    file: Path = typer.Option(None, "--file", help="bulk-ship file: 订单号, 快递公司, 快递单号 (CSV or XLSX)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="with --file: verdict per row, change nothing"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Ship one order (carrier + tracking number), or every row of a bulk-ship file."""
+    from ..accounts.cli import cli_principal
+    from ..bootstrap import default_shop_id, open_context
+    from ..db import transaction
+    from . import service
+    from .bulk import ship_file
+
+    if file is None and (not order_id or not carrier or tracking is None):
+        _emit_error(DomainError("give ORDER_ID --carrier CODE --tracking NO, or --file FILE", code="usage"), as_json, 2)
+    if file is not None and not file.is_file():
+        _emit_error(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
+    ctx = open_context()
+    shop_id = default_shop_id(ctx)
+    principal = cli_principal()
+    try:
+        if file is not None:
+            try:
+                report = ship_file(ctx.sessions, shop_id=shop_id, path=file, principal=principal,
+                                   now=ctx.clock.now(), dry_run=dry_run)
+            except DomainError as exc:
+                _emit_error(exc, as_json, 2)
+            if as_json:
+                typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+            else:
+                _print_bulk(report, file)
+            raise typer.Exit(report.exit_code)
+        req = service.ShipRequest(order_id.strip(), carrier, tracking,
+                                  [s for s in (items or "").split(",") if s.strip()] or None, confirm_warnings)
+        try:
+            with transaction(ctx.sessions) as session:
+                result = service.ship_order(session, shop_id=shop_id, req=req, principal=principal,
+                                            now=ctx.clock.now())
+        except DomainError as exc:
+            _emit_error(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(result.as_json(), ensure_ascii=False))
+    else:
+        out.print(f"{result.order_id} → {result.status}  {result.carrier_code} {result.tracking_no}")
+        if result.violation:
+            out.print(f"[yellow]late: {result.violation['late_by_seconds'] // 60} min after ship-by[/yellow]")
+
+
+def _print_bulk(report, file: Path) -> None:
+    table = Table(title=f"{file.name}: {'preview, nothing changed' if report.dry_run else 'shipped'}")
+    table.add_column("")
+    table.add_column("rows", justify="right")
+    for name, value in (("ship" if report.dry_run else "shipped", report.shipped),
+                        ("unchanged", report.count("unchanged")), ("warnings", report.count("warning")),
+                        ("rejected", len(report.rejected))):
+        table.add_row(name, str(value))
+    out.print(table)
+    for r in [r for r in report.rows if r.verdict in ("error", "warning")][:50]:
+        out.print(f"  row {r.row} {r.verdict}: {r.code} {r.message}")
+
+
+@scan_app.command("deadlines")
+def scan_deadlines(full: bool = typer.Option(True, "--full/--incremental", help="scan everything (default)"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Derive missing ship-by times, record violations and due-soon reminders (idempotent)."""
+    from ..bootstrap import open_context
+    from .jobs import scan_all_shops
+
+    ctx = open_context()
+    try:
+        reports = scan_all_shops(ctx.sessions, ctx.clock.now(), full=full, holder="cli")
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"shops": [r.as_json() for r in reports]}, ensure_ascii=False))
+        return
+    for r in reports:
+        state = "skipped (another worker is scanning)" if r.skipped else (
+            f"ship-by derived {r.derived}, overdue {r.overdue}, late shipped {r.late_shipped}, "
+            f"reminders {r.reminders} in {r.seconds:.2f}s")
+        out.print(f"shop {r.shop_id}: {state}")
+
+
+def violations(since: str = typer.Option(None, "--since", help="ship-by on or after YYYY-MM-DD (shop day)"),
+               limit: int = typer.Option(500, "--limit", min=1, max=5000),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Late-shipment violations with points and compensation (defaults are assumptions)."""
+    from ..bootstrap import default_shop_id, open_context
+    from ..clock import SHOP_TZ
+    from .reports import violations_report
+
+    start = None
+    if since:
+        try:
+            start = datetime.combine(date.fromisoformat(since), time(0), tzinfo=SHOP_TZ)
+        except ValueError:
+            _emit_error(DomainError(f"--since must be a date like 2026-11-20, got {since!r}", code="usage"), as_json, 2)
+    ctx = open_context()
+    try:
+        with ctx.sessions() as session:
+            data = violations_report(session, default_shop_id(ctx), start, limit)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    table = Table(title=f"{data['total']} violations · {data['points']} points · ¥{data['compensation_fen'] / 100:,.2f}")
+    for col in ("order id", "kind", "ship-by", "late", "points", "compensation"):
+        table.add_column(col)
+    for v in data["violations"]:
+        table.add_row(v["order_id"], v["kind"], (v["ship_by"] or "")[:16].replace("T", " "),
+                      f"{v['late_by_seconds'] // 3600}h{v['late_by_seconds'] % 3600 // 60:02d}m", str(v["points"]),
+                      f"¥{v['compensation_fen'] / 100:.2f}")
+    out.print(table)
+    out.print("[dim]points and compensation are configurable defaults (assumptions), not platform figures[/dim]")
+
+
+def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000, help="orders packed per hour"),
+             limit: int = typer.Option(50, "--limit", min=0, max=2000, help="pick-list rows"),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Which awaiting orders will miss their ship-by at this packing pace, and the ship-first pick list."""
+    from ..bootstrap import default_shop_id, open_context
+    from .reports import forecast_report
+
+    ctx = open_context()
+    try:
+        with ctx.sessions() as session:
+            data = forecast_report(session, default_shop_id(ctx), ctx.clock.now(), capacity, limit)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    out.print(data["summary"])
+    for i, p in enumerate(data["pick_list"], start=1):
+        mark = "overdue" if p["already_overdue"] else ("MISS" if p["misses"] else "")
+        out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}")
+
+
+def register(app: typer.Typer) -> None:
+    from ..worker import worker
+
+    app.command("ship")(ship)
+    app.add_typer(scan_app, name="scan")
+    app.command("violations")(violations)
+    app.command("forecast")(forecast)
+    app.command("worker")(worker)

@@ -1,0 +1,82 @@
+"""Read use cases behind the violations list, the forecast and the store-health page (shared by API, CLI,
+pages), each returning plain data."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from ..clock import iso
+from ..web.i18n import current_language
+from . import forecast as fc
+from .queries import (
+    awaiting_deadlines, daily_on_time, get_settings, late_rules, list_violations, rate_over, violation_totals,
+    working_hours,
+)
+
+PICK_LIST_LIMIT = 2000
+
+
+def _hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def assumptions(session: Session, shop_id: int) -> dict:
+    """The penalty figures in force; the platform's real ones are not public (domain.md §2)."""
+    rules = late_rules(get_settings(session, shop_id))
+    return {"points_per_violation": rules.points, "compensation_pct": rules.compensation_pct,
+            "compensation_min_fen": rules.compensation_min_fen, "compensation_max_fen": rules.compensation_max_fen,
+            "note": "configurable defaults, not the platform's published figures"}
+
+
+def violations_report(session: Session, shop_id: int, since: datetime | None, limit: int = 500) -> dict:
+    total, rows = list_violations(session, shop_id, since, limit)
+    totals = violation_totals(session, shop_id, since or datetime(2000, 1, 1).astimezone())
+    return {"total": total, "points": totals["points"], "compensation_fen": totals["compensation_fen"],
+            "assumptions": assumptions(session, shop_id),
+            "violations": [{"order_id": oid, "kind": v.kind, "ship_by": iso(v.ship_by), "shipped_at": iso(v.shipped_at),
+                            "late_by_seconds": v.late_by_seconds, "points": v.points,
+                            "compensation_fen": v.compensation_fen, "detected_at": iso(v.detected_at)}
+                           for v, oid, _amount in rows]}
+
+
+def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int | None = None,
+                    limit: int = PICK_LIST_LIMIT) -> dict:
+    settings = get_settings(session, shop_id)
+    hours = working_hours(settings)
+    result = fc.plan(awaiting_deadlines(session, shop_id), now=now,
+                     capacity_per_hour=capacity or settings.capacity_per_hour, hours=hours)
+    lang = "zh" if current_language.get() == "zh" else "en"
+    return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
+            "work_end": _hhmm(hours.end_minute), "awaiting": len(result.orders), "will_miss": result.will_miss,
+            "already_overdue": result.already_overdue, "earliest_miss": iso(result.earliest_miss),
+            "extra_hours_today": result.extra_hours_today, "summary": fc.summary(result, lang),
+            "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
+                           "misses": p.misses, "already_overdue": p.already_overdue}
+                          for p in result.orders[:limit]]}
+
+
+def health_report(session: Session, shop_id: int, now: datetime) -> dict:
+    days = daily_on_time(session, shop_id, now, 30)
+    week, month = rate_over(days, 7), rate_over(days, 30)
+    return {"days": days, "week": week, "month": month,
+            "totals_30": violation_totals(session, shop_id, now - timedelta(days=30)),
+            "assumptions": assumptions(session, shop_id)}
+
+
+def rate_chart(days, width: int = 640, height: int = 160) -> dict:
+    """Geometry of the daily on-time chart, drawn server-side as SVG (no script, CSP-safe)."""
+    pad_l, pad_b, pad_t = 34, 20, 8
+    inner_w, inner_h = width - pad_l - 6, height - pad_b - pad_t
+    step = inner_w / max(len(days), 1)
+    bars = []
+    for i, d in enumerate(days):
+        rate = d.rate
+        h = 0 if rate is None else round(inner_h * rate, 1)
+        bars.append({"x": round(pad_l + i * step + 1, 1), "y": round(pad_t + inner_h - h, 1), "w": round(step - 2, 1),
+                     "h": h, "day": d.day.strftime("%m-%d"), "rate": rate, "due": d.due, "on_time": d.on_time,
+                     "low": rate is not None and rate < 0.95, "label": i % 5 == 0 or i == len(days) - 1})
+    grid = [{"y": round(pad_t + inner_h * (1 - f), 1), "text": f"{int(f * 100)}%"} for f in (0, 0.5, 1)]
+    return {"width": width, "height": height, "bars": bars, "grid": grid, "base": pad_t + inner_h,
+            "label_y": height - 6, "left": pad_l}

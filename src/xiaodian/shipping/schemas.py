@@ -1,0 +1,90 @@
+"""Pydantic shapes of the shipping API (the CLI's --json prints the same objects)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ShipIn(BaseModel):
+    carrier: str = Field(..., max_length=50, description="carrier code (shunfeng, zhongtong…) or name (顺丰速运)")
+    tracking_no: str = Field(..., max_length=64)
+    items: list[str] | None = Field(None, max_length=200, description="SKU order ids to ship; omitted: all remaining")
+    confirm_warnings: bool = Field(False, description="ship even though the number looks unusual for the carrier")
+
+
+class ShipOut(BaseModel):
+    order_id: str
+    status: str
+    carrier_code: str
+    tracking_no: str
+    items: list[str]
+    warnings: list[str]
+    violation: dict | None
+
+
+class BulkRow(BaseModel):
+    row: int
+    column: str
+    code: str
+    message: str
+
+
+class BulkVerdict(BaseModel):
+    row: int
+    order_id: str
+    carrier: str
+    tracking_no: str
+    verdict: str = Field(description="ok, warning, unchanged or error")
+    column: str
+    code: str
+    message: str
+    applied: bool
+
+
+class BulkReportOut(BaseModel):
+    shipped: int = Field(description="rows shipped (dry run: rows that would ship)")
+    unchanged: int = Field(description="rows whose number is already on the order")
+    warnings: list[BulkRow]
+    rejected: list[BulkRow]
+    dry_run: bool
+    rows: list[BulkVerdict]
+
+
+class ViolationRow(BaseModel):
+    order_id: str
+    kind: str
+    ship_by: str
+    shipped_at: str | None
+    late_by_seconds: int
+    points: int
+    compensation_fen: int
+    detected_at: str
+
+
+class ViolationsOut(BaseModel):
+    total: int
+    points: int
+    compensation_fen: int
+    assumptions: dict
+    violations: list[ViolationRow]
+
+
+class PickRow(BaseModel):
+    order_id: str
+    ship_by: str
+    done_at: str
+    misses: bool
+    already_overdue: bool
+
+
+class ForecastOut(BaseModel):
+    capacity_per_hour: int
+    work_start: str
+    work_end: str
+    awaiting: int
+    will_miss: int
+    already_overdue: int
+    earliest_miss: str | None
+    extra_hours_today: float | None
+    summary: str
+    pick_list: list[PickRow]

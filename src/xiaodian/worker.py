@@ -1,0 +1,83 @@
+"""Runs every capability's registered background jobs: ``xiaodian worker`` (a loop of its own, for deployments
+with several processes) and a daemon thread inside ``xiaodian serve`` (one machine, one process). Jobs
+coordinate through the database (leases, unique constraints), so any number of these may run at once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import typer
+
+log = logging.getLogger("xiaodian.worker")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every_seconds: float
+    run: Callable  # run(ctx) -> None; must be idempotent
+
+
+def _deadline_scan(ctx) -> None:
+    from .shipping.jobs import scan_all_shops
+
+    for report in scan_all_shops(ctx.sessions, ctx.clock.now()):
+        if report.overdue or report.late_shipped or report.reminders or report.derived:
+            log.info("deadline scan %s", report.as_json())
+
+
+JOBS: list[Job] = [Job("shipping.deadline_scan", 60.0, _deadline_scan)]
+
+
+def register_job(job: Job) -> None:
+    JOBS.append(job)
+
+
+def run_due(ctx, last_run: dict[str, float], monotonic: Callable[[], float]) -> None:
+    """Run each job whose interval has passed; a failing job is logged and does not stop the others."""
+    for job in JOBS:
+        now = monotonic()
+        if now - last_run.get(job.name, float("-inf")) < job.every_seconds:
+            continue
+        last_run[job.name] = now
+        try:
+            job.run(ctx)
+        except Exception:
+            log.exception("job %s failed", job.name)
+
+
+def run_forever(ctx, stop: threading.Event, tick: float = 1.0) -> None:
+    import time
+
+    last_run: dict[str, float] = {}
+    while not stop.is_set():
+        run_due(ctx, last_run, time.monotonic)
+        stop.wait(tick)
+
+
+def start_background(ctx) -> threading.Event:
+    """The jobs in a daemon thread of the current process (``xiaodian serve``); set the event to stop them."""
+    stop = threading.Event()
+    threading.Thread(target=run_forever, args=(ctx, stop), name="xiaodian-jobs", daemon=True).start()
+    return stop
+
+
+def worker(once: bool = typer.Option(False, "--once", help="run every job once, then exit")) -> None:
+    """Run the background jobs (deadline scan every minute) until stopped."""
+    from .bootstrap import open_context
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    ctx = open_context()
+    if once:
+        import time
+
+        run_due(ctx, {}, time.monotonic)
+        return
+    stop = threading.Event()
+    try:
+        run_forever(ctx, stop)
+    except KeyboardInterrupt:
+        stop.set()
