@@ -1,0 +1,100 @@
+"""The deadline scan on SQLite and PostgreSQL: violations and reminders recorded once, however often and by
+however many workers it runs; incremental scans see new deadlines; missing ship-by times are derived."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from xiaodian.db import transaction
+from xiaodian.orders.domain import OrderStatus
+from xiaodian.orders.intake import upsert_orders
+from xiaodian.orders.models import Order, OrderEvent
+from xiaodian.shipping.jobs import scan_shop
+from xiaodian.shipping.models import Reminder, Violation
+
+from ..conftest import NOW
+from ..factories import make_record
+
+
+def oid(i: int) -> str:
+    return f"69384597040226{i:05d}"
+
+
+def seed(ctx, shop_id, records):
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, records=records, cipher=ctx.cipher, now=NOW)
+
+
+def count(ctx, model, *conds) -> int:
+    with ctx.sessions() as session:
+        return session.execute(select(func.count()).select_from(model).where(*conds)).scalar_one()
+
+
+def test_full_scan_records_each_late_order_once_and_nothing_for_on_time(ctx, shop_id):
+    seed(ctx, shop_id, [
+        make_record(oid(1), ship_by=NOW - timedelta(hours=2)),  # overdue, unshipped
+        make_record(oid(2), ship_by=NOW + timedelta(hours=2)),  # due soon
+        make_record(oid(3), ship_by=NOW + timedelta(days=2)),  # fine
+        make_record(oid(4), status=OrderStatus.SHIPPED, ship_by=NOW - timedelta(days=1),
+                    shipped_at=NOW - timedelta(hours=20), tracking_no="SF1234567890123"),  # shipped late (import)
+        make_record(oid(5), status=OrderStatus.SHIPPED, ship_by=NOW - timedelta(days=1),
+                    shipped_at=NOW - timedelta(days=2), tracking_no="SF1234567890124"),  # shipped on time
+    ])
+    first = scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    assert (first.overdue, first.late_shipped, first.reminders) == (1, 1, 1)
+    again = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=True)
+    assert (again.overdue, again.late_shipped, again.reminders) == (0, 0, 0)
+    with ctx.sessions() as session:
+        kinds = dict(session.execute(select(Order.order_id, Violation.kind)
+                                     .join(Violation, Violation.order_pk == Order.id)).all())
+    assert kinds == {oid(1): "overdue_unshipped", oid(4): "late_shipment"}
+    assert count(ctx, OrderEvent, OrderEvent.kind == "violation_recorded") == 2
+
+
+def test_incremental_scan_sees_deadlines_passing_since_the_last_scan(ctx, shop_id):
+    seed(ctx, shop_id, [make_record(oid(1), ship_by=NOW + timedelta(minutes=30))])
+    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).overdue == 0
+    later = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=31))
+    assert not later.full and later.overdue == 1
+    assert count(ctx, Violation) == 1
+
+
+def test_two_workers_scanning_at_once_never_record_twice(ctx, shop_id):
+    seed(ctx, shop_id, [make_record(oid(i), ship_by=NOW - timedelta(minutes=i + 1)) for i in range(60)])
+    barrier = threading.Barrier(2, timeout=20)
+    reports = []
+
+    def worker(name):
+        barrier.wait()
+        reports.append(scan_shop(ctx.sessions, shop_id, NOW, full=True, holder=name))
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert len(reports) == 2
+    assert sum(r.overdue for r in reports) == 60 and count(ctx, Violation) == 60
+    assert count(ctx, OrderEvent, OrderEvent.kind == "violation_recorded") == 60
+    # Even with the lease ignored (an expired lease, a hand-run scan) nothing is recorded twice.
+    assert scan_shop(ctx.sessions, shop_id, NOW + timedelta(hours=1), full=True, holder="w9").overdue == 0
+    assert count(ctx, Violation) == 60
+
+
+def test_due_soon_reminders_once_per_deadline(ctx, shop_id):
+    seed(ctx, shop_id, [make_record(oid(1), ship_by=NOW + timedelta(hours=1))])
+    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).reminders == 1
+    assert scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=True).reminders == 0
+    assert count(ctx, Reminder) == 1
+
+
+def test_scan_derives_ship_by_for_orders_without_one(ctx, shop_id):
+    seed(ctx, shop_id, [make_record(oid(1), paid_at=NOW - timedelta(hours=50), ship_by=None)])
+    report = scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    assert report.derived == 1 and report.overdue == 1  # 48 h default passed two hours ago
+    with ctx.sessions() as session:
+        order = session.execute(select(Order)).scalar_one()
+    assert (order.ship_by_source, order.ship_promise) == ("promise", "48h")
