@@ -64,9 +64,25 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("POST", "/imports/orders"): "orders.import",
     ("POST", "/imports/orders/{upload_id}/apply"): "orders.import",
     ("POST", "/api/v1/imports/orders"): "orders.import",
+    ("GET", "/shipping"): "orders.read",
+    ("GET", "/shipping/orders/{order_id}/ship"): "shipping.ship",
+    ("POST", "/shipping/orders/{order_id}/ship"): "shipping.ship",
+    ("GET", "/shipping/bulk"): "shipping.ship",
+    ("POST", "/shipping/bulk"): "shipping.ship",
+    ("POST", "/shipping/bulk/{upload_id}/apply"): "shipping.ship",
+    ("GET", "/shipping/health"): "orders.read",
+    ("GET", "/shipping/forecast"): "orders.read",
+    ("POST", "/shipping/settings"): "settings.manage",
+    ("POST", "/shipping/products/{product_id}/promise"): "settings.manage",
+    ("GET", "/shipping/picklist"): "orders.read",
+    ("POST", "/api/v1/orders/{order_id}/shipments"): "shipping.ship",
+    ("POST", "/api/v1/shipments/bulk"): "shipping.ship",
+    ("GET", "/api/v1/violations"): "orders.read",
+    ("GET", "/api/v1/forecast"): "orders.read",
 }
 ORDER_ID = "6938459704022656025"
-PATH_VALUES = {"order_id": ORDER_ID, "login": "victim", "token_id": "1", "code": "en", "upload_id": "nonexistent"}
+PATH_VALUES = {"order_id": ORDER_ID, "login": "victim", "token_id": "1", "code": "en", "upload_id": "nonexistent",
+               "product_id": "3512000000000000101"}
 BODIES = {
     ("PATCH", "/api/v1/orders/{order_id}/note"): {"merchant_note": "sweep"},
     ("POST", "/api/v1/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
@@ -82,6 +98,8 @@ FORMS = {
     ("POST", "/settings/users/{login}/password"): {"password": "Another-pass-456"},
     ("POST", "/settings/tokens"): {"name": "sweep"},
     ("POST", "/orders/{order_id}/reveal"): {"reason": "buyer asked to check the address"},
+    ("POST", "/shipping/settings"): {"capacity_per_hour": "120", "work_start": "09:00", "work_end": "18:00",
+                                     "default_promise": "48h"},
 }
 
 

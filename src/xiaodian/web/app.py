@@ -132,11 +132,13 @@ def all_routers() -> list:
     from ..orders.pages import router as orders_pages
     from ..privacy.api import router as privacy_api
     from ..privacy.pages import router as privacy_pages
+    from ..shipping.api import router as shipping_api
+    from ..shipping.pages import router as shipping_pages
     from .docs import router as docs_router
     from .session_pages import router as session_pages
 
     return [session_pages, orders_pages, orders_api, import_pages, import_api, accounts_pages, accounts_api,
-            privacy_pages, privacy_api, docs_router]
+            privacy_pages, privacy_api, shipping_pages, shipping_api, docs_router]
 
 
 def create_app(ctx: AppContext) -> FastAPI:

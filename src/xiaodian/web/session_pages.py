@@ -114,5 +114,8 @@ def switch_language(code: str, request: Request, next: str | None = None,
 
 
 @router.get("/")
-def home(principal: Principal = Depends(require("orders.read"))):
-    return RedirectResponse("/orders", status_code=303)
+def home(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+    """To-do cards (overdue, due within 24 h, awaiting) linking to the shipping views."""
+    from ..shipping.pages import render_home
+
+    return render_home(request, session)

@@ -1,0 +1,201 @@
+"""Shipping pages: the deadline views with live countdowns, the ship form, bulk shipping (preview → apply),
+store health, the forecast with its settings and printable pick list, and the home page's to-do cards."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..accounts.permissions import allowed
+from ..accounts.service import Principal
+from ..channels.exportfile import uploads
+from ..channels.exportfile.reader import FileUnreadable
+from ..errors import DomainError
+from ..orders import service as orders_service
+from ..orders.api import shop_of
+from ..orders.models import Product
+from ..orders.queries import OrderFilter, require_order
+from ..web.deps import db, get_ctx, require
+from ..web.i18n import gettext as _
+from ..web.templating import render
+from . import domain, preferences, reports, service
+from .api import run_bulk
+from .queries import VIEWS, get_settings, view_counts
+from .service import shipped_skus
+
+router = APIRouter(include_in_schema=False)
+SHOWN_ROWS = 500
+
+
+def countdown(ship_by: str | None, now, status: str) -> dict | None:
+    """剩 5小时12分 / 超时 2小时3分, coloured by urgency: late, < 6 h, < 24 h, later."""
+    from datetime import datetime
+
+    if not ship_by or status not in ("awaiting_shipment", "partially_shipped"):
+        return None
+    left = int((datetime.fromisoformat(ship_by) - now).total_seconds())
+    minutes = abs(left) // 60
+    h, m = divmod(minutes, 60)
+    if left < 0:
+        return {"level": "late", "text": _("Overdue %(h)sh %(m)sm") % {"h": h, "m": m}}
+    level = "urgent" if left < 6 * 3600 else ("soon" if left < 24 * 3600 else "ok")
+    return {"level": level, "text": _("%(h)sh %(m)sm left") % {"h": h, "m": m}}
+
+
+@router.get("/shipping")
+def shipping_list(request: Request, view: str = "due24h", page: int = 1,
+                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+    ctx = get_ctx(request)
+    now = ctx.clock.now()
+    view = view if view in VIEWS else "due24h"
+    flt = OrderFilter(view=view, now=now, page=max(page, 1), page_size=50)
+    listing = orders_service.list_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher)
+    pages = max((listing.total + 49) // 50, 1)
+    return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
+                  counts=view_counts(session, shop_of(request), now), countdown=countdown,
+                  can_ship=allowed(principal.role, "shipping.ship"), shipped=request.query_params.get("shipped"),
+                  tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
+
+
+def _form_context(session, shop_id: int, order_id: str, now) -> dict:
+    detail = orders_service.order_detail(session, shop_id=shop_id, order_id=order_id, now=now)
+    order = require_order(session, shop_id, order_id)
+    done = shipped_skus(session, order.id)
+    return {"order": detail, "carriers": domain.CARRIERS, "done": done, "countdown": countdown, "now": now}
+
+
+def _back(value: str | None) -> str:
+    return value if value and value.startswith("/shipping") and not value.startswith("//") else "/shipping"
+
+
+@router.get("/shipping/orders/{order_id}/ship")
+def ship_form(order_id: str, request: Request, back: str | None = None,
+              principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+    ctx = _form_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
+    return render(request, "shipping/ship.html", back=_back(back), form={}, **ctx)
+
+
+@router.post("/shipping/orders/{order_id}/ship")
+def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracking_no: str = Form(""),
+                items: list[str] = Form([]), confirm_warnings: str = Form(""), back: str = Form(""),
+                principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
+    req = service.ShipRequest(order_id, carrier, tracking_no, items or None, confirm_warnings == "1")
+    try:
+        service.ship_order(session, shop_id=shop_id, req=req, principal=principal, now=now)
+    except DomainError as exc:
+        session.rollback()
+        ctx = _form_context(session, shop_id, order_id, now)
+        form = {"carrier": carrier, "tracking_no": tracking_no, "picked": items}
+        return render(request, "shipping/ship.html", status_code=exc.http_status, back=_back(back), form=form,
+                      error=exc, needs_confirmation=exc.code == "confirmation_required", **ctx)
+    session.commit()  # before the redirect, so the next page already sees the shipment
+    target = _back(back)
+    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode({"shipped": order_id}),
+                            status_code=303)
+
+
+@router.get("/shipping/bulk")
+def bulk_form(request: Request, principal: Principal = Depends(require("shipping.ship"))):
+    return render(request, "shipping/bulk.html", stage="upload")
+
+
+@router.post("/shipping/bulk")
+def bulk_preview(request: Request, file: UploadFile | None = File(None),
+                 principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+    session.commit()
+    ctx = get_ctx(request)
+    if file is None or not file.filename:
+        return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=_("Choose a file."))
+    stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
+    try:
+        report = run_bulk(request, stored, dry_run=True, principal=principal)
+    except FileUnreadable as exc:
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)
+        return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
+    return render(request, "shipping/bulk.html", stage="preview", report=report, upload=stored,
+                  shown=report.rows[:SHOWN_ROWS])
+
+
+@router.post("/shipping/bulk/{upload_id}/apply")
+def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(require("shipping.ship")),
+               session: Session = Depends(db)):
+    session.commit()
+    ctx = get_ctx(request)
+    stored = uploads.load(ctx.settings.data_dir, upload_id)
+    try:
+        report = run_bulk(request, stored, dry_run=False, principal=principal)
+    except FileUnreadable as exc:
+        return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
+    uploads.delete(ctx.settings.data_dir, upload_id)
+    return render(request, "shipping/bulk.html", stage="done", report=report, upload=stored,
+                  shown=report.rows[:SHOWN_ROWS])
+
+
+@router.get("/shipping/health")
+def health(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+    now = get_ctx(request).clock.now()
+    data = reports.health_report(session, shop_of(request), now)
+    violations = reports.violations_report(session, shop_of(request), None, 100)
+    return render(request, "shipping/health.html", data=data, chart=reports.rate_chart(data["days"]),
+                  violations=violations)
+
+
+@router.get("/shipping/forecast")
+def forecast_page(request: Request, capacity: int | None = None, saved: str | None = None,
+                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+    shop_id = shop_of(request)
+    capacity = capacity if capacity and 1 <= capacity <= 100_000 else None
+    data = reports.forecast_report(session, shop_id, get_ctx(request).clock.now(), capacity, 200)
+    products = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
+                               .where(Product.shop_id == shop_id).order_by(Product.name)).all()
+    return render(request, "shipping/forecast.html", data=data, settings=get_settings(session, shop_id),
+                  can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved == "1")
+
+
+@router.post("/shipping/settings")
+def save_settings(request: Request, capacity_per_hour: int = Form(...), work_start: str = Form("09:00"),
+                  work_end: str = Form("18:00"), default_promise: str = Form("48h"),
+                  principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db)):
+    def minutes(value: str, name: str) -> int:
+        try:
+            h, m = value.split(":")
+            return int(h) * 60 + int(m)
+        except ValueError:
+            raise DomainError(f"{name}: use HH:MM", code="validation_failed") from None
+
+    preferences.update_settings(session, shop_id=shop_of(request), principal=principal,
+                                now=get_ctx(request).clock.now(),
+                                changes={"capacity_per_hour": capacity_per_hour,
+                                         "work_start_minute": minutes(work_start, "work_start"),
+                                         "work_end_minute": minutes(work_end, "work_end"),
+                                         "default_promise": default_promise})
+    session.commit()
+    return RedirectResponse("/shipping/forecast?saved=1", status_code=303)
+
+
+@router.post("/shipping/products/{product_id}/promise")
+def save_product_promise(product_id: str, request: Request, ship_promise: str = Form(""),
+                         principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db)):
+    preferences.set_product_promise(session, shop_id=shop_of(request), product_id=product_id, promise=ship_promise,
+                                    principal=principal, now=get_ctx(request).clock.now())
+    session.commit()
+    return RedirectResponse("/shipping/forecast?saved=1#products", status_code=303)
+
+
+@router.get("/shipping/picklist")
+def pick_list(request: Request, principal: Principal = Depends(require("orders.read")),
+              session: Session = Depends(db)):
+    data = reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), None)
+    return render(request, "shipping/picklist.html", data=data, body_class="print")
+
+
+def render_home(request: Request, session: Session):
+    """The home page: to-do counts that link to the views merchants must watch."""
+    now = get_ctx(request).clock.now()
+    counts = view_counts(session, shop_of(request), now)
+    return render(request, "shipping/home.html", counts=counts, quote=quote)

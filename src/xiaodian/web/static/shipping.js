@@ -1,0 +1,23 @@
+// Live ship-by countdowns (剩 5小时12分) on the shipping pages; the server renders the first value, this keeps it fresh.
+(function () {
+  "use strict";
+  var table = document.querySelector("[data-now][data-tpl-left]");
+  if (!table) { return; }
+  var serverNow = Date.parse(table.getAttribute("data-now"));
+  var offset = serverNow - Date.now(); // the desk's clock wins (demos run at a fixed time)
+  var tplLeft = table.getAttribute("data-tpl-left");
+  var tplLate = table.getAttribute("data-tpl-late");
+  function fill(tpl, h, m) { return tpl.replace("%(h)s", h).replace("%(m)s", m); }
+  function tick() {
+    var now = Date.now() + offset;
+    table.querySelectorAll(".countdown[data-ship-by]").forEach(function (el) {
+      var left = Math.floor((Date.parse(el.getAttribute("data-ship-by")) - now) / 1000);
+      var minutes = Math.floor(Math.abs(left) / 60);
+      var h = Math.floor(minutes / 60), m = minutes % 60;
+      var level = left < 0 ? "late" : left < 6 * 3600 ? "urgent" : left < 24 * 3600 ? "soon" : "ok";
+      el.textContent = fill(left < 0 ? tplLate : tplLeft, h, m);
+      el.className = "countdown cd-" + level;
+    });
+  }
+  setInterval(tick, 30000);
+})();
