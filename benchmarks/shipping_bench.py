@@ -1,0 +1,152 @@
+"""Shipping benchmark at 1M orders with 50,000 awaiting shipment (issue 4's performance targets).
+
+    python benchmarks/shipping_bench.py --db sqlite:////tmp/xiaodian-bench/shipping.db
+
+Builds the database with the search benchmark's generator (benchmarks/search_data.py) when it is empty, then
+reshapes it: exactly 50,000 orders awaiting shipment with ship-by times spread from 3 hours ago to 3 days ahead
+(the rest of the unshipped ones marked shipped). Times, in-process and warm:
+the 24-hour view's first page + count (p50/p99), a full deadline scan (first run, which records the overdue
+violations, then a repeat) and an incremental one, the forecast over the 50,000, and a 10,000-row bulk-ship
+file: preview, then apply. Not a timed test; the figures go to RESULTS-shipping.md by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from sqlalchemy import func, select, text  # noqa: E402
+
+from search_data import KEYS, NOW, load  # noqa: E402
+from xiaodian.accounts.service import Principal  # noqa: E402
+from xiaodian.bootstrap import default_shop_id, open_context  # noqa: E402
+from xiaodian.clock import FixedClock  # noqa: E402
+from xiaodian.orders import service as orders_service  # noqa: E402
+from xiaodian.orders.models import Order  # noqa: E402
+from xiaodian.orders.queries import OrderFilter  # noqa: E402
+from xiaodian.settings import Settings  # noqa: E402
+from xiaodian.shipping.bulk import ship_file  # noqa: E402
+from xiaodian.shipping.jobs import scan_shop  # noqa: E402
+from xiaodian.shipping.reports import forecast_report  # noqa: E402
+
+AWAITING = 50_000
+CLERK = Principal(None, "bench", "warehouse", "cli")
+
+
+def reshape(ctx, shop_id) -> None:
+    """Exactly AWAITING orders awaiting shipment, ship-by from -3 h to +72 h around NOW."""
+    with ctx.sessions.begin() as session:
+        ids = list(session.execute(select(Order.id).where(Order.shop_id == shop_id, Order.status.in_(
+            ("awaiting_shipment", "partially_shipped"))).order_by(Order.id)).scalars())
+        keep = set(random.Random(7).sample(ids, min(AWAITING, len(ids))))
+        extra = [i for i in ids if i not in keep]
+        for start in range(0, len(extra), 5000):
+            session.execute(Order.__table__.update().where(Order.id.in_(extra[start:start + 5000])).values(
+                status="shipped", platform_status_code=3, shipped_at=NOW - timedelta(days=1)))
+        rng = random.Random(11)
+        rows = [{"b_id": pk, "v": NOW + timedelta(minutes=rng.randint(-180, 72 * 60))} for pk in sorted(keep)]
+        table = Order.__table__
+        from sqlalchemy import bindparam
+        session.execute(table.update().where(table.c.id == bindparam("b_id"))
+                        .values(ship_by=bindparam("v"), status="awaiting_shipment", platform_status_code=2), rows)
+    if ctx.engine.dialect.name == "sqlite":
+        with ctx.engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    samples.sort()
+    return statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--orders", type=int, default=1_000_000)
+    args = parser.parse_args()
+    settings = Settings(database_url=args.db, data_dir="/tmp/xiaodian-bench/data", now=NOW, **KEYS)
+    ctx = open_context(settings, migrate=True, clock=FixedClock(NOW))
+    shop_id = default_shop_id(ctx)
+    with ctx.sessions() as session:
+        empty = not session.execute(select(func.count()).select_from(Order)).scalar_one()
+    if empty:
+        print(load(args.db, args.orders), file=sys.stderr)
+        reshape(ctx, shop_id)
+    with ctx.sessions() as session:
+        total = session.execute(select(func.count()).select_from(Order)).scalar_one()
+        awaiting = session.execute(select(func.count()).select_from(Order)
+                                   .where(Order.status == "awaiting_shipment")).scalar_one()
+    print(f"orders {total:,}, awaiting {awaiting:,}")
+    results = []
+
+    def view_page():
+        with ctx.sessions() as session:
+            page = orders_service.list_orders(session, shop_id=shop_id, cipher=ctx.cipher,
+                                              flt=OrderFilter(view="due24h", now=NOW, page_size=50))
+            assert page.orders
+    view_page()
+    p50, p99 = timed(view_page, 200)
+    results.append(("24-hour view: first page (50) + count", p50, p99, "p99 ≤ 2 ms"))
+
+    started = time.perf_counter()
+    first = scan_shop(ctx.sessions, shop_id, NOW, full=True, holder="bench")
+    results.append((f"deadline scan, full, first run ({first.overdue:,} violations, {first.reminders:,} reminders, "
+                    f"{first.late_shipped:,} late-shipped recorded)", (time.perf_counter() - started) * 1000, None,
+                    "≤ 1 s"))
+    p50, p99 = timed(lambda: scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=True, holder="bench"), 5)
+    results.append(("deadline scan, full, repeat (nothing new)", p50, p99, "≤ 1 s"))
+    minute = [1]
+
+    def incremental():
+        minute[0] += 1
+        scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=minute[0]), full=False, holder="bench")
+    p50, p99 = timed(incremental, 20)
+    results.append(("deadline scan, incremental (one minute later)", p50, p99, "≤ 50 ms"))
+
+    def forecast():
+        with ctx.sessions() as session:
+            data = forecast_report(session, shop_id, NOW + timedelta(minutes=1), 120, 500)
+            assert data["awaiting"] >= AWAITING - 100
+    p50, p99 = timed(forecast, 10)
+    results.append(("forecast over the awaiting orders (plan + summary + 500-row pick list)", p50, p99, "≤ 300 ms"))
+
+    with ctx.sessions() as session:
+        ids = list(session.execute(select(Order.order_id).where(Order.shop_id == shop_id,
+                                                                Order.status == "awaiting_shipment")
+                                   .order_by(Order.ship_by).limit(10_000)).scalars())
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "ship.csv"
+    rng = random.Random(5)
+    with path.open("w", encoding="utf-8-sig") as handle:
+        handle.write("订单号,快递公司,快递单号\n")
+        for oid in ids:
+            handle.write(f"{oid},顺丰速运,SF9{rng.randrange(10**12):012d}\n")
+    started = time.perf_counter()
+    preview = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW, dry_run=True)
+    results.append((f"bulk ship 10,000 rows: preview ({preview.shipped:,} ok)", (time.perf_counter() - started) * 1000,
+                    None, "≤ 5 s"))
+    started = time.perf_counter()
+    applied = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW)
+    results.append((f"bulk ship 10,000 rows: apply ({applied.shipped:,} shipped)", (time.perf_counter() - started) * 1000,
+                    None, "≤ 10 s"))
+    print(f"\n| {ctx.engine.dialect.name} | p50 / single (ms) | p99 (ms) | target |\n|---|---:|---:|---|")
+    for name, a, b, target in results:
+        print(f"| {name} | {a:,.1f} | {'' if b is None else f'{b:,.1f}'} | {target} |")
+    ctx.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Shipping through HTTP and the CLI: views on the order API, ORDER JSON fields, ship API with its refusals,
+bulk file, violations and forecast, the pages (ship form with confirmation, home cards), and the CLI contract."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from xiaodian.cli import _register, app as cli_app
+from xiaodian.db import transaction
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, TEST_KEYS, csrf_of
+from ..factories import make_record
+
+_register()
+DUE = "6938459704022656001"
+LATE = "6938459704022656002"
+LATER = "6938459704022656003"
+
+
+def seed(ctx, shop_id):
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
+            make_record(DUE, ship_by=NOW + timedelta(hours=5)),
+            make_record(LATE, ship_by=NOW - timedelta(hours=2)),
+            make_record(LATER, ship_by=NOW + timedelta(days=2)),
+        ])
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_views_ship_and_violations_through_the_api(ctx, shop_id, owner_client):
+    seed(ctx, shop_id)
+    client = owner_client
+    due = client.get("/api/v1/orders", params={"view": "due24h"}).json()
+    assert [o["order_id"] for o in due["orders"]] == [DUE]
+    order = due["orders"][0]
+    assert order["ship_by_source"] == "platform" and order["overdue"] is False and order["violation"] is None
+    assert "前发货" in order["ship_by_explanation"]
+    overdue = client.get("/api/v1/orders", params={"view": "overdue"}).json()
+    assert [o["order_id"] for o in overdue["orders"]] == [LATE] and overdue["orders"][0]["overdue"] is True
+    awaiting = client.get("/api/v1/orders", params={"view": "awaiting"}).json()
+    assert [o["order_id"] for o in awaiting["orders"]] == [LATE, DUE, LATER]  # most urgent first
+    assert client.get("/api/v1/orders", params={"view": "bogus"}).status_code == 422
+
+    csrf = {"x-csrf-token": csrf_of(client)}
+    shipped = client.post(f"/api/v1/orders/{DUE}/shipments", headers=csrf,
+                          json={"carrier": "shunfeng", "tracking_no": "SF1234567890123"})
+    assert shipped.status_code == 201 and shipped.json()["status"] == "shipped"
+    again = client.post(f"/api/v1/orders/{DUE}/shipments", headers=csrf,
+                        json={"carrier": "shunfeng", "tracking_no": "SF1234567890124"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "already_shipped"
+    warn = client.post(f"/api/v1/orders/{LATE}/shipments", headers=csrf,
+                       json={"carrier": "shunfeng", "tracking_no": "YT1234567890123"})
+    assert warn.status_code == 409 and warn.json()["error"]["code"] == "confirmation_required"
+    late = client.post(f"/api/v1/orders/{LATE}/shipments", headers=csrf,
+                       json={"carrier": "shunfeng", "tracking_no": "YT1234567890123", "confirm_warnings": True})
+    assert late.json()["violation"]["kind"] == "late_shipment"
+    violations = client.get("/api/v1/violations").json()
+    assert violations["total"] == 1 and violations["violations"][0]["order_id"] == LATE
+    assert violations["assumptions"]["points_per_violation"] == 2
+    detail = client.get(f"/api/v1/orders/{LATE}").json()
+    assert detail["violation"] == {"kind": "late_shipment", "late_by_seconds": 7200, "points": 2,
+                                   "compensation_fen": 899}
+    forecast = client.get("/api/v1/forecast", params={"capacity": 10}).json()
+    assert forecast["awaiting"] == 1 and forecast["summary"].startswith("按每小时10单")
+
+    body = f"订单号,快递公司,快递单号\n{LATER},中通,73123456789012\n".encode("utf-8")
+    report = client.post("/api/v1/shipments/bulk", headers=csrf, data={"dry_run": "true"},
+                         files={"file": ("ship.csv", body, "text/csv")}).json()
+    assert report["dry_run"] and report["shipped"] == 1 and report["rows"][0]["verdict"] == "ok"
+    report = client.post("/api/v1/shipments/bulk", headers=csrf, files={"file": ("ship.csv", body, "text/csv")}).json()
+    assert report["shipped"] == 1
+    assert client.get("/api/v1/orders", params={"view": "awaiting"}).json()["total"] == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_pages_ship_form_confirmation_and_home_cards(ctx, shop_id, owner_client):
+    seed(ctx, shop_id)
+    client = owner_client
+    home = client.get("/")
+    assert home.status_code == 200 and 'data-card="due24h"' in home.text
+    page = client.get("/shipping?view=due24h")
+    assert DUE in page.text and LATER not in page.text and "countdown" in page.text
+    csrf = csrf_of(client, "/shipping")
+    form = client.post(f"/shipping/orders/{DUE}/ship", data={"csrf_token": csrf, "carrier": "shunfeng",
+                                                            "tracking_no": "YT1234567890123",
+                                                            "back": "/shipping?view=due24h"})
+    assert form.status_code == 409 and 'name="confirm_warnings"' in form.text
+    done = client.post(f"/shipping/orders/{DUE}/ship", follow_redirects=False,
+                       data={"csrf_token": csrf, "carrier": "shunfeng", "tracking_no": "YT1234567890123",
+                             "confirm_warnings": "1", "back": "/shipping?view=due24h"})
+    assert done.status_code == 303 and done.headers["location"].startswith("/shipping?view=due24h&shipped=")
+    assert DUE not in client.get("/shipping?view=due24h").text.split("<tbody>", 1)[-1]
+    for path in ("/shipping/health", "/shipping/forecast", "/shipping/picklist", "/shipping/bulk"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+    assert "<svg" in client.get("/shipping/health").text
+    saved = client.post("/shipping/settings", follow_redirects=False, data={
+        "csrf_token": csrf, "capacity_per_hour": "120", "work_start": "08:00", "work_end": "20:00",
+        "default_promise": "next_day"})
+    assert saved.status_code == 303
+    assert "按每小时120单" in client.get("/shipping/forecast").text
+
+
+def test_cli_ship_scan_violations_forecast_and_view(tmp_path):
+    from xiaodian.bootstrap import default_shop_id, open_context
+    from xiaodian.settings import Settings
+
+    env = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
+           "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
+    run = lambda *args: CliRunner().invoke(cli_app, list(args), env=env)  # noqa: E731
+    assert run("db", "upgrade").exit_code == 0
+    ctx = open_context(Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"],
+                                now=NOW, **TEST_KEYS))
+    seed(ctx, default_shop_id(ctx))
+    ctx.engine.dispose()
+    view = run("orders", "search", "--view", "overdue", "--json")
+    assert view.exit_code == 0 and [o["order_id"] for o in json.loads(view.stdout)["orders"]] == [LATE]
+    scan = run("scan", "deadlines", "--json")
+    assert scan.exit_code == 0 and json.loads(scan.stdout)["shops"][0]["overdue"] == 1
+    assert json.loads(run("scan", "deadlines", "--json").stdout)["shops"][0]["overdue"] == 0
+    refused = run("ship", LATE, "--carrier", "shunfeng", "--tracking", "bad!", "--json")
+    assert refused.exit_code == 1 and json.loads(refused.stdout.splitlines()[0])["error"]["code"] == "tracking_malformed"
+    ok = run("ship", DUE, "--carrier", "顺丰速运", "--tracking", "SF1234567890123", "--json")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["status"] == "shipped"
+    violations = json.loads(run("violations", "--json").stdout)
+    assert violations["total"] == 1 and violations["violations"][0]["kind"] == "overdue_unshipped"
+    forecast = json.loads(run("forecast", "--capacity", "60", "--json").stdout)
+    assert forecast["awaiting"] == 2 and forecast["already_overdue"] == 1
+    path = tmp_path / "ship.csv"
+    path.write_text(f"订单号,快递公司,快递单号\n{LATER},中通,73123456789012\n{LATE},中通,123\n", encoding="utf-8")
+    preview = run("ship", "--file", str(path), "--dry-run", "--json")
+    assert preview.exit_code == 1 and json.loads(preview.stdout)["shipped"] == 1
+    assert run("ship", "--file", str(tmp_path / "missing.csv")).exit_code == 2
+    assert run("worker", "--once").exit_code == 0
