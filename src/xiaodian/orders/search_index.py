@@ -32,8 +32,9 @@ from .models import Order
 SENTINEL = "x"
 # PostgreSQL counts stop here ("10,000+"): exact counts of very common grams cost 50–150 ms there.
 COUNT_CAP = 10_000
-# Above this many matches PostgreSQL walks newest-first and filters; below, it fetches the matches and sorts.
-_PG_WALK_THRESHOLD = 2_000
+# Above this many matches (density > 1% at 1M) PostgreSQL walks newest-first and filters; below, it fetches the
+# matches from GIN and sorts them: the walk costs ~50/density rows, the fetch ~count rows.
+_PG_WALK_THRESHOLD = COUNT_CAP
 
 
 def normalise(text: str) -> str:
