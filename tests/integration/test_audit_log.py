@@ -84,3 +84,22 @@ def test_service_layer_refuses_a_role_without_permission_whatever_the_channel(ct
             people.disable_user(session, cs, login="warehouse", now=NOW)
         with pytest.raises(Forbidden):
             people.create_user(session, cs, login="sneaky", password="Sneaky-pass-123", role="owner", now=NOW)
+
+
+def test_an_import_is_audited_and_refused_for_a_role_without_the_permission(ctx, shop_id):
+    from xiaodian.channels.exportfile.service import import_order_file
+
+    from ..conftest import SAMPLES
+
+    sample = SAMPLES / "douyin_orders_export.csv"
+    with pytest.raises(Forbidden):
+        import_order_file(ctx.sessions, shop_id=shop_id, path=sample, cipher=ctx.cipher, now=NOW,
+                          principal=Principal(3, "warehouse", "warehouse", "web"))
+    report = import_order_file(ctx.sessions, shop_id=shop_id, path=sample, cipher=ctx.cipher, now=NOW,
+                               principal=Principal(2, "cs", "cs", "api"))
+    with ctx.sessions() as session:
+        total, entries = audit.search(session, audit.AuditFilter(action="orders.import"))
+    assert total == 1
+    entry = audit.entry_json(entries[0])
+    assert entry["login"] == "cs" and entry["channel"] == "api" and entry["target_id"] == sample.name
+    assert entry["detail"]["created"] == report.created > 0

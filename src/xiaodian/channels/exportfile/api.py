@@ -8,18 +8,20 @@ from sqlalchemy.orm import Session
 from ...accounts.service import Principal
 from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
+from ...web.openapi import ERROR_RESPONSES
 from . import uploads
 from .schemas import ImportReportOut
 from .service import ImportReport, import_order_file
 
-router = APIRouter(prefix="/api/v1", tags=["imports"])
+router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
 
 
-def run_import(request: Request, upload: uploads.StoredUpload, *, dry_run: bool, actor: str) -> ImportReport:
+def run_import(request: Request, upload: uploads.StoredUpload, *, dry_run: bool,
+               principal: Principal) -> ImportReport:
     """Shared by the API and the upload page: the report of importing a stored upload."""
     ctx = get_ctx(request)
     return import_order_file(ctx.sessions, shop_id=shop_of(request), path=upload.path, cipher=ctx.cipher,
-                             now=ctx.clock.now(), dry_run=dry_run, actor=actor)
+                             now=ctx.clock.now(), dry_run=dry_run, principal=principal)
 
 
 @router.post("/imports/orders", response_model=ImportReportOut,
@@ -37,7 +39,7 @@ def import_orders(
     ctx = get_ctx(request)
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
-        report = run_import(request, stored, dry_run=bool(dry_run or dry_run_query), actor=principal.login)
+        report = run_import(request, stored, dry_run=bool(dry_run or dry_run_query), principal=principal)
     finally:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
     return report.as_json()

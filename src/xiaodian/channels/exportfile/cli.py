@@ -31,6 +31,7 @@ def import_orders(
     as_json: bool = typer.Option(False, "--json", help="print one JSON report object and nothing else"),
 ) -> None:
     """Import orders from an export file (idempotent: re-importing the same file changes nothing)."""
+    from ...accounts.cli import cli_principal
     from ...bootstrap import default_shop_id, open_context
 
     if not file.is_file():
@@ -44,11 +45,11 @@ def import_orders(
                           TransferSpeedColumn(), TimeRemainingColumn(), console=err, transient=True) as bar:
                 task = bar.add_task("dry run" if dry_run else "importing", total=file.stat().st_size or 1)
                 report = import_order_file(ctx.sessions, shop_id=shop_id, path=file, cipher=ctx.cipher,
-                                           now=ctx.clock.now(), dry_run=dry_run, actor="cli",
+                                           now=ctx.clock.now(), dry_run=dry_run, principal=cli_principal(),
                                            progress=lambda done, total: bar.update(task, completed=done))
         else:
             report = import_order_file(ctx.sessions, shop_id=shop_id, path=file, cipher=ctx.cipher,
-                                       now=ctx.clock.now(), dry_run=dry_run, actor="cli")
+                                       now=ctx.clock.now(), dry_run=dry_run, principal=cli_principal())
     except DomainError as exc:
         _unreadable(exc, as_json)
     finally:

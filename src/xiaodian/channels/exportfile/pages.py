@@ -32,7 +32,7 @@ def preview(request: Request, file: UploadFile | None = File(None),
         return render(request, TEMPLATE, status_code=422, stage="upload", error="choose a file")
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
-        report = run_import(request, stored, dry_run=True, actor=principal.login)
+        report = run_import(request, stored, dry_run=True, principal=principal)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message,
@@ -49,7 +49,7 @@ def apply(upload_id: str, request: Request, principal: Principal = Depends(requi
     ctx = get_ctx(request)
     stored = uploads.load(ctx.settings.data_dir, upload_id)
     try:
-        report = run_import(request, stored, dry_run=False, actor=principal.login)
+        report = run_import(request, stored, dry_run=False, principal=principal)
     except FileUnreadable as exc:
         return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message, error_code=exc.code)
     uploads.delete(ctx.settings.data_dir, upload_id)

@@ -15,6 +15,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from ...accounts import audit
+from ...accounts.permissions import check
+from ...accounts.service import Principal
 from ...orders.intake import upsert_orders
 from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
@@ -61,9 +64,14 @@ class ImportReport:
 
 def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, cipher: PiiCipher,
                       now: datetime, dry_run: bool = False, actor: str | None = None,
-                      progress: Progress | None = None, batch_orders: int = BATCH_ORDERS) -> ImportReport:
+                      progress: Progress | None = None, batch_orders: int = BATCH_ORDERS,
+                      principal: Principal | None = None) -> ImportReport:
     """Import ``path`` for ``shop_id``. Raises FileUnreadable (nothing imported) when the file as a whole
-    cannot be read; row problems are reported, never raised."""
+    cannot be read; row problems are reported, never raised. With a ``principal`` (every user-facing
+    channel passes one) the role is checked here and a real import is written to the audit log."""
+    if principal is not None:
+        check(principal.role, "orders.import")
+        actor = actor or principal.login
     first = open_export(path)
     try:
         scattered = scattered_orders(first)
@@ -87,6 +95,11 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
         if dry_run:
             session.rollback()
         else:
+            if principal is not None:
+                audit.record(session, principal=principal, action="orders.import", now=now, shop_id=shop_id,
+                             target_type="file", target_id=Path(path).name[:64],
+                             detail={"created": report.created, "updated": report.updated,
+                                     "unchanged": report.unchanged, "rejected": len(report.rejected)})
             session.commit()
     except BaseException:
         session.rollback()
