@@ -41,9 +41,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(sqlite_template, tmp_path_factory):
-    """The desk on a free port with the known shop from shop.py and one user per role."""
+def start_desk(sqlite_template, folder: Path, seed: bool = True):
+    """A migrated SQLite desk with one user per role (and the known shop when ``seed``), served by uvicorn
+    in a thread. A generator: yields the base URL, stops the server when closed."""
     import uvicorn
 
     from xiaodian.accounts import service as accounts
@@ -54,7 +54,6 @@ def live_server(sqlite_template, tmp_path_factory):
 
     from ..conftest import NOW
 
-    folder = tmp_path_factory.mktemp("live")
     db_file = folder / "desk.db"
     shutil.copy(sqlite_template, db_file)
     settings = make_settings(f"sqlite:///{db_file}", folder / "data")
@@ -62,7 +61,8 @@ def live_server(sqlite_template, tmp_path_factory):
     with transaction(ctx.sessions) as session:
         for role in accounts.ROLES:
             accounts.add_user(session, login=role, password=PASSWORD, role=role, now=NOW)
-    shop.seed(ctx, default_shop_id(ctx))
+    if seed:
+        shop.seed(ctx, default_shop_id(ctx))
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
@@ -74,10 +74,18 @@ def live_server(sqlite_template, tmp_path_factory):
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the live server did not start")
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    ctx.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        ctx.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(sqlite_template, tmp_path_factory):
+    """The desk on a free port with the known shop from shop.py; tests must not change what others count."""
+    yield from start_desk(sqlite_template, tmp_path_factory.mktemp("live"))
 
 
 @pytest.fixture(scope="session")

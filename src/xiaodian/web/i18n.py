@@ -62,7 +62,10 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "tab": ("all", "unpaid", "paid_pending", "awaiting_shipment", "partially_shipped", "shipped", "completed",
             "cancelled", "after_sale"),
     "event": ("created", "paid", "shipped", "completed", "cancelled", "status_changed", "tracking_added",
-              "note_changed"),
+              "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived"),
+    "view": ("awaiting", "due24h", "overdue"),  # shipping views (issue 4)
+    "verdict": ("ok", "warning", "unchanged", "error"),  # bulk-ship file rows
+    "violation": ("late_shipment", "overdue_unshipped"),
     "via": ("import", "web", "api", "cli", "job", "sync", "demo"),
     "flag": ("none", "grey", "purple", "cyan", "green", "orange", "red"),
     "search_kind": ("empty", "order_id", "phone", "last4", "tracking", "text"),

@@ -1,0 +1,66 @@
+"""Uploading an order export in the browser: preview a file with a bad row, read the report, apply it,
+and find the imported orders in the list. Runs on its own desk so the shared shop's counts stay known."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import ARTIFACTS, DESKTOP, _open_page, log_in, start_desk
+
+pytestmark = pytest.mark.browser
+
+HEADER = ("主订单编号,子订单编号,选购商品,商品ID,商家编码,商品数量,商品金额,订单应付金额,订单提交时间,支付完成时间,"
+          "订单完成时间,订单状态,售后状态,取消原因,买家留言,商家备注,收件人,收件人手机号,省,市,区,详细地址,快递公司,"
+          "快递单号,发货时间,承诺发货时间")
+GOOD_1 = ("6938000000000000101,6938000000000000101,五常大米 稻花香2号 5kg,3512000000000000101,,1,89.90,89.90,"
+          "2026-11-20 10:00:00,2026-11-20 10:05:00,,备货中,,,请发顺丰,,赵敏,13955556605,江苏省,南京市,鼓楼区,"
+          "科苑南路2666号,,,,2026-11-22 10:05:00")
+BAD_ID = ("4.90754E+18,4.90754E+18,有机黄小米 2袋装,3512000000000000102,,1,39.00,39.00,2026-11-20 11:00:00,"
+          "2026-11-20 11:05:00,,备货中,,,,,王芳,13512345601,浙江省,杭州市,西湖区,文三路90号,,,,2026-11-22 11:05:00")
+GOOD_2 = ("6938000000000000102,6938000000000000102,西湖龙井 明前茶叶 250g,3512000000000000106,,2,128.00,256.00,"
+          "2026-11-21 09:00:00,2026-11-21 09:02:00,,备货中,,,,,陈静,15011112203,四川省,成都市,武侯区,科苑南路1号,,,,"
+          "2026-11-23 09:02:00")
+
+
+@pytest.fixture(scope="module")
+def import_server(sqlite_template, tmp_path_factory):
+    yield from start_desk(sqlite_template, tmp_path_factory.mktemp("imports"), seed=False)
+
+
+@pytest.fixture
+def import_page(request, browser, import_server):
+    yield from _open_page(request, browser, import_server, DESKTOP)
+
+
+def test_upload_a_file_with_a_bad_row_read_the_report_and_apply(import_page, tmp_path):
+    page = import_page
+    export = tmp_path / "订单导出.csv"
+    export.write_text("\n".join([HEADER, GOOD_1, BAD_ID, GOOD_2]) + "\n", encoding="utf-8-sig")
+    log_in(page, path="/imports/orders")
+    assert page.locator("h1").inner_text() == "导入订单"
+    page.set_input_files("input[type=file]", str(export))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "尚未导入" in page.locator(".alert.warn").inner_text()
+    assert page.locator("tr[data-count=created] td.num").first.inner_text() == "2"
+    assert page.locator("tr[data-count=rejected] td.num").first.inner_text() == "1"
+    rejected = page.locator("table.rejected tbody tr")
+    assert rejected.count() == 1
+    cells = rejected.first.locator("td").all_inner_texts()
+    assert cells[0] == "3" and cells[1] == "主订单编号"  # spreadsheet row numbers: the header is row 1
+    (ARTIFACTS / "layout").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "layout" / "import-preview-desktop.png"), full_page=True)
+    other_tab = page.context.new_page()
+    other_tab.goto("/orders")
+    assert other_tab.locator(".listmeta .total").inner_text() == "共 0 单"  # the preview changed nothing
+    other_tab.close()
+    with page.expect_navigation():
+        page.click("button:has-text('确认导入这些订单')")
+    assert "已导入" in page.locator(".alert.ok").inner_text()
+    page.goto("/orders")
+    assert re.sub(r"\D", "", page.locator(".listmeta .total").inner_text()) == "2"
+    ids = page.locator("tbody.order").evaluate_all("rows => rows.map(r => r.dataset.orderId)")
+    assert ids == ["6938000000000000102", "6938000000000000101"]
+    assert not page.js_errors, page.js_errors
