@@ -242,3 +242,19 @@ def test_logout_needs_a_session_and_ends_it(sweep_app, path):
         csrf = csrf_of(client, "/orders")
         assert _call(client, "POST", path, csrf=csrf).headers["location"] == "/login"
         assert client.get("/orders", follow_redirects=False).status_code == 303
+
+
+def test_every_database_session_commits_before_the_response_is_sent():
+    """A session whose commit ran after the response (FastAPI's "request" scope) let a browser follow the
+    login redirect before its session row existed, and would report success for a write whose commit failed."""
+    from xiaodian.web.deps import db
+
+    late = []
+    for method, path, route in registered_routes():
+        stack = list(route.dependant.dependencies)
+        while stack:
+            dep = stack.pop()
+            if dep.call is db and dep.scope != "function":
+                late.append(f"{method} {path}")
+            stack.extend(dep.dependencies)
+    assert late == []

@@ -104,13 +104,13 @@ def me(principal: Principal = Depends(require("tokens.own"))):
 
 
 @router.get("/users", response_model=list[UserOut], summary="List users")
-def list_users(principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+def list_users(principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return [_user_out(u) for u in users.list_users(session, principal)]
 
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Add a user")
 def add_user(body: UserIn, request: Request, principal: Principal = Depends(require("users.manage")),
-             session: Session = Depends(db)):
+             session: Session = Depends(db, scope="function")):
     user = users.create_user(session, principal, login=body.login, password=body.password, role=body.role,
                              now=get_ctx(request).clock.now(), display_name=body.display_name)
     return _user_out(user)
@@ -118,38 +118,38 @@ def add_user(body: UserIn, request: Request, principal: Principal = Depends(requ
 
 @router.post("/users/{login}/disable", response_model=UserOut, summary="Disable a user (ends sessions, revokes tokens)")
 def disable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     return _user_out(users.disable_user(session, principal, login=login, now=get_ctx(request).clock.now()))
 
 
 @router.post("/users/{login}/enable", response_model=UserOut, summary="Enable a disabled user")
 def enable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
-                session: Session = Depends(db)):
+                session: Session = Depends(db, scope="function")):
     return _user_out(users.enable_user(session, principal, login=login, now=get_ctx(request).clock.now()))
 
 
 @router.put("/users/{login}/role", response_model=UserOut, summary="Change a user's role")
 def change_role(login: str, body: RoleIn, request: Request, principal: Principal = Depends(require("users.manage")),
-                session: Session = Depends(db)):
+                session: Session = Depends(db, scope="function")):
     return _user_out(users.change_role(session, principal, login=login, role=body.role,
                                        now=get_ctx(request).clock.now()))
 
 
 @router.put("/users/{login}/password", response_model=UserOut, summary="Set a user's password")
 def set_password(login: str, body: PasswordIn, request: Request,
-                 principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+                 principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_out(users.reset_password(session, principal, login=login, password=body.password,
                                           now=get_ctx(request).clock.now()))
 
 
 @router.get("/tokens", response_model=list[TokenOut], summary="My API tokens (owners: everyone's)")
-def list_tokens(principal: Principal = Depends(require("tokens.own")), session: Session = Depends(db)):
+def list_tokens(principal: Principal = Depends(require("tokens.own")), session: Session = Depends(db, scope="function")):
     return [_token_out(t, login) for t, login in users.list_tokens(session, principal)]
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token (shown once)")
 def create_token(body: TokenIn, request: Request, principal: Principal = Depends(require("tokens.own")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     login = body.login or principal.login
     row, secret = users.create_token(session, principal, login=login, name=body.name, now=get_ctx(request).clock.now())
     return TokenCreated(**_token_out(row, login).model_dump(), token=secret)
@@ -157,7 +157,7 @@ def create_token(body: TokenIn, request: Request, principal: Principal = Depends
 
 @router.delete("/tokens/{token_id}", response_model=TokenOut, summary="Revoke an API token")
 def revoke_token(token_id: int, request: Request, principal: Principal = Depends(require("tokens.own")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     token = users.revoke_token(session, principal, token_id=token_id, now=get_ctx(request).clock.now())
     return _token_out(token, session.get(User, token.user_id).login)
 
@@ -178,7 +178,7 @@ def audit_log(
     user: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=16), since: datetime | None = None, until: datetime | None = None,
     q: str | None = Query(None, max_length=100), limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0),
-    principal: Principal = Depends(require("audit.read")), session: Session = Depends(db),
+    principal: Principal = Depends(require("audit.read")), session: Session = Depends(db, scope="function"),
 ):
     total, entries = audit.search(session, audit_filter(user, action, channel, since, until, q, limit, offset))
     return AuditPage(total=total, entries=[AuditEntryOut(**audit.entry_json(e)) for e in entries])
@@ -200,7 +200,7 @@ def audit_export(
     user: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=16), since: datetime | None = None, until: datetime | None = None,
     q: str | None = Query(None, max_length=100),
-    principal: Principal = Depends(require("audit.read")), session: Session = Depends(db),
+    principal: Principal = Depends(require("audit.read")), session: Session = Depends(db, scope="function"),
 ):
     _total, entries = audit.search(session, audit_filter(user, action, channel, since, until, q, 10_000, 0))
     return audit_csv(entries)

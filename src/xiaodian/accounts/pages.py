@@ -28,7 +28,7 @@ def _users_page(request, session, principal, *, error=None, notice=None, status=
 
 @router.get("/settings/users")
 def users_page(request: Request, principal: Principal = Depends(require("users.manage")),
-               session: Session = Depends(db)):
+               session: Session = Depends(db, scope="function")):
     return _users_page(request, session, principal, notice=request.query_params.get("done"))
 
 
@@ -45,7 +45,7 @@ def _user_action(request, session, principal, action, done: str):
 
 @router.post("/settings/users")
 def add_user(request: Request, login: str = Form(""), password: str = Form(""), role: str = Form("cs"),
-             principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+             principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.create_user(session, principal, login=login, password=password, role=role,
                                                       now=now), f"added {login}")
@@ -53,21 +53,21 @@ def add_user(request: Request, login: str = Form(""), password: str = Form(""), 
 
 @router.post("/settings/users/{login}/disable")
 def disable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.disable_user(session, principal, login=login, now=now), f"disabled {login}")
 
 
 @router.post("/settings/users/{login}/enable")
 def enable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
-                session: Session = Depends(db)):
+                session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.enable_user(session, principal, login=login, now=now), f"enabled {login}")
 
 
 @router.post("/settings/users/{login}/role")
 def change_role(login: str, request: Request, role: str = Form(""),
-                principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+                principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.change_role(session, principal, login=login, role=role, now=now),
                         f"{login} → {role}")
@@ -75,7 +75,7 @@ def change_role(login: str, request: Request, role: str = Form(""),
 
 @router.post("/settings/users/{login}/password")
 def reset_password(login: str, request: Request, password: str = Form(""),
-                   principal: Principal = Depends(require("users.manage")), session: Session = Depends(db)):
+                   principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.reset_password(session, principal, login=login, password=password, now=now),
                         f"password of {login} changed")
@@ -83,13 +83,13 @@ def reset_password(login: str, request: Request, password: str = Form(""),
 
 @router.get("/settings/tokens")
 def tokens_page(request: Request, principal: Principal = Depends(require("tokens.own")),
-                session: Session = Depends(db)):
+                session: Session = Depends(db, scope="function")):
     return render(request, "accounts/tokens.html", tokens=users.list_tokens(session, principal), created=None)
 
 
 @router.post("/settings/tokens")
 def create_token(request: Request, name: str = Form("api"), principal: Principal = Depends(require("tokens.own")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     row, secret = users.create_token(session, principal, login=principal.login, name=name[:100] or "api",
                                      now=get_ctx(request).clock.now())
     session.flush()
@@ -98,7 +98,7 @@ def create_token(request: Request, name: str = Form("api"), principal: Principal
 
 @router.post("/settings/tokens/{token_id}/revoke")
 def revoke_token(token_id: int, request: Request, principal: Principal = Depends(require("tokens.own")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     users.revoke_token(session, principal, token_id=token_id, now=get_ctx(request).clock.now())
     return RedirectResponse("/settings/tokens", status_code=303)
 
@@ -124,7 +124,7 @@ def _audit_filter(params, limit: int, offset: int) -> audit.AuditFilter:
 
 @router.get("/audit")
 def audit_page(request: Request, principal: Principal = Depends(require("audit.read")),
-               session: Session = Depends(db)):
+               session: Session = Depends(db, scope="function")):
     params = request.query_params
     try:
         page = max(int(params.get("page", "1")), 1)
@@ -139,6 +139,6 @@ def audit_page(request: Request, principal: Principal = Depends(require("audit.r
 
 @router.get("/audit/export.csv")
 def audit_export(request: Request, principal: Principal = Depends(require("audit.read")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     _total, entries = audit.search(session, _audit_filter(request.query_params, 10_000, 0))
     return audit_csv(entries)

@@ -62,7 +62,7 @@ def list_orders(
     page_size: int = Query(50, ge=1, le=200),
     view: str | None = ViewName,
     principal: Principal = Depends(require("orders.read")),
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
 ):
     flt = _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size)
     flt.view, flt.now = view, get_ctx(request).clock.now()
@@ -79,7 +79,7 @@ def counts(
     paid_to: date | None = None,
     product_id: str | None = Query(None, max_length=32),
     principal: Principal = Depends(require("orders.read")),
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
 ):
     flt = _filter(q, "all", created_from, created_to, paid_from, paid_to, product_id, 1, 50)
     return TabCounts(counts=service.tab_counts(session, shop_id=shop_of(request), flt=flt,
@@ -88,13 +88,13 @@ def counts(
 
 @router.get("/orders/{order_id}", response_model=OrderDetailOut, summary="One order with items and timeline")
 def get_order(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
-              session: Session = Depends(db)):
+              session: Session = Depends(db, scope="function")):
     return service.order_detail(session, shop_id=shop_of(request), order_id=order_id, now=get_ctx(request).clock.now())
 
 
 @router.patch("/orders/{order_id}/note", response_model=OrderDetailOut, summary="Edit merchant note and flag")
 def edit_note(order_id: str, body: NoteIn, request: Request, principal: Principal = Depends(require("orders.note")),
-              session: Session = Depends(db)):
+              session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     service.update_merchant_note(session, shop_id=shop_of(request), order_id=order_id, note=body.merchant_note,
                                  flag_colour=body.flag_colour, actor=principal.login, source=principal.channel,

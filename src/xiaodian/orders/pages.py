@@ -123,7 +123,7 @@ def page_window(current: int, pages: int, width: int = 2) -> list[int | None]:
 
 
 @router.get("/orders")
-def order_list(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+def order_list(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     parsed = parse_filter(request.query_params)
     flt = parsed.flt
     ctx = get_ctx(request)
@@ -187,7 +187,7 @@ def _flag_name(index) -> str:
 
 @router.get("/orders/{order_id}")
 def order_detail(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
-                 session: Session = Depends(db)):
+                 session: Session = Depends(db, scope="function")):
     detail = service.order_detail(session, shop_id=shop_of(request), order_id=order_id, now=get_ctx(request).clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
@@ -203,7 +203,7 @@ def _back_link(request: Request) -> str:
 
 @router.post("/orders/{order_id}/note")
 def save_note(order_id: str, request: Request, merchant_note: str = Form(""), flag_colour: int = Form(0),
-              back: str = Form(""), principal: Principal = Depends(require("orders.note")), session: Session = Depends(db)):
+              back: str = Form(""), principal: Principal = Depends(require("orders.note")), session: Session = Depends(db, scope="function")):
     service.update_merchant_note(session, shop_id=shop_of(request), order_id=order_id, note=merchant_note,
                                  flag_colour=flag_colour, actor=principal.login, source="web",
                                  now=get_ctx(request).clock.now())

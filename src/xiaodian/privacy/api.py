@@ -32,7 +32,7 @@ class BuyerRevealed(BaseModel):
 @router.post("/orders/{order_id}/reveal", response_model=BuyerRevealed,
              summary="Reveal the buyer's full name, phone and address (audited, rate-limited)")
 def reveal(order_id: str, body: RevealIn, request: Request, principal: Principal = Depends(require("pii.reveal")),
-           session: Session = Depends(db)):
+           session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     return BuyerRevealed(**reveal_buyer(session, principal, shop_id=shop_of(request), order_id=order_id,
                                         reason=body.reason, now=ctx.clock.now(), cipher=ctx.cipher,

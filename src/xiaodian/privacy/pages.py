@@ -16,7 +16,7 @@ router = APIRouter(include_in_schema=False)
 
 @router.post("/orders/{order_id}/reveal")
 def reveal_page(order_id: str, request: Request, reason: str = Form(""),
-                principal: Principal = Depends(require("pii.reveal")), session: Session = Depends(db)):
+                principal: Principal = Depends(require("pii.reveal")), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     buyer = reveal_buyer(session, principal, shop_id=shop_of(request), order_id=order_id, reason=reason,
                          now=ctx.clock.now(), cipher=ctx.cipher, limit_per_hour=ctx.settings.reveal_limit_per_hour)

@@ -24,7 +24,7 @@ router = APIRouter(prefix="/api/v1", tags=["shipping"], responses=ERROR_RESPONSE
 @router.post("/orders/{order_id}/shipments", response_model=ShipOut, status_code=201,
              summary="Ship an order (or some of its items) with a carrier and tracking number")
 def ship(order_id: str, body: ShipIn, request: Request, principal: Principal = Depends(require("shipping.ship")),
-         session: Session = Depends(db)):
+         session: Session = Depends(db, scope="function")):
     result = service.ship_order(session, shop_id=shop_of(request), principal=principal, now=get_ctx(request).clock.now(),
                                 req=service.ShipRequest(order_id, body.carrier, body.tracking_no, body.items,
                                                         body.confirm_warnings))
@@ -41,7 +41,7 @@ def run_bulk(request: Request, upload: uploads.StoredUpload, *, dry_run: bool, p
              summary="Ship from a file (订单号, 快递公司, 快递单号; CSV or XLSX); dry_run previews every row")
 def bulk(request: Request, file: UploadFile = File(...), dry_run: bool | None = Form(None),
          dry_run_query: bool | None = Query(None, alias="dry_run"),
-         principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+         principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     session.commit()  # the file is applied in its own batches
     ctx = get_ctx(request)
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
@@ -55,7 +55,7 @@ def bulk(request: Request, file: UploadFile = File(...), dry_run: bool | None = 
 @router.get("/violations", response_model=ViolationsOut, summary="Late-shipment violations, latest deadline first")
 def violations(request: Request, since: date | None = Query(None, description="ship-by on or after (shop day)"),
                limit: int = Query(500, ge=1, le=5000), principal: Principal = Depends(require("orders.read")),
-               session: Session = Depends(db)):
+               session: Session = Depends(db, scope="function")):
     check_filter_date("since", since)
     start = datetime.combine(since, time(0), tzinfo=SHOP_TZ) if since else None
     return reports.violations_report(session, shop_of(request), start, limit)
@@ -65,5 +65,5 @@ def violations(request: Request, since: date | None = Query(None, description="s
             summary="Which awaiting orders will miss their ship-by at the packing capacity (EDF plan)")
 def forecast(request: Request, capacity: int | None = Query(None, ge=1, le=100_000, description="orders per hour"),
              limit: int = Query(500, ge=0, le=reports.PICK_LIST_LIMIT),
-             principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+             principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     return reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), capacity, limit)

@@ -48,7 +48,7 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
 
 @router.get("/shipping")
 def shipping_list(request: Request, view: str = "due24h", page: int = 1,
-                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     now = ctx.clock.now()
     view = view if view in VIEWS else "due24h"
@@ -74,7 +74,7 @@ def _back(value: str | None) -> str:
 
 @router.get("/shipping/orders/{order_id}/ship")
 def ship_form(order_id: str, request: Request, back: str | None = None,
-              principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+              principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     ctx = _form_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
     return render(request, "shipping/ship.html", back=_back(back), form={}, **ctx)
 
@@ -82,7 +82,7 @@ def ship_form(order_id: str, request: Request, back: str | None = None,
 @router.post("/shipping/orders/{order_id}/ship")
 def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracking_no: str = Form(""),
                 items: list[str] = Form([]), confirm_warnings: str = Form(""), back: str = Form(""),
-                principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+                principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     req = service.ShipRequest(order_id, carrier, tracking_no, items or None, confirm_warnings == "1")
     try:
@@ -106,7 +106,7 @@ def bulk_form(request: Request, principal: Principal = Depends(require("shipping
 
 @router.post("/shipping/bulk")
 def bulk_preview(request: Request, file: UploadFile | None = File(None),
-                 principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db)):
+                 principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     session.commit()
     ctx = get_ctx(request)
     if file is None or not file.filename:
@@ -123,7 +123,7 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
 
 @router.post("/shipping/bulk/{upload_id}/apply")
 def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(require("shipping.ship")),
-               session: Session = Depends(db)):
+               session: Session = Depends(db, scope="function")):
     session.commit()
     ctx = get_ctx(request)
     stored = uploads.load(ctx.settings.data_dir, upload_id)
@@ -137,7 +137,7 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
 
 
 @router.get("/shipping/health")
-def health(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+def health(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     now = get_ctx(request).clock.now()
     data = reports.health_report(session, shop_of(request), now)
     violations = reports.violations_report(session, shop_of(request), None, 100)
@@ -147,7 +147,7 @@ def health(request: Request, principal: Principal = Depends(require("orders.read
 
 @router.get("/shipping/forecast")
 def forecast_page(request: Request, capacity: int | None = None, saved: str | None = None,
-                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     shop_id = shop_of(request)
     capacity = capacity if capacity and 1 <= capacity <= 100_000 else None
     data = reports.forecast_report(session, shop_id, get_ctx(request).clock.now(), capacity, 200)
@@ -160,7 +160,7 @@ def forecast_page(request: Request, capacity: int | None = None, saved: str | No
 @router.post("/shipping/settings")
 def save_settings(request: Request, capacity_per_hour: int = Form(...), work_start: str = Form("09:00"),
                   work_end: str = Form("18:00"), default_promise: str = Form("48h"),
-                  principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db)):
+                  principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db, scope="function")):
     def minutes(value: str, name: str) -> int:
         try:
             h, m = value.split(":")
@@ -180,7 +180,7 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
 
 @router.post("/shipping/products/{product_id}/promise")
 def save_product_promise(product_id: str, request: Request, ship_promise: str = Form(""),
-                         principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db)):
+                         principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db, scope="function")):
     preferences.set_product_promise(session, shop_id=shop_of(request), product_id=product_id, promise=ship_promise,
                                     principal=principal, now=get_ctx(request).clock.now())
     session.commit()
@@ -189,7 +189,7 @@ def save_product_promise(product_id: str, request: Request, ship_promise: str = 
 
 @router.get("/shipping/picklist")
 def pick_list(request: Request, principal: Principal = Depends(require("orders.read")),
-              session: Session = Depends(db)):
+              session: Session = Depends(db, scope="function")):
     data = reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), None)
     return render(request, "shipping/picklist.html", data=data, body_class="print")
 

@@ -57,7 +57,7 @@ async def form_csrf(request: Request) -> None:
             request.state.form_csrf = token if isinstance(token, str) else None
 
 
-def current_principal(request: Request, session: Session = Depends(db), _form: None = Depends(form_csrf)) -> Principal:
+def current_principal(request: Request, session: Session = Depends(db, scope="function"), _form: None = Depends(form_csrf)) -> Principal:
     """Bearer token (API clients) or session cookie (browser). Cookie-authenticated writes need the CSRF token."""
     cached = getattr(request.state, "principal", None)
     if cached is not None:

@@ -48,7 +48,7 @@ def login_form(request: Request, next: str | None = None, lang: str | None = Non
 
 @router.post("/login")
 def login_submit(request: Request, login: str = Form(""), password: str = Form(""), next: str = Form("/orders"),
-                 csrf_token: str = Form(""), session: Session = Depends(db)):
+                 csrf_token: str = Form(""), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     error, status = None, 400
@@ -85,7 +85,7 @@ def login_submit(request: Request, login: str = Form(""), password: str = Form("
 
 
 @router.post("/logout")
-def logout(request: Request, principal: Principal = Depends(current_principal), session: Session = Depends(db)):
+def logout(request: Request, principal: Principal = Depends(current_principal), session: Session = Depends(db, scope="function")):
     accounts.end_session(session, request.cookies.get(SESSION_COOKIE, ""), get_ctx(request).clock.now())
     audit.record(session, principal=principal, action="session.logout", now=get_ctx(request).clock.now())
     response = RedirectResponse("/login", status_code=303)
@@ -95,7 +95,7 @@ def logout(request: Request, principal: Principal = Depends(current_principal), 
 
 @router.post("/logout/everywhere")
 def logout_everywhere(request: Request, principal: Principal = Depends(current_principal),
-                      session: Session = Depends(db)):
+                      session: Session = Depends(db, scope="function")):
     ended = accounts.end_all_sessions(session, principal.user_id, get_ctx(request).clock.now())
     audit.record(session, principal=principal, action="session.logout_everywhere", now=get_ctx(request).clock.now(),
                  detail={"sessions_ended": ended})
@@ -114,7 +114,7 @@ def switch_language(code: str, request: Request, next: str | None = None,
 
 
 @router.get("/")
-def home(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db)):
+def home(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     """To-do cards (overdue, due within 24 h, awaiting) linking to the shipping views."""
     from ..shipping.pages import render_home
 

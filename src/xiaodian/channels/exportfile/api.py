@@ -33,7 +33,7 @@ def import_orders(
     dry_run: bool | None = Form(None, description="report what would change, change nothing"),
     dry_run_query: bool | None = Query(None, alias="dry_run", description="same as the form field"),
     principal: Principal = Depends(require("orders.import")),
-    session: Session = Depends(db),
+    session: Session = Depends(db, scope="function"),
 ):
     session.commit()  # end the request's transaction: the import commits its own batches
     ctx = get_ctx(request)

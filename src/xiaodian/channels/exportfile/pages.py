@@ -24,7 +24,7 @@ def upload_form(request: Request, principal: Principal = Depends(require("orders
 
 @router.post("/imports/orders")
 def preview(request: Request, file: UploadFile | None = File(None),
-            principal: Principal = Depends(require("orders.import")), session: Session = Depends(db)):
+            principal: Principal = Depends(require("orders.import")), session: Session = Depends(db, scope="function")):
     """Park the file and show what importing it would do; nothing changes until Apply."""
     session.commit()
     ctx = get_ctx(request)
@@ -43,7 +43,7 @@ def preview(request: Request, file: UploadFile | None = File(None),
 
 @router.post("/imports/orders/{upload_id}/apply")
 def apply(upload_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
-          session: Session = Depends(db)):
+          session: Session = Depends(db, scope="function")):
     """Import the previewed file for real; the parked copy is removed once imported."""
     session.commit()
     ctx = get_ctx(request)
