@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..bootstrap import default_shop_id
+from ..accounts.service import Principal
 from ..clock import iso
 from ..context import AppContext
 from ..db import transaction
@@ -98,14 +99,17 @@ def build_demo_shop(ctx: AppContext, *, orders: int = 5000, progress: bool = Tru
         "total": round(written - started, 3)})
 
 
+DEMO_PRINCIPAL = Principal(user_id=None, login="demo", role="owner", channel="demo")
+
+
 def _apply_flags(ctx: AppContext, shop_id: int, data: DemoShopData) -> None:
     """Flags (小旗子) are a merchant's own marks, so they go through the merchant-note use case."""
     if not data.flags:
         return
     with transaction(ctx.sessions) as session:
         for order_id, colour in data.flags.items():
-            orders_service.update_merchant_note(session, shop_id=shop_id, order_id=order_id, note=None,
-                                                flag_colour=colour, actor="demo", source="demo", now=data.now)
+            orders_service.update_merchant_note(session, DEMO_PRINCIPAL, shop_id=shop_id, order_id=order_id,
+                                                note=None, flag_colour=colour, now=data.now)
 
 
 def _summary(data: DemoShopData, result: UpsertResult, products: int, seconds: dict) -> dict:

@@ -96,8 +96,7 @@ def get_order(order_id: str, request: Request, principal: Principal = Depends(re
 def edit_note(order_id: str, body: NoteIn, request: Request, principal: Principal = Depends(require("orders.note")),
               session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    service.update_merchant_note(session, shop_id=shop_of(request), order_id=order_id, note=body.merchant_note,
-                                 flag_colour=body.flag_colour, actor=principal.login, source=principal.channel,
-                                 now=ctx.clock.now())
+    service.update_merchant_note(session, principal, shop_id=shop_of(request), order_id=order_id,
+                                 note=body.merchant_note, flag_colour=body.flag_colour, now=ctx.clock.now())
     session.flush()
     return service.order_detail(session, shop_id=shop_of(request), order_id=order_id)

@@ -204,9 +204,8 @@ def _back_link(request: Request) -> str:
 @router.post("/orders/{order_id}/note")
 def save_note(order_id: str, request: Request, merchant_note: str = Form(""), flag_colour: int = Form(0),
               back: str = Form(""), principal: Principal = Depends(require("orders.note")), session: Session = Depends(db, scope="function")):
-    service.update_merchant_note(session, shop_id=shop_of(request), order_id=order_id, note=merchant_note,
-                                 flag_colour=flag_colour, actor=principal.login, source="web",
-                                 now=get_ctx(request).clock.now())
+    service.update_merchant_note(session, principal, shop_id=shop_of(request), order_id=order_id,
+                                 note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now())
     # Commit before answering: the db dependency would commit only after the redirect is sent, and the
     # browser's next request could read the old note.
     session.commit()

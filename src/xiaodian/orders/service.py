@@ -7,6 +7,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
 from ..clock import iso
 from ..errors import ValidationFailed
 from ..privacy.crypto import PiiCipher
@@ -19,9 +22,11 @@ from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
 MAX_NOTE_LENGTH = 500
 
 
-def update_merchant_note(session: Session, *, shop_id: int, order_id: str, note: str | None, flag_colour: int | None,
-                         actor: str, source: str, now: datetime) -> dict:
-    """Change the merchant note (商家备注) and/or flag (小旗子). Stored verbatim; escaped only when shown."""
+def update_merchant_note(session: Session, principal: Principal, *, shop_id: int, order_id: str, note: str | None,
+                         flag_colour: int | None, now: datetime) -> dict:
+    """Change the merchant note (商家备注) and/or flag (小旗子). Stored verbatim; escaped only when shown.
+    The role is checked here, so every channel (page, API, CLI, demo) obeys the same rule."""
+    check(principal.role, "orders.note")
     order = require_order(session, shop_id, order_id)
     before = {"merchant_note": order.merchant_note, "flag_colour": order.flag_colour}
     if note is not None:
@@ -37,8 +42,10 @@ def update_merchant_note(session: Session, *, shop_id: int, order_id: str, note:
     if before != after:
         order.modified_at = now
         session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="note_changed",
-                               source=source, actor=actor,
+                               source=principal.channel, actor=principal.login,
                                detail=json.dumps({"before": before, "after": after}, ensure_ascii=False)))
+        audit.record(session, principal=principal, action="order.note", now=now, shop_id=shop_id,
+                     target_type="order", target_id=order.order_id, before=before, after=after)
     return {"before": before, "after": after}
 
 

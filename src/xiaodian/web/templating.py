@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..clock import SHOP_TZ
+from ..accounts.permissions import allowed
 from . import i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -80,6 +81,8 @@ ENV = build_environment()
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     principal = getattr(request.state, "principal", None)
     context.setdefault("principal", principal)
+    # Templates show only what the role may do; the services check again, so hiding is not the guard.
+    context.setdefault("can", lambda permission: principal is not None and allowed(principal.role, permission))
     context.setdefault("csrf_token", getattr(request.state, "csrf_token", ""))
     context.setdefault("lang", i18n.current_language.get())
     context.setdefault("request_path", request.url.path)
