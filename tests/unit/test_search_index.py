@@ -16,8 +16,10 @@ def test_normalise_folds_full_width_and_case_so_ｉＰｈｏｎｅ_finds_iphone(
     assert si.normalise("ｉＰｈｏｎｅ１５　壳") == "iphone15 壳"
 
 
-def test_runs_end_at_spaces_and_punctuation():
-    assert si.runs("【官方旗舰】五常大米 稻花香2号/10斤") == ["官方旗舰", "五常大米", "稻花香2号", "10斤"]
+def test_runs_end_at_spaces_and_keep_punctuation_folded_into_private_use():
+    parts = si.runs("【官方旗舰】五常大米 稻花香2号/10斤")
+    assert len(parts) == 2 and parts[0][1:5] == "官方旗舰" and parts[1][5] == si.fts_char("/")
+    assert all(si.is_token_char(ch) for part in parts for ch in part)
 
 
 def test_document_tokens_carry_the_shop_and_a_sentinel_between_runs():
@@ -53,8 +55,9 @@ def test_terms_with_punctuation_or_non_plain_letters_get_the_exact_post_filter(t
     assert post == [si.normalise(term)]
 
 
-def test_a_term_without_any_letter_or_digit_has_no_fts_expression():
-    assert si.fts_query(1, ["%_\\"]) == (None, ["%_\\"])
+def test_a_term_of_punctuation_only_is_still_an_index_lookup():
+    expr, post = si.fts_query(1, ["%_\\"])
+    assert expr.startswith('bi : "1') and post == ["%_\\"]
 
 
 HOSTILE = ['"a" OR b*', "NEAR(a b)", "a AND b", "^米", "col:米", "*", "米*", "(", ")", "'", '""', "{uni}:x",
@@ -71,6 +74,7 @@ def test_hostile_terms_become_quoted_tokens_of_letters_and_digits_only(raw):
         assert column in ("uni", "bi")
         assert re.fullmatch(r'"[^"]+"', quoted)
         assert all(si.is_token_char(ch) or ch == " " for ch in quoted[1:-1])
+        assert '"' not in quoted[1:-1]
 
 
 def test_pg_query_uses_the_term_for_short_terms_and_post_filters_long_ones():

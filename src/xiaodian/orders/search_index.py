@@ -57,18 +57,19 @@ def is_plain_char(ch: str) -> bool:
             or 0x3041 <= o <= 0x3096 or 0x30A1 <= o <= 0x30FA or 0xAC00 <= o <= 0xD7A3)
 
 
+# Punctuation (【】 . / * …) would end a token in unicode61; folded into the private-use area it stays inside
+# the token, so `【官方` or `2.5` are phrases as selective as plain words. Distinct marks may fold together,
+# which is why terms with them also get the exact post-filter.
+_FOLD_BASE, _FOLD_SPAN = 0xE000, 0x1900
+
+
+def fts_char(ch: str) -> str:
+    return ch if is_token_char(ch) else chr(_FOLD_BASE + ord(ch) % _FOLD_SPAN)
+
+
 def runs(normalised: str) -> list[str]:
-    """Maximal runs of token characters; spaces and punctuation end a run."""
-    out, current = [], []
-    for ch in normalised:
-        if is_token_char(ch):
-            current.append(ch)
-        elif current:
-            out.append("".join(current))
-            current = []
-    if current:
-        out.append("".join(current))
-    return out
+    """Whitespace-separated runs as FTS5 sees them: letters and digits as they are, other marks folded."""
+    return ["".join(fts_char(ch) for ch in part) for part in normalised.split()]
 
 
 def bigrams(run: str) -> list[str]:
@@ -119,14 +120,14 @@ def fts_query(shop_id: int, terms: Sequence[str]) -> tuple[str | None, list[str]
     """FTS5 MATCH expression for normalised terms, and the terms that also need the exact post-filter.
 
     1 character → its unigram; 2 → its bigram token; 3+ → the phrase of its consecutive bigrams. Every
-    token is quoted and consists of letters and digits only, so no input is FTS5 syntax. None when no
-    term has a token character (e.g. `%%`): then only the post-filter can answer."""
+    token is quoted and consists of letters, digits and private-use characters only, so no input is FTS5
+    syntax. None only without terms."""
     prefix = str(shop_id)
     clauses: list[str] = []
     post: list[str] = []
     for term in terms:
         parts = runs(term)
-        if len(parts) != 1 or parts[0] != term or not all(is_plain_char(ch) for ch in term):
+        if not all(is_plain_char(ch) for ch in term):
             post.append(term)
         for part in parts:
             if len(part) == 1:
