@@ -13,6 +13,7 @@ from ..accounts import service as accounts
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..context import AppContext
+from ..db import transaction
 from ..errors import DomainError, Forbidden, Unauthenticated
 
 SESSION_COOKIE = "xd_session"
@@ -31,16 +32,10 @@ def get_ctx(request: Request) -> AppContext:
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed when the handler returns, rolled back on error."""
-    session = get_ctx(request).sessions()
-    try:
+    """One transaction per request: committed when the handler returns (before the response is sent, see
+    the scope="function" on every use), rolled back on error."""
+    with transaction(get_ctx(request).sessions) as session:
         yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
 
 
 def _is_api(request: Request) -> bool:
