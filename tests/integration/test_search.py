@@ -79,7 +79,12 @@ def _search(ctx, shop_id, query: str, **flt) -> tuple[int, list[str]]:
 
 
 def _assert_same(ctx, shop_id, records, query, **flt):
-    expected = _expected(records, query, OrderFilter(query=query, **flt))
+    from xiaodian.orders.search_query import classify
+
+    typed = classify(query)  # the search box drops control and private-use characters, reads 4 digits as a phone
+    if typed.kind not in ("text", "empty"):
+        return
+    expected = _expected(records, typed.value, OrderFilter(query=query, **flt))
     total, got = _search(ctx, shop_id, query, **flt)
     assert total == len(expected), query
     assert set(got) == set(expected[:200]), query
@@ -194,7 +199,7 @@ def test_another_shops_orders_are_never_found_or_counted(ctx, shop_id):
 
 
 NAME_CHARS = st.sampled_from(list("五常大米稻花香东北小米油茶龙井壳膜手机号斤袋装") + list("abcIPhone15XL")
-                             + list(" 【】/-*%_\"'.（）·ÉéßＡ１\u3000"))
+                             + list(" 【】/-*%_\"'.（）·ÉéßＡ１\u3000\U000f002e\ue000🍚"))
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

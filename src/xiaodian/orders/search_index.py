@@ -57,14 +57,25 @@ def is_plain_char(ch: str) -> bool:
             or 0x3041 <= o <= 0x3096 or 0x30A1 <= o <= 0x30FA or 0xAC00 <= o <= 0xD7A3)
 
 
-# Punctuation (【】 . / * …) would end a token in unicode61; folded into the private-use area it stays inside
-# the token, so `【官方` or `2.5` are phrases as selective as plain words. Distinct marks may fold together,
-# which is why terms with them also get the exact post-filter.
-_FOLD_BASE, _FOLD_SPAN = 0xE000, 0x1900
+# Punctuation (【】 . / * …) would end a token in unicode61; moved one-to-one into the supplementary private-use
+# plane it stays inside the token, so `【官方` or `2.5` are phrases as exact and selective as plain words.
+# Characters that cannot be moved one-to-one (outside the BMP, or already private-use there) share a marker,
+# and terms with them get the exact post-filter.
+_FOLD_BASE = 0xF0000
+_FOLD_SHARED = chr(0x10FFFD)
 
 
 def fts_char(ch: str) -> str:
-    return ch if is_token_char(ch) else chr(_FOLD_BASE + ord(ch) % _FOLD_SPAN)
+    o = ord(ch)
+    if o < _FOLD_BASE and is_token_char(ch):
+        return ch
+    return chr(_FOLD_BASE + o) if o <= 0xFFFD else _FOLD_SHARED
+
+
+def needs_post_filter(term: str) -> bool:
+    """True when the index alone might not be exact for this term: a letter or digit outside the plain set
+    (Python's and SQLite's Unicode tables may differ there) or a character folded into the shared marker."""
+    return any(not is_plain_char(ch) and (is_token_char(ch) or ord(ch) > 0xFFFD) for ch in term)
 
 
 def runs(normalised: str) -> list[str]:
@@ -127,7 +138,7 @@ def fts_query(shop_id: int, terms: Sequence[str]) -> tuple[str | None, list[str]
     post: list[str] = []
     for term in terms:
         parts = runs(term)
-        if not all(is_plain_char(ch) for ch in term):
+        if needs_post_filter(term):
             post.append(term)
         for part in parts:
             if len(part) == 1:
