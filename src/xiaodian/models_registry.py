@@ -5,3 +5,4 @@ def import_all_models() -> None:
     from .accounts import models as _accounts  # noqa: F401
     from .orders import models as _orders  # noqa: F401
     from .shipping import models as _shipping  # noqa: F401
+    from .logistics import models as _logistics  # noqa: F401

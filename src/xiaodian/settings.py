@@ -34,6 +34,19 @@ class Settings(BaseSettings):
     reveal_limit_per_hour: int = 30
     default_language: str = "zh"
     demo: bool = False
+    # Kuaidi100 (domain.md §3). Without customer + key the desk runs without live tracking and says so; pushes
+    # need the salt (their signature) and a callback URL that reaches POST /hooks/kuaidi100.
+    kuaidi100_customer: str | None = None
+    kuaidi100_key: str | None = None
+    kuaidi100_salt: str | None = None
+    kuaidi100_callback_url: str | None = None
+    kuaidi100_base_url: str = "https://poll.kuaidi100.com"
+    # Logistics anomaly thresholds in hours (issue 5). Defaults are assumptions, shown as such on screen:
+    # (warning, timeout, serious) for pickup after shipping and for no new scan after the last one.
+    logistics_pickup_hours: tuple[float, float, float] = (20, 24, 48)
+    logistics_stalled_hours: tuple[float, float, float] = (36, 48, 72)
+    logistics_lost_hours: float = 7 * 24
+    logistics_locker_hours: float = 48
 
     @field_validator("now")
     @classmethod

@@ -1,0 +1,177 @@
+"""Pure anomaly detectors: a parcel's facts and ``now`` → what is wrong, how badly, and the evidence.
+
+Thresholds are configurable; the defaults are the desk's assumptions (the platform's parcel centre grades
+pickup and transit delays but does not publish its numbers), and every screen that shows them says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from .domain import (FAILED_DELIVERY_WORDS, FINAL_STATES, AnomalyKind, ParcelState, Severity)
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Hours. ``pickup``/``stalled``: (warning, timeout, serious). Defaults are assumptions (issue 5)."""
+
+    pickup: tuple[float, float, float] = (20, 24, 48)  # after shipping, no pickup scan
+    stalled: tuple[float, float, float] = (36, 48, 72)  # after the last scan, picked up, not signed
+    lost: float = 7 * 24  # after the last scan: suspected lost (serious)
+    locker: float = 48  # waiting at a locker or station (timeout)
+
+    def __post_init__(self):
+        for name in ("pickup", "stalled"):
+            values = getattr(self, name)
+            if len(values) != 3 or any(v <= 0 for v in values) or list(values) != sorted(values):
+                raise ValueError(f"{name} thresholds must be three increasing positive hours, got {values}")
+        if self.lost <= 0 or self.locker <= 0:
+            raise ValueError("lost and locker thresholds must be positive hours")
+
+
+DEFAULT_THRESHOLDS = Thresholds()
+
+
+@dataclass(frozen=True)
+class ParcelFacts:
+    """What the rules may look at: the parcel's projection summary, never its raw events."""
+
+    shipped_at: datetime | None
+    state: ParcelState
+    state_since: datetime | None
+    picked_up: bool
+    last_event_at: datetime | None
+    last_code: int | None = None
+    last_context: str = ""
+    last_location: str = ""
+    order_done: bool = False  # the order is completed or cancelled: the buyer confirmed, nothing to chase
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: AnomalyKind
+    severity: Severity
+    basis_at: datetime  # the fact it rests on (shipping time, last scan, state entry); new basis = new case
+    evidence: dict = field(default_factory=dict, compare=False)
+
+
+def _graded(elapsed: timedelta, hours: tuple[float, float, float]) -> Severity | None:
+    if elapsed >= hours[2] * HOUR:
+        return Severity.SERIOUS
+    if elapsed >= hours[1] * HOUR:
+        return Severity.TIMEOUT
+    if elapsed >= hours[0] * HOUR:
+        return Severity.WARNING
+    return None
+
+
+def _hours(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 3600)
+
+
+def failed_delivery(code: int | None, context: str) -> bool:
+    return code == 204 or any(w in (context or "") for w in FAILED_DELIVERY_WORDS)
+
+
+def _last_scan(f: ParcelFacts, now: datetime) -> dict:
+    return {"hours": _hours(now - f.last_event_at), "at": f.last_event_at.isoformat(), "location": f.last_location,
+            "state": f.state.value, "context": f.last_context[:120]}
+
+
+def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
+    """Every anomaly the parcel shows at ``now``. Signed parcels, and parcels of completed orders, show none."""
+    if f.state is ParcelState.SIGNED or f.order_done:
+        return []
+    found: list[Finding] = []
+    if not f.picked_up:
+        if f.shipped_at is not None:
+            severity = _graded(now - f.shipped_at, th.pickup)
+            if severity:
+                found.append(Finding(AnomalyKind.PICKUP_TIMEOUT, severity, f.shipped_at,
+                                     {"hours": _hours(now - f.shipped_at), "at": f.shipped_at.isoformat()}))
+        return found
+    if f.last_event_at is not None and f.state not in FINAL_STATES:
+        idle = now - f.last_event_at
+        if f.state is not ParcelState.AT_LOCKER:
+            severity = _graded(idle, th.stalled)
+            if severity:
+                found.append(Finding(AnomalyKind.STALLED, severity, f.last_event_at, _last_scan(f, now)))
+            if idle >= th.lost * HOUR:
+                found.append(Finding(AnomalyKind.SUSPECTED_LOST, Severity.SERIOUS, f.last_event_at, _last_scan(f, now)))
+        elif f.state_since is not None and now - f.state_since >= th.locker * HOUR:
+            found.append(Finding(AnomalyKind.LOCKER_UNCOLLECTED, Severity.TIMEOUT, f.state_since,
+                                 {**_last_scan(f, now), "hours": _hours(now - f.state_since)}))
+    since = f.state_since or f.last_event_at
+    if f.state is ParcelState.REFUSED and since is not None:
+        found.append(Finding(AnomalyKind.REFUSED, Severity.SERIOUS, since, _last_scan(f, now)))
+    elif f.state in (ParcelState.RETURNING, ParcelState.RETURNED) and since is not None:
+        found.append(Finding(AnomalyKind.RETURNED, Severity.SERIOUS, since, _last_scan(f, now)))
+    elif f.state is ParcelState.PROBLEM and f.last_event_at is not None:
+        kind = AnomalyKind.DELIVERY_FAILED if failed_delivery(f.last_code, f.last_context) else AnomalyKind.PROBLEM
+        found.append(Finding(kind, Severity.TIMEOUT, f.last_event_at, {**_last_scan(f, now), "code": f.last_code}))
+    return found
+
+
+def next_check(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> datetime | None:
+    """The next instant a time-based finding can appear or grow, so the incremental scan looks at the parcel
+    exactly then (and not every minute in between). None: only a new scan of the carrier can change it."""
+    if f.state in FINAL_STATES or f.order_done:
+        return None
+    times: list[datetime] = []
+    if not f.picked_up:
+        if f.shipped_at is not None:
+            times += [f.shipped_at + h * HOUR for h in th.pickup]
+    elif f.last_event_at is not None:
+        if f.state is ParcelState.AT_LOCKER:
+            if f.state_since is not None:
+                times.append(f.state_since + th.locker * HOUR)
+        else:
+            times += [f.last_event_at + h * HOUR for h in (*th.stalled, th.lost)]
+    later = [t for t in times if t > now]
+    return min(later) if later else None
+
+
+def worst_first_key(severity: str, detected_at: datetime) -> tuple:
+    """Worklist order: most severe first, then the oldest (longest waiting) first."""
+    return (-Severity(severity).level, detected_at)
+
+
+# ---- evidence text, in the merchant's language -------------------------------------------------------------
+
+STATE_ZH = {"pending": "待揽收", "picked_up": "已揽收", "in_transit": "运输中", "delivering": "派件中",
+            "at_locker": "待取件", "signed": "已签收", "refused": "拒签", "returning": "退回中", "returned": "已退签",
+            "problem": "疑难"}
+STATE_EN = {"pending": "awaiting pickup", "picked_up": "picked up", "in_transit": "in transit",
+            "delivering": "out for delivery", "at_locker": "waiting at a locker/station", "signed": "signed",
+            "refused": "refused", "returning": "returning", "returned": "returned to sender", "problem": "problem"}
+
+
+def _when(iso_text: str) -> str:
+    return datetime.fromisoformat(iso_text).astimezone(SHOP_TZ).strftime("%m-%d %H:%M")
+
+
+def evidence_text(kind: str, ev: dict, lang: str = "zh") -> str:
+    """e.g. 最后一条轨迹 52 小时前 · 廊坊转运中心 · 运输中 (hours counted when detected or escalated)."""
+    zh = lang == "zh"
+    hours = ev.get("hours", 0)
+    if kind == AnomalyKind.PICKUP_TIMEOUT:
+        return (f"发货 {hours} 小时仍无揽收扫描（发货于 {_when(ev['at'])}）" if zh
+                else f"shipped {hours} h ago ({_when(ev['at'])}), no pickup scan yet")
+    state = (STATE_ZH if zh else STATE_EN).get(ev.get("state", ""), ev.get("state", ""))
+    parts = [ev.get("location") or "", state, ev.get("context") or ""]
+    tail = " · ".join(p for p in parts if p)
+    if kind == AnomalyKind.LOCKER_UNCOLLECTED:
+        head = f"在驿站/快递柜 {hours} 小时未取" if zh else f"waiting at a locker/station for {hours} h"
+    elif kind in (AnomalyKind.STALLED, AnomalyKind.SUSPECTED_LOST):
+        head = f"最后一条轨迹 {hours} 小时前" if zh else f"last scan {hours} h ago"
+    else:
+        code = ev.get("code")
+        head = (f"快递反馈（{_when(ev['at'])}）" if zh else f"carrier reported ({_when(ev['at'])})")
+        if code not in (None, -1):
+            head += f" [state {code}]"
+    return f"{head} · {tail}" if tail else head
