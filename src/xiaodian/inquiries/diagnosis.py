@@ -1,0 +1,162 @@
+"""From the orders that fit a buyer's message to one stable diagnosis code with the facts behind it. Pure.
+
+Why these codes (issue 7, domain.md §6): "I paid but see no order" has a handful of causes, each visible in the
+data: payment never completed (closed by the timeout), held by risk review, cancelled or refunded before shipping,
+a presale item with a later ship-by, or simply waiting to ship within the promise (the usual one). Each code
+carries the facts that prove it, so the reply states only what the data shows.
+
+The identity rule: only an order reached through the buyer's own identity (order number, phone, or last 4 digits
+plus what they said) is *confirmed* as theirs. Orders found by product and date alone may belong to other buyers:
+the agent sees them, the reply does not describe them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .matching import Match, OrderFacts, rank
+
+UNPAID_TIMEOUT = timedelta(minutes=30)  # assumption (domain.md §1): the platform closes unpaid orders after ~30 min
+
+CODES = ("found_awaiting_shipment", "found_paid_pending_review", "found_unpaid", "found_cancelled_unpaid",
+         "found_cancelled_refunded", "found_presale", "found_shipped", "found_delivered", "found_after_sale",
+         "multiple_matches", "not_found_need_details", "not_found_with_details")
+
+# Which orders a question is most likely about when the buyer named neither a date nor a product.
+_RELEVANT = {
+    "ship_status": {"unpaid", "paid_pending", "awaiting_shipment", "partially_shipped"},
+    "logistics": {"partially_shipped", "shipped"},
+    "change_address": {"unpaid", "paid_pending", "awaiting_shipment"},
+    "cancel_order": {"unpaid", "paid_pending", "awaiting_shipment", "partially_shipped"},
+}
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    code: str
+    facts: dict
+    order: OrderFacts | None = None  # the order the facts are about, when there is exactly one
+    confirmed: bool = False  # the order was reached through the buyer's identity
+    candidates: tuple[Match, ...] = field(default=(), compare=False)
+
+
+def _iso(value: datetime | None) -> str | None:
+    from .matching import SHOP_TZ
+
+    return value.astimezone(SHOP_TZ).isoformat() if value is not None else None
+
+
+def status_code(order: OrderFacts, intent: str, now: datetime) -> str:
+    """The code for one order. A closed order says why it closed; an open after-sale case outranks the order
+    status (it decides what happens next); a signed parcel counts as delivered even before the buyer confirms."""
+    if order.status == "cancelled":
+        return "found_cancelled_unpaid" if order.paid_at is None else "found_cancelled_refunded"
+    if order.after_sale is not None and (order.after_sale.open or intent == "after_sale_status"):
+        return "found_after_sale"
+    if order.status == "unpaid":
+        return "found_unpaid"
+    if order.status == "paid_pending":
+        return "found_paid_pending_review"
+    if order.status == "awaiting_shipment":
+        return "found_presale" if order.presale else "found_awaiting_shipment"
+    if order.status == "completed" or (order.logistics is not None and order.logistics.delivered):
+        return "found_delivered"
+    return "found_shipped"
+
+
+def order_facts(order: OrderFacts, now: datetime) -> dict:
+    """The facts every channel shows for one order (ISO times with the shop's offset)."""
+    facts: dict = {"order_id": order.order_id, "status": order.status, "created_at": _iso(order.created_at),
+                   "paid_at": _iso(order.paid_at),
+                   "items": [{"product_name": name, "quantity": qty} for _pid, name, qty in order.items]}
+    if order.status == "unpaid":
+        facts["closes_at"] = _iso(order.created_at + UNPAID_TIMEOUT)
+        facts["closes_at_is_estimate"] = True
+    if order.status in ("paid_pending", "awaiting_shipment", "partially_shipped") and order.ship_by is not None:
+        facts["ship_by"] = _iso(order.ship_by)
+        facts["within_promise"] = now <= order.ship_by
+        facts["ship_by_explanation"] = order.ship_by_explanation
+    if order.presale:
+        facts["presale"] = True
+    if order.status == "cancelled":
+        facts.update(cancelled_at=_iso(order.cancelled_at), cancel_reason=order.cancel_reason,
+                     payment_completed=order.paid_at is not None, shipped_before_close=order.shipped_at is not None)
+        if order.paid_at is not None:
+            facts["refund_route"] = "original_payment_method"
+    if order.tracking:
+        latest = max(order.tracking, key=lambda t: (t.shipped_at or order.created_at))
+        facts["tracking"] = {"carrier": latest.carrier, "tracking_no": latest.tracking_no,
+                             "shipped_at": _iso(latest.shipped_at), "parcels": len(order.tracking)}
+    if order.shipped_at is not None:
+        facts["shipped_at"] = _iso(order.shipped_at)
+    if order.completed_at is not None:
+        facts["completed_at"] = _iso(order.completed_at)
+    if order.logistics is not None:
+        lg = order.logistics
+        facts["logistics"] = {"state": lg.state, "label": lg.label, "last_event_at": _iso(lg.last_event_at),
+                              "last_event": lg.last_event, "anomalies": list(lg.anomalies), "delivered": lg.delivered}
+    if order.after_sale is not None:
+        a = order.after_sale
+        facts["after_sale"] = {"status": a.status, "kind": a.kind, "case_id": a.case_id, "deadline": _iso(a.deadline),
+                               "refund_status": a.refund_status, "open": a.open}
+    return facts
+
+
+def _one(match: Match, intent: str, now: datetime, confirmed: bool, matches: list[Match]) -> Diagnosis:
+    order = match.facts
+    facts = order_facts(order, now)
+    facts["identity_confirmed"] = confirmed
+    return Diagnosis(status_code(order, intent, now), facts, order, confirmed, tuple(matches))
+
+
+def _best(fitting: list[Match], intent: str) -> list[Match]:
+    """The orders the buyer most likely means: highest score; without a stated date or product, those whose
+    status the question is about (an open order for "when will it ship"), when that narrows it down."""
+    ranked = rank(fitting)
+    top = [m for m in ranked if m.score == ranked[0].score]
+    relevant = _RELEVANT.get(intent)
+    if relevant is None and intent == "after_sale_status":
+        narrowed = [m for m in top if m.facts.after_sale is not None]
+    elif relevant is None:
+        narrowed = [m for m in top if m.facts.status not in ("completed", "cancelled")]
+    else:
+        narrowed = [m for m in top if m.facts.status in relevant]
+    return narrowed if narrowed else top
+
+
+def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated: bool, now: datetime) -> Diagnosis:
+    """``matches``: every order looked at, scored. ``identity``: order_id / phone / last4 when the buyer's identity
+    is known (given by the agent or written in the message). ``stated``: the buyer named a date or a product."""
+    fitting = [m for m in matches if m.fits]
+    if identity == "order_id":
+        exact = [m for m in matches if m.via == "order_id"]
+        if exact:
+            return _one(exact[0], intent, now, True, matches)
+        return Diagnosis("not_found_with_details", {"identity": identity, "orders_for_identity": 0}, None, False,
+                         tuple(matches))
+    if identity in ("phone", "last4"):
+        own = [m for m in fitting if m.via == identity]
+        if identity == "last4" and not stated:
+            own = []  # four digits are shared by many buyers: they identify an order only with a date or product
+        if not own:
+            code = "not_found_with_details" if identity == "phone" or stated else "not_found_need_details"
+            facts = {"identity": identity, "orders_for_identity": sum(1 for m in matches if m.via == identity)}
+            if code == "not_found_need_details":
+                facts["missing"] = ["order_date"]
+            return Diagnosis(code, facts, None, False, tuple(matches))
+        best = _best(own, intent)
+        if len(best) == 1:
+            return _one(best[0], intent, now, True, matches)
+        return Diagnosis("multiple_matches", {"identity": identity, "count": len(best),
+                                              "order_ids": [m.order_id for m in best]}, None, True, tuple(matches))
+    if not stated or not fitting:
+        return Diagnosis("not_found_need_details", {"identity": None, "candidates": len(fitting) if stated else 0,
+                                                    "missing": ["order_id", "phone_last4", "order_date"]},
+                         None, False, tuple(matches))
+    best = _best(fitting, intent)
+    if len(best) == 1 and len(fitting) == 1:
+        return _one(best[0], intent, now, False, matches)
+    return Diagnosis("multiple_matches", {"identity": None, "count": len(fitting),
+                                          "order_ids": [m.order_id for m in rank(fitting)]}, None, False,
+                     tuple(matches))

@@ -1,0 +1,195 @@
+"""Reply drafts for the buyer, in the buyer's language (zh/en), from a diagnosis. Pure.
+
+The rules (issue 7, domain.md §6): apologise; state only what the data shows (status, ship-by, tracking); ask only
+for what is missing: the order number, or the last 4 digits of the phone used and the order date, never a full
+phone number or address; without the buyer's identity never say that some order is theirs (it may be another
+buyer's); never promise compensation, a refund amount or a date that the data does not give.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .diagnosis import Diagnosis
+from .matching import SHOP_TZ, OrderFacts
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+# Words a draft must never contain: promises the desk cannot back (tests check every draft against these).
+FORBIDDEN = ("赔偿", "补偿", "赔付", "红包", "保证", "compensat", "guarantee", "voucher", "coupon")
+
+
+def when(value: datetime | str | None, lang: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    local = value.astimezone(SHOP_TZ)
+    if lang == "zh":
+        return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{_MONTHS[local.month - 1]} {local.day}, {local:%H:%M}"
+
+
+def day(value: datetime | None, lang: str) -> str:
+    if value is None:
+        return ""
+    local = value.astimezone(SHOP_TZ)
+    return f"{local.month}月{local.day}日" if lang == "zh" else f"{_MONTHS[local.month - 1]} {local.day}"
+
+
+def _items(order: OrderFacts, product: str | None, lang: str) -> str:
+    parts = []
+    for _pid, name, qty in order.items:
+        shown = product if product and product in name else (name if len(name) <= 24 else name[:24] + "…")
+        parts.append(f"{shown} ×{qty}")
+    return ("、" if lang == "zh" else ", ").join(parts)
+
+
+APOLOGY = {"zh": "亲，非常抱歉让您久等了。", "en": "Sorry for the trouble, and thank you for your patience."}
+ASK = {
+    "zh": "为了准确查到您的订单，麻烦提供一下订单号；或者下单时使用的手机号后4位和下单日期，我们马上为您查询。",
+    "en": "So that we can find your order, could you send us the order number? Or the last 4 digits of the phone "
+          "number used for the order and the date you ordered, and we will check right away.",
+}
+CHECK_ACCOUNT = {
+    "zh": "也麻烦确认一下是不是用同一个抖音账号、同一个App（抖音 / 抖音极速版 / 抖音火山版）下的单，以及支付记录里是否有这笔扣款。",
+    "en": "Please also check that the order was placed with the same Douyin account and app (Douyin, Douyin Lite or "
+          "Huoshan), and whether the payment appears in your payment records.",
+}
+
+
+def _found(d: Diagnosis, lang: str, product: str | None) -> str:
+    o = d.order
+    f = d.facts
+    zh = lang == "zh"
+    head = (f"查到您{day(o.created_at, lang)}下的订单（订单号 {o.order_id}，{_items(o, product, lang)}）"
+            if zh else f"We found your order of {day(o.created_at, lang)} (order no. {o.order_id}, "
+                       f"{_items(o, product, lang)})")
+    code = d.code
+    if code == "found_awaiting_shipment":
+        if f.get("within_promise", True):
+            return (head + "，已付款成功，目前在备货中，还没有发货，所以暂时没有物流信息。"
+                    + (f"按承诺会在{when(o.ship_by, lang)}前发出，" if o.ship_by else "") + "发货后物流信息会同步更新。"
+                    if zh else head + ": it is paid and being prepared; it has not shipped yet, which is why there is "
+                    "no tracking information. " + (f"It is due to ship by {when(o.ship_by, lang)}. " if o.ship_by else "")
+                    + "Tracking will appear as soon as it ships.")
+        return (head + f"，已付款，还在备货中，已经超过承诺的发货时间（{when(o.ship_by, lang)}），我们正在尽快安排发出，发货后会第一时间告诉您。"
+                if zh else head + f": it is paid and still being prepared, and it is past the promised ship-by time "
+                f"({when(o.ship_by, lang)}). We are arranging dispatch now and will tell you as soon as it ships.")
+    if code == "found_paid_pending_review":
+        return (head + "，已付款成功，目前处于平台的安全审核（风控审核）中，审核通过后会进入备货并发货。审核期间订单暂时不能发货，无需重复下单。"
+                if zh else head + ": the payment went through and the platform is running its routine security review "
+                "on the order. Once the review is passed it goes to packing and shipping; there is no need to order again.")
+    if code == "found_unpaid":
+        return (head + "，还没有完成付款。请在抖音「我的-订单-待支付」里完成支付；超时未支付的订单会被自动关闭。"
+                if zh else head + ": it has not been paid yet. Please complete the payment under My orders → To pay in "
+                "Douyin; unpaid orders are closed automatically after a short time.")
+    if code == "found_cancelled_unpaid":
+        return (head + f"，这笔订单没有完成付款，已于{when(o.cancelled_at, lang)}因超时未支付自动关闭，所以看不到待发货的订单。"
+                "如果您的支付记录显示已扣款，请把支付记录截图发给我们，或联系抖音平台客服核实这笔支付。需要的话可以重新下单。"
+                if zh else head + f": the payment was never completed, so the order was closed automatically on "
+                f"{when(o.cancelled_at, lang)}. If your payment records show a charge, please send us a screenshot or "
+                "ask Douyin customer service to trace the payment. You are welcome to order again.")
+    if code == "found_cancelled_refunded":
+        reason = f"（{o.cancel_reason}）" if zh and o.cancel_reason else ""
+        return (head + f"，已在发货前取消并退款{reason}，关闭时间 {when(o.cancelled_at, lang)}。退款会按原支付方式退回。"
+                if zh else head + f": it was cancelled and refunded before shipping ({when(o.cancelled_at, lang)}). "
+                "The money goes back the way it was paid.")
+    if code == "found_presale":
+        return (head + f"，已付款成功。这是预售商品，会在{when(o.ship_by, lang)}前发货，发货后即可看到物流信息。"
+                if zh else head + f": it is paid. This is a presale item that ships by {when(o.ship_by, lang)}; "
+                "tracking appears once it ships.")
+    if code in ("found_shipped", "found_delivered"):
+        return _shipped(d, head, lang)
+    if code == "found_after_sale":
+        a = o.after_sale
+        deadline = f"，处理时限 {when(a.deadline, lang)}" if zh and a.deadline else ""
+        return (head + f"有一笔售后申请，当前状态：{a.status}{deadline}。我们会按流程尽快处理，有进展会第一时间告诉您。"
+                if zh else head + f" has an after-sale request; its current status is \"{a.status}\". We are handling it "
+                "and will let you know as soon as it moves on.")
+    return head + ("。" if zh else ".")
+
+
+def _shipped(d: Diagnosis, head: str, lang: str) -> str:
+    o, f = d.order, d.facts
+    zh = lang == "zh"
+    t = f.get("tracking")
+    parts = [head]
+    if t:
+        parts.append(f"，已于{when(t['shipped_at'], lang)}发货，{t['carrier'] or '快递'}运单号 {t['tracking_no']}"
+                     if zh else f": it shipped on {when(t['shipped_at'], lang)} with {t['carrier'] or 'the courier'}, "
+                     f"tracking number {t['tracking_no']}")
+    else:
+        parts.append("，已发货" if zh else ": it has shipped")
+    if o.status == "partially_shipped":
+        parts.append("（部分商品已发出，其余商品还在备货中）" if zh else " (part of it; the rest is still being prepared)")
+    lg = o.logistics
+    if lg and lg.last_event:
+        parts.append(f"。最新物流：{lg.last_event}（{when(lg.last_event_at, lang)}）" if zh
+                     else f". Latest tracking update: {lg.last_event} ({when(lg.last_event_at, lang)})")
+    if d.code == "found_delivered":
+        parts.append("。物流显示已签收，如果您还没有收到，请告诉我们，我们马上联系快递核实。" if zh
+                     else ". It shows as delivered; if you have not received it, tell us and we will check with the "
+                     "courier right away.")
+    elif lg and lg.anomalies:
+        parts.append("。物流更新有些异常，我们会马上联系快递核实，并把结果告诉您。" if zh
+                     else ". The tracking shows a problem; we are contacting the courier and will update you.")
+    else:
+        parts.append("，可以在订单详情里查看物流进度。" if zh else "; you can follow it in the order details.")
+    return "".join(parts)
+
+
+def _intent_note(d: Diagnosis, intent: str, lang: str) -> str:
+    """What the buyer asked to do, as far as the order's state allows (no promise beyond the process)."""
+    o = d.order
+    zh = lang == "zh"
+    if o is None:
+        return ""
+    unshipped = o.status in ("unpaid", "paid_pending", "awaiting_shipment")
+    if intent == "change_address":
+        if unshipped:
+            return ("订单还没发货，可以在订单详情里申请修改地址，或把新地址发给我们核对后处理。" if zh
+                    else "It has not shipped yet: you can request an address change in the order details, or send us "
+                         "the new address and we will check it.")
+        if o.status in ("shipped", "partially_shipped", "completed"):
+            return ("订单已经发出，无法直接修改地址，我们可以帮您联系快递咨询是否能转寄。" if zh
+                    else "It has already shipped, so the address can no longer be changed here; we can ask the courier "
+                         "whether it can be redirected.")
+    if intent == "cancel_order":
+        if unshipped:
+            return ("还没发货的订单可以在订单详情里申请退款取消，我们收到后会尽快处理。" if zh
+                    else "As it has not shipped, you can request a refund in the order details to cancel it; we will "
+                         "process it promptly.")
+        if o.status in ("shipped", "partially_shipped"):
+            return ("订单已经发出，无法直接取消，收到后可以在订单详情里申请售后。" if zh
+                    else "It has already shipped, so it cannot be cancelled now; once it arrives you can request an "
+                         "after-sale service in the order details.")
+    return ""
+
+
+def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None) -> str:
+    """The reply an agent can copy. ``lang`` is the buyer's language (zh / en)."""
+    lang = "zh" if lang == "zh" else "en"
+    zh = lang == "zh"
+    out = [APOLOGY[lang]]
+    if d.order is not None and d.confirmed:
+        out.append(_found(d, lang, product))
+        note = _intent_note(d, intent, lang)
+        if note:
+            out.append(note)
+    elif d.code == "multiple_matches" and d.confirmed:
+        n = d.facts.get("count", 2)
+        out.append(f"在您的信息下查到{n}笔可能相关的订单，麻烦告诉我们是哪一笔（订单号），我们好准确为您查询。" if zh
+                   else f"We found {n} orders that could be the one you mean. Could you tell us which one (the order "
+                        "number), so we can check the right one?")
+    elif d.code == "not_found_with_details":
+        out.append("按您提供的信息，我们店铺里没有查到对应的订单。可能是用了其他抖音账号或App（如抖音极速版）下单，或者是在别的店铺购买的。"
+                   "麻烦在「我的-订单」里找到这笔订单，把订单号发给我们；如果已经扣款却找不到订单，可以联系抖音平台客服凭支付记录查询。"
+                   if zh else "We could not find a matching order in our shop with the details given. It may have been "
+                   "placed with another Douyin account or app (such as Douyin Lite), or in another shop. Could you find "
+                   "it under My orders and send us the order number? If money was taken but there is no order, Douyin "
+                   "customer service can trace the payment from your payment record.")
+    else:
+        out.append(ASK[lang])
+        if intent in ("order_missing", "other") or d.code == "not_found_need_details":
+            out.append(CHECK_ACCOUNT[lang])
+    return ("" if zh else " ").join(out)

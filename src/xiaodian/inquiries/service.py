@@ -1,0 +1,184 @@
+"""Answering a buyer's message from the data: understand it, find the orders it can be about, diagnose, draft a
+reply. The one entry point the page, the API, the CLI and the evaluation call.
+
+Facts come from the order tables and, through their service modules, from logistics (issue 5) and after-sales
+(issue 6) when those capabilities are installed (see ``facts_sources``); until then the order export's after-sale
+status and the tracking numbers stand in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..clock import SHOP_TZ
+from ..errors import ValidationFailed
+from ..orders.intake import SORT_MASK, sort_key_for
+from ..orders.models import Order, OrderItem, Product
+from ..orders.queries import get_order, order_shipments
+from ..privacy.crypto import PiiCipher
+from ..privacy.masking import normalise_phone
+from . import facts_sources
+from .diagnosis import Diagnosis, diagnose
+from .matching import Ask, Match, OrderFacts, Tracking, rank, score
+from .products import CatalogueEntry
+from .replies import draft
+from .understanding import MAX_MESSAGE, Understanding, understand
+
+CANDIDATE_LIMIT = 200  # orders looked at per question: enough for a busy day's sales of one product
+SHOWN_MATCHES = 10
+_ORDER_ID = re.compile(r"^\d{16,20}$")
+
+
+@dataclass(frozen=True)
+class Answer:
+    understanding: Understanding
+    diagnosis: Diagnosis
+    matches: list[Match]
+    reply: str
+    identity: str | None
+
+
+def load_catalogue(session: Session, shop_id: int) -> list[CatalogueEntry]:
+    rows = session.execute(select(Product.product_id, Product.name, Product.name_en, Product.aliases)
+                           .where(Product.shop_id == shop_id)).all()
+    out = []
+    for product_id, name, name_en, aliases in rows:
+        try:
+            names = tuple(a for a in json.loads(aliases or "[]") if isinstance(a, str))
+        except ValueError:
+            names = ()
+        out.append(CatalogueEntry.build(product_id, name, name_en, names))
+    return out
+
+
+def check_inputs(message: str | None, phone: str | None, order_id: str | None) -> tuple[str, str | None, str | None, str | None]:
+    """(message, full phone, last 4, order id), or ValidationFailed naming the field. ``phone`` takes a full
+    number or its last 4 digits."""
+    text = (message or "").strip()
+    if not text:
+        raise ValidationFailed("message: the buyer's message is empty", details={"field": "message"})
+    if len(text) > MAX_MESSAGE:
+        raise ValidationFailed(f"message: at most {MAX_MESSAGE} characters", details={"field": "message"})
+    full = last4 = None
+    if phone and phone.strip():
+        p = phone.strip()
+        if re.fullmatch(r"\d{4}", p):
+            last4 = p
+        else:
+            full = normalise_phone(p)
+            if full is None:
+                raise ValidationFailed("phone: give an 11-digit mobile number or its last 4 digits",
+                                       details={"field": "phone"})
+            last4 = full[-4:]
+    oid = None
+    if order_id and order_id.strip():
+        oid = order_id.strip().lstrip("'")
+        if not _ORDER_ID.match(oid):
+            raise ValidationFailed("order_id: an order number is 19 digits", details={"field": "order_id"})
+    return text, full, last4, oid
+
+
+def _day_bounds(first, last) -> tuple[datetime, datetime]:
+    start = datetime.combine(first - timedelta(days=1), time.min, SHOP_TZ)
+    end = datetime.combine(last + timedelta(days=2), time.min, SHOP_TZ)
+    return start, end
+
+
+def _candidates(session: Session, shop_id: int, u: Understanding, *, order_id: str | None, phone: str | None,
+                last4: str | None, cipher: PiiCipher) -> tuple[str | None, list[Order]]:
+    """(how the buyer was identified, the orders to look at). Indexed lookups only: order id, phone blind index,
+    last-4 blind index, or the creation-time range (sort_key) narrowed by product."""
+    if order_id:
+        order = get_order(session, shop_id, order_id) or session.execute(
+            select(Order).join(OrderItem, OrderItem.order_pk == Order.id)
+            .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id == order_id)).scalars().first()
+        return "order_id", [order] if order else []
+    conds = [Order.shop_id == shop_id]
+    if phone:  # the buyer's own orders, whatever was said, so that a mismatch can be shown to the agent
+        via = "phone"
+        conds.append(Order.phone_hash == cipher.phone_index(phone))
+    else:
+        via = "last4" if last4 else None
+        if via is None and not u.date_from and not u.product_ids:
+            return None, []
+        if last4:
+            conds.append(Order.phone_last4_hash == cipher.last4_index(last4))
+        if u.date_from:
+            start, end = _day_bounds(u.date_from, u.date_to or u.date_from)
+            conds.append(Order.sort_key.between(sort_key_for(start, 0), sort_key_for(end, SORT_MASK)))
+        if u.product_ids and via is None:
+            conds.append(exists().where(OrderItem.order_pk == Order.id, OrderItem.product_id.in_(u.product_ids)))
+    rows = session.execute(select(Order).where(*conds).order_by(Order.sort_key.desc())
+                           .limit(CANDIDATE_LIMIT)).scalars().all()
+    return via, list(rows)
+
+
+def _facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -> list[OrderFacts]:
+    tracking = order_shipments(session, [o.id for o in orders])
+    logistics = facts_sources.logistics_facts(session, shop_id, orders, now)
+    after_sales = facts_sources.after_sale_facts(session, shop_id, orders, now)
+    out = []
+    for o in orders:
+        presale = bool((o.order_type and "预售" in o.order_type) or o.ship_by_source == "presale"
+                       or (o.ship_promise or "").startswith("presale")
+                       or any("预售" in (i.product_name or "") for i in o.items))
+        out.append(OrderFacts(
+            order_id=o.order_id, status=o.status, created_at=o.created_at, paid_at=o.paid_at, ship_by=o.ship_by,
+            shipped_at=o.shipped_at, completed_at=o.completed_at, cancelled_at=o.cancelled_at,
+            cancel_reason=o.cancel_reason, presale=presale,
+            items=tuple((i.product_id, i.product_name, i.quantity) for i in o.items),
+            tracking=tuple(Tracking(s.carrier_name or s.carrier_code, s.tracking_no, s.shipped_at)
+                           for s in tracking.get(o.id, [])),
+            after_sale=after_sales.get(o.id), logistics=logistics.get(o.id), phone_masked=o.phone_masked))
+    return out
+
+
+def answer(session: Session, principal: Principal, *, shop_id: int, message: str, phone: str | None = None,
+           order_id: str | None = None, at: datetime | None = None, now: datetime, cipher: PiiCipher,
+           record: bool = True) -> Answer:
+    """Read the message as sent at ``at`` (default ``now``), find and diagnose the order, draft the reply.
+    The role is checked here; the lookup is written to the audit log (codes and order ids, never the message,
+    which may hold a phone number)."""
+    check(principal.role, "inquiries.answer")
+    text, full_phone, last4, oid = check_inputs(message, phone, order_id)
+    at = at or now
+    if at.tzinfo is None:
+        raise ValidationFailed("at: the message time needs a UTC offset", details={"field": "at"})
+    u = understand(text, at, load_catalogue(session, shop_id))
+    oid = oid or u.order_id
+    full_phone = full_phone or u.phone
+    last4 = last4 or u.phone_last4
+    via, orders = _candidates(session, shop_id, u, order_id=oid, phone=full_phone, last4=last4, cipher=cipher)
+    ask = Ask(u.date_from, u.date_to, u.product_ids, u.product, u.quantity)
+    matches = rank([score(f, ask, via) for f in _facts(session, shop_id, orders, now)])
+    stated = u.date_from is not None or bool(u.product_ids)
+    identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
+    d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now)
+    d = _with_ship_by_explanation(session, shop_id, d, now)
+    reply = draft(d, lang=u.language, intent=u.intent, product=u.product)
+    if record:
+        audit.record(session, principal=principal, action="inquiry.answer", now=now, shop_id=shop_id,
+                     target_type="order" if d.order else None, target_id=d.order.order_id if d.order else None,
+                     detail={"intent": u.intent, "code": d.code, "identity": identity,
+                             "orders": [m.order_id for m in matches[:SHOWN_MATCHES]]})
+    return Answer(u, d, matches, reply, identity)
+
+
+def _with_ship_by_explanation(session: Session, shop_id: int, d: Diagnosis, now: datetime) -> Diagnosis:
+    """The shipping capability's own one-line explanation of the ship-by, for the agent (order_detail)."""
+    if d.order is None or "ship_by" not in d.facts:
+        return d
+    from ..orders import service as orders_service
+
+    detail = orders_service.order_detail(session, shop_id=shop_id, order_id=d.order.order_id, now=now)
+    facts = dict(d.facts, ship_by_explanation=detail.ship_by_explanation, overdue=detail.overdue)
+    return Diagnosis(d.code, facts, d.order, d.confirmed, d.candidates)
