@@ -68,8 +68,11 @@ def _base_conditions(session: Session, shop_id: int, flt: OrderFilter,
     match = None
     q: SearchQuery = classify(flt.query)
     if q.kind == "order_id":
-        sku_match = select(OrderItem.order_pk).where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id == q.value)
-        conds.append((Order.order_id == q.value) | Order.id.in_(sku_match))
+        # Resolved to row ids first: "order_id = x OR id IN (sku subquery)" makes PostgreSQL scan every order.
+        pks = set(session.execute(select(Order.id).where(Order.shop_id == shop_id, Order.order_id == q.value)).scalars())
+        pks.update(session.execute(select(OrderItem.order_pk).where(
+            OrderItem.shop_id == shop_id, OrderItem.sku_order_id == q.value)).scalars())
+        conds.append(Order.id.in_(sorted(pks)))
     elif q.kind == "phone":
         conds.append(Order.phone_hash == cipher.phone_index(q.value))
     elif q.kind == "last4":
