@@ -49,13 +49,14 @@ class Plan:
     capacity_per_hour: int
     hours: WorkingHours
     now: datetime
-    orders: list[Planned] = field(default_factory=list)
+    orders: list[Planned] = field(default_factory=list)  # every order, or the first ``keep`` when asked
     will_miss: int = 0  # deadline still ahead, but packing finishes after it
     already_overdue: int = 0  # ship_by already passed
     earliest_miss: datetime | None = None  # earliest ship_by among the orders that will miss
     extra_hours_today: float | None = None  # packing this much longer today avoids every future miss
     extra_today_possible: bool = True  # False: some misses come before today's window could be extended
     finished_at: datetime | None = None
+    count: int = 0  # orders planned (len(orders) unless only the first ``keep`` were kept)
 
 
 def _epoch(value: datetime) -> int:
@@ -75,64 +76,111 @@ def windows(now: datetime, hours: WorkingHours, tz: tzinfo = SHOP_TZ) -> Iterato
         day += timedelta(days=1)
 
 
-def plan(orders: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: int,
-         hours: WorkingHours = WorkingHours(), tz: tzinfo = SHOP_TZ) -> Plan:
-    """Earliest-deadline-first plan of ``orders`` ((order_id, ship_by) pairs)."""
+@dataclass
+class Schedule:
+    """The plan in integers, as ``schedule`` computes it: what a Plan reports, without any datetime per order."""
+
+    count: int = 0
+    will_miss: int = 0
+    already_overdue: int = 0
+    first_miss: int | None = None  # position (0-based) of the first order that will miss: the earliest deadline
+    need_extra: int = 0  # capacity-seconds missing, at worst, by a deadline that will be missed
+    extra_today_possible: bool = True
+    last_done: int | None = None  # epoch second (rounded up) when the last order is packed
+    head: list[tuple[int, bool, bool]] = field(default_factory=list)  # (done epoch, misses, overdue) of the first keep
+
+
+def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: int, hours: WorkingHours = WorkingHours(),
+             tz: tzinfo = SHOP_TZ, keep: int | None = None) -> Schedule:
+    """The plan of orders whose deadlines (epoch seconds) are given in packing order (ascending).
+
+    Orders are packed back to back, so the finishing instants inside one working window form an arithmetic
+    progression: the loop walks window by window and decides each order with one integer comparison."""
     if capacity_per_hour < 1:
         raise ValueError("capacity must be at least 1 order per hour")
     c = capacity_per_hour
-    result = Plan(capacity_per_hour=c, hours=hours, now=now)
-    ordered = sorted(orders, key=lambda pair: (pair[1], pair[0]))
+    n = len(deadlines)
+    out = Schedule(count=n)
+    keep = n if keep is None else min(keep, n)
     t_now = _epoch(now)
-    wins = windows(now, hours, tz)
-    w_start, w_end = next(wins)
-    win_base = 0  # cumulative capacity-seconds available before the current window
-    # For "how much longer today": the first window that lies today is the one that can be extended.
     today = now.astimezone(tz).date()
     today_end = _epoch(datetime.combine(today, time(0), tzinfo=tz) + timedelta(minutes=hours.end_minute))
     extend_from = max(today_end, t_now)
     midnight_next = _epoch(datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz))
-    # Working time (capacity-seconds) from now to a deadline, for the extra-hours computation (sorted deadlines).
+    wins = windows(now, hours, tz)
     dl_wins = windows(now, hours, tz)
     d_start, d_end = next(dl_wins)
     d_base = 0
+    win_base = 0  # capacity-seconds available before the current window
     need_extra = 0
-    for index, (order_id, ship_by) in enumerate(ordered, start=1):
-        used = index * 3600  # capacity-seconds needed to finish orders 1..index
-        while win_base + (w_end - w_start) * c < used:
-            win_base += (w_end - w_start) * c
-            w_start, w_end = next(wins)
-        # done instant = w_start + (used - win_base) / c, exactly; compare as integers.
-        done_num = w_start * c + (used - win_base)
-        deadline = _epoch(ship_by)
-        overdue = deadline < t_now
-        misses = done_num > deadline * c
-        done_at = datetime.fromtimestamp(-(-done_num // c), UTC)
-        result.orders.append(Planned(order_id, ship_by, done_at, misses, overdue))
-        if overdue:
-            result.already_overdue += 1
-            continue
-        if not misses:
-            continue
-        result.will_miss += 1
-        if result.earliest_miss is None or ship_by < result.earliest_miss:
-            result.earliest_miss = ship_by
-        # Working capacity-seconds between now and the deadline.
-        while d_end <= deadline:
-            d_base += (d_end - d_start) * c
-            d_start, d_end = next(dl_wins)
-        available = d_base + max(0, deadline - d_start) * c
-        shortfall = used - available  # capacity-seconds missing by the deadline
-        reachable = max(0, min(deadline, midnight_next) - extend_from) * c
-        if shortfall > reachable:
-            result.extra_today_possible = False
-        need_extra = max(need_extra, shortfall)
+    head = out.head
+    k = 0  # orders packed so far
+    done_num = 0
+    while k < n:
+        w_start, w_end = next(wins)
+        capacity_end = win_base + (w_end - w_start) * c
+        # Orders k+1 .. last finish inside this window: (last) * 3600 <= capacity_end.
+        last = min(n, capacity_end // 3600)
+        offset = w_start * c - win_base  # done numerator of order j (1-based) = offset + j * 3600
+        for j in range(k + 1, last + 1):
+            deadline = deadlines[j - 1]
+            done_num = offset + j * 3600
+            misses = done_num > deadline * c
+            overdue = deadline < t_now
+            if j <= keep:
+                head.append((-(-done_num // c), misses, overdue))
+            if overdue:
+                out.already_overdue += 1
+                continue
+            if not misses:
+                continue
+            out.will_miss += 1
+            if out.first_miss is None:
+                out.first_miss = j - 1
+            while d_end <= deadline:  # working capacity-seconds between now and the deadline
+                d_base += (d_end - d_start) * c
+                d_start, d_end = next(dl_wins)
+            shortfall = j * 3600 - d_base - (deadline - d_start) * c if deadline > d_start else j * 3600 - d_base
+            reachable = (deadline if deadline < midnight_next else midnight_next) - extend_from
+            if shortfall > (reachable * c if reachable > 0 else 0):
+                out.extra_today_possible = False
+            if shortfall > need_extra:
+                need_extra = shortfall
+        k = max(k, last)
+        win_base = capacity_end
+    out.need_extra = need_extra
+    if n:
+        out.last_done = -(-done_num // c)
+    return out
+
+
+def plan(orders: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: int,
+         hours: WorkingHours = WorkingHours(), tz: tzinfo = SHOP_TZ) -> Plan:
+    """Earliest-deadline-first plan of ``orders`` ((order_id, ship_by) pairs)."""
+    ordered = sorted(orders, key=lambda pair: (pair[1], pair[0]))
+    done = schedule([_epoch(ship_by) for _oid, ship_by in ordered], now=now, capacity_per_hour=capacity_per_hour,
+                    hours=hours, tz=tz)
+    return to_plan(done, ordered, now=now, capacity_per_hour=capacity_per_hour, hours=hours)
+
+
+def to_plan(done: Schedule, head: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: int,
+            hours: WorkingHours, first_miss_ship_by: datetime | None = None) -> Plan:
+    """A Plan from a schedule and the (order_id, ship_by) of its first orders in packing order (at least up to
+    the first miss, unless ``first_miss_ship_by`` is given)."""
+    c = capacity_per_hour
+    result = Plan(capacity_per_hour=c, hours=hours, now=now, will_miss=done.will_miss,
+                  already_overdue=done.already_overdue, extra_today_possible=done.extra_today_possible,
+                  count=done.count)
+    result.orders = [Planned(oid, ship_by, datetime.fromtimestamp(at, UTC), misses, overdue)
+                     for (oid, ship_by), (at, misses, overdue) in zip(head, done.head)]
+    if done.first_miss is not None:
+        result.earliest_miss = first_miss_ship_by or head[done.first_miss][1]
     if result.will_miss:
-        seconds = -(-need_extra // c)
+        seconds = -(-done.need_extra // c)
         tenths = -(-seconds // 360)  # rounded up to a tenth of an hour: the advice must be enough
         result.extra_hours_today = tenths / 10 if result.extra_today_possible else None
-    if result.orders:
-        result.finished_at = result.orders[-1].done_at
+    if done.last_done is not None:
+        result.finished_at = datetime.fromtimestamp(done.last_done, UTC)
     return result
 
 
@@ -168,9 +216,9 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ) -> str:
         else:
             parts.append("仅延长今天的工作时间无法避免，需提高产能" if zh
                          else "working longer today is not enough; more packing capacity is needed")
-    elif result.orders:
+    elif result.count:
         done = _when(result.finished_at, result.now, tz, lang)
-        rest = len(result.orders) - result.already_overdue
+        rest = result.count - result.already_overdue
         if rest:
             word = ("其余" if result.already_overdue else "全部") if zh else ("the other" if result.already_overdue else "all")
             parts.append(f"{word}{rest}单都能按时发出，预计 {done} 打包完" if zh
