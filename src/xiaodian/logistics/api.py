@@ -1,0 +1,133 @@
+"""Logistics API under /api/v1 (an order's tracking, the anomaly worklist, actions on a case) and the public
+Kuaidi100 push endpoint POST /hooks/kuaidi100 (no login: its signature is the credential)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from ..accounts.service import Principal
+from ..orders.api import shop_of
+from ..web.deps import db, get_ctx, require
+from ..web.i18n import current_language
+from ..web.openapi import ERROR_RESPONSES
+from . import queries, service
+from .domain import ACTIONS, AnomalyKind, Severity
+from .tracking import ForgedPush, receive_push
+
+router = APIRouter(prefix="/api/v1", tags=["logistics"], responses=ERROR_RESPONSES)
+hooks = APIRouter(tags=["hooks"])
+
+
+class EventOut(BaseModel):
+    at: str | None
+    location: str | None
+    context: str
+    state: str
+    code: int | None
+    source: str
+
+
+class PackageOut(BaseModel):
+    tracking_no: str
+    carrier: str | None
+    state: str
+    state_since: str | None
+    shipped_at: str | None
+    last_event_at: str | None
+    last_polled_at: str | None = Field(None, description="last successful Kuaidi100 query (null: never asked)")
+    last_push_at: str | None
+    subscription: str | None
+    poll_error: str | None
+    event_count: int
+    events: list[EventOut] = []
+
+
+class AnomalyOut(BaseModel):
+    id: str
+    order_id: str | None
+    tracking_no: str
+    carrier: str | None
+    kind: str
+    severity: str
+    status: str
+    detected_at: str | None
+    evidence: str
+    escalated_at: str | None = None
+    closed_at: str | None = None
+    closed_by: str | None = None
+    ignored_until: str | None = None
+    note: str | None = None
+    parcel_state: str | None = None
+
+
+class TrackingOut(BaseModel):
+    order_id: str
+    status: str
+    packages: list[PackageOut]
+    anomalies: list[AnomalyOut]
+
+
+class AnomalyListOut(BaseModel):
+    total: int
+    anomalies: list[AnomalyOut]
+
+
+class ActionIn(BaseModel):
+    action: Literal["contacted_carrier", "told_buyer", "resolved", "ignored"]
+    note: str | None = Field(None, max_length=500, description="required for ignored (the reason)")
+    until: datetime | None = Field(None, description="ignored only: reopen then if still abnormal (with offset)")
+
+
+@router.get("/orders/{order_id}/tracking", response_model=TrackingOut,
+            summary="An order's packages with their tracking timelines (newest first) and anomalies")
+def order_tracking(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
+                   session: Session = Depends(db, scope="function")):
+    data = queries.order_tracking(session, shop_of(request), order_id, get_ctx(request).clock.now())
+    for case in data["anomalies"]:
+        case["order_id"] = data["order_id"]
+    return data
+
+
+@router.get("/anomalies", response_model=AnomalyListOut,
+            summary="Logistics anomalies, most severe then oldest first (default: those being worked on)")
+def anomalies(request: Request,
+              status: str = Query("open", pattern="^(open|all|contacted_carrier|told_buyer|resolved|ignored)$"),
+              kind: str | None = Query(None, pattern="^(" + "|".join(k.value for k in AnomalyKind) + ")$"),
+              severity: str | None = Query(None, pattern="^(" + "|".join(s.value for s in Severity) + ")$"),
+              carrier: str | None = Query(None, max_length=32), limit: int = Query(500, ge=1, le=5000),
+              principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+    flt = queries.AnomalyFilter(status=status, kind=kind, severity=severity, carrier=carrier, limit=limit)
+    return queries.list_anomalies(session, shop_of(request), flt, current_language.get())
+
+
+@router.post("/anomalies/{anomaly_id}/actions", response_model=AnomalyOut,
+             summary="Move a case: " + ", ".join(ACTIONS) + " (ignored needs a note; until optional)")
+def act(anomaly_id: str, body: ActionIn, request: Request, principal: Principal = Depends(require("logistics.handle")),
+        session: Session = Depends(db, scope="function")):
+    shop_id = shop_of(request)
+    service.act(session, shop_id=shop_id, anomaly_id=anomaly_id, action=body.action, principal=principal,
+                now=get_ctx(request).clock.now(), note=body.note, until=body.until)
+    case, parcel, order, _actions = queries.anomaly_detail(session, shop_id, anomaly_id)
+    return queries.anomaly_json(case, parcel, current_language.get(), order.order_id)
+
+
+@hooks.post("/hooks/kuaidi100", summary="Kuaidi100 push (form: param, sign = MD5(param + salt)); no login",
+            responses={403: {"description": "bad signature, or pushes not configured: nothing stored"}})
+async def kuaidi100_push(request: Request):
+    ctx = get_ctx(request)
+    form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    try:
+        reply = await run_in_threadpool(receive_push, ctx.sessions, shop_id=shop_of(request),
+                                        param=form.get("param", ""), sign=form.get("sign", ""),
+                                        salt=ctx.settings.kuaidi100_salt, now=ctx.clock.now())
+    except ForgedPush:
+        return JSONResponse({"result": False, "returnCode": "403", "message": "签名错误 bad sign"}, status_code=403)
+    return JSONResponse(reply)

@@ -1,0 +1,189 @@
+"""The logistics scan: adopt new shipments as parcels, run the anomaly detectors over the parcels that need it,
+and bring the cases in line (raise, escalate, reopen, resolve by themselves). Indexed candidate queries → pure
+rules → batched writes; idempotent and safe to run from several processes at once.
+
+Coordination as in the deadline scan (shipping.jobs): a lease row per (shop, job) in job_leases taken by a
+conditional UPDATE, plus unique keys on the cases (one per package, kind and basis; one active per package and
+kind) written with INSERT … ON CONFLICT DO NOTHING.
+
+Incremental scans look only at parcels with new scans since the watermark (``changed_at``) and parcels whose
+next threshold has come (``next_check_at`` ≤ now); the full scan (at start and hourly) looks at every watched
+parcel, so a threshold changed in the settings is applied everywhere.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..accounts.models import Shop
+from ..shipping.models import JobLease
+from . import rules
+from .ingest import DONE_ORDER_STATUSES, adopt_shipments, facts_of, insert_ignore, latest_adopted
+from .models import Parcel
+from .service import apply_findings
+
+log = logging.getLogger("xiaodian.jobs.logistics")
+JOB = "logistics_scan"
+LEASE = timedelta(minutes=5)
+MARGIN = timedelta(minutes=5)
+FULL_EVERY = timedelta(hours=1)
+BATCH = 5000
+HOLDER = f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass
+class ScanReport:
+    shop_id: int
+    full: bool
+    skipped: bool = False
+    adopted: int = 0
+    parcels: int = 0
+    raised: int = 0
+    escalated: int = 0
+    resolved: int = 0
+    reopened: int = 0
+    seconds: float = 0.0
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def _take_lease(sessions, shop_id: int, now: datetime, holder: str) -> JobLease | None:
+    with sessions.begin() as session:
+        insert_ignore(session, JobLease.__table__, [{"shop_id": shop_id, "name": JOB}])
+        t = JobLease.__table__
+        taken = session.execute(update(t).where(
+            t.c.shop_id == shop_id, t.c.name == JOB,
+            (t.c.lease_until.is_(None)) | (t.c.lease_until < now) | (t.c.holder == holder))
+            .values(holder=holder, lease_until=now + LEASE)).rowcount
+        if taken != 1:
+            return None
+        lease = session.get(JobLease, (shop_id, JOB))
+        session.expunge(lease)
+        return lease
+
+
+def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool, ok: bool) -> None:
+    with sessions.begin() as session:
+        t = JobLease.__table__
+        values = {"lease_until": None, "last_run_at": now}
+        if ok:  # a failed scan keeps the old watermark, so the next one looks at the same parcels again
+            values["watermark"] = now
+            if full:
+                values["last_full_at"] = now
+        session.execute(update(t).where(t.c.shop_id == shop_id, t.c.name == JOB, t.c.holder == holder)
+                        .values(**values))
+
+
+def last_scan(session: Session, shop_id: int) -> JobLease | None:
+    return session.get(JobLease, (shop_id, JOB))
+
+
+def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,
+              holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS) -> ScanReport:
+    """One scan of one shop. ``full=None`` decides: full when never run or the last full scan is an hour old."""
+    started = time.perf_counter()
+    lease = _take_lease(sessions, shop_id, now, holder)
+    if lease is None:
+        return ScanReport(shop_id, bool(full), skipped=True)
+    if full is None:
+        full = lease.watermark is None or lease.last_full_at is None or now - lease.last_full_at >= FULL_EVERY
+    since = None if full or lease.watermark is None else lease.watermark - MARGIN
+    report = ScanReport(shop_id, full)
+    ok = False
+    try:
+        with sessions.begin() as session:
+            report.adopted = adopt_shipments(session, shop_id, now,
+                                             after_id=None if full else latest_adopted(session, shop_id))
+        _scan(sessions, shop_id, now, since, thresholds, report)
+        ok = True
+    finally:
+        _release(sessions, shop_id, now, holder, full, ok)
+    report.seconds = round(time.perf_counter() - started, 4)
+    return report
+
+
+COLUMNS = (Parcel.shipment_id, Parcel.shop_id, Parcel.order_pk, Parcel.tracking_no, Parcel.shipped_at, Parcel.state,
+           Parcel.state_since, Parcel.picked_up_at, Parcel.last_event_at, Parcel.last_code, Parcel.last_context,
+           Parcel.last_location, Parcel.next_check_at, Parcel.watch)
+
+
+def _candidates(session: Session, shop_id: int, now: datetime, since: datetime | None, after: int) -> list:
+    from ..orders.models import Order
+
+    query = select(*COLUMNS, Order.status).join(Order, Order.id == Parcel.order_pk).where(
+        Parcel.shop_id == shop_id, Parcel.shipment_id > after)
+    if since is None:
+        query = query.where(Parcel.watch.is_(True))
+    else:
+        query = query.where(or_(Parcel.changed_at > since, Parcel.next_check_at <= now))
+    return session.execute(query.order_by(Parcel.shipment_id).limit(BATCH)).all()
+
+
+def _ignored_until(sessions, shop_id: int, now: datetime) -> dict[int, datetime]:
+    """Cases ignored until a time: their parcels must be looked at again exactly then (few rows)."""
+    from sqlalchemy import func
+
+    from .models import Anomaly
+
+    with sessions() as session:
+        return dict(session.execute(select(Anomaly.shipment_id, func.min(Anomaly.ignored_until)).where(
+            Anomaly.shop_id == shop_id, Anomaly.status == "ignored", Anomaly.ignored_until > now)
+            .group_by(Anomaly.shipment_id)).all())
+
+
+def _scan(sessions, shop_id: int, now: datetime, since, thresholds, report: ScanReport) -> None:
+    after = 0
+    wake = _ignored_until(sessions, shop_id, now)
+    while True:
+        with sessions.begin() as session:
+            rows = _candidates(session, shop_id, now, since, after)
+            if not rows:
+                return
+            after = rows[-1].shipment_id
+            batch, updates = [], []
+            for row in rows:
+                done = row.status in DONE_ORDER_STATUSES
+                facts = facts_of(row, done)
+                batch.append((row, done, rules.detect(facts, now, thresholds)))
+                due = rules.next_check(facts, now, thresholds)
+                if row.shipment_id in wake and (due is None or wake[row.shipment_id] < due):
+                    due = wake[row.shipment_id]
+                watch = not (done or row.state in ("signed", "returned"))
+                if due != row.next_check_at or watch != row.watch:
+                    updates.append({"sid": row.shipment_id, "due": due, "w": watch})
+            if updates:
+                t = Parcel.__table__
+                from sqlalchemy import bindparam
+
+                session.execute(update(t).where(t.c.shipment_id == bindparam("sid"))
+                                .values(next_check_at=bindparam("due"), watch=bindparam("w")),
+                                updates, execution_options={"synchronize_session": False})
+            applied = apply_findings(session, shop_id, batch, now)
+            report.parcels += len(rows)
+            report.raised += applied.raised
+            report.escalated += applied.escalated
+            report.resolved += applied.resolved
+            report.reopened += applied.reopened
+
+
+def scan_all_shops(sessions: sessionmaker[Session], now: datetime, *, full: bool | None = None,
+                   holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS) -> list[ScanReport]:
+    """Every shop, each in its own transactions: a failing shop is logged and the others still run."""
+    with sessions() as session:
+        shop_ids = list(session.execute(select(Shop.id).order_by(Shop.id)).scalars())
+    reports = []
+    for shop_id in shop_ids:
+        try:
+            reports.append(scan_shop(sessions, shop_id, now, full=full, holder=holder, thresholds=thresholds))
+        except Exception:  # one shop's failure must not stop the others
+            log.exception("logistics scan failed for shop %s", shop_id)
+    return reports

@@ -1,0 +1,101 @@
+"""What the worklist hands the merchant: whom to call at the carrier, and what to tell the buyer, in Chinese and
+English, filled with the order's facts.
+
+The playbook (domain.md §3): contact the carrier, and explain to the buyer before the buyer complains. The
+message states what happened and what the shop is doing, apologises, and promises nothing the shop cannot back
+(no compensation, no delivery date the carrier has not given).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")
+
+
+@dataclass(frozen=True)
+class CarrierContact:
+    code: str
+    name: str
+    name_en: str
+    hotline: str
+    hours: str  # when the hotline answers people (as the carriers publish it)
+    online: str  # where else to reach them
+
+
+# Maintained by hand: the carriers' public customer-service numbers (check the carrier's site if one changes).
+CONTACTS: tuple[CarrierContact, ...] = (
+    CarrierContact("shunfeng", "顺丰速运", "SF Express", "95338", "24h", "顺丰速运 app / 微信公众号"),
+    CarrierContact("zhongtong", "中通快递", "ZTO Express", "95311", "08:00–20:00", "中通快递 app / 微信公众号"),
+    CarrierContact("yuantong", "圆通速递", "YTO Express", "95554", "08:00–21:00", "圆通速递 app / 微信公众号"),
+    CarrierContact("yunda", "韵达快递", "Yunda Express", "95546", "08:00–21:00", "韵达快递 app / 微信公众号"),
+    CarrierContact("shentong", "申通快递", "STO Express", "95543", "08:00–21:00", "申通快递 app / 微信公众号"),
+    CarrierContact("jtexpress", "极兔速递", "J&T Express", "956025", "08:00–21:00", "极兔速递 app / 微信公众号"),
+    CarrierContact("jd", "京东快递", "JD Logistics", "950616", "24h", "京东快递 app"),
+    CarrierContact("ems", "EMS", "EMS", "11183", "24h", "EMS app / 中国邮政微信公众号"),
+    CarrierContact("youzhengguonei", "邮政快递包裹", "China Post parcels", "11183", "24h", "中国邮政微信公众号"),
+    CarrierContact("debangkuaidi", "德邦快递", "Deppon Express", "95353", "24h", "德邦快递 app / 微信公众号"),
+)
+CONTACT_BY_CODE = {c.code: c for c in CONTACTS}
+
+WHAT_HAPPENED = {
+    "pickup_timeout": ("包裹还在等待快递揽收，物流信息暂未更新", "the parcel is still waiting to be picked up by the courier, "
+                       "so there is no tracking information yet"),
+    "stalled": ("物流信息已有一段时间没有更新（最后一条：{last}）", "the tracking has not updated for a while "
+                "(last scan: {last})"),
+    "suspected_lost": ("物流信息已超过7天没有更新（最后一条：{last}），包裹可能在途中遗失",
+                       "the tracking has not updated for more than 7 days (last scan: {last}); the parcel may have "
+                       "been lost in transit"),
+    "locker_uncollected": ("包裹已放在驿站/快递柜，还没有取件（{last}）", "the parcel is waiting at a pick-up station or "
+                           "locker and has not been collected yet ({last})"),
+    "problem": ("快递公司反馈包裹派送遇到问题（{last}）", "the carrier reports a problem with the delivery ({last})"),
+    "delivery_failed": ("快递员派送没有成功（{last}）", "the courier could not deliver the parcel ({last})"),
+    "refused": ("快递显示包裹被拒收（{last}）", "the carrier shows the parcel as refused ({last})"),
+    "returned": ("快递显示包裹正在退回/已退回（{last}）", "the carrier shows the parcel being returned to us ({last})"),
+}
+WHAT_WE_DO = {
+    "open": ("我们正在联系快递公司核实情况", "we are contacting the carrier to find out what happened"),
+    "contacted_carrier": ("我们已经联系快递公司加急处理", "we have contacted the carrier and asked them to act quickly"),
+    "told_buyer": ("我们已经联系快递公司加急处理", "we have contacted the carrier and asked them to act quickly"),
+    "resolved": ("问题已处理", "the problem has been dealt with"),
+    "ignored": ("我们会继续跟进", "we will keep following it"),
+}
+ASK = {
+    "locker_uncollected": ("方便的时候请凭取件码取件，如需改派请告诉我们", "please collect it with your pick-up code when "
+                           "convenient, or tell us if you would like it re-delivered"),
+    "delivery_failed": ("请确认收件电话和地址是否方便收件，我们会请快递再次派送", "please check that the phone number and "
+                        "address are right and convenient, and we will ask the courier to deliver again"),
+    "refused": ("如果不是您本人拒收，请告诉我们，我们会马上处理", "if you did not refuse it yourself, please tell us and we "
+                "will sort it out at once"),
+}
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    product: str
+    product_en: str
+    ordered_at: datetime
+    tracking_no: str
+    carrier_code: str | None
+    last_scan: str  # e.g. "11-22 14:05 廊坊转运中心 运输中"
+
+
+def buyer_messages(kind: str, status: str, facts: OrderFacts) -> dict[str, str]:
+    """The message to paste into the buyer chat (飞鸽), in Chinese and in English."""
+    contact = CONTACT_BY_CODE.get(facts.carrier_code or "")
+    carrier_zh = contact.name if contact else (facts.carrier_code or "快递")
+    carrier_en = contact.name_en if contact else (facts.carrier_code or "the carrier")
+    day = facts.ordered_at.astimezone(SHOP_TZ)
+    happened_zh, happened_en = WHAT_HAPPENED.get(kind, WHAT_HAPPENED["problem"])
+    doing_zh, doing_en = WHAT_WE_DO.get(status, WHAT_WE_DO["open"])
+    ask_zh, ask_en = ASK.get(kind, ("", ""))
+    zh = (f"亲，您好！您{day.month}月{day.day}日购买的「{facts.product}」（{carrier_zh} {facts.tracking_no}），"
+          f"{happened_zh.format(last=facts.last_scan)}。{doing_zh}，有进展会第一时间告诉您。"
+          + (f"{ask_zh}。" if ask_zh else "") + "给您带来不便，非常抱歉！")
+    en = (f"Hello! About the {facts.product_en or facts.product} you ordered on {day.strftime('%d %b')} "
+          f"({carrier_en} {facts.tracking_no}): {happened_en.format(last=facts.last_scan)}. {doing_en[0].upper()}"
+          f"{doing_en[1:]}, and we will tell you as soon as we hear more."
+          + (f" {ask_en[0].upper()}{ask_en[1:]}." if ask_en else "") + " We are sorry for the trouble.")
+    return {"zh": zh, "en": en}

@@ -1,0 +1,138 @@
+"""Read side of logistics: an order's packages with their timelines, the anomaly worklist (filtered, most severe
+then oldest first), one case with its history, and the JSON shapes the CLI and API share."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..clock import iso
+from ..errors import NotFound
+from ..orders.models import Order, Shipment
+from ..orders.queries import get_order, require_order
+from .domain import ACTIVE_STATUSES, AnomalyStatus
+from .ingest import adopt_shipments, scans_of
+from .models import Anomaly, AnomalyAction, Parcel
+from .rules import evidence_text
+
+WORKING = tuple(s.value for s in ACTIVE_STATUSES if s is not AnomalyStatus.IGNORED)
+
+
+def parcel_json(parcel: Parcel, events: list | None = None, lang: str = "zh") -> dict:
+    out = {"tracking_no": parcel.tracking_no, "carrier": parcel.carrier_code, "state": parcel.state,
+           "state_since": iso(parcel.state_since), "shipped_at": iso(parcel.shipped_at),
+           "last_event_at": iso(parcel.last_event_at), "last_polled_at": iso(parcel.last_polled_at),
+           "last_push_at": iso(parcel.last_push_at), "subscription": parcel.subscription,
+           "poll_error": parcel.poll_error, "event_count": parcel.event_count}
+    if events is not None:
+        out["events"] = [{"at": iso(e.at), "location": e.location, "context": e.context, "state": e.state,
+                          "code": e.code, "source": e.source} for e in sorted(events, key=lambda e: (e.at, e.id),
+                                                                              reverse=True)]
+    return out
+
+
+def order_tracking(session: Session, shop_id: int, key: str, now) -> dict:
+    """ORDER_ID (or SKU order id) or a tracking number → the order's packages, newest scan first."""
+    key = key.strip()
+    order = get_order(session, shop_id, key)
+    if order is None:
+        pk = session.execute(select(Shipment.order_pk).where(Shipment.shop_id == shop_id,
+                                                             Shipment.tracking_no == key.upper()).limit(1)).scalar()
+        order = session.get(Order, pk) if pk else None
+    if order is None:
+        order = require_order(session, shop_id, key)
+    if _unadopted(session, order.id):  # shipped moments ago, before the scan adopted it
+        adopt_shipments(session, shop_id, now, order_pk=order.id)
+    parcels = list(session.execute(select(Parcel).where(Parcel.order_pk == order.id).order_by(Parcel.shipment_id))
+                   .scalars())
+    return {"order_id": order.order_id, "status": order.status,
+            "packages": [parcel_json(p, scans_of(session, p.shipment_id)) for p in parcels],
+            "anomalies": [anomaly_json(a, p) for a, p in _cases(session, shop_id, [Anomaly.order_pk == order.id])]}
+
+
+def _unadopted(session: Session, order_pk: int) -> bool:
+    return session.execute(select(func.count()).select_from(Shipment).where(
+        Shipment.order_pk == order_pk, ~select(Parcel.shipment_id).where(Parcel.shipment_id == Shipment.id).exists())
+    ).scalar_one() > 0
+
+
+def anomaly_json(a: Anomaly, parcel: Parcel, lang: str = "zh", order_id: str | None = None) -> dict:
+    evidence = json.loads(a.evidence or "{}")
+    return {"id": str(a.id), "order_id": order_id, "tracking_no": parcel.tracking_no, "carrier": parcel.carrier_code,
+            "kind": a.kind, "severity": a.severity, "status": a.status, "detected_at": iso(a.detected_at),
+            "evidence": evidence_text(a.kind, evidence, lang), "escalated_at": iso(a.escalated_at),
+            "closed_at": iso(a.closed_at), "closed_by": a.closed_by, "ignored_until": iso(a.ignored_until),
+            "note": a.note, "parcel_state": parcel.state}
+
+
+def _cases(session: Session, shop_id: int, conds: list, limit: int = 1000) -> list[tuple[Anomaly, Parcel]]:
+    return list(session.execute(
+        select(Anomaly, Parcel).join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
+        .where(Anomaly.shop_id == shop_id, *conds)
+        .order_by(Anomaly.severity_level.desc(), Anomaly.detected_at, Anomaly.id).limit(limit)).all())
+
+
+@dataclass
+class AnomalyFilter:
+    status: str = "open"  # open (being worked on) | ignored | resolved | all | one status
+    kind: str | None = None
+    severity: str | None = None
+    carrier: str | None = None
+    limit: int = 500
+
+
+def list_anomalies(session: Session, shop_id: int, flt: AnomalyFilter, lang: str = "zh") -> dict:
+    conds = []
+    if flt.status == "open":
+        conds.append(Anomaly.status.in_(WORKING))
+    elif flt.status != "all":
+        conds.append(Anomaly.status == flt.status)
+    if flt.kind:
+        conds.append(Anomaly.kind == flt.kind)
+    if flt.severity:
+        conds.append(Anomaly.severity == flt.severity)
+    if flt.carrier:
+        conds.append(Parcel.carrier_code == flt.carrier)
+    total = session.execute(select(func.count()).select_from(Anomaly)
+                            .join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
+                            .where(Anomaly.shop_id == shop_id, *conds)).scalar_one()
+    rows = _cases(session, shop_id, conds, flt.limit)
+    order_ids = dict(session.execute(select(Order.id, Order.order_id).where(
+        Order.id.in_({a.order_pk for a, _p in rows}))).all()) if rows else {}
+    return {"total": total, "anomalies": [anomaly_json(a, p, lang, order_ids.get(a.order_pk)) for a, p in rows]}
+
+
+def anomaly_counts(session: Session, shop_id: int) -> dict[str, int]:
+    """Open cases per kind (the worklist's filter chips and the home card)."""
+    return dict(session.execute(select(Anomaly.kind, func.count()).where(
+        Anomaly.shop_id == shop_id, Anomaly.status.in_(WORKING)).group_by(Anomaly.kind)).all())
+
+
+def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Anomaly, Parcel, Order, list]:
+    try:
+        pk = int(anomaly_id)
+    except ValueError:
+        raise NotFound(f"anomaly {anomaly_id} not found") from None
+    row = session.execute(select(Anomaly, Parcel, Order).join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
+                          .join(Order, Order.id == Anomaly.order_pk)
+                          .where(Anomaly.id == pk, Anomaly.shop_id == shop_id)).first()
+    if row is None:
+        raise NotFound(f"anomaly {anomaly_id} not found")
+    actions = list(session.execute(select(AnomalyAction).where(AnomalyAction.anomaly_id == pk)
+                                   .order_by(AnomalyAction.at, AnomalyAction.id)).scalars())
+    return row[0], row[1], row[2], actions
+
+
+def order_logistics(session: Session, order_pk: int) -> dict:
+    """What the order list shows per order: the packages' states and the worst open case (badge)."""
+    states = list(session.execute(select(Parcel.state).where(Parcel.order_pk == order_pk)
+                                  .order_by(Parcel.shipment_id)).scalars())
+    worst = session.execute(select(Anomaly.kind, Anomaly.severity).where(
+        Anomaly.order_pk == order_pk, Anomaly.status.in_(WORKING))
+        .order_by(Anomaly.severity_level.desc(), Anomaly.detected_at).limit(1)).first()
+    return {"logistics_state": states[0] if len(set(states)) == 1 else (states[0] if states else None),
+            "logistics_states": states,
+            "anomaly": {"kind": worst[0], "severity": worst[1]} if worst else None}

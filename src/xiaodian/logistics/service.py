@@ -1,0 +1,226 @@
+"""Logistics use cases: turn detector findings into anomaly cases (raise, escalate, reopen, resolve by themselves),
+and the merchant's actions on a case. The only API that web, CLI, jobs and the demo call for anomalies.
+
+Every change to a case writes an action row (who, when, from → to), a line on the order's timeline, and, for
+people's actions, the audit log, in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..clock import iso
+from ..errors import InvalidTransition, NotFound, ValidationFailed
+from ..orders.models import OrderEvent
+from . import domain, rules
+from .domain import AnomalyKind, AnomalyStatus, Severity
+from .ingest import insert_ignore
+from .models import Anomaly, AnomalyAction, Parcel
+
+SYSTEM = "system"
+MAX_NOTE = 500
+
+
+def thresholds_from(settings) -> rules.Thresholds:
+    """The configured thresholds (XIAODIAN_LOGISTICS_*); the defaults are assumptions, labelled on screen."""
+    return rules.Thresholds(pickup=tuple(settings.logistics_pickup_hours),
+                            stalled=tuple(settings.logistics_stalled_hours),
+                            lost=settings.logistics_lost_hours, locker=settings.logistics_locker_hours)
+
+
+@dataclass
+class ApplyReport:
+    raised: int = 0
+    escalated: int = 0
+    resolved: int = 0
+    reopened: int = 0
+
+
+def _order_event(shop_id: int, order_pk: int, now: datetime, kind: str, actor: str | None, source: str,
+                 detail: dict) -> dict:
+    return {"shop_id": shop_id, "order_pk": order_pk, "at": now, "recorded_at": now, "kind": kind,
+            "from_status": None, "to_status": None, "source": source, "actor": actor,
+            "detail": json.dumps(detail, ensure_ascii=False)}
+
+
+def _action(shop_id: int, anomaly_id: int, now: datetime, actor: str, channel: str, action: str,
+            before: str | None, after: str | None, note: str | None = None) -> dict:
+    return {"shop_id": shop_id, "anomaly_id": anomaly_id, "at": now, "actor": actor, "channel": channel,
+            "action": action, "from_status": before, "to_status": after, "note": note}
+
+
+def _moved_note(parcel: Parcel) -> str:
+    if parcel.state == domain.ParcelState.SIGNED.value:
+        return "parcel signed"
+    if parcel.last_event_at is None:
+        return "order closed"
+    return f"parcel moved again: {iso(parcel.last_event_at)[:16]} {(parcel.last_context or '')[:80]}"
+
+
+def apply_findings(session: Session, shop_id: int, batch: list[tuple[Parcel, bool, list[rules.Finding]]],
+                   now: datetime, source: str = "job") -> ApplyReport:
+    """Bring the cases of a batch of parcels in line with what the detectors found now. ``batch`` holds
+    (parcel, order_done, findings). Idempotent: running it twice with the same facts changes nothing."""
+    report = ApplyReport()
+    if not batch:
+        return report
+    by_id = {p.shipment_id: (p, done) for p, done, _f in batch}
+    active: dict[tuple[int, str], Anomaly] = {
+        (a.shipment_id, a.kind): a for a in session.execute(
+            select(Anomaly).where(Anomaly.shipment_id.in_(list(by_id)), Anomaly.open_kind.is_not(None))).scalars()}
+    inserts, actions, events = [], [], []
+    found_keys = set()
+    for parcel, done, findings in batch:
+        for f in findings:
+            key = (parcel.shipment_id, f.kind.value)
+            found_keys.add(key)
+            case = active.get(key)
+            if case is not None and f.kind in domain.TIME_BASED and case.basis_at != f.basis_at:
+                _close(session, case, now, _moved_note(parcel), actions, events, source)  # moved, then stuck again
+                report.resolved += 1
+                case = None
+            if case is None:
+                inserts.append((parcel, f))
+                continue
+            if f.severity.level > case.severity_level:
+                before = case.severity
+                session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
+                    severity=f.severity.value, severity_level=f.severity.level, escalated_at=now, updated_at=now,
+                    evidence=json.dumps(f.evidence, ensure_ascii=False)))
+                actions.append(_action(shop_id, case.id, now, SYSTEM, source, "escalated", before, f.severity.value))
+                events.append(_order_event(shop_id, parcel.order_pk, now, "logistics_anomaly_escalated", None, source,
+                                           {"anomaly_id": str(case.id), "kind": f.kind.value, "from": before,
+                                            "to": f.severity.value, "tracking_no": parcel.tracking_no}))
+                report.escalated += 1
+            if case.status == AnomalyStatus.IGNORED.value and case.ignored_until is not None \
+                    and case.ignored_until <= now:
+                session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
+                    status=AnomalyStatus.OPEN.value, ignored_until=None, updated_at=now))
+                actions.append(_action(shop_id, case.id, now, SYSTEM, source, "reopened", AnomalyStatus.IGNORED.value,
+                                       AnomalyStatus.OPEN.value, "ignore period ended; still abnormal"))
+                report.reopened += 1
+    for key, case in active.items():
+        if key in found_keys or case.open_kind is None:
+            continue
+        parcel, done = by_id[key[0]]
+        settled = done or parcel.state == domain.ParcelState.SIGNED.value
+        if AnomalyKind(case.kind) in domain.TIME_BASED or settled:
+            _close(session, case, now, _moved_note(parcel), actions, events, source)
+            report.resolved += 1
+    report.raised = _insert(session, shop_id, inserts, now, actions, events, source)
+    if actions:
+        session.execute(AnomalyAction.__table__.insert(), actions)
+    if events:
+        session.execute(OrderEvent.__table__.insert(), events)
+    return report
+
+
+def _close(session, case: Anomaly, now, note: str, actions: list, events: list, source: str) -> None:
+    session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
+        status=AnomalyStatus.RESOLVED.value, open_kind=None, closed_at=now, closed_by=SYSTEM, updated_at=now,
+        note=note[:MAX_NOTE]))
+    actions.append(_action(case.shop_id, case.id, now, SYSTEM, source, "auto_resolved", case.status,
+                           AnomalyStatus.RESOLVED.value, note))
+    events.append(_order_event(case.shop_id, case.order_pk, now, "logistics_anomaly_resolved", None, source,
+                               {"anomaly_id": str(case.id), "kind": case.kind, "reason": note}))
+    case.open_kind = None
+    session.flush()
+
+
+def _insert(session, shop_id, inserts, now, actions, events, source) -> int:
+    rows = [{"shop_id": shop_id, "shipment_id": p.shipment_id, "order_pk": p.order_pk, "kind": f.kind.value,
+             "open_kind": f.kind.value, "severity": f.severity.value, "severity_level": f.severity.level,
+             "status": AnomalyStatus.OPEN.value, "basis_at": f.basis_at,
+             "evidence": json.dumps(f.evidence, ensure_ascii=False), "detected_at": now, "updated_at": now}
+            for p, f in inserts]
+    ids = []
+    for start in range(0, len(rows), 500):
+        ids += insert_ignore(session, Anomaly.__table__, rows[start:start + 500])
+    if not ids:
+        return 0
+    for a_id, shipment_id, order_pk, kind, severity, tracking in session.execute(
+            select(Anomaly.id, Anomaly.shipment_id, Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Parcel.tracking_no)
+            .join(Parcel, Parcel.shipment_id == Anomaly.shipment_id).where(Anomaly.id.in_(ids))):
+        actions.append(_action(shop_id, a_id, now, SYSTEM, source, "detected", None, AnomalyStatus.OPEN.value))
+        events.append(_order_event(shop_id, order_pk, now, "logistics_anomaly_detected", None, source,
+                                   {"anomaly_id": str(a_id), "kind": kind, "severity": severity,
+                                    "tracking_no": tracking}))
+    return len(ids)
+
+
+ACTION_TARGET = {"contacted_carrier": AnomalyStatus.CONTACTED_CARRIER, "told_buyer": AnomalyStatus.TOLD_BUYER,
+                 "resolved": AnomalyStatus.RESOLVED, "ignored": AnomalyStatus.IGNORED}
+
+
+def require_anomaly(session: Session, shop_id: int, anomaly_id: str | int) -> Anomaly:
+    try:
+        pk = int(str(anomaly_id).strip())
+    except ValueError:
+        raise NotFound(f"anomaly {anomaly_id} not found", details={"anomaly_id": str(anomaly_id)}) from None
+    case = session.execute(select(Anomaly).where(Anomaly.id == pk, Anomaly.shop_id == shop_id)).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"anomaly {anomaly_id} not found", details={"anomaly_id": str(anomaly_id)})
+    return case
+
+
+def act(session: Session, *, shop_id: int, anomaly_id: str | int, action: str, principal: Principal, now: datetime,
+        note: str | None = None, until: datetime | None = None) -> Anomaly:
+    """A person moves a case along the playbook. Ignoring needs a reason and may last until a time (then the
+    scan reopens the case if the parcel is still abnormal)."""
+    check(principal.role, "logistics.handle")
+    target = ACTION_TARGET.get((action or "").strip())
+    if target is None:
+        raise ValidationFailed(f"unknown action {action!r}; use one of {', '.join(domain.ACTIONS)}",
+                               code="action_unknown", details={"field": "action"})
+    note = (note or "").strip() or None
+    if note and len(note) > MAX_NOTE:
+        raise ValidationFailed(f"note is longer than {MAX_NOTE} characters", details={"field": "note"})
+    if target is AnomalyStatus.IGNORED and not note:
+        raise ValidationFailed("ignoring an anomaly needs a reason (note)", code="reason_required",
+                               details={"field": "note"})
+    if until is not None and target is not AnomalyStatus.IGNORED:
+        raise ValidationFailed("until applies only to ignored", details={"field": "until"})
+    if until is not None and (until.tzinfo is None or until <= now):
+        raise ValidationFailed("until must be a future time", code="until_in_past", details={"field": "until"})
+    case = require_anomaly(session, shop_id, anomaly_id)
+    current = AnomalyStatus(case.status)
+    if not domain.can_transition(current, target):
+        raise InvalidTransition(f"a case that is {current.value} cannot become {target.value}",
+                                details={"from": current.value, "to": target.value})
+    values = {"status": target.value, "updated_at": now, "note": note or case.note}
+    if target is AnomalyStatus.RESOLVED:
+        values.update(open_kind=None, closed_at=now, closed_by=principal.login)
+    if target is AnomalyStatus.IGNORED:
+        values["ignored_until"] = until
+        if until is not None:  # the scan must look again exactly then
+            session.execute(update(Parcel).where(Parcel.shipment_id == case.shipment_id,
+                                                 (Parcel.next_check_at.is_(None)) | (Parcel.next_check_at > until))
+                            .values(next_check_at=until, watch=True))
+    session.execute(update(Anomaly).where(Anomaly.id == case.id).values(**values))
+    detail = {"anomaly_id": str(case.id), "kind": case.kind, "from": current.value, "to": target.value}
+    if note:
+        detail["note"] = note
+    if until:
+        detail["until"] = iso(until)
+    session.execute(AnomalyAction.__table__.insert(), [_action(
+        shop_id, case.id, now, principal.login, principal.channel, action, current.value, target.value, note)])
+    session.add(OrderEvent(shop_id=shop_id, order_pk=case.order_pk, at=now, recorded_at=now,
+                           kind="logistics_anomaly_action", source=principal.channel, actor=principal.login,
+                           detail=json.dumps(detail, ensure_ascii=False)))
+    audit.record(session, principal=principal, action="logistics.anomaly_action", now=now, shop_id=shop_id,
+                 target_type="anomaly", target_id=str(case.id), before={"status": current.value},
+                 after={"status": target.value, "note": note, "until": iso(until)})
+    session.flush()
+    session.refresh(case)
+    return case
+
+
+__all__ = ["apply_findings", "act", "require_anomaly", "thresholds_from", "ApplyReport", "Severity"]
