@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -67,7 +67,15 @@ def _pending_refund_from_export(_session: Session, order: Order) -> tuple[str, s
     return None
 
 
-_BLOCKERS: list[ShipBlocker] = [_pending_refund_from_export]
+def _pending_refund_case(session: Session, order: Order) -> tuple[str, str] | None:
+    """After-sales (issue 6) owns the rule: an open refund case blocks until the merchant rejects it; orders
+    without any case fall back to the export text above."""
+    from ..aftersales.service import pending_refund_blocker
+
+    return pending_refund_blocker(session, order)
+
+
+_BLOCKERS: list[ShipBlocker] = [_pending_refund_case]
 
 
 def register_ship_blocker(blocker: ShipBlocker) -> None:
@@ -189,38 +197,32 @@ def _version_after(previous: datetime, now: datetime) -> datetime:
 def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, principal: Principal, now: datetime,
                 source: str, settings: ShippingSettings | None = None, audit_each: bool = True) -> list[ShipResult]:
     """Write checked plans: conditional status update, shipment and its items, timeline events, violation,
-    audit. Raises Conflict(concurrent_change) when another writer changed an order since it was read."""
+    audit. Raises Conflict(concurrent_change) when another writer changed an order since it was read.
+
+    A bulk-ship file applies hundreds of plans at once, so each kind of row is written in one statement for
+    the whole list (Core executemany), not one ORM object at a time; what is written is the same."""
     check(principal.role, "shipping.ship")
     rules = late_rules(settings or get_settings(session, shop_id))
-    orders_table = Order.__table__
-    shipments: list[tuple[ShipPlan, Shipment]] = []
+    if not plans:
+        return []
     try:
+        session.flush()  # pending ORM changes (e.g. a derived ship_by) go first, as they did before
+        _update_orders(session, plans, now)
+        conn = session.connection()
+        shipment_ids = list(conn.execute(
+            insert(Shipment.__table__).returning(Shipment.__table__.c.id, sort_by_parameter_order=True),
+            [{"shop_id": shop_id, "order_pk": p.order.id, "carrier_code": p.carrier.code,
+              "carrier_name": p.carrier.name, "tracking_no": p.tracking_no, "shipped_at": now, "recorded_at": now,
+              "source": source} for p in plans]).scalars())
+        conn.execute(insert(ShipmentItem.__table__),
+                     [{"shop_id": shop_id, "shipment_id": sid, "order_pk": p.order.id, "sku_order_id": sku}
+                      for p, sid in zip(plans, shipment_ids, strict=True) for sku in p.items])
+        events, results, late = [], [], []
         for plan in plans:
-            order = plan.order
-            current = OrderStatus(order.status)
-            if plan.target != current and not can_transition(current, plan.target):
-                raise Conflict(f"order {order.order_id} cannot move from {current} to {plan.target}",
-                               code="invalid_transition")
-            values = {"status": plan.target.value, "platform_status_code": PLATFORM_CODE[plan.target],
-                      "modified_at": _version_after(order.modified_at, now)}
-            if plan.target is OrderStatus.SHIPPED or order.shipped_at is None:
-                values["shipped_at"] = now
-            changed = session.execute(
-                update(orders_table).where(orders_table.c.id == order.id, orders_table.c.status == order.status,
-                                           orders_table.c.modified_at == order.modified_at).values(**values)
-            ).rowcount
-            if changed != 1:
-                raise Conflict(f"order {order.order_id} was changed by someone else just now; reload and check "
-                               "before shipping", code="concurrent_change", details={"order_id": order.order_id})
-            shipment = Shipment(shop_id=shop_id, order_pk=order.id, carrier_code=plan.carrier.code,
-                                carrier_name=plan.carrier.name, tracking_no=plan.tracking_no, shipped_at=now,
-                                recorded_at=now, source=source)
-            session.add(shipment)
-            shipments.append((plan, shipment))
-        session.flush()
-        results = []
-        for plan, shipment in shipments:
-            results.append(_record(session, shop_id, plan, shipment, principal, now, source, rules, audit_each))
+            results.append(_record(session, shop_id, plan, principal, now, source, rules, audit_each, events, late))
+        conn.execute(insert(OrderEvent.__table__), events)
+        if late:
+            _record_violations(session, shop_id, late, now, source, principal.login)
         session.flush()
     except OperationalError as exc:
         if "locked" in str(exc).lower():
@@ -233,26 +235,58 @@ def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, princi
     return results
 
 
-def _record(session, shop_id, plan: ShipPlan, shipment: Shipment, principal, now, source, rules,
-            audit_each) -> ShipResult:
+def _update_orders(session: Session, plans: list[ShipPlan], now: datetime) -> None:
+    """One conditional UPDATE per order on (status, modified_at), its version, sent as one executemany; every
+    one of them must match its row, else someone else changed an order since it was read."""
+    table = Order.__table__
+    rows = []
+    for plan in plans:
+        order = plan.order
+        current = OrderStatus(order.status)
+        if plan.target != current and not can_transition(current, plan.target):
+            raise Conflict(f"order {order.order_id} cannot move from {current} to {plan.target}",
+                           code="invalid_transition")
+        rows.append({"b_id": order.id, "b_status": order.status, "b_version": order.modified_at,
+                     "status": plan.target.value, "platform_status_code": PLATFORM_CODE[plan.target],
+                     "modified_at": _version_after(order.modified_at, now),
+                     "shipped_at": now if plan.target is OrderStatus.SHIPPED or order.shipped_at is None
+                     else order.shipped_at})
+    stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.status == bindparam("b_status"),
+                                table.c.modified_at == bindparam("b_version"))
+            .values(status=bindparam("status"), platform_status_code=bindparam("platform_status_code"),
+                    modified_at=bindparam("modified_at"), shipped_at=bindparam("shipped_at")))
+    conn = session.connection()
+    if len(rows) > 1 and conn.dialect.supports_sane_multi_rowcount:
+        if conn.execute(stmt, rows).rowcount == len(rows):
+            return
+        changed = [None]  # some order matched no row: find which, for the message
+    else:
+        changed = [conn.execute(stmt, row).rowcount for row in rows]
+        if all(n == 1 for n in changed):
+            return
+    stale = next((p.order for p, n in zip(plans, changed) if n != 1), plans[0].order)
+    raise Conflict(f"order {stale.order_id} was changed by someone else just now; reload and check before shipping",
+                   code="concurrent_change", details={"order_id": stale.order_id})
+
+
+def _record(session, shop_id, plan: ShipPlan, principal, now, source, rules, audit_each, events: list,
+            late: list) -> ShipResult:
     order = plan.order
     before = order.status
-    session.add_all([ShipmentItem(shop_id=shop_id, shipment_id=shipment.id, order_pk=order.id, sku_order_id=sku)
-                     for sku in plan.items])
     detail = {"carrier": plan.carrier.name, "carrier_code": plan.carrier.code, "tracking_no": plan.tracking_no,
               "items": plan.items}
     if plan.warnings:
         detail["confirmed_warnings"] = plan.warnings
-    session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="tracking_added",
-                           source=source, actor=principal.login, detail=json.dumps(detail, ensure_ascii=False)))
+    events.append(_event_row(shop_id, order.id, now, "tracking_added", source, principal.login,
+                             detail=json.dumps(detail, ensure_ascii=False)))
     if plan.target.value != before:
-        session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="status_changed",
-                               from_status=before, to_status=plan.target.value, source=source, actor=principal.login))
+        events.append(_event_row(shop_id, order.id, now, "status_changed", source, principal.login,
+                                 from_status=before, to_status=plan.target.value))
     violation = None
     if plan.target is OrderStatus.SHIPPED:
         found = domain.violation_for(order.ship_by, now, now, order.pay_amount_fen, rules)
         if found:
-            record_violation(session, shop_id, order.id, found, order.ship_by, now, now, source, principal.login)
+            late.append((order.id, found, order.ship_by, now))
             violation = {"kind": found.kind.value, "late_by_seconds": found.late_by_seconds, "points": found.points,
                          "compensation_fen": found.compensation_fen}
     if audit_each:
@@ -261,6 +295,12 @@ def _record(session, shop_id, plan: ShipPlan, shipment: Shipment, principal, now
                      after={"status": plan.target.value, **detail})
     return ShipResult(order.order_id, plan.target.value, plan.carrier.code, plan.tracking_no, plan.items,
                       plan.warnings, violation)
+
+
+def _event_row(shop_id: int, order_pk: int, now: datetime, kind: str, source: str, actor: str | None, *,
+               detail: str | None = None, from_status: str | None = None, to_status: str | None = None) -> dict:
+    return {"shop_id": shop_id, "order_pk": order_pk, "at": now, "recorded_at": now, "kind": kind,
+            "from_status": from_status, "to_status": to_status, "source": source, "actor": actor, "detail": detail}
 
 
 def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: Principal, now: datetime,
@@ -313,24 +353,38 @@ def record_violation(session: Session, shop_id: int, order_pk: int, found: domai
     """Insert the order's one violation unless it exists (INSERT … ON CONFLICT DO NOTHING, so two scanners
     racing record it once). A later late shipment turns an overdue record into a late-shipment one with the
     final lateness. Returns True when a new violation was recorded."""
+    return bool(_record_violations(session, shop_id, [(order_pk, found, ship_by, shipped_at)], now, source, actor))
+
+
+def _record_violations(session: Session, shop_id: int, found: list[tuple[int, domain.Violation, datetime,
+                                                                           datetime | None]],
+                       now: datetime, source: str, actor: str | None) -> int:
+    """record_violation for many orders: one INSERT … ON CONFLICT DO NOTHING per 500, one executemany for the
+    overdue records that become late shipments. Returns how many were new."""
     from .jobs import insert_ignore
 
-    inserted = insert_ignore(session, Violation.__table__, [{
-        "shop_id": shop_id, "order_pk": order_pk, "kind": found.kind.value, "ship_by": ship_by,
-        "shipped_at": shipped_at, "late_by_seconds": found.late_by_seconds, "points": found.points,
-        "compensation_fen": found.compensation_fen, "detected_at": now, "source": source}], ["order_pk"])
-    if inserted:
-        session.add(OrderEvent(shop_id=shop_id, order_pk=order_pk, at=now, recorded_at=now, kind="violation_recorded",
-                               source=source, actor=actor, detail=json.dumps(
-                                   {"kind": found.kind.value, "late_by_seconds": found.late_by_seconds,
-                                    "points": found.points, "compensation_fen": found.compensation_fen})))
-    elif shipped_at is not None:
-        session.execute(update(Violation).where(Violation.order_pk == order_pk,
-                                                Violation.kind == domain.ViolationKind.OVERDUE_UNSHIPPED.value)
-                        .values(kind=domain.ViolationKind.LATE_SHIPMENT.value, shipped_at=shipped_at,
-                                late_by_seconds=found.late_by_seconds)
-                        .execution_options(synchronize_session=False))
-    return bool(inserted)
+    inserted: set[int] = set()
+    for start in range(0, len(found), 500):
+        inserted.update(insert_ignore(session, Violation.__table__, [{
+            "shop_id": shop_id, "order_pk": pk, "kind": v.kind.value, "ship_by": ship_by, "shipped_at": shipped_at,
+            "late_by_seconds": v.late_by_seconds, "points": v.points, "compensation_fen": v.compensation_fen,
+            "detected_at": now, "source": source} for pk, v, ship_by, shipped_at in found[start:start + 500]],
+            ["order_pk"]))
+    events = [_event_row(shop_id, pk, now, "violation_recorded", source, actor, detail=json.dumps(
+        {"kind": v.kind.value, "late_by_seconds": v.late_by_seconds, "points": v.points,
+         "compensation_fen": v.compensation_fen})) for pk, v, _ship_by, _at in found if pk in inserted]
+    if events:
+        session.connection().execute(insert(OrderEvent.__table__), events)
+    upgrades = [{"b_pk": pk, "shipped_at": shipped_at, "late_by_seconds": v.late_by_seconds}
+                for pk, v, _ship_by, shipped_at in found if pk not in inserted and shipped_at is not None]
+    if upgrades:
+        table = Violation.__table__
+        session.connection().execute(
+            update(table).where(table.c.order_pk == bindparam("b_pk"),
+                                table.c.kind == domain.ViolationKind.OVERDUE_UNSHIPPED.value)
+            .values(kind=domain.ViolationKind.LATE_SHIPMENT.value, shipped_at=bindparam("shipped_at"),
+                    late_by_seconds=bindparam("late_by_seconds")), upgrades)
+    return len(inserted)
 
 
 def derive_ship_by(session: Session, shop_id: int, orders: list[Order], now: datetime) -> int:
