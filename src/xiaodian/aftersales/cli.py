@@ -1,0 +1,235 @@
+"""``xiaodian aftersales [--tab T]``, ``aftersales show|act|contact|scan``, ``xiaodian import aftersales FILE`` and
+``xiaodian quality-rate``. Exit codes: 0 done; 1 refused (a message says why) or rows rejected; 2 bad usage or an
+unreadable file (nothing changed)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import DomainError
+
+out = Console()
+err = Console(stderr=True)
+app = typer.Typer(help="After-sale cases: list, show, act, log a contact, scan deadlines", invoke_without_command=True)
+
+
+def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
+    if as_json:
+        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
+    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+    raise typer.Exit(code)
+
+
+def _context():
+    from ..bootstrap import default_shop_id, open_context
+
+    ctx = open_context()
+    return ctx, default_shop_id(ctx)
+
+
+@app.callback()
+def list_cases(typer_ctx: typer.Context,
+               tab: str = typer.Option("todo", "--tab", help="todo, due_soon, waiting_return, waiting_receipt, "
+                                                               "completed, closed, all"),
+               case_type: str = typer.Option(None, "--type", help="return_refund, refund_shipped, …"),
+               family: str = typer.Option(None, "--family", help="quality, other, unknown (current reason)"),
+               page: int = typer.Option(1, "--page", min=1), as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the cases of a tab, most urgent first."""
+    if typer_ctx.invoked_subcommand is not None:
+        return
+    from . import views
+    from .queries import TABS, CaseFilter
+
+    if tab not in TABS:
+        _emit_error(DomainError(f"--tab must be one of {', '.join(TABS)}", code="usage"), as_json, 2)
+    ctx, shop_id = _context()
+    try:
+        with ctx.sessions() as session:
+            data = views.case_page(session, shop_id=shop_id, now=ctx.clock.now(), families=views.families_from(ctx.settings),
+                                   flt=CaseFilter(tab=tab, case_type=case_type, family=family, page=page))
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(data.model_dump_json())
+        return
+    table = Table(title=f"{tab}: {data.total} cases")
+    for col in ("after-sale", "order", "type", "status", "reason", "refund", "due by"):
+        table.add_column(col)
+    for c in data.cases:
+        reason = c.current_reason.text if c.current_reason else "—"
+        if c.first_reason and c.current_reason and c.first_reason.seq != c.current_reason.seq:
+            reason += f" (first: {c.first_reason.text})"
+        table.add_row(c.aftersale_id, c.order_id, c.type, c.status, reason, f"¥{c.refund_fen / 100:.2f}",
+                      (c.due_by or "—")[:16].replace("T", " ") + (" OVERDUE" if c.overdue else ""))
+    out.print(table)
+
+
+@app.command("show")
+def show(aftersale_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+    """One case with its reason history, steps and communication log."""
+    from . import views
+
+    ctx, shop_id = _context()
+    try:
+        with ctx.sessions() as session:
+            data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
+                                     families=views.families_from(ctx.settings))
+    except DomainError as exc:
+        _emit_error(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(data.model_dump_json())
+        return
+    out.print(f"{data.aftersale_id}  order {data.order_id}  {data.type}  {data.status}  due {data.due_by or '—'}")
+    for r in data.reason_history:
+        out.print(f"  reason #{r.seq}: {r.text} [{r.family}] {r.given_at} via {r.source}")
+    for e in data.history:
+        out.print(f"  {e.at}  {e.action}  {e.from_status or ''} → {e.to_status or ''}  {e.actor or ''}")
+    out.print(f"  merchant can: {', '.join(data.merchant_actions) or 'nothing now'}")
+
+
+@app.command("act")
+def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | reject | receive | refund | reship"),
+        reason_code: str = typer.Option(None, "--reason-code", help="reject reason code (required to reject)"),
+        note: str = typer.Option(None, "--note"), inspection: str = typer.Option(None, "--inspection",
+                                                                               help="as_expected | damaged | wrong_item | parts_missing"),
+        tracking: str = typer.Option(None, "--tracking"), carrier: str = typer.Option(None, "--carrier"),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """A merchant action on one case (refused with the reason when the case cannot take it)."""
+    from ..accounts.cli import cli_principal
+    from ..db import transaction
+    from . import domain, service, views
+    from .api import parse_action
+
+    ctx, shop_id = _context()
+    try:
+        with transaction(ctx.sessions) as session:
+            service.merchant_action(session, shop_id=shop_id, aftersale_id=aftersale_id, action=parse_action(action),
+                                    given=domain.ActionInput(reason_code, note, inspection, tracking, carrier),
+                                    principal=cli_principal(), now=ctx.clock.now(),
+                                    rules=service.deadlines_from(ctx.settings))
+        with ctx.sessions() as session:
+            data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
+                                     families=views.families_from(ctx.settings))
+    except DomainError as exc:
+        _emit_error(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(data.model_dump_json())
+    else:
+        out.print(f"{data.aftersale_id} → {data.status}")
+
+
+@app.command("contact")
+def contact(aftersale_id: str, channel: str = typer.Option(..., "--channel", help="feige | phone | sms | other"),
+            summary: str = typer.Option(..., "--summary"), outcome: str = typer.Option(None, "--outcome")) -> None:
+    """Log a conversation with the buyer."""
+    from ..accounts.cli import cli_principal
+    from ..db import transaction
+    from . import service
+
+    ctx, shop_id = _context()
+    try:
+        with transaction(ctx.sessions) as session:
+            service.add_contact(session, shop_id=shop_id, aftersale_id=aftersale_id, channel=channel, summary=summary,
+                                outcome=outcome, principal=cli_principal(), now=ctx.clock.now())
+    except DomainError as exc:
+        _emit_error(exc, False)
+    finally:
+        ctx.engine.dispose()
+    out.print("logged")
+
+
+@app.command("scan")
+def scan(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Deadline reminders and overdue flags for open cases (idempotent)."""
+    from .jobs import scan_all_shops
+
+    from ..bootstrap import open_context
+
+    ctx = open_context()
+    try:
+        reports = scan_all_shops(ctx.sessions, ctx.clock.now())
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"shops": [r.as_json() for r in reports]}))
+    else:
+        for r in reports:
+            out.print(f"shop {r.shop_id}: due soon {r.due_soon}, overdue {r.overdue}")
+
+
+def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: CSV or XLSX"),
+                      dry_run: bool = typer.Option(False, "--dry-run", help="report what would change, change nothing"),
+                      as_json: bool = typer.Option(False, "--json")) -> None:
+    """Import an after-sale export (re-importing a later one records status and reason changes)."""
+    from ..accounts.cli import cli_principal
+    from . import service
+    from .importfile import import_aftersale_file
+
+    if not file.is_file():
+        _emit_error(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
+    ctx, shop_id = _context()
+    try:
+        report = import_aftersale_file(ctx.sessions, shop_id=shop_id, path=file, now=ctx.clock.now(),
+                                       principal=cli_principal(), dry_run=dry_run,
+                                       rules=service.deadlines_from(ctx.settings))
+    except DomainError as exc:
+        _emit_error(exc, as_json, 2)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        out.print(f"{file.name}: {'dry run, ' if dry_run else ''}created {report.created}, updated {report.updated}, "
+                  f"unchanged {report.unchanged}, rejected {len(report.rejected)}")
+        for e in report.rejected[:50]:
+            out.print(f"  row {e.row} {e.column}: {e.code} {e.message}")
+    raise typer.Exit(report.exit_code)
+
+
+def quality_rate(product: str = typer.Option(None, "--product", help="one product id"),
+                 window: int = typer.Option(30, "--window", help="14 or 30 days"),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """品退率 per product (and the shop), by first and by current buyer reason."""
+    from . import quality, views
+
+    if window not in (14, 30):
+        _emit_error(DomainError("--window must be 14 or 30", code="usage"), as_json, 2)
+    ctx, shop_id = _context()
+    try:
+        with ctx.sessions() as session:
+            rows = quality.rates(session, shop_id, ctx.clock.now(), window, views.families_from(ctx.settings), product)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+
+    def pct(v):
+        return "—" if v is None else f"{v * 100:.2f}%"
+
+    table = Table(title=f"品退率, last {window} days (quality cases ÷ paid SKU orders)")
+    for col in ("product", "paid", "first reason", "rate", "current reason", "rate", ""):
+        table.add_column(col)
+    for r in rows:
+        table.add_row(r["product_name"] or r["product_id"] or "SHOP", str(r["paid"]),
+                      str(r["quality_cases_first_reason"]), pct(r["rate_first_reason"]),
+                      str(r["quality_cases_current_reason"]), pct(r["rate_current_reason"]),
+                      "small sample" if r["small_sample"] else "")
+    out.print(table)
+
+
+def register(root: typer.Typer) -> None:
+    from ..channels.exportfile.cli import import_app
+
+    root.add_typer(app, name="aftersales")
+    import_app.command("aftersales")(import_aftersales)
+    root.command("quality-rate")(quality_rate)

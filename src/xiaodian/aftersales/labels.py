@@ -1,0 +1,110 @@
+"""Words on screen for after-sale keys (statuses, types, actions, tabs, families…), through the one gettext
+mechanism. Written out as literal msgids so the catalogue test sees every one."""
+
+from __future__ import annotations
+
+from ..web.i18n import gettext as _
+
+
+def status(key: str | None) -> str:
+    return {
+        "waiting_merchant": _("Waiting for merchant"), "waiting_buyer_return": _("Waiting for buyer to return"),
+        "waiting_receipt": _("Return on its way: confirm receipt"), "waiting_merchant_ship": _("Waiting for merchant to ship"),
+        "waiting_buyer_receive": _("Waiting for buyer to receive"), "refunding": _("Refund pending"),
+        "rejected": _("Rejected by merchant"), "rejected_second": _("Rejected after return"),
+        "arbitrating": _("Platform intervening"), "succeeded": _("After-sale succeeded"), "closed": _("After-sale closed"),
+    }.get(key or "", key or "")
+
+
+def case_type(key: str | None) -> str:
+    return {
+        "return_refund": _("Return and refund"), "refund_shipped": _("Refund only (shipped)"),
+        "refund_unshipped": _("Refund only (not shipped)"), "exchange": _("Exchange"),
+        "price_protection": _("Price protection"), "resend": _("Re-send"), "repair": _("Repair"),
+    }.get(key or "", key or "")
+
+
+def action(key: str | None) -> str:
+    return {
+        "apply": _("Buyer applied"), "agree": _("Agreed"), "reject": _("Rejected"), "receive": _("Return received"),
+        "refund": _("Refunded"), "reship": _("Shipped to buyer"), "modify": _("Buyer modified the request"),
+        "cancel": _("Buyer cancelled"), "ship_return": _("Buyer shipped the return"),
+        "confirm_receipt": _("Buyer confirmed receipt"), "appeal": _("Buyer asked the platform to step in"),
+        "auto_agree": _("Platform agreed on timeout"), "auto_receive": _("Platform confirmed receipt on timeout"),
+        "auto_confirm": _("Platform confirmed for the buyer on timeout"), "auto_close": _("Closed on timeout"),
+        "refund_done": _("Refund reached the buyer"), "rule_for_buyer": _("Platform ruled for the buyer"),
+        "rule_for_merchant": _("Platform ruled for the merchant"), "status_synced": _("Status from platform"),
+        "reason_given": _("Buyer gave a reason"), "reason_changed": _("Buyer changed the reason"),
+        "contact": _("Contact logged"), "deadline_changed": _("Deadline moved by the platform"),
+        "reminder_due_soon": _("Deadline reminder"), "reminder_overdue": _("Deadline passed"),
+    }.get(key or "", key or "")
+
+
+def button(key: str) -> str:
+    return {"agree": _("Agree"), "reject": _("Reject"), "receive": _("Confirm the return arrived"),
+            "refund": _("Refund"), "reship": _("Ship to buyer")}.get(key, key)
+
+
+def tab(key: str) -> str:
+    return {"todo": _("Waiting for me"), "due_soon": _("Due within 12 h"), "waiting_return": _("Buyer to return"),
+            "waiting_receipt": _("To receive"), "completed": _("Completed"), "closed": _("Closed"),
+            "all": _("All cases")}.get(key, key)
+
+
+def family(key: str | None) -> str:
+    return {"quality": _("Quality-related"), "other": _("Not quality-related"),
+            "unknown": _("Reason not known")}.get(key or "", key or "")
+
+
+def inspection(key: str | None) -> str:
+    return {"as_expected": _("As expected"), "damaged": _("Damaged"), "wrong_item": _("Wrong item"),
+            "parts_missing": _("Parts missing")}.get(key or "", key or "")
+
+
+def reject_code(key: str | None) -> str:
+    return {
+        "goods_not_returned": _("Goods not returned"), "return_damaged_by_buyer": _("Returned goods damaged"),
+        "wrong_item_returned": _("A different item came back"), "parts_missing": _("Parts missing from the return"),
+        "already_shipped": _("Already shipped; refuse and return instead"), "beyond_policy": _("Outside the after-sale policy"),
+        "evidence_insufficient": _("Evidence does not show the problem"),
+        "agreed_other_solution": _("Buyer agreed another solution"), "other": _("Other"),
+    }.get(key or "", key or "")
+
+
+def channel(key: str | None) -> str:
+    return {"feige": _("Feige chat"), "phone": _("Phone"), "sms": _("SMS"), "other": _("Other")}.get(key or "", key or "")
+
+
+def refund_status(key: str | None) -> str:
+    return {"pending": _("Refund pending"), "refunding": _("Refunding"), "succeeded": _("Refund succeeded"),
+            "failed": _("Refund failed")}.get(key or "", key or "")
+
+
+def on_expiry(status_key: str) -> str:
+    """What the platform does when this node's deadline passes (the reminder and the case page say it)."""
+    return {
+        "waiting_merchant": _("If you do nothing, the platform agrees for the buyer when the deadline passes."),
+        "waiting_receipt": _("If you do not confirm receipt in time, the platform confirms it and refunds the buyer."),
+        "refunding": _("If the refund is not paid in time, the platform refunds the buyer itself."),
+        "waiting_merchant_ship": _("Ship before the deadline; late shipment counts against the shop."),
+        "waiting_buyer_return": _("If the buyer sends nothing back in time, the case closes."),
+        "waiting_buyer_receive": _("If the buyer does not confirm, the platform confirms receipt on expiry."),
+        "rejected": _("If the buyer neither modifies nor appeals in time, the case closes."),
+        "rejected_second": _("If the buyer neither modifies nor appeals in time, the case closes."),
+    }.get(status_key, "")
+
+
+def describe(data: dict) -> list[tuple[str, str]]:
+    """An 'aftersale' line of the order timeline as (label, value) pairs."""
+    out = [(_("After-sale"), f"{data.get('aftersale_id', '')} · {case_type(data.get('type'))}"),
+           (_("Step"), action(data.get("action")))]
+    if data.get("from") or data.get("to"):
+        out.append((_("Status"), f"{status(data.get('from')) or '—'} → {status(data.get('to'))}"))
+    names = {"reason": _("Reason"), "previous": _("Previous reason"), "reject_code": _("Reject reason"),
+             "note": _("Note"), "inspection": _("Inspection"), "tracking_no": _("Tracking no."), "carrier": _("Carrier")}
+    for key, name in names.items():
+        value = data.get(key)
+        if value:
+            value = reject_code(value) if key == "reject_code" else inspection(value) if key == "inspection" else value
+            out.append((name, str(value)))
+    return out

@@ -1,0 +1,190 @@
+"""After-sales pages: the case list with its tabs and filters, one case (actions, reasons, communication log,
+guidance), the 品退率 page, and the after-sale export import."""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ..accounts.service import Principal
+from ..channels.exportfile import uploads
+from ..channels.exportfile.reader import FileUnreadable
+from ..errors import DomainError
+from ..orders.api import shop_of
+from ..web.deps import db, get_ctx, require
+from ..web.i18n import gettext as _
+from ..web.templating import render
+from . import domain, labels, quality, rate, service, views
+from .api import parse_action
+from .importfile import import_aftersale_file
+from .queries import TABS, CaseFilter
+
+router = APIRouter(include_in_schema=False)
+TYPES = tuple(t.value for t in domain.CaseType)
+FAMILIES = ("quality", "other", "unknown")
+
+
+def countdown_text(seconds: int | None) -> dict | None:
+    """剩 5小时12分 / 超时 2小时3分, with the level the colours follow."""
+    if seconds is None:
+        return None
+    minutes = abs(seconds) // 60
+    days, rest = divmod(minutes, 1440)
+    h, m = divmod(rest, 60)
+    span = (_("%(d)sd %(h)sh") % {"d": days, "h": h}) if days else (_("%(h)sh %(m)sm") % {"h": h, "m": m})
+    if seconds <= 0:
+        return {"level": "overdue", "text": _("Overdue %(span)s") % {"span": span}}
+    level = "urgent" if seconds <= domain.DUE_SOON.total_seconds() else "soon" if seconds <= 86400 else "ok"
+    return {"level": level, "text": _("%(span)s left") % {"span": span}}
+
+
+def _filter(params) -> CaseFilter:
+    tab = params.get("tab") or "todo"
+    kind = params.get("type") or None
+    family = params.get("family") or None
+    try:
+        page = max(int(params.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    return CaseFilter(tab=tab if tab in TABS else "todo", case_type=kind if kind in TYPES else None,
+                      family=family if family in FAMILIES else None,
+                      product_id=(params.get("product_id") or "").strip()[:32] or None,
+                      order_id=(params.get("order_id") or "").strip()[:32] or None, page=page)
+
+
+def list_link(flt: CaseFilter, **changes) -> str:
+    values = {"tab": flt.tab, "type": flt.case_type, "family": flt.family, "product_id": flt.product_id,
+              "order_id": flt.order_id, "page": None}
+    values.update(changes)
+    query = {k: v for k, v in values.items() if v not in (None, "", 1) and not (k == "tab" and v == "todo")}
+    return "/aftersales" + ("?" + urlencode(query) if query else "")
+
+
+@router.get("/aftersales")
+def case_list(request: Request, principal: Principal = Depends(require("orders.read")),
+              session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    flt = _filter(request.query_params)
+    page = views.case_page(session, shop_id=shop_of(request), flt=flt, now=ctx.clock.now(),
+                           families=views.families_from(ctx.settings))
+    pages = max((page.total + flt.page_size - 1) // flt.page_size, 1)
+    return render(request, "aftersales/list.html", page=page, flt=flt, tabs=TABS, types=TYPES, families=FAMILIES,
+                  link=lambda **c: list_link(flt, **c), pages=pages, labels=labels, countdown=countdown_text,
+                  done=request.query_params.get("done"), share_url=list_link(flt, page=flt.page))
+
+
+def _detail_context(session, request: Request, aftersale_id: str) -> dict:
+    ctx = get_ctx(request)
+    detail = views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
+                               families=views.families_from(ctx.settings))
+    return {"case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
+            "reject_codes": domain.REJECT_CODES, "inspections": [i.value for i in domain.Inspection],
+            "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
+            "assumed": detail.due_by_source == "assumed", "settings": ctx.settings}
+
+
+def _back(value: str | None) -> str:
+    return value if value and value.startswith("/aftersales") and not value.startswith("//") else "/aftersales"
+
+
+@router.get("/aftersales/{aftersale_id}")
+def case_page(aftersale_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
+              session: Session = Depends(db, scope="function")):
+    return render(request, "aftersales/detail.html", back=_back(request.query_params.get("back")),
+                  done=request.query_params.get("done"), **_detail_context(session, request, aftersale_id))
+
+
+@router.post("/aftersales/{aftersale_id}/act")
+def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code: str = Form(""), note: str = Form(""),
+        inspection: str = Form(""), tracking_no: str = Form(""), carrier: str = Form(""), back: str = Form(""),
+        principal: Principal = Depends(require("aftersales.decide")), session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    given = domain.ActionInput(reject_code or None, note or None, inspection or None, tracking_no or None,
+                               carrier or None)
+    try:
+        service.merchant_action(session, shop_id=shop_of(request), aftersale_id=aftersale_id,
+                                action=parse_action(action), given=given, principal=principal, now=ctx.clock.now(),
+                                rules=service.deadlines_from(ctx.settings))
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "aftersales/detail.html", status_code=exc.http_status, error=exc, back=_back(back),
+                      form={"action": action, "reject_code": reject_code, "note": note, "inspection": inspection,
+                            "tracking_no": tracking_no, "carrier": carrier},
+                      **_detail_context(session, request, aftersale_id))
+    session.commit()  # before the redirect, so the next page already shows the decision
+    target = _back(back) if back else f"/aftersales/{quote(aftersale_id, safe='')}"
+    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode({"done": f"{aftersale_id}:{action}"}),
+                            status_code=303)
+
+
+@router.post("/aftersales/{aftersale_id}/contacts")
+def add_contact(aftersale_id: str, request: Request, channel: str = Form(""), summary: str = Form(""),
+                outcome: str = Form(""), principal: Principal = Depends(require("aftersales.decide")),
+                session: Session = Depends(db, scope="function")):
+    try:
+        service.add_contact(session, shop_id=shop_of(request), aftersale_id=aftersale_id, channel=channel,
+                            summary=summary, outcome=outcome, principal=principal, now=get_ctx(request).clock.now())
+    except DomainError as exc:
+        session.rollback()
+        return render(request, "aftersales/detail.html", status_code=exc.http_status, contact_error=exc,
+                      back="/aftersales", **_detail_context(session, request, aftersale_id))
+    session.commit()
+    return RedirectResponse(f"/aftersales/{quote(aftersale_id, safe='')}?done=contact#contacts", status_code=303)
+
+
+@router.get("/quality-rate")
+def quality_page(request: Request, window: int = 30, product_id: str | None = None,
+                 principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    window = window if window in rate.WINDOWS else 30
+    product_id = (product_id or "").strip()[:32] or None
+    families = views.families_from(ctx.settings)
+    now, shop_id = ctx.clock.now(), shop_of(request)
+    rows = quality.rates(session, shop_id, now, window, families)
+    selected = next((r for r in rows if product_id and r["product_id"] == product_id), None) if product_id else rows[0]
+    if selected is None:
+        selected = quality.rates(session, shop_id, now, window, families, product_id)[0] if product_id else rows[0]
+    series = quality.trend(session, shop_id, now, window, families, product_id)
+    return render(request, "aftersales/quality.html", rows=rows, shop=rows[0], selected=selected, window=window,
+                  windows=rate.WINDOWS, product_id=product_id, chart=rate.chart(series),
+                  breakdown=quality.breakdown(session, shop_id, now, window, families, product_id), labels=labels,
+                  small_sample=rate.SMALL_SAMPLE)
+
+
+@router.get("/imports/aftersales")
+def import_form(request: Request, principal: Principal = Depends(require("orders.import"))):
+    return render(request, "aftersales/import.html")
+
+
+@router.post("/imports/aftersales")
+def import_upload(request: Request, file: UploadFile | None = File(None), dry_run: str = Form(""),
+                  principal: Principal = Depends(require("orders.import")), session: Session = Depends(db, scope="function")):
+    session.commit()
+    ctx = get_ctx(request)
+    if file is None or not file.filename:
+        return render(request, "aftersales/import.html", status_code=422, error=_("Choose a file."))
+    stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
+    try:
+        report = import_aftersale_file(ctx.sessions, shop_id=shop_of(request), path=stored.path, now=ctx.clock.now(),
+                                       principal=principal, dry_run=dry_run == "1",
+                                       rules=service.deadlines_from(ctx.settings))
+    except FileUnreadable as exc:
+        return render(request, "aftersales/import.html", status_code=422, error=exc.message)
+    finally:
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)
+    return render(request, "aftersales/import.html", report=report, filename=file.filename)
+
+
+def order_summary(session: Session, request: Request, order_id: str) -> dict:
+    """The order detail's after-sale section: its cases, and whether a pending refund forbids shipping."""
+    from ..orders.queries import require_order
+    from ..shipping.queries import UNSHIPPED
+
+    ctx = get_ctx(request)
+    order = require_order(session, shop_of(request), order_id)
+    cases = views.order_cases(session, order.id, views.families_from(ctx.settings), ctx.clock.now())
+    blocked = order.status in UNSHIPPED and service.pending_refund_blocker(session, order) is not None
+    return {"cases": cases, "do_not_ship": blocked, "labels": labels, "countdown": countdown_text}

@@ -1,0 +1,128 @@
+"""The quality-return rate (品退率) as the desk defines it, and the geometry of its trend chart. Pure.
+
+The platform's formula is not public, so the desk states its own on screen (issue 6 item 5):
+
+    quality-return rate = SKU orders of the product with at least one after-sale case applied in the window
+    whose reason is in the quality family and which the buyer did not cancel
+    ÷ SKU orders of the product paid in the window.
+
+The window is (now − N days, now]. It is computed twice: by the buyer's **first** reason and by the
+**current** one, so a reason changed after the fact can be seen rather than hidden.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+SMALL_SAMPLE = 30  # fewer paid SKU orders than this: the rate is shown with a warning
+WINDOWS = (14, 30)
+
+
+@dataclass(frozen=True)
+class PaidSku:
+    sku_order_id: str
+    product_id: str | None
+    paid_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    sku_order_id: str
+    product_id: str | None
+    applied_at: datetime
+    first_quality: bool
+    current_quality: bool
+    cancelled_by_buyer: bool
+
+
+@dataclass
+class RateRow:
+    product_id: str | None  # None: the whole shop
+    paid: int = 0
+    quality_first: int = 0
+    quality_current: int = 0
+    first_skus: set[str] = field(default_factory=set, repr=False)
+    current_skus: set[str] = field(default_factory=set, repr=False)
+
+    @property
+    def rate_first(self) -> float | None:
+        return self.quality_first / self.paid if self.paid else None
+
+    @property
+    def rate_current(self) -> float | None:
+        return self.quality_current / self.paid if self.paid else None
+
+    @property
+    def small_sample(self) -> bool:
+        return self.paid < SMALL_SAMPLE
+
+
+def in_window(at: datetime, now: datetime, days: int) -> bool:
+    return now - timedelta(days=days) < at <= now
+
+
+def quality_rates(paid: list[PaidSku], cases: list[CaseFact], now: datetime, days: int) -> dict[str | None, RateRow]:
+    """Per product, plus the shop under the key None. A SKU order counts once however many cases it has."""
+    rows: dict[str | None, RateRow] = {None: RateRow(None)}
+
+    def row(pid):
+        return rows.setdefault(pid, RateRow(pid))
+
+    seen_paid: set[str] = set()
+    for p in paid:
+        if in_window(p.paid_at, now, days) and p.sku_order_id not in seen_paid:
+            seen_paid.add(p.sku_order_id)
+            row(p.product_id).paid += 1
+            rows[None].paid += 1
+    for c in cases:
+        if c.cancelled_by_buyer or not in_window(c.applied_at, now, days):
+            continue
+        for target in (row(c.product_id), rows[None]):
+            if c.first_quality:
+                target.first_skus.add(c.sku_order_id)
+            if c.current_quality:
+                target.current_skus.add(c.sku_order_id)
+    for r in rows.values():
+        r.quality_first, r.quality_current = len(r.first_skus), len(r.current_skus)
+    return rows
+
+
+def daily_series(paid_per_day: dict, cases: list[CaseFact], end_days: list, days: int, tz) -> list[dict]:
+    """The rolling rate at the end of each day in ``end_days`` (shop dates), both ways. ``paid_per_day``
+    maps a shop date to the SKU orders paid that day; ``cases`` are the candidate cases."""
+    from datetime import time
+
+    out = []
+    for day in end_days:
+        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(microseconds=1)
+        paid = sum(n for d, n in paid_per_day.items() if day - timedelta(days=days) < d <= day)
+        first = {c.sku_order_id for c in cases if c.first_quality and not c.cancelled_by_buyer
+                 and in_window(c.applied_at, end, days)}
+        current = {c.sku_order_id for c in cases if c.current_quality and not c.cancelled_by_buyer
+                   and in_window(c.applied_at, end, days)}
+        out.append({"day": day, "paid": paid, "first": len(first), "current": len(current),
+                    "rate_first": len(first) / paid if paid else None,
+                    "rate_current": len(current) / paid if paid else None})
+    return out
+
+
+def chart(series: list[dict], width: int = 640, height: int = 170) -> dict:
+    """Two lines (first reason, current reason) on a shared scale, drawn server-side as SVG."""
+    pad_l, pad_b, pad_t = 40, 20, 10
+    inner_w, inner_h = width - pad_l - 8, height - pad_b - pad_t
+    top = max([s[k] or 0 for s in series for k in ("rate_first", "rate_current")] + [0.01])
+    top = min(1.0, round(top * 1.25 + 0.005, 2))
+    step = inner_w / max(len(series) - 1, 1)
+
+    def y(rate):
+        return round(pad_t + inner_h * (1 - (rate or 0) / top), 1)
+
+    def points(key):
+        return " ".join(f"{round(pad_l + i * step, 1)},{y(s[key])}" for i, s in enumerate(series) if s[key] is not None)
+
+    grid = [{"y": y(top * f), "text": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1)]
+    labels = [{"x": round(pad_l + i * step, 1), "text": s["day"].strftime("%m-%d")}
+              for i, s in enumerate(series) if i % 7 == 0 or i == len(series) - 1]
+    return {"width": width, "height": height, "left": pad_l, "grid": grid, "labels": labels, "label_y": height - 5,
+            "first": points("rate_first"), "current": points("rate_current")}

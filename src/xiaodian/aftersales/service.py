@@ -1,0 +1,327 @@
+"""After-sale use cases: the one status choke point (transition), merchant actions, buyer and platform events,
+the buyer's reasons (append only) and the communication log. The only API that web, CLI, jobs, import files
+and (later) sync call; each call runs in the caller's transaction.
+
+Every status change writes, in the same transaction: the case's new status and deadline, a case event, a
+line in the order's timeline, and an audit entry naming who (a person, or the import/sync that reported
+what the buyer or the platform did).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from ..orders.models import Order, OrderEvent, OrderItem
+from . import domain
+from .domain import Action, CaseStatus, CaseType, Refusal
+from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleReason
+
+CHANNELS = ("feige", "phone", "sms", "other")  # 飞鸽 / 电话 / 短信 / other
+MAX_TEXT = 1000
+
+
+@dataclass(frozen=True)
+class BuyerReason:
+    """A reason exactly as the buyer gave it on the platform."""
+
+    text: str
+    code: str | None = None
+    remark: str | None = None
+    evidence_count: int = 0
+
+    def same_as(self, row: AfterSaleReason | None) -> bool:
+        return row is not None and (row.text, row.code or None, row.remark or None, row.evidence_count) == (
+            self.text, self.code or None, self.remark or None, self.evidence_count)
+
+
+def deadlines_from(settings) -> domain.Deadlines:
+    """The node durations from settings (assumptions: merchant 48 h to respond, buyer 7 days to return,
+    merchant 10 days to confirm receipt)."""
+    if settings is None:
+        return domain.Deadlines()
+    return domain.Deadlines(merchant_respond=timedelta(hours=settings.aftersales_merchant_respond_hours),
+                            buyer_return=timedelta(days=settings.aftersales_buyer_return_days),
+                            merchant_receive=timedelta(days=settings.aftersales_merchant_receive_days))
+
+
+def _version_after(previous: datetime, now: datetime) -> datetime:
+    return now if now > previous else previous + timedelta(microseconds=1)
+
+
+def _order_line(session, case: AfterSaleCase, at: datetime, now: datetime, source: str, actor: str | None,
+                detail: dict) -> None:
+    session.add(OrderEvent(shop_id=case.shop_id, order_pk=case.order_pk, at=at, recorded_at=now, kind="aftersale",
+                           source=source, actor=actor,
+                           detail=json.dumps({"aftersale_id": case.aftersale_id, "type": case.case_type, **detail},
+                                             ensure_ascii=False)))
+
+
+def _case_event(session, case, at, now, action: str, source, actor, frm=None, to=None, detail=None) -> None:
+    session.add(AfterSaleEvent(shop_id=case.shop_id, case_id=case.id, at=at, recorded_at=now, action=action,
+                               from_status=frm, to_status=to, source=source, actor=actor,
+                               detail=json.dumps(detail, ensure_ascii=False) if detail else None))
+
+
+def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: str,
+               principal: Principal | None, action: Action | None = None, target: CaseStatus | None = None,
+               at: datetime | None = None, due_by: datetime | None = None, rules: domain.Deadlines | None = None,
+               detail: dict | None = None) -> CaseStatus:
+    """THE place a case's status changes. ``action`` (a person's or an event's) is checked against the
+    transition table; ``target`` (a later snapshot from a file or sync) must be reachable without going
+    backwards. Raises InvalidTransition with a stable code; on success writes the status, the node deadline
+    (the platform's when given, else the assumed one), a case event, the order's timeline and the audit log.
+    The conditional UPDATE on modified_at refuses a concurrent change instead of overwriting it."""
+    current = CaseStatus(case.status)
+    kind = CaseType(case.case_type)
+    try:
+        if action is not None:
+            new = domain.next_status(kind, current, action)
+        elif target is not None and domain.can_catch_up(kind, current, target):
+            new = target
+        else:
+            raise Refusal("stale_snapshot", f"the case is {current.value}; a snapshot cannot move it back to {target}")
+    except Refusal as refusal:
+        raise InvalidTransition(refusal.message, code=refusal.code,
+                                details={"aftersale_id": case.aftersale_id, "status": current.value,
+                                         "action": action.value if action else None}) from None
+    at = at or now
+    values = {"status": new.value, "modified_at": _version_after(case.modified_at, now)}
+    if new != current:
+        values["status_since"] = at
+    if new in domain.FINISHED:
+        values |= {"due_by": None, "due_by_source": None, "finished_at": at}
+    elif due_by is not None:
+        values |= {"due_by": due_by, "due_by_source": "platform"}
+    elif new != current:
+        values |= {"due_by": domain.deadline_for(new, at, rules or domain.Deadlines()), "due_by_source": "assumed"}
+    if new is CaseStatus.REFUNDING:
+        values["refund_status"] = "pending"
+    elif new is CaseStatus.SUCCEEDED and domain.FLOW_OF[kind] in (domain.Flow.REFUND, domain.Flow.RETURN_REFUND):
+        values["refund_status"] = "succeeded"
+    if action is Action.CANCEL:
+        values["cancelled_by_buyer"] = True
+    table = AfterSaleCase.__table__
+    changed = session.execute(update(table).where(table.c.id == case.id, table.c.modified_at == case.modified_at)
+                              .values(**values)).rowcount
+    if changed != 1:
+        raise Conflict(f"after-sale case {case.aftersale_id} was changed by someone else just now; reload it",
+                       code="concurrent_change", details={"aftersale_id": case.aftersale_id})
+    for key, value in values.items():
+        setattr(case, key, value)
+    session.flush()  # keep the identity map in step with the UPDATE above
+    name = action.value if action else "status_synced"
+    who = principal.login if principal and action and domain.ACTOR_OF[action] is domain.Actor.MERCHANT else None
+    facts = {k: v for k, v in (detail or {}).items() if v not in (None, "")}
+    _case_event(session, case, at, now, name, source, who, current.value, new.value, facts)
+    _order_line(session, case, at, now, source, who, {"action": name, "from": current.value, "to": new.value, **facts})
+    audit.record(session, principal=principal, action=f"aftersales.{name}", now=now, shop_id=case.shop_id,
+                 target_type="aftersale", target_id=case.aftersale_id, before={"status": current.value},
+                 after={"status": new.value, **facts})
+    return new
+
+
+def append_reason(session: Session, case: AfterSaleCase, reason: BuyerReason, *, given_at: datetime, now: datetime,
+                  source: str) -> AfterSaleReason | None:
+    """Record a reason the buyer gave (the first, or a change the buyer made on the platform). Inserts only;
+    an identical reason is not recorded twice. The desk has no way to write a reason on the buyer's behalf:
+    callers are the apply/modify events reported by import files and sync."""
+    text = (reason.text or "").strip()[:100]
+    if not text:
+        return None
+    reason = BuyerReason(text, (reason.code or None), (reason.remark or None), max(int(reason.evidence_count or 0), 0))
+    current = session.get(AfterSaleReason, case.current_reason_id) if case.current_reason_id else None
+    if reason.same_as(current):
+        return None
+    seq = (session.execute(select(func.max(AfterSaleReason.seq)).where(AfterSaleReason.case_id == case.id))
+           .scalar() or 0) + 1
+    row = AfterSaleReason(shop_id=case.shop_id, case_id=case.id, seq=seq, text=text, code=reason.code,
+                          remark=reason.remark, evidence_count=min(reason.evidence_count, 8), given_at=given_at,
+                          recorded_at=now, source=source)
+    session.add(row)
+    session.flush()
+    case.current_reason_id = row.id
+    if case.first_reason_id is None:
+        case.first_reason_id = row.id
+    detail = {"reason": text, "seq": seq, "previous": current.text if current else None}
+    _case_event(session, case, given_at, now, "reason_given" if seq == 1 else "reason_changed", source, None,
+                detail=detail)
+    if seq > 1:
+        _order_line(session, case, given_at, now, source, None, {"action": "reason_changed", **detail})
+    return row
+
+
+def require_case(session: Session, shop_id: int, aftersale_id: str) -> AfterSaleCase:
+    case = session.execute(select(AfterSaleCase).where(AfterSaleCase.shop_id == shop_id,
+                                                       AfterSaleCase.aftersale_id == aftersale_id.strip())
+                           ).scalar_one_or_none()
+    if case is None:
+        raise NotFound(f"after-sale case {aftersale_id} not found", details={"aftersale_id": aftersale_id})
+    return case
+
+
+def open_case(session: Session, *, shop_id: int, aftersale_id: str, order_id: str, sku_order_id: str | None,
+              case_type: CaseType, applied_at: datetime, now: datetime, source: str, principal: Principal | None,
+              reason: BuyerReason | None = None, refund_fen: int = 0, postage_fen: int = 0, quantity: int | None = None,
+              due_by: datetime | None = None, rules: domain.Deadlines | None = None,
+              provisional: bool = False) -> AfterSaleCase:
+    """The buyer applied (push tag 200, or a case first seen in a file): a new case waiting for the merchant."""
+    order = session.execute(select(Order).where(Order.shop_id == shop_id, Order.order_id == order_id)
+                            ).scalar_one_or_none()
+    if order is None:
+        raise NotFound(f"order {order_id} not found; import the order before its after-sale cases",
+                       code="order_not_found", details={"order_id": order_id})
+    item = _item(order, sku_order_id)
+    if session.execute(select(AfterSaleCase.id).where(AfterSaleCase.shop_id == shop_id,
+                                                      AfterSaleCase.aftersale_id == aftersale_id)).first():
+        raise Conflict(f"after-sale case {aftersale_id} already exists", code="case_exists")
+    status = CaseStatus.WAITING_MERCHANT
+    case = AfterSaleCase(shop_id=shop_id, aftersale_id=aftersale_id, provisional=provisional, order_pk=order.id,
+                         sku_order_id=item.sku_order_id, product_id=item.product_id, case_type=case_type.value,
+                         status=status.value, refund_status=None, refund_fen=max(refund_fen, 0),
+                         postage_fen=max(postage_fen, 0), quantity=quantity or item.quantity, applied_at=applied_at,
+                         status_since=applied_at, due_by=due_by or domain.deadline_for(status, applied_at,
+                                                                                      rules or domain.Deadlines()),
+                         due_by_source="platform" if due_by else "assumed", cancelled_by_buyer=False, source=source,
+                         recorded_at=now, modified_at=now)
+    session.add(case)
+    session.flush()
+    detail = {"action": "apply", "to": status.value, "refund_fen": case.refund_fen, "sku_order_id": item.sku_order_id}
+    _case_event(session, case, applied_at, now, "apply", source, None, None, status.value, detail)
+    _order_line(session, case, applied_at, now, source, None, detail)
+    audit.record(session, principal=principal, action="aftersales.apply", now=now, shop_id=shop_id,
+                 target_type="aftersale", target_id=aftersale_id, after={"status": status.value, "type": case_type.value,
+                                                                         "order_id": order_id})
+    if reason is not None:
+        append_reason(session, case, reason, given_at=applied_at, now=now, source=source)
+    return case
+
+
+def _item(order: Order, sku_order_id: str | None) -> OrderItem:
+    if sku_order_id:
+        for item in order.items:
+            if item.sku_order_id == sku_order_id:
+                return item
+        raise ValidationFailed(f"SKU order {sku_order_id} is not part of order {order.order_id}",
+                               code="item_not_in_order", details={"field": "sku_order_id"})
+    if not order.items:
+        raise ValidationFailed(f"order {order.order_id} has no items", code="item_not_in_order")
+    return order.items[0]
+
+
+def buyer_event(session: Session, case: AfterSaleCase, action: Action, *, now: datetime, at: datetime | None = None,
+                source: str, principal: Principal | None = None, reason: BuyerReason | None = None,
+                tracking_no: str | None = None, carrier: str | None = None, due_by: datetime | None = None,
+                rules: domain.Deadlines | None = None) -> CaseStatus:
+    """What the buyer did on the platform, as import or sync reports it. A modification may carry a new
+    reason: that is the only way a reason changes, and it is appended, never written over."""
+    if domain.ACTOR_OF[action] is not domain.Actor.BUYER:
+        raise ValidationFailed(f"{action.value} is not a buyer event", code="not_a_buyer_event")
+    at = at or now
+    detail = {}
+    if action is Action.SHIP_RETURN:
+        domain_input = domain.ActionInput(tracking_no=tracking_no, carrier=carrier)
+        _check(case, action, domain_input)
+        case.return_tracking_no, case.return_carrier = tracking_no.strip()[:40], (carrier or None)
+        detail = {"tracking_no": case.return_tracking_no, "carrier": carrier}
+    new = transition(session, case, action=action, now=now, at=at, source=source, principal=principal,
+                     due_by=due_by, rules=rules, detail=detail)
+    if action is Action.MODIFY and reason is not None:
+        append_reason(session, case, reason, given_at=at, now=now, source=source)
+    return new
+
+
+def platform_event(session: Session, case: AfterSaleCase, action: Action, *, now: datetime, source: str,
+                   at: datetime | None = None, principal: Principal | None = None, due_by: datetime | None = None,
+                   rules: domain.Deadlines | None = None) -> CaseStatus:
+    """What the platform decided (auto-agree on timeout, arbitration, refund done)."""
+    if domain.ACTOR_OF[action] is not domain.Actor.PLATFORM:
+        raise ValidationFailed(f"{action.value} is not a platform event", code="not_a_platform_event")
+    return transition(session, case, action=action, now=now, at=at, source=source, principal=principal,
+                      due_by=due_by, rules=rules)
+
+
+def _check(case: AfterSaleCase, action: Action, given: domain.ActionInput) -> None:
+    try:
+        domain.next_status(CaseType(case.case_type), CaseStatus(case.status), action)
+        domain.check_input(action, given)
+    except Refusal as refusal:
+        error = ValidationFailed if refusal.code.endswith("_required") else InvalidTransition
+        raise error(refusal.message, code=refusal.code, details={"aftersale_id": case.aftersale_id,
+                                                                 "status": case.status}) from None
+
+
+def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action: Action, given: domain.ActionInput,
+                    principal: Principal, now: datetime, rules: domain.Deadlines | None = None) -> AfterSaleCase:
+    """Agree, reject (reason code + note), confirm receipt (inspection), refund, or ship the exchange /
+    re-send (tracking). The role is checked here, so warehouse staff cannot decide through any channel."""
+    check(principal.role, "aftersales.decide")
+    if domain.ACTOR_OF.get(action) is not domain.Actor.MERCHANT:
+        raise ValidationFailed(f"{action.value} is not something the merchant does", code="not_a_merchant_action")
+    case = require_case(session, shop_id, aftersale_id)
+    _check(case, action, given)
+    detail: dict = {}
+    if action is Action.REJECT:
+        case.reject_code, case.reject_note = given.reject_code, given.note.strip()[:MAX_TEXT]
+        detail = {"reject_code": given.reject_code, "note": case.reject_note}
+    elif action is Action.RECEIVE:
+        case.inspection = given.inspection
+        detail = {"inspection": given.inspection, "note": (given.note or "").strip()[:MAX_TEXT] or None}
+    elif action is Action.RESHIP:
+        case.reship_tracking_no, case.reship_carrier = given.tracking_no.strip()[:40], (given.carrier or None)
+        detail = {"tracking_no": case.reship_tracking_no, "carrier": given.carrier}
+    elif given.note:
+        detail = {"note": given.note.strip()[:MAX_TEXT]}
+    transition(session, case, action=action, now=now, source=principal.channel, principal=principal, rules=rules,
+               detail=detail)
+    return case
+
+
+def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: str, summary: str,
+                outcome: str | None, principal: Principal, now: datetime) -> AfterSaleContact:
+    """Log a conversation with the buyer. Talking is to understand and solve the problem; the log has no
+    field for a reason, because the desk never asks a buyer to change one."""
+    check(principal.role, "aftersales.decide")
+    case = require_case(session, shop_id, aftersale_id)
+    if channel not in CHANNELS:
+        raise ValidationFailed(f"channel must be one of {', '.join(CHANNELS)}", details={"field": "channel"})
+    summary = (summary or "").strip()
+    if not summary:
+        raise ValidationFailed("write a short summary of the conversation", code="summary_required",
+                               details={"field": "summary"})
+    row = AfterSaleContact(shop_id=shop_id, case_id=case.id, at=now, channel=channel, summary=summary[:MAX_TEXT],
+                           outcome=(outcome or "").strip()[:200] or None, actor=principal.login)
+    session.add(row)
+    session.flush()
+    _case_event(session, case, now, now, "contact", principal.channel, principal.login,
+                detail={"channel": channel, "outcome": row.outcome})
+    audit.record(session, principal=principal, action="aftersales.contact", now=now, shop_id=shop_id,
+                 target_type="aftersale", target_id=case.aftersale_id,
+                 after={"channel": channel, "summary": row.summary, "outcome": row.outcome})
+    return row
+
+
+def pending_refund_blocker(session: Session, order: Order) -> tuple[str, str] | None:
+    """A pending refund on an unshipped order blocks shipping (domain.md §4) until the merchant rejects it.
+    An order whose cases the desk has never seen falls back to the export's 售后状态 text."""
+    rows = session.execute(select(AfterSaleCase.aftersale_id, AfterSaleCase.status, AfterSaleCase.case_type)
+                           .where(AfterSaleCase.order_pk == order.id)).all()
+    for aftersale_id, status, case_type in rows:
+        if CaseStatus(status) in domain.BLOCKS_SHIPPING and CaseType(case_type) in domain.REFUND_TYPES:
+            return ("refund_pending", f"the buyer has asked for a refund (after-sale {aftersale_id}, {status}); "
+                                      "reject the refund request before shipping")
+    if not rows:
+        from ..shipping.service import PENDING_REFUND_TEXTS
+
+        if (order.after_sale_status or "").strip() in PENDING_REFUND_TEXTS:
+            return ("refund_pending", f"the buyer has asked for a refund ({order.after_sale_status}); reject the "
+                                      "refund request before shipping")
+    return None

@@ -1,0 +1,43 @@
+"""What every channel shows of after-sales: a page of cases with tab counts, one case in full, and an order's
+cases; the same JSON objects for the API and the CLI, and the rows the pages render."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from . import queries, reasons
+from .intake import reason_history
+from .schemas import CaseDetailOut, CaseOut, CasePage, case_out, detail_out
+from .service import require_case
+
+
+def families_from(settings) -> reasons.FamilyMap:
+    if settings is None:
+        return reasons.DEFAULT_FAMILIES
+    return reasons.family_map(settings.aftersales_quality_reasons, settings.aftersales_other_reasons)
+
+
+def case_rows(session: Session, cases: list, families, now: datetime) -> list[CaseOut]:
+    reason_rows = queries.reasons_by_id(session, {c.first_reason_id for c in cases} | {c.current_reason_id for c in cases})
+    orders = queries.orders_by_pk(session, {c.order_pk for c in cases})
+    return [case_out(c, orders[c.order_pk].order_id, reason_rows, families, now) for c in cases]
+
+
+def case_page(session: Session, *, shop_id: int, flt: queries.CaseFilter, now: datetime, families) -> CasePage:
+    total, cases = queries.list_cases(session, shop_id, flt, now, families)
+    counts = queries.tab_counts(session, shop_id, flt, now, families)
+    return CasePage(total=total, page=flt.page, counts=counts, cases=case_rows(session, cases, families, now))
+
+
+def case_detail(session: Session, *, shop_id: int, aftersale_id: str, now: datetime, families) -> CaseDetailOut:
+    case = require_case(session, shop_id, aftersale_id)
+    base = case_rows(session, [case], families, now)[0]
+    return detail_out(base, reason_history(session, case.id), queries.case_history(session, case.id),
+                      queries.case_contacts(session, case.id), families)
+
+
+def order_cases(session: Session, order_pk: int, families, now: datetime) -> list[CaseOut]:
+    """An order's cases, for the order detail page's summary and its do-not-ship banner."""
+    return case_rows(session, queries.cases_of_order(session, order_pk), families, now)
