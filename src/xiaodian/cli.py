@@ -25,12 +25,14 @@ def _register() -> None:
     from .web.cli import register as register_web
     from .channels.exportfile.cli import register as register_import
     from .shipping.cli import register as register_shipping
+    from .logistics.cli import register as register_logistics
 
     register_web(app)
     register_accounts(app)
     register_orders(app)
     register_import(app)
     register_shipping(app)
+    register_logistics(app)
 
 
 def main() -> None:

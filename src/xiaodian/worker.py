@@ -29,7 +29,25 @@ def _deadline_scan(ctx) -> None:
             log.info("deadline scan %s", report.as_json())
 
 
-JOBS: list[Job] = [Job("shipping.deadline_scan", 60.0, _deadline_scan)]
+def _logistics_scan(ctx) -> None:
+    from .logistics.jobs import scan_all_shops
+    from .logistics.service import thresholds_from
+
+    for report in scan_all_shops(ctx.sessions, ctx.clock.now(), thresholds=thresholds_from(ctx.settings)):
+        if report.raised or report.escalated or report.resolved or report.reopened:
+            log.info("logistics scan %s", report.as_json())
+
+
+def _logistics_tracking(ctx) -> None:
+    """Kuaidi100 subscribe/poll (when configured), replay of stored pushes, and the demo's simulated carrier."""
+    from .logistics.jobs_tracking import run_tracking
+
+    run_tracking(ctx)
+
+
+JOBS: list[Job] = [Job("shipping.deadline_scan", 60.0, _deadline_scan),
+                   Job("logistics.tracking", 60.0, _logistics_tracking),
+                   Job("logistics.scan", 60.0, _logistics_scan)]
 
 
 def register_job(job: Job) -> None:

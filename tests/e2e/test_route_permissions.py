@@ -79,10 +79,22 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/shipments/bulk"): "shipping.ship",
     ("GET", "/api/v1/violations"): "orders.read",
     ("GET", "/api/v1/forecast"): "orders.read",
+    ("GET", "/logistics"): "orders.read",
+    ("GET", "/logistics/anomalies/{anomaly_id}"): "orders.read",
+    ("POST", "/logistics/anomalies/{anomaly_id}/act"): "logistics.handle",
+    ("GET", "/logistics/orders/{order_id}"): "orders.read",
+    ("GET", "/logistics/import"): "logistics.handle",
+    ("POST", "/logistics/import"): "logistics.handle",
+    ("GET", "/api/v1/orders/{order_id}/tracking"): "orders.read",
+    ("GET", "/api/v1/anomalies"): "orders.read",
+    ("POST", "/api/v1/anomalies/{anomaly_id}/actions"): "logistics.handle",
+    ("POST", "/hooks/kuaidi100"): PUBLIC,  # no login: the Kuaidi100 signature is the credential (SIGNED_HOOKS)
 }
+# Public routes that answer only to a valid signature: anonymous callers with a bad one get a 4xx.
+SIGNED_HOOKS = {("POST", "/hooks/kuaidi100"): {"param": '{"status":"polling"}', "sign": "FORGED"}}
 ORDER_ID = "6938459704022656025"
 PATH_VALUES = {"order_id": ORDER_ID, "login": "victim", "token_id": "1", "code": "en", "upload_id": "nonexistent",
-               "product_id": "3512000000000000101"}
+               "product_id": "3512000000000000101", "anomaly_id": "1"}
 BODIES = {
     ("PATCH", "/api/v1/orders/{order_id}/note"): {"merchant_note": "sweep"},
     ("POST", "/api/v1/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
@@ -90,6 +102,7 @@ BODIES = {
     ("PUT", "/api/v1/users/{login}/password"): {"password": "Another-pass-456"},
     ("POST", "/api/v1/tokens"): {"name": "sweep"},
     ("POST", "/api/v1/orders/{order_id}/reveal"): {"reason": "buyer asked to check the address"},
+    ("POST", "/api/v1/anomalies/{anomaly_id}/actions"): {"action": "contacted_carrier"},
 }
 FORMS = {
     ("POST", "/orders/{order_id}/note"): {"merchant_note": "sweep", "flag_colour": "1"},
@@ -230,6 +243,15 @@ def test_route_refuses_anonymous_and_admits_exactly_the_roles_of_the_matrix(swee
             assert response.status_code == 403, f"{role} admitted: {response.status_code}"
             if path.startswith("/api/"):
                 assert response.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("method,path", sorted(SIGNED_HOOKS))
+def test_a_signed_hook_refuses_an_anonymous_caller_with_a_bad_signature(sweep_app, method, path):
+    app, _clients = sweep_app
+    assert ROUTE_PERMISSIONS[(method, path)] is PUBLIC
+    with TestClient(app) as anonymous:
+        response = anonymous.request(method, path, data=SIGNED_HOOKS[(method, path)])
+    assert 400 <= response.status_code < 500, response.text
 
 
 @pytest.mark.parametrize("path", ["/logout", "/logout/everywhere"])

@@ -12,6 +12,7 @@ PERMISSIONS: dict[str, str] = {
     "orders.export": "export order lists",
     "pii.reveal": "reveal a buyer's full phone, name and address",
     "shipping.ship": "ship orders, upload tracking numbers",
+    "logistics.handle": "act on parcel anomalies (contact the carrier, tell the buyer), import tracking events",
     "aftersales.decide": "agree or reject after-sale requests",
     "inquiries.answer": "use the buyer inquiry assistant",
     "users.manage": "add, disable and change users",
@@ -23,8 +24,8 @@ PERMISSIONS: dict[str, str] = {
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(PERMISSIONS),
     "cs": frozenset({"orders.read", "orders.note", "orders.import", "orders.export", "pii.reveal",
-                     "aftersales.decide", "inquiries.answer", "tokens.own"}),
-    "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "tokens.own"}),
+                     "aftersales.decide", "inquiries.answer", "logistics.handle", "tokens.own"}),
+    "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "logistics.handle", "tokens.own"}),
 }
 
 

@@ -193,6 +193,7 @@ def _resolve(kind: str, m: re.Match, today: date, text: str = "") -> tuple[date,
 def parse_date(text: str, today: date) -> DateSpan | None:
     """The order date the buyer names: the earliest phrase in the text (longest when two start together)."""
     found: list[tuple[int, int, date, date]] = []
+    impossible: list[tuple[int, int]] = []  # "这个月31号" in a 30-day month: no date, not "this month" either
     for kind, pattern in PATTERNS:
         for m in pattern.finditer(text):
             if m.end() == m.start():
@@ -200,6 +201,9 @@ def parse_date(text: str, today: date) -> DateSpan | None:
             resolved = _resolve(kind, m, today, text)
             if resolved is not None:
                 found.append((m.start(), -(m.end() - m.start()), resolved[0], resolved[1]))
+            elif kind in ("ymd", "zh_md", "zh_mday", "en_md", "en_dm", "en_mday", "md"):
+                impossible.append(m.span())
+    found = [f for f in found if not any(a < f[0] - f[1] and f[0] < b for a, b in impossible)]
     if not found:
         return None
     # A specific day right after a range that contains it wins ("last month on the 20th" is the 20th).

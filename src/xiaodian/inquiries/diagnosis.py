@@ -116,12 +116,13 @@ def _best(fitting: list[Match], intent: str) -> list[Match]:
     ranked = rank(fitting)
     top = [m for m in ranked if m.score == ranked[0].score]
     relevant = _RELEVANT.get(intent)
-    if relevant is None and intent == "after_sale_status":
+    open_orders = [m for m in top if m.facts.status not in ("completed", "cancelled")]
+    if intent == "after_sale_status":
         narrowed = [m for m in top if m.facts.after_sale is not None]
     elif relevant is None:
-        narrowed = [m for m in top if m.facts.status not in ("completed", "cancelled")]
-    else:
-        narrowed = [m for m in top if m.facts.status in relevant]
+        narrowed = open_orders
+    else:  # "no tracking yet" is as often about an order still waiting to ship: fall back to the open ones
+        narrowed = [m for m in top if m.facts.status in relevant] or open_orders
     return narrowed if narrowed else top
 
 

@@ -37,12 +37,12 @@ def cn_to_int(text: str) -> int | None:
 
 # A measure word for a count of goods. Weights (斤, kg, g, L) are left out on purpose: "5kg" is a spec.
 ZH_UNITS = "份|袋|箱|包|盒|件|瓶|罐|桶|提|套|个|饼|筒|单品"
-_ZH_QTY = re.compile(rf"(\d{{1,3}}|{CN_NUMBER})\s*(?:{ZH_UNITS})(?!装)")
+_ZH_QTY = re.compile(rf"(\d{{1,3}}|{CN_NUMBER})\s*(?:{ZH_UNITS})(?!装|包裹|快递|订单|单|月|星期|小时|人|地址)")
 _TIMES = re.compile(r"(?:[x×*]\s*(\d{1,3})(?![\d.]))|(?<![\w.])(\d{1,3})\s*[x×](?![a-z\d])")
 EN_UNITS = (r"portions?|bags?|box(?:es)?|packs?|packets?|bottles?|pieces?|pcs|units?|sets?|jars?|cans?|sacks?"
             r"|cases?|tins?|cakes?|items?|parcels? of|packages? of|servings?|copies")
 _EN_WORD = "|".join(sorted((re.escape(w) for w in EN_NUMBERS), key=len, reverse=True))
-_EN_QTY = re.compile(rf"(?<![\w])(\d{{1,3}}|{_EN_WORD})\s+(?:{EN_UNITS})\b")
+_EN_QTY = re.compile(rf"(?<![a-z0-9])(\d{{1,3}}|{_EN_WORD})\s+(?:{EN_UNITS})\b")
 
 
 def _value(token: str) -> int | None:

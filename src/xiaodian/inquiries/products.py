@@ -147,8 +147,26 @@ def _cover(pieces: list[frozenset[int]]) -> set[int]:
     return covered
 
 
-def _latin_words(msg: str) -> list[tuple[int, int]]:
-    return [(m.start(), m.end()) for m in re.finditer(r"[a-z]+", msg)]
+def _latin_words(text: str, where: list[int]) -> list[tuple[int, int]]:
+    """The Latin words as the buyer spaced them, as (start, end) in the compacted message."""
+    norm = unicodedata.normalize("NFKC", text).lower()
+    at = {orig: k for k, orig in enumerate(where)}
+    return [(at[m.start()], at[m.end() - 1] + 1) for m in re.finditer(r"[a-z]+", norm)]
+
+
+def _shared_run(msg: str, covers: list[set[int]]) -> str:
+    """The words the buyer used that every tied product shares (the longest such run): "大米" when all the rice
+    listings tie."""
+    common = set.intersection(*covers) if covers else set()
+    runs: list[str] = []
+    current: list[str] = []
+    for k in range(len(msg) + 1):
+        if k < len(msg) and k in common:
+            current.append(msg[k])
+        elif current:
+            runs.append("".join(current))
+            current = []
+    return max(runs, key=len) if runs else msg[min(covers[0]):max(covers[0]) + 1]
 
 
 def match_products(text: str, catalogue: list[CatalogueEntry]) -> ProductMatch | None:
@@ -157,7 +175,7 @@ def match_products(text: str, catalogue: list[CatalogueEntry]) -> ProductMatch |
         return None
     # Latin names are matched against the message's words run together ("wuchang rice" → "wuchangrice"), so
     # spacing does not matter, and typos are forgiven word-group by word-group.
-    words = _latin_words(msg)
+    words = _latin_words(text, where)
     best: list[tuple[float, CatalogueEntry, set[int]]] = []
     for entry in catalogue:
         pieces: list[frozenset[int]] = []
@@ -189,10 +207,6 @@ def match_products(text: str, catalogue: list[CatalogueEntry]) -> ProductMatch |
     covered_all = set().union(*(c for _, c in winners))
     original = frozenset(where[k] for k in covered_all)
     canonicals = {entry.canonical for entry, _ in winners}
-    if len(canonicals) == 1:
-        canonical = canonicals.pop()
-    else:
-        first, last = min(covered_all), max(covered_all)
-        canonical = msg[first:last + 1]
+    canonical = canonicals.pop() if len(canonicals) == 1 else _shared_run(msg, [c for _, c in winners])
     return ProductMatch(tuple(entry.product_id for entry, _ in winners), canonical, top,
                         (min(original), max(original) + 1), original)

@@ -1,0 +1,85 @@
+"""The 客服工作台 page: paste the buyer's message (and who they are, if known), see what was understood, the orders
+that match and why, the diagnosis with its facts, and a reply draft to copy."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Form, Request
+from sqlalchemy.orm import Session
+
+from ..accounts.service import Principal
+from ..clock import SHOP_TZ
+from ..errors import DomainError, ValidationFailed
+from ..orders.api import shop_of
+from ..web.deps import db, get_ctx, require
+from ..web.i18n import gettext as _
+from ..web.templating import render
+from . import service
+from .schemas import answer_out
+
+router = APIRouter(include_in_schema=False)
+LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def intent_labels() -> dict[str, str]:
+    return {"order_missing": _("Cannot see the order"), "ship_status": _("When will it ship"),
+            "logistics": _("Parcel and tracking"), "after_sale_status": _("Refund or return progress"),
+            "change_address": _("Change the address"), "cancel_order": _("Cancel the order"), "other": _("Other")}
+
+
+def code_labels() -> dict[str, str]:
+    return {
+        "found_awaiting_shipment": _("Found: paid, waiting to ship"),
+        "found_paid_pending_review": _("Found: paid, held by risk review"),
+        "found_unpaid": _("Found: not paid yet"),
+        "found_cancelled_unpaid": _("Found: payment never completed, closed"),
+        "found_cancelled_refunded": _("Found: refunded before shipping"),
+        "found_presale": _("Found: presale, ships later"),
+        "found_shipped": _("Found: shipped"),
+        "found_delivered": _("Found: delivered"),
+        "found_after_sale": _("Found: after-sale case"),
+        "multiple_matches": _("Several orders match: ask which one"),
+        "not_found_need_details": _("Not enough to go on: ask for details"),
+        "not_found_with_details": _("Nothing matches the details given"),
+    }
+
+
+def _form_defaults(now: datetime) -> dict:
+    return {"message": "", "phone": "", "order_id": "", "at": now.astimezone(SHOP_TZ).strftime(LOCAL_FORMAT)}
+
+
+def _page(request: Request, *, form: dict, result=None, error=None, status_code: int = 200):
+    return render(request, "inquiries/desk.html", status_code=status_code, form=form, result=result, error=error,
+                  intents=intent_labels(), codes=code_labels())
+
+
+@router.get("/inquiries")
+def desk(request: Request, principal: Principal = Depends(require("inquiries.answer"))):
+    return _page(request, form=_form_defaults(get_ctx(request).clock.now()))
+
+
+def _parse_at(value: str) -> datetime | None:
+    """The datetime-local field is shop time without an offset; ISO with an offset is accepted as well."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationFailed(_("Message time: use the date and time picker"), details={"field": "at"}) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHOP_TZ)
+
+
+@router.post("/inquiries")
+def desk_answer(request: Request, message: str = Form(""), phone: str = Form(""), order_id: str = Form(""),
+                at: str = Form(""), principal: Principal = Depends(require("inquiries.answer")),
+                session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    form = {"message": message, "phone": phone, "order_id": order_id, "at": at}
+    try:
+        result = service.answer(session, principal, shop_id=shop_of(request), message=message, phone=phone or None,
+                                order_id=order_id or None, at=_parse_at(at), now=ctx.clock.now(), cipher=ctx.cipher)
+    except DomainError as exc:
+        return _page(request, form=form, error=exc, status_code=exc.http_status)
+    return _page(request, form=form, result=answer_out(result))

@@ -1,0 +1,194 @@
+"""``xiaodian tracking import``, ``xiaodian track``, ``xiaodian scan logistics``, ``xiaodian anomalies [act]``.
+
+Exit codes: 0 done; 1 refused (a message says why) or, for a file, some rows rejected; 2 bad usage or an
+unreadable file (nothing changed)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import DomainError
+
+out = Console()
+err = Console(stderr=True)
+tracking_app = typer.Typer(no_args_is_help=True, help="Tracking events: import a file of carrier scans")
+anomalies_app = typer.Typer(help="Logistics anomalies: list them, act on one", invoke_without_command=True)
+
+
+def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
+    if as_json:
+        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
+    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@tracking_app.command("import")
+def import_file(file: Path = typer.Argument(..., help="CSV or XLSX: 快递单号, 快递公司, 时间, 状态码, 地点, 描述"),
+                as_json: bool = typer.Option(False, "--json")) -> None:
+    """Import carrier scans for carriers without an integration (duplicates are ignored)."""
+    from ..accounts.cli import cli_principal
+    from ..bootstrap import default_shop_id, open_context
+    from .importfile import import_tracking_file
+
+    if not file.is_file():
+        _fail(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
+    ctx = open_context()
+    try:
+        report = import_tracking_file(ctx.sessions, shop_id=default_shop_id(ctx), path=file,
+                                      principal=cli_principal(), now=ctx.clock.now())
+    except DomainError as exc:
+        _fail(exc, as_json, 2)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        out.print(f"{file.name}: {report.rows} rows, {report.added} new scans, {report.duplicates} duplicates, "
+                  f"{len(report.rejected)} rejected")
+        for r in report.rejected[:50]:
+            out.print(f"  row {r['row']} {r['column']}: {r['code']} {r['message']}")
+    raise typer.Exit(report.exit_code)
+
+
+def track(key: str = typer.Argument(..., help="order id or tracking number"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """An order's packages: state, last successful poll, and every scan (newest first)."""
+    from ..bootstrap import default_shop_id, open_context
+    from ..db import transaction
+    from .queries import order_tracking
+
+    ctx = open_context()
+    try:
+        with transaction(ctx.sessions) as session:
+            data = order_tracking(session, default_shop_id(ctx), key, ctx.clock.now())
+    except DomainError as exc:
+        _fail(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    for case in data["anomalies"]:
+        case["order_id"] = data["order_id"]
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    out.print(f"[bold]{data['order_id']}[/bold]  {data['status']}")
+    for p in data["packages"]:
+        polled = p["last_polled_at"] or "never asked"
+        out.print(f"  {p['carrier'] or '?'} {p['tracking_no']}  {p['state']}  (last poll: {polled})")
+        for e in p["events"]:
+            out.print(f"    {(e['at'] or '')[:16].replace('T', ' ')}  {e['location'] or ''}  {e['context']}")
+    for a in data["anomalies"]:
+        out.print(f"  [yellow]{a['kind']} {a['severity']} {a['status']}[/yellow] {a['evidence']}")
+
+
+def scan_logistics(full: bool = typer.Option(True, "--full/--incremental", help="scan every watched parcel"),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Run the anomaly detectors (idempotent): raise, escalate and self-resolve cases."""
+    from ..bootstrap import open_context
+    from .jobs import scan_all_shops
+    from .service import thresholds_from
+
+    ctx = open_context()
+    try:
+        reports = scan_all_shops(ctx.sessions, ctx.clock.now(), full=full, holder="cli",
+                                 thresholds=thresholds_from(ctx.settings))
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"shops": [r.as_json() for r in reports]}, ensure_ascii=False))
+        return
+    for r in reports:
+        out.print(f"shop {r.shop_id}: " + ("skipped (another worker is scanning)" if r.skipped else
+                  f"{r.parcels} parcels, raised {r.raised}, escalated {r.escalated}, resolved {r.resolved}, "
+                  f"reopened {r.reopened} in {r.seconds:.2f}s"))
+
+
+@anomalies_app.callback()
+def anomalies(ctx: typer.Context,
+              status: str = typer.Option("open", "--status", help="open (being worked on) | all"),
+              kind: str = typer.Option(None, "--kind", help="pickup_timeout, stalled, suspected_lost, …"),
+              as_json: bool = typer.Option(False, "--json")) -> None:
+    """List anomalies, most severe then oldest first: {id, order_id, tracking_no, carrier, kind, severity,
+    status, detected_at, evidence}."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..bootstrap import default_shop_id, open_context
+    from .domain import AnomalyKind
+    from .queries import AnomalyFilter, list_anomalies
+
+    if status not in ("open", "all"):
+        _fail(DomainError("--status must be open or all", code="usage"), as_json, 2)
+    if kind is not None and kind not in {k.value for k in AnomalyKind}:
+        _fail(DomainError(f"--kind must be one of {', '.join(k.value for k in AnomalyKind)}", code="usage"), as_json, 2)
+    app_ctx = open_context()
+    try:
+        with app_ctx.sessions() as session:
+            data = list_anomalies(session, default_shop_id(app_ctx), AnomalyFilter(status=status, kind=kind, limit=5000))
+    finally:
+        app_ctx.engine.dispose()
+    keys = ("id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at", "evidence")
+    rows = [{k: a[k] for k in keys} for a in data["anomalies"]]
+    if as_json:
+        typer.echo(json.dumps(rows, ensure_ascii=False))
+        return
+    table = Table(title=f"{data['total']} anomalies")
+    for col in ("id", "order id", "tracking", "kind", "severity", "status", "evidence"):
+        table.add_column(col)
+    for a in rows:
+        table.add_row(a["id"], a["order_id"] or "", a["tracking_no"], a["kind"], a["severity"], a["status"],
+                      a["evidence"][:60])
+    out.print(table)
+
+
+@anomalies_app.command("act")
+def act(anomaly_id: str = typer.Argument(...),
+        action: str = typer.Argument(..., help="contacted_carrier | told_buyer | resolved | ignored"),
+        note: str = typer.Option(None, "--note", help="what was done; the reason when ignoring"),
+        until: str = typer.Option(None, "--until", help="ignored only: reopen then, e.g. 2026-11-26T09:00+08:00"),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """Move a case along the playbook; recorded with who did it."""
+    from ..accounts.cli import cli_principal
+    from ..bootstrap import default_shop_id, open_context
+    from ..clock import SHOP_TZ
+    from ..db import transaction
+    from .queries import anomaly_detail, anomaly_json
+    from .service import act as act_on
+
+    until_at = None
+    if until:
+        try:
+            until_at = datetime.fromisoformat(until)
+        except ValueError:
+            _fail(DomainError(f"--until must be a time like 2026-11-26T09:00, got {until!r}", code="usage"), as_json, 2)
+        if until_at.tzinfo is None:
+            until_at = until_at.replace(tzinfo=SHOP_TZ)  # a time without offset is the shop's
+    ctx = open_context()
+    try:
+        shop_id = default_shop_id(ctx)
+        with transaction(ctx.sessions) as session:
+            act_on(session, shop_id=shop_id, anomaly_id=anomaly_id, action=action, principal=cli_principal(),
+                   now=ctx.clock.now(), note=note, until=until_at)
+            case, parcel, order, _ = anomaly_detail(session, shop_id, anomaly_id)
+            data = anomaly_json(case, parcel, "zh", order.order_id)
+    except DomainError as exc:
+        _fail(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        out.print(f"anomaly {data['id']} ({data['kind']}) → {data['status']}")
+
+
+def register(app: typer.Typer) -> None:
+    from ..shipping.cli import scan_app
+
+    app.add_typer(tracking_app, name="tracking")
+    app.command("track")(track)
+    scan_app.command("logistics")(scan_logistics)
+    app.add_typer(anomalies_app, name="anomalies")

@@ -1,0 +1,53 @@
+"""On-screen names of logistics codes (states, anomaly kinds, severities, case statuses, actions), through the one
+translation mechanism. ``N_`` marks a msgid for extraction; the text is translated when shown."""
+
+from __future__ import annotations
+
+from ..web.i18n import gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts
+    return message
+
+
+STATE = {"pending": N_("Awaiting pickup"), "picked_up": N_("Picked up"), "in_transit": N_("In transit"),
+         "delivering": N_("Out for delivery"), "at_locker": N_("Waiting at locker/station"), "signed": N_("Signed"),
+         "refused": N_("Refused"), "returning": N_("Returning"), "returned": N_("Returned to sender"),
+         "problem": N_("Problem parcel")}
+KIND = {"pickup_timeout": N_("Pickup overdue"), "stalled": N_("Tracking stalled"),
+        "suspected_lost": N_("Suspected lost"), "locker_uncollected": N_("Uncollected at locker/station"),
+        "problem": N_("Problem parcel"), "delivery_failed": N_("Delivery failed"), "refused": N_("Refused by buyer"),
+        "returned": N_("Returned")}
+SEVERITY = {"warning": N_("About to time out"), "timeout": N_("Timed out"), "serious": N_("Seriously timed out")}
+STATUS = {"open": N_("To handle"), "contacted_carrier": N_("Carrier contacted"), "told_buyer": N_("Buyer informed"),
+          "resolved": N_("Resolved"), "ignored": N_("Ignored"), "all": N_("All")}
+ACTION = {"contacted_carrier": N_("Contacted the carrier"), "told_buyer": N_("Told the buyer"),
+          "resolved": N_("Mark resolved"), "ignored": N_("Ignore"), "detected": N_("Detected"),
+          "escalated": N_("Severity rose"), "auto_resolved": N_("Resolved by itself (parcel moved)"),
+          "reopened": N_("Reopened")}
+
+
+def _get(table: dict, key: str | None) -> str:
+    if not key:
+        return ""
+    return gettext(table[key]) if key in table else key.replace("_", " ")
+
+
+def state(key: str | None) -> str:
+    return _get(STATE, key)
+
+
+def kind(key: str | None) -> str:
+    return _get(KIND, key)
+
+
+def severity(key: str | None) -> str:
+    return _get(SEVERITY, key)
+
+
+def status(key: str | None) -> str:
+    return _get(STATUS, key)
+
+
+def action(key: str | None) -> str:
+    return _get(ACTION, key)

@@ -1,0 +1,166 @@
+"""Logistics pages: the 物流异常 worklist (filters in the URL, most severe then oldest first), one case with its
+evidence, timeline, carrier contact, buyer message (zh/en, copy button) and actions, an order's tracking
+timeline, and the tracking-events file upload."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ..accounts.permissions import allowed
+from ..accounts.service import Principal
+from ..channels.exportfile import uploads
+from ..channels.exportfile.reader import FileUnreadable
+from ..clock import SHOP_TZ
+from ..errors import DomainError, ValidationFailed
+from ..orders.api import shop_of
+from ..web.deps import db, get_ctx, require
+from ..web.i18n import current_language
+from ..web.i18n import gettext as _
+from ..web.templating import render
+from . import labels, messages, queries, service
+from .domain import ACTIONS, AnomalyKind, AnomalyStatus, Severity
+from .importfile import import_tracking_file
+from .jobs import last_scan
+from .tracking import last_successful_poll
+
+router = APIRouter(include_in_schema=False)
+STATUS_FILTERS = ("open", "ignored", "resolved", "all")
+
+
+def _pick(value: str | None, allowed_values) -> str | None:
+    return value if value in allowed_values else None
+
+
+def integration(request: Request, session: Session, shop_id: int) -> dict:
+    """Where tracking comes from, said plainly: live (Kuaidi100), demo carrier, or none (files only)."""
+    settings = get_ctx(request).settings
+    lease = last_scan(session, shop_id)
+    return {"kuaidi100": bool(settings.kuaidi100_customer and settings.kuaidi100_key),
+            "push": bool(settings.kuaidi100_salt and settings.kuaidi100_callback_url), "demo": settings.demo,
+            "last_poll": last_successful_poll(session, shop_id), "last_scan": lease.last_run_at if lease else None,
+            "thresholds": service.thresholds_from(settings)}
+
+
+@router.get("/logistics")
+def worklist(request: Request, kind: str | None = None, severity: str | None = None, carrier: str | None = None,
+             status: str = "open", principal: Principal = Depends(require("orders.read")),
+             session: Session = Depends(db, scope="function")):
+    shop_id = shop_of(request)
+    flt = queries.AnomalyFilter(status=_pick(status, STATUS_FILTERS) or "open",
+                                kind=_pick(kind, {k.value for k in AnomalyKind}),
+                                severity=_pick(severity, {s.value for s in Severity}),
+                                carrier=_pick(carrier, messages.CONTACT_BY_CODE), limit=500)
+    data = queries.list_anomalies(session, shop_id, flt, current_language.get())
+    params = {k: v for k, v in (("kind", flt.kind), ("severity", flt.severity), ("carrier", flt.carrier),
+                                ("status", None if flt.status == "open" else flt.status)) if v}
+
+    def link(**changes) -> str:
+        merged = {**params, **changes}
+        return "/logistics" + ("?" + urlencode({k: v for k, v in merged.items() if v}) if any(merged.values()) else "")
+
+    return render(request, "logistics/worklist.html", flt=flt, data=data, counts=queries.anomaly_counts(session, shop_id),
+                  kinds=[k.value for k in AnomalyKind], severities=[s.value for s in Severity],
+                  statuses=STATUS_FILTERS, contacts=messages.CONTACTS, link=link, labels=labels,
+                  info=integration(request, session, shop_id), now=get_ctx(request).clock.now())
+
+
+@router.get("/logistics/anomalies/{anomaly_id}")
+def case_page(anomaly_id: str, request: Request, done: str | None = None,
+              principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+    return _case(request, session, anomaly_id, principal, done=done)
+
+
+def _case(request, session, anomaly_id: str, principal, *, done=None, error=None, status_code=200):
+    shop_id = shop_of(request)
+    case, parcel, order, actions = queries.anomaly_detail(session, shop_id, anomaly_id)
+    lang = current_language.get()
+    view = queries.anomaly_json(case, parcel, lang, order.order_id)
+    events = queries.scans_of(session, parcel.shipment_id)
+    first = order.items[0] if order.items else None
+    product_en = None
+    if first is not None and first.product_id:
+        from sqlalchemy import select
+
+        from ..orders.models import Product
+
+        product_en = session.execute(select(Product.name_en).where(
+            Product.shop_id == shop_id, Product.product_id == first.product_id)).scalar()
+    last = " ".join(x for x in ((parcel.last_event_at.astimezone(SHOP_TZ).strftime("%m-%d %H:%M")
+                                 if parcel.last_event_at else ""), parcel.last_location or "",
+                                (parcel.last_context or "")[:40]) if x)
+    facts = messages.OrderFacts(product=first.product_name if first else "", product_en=product_en or "",
+                                ordered_at=order.created_at, tracking_no=parcel.tracking_no,
+                                carrier_code=parcel.carrier_code, last_scan=last or "—")
+    return render(request, "logistics/case.html", status_code=status_code, case=case, view=view, parcel=parcel,
+                  order=order, actions=actions, events=sorted(events, key=lambda e: (e.at, e.id), reverse=True),
+                  contact=messages.CONTACT_BY_CODE.get(parcel.carrier_code or ""), labels=labels,
+                  buyer=messages.buyer_messages(case.kind, case.status, facts), done=done, error=error,
+                  can_act=allowed(principal.role, "logistics.handle"), actions_allowed=_next_actions(case.status))
+
+
+def _next_actions(status: str) -> list[str]:
+    from .domain import can_transition
+    from .service import ACTION_TARGET
+
+    return [a for a in ACTIONS if can_transition(AnomalyStatus(status), ACTION_TARGET[a])]
+
+
+@router.post("/logistics/anomalies/{anomaly_id}/act")
+def act_submit(anomaly_id: str, request: Request, action: str = Form(""), note: str = Form(""),
+               until: str = Form(""), principal: Principal = Depends(require("logistics.handle")),
+               session: Session = Depends(db, scope="function")):
+    now = get_ctx(request).clock.now()
+    try:
+        until_at = None
+        if until.strip():
+            try:
+                until_at = datetime.fromisoformat(until.strip()).replace(tzinfo=SHOP_TZ)  # the form's local time
+            except ValueError:
+                raise ValidationFailed(_("“Until” must be a date and time."), details={"field": "until"}) from None
+        service.act(session, shop_id=shop_of(request), anomaly_id=anomaly_id, action=action, principal=principal,
+                    now=now, note=note, until=until_at)
+    except DomainError as exc:
+        session.rollback()
+        if exc.http_status == 404:
+            raise
+        return _case(request, session, anomaly_id, principal, error=exc, status_code=exc.http_status)
+    session.commit()  # before the redirect, so the next page already shows the new status
+    return RedirectResponse(f"/logistics/anomalies/{quote(anomaly_id, safe='')}?done={quote(action)}", status_code=303)
+
+
+@router.get("/logistics/orders/{order_id}")
+def order_tracking_page(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
+                        session: Session = Depends(db, scope="function")):
+    shop_id = shop_of(request)
+    data = queries.order_tracking(session, shop_id, order_id, get_ctx(request).clock.now())
+    return render(request, "logistics/tracking.html", data=data, labels=labels,
+                  info=integration(request, session, shop_id))
+
+
+@router.get("/logistics/import")
+def import_form(request: Request, principal: Principal = Depends(require("logistics.handle"))):
+    return render(request, "logistics/import.html", report=None)
+
+
+@router.post("/logistics/import")
+def import_submit(request: Request, file: UploadFile | None = File(None),
+                  principal: Principal = Depends(require("logistics.handle")),
+                  session: Session = Depends(db, scope="function")):
+    session.commit()  # the file is applied in its own transactions
+    ctx = get_ctx(request)
+    if file is None or not file.filename:
+        return render(request, "logistics/import.html", status_code=422, report=None, error=_("Choose a file."))
+    stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
+    try:
+        report = import_tracking_file(ctx.sessions, shop_id=shop_of(request), path=stored.path, principal=principal,
+                                      now=ctx.clock.now())
+    except FileUnreadable as exc:
+        return render(request, "logistics/import.html", status_code=422, report=None, error=exc.message)
+    finally:
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)
+    return render(request, "logistics/import.html", report=report)
