@@ -158,9 +158,12 @@ def run_http(url: str, seconds: int, query: str | None) -> dict:
         script = Path(data_dir) / "p.lua"
         script.write_text('done = function(s, lat, req)\n for _, p in pairs({50, 95, 99}) do\n'
                           '  io.write(string.format("p%d %.2f\\n", p, lat:percentile(p) / 1000))\n end\nend\n')
-        out = subprocess.run([wrk, "-t2", "-c20", f"-d{seconds}s", "-s", str(script), "-H",
+        run = subprocess.run([wrk, "-t2", "-c20", f"-d{seconds}s", "-s", str(script), "-H",
                               f"Authorization: Bearer {token}", f"http://127.0.0.1:{port}{path}"],
-                             capture_output=True, text=True, check=True).stdout
+                             capture_output=True, text=True)
+        if run.returncode:
+            return {"error": f"wrk failed (server probe said {probe.stdout!r}): {run.stderr.strip()[:200]}"}
+        out = run.stdout
     finally:
         server.terminate()
         server.wait(timeout=20)

@@ -32,6 +32,9 @@ def _register() -> None:
     register_orders(app)
     register_import(app)
     register_shipping(app)
+    from .aftersales.cli import register as register_aftersales
+
+    register_aftersales(app)
     register_logistics(app)
 
 

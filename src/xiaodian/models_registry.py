@@ -6,3 +6,4 @@ def import_all_models() -> None:
     from .orders import models as _orders  # noqa: F401
     from .shipping import models as _shipping  # noqa: F401
     from .logistics import models as _logistics  # noqa: F401
+    from .aftersales import models as _aftersales  # noqa: F401

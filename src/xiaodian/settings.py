@@ -33,6 +33,15 @@ class Settings(BaseSettings):
     # Revealing a buyer's full phone/name/address: at most this many times per user per hour.
     reveal_limit_per_hour: int = 30
     default_language: str = "zh"
+    # After-sales node deadlines when the platform gives none (domain.md §4). Assumptions, not platform
+    # figures, and shown as such: merchant 48 h to respond, buyer 7 days to ship a return, merchant 10 days
+    # to confirm receipt.
+    aftersales_merchant_respond_hours: float = 48.0
+    aftersales_buyer_return_days: float = 7.0
+    aftersales_merchant_receive_days: float = 10.0
+    # Reason texts per 品退率 family (JSON lists); empty keeps the defaults of domain.md §4.
+    aftersales_quality_reasons: list[str] = []
+    aftersales_other_reasons: list[str] = []
     demo: bool = False
     # Kuaidi100 (domain.md §3). Without customer + key the desk runs without live tracking and says so; pushes
     # need the salt (their signature) and a callback URL that reaches POST /hooks/kuaidi100.

@@ -50,6 +50,18 @@ JOBS: list[Job] = [Job("shipping.deadline_scan", 60.0, _deadline_scan),
                    Job("logistics.scan", 60.0, _logistics_scan)]
 
 
+def _aftersale_scan(ctx) -> None:
+    """Reminders for after-sale cases near their node deadline, flags for those past it."""
+    from .aftersales.jobs import scan_all_shops
+
+    for report in scan_all_shops(ctx.sessions, ctx.clock.now()):
+        if report.due_soon or report.overdue:
+            log.info("after-sale scan %s", report.as_json())
+
+
+JOBS.append(Job("aftersales.deadline_scan", 60.0, _aftersale_scan))
+
+
 def register_job(job: Job) -> None:
     JOBS.append(job)
 

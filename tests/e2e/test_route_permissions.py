@@ -116,6 +116,27 @@ FORMS = {
 }
 
 
+# After-sales (issue 6): the case list, one case, merchant decisions, the contact log, the import, 品退率.
+ROUTE_PERMISSIONS.update({
+    ("GET", "/aftersales"): "orders.read",
+    ("GET", "/aftersales/{aftersale_id}"): "orders.read",
+    ("POST", "/aftersales/{aftersale_id}/act"): "aftersales.decide",
+    ("POST", "/aftersales/{aftersale_id}/contacts"): "aftersales.decide",
+    ("GET", "/quality-rate"): "orders.read",
+    ("GET", "/imports/aftersales"): "orders.import",
+    ("POST", "/imports/aftersales"): "orders.import",
+    ("GET", "/api/v1/aftersales"): "orders.read",
+    ("GET", "/api/v1/aftersales/{aftersale_id}"): "orders.read",
+    ("POST", "/api/v1/aftersales/{aftersale_id}/actions"): "aftersales.decide",
+    ("POST", "/api/v1/aftersales/{aftersale_id}/contacts"): "aftersales.decide",
+    ("POST", "/api/v1/imports/aftersales"): "orders.import",
+    ("GET", "/api/v1/quality-rate"): "orders.read",
+})
+PATH_VALUES["aftersale_id"] = "7000000000000000001"
+BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/actions")] = {"action": "agree"}
+BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/contacts")] = {"channel": "phone", "summary": "sweep"}
+
+
 def registered_routes() -> list[tuple[str, str, APIRoute]]:
     out = []
     for router in all_routers():

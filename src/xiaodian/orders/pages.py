@@ -161,6 +161,10 @@ def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
         return [("", detail)]
     if not isinstance(data, dict):
         return [("", str(data))]
+    if kind == "aftersale":  # after-sale steps (issue 6) describe themselves
+        from ..aftersales.labels import describe
+
+        return describe(data)
     if kind == "note_changed" and isinstance(data.get("before"), dict) and isinstance(data.get("after"), dict):
         before, after = data["before"], data["after"]
         out = []
@@ -190,7 +194,10 @@ def order_detail(order_id: str, request: Request, principal: Principal = Depends
                  session: Session = Depends(db, scope="function")):
     detail = service.order_detail(session, shop_id=shop_of(request), order_id=order_id, now=get_ctx(request).clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
+    from ..aftersales.pages import order_summary
+
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
+                  aftersales=order_summary(session, request, order_id),
                   can_note=allowed(principal.role, "orders.note"), now=get_ctx(request).clock.now(),
                   saved=request.query_params.get("saved") == "1", back=_back_link(request))
 

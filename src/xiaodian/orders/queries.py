@@ -45,8 +45,10 @@ def day_start(day: date) -> datetime:
 def _tab_condition(tab: str):
     if tab == "all":
         return None
-    if tab == "after_sale":
-        return Order.after_sale_status.is_not(None) & (Order.after_sale_status != "")
+    if tab == "after_sale":  # 售后中: the order has an open after-sale case (the after-sales desk owns "open")
+        from ..aftersales.queries import open_case_exists
+
+        return open_case_exists()
     return Order.status == OrderStatus(tab).value
 
 

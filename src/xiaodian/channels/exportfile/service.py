@@ -84,7 +84,8 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     session = sessions()
     try:
         for batch in batches(order_groups(export, parser, scattered), batch_orders):
-            _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor)
+            _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
+                         principal=principal)
             if dry_run:
                 session.flush()
                 session.expunge_all()
@@ -114,7 +115,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
 
 
 def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport, *, shop_id: int,
-                 cipher: PiiCipher, now: datetime, actor: str | None) -> None:
+                 cipher: PiiCipher, now: datetime, actor: str | None, principal: Principal | None = None) -> None:
     records, groups = [], []
     claimed: dict[str, str] = {}  # SKU order id → order in this batch (the upsert checks stored ones)
     for group in batch:
@@ -137,6 +138,7 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
     result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="import",
                            actor=actor)
     after = _hashes(session, shop_id, list(before)) if before else {}
+    _after_sales(session, shop_id, records, now, principal)
     rejected_at = {r.index: r for r in result.rejected}
     created = set(result.created_ids)
     for index, (record, group) in enumerate(zip(records, groups, strict=True)):
@@ -154,6 +156,15 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         if outcome:
             setattr(report, outcome, getattr(report, outcome) + count)
             report.orders[outcome] += 1
+
+
+def _after_sales(session: Session, shop_id: int, records, now: datetime, principal: Principal | None) -> None:
+    """售后状态 per SKU row opens or moves the after-sales desk's cases (issue 6)."""
+    ids = [r.order_id for r in records if any(i.after_sale_status for i in r.items)]
+    if ids:
+        from ...aftersales.intake import from_order_export
+
+        from_order_export(session, shop_id=shop_id, order_ids=ids, now=now, source="import", principal=principal)
 
 
 def _sku_clash(group: OrderGroup, claimed: dict[str, str]) -> list[RowError]:
