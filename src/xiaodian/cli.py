@@ -25,6 +25,7 @@ def _register() -> None:
     from .web.cli import register as register_web
     from .channels.exportfile.cli import register as register_import
     from .shipping.cli import register as register_shipping
+    from .inquiries.cli import register as register_inquiries
     from .logistics.cli import register as register_logistics
 
     register_web(app)
@@ -32,6 +33,7 @@ def _register() -> None:
     register_orders(app)
     register_import(app)
     register_shipping(app)
+    register_inquiries(app)
     from .aftersales.cli import register as register_aftersales
 
     register_aftersales(app)

@@ -79,6 +79,9 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("POST", "/api/v1/shipments/bulk"): "shipping.ship",
     ("GET", "/api/v1/violations"): "orders.read",
     ("GET", "/api/v1/forecast"): "orders.read",
+    ("GET", "/inquiries"): "inquiries.answer",
+    ("POST", "/inquiries"): "inquiries.answer",
+    ("POST", "/api/v1/inquiries"): "inquiries.answer",
     ("GET", "/logistics"): "orders.read",
     ("GET", "/logistics/anomalies/{anomaly_id}"): "orders.read",
     ("POST", "/logistics/anomalies/{anomaly_id}/act"): "logistics.handle",
@@ -102,9 +105,11 @@ BODIES = {
     ("PUT", "/api/v1/users/{login}/password"): {"password": "Another-pass-456"},
     ("POST", "/api/v1/tokens"): {"name": "sweep"},
     ("POST", "/api/v1/orders/{order_id}/reveal"): {"reason": "buyer asked to check the address"},
+    ("POST", "/api/v1/inquiries"): {"message": "我这个月20号拍了2份五常大米，怎么还没有订单信息？"},
     ("POST", "/api/v1/anomalies/{anomaly_id}/actions"): {"action": "contacted_carrier"},
 }
 FORMS = {
+    ("POST", "/inquiries"): {"message": "我的订单怎么还没发货？"},
     ("POST", "/orders/{order_id}/note"): {"merchant_note": "sweep", "flag_colour": "1"},
     ("POST", "/settings/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
     ("POST", "/settings/users/{login}/role"): {"role": "cs"},

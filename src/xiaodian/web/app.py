@@ -139,12 +139,14 @@ def all_routers() -> list:
     from ..logistics.pages import router as logistics_pages
     from ..aftersales.api import router as aftersales_api
     from ..aftersales.pages import router as aftersales_pages
+    from ..inquiries.api import router as inquiries_api
+    from ..inquiries.pages import router as inquiries_pages
     from .docs import router as docs_router
     from .session_pages import router as session_pages
 
     return [session_pages, orders_pages, orders_api, import_pages, import_api, accounts_pages, accounts_api,
             privacy_pages, privacy_api, shipping_pages, shipping_api, logistics_pages, logistics_api, logistics_hooks,
-            aftersales_pages, aftersales_api, docs_router]
+            aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, docs_router]
 
 
 def create_app(ctx: AppContext) -> FastAPI:
