@@ -1,0 +1,143 @@
+"""Logistics through the app, the CLI and real files: the tracking and anomaly API with its action, the worklist
+and case pages (buyer message from the order's facts, copy button, action recorded), the tracking-events file
+(re-import changes nothing), and the demo carrier producing every anomaly kind."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from typer.testing import CliRunner
+
+from xiaodian.db import transaction
+from xiaodian.logistics.jobs import scan_shop
+from xiaodian.orders.domain import OrderStatus
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, csrf_of, login
+from ..factories import make_record
+
+ORDER = "6938459704022656401"
+NUMBER = "73100000000401"
+
+
+def seed(ctx, shop_id, shipped_hours=30):
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            order_id=ORDER, status=OrderStatus.SHIPPED, carrier="中通快递", tracking_no=NUMBER,
+            shipped_at=NOW - timedelta(hours=shipped_hours))])
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+
+
+def test_api_lists_the_case_and_an_action_moves_it_and_names_who(ctx, shop_id, owner_client):
+    seed(ctx, shop_id)
+    listing = owner_client.get("/api/v1/anomalies").json()
+    assert listing["total"] == 1
+    case = listing["anomalies"][0]
+    assert (case["order_id"], case["tracking_no"], case["kind"], case["severity"]) == (ORDER, NUMBER, "pickup_timeout",
+                                                                                       "timeout")
+    csrf = csrf_of(owner_client)
+    moved = owner_client.post(f"/api/v1/anomalies/{case['id']}/actions", json={"action": "contacted_carrier"},
+                              headers={"x-csrf-token": csrf})
+    assert moved.status_code == 200 and moved.json()["status"] == "contacted_carrier"
+    refused = owner_client.post(f"/api/v1/anomalies/{case['id']}/actions", json={"action": "ignored"},
+                                headers={"x-csrf-token": csrf})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "reason_required"
+    tracking = owner_client.get(f"/api/v1/orders/{ORDER}/tracking").json()
+    assert tracking["packages"][0]["tracking_no"] == NUMBER and tracking["packages"][0]["last_polled_at"] is None
+    assert owner_client.get("/api/v1/anomalies/999/actions").status_code in (404, 405)
+
+
+def test_worklist_and_case_pages_show_evidence_contact_and_a_buyer_message_with_the_orders_facts(ctx, shop_id,
+                                                                                               owner_client):
+    seed(ctx, shop_id)
+    page = owner_client.get("/logistics")
+    assert page.status_code == 200 and NUMBER in page.text and "95311" in page.text
+    assert "未配置快递100" in page.text  # without Kuaidi100 the page says there is no live tracking
+    case_id = owner_client.get("/api/v1/anomalies").json()["anomalies"][0]["id"]
+    detail = owner_client.get(f"/logistics/anomalies/{case_id}")
+    assert "五常大米" in detail.text and NUMBER in detail.text and "data-copy-target" in detail.text
+    assert "<script>" not in detail.text and "style=" not in detail.text  # the CSP forbids inline code
+    form = {"action": "told_buyer", "note": "飞鸽已发送", "csrf_token": csrf_of(owner_client, f"/logistics/anomalies/{case_id}")}
+    done = owner_client.post(f"/logistics/anomalies/{case_id}/act", data=form, follow_redirects=False)
+    assert done.status_code == 303
+    after = owner_client.get(done.headers["location"])
+    assert "已告知买家" in after.text and "owner" in after.text and "飞鸽已发送" in after.text
+
+
+def test_a_tracking_file_applies_once_and_rejects_unknown_numbers_with_row_and_code(ctx, shop_id, owner_client,
+                                                                                    tmp_path):
+    seed(ctx, shop_id)
+    path = tmp_path / "scans.csv"
+    path.write_text("快递单号,快递公司,时间,状态码,地点,描述\n"
+                    f"{NUMBER},中通快递,2026-11-24 09:00:00,1,五常市,【五常市】已揽收\n"
+                    f"{NUMBER},中通快递,2026-11-24 15:00:00,0,哈尔滨转运中心,快件已到达【哈尔滨转运中心】\n"
+                    "YT0000000000001,圆通速递,2026-11-24 15:00:00,0,杭州,到达杭州\n", encoding="utf-8")
+    csrf = csrf_of(owner_client, "/logistics/import")
+    with path.open("rb") as handle:
+        first = owner_client.post("/logistics/import", data={"csrf_token": csrf}, files={"file": ("scans.csv", handle)})
+    assert first.status_code == 200 and "新增轨迹 2 条" in first.text
+    from xiaodian.logistics.importfile import import_tracking_file
+
+    from xiaodian.accounts.service import Principal
+
+    again = import_tracking_file(ctx.sessions, shop_id=shop_id, path=path, principal=Principal(None, "t", "cs", "cli"),
+                                 now=NOW)
+    assert (again.added, again.duplicates) == (0, 2)
+    assert again.rejected == [{"row": 4, "column": "快递单号", "code": "tracking_unknown",
+                               "message": "YT0000000000001 is not on any order in the desk"}]
+    report = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=False)
+    assert report.resolved == 1  # picked up: the pickup case resolves itself
+
+
+def test_cli_lists_anomalies_as_json_and_acts(ctx, shop_id, monkeypatch, request):
+    from xiaodian.cli import _register, app
+    from xiaodian.settings import get_settings
+
+    request.addfinalizer(get_settings.cache_clear)  # the CLI's settings must not leak into other tests
+
+    seed(ctx, shop_id)
+    monkeypatch.setenv("XIAODIAN_DATABASE_URL", ctx.settings.database_url)
+    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(ctx.settings.data_dir))
+    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
+    for key in ("pii_key", "index_key", "session_secret"):
+        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", getattr(ctx.settings, key))
+    get_settings.cache_clear()
+    _register()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["anomalies", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert set(rows[0]) == {"id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at",
+                            "evidence"}
+    acted = runner.invoke(app, ["anomalies", "act", rows[0]["id"], "ignored", "--note", "买家说不急",
+                                "--until", "2026-11-26T09:00", "--json"])
+    assert acted.exit_code == 0, acted.output
+    assert json.loads(acted.output)["status"] == "ignored"
+    assert runner.invoke(app, ["anomalies", "act", rows[0]["id"], "told_buyer"]).exit_code == 1
+    tracked = runner.invoke(app, ["track", NUMBER, "--json"])
+    assert json.loads(tracked.output)["order_id"] == ORDER
+    scanned = runner.invoke(app, ["scan", "logistics", "--json"])
+    assert scanned.exit_code == 0 and json.loads(scanned.output)["shops"][0]["parcels"] == 1
+
+
+def test_the_demo_carrier_moves_parcels_and_produces_every_anomaly_kind(ctx, shop_id):
+    from xiaodian.logistics import simulator
+    from xiaodian.logistics.domain import AnomalyKind
+    from xiaodian.logistics.rules import ParcelFacts, detect
+    from xiaodian.logistics.domain import project, Event
+
+    kinds = set()
+    shipped = NOW - timedelta(days=6)
+    for i in range(600):
+        j = simulator.journey(f"7{i:013d}", shipped, "浙江省", "杭州市", "西湖区")
+        if j.scans:
+            assert [s.at for s in j.scans] == sorted(s.at for s in j.scans)
+        for now in (shipped + timedelta(hours=30), shipped + timedelta(days=3), NOW, NOW + timedelta(days=5)):
+            seen = [s for s in j.scans if s.at <= now]
+            p = project(Event.of(s.at, s.code, s.context, s.location) for s in seen)
+            facts = ParcelFacts(shipped, p.state, p.state_since, p.picked_up, p.newest.at if p.newest else None,
+                                p.newest.code if p.newest else None, p.newest.context if p.newest else "",
+                                p.newest.location if p.newest else "")
+            kinds |= {f.kind for f in detect(facts, now)}
+    assert kinds == set(AnomalyKind)
