@@ -106,7 +106,7 @@ class Event:
 class Projection:
     """The fold's memory: everything the state depends on, as three maxima. ``count`` is informative only."""
 
-    final: Event | None = None  # newest signed/returned scan
+    final: Event | None = None  # furthest final scan (signed outranks returned: never moves back)
     furthest: Event | None = None  # furthest main-line or return-branch scan (by rank, then time)
     newest: Event | None = None  # newest scan of all
     first_scan: Event | None = None  # earliest scan showing the carrier has the parcel (anything but 待揽收)
@@ -148,7 +148,7 @@ def _furthest_key(e: Event) -> tuple:
 def advance(p: Projection, e: Event) -> Projection:
     """Fold one more scan in. Commutative and idempotent per distinct event (duplicates are dropped before)."""
     final = p.final
-    if e.state in FINAL_STATES and (final is None or e > final):
+    if e.state in FINAL_STATES and (final is None or _furthest_key(e) > _furthest_key(final)):
         final = e
     furthest = p.furthest
     if e.state is not ParcelState.PROBLEM and (furthest is None or _furthest_key(e) > _furthest_key(furthest)):
