@@ -181,7 +181,8 @@ def _apply(session, shop_id, batch, report, now, principal, rules, dry_run) -> N
                             principal=principal, rules=rules)
     for (number, _snap), outcome in zip(batch, outcomes, strict=True):
         if isinstance(outcome, DomainError):
-            column = "订单号" if outcome.code in ("order_not_found", "not_found") else "售后状态"
+            column = {"order_not_found": "订单号", "not_found": "订单号", "item_not_in_order": "子订单号"}.get(
+                outcome.code, "售后状态")
             report.rejected.append(RowError(number, column, outcome.code, outcome.message))
         else:
             setattr(report, outcome, getattr(report, outcome) + 1)

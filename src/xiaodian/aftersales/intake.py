@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
-from ..errors import DomainError
+from ..errors import DomainError, InvalidTransition
 from ..orders.models import Order, OrderItem
 from . import domain, reasons, service
 from .domain import CaseStatus, CaseType
@@ -74,6 +74,12 @@ def upsert_case(session: Session, *, shop_id: int, snap: CaseSnapshot, now: date
                                  rules=rules, provisional=False)
         _catch_up(session, case, snap, now, source, principal, rules, seen)
         return "created"
+    if snap.status.value != case.status and not domain.can_catch_up(CaseType(case.case_type), CaseStatus(case.status),
+                                                                    snap.status):
+        # checked before anything is written, so a refused row leaves no trace (no savepoint needed)
+        raise InvalidTransition(f"case {case.aftersale_id} is {case.status}; this snapshot says {snap.status.value}, "
+                                "which would move it backwards (an older file?)", code="stale_snapshot",
+                                details={"aftersale_id": case.aftersale_id})
     changed = False
     if snap.reason is not None:
         changed |= service.append_reason(session, case, snap.reason, given_at=seen, now=now, source=source) is not None
@@ -109,13 +115,13 @@ def _catch_up(session, case, snap: CaseSnapshot, now, source, principal, rules, 
 
 def upsert_cases(session: Session, *, shop_id: int, snaps: Sequence[CaseSnapshot], now: datetime, source: str,
                  principal: Principal | None, rules: domain.Deadlines | None = None) -> list[str | DomainError]:
-    """Each snapshot in a savepoint, so one refused row leaves the others applied."""
+    """One refused snapshot leaves the others applied: upsert_case refuses before it writes anything. (No
+    savepoints: under pysqlite a SAVEPOINT opening a transaction commits on RELEASE, which would break dry runs.)"""
     out: list[str | DomainError] = []
     for snap in snaps:
         try:
-            with session.begin_nested():
-                out.append(upsert_case(session, shop_id=shop_id, snap=snap, now=now, source=source,
-                                       principal=principal, rules=rules))
+            out.append(upsert_case(session, shop_id=shop_id, snap=snap, now=now, source=source,
+                                   principal=principal, rules=rules))
         except DomainError as exc:
             out.append(exc)
     return out
@@ -158,18 +164,13 @@ def from_order_export(session: Session, *, shop_id: int, order_ids: Sequence[str
             kind = reasons.guess_type_from_order(status, r.shipped_at is not None, r.after_sale_status)
             snap = CaseSnapshot(f"sku:{r.sku_order_id}", r.order_id, kind, status, now, sku_order_id=r.sku_order_id,
                                 buyer_cancelled=r.after_sale_status in reasons.BUYER_CANCEL_TEXTS)
-        try:
-            with session.begin_nested():
-                if case is None:
-                    case = service.open_case(session, shop_id=shop_id, aftersale_id=snap.aftersale_id,
-                                             order_id=r.order_id, sku_order_id=r.sku_order_id, case_type=snap.case_type,
-                                             applied_at=now, now=now, source=source, principal=principal, rules=rules,
-                                             provisional=True)
-                    existing[r.sku_order_id] = case
-                _catch_up(session, case, snap, now, source, principal, rules, now)
-                touched += 1
-        except DomainError:
-            continue
+        if case is None:  # the SKU order comes from the order itself, so opening cannot be refused
+            case = service.open_case(session, shop_id=shop_id, aftersale_id=snap.aftersale_id, order_id=r.order_id,
+                                     sku_order_id=r.sku_order_id, case_type=snap.case_type, applied_at=now, now=now,
+                                     source=source, principal=principal, rules=rules, provisional=True)
+            existing[r.sku_order_id] = case
+        _catch_up(session, case, snap, now, source, principal, rules, now)
+        touched += 1
     return touched
 
 

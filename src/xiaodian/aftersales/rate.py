@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+SHOP = "*shop*"  # the whole shop's row (a product without an id is the key None)
 SMALL_SAMPLE = 30  # fewer paid SKU orders than this: the rate is shown with a warning
 WINDOWS = (14, 30)
 
@@ -38,7 +39,7 @@ class CaseFact:
 
 @dataclass
 class RateRow:
-    product_id: str | None  # None: the whole shop
+    product_id: str | None  # SHOP: the whole shop
     paid: int = 0
     quality_first: int = 0
     quality_current: int = 0
@@ -63,8 +64,8 @@ def in_window(at: datetime, now: datetime, days: int) -> bool:
 
 
 def quality_rates(paid: list[PaidSku], cases: list[CaseFact], now: datetime, days: int) -> dict[str | None, RateRow]:
-    """Per product, plus the shop under the key None. A SKU order counts once however many cases it has."""
-    rows: dict[str | None, RateRow] = {None: RateRow(None)}
+    """Per product, plus the shop under the key SHOP. A SKU order counts once however many cases it has."""
+    rows: dict[str | None, RateRow] = {SHOP: RateRow(SHOP)}
 
     def row(pid):
         return rows.setdefault(pid, RateRow(pid))
@@ -74,11 +75,11 @@ def quality_rates(paid: list[PaidSku], cases: list[CaseFact], now: datetime, day
         if in_window(p.paid_at, now, days) and p.sku_order_id not in seen_paid:
             seen_paid.add(p.sku_order_id)
             row(p.product_id).paid += 1
-            rows[None].paid += 1
+            rows[SHOP].paid += 1
     for c in cases:
         if c.cancelled_by_buyer or not in_window(c.applied_at, now, days):
             continue
-        for target in (row(c.product_id), rows[None]):
+        for target in (row(c.product_id), rows[SHOP]):
             if c.first_quality:
                 target.first_skus.add(c.sku_order_id)
             if c.current_quality:

@@ -1,0 +1,74 @@
+"""The 品退率 formula of rate.py against a brute-force count of its definition, and its window edges."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from xiaodian.aftersales.rate import SHOP, CaseFact, PaidSku, in_window, quality_rates
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+PRODUCTS = ["p1", "p2", None]
+
+
+def brute_force(paid, cases, days, product, which):
+    """Straight from the sentence on screen, one product at a time."""
+    start = NOW - timedelta(days=days)
+    denominator = {p.sku_order_id for p in paid if (product == "SHOP" or p.product_id == product)
+                   and start < p.paid_at <= NOW}
+    numerator = set()
+    for c in cases:
+        if product != "SHOP" and c.product_id != product:
+            continue
+        quality = c.first_quality if which == "first" else c.current_quality
+        if quality and not c.cancelled_by_buyer and start < c.applied_at <= NOW:
+            numerator.add(c.sku_order_id)
+    return len(numerator), len(denominator)
+
+
+offsets = st.integers(min_value=-40 * 24, max_value=2).map(lambda h: NOW + timedelta(hours=h))
+skus = st.integers(min_value=1, max_value=25).map(lambda i: f"sku{i}")
+
+
+@st.composite
+def shops(draw):
+    product_of = {f"sku{i}": draw(st.sampled_from(PRODUCTS)) for i in range(1, 26)}
+    paid = [PaidSku(s, product_of[s], draw(offsets)) for s in draw(st.lists(skus, unique=True, max_size=25))]
+    cases = [CaseFact(s, product_of[s], draw(offsets), draw(st.booleans()), draw(st.booleans()), draw(st.booleans()))
+             for s in draw(st.lists(skus, max_size=30))]
+    return paid, cases
+
+
+@given(shop=shops(), days=st.sampled_from([14, 30]))
+@settings(max_examples=300, deadline=None)
+def test_quality_rate_equals_a_brute_force_count_of_its_definition(shop, days):
+    paid, cases = shop
+    rows = quality_rates(paid, cases, NOW, days)
+    for key in ["SHOP", *PRODUCTS]:
+        row = rows.get(SHOP if key == "SHOP" else key)
+        for which in ("first", "current"):
+            numerator, denominator = brute_force(paid, cases, days, key, which)
+            got = (row.quality_first if which == "first" else row.quality_current) if row else 0
+            assert got == numerator
+            assert (row.paid if row else 0) == denominator
+
+
+def test_window_is_open_at_the_start_and_closed_at_now():
+    assert in_window(NOW, NOW, 14)
+    assert not in_window(NOW - timedelta(days=14), NOW, 14)
+    assert in_window(NOW - timedelta(days=14) + timedelta(seconds=1), NOW, 14)
+    assert not in_window(NOW + timedelta(seconds=1), NOW, 14)
+
+
+def test_a_changed_reason_and_a_cancelled_case_count_as_the_formula_says():
+    paid = [PaidSku(f"s{i}", "p1", NOW - timedelta(days=1)) for i in range(4)]
+    cases = [CaseFact("s0", "p1", NOW - timedelta(hours=5), True, False, False),  # quality, then changed away
+             CaseFact("s1", "p1", NOW - timedelta(hours=5), False, True, False),  # changed to quality
+             CaseFact("s2", "p1", NOW - timedelta(hours=5), True, True, True),  # cancelled by the buyer
+             CaseFact("s3", "p1", NOW - timedelta(hours=5), True, True, False),  # two cases, one SKU order
+             CaseFact("s3", "p1", NOW - timedelta(hours=2), True, True, False)]
+    row = quality_rates(paid, cases, NOW, 14)["p1"]
+    assert (row.paid, row.quality_first, row.quality_current) == (4, 2, 2)
+    assert row.rate_first == 0.5 and row.small_sample
