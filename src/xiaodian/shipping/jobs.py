@@ -51,8 +51,10 @@ def insert_ignore(session: Session, table, rows: list[dict], keys: list[str]) ->
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(rows).on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]])
-    return list(session.execute(stmt).scalars())
+    # One cached statement run over the rows (SQLAlchemy batches them into multi-row INSERTs itself): a
+    # .values(rows) statement would be compiled afresh for every batch, ~1 ms per row at scan sizes.
+    stmt = insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]])
+    return list(session.execute(stmt, rows).scalars())
 
 
 @dataclass
