@@ -106,3 +106,12 @@ def test_the_labelled_set_meets_the_target_on_every_field(ctx, shop_id, backend,
     assert len(cases) >= 150
     report = run_cases(ctx, shop, cases)
     assert {f: report.accuracy(f) >= TARGET for f in FIELDS} == dict.fromkeys(FIELDS, True), report.errors
+
+
+def test_a_shipped_order_carries_the_logistics_capabilitys_parcel_state(ctx, shop_id, demo):
+    """The logistics seam: the parcel state comes from the logistics capability (issue 5) through its tracking read."""
+    pytest.importorskip("xiaodian.logistics.queries")
+    scenarios, _ = demo
+    a = ask(ctx, shop_id, "20号买的五常大米到哪了", phone=scenarios["question_shipped_other_buyer"]["buyer_phone"])
+    assert a.diagnosis.code == "found_shipped"
+    assert a.diagnosis.facts["logistics"]["state"] and a.diagnosis.facts["tracking"]["tracking_no"]

@@ -19,39 +19,60 @@ from .matching import AfterSaleFact, LogisticsFact
 CLOSED_AFTER_SALE = ("退款成功", "售后完成", "售后关闭", "售后成功", "已关闭", "退款关闭", "售后失败")
 
 
-def _service(module: str):
-    try:
-        return __import__(f"xiaodian.{module}.service", fromlist=["service"])
-    except ImportError:
-        return None
+LOOKUP_LIMIT = 20  # orders per question whose parcels and cases are read (candidates come newest first)
+SHIPPED = ("partially_shipped", "shipped", "completed")
+
+
+def _parse(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def logistics_facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -> dict[int, LogisticsFact]:
-    """order pk → the latest parcel's state, from the logistics service when it offers one."""
-    service = _service("logistics")
-    reader = getattr(service, "order_tracking_summaries", None) if service else None
-    if reader is None:
+    """order pk → the latest parcel's state, last scan and open anomalies, from the logistics capability's
+    ``order_tracking`` (the read the tracking API serves). Empty when logistics is not installed."""
+    try:
+        from ..logistics import labels, queries
+    except ImportError:
         return {}
     out: dict[int, LogisticsFact] = {}
-    for pk, summary in reader(session, shop_id=shop_id, order_pks=[o.id for o in orders], now=now).items():
-        out[pk] = LogisticsFact(state=summary["state"], label=summary.get("label"),
-                                last_event_at=summary.get("last_event_at"), last_event=summary.get("last_event"),
-                                anomalies=tuple(summary.get("anomalies", ())),
-                                delivered=bool(summary.get("delivered")))
+    for order in [o for o in orders if o.status in SHIPPED][:LOOKUP_LIMIT]:
+        view = queries.order_tracking(session, shop_id, order.order_id, now)
+        if not view["packages"]:
+            continue
+        latest = max(view["packages"], key=lambda p: p.get("shipped_at") or "")
+        scans = latest.get("events") or []
+        anomalies = tuple(labels.kind(a["kind"]) for a in view.get("anomalies", [])
+                          if a.get("status") in ("open", "contacted_carrier", "told_buyer"))
+        out[order.id] = LogisticsFact(state=latest["state"], label=labels.state(latest["state"]),
+                                      last_event_at=_parse(scans[0]["at"]) if scans else _parse(latest["last_event_at"]),
+                                      last_event=scans[0]["context"] if scans else None, anomalies=anomalies,
+                                      delivered=latest["state"] == "signed")
+    return out
+
+
+def _cases(session: Session, orders: list[Order], now: datetime) -> dict[int, AfterSaleFact]:
+    try:
+        from ..aftersales import labels, views
+    except ImportError:
+        return {}
+    out: dict[int, AfterSaleFact] = {}
+    families = views.families_from(None)
+    for order in orders[:LOOKUP_LIMIT]:
+        cases = views.order_cases(session, order.id, families, now)
+        if not cases:
+            continue
+        case = cases[-1]  # the latest applied
+        out[order.id] = AfterSaleFact(status=labels.status(case.status), kind=labels.case_type(case.type),
+                                      case_id=case.aftersale_id, deadline=_parse(case.due_by),
+                                      refund_status=case.refund_status,
+                                      open=case.status not in ("succeeded", "closed"))
     return out
 
 
 def after_sale_facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -> dict[int, AfterSaleFact]:
-    """order pk → its after-sale case: from the after-sales service when it offers one, else the export's status
-    (open while the order-level status is set; a finished one from the items' status)."""
-    service = _service("aftersales")
-    reader = getattr(service, "order_case_summaries", None) if service else None
-    out: dict[int, AfterSaleFact] = {}
-    if reader is not None:
-        for pk, case in reader(session, shop_id=shop_id, order_pks=[o.id for o in orders], now=now).items():
-            out[pk] = AfterSaleFact(status=case["status"], kind=case.get("kind"), case_id=case.get("case_id"),
-                                    deadline=case.get("deadline"), refund_status=case.get("refund_status"),
-                                    open=bool(case.get("open", True)))
+    """order pk → its after-sale case: from the after-sales capability's cases when there are any, else the
+    export's status (open while the order-level status is set; a finished one from the items' status)."""
+    out = _cases(session, orders, now)
     for o in orders:
         if o.id in out:
             continue
