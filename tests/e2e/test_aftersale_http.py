@@ -1,0 +1,129 @@
+"""After-sales through HTTP and the CLI: the API's JSON, the pages (list, case, 品退率, do-not-ship banner), a
+request that tries to change a buyer's reason is refused, and the CLI contract."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from typer.testing import CliRunner
+
+from xiaodian.aftersales import service
+from xiaodian.aftersales.domain import CaseType
+from xiaodian.db import transaction
+from xiaodian.orders.domain import OrderStatus
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, csrf_of
+from ..factories import make_record
+
+ORDER = "6938459704022656025"
+CASE = "7200000000000000001"
+
+
+@pytest.fixture
+def desk(ctx, shop_id):
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
+                      records=[make_record(order_id=ORDER, status=OrderStatus.AWAITING_SHIPMENT)])
+        service.open_case(session, shop_id=shop_id, aftersale_id=CASE, order_id=ORDER, sku_order_id=None,
+                          case_type=CaseType.REFUND_UNSHIPPED, applied_at=NOW - timedelta(hours=40), now=NOW,
+                          source="sync", principal=None, reason=service.BuyerReason("商品破损/污渍", remark="袋子破了"),
+                          refund_fen=8990)
+    return ctx
+
+
+def test_api_lists_the_case_in_waiting_for_me_and_due_soon_with_its_reason(owner_client, desk):
+    body = owner_client.get("/api/v1/aftersales", params={"tab": "due_soon"}).json()
+    assert body["counts"]["todo"] == 1 and body["counts"]["due_soon"] == 1 and body["total"] == 1
+    case = body["cases"][0]
+    assert case["aftersale_id"] == CASE and case["order_id"] == ORDER and case["refund_fen"] == 8990
+    assert case["current_reason"]["family"] == "quality" and case["countdown_seconds"] == 8 * 3600
+    assert case["merchant_actions"] == ["agree", "reject"]
+
+
+def test_api_refuses_a_request_that_tries_to_change_the_buyer_reason(owner_client, desk):
+    csrf = csrf_of(owner_client)
+    sneaky = owner_client.post(f"/api/v1/aftersales/{CASE}/actions", headers={"x-csrf-token": csrf},
+                               json={"action": "agree", "reason": "七天无理由"})
+    assert sneaky.status_code == 422
+    for method in ("PUT", "PATCH", "POST"):
+        response = owner_client.request(method, f"/api/v1/aftersales/{CASE}/reason", headers={"x-csrf-token": csrf},
+                                        json={"text": "七天无理由"})
+        assert 400 <= response.status_code < 500
+    show = owner_client.get(f"/api/v1/aftersales/{CASE}").json()
+    assert [r["text"] for r in show["reason_history"]] == ["商品破损/污渍"]
+
+
+def test_api_reject_needs_a_code_and_a_note_then_unblocks_shipping(owner_client, desk):
+    csrf = csrf_of(owner_client)
+    url = f"/api/v1/aftersales/{CASE}/actions"
+    refused = owner_client.post(url, headers={"x-csrf-token": csrf}, json={"action": "reject", "reject_code": "other"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == "reject_note_required"
+    ship = {"carrier": "shunfeng", "tracking_no": "SF1234567890123"}
+    blocked = owner_client.post(f"/api/v1/orders/{ORDER}/shipments", headers={"x-csrf-token": csrf}, json=ship)
+    assert blocked.status_code == 409 and blocked.json()["error"]["code"] == "refund_pending"
+    done = owner_client.post(url, headers={"x-csrf-token": csrf},
+                             json={"action": "reject", "reject_code": "agreed_other_solution", "note": "买家同意先发货"})
+    assert done.status_code == 200 and done.json()["status"] == "rejected"
+    again = owner_client.post(url, headers={"x-csrf-token": csrf}, json={"action": "agree"})
+    assert again.status_code == 409 and again.json()["error"]["code"] == "not_allowed_in_status"
+    assert owner_client.post(f"/api/v1/orders/{ORDER}/shipments", headers={"x-csrf-token": csrf},
+                             json=ship).status_code == 201
+
+
+def test_order_detail_shows_the_do_not_ship_banner_and_the_case_summary(owner_client, desk):
+    html = owner_client.get(f"/orders/{ORDER}").text
+    assert "do-not-ship" in html and CASE in html
+    assert 'data-tab="after_sale"' in owner_client.get("/orders?tab=after_sale").text
+    assert ORDER in owner_client.get("/orders?tab=after_sale").text
+
+
+def test_case_page_shows_guidance_reason_history_and_decides_through_the_form(owner_client, desk):
+    page = owner_client.get(f"/aftersales/{CASE}")
+    assert page.status_code == 200
+    assert "买家可以在平台上自行更正" in page.text and "商品破损/污渍" in page.text
+    csrf = csrf_of(owner_client, f"/aftersales/{CASE}")
+    response = owner_client.post(f"/aftersales/{CASE}/act", data={"action": "agree", "csrf_token": csrf},
+                                 follow_redirects=False)
+    assert response.status_code == 303
+    assert owner_client.get(f"/api/v1/aftersales/{CASE}").json()["status"] == "refunding"
+    logged = owner_client.post(f"/aftersales/{CASE}/contacts", follow_redirects=False,
+                               data={"channel": "feige", "summary": "买家说袋子破了", "outcome": "同意退款", "csrf_token": csrf})
+    assert logged.status_code == 303 and "买家说袋子破了" in owner_client.get(f"/aftersales/{CASE}").text
+
+
+def test_quality_rate_page_states_the_formula_and_the_api_gives_both_ways(owner_client, desk):
+    html = owner_client.get("/quality-rate?window=14").text
+    assert "品退率 = " in html and "<svg" in html
+    rows = owner_client.get("/api/v1/quality-rate", params={"window": 14}).json()
+    assert rows[0]["product_id"] is None and rows[0]["quality_cases_first_reason"] == 1
+    assert set(rows[0]) == {"product_id", "product_name", "paid", "quality_cases_first_reason",
+                            "quality_cases_current_reason", "rate_first_reason", "rate_current_reason", "small_sample"}
+    assert owner_client.get("/api/v1/quality-rate", params={"window": 7}).status_code == 422
+
+
+def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, settings, monkeypatch):
+    from xiaodian.cli import _register, app
+
+    from ..conftest import TEST_KEYS
+
+    monkeypatch.setenv("XIAODIAN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
+    for key, value in TEST_KEYS.items():
+        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", value)
+    _register()
+    runner = CliRunner()
+    listing = runner.invoke(app, ["aftersales", "--tab", "todo", "--json"])
+    assert listing.exit_code == 0, listing.output
+    assert json.loads(listing.output)["cases"][0]["aftersale_id"] == CASE
+    shown = json.loads(runner.invoke(app, ["aftersales", "show", CASE, "--json"]).output)
+    assert shown["reason_history"][0]["text"] == "商品破损/污渍"
+    refused = runner.invoke(app, ["aftersales", "act", CASE, "reject", "--reason-code", "other"])
+    assert refused.exit_code == 1
+    agreed = runner.invoke(app, ["aftersales", "act", CASE, "agree", "--json"])
+    assert agreed.exit_code == 0 and json.loads(agreed.output)["status"] == "refunding"
+    rates = runner.invoke(app, ["quality-rate", "--window", "30", "--json"])
+    assert rates.exit_code == 0 and json.loads(rates.output)[0]["paid"] == 1
