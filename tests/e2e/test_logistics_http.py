@@ -141,3 +141,21 @@ def test_the_demo_carrier_moves_parcels_and_produces_every_anomaly_kind(ctx, sho
                                 p.newest.location if p.newest else "")
             kinds |= {f.kind for f in detect(facts, now)}
     assert kinds == set(AnomalyKind)
+
+
+def test_the_shipped_tab_shows_logistics_state_and_anomaly_badge_and_the_list_filters_by_them(ctx, shop_id,
+                                                                                             owner_client):
+    seed(ctx, shop_id)
+    with transaction(ctx.sessions) as session:  # a second shipped order whose parcel is fine
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            order_id="6938459704022656402", status=OrderStatus.SHIPPED, carrier="中通快递",
+            tracking_no="73100000000402", shipped_at=NOW - timedelta(hours=2))])
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    listing = owner_client.get("/api/v1/orders?status=shipped").json()
+    by_id = {o["order_id"]: o for o in listing["orders"]}
+    assert by_id[ORDER]["logistics_state"] == "pending"
+    assert by_id[ORDER]["anomaly"] == {"kind": "pickup_timeout", "severity": "timeout"}
+    assert by_id["6938459704022656402"]["anomaly"] is None
+    page = owner_client.get("/orders?tab=shipped&anomaly=any")
+    assert ORDER in page.text and "6938459704022656402" not in page.text and "anomaly-badge" in page.text
+    assert "6938459704022656402" in owner_client.get("/orders?tab=shipped&logistics_state=pending").text

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
+from ..logistics import labels as logistics_labels
 from ..web.deps import db, get_ctx, require
 from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
@@ -28,7 +29,7 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_PAGE_SIZE = 50
 DATE_FIELDS = ("created_from", "created_to", "paid_from", "paid_to")
 # The order of the parameters in every link the list builds, so equal filters give equal URLs.
-LINK_ORDER = ("q", "tab", *DATE_FIELDS, "product_id", "page_size", "page")
+LINK_ORDER = ("q", "tab", *DATE_FIELDS, "product_id", "logistics_state", "anomaly", "page_size", "page")
 
 
 @dataclass
@@ -78,6 +79,8 @@ def parse_filter(params) -> ParsedFilter:
         query=(params.get("q") or "").strip()[:100] or None,
         tab=tab if tab in TABS else "all",
         product_id=(params.get("product_id") or "").strip()[:32] or None,
+        logistics_state=(params.get("logistics_state") or "").strip()[:16] or None,
+        anomaly=(params.get("anomaly") or "").strip()[:24] or None,
         page=max(_int(params.get("page"), 1), 1),
         page_size=page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
         **dates,
@@ -88,7 +91,7 @@ def parse_filter(params) -> ParsedFilter:
 def filter_params(flt: OrderFilter) -> dict[str, str]:
     """The canonical query string of a filter: defaults left out, values that could not be read dropped."""
     values = {"q": flt.query, "tab": None if flt.tab == "all" else flt.tab,
-              "product_id": flt.product_id,
+              "product_id": flt.product_id, "logistics_state": flt.logistics_state, "anomaly": flt.anomaly,
               "page_size": None if flt.page_size == DEFAULT_PAGE_SIZE else str(flt.page_size),
               "page": None if flt.page <= 1 else str(flt.page)}
     for name in DATE_FIELDS:
@@ -148,7 +151,8 @@ def order_list(request: Request, principal: Principal = Depends(require("orders.
                   link=link, pages=pages, page_sizes=PAGE_SIZES, understood=understood,
                   errors=parsed.errors, raw=parsed.raw, window=page_window(flt.page, pages),
                   flag_colours=FLAG_COLOURS, now=ctx.clock.now(),
-                  share_url=list_link(flt, page=flt.page))
+                  share_url=list_link(flt, page=flt.page), logistics_label=logistics_labels.state,
+                  anomaly_label=logistics_labels.kind)
 
 
 def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:

@@ -35,6 +35,9 @@ class OrderFilter:
     # Shipping views (issue 4): awaiting / due24h / overdue, sorted by ship_by ascending; they need ``now``.
     view: str | None = None
     now: datetime | None = None
+    # Logistics (issue 5): a package in this state; an anomaly being worked on ("any" or a kind)
+    logistics_state: str | None = None
+    anomaly: str | None = None
 
 
 def day_start(day: date) -> datetime:
@@ -97,6 +100,10 @@ def _base_conditions(session: Session, shop_id: int, flt: OrderFilter,
         conds.append(Order.paid_at < day_start(flt.paid_to + timedelta(days=1)))
     if flt.product_id:
         conds.append(exists().where(OrderItem.order_pk == Order.id, OrderItem.product_id == flt.product_id))
+    if flt.logistics_state or flt.anomaly:
+        from ..logistics.views import filter_conditions  # the logistics capability owns these filters
+
+        conds.extend(filter_conditions(Order, flt.logistics_state, flt.anomaly))
     return conds, match
 
 

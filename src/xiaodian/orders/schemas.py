@@ -64,6 +64,9 @@ class OrderOut(BaseModel):
     ship_by_explanation: str | None = None
     overdue: bool = False
     violation: ViolationOut | None = None
+    # Logistics (issue 5): the packages' state and the worst anomaly being worked on ({kind, severity})
+    logistics_state: str | None = None
+    anomaly: dict | None = None
 
 
 class OrderPage(BaseModel):
@@ -89,10 +92,12 @@ class OrderDetailOut(OrderOut):
 
 def order_out(order: Order, shipments: list[Shipment], violation=None, now=None) -> OrderOut:
     """``violation`` is the order's shipping_violations row (or None); ``now`` decides ``overdue``."""
+    from ..logistics.views import order_logistics_fields
     from ..shipping.views import order_shipping_fields
 
     return OrderOut(
         **order_shipping_fields(order, violation, now),
+        **order_logistics_fields(order),
         order_id=order.order_id,
         status=order.status,
         platform_status_code=order.platform_status_code,

@@ -1,0 +1,38 @@
+"""What logistics adds to the ORDER JSON (logistics_state, anomaly) and to the order list's filters, in one place
+so the list, API and CLI say the same thing."""
+
+from __future__ import annotations
+
+from sqlalchemy import exists
+from sqlalchemy.orm import object_session
+
+from .domain import AnomalyKind, ParcelState
+from .models import Anomaly, Parcel
+from .queries import WORKING, order_logistics
+
+SHIPPED_STATUSES = frozenset({"partially_shipped", "shipped", "completed"})
+STATES = tuple(s.value for s in ParcelState)
+ANOMALY_FILTERS = ("any", *(k.value for k in AnomalyKind))
+
+
+def order_logistics_fields(order) -> dict:
+    """``logistics_state`` (the packages' state when they agree, else the first package's) and ``anomaly``
+    (the worst case being worked on: {kind, severity}) for shipped orders; nulls otherwise."""
+    session = object_session(order)
+    if session is None or order.status not in SHIPPED_STATUSES:
+        return {"logistics_state": None, "anomaly": None}
+    found = order_logistics(session, order.id)
+    return {"logistics_state": found["logistics_state"], "anomaly": found["anomaly"]}
+
+
+def filter_conditions(Order, logistics_state: str | None, anomaly: str | None) -> list:
+    """Order-list conditions: a package in this logistics state; a case being worked on (of this kind)."""
+    conds = []
+    if logistics_state in STATES:
+        conds.append(exists().where(Parcel.order_pk == Order.id, Parcel.state == logistics_state))
+    if anomaly in ANOMALY_FILTERS:
+        cond = [Anomaly.order_pk == Order.id, Anomaly.status.in_(WORKING)]
+        if anomaly != "any":
+            cond.append(Anomaly.kind == anomaly)
+        conds.append(exists().where(*cond))
+    return conds
