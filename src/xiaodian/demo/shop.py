@@ -93,10 +93,15 @@ def build_demo_shop(ctx: AppContext, *, orders: int = 5000, progress: bool = Tru
         if not data.orders:
             bar.update(write, completed=1)
         _apply_flags(ctx, shop_id, data)
+        from .aftersales import build_demo_aftersales
+
+        after_sales = build_demo_aftersales(ctx, shop_id, data.orders, data.now, data.seed)
     written = time.perf_counter()
-    return _summary(data, result, products, seconds={
+    summary = _summary(data, result, products, seconds={
         "generate": round(generated - started, 3), "write": round(written - generated, 3),
         "total": round(written - started, 3)})
+    summary["after_sale_cases"] = after_sales
+    return summary
 
 
 DEMO_PRINCIPAL = Principal(user_id=None, login="demo", role="owner", channel="demo")
