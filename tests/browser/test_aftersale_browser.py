@@ -1,0 +1,124 @@
+"""Browser: from the after-sales list (待我处理), agree a refund, reject another with a reason and a note, and
+confirm a return arrived with an inspection result; each case leaves or moves in the tabs (own live desk)."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from datetime import timedelta
+
+import pytest
+
+from ..conftest import NOW, PASSWORD, make_settings
+from .conftest import DESKTOP, _free_port, _open_page, log_in
+
+ORDERS = ["6938459704022658001", "6938459704022658002", "6938459704022658003"]
+AGREE, REJECT, RECEIVE = "7300000000000000001", "7300000000000000002", "7300000000000000003"
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def aftersale_server(sqlite_template, tmp_path_factory):
+    import uvicorn
+
+    from xiaodian.accounts import service as accounts
+    from xiaodian.aftersales import service
+    from xiaodian.aftersales.domain import Action, CaseType
+    from xiaodian.bootstrap import default_shop_id, open_context
+    from xiaodian.clock import FixedClock
+    from xiaodian.db import transaction
+    from xiaodian.orders.domain import OrderStatus
+    from xiaodian.orders.intake import upsert_orders
+    from xiaodian.web.app import create_app
+
+    from ..factories import make_record
+
+    folder = tmp_path_factory.mktemp("aftersale-live")
+    shutil.copy(sqlite_template, folder / "desk.db")
+    ctx = open_context(make_settings(f"sqlite:///{folder / 'desk.db'}", folder / "data"), clock=FixedClock(NOW))
+    shop_id = default_shop_id(ctx)
+    with transaction(ctx.sessions) as session:
+        accounts.add_user(session, login="cs", password=PASSWORD, role="cs", now=NOW)
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
+            make_record(o, status=OrderStatus.SHIPPED, shipped_at=NOW - timedelta(days=3)) for o in ORDERS])
+        for case_id, order_id, kind in ((AGREE, ORDERS[0], CaseType.REFUND_SHIPPED),
+                                        (REJECT, ORDERS[1], CaseType.REFUND_SHIPPED),
+                                        (RECEIVE, ORDERS[2], CaseType.RETURN_REFUND)):
+            case = service.open_case(session, shop_id=shop_id, aftersale_id=case_id, order_id=order_id,
+                                     sku_order_id=None, case_type=kind, applied_at=NOW - timedelta(hours=40), now=NOW,
+                                     source="sync", principal=None, reason=service.BuyerReason("商品破损/污渍"),
+                                     refund_fen=8990)
+            if case_id == RECEIVE:
+                service.platform_event(session, case, Action.AUTO_AGREE, now=NOW - timedelta(days=1), source="sync")
+                service.buyer_event(session, case, Action.SHIP_RETURN, now=NOW - timedelta(hours=5), source="sync",
+                                    tracking_no="YT1234567890123")
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
+                                           lifespan="off", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the live server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    ctx.engine.dispose()
+
+
+@pytest.fixture
+def as_page(request, browser, aftersale_server):
+    yield from _open_page(request, browser, aftersale_server, DESKTOP)
+
+
+def _decide(page, case_id, action, fill=None, navigate=True):
+    page.goto("/aftersales")
+    page.locator(f'tr[data-aftersale-id="{case_id}"] a.button').click()
+    page.wait_for_url(f"**/aftersales/{case_id}**")
+    form = page.locator(f"form.act-{action}")
+    for name, value in (fill or {}).items():
+        field = form.locator(f"[name={name}]")
+        if field.evaluate("e => e.tagName") == "SELECT":
+            field.select_option(value)
+        else:
+            field.fill(value)
+    if not navigate:
+        form.locator("button[type=submit]").click()
+        return
+    with page.expect_navigation():
+        form.locator("button[type=submit]").click()
+
+
+def test_agree_reject_and_confirm_receipt_from_the_after_sales_list(as_page):
+    page = as_page
+    log_in(page, "cs", path="/aftersales")
+    assert page.locator('a[data-tab="todo"] .count').inner_text() == "3"
+    assert page.locator('a[data-tab="due_soon"] .count').inner_text() == "2"  # 8 h left on the two new requests
+    assert "商品破损/污渍" in page.locator(f'tr[data-aftersale-id="{AGREE}"]').inner_text()
+
+    _decide(page, AGREE, "agree")
+    assert page.locator(".as-status").first.get_attribute("data-status") == "refunding"
+
+    _decide(page, REJECT, "reject", {"reject_code": "evidence_insufficient"}, navigate=False)  # no note
+    page.wait_for_timeout(300)
+    assert page.locator("form.act-reject").count() == 1  # the browser's required check kept us on the page
+    assert page.locator(".as-status").first.get_attribute("data-status") == "waiting_merchant"
+    page.fill("form.act-reject textarea[name=note]", "照片看不出破损，已请买家补充")
+    with page.expect_navigation():
+        page.click("form.act-reject button[type=submit]")
+    assert page.locator(".as-status").first.get_attribute("data-status") == "rejected"
+    assert "买家可以在平台上自行更正" in page.locator(".guidance").inner_text()
+
+    _decide(page, RECEIVE, "receive", {"inspection": "as_expected"})
+    assert page.locator(".as-status").first.get_attribute("data-status") == "refunding"
+
+    page.goto("/aftersales")
+    assert page.locator(f'tr[data-aftersale-id="{REJECT}"]').count() == 0  # the buyer's move now
+    assert page.locator(f'tr[data-aftersale-id="{AGREE}"]').count() == 1  # the refund still to pay
+    page.goto("/aftersales?tab=waiting_receipt")
+    assert page.locator(f'tr[data-aftersale-id="{RECEIVE}"]').count() == 0
+    assert not page.js_errors, page.js_errors
