@@ -7,3 +7,4 @@ def import_all_models() -> None:
     from .shipping import models as _shipping  # noqa: F401
     from .logistics import models as _logistics  # noqa: F401
     from .aftersales import models as _aftersales  # noqa: F401
+    from .channels.douyin import models as _douyin  # noqa: F401

@@ -56,6 +56,14 @@ class Settings(BaseSettings):
     logistics_stalled_hours: tuple[float, float, float] = (36, 48, 72)
     logistics_lost_hours: float = 7 * 24
     logistics_locker_hours: float = 48
+    # Douyin Open Platform (domain.md §5, issue 8). The sync window and overlap are assumptions (the platform's
+    # exact window limit is not public): pull by update_time in windows this wide, re-reading the last minutes.
+    douyin_gateway: str = "https://openapi-fxg.jinritemai.com"
+    douyin_sign_method: str = "hmac-sha256"
+    douyin_timeout_seconds: float = 10.0
+    douyin_sync_window_hours: float = 24.0
+    douyin_sync_overlap_minutes: float = 10.0
+    douyin_first_sync_days: float = 7.0
 
     @field_validator("now")
     @classmethod

@@ -141,6 +141,17 @@ PATH_VALUES["aftersale_id"] = "7000000000000000001"
 BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/actions")] = {"action": "agree"}
 BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/contacts")] = {"channel": "phone", "summary": "sweep"}
 
+# Douyin Open Platform connection (issue 8): owners manage it; the push hook answers only to a valid event-sign.
+ROUTE_PERMISSIONS.update({
+    ("GET", "/api/v1/douyin/status"): "settings.manage",
+    ("PUT", "/api/v1/douyin/connection"): "settings.manage",
+    ("PUT", "/api/v1/douyin/write-switch"): "settings.manage",
+    ("POST", "/hooks/douyin"): PUBLIC,  # no login: the event-sign is the credential (SIGNED_HOOKS)
+})
+SIGNED_HOOKS[("POST", "/hooks/douyin")] = {"tag": "101", "msg_id": "1", "data": "{}"}
+BODIES[("PUT", "/api/v1/douyin/connection")] = {"shop_id": "88990011", "app_key": "sweep-key", "app_secret": "sweep"}
+BODIES[("PUT", "/api/v1/douyin/write-switch")] = {"write_enabled": False}
+
 
 def registered_routes() -> list[tuple[str, str, APIRoute]]:
     out = []

@@ -1,0 +1,158 @@
+"""Douyin connection use cases: connect a shop (secret stored encrypted), the write switch, a ready client with
+its stored token, recording platform errors, and the owner's status figures. Web, CLI, jobs and tests call these.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ...accounts import audit
+from ...accounts.models import Shop
+from ...accounts.service import Principal
+from ...db import transaction
+from ...errors import NotFound, ValidationFailed
+from ...privacy.crypto import PiiCipher
+from .client import DouyinClient, DouyinError, Token
+from .models import DouyinConnection, DouyinInbox, DouyinOutbox
+
+# Who acts when the platform changes an order: audit rows and order events name this principal.
+SYNC = Principal(user_id=None, login="douyin", role="owner", channel="sync")
+
+
+def get_connection(session: Session, shop_id: int) -> DouyinConnection | None:
+    return session.execute(select(DouyinConnection).where(DouyinConnection.shop_id == shop_id)).scalar_one_or_none()
+
+
+def require_connection(session: Session, shop_id: int) -> DouyinConnection:
+    conn = get_connection(session, shop_id)
+    if conn is None:
+        raise NotFound("this shop is not connected to the Douyin Open Platform", code="douyin_not_connected")
+    return conn
+
+
+def connection_by_app_key(session: Session, app_key: str) -> DouyinConnection | None:
+    return session.execute(select(DouyinConnection).where(DouyinConnection.app_key == app_key)).scalar_one_or_none()
+
+
+def connected_shop_ids(session: Session) -> list[int]:
+    return list(session.execute(select(DouyinConnection.shop_id).order_by(DouyinConnection.shop_id)).scalars())
+
+
+def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: str, app_secret: str,
+            cipher: PiiCipher, principal: Principal, now: datetime, name: str | None = None) -> DouyinConnection:
+    """Creates or replaces the shop's connection. A new key or secret drops the stored tokens (they belong to
+    the old app). The secret is never written to the audit log."""
+    platform_shop_id, app_key, app_secret = platform_shop_id.strip(), app_key.strip(), app_secret.strip()
+    for field, value in (("shop_id", platform_shop_id), ("app_key", app_key), ("app_secret", app_secret)):
+        if not value:
+            raise ValidationFailed(f"{field}: required", details={"field": field})
+    if not platform_shop_id.isdigit():
+        raise ValidationFailed("shop_id: the Douyin shop id is a number", details={"field": "shop_id"})
+    other = connection_by_app_key(session, app_key)
+    if other is not None and other.shop_id != shop_id:
+        raise ValidationFailed("app_key: already connected to another shop of this desk", details={"field": "app_key"})
+    conn = get_connection(session, shop_id)
+    before = None
+    if conn is None:
+        conn = DouyinConnection(shop_id=shop_id, created_at=now, write_enabled=False)
+        session.add(conn)
+    else:
+        before = {"platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key}
+    conn.platform_shop_id, conn.app_key = platform_shop_id, app_key
+    conn.app_secret_enc = cipher.encrypt("douyin_app_secret", app_secret)
+    conn.access_token_enc = conn.refresh_token_enc = conn.token_expires_at = None
+    conn.updated_at = now
+    shop = session.get(Shop, shop_id)
+    if shop is not None:
+        if name:
+            shop.name = name.strip()[:100]
+        shop.platform_shop_id = platform_shop_id
+    session.flush()
+    audit.record(session, principal=principal, action="douyin.connect", now=now, shop_id=shop_id,
+                 target_type="douyin_connection", target_id=platform_shop_id, before=before,
+                 after={"platform_shop_id": platform_shop_id, "app_key": app_key})
+    return conn
+
+
+def set_write_enabled(session: Session, *, shop_id: int, enabled: bool, principal: Principal,
+                      now: datetime) -> DouyinConnection:
+    conn = require_connection(session, shop_id)
+    if conn.write_enabled != enabled:
+        audit.record(session, principal=principal, action="douyin.write_switch", now=now, shop_id=shop_id,
+                     target_type="douyin_connection", target_id=conn.platform_shop_id,
+                     before={"write_enabled": conn.write_enabled}, after={"write_enabled": enabled})
+        conn.write_enabled, conn.updated_at = enabled, now
+    return conn
+
+
+def build_client(sessions: sessionmaker[Session], *, shop_id: int, settings, cipher: PiiCipher, clock,
+                 http: httpx.Client | None = None, sleep=None) -> DouyinClient:
+    """A client with the shop's stored token; each new token is stored encrypted at once (own transaction), so a
+    crash after a refresh does not throw the new refresh token away."""
+    with sessions() as session:
+        conn = require_connection(session, shop_id)
+        secret = cipher.decrypt("douyin_app_secret", conn.app_secret_enc)
+        token = None
+        if conn.access_token_enc and conn.token_expires_at:
+            token = Token(cipher.decrypt("douyin_access_token", conn.access_token_enc) or "",
+                          cipher.decrypt("douyin_refresh_token", conn.refresh_token_enc) or "", conn.token_expires_at)
+        app_key, platform_shop_id = conn.app_key, conn.platform_shop_id
+
+    def keep(new: Token) -> None:
+        with transaction(sessions) as session:
+            row = require_connection(session, shop_id)
+            row.access_token_enc = cipher.encrypt("douyin_access_token", new.access_token)
+            row.refresh_token_enc = cipher.encrypt("douyin_refresh_token", new.refresh_token)
+            row.token_expires_at, row.updated_at = new.expires_at, clock.now()
+
+    extra = {"sleep": sleep} if sleep is not None else {}
+    return DouyinClient(gateway=settings.douyin_gateway, app_key=app_key, app_secret=secret or "",
+                        shop_id=platform_shop_id, now=clock.now, token=token, on_token=keep, http=http,
+                        timeout_seconds=settings.douyin_timeout_seconds, sign_method=settings.douyin_sign_method,
+                        **extra)
+
+
+def record_error(sessions: sessionmaker[Session], *, shop_id: int, error: Exception, now: datetime) -> None:
+    """Keeps the latest platform error (with sub_code/sub_msg) for the status page."""
+    detail = error.as_json() if isinstance(error, DouyinError) else {"msg": f"{type(error).__name__}: {error}"}
+    with transaction(sessions) as session:
+        conn = get_connection(session, shop_id)
+        if conn is not None:
+            conn.last_error, conn.last_error_at = json.dumps(detail, ensure_ascii=False), now
+
+
+def status(session: Session, *, shop_id: int, now: datetime) -> dict:
+    """What the owner's status page and ``GET /api/v1/douyin/status`` show."""
+    conn = get_connection(session, shop_id)
+    if conn is None:
+        return {"connected": False}
+    counts = dict(session.execute(select(DouyinInbox.state, func.count()).where(DouyinInbox.shop_id == shop_id)
+                                  .group_by(DouyinInbox.state)).all())
+    outbox = dict(session.execute(select(DouyinOutbox.state, func.count()).where(DouyinOutbox.shop_id == shop_id)
+                                  .group_by(DouyinOutbox.state)).all())
+    problems = session.execute(
+        select(DouyinInbox.msg_id, DouyinInbox.tag, DouyinInbox.order_id, DouyinInbox.state, DouyinInbox.attempts,
+               DouyinInbox.outcome, DouyinInbox.received_at)
+        .where(DouyinInbox.shop_id == shop_id, DouyinInbox.state.in_(("pending", "failed")),
+               DouyinInbox.outcome.is_not(None))
+        .order_by(DouyinInbox.id.desc()).limit(20)).all()
+    lag = (now - conn.sync_cursor) if conn.sync_cursor else None
+    return {
+        "connected": True, "platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
+        "token_expires_at": conn.token_expires_at, "token_ok": bool(conn.token_expires_at and conn.token_expires_at > now),
+        "write_enabled": conn.write_enabled, "last_sync_at": conn.last_sync_at, "sync_cursor": conn.sync_cursor,
+        "last_push_at": conn.last_push_at, "lag_seconds": int(lag.total_seconds()) if lag is not None else None,
+        "last_error": json.loads(conn.last_error) if conn.last_error else None, "last_error_at": conn.last_error_at,
+        "inbox": {state: counts.get(state, 0) for state in ("pending", "done", "failed", "deferred", "ignored")},
+        "outbox": {state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
+        "problems": [dict(row._mapping) for row in problems],
+    }
+
+
+def stale(value: datetime | None, now: datetime, limit: timedelta) -> bool:
+    return value is None or now - value > limit
