@@ -157,8 +157,13 @@ def facts_of_values(shipped_at, values: dict, order_done: bool = False) -> rules
         last_location=values["last_location"] or "", order_done=order_done)
 
 
-def facts_of(parcel: Parcel, order_done: bool = False) -> rules.ParcelFacts:
-    return facts_of_values(parcel.shipped_at, {
-        "state": parcel.state, "state_since": parcel.state_since, "picked_up_at": parcel.picked_up_at,
-        "last_event_at": parcel.last_event_at, "last_code": parcel.last_code, "last_context": parcel.last_context,
-        "last_location": parcel.last_location}, order_done)
+_STATES = {s.value: s for s in domain.ParcelState}
+
+
+def facts_of(parcel, order_done: bool = False) -> rules.ParcelFacts:
+    """From a parcel row (ORM object or the scan's column tuple, where picked_up_at may be a bool)."""
+    picked = parcel.picked_up_at
+    picked = bool(picked) if isinstance(picked, int) else picked is not None  # bool is an int: 0/1 on SQLite
+    return rules.ParcelFacts(parcel.shipped_at, _STATES[parcel.state], parcel.state_since, picked,
+                             parcel.last_event_at, parcel.last_code, parcel.last_context or "",
+                             parcel.last_location or "", order_done)

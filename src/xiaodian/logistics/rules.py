@@ -32,6 +32,11 @@ class Thresholds:
                 raise ValueError(f"{name} thresholds must be three increasing positive hours, got {values}")
         if self.lost <= 0 or self.locker <= 0:
             raise ValueError("lost and locker thresholds must be positive hours")
+        # the same limits as timedeltas, computed once (the full scan evaluates every watched parcel)
+        object.__setattr__(self, "_pickup", tuple(h * HOUR for h in self.pickup))
+        object.__setattr__(self, "_stalled", tuple(h * HOUR for h in self.stalled))
+        object.__setattr__(self, "_lost", self.lost * HOUR)
+        object.__setattr__(self, "_locker", self.locker * HOUR)
 
 
 DEFAULT_THRESHOLDS = Thresholds()
@@ -60,12 +65,12 @@ class Finding:
     evidence: dict = field(default_factory=dict, compare=False)
 
 
-def _graded(elapsed: timedelta, hours: tuple[float, float, float]) -> Severity | None:
-    if elapsed >= hours[2] * HOUR:
+def _graded(elapsed: timedelta, limits: tuple[timedelta, timedelta, timedelta]) -> Severity | None:
+    if elapsed >= limits[2]:
         return Severity.SERIOUS
-    if elapsed >= hours[1] * HOUR:
+    if elapsed >= limits[1]:
         return Severity.TIMEOUT
-    if elapsed >= hours[0] * HOUR:
+    if elapsed >= limits[0]:
         return Severity.WARNING
     return None
 
@@ -90,7 +95,7 @@ def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -
     found: list[Finding] = []
     if not f.picked_up:
         if f.shipped_at is not None:
-            severity = _graded(now - f.shipped_at, th.pickup)
+            severity = _graded(now - f.shipped_at, th._pickup)
             if severity:
                 found.append(Finding(AnomalyKind.PICKUP_TIMEOUT, severity, f.shipped_at,
                                      {"hours": _hours(now - f.shipped_at), "at": f.shipped_at.isoformat()}))
@@ -98,12 +103,12 @@ def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -
     if f.last_event_at is not None and f.state not in FINAL_STATES:
         idle = now - f.last_event_at
         if f.state is not ParcelState.AT_LOCKER:
-            severity = _graded(idle, th.stalled)
+            severity = _graded(idle, th._stalled)
             if severity:
                 found.append(Finding(AnomalyKind.STALLED, severity, f.last_event_at, _last_scan(f, now)))
-            if idle >= th.lost * HOUR:
+            if idle >= th._lost:
                 found.append(Finding(AnomalyKind.SUSPECTED_LOST, Severity.SERIOUS, f.last_event_at, _last_scan(f, now)))
-        elif f.state_since is not None and now - f.state_since >= th.locker * HOUR:
+        elif f.state_since is not None and now - f.state_since >= th._locker:
             found.append(Finding(AnomalyKind.LOCKER_UNCOLLECTED, Severity.TIMEOUT, f.state_since,
                                  {**_last_scan(f, now), "hours": _hours(now - f.state_since)}))
     since = f.state_since or f.last_event_at
@@ -122,18 +127,22 @@ def next_check(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLD
     exactly then (and not every minute in between). None: only a new scan of the carrier can change it."""
     if f.state in FINAL_STATES or f.order_done:
         return None
-    times: list[datetime] = []
     if not f.picked_up:
-        if f.shipped_at is not None:
-            times += [f.shipped_at + h * HOUR for h in th.pickup]
-    elif f.last_event_at is not None:
-        if f.state is ParcelState.AT_LOCKER:
-            if f.state_since is not None:
-                times.append(f.state_since + th.locker * HOUR)
-        else:
-            times += [f.last_event_at + h * HOUR for h in (*th.stalled, th.lost)]
-    later = [t for t in times if t > now]
-    return min(later) if later else None
+        if f.shipped_at is None:
+            return None
+        base, limits = f.shipped_at, th._pickup
+    elif f.last_event_at is None:
+        return None
+    elif f.state is ParcelState.AT_LOCKER:
+        if f.state_since is None:
+            return None
+        base, limits = f.state_since, (th._locker,)
+    else:
+        base, limits = f.last_event_at, (*th._stalled, th._lost)
+    for limit in limits:  # increasing: the first one still ahead is the next check
+        if base + limit > now:
+            return base + limit
+    return None
 
 
 def worst_first_key(severity: str, detected_at: datetime) -> tuple:
