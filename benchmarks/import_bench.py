@@ -38,7 +38,7 @@ def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, 
     if profiler:
         profiler.disable()
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
-    print(f"| {label:<34} | {rows:>8,} | {took:>7.2f} s | {rows / took:>9,.0f} | {cpu:>7.2f} s | "
+    print(f"| {label:<34} | {rows:>8,} | {took:>7.2f} s | {rows / took:>9,.0f} | {cpu:>7.2f} s | {rows / cpu:>9,.0f} | "
           f"c={report.created} u={report.updated} n={report.unchanged} r={len(report.rejected)} |", flush=True)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
@@ -63,12 +63,16 @@ def main() -> None:
         ctx = open_context(Settings(database_url=url, data_dir=folder / "data", now=NOW, **KEYS), migrate=True)
         shop_id = default_shop_id(ctx)
         print(f"database: {url.split('://')[0]}, nproc {os.cpu_count()}")
-        print(f"load average before: {os.getloadavg()[0]:.2f}")
-        print("| run | rows | wall time | rows/s | CPU time | report |\n|---|---:|---:|---:|---:|---|")
+        model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
+                      if line.startswith("model name")), "?")
+        print(f"CPU {model}; load average before: {os.getloadavg()[0]:.2f}")
+        print("| run | rows | wall time | rows/s (wall) | CPU time | rows/s (CPU) | report |\n"
+              "|---|---:|---:|---:|---:|---:|---|")
         run(ctx, shop_id, first, "first import (all created)", rows, profile=args.profile)
         run(ctx, shop_id, first, "re-import (all unchanged)", rows)
         run(ctx, shop_id, later, "later export, dry run", rows, dry_run=True)
         run(ctx, shop_id, later, "later export (statuses move on)", rows)
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
         ctx.engine.dispose()
 
 
