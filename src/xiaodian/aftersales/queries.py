@@ -41,9 +41,17 @@ def tab_condition(tab: str, now: datetime):
 
 
 def open_case_exists():
-    """The order list's 售后中 tab: the order has a case that is not finished."""
+    """The order list's 售后中 tab: the order has an after-sale case that is not finished. An order the desk has
+    no case for at all (entered by a path that does not open cases) falls back to its export 售后状态 text
+    naming an open stage, as the ship blocker does. Written as IN (open cases) OR (indexed text), so both
+    branches are index lookups rather than a probe per order."""
+    from .reasons import STATUS_BY_TEXT
+
     finished = [s.value for s in domain.FINISHED]
-    return exists().where(AfterSaleCase.order_pk == Order.id, AfterSaleCase.status.not_in(finished))
+    open_texts = sorted(t for t, s in STATUS_BY_TEXT.items() if s not in domain.FINISHED)
+    open_cases = select(AfterSaleCase.order_pk).where(AfterSaleCase.status.not_in(finished))
+    no_case = ~exists().where(AfterSaleCase.order_pk == Order.id)
+    return Order.id.in_(open_cases) | (Order.after_sale_status.in_(open_texts) & no_case)
 
 
 @dataclass
