@@ -38,6 +38,9 @@ def _register() -> None:
 
     register_aftersales(app)
     register_logistics(app)
+    from .channels.douyin.cli import register as register_douyin
+
+    register_douyin(app)
 
 
 def main() -> None:

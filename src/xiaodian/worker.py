@@ -62,6 +62,24 @@ def _aftersale_scan(ctx) -> None:
 JOBS.append(Job("aftersales.deadline_scan", 60.0, _aftersale_scan))
 
 
+def _douyin_sync(ctx) -> None:
+    """Incremental order sync and inbox retries for every shop connected to the Douyin Open Platform."""
+    from .channels.douyin.jobs import run_sync
+
+    run_sync(ctx)
+
+
+def _douyin_reconcile(ctx) -> None:
+    """Hourly sweep by update_time that repairs what pushes missed."""
+    from .channels.douyin.jobs import run_reconcile
+
+    run_reconcile(ctx)
+
+
+JOBS.append(Job("douyin.sync", 60.0, _douyin_sync))
+JOBS.append(Job("douyin.reconcile", 3600.0, _douyin_reconcile))
+
+
 def register_job(job: Job) -> None:
     JOBS.append(job)
 

@@ -1,0 +1,58 @@
+"""Background work for every connected shop, registered in worker.JOBS and runnable by hand from the CLI:
+the incremental sync plus inbox retries (every minute) and the reconciliation sweep (hourly). One shop's
+failure is recorded on its status page and does not stop the others."""
+
+from __future__ import annotations
+
+import logging
+
+from .push import process_pending
+from .service import build_client, connected_shop_ids, record_error
+from .sync import reconcile, sync_orders
+
+log = logging.getLogger("xiaodian.douyin.jobs")
+
+
+def _shops(ctx) -> list[int]:
+    with ctx.sessions() as session:
+        return connected_shop_ids(session)
+
+
+def sync_shop(ctx, shop_id: int, *, since=None) -> dict:
+    """One shop's sync and inbox retry; returns the CLI's JSON shape."""
+    now = ctx.clock.now()
+    client = build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher, clock=ctx.clock)
+    report = sync_orders(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
+                         settings=ctx.settings, since=since)
+    inbox = process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now)
+    return {"shop_id": shop_id, "orders": report.orders, "aftersales": {"status": "not built"},
+            "inbox": inbox.as_json(), "repaired": report.repaired, "errors": report.errors,
+            "cursor": report.cursor.isoformat() if report.cursor else None}
+
+
+def run_sync(ctx) -> None:
+    for shop_id in _shops(ctx):
+        try:
+            result = sync_shop(ctx, shop_id)
+            if result["orders"]["created"] or result["orders"]["updated"] or result["errors"]:
+                log.info("douyin sync %s", result)
+        except Exception as exc:  # noqa: BLE001 - isolate shops
+            log.exception("douyin sync failed for shop %s", shop_id)
+            record_error(ctx.sessions, shop_id=shop_id, error=exc, now=ctx.clock.now())
+
+
+def run_reconcile(ctx, days: float = 3.0) -> list[dict]:
+    out = []
+    for shop_id in _shops(ctx):
+        try:
+            client = build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher,
+                                  clock=ctx.clock)
+            report = reconcile(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=ctx.clock.now(),
+                               settings=ctx.settings, days=days)
+            out.append({"shop_id": shop_id, **report.as_json()})
+            if report.repaired:
+                log.warning("douyin reconcile repaired %d orders in shop %s", len(report.repaired), shop_id)
+        except Exception as exc:  # noqa: BLE001
+            log.exception("douyin reconcile failed for shop %s", shop_id)
+            record_error(ctx.sessions, shop_id=shop_id, error=exc, now=ctx.clock.now())
+    return out
