@@ -147,6 +147,10 @@ ROUTE_PERMISSIONS.update({
     ("PUT", "/api/v1/douyin/connection"): "settings.manage",
     ("PUT", "/api/v1/douyin/write-switch"): "settings.manage",
     ("POST", "/hooks/douyin"): PUBLIC,  # no login: the event-sign is the credential (SIGNED_HOOKS)
+    ("GET", "/settings/douyin"): "settings.manage",
+    ("POST", "/settings/douyin"): "settings.manage",
+    ("POST", "/settings/douyin/writes"): "settings.manage",
+    ("POST", "/settings/douyin/retry"): "settings.manage",
 })
 SIGNED_HOOKS[("POST", "/hooks/douyin")] = {"tag": "101", "msg_id": "1", "data": "{}"}
 BODIES[("PUT", "/api/v1/douyin/connection")] = {"shop_id": "88990011", "app_key": "sweep-key", "app_secret": "sweep"}

@@ -143,12 +143,14 @@ def all_routers() -> list:
     from ..inquiries.pages import router as inquiries_pages
     from ..channels.douyin.api import hooks as douyin_hooks
     from ..channels.douyin.api import router as douyin_api
+    from ..channels.douyin.pages import router as douyin_pages
     from .docs import router as docs_router
     from .session_pages import router as session_pages
 
     return [session_pages, orders_pages, orders_api, import_pages, import_api, accounts_pages, accounts_api,
             privacy_pages, privacy_api, shipping_pages, shipping_api, logistics_pages, logistics_api, logistics_hooks,
-            aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, douyin_api, douyin_hooks, docs_router]
+            aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, douyin_pages, douyin_api, douyin_hooks,
+            docs_router]
 
 
 def create_app(ctx: AppContext) -> FastAPI:
