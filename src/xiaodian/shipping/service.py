@@ -221,6 +221,7 @@ def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, princi
         for plan in plans:
             results.append(_record(session, shop_id, plan, principal, now, source, rules, audit_each, events, late))
         conn.execute(insert(OrderEvent.__table__), events)
+        _queue_platform_upload(session, shop_id, plans, shipment_ids, now)
         if late:
             _record_violations(session, shop_id, late, now, source, principal.login)
         session.flush()
@@ -233,6 +234,15 @@ def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, princi
         raise Conflict("these items were shipped by someone else just now; reload the order",
                        code="concurrent_change") from None
     return results
+
+
+def _queue_platform_upload(session: Session, shop_id: int, plans: list[ShipPlan], shipment_ids: list[int],
+                           now: datetime) -> None:
+    """Douyin write-back (issue 8): an outbox row per shipment when the shop's write switch is on; a job sends it."""
+    from ..channels.douyin.outbox import queue_logistics_upload
+
+    queue_logistics_upload(session, shop_id=shop_id, now=now, uploads=[
+        (sid, p.order.order_id, p.carrier.code, p.tracking_no) for p, sid in zip(plans, shipment_ids, strict=True)])
 
 
 def _update_orders(session: Session, plans: list[ShipPlan], now: datetime) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from .outbox import send_pending
 from .push import process_pending
 from .service import build_client, connected_shop_ids, record_error
 from .sync import reconcile, sync_orders
@@ -19,14 +20,15 @@ def _shops(ctx) -> list[int]:
 
 
 def sync_shop(ctx, shop_id: int, *, since=None) -> dict:
-    """One shop's sync and inbox retry; returns the CLI's JSON shape."""
+    """One shop's sync, inbox retry and queued uploads; returns the CLI's JSON shape."""
     now = ctx.clock.now()
     client = build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher, clock=ctx.clock)
     report = sync_orders(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
                          settings=ctx.settings, since=since)
     inbox = process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now)
+    uploads = send_pending(ctx.sessions, shop_id=shop_id, client=client, now=now)
     return {"shop_id": shop_id, "orders": report.orders, "aftersales": {"status": "not built"},
-            "inbox": inbox.as_json(), "repaired": report.repaired, "errors": report.errors,
+            "inbox": inbox.as_json(), "uploads": uploads.as_json(), "repaired": report.repaired, "errors": report.errors,
             "cursor": report.cursor.isoformat() if report.cursor else None}
 
 

@@ -13,6 +13,7 @@ from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
 from ...web.templating import render
 from . import service
+from .outbox import retry_failed_uploads
 from .push import retry_failed
 
 router = APIRouter(include_in_schema=False)
@@ -59,4 +60,5 @@ def retry(request: Request, principal: Principal = Depends(require("settings.man
           session: Session = Depends(db, scope="function")):
     service.require_connection(session, shop_of(request))
     retry_failed(session, shop_id=shop_of(request), now=get_ctx(request).clock.now())
+    retry_failed_uploads(session, shop_id=shop_of(request))
     return RedirectResponse("/settings/douyin", status_code=303)

@@ -1,0 +1,95 @@
+"""Writes back to the platform through an outbox: shipping in the desk queues an order.logisticsAdd row (only when
+the shop's write switch is on) in the same transaction as the shipment, and a job sends it. One row per shipment
+(unique), and a row once sent is never sent again, so a waybill is never uploaded twice.
+
+Assumption: the desk's carrier codes (zhongtong, yuantong, shunfeng …) are the platform's company_code values.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ...accounts import audit
+from ...db import transaction
+from .client import DouyinClient, DouyinError
+from .models import DouyinConnection, DouyinOutbox
+from .service import SYNC
+
+log = logging.getLogger("xiaodian.douyin.outbox")
+MAX_ATTEMPTS = 5
+# The platform already has this waybill (shipped there by hand, or our earlier answer was lost): nothing to send.
+ALREADY_DONE = frozenset({"isv.order-already-shipped"})
+
+
+def queue_logistics_upload(session: Session, *, shop_id: int, uploads: list[tuple[int, str, str, str]],
+                           now: datetime) -> int:
+    """``uploads``: (shipment id, order id, carrier code, tracking number). Returns rows queued (0 when the shop is
+    not connected or its writes are off)."""
+    enabled = session.execute(select(DouyinConnection.write_enabled)
+                              .where(DouyinConnection.shop_id == shop_id)).scalar_one_or_none()
+    if not enabled or not uploads:
+        return 0
+    for shipment_id, order_id, carrier_code, tracking_no in uploads:
+        session.add(DouyinOutbox(shop_id=shop_id, kind="logistics_add", ref=str(shipment_id), order_id=order_id,
+                                 payload=json.dumps({"order_id": order_id, "company_code": carrier_code,
+                                                     "logistics_code": tracking_no}, ensure_ascii=False),
+                                 state="pending", attempts=0, created_at=now))
+    return len(uploads)
+
+
+@dataclass
+class OutboxReport:
+    sent: int = 0
+    failed: int = 0
+    retry: int = 0
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: DouyinClient, now: datetime,
+                 limit: int = 100) -> OutboxReport:
+    """Sends queued uploads, each marked in its own transaction right after the platform's answer."""
+    report = OutboxReport()
+    with sessions() as session:
+        due = session.execute(select(DouyinOutbox.id, DouyinOutbox.payload, DouyinOutbox.order_id)
+                              .where(DouyinOutbox.shop_id == shop_id, DouyinOutbox.state == "pending")
+                              .order_by(DouyinOutbox.id).limit(limit)).all()
+    for row in due:
+        error = None
+        try:
+            client.call("order.logisticsAdd", json.loads(row.payload))
+        except DouyinError as exc:
+            error = exc
+        with transaction(sessions) as session:
+            item = session.get(DouyinOutbox, row.id)
+            item.attempts += 1
+            if error is None or error.sub_code in ALREADY_DONE:
+                item.state, item.sent_at = "sent", now
+                item.last_error = None if error is None else f"{error.sub_code} {error.sub_msg}: already on the platform"
+                report.sent += 1
+                audit.record(session, principal=SYNC, action="douyin.logistics_add", now=now, shop_id=shop_id,
+                             target_type="order", target_id=row.order_id, after=json.loads(row.payload))
+            else:
+                item.last_error = json.dumps(error.as_json(), ensure_ascii=False)
+                if error.retryable and item.attempts < MAX_ATTEMPTS:
+                    report.retry += 1
+                else:
+                    item.state = "failed"
+                    report.failed += 1
+    return report
+
+
+def retry_failed_uploads(session: Session, *, shop_id: int) -> int:
+    """The owner's retry after fixing the cause (a wrong carrier, say): failed rows go back to pending."""
+    rows = session.execute(select(DouyinOutbox).where(DouyinOutbox.shop_id == shop_id,
+                                                      DouyinOutbox.state == "failed")).scalars().all()
+    for row in rows:
+        row.state, row.attempts = "pending", 0
+    return len(rows)
