@@ -192,10 +192,3 @@ def pick_list(request: Request, principal: Principal = Depends(require("orders.r
               session: Session = Depends(db, scope="function")):
     data = reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), None)
     return render(request, "shipping/picklist.html", data=data, body_class="print")
-
-
-def render_home(request: Request, session: Session):
-    """The home page: to-do counts that link to the views merchants must watch."""
-    now = get_ctx(request).clock.now()
-    counts = view_counts(session, shop_of(request), now)
-    return render(request, "shipping/home.html", counts=counts, quote=quote)

@@ -70,6 +70,7 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "flag": ("none", "grey", "purple", "cyan", "green", "orange", "red"),
     "search_kind": ("empty", "order_id", "phone", "last4", "tracking", "text"),
     "role": ("owner", "cs", "warehouse"),
+    "todo": ("overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon"),  # home cards
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
               "unauthenticated", "forbidden", "csrf_failed", "throttled", "configuration_error",
               "method_not_allowed", "http_error", "internal_error"),

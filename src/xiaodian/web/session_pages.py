@@ -115,7 +115,7 @@ def switch_language(code: str, request: Request, next: str | None = None,
 
 @router.get("/")
 def home(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
-    """To-do cards (overdue, due within 24 h, awaiting) linking to the shipping views."""
-    from ..shipping.pages import render_home
+    """To-do cards across shipping, logistics and after-sales, each linking to its view."""
+    from .home import render_home
 
-    return render_home(request, session)
+    return render_home(request, session, principal)
