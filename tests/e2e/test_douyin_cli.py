@@ -82,3 +82,23 @@ def test_reconcile_reports_per_shop(env, fake):
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert len(result) == 1 and len(result[0]["repaired"]) == 3
+
+
+def test_export_orders_writes_csv_and_xlsx_with_masked_buyers_unless_revealed_with_a_reason(env, tmp_path):
+    from openpyxl import load_workbook
+
+    assert connect(env).returncode == 0
+    assert xiaodian(env, "sync", "douyin", "--once").returncode == 0
+    done = xiaodian(env, "export", "orders", "--format", "csv", "--output", str(tmp_path / "o.csv"))
+    assert done.returncode == 0, done.stderr
+    assert "3 rows" in done.stdout
+    text = (tmp_path / "o.csv").read_bytes().decode("utf-8-sig")
+    assert "\t4907538423936500001" in text and "138****5678" in text and "13800135678" not in text
+    done = xiaodian(env, "export", "orders", "--format", "xlsx", "--output", str(tmp_path / "o.xlsx"))
+    assert done.returncode == 0
+    sheet = load_workbook(tmp_path / "o.xlsx").active
+    assert isinstance(sheet["A2"].value, str) and sheet["A2"].value.startswith("49075384239365")
+    assert xiaodian(env, "export", "orders", "--reveal", "--output", str(tmp_path / "r.csv")).returncode == 2
+    done = xiaodian(env, "export", "orders", "--reveal", "--reason", "理赔需要", "--output", str(tmp_path / "r.csv"))
+    assert done.returncode == 0 and "13800135678" in (tmp_path / "r.csv").read_text(encoding="utf-8-sig")
+    assert xiaodian(env, "export", "orders", "--format", "pdf", "--output", str(tmp_path / "x")).returncode == 2

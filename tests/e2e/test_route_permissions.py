@@ -151,10 +151,13 @@ ROUTE_PERMISSIONS.update({
     ("POST", "/settings/douyin"): "settings.manage",
     ("POST", "/settings/douyin/writes"): "settings.manage",
     ("POST", "/settings/douyin/retry"): "settings.manage",
+    ("GET", "/api/v1/exports/orders"): "orders.export",
+    ("POST", "/api/v1/exports/orders"): "orders.export",
 })
 SIGNED_HOOKS[("POST", "/hooks/douyin")] = {"tag": "101", "msg_id": "1", "data": "{}"}
 BODIES[("PUT", "/api/v1/douyin/connection")] = {"shop_id": "88990011", "app_key": "sweep-key", "app_secret": "sweep"}
 BODIES[("PUT", "/api/v1/douyin/write-switch")] = {"write_enabled": False}
+BODIES[("POST", "/api/v1/exports/orders")] = {"format": "csv"}
 
 
 def registered_routes() -> list[tuple[str, str, APIRoute]]:

@@ -142,6 +142,7 @@ def all_routers() -> list:
     from ..inquiries.api import router as inquiries_api
     from ..inquiries.pages import router as inquiries_pages
     from ..channels.douyin.api import hooks as douyin_hooks
+    from ..channels.douyin.api import exports as douyin_exports
     from ..channels.douyin.api import router as douyin_api
     from ..channels.douyin.pages import router as douyin_pages
     from .docs import router as docs_router
@@ -150,7 +151,7 @@ def all_routers() -> list:
     return [session_pages, orders_pages, orders_api, import_pages, import_api, accounts_pages, accounts_api,
             privacy_pages, privacy_api, shipping_pages, shipping_api, logistics_pages, logistics_api, logistics_hooks,
             aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, douyin_pages, douyin_api, douyin_hooks,
-            docs_router]
+            douyin_exports, docs_router]
 
 
 def create_app(ctx: AppContext) -> FastAPI:

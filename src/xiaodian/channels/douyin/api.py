@@ -4,14 +4,16 @@ connection's status and settings under /api/v1/douyin (owners: settings.manage).
 from __future__ import annotations
 
 import logging
+from datetime import date
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ...accounts.service import Principal
+from ...errors import ValidationFailed
 from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
 from ...web.openapi import ERROR_RESPONSES
@@ -83,3 +85,62 @@ def put_write_switch(request: Request, body: WriteSwitchIn, principal: Principal
     service.set_write_enabled(session, shop_id=shop_of(request), enabled=body.write_enabled, principal=principal,
                               now=ctx.clock.now())
     return service.status(session, shop_id=shop_of(request), now=ctx.clock.now())
+
+
+# ---- export of a filtered order list (issue 8 §7) ------------------------------------------------------------
+exports = APIRouter(prefix="/api/v1/exports", tags=["orders"], responses=ERROR_RESPONSES)
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+class ExportIn(BaseModel):
+    format: str = Field("csv", description="csv or xlsx")
+    q: str | None = Field(None, max_length=100)
+    status: str = "all"
+    created_from: date | None = None
+    created_to: date | None = None
+    paid_from: date | None = None
+    paid_to: date | None = None
+    product_id: str | None = Field(None, max_length=32)
+    reveal: bool = Field(False, description="full buyer name, phone and address (needs pii.reveal and a reason)")
+    reason: str | None = Field(None, max_length=200)
+
+
+def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
+    from ...orders.domain import TABS, check_filter_date
+    from ...orders.queries import OrderFilter
+    from .orders_export import export_orders
+
+    if body.status not in TABS:
+        raise ValidationFailed(f"status: one of {', '.join(TABS)}", details={"field": "status"})
+    for name in ("created_from", "created_to", "paid_from", "paid_to"):
+        check_filter_date(name, getattr(body, name))
+    ctx = get_ctx(request)
+    flt = OrderFilter(query=body.q, tab=body.status, created_from=body.created_from, created_to=body.created_to,
+                      paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id)
+    flt.now = ctx.clock.now()
+    data, count = export_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher, principal=principal,
+                                fmt=body.format, now=ctx.clock.now(), reveal=body.reveal, reason=body.reason)
+    stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
+    return Response(data, media_type=MEDIA[body.format], headers={
+        "content-disposition": f'attachment; filename="orders-{stamp}.{body.format}"', "x-row-count": str(count)})
+
+
+@exports.get("/orders", summary="Export the filtered order list (masked buyer data) as CSV or XLSX",
+             response_class=Response)
+def export_get(request: Request, format: str = Query("csv"), q: str | None = Query(None, max_length=100),
+               status: str = "all", created_from: date | None = None, created_to: date | None = None,
+               paid_from: date | None = None, paid_to: date | None = None,
+               product_id: str | None = Query(None, max_length=32),
+               principal: Principal = Depends(require("orders.export")),
+               session: Session = Depends(db, scope="function")):
+    return _export(request, session, principal, ExportIn(format=format, q=q, status=status, created_from=created_from,
+                                                         created_to=created_to, paid_from=paid_from, paid_to=paid_to,
+                                                         product_id=product_id))
+
+
+@exports.post("/orders", summary="Export the filtered order list; reveal=true (pii.reveal, with a reason) gives "
+              "full buyer data", response_class=Response)
+def export_post(request: Request, body: ExportIn, principal: Principal = Depends(require("orders.export")),
+                session: Session = Depends(db, scope="function")):
+    return _export(request, session, principal, body)

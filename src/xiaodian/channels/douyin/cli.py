@@ -114,7 +114,56 @@ def reconcile_douyin(days: float = typer.Option(3.0, "--days"), as_json: bool = 
     raise typer.Exit(1 if any(r["errors"] for r in results) else 0)
 
 
+export_app = typer.Typer(no_args_is_help=True, help="Export lists to CSV or XLSX")
+
+
+@export_app.command("orders")
+def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orders search`"),
+                      status: str = typer.Option("all", "--status"),
+                      created_from: str | None = typer.Option(None, "--created-from", help="YYYY-MM-DD (shop time)"),
+                      created_to: str | None = typer.Option(None, "--created-to", help="YYYY-MM-DD (shop time)"),
+                      fmt: str = typer.Option("csv", "--format", help="csv or xlsx"),
+                      output: str = typer.Option(..., "--output", help="file to write"),
+                      reveal: bool = typer.Option(False, "--reveal", help="full buyer data (needs a --reason)"),
+                      reason: str | None = typer.Option(None, "--reason")) -> None:
+    """Every order of the filtered list, one row per SKU order: ids as text, amounts in yuan, buyer data masked
+    unless --reveal with a --reason (audited)."""
+    from pathlib import Path
+
+    from ...accounts.cli import cli_principal
+    from ...bootstrap import default_shop_id, open_context
+    from ...db import transaction
+    from ...orders.cli import _date
+    from ...orders.domain import TABS
+    from ...orders.queries import OrderFilter
+    from .orders_export import FORMATS, export_orders
+
+    if status not in TABS or fmt not in FORMATS:
+        _fail(f"--status must be one of {', '.join(TABS)}; --format one of {', '.join(FORMATS)}", 2)
+    try:
+        flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
+                          created_to=_date(created_to, "--created-to"))
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    ctx = open_context()
+    try:
+        flt.now = ctx.clock.now()
+        with transaction(ctx.sessions) as session:
+            data, count = export_orders(session, shop_id=default_shop_id(ctx), flt=flt, cipher=ctx.cipher,
+                                        principal=cli_principal(), fmt=fmt, now=ctx.clock.now(), reveal=reveal,
+                                        reason=reason)
+        Path(output).write_bytes(data)
+    except DomainError as exc:
+        _fail(exc.message, 2)
+    except OSError as exc:
+        _fail(f"cannot write {output}: {exc}", 2)
+    finally:
+        ctx.engine.dispose()
+    typer.echo(f"{count} rows written to {output}")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(export_app, name="export")
     app.add_typer(shop_app, name="shop")
     app.add_typer(sync_app, name="sync")
     app.add_typer(reconcile_app, name="reconcile")

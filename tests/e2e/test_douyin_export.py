@@ -1,0 +1,96 @@
+"""Export of a filtered order list (issue 8 §7) through the API and the CLI: CSV and XLSX, every order of the
+filter (not one page), ids as text, amounts in yuan, buyer data masked unless revealed with a reason by a role
+that may reveal; audited."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import select
+
+from xiaodian.accounts.models import AuditEntry
+from xiaodian.db import transaction
+from xiaodian.orders.domain import ItemRecord, OrderStatus
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, csrf_of, login
+from ..factories import make_record
+
+IDS = [str(4907538423936588900 + i) for i in range(230)]
+
+
+@pytest.fixture
+def seeded(ctx, shop_id):
+    records = [make_record(oid, unit_price_fen=5990) for oid in IDS[:-1]]
+    records.append(make_record(IDS[-1], status=OrderStatus.CANCELLED, items=[
+        ItemRecord(IDS[-1], "五常大米 5kg", 1, 5990, product_id="3512000000000000101"),
+        ItemRecord(str(int(IDS[-1]) + 1000), "东北小米", 2, 1205, product_id="3512000000000000102")]))
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, records=records, cipher=ctx.cipher, now=NOW)
+    return ctx
+
+
+def read_csv(data: bytes) -> list[dict]:
+    assert data.startswith("\ufeff".encode())
+    return list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+def test_csv_has_every_order_of_the_filter_with_ids_as_text_and_yuan(seeded, owner_client):
+    response = owner_client.get("/api/v1/exports/orders", params={"format": "csv"})
+    assert response.status_code == 200 and response.headers["x-row-count"] == "231"
+    rows = read_csv(response.content)
+    assert len(rows) == 231 and {r["主订单编号"].strip() for r in rows} == set(IDS)
+    assert all(r["主订单编号"].startswith("\t") for r in rows)  # Excel keeps it text
+    one = next(r for r in rows if r["主订单编号"].strip() == IDS[0])
+    assert one["商品金额"] == "59.90" and one["订单应付金额"] == "59.90" and one["订单状态"] == "备货中"
+    assert one["收件人手机号"] == "138****5678" and "13812345678" not in response.text
+    cancelled = [r for r in rows if r["主订单编号"].strip() == IDS[-1]]
+    assert [r["商品金额"] for r in cancelled] == ["59.90", "12.05"] and cancelled[0]["订单状态"] == "已取消"
+
+
+def test_the_filter_narrows_the_export(seeded, owner_client):
+    rows = read_csv(owner_client.get("/api/v1/exports/orders", params={"status": "cancelled"}).content)
+    assert {r["主订单编号"].strip() for r in rows} == {IDS[-1]}
+
+
+def test_xlsx_cells_hold_ids_as_text_and_amounts_as_numbers(seeded, owner_client):
+    response = owner_client.get("/api/v1/exports/orders", params={"format": "xlsx", "status": "cancelled"})
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    first = dict(zip(header, [c.value for c in sheet[2]]))
+    assert first["主订单编号"] == IDS[-1] and isinstance(first["主订单编号"], str)
+    assert first["商品金额"] == pytest.approx(59.90) and first["收件人手机号"] == "138****5678"
+
+
+def test_reveal_needs_a_reason_and_is_audited(seeded, owner_client, ctx):
+    csrf = csrf_of(owner_client)
+    refused = owner_client.post("/api/v1/exports/orders", headers={"x-csrf-token": csrf},
+                                json={"format": "csv", "status": "cancelled", "reveal": True})
+    assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "reason"
+    done = owner_client.post("/api/v1/exports/orders", headers={"x-csrf-token": csrf},
+                             json={"format": "csv", "status": "cancelled", "reveal": True, "reason": "快递理赔需要完整地址"})
+    rows = read_csv(done.content)
+    assert rows[0]["收件人手机号"] == "13812345678" and rows[0]["收件人"] == "王小明"
+    with ctx.sessions() as session:
+        entries = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.export")).scalars().all()
+    details = [json.loads(e.detail) for e in entries]
+    assert any(d["reveal"] and d["reason"] == "快递理赔需要完整地址" and d["rows"] == 2 for d in details)
+
+
+def test_a_role_without_reveal_gets_403_for_full_data(seeded, app, users):
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        csrf = csrf_of(client)
+        response = client.post("/api/v1/exports/orders", headers={"x-csrf-token": csrf},
+                               json={"format": "csv", "reveal": True, "reason": "想看看"})
+        assert response.status_code == 403
+
+
+def test_an_unknown_format_is_a_field_error(seeded, owner_client):
+    response = owner_client.get("/api/v1/exports/orders", params={"format": "pdf"})
+    assert response.status_code == 422 and response.json()["error"]["details"]["field"] == "format"
