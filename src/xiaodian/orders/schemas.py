@@ -71,6 +71,8 @@ class OrderOut(BaseModel):
 
 class OrderPage(BaseModel):
     total: int
+    # True when PostgreSQL stopped counting a very common product-name match at the cap: "at least total".
+    total_is_capped: bool = False
     page: int
     page_size: int
     orders: list[OrderOut]

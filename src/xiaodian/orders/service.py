@@ -15,7 +15,7 @@ from ..errors import ValidationFailed
 from ..privacy.crypto import PiiCipher
 from .domain import FLAG_COLOURS
 from .models import OrderEvent
-from .queries import PAGE_SIZES, OrderFilter, order_events, order_shipments, require_order, search_orders
+from .queries import PAGE_SIZES, OrderFilter, order_events, order_shipments, require_order, search_page
 from .queries import tab_counts as _tab_counts
 from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
 
@@ -53,11 +53,12 @@ def list_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: Pii
     """The order list as every channel shows it: one page, newest first, with the exact total."""
     from ..shipping.queries import violations_by_order
 
-    total, rows = search_orders(session, shop_id, flt, cipher)
+    result = search_page(session, shop_id, flt, cipher)
+    rows = result.orders
     tracking = order_shipments(session, [o.id for o in rows])
     violations = violations_by_order(session, [o.id for o in rows])
     page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
-    return OrderPage(total=total, page=flt.page, page_size=page_size,
+    return OrderPage(total=result.total, total_is_capped=result.total_is_capped, page=flt.page, page_size=page_size,
                      orders=[order_out(o, tracking[o.id], violations.get(o.id), flt.now) for o in rows])
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import os
 
@@ -45,12 +44,11 @@ class PiiCipher:
 
     def blind_index(self, kind: str, value: str) -> str:
         """Keyed hash for equality search: the database never sees the value, only this digest."""
-        digest = hmac.new(self._index_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
-        return digest[:32]
+        return hmac.digest(self._index_key, f"{kind}:{value}".encode(), "sha256").hex()[:32]
 
     def keyed_digest(self, payload: str) -> str:
         """Digest of content that may include PII (change detection), keyed so it cannot be brute-forced."""
-        return hmac.new(self._index_key, b"content:" + payload.encode(), hashlib.sha256).hexdigest()[:32]
+        return hmac.digest(self._index_key, b"content:" + payload.encode(), "sha256").hex()[:32]
 
     def phone_index(self, phone: str) -> str:
         return self.blind_index("phone", phone)

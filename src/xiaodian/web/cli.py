@@ -11,6 +11,8 @@ from ..settings import Settings
 
 
 def _serve(ctx, host: str, port: int) -> None:
+    import gc
+
     import uvicorn
 
     from .app import create_app
@@ -22,7 +24,12 @@ def _serve(ctx, host: str, port: int) -> None:
 
     start_background(ctx)  # the deadline scan every minute, in this process (issue 4)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
+    app = create_app(ctx)
+    # Start-up objects (templates, mappers, catalogues) live for the whole process: freezing them keeps the
+    # collector from walking them again and again (its pauses were most of the list's p99, benchmarks/).
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
 
 
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
