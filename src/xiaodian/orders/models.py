@@ -149,3 +149,14 @@ class OrderEvent(Base):
     source: Mapped[str] = mapped_column(String(16))  # import / web / api / cli / job / sync / demo
     actor: Mapped[str | None] = mapped_column(String(64))
     detail: Mapped[str | None] = mapped_column(Text)  # JSON
+
+
+class OrderStatusCount(Base):
+    """Orders per shop and status, maintained by database triggers (migration 0009), never by the code:
+    the tab bar reads it instead of counting every order on each request."""
+
+    __tablename__ = "order_status_counts"
+
+    shop_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

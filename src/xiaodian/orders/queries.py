@@ -13,7 +13,7 @@ from ..errors import NotFound
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .domain import TABS, OrderStatus
-from .models import Order, OrderEvent, OrderItem, Shipment
+from .models import Order, OrderEvent, OrderItem, OrderStatusCount, Shipment
 from .search_query import SearchQuery, classify
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -107,6 +107,17 @@ def _base_conditions(session: Session, shop_id: int, flt: OrderFilter,
     return conds, match
 
 
+def _unfiltered(flt: OrderFilter) -> bool:
+    """Nothing narrows the list but the status tab: the counts can come from order_status_counts."""
+    return not (classify(flt.query).kind != "empty" or flt.created_from or flt.created_to or flt.paid_from
+                or flt.paid_to or flt.product_id or flt.logistics_state or flt.anomaly or flt.view)
+
+
+def _stored_counts(session: Session, shop_id: int) -> dict[str, int]:
+    return dict(session.execute(select(OrderStatusCount.status, OrderStatusCount.n)
+                                .where(OrderStatusCount.shop_id == shop_id)).all())
+
+
 def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> SearchResult:
     """Newest first, one page, with the total for the current tab (counted first: PostgreSQL picks its
     plan for the page from it)."""
@@ -126,7 +137,11 @@ def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCip
         extra = conds[1:]  # the match is already scoped to the shop
         total, capped = match.count(extra)
         return SearchResult(total, capped, match.page(extra, offset, page_size))
-    total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
+    if _unfiltered(flt) and flt.tab != "after_sale":
+        stored = _stored_counts(session, shop_id)
+        total = sum(stored.values()) if flt.tab == "all" else stored.get(flt.tab, 0)
+    else:
+        total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
     rows = session.execute(
         select(Order).where(*conds).order_by(*order_by).offset(offset).limit(page_size)
     ).scalars().all()
@@ -151,8 +166,8 @@ def tab_counts(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCiph
             by_status[status] = by_status.get(status, 0) + n
         in_after_sale = sum(n for _status, flag, n in rows if flag)
     else:
-        by_status = dict(session.execute(
-            select(Order.status, func.count()).where(*conds).group_by(Order.status)).all())
+        by_status = (_stored_counts(session, shop_id) if _unfiltered(flt) else dict(session.execute(
+            select(Order.status, func.count()).where(*conds).group_by(Order.status)).all()))
         in_after_sale = session.execute(select(func.count()).select_from(Order).where(*conds, after_sale)).scalar_one()
     counts = {tab: by_status.get(tab, 0) for tab in TABS if tab not in ("all", "after_sale")}
     counts["all"] = sum(by_status.values())
