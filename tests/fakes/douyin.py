@@ -44,6 +44,7 @@ class FakeDouyin:
         self.now, self.app_key, self.app_secret, self.shop_id = now, app_key, app_secret, shop_id
         self.token_ttl, self.max_window = token_ttl, max_window
         self.orders: dict[str, dict] = {}
+        self.aftersales: dict[str, dict] = {}
         self.tokens: dict[str, datetime] = {}  # access token → expiry
         self.refresh_tokens: set[str] = set()
         self.requests: list[dict] = []  # {"method", "params", "signed_ok"}
@@ -61,6 +62,12 @@ class FakeDouyin:
         order["update_time"] = int(self.now.timestamp())
         self.orders[str(order["order_id"])] = order
         return order
+
+    def put_aftersale(self, case: dict) -> dict:
+        case = copy.deepcopy(case)
+        case["update_time"] = int(self.now.timestamp())
+        self.aftersales[str(case["aftersale_id"])] = case
+        return case
 
     def expire_tokens(self) -> None:
         for token in self.tokens:
@@ -107,7 +114,8 @@ class FakeDouyin:
         if expiry <= self.now:
             return 200, _err(30001, "access_token 已过期", "isv.access-token-expired", "access_token 已过期")
         handler = {"order.searchList": self._search, "order.orderDetail": self._detail,
-                   "order.logisticsAdd": self._logistics_add}.get(method)
+                   "order.logisticsAdd": self._logistics_add, "afterSale.List": self._aftersale_list,
+                   "afterSale.Detail": self._aftersale_detail}.get(method)
         if handler is None:
             return 200, _err(40001, "参数错误", "isv.method-not-exist", f"未知方法 {method}")
         return 200, handler(params)
@@ -132,6 +140,22 @@ class FakeDouyin:
         chunk = [{k: v for k, v in copy.deepcopy(o).items() if k not in self.list_omits}
                  for o in rows[page * size:(page + 1) * size]]
         return _ok({"shop_order_list": chunk, "total": len(rows), "page": page, "size": size})
+
+    def _aftersale_list(self, params: dict) -> dict:
+        size, page = int(params.get("size", 10)), int(params.get("page", 0))
+        start, end = params.get("update_start_time"), params.get("update_end_time")
+        if not 1 <= size <= 100 or start is None or end is None or end - start > self.max_window.total_seconds():
+            return _err(40001, "参数错误", "isv.invalid-param", "size 1–100，更新时间跨度受限")
+        rows = sorted((c for c in self.aftersales.values() if start <= c["update_time"] <= end),
+                      key=lambda c: (c["update_time"], c["aftersale_id"]))
+        return _ok({"items": copy.deepcopy(rows[page * size:(page + 1) * size]), "total": len(rows),
+                    "page": page, "size": size})
+
+    def _aftersale_detail(self, params: dict) -> dict:
+        case = self.aftersales.get(str(params.get("after_sale_id")))
+        if case is None:
+            return _err(50002, "业务处理失败", "isv.aftersale-not-exist", "售后单不存在")
+        return _ok({"process_info": {"after_sale_info": copy.deepcopy(case)}})
 
     def _detail(self, params: dict) -> dict:
         order = self.orders.get(str(params.get("shop_order_id")))
@@ -216,3 +240,14 @@ def platform_order(order_id: str, *, status: int = 2, create: datetime, pay: dat
                             "item_num": qty, "origin_amount": amount_fen // max(qty, 1), "sum_amount": amount_fen}],
         "logistics_info": [],
     }
+
+
+def platform_aftersale(aftersale_id: str, order_id: str, *, status: int = 6, kind: int = 1, apply: datetime,
+                       reason: str = "质量问题", reason_code: str = "1", refund_fen: int = 5990,
+                       deadline: datetime | None = None) -> dict:
+    """An after-sale as afterSale.List / afterSale.Detail return it (the fields the desk reads)."""
+    return {"aftersale_id": aftersale_id, "shop_order_id": order_id, "order_id": order_id, "aftersale_type": kind,
+            "aftersale_status": status, "apply_time": int(apply.timestamp()), "update_time": int(apply.timestamp()),
+            "status_deadline": int(deadline.timestamp()) if deadline else 0, "refund_amount": refund_fen,
+            "refund_post_amount": 0, "aftersale_num": 1, "reason": reason, "reason_code": reason_code,
+            "reason_remark": "", "evidence": [], "return_logistics_code": "", "close_by_buyer": False}

@@ -164,14 +164,31 @@ def test_a_message_that_fails_is_retried_with_back_off_then_shown_as_failed(conn
     assert report.applied == 1 and order_status(connected, "4907538423936588999") == "awaiting_shipment"
 
 
-def test_after_sale_tags_are_kept_for_replay_and_unknown_tags_ignored_never_dropped(connected, http, fake, shop_id):
-    send(http, fake, [{"tag": "200", "msg_id": "as1", "data": {"aftersale_id": 7000000000000000001, "p_id": int(OID)}},
-                      {"tag": "999", "msg_id": "x1", "data": {}}])
+def test_after_sale_tags_bring_the_case_in_with_reason_history_and_unknown_tags_are_kept_as_ignored(
+        connected, http, fake, shop_id):
+    from xiaodian.aftersales.models import AfterSaleCase, AfterSaleReason
+
+    from ..fakes.douyin import platform_aftersale
+
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=3)))
+    fake.put_aftersale(platform_aftersale("7000000000000000001", OID, apply=NOW - timedelta(hours=1),
+                                          reason="不想要了", reason_code="7"))
+    data = {"aftersale_id": 7000000000000000001, "p_id": int(OID)}
+    send(http, fake, [{"tag": "200", "msg_id": "as1", "data": data}, {"tag": "999", "msg_id": "x1", "data": {}}])
+    fake.put_aftersale(platform_aftersale("7000000000000000001", OID, apply=NOW - timedelta(hours=1),
+                                          reason="质量问题", reason_code="1"))
+    send(http, fake, [{"tag": "208", "msg_id": "as2", "data": data}])
+    send(http, fake, [{"tag": "200", "msg_id": "as1", "data": data}])  # a late duplicate changes nothing
     with connected.sessions() as session:
         states = dict(session.execute(select(DouyinInbox.msg_id, DouyinInbox.state)).all())
+        case = session.execute(select(AfterSaleCase)).scalar_one()
+        reasons = session.execute(select(AfterSaleReason.text).where(AfterSaleReason.case_id == case.id)
+                                  .order_by(AfterSaleReason.seq)).scalars().all()
         status = service.status(session, shop_id=shop_id, now=NOW)
-    assert states == {"as1": "deferred", "x1": "ignored"}
-    assert status["inbox"]["deferred"] == 1 and status["last_push_at"] == NOW
+    assert states == {"as1": "done", "as2": "done", "x1": "ignored"}
+    assert case.status == "waiting_merchant" and reasons == ["不想要了", "质量问题"]  # first and current, never edited
+    assert order_status(connected) == "awaiting_shipment"  # the order came in first, from its detail
+    assert status["inbox"]["ignored"] == 1 and status["last_push_at"] == NOW
 
 
 def test_a_signed_body_that_is_not_a_message_array_is_still_stored_raw(connected, http, fake):

@@ -30,7 +30,8 @@ def process_inbox(ctx, shop_id: int) -> None:
     try:
         client = service.build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher,
                                       clock=ctx.clock)
-        process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=ctx.clock.now())
+        process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=ctx.clock.now(),
+                        settings=ctx.settings)
     except Exception as exc:  # noqa: BLE001 - the platform already has its answer; the job retries
         log.exception("douyin inbox processing failed for shop %s", shop_id)
         service.record_error(ctx.sessions, shop_id=shop_id, error=exc, now=ctx.clock.now())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 
+from .aftersales_sync import sync_aftersales
 from .outbox import send_pending
 from .push import process_pending
 from .service import build_client, connected_shop_ids, record_error
@@ -25,10 +26,14 @@ def sync_shop(ctx, shop_id: int, *, since=None) -> dict:
     client = build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher, clock=ctx.clock)
     report = sync_orders(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
                          settings=ctx.settings, since=since)
-    inbox = process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now)
+    aftersales = sync_aftersales(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
+                                 settings=ctx.settings, since=since)
+    inbox = process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
+                            settings=ctx.settings)
     uploads = send_pending(ctx.sessions, shop_id=shop_id, client=client, now=now)
-    return {"shop_id": shop_id, "orders": report.orders, "aftersales": {"status": "not built"},
-            "inbox": inbox.as_json(), "uploads": uploads.as_json(), "repaired": report.repaired, "errors": report.errors,
+    return {"shop_id": shop_id, "orders": report.orders, "aftersales": aftersales.as_json(),
+            "inbox": inbox.as_json(), "uploads": uploads.as_json(), "repaired": report.repaired,
+            "errors": report.errors + aftersales.errors,
             "cursor": report.cursor.isoformat() if report.cursor else None}
 
 

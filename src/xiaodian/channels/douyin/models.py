@@ -27,6 +27,7 @@ class DouyinConnection(Base):
     # Writes back to the platform (logisticsAdd, afterSale.operate) stay off until the owner turns them on.
     write_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
     sync_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    aftersale_cursor: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_sync_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_push_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)  # JSON: method, code, msg, sub_code, sub_msg

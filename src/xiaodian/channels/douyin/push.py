@@ -7,7 +7,8 @@ before anything is written.
 
 Process: order tags fetch the order's current detail and go through the same idempotent upsert as the file
 import, so a duplicate or a late message just finds the order already in that state; failures are retried with
-back-off and end, after ``MAX_ATTEMPTS``, as ``failed`` on the owner's status page (never dropped).
+back-off and end, after ``MAX_ATTEMPTS``, as ``failed`` on the owner's status page (never dropped). After-sale
+tags (200–209) fetch the case's detail into the after-sales desk the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
 from ...db import transaction
+from ...errors import NotFound
 from ...orders.intake import upsert_orders
 from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError
@@ -121,22 +123,22 @@ class PushReport:
 
 
 def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: DouyinClient, cipher: PiiCipher,
-                    now: datetime, limit: int = 500) -> PushReport:
+                    now: datetime, limit: int = 500, settings=None) -> PushReport:
     """Applies due inbox messages. One order detail per order however many messages name it."""
     report = PushReport()
     with sessions() as session:
         due = session.execute(
-            select(DouyinInbox.id, DouyinInbox.tag, DouyinInbox.order_id)
+            select(DouyinInbox.id, DouyinInbox.tag, DouyinInbox.order_id, DouyinInbox.data)
             .where(DouyinInbox.shop_id == shop_id, DouyinInbox.state == "pending",
                    or_(DouyinInbox.next_attempt_at.is_(None), DouyinInbox.next_attempt_at <= now))
             .order_by(DouyinInbox.id).limit(limit)).all()
     by_order: dict[str, list[int]] = {}
+    by_case: dict[str | None, list[int]] = {}
     for row in due:
         if row.tag in ORDER_TAGS and row.order_id:
             by_order.setdefault(row.order_id, []).append(row.id)
         elif row.tag in AFTERSALE_TAGS:
-            _finish(sessions, [row.id], "deferred", "after-sale sync is not built yet: kept for replay", now)
-            report.deferred += 1
+            by_case.setdefault(_aftersale_id(row.data), []).append(row.id)
         else:
             _finish(sessions, [row.id], "ignored", f"tag {row.tag} is not used by the desk", now)
             report.ignored += 1
@@ -163,7 +165,45 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
                              target_type="order", target_id=order_id, after={"status": record.status.value},
                              detail={"messages": len(ids), "outcome": outcome})
         report.applied += len(ids)
+    for aftersale_id, ids in by_case.items():
+        _apply_aftersale(sessions, shop_id, client, cipher, now, settings, aftersale_id, ids, report)
     return report
+
+
+def _aftersale_id(data: str) -> str | None:
+    try:
+        parsed = json.loads(data)
+    except ValueError:
+        return None
+    value = parsed.get("aftersale_id") if isinstance(parsed, dict) else None
+    return str(value) if value not in (None, "") else None
+
+
+def _apply_aftersale(sessions, shop_id, client, cipher, now, settings, aftersale_id, ids, report) -> None:
+    """Tags 200–209: the case's current detail into the after-sales desk (which keeps reason history)."""
+    from .aftersales_sync import AfterSaleReport, apply_case, fetch_case
+
+    if aftersale_id is None:
+        _finish(sessions, ids, "ignored", "after-sale message without aftersale_id", now)
+        report.ignored += len(ids)
+        return
+    result = AfterSaleReport()
+    try:
+        case = fetch_case(client, aftersale_id)
+        apply_case(sessions, shop_id=shop_id, client=client, cipher=cipher, case=case, now=now, settings=settings,
+                   report=result)
+    except (DouyinError, MappingError, NotFound) as exc:
+        if _fail(sessions, ids, str(exc), now):
+            report.failed += len(ids)
+        else:
+            report.retried += len(ids)
+        return
+    if result.errors:
+        _finish(sessions, ids, "done", f"kept desk state: {result.errors[0]['msg']}", now)
+    else:
+        outcome = "created" if result.created else "updated" if result.updated else "unchanged"
+        _finish(sessions, ids, "done", f"after-sale {outcome}", now)
+    report.applied += len(ids)
 
 
 def _mark(session: Session, ids: list[int], state: str, outcome: str, now: datetime) -> None:

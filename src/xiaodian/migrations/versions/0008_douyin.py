@@ -37,6 +37,7 @@ def upgrade() -> None:
         sa.Column("token_expires_at", TS, nullable=True),
         sa.Column("write_enabled", sa.Boolean(), nullable=False),
         sa.Column("sync_cursor", TS, nullable=True),
+        sa.Column("aftersale_cursor", TS, nullable=True),
         sa.Column("last_sync_at", TS, nullable=True),
         sa.Column("last_push_at", TS, nullable=True),
         sa.Column("last_error", sa.Text(), nullable=True),
