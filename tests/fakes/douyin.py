@@ -52,6 +52,7 @@ class FakeDouyin:
         self.throttle: list[str] = []  # "code" / "429" / "503", consumed one per request
         self.list_omits: set[str] = set()  # fields searchList leaves out (so the client needs orderDetail)
         self._n = 0
+        self._window_cache: dict = {}  # (start, end, asc) → sorted rows, so paging a large shop stays cheap
         self._server: ThreadingHTTPServer | None = None
         self._lock = threading.Lock()
 
@@ -61,6 +62,7 @@ class FakeDouyin:
         order = copy.deepcopy(order)
         order["update_time"] = int(self.now.timestamp())
         self.orders[str(order["order_id"])] = order
+        self._window_cache.clear()
         return order
 
     def put_aftersale(self, case: dict) -> dict:
@@ -135,8 +137,12 @@ class FakeDouyin:
         start, end = params.get("update_time_start"), params.get("update_time_end")
         if start is None or end is None or end < start or end - start > self.max_window.total_seconds():
             return _err(40001, "参数错误", "isv.invalid-time-range", "更新时间跨度不能超过限制")
-        rows = sorted((o for o in self.orders.values() if start <= o["update_time"] <= end),
-                      key=lambda o: (o["update_time"], o["order_id"]), reverse=not params.get("order_asc", False))
+        key = (start, end, bool(params.get("order_asc", False)))
+        rows = self._window_cache.get(key)
+        if rows is None:
+            rows = self._window_cache[key] = sorted(
+                (o for o in self.orders.values() if start <= o["update_time"] <= end),
+                key=lambda o: (o["update_time"], o["order_id"]), reverse=not key[2])
         chunk = [{k: v for k, v in copy.deepcopy(o).items() if k not in self.list_omits}
                  for o in rows[page * size:(page + 1) * size]]
         return _ok({"shop_order_list": chunk, "total": len(rows), "page": page, "size": size})
@@ -175,6 +181,7 @@ class FakeDouyin:
         order = self.orders[order_id]
         order.update(order_status=3, ship_time=int(self.now.timestamp()))
         order["update_time"] = int(self.now.timestamp())
+        self._window_cache.clear()
         return _ok({})
 
     # ---- pushes ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ connection's status and settings under /api/v1/douyin (owners: settings.manage).
 from __future__ import annotations
 
 import logging
+import threading
 from datetime import date
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -25,16 +26,29 @@ router = APIRouter(prefix="/api/v1/douyin", tags=["douyin"], responses=ERROR_RES
 hooks = APIRouter(tags=["hooks"])
 
 
+_processing: dict[int, threading.Lock] = {}
+
+
 def process_inbox(ctx, shop_id: int) -> None:
-    """Applies what was just stored; anything that fails stays in the inbox for the retry job."""
+    """Applies what was just stored; anything that fails stays in the inbox for the retry job. One run per shop
+    at a time in this process: a push arriving meanwhile is picked up by the running loop, so a burst of pushes
+    does not become a burst of competing writers."""
+    lock = _processing.setdefault(shop_id, threading.Lock())
+    if not lock.acquire(blocking=False):
+        return
     try:
         client = service.build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher,
                                       clock=ctx.clock)
-        process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=ctx.clock.now(),
-                        settings=ctx.settings)
+        for _ in range(20):
+            report = process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher,
+                                     now=ctx.clock.now(), settings=ctx.settings)
+            if not (report.applied or report.ignored or report.retried or report.failed):
+                break
     except Exception as exc:  # noqa: BLE001 - the platform already has its answer; the job retries
         log.exception("douyin inbox processing failed for shop %s", shop_id)
         service.record_error(ctx.sessions, shop_id=shop_id, error=exc, now=ctx.clock.now())
+    finally:
+        lock.release()
 
 
 @hooks.post("/hooks/douyin", summary="Douyin push (JSON array; headers app-id, event-sign = md5(app_key + body + "

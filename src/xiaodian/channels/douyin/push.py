@@ -28,7 +28,7 @@ from ...orders.intake import upsert_orders
 from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError
 from .mapping import MappingError, to_record
-from .models import DouyinConnection, DouyinInbox, DouyinPushBatch
+from .models import DouyinInbox, DouyinPushBatch
 from .service import SYNC, connection_by_app_key
 from .signing import event_sign_ok
 
@@ -85,15 +85,29 @@ def _messages(raw_body: bytes) -> tuple[list[dict], str | None]:
     return out, None
 
 
+_CREDENTIALS: dict[str, tuple[datetime, tuple[int, str, str]]] = {}
+CREDENTIALS_TTL = timedelta(seconds=30)  # a changed secret is honoured within this time
+
+
+def _credentials(sessions, cipher: PiiCipher, app_id: str, now: datetime) -> tuple[int, str, str]:
+    """(shop id, app key, app secret) for the app-id header, cached briefly: a burst of pushes should not read
+    and decrypt the same row for each one."""
+    cached = _CREDENTIALS.get(app_id)
+    if cached is not None and abs(now - cached[0]) < CREDENTIALS_TTL:
+        return cached[1]
+    with sessions() as session:
+        conn = connection_by_app_key(session, app_id) if app_id else None
+        if conn is None:
+            raise ForgedPush("unknown app-id")
+        found = (conn.shop_id, conn.app_key, cipher.decrypt("douyin_app_secret", conn.app_secret_enc) or "")
+    _CREDENTIALS[app_id] = (now, found)
+    return found
+
+
 def receive(sessions: sessionmaker[Session], *, app_id: str | None, sign: str | None, raw_body: bytes,
             cipher: PiiCipher, now: datetime) -> tuple[dict, int]:
     """Returns the reply and the shop it was for. Raises ForgedPush with nothing stored."""
-    with sessions() as session:
-        conn = connection_by_app_key(session, (app_id or "").strip()) if app_id else None
-        if conn is None:
-            raise ForgedPush("unknown app-id")
-        secret = cipher.decrypt("douyin_app_secret", conn.app_secret_enc) or ""
-        shop_id, app_key = conn.shop_id, conn.app_key
+    shop_id, app_key, secret = _credentials(sessions, cipher, (app_id or "").strip(), now)
     if not event_sign_ok(app_key, raw_body, secret, sign):
         raise ForgedPush("bad event-sign")
     messages, error = _messages(raw_body)
@@ -105,7 +119,8 @@ def receive(sessions: sessionmaker[Session], *, app_id: str | None, sign: str | 
         rows = [dict(m, shop_id=shop_id, batch_id=batch.id, received_at=now, state="pending", attempts=0)
                 for m in messages]
         batch.new_messages = _insert_ignore(session, rows)
-        session.get(DouyinConnection, conn.id).last_push_at = now
+        # No write to the connection row here: every push would queue on that one row. The status page reads
+        # the last push from the newest batch instead.
     return dict(REPLY_OK), shop_id
 
 
@@ -134,14 +149,17 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
             .order_by(DouyinInbox.id).limit(limit)).all()
     by_order: dict[str, list[int]] = {}
     by_case: dict[str | None, list[int]] = {}
+    unused: dict[str, list[int]] = {}
     for row in due:
         if row.tag in ORDER_TAGS and row.order_id:
             by_order.setdefault(row.order_id, []).append(row.id)
         elif row.tag in AFTERSALE_TAGS:
             by_case.setdefault(_aftersale_id(row.data), []).append(row.id)
         else:
-            _finish(sessions, [row.id], "ignored", f"tag {row.tag} is not used by the desk", now)
-            report.ignored += 1
+            unused.setdefault(row.tag, []).append(row.id)
+    for tag, ids in unused.items():
+        _finish(sessions, ids, "ignored", f"tag {tag} is not used by the desk", now)
+        report.ignored += len(ids)
     for order_id, ids in by_order.items():
         try:
             detail = client.call("order.orderDetail", {"shop_order_id": order_id}).get("shop_order_detail") or {}

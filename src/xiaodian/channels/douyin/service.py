@@ -18,7 +18,7 @@ from ...db import transaction
 from ...errors import NotFound, ValidationFailed
 from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError, Token
-from .models import DouyinConnection, DouyinInbox, DouyinOutbox
+from .models import DouyinConnection, DouyinInbox, DouyinOutbox, DouyinPushBatch
 
 # Who acts when the platform changes an order: audit rows and order events name this principal.
 SYNC = Principal(user_id=None, login="douyin", role="owner", channel="sync")
@@ -67,6 +67,7 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     conn.app_secret_enc = cipher.encrypt("douyin_app_secret", app_secret)
     conn.access_token_enc = conn.refresh_token_enc = conn.token_expires_at = None
     conn.updated_at = now
+    forget_credentials()
     shop = session.get(Shop, shop_id)
     if shop is not None:
         if name:
@@ -77,6 +78,13 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
                  target_type="douyin_connection", target_id=platform_shop_id, before=before,
                  after={"platform_shop_id": platform_shop_id, "app_key": app_key})
     return conn
+
+
+def forget_credentials() -> None:
+    """A changed key or secret applies to the next push at once in this process (push.py caches them)."""
+    from .push import _CREDENTIALS
+
+    _CREDENTIALS.clear()
 
 
 def set_write_enabled(session: Session, *, shop_id: int, enabled: bool, principal: Principal,
@@ -142,11 +150,13 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
                DouyinInbox.outcome.is_not(None))
         .order_by(DouyinInbox.id.desc()).limit(20)).all()
     lag = (now - conn.sync_cursor) if conn.sync_cursor else None
+    last_push = session.execute(select(DouyinPushBatch.received_at).where(DouyinPushBatch.shop_id == shop_id)
+                                .order_by(DouyinPushBatch.id.desc()).limit(1)).scalar_one_or_none()
     return {
         "connected": True, "platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
         "token_expires_at": conn.token_expires_at, "token_ok": bool(conn.token_expires_at and conn.token_expires_at > now),
         "write_enabled": conn.write_enabled, "last_sync_at": conn.last_sync_at, "sync_cursor": conn.sync_cursor,
-        "last_push_at": conn.last_push_at, "lag_seconds": int(lag.total_seconds()) if lag is not None else None,
+        "last_push_at": last_push, "lag_seconds": int(lag.total_seconds()) if lag is not None else None,
         "last_error": json.loads(conn.last_error) if conn.last_error else None, "last_error_at": conn.last_error_at,
         "inbox": {state: counts.get(state, 0) for state in ("pending", "done", "failed", "deferred", "ignored")},
         "outbox": {state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
