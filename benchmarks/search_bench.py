@@ -144,7 +144,7 @@ def run_http(url: str, seconds: int, query: str | None) -> dict:
     token = subprocess.run(["xiaodian", "token", "create", login], env=env, check=True, capture_output=True,
                            text=True).stdout.strip().splitlines()[-1]
     port = 18000 + random.randrange(1000)
-    server = subprocess.Popen(["xiaodian", "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+    server = subprocess.Popen(["xiaodian", "serve", "--port", str(port), "--workers", str(WORKERS)], env=env, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     try:
         path = "/api/v1/orders?page_size=50" + (f"&q={quote(query)}" if query else "")
@@ -174,13 +174,19 @@ def run_http(url: str, seconds: int, query: str | None) -> dict:
     return {**stats, "rps": float(rps.group(1)) if rps else None, "non2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
+WORKERS = 2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", required=True)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--http-seconds", type=int, default=15)
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="web processes for the HTTP part (one per core)")
     args = parser.parse_args()
+    global WORKERS
+    WORKERS = args.workers
     ctx = open_context(Settings(database_url=args.db, data_dir="/tmp/xiaodian-bench/data", now=NOW, **KEYS))
     shop_id = default_shop_id(ctx)
     with ctx.sessions() as session:
@@ -201,7 +207,7 @@ def main() -> None:
     if not args.no_http:
         for query in (None, "米"):
             http = run_http(args.db, args.http_seconds, query)
-            label = "GET /api/v1/orders page of 50" + (f", q={query}" if query else "")
+            label = f"GET /api/v1/orders page of 50 ({WORKERS} workers)" + (f", q={query}" if query else "")
             if "error" in http:
                 print(f"| {label} | – | – | – | – | {http['error']} |")
             else:

@@ -126,6 +126,26 @@ def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Ano
     return row[0], row[1], row[2], actions
 
 
+def orders_logistics(session: Session, order_pks: list[int]) -> dict[int, dict]:
+    """order_logistics for a whole page of orders in two queries (one per order cost most of a list page)."""
+    states: dict[int, list[str]] = {pk: [] for pk in order_pks}
+    worst: dict[int, tuple] = {}
+    if not order_pks:
+        return {}
+    for pk, state in session.execute(select(Parcel.order_pk, Parcel.state).where(Parcel.order_pk.in_(order_pks))
+                                     .order_by(Parcel.order_pk, Parcel.shipment_id)).all():
+        states[pk].append(state)
+    for pk, kind, severity, level, detected in session.execute(
+            select(Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Anomaly.severity_level, Anomaly.detected_at)
+            .where(Anomaly.order_pk.in_(order_pks), Anomaly.status.in_(WORKING))).all():
+        # The same choice as order_logistics: highest severity level, then the earliest detected.
+        if pk not in worst or (-level, detected) < (-worst[pk][2], worst[pk][3]):
+            worst[pk] = (kind, severity, level, detected)
+    return {pk: {"logistics_state": found[0] if found else None, "logistics_states": found,
+                 "anomaly": {"kind": worst[pk][0], "severity": worst[pk][1]} if pk in worst else None}
+            for pk, found in states.items()}
+
+
 def order_logistics(session: Session, order_pk: int) -> dict:
     """What the order list shows per order: the packages' states and the worst open case (badge)."""
     states = list(session.execute(select(Parcel.state).where(Parcel.order_pk == order_pk)

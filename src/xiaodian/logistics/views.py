@@ -15,13 +15,14 @@ STATES = tuple(s.value for s in ParcelState)
 ANOMALY_FILTERS = ("any", *(k.value for k in AnomalyKind))
 
 
-def order_logistics_fields(order) -> dict:
+def order_logistics_fields(order, prefetched: dict | None = None) -> dict:
     """``logistics_state`` (the packages' state when they agree, else the first package's) and ``anomaly``
-    (the worst case being worked on: {kind, severity}) for shipped orders; nulls otherwise."""
+    (the worst case being worked on: {kind, severity}) for shipped orders; nulls otherwise. A list passes
+    ``prefetched`` (from queries.orders_logistics) instead of one query per order."""
     session = object_session(order)
     if session is None or order.status not in SHIPPED_STATUSES:
         return {"logistics_state": None, "anomaly": None}
-    found = order_logistics(session, order.id)
+    found = prefetched if prefetched is not None else order_logistics(session, order.id)
     return {"logistics_state": found["logistics_state"], "anomaly": found["anomaly"]}
 
 

@@ -140,6 +140,10 @@ def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCip
     if _unfiltered(flt) and flt.tab != "after_sale":
         stored = _stored_counts(session, shop_id)
         total = sum(stored.values()) if flt.tab == "all" else stored.get(flt.tab, 0)
+    elif flt.tab == "after_sale":
+        from ..aftersales.queries import count_orders_in_after_sale
+
+        total = count_orders_in_after_sale(session, [c for c in conds if c is not tab])
     else:
         total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
     rows = session.execute(
@@ -168,7 +172,9 @@ def tab_counts(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCiph
     else:
         by_status = (_stored_counts(session, shop_id) if _unfiltered(flt) else dict(session.execute(
             select(Order.status, func.count()).where(*conds).group_by(Order.status)).all()))
-        in_after_sale = session.execute(select(func.count()).select_from(Order).where(*conds, after_sale)).scalar_one()
+        from ..aftersales.queries import count_orders_in_after_sale
+
+        in_after_sale = count_orders_in_after_sale(session, conds)
     counts = {tab: by_status.get(tab, 0) for tab in TABS if tab not in ("all", "after_sale")}
     counts["all"] = sum(by_status.values())
     counts["after_sale"] = in_after_sale

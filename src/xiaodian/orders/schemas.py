@@ -92,14 +92,14 @@ class OrderDetailOut(OrderOut):
     events: list[EventOut]
 
 
-def order_out(order: Order, shipments: list[Shipment], violation=None, now=None) -> OrderOut:
+def order_out(order: Order, shipments: list[Shipment], violation=None, now=None, logistics: dict | None = None) -> OrderOut:
     """``violation`` is the order's shipping_violations row (or None); ``now`` decides ``overdue``."""
     from ..logistics.views import order_logistics_fields
     from ..shipping.views import order_shipping_fields
 
     return OrderOut(
         **order_shipping_fields(order, violation, now),
-        **order_logistics_fields(order),
+        **order_logistics_fields(order, logistics),
         order_id=order.order_id,
         status=order.status,
         platform_status_code=order.platform_status_code,

@@ -51,15 +51,18 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
 
 def list_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> OrderPage:
     """The order list as every channel shows it: one page, newest first, with the exact total."""
+    from ..logistics.queries import orders_logistics
     from ..shipping.queries import violations_by_order
 
     result = search_page(session, shop_id, flt, cipher)
     rows = result.orders
     tracking = order_shipments(session, [o.id for o in rows])
     violations = violations_by_order(session, [o.id for o in rows])
+    logistics = orders_logistics(session, [o.id for o in rows])
     page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
     return OrderPage(total=result.total, total_is_capped=result.total_is_capped, page=flt.page, page_size=page_size,
-                     orders=[order_out(o, tracking[o.id], violations.get(o.id), flt.now) for o in rows])
+                     orders=[order_out(o, tracking[o.id], violations.get(o.id), flt.now, logistics.get(o.id))
+                             for o in rows])
 
 
 def order_detail(session: Session, *, shop_id: int, order_id: str, now: datetime | None = None) -> OrderDetailOut:

@@ -10,33 +10,42 @@ import typer
 from ..settings import Settings
 
 
-def _serve(ctx, host: str, port: int) -> None:
+def _serve(ctx, host: str, port: int, workers: int = 1) -> None:
+    """The web app and, in this process, the background jobs (deadline scan every minute, issue 4).
+    With several workers, uvicorn starts that many web processes (each builds its own context from the
+    same settings); the jobs still run once, here, and coordinate through the database anyway."""
     import gc
+    import logging
+    import os
 
     import uvicorn
 
+    from ..worker import start_background
     from .app import create_app
 
-    import logging
-
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    from ..worker import start_background
-
-    start_background(ctx)  # the deadline scan every minute, in this process (issue 4)
+    start_background(ctx)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
+    options = dict(host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
+    if workers > 1:
+        os.environ["XIAODIAN_DATABASE_URL"] = ctx.settings.database_url
+        os.environ["XIAODIAN_DATA_DIR"] = str(ctx.settings.data_dir)
+        uvicorn.run("xiaodian.web.asgi:create", factory=True, workers=workers, **options)
+        return
     app = create_app(ctx)
     # Start-up objects (templates, mappers, catalogues) live for the whole process: freezing them keeps the
     # collector from walking them again and again (its pauses were most of the list's p99, benchmarks/).
     gc.collect()
     gc.freeze()
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
+    uvicorn.run(app, **options)
 
 
-def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port")) -> None:
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          workers: int = typer.Option(1, "--workers", min=1, max=64, help="web processes (one per core)")) -> None:
     """Start the desk on an existing, migrated database."""
     from ..bootstrap import open_context
 
-    _serve(open_context(), host, port)
+    _serve(open_context(), host, port, workers)
 
 
 def demo(
