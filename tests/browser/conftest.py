@@ -41,28 +41,30 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_desk(sqlite_template, folder: Path, seed: bool = True):
-    """A migrated SQLite desk with one user per role (and the known shop when ``seed``), served by uvicorn
-    in a thread. A generator: yields the base URL, stops the server when closed."""
-    import uvicorn
-
+def new_desk(sqlite_template, folder: Path):
+    """A migrated SQLite desk in ``folder`` with one user per role (login = role name), on the fixed clock."""
     from xiaodian.accounts import service as accounts
-    from xiaodian.bootstrap import default_shop_id, open_context
+    from xiaodian.bootstrap import open_context
     from xiaodian.clock import FixedClock
     from xiaodian.db import transaction
-    from xiaodian.web.app import create_app
 
     from ..conftest import NOW
 
     db_file = folder / "desk.db"
     shutil.copy(sqlite_template, db_file)
-    settings = make_settings(f"sqlite:///{db_file}", folder / "data")
-    ctx = open_context(settings, clock=FixedClock(NOW))
+    ctx = open_context(make_settings(f"sqlite:///{db_file}", folder / "data"), clock=FixedClock(NOW))
     with transaction(ctx.sessions) as session:
         for role in accounts.ROLES:
             accounts.add_user(session, login=role, password=PASSWORD, role=role, now=NOW)
-    if seed:
-        shop.seed(ctx, default_shop_id(ctx))
+    return ctx
+
+
+def serve_desk(ctx):
+    """Serve ``ctx`` with uvicorn in a thread on a free port. A generator: yields the base URL, stops the
+    server and closes the database when closed."""
+    import uvicorn
+
+    from xiaodian.web.app import create_app
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
@@ -80,6 +82,16 @@ def start_desk(sqlite_template, folder: Path, seed: bool = True):
         server.should_exit = True
         thread.join(timeout=10)
         ctx.engine.dispose()
+
+
+def start_desk(sqlite_template, folder: Path, seed: bool = True):
+    """new_desk (with the known shop from shop.py when ``seed``), served: yields the base URL."""
+    from xiaodian.bootstrap import default_shop_id
+
+    ctx = new_desk(sqlite_template, folder)
+    if seed:
+        shop.seed(ctx, default_shop_id(ctx))
+    yield from serve_desk(ctx)
 
 
 @pytest.fixture(scope="session")

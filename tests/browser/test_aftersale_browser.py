@@ -3,15 +3,12 @@ confirm a return arrived with an inspection result; each case leaves or moves in
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 
-from ..conftest import NOW, PASSWORD, make_settings
-from .conftest import DESKTOP, _free_port, _open_page, log_in
+from ..conftest import NOW
+from .conftest import DESKTOP, _open_page, log_in, new_desk, serve_desk
 
 ORDERS = ["6938459704022658001", "6938459704022658002", "6938459704022658003"]
 AGREE, REJECT, RECEIVE = "7300000000000000001", "7300000000000000002", "7300000000000000003"
@@ -21,26 +18,18 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def aftersale_server(sqlite_template, tmp_path_factory):
-    import uvicorn
-
-    from xiaodian.accounts import service as accounts
     from xiaodian.aftersales import service
     from xiaodian.aftersales.domain import Action, CaseType
-    from xiaodian.bootstrap import default_shop_id, open_context
-    from xiaodian.clock import FixedClock
+    from xiaodian.bootstrap import default_shop_id
     from xiaodian.db import transaction
     from xiaodian.orders.domain import OrderStatus
     from xiaodian.orders.intake import upsert_orders
-    from xiaodian.web.app import create_app
 
     from ..factories import make_record
 
-    folder = tmp_path_factory.mktemp("aftersale-live")
-    shutil.copy(sqlite_template, folder / "desk.db")
-    ctx = open_context(make_settings(f"sqlite:///{folder / 'desk.db'}", folder / "data"), clock=FixedClock(NOW))
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("aftersale-live"))
     shop_id = default_shop_id(ctx)
     with transaction(ctx.sessions) as session:
-        accounts.add_user(session, login="cs", password=PASSWORD, role="cs", now=NOW)
         upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
             make_record(o, status=OrderStatus.SHIPPED, shipped_at=NOW - timedelta(days=3)) for o in ORDERS])
         for case_id, order_id, kind in ((AGREE, ORDERS[0], CaseType.REFUND_SHIPPED),
@@ -54,20 +43,7 @@ def aftersale_server(sqlite_template, tmp_path_factory):
                 service.platform_event(session, case, Action.AUTO_AGREE, now=NOW - timedelta(days=1), source="sync")
                 service.buyer_event(session, case, Action.SHIP_RETURN, now=NOW - timedelta(hours=5), source="sync",
                                     tracking_no="YT1234567890123")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    ctx.engine.dispose()
+    yield from serve_desk(ctx)
 
 
 @pytest.fixture

@@ -3,14 +3,9 @@ reply with the button, and opens the matched order in one click (own live desk h
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
-
 import pytest
 
-from ..conftest import NOW, PASSWORD, make_settings
-from .conftest import DESKTOP, PHONE, _free_port, _open_page, log_in
+from .conftest import DESKTOP, PHONE, _open_page, log_in, new_desk, serve_desk
 
 pytestmark = pytest.mark.browser
 SEED = "我这个月20号拍了2份五常大米，也付款了，怎么还没有订单信息？"
@@ -18,36 +13,13 @@ SEED = "我这个月20号拍了2份五常大米，也付款了，怎么还没有
 
 @pytest.fixture(scope="module")
 def inquiry_server(sqlite_template, tmp_path_factory):
-    import uvicorn
-
-    from xiaodian.accounts import service as accounts
-    from xiaodian.bootstrap import open_context
-    from xiaodian.clock import FixedClock
-    from xiaodian.db import transaction
     from xiaodian.demo.shop import build_demo_shop
-    from xiaodian.web.app import create_app
 
-    folder = tmp_path_factory.mktemp("inquiry-live")
-    shutil.copy(sqlite_template, folder / "desk.db")
-    ctx = open_context(make_settings(f"sqlite:///{folder / 'desk.db'}", folder / "data"), clock=FixedClock(NOW))
-    with transaction(ctx.sessions) as session:
-        accounts.add_user(session, login="cs", password=PASSWORD, role="cs", now=NOW)
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("inquiry-live"))
     summary = build_demo_shop(ctx, orders=300, progress=False)
     asker = next(s for s in summary["scenarios"] if s["label"] == "question_awaiting_within_promise")
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", asker
-    server.should_exit = True
-    thread.join(timeout=10)
-    ctx.engine.dispose()
+    for url in serve_desk(ctx):
+        yield url, asker
 
 
 @pytest.fixture

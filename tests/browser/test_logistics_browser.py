@@ -3,15 +3,12 @@
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 
-from ..conftest import NOW, PASSWORD, make_settings
-from .conftest import DESKTOP, PHONE, _free_port, _open_page, log_in
+from ..conftest import NOW
+from .conftest import DESKTOP, PHONE, _open_page, log_in, new_desk, serve_desk
 
 STALLED_LONG = "6938459704022658001"  # picked up, silent for 80 h: serious
 PICKUP_LATE = "6938459704022658002"  # shipped 21 h ago, no pickup: warning
@@ -21,26 +18,18 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def logistics_server(sqlite_template, tmp_path_factory):
-    import uvicorn
-
-    from xiaodian.accounts import service as accounts
-    from xiaodian.bootstrap import default_shop_id, open_context
-    from xiaodian.clock import FixedClock
+    from xiaodian.bootstrap import default_shop_id
     from xiaodian.db import transaction
     from xiaodian.logistics.ingest import Scan, find_parcels, record_scans
     from xiaodian.logistics.jobs import scan_shop
     from xiaodian.orders.domain import OrderStatus
     from xiaodian.orders.intake import upsert_orders
-    from xiaodian.web.app import create_app
 
     from ..factories import make_record
 
-    folder = tmp_path_factory.mktemp("logistics-live")
-    shutil.copy(sqlite_template, folder / "desk.db")
-    ctx = open_context(make_settings(f"sqlite:///{folder / 'desk.db'}", folder / "data"), clock=FixedClock(NOW))
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("logistics-live"))
     shop_id = default_shop_id(ctx)
     with transaction(ctx.sessions) as session:
-        accounts.add_user(session, login="cs", password=PASSWORD, role="cs", now=NOW)
         upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
             make_record(PICKUP_LATE, status=OrderStatus.SHIPPED, carrier="圆通速递", tracking_no="YT1000000000002",
                         shipped_at=NOW - timedelta(hours=21)),
@@ -52,20 +41,7 @@ def logistics_server(sqlite_template, tmp_path_factory):
                                        Scan(NOW - timedelta(hours=80), "快件已到达【廊坊转运中心】", 0, "廊坊转运中心")],
                      source="file", now=NOW)
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    ctx.engine.dispose()
+    yield from serve_desk(ctx)
 
 
 @pytest.fixture

@@ -3,15 +3,12 @@ one's counts stay as the other browser tests expect)."""
 
 from __future__ import annotations
 
-import shutil
-import threading
-import time
 from datetime import timedelta
 
 import pytest
 
-from ..conftest import NOW, PASSWORD, make_settings
-from .conftest import DESKTOP, _free_port, _open_page, log_in
+from ..conftest import NOW
+from .conftest import DESKTOP, _open_page, log_in, new_desk, serve_desk
 
 DUE_SOON = "6938459704022657001"
 DUE_LATER = "6938459704022657002"
@@ -21,40 +18,19 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def shipping_server(sqlite_template, tmp_path_factory):
-    import uvicorn
-
-    from xiaodian.accounts import service as accounts
-    from xiaodian.bootstrap import default_shop_id, open_context
-    from xiaodian.clock import FixedClock
+    from xiaodian.bootstrap import default_shop_id
     from xiaodian.db import transaction
     from xiaodian.orders.intake import upsert_orders
-    from xiaodian.web.app import create_app
 
     from ..factories import make_record
 
-    folder = tmp_path_factory.mktemp("ship-live")
-    shutil.copy(sqlite_template, folder / "desk.db")
-    ctx = open_context(make_settings(f"sqlite:///{folder / 'desk.db'}", folder / "data"), clock=FixedClock(NOW))
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("ship-live"))
     with transaction(ctx.sessions) as session:
-        accounts.add_user(session, login="warehouse", password=PASSWORD, role="warehouse", now=NOW)
         upsert_orders(session, shop_id=default_shop_id(ctx), cipher=ctx.cipher, now=NOW, records=[
             make_record(DUE_SOON, ship_by=NOW + timedelta(hours=3)),
             make_record(DUE_LATER, ship_by=NOW + timedelta(hours=20)),
         ])
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(ctx), host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off", access_log=False))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    ctx.engine.dispose()
+    yield from serve_desk(ctx)
 
 
 @pytest.fixture
