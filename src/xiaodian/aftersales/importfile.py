@@ -14,7 +14,7 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap, canonical
-from ..channels.exportfile.reader import HeaderSpec, open_export
+from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.rows import RowError
 from ..channels.exportfile.values import BadValue, china_time, fen, optional_text, platform_id, text
 from ..errors import DomainError
@@ -43,19 +43,9 @@ def _name(cell: object) -> str:
     return ALIASES.get(raw, ALIASES.get(raw.lower(), raw))
 
 
-def _map_header(cells: list[object]) -> tuple[ColumnMap, list[str]]:
-    index, ignored = {}, []
-    for position, cell in enumerate(cells):
-        name = _name(cell)
-        if name in COLUMNS:
-            index.setdefault(name, position)
-        elif name:
-            ignored.append(name)
-    return ColumnMap(index, tuple(ignored)), [COLUMNS[c] + "/" + c for c in REQUIRED if c not in index]
-
-
-AFTERSALE_FILE = HeaderSpec(_map_header, lambda cells: sum(1 for c in cells if _name(c) in COLUMNS) >= 3,
-                            "an after-sale export (售后单号, 订单号, 售后类型, 售后状态, 申请时间)")
+AFTERSALE_FILE = named_columns(COLUMNS, REQUIRED, _name, 3,
+                               "an after-sale export (售后单号, 订单号, 售后类型, 售后状态, 申请时间)",
+                               describe_missing=lambda c: COLUMNS[c] + "/" + c)
 
 
 @dataclass

@@ -17,7 +17,7 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap
-from ..channels.exportfile.reader import HeaderSpec, open_export
+from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, china_time, text
 from .ingest import Scan, find_parcels, record_scans
 
@@ -35,20 +35,7 @@ def _name(cell: object) -> str:
     return ALIASES.get(raw.lower(), ALIASES.get(raw, raw))
 
 
-def _map_header(cells: list[object]) -> tuple[ColumnMap, list[str]]:
-    index: dict[str, int] = {}
-    ignored = []
-    for position, cell in enumerate(cells):
-        name = _name(cell)
-        if name in COLUMNS:
-            index.setdefault(name, position)
-        elif name:
-            ignored.append(name)
-    return ColumnMap(index, tuple(ignored)), [c for c in REQUIRED if c not in index]
-
-
-TRACKING_FILE = HeaderSpec(_map_header, lambda cells: sum(1 for c in cells if _name(c) in COLUMNS) >= 3,
-                           "a tracking-events file (快递单号, 时间, 描述)")
+TRACKING_FILE = named_columns(COLUMNS, REQUIRED, _name, 3, "a tracking-events file (快递单号, 时间, 描述)")
 
 
 @dataclass

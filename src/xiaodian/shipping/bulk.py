@@ -19,7 +19,7 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap, canonical
-from ..channels.exportfile.reader import HeaderSpec, open_export
+from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, platform_id, text
 from ..errors import Conflict, DomainError
 from ..orders.models import Order, Shipment
@@ -40,20 +40,7 @@ def _name(cell: object) -> str:
     return ALIASES.get(name, name)
 
 
-def _map_header(cells: list[object]) -> tuple[ColumnMap, list[str]]:
-    index: dict[str, int] = {}
-    ignored = []
-    for position, cell in enumerate(cells):
-        name = _name(cell)
-        if name in COLUMNS:
-            index.setdefault(name, position)
-        elif name:
-            ignored.append(name)
-    return ColumnMap(index, tuple(ignored)), [c for c in COLUMNS if c not in index]
-
-
-BULK_SHIP_FILE = HeaderSpec(_map_header, lambda cells: sum(1 for c in cells if _name(c) in COLUMNS) >= 2,
-                            "a bulk-ship file (订单号, 快递公司, 快递单号)")
+BULK_SHIP_FILE = named_columns(COLUMNS, COLUMNS, _name, 2, "a bulk-ship file (订单号, 快递公司, 快递单号)")
 
 
 @dataclass

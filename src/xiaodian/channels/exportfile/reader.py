@@ -45,6 +45,29 @@ class HeaderSpec:
 ORDER_EXPORT = HeaderSpec(map_header, looks_like_header)
 
 
+def named_columns(columns, required, name_of: Callable[[object], str], min_matches: int, what: str,
+                  describe_missing: Callable[[str], str] = str) -> HeaderSpec:
+    """A HeaderSpec for the desk's other files (bulk ship, tracking events, after-sales) whose columns are
+    found by name once ``name_of`` has folded spellings and aliases; a row with ``min_matches`` known names
+    is taken for the header."""
+
+    def map_columns(cells: list[object]) -> tuple[ColumnMap, list[str]]:
+        index: dict[str, int] = {}
+        ignored = []
+        for position, cell in enumerate(cells):
+            name = name_of(cell)
+            if name in columns:
+                index.setdefault(name, position)
+            elif name:
+                ignored.append(name)
+        return ColumnMap(index, tuple(ignored)), [describe_missing(c) for c in required if c not in index]
+
+    def looks_like(cells: list[object]) -> bool:
+        return sum(1 for c in cells if name_of(c) in columns) >= min_matches
+
+    return HeaderSpec(map_columns, looks_like, what)
+
+
 @dataclass
 class Row:
     number: int  # as a spreadsheet shows it: the header is row 1
