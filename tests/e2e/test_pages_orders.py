@@ -166,3 +166,12 @@ def test_pages_have_no_inline_script_or_style(client):
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
         assert "<style" not in html and " style=" not in html, path
         assert not re.search(r"\son[a-z]+=", html), path
+
+
+def test_the_list_links_an_export_of_exactly_what_it_shows(owner_client, ctx, shop_id):
+    html = owner_client.get("/orders", params={"q": "小米", "tab": "awaiting_shipment",
+                                               "created_from": "2026-11-01"}).text
+    link = html.split('href="/api/v1/exports/orders?format=csv', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    assert "q=%E5%B0%8F%E7%B1%B3" in link and "status=awaiting_shipment" in link and "created_from=2026-11-01" in link
+    exported = owner_client.get("/api/v1/exports/orders?format=csv" + link)
+    assert exported.status_code == 200 and exported.headers["content-type"].startswith("text/csv")

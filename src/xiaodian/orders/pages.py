@@ -152,7 +152,15 @@ def order_list(request: Request, principal: Principal = Depends(require("orders.
                   errors=parsed.errors, raw=parsed.raw, window=page_window(flt.page, pages),
                   flag_colours=FLAG_COLOURS, now=ctx.clock.now(),
                   share_url=list_link(flt, page=flt.page), logistics_label=logistics_labels.state,
-                  anomaly_label=logistics_labels.kind)
+                  anomaly_label=logistics_labels.kind, export_query=export_query(flt))
+
+
+def export_query(flt: OrderFilter) -> str:
+    """The export API's query string for what the list shows (masked buyer data; the reveal export is a POST
+    with a reason, API and CLI only)."""
+    params = {"q": flt.query, "status": flt.tab, "created_from": flt.created_from, "created_to": flt.created_to,
+              "paid_from": flt.paid_from, "paid_to": flt.paid_to, "product_id": flt.product_id}
+    return urlencode({k: str(v) for k, v in params.items() if v not in (None, "", "all")})
 
 
 def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
