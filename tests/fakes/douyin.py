@@ -5,6 +5,8 @@ Every request's sign is recomputed over the raw body received (wrong sign → er
 pages (from 0, size ≤ 100) through orders whose ``update_time`` falls in the asked window (at most
 ``max_window`` wide); order.orderDetail and order.logisticsAdd (a waybill is accepted once per order);
 ``throttle`` makes the next requests answer as throttled (an envelope code, or HTTP 429/503).
+afterSale.operate takes the desk's assumed contract (channels/douyin/operate.py): a known ``type``, items naming
+after-sales the fake holds, a ``reject_reason_code`` on every reject, and one answer per case and type.
 Pushes are built and signed as the platform does: ``md5hex(app_key + raw_body + app_secret)``.
 """
 
@@ -20,6 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 APP_KEY, APP_SECRET, SHOP_ID = "7000000000000000001", "fake-secret-0123456789", "88990011"
+# afterSale.operate types as the desk assumes them (first review return / after receipt / refund-only / re-send).
+OPERATE_AGREE, OPERATE_REJECT = frozenset({101, 111, 201, 301}), frozenset({102, 112, 202, 302})
 
 
 def _sign(app_key, method, param_json, timestamp, secret, sign_method):
@@ -49,6 +53,7 @@ class FakeDouyin:
         self.refresh_tokens: set[str] = set()
         self.requests: list[dict] = []  # {"method", "params", "signed_ok"}
         self.logistics: dict[str, dict] = {}
+        self.operations: list[dict] = []  # accepted afterSale.operate calls: {"type", "aftersale_id", ...}
         self.throttle: list[str] = []  # "code" / "429" / "503", consumed one per request
         self.list_omits: set[str] = set()  # fields searchList leaves out (so the client needs orderDetail)
         self._n = 0
@@ -117,7 +122,7 @@ class FakeDouyin:
             return 200, _err(30001, "access_token 已过期", "isv.access-token-expired", "access_token 已过期")
         handler = {"order.searchList": self._search, "order.orderDetail": self._detail,
                    "order.logisticsAdd": self._logistics_add, "afterSale.List": self._aftersale_list,
-                   "afterSale.Detail": self._aftersale_detail}.get(method)
+                   "afterSale.Detail": self._aftersale_detail, "afterSale.operate": self._aftersale_operate}.get(method)
         if handler is None:
             return 200, _err(40001, "参数错误", "isv.method-not-exist", f"未知方法 {method}")
         return 200, handler(params)
@@ -183,6 +188,23 @@ class FakeDouyin:
         order["update_time"] = int(self.now.timestamp())
         self._window_cache.clear()
         return _ok({})
+
+    def _aftersale_operate(self, params: dict) -> dict:
+        kind, items = params.get("type"), params.get("items")
+        if kind not in OPERATE_AGREE | OPERATE_REJECT or not isinstance(items, list) or not items:
+            return _err(40001, "参数错误", "isv.invalid-param", "type 或 items 不合法")
+        for item in items:
+            case = self.aftersales.get(str(item.get("aftersale_id")))
+            if case is None:
+                return _err(50002, "业务处理失败", "isv.aftersale-not-exist", "售后单不存在")
+            if kind in OPERATE_REJECT and not item.get("reject_reason_code"):
+                return _err(40001, "参数错误", "isv.invalid-param", "拒绝售后需填写拒绝原因 reject_reason_code")
+            if any(op["aftersale_id"] == item["aftersale_id"] and op["type"] == kind for op in self.operations):
+                return _err(50002, "业务处理失败", "isv.aftersale-already-operated", "售后单已处理，请勿重复操作")
+        for item in items:
+            self.operations.append({"type": kind, **item})
+            self.aftersales[str(item["aftersale_id"])]["update_time"] = int(self.now.timestamp())
+        return _ok({"items": [{"aftersale_id": i["aftersale_id"], "status_code": 0} for i in items]})
 
     # ---- pushes ---------------------------------------------------------------------------------------------
     def push_body(self, messages: list[dict]) -> bytes:

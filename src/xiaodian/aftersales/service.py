@@ -27,6 +27,15 @@ from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleRe
 
 CHANNELS = ("feige", "phone", "sms", "other")  # 飞鸽 / 电话 / 短信 / other
 MAX_TEXT = 1000
+# Told of every merchant decision inside its transaction: (session, case, action, from_status, version, given, now).
+# A sales channel registers here (Douyin queues afterSale.operate), so this capability imports no channel.
+_DECISION_LISTENERS: list = []
+
+
+def register_decision_listener(listener) -> None:
+    """A channel that must tell its platform about the merchant's decisions (agree, reject …) registers once."""
+    if listener not in _DECISION_LISTENERS:
+        _DECISION_LISTENERS.append(listener)
 
 
 @dataclass(frozen=True)
@@ -280,8 +289,11 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         detail = {"tracking_no": case.reship_tracking_no, "carrier": given.carrier}
     elif given.note:
         detail = {"note": given.note.strip()[:MAX_TEXT]}
+    from_status, version = case.status, case.modified_at
     transition(session, case, action=action, now=now, source=principal.channel, principal=principal, rules=rules,
                detail=detail)
+    for listener in _DECISION_LISTENERS:  # the platform must hear the decision, or its deadline decides for the buyer
+        listener(session, case, action=action.value, from_status=from_status, version=version, given=given, now=now)
     return case
 
 

@@ -1,6 +1,7 @@
 """Writes back to the platform through an outbox: shipping in the desk queues an order.logisticsAdd row (only when
 the shop's write switch is on) in the same transaction as the shipment, and a job sends it. One row per shipment
-(unique), and a row once sent is never sent again, so a waybill is never uploaded twice.
+(unique), and a row once sent is never sent again, so a waybill is never uploaded twice. The after-sales desk's
+decisions (afterSale.operate, see operate.py) go through the same outbox and the same sending job.
 
 Assumption: the desk's carrier codes (zhongtong, yuantong, shunfeng …) are the platform's company_code values.
 """
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
 from ...db import transaction
+from . import operate
 from .client import DouyinClient, DouyinError
 from .models import DouyinConnection, DouyinOutbox
 from .service import SYNC
@@ -25,6 +27,15 @@ log = logging.getLogger("xiaodian.douyin.outbox")
 MAX_ATTEMPTS = 5
 # The platform already has this waybill (shipped there by hand, or our earlier answer was lost): nothing to send.
 ALREADY_DONE = frozenset({"isv.order-already-shipped"})
+# Each kind of row: the platform method, the answers meaning "already there", and what the audit entry names.
+KINDS = {"logistics_add": ("order.logisticsAdd", ALREADY_DONE, "order"),
+         operate.KIND: (operate.METHOD, operate.ALREADY_DONE, "aftersale")}
+
+
+def _audit_target(kind: str, order_id: str, payload: dict) -> str:
+    if KINDS[kind][2] == "aftersale":
+        return str(payload["items"][0]["aftersale_id"])
+    return order_id
 
 
 def queue_logistics_upload(session: Session, *, shop_id: int, uploads: list[tuple[int, str, str, str]],
@@ -55,27 +66,31 @@ class OutboxReport:
 
 def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: DouyinClient, now: datetime,
                  limit: int = 100) -> OutboxReport:
-    """Sends queued uploads, each marked in its own transaction right after the platform's answer."""
+    """Sends queued writes (tracking uploads and after-sale decisions), each marked in its own transaction right
+    after the platform's answer, so a row the platform accepted is never sent again."""
     report = OutboxReport()
     with sessions() as session:
-        due = session.execute(select(DouyinOutbox.id, DouyinOutbox.payload, DouyinOutbox.order_id)
+        due = session.execute(select(DouyinOutbox.id, DouyinOutbox.kind, DouyinOutbox.payload, DouyinOutbox.order_id)
                               .where(DouyinOutbox.shop_id == shop_id, DouyinOutbox.state == "pending")
                               .order_by(DouyinOutbox.id).limit(limit)).all()
     for row in due:
         error = None
+        method, already_done, target_type = KINDS[row.kind]
+        payload = json.loads(row.payload)
         try:
-            client.call("order.logisticsAdd", json.loads(row.payload))
+            client.call(method, payload)
         except DouyinError as exc:
             error = exc
         with transaction(sessions) as session:
             item = session.get(DouyinOutbox, row.id)
             item.attempts += 1
-            if error is None or error.sub_code in ALREADY_DONE:
+            if error is None or error.sub_code in already_done:
                 item.state, item.sent_at = "sent", now
                 item.last_error = None if error is None else f"{error.sub_code} {error.sub_msg}: already on the platform"
                 report.sent += 1
-                audit.record(session, principal=SYNC, action="douyin.logistics_add", now=now, shop_id=shop_id,
-                             target_type="order", target_id=row.order_id, after=json.loads(row.payload))
+                audit.record(session, principal=SYNC, action=f"douyin.{row.kind}", now=now, shop_id=shop_id,
+                             target_type=target_type, target_id=_audit_target(row.kind, row.order_id, payload),
+                             after=payload)
             else:
                 item.last_error = json.dumps(error.as_json(), ensure_ascii=False)
                 if error.retryable and item.attempts < MAX_ATTEMPTS:
@@ -87,7 +102,8 @@ def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Douyi
 
 
 def retry_failed_uploads(session: Session, *, shop_id: int) -> int:
-    """The owner's retry after fixing the cause (a wrong carrier, say): failed rows go back to pending."""
+    """The owner's retry after fixing the cause (a wrong carrier, a case the platform had not yet opened, say):
+    failed rows of every kind go back to pending."""
     rows = session.execute(select(DouyinOutbox).where(DouyinOutbox.shop_id == shop_id,
                                                       DouyinOutbox.state == "failed")).scalars().all()
     for row in rows:

@@ -141,8 +141,11 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
         return {"connected": False}
     counts = dict(session.execute(select(DouyinInbox.state, func.count()).where(DouyinInbox.shop_id == shop_id)
                                   .group_by(DouyinInbox.state)).all())
-    outbox = dict(session.execute(select(DouyinOutbox.state, func.count()).where(DouyinOutbox.shop_id == shop_id)
-                                  .group_by(DouyinOutbox.state)).all())
+    writes = session.execute(select(DouyinOutbox.kind, DouyinOutbox.state, func.count())
+                             .where(DouyinOutbox.shop_id == shop_id)
+                             .group_by(DouyinOutbox.kind, DouyinOutbox.state)).all()
+    outbox = {state: n for kind, state, n in writes if kind == "logistics_add"}
+    decisions = {state: n for kind, state, n in writes if kind == "aftersale_operate"}
     problems = session.execute(
         select(DouyinInbox.msg_id, DouyinInbox.tag, DouyinInbox.order_id, DouyinInbox.state, DouyinInbox.attempts,
                DouyinInbox.outcome, DouyinInbox.received_at)
@@ -160,6 +163,7 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
         "last_error": json.loads(conn.last_error) if conn.last_error else None, "last_error_at": conn.last_error_at,
         "inbox": {state: counts.get(state, 0) for state in ("pending", "done", "failed", "deferred", "ignored")},
         "outbox": {state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
+        "decisions": {state: decisions.get(state, 0) for state in ("pending", "sent", "failed")},
         "problems": [dict(row._mapping) for row in problems],
     }
 
