@@ -194,3 +194,17 @@ def test_buyer_phone_never_appears_in_plaintext_in_db_logs_or_errors(owner_clien
         with ctx.engine.connect() as conn:
             dump = str(conn.execute(text("SELECT * FROM orders")).all())
         assert all(p not in dump for p in phones)
+
+
+def test_a_nul_character_is_refused_with_422_on_every_backend_and_nothing_changes(owner_client, ctx, shop_id):
+    """PostgreSQL cannot store NUL in text; the desk answers 422 instead of a 500, on either backend the
+    note is either stored verbatim (SQLite) or refused whole (PostgreSQL) — never half-written."""
+    _seed(ctx, shop_id)
+    url = "/api/v1/orders/6938459704022656025/note"
+    response = owner_client.patch(url, json={"merchant_note": "a\u0000b"}, headers={"x-csrf-token": csrf_of(owner_client)})
+    assert response.status_code in (200, 422), response.text
+    note = owner_client.get("/api/v1/orders/6938459704022656025").json()["merchant_note"]
+    if response.status_code == 422:
+        assert response.json()["error"]["code"] == "unstorable_value" and note is None
+    else:
+        assert note == "a\u0000b"

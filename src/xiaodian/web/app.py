@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..context import AppContext
@@ -114,6 +115,15 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error_response(request, exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(SQLAlchemyDataError)
+    async def unstorable_value(request: Request, exc: SQLAlchemyDataError):
+        # A value the database cannot hold (PostgreSQL refuses NUL characters in text): the request's
+        # transaction is rolled back, nothing is half-written, and the caller is told what to fix.
+        log.warning("refused a value the database cannot store on %s %s", request.method, request.url.path)
+        return _error_response(request, 422, "unstorable_value",
+                               "a value cannot be stored (for example a NUL character in a text field); remove it "
+                               "and try again")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
