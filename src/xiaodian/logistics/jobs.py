@@ -24,9 +24,10 @@ from sqlalchemy import String, TypeDecorator, or_, select, type_coerce, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts.models import Shop
+from ..leases import last_lease, release_lease, take_lease
 from ..shipping.models import JobLease
 from . import rules
-from .ingest import DONE_ORDER_STATUSES, adopt_shipments, facts_of, insert_ignore, latest_adopted
+from .ingest import DONE_ORDER_STATUSES, adopt_shipments, facts_of, latest_adopted
 from .models import Parcel
 from .service import apply_findings
 
@@ -57,34 +58,16 @@ class ScanReport:
 
 
 def _take_lease(sessions, shop_id: int, now: datetime, holder: str) -> JobLease | None:
-    with sessions.begin() as session:
-        insert_ignore(session, JobLease.__table__, [{"shop_id": shop_id, "name": JOB}])
-        t = JobLease.__table__
-        taken = session.execute(update(t).where(
-            t.c.shop_id == shop_id, t.c.name == JOB,
-            (t.c.lease_until.is_(None)) | (t.c.lease_until < now) | (t.c.holder == holder))
-            .values(holder=holder, lease_until=now + LEASE)).rowcount
-        if taken != 1:
-            return None
-        lease = session.get(JobLease, (shop_id, JOB))
-        session.expunge(lease)
-        return lease
+    return take_lease(sessions, shop_id, JOB, now, holder, LEASE)
 
 
 def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool, ok: bool) -> None:
-    with sessions.begin() as session:
-        t = JobLease.__table__
-        values = {"lease_until": None, "last_run_at": now}
-        if ok:  # a failed scan keeps the old watermark, so the next one looks at the same parcels again
-            values["watermark"] = now
-            if full:
-                values["last_full_at"] = now
-        session.execute(update(t).where(t.c.shop_id == shop_id, t.c.name == JOB, t.c.holder == holder)
-                        .values(**values))
+    # a failed scan keeps the old watermark, so the next one looks at the same parcels again
+    release_lease(sessions, shop_id, JOB, now, holder, full=full, advance=ok)
 
 
 def last_scan(session: Session, shop_id: int) -> JobLease | None:
-    return session.get(JobLease, (shop_id, JOB))
+    return last_lease(session, shop_id, JOB)
 
 
 def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,

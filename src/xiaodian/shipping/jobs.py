@@ -21,13 +21,14 @@ import os
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, select, tuple_, update
+from sqlalchemy import and_, exists, select, tuple_
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts import audit
 from ..accounts.models import Shop
 from ..orders.domain import OrderStatus
 from ..orders.models import Order, OrderEvent
+from ..leases import release_lease, take_lease
 from . import domain
 from .models import JobLease, Reminder, Violation
 from .queries import UNSHIPPED, get_settings, late_rules
@@ -73,28 +74,11 @@ class ScanReport:
 
 
 def _take_lease(sessions: sessionmaker[Session], shop_id: int, now: datetime, holder: str) -> JobLease | None:
-    with sessions.begin() as session:
-        insert_ignore(session, JobLease.__table__, [{"shop_id": shop_id, "name": JOB}], ["shop_id", "name"])
-        table = JobLease.__table__
-        taken = session.execute(
-            update(table).where(table.c.shop_id == shop_id, table.c.name == JOB,
-                                (table.c.lease_until.is_(None)) | (table.c.lease_until < now) | (table.c.holder == holder))
-            .values(holder=holder, lease_until=now + LEASE)).rowcount
-        if taken != 1:
-            return None
-        lease = session.get(JobLease, (shop_id, JOB))
-        session.expunge(lease)
-        return lease
+    return take_lease(sessions, shop_id, JOB, now, holder, LEASE)
 
 
 def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool) -> None:
-    with sessions.begin() as session:
-        table = JobLease.__table__
-        values = {"lease_until": None, "watermark": now, "last_run_at": now}
-        if full:
-            values["last_full_at"] = now
-        session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == JOB,
-                                            table.c.holder == holder).values(**values))
+    release_lease(sessions, shop_id, JOB, now, holder, full=full)
 
 
 def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,

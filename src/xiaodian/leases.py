@@ -1,0 +1,60 @@
+"""Database leases for background jobs: two workers (or `serve` and `worker`) never run the same job on the
+same shop at once, and each job remembers how far it got (its watermark) for the next incremental run.
+
+Shared by every capability's jobs.py; the job_leases table is defined in shipping/models.py (migration 0004),
+where it first appeared.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from .shipping.models import JobLease
+
+
+def _ensure_row(session: Session, shop_id: int, name: str) -> None:
+    if session.connection().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(insert(JobLease.__table__).values(shop_id=shop_id, name=name)
+                    .on_conflict_do_nothing(index_elements=["shop_id", "name"]))
+
+
+def take_lease(sessions: sessionmaker[Session], shop_id: int, name: str, now: datetime, holder: str,
+               ttl: timedelta) -> JobLease | None:
+    """The lease (detached, with the last watermark) if this holder got it; None when another holds it."""
+    with sessions.begin() as session:
+        _ensure_row(session, shop_id, name)
+        table = JobLease.__table__
+        taken = session.execute(
+            update(table).where(table.c.shop_id == shop_id, table.c.name == name,
+                                table.c.lease_until.is_(None) | (table.c.lease_until < now) | (table.c.holder == holder))
+            .values(holder=holder, lease_until=now + ttl)).rowcount
+        if taken != 1:
+            return None
+        lease = session.get(JobLease, (shop_id, name))
+        session.expunge(lease)
+        return lease
+
+
+def release_lease(sessions: sessionmaker[Session], shop_id: int, name: str, now: datetime, holder: str, *,
+                  full: bool, advance: bool = True) -> None:
+    """Give the lease back. ``advance`` moves the watermark to ``now`` (a failed run keeps the old one, so the
+    next run looks at the same rows again); ``full`` also records a full run."""
+    values: dict = {"lease_until": None, "last_run_at": now}
+    if advance:
+        values["watermark"] = now
+        if full:
+            values["last_full_at"] = now
+    with sessions.begin() as session:
+        table = JobLease.__table__
+        session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == name,
+                                            table.c.holder == holder).values(**values))
+
+
+def last_lease(session: Session, shop_id: int, name: str) -> JobLease | None:
+    return session.get(JobLease, (shop_id, name))
