@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
 from search_data import KEYS, NOW, load  # noqa: E402
 from xiaodian.accounts.service import Principal  # noqa: E402

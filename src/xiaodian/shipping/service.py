@@ -427,5 +427,4 @@ def derive_ship_by(session: Session, shop_id: int, orders: list[Order], now: dat
 
 
 __all__ = ["ShipRequest", "ShipResult", "ShipRefused", "ConfirmationRequired", "ship_order", "edit_tracking",
-           "register_ship_blocker", "apply_plans", "plan_shipment", "derive_ship_by", "record_violation",
-           "OrderItem"]
+           "register_ship_blocker", "apply_plans", "plan_shipment", "derive_ship_by", "record_violation"]
