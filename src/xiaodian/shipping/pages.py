@@ -18,12 +18,13 @@ from ..errors import DomainError
 from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.models import Product
-from ..orders.queries import OrderFilter, require_order
+from ..orders.queries import require_order
 from ..web.deps import db, get_ctx, require
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import domain, preferences, reports, service
 from .api import run_bulk
+from .listing import view_page
 from .queries import VIEWS, get_settings, view_counts
 from .service import shipped_skus
 
@@ -52,11 +53,11 @@ def shipping_list(request: Request, view: str = "due24h", page: int = 1,
     ctx = get_ctx(request)
     now = ctx.clock.now()
     view = view if view in VIEWS else "due24h"
-    flt = OrderFilter(view=view, now=now, page=max(page, 1), page_size=50)
-    listing = orders_service.list_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher)
+    counts = view_counts(session, shop_of(request), now)
+    listing = view_page(session, shop_of(request), view, now, max(page, 1), 50, total=counts[view])
     pages = max((listing.total + 49) // 50, 1)
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
-                  counts=view_counts(session, shop_of(request), now), countdown=countdown,
+                  counts=counts, countdown=countdown,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=request.query_params.get("shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
 
