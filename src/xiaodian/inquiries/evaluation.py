@@ -10,7 +10,12 @@ by the agent; ``at`` message time; ``e`` expected: ``intent``, ``lang``, ``dx`` 
 (a day or [from, to]), ``product``, ``qty``, ``order``, ``last4`` (absent means none). Placeholders, in the
 message and the expectations: ``{phone:L}``, ``{last4:L}``, ``{order:L}``, ``{zh_day:L}`` (11月20日), ``{en_day:L}``
 (Nov 20), ``{product:L}`` (the short name of the order's product), ``{day:L}`` (2026-11-20) for scenario label L
-(``L#2`` for the third order with that label).
+(``L#2`` for the third order with that label); ``{phone_fmt:L}`` (+86 186 8467 5939) and ``{phone_dash:L}``
+(186-8467-5939) are the phone as buyers type it.
+
+Two sets: ``in_sample`` (``eval_cases.jsonl``, written together with the rules) and ``holdout``
+(``eval_holdout.jsonl``, written afterwards and labelled from the issue's rules and the shop's data before it was
+ever run; its first figures are kept in its header so later rule changes can be judged against them).
 """
 
 from __future__ import annotations
@@ -24,11 +29,13 @@ from datetime import datetime
 from pathlib import Path
 
 CASES = Path(__file__).with_name("eval_cases.jsonl")
+HOLDOUT = Path(__file__).with_name("eval_holdout.jsonl")
+SETS = {"in_sample": CASES, "holdout": HOLDOUT}
 EVAL_NOW = datetime.fromisoformat("2026-11-24T18:00:00+08:00")
 EVAL_ORDERS = 500
 TARGET = 0.95
 FIELDS = ("intent", "language", "date", "product", "quantity", "order_id", "phone_last4", "diagnosis")
-_PLACEHOLDER = re.compile(r"\{(phone|last4|order|zh_day|en_day|product|day):([a-z0-9_#]+)\}")
+_PLACEHOLDER = re.compile(r"\{(phone_fmt|phone_dash|phone|last4|order|zh_day|en_day|product|day):([a-z0-9_#]+)\}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -60,8 +67,15 @@ class Report:
                 "errors": [{"case": c, "field": f, "expected": e, "got": g} for c, f, e, g in self.errors]}
 
 
+def resolve_set(name_or_path: str | Path | None) -> Path:
+    """A set's name (``in_sample``, ``holdout``) or a path to a JSON-lines file; None is the in-sample set."""
+    if name_or_path is None:
+        return CASES
+    return SETS.get(str(name_or_path).replace("-", "_"), Path(name_or_path))
+
+
 def load_cases(path: str | Path | None = None) -> list[dict]:
-    lines = Path(path or CASES).read_text(encoding="utf-8").splitlines()
+    lines = resolve_set(path).read_text(encoding="utf-8").splitlines()
     cases = []
     for number, line in enumerate(lines, 1):
         if line.strip() and not line.lstrip().startswith("//"):
@@ -95,7 +109,9 @@ class Shop:
     def _one(self, kind: str, ref: str) -> str:
         s = self.scenario(ref)
         local = self.created[s["order_id"]]
-        return {"phone": s["buyer_phone"], "last4": s["buyer_phone"][-4:], "order": s["order_id"],
+        phone = s["buyer_phone"]
+        return {"phone": phone, "phone_fmt": f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
+                "phone_dash": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "last4": s["buyer_phone"][-4:], "order": s["order_id"],
                 "zh_day": f"{local.month}月{local.day}日", "en_day": f"{_MONTHS[local.month - 1]} {local.day}",
                 "product": self.products.get(s["order_id"], ""), "day": local.date().isoformat()}[kind]
 
