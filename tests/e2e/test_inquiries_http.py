@@ -124,3 +124,12 @@ def test_cli_eval_prints_accuracy_per_field_and_meets_the_target():
     report = json.loads(r.output)
     assert report["total"] >= 150
     assert all(f["accuracy"] >= 0.95 for f in report["fields"].values())
+
+
+def test_cli_eval_runs_the_held_out_set_by_name_and_refuses_an_unknown_set():
+    r = CliRunner().invoke(cli_app, ["inquiries", "eval", "--set", "holdout", "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.output)
+    assert report["total"] >= 80 and report["fields"]["intent"]["total"] == report["total"]
+    r = CliRunner().invoke(cli_app, ["inquiries", "eval", "--set", "nonsense"])
+    assert r.exit_code == 2

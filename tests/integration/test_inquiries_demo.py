@@ -8,7 +8,7 @@ import pytest
 from xiaodian.db import transaction
 from xiaodian.demo.shop import DEMO_PRINCIPAL, build_demo_shop
 from xiaodian.inquiries import service
-from xiaodian.inquiries.evaluation import FIELDS, TARGET, Shop, load_cases, run_cases
+from xiaodian.inquiries.evaluation import FIELDS, HOLDOUT_FLOOR, TARGET, Shop, load_cases, run_cases
 from xiaodian.inquiries.replies import FORBIDDEN
 
 from ..conftest import NOW
@@ -85,16 +85,13 @@ def test_the_lookup_is_audited_without_the_message(ctx, shop_id, demo):
         entry.detail or "")
 
 
-def test_the_labelled_set_meets_the_target_on_every_field(ctx, shop_id, backend, demo):
-    if backend != "sqlite":
-        pytest.skip("the labelled set is measured once, on SQLite (the data is the same)")
+def _eval_shop(ctx, summary) -> Shop:
     from sqlalchemy import select
 
     from xiaodian.clock import SHOP_TZ
     from xiaodian.demo.catalogue import PRODUCTS_BY_ID
     from xiaodian.orders.models import Order, OrderItem
 
-    _, summary = demo
     shop = Shop(summary, {})
     with ctx.sessions() as session:
         for order_id, created_at, product_id in session.execute(
@@ -102,10 +99,30 @@ def test_the_labelled_set_meets_the_target_on_every_field(ctx, shop_id, backend,
             shop.created.setdefault(order_id, created_at.astimezone(SHOP_TZ))
             if product_id in PRODUCTS_BY_ID:
                 shop.products.setdefault(order_id, PRODUCTS_BY_ID[product_id].short)
+    return shop
+
+
+def test_the_labelled_set_meets_the_target_on_every_field(ctx, shop_id, backend, demo):
+    if backend != "sqlite":
+        pytest.skip("the labelled set is measured once, on SQLite (the data is the same)")
+    shop = _eval_shop(ctx, demo[1])
     cases = load_cases()
     assert len(cases) >= 150
     report = run_cases(ctx, shop, cases)
     assert {f: report.accuracy(f) >= TARGET for f in FIELDS} == dict.fromkeys(FIELDS, True), report.errors
+
+
+def test_the_held_out_set_keeps_what_it_achieves_on_every_field(ctx, shop_id, backend, demo):
+    """The held-out set was written after the rules and run before any rule was changed for it (first figures in
+    its header: intent 87.2%); the floor is what it achieves now, not 100%: two labels disagree with the rules."""
+    if backend != "sqlite":
+        pytest.skip("the labelled set is measured once, on SQLite (the data is the same)")
+    cases = load_cases("holdout")
+    assert len(cases) >= 80
+    report = run_cases(ctx, _eval_shop(ctx, demo[1]), cases)
+    got = {f: report.fields[f][0] for f in FIELDS}
+    assert all(got[f] >= HOLDOUT_FLOOR[f] for f in FIELDS), (got, report.errors)
+    assert all(report.fields[f][1] == len(cases) for f in FIELDS)
 
 
 def test_a_shipped_order_carries_the_logistics_capabilitys_parcel_state(ctx, shop_id, demo):

@@ -1,4 +1,5 @@
-"""``xiaodian ask MESSAGE [--phone P] [--order ID] [--at TIME] [--json]`` and ``xiaodian inquiries eval``.
+"""``xiaodian ask MESSAGE [--phone P] [--order ID] [--at TIME] [--json]`` and
+``xiaodian inquiries eval [--set in_sample|holdout] [--cases FILE] [--errors] [--json]``.
 
 Exit codes: 0 answered (or, for eval, every field met the target); 1 refused or below target; 2 bad usage.
 """
@@ -74,18 +75,24 @@ def ask(
 
 @inquiries_app.command("eval")
 def evaluate(
-    cases: str = typer.Option(None, "--cases", help="labelled set (JSON lines); default: the built-in set"),
+    which: str = typer.Option("in_sample", "--set",
+                              help="built-in set: in_sample (written with the rules) or holdout (written after)"),
+    cases: str = typer.Option(None, "--cases", help="another labelled set (JSON lines); overrides --set"),
     as_json: bool = typer.Option(False, "--json"),
     show_errors: bool = typer.Option(False, "--errors", help="list every wrong field"),
 ) -> None:
-    """Accuracy per field on the labelled set, against the fixed evaluation shop (built in a temporary database)."""
-    from .evaluation import TARGET, run
+    """Accuracy per field on a labelled set, against the fixed evaluation shop (built in a temporary database)."""
+    from .evaluation import SETS, TARGET, run
 
-    report = run(cases)
+    name = which.replace("-", "_")
+    if cases is None and name not in SETS:
+        _fail(DomainError(f"--set: one of {', '.join(SETS)}", code="usage"), as_json, 2)
+    report = run(cases or SETS[name])
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
     else:
-        out.print(f"{report.total} labelled messages, shop built for {report.now}", highlight=False)
+        out.print(f"{report.total} labelled messages ({cases or name}), shop built for {report.now}",
+                  highlight=False)
         for field, (right, total) in report.fields.items():
             share = right / total if total else 1.0
             mark = "[green]ok[/green]" if share >= TARGET else "[red]below target[/red]"

@@ -1,5 +1,5 @@
 """When the buyer says they ordered: 今天/昨天/前天, 20号, 上个月20号, 11月20日, 周五/上周五, 2026-11-20, 11/20,
-"the 20th (of this month)", "Nov 20", "yesterday", "last Friday". Pure; ``today`` is the shop's date (Asia/Shanghai)
+"the 20th (of this month)", "Nov 20", "on the twentieth", "yesterday", "last Friday", 周末 / "the weekend". Pure; ``today`` is the shop's date (Asia/Shanghai)
 of the message time, never the wall clock.
 
 Why a table-driven parser: dateparser reads "20日" as the 6th and jionlp weighs over 200 MB (issue 7); buyers write
@@ -40,7 +40,14 @@ _MONTHS_EN.update({name[:3]: n for name, n in list(_MONTHS_EN.items())})
 _MONTHS_EN["sept"] = 9
 _MON = "(" + "|".join(sorted(_MONTHS_EN, key=len, reverse=True)) + r")\.?"
 _WD_EN = "(" + "|".join(sorted(_WEEKDAY_EN, key=len, reverse=True)) + ")"
-_ORD = r"(\d{1,2})(?:st|nd|rd|th)?"
+_ORD_WORDS = {w: i + 1 for i, w in enumerate((
+    "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
+    "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
+    "twentieth"))}
+_ORD_WORDS.update({f"twenty{sep}{w}": 20 + n for w, n in list(_ORD_WORDS.items())[:9] for sep in ("-", " ", "")})
+_ORD_WORDS.update({"thirtieth": 30, "thirty-first": 31, "thirty first": 31, "thirtyfirst": 31})
+_ORD_WORD = "(" + "|".join(sorted((re.escape(w) for w in _ORD_WORDS), key=len, reverse=True)) + ")"
+_ORD = rf"(\d{{1,2}}|{_ORD_WORD[1:-1]})(?:st|nd|rd|th)?"
 
 PATTERNS: list[tuple[str, re.Pattern]] = [
     ("ymd", re.compile(r"(?<!\d)(20\d\d)\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?(?!\d)")),
@@ -49,6 +56,7 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("zh_days_ago", re.compile(rf"{_NUM}\s*天(?:以)?前")),
     ("zh_weekday", re.compile(r"(上上|上|这|本)?\s*(?:个)?(?:周|星期|礼拜)\s*([一二三四五六日天1-7])")),
     ("zh_relative", re.compile(r"(大前天|前天|昨天|昨日|昨晚|今天|今日|今早|今晚|刚才|刚刚)")),
+    ("zh_weekend", re.compile(r"(上上|上|这|本|这个|上个)?\s*(?:周末|礼拜末)")),
     ("zh_range", re.compile(r"(上上周|上周|上个星期|上星期|上个礼拜|这周|本周|这个星期|这星期|上个月|上月|本月|这个月)")),
     ("en_md", re.compile(rf"\b{_MON}\s+{_ORD}\b")),
     ("en_dm", re.compile(rf"\b(?:the\s+)?{_ORD}\s+(?:of\s+)?{_MON}\b")),
@@ -59,6 +67,10 @@ PATTERNS: list[tuple[str, re.Pattern]] = [
     ("en_weekday", re.compile(rf"\b(?:(last|this|on|past)\s+)?{_WD_EN}\b")),
     ("en_relative", re.compile(r"\b(the\s+day\s+before\s+yesterday|yesterday|today|this\s+morning|tonight|last\s+night"
                                r"|earlier\s+today)\b")),
+    # "on the twentieth" / "the twentieth of this month"; a bare "the first" is too often not a date.
+    ("en_mday_word", re.compile(rf"\bon\s+the\s+{_ORD_WORD}\b(?:\s+of\s+(this|last|the\s+previous)\s+month)?"
+                                rf"|\bthe\s+{_ORD_WORD}\s+of\s+(this|last|the\s+previous)\s+month\b")),
+    ("en_weekend", re.compile(r"\b(?:(last|this|the|on|over|past)\s+)?weekend\b")),
     ("en_range", re.compile(r"\b(last\s+week|this\s+week|last\s+month|this\s+month|previous\s+month)\b")),
 ]
 _EN_SMALL = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7}
@@ -103,6 +115,20 @@ def weekday(today: date, wd: int, weeks_back: int) -> date:
         return today - timedelta(days=(today.weekday() - wd) % 7)
     monday = today - timedelta(days=today.weekday()) - timedelta(weeks=weeks_back)
     return monday + timedelta(days=wd)
+
+
+def weekend(today: date, weeks_back: int) -> tuple[date, date]:
+    """周末 / "the weekend" (0): the latest Saturday–Sunday that has begun (today's, on a weekend day); 上周末 /
+    "last weekend" (1): the previous calendar week's, Monday first as above. Orders are never in the future."""
+    if weeks_back == 0 and today.weekday() >= 5:
+        saturday = today - timedelta(days=today.weekday() - 5)
+        return saturday, today
+    saturday = today - timedelta(days=today.weekday() + 2 + 7 * max(weeks_back - 1, 0))
+    return saturday, saturday + timedelta(days=1)
+
+
+def _day_number(token: str) -> int:
+    return int(token) if token.isdigit() else _ORD_WORDS[re.sub(r"\s+", " ", token)]
 
 
 def _months_back(word: str | None) -> int | None:
@@ -170,12 +196,19 @@ def _resolve(kind: str, m: re.Match, today: date, text: str = "") -> tuple[date,
     elif kind == "en_relative":
         word = re.sub(r"\s+", " ", g[0])
         one = today - timedelta(days={"the day before yesterday": 2, "yesterday": 1, "last night": 1}.get(word, 0))
+    elif kind == "zh_weekend":
+        return weekend(today, {"上上": 2, "上": 1, "上个": 1}.get(g[0] or "", 0))
+    elif kind == "en_weekend":
+        return weekend(today, 1 if g[0] == "last" and today.weekday() >= 5 else 0)
+    elif kind == "en_mday_word":
+        day = _ORD_WORDS[re.sub(r"\s+", " ", g[0] or g[2])]
+        one = day_of_month(today, day, _months_back(g[1] or g[3]))
     elif kind in ("zh_range", "en_range"):
         return _range(today, g[0])
     elif kind == "en_md":
-        one = month_day(today, _MONTHS_EN[g[0]], int(g[1]))
+        one = month_day(today, _MONTHS_EN[g[0]], _day_number(g[1]))
     elif kind == "en_dm":
-        one = month_day(today, _MONTHS_EN[g[1]], int(g[0]))
+        one = month_day(today, _MONTHS_EN[g[1]], _day_number(g[0]))
     elif kind == "en_mday":
         day = int(g[0] or g[2])
         back = _months_back(g[1] or g[3])

@@ -34,6 +34,11 @@ SETS = {"in_sample": CASES, "holdout": HOLDOUT}
 EVAL_NOW = datetime.fromisoformat("2026-11-24T18:00:00+08:00")
 EVAL_ORDERS = 500
 TARGET = 0.95
+# What the held-out set achieves now (right answers out of its 109 messages), kept as a floor by a test so that a
+# rule change that loses a held-out answer is seen. Its first run, before any rule was changed for it, is in the
+# set's header; the two misses left are disagreements between its labels and the rules (see the report).
+HOLDOUT_FLOOR = {"intent": 109, "language": 109, "date": 108, "product": 108, "quantity": 109, "order_id": 109,
+                 "phone_last4": 109, "diagnosis": 109}
 FIELDS = ("intent", "language", "date", "product", "quantity", "order_id", "phone_last4", "diagnosis")
 _PLACEHOLDER = re.compile(r"\{(phone_fmt|phone_dash|phone|last4|order|zh_day|en_day|product|day):([a-z0-9_#]+)\}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

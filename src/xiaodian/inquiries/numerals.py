@@ -37,7 +37,9 @@ def cn_to_int(text: str) -> int | None:
 
 # A measure word for a count of goods. Weights (斤, kg, g, L) are left out on purpose: "5kg" is a spec.
 ZH_UNITS = "份|袋|箱|包|盒|件|瓶|罐|桶|提|套|个|饼|筒|单品"
-_ZH_QTY = re.compile(rf"(\d{{1,3}}|{CN_NUMBER})\s*(?:{ZH_UNITS})(?!装|包裹|快递|订单|单|月|星期|小时|人|地址)")
+_ZH_QTY = re.compile(rf"(\d{{1,3}}|{CN_NUMBER})\s*({ZH_UNITS})(?!装|包裹|快递|月|星期|小时|人|地址)")
+# 两个订单 / 三个单 count orders, not goods; 两份订单呢 (no comma: "two portions, order?") is still two portions.
+_ORDER_COUNT_UNITS = frozenset({"个", "件"})
 _TIMES = re.compile(r"(?:[x×*]\s*(\d{1,3})(?![\d.]))|(?<![\w.])(\d{1,3})\s*[x×](?![a-z\d])")
 EN_UNITS = (r"portions?|bags?|box(?:es)?|packs?|packets?|bottles?|pieces?|pcs|units?|sets?|jars?|cans?|sacks?"
             r"|cases?|tins?|cakes?|items?|parcels? of|packages? of|servings?|copies")
@@ -52,11 +54,20 @@ def _value(token: str) -> int | None:
     return cn_to_int(token)
 
 
-def parse_quantity(text: str) -> tuple[int, tuple[int, int]] | None:
-    """The first count of goods in ``text`` (already lower-cased, product names blanked out), with its span."""
+# "I bought 2 Wuchang rice gift boxes": the count stands right before the product name, whose own words (box,
+# bag) are blanked with it. Digits or an English number word only ("a" is too often an article), on its own.
+_BEFORE_PRODUCT = re.compile(
+    rf"(?:^|(?<=[\s,，;；:：(（]))(\d{{1,3}}|{'|'.join(w for w in EN_NUMBERS if ' ' not in w and w not in ('a', 'an'))})\s+$")
+
+
+def parse_quantity(text: str, before: int | None = None) -> tuple[int, tuple[int, int]] | None:
+    """The first count of goods in ``text`` (already lower-cased, product names blanked out), with its span;
+    ``before`` is where the product name starts, for a bare count right in front of it."""
     found: list[tuple[int, int, int]] = []
     for pattern in (_ZH_QTY, _EN_QTY):
         for m in pattern.finditer(text):
+            if pattern is _ZH_QTY and m.group(2) in _ORDER_COUNT_UNITS and text.startswith(("订单", "单"), m.end()):
+                continue
             value = _value(m.group(1))
             if value is not None:
                 found.append((m.start(), m.end(), value))
@@ -64,6 +75,11 @@ def parse_quantity(text: str) -> tuple[int, tuple[int, int]] | None:
         token = m.group(1) or m.group(2)
         found.append((m.start(), m.end(), int(token)))
     found = [f for f in found if 0 < f[2] <= MAX_QUANTITY]
+    if not found and before is not None:
+        m = _BEFORE_PRODUCT.search(text[:before])
+        value = _value(m.group(1)) if m else None
+        if value:
+            found.append((m.start(1), m.end(1), value))
     if not found:
         return None
     start, end, value = min(found)
