@@ -7,10 +7,12 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from xiaodian.aftersales import service
-from xiaodian.aftersales.domain import CaseType
+from xiaodian.aftersales.domain import Action, CaseType
+from xiaodian.aftersales.models import AfterSaleCase
 from xiaodian.db import transaction
 from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
@@ -127,3 +129,22 @@ def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, settings,
     assert agreed.exit_code == 0 and json.loads(agreed.output)["status"] == "refunding"
     rates = runner.invoke(app, ["quality-rate", "--window", "30", "--json"])
     assert rates.exit_code == 0 and json.loads(rates.output)[0]["paid"] == 1
+
+
+def test_a_failed_refund_reads_refund_failed_with_a_retry_button_and_pays_again_through_the_form(owner_client, desk):
+    with transaction(desk.sessions) as session:
+        case = session.execute(select(AfterSaleCase).where(AfterSaleCase.aftersale_id == CASE)).scalar_one()
+        service.platform_event(session, case, Action.AUTO_AGREE, now=NOW, source="sync")
+        service.platform_event(session, case, Action.REFUND_FAILED, now=NOW, source="sync")
+    listing = owner_client.get("/aftersales").text
+    assert "as-refund_failed" in listing and "退款失败" in listing
+    page = owner_client.get(f"/aftersales/{CASE}").text
+    assert 'data-action="retry_refund"' in page and "重新退款" in page and "refund-failed" in page
+    csrf = csrf_of(owner_client, f"/aftersales/{CASE}")
+    response = owner_client.post(f"/aftersales/{CASE}/act", data={"action": "retry_refund", "csrf_token": csrf},
+                                 follow_redirects=False)
+    assert response.status_code == 303
+    shown = owner_client.get(f"/api/v1/aftersales/{CASE}").json()
+    assert (shown["status"], shown["refund_status"]) == ("refunding", "refunding")
+    assert "退款中" in owner_client.get(f"/aftersales/{CASE}").text
+    assert "已重新退款" in owner_client.get(f"/orders/{ORDER}").text  # the order's timeline

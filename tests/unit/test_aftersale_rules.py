@@ -161,6 +161,37 @@ def test_the_family_mapping_is_configurable():
 @pytest.mark.parametrize("text,status", [
     ("待商家处理", "waiting_merchant"), ("待买家退货", "waiting_buyer_return"), ("待商家收货", "waiting_receipt"),
     ("退款成功", "succeeded"), ("售后关闭", "closed"), ("7", "waiting_buyer_return"), ("14", "succeeded"),
+    ("待退款", "refunding"), ("退款中", "refunding"), ("退款失败", "refund_failed"), ("refund_failed", "refund_failed"),
 ])
 def test_status_texts_and_platform_codes_map_to_desk_statuses(text, status):
     assert reasons.status_from_text(text).value == status
+
+
+@pytest.mark.parametrize("text,progress", [("待退款", "pending"), ("同意退款", "pending"), ("退款中", "refunding"),
+                                           ("退款失败", "failed"), ("退款成功", None), ("待商家处理", None)])
+def test_status_texts_that_name_the_refunds_progress(text, progress):
+    assert reasons.REFUND_PROGRESS_BY_TEXT.get(text) == progress
+
+
+@pytest.mark.parametrize("kind", [t for t, f in domain.FLOW_OF.items() if f in (Flow.REFUND, Flow.RETURN_REFUND)])
+def test_a_failed_refund_is_the_merchants_move_until_paid_again_or_reported_done(kind):
+    """Refund status 4 退款失败 (domain.md §4): the refund is still owed. The merchant pays it again (back to
+    退款中) or the platform reports it went through; nobody can close or cancel it from there."""
+    failed = domain.next_status(kind, CaseStatus.REFUNDING, Action.REFUND_FAILED)
+    assert failed is CaseStatus.REFUND_FAILED
+    assert domain.allowed_actions(kind, failed, domain.Actor.MERCHANT) == [Action.RETRY_REFUND]
+    assert domain.next_status(kind, failed, Action.RETRY_REFUND) is CaseStatus.REFUNDING
+    assert domain.next_status(kind, failed, Action.REFUND_DONE) is CaseStatus.SUCCEEDED
+    for action in (Action.CANCEL, Action.REFUND, Action.AUTO_CLOSE, Action.AGREE):
+        with pytest.raises(Refusal):
+            domain.next_status(kind, failed, action)
+    assert failed in domain.MERCHANT_TURN and failed in domain.BLOCKS_SHIPPING and failed in domain.OPEN
+    assert domain.can_catch_up(kind, CaseStatus.WAITING_MERCHANT, failed)
+
+
+def test_flows_that_never_pay_a_refund_have_no_refund_failure():
+    for kind in (CaseType.EXCHANGE, CaseType.RESEND):
+        assert CaseStatus.REFUND_FAILED not in domain.STATUSES_OF[domain.FLOW_OF[kind]]
+        with pytest.raises(Refusal) as refused:
+            domain.next_status(kind, CaseStatus.WAITING_MERCHANT_SHIP, Action.RETRY_REFUND)
+        assert refused.value.code == "action_not_for_type"

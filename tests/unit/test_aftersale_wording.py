@@ -31,3 +31,25 @@ def test_the_case_page_says_the_buyer_can_correct_a_mistaken_reason_on_the_platf
     page = ROOT.joinpath("web", "templates", "aftersales", "detail.html").read_text(encoding="utf-8")
     assert "Contact the buyer to understand what happened" in page
     assert "the buyer can correct it on the platform" in page
+
+
+def test_refund_progress_reads_in_both_languages():
+    from xiaodian.aftersales import labels
+    from xiaodian.web import i18n
+
+    token = i18n.current_language.set("zh")
+    try:
+        assert labels.status("refund_failed") == "退款失败"
+        assert labels.case_status("refunding", "pending") == "待退款"
+        assert labels.case_status("refunding", "refunding") == "退款中"
+        assert labels.button("retry_refund") == "重新退款"
+        assert labels.action("refund_progress") == "平台退款进度"
+    finally:
+        i18n.current_language.reset(token)
+    token = i18n.current_language.set("en")
+    try:
+        assert labels.case_status("refund_failed", "failed") == "Refund failed"
+        assert labels.case_status("refunding", "refunding") == "Refunding"
+        assert labels.button("retry_refund") == "Pay the refund again"
+    finally:
+        i18n.current_language.reset(token)

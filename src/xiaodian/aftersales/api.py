@@ -56,7 +56,7 @@ def show_case(aftersale_id: str, request: Request, principal: Principal = Depend
 
 @router.post("/aftersales/{aftersale_id}/actions", response_model=CaseDetailOut,
              summary="A merchant action: agree, reject (reject_code + note), receive (inspection), refund, reship "
-                     "(tracking_no). There is no field for a buyer's reason: only the buyer changes it.")
+                     "(tracking_no), retry_refund (after 退款失败). There is no field for a buyer's reason: only the buyer changes it.")
 def act(aftersale_id: str, body: ActionIn, request: Request, principal: Principal = Depends(require("aftersales.decide")),
         session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)

@@ -95,7 +95,7 @@ def show(aftersale_id: str, as_json: bool = typer.Option(False, "--json")) -> No
 
 
 @app.command("act")
-def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | reject | receive | refund | reship"),
+def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | reject | receive | refund | reship | retry_refund"),
         reason_code: str = typer.Option(None, "--reason-code", help="reject reason code (required to reject)"),
         note: str = typer.Option(None, "--note"), inspection: str = typer.Option(None, "--inspection",
                                                                                help="as_expected | damaged | wrong_item | parts_missing"),

@@ -57,7 +57,8 @@ class CaseStatus(StrEnum):
     WAITING_RECEIPT = "waiting_receipt"  # 11 待商家二次同意: the return is on its way; confirm it arrived
     WAITING_MERCHANT_SHIP = "waiting_merchant_ship"  # 8 待商家发货: ship the exchange / re-send / repaired item
     WAITING_BUYER_RECEIVE = "waiting_buyer_receive"  # 13 待买家收货: the buyer must confirm receipt
-    REFUNDING = "refunding"  # agreed, refund 待退款/退款中: the merchant (or the platform) pays it out
+    REFUNDING = "refunding"  # agreed, refund 待退款/退款中 (refund status 1/2): the merchant (or the platform) pays it out
+    REFUND_FAILED = "refund_failed"  # refund status 4 退款失败: the money did not reach the buyer; pay it again
     REJECTED = "rejected"  # 27 商家一次拒绝: the buyer may modify, appeal, or let it close
     REJECTED_SECOND = "rejected_second"  # 29 商家二次拒绝 (after receiving the return)
     ARBITRATING = "arbitrating"  # 客服介入: the platform decides between buyer and merchant
@@ -98,17 +99,20 @@ class Action(StrEnum):
     AUTO_RECEIVE = "auto_receive"  # platform: the merchant did not confirm receipt in time; refund goes out
     AUTO_CONFIRM = "auto_confirm"  # platform: the buyer did not confirm receipt in time
     AUTO_CLOSE = "auto_close"  # platform: the buyer let a deadline pass (no return sent, no appeal)
-    REFUND_DONE = "refund_done"  # platform: the refund reached the buyer (push tag 206)
+    REFUND_DONE = "refund_done"  # platform: the refund reached the buyer (push tag 206, refund status 3)
+    REFUND_FAILED = "refund_failed"  # platform: the refund did not go through (refund status 4 退款失败)
+    RETRY_REFUND = "retry_refund"  # merchant: pay a failed refund out again (back to 退款中)
     RULE_FOR_BUYER = "rule_for_buyer"  # platform arbitration decided for the buyer
     RULE_FOR_MERCHANT = "rule_for_merchant"  # platform arbitration decided for the merchant
 
 
-ACTOR_OF = {a: Actor.MERCHANT for a in (Action.AGREE, Action.REJECT, Action.RECEIVE, Action.REFUND, Action.RESHIP)}
+ACTOR_OF = {a: Actor.MERCHANT for a in (Action.AGREE, Action.REJECT, Action.RECEIVE, Action.REFUND, Action.RESHIP,
+                                        Action.RETRY_REFUND)}
 ACTOR_OF |= {a: Actor.BUYER for a in (Action.MODIFY, Action.CANCEL, Action.SHIP_RETURN, Action.CONFIRM_RECEIPT,
                                       Action.APPEAL)}
 ACTOR_OF |= {a: Actor.PLATFORM for a in (Action.AUTO_AGREE, Action.AUTO_RECEIVE, Action.AUTO_CONFIRM,
-                                         Action.AUTO_CLOSE, Action.REFUND_DONE, Action.RULE_FOR_BUYER,
-                                         Action.RULE_FOR_MERCHANT)}
+                                         Action.AUTO_CLOSE, Action.REFUND_DONE, Action.REFUND_FAILED,
+                                         Action.RULE_FOR_BUYER, Action.RULE_FOR_MERCHANT)}
 MERCHANT_ACTIONS = tuple(a for a, who in ACTOR_OF.items() if who is Actor.MERCHANT)
 
 S, A = CaseStatus, Action
@@ -142,7 +146,12 @@ def _flow_table(after_agree: CaseStatus, after_receive: CaseStatus | None, ruled
             (S.REJECTED_SECOND, A.AUTO_CLOSE): S.CLOSED,
         }
     if S.REFUNDING in (after_agree, after_receive, ruled_for_buyer):
-        table |= {(S.REFUNDING, A.REFUND): S.SUCCEEDED, (S.REFUNDING, A.REFUND_DONE): S.SUCCEEDED}
+        # Refund status (domain.md §4): 1 待退款 / 2 退款中 are REFUNDING, 3 退款成功 SUCCEEDED, 4 退款失败
+        # REFUND_FAILED. A failed refund is still owed: the merchant pays it again (back to 退款中), or the
+        # platform reports it went through after all. The buyer cannot withdraw a refund already agreed.
+        table |= {(S.REFUNDING, A.REFUND): S.SUCCEEDED, (S.REFUNDING, A.REFUND_DONE): S.SUCCEEDED,
+                  (S.REFUNDING, A.REFUND_FAILED): S.REFUND_FAILED,
+                  (S.REFUND_FAILED, A.RETRY_REFUND): S.REFUNDING, (S.REFUND_FAILED, A.REFUND_DONE): S.SUCCEEDED}
     if S.WAITING_MERCHANT_SHIP in (after_agree, after_receive, ruled_for_buyer):
         table |= {
             (S.WAITING_MERCHANT_SHIP, A.RESHIP): S.WAITING_BUYER_RECEIVE,
@@ -222,12 +231,12 @@ def can_catch_up(case_type: CaseType, current: CaseStatus, target: CaseStatus) -
 
 # Who moves next in each status: the merchant's statuses are the 待我处理 tab.
 WHOSE_MOVE = {S.WAITING_MERCHANT: Actor.MERCHANT, S.WAITING_RECEIPT: Actor.MERCHANT,
-              S.WAITING_MERCHANT_SHIP: Actor.MERCHANT, S.REFUNDING: Actor.MERCHANT,
+              S.WAITING_MERCHANT_SHIP: Actor.MERCHANT, S.REFUNDING: Actor.MERCHANT, S.REFUND_FAILED: Actor.MERCHANT,
               S.WAITING_BUYER_RETURN: Actor.BUYER, S.WAITING_BUYER_RECEIVE: Actor.BUYER, S.REJECTED: Actor.BUYER,
               S.REJECTED_SECOND: Actor.BUYER, S.ARBITRATING: Actor.PLATFORM, S.SUCCEEDED: None, S.CLOSED: None}
 MERCHANT_TURN = frozenset(s for s, who in WHOSE_MOVE.items() if who is Actor.MERCHANT)
 # Cases that stop an unshipped order from shipping: a refund asked for and not (yet) refused.
-BLOCKS_SHIPPING = frozenset({S.WAITING_MERCHANT, S.REFUNDING, S.ARBITRATING})
+BLOCKS_SHIPPING = frozenset({S.WAITING_MERCHANT, S.REFUNDING, S.REFUND_FAILED, S.ARBITRATING})
 
 
 class Inspection(StrEnum):

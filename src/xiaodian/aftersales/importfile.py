@@ -99,7 +99,8 @@ def parse_row(cells: list, columns: ColumnMap, now: datetime) -> CaseSnapshot:
         postage_fen=need("postage_amount", lambda c: fen(c, "退运费", required=False)) or 0, quantity=quantity,
         return_tracking_no=need("return_tracking_no", lambda c: optional_text(c, "退货快递单号", 40)),
         due_by=need("status_deadline", lambda c: china_time(c, "逾期时间")),
-        buyer_cancelled=status_text in reasons.BUYER_CANCEL_TEXTS, seen_at=now)
+        buyer_cancelled=status_text in reasons.BUYER_CANCEL_TEXTS, seen_at=now,
+        refund_status=reasons.REFUND_PROGRESS_BY_TEXT.get(status_text))
 
 
 class _ColumnError(Exception):

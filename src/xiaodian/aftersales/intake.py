@@ -41,6 +41,7 @@ class CaseSnapshot:
     due_by: datetime | None = None
     buyer_cancelled: bool = False
     seen_at: datetime | None = None  # when the snapshot was taken (the time of a reason change it reveals)
+    refund_status: str | None = None  # pending / refunding / failed when the source says (待退款 / 退款中 / 退款失败)
 
 
 def _find(session: Session, shop_id: int, snap: CaseSnapshot) -> AfterSaleCase | None:
@@ -90,10 +91,14 @@ def upsert_case(session: Session, *, shop_id: int, snap: CaseSnapshot, now: date
     if snap.status.value != case.status:
         _catch_up(session, case, snap, now, source, principal, rules, seen)
         changed = True
-    elif snap.due_by is not None and snap.due_by != case.due_by and snap.status not in domain.FINISHED:
-        case.due_by, case.due_by_source, changed = snap.due_by, "platform", True  # tag 209: deadline moved
-        service._case_event(session, case, seen, now, "deadline_changed", source, None,
-                            detail={"due_by": snap.due_by.isoformat()})
+    else:
+        if snap.due_by is not None and snap.due_by != case.due_by and snap.status not in domain.FINISHED:
+            case.due_by, case.due_by_source, changed = snap.due_by, "platform", True  # tag 209: deadline moved
+            service._case_event(session, case, seen, now, "deadline_changed", source, None,
+                                detail={"due_by": snap.due_by.isoformat()})
+        if snap.refund_status and snap.refund_status != case.refund_status and case.status == "refunding":
+            service.refund_progress(session, case, snap.refund_status, at=seen, now=now, source=source)
+            changed = True
     if changed:
         session.flush()
     return "updated" if changed else "unchanged"
@@ -108,7 +113,7 @@ def _catch_up(session, case, snap: CaseSnapshot, now, source, principal, rules, 
                            principal=principal, rules=rules)
         return
     service.transition(session, case, target=snap.status, now=now, at=seen, source=source, principal=principal,
-                       due_by=snap.due_by, rules=rules, detail={"via": source})
+                       due_by=snap.due_by, rules=rules, detail={"via": source}, refund_status=snap.refund_status)
     if snap.buyer_cancelled and snap.status is CaseStatus.CLOSED:
         case.cancelled_by_buyer = True
 
@@ -159,11 +164,13 @@ def from_order_export(session: Session, *, shop_id: int, order_ids: Sequence[str
                 continue  # the desk already knows as much or more (its own actions, a later file)
             snap = CaseSnapshot(case.aftersale_id, r.order_id, CaseType(case.case_type), status, case.applied_at,
                                 sku_order_id=r.sku_order_id, buyer_cancelled=r.after_sale_status
-                                in reasons.BUYER_CANCEL_TEXTS)
+                                in reasons.BUYER_CANCEL_TEXTS,
+                                refund_status=reasons.REFUND_PROGRESS_BY_TEXT.get(r.after_sale_status))
         else:
             kind = reasons.guess_type_from_order(status, r.shipped_at is not None, r.after_sale_status)
             snap = CaseSnapshot(f"sku:{r.sku_order_id}", r.order_id, kind, status, now, sku_order_id=r.sku_order_id,
-                                buyer_cancelled=r.after_sale_status in reasons.BUYER_CANCEL_TEXTS)
+                                buyer_cancelled=r.after_sale_status in reasons.BUYER_CANCEL_TEXTS,
+                                refund_status=reasons.REFUND_PROGRESS_BY_TEXT.get(r.after_sale_status))
         if case is None:  # the SKU order comes from the order itself, so opening cannot be refused
             case = service.open_case(session, shop_id=shop_id, aftersale_id=snap.aftersale_id, order_id=r.order_id,
                                      sku_order_id=r.sku_order_id, case_type=snap.case_type, applied_at=now, now=now,

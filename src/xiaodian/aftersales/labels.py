@@ -11,6 +11,7 @@ def status(key: str | None) -> str:
         "waiting_merchant": _("Waiting for merchant"), "waiting_buyer_return": _("Waiting for buyer to return"),
         "waiting_receipt": _("Return on its way: confirm receipt"), "waiting_merchant_ship": _("Waiting for merchant to ship"),
         "waiting_buyer_receive": _("Waiting for buyer to receive"), "refunding": _("Refund pending"),
+        "refund_failed": _("Refund failed"),
         "rejected": _("Rejected by merchant"), "rejected_second": _("Rejected after return"),
         "arbitrating": _("Platform intervening"), "succeeded": _("After-sale succeeded"), "closed": _("After-sale closed"),
     }.get(key or "", key or "")
@@ -32,7 +33,8 @@ def action(key: str | None) -> str:
         "confirm_receipt": _("Buyer confirmed receipt"), "appeal": _("Buyer asked the platform to step in"),
         "auto_agree": _("Platform agreed on timeout"), "auto_receive": _("Platform confirmed receipt on timeout"),
         "auto_confirm": _("Platform confirmed for the buyer on timeout"), "auto_close": _("Closed on timeout"),
-        "refund_done": _("Refund reached the buyer"), "rule_for_buyer": _("Platform ruled for the buyer"),
+        "refund_done": _("Refund reached the buyer"), "refund_failed": _("Refund failed"),
+        "retry_refund": _("Refund paid again"), "refund_progress": _("Refund progress from the platform"), "rule_for_buyer": _("Platform ruled for the buyer"),
         "rule_for_merchant": _("Platform ruled for the merchant"), "status_synced": _("Status from platform"),
         "reason_given": _("Buyer gave a reason"), "reason_changed": _("Buyer changed the reason"),
         "contact": _("Contact logged"), "deadline_changed": _("Deadline moved by the platform"),
@@ -42,7 +44,7 @@ def action(key: str | None) -> str:
 
 def button(key: str) -> str:
     return {"agree": _("Agree"), "reject": _("Reject"), "receive": _("Confirm the return arrived"),
-            "refund": _("Refund"), "reship": _("Ship to buyer")}.get(key, key)
+            "refund": _("Refund"), "reship": _("Ship to buyer"), "retry_refund": _("Pay the refund again")}.get(key, key)
 
 
 def tab(key: str) -> str:
@@ -80,6 +82,13 @@ def refund_status(key: str | None) -> str:
             "failed": _("Refund failed")}.get(key or "", key or "")
 
 
+def case_status(key: str | None, refund: str | None = None) -> str:
+    """The status as the merchant reads it: an agreed refund already under way says 退款中, not 待退款."""
+    if key == "refunding" and refund == "refunding":
+        return refund_status(refund)
+    return status(key)
+
+
 def on_expiry(status_key: str) -> str:
     """What the platform does when this node's deadline passes (the reminder and the case page say it)."""
     return {
@@ -101,10 +110,12 @@ def describe(data: dict) -> list[tuple[str, str]]:
     if data.get("from") or data.get("to"):
         out.append((_("Status"), f"{status(data.get('from')) or '—'} → {status(data.get('to'))}"))
     names = {"reason": _("Reason"), "previous": _("Previous reason"), "reject_code": _("Reject reason"),
-             "note": _("Note"), "inspection": _("Inspection"), "tracking_no": _("Tracking no."), "carrier": _("Carrier")}
+             "note": _("Note"), "inspection": _("Inspection"), "tracking_no": _("Tracking no."), "carrier": _("Carrier"),
+             "refund_status": _("Refund")}
     for key, name in names.items():
         value = data.get(key)
         if value:
-            value = reject_code(value) if key == "reject_code" else inspection(value) if key == "inspection" else value
+            value = (reject_code(value) if key == "reject_code" else inspection(value) if key == "inspection"
+                     else refund_status(value) if key == "refund_status" else value)
             out.append((name, str(value)))
     return out

@@ -70,6 +70,7 @@ STATUS_BY_TEXT = {
     "买家已退货": CaseStatus.WAITING_RECEIPT,
     "待商家发货": CaseStatus.WAITING_MERCHANT_SHIP, "待买家收货": CaseStatus.WAITING_BUYER_RECEIVE,
     "待退款": CaseStatus.REFUNDING, "退款中": CaseStatus.REFUNDING, "同意退款": CaseStatus.REFUNDING,
+    "退款失败": CaseStatus.REFUND_FAILED,
     "商家拒绝": CaseStatus.REJECTED, "商家一次拒绝": CaseStatus.REJECTED, "拒绝退款": CaseStatus.REJECTED,
     "商家二次拒绝": CaseStatus.REJECTED_SECOND,
     "客服介入中": CaseStatus.ARBITRATING, "平台介入": CaseStatus.ARBITRATING, "仲裁中": CaseStatus.ARBITRATING,
@@ -78,6 +79,8 @@ STATUS_BY_TEXT = {
     "售后关闭": CaseStatus.CLOSED, "售后失败": CaseStatus.CLOSED, "退款关闭": CaseStatus.CLOSED,
     "买家撤销": CaseStatus.CLOSED, "已撤销": CaseStatus.CLOSED, "买家取消": CaseStatus.CLOSED,
 }
+# The refund's own progress (domain.md §4 refund status 1 待退款, 2 退款中, 4 退款失败) where a status text says it.
+REFUND_PROGRESS_BY_TEXT = {"待退款": "pending", "同意退款": "pending", "退款中": "refunding", "退款失败": "failed"}
 # Closing texts that mean the buyer withdrew: such cases do not count toward 品退率.
 BUYER_CANCEL_TEXTS = frozenset({"买家撤销", "已撤销", "买家取消"})
 

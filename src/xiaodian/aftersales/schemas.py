@@ -16,7 +16,7 @@ from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleRe
 class ActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    action: str = Field(..., description="agree, reject, receive, refund or reship")
+    action: str = Field(..., description="agree, reject, receive, refund, reship or retry_refund (a failed refund)")
     reject_code: str | None = Field(None, description="required to reject: " + ", ".join(domain.REJECT_CODES))
     note: str | None = Field(None, max_length=1000, description="required to reject")
     inspection: str | None = Field(None, description="required to receive: as_expected, damaged, wrong_item, "

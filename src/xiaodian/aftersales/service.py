@@ -83,7 +83,7 @@ def _case_event(session, case, at, now, action: str, source, actor, frm=None, to
 def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: str,
                principal: Principal | None, action: Action | None = None, target: CaseStatus | None = None,
                at: datetime | None = None, due_by: datetime | None = None, rules: domain.Deadlines | None = None,
-               detail: dict | None = None) -> CaseStatus:
+               detail: dict | None = None, refund_status: str | None = None) -> CaseStatus:
     """THE place a case's status changes. ``action`` (a person's or an event's) is checked against the
     transition table; ``target`` (a later snapshot from a file or sync) must be reachable without going
     backwards. Raises InvalidTransition with a stable code; on success writes the status, the node deadline
@@ -112,8 +112,10 @@ def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: 
         values |= {"due_by": due_by, "due_by_source": "platform"}
     elif new != current:
         values |= {"due_by": domain.deadline_for(new, at, rules or domain.Deadlines()), "due_by_source": "assumed"}
-    if new is CaseStatus.REFUNDING:
-        values["refund_status"] = "pending"
+    if new is CaseStatus.REFUNDING:  # retried: paid out again, so 退款中 rather than 待退款
+        values["refund_status"] = "refunding" if action is Action.RETRY_REFUND else (refund_status or "pending")
+    elif new is CaseStatus.REFUND_FAILED:
+        values["refund_status"] = "failed"
     elif new is CaseStatus.SUCCEEDED and domain.FLOW_OF[kind] in (domain.Flow.REFUND, domain.Flow.RETURN_REFUND):
         values["refund_status"] = "succeeded"
     if action is Action.CANCEL:
@@ -136,6 +138,19 @@ def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: 
                  target_type="aftersale", target_id=case.aftersale_id, before={"status": current.value},
                  after={"status": new.value, **facts})
     return new
+
+
+def refund_progress(session: Session, case: AfterSaleCase, refund_status: str, *, at: datetime, now: datetime,
+                    source: str) -> None:
+    """The platform reports how an agreed refund is going without the case changing status (待退款 → 退款中):
+    kept on the case and shown in its history and the order's timeline."""
+    if refund_status not in ("pending", "refunding"):
+        raise ValidationFailed(f"refund progress {refund_status!r} is not pending or refunding",
+                               code="refund_status_invalid", details={"field": "refund_status"})
+    before, case.refund_status = case.refund_status, refund_status
+    detail = {"refund_status": refund_status, "previous": before}
+    _case_event(session, case, at, now, "refund_progress", source, None, detail=detail)
+    _order_line(session, case, at, now, source, None, {"action": "refund_progress", "refund_status": refund_status})
 
 
 def append_reason(session: Session, case: AfterSaleCase, reason: BuyerReason, *, given_at: datetime, now: datetime,

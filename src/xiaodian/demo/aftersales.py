@@ -55,6 +55,7 @@ PATHS = {
     CaseStatus.REJECTED: [(Action.REJECT, {})],
     CaseStatus.ARBITRATING: [(Action.REJECT, {}), (Action.APPEAL, {})],
     CaseStatus.REJECTED_SECOND: [*RETURN, (Action.REJECT, {})],
+    CaseStatus.REFUND_FAILED: [(Action.AGREE, {}), (Action.REFUND_FAILED, {})],
 }
 
 
@@ -85,7 +86,7 @@ def _step(session, shop_id: int, case, action: Action, facts: dict, at: datetime
             tracking_no=tracking, carrier="顺丰速运" if tracking else None)
         service.merchant_action(session, shop_id=shop_id, aftersale_id=case.aftersale_id, action=action, given=given,
                                 principal=DEMO_CS, now=at)
-    elif action in (Action.AUTO_CONFIRM, Action.AUTO_CLOSE):
+    elif action in (Action.AUTO_CONFIRM, Action.AUTO_CLOSE, Action.REFUND_FAILED):
         service.platform_event(session, case, action, now=at, source="demo")
     else:
         service.buyer_event(session, case, action, now=at, source="demo", tracking_no=tracking,
@@ -123,7 +124,8 @@ def _plans(records: list[OrderRecord], rng: random.Random, now: datetime) -> lis
               (CaseType.PRICE_PROTECTION, CaseStatus.WAITING_MERCHANT), (CaseType.REPAIR, CaseStatus.WAITING_BUYER_RETURN),
               (CaseType.REPAIR, CaseStatus.SUCCEEDED), (CaseType.RESEND, CaseStatus.WAITING_BUYER_RECEIVE),
               (CaseType.RETURN_REFUND, CaseStatus.ARBITRATING), (CaseType.RETURN_REFUND, CaseStatus.REJECTED_SECOND),
-              (CaseType.REFUND_SHIPPED, CaseStatus.REJECTED), (CaseType.RETURN_REFUND, CaseStatus.WAITING_RECEIPT)]
+              (CaseType.REFUND_SHIPPED, CaseStatus.REJECTED), (CaseType.RETURN_REFUND, CaseStatus.WAITING_RECEIPT),
+              (CaseType.REFUND_SHIPPED, CaseStatus.REFUND_FAILED)]
     for rec, (kind, status) in zip(rng.sample(completed, min(len(completed), len(extras))), extras, strict=False):
         applied = max(rec.completed_at - timedelta(days=rng.uniform(0.5, 2)), rec.shipped_at + timedelta(hours=20))
         plans.append({"record": rec, "item": rec.items[0], "status": status, "applied": min(applied, now - timedelta(hours=3)),
