@@ -66,7 +66,7 @@ def test_the_lean_deadline_list_equals_the_order_list_for_every_view_and_page(ct
                     before = orders_service.list_orders(session, shop_id=shop_id, cipher=ctx.cipher, flt=OrderFilter(
                         view=view, now=NOW + 5 * timedelta(minutes=1), page=page, page_size=20)).model_dump()
                     lean = listing.view_page(session, shop_id, view, NOW + 5 * timedelta(minutes=1), page,
-                                             20).model_dump()
+                                             20).as_json()
                 assert lean == before, (view, page)
                 seen.update((o["status"], bool(o["violation"]), bool(o["tracking"]), o["logistics_state"],
                              o["ship_by_source"]) for o in lean["orders"])

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
@@ -140,17 +141,27 @@ def explain(source: str | None, promise_text: str | None, paid_at: datetime | No
     "支付于 11-20 23:10，承诺48小时发货 → 11-22 23:10 前发货"."""
     if ship_by is None:
         return None
-    due = ship_by.astimezone(tz).strftime("%m-%d %H:%M")
+    due = _month_day_time(ship_by.astimezone(tz))
     zh = lang == "zh"
     if source == "platform" or paid_at is None:
         return f"平台承诺发货时间 → {due} 前发货" if zh else f"ship-by set by the platform → ship before {due}"
+    paid = _month_day_time(paid_at.astimezone(tz))
+    words = _words_of(promise_text, lang)
+    return f"支付于 {paid}，{words} → {due} 前发货" if zh else f"paid {paid}, {words} → ship before {due}"
+
+
+def _month_day_time(value: datetime) -> str:
+    """``%m-%d %H:%M`` without strftime (explain runs for every row of a list page)."""
+    return f"{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
+
+
+@lru_cache(maxsize=256)
+def _words_of(promise_text: str | None, lang: str) -> str:
     try:
         promise = parse_promise(promise_text)
     except ValueError:
         promise = DEFAULT_PROMISE
-    paid = paid_at.astimezone(tz).strftime("%m-%d %H:%M")
-    words = _promise_words(promise, lang)
-    return f"支付于 {paid}，{words} → {due} 前发货" if zh else f"paid {paid}, {words} → ship before {due}"
+    return _promise_words(promise, lang)
 
 
 # ---------------------------------------------------------------- violations
@@ -260,4 +271,47 @@ def shape_warning(carrier: Carrier, number: str) -> str | None:
     heuristics (domain.md §3), real numbers occasionally differ, so a person confirms."""
     if carrier.shape and not re.fullmatch(carrier.shape, number):
         return "tracking_shape_mismatch"
+    return None
+
+
+# ---------------------------------------------------------------- correcting a tracking number
+
+@dataclass(frozen=True)
+class CorrectionRules:
+    """How long after shipping, and how often, a typed number may be corrected. The platform's limits are not
+    public: configurable defaults, shown as assumptions (domain.md: data that is not public lives in settings)."""
+
+    window_hours: int = 24
+    max_corrections: int = 2
+
+
+# Parcel states (logistics.domain.ParcelState values) in which the carrier has not yet scanned the parcel.
+NOT_PICKED_UP = frozenset({"pending", "problem"})
+DELIVERED = frozenset({"signed", "returned"})
+
+
+def correction_refusal(order_status: str, parcel_state: str | None, picked_up: bool, shipped_at: datetime | None,
+                       corrections_made: int, now: datetime, rules: CorrectionRules) -> tuple[str, str] | None:
+    """Why a shipment's tracking number can no longer be corrected, as (code, message), or None when it can.
+    Once the carrier has scanned the parcel (揽收) the number is a real parcel in the carrier's system: changing it
+    then is what a fake-shipment (虚假发货) review looks for, and a signed parcel is history. The window and the
+    count are the desk's assumptions for the platform's own limits."""
+    if order_status == "completed":
+        return ("order_completed", "the order is completed (the buyer has the goods); its tracking number can no "
+                                   "longer be corrected")
+    if order_status == "cancelled":
+        return ("order_cancelled", "the order is cancelled; its tracking number can no longer be corrected")
+    if parcel_state in DELIVERED:
+        return ("parcel_delivered", "the parcel has already been signed for (or returned) under this number; "
+                                    "it can no longer be corrected")
+    if picked_up or (parcel_state is not None and parcel_state not in NOT_PICKED_UP):
+        return ("parcel_picked_up", "the carrier has already scanned this parcel (揽收) under this number, so the "
+                                    "number is real; correcting it now would look like a fake shipment — contact "
+                                    "the platform's merchant service if it is really wrong")
+    if corrections_made >= rules.max_corrections:
+        return ("correction_limit_reached", f"this package's number has already been corrected "
+                                            f"{corrections_made} time(s), the limit is {rules.max_corrections}")
+    if shipped_at is not None and now - shipped_at > timedelta(hours=rules.window_hours):
+        return ("correction_window_passed", f"numbers can be corrected within {rules.window_hours} hours of "
+                                            "shipping; this package shipped earlier")
     return None
