@@ -132,3 +132,26 @@ def test_a_shipped_order_carries_the_logistics_capabilitys_parcel_state(ctx, sho
     a = ask(ctx, shop_id, "20号买的五常大米到哪了", phone=scenarios["question_shipped_other_buyer"]["buyer_phone"])
     assert a.diagnosis.code == "found_shipped"
     assert a.diagnosis.facts["logistics"]["state"] and a.diagnosis.facts["tracking"]["tracking_no"]
+
+
+@pytest.mark.parametrize("identity", ["phone", "last4"])
+def test_a_regular_buyers_older_order_is_found_beyond_the_newest_candidates(ctx, shop_id, demo, monkeypatch,
+                                                                             identity):
+    """A buyer with more orders than the candidate limit asks about an older day: the orders of that day are read
+    first (then the newest few others), so the answer does not depend on how often they bought since."""
+    from sqlalchemy import select
+
+    from xiaodian.clock import SHOP_TZ
+    from xiaodian.orders.models import Order
+
+    scenarios, _ = demo
+    earlier = scenarios["question_buyer_earlier_order"]
+    with ctx.sessions() as session:
+        created = session.execute(select(Order.created_at).where(Order.order_id == earlier["order_id"])
+                                  ).scalar_one().astimezone(SHOP_TZ)
+    monkeypatch.setattr(service, "CANDIDATE_LIMIT", 1)  # the buyer's newest order (the 20th) alone would be read
+    phone = earlier["buyer_phone"] if identity == "phone" else earlier["buyer_phone"][-4:]
+    a = ask(ctx, shop_id, f"{created.month}月{created.day}日买的五常大米收到了吗", phone=phone)
+    assert a.diagnosis.code == "found_delivered" and a.diagnosis.order.order_id == earlier["order_id"]
+    assert scenarios["question_awaiting_within_promise"]["order_id"] in {m.order_id for m in a.matches}
+

@@ -41,7 +41,8 @@ CATALOGUE = [CatalogueEntry.build(p.product_id, product_row(p)["name"], p.name_e
     # a refund already applied for outweighs 不要了; damaged goods are an after-sale matter
     ("不要了，退款申请了，什么时候退", "after_sale_status"), ("不想要了，已经申请退款了，进度呢", "after_sale_status"),
     ("收到的米袋子破了", "after_sale_status"), ("油漏了一半", "after_sale_status"),
-    ("it was delivered but the bag is broken", "after_sale_status"), ("the bottle arrived damaged", "after_sale_status"),
+    ("it was delivered but the bag is broken", "after_sale_status"),
+    ("the bottle arrived damaged", "after_sale_status"),
     # unchanged neighbours
     ("where is my refund", "after_sale_status"), ("where is my parcel", "logistics"), ("不要了，帮我取消", "cancel_order"),
 ])

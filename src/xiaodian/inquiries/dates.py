@@ -1,5 +1,6 @@
 """When the buyer says they ordered: 今天/昨天/前天, 20号, 上个月20号, 11月20日, 周五/上周五, 2026-11-20, 11/20,
-"the 20th (of this month)", "Nov 20", "on the twentieth", "yesterday", "last Friday", 周末 / "the weekend". Pure; ``today`` is the shop's date (Asia/Shanghai)
+"the 20th (of this month)", "Nov 20", "on the twentieth", "yesterday", "last Friday", 周末 / "the weekend". Pure;
+``today`` is the shop's date (Asia/Shanghai)
 of the message time, never the wall clock.
 
 Why a table-driven parser: dateparser reads "20日" as the 6th and jionlp weighs over 200 MB (issue 7); buyers write

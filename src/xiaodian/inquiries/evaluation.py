@@ -116,7 +116,8 @@ class Shop:
         local = self.created[s["order_id"]]
         phone = s["buyer_phone"]
         return {"phone": phone, "phone_fmt": f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
-                "phone_dash": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "last4": s["buyer_phone"][-4:], "order": s["order_id"],
+                "phone_dash": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "last4": s["buyer_phone"][-4:],
+                "order": s["order_id"],
                 "zh_day": f"{local.month}月{local.day}日", "en_day": f"{_MONTHS[local.month - 1]} {local.day}",
                 "product": self.products.get(s["order_id"], ""), "day": local.date().isoformat()}[kind]
 

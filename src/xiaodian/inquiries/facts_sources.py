@@ -73,9 +73,15 @@ def after_sale_facts(session: Session, shop_id: int, orders: list[Order], now: d
     """order pk → its after-sale case: from the after-sales capability's cases when there are any, else the
     export's status (open while the order-level status is set; a finished one from the items' status)."""
     out = _cases(session, orders, now)
+    for pk, fact in export_after_sale_facts(orders).items():
+        out.setdefault(pk, fact)
+    return out
+
+
+def export_after_sale_facts(orders: list[Order]) -> dict[int, AfterSaleFact]:
+    """order pk → what the order row itself says about an after-sale (no query beyond the loaded items)."""
+    out: dict[int, AfterSaleFact] = {}
     for o in orders:
-        if o.id in out:
-            continue
         if o.after_sale_status:
             out[o.id] = AfterSaleFact(status=o.after_sale_status, open=o.after_sale_status not in CLOSED_AFTER_SALE)
             continue

@@ -56,8 +56,8 @@ def _value(token: str) -> int | None:
 
 # "I bought 2 Wuchang rice gift boxes": the count stands right before the product name, whose own words (box,
 # bag) are blanked with it. Digits or an English number word only ("a" is too often an article), on its own.
-_BEFORE_PRODUCT = re.compile(
-    rf"(?:^|(?<=[\s,，;；:：(（]))(\d{{1,3}}|{'|'.join(w for w in EN_NUMBERS if ' ' not in w and w not in ('a', 'an'))})\s+$")
+_BARE_WORDS = "|".join(w for w in EN_NUMBERS if " " not in w and w not in ("a", "an"))
+_BEFORE_PRODUCT = re.compile(rf"(?:^|(?<=[\s,，;；:：(（]))(\d{{1,3}}|{_BARE_WORDS})\s+$")
 
 
 def parse_quantity(text: str, before: int | None = None) -> tuple[int, tuple[int, int]] | None:

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import exists, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..accounts import audit
 from ..accounts.permissions import check
@@ -103,29 +103,46 @@ def _candidates(session: Session, shop_id: int, u: Understanding, *, order_id: s
             .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id == order_id)).scalars().first()
         return "order_id", [order] if order else []
     conds = [Order.shop_id == shop_id]
-    if phone:  # the buyer's own orders, whatever was said, so that a mismatch can be shown to the agent
-        via = "phone"
-        conds.append(Order.phone_hash == cipher.phone_index(phone))
-    else:
-        via = "last4" if last4 else None
-        if via is None and not u.date_from and not u.product_ids:
-            return None, []
-        if last4:
-            conds.append(Order.phone_last4_hash == cipher.last4_index(last4))
-        if u.date_from:
-            start, end = _day_bounds(u.date_from, u.date_to or u.date_from)
-            conds.append(Order.sort_key.between(sort_key_for(start, 0), sort_key_for(end, SORT_MASK)))
-        if u.product_ids and via is None:
-            conds.append(exists().where(OrderItem.order_pk == Order.id, OrderItem.product_id.in_(u.product_ids)))
-    rows = session.execute(select(Order).where(*conds).order_by(Order.sort_key.desc())
-                           .limit(CANDIDATE_LIMIT)).scalars().all()
-    return via, list(rows)
+    if phone or last4:  # the buyer's own orders, whatever was said, so that a mismatch can be shown to the agent
+        via = "phone" if phone else "last4"
+        conds.append(Order.phone_hash == cipher.phone_index(phone) if phone
+                     else Order.phone_last4_hash == cipher.last4_index(last4))
+        stated = _stated(u)[:1]  # the day range when one was named (scoring checks the product), else the product
+        if not stated:
+            return via, _newest(session, conds, CANDIDATE_LIMIT)
+        # A regular buyer's order of the day (or product) named may be older than their newest few hundred: read
+        # those first (the phone and last-4 indexes carry sort_key, migration 0012), then the newest few others.
+        named = _newest(session, [*conds, *stated], CANDIDATE_LIMIT)
+        seen = {o.id for o in named}
+        others = [o for o in _newest(session, conds, SHOWN_MATCHES + len(named)) if o.id not in seen]
+        return via, named + others[:SHOWN_MATCHES]
+    if not u.date_from and not u.product_ids:
+        return None, []
+    return None, _newest(session, [*conds, *_stated(u)], CANDIDATE_LIMIT)
 
 
-def _facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -> list[OrderFacts]:
+def _stated(u: Understanding) -> list:
+    """Conditions for what the buyer said: the day range (a day either side, see _day_bounds) and the product."""
+    conds = []
+    if u.date_from:
+        start, end = _day_bounds(u.date_from, u.date_to or u.date_from)
+        conds.append(Order.sort_key.between(sort_key_for(start, 0), sort_key_for(end, SORT_MASK)))
+    if u.product_ids:
+        conds.append(exists().where(OrderItem.order_pk == Order.id, OrderItem.product_id.in_(u.product_ids)))
+    return conds
+
+
+def _newest(session: Session, conds: list, limit: int) -> list[Order]:
+    return list(session.execute(select(Order).where(*conds).order_by(Order.sort_key.desc()).limit(limit)
+                                .options(selectinload(Order.items))).scalars().all())
+
+
+def _facts(session: Session, orders: list[Order]) -> list[OrderFacts]:
+    """What the order tables say about each candidate, in two queries whatever their number (items are loaded with
+    the candidates, tracking numbers in one batch); parcels and after-sale cases are read later, by _enricher,
+    for the few orders the diagnosis may name."""
     tracking = order_shipments(session, [o.id for o in orders])
-    logistics = facts_sources.logistics_facts(session, shop_id, orders, now)
-    after_sales = facts_sources.after_sale_facts(session, shop_id, orders, now)
+    after_sales = facts_sources.export_after_sale_facts(orders)
     out = []
     for o in orders:
         presale = bool((o.order_type and "预售" in o.order_type) or o.ship_by_source == "presale"
@@ -138,8 +155,32 @@ def _facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -
             items=tuple((i.product_id, i.product_name, i.quantity) for i in o.items),
             tracking=tuple(Tracking(s.carrier_name or s.carrier_code, s.tracking_no, s.shipped_at)
                            for s in tracking.get(o.id, [])),
-            after_sale=after_sales.get(o.id), logistics=logistics.get(o.id), phone_masked=o.phone_masked))
+            after_sale=after_sales.get(o.id), logistics=None, phone_masked=o.phone_masked))
     return out
+
+
+def _enricher(session: Session, shop_id: int, orders: list[Order], now: datetime):
+    """The diagnosis's Enrich: the logistics capability's parcel state and the after-sales capability's latest
+    case for at most LOOKUP_LIMIT of the given matches (the first ones, best first)."""
+    by_id = {o.order_id: o for o in orders}
+
+    def enrich(matches: list[Match]) -> list[Match]:
+        wanted = [by_id[m.order_id] for m in matches[:facts_sources.LOOKUP_LIMIT] if m.order_id in by_id]
+        if not wanted:
+            return matches
+        logistics = facts_sources.logistics_facts(session, shop_id, wanted, now)
+        cases = facts_sources.after_sale_facts(session, shop_id, wanted, now)
+        out = []
+        for m in matches:
+            order = by_id.get(m.order_id)
+            if order is None or m.facts is None or (order.id not in logistics and order.id not in cases):
+                out.append(m)
+                continue
+            facts = replace(m.facts, logistics=logistics.get(order.id, m.facts.logistics),
+                            after_sale=cases.get(order.id, m.facts.after_sale))
+            out.append(replace(m, facts=facts))
+        return out
+    return enrich
 
 
 def answer(session: Session, principal: Principal, *, shop_id: int, message: str, phone: str | None = None,
@@ -159,10 +200,11 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     last4 = last4 or u.phone_last4
     via, orders = _candidates(session, shop_id, u, order_id=oid, phone=full_phone, last4=last4, cipher=cipher)
     ask = Ask(u.date_from, u.date_to, u.product_ids, u.product, u.quantity)
-    matches = rank([score(f, ask, via) for f in _facts(session, shop_id, orders, now)])
+    matches = rank([score(f, ask, via) for f in _facts(session, orders)])
     stated = u.date_from is not None or bool(u.product_ids)
     identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
-    d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now)
+    d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
+                 enrich=_enricher(session, shop_id, orders, now))
     d = _with_ship_by_explanation(session, shop_id, d, now)
     reply = draft(d, lang=u.language, intent=u.intent, product=u.product)
     if record:
