@@ -158,6 +158,22 @@ SIGNED_HOOKS[("POST", "/hooks/douyin")] = {"tag": "101", "msg_id": "1", "data": 
 BODIES[("PUT", "/api/v1/douyin/connection")] = {"shop_id": "88990011", "app_key": "sweep-key", "app_secret": "sweep"}
 BODIES[("PUT", "/api/v1/douyin/write-switch")] = {"write_enabled": False}
 BODIES[("POST", "/api/v1/exports/orders")] = {"format": "csv"}
+# Shipping: correcting a tracking number (order page → 更正单号) and the deadline reminders list.
+ROUTE_PERMISSIONS.update({
+    ("GET", "/shipping/orders/{order_id}/tracking"): "shipping.ship",
+    ("POST", "/shipping/orders/{order_id}/shipments/{shipment_id}/correct"): "shipping.ship",
+    ("GET", "/shipping/reminders"): "orders.read",
+    ("POST", "/shipping/reminders/{reminder_id}/ack"): "shipping.ship",
+    ("GET", "/api/v1/orders/{order_id}/shipments"): "orders.read",
+    ("PATCH", "/api/v1/orders/{order_id}/shipments/{shipment_id}"): "shipping.ship",
+    ("GET", "/api/v1/shipping/reminders"): "orders.read",
+    ("POST", "/api/v1/shipping/reminders/{reminder_id}/ack"): "shipping.ship",
+})
+PATH_VALUES.update({"shipment_id": "1", "reminder_id": "1"})
+BODIES[("PATCH", "/api/v1/orders/{order_id}/shipments/{shipment_id}")] = {
+    "carrier": "shunfeng", "tracking_no": "SF1234567890123", "reason": "sweep"}
+FORMS[("POST", "/shipping/orders/{order_id}/shipments/{shipment_id}/correct")] = {
+    "carrier": "shunfeng", "tracking_no": "SF1234567890123", "reason": "sweep"}
 
 
 def registered_routes() -> list[tuple[str, str, APIRoute]]:

@@ -17,6 +17,7 @@ from xiaodian.orders.domain import ItemRecord, OrderStatus
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.orders.models import Order, OrderEvent, Shipment
 from xiaodian.shipping import service
+from xiaodian.shipping.corrections import correct_tracking
 from xiaodian.shipping.models import ShipmentItem, Violation
 from xiaodian.shipping.service import ShipRequest
 
@@ -145,20 +146,20 @@ def test_shipping_after_the_deadline_records_one_violation(ctx, shop_id):
         assert session.execute(select(func.count()).select_from(Violation)).scalar_one() == 1
 
 
-def test_editing_a_tracking_number_is_recorded(ctx, shop_id):
+def test_correcting_a_tracking_number_is_recorded(ctx, shop_id):
     seed(ctx, shop_id, make_record(OID))
     ship(ctx, shop_id, ShipRequest(OID, "shunfeng", "SF1234567890123"))
     with transaction(ctx.sessions) as session:
-        out = service.edit_tracking(session, shop_id=shop_id, order_id=OID, old_tracking_no="SF1234567890123",
-                                    carrier="shunfeng", tracking_no="SF1234567890124", confirm_warnings=False,
-                                    principal=CLERK, now=NOW + timedelta(minutes=5))
+        out = correct_tracking(session, shop_id=shop_id, order_id=OID, old_tracking_no="SF1234567890123",
+                               carrier="shunfeng", tracking_no="SF1234567890124", reason="单号输错一位",
+                               principal=CLERK, now=NOW + timedelta(minutes=5))
     assert out["before"]["tracking_no"] == "SF1234567890123" and out["after"]["tracking_no"] == "SF1234567890124"
     with ctx.sessions() as session:
         assert session.execute(select(Shipment.tracking_no)).scalars().all() == ["SF1234567890124"]
         assert session.execute(select(func.count()).select_from(OrderEvent)
                                .where(OrderEvent.kind == "tracking_edited")).scalar_one() == 1
         assert session.execute(select(func.count()).select_from(AuditEntry)
-                               .where(AuditEntry.action == "shipping.edit_tracking")).scalar_one() == 1
+                               .where(AuditEntry.action == "shipping.correct_tracking")).scalar_one() == 1
 
 
 def test_two_clerks_ship_the_same_order_at_the_same_moment(ctx, shop_id):

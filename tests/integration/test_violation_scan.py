@@ -44,7 +44,8 @@ def test_full_scan_records_each_late_order_once_and_nothing_for_on_time(ctx, sho
                     shipped_at=NOW - timedelta(days=2), tracking_no="SF1234567890124"),  # shipped on time
     ])
     first = scan_shop(ctx.sessions, shop_id, NOW, full=True)
-    assert (first.overdue, first.late_shipped, first.reminders) == (1, 1, 1)
+    # Reminders: oid(1) overdue; oid(2), due in exactly 2 h, within both the 6 h and the 2 h window.
+    assert (first.overdue, first.late_shipped, first.reminders) == (1, 1, 3)
     again = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=True)
     assert (again.overdue, again.late_shipped, again.reminders) == (0, 0, 0)
     with ctx.sessions() as session:
@@ -86,9 +87,26 @@ def test_two_workers_scanning_at_once_never_record_twice(ctx, shop_id):
 
 def test_due_soon_reminders_once_per_deadline(ctx, shop_id):
     seed(ctx, shop_id, [make_record(oid(1), ship_by=NOW + timedelta(hours=1))])
-    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).reminders == 1
+    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).reminders == 2  # within 6 h and within 2 h
     assert scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=True).reminders == 0
-    assert count(ctx, Reminder) == 1
+    assert count(ctx, Reminder) == 2
+
+
+def test_reminders_come_at_6_hours_2_hours_and_when_overdue_each_once(ctx, shop_id):
+    seed(ctx, shop_id, [make_record(oid(1), ship_by=NOW + timedelta(hours=7))])
+    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).reminders == 0
+    steps = [(NOW + timedelta(hours=1, minutes=1), ["due_soon"]),  # 5 h 59 min left
+             (NOW + timedelta(hours=1, minutes=2), []),
+             (NOW + timedelta(hours=5, minutes=1), ["due_urgent"]),  # 1 h 59 min left
+             (NOW + timedelta(hours=7, minutes=1), ["overdue"]),
+             (NOW + timedelta(hours=7, minutes=2), [])]
+    for at, kinds in steps:
+        before = count(ctx, Reminder)
+        assert scan_shop(ctx.sessions, shop_id, at, full=False).reminders == len(kinds), at
+        with ctx.sessions() as session:
+            new = list(session.execute(select(Reminder.kind).order_by(Reminder.id).offset(before)).scalars())
+        assert new == kinds, at
+    assert scan_shop(ctx.sessions, shop_id, NOW + timedelta(hours=8), full=True).reminders == 0
 
 
 def test_scan_derives_ship_by_for_orders_without_one(ctx, shop_id):

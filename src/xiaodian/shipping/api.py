@@ -1,4 +1,5 @@
-"""Shipping API under /api/v1: ship an order, ship a file, violations, forecast (thin adapters)."""
+"""Shipping API under /api/v1: ship an order, correct a tracking number, ship a file, violations, forecast, deadline
+reminders (thin adapters)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from ..orders.api import shop_of
 from ..orders.domain import check_filter_date
 from ..web.deps import db, get_ctx, require
 from ..web.openapi import ERROR_RESPONSES
-from . import reports, service
+from . import corrections, reminders, reports, service
 from .bulk import BulkReport, ship_file
-from .schemas import BulkReportOut, ForecastOut, ShipIn, ShipOut, ViolationsOut
+from .queries import get_settings
+from .schemas import (BulkReportOut, CorrectionIn, CorrectionOut, ForecastOut, ReminderAckOut, RemindersOut,
+                      ShipIn, ShipmentsOut, ShipOut, ViolationsOut)
 
 router = APIRouter(prefix="/api/v1", tags=["shipping"], responses=ERROR_RESPONSES)
 
@@ -67,3 +70,42 @@ def forecast(request: Request, capacity: int | None = Query(None, ge=1, le=100_0
              limit: int = Query(500, ge=0, le=reports.PICK_LIST_LIMIT),
              principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     return reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), capacity, limit)
+
+
+@router.get("/orders/{order_id}/shipments", response_model=ShipmentsOut,
+            summary="An order's packages, and whether each tracking number may still be corrected (and why not)")
+def shipments(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
+              session: Session = Depends(db, scope="function")):
+    shop_id = shop_of(request)
+    order, states = corrections.order_shipment_states(session, shop_id=shop_id, order_id=order_id,
+                                                      now=get_ctx(request).clock.now())
+    settings = get_settings(session, shop_id)
+    return {"order_id": order.order_id, "window_hours": settings.correction_window_hours,
+            "max_corrections": settings.max_corrections, "shipments": [s.as_json() for s in states]}
+
+
+@router.patch("/orders/{order_id}/shipments/{shipment_id}", response_model=CorrectionOut,
+              summary="Correct a mistyped tracking number (carrier and/or number) with a reason; refused (409 "
+                      "correction_refused) once the parcel is picked up or signed, or past the correction limits")
+def correct(order_id: str, shipment_id: str, body: CorrectionIn, request: Request,
+            principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
+    return corrections.correct_tracking(session, shop_id=shop_of(request), order_id=order_id, shipment_id=shipment_id,
+                                        carrier=body.carrier, tracking_no=body.tracking_no, reason=body.reason,
+                                        confirm_warnings=body.confirm_warnings, principal=principal,
+                                        now=get_ctx(request).clock.now())
+
+
+@router.get("/shipping/reminders", response_model=RemindersOut,
+            summary="Open deadline reminders (overdue, due within 2 h, within 6 h), most pressing first")
+def reminder_list(request: Request, limit: int = Query(500, ge=1, le=5000),
+                  principal: Principal = Depends(require("orders.read")),
+                  session: Session = Depends(db, scope="function")):
+    return reminders.reminders_report(session, shop_of(request), limit)
+
+
+@router.post("/shipping/reminders/{reminder_id}/ack", response_model=ReminderAckOut,
+             summary="Acknowledge one deadline reminder (409 already_acknowledged names who was first)")
+def reminder_ack(reminder_id: str, request: Request, principal: Principal = Depends(require("shipping.ship")),
+                 session: Session = Depends(db, scope="function")):
+    return reminders.acknowledge(session, shop_id=shop_of(request), reminder_id=reminder_id, principal=principal,
+                                 now=get_ctx(request).clock.now())

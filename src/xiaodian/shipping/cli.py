@@ -1,4 +1,5 @@
-"""``xiaodian ship``, ``xiaodian scan deadlines``, ``xiaodian violations``, ``xiaodian forecast``, ``xiaodian worker``.
+"""``xiaodian ship``, ``xiaodian correct-tracking``, ``xiaodian reminders list|ack``, ``xiaodian scan deadlines``,
+``xiaodian violations``, ``xiaodian forecast``, ``xiaodian worker``.
 
 Exit codes: 0 done; 1 refused (a message says why) or, for a file, some rows rejected; 2 bad usage or an
 unreadable file (nothing changed)."""
@@ -172,10 +173,99 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
         out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}")
 
 
+def correct_tracking(
+    order_id: str = typer.Argument(..., help="order id"),
+    old: str = typer.Option(None, "--old", help="the package's current (wrong) tracking number"),
+    shipment: int = typer.Option(None, "--shipment", help="or the package's shipment id"),
+    carrier: str = typer.Option(..., "--carrier", help="carrier code or name, e.g. shunfeng / 顺丰速运"),
+    tracking: str = typer.Option(..., "--tracking", help="the right tracking number"),
+    reason: str = typer.Option(..., "--reason", help="why (kept in the order's timeline and the audit log)"),
+    confirm_warnings: bool = typer.Option(False, "--confirm-warnings", help="save although the number looks unusual"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Correct a mistyped tracking number on one package (until the carrier has scanned it)."""
+    from ..accounts.cli import cli_principal
+    from ..bootstrap import default_shop_id, open_context
+    from ..db import transaction
+    from .corrections import correct_tracking as correct
+
+    if (old is None) == (shipment is None):
+        _emit_error(DomainError("give the package: --old NUMBER or --shipment ID", code="usage"), as_json, 2)
+    ctx = open_context()
+    try:
+        with transaction(ctx.sessions) as session:
+            result = correct(session, shop_id=default_shop_id(ctx), order_id=order_id, shipment_id=shipment,
+                             old_tracking_no=old, carrier=carrier, tracking_no=tracking, reason=reason,
+                             confirm_warnings=confirm_warnings, principal=cli_principal(), now=ctx.clock.now())
+    except DomainError as exc:
+        _emit_error(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        b, a = result["before"], result["after"]
+        out.print(f"{result['order_id']}: {b['carrier']} {b['tracking_no']} → {a['carrier']} {a['tracking_no']}",
+                  highlight=False)
+
+
+reminders_app = typer.Typer(no_args_is_help=True, help="Deadline reminders (due within 6 h / 2 h, overdue)")
+
+
+@reminders_app.command("list")
+def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
+                   as_json: bool = typer.Option(False, "--json")) -> None:
+    """Open reminders, most pressing first (overdue, due within 2 h, within 6 h)."""
+    from ..bootstrap import default_shop_id, open_context
+    from .reminders import reminders_report
+
+    ctx = open_context()
+    try:
+        with ctx.sessions() as session:
+            data = reminders_report(session, default_shop_id(ctx), limit)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False))
+        return
+    table = Table(title=f"{data['open']} open reminders")
+    for col in ("id", "kind", "order id", "ship-by", "items"):
+        table.add_column(col)
+    for r in data["reminders"]:
+        table.add_row(str(r["id"]), r["kind"], r["order_id"], r["ship_by"][:16].replace("T", " "), r["items"][:40])
+    out.print(table)
+
+
+@reminders_app.command("ack")
+def reminders_ack(reminder_id: int = typer.Argument(..., help="reminder id (from `xiaodian reminders list`)"),
+                  as_json: bool = typer.Option(False, "--json")) -> None:
+    """Acknowledge one reminder (someone has it in hand)."""
+    from ..accounts.cli import cli_principal
+    from ..bootstrap import default_shop_id, open_context
+    from ..db import transaction
+    from .reminders import acknowledge
+
+    ctx = open_context()
+    try:
+        with transaction(ctx.sessions) as session:
+            result = acknowledge(session, shop_id=default_shop_id(ctx), reminder_id=reminder_id,
+                                 principal=cli_principal(), now=ctx.clock.now())
+    except DomainError as exc:
+        _emit_error(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(result, ensure_ascii=False))
+    else:
+        out.print(f"reminder {result['id']} ({result['kind']}, order {result['order_id']}) acknowledged")
+
+
 def register(app: typer.Typer) -> None:
     from ..worker import worker
 
     app.command("ship")(ship)
+    app.command("correct-tracking")(correct_tracking)
+    app.add_typer(reminders_app, name="reminders")
     app.add_typer(scan_app, name="scan")
     app.command("violations")(violations)
     app.command("forecast")(forecast)

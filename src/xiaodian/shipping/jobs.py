@@ -98,11 +98,12 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
         report.derived = _derive(sessions, shop_id, now)
         with sessions.begin() as session:
             settings = get_settings(session, shop_id)
-            rules, soon = late_rules(settings), timedelta(hours=settings.due_soon_hours)
+            rules = late_rules(settings)
+            windows = reminder_windows(settings)
         report.overdue = _overdue(sessions, shop_id, now, since, rules)
         if full:
             report.late_shipped = _late_shipped(sessions, shop_id, now, rules)
-        report.reminders = _reminders(sessions, shop_id, now, soon, None if since is None else since + soon)
+        report.reminders = sum(_reminders(sessions, shop_id, now, kind, window, since) for kind, window in windows)
         if report.derived or report.overdue or report.late_shipped or report.reminders:
             with sessions.begin() as session:
                 audit.record(session, principal=audit.SYSTEM, action="shipping.deadline_scan", now=now,
@@ -196,13 +197,22 @@ def _in_batches(sessions, shop_id, statuses, conds, now, rules, shipped: bool) -
     return total
 
 
-def _reminders(sessions, shop_id: int, now: datetime, soon: timedelta, since: datetime | None) -> int:
-    """Due-soon reminders: unshipped orders whose ship_by is within ``soon`` (default 6 h, an assumption)."""
-    conds = [Order.ship_by > now, Order.ship_by <= now + soon,
-             ~exists().where(and_(Reminder.order_pk == Order.id, Reminder.kind == "due_soon",
-                                  Reminder.ship_by == Order.ship_by))]
+def reminder_windows(settings) -> list[tuple[str, timedelta | None]]:
+    """The reminders the scan records, each once per order and deadline: ship-by within due_soon_hours (default
+    6 h) and within urgent_hours (default 2 h) — both assumptions, configurable — and passed (None)."""
+    return [("due_soon", timedelta(hours=settings.due_soon_hours)),
+            ("due_urgent", timedelta(hours=settings.urgent_hours)), ("overdue", None)]
+
+
+def _reminders(sessions, shop_id: int, now: datetime, kind: str, window: timedelta | None,
+               since: datetime | None) -> int:
+    """Reminders of one kind for unshipped orders: ship_by within ``window`` from now (None: already passed).
+    An incremental scan looks only at deadlines that entered the window since the last scan."""
+    conds = ([Order.ship_by > now, Order.ship_by <= now + window] if window is not None else [Order.ship_by <= now])
+    conds.append(~exists().where(and_(Reminder.order_pk == Order.id, Reminder.kind == kind,
+                                      Reminder.ship_by == Order.ship_by)))
     if since is not None:
-        conds.append(Order.ship_by > since)
+        conds.append(Order.ship_by > since + (window or timedelta(0)))
     total = 0
     for status in UNSHIPPED:
         after = None
@@ -211,7 +221,7 @@ def _reminders(sessions, shop_id: int, now: datetime, soon: timedelta, since: da
                 rows = _candidates(session, shop_id, status, conds, [], after)
                 if not rows:
                     break
-                values = [{"shop_id": shop_id, "order_pk": pk, "kind": "due_soon", "ship_by": ship_by,
+                values = [{"shop_id": shop_id, "order_pk": pk, "kind": kind, "ship_by": ship_by,
                            "created_at": now} for ship_by, pk in rows]
                 for start in range(0, len(values), 500):
                     total += len(insert_ignore(session, Reminder.__table__, values[start:start + 500],

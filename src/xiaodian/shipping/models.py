@@ -26,6 +26,11 @@ class ShippingSettings(Base):
     compensation_min_fen: Mapped[int] = mapped_column(BigInteger, default=500)
     compensation_max_fen: Mapped[int] = mapped_column(BigInteger, default=5000)
     due_soon_hours: Mapped[int] = mapped_column(Integer, default=6)
+    # Migration 0010: the second, urgent reminder; how long and how often a typed tracking number may be corrected
+    # (the platform's own limits are not public: assumptions, shown as such).
+    urgent_hours: Mapped[int] = mapped_column(Integer, default=2)
+    correction_window_hours: Mapped[int] = mapped_column(Integer, default=24)
+    max_corrections: Mapped[int] = mapped_column(Integer, default=2)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))
 
@@ -54,20 +59,46 @@ class Violation(Base):
 
 
 class Reminder(Base):
-    """A due-soon reminder, once per order and deadline (a moved deadline earns a new one)."""
+    """A deadline reminder, once per order, kind and deadline (a moved deadline earns a new one): ``due_soon``
+    (ship-by within due_soon_hours, default 6 h), ``due_urgent`` (within urgent_hours, default 2 h), ``overdue``.
+    Someone in the warehouse acknowledges each one (migration 0010), so none is missed."""
 
     __tablename__ = "shipping_reminders"
     __table_args__ = (
         UniqueConstraint("order_pk", "kind", "ship_by"),
         Index("ix_shipping_reminders_shop_created", "shop_id", "created_at"),
+        Index("ix_shipping_reminders_shop_open", "shop_id", "acknowledged_at", "ship_by"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
     order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(16))  # due_soon
+    kind: Mapped[str] = mapped_column(String(16))  # due_soon / due_urgent / overdue
     ship_by: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class TrackingCorrection(Base):
+    """A tracking number corrected on a shipment: what it was, what it became, why, who, through which channel.
+    The shipment row holds the current number; these rows are the history (and count against the limit)."""
+
+    __tablename__ = "shipping_tracking_corrections"
+    __table_args__ = (Index("ix_shipping_tracking_corrections_shipment", "shipment_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    order_pk: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    shipment_id: Mapped[int] = mapped_column(ForeignKey("shipments.id", ondelete="CASCADE"))
+    old_carrier_code: Mapped[str | None] = mapped_column(String(32))
+    old_tracking_no: Mapped[str] = mapped_column(String(40))
+    new_carrier_code: Mapped[str] = mapped_column(String(32))
+    new_tracking_no: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16))  # web / api / cli
 
 
 class ShipmentItem(Base):

@@ -1,9 +1,10 @@
-"""Shipping pages: the deadline views with live countdowns, the ship form, bulk shipping (preview → apply),
-store health, the forecast with its settings and printable pick list, and the home page's to-do cards."""
+"""Shipping pages: the deadline views with live countdowns, the ship form, correcting a tracking number, the
+deadline reminders, bulk shipping (preview → apply), store health, the forecast with its settings and printable
+pick list."""
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
@@ -22,7 +23,7 @@ from ..orders.queries import require_order
 from ..web.deps import db, get_ctx, require
 from ..web.i18n import gettext as _
 from ..web.templating import render
-from . import domain, preferences, reports, service
+from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk
 from .listing import view_page
 from .queries import VIEWS, get_settings, view_counts
@@ -193,3 +194,78 @@ def pick_list(request: Request, principal: Principal = Depends(require("orders.r
               session: Session = Depends(db, scope="function")):
     data = reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), None)
     return render(request, "shipping/picklist.html", data=data, body_class="print")
+
+
+# ---------------------------------------------------------------- correcting a tracking number
+
+def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:
+    order, states = corrections.order_shipment_states(session, shop_id=shop_id, order_id=order_id, now=now)
+    settings = get_settings(session, shop_id)
+    return {"order": order, "states": states, "history": corrections.corrections_of(session, order.id),
+            "carriers": domain.CARRIERS, "settings": settings}
+
+
+@router.get("/shipping/orders/{order_id}/tracking")
+def tracking_form(order_id: str, request: Request, corrected: str | None = None,
+                  principal: Principal = Depends(require("shipping.ship")),
+                  session: Session = Depends(db, scope="function")):
+    ctx = _tracking_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
+    return render(request, "shipping/tracking.html", forms={}, corrected=corrected, **ctx)
+
+
+@router.post("/shipping/orders/{order_id}/shipments/{shipment_id}/correct")
+def tracking_correct(order_id: str, shipment_id: str, request: Request, carrier: str = Form(""),
+                     tracking_no: str = Form(""), reason: str = Form(""), confirm_warnings: str = Form(""),
+                     principal: Principal = Depends(require("shipping.ship")),
+                     session: Session = Depends(db, scope="function")):
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
+    try:
+        out = corrections.correct_tracking(session, shop_id=shop_id, order_id=order_id, shipment_id=shipment_id,
+                                           carrier=carrier, tracking_no=tracking_no, reason=reason,
+                                           confirm_warnings=confirm_warnings == "1", principal=principal, now=now)
+    except DomainError as exc:
+        session.rollback()
+        ctx = _tracking_context(session, shop_id, order_id, now)
+        form = {"carrier": carrier, "tracking_no": tracking_no, "reason": reason, "error": exc,
+                "needs_confirmation": exc.code == "confirmation_required"}
+        return render(request, "shipping/tracking.html", status_code=exc.http_status, corrected=None,
+                      forms={str(shipment_id): form}, **ctx)
+    session.commit()
+    return RedirectResponse(f"/shipping/orders/{quote(out['order_id'])}/tracking?"
+                            + urlencode({"corrected": out["after"]["tracking_no"]}), status_code=303)
+
+
+# ---------------------------------------------------------------- deadline reminders
+
+def reminder_kinds(settings) -> dict[str, str]:
+    within = _("Due within %(h)s hours")
+    return {"overdue": _("Overdue"), "due_urgent": within % {"h": settings.urgent_hours},
+            "due_soon": within % {"h": settings.due_soon_hours}}
+
+
+@router.get("/shipping/reminders")
+def reminder_list(request: Request, acked: str | None = None, principal: Principal = Depends(require("orders.read")),
+                  session: Session = Depends(db, scope="function")):
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
+    total, rows = reminders.open_reminders(session, shop_id, 500)
+    return render(request, "shipping/reminders.html", total=total, rows=rows, now=now, countdown=countdown,
+                  recent=reminders.recently_acknowledged(session, shop_id, now), kinds=reminder_kinds(get_settings(session, shop_id)),
+                  can_ack=allowed(principal.role, "shipping.ship"),
+                  acked=acked, error=None)
+
+
+@router.post("/shipping/reminders/{reminder_id}/ack")
+def reminder_ack(reminder_id: str, request: Request, principal: Principal = Depends(require("shipping.ship")),
+                 session: Session = Depends(db, scope="function")):
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
+    try:
+        out = reminders.acknowledge(session, shop_id=shop_id, reminder_id=reminder_id, principal=principal, now=now)
+    except DomainError as exc:
+        session.rollback()
+        total, rows = reminders.open_reminders(session, shop_id, 500)
+        return render(request, "shipping/reminders.html", status_code=exc.http_status, total=total, rows=rows,
+                      now=now, countdown=countdown, recent=reminders.recently_acknowledged(session, shop_id, now),
+                      kinds=reminder_kinds(get_settings(session, shop_id)), acked=None, error=exc,
+                      can_ack=True)
+    session.commit()
+    return RedirectResponse("/shipping/reminders?" + urlencode({"acked": out["order_id"]}), status_code=303)

@@ -77,7 +77,8 @@ def get_settings(session: Session, shop_id: int) -> ShippingSettings:
     if row is None:
         row = ShippingSettings(shop_id=shop_id, capacity_per_hour=100, work_start_minute=9 * 60,
                                work_end_minute=18 * 60, default_promise="48h", late_points=2, compensation_pct=10,
-                               compensation_min_fen=500, compensation_max_fen=5000, due_soon_hours=6)
+                               compensation_min_fen=500, compensation_max_fen=5000, due_soon_hours=6,
+                               urgent_hours=2, correction_window_hours=24, max_corrections=2)
     return row
 
 

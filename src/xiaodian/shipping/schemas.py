@@ -88,3 +88,73 @@ class ForecastOut(BaseModel):
     extra_hours_today: float | None
     summary: str
     pick_list: list[PickRow]
+
+
+class CorrectionIn(BaseModel):
+    carrier: str = Field(..., max_length=50, description="carrier code (shunfeng, zhongtong…) or name (顺丰速运)")
+    tracking_no: str = Field(..., max_length=64, description="the right tracking number")
+    reason: str = Field(..., max_length=200, description="why it is corrected (e.g. 单号输错一位); kept in the timeline")
+    confirm_warnings: bool = Field(False, description="save even though the number looks unusual for the carrier")
+
+
+class TrackingRef(BaseModel):
+    carrier: str | None
+    carrier_code: str | None
+    tracking_no: str
+
+
+class CorrectionOut(BaseModel):
+    order_id: str
+    shipment_id: int
+    before: TrackingRef
+    after: TrackingRef
+    reason: str
+    warnings: list[str]
+    corrections: int = Field(description="how many times this package's number has now been corrected")
+
+
+class ShipmentStateOut(BaseModel):
+    shipment_id: int
+    carrier_code: str | None
+    carrier: str | None
+    tracking_no: str
+    shipped_at: str | None
+    parcel_state: str | None = Field(description="the logistics state of the package (pending = not picked up)")
+    corrections: int
+    correctable: bool
+    refusal_code: str | None = Field(description="why the number can no longer be corrected, when it cannot")
+    refusal: str | None
+
+
+class ShipmentsOut(BaseModel):
+    order_id: str
+    window_hours: int = Field(description="corrections allowed this long after shipping (an assumption)")
+    max_corrections: int = Field(description="corrections allowed per package (an assumption)")
+    shipments: list[ShipmentStateOut]
+
+
+class ReminderOut(BaseModel):
+    id: int
+    order_id: str
+    kind: str = Field(description="due_soon (ship-by within 6 h), due_urgent (within 2 h) or overdue")
+    ship_by: str
+    created_at: str
+    status: str = Field(description="the order's status")
+    items: str
+    acknowledged_at: str | None
+    acknowledged_by: str | None
+
+
+class RemindersOut(BaseModel):
+    open: int = Field(description="reminders not yet acknowledged whose order still has to ship")
+    due_soon_hours: int
+    urgent_hours: int
+    reminders: list[ReminderOut]
+
+
+class ReminderAckOut(BaseModel):
+    id: int
+    order_id: str
+    kind: str
+    acknowledged_at: str
+    acknowledged_by: str

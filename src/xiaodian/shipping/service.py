@@ -1,5 +1,5 @@
-"""Shipping use cases: ship an order (whole or by item), edit a tracking number, derive missing ship-by
-times, record violations, and the owner's settings. The only API that web, CLI, jobs and bulk files call.
+"""Shipping use cases: ship an order (whole or by item), derive missing ship-by times, record violations, and
+the owner's settings (correcting a tracking number: corrections.py). The only API that web, CLI, jobs and bulk files call.
 
 Concurrency: a shipment changes the order through one conditional UPDATE on (status, modified_at), the
 order's version. Two clerks shipping the same order at once both read version v; the first UPDATE moves it
@@ -327,37 +327,6 @@ def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: P
     return apply_plans(session, shop_id, [plan], principal=principal, now=now, source=source or principal.channel)[0]
 
 
-def edit_tracking(session: Session, *, shop_id: int, order_id: str, old_tracking_no: str, carrier: str,
-                  tracking_no: str, confirm_warnings: bool, principal: Principal, now: datetime) -> dict:
-    """Correct a mistyped number. The old and new numbers go to the timeline and the audit log: a changed
-    number is exactly what a fake-shipment (虚假发货) review asks about."""
-    check(principal.role, "shipping.ship")
-    order = require_order(session, shop_id, order_id)
-    old = domain.normalise_tracking(old_tracking_no)
-    shipment = session.execute(select(Shipment).where(Shipment.order_pk == order.id, Shipment.tracking_no == old)
-                               ).scalar_one_or_none()
-    if shipment is None:
-        raise ValidationFailed(f"order {order.order_id} has no tracking number {old}", code="tracking_not_on_order",
-                               details={"field": "old_tracking_no"})
-    new_carrier, number, warnings = check_carrier_and_number(carrier, tracking_no)
-    owner = tracking_owner(session, shop_id, number)
-    if owner and owner != order.order_id:
-        raise Conflict(f"{number} is already used on order {owner}", code="tracking_in_use",
-                       details={"tracking_no": number, "order_id": owner})
-    if warnings and not confirm_warnings:
-        raise ConfirmationRequired(f"{number} does not look like a {new_carrier.name} number; confirm to save it",
-                                   details={"warnings": warnings})
-    before = {"carrier": shipment.carrier_name, "tracking_no": shipment.tracking_no}
-    after = {"carrier": new_carrier.name, "tracking_no": number}
-    shipment.carrier_code, shipment.carrier_name, shipment.tracking_no = new_carrier.code, new_carrier.name, number
-    session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="tracking_edited",
-                           source=principal.channel, actor=principal.login,
-                           detail=json.dumps({"before": before, "after": after}, ensure_ascii=False)))
-    audit.record(session, principal=principal, action="shipping.edit_tracking", now=now, shop_id=shop_id,
-                 target_type="order", target_id=order.order_id, before=before, after=after)
-    return {"order_id": order.order_id, "before": before, "after": after, "warnings": warnings}
-
-
 def record_violation(session: Session, shop_id: int, order_pk: int, found: domain.Violation, ship_by: datetime,
                      shipped_at: datetime | None, now: datetime, source: str, actor: str | None) -> bool:
     """Insert the order's one violation unless it exists (INSERT … ON CONFLICT DO NOTHING, so two scanners
@@ -426,5 +395,5 @@ def derive_ship_by(session: Session, shop_id: int, orders: list[Order], now: dat
     return count
 
 
-__all__ = ["ShipRequest", "ShipResult", "ShipRefused", "ConfirmationRequired", "ship_order", "edit_tracking",
+__all__ = ["ShipRequest", "ShipResult", "ShipRefused", "ConfirmationRequired", "ship_order",
            "register_ship_blocker", "apply_plans", "plan_shipment", "derive_ship_by", "record_violation"]

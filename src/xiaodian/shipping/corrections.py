@@ -1,0 +1,205 @@
+"""Correcting a mistyped tracking number on a shipment (carrier and/or number), with a reason: the same checks as
+shipping, refused once the parcel is in the carrier's hands or the desk's limits have passed; recorded in the order's
+timeline, the audit log and the shipment's correction history. The one use case pages, API and CLI call.
+
+The old and new numbers are both kept: a changed number is exactly what a fake-shipment (虚假发货) review asks about.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..orders.models import Order, OrderEvent, Shipment
+from ..orders.queries import require_order
+from . import domain
+from .models import ShippingSettings, TrackingCorrection
+from .queries import get_settings
+from .service import ConfirmationRequired, check_carrier_and_number
+
+MAX_REASON = 200
+
+
+class CorrectionRefused(Conflict):
+    """The number can no longer be corrected (parcel picked up or signed, order done, a limit passed)."""
+
+    code = "correction_refused"
+
+
+def correction_rules(row: ShippingSettings) -> domain.CorrectionRules:
+    return domain.CorrectionRules(window_hours=row.correction_window_hours, max_corrections=row.max_corrections)
+
+
+@dataclass
+class ShipmentState:
+    """A package of an order as the correction form and the API show it: may its number still be corrected?"""
+
+    shipment_id: int
+    carrier_code: str | None
+    carrier: str | None
+    tracking_no: str
+    shipped_at: datetime | None
+    parcel_state: str | None
+    corrections: int
+    correctable: bool
+    refusal_code: str | None
+    refusal: str | None
+
+    def as_json(self) -> dict:
+        out = asdict(self)
+        out["shipped_at"] = self.shipped_at.isoformat() if self.shipped_at else None
+        return out
+
+
+def _parcels(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """(state, picked up?) of each package's logistics projection. Read here because the logistics capability
+    offers no per-shipment query; the parcel row is a derived projection, read-only for shipping."""
+    from ..logistics.models import Parcel
+
+    if not shipment_ids:
+        return {}
+    return {sid: (state, picked is not None) for sid, state, picked in session.execute(
+        select(Parcel.shipment_id, Parcel.state, Parcel.picked_up_at).where(Parcel.shipment_id.in_(shipment_ids)))}
+
+
+def _correction_counts(session: Session, shipment_ids: list[int]) -> dict[int, int]:
+    if not shipment_ids:
+        return {}
+    return dict(session.execute(select(TrackingCorrection.shipment_id, func.count())
+                                .where(TrackingCorrection.shipment_id.in_(shipment_ids))
+                                .group_by(TrackingCorrection.shipment_id)).all())
+
+
+def shipment_states(session: Session, shop_id: int, order: Order, now: datetime,
+                    rules: domain.CorrectionRules | None = None) -> list[ShipmentState]:
+    rules = rules or correction_rules(get_settings(session, shop_id))
+    shipments = list(session.execute(select(Shipment).where(Shipment.order_pk == order.id)
+                                     .order_by(Shipment.id)).scalars())
+    ids = [s.id for s in shipments]
+    parcels, counts = _parcels(session, ids), _correction_counts(session, ids)
+    out = []
+    for s in shipments:
+        state, picked = parcels.get(s.id, (None, False))
+        refusal = domain.correction_refusal(order.status, state, picked, s.shipped_at, counts.get(s.id, 0), now, rules)
+        out.append(ShipmentState(s.id, s.carrier_code, s.carrier_name or s.carrier_code, s.tracking_no, s.shipped_at,
+                                 state, counts.get(s.id, 0), refusal is None, refusal[0] if refusal else None,
+                                 refusal[1] if refusal else None))
+    return out
+
+
+def order_shipment_states(session: Session, *, shop_id: int, order_id: str, now: datetime) -> tuple[Order,
+                                                                                                   list[ShipmentState]]:
+    order = require_order(session, shop_id, order_id)
+    return order, shipment_states(session, shop_id, order, now)
+
+
+def corrections_of(session: Session, order_pk: int) -> list[TrackingCorrection]:
+    return list(session.execute(select(TrackingCorrection).where(TrackingCorrection.order_pk == order_pk)
+                                .order_by(TrackingCorrection.at, TrackingCorrection.id)).scalars())
+
+
+def find_shipment(session: Session, order: Order, *, shipment_id: int | str | None = None,
+                  tracking_no: str | None = None) -> Shipment:
+    """The order's package by id, or by its current number (the CLI's --old)."""
+    query = select(Shipment).where(Shipment.order_pk == order.id)
+    if shipment_id is not None:
+        try:
+            query = query.where(Shipment.id == int(shipment_id))
+        except (TypeError, ValueError):
+            raise NotFound(f"order {order.order_id} has no shipment {shipment_id}",
+                           details={"shipment_id": str(shipment_id)}) from None
+    else:
+        query = query.where(Shipment.tracking_no == domain.normalise_tracking(tracking_no))
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        what = f"shipment {shipment_id}" if shipment_id is not None else f"tracking number {tracking_no}"
+        raise NotFound(f"order {order.order_id} has no {what}", code="shipment_not_found",
+                       details={"order_id": order.order_id})
+    return found
+
+
+def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: str, tracking_no: str, reason: str,
+                     principal: Principal, now: datetime, shipment_id: int | str | None = None,
+                     old_tracking_no: str | None = None, confirm_warnings: bool = False) -> dict:
+    """Correct one package's carrier and/or number, in the caller's transaction. Refusals carry stable codes:
+    ``correction_refused`` (details.reason_code says why), ``validation_failed``/``tracking_*`` (the same checks as
+    shipping), ``tracking_in_use``, ``confirmation_required``, ``concurrent_change``."""
+    check(principal.role, "shipping.ship")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("give a reason for the correction (e.g. 单号输错一位)", code="reason_required",
+                               details={"field": "reason"})
+    if len(reason) > MAX_REASON:
+        raise ValidationFailed(f"the reason is longer than {MAX_REASON} characters", details={"field": "reason"})
+    order = require_order(session, shop_id, order_id.strip())
+    shipment = find_shipment(session, order, shipment_id=shipment_id, tracking_no=old_tracking_no)
+    [state] = [s for s in shipment_states(session, shop_id, order, now) if s.shipment_id == shipment.id]
+    if not state.correctable:
+        raise CorrectionRefused(state.refusal, details={"reason_code": state.refusal_code, "order_id": order.order_id,
+                                                        "shipment_id": shipment.id})
+    new_carrier, number, warnings = check_carrier_and_number(carrier, tracking_no)
+    if (new_carrier.code, number) == (shipment.carrier_code, shipment.tracking_no):
+        raise ValidationFailed("the carrier and number are what the package already has; nothing to correct",
+                               code="correction_unchanged", details={"field": "tracking_no"})
+    owner = session.execute(select(Order.order_id, Shipment.id).join(Shipment, Shipment.order_pk == Order.id)
+                            .where(Shipment.shop_id == shop_id, Shipment.tracking_no == number,
+                                   Shipment.id != shipment.id).limit(1)).first()
+    if owner is not None:
+        raise Conflict(f"{number} is already used on order {owner[0]}", code="tracking_in_use",
+                       details={"tracking_no": number, "order_id": owner[0]})
+    if warnings and not confirm_warnings:
+        raise ConfirmationRequired(f"{number} does not look like a {new_carrier.name} number; check it and confirm "
+                                   "to save it", details={"warnings": warnings, "tracking_no": number,
+                                                          "carrier": new_carrier.code})
+    before = {"carrier": shipment.carrier_name or shipment.carrier_code, "carrier_code": shipment.carrier_code,
+              "tracking_no": shipment.tracking_no}
+    after = {"carrier": new_carrier.name, "carrier_code": new_carrier.code, "tracking_no": number}
+    table = Shipment.__table__
+    changed = session.execute(update(table).where(table.c.id == shipment.id,
+                                                  table.c.tracking_no == shipment.tracking_no)
+                              .values(carrier_code=new_carrier.code, carrier_name=new_carrier.name,
+                                      tracking_no=number).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict("someone else changed this package's number just now; reload and check",
+                       code="concurrent_change", details={"shipment_id": shipment.id})
+    session.expire(shipment)
+    session.add(TrackingCorrection(shop_id=shop_id, order_pk=order.id, shipment_id=shipment.id,
+                                   old_carrier_code=before["carrier_code"], old_tracking_no=before["tracking_no"],
+                                   new_carrier_code=new_carrier.code, new_tracking_no=number, reason=reason, at=now,
+                                   actor=principal.login, source=principal.channel))
+    detail = {"shipment_id": shipment.id, "before": before, "after": after, "reason": reason}
+    if warnings:
+        detail["confirmed_warnings"] = warnings
+    session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="tracking_edited",
+                           source=principal.channel, actor=principal.login,
+                           detail=json.dumps(detail, ensure_ascii=False)))
+    audit.record(session, principal=principal, action="shipping.correct_tracking", now=now, shop_id=shop_id,
+                 target_type="order", target_id=order.order_id, before=before, after=after,
+                 detail={"shipment_id": shipment.id, "reason": reason})
+    _restart_tracking(session, shop_id, order.id, shipment.id, now)
+    return {"order_id": order.order_id, "shipment_id": shipment.id, "before": before, "after": after,
+            "reason": reason, "warnings": warnings, "corrections": state.corrections + 1}
+
+
+def _restart_tracking(session: Session, shop_id: int, order_pk: int, shipment_id: int, now: datetime) -> None:
+    """The package's tracking picture described the wrong number (and, by the rule above, no pickup scan): drop
+    it and let logistics adopt the package afresh under the new number (its own adoption, the same as for a new
+    shipment). Open cases about the package stay: e.g. a pickup timeout is still true of the package."""
+    from ..logistics.ingest import adopt_shipments
+    from ..logistics.models import Parcel, TrackingEvent
+
+    session.flush()
+    session.execute(delete(TrackingEvent).where(TrackingEvent.shipment_id == shipment_id)
+                    .execution_options(synchronize_session=False))
+    gone = session.execute(delete(Parcel).where(Parcel.shipment_id == shipment_id)
+                           .execution_options(synchronize_session=False)).rowcount
+    if gone:
+        adopt_shipments(session, shop_id, now, order_pk=order_pk)

@@ -1,0 +1,110 @@
+"""The deadline reminders the scan records (jobs.reminder_windows: ship-by within 6 h, within 2 h, passed) as a
+list the warehouse works from, each acknowledged by someone so none is missed. A reminder is open while nobody has
+acknowledged it and its order still has to ship by that same deadline; shipping the order (or the platform moving
+the deadline) closes it without an acknowledgement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import check
+from ..accounts.service import Principal
+from ..clock import iso
+from ..errors import Conflict, NotFound
+from ..orders.models import Order
+from .models import Reminder
+from .queries import UNSHIPPED, get_settings
+
+KINDS = ("overdue", "due_urgent", "due_soon")  # most pressing first
+_SEVERITY = case({"overdue": 0, "due_urgent": 1}, value=Reminder.kind, else_=2)
+
+
+@dataclass
+class ReminderRow:
+    id: int
+    order_id: str
+    kind: str
+    ship_by: datetime
+    created_at: datetime
+    status: str
+    items: str
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+    def as_json(self) -> dict:
+        return {"id": self.id, "order_id": self.order_id, "kind": self.kind, "ship_by": iso(self.ship_by),
+                "created_at": iso(self.created_at), "status": self.status, "items": self.items,
+                "acknowledged_at": iso(self.acknowledged_at), "acknowledged_by": self.acknowledged_by}
+
+
+def _still_due():
+    """The order still has to ship by the deadline the reminder was about."""
+    return [Order.id == Reminder.order_pk, Order.status.in_(UNSHIPPED), Order.ship_by == Reminder.ship_by]
+
+
+def _rows(session: Session, conds: list, order_by: list, limit: int) -> list[ReminderRow]:
+    return [ReminderRow(*r) for r in session.execute(
+        select(Reminder.id, Order.order_id, Reminder.kind, Reminder.ship_by, Reminder.created_at, Order.status,
+               Order.items_summary, Reminder.acknowledged_at, Reminder.acknowledged_by)
+        .join(Order, Order.id == Reminder.order_pk).where(*conds).order_by(*order_by).limit(limit)).all()]
+
+
+def open_count(session: Session, shop_id: int) -> int:
+    return session.execute(select(func.count()).select_from(Reminder).join(Order, Order.id == Reminder.order_pk)
+                           .where(Reminder.shop_id == shop_id, Reminder.acknowledged_at.is_(None),
+                                  *_still_due())).scalar_one()
+
+
+def open_reminders(session: Session, shop_id: int, limit: int = 500) -> tuple[int, list[ReminderRow]]:
+    """(how many are open, the first ``limit``): overdue first, then due within 2 h, then within 6 h; the
+    earliest deadline first within each."""
+    conds = [Reminder.shop_id == shop_id, Reminder.acknowledged_at.is_(None), *_still_due()]
+    return open_count(session, shop_id), _rows(session, conds, [_SEVERITY, Reminder.ship_by, Reminder.id], limit)
+
+
+def recently_acknowledged(session: Session, shop_id: int, now: datetime, hours: int = 24,
+                          limit: int = 100) -> list[ReminderRow]:
+    """Who acknowledged what lately (the page shows it under the open list)."""
+    conds = [Reminder.shop_id == shop_id, Reminder.acknowledged_at >= now - timedelta(hours=hours)]
+    return _rows(session, conds, [Reminder.acknowledged_at.desc(), Reminder.id.desc()], limit)
+
+
+def reminders_report(session: Session, shop_id: int, limit: int = 500) -> dict:
+    settings = get_settings(session, shop_id)
+    total, rows = open_reminders(session, shop_id, limit)
+    return {"open": total, "due_soon_hours": settings.due_soon_hours, "urgent_hours": settings.urgent_hours,
+            "reminders": [r.as_json() for r in rows]}
+
+
+def acknowledge(session: Session, *, shop_id: int, reminder_id: int | str, principal: Principal,
+                now: datetime) -> dict:
+    """One person acknowledges one reminder (in the caller's transaction). A second acknowledgement is refused
+    with who was first, so two clerks learn they looked at the same order."""
+    check(principal.role, "shipping.ship")
+    try:
+        rid = int(reminder_id)
+    except (TypeError, ValueError):
+        rid = -1
+    found = session.execute(select(Reminder, Order.order_id).join(Order, Order.id == Reminder.order_pk)
+                            .where(Reminder.id == rid, Reminder.shop_id == shop_id)).first()
+    if found is None:
+        raise NotFound(f"no reminder {reminder_id}", code="reminder_not_found", details={"reminder_id": str(reminder_id)})
+    reminder, order_id = found
+    done = session.execute(update(Reminder).where(Reminder.id == rid, Reminder.acknowledged_at.is_(None))
+                           .values(acknowledged_at=now, acknowledged_by=principal.login)
+                           .execution_options(synchronize_session=False)).rowcount
+    if done != 1:
+        session.refresh(reminder)
+        raise Conflict(f"already acknowledged by {reminder.acknowledged_by} at {iso(reminder.acknowledged_at)}",
+                       code="already_acknowledged", details={"reminder_id": rid, "by": reminder.acknowledged_by})
+    audit.record(session, principal=principal, action="shipping.reminder_ack", now=now, shop_id=shop_id,
+                 target_type="order", target_id=order_id,
+                 detail={"reminder_id": rid, "kind": reminder.kind, "ship_by": iso(reminder.ship_by)})
+    return {"id": rid, "order_id": order_id, "kind": reminder.kind, "acknowledged_at": iso(now),
+            "acknowledged_by": principal.login}
