@@ -1,6 +1,6 @@
-"""The deadline scan: derive missing ship-by times, record overdue and late-shipped violations, and due-soon
-reminders. Indexed candidate queries → pure rule → batched writes; idempotent and safe to run from several
-processes at once.
+"""The deadline scan: derive missing ship-by times, record overdue and late-shipped violations, and deadline
+reminders (due within 6 h, within 2 h, overdue; reminders.py lists them). Indexed candidate queries → pure rule →
+batched writes; idempotent and safe to run from several processes at once.
 
 Coordination through the database, twice over: a lease row per (shop, job) taken by a conditional UPDATE, so
 normally one worker scans a shop at a time; and unique constraints (one violation per order, one reminder per
