@@ -148,3 +148,26 @@ def test_a_failed_refund_reads_refund_failed_with_a_retry_button_and_pays_again_
     assert (shown["status"], shown["refund_status"]) == ("refunding", "refunding")
     assert "退款中" in owner_client.get(f"/aftersales/{CASE}").text
     assert "已重新退款" in owner_client.get(f"/orders/{ORDER}").text  # the order's timeline
+
+
+def test_owner_moves_a_reason_between_families_on_the_settings_page_and_the_rate_follows(owner_client, desk):
+    html = owner_client.get("/orders").text
+    assert 'href="/settings/aftersales"' in html  # in the 设置 menu
+    page = owner_client.get("/settings/aftersales")
+    assert page.status_code == 200 and "品退率的原因分类" in page.text and 'data-reason="商品破损/污渍"' in page.text
+    assert "XIAODIAN_AFTERSALES_MERCHANT_RESPOND_HOURS" in page.text  # deadlines shown read-only
+    before = owner_client.get("/api/v1/quality-rate", params={"window": 30}).json()[0]
+    assert before["quality_cases_current_reason"] == 1
+    csrf = csrf_of(owner_client, "/settings/aftersales")
+    saved = owner_client.post("/settings/aftersales/families", follow_redirects=False,
+                              data={"reason_text": "商品破损/污渍", "family": "other", "csrf_token": csrf})
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/settings/aftersales?saved=")
+    after = owner_client.get("/api/v1/quality-rate", params={"window": 30}).json()[0]
+    assert after["quality_cases_current_reason"] == 0
+    page = owner_client.get("/settings/aftersales").text
+    assert "店主已调整" in page and "恢复默认" in page
+    audit = owner_client.get("/api/v1/audit", params={"action": "aftersales.reason_family"}).json()
+    assert audit["total"] == 1 and audit["entries"][0]["after"] == {"family": "other", "override": "other"}
+    refused = owner_client.post("/settings/aftersales/families", data={"reason_text": "", "family": "other",
+                                                                      "csrf_token": csrf})
+    assert refused.status_code == 422 and "reason_text_required" in refused.text

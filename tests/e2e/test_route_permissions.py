@@ -140,6 +140,12 @@ ROUTE_PERMISSIONS.update({
 PATH_VALUES["aftersale_id"] = "7000000000000000001"
 BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/actions")] = {"action": "agree"}
 BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/contacts")] = {"channel": "phone", "summary": "sweep"}
+# 设置 → 售后设置: owners change which buyer reasons count toward 品退率.
+ROUTE_PERMISSIONS.update({
+    ("GET", "/settings/aftersales"): "settings.manage",
+    ("POST", "/settings/aftersales/families"): "settings.manage",
+})
+FORMS[("POST", "/settings/aftersales/families")] = {"reason_text": "口感不好", "family": "quality"}
 
 # Douyin Open Platform connection (issue 8): owners manage it; the push hook answers only to a valid event-sign.
 ROUTE_PERMISSIONS.update({

@@ -107,3 +107,31 @@ def test_trend_ends_today_with_the_same_numbers_as_the_table(ctx, shop_id):
         series = quality.trend(session, shop_id, NOW, 14, FAMILIES)
     assert len(series) == 30 and series[-1]["paid"] == 2 and series[-1]["first"] == 1
     assert series[0]["paid"] == 0
+
+
+def test_the_pages_single_read_equals_rates_trend_and_breakdown_read_apart(ctx, shop_id):
+    """page_data reads the cases once for the table, the trend and the breakdown; the figures must be the
+    ones the separate reads (API, CLI) give, for the shop and for one product."""
+    rng = random.Random(11)
+    specs = [(f"69300000000000{i:05d}", rng.choice(["p1", "p2"]), NOW - timedelta(hours=rng.randrange(1, 70 * 24)))
+             for i in range(80)]
+    _orders(ctx, shop_id, specs)
+    texts = ["质量问题", "七天无理由", "发错货", "其他"]
+    with transaction(ctx.sessions) as session:
+        for n in range(50):
+            order_id, _product, paid_at = rng.choice(specs)
+            applied = min(paid_at + timedelta(hours=rng.randrange(1, 10 * 24)), NOW)
+            later = service.BuyerReason(rng.choice(texts)) if rng.random() < 0.3 else None
+            _case(session, shop_id, f"s{n}", order_id, applied, service.BuyerReason(rng.choice(texts)), later,
+                  rng.random() < 0.1)
+    for days in (14, 30):
+        for product in (None, "p2"):
+            with ctx.sessions() as session:
+                data = quality.page_data(session, shop_id, NOW, days, FAMILIES, product)
+                assert data["rows"] == quality.rates(session, shop_id, NOW, days, FAMILIES)
+                assert data["trend"] == quality.trend(session, shop_id, NOW, days, FAMILIES, product)
+                apart = quality.breakdown(session, shop_id, NOW, days, FAMILIES, product)
+            assert {k: v for k, v in data["breakdown"].items() if k != "cases"} == \
+                {k: v for k, v in apart.items() if k != "cases"}
+            assert [c["case"].aftersale_id for c in data["breakdown"]["cases"]] == \
+                [c["case"].aftersale_id for c in apart["cases"]]

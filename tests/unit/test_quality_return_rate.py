@@ -72,3 +72,29 @@ def test_a_changed_reason_and_a_cancelled_case_count_as_the_formula_says():
     row = quality_rates(paid, cases, NOW, 14)["p1"]
     assert (row.paid, row.quality_first, row.quality_current) == (4, 2, 2)
     assert row.rate_first == 0.5 and row.small_sample
+
+
+@given(shop=shops(), days=st.sampled_from([14, 30]),
+       minutes=st.integers(min_value=0, max_value=24 * 60 - 1))
+@settings(max_examples=300, deadline=None)
+def test_the_trend_counts_each_day_as_the_definition_says(shop, days, minutes):
+    """daily_series (difference array over each SKU order's runs of days) against the definition evaluated at
+    the end of every day: distinct SKU orders with a quality, uncancelled case applied in (end − days, end]."""
+    from zoneinfo import ZoneInfo
+
+    from xiaodian.aftersales.rate import daily_series
+
+    tz = ZoneInfo("Asia/Shanghai")
+    _paid, cases = shop
+    cases = [CaseFact(c.sku_order_id, c.product_id, c.applied_at + timedelta(minutes=minutes), c.first_quality,
+                      c.current_quality, c.cancelled_by_buyer) for c in cases]
+    today = NOW.astimezone(tz).date()
+    ends = [today - timedelta(days=29 - i) for i in range(30)]
+    series = daily_series({today: 3}, cases, ends, days, tz)
+    for point in series:
+        end = datetime.combine(point["day"] + timedelta(days=1), datetime.min.time(), tzinfo=tz) - timedelta(microseconds=1)
+        for key, flag in (("first", "first_quality"), ("current", "current_quality")):
+            expected = {c.sku_order_id for c in cases if getattr(c, flag) and not c.cancelled_by_buyer
+                        and in_window(c.applied_at, end, days)}
+            assert point[key] == len(expected), (point["day"], key)
+    assert series[-1]["paid"] == 3 and series[0]["paid"] == 0  # today is inside only the last windows

@@ -42,7 +42,7 @@ def list_cases(request: Request, tab: str = Query("todo", pattern="^(" + "|".joi
     ctx = get_ctx(request)
     flt = CaseFilter(tab=tab, case_type=type, family=family, product_id=product_id, order_id=order_id, page=page)
     return views.case_page(session, shop_id=shop_of(request), flt=flt, now=ctx.clock.now(),
-                           families=views.families_from(ctx.settings))
+                           families=views.families_for(session, shop_of(request), ctx.settings))
 
 
 @router.get("/aftersales/{aftersale_id}", response_model=CaseDetailOut,
@@ -51,7 +51,7 @@ def show_case(aftersale_id: str, request: Request, principal: Principal = Depend
               session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     return views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
-                             families=views.families_from(ctx.settings))
+                             families=views.families_for(session, shop_of(request), ctx.settings))
 
 
 @router.post("/aftersales/{aftersale_id}/actions", response_model=CaseDetailOut,
@@ -65,7 +65,7 @@ def act(aftersale_id: str, body: ActionIn, request: Request, principal: Principa
                             action=parse_action(body.action), given=given, principal=principal, now=ctx.clock.now(),
                             rules=service.deadlines_from(ctx.settings))
     return views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
-                             families=views.families_from(ctx.settings))
+                             families=views.families_for(session, shop_of(request), ctx.settings))
 
 
 @router.post("/aftersales/{aftersale_id}/contacts", response_model=ContactOut, status_code=201,
@@ -106,5 +106,5 @@ def quality_rate(request: Request, product_id: str | None = Query(None, max_leng
     if window not in (14, 30):
         raise ValidationFailed("window must be 14 or 30 (days)", details={"field": "window"})
     ctx = get_ctx(request)
-    return quality.rates(session, shop_of(request), ctx.clock.now(), window, views.families_from(ctx.settings),
-                         product_id)
+    families = views.families_for(session, shop_of(request), ctx.settings)
+    return quality.rates(session, shop_of(request), ctx.clock.now(), window, families, product_id)

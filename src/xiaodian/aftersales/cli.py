@@ -50,7 +50,8 @@ def list_cases(typer_ctx: typer.Context,
     ctx, shop_id = _context()
     try:
         with ctx.sessions() as session:
-            data = views.case_page(session, shop_id=shop_id, now=ctx.clock.now(), families=views.families_from(ctx.settings),
+            data = views.case_page(session, shop_id=shop_id, now=ctx.clock.now(),
+                                   families=views.families_for(session, shop_id, ctx.settings),
                                    flt=CaseFilter(tab=tab, case_type=case_type, family=family, page=page))
     finally:
         ctx.engine.dispose()
@@ -78,7 +79,7 @@ def show(aftersale_id: str, as_json: bool = typer.Option(False, "--json")) -> No
     try:
         with ctx.sessions() as session:
             data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
-                                     families=views.families_from(ctx.settings))
+                                     families=views.families_for(session, shop_id, ctx.settings))
     except DomainError as exc:
         _emit_error(exc, as_json)
     finally:
@@ -116,7 +117,7 @@ def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | rejec
                                     rules=service.deadlines_from(ctx.settings))
         with ctx.sessions() as session:
             data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
-                                     families=views.families_from(ctx.settings))
+                                     families=views.families_for(session, shop_id, ctx.settings))
     except DomainError as exc:
         _emit_error(exc, as_json)
     finally:
@@ -206,7 +207,8 @@ def quality_rate(product: str = typer.Option(None, "--product", help="one produc
     ctx, shop_id = _context()
     try:
         with ctx.sessions() as session:
-            rows = quality.rates(session, shop_id, ctx.clock.now(), window, views.families_from(ctx.settings), product)
+            families = views.families_for(session, shop_id, ctx.settings)
+            rows = quality.rates(session, shop_id, ctx.clock.now(), window, families, product)
     finally:
         ctx.engine.dispose()
     if as_json:

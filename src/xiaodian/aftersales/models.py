@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
@@ -127,3 +127,17 @@ class AfterSaleReminder(Base):
     status: Mapped[str] = mapped_column(String(24))
     due_by: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AfterSaleReasonFamily(Base):
+    """The owner's override of one reason text's 品退率 family (migration 0011). Texts not listed follow the
+    default mapping (domain.md §4, or the XIAODIAN_AFTERSALES_*_REASONS settings)."""
+
+    __tablename__ = "aftersale_reason_families"
+    __table_args__ = (CheckConstraint("family IN ('quality', 'other')", name="family"),)
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    reason_text: Mapped[str] = mapped_column(String(100), primary_key=True)  # normalised (no spaces, ASCII /)
+    family: Mapped[str] = mapped_column(String(16))  # quality / other
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))

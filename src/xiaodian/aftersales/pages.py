@@ -1,5 +1,5 @@
 """After-sales pages: the case list with its tabs and filters, one case (actions, reasons, communication log,
-guidance), the 品退率 page, and the after-sale export import."""
+guidance), the 品退率 page, the after-sale export import, and the owner's 售后设置 (reason families)."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
+from ..clock import iso
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
 from ..orders.api import shop_of
 from ..web.deps import db, get_ctx, require
 from ..web.i18n import gettext as _
 from ..web.templating import render
-from . import domain, labels, quality, rate, service, views
+from . import domain, labels, quality, rate, reason_families, service, views
 from .api import parse_action
 from .importfile import import_aftersale_file
 from .queries import TABS, CaseFilter
@@ -39,6 +40,12 @@ def countdown_text(seconds: int | None) -> dict | None:
         return {"level": "overdue", "text": _("Overdue %(span)s") % {"span": span}}
     level = "urgent" if seconds <= domain.DUE_SOON.total_seconds() else "soon" if seconds <= 86400 else "ok"
     return {"level": level, "text": _("%(span)s left") % {"span": span}}
+
+
+def countdown_words(now) -> dict:
+    """What aftersales.js needs to keep the countdowns live: the desk's now and the same words as above."""
+    return {"now": iso(now), "left": _("%(span)s left"), "over": _("Overdue %(span)s"), "days": _("%(d)sd %(h)sh"),
+            "hours": _("%(h)sh %(m)sm")}
 
 
 def _filter(params) -> CaseFilter:
@@ -69,9 +76,10 @@ def case_list(request: Request, principal: Principal = Depends(require("orders.r
     ctx = get_ctx(request)
     flt = _filter(request.query_params)
     page = views.case_page(session, shop_id=shop_of(request), flt=flt, now=ctx.clock.now(),
-                           families=views.families_from(ctx.settings))
+                           families=views.families_for(session, shop_of(request), ctx.settings))
     pages = max((page.total + flt.page_size - 1) // flt.page_size, 1)
     return render(request, "aftersales/list.html", page=page, flt=flt, tabs=TABS, types=TYPES, families=FAMILIES,
+                  countdown_now=countdown_words(ctx.clock.now()),
                   link=lambda **c: list_link(flt, **c), pages=pages, labels=labels, countdown=countdown_text,
                   done=request.query_params.get("done"), share_url=list_link(flt, page=flt.page))
 
@@ -79,11 +87,12 @@ def case_list(request: Request, principal: Principal = Depends(require("orders.r
 def _detail_context(session, request: Request, aftersale_id: str) -> dict:
     ctx = get_ctx(request)
     detail = views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
-                               families=views.families_from(ctx.settings))
+                               families=views.families_for(session, shop_of(request), ctx.settings))
     return {"case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
             "reject_codes": domain.REJECT_CODES, "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
-            "assumed": detail.due_by_source == "assumed", "settings": ctx.settings}
+            "assumed": detail.due_by_source == "assumed", "settings": ctx.settings,
+            "countdown_now": countdown_words(ctx.clock.now())}
 
 
 def _back(value: str | None) -> str:
@@ -135,23 +144,29 @@ def add_contact(aftersale_id: str, request: Request, channel: str = Form(""), su
     return RedirectResponse(f"/aftersales/{quote(aftersale_id, safe='')}?done=contact#contacts", status_code=303)
 
 
+PRODUCTS_SHOWN = 100  # the page lists the products with most quality cases; the API and CLI give every product
+
+
 @router.get("/quality-rate")
-def quality_page(request: Request, window: int = 30, product_id: str | None = None,
+def quality_page(request: Request, window: int = 30, product_id: str | None = None, all_products: int = 0,
                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     window = window if window in rate.WINDOWS else 30
     product_id = (product_id or "").strip()[:32] or None
-    families = views.families_from(ctx.settings)
     now, shop_id = ctx.clock.now(), shop_of(request)
-    rows = quality.rates(session, shop_id, now, window, families)
+    families = views.families_for(session, shop_id, ctx.settings)
+    data = quality.page_data(session, shop_id, now, window, families, product_id)
+    rows = data["rows"]
     selected = next((r for r in rows if product_id and r["product_id"] == product_id), None) if product_id else rows[0]
-    if selected is None:
-        selected = quality.rates(session, shop_id, now, window, families, product_id)[0] if product_id else rows[0]
-    series = quality.trend(session, shop_id, now, window, families, product_id)
-    return render(request, "aftersales/quality.html", rows=rows, shop=rows[0], selected=selected, window=window,
-                  windows=rate.WINDOWS, product_id=product_id, chart=rate.chart(series),
-                  breakdown=quality.breakdown(session, shop_id, now, window, families, product_id), labels=labels,
-                  small_sample=rate.SMALL_SAMPLE)
+    if selected is None:  # a product with nothing paid or applied in the window
+        selected = quality.rates(session, shop_id, now, window, families, product_id)[0]
+    shown = rows if all_products else rows[:PRODUCTS_SHOWN + 1]
+    if product_id and selected not in shown:
+        shown = [*shown, selected]
+    return render(request, "aftersales/quality.html", rows=shown, products_total=len(rows) - 1, shop=rows[0],
+                  selected=selected, window=window, windows=rate.WINDOWS, product_id=product_id,
+                  chart=rate.chart(data["trend"]), breakdown=data["breakdown"], labels=labels,
+                  small_sample=rate.SMALL_SAMPLE, all_products=bool(all_products))
 
 
 @router.get("/imports/aftersales")
@@ -185,6 +200,39 @@ def order_summary(session: Session, request: Request, order_id: str) -> dict:
 
     ctx = get_ctx(request)
     order = require_order(session, shop_of(request), order_id)
-    cases = views.order_cases(session, order.id, views.families_from(ctx.settings), ctx.clock.now())
+    families = views.families_for(session, order.shop_id, ctx.settings)
+    cases = views.order_cases(session, order.id, families, ctx.clock.now())
     blocked = order.status in UNSHIPPED and service.pending_refund_blocker(session, order) is not None
     return {"cases": cases, "do_not_ship": blocked, "labels": labels, "countdown": countdown_text}
+
+
+def _settings_page(request: Request, session: Session, *, error: DomainError | None = None, saved: str | None = None,
+                   status_code: int = 200):
+    ctx = get_ctx(request)
+    shop_id = shop_of(request)
+    rules = service.deadlines_from(ctx.settings)
+    return render(request, "aftersales/settings.html", status_code=status_code, error=error, saved=saved,
+                  rows=reason_families.mapping_rows(session, shop_id, ctx.settings), labels=labels,
+                  changes=reason_families.recent_changes(session, shop_id), rules=rules,
+                  due_soon_hours=int(domain.DUE_SOON.total_seconds() // 3600))
+
+
+@router.get("/settings/aftersales")
+def settings_page(request: Request, principal: Principal = Depends(require("settings.manage")),
+                  session: Session = Depends(db, scope="function")):
+    return _settings_page(request, session, saved=request.query_params.get("saved"))
+
+
+@router.post("/settings/aftersales/families")
+def save_family(request: Request, reason_text: str = Form(""), family: str = Form(""),
+                principal: Principal = Depends(require("settings.manage")),
+                session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    try:
+        reason_families.set_family(session, shop_id=shop_of(request), reason_text=reason_text, family=family,
+                                   principal=principal, now=ctx.clock.now(), settings=ctx.settings)
+    except DomainError as exc:
+        session.rollback()
+        return _settings_page(request, session, error=exc, status_code=exc.http_status)
+    session.commit()
+    return RedirectResponse("/settings/aftersales?" + urlencode({"saved": reason_text.strip()[:100]}), status_code=303)

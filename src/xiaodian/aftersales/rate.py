@@ -90,21 +90,54 @@ def quality_rates(paid: list[PaidSku], cases: list[CaseFact], now: datetime, day
 
 
 def daily_series(paid_per_day: dict, cases: list[CaseFact], end_days: list, days: int, tz) -> list[dict]:
-    """The rolling rate at the end of each day in ``end_days`` (shop dates), both ways. ``paid_per_day``
-    maps a shop date to the SKU orders paid that day; ``cases`` are the candidate cases."""
+    """The rolling rate at the end of each day in ``end_days`` (shop dates, ascending), both ways.
+    ``paid_per_day`` maps a shop date to the SKU orders paid that day; ``cases`` are the candidate cases.
+
+    A case counts for the ends ``e`` with e − days < applied_at ≤ e, i.e. a run of consecutive ends; each SKU
+    order counts once per end however many cases it has. So each SKU order's runs are merged and added to a
+    difference array: linear in cases and days rather than their product (10,000 cases × 30 days)."""
+    from bisect import bisect_left
     from datetime import time
 
+    ends = [datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(microseconds=1)
+            for day in end_days]
+    span = timedelta(days=days)
+
+    def counts(flag: str) -> list[int]:
+        runs: dict[str, list[tuple[int, int]]] = {}
+        for c in cases:
+            if c.cancelled_by_buyer or not getattr(c, flag):
+                continue
+            lo = bisect_left(ends, c.applied_at)  # first end at or after the application
+            hi = bisect_left(ends, c.applied_at + span) - 1  # last end still within `days` of it
+            if lo <= hi:
+                runs.setdefault(c.sku_order_id, []).append((lo, hi))
+        delta = [0] * (len(ends) + 1)
+        for spans in runs.values():
+            spans.sort()
+            start, stop = spans[0]
+            for lo, hi in spans[1:]:
+                if lo > stop + 1:
+                    delta[start] += 1
+                    delta[stop + 1] -= 1
+                    start, stop = lo, hi
+                else:
+                    stop = max(stop, hi)
+            delta[start] += 1
+            delta[stop + 1] -= 1
+        out, running = [], 0
+        for i in range(len(ends)):
+            running += delta[i]
+            out.append(running)
+        return out
+
+    first, current = counts("first_quality"), counts("current_quality")
     out = []
-    for day in end_days:
-        end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz) - timedelta(microseconds=1)
+    for i, day in enumerate(end_days):
         paid = sum(n for d, n in paid_per_day.items() if day - timedelta(days=days) < d <= day)
-        first = {c.sku_order_id for c in cases if c.first_quality and not c.cancelled_by_buyer
-                 and in_window(c.applied_at, end, days)}
-        current = {c.sku_order_id for c in cases if c.current_quality and not c.cancelled_by_buyer
-                   and in_window(c.applied_at, end, days)}
-        out.append({"day": day, "paid": paid, "first": len(first), "current": len(current),
-                    "rate_first": len(first) / paid if paid else None,
-                    "rate_current": len(current) / paid if paid else None})
+        out.append({"day": day, "paid": paid, "first": first[i], "current": current[i],
+                    "rate_first": first[i] / paid if paid else None,
+                    "rate_current": current[i] / paid if paid else None})
     return out
 
 

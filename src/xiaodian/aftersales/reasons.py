@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import cached_property
 
 from .domain import CaseStatus, CaseType
 
@@ -24,6 +25,11 @@ OTHER_REASONS = ("七天无理由", "多拍/拍错/不想要", "尺码不合适"
                  "物流/快递问题", "拒收", "其他")
 
 
+def normalise(text: str) -> str:
+    """A reason text as the mapping compares it: no spaces, ASCII slash and brackets."""
+    return _norm(text)
+
+
 def _norm(text: str) -> str:
     return "".join(text.split()).replace("／", "/").replace("（", "(").replace("）", ")")
 
@@ -37,19 +43,35 @@ class FamilyMap:
     quality: tuple[str, ...] = QUALITY_REASONS
     other: tuple[str, ...] = OTHER_REASONS
 
+    @cached_property
+    def _lists(self) -> tuple[list[str], set[str], set[str]]:
+        quality = [_norm(q) for q in self.quality]
+        return quality, set(quality), {_norm(o) for o in self.other}
+
     def family(self, text: str | None) -> Family:
         if not text or not text.strip():
             return Family.UNKNOWN
         value = _norm(text)
-        quality = [_norm(q) for q in self.quality]
-        other = [_norm(o) for o in self.other]
-        if value in quality:
+        quality, quality_set, other_set = self._lists
+        if value in quality_set:
             return Family.QUALITY
-        if value in other:
+        if value in other_set:
             return Family.OTHER
         if any(q in value for q in quality):
             return Family.QUALITY
         return Family.OTHER
+
+    def with_overrides(self, overrides: dict[str, str]) -> FamilyMap:
+        """The owner's choices (reason text → quality / other) moved into the lists, so a text moved out of the
+        quality family also stops matching reasons that merely contain it."""
+        if not overrides:
+            return self
+        moved = {_norm(t): f for t, f in overrides.items()}
+        quality = [q for q in self.quality if moved.get(_norm(q), Family.QUALITY.value) == Family.QUALITY.value]
+        other = [o for o in self.other if moved.get(_norm(o), Family.OTHER.value) == Family.OTHER.value]
+        quality += [t for t, f in moved.items() if f == Family.QUALITY.value and t not in {_norm(q) for q in quality}]
+        other += [t for t, f in moved.items() if f == Family.OTHER.value and t not in {_norm(o) for o in other}]
+        return FamilyMap(tuple(quality), tuple(other))
 
 
 DEFAULT_FAMILIES = FamilyMap()

@@ -7,16 +7,22 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from . import queries, reasons
+from . import queries, reason_families, reasons
 from .intake import reason_history
 from .schemas import CaseDetailOut, CaseOut, CasePage, case_out, detail_out
 from .service import require_case
 
 
 def families_from(settings) -> reasons.FamilyMap:
+    """The mapping without the shop's overrides (callers that have no session); pages, API and CLI use
+    families_for, which adds the owner's choices from 设置 → 售后设置."""
     if settings is None:
         return reasons.DEFAULT_FAMILIES
-    return reasons.family_map(settings.aftersales_quality_reasons, settings.aftersales_other_reasons)
+    return reason_families.base_map(settings)
+
+
+def families_for(session: Session, shop_id: int, settings) -> reasons.FamilyMap:
+    return reason_families.current_map(session, shop_id, settings)
 
 
 def case_rows(session: Session, cases: list, families, now: datetime) -> list[CaseOut]:
