@@ -155,3 +155,16 @@ def test_a_regular_buyers_older_order_is_found_beyond_the_newest_candidates(ctx,
     assert a.diagnosis.code == "found_delivered" and a.diagnosis.order.order_id == earlier["order_id"]
     assert scenarios["question_awaiting_within_promise"]["order_id"] in {m.order_id for m in a.matches}
 
+def test_the_phone_and_last4_indexes_carry_the_sort_key(ctx):
+    """Migration 0012: a buyer's newest orders come straight from the index, without sorting all of them."""
+    from sqlalchemy import inspect
+
+    columns = {ix["name"]: ix["column_names"] for ix in inspect(ctx.engine).get_indexes("orders")}
+    assert columns["ix_orders_shop_phone"] == ["shop_id", "phone_hash", "sort_key"]
+    assert columns["ix_orders_shop_last4"] == ["shop_id", "phone_last4_hash", "sort_key"]
+    if ctx.engine.dialect.name == "sqlite":
+        with ctx.engine.connect() as conn:
+            plan = " ".join(str(r) for r in conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT id FROM orders WHERE shop_id = 1 AND phone_hash = 'x' "
+                "ORDER BY sort_key DESC LIMIT 200"))
+        assert "ix_orders_shop_phone" in plan and "TEMP B-TREE" not in plan
