@@ -126,13 +126,16 @@ def bench_push(args) -> None:
                                    str(args.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             time.sleep(3)
+            cpu_before = process_cpu_seconds(server.pid)
             out = subprocess.run(["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s", "-s",
                                   str(folder / "push.lua"), f"http://127.0.0.1:{args.port}/"],
                                  capture_output=True, text=True, env=env).stdout
+            cpu_used = process_cpu_seconds(server.pid) - cpu_before
         finally:
             server.terminate()
-            server.wait(10)
+            server.wait(60)
         print(out)
+        print(f"server CPU during the run: {cpu_used:.1f} s")
         settings = Settings(database_url=url, data_dir=folder / "data", now=NOW, **KEYS)
         ctx = open_context(settings, clock=FixedClock(NOW))
         with ctx.sessions() as session:
@@ -140,6 +143,12 @@ def bench_push(args) -> None:
         ctx.engine.dispose()
         print(f"messages per batch: {args.per_batch}; distinct messages stored in the inbox: {stored}")
     fake.stop()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux): on a shared machine, CPU per request is the fair figure."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

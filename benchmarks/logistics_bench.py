@@ -202,18 +202,27 @@ def run_push(args) -> None:
         "access_log=False)")], env=env)
     try:
         time.sleep(4)
+        cpu_before = process_cpu_seconds(server.pid)
         out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s", "--latency", "-s",
                               str(script), f"http://127.0.0.1:{args.port}"], capture_output=True, text=True).stdout
+        cpu_used = process_cpu_seconds(server.pid) - cpu_before
         print(out)
+        print(f"server CPU during the run: {cpu_used:.1f} s")
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        server.wait(timeout=120)
     with ctx.sessions() as session:
         stored = session.execute(select(func.count()).select_from(Kuaidi100Push)).scalar_one()
         applied = session.execute(select(func.count()).select_from(Kuaidi100Push)
                                   .where(Kuaidi100Push.processed_at.is_not(None))).scalar_one()
     print(f"pushes stored in the database: {stored:,} (applied {applied:,})")
     ctx.engine.dispose()
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far (Linux): on a shared machine, CPU per request is the fair figure."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:

@@ -4,23 +4,25 @@ Kuaidi100 push endpoint POST /hooks/kuaidi100 (no login: its signature is the cr
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Literal
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ..accounts.service import Principal
+from ..group_commit import committer_for
 from ..orders.api import shop_of
 from ..web.deps import db, get_ctx, require
 from ..web.i18n import current_language
 from ..web.openapi import ERROR_RESPONSES
-from . import queries, service
+from . import kuaidi100, queries, service
 from .domain import ACTIONS, AnomalyKind, Severity
-from .tracking import ForgedPush, receive_push
+from .tracking import ForgedPush, applying_now, apply_stored_once, check_push, store_push
 
 router = APIRouter(prefix="/api/v1", tags=["logistics"], responses=ERROR_RESPONSES)
 hooks = APIRouter(tags=["hooks"])
@@ -121,13 +123,20 @@ def act(anomaly_id: str, body: ActionIn, request: Request, principal: Principal 
 
 @hooks.post("/hooks/kuaidi100", summary="Kuaidi100 push (form: param, sign = MD5(param + salt)); no login",
             responses={403: {"description": "bad signature, or pushes not configured: nothing stored"}})
-async def kuaidi100_push(request: Request):
+async def kuaidi100_push(request: Request, background: BackgroundTasks):
+    """Check the signature, store the raw push (grouped with concurrent pushes into one commit), answer once it
+    is committed, then apply it to the parcel after the reply."""
     ctx = get_ctx(request)
     form = {k: v[0] for k, v in parse_qs((await request.body()).decode("utf-8", "replace")).items()}
+    param, sign = form.get("param", ""), form.get("sign", "")
     try:
-        reply = await run_in_threadpool(receive_push, ctx.sessions, shop_id=shop_of(request),
-                                        param=form.get("param", ""), sign=form.get("sign", ""),
-                                        salt=ctx.settings.kuaidi100_salt, now=ctx.clock.now())
+        check_push(param, sign, ctx.settings.kuaidi100_salt)
     except ForgedPush:
         return JSONResponse({"result": False, "returnCode": "403", "message": "签名错误 bad sign"}, status_code=403)
-    return JSONResponse(reply)
+    now = ctx.clock.now()
+    await committer_for(request.app.state, ctx.sessions).run(
+        partial(store_push, shop_id=shop_of(request), param=param, sign=sign, now=now))
+    if not applying_now():
+        background.add_task(run_in_threadpool, partial(apply_stored_once, ctx.sessions, now, batch=20, max_batches=5,
+                                                         yield_ratio=1.0))
+    return JSONResponse(dict(kuaidi100.REPLY_OK))

@@ -32,5 +32,5 @@ def run_tracking(ctx, client: kuaidi100.Client | None = None) -> dict:
                 summary["failed"] += report.failed
         except Exception:  # one shop's failure must not stop the others
             log.exception("tracking job failed for shop %s", shop_id)
-    summary["replayed"] = tracking.replay_pending(ctx.sessions, now)
+    summary["replayed"] = tracking.apply_stored_once(ctx.sessions, now)
     return summary

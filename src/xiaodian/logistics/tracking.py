@@ -5,12 +5,15 @@ subscribe new waybills, and poll the ones that are due. Called by the hook route
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from ..db import claim_writer
 from ..orders.models import Order
 from . import kuaidi100
 from .ingest import find_parcels, record_scans
@@ -24,25 +27,16 @@ class ForgedPush(Exception):
     """The signature does not match: nothing is stored and the caller gets a 4xx."""
 
 
-def receive_push(sessions: sessionmaker[Session], *, shop_id: int, param: str, sign: str, salt: str | None,
-                 now: datetime) -> dict:
-    """Store first, then apply, then reply (Kuaidi100 wants an answer within 20 s and retries otherwise).
-    The raw row and the applied scans commit together; a failure while applying is rolled back to a savepoint
-    and written on the raw row, which the poll job replays later."""
+def check_push(param: str, sign: str, salt: str | None) -> None:
+    """Raises ForgedPush when the signature does not match (or pushes are not configured): nothing is stored."""
     if not kuaidi100.push_sign_ok(param, sign, salt):
         raise ForgedPush("bad signature")
-    with sessions.begin() as session:
-        raw = Kuaidi100Push(shop_id=shop_id, received_at=now, param=param, sign=sign.strip()[:64])
-        session.add(raw)
-        session.flush()
-        try:
-            with session.begin_nested():
-                outcome = apply_push(session, shop_id, param, now)
-            raw.processed_at, raw.outcome = now, outcome[:200]
-        except Exception as exc:  # kept raw for the replay; the carrier still gets its answer
-            log.exception("push %s could not be applied", raw.id)
-            raw.outcome = f"error: {type(exc).__name__}: {exc}"[:200]
-    return dict(kuaidi100.REPLY_OK)
+
+
+def store_push(session: Session, *, shop_id: int, param: str, sign: str, now: datetime) -> None:
+    """The raw payload, before anything else is done with it (the hook answers once this is committed;
+    ``apply_stored`` turns it into scans right after, and the tracking job replays anything left over)."""
+    session.add(Kuaidi100Push(shop_id=shop_id, received_at=now, param=param, sign=sign.strip()[:64]))
 
 
 def apply_push(session: Session, shop_id: int, param: str, now: datetime) -> str:
@@ -62,21 +56,59 @@ def apply_push(session: Session, shop_id: int, param: str, now: datetime) -> str
     return f"{push.status}: {added} new scans"
 
 
-def replay_pending(sessions: sessionmaker[Session], now: datetime, limit: int = 200) -> int:
-    """Apply stored pushes that failed to apply (a bug fixed since, a parcel adopted since)."""
-    done = 0
-    with sessions.begin() as session:
-        rows = list(session.execute(select(Kuaidi100Push).where(Kuaidi100Push.processed_at.is_(None))
-                                    .order_by(Kuaidi100Push.id).limit(limit)).scalars())
-        for raw in rows:
-            try:
-                with session.begin_nested():
-                    raw.outcome = apply_push(session, raw.shop_id, raw.param, now)[:200]
-                raw.processed_at = now
-                done += 1
-            except Exception as exc:
-                raw.outcome = f"error: {type(exc).__name__}: {exc}"[:200]
+def apply_stored(sessions: sessionmaker[Session], now: datetime, *, batch: int = 100,
+                 max_batches: int = 50, yield_ratio: float = 0.0) -> int:
+    """Apply stored pushes not applied yet, oldest first, in short transactions (the hook's writes must not
+    wait long behind them). A push that fails to apply keeps its error on the raw row and is tried again on the
+    next run; it does not hold up the ones behind it.
+
+    ``yield_ratio``: after each batch, pause for that share of the time the batch took. Applying a push costs
+    several times what storing it does; run inside the web process during a burst, the pause leaves the process
+    free to keep accepting pushes (the carrier's retries are what a slow answer costs), and the backlog drains
+    when the burst ends."""
+    done, after_id = 0, 0
+    for _ in range(max_batches):
+        started = time.perf_counter()
+        with sessions.begin() as session:
+            claim_writer(session)
+            rows = list(session.execute(
+                select(Kuaidi100Push).where(Kuaidi100Push.processed_at.is_(None), Kuaidi100Push.id > after_id)
+                .order_by(Kuaidi100Push.id).limit(batch)).scalars())
+            for raw in rows:
+                try:
+                    with session.begin_nested():
+                        raw.outcome = apply_push(session, raw.shop_id, raw.param, now)[:200]
+                    raw.processed_at = now
+                    done += 1
+                except Exception as exc:  # kept raw for the next run; the carrier already has its answer
+                    log.exception("push %s could not be applied", raw.id)
+                    raw.outcome = f"error: {type(exc).__name__}: {exc}"[:200]
+        if len(rows) < batch:
+            break
+        after_id = rows[-1].id
+        if yield_ratio:
+            time.sleep((time.perf_counter() - started) * yield_ratio)
     return done
+
+
+_applying = threading.Lock()
+
+
+def applying_now() -> bool:
+    return _applying.locked()
+
+
+def apply_stored_once(sessions: sessionmaker[Session], now: datetime, *, batch: int = 100, max_batches: int = 50,
+                      yield_ratio: float = 0.0) -> int:
+    """``apply_stored`` unless this process is already at it (a burst of pushes schedules many calls; the
+    running one picks up what arrives meanwhile, the next push after it starts another, and the tracking job
+    catches anything left when a burst ends)."""
+    if not _applying.acquire(blocking=False):
+        return 0
+    try:
+        return apply_stored(sessions, now, batch=batch, max_batches=max_batches, yield_ratio=yield_ratio)
+    finally:
+        _applying.release()
 
 
 @dataclass

@@ -18,7 +18,7 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
@@ -49,6 +49,7 @@ def retry_at(attempts: int, now: datetime) -> datetime:
 
 
 def _insert_ignore(session: Session, rows: list[dict]) -> int:
+    """Inbox rows whose msg_id is new; a msg_id already stored is skipped. Returns how many were new."""
     if not rows:
         return 0
     if session.connection().dialect.name == "postgresql":
@@ -56,8 +57,9 @@ def _insert_ignore(session: Session, rows: list[dict]) -> int:
     else:
         from sqlalchemy.dialects.sqlite import insert
     table = DouyinInbox.__table__
-    stmt = insert(table).values(rows).on_conflict_do_nothing().returning(table.c.id)
-    return len(list(session.execute(stmt).scalars()))
+    # one statement shape whatever the number of rows, so its compiled form is cached
+    stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
+    return len(list(session.execute(stmt, rows).scalars()))
 
 
 def _messages(raw_body: bytes) -> tuple[list[dict], str | None]:
@@ -104,23 +106,49 @@ def _credentials(sessions, cipher: PiiCipher, app_id: str, now: datetime) -> tup
     return found
 
 
-def receive(sessions: sessionmaker[Session], *, app_id: str | None, sign: str | None, raw_body: bytes,
-            cipher: PiiCipher, now: datetime) -> tuple[dict, int]:
-    """Returns the reply and the shop it was for. Raises ForgedPush with nothing stored."""
+def cached_shop_for(app_id: str | None, now: datetime) -> int | None:
+    """The shop of a recently seen app-id without touching the database (the hook checks this first so that a
+    burst of pushes verifies in the event loop)."""
+    cached = _CREDENTIALS.get((app_id or "").strip())
+    if cached is not None and abs(now - cached[0]) < CREDENTIALS_TTL:
+        return cached[1][0]
+    return None
+
+
+def verify(sessions: sessionmaker[Session], *, app_id: str | None, sign: str | None, raw_body: bytes,
+           cipher: PiiCipher, now: datetime) -> int:
+    """The shop the push is for; raises ForgedPush (unknown app-id, wrong event-sign) before anything is stored."""
     shop_id, app_key, secret = _credentials(sessions, cipher, (app_id or "").strip(), now)
     if not event_sign_ok(app_key, raw_body, secret, sign):
         raise ForgedPush("bad event-sign")
+    return shop_id
+
+
+def store(session: Session, *, shop_id: int, raw_body: bytes, now: datetime) -> int:
+    """The raw batch and one inbox row per new msg_id (a msg_id seen before is skipped: the platform re-sends).
+    Returns the number of new messages. The hook answers success only once this is committed."""
     messages, error = _messages(raw_body)
+    batches = DouyinPushBatch.__table__
+    batch_id = session.execute(insert(batches).returning(batches.c.id), {
+        "shop_id": shop_id, "received_at": now, "raw_body": raw_body.decode("utf-8", "replace"),
+        "messages": len(messages), "new_messages": 0, "error": error}).scalar_one()
+    rows = [dict(m, shop_id=shop_id, batch_id=batch_id, received_at=now, state="pending", attempts=0,
+                 next_attempt_at=None, processed_at=None, outcome=None) for m in messages]
+    new_messages = _insert_ignore(session, rows)
+    if new_messages:
+        session.execute(update(batches).where(batches.c.id == batch_id).values(new_messages=new_messages))
+    # No write to the connection row here: every push would queue on that one row. The status page reads
+    # the last push from the newest batch instead.
+    return new_messages
+
+
+def receive(sessions: sessionmaker[Session], *, app_id: str | None, sign: str | None, raw_body: bytes,
+            cipher: PiiCipher, now: datetime) -> tuple[dict, int]:
+    """Verify and store in a transaction of its own (the hook groups concurrent pushes into one commit
+    instead). Returns the reply and the shop it was for. Raises ForgedPush with nothing stored."""
+    shop_id = verify(sessions, app_id=app_id, sign=sign, raw_body=raw_body, cipher=cipher, now=now)
     with transaction(sessions) as session:
-        batch = DouyinPushBatch(shop_id=shop_id, received_at=now, raw_body=raw_body.decode("utf-8", "replace"),
-                                messages=len(messages), new_messages=0, error=error)
-        session.add(batch)
-        session.flush()
-        rows = [dict(m, shop_id=shop_id, batch_id=batch.id, received_at=now, state="pending", attempts=0)
-                for m in messages]
-        batch.new_messages = _insert_ignore(session, rows)
-        # No write to the connection row here: every push would queue on that one row. The status page reads
-        # the last push from the newest batch instead.
+        store(session, shop_id=shop_id, raw_body=raw_body, now=now)
     return dict(REPLY_OK), shop_id
 
 

@@ -5,6 +5,8 @@ its stored token, recording platform errors, and the owner's status figures. Web
 from __future__ import annotations
 
 import json
+import time
+import weakref
 from datetime import datetime, timedelta
 
 import httpx
@@ -81,10 +83,29 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
 
 
 def forget_credentials() -> None:
-    """A changed key or secret applies to the next push at once in this process (push.py caches them)."""
+    """A changed key or secret applies to the next push at once in this process (push.py caches them, and
+    shared_client keeps built clients)."""
     from .push import _CREDENTIALS
 
     _CREDENTIALS.clear()
+    _clients.clear()
+
+
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # per database: {shop_id: (built, settings, client)}
+CLIENT_TTL_SECONDS = 60.0  # a token refreshed by another process is picked up within this time
+
+
+def shared_client(sessions: sessionmaker[Session], *, shop_id: int, settings, cipher: PiiCipher, clock) -> DouyinClient:
+    """The shop's platform client, kept for a minute for the push processor: building one (TLS context,
+    connection row, secret decryption) costs more than storing a push, and a burst of pushes runs the processor
+    many times. Callers must not use it from two threads at once (the processor runs one loop per shop)."""
+    per_db = _clients.setdefault(sessions, {})
+    built = per_db.get(shop_id)
+    if built is not None and built[1] is settings and time.monotonic() - built[0] < CLIENT_TTL_SECONDS:
+        return built[2]
+    client = build_client(sessions, shop_id=shop_id, settings=settings, cipher=cipher, clock=clock)
+    per_db[shop_id] = (time.monotonic(), settings, client)
+    return client
 
 
 def set_write_enabled(session: Session, *, shop_id: int, enabled: bool, principal: Principal,
