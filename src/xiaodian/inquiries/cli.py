@@ -1,5 +1,5 @@
 """``xiaodian ask MESSAGE [--phone P] [--order ID] [--at TIME] [--json]`` and
-``xiaodian inquiries eval [--set in_sample|holdout] [--cases FILE] [--errors] [--json]``.
+``xiaodian inquiries eval [--set in_sample|holdout|fresh] [--cases FILE] [--errors] [--json]``.
 
 Exit codes: 0 answered (or, for eval, every field met the target); 1 refused or below target; 2 bad usage.
 """
@@ -76,7 +76,7 @@ def ask(
 @inquiries_app.command("eval")
 def evaluate(
     which: str = typer.Option("in_sample", "--set",
-                              help="built-in set: in_sample (written with the rules) or holdout (written after)"),
+                              help="built-in set: in_sample (written with the rules), holdout or fresh (written after)"),
     cases: str = typer.Option(None, "--cases", help="another labelled set (JSON lines); overrides --set"),
     as_json: bool = typer.Option(False, "--json"),
     show_errors: bool = typer.Option(False, "--errors", help="list every wrong field"),

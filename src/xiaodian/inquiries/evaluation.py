@@ -15,7 +15,9 @@ message and the expectations: ``{phone:L}``, ``{last4:L}``, ``{order:L}``, ``{zh
 
 Two sets: ``in_sample`` (``eval_cases.jsonl``, written together with the rules) and ``holdout``
 (``eval_holdout.jsonl``, written afterwards and labelled from the issue's rules and the shop's data before it was
-ever run; its first figures are kept in its header so later rule changes can be judged against them).
+ever run; its first figures are kept in its header so later rule changes can be judged against them), and
+``fresh`` (``eval_fresh.jsonl``, a smaller one written after the rules were fixed for ``holdout``, to see what
+those fixes generalise to; first figures in its header too).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from pathlib import Path
 
 CASES = Path(__file__).with_name("eval_cases.jsonl")
 HOLDOUT = Path(__file__).with_name("eval_holdout.jsonl")
-SETS = {"in_sample": CASES, "holdout": HOLDOUT}
+FRESH = Path(__file__).with_name("eval_fresh.jsonl")
+SETS = {"in_sample": CASES, "holdout": HOLDOUT, "fresh": FRESH}
 EVAL_NOW = datetime.fromisoformat("2026-11-24T18:00:00+08:00")
 EVAL_ORDERS = 500
 TARGET = 0.95
