@@ -45,13 +45,8 @@ def _facts(session: Session, shop_id: int, start: datetime, end: datetime, produ
         .outerjoin(first_r, first_r.id == c.first_reason_id)
         .outerjoin(current_r, current_r.id == c.current_reason_id)
         .where(*conds).order_by(c.applied_at.desc(), c.id.desc())).all()
-    known: dict = {}
-
-    def family(text):
-        if text not in known:
-            known[text] = families.family(text)
-        return known[text]
-    return [(r, r.first_text, r.current_text, family(r.first_text), family(r.current_text)) for r in rows]
+    known = {text: families.family(text) for text in {r[6] for r in rows} | {r[7] for r in rows}}
+    return [(r, r[6], r[7], known[r[6]], known[r[7]]) for r in rows]
 
 
 def _quality_counts(facts: list[tuple], start: datetime, end: datetime) -> tuple[dict, dict]:
@@ -88,9 +83,8 @@ def _names(session: Session, shop_id: int, ids: set) -> dict:
 def _rate_rows(session, shop_id, paid: dict, first: dict, current: dict, product_id: str | None) -> list[dict]:
     keys = set(paid) | set(first) | set(current)
     names = _names(session, shop_id, keys)
-    rows = [_row(pid, names.get(pid), paid.get(pid, 0), first.get(pid, 0), current.get(pid, 0)) for pid in keys]
-    rows.sort(key=lambda r: (-max(r["quality_cases_first_reason"], r["quality_cases_current_reason"]),
-                             -r["paid"], r["product_id"] or ""))
+    order = sorted(keys, key=lambda pid: (-max(first.get(pid, 0), current.get(pid, 0)), -paid.get(pid, 0), pid or ""))
+    rows = [_row(pid, names.get(pid), paid.get(pid, 0), first.get(pid, 0), current.get(pid, 0)) for pid in order]
     if product_id is None:
         rows.insert(0, _row(None, None, sum(paid.values()), sum(first.values()), sum(current.values())))
     return rows
@@ -172,8 +166,10 @@ def trend(session: Session, shop_id: int, now: datetime, days: int, families: Fa
     per_day = _paid_per_day(session, shop_id, span_start, now, product_id)
     if facts is None:
         facts = _facts(session, shop_id, span_start, now, product_id, families)
-    cases = [rate.CaseFact(r.sku_order_id, r.product_id, r.applied_at, ff is Family.QUALITY, cf is Family.QUALITY,
-                           r.cancelled_by_buyer) for r, _f, _c, ff, cf in facts if r.applied_at > span_start]
+    quality = Family.QUALITY  # only quality cases the buyer did not cancel can count, so only those are passed on
+    cases = [rate.CaseFact(r.sku_order_id, r.product_id, r.applied_at, ff is quality, cf is quality, False)
+             for r, _f, _c, ff, cf in facts
+             if (ff is quality or cf is quality) and not r.cancelled_by_buyer and r.applied_at > span_start]
     return rate.daily_series(per_day, cases, ends, days, SHOP_TZ)
 
 

@@ -103,14 +103,15 @@ def daily_series(paid_per_day: dict, cases: list[CaseFact], end_days: list, days
             for day in end_days]
     span = timedelta(days=days)
 
+    placed = []  # (case, first end at or after the application, last end still within `days` of it)
+    for c in cases:
+        if not c.cancelled_by_buyer and (c.first_quality or c.current_quality):
+            placed.append((c, bisect_left(ends, c.applied_at), bisect_left(ends, c.applied_at + span) - 1))
+
     def counts(flag: str) -> list[int]:
         runs: dict[str, list[tuple[int, int]]] = {}
-        for c in cases:
-            if c.cancelled_by_buyer or not getattr(c, flag):
-                continue
-            lo = bisect_left(ends, c.applied_at)  # first end at or after the application
-            hi = bisect_left(ends, c.applied_at + span) - 1  # last end still within `days` of it
-            if lo <= hi:
+        for c, lo, hi in placed:
+            if getattr(c, flag) and lo <= hi:
                 runs.setdefault(c.sku_order_id, []).append((lo, hi))
         delta = [0] * (len(ends) + 1)
         for spans in runs.values():

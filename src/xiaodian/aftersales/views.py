@@ -27,8 +27,8 @@ def families_for(session: Session, shop_id: int, settings) -> reasons.FamilyMap:
 
 def case_rows(session: Session, cases: list, families, now: datetime) -> list[CaseOut]:
     reason_rows = queries.reasons_by_id(session, {c.first_reason_id for c in cases} | {c.current_reason_id for c in cases})
-    orders = queries.orders_by_pk(session, {c.order_pk for c in cases})
-    return [case_out(c, orders[c.order_pk].order_id, reason_rows, families, now) for c in cases]
+    order_ids = queries.order_ids_by_pk(session, {c.order_pk for c in cases})
+    return [case_out(c, order_ids[c.order_pk], reason_rows, families, now) for c in cases]
 
 
 def case_page(session: Session, *, shop_id: int, flt: queries.CaseFilter, now: datetime, families) -> CasePage:
