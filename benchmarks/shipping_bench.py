@@ -6,8 +6,8 @@ Builds the database with the search benchmark's generator (benchmarks/search_dat
 reshapes it: exactly 50,000 orders awaiting shipment with ship-by times spread from 3 hours ago to 3 days ahead
 (the rest of the unshipped ones marked shipped). Times, in-process and warm: the 24-hour view's first page + count
 (p50/p99; the shipping page's lean path and the order list's), a full deadline scan (first run, which records the
-overdue violations and the reminders, then a repeat) and an incremental one, the forecast over the 50,000, and a 10,000-row bulk-ship
-file: preview, then apply. Not a timed test; the figures go to RESULTS-shipping.md by hand.
+overdue violations and the reminders, then a repeat) and an incremental one, the forecast over the 50,000, and a
+10,000-row bulk-ship file: preview, then apply. Not a timed test; the figures go to RESULTS-shipping.md by hand.
 """
 
 from __future__ import annotations

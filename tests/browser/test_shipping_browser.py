@@ -1,5 +1,6 @@
-"""Browser: open the 24-hour view, ship an order from it, see it leave the view (own live desk, so the shared
-one's counts stay as the other browser tests expect)."""
+"""Browser: open the 24-hour view, ship an order from it, see it leave the view; acknowledge a deadline reminder;
+correct a mistyped tracking number from the order page (own live desk, so the shared one's counts stay as the
+other browser tests expect)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,9 @@ from .conftest import DESKTOP, _open_page, log_in, new_desk, serve_desk
 
 DUE_SOON = "6938459704022657001"
 DUE_LATER = "6938459704022657002"
+URGENT = "6938459704022657003"  # due within 2 h: two reminders (6 h and 2 h)
+MISTYPED = "6938459704022657004"  # shipped with a wrong number
+WRONG, RIGHT = "SF7654321098765", "SF7654321098756"
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +28,22 @@ def shipping_server(sqlite_template, tmp_path_factory):
 
     from ..factories import make_record
 
+    from xiaodian.accounts.service import Principal
+    from xiaodian.shipping import service
+    from xiaodian.shipping.jobs import scan_shop
+
     ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("ship-live"))
+    shop_id = default_shop_id(ctx)
     with transaction(ctx.sessions) as session:
-        upsert_orders(session, shop_id=default_shop_id(ctx), cipher=ctx.cipher, now=NOW, records=[
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
             make_record(DUE_SOON, ship_by=NOW + timedelta(hours=3)),
             make_record(DUE_LATER, ship_by=NOW + timedelta(hours=20)),
+            make_record(URGENT, ship_by=NOW + timedelta(hours=1)),
+            make_record(MISTYPED, ship_by=NOW + timedelta(hours=30)),
         ])
+        service.ship_order(session, shop_id=shop_id, now=NOW, req=service.ShipRequest(MISTYPED, "shunfeng", WRONG),
+                           principal=Principal(None, "warehouse", "warehouse", "web"))
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
     yield from serve_desk(ctx)
 
 
@@ -42,10 +56,10 @@ def test_ship_an_order_from_the_24_hour_view_and_it_leaves_the_view(ship_page):
     page = ship_page
     log_in(page, "warehouse", path="/shipping?view=due24h")
     rows = page.locator("table.shiplist tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == 3
     first = page.locator(f'tr[data-order-id="{DUE_SOON}"]')
     assert "cd-urgent" in first.locator(".countdown").get_attribute("class")
-    assert page.locator('a[data-view="due24h"] .count').inner_text() == "2"
+    assert page.locator('a[data-view="due24h"] .count').inner_text() == "3"
     first.locator("a.ship").click()
     page.wait_for_url("**/ship?**")
     page.select_option("select[name=carrier]", "shunfeng")
@@ -56,5 +70,36 @@ def test_ship_an_order_from_the_24_hour_view_and_it_leaves_the_view(ship_page):
     assert page.locator(".alert.ok").is_visible()
     assert page.locator(f'tr[data-order-id="{DUE_SOON}"]').count() == 0
     assert page.locator(f'tr[data-order-id="{DUE_LATER}"]').count() == 1
-    assert page.locator('a[data-view="due24h"] .count').inner_text() == "1"
+    assert page.locator('a[data-view="due24h"] .count').inner_text() == "2"
+    assert not page.js_errors, page.js_errors
+
+
+def test_acknowledge_a_deadline_reminder_and_it_leaves_the_list(ship_page):
+    page = ship_page
+    log_in(page, "warehouse", path="/shipping/reminders")
+    urgent = page.locator(f'tr[data-order-id="{URGENT}"]')
+    assert urgent.count() == 2  # due within 6 h and within 2 h, the 2-hour one first
+    assert page.locator("table.reminders tbody tr").first.get_attribute("class") == "rk-due_urgent"
+    with page.expect_navigation():
+        urgent.first.locator("button.ack").click()
+    assert page.locator(".alert.ok").is_visible()
+    assert page.locator(f'tr[data-order-id="{URGENT}"]').count() == 1
+    assert page.locator(f'tr[data-order-id="{URGENT}"]').get_attribute("class") == "rk-due_soon"
+    assert not page.js_errors, page.js_errors
+
+
+def test_correct_a_mistyped_tracking_number_from_the_order_page(ship_page):
+    page = ship_page
+    log_in(page, "warehouse", path=f"/orders/{MISTYPED}")
+    page.click("a.correct-tracking")
+    page.wait_for_url("**/tracking")
+    page.fill("input[name=tracking_no]", RIGHT)
+    page.fill("input[name=reason]", "单号输错一位")
+    with page.expect_navigation():
+        page.click("form.shipform button[type=submit]")
+    assert page.locator(".alert.ok").is_visible()
+    assert RIGHT in page.locator("section.package h2").inner_text()
+    assert "单号输错一位" in page.locator("body").inner_text()
+    page.goto(page.url.split("/shipping/")[0] + f"/orders/{MISTYPED}")
+    assert RIGHT in page.locator("ul.tracking").inner_text()
     assert not page.js_errors, page.js_errors

@@ -249,7 +249,8 @@ def reminder_list(request: Request, acked: str | None = None, principal: Princip
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     total, rows = reminders.open_reminders(session, shop_id, 500)
     return render(request, "shipping/reminders.html", total=total, rows=rows, now=now, countdown=countdown,
-                  recent=reminders.recently_acknowledged(session, shop_id, now), kinds=reminder_kinds(get_settings(session, shop_id)),
+                  recent=reminders.recently_acknowledged(session, shop_id, now),
+                  kinds=reminder_kinds(get_settings(session, shop_id)),
                   can_ack=allowed(principal.role, "shipping.ship"),
                   acked=acked, error=None)
 

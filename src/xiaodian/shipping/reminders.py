@@ -94,7 +94,8 @@ def acknowledge(session: Session, *, shop_id: int, reminder_id: int | str, princ
     found = session.execute(select(Reminder, Order.order_id).join(Order, Order.id == Reminder.order_pk)
                             .where(Reminder.id == rid, Reminder.shop_id == shop_id)).first()
     if found is None:
-        raise NotFound(f"no reminder {reminder_id}", code="reminder_not_found", details={"reminder_id": str(reminder_id)})
+        raise NotFound(f"no reminder {reminder_id}", code="reminder_not_found",
+                       details={"reminder_id": str(reminder_id)})
     reminder, order_id = found
     done = session.execute(update(Reminder).where(Reminder.id == rid, Reminder.acknowledged_at.is_(None))
                            .values(acknowledged_at=now, acknowledged_by=principal.login)

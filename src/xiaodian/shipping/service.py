@@ -1,5 +1,6 @@
 """Shipping use cases: ship an order (whole or by item), derive missing ship-by times, record violations, and
-the owner's settings (correcting a tracking number: corrections.py). The only API that web, CLI, jobs and bulk files call.
+the owner's settings (correcting a tracking number: corrections.py). The only API that web, CLI, jobs and bulk
+files call.
 
 Concurrency: a shipment changes the order through one conditional UPDATE on (status, modified_at), the
 order's version. Two clerks shipping the same order at once both read version v; the first UPDATE moves it
