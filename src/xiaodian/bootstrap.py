@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .accounts import service as accounts
 from .context import AppContext
 from .db import transaction
@@ -28,6 +30,27 @@ def open_context(settings: Settings | None = None, *, migrate: bool = False, clo
 def default_shop_id(ctx: AppContext) -> int:
     with ctx.sessions() as session:
         return accounts.ensure_shop(session, ctx.clock.now()).id
+
+
+@dataclass(frozen=True)
+class ShopRef:
+    """A shop of the desk as pickers and lists name it."""
+
+    id: int
+    name: str
+    platform_shop_id: str | None = None
+
+
+def desk_shops(ctx: AppContext) -> tuple[ShopRef, ...]:
+    """Every shop of the desk, the default shop (the first one made) first. Every user sees every shop of
+    the desk: shops are a merchant's own stores, not tenants. Restricting users to shops would start here."""
+    from sqlalchemy import select
+
+    from .accounts.models import Shop
+
+    with ctx.sessions() as session:
+        rows = session.execute(select(Shop.id, Shop.name, Shop.platform_shop_id).order_by(Shop.id)).all()
+    return tuple(ShopRef(id_, name, platform) for id_, name, platform in rows)
 
 
 def _ensure_sqlite_dir(url: str) -> None:

@@ -33,6 +33,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/orders/counts"): "orders.read",
     ("GET", "/api/v1/orders/{order_id}"): "orders.read",
     ("PATCH", "/api/v1/orders/{order_id}/note"): "orders.note",
+    ("GET", "/api/v1/shops"): "orders.read",
+    ("POST", "/shops/select"): "orders.read",
     ("GET", "/settings/users"): "users.manage",
     ("POST", "/settings/users"): "users.manage",
     ("POST", "/settings/users/{login}/disable"): "users.manage",

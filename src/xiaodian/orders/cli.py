@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..bootstrap import default_shop_id, open_context
+from ..bootstrap import default_shop_id, desk_shops, open_context
 from ..errors import DomainError
 from ..orders.domain import FILTER_YEARS, TABS
 from . import service
@@ -31,9 +31,12 @@ def search(
     created_to: str = typer.Option(None, "--created-to", help="YYYY-MM-DD (shop time)"),
     limit: int = typer.Option(20, "--limit", min=1, max=200),
     view: str = typer.Option(None, "--view", help="shipping view, most urgent first: awaiting, due24h, overdue"),
+    shop: str = typer.Option(None, "--shop", help="a shop id (see `xiaodian orders shops`) or all; default: the "
+                             "desk's default shop"),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Search orders, newest first (a --view: by ship-by, most urgent first)."""
+    """Search orders, newest first (a --view: by ship-by, most urgent first). Over all shops each order carries
+    its shop_id."""
     from ..cli import fail
 
     if status not in TABS:
@@ -46,7 +49,7 @@ def search(
     except ValueError as exc:
         fail(str(exc), 2)
     ctx = open_context()
-    shop_id = default_shop_id(ctx)
+    shop_id = _shop(ctx, shop, allow_all=True)
     flt.view, flt.now = view, ctx.clock.now()
     with ctx.sessions() as session:
         page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
@@ -65,16 +68,25 @@ def search(
 
 
 @orders_app.command("show")
-def show(order_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(order_id: str,
+         shop: str = typer.Option(None, "--shop", help="the order's shop id; default: every shop, the default "
+                                  "shop's order first when two shops share the id"),
+         as_json: bool = typer.Option(False, "--json")) -> None:
     """One order with its items, buyer (masked), tracking and timeline."""
     from ..cli import fail
 
     ctx = open_context()
-    shop_id = default_shop_id(ctx)
     try:
+        if shop is not None:
+            shops, prefer = _shop(ctx, shop, allow_all=False), None
+        else:
+            shops, prefer = service.ALL_SHOPS, default_shop_id(ctx)
         with ctx.sessions() as session:
-            detail = service.order_detail(session, shop_id=shop_id, order_id=order_id.strip(), now=ctx.clock.now())
+            detail = service.order_detail(session, shop_id=shops, order_id=order_id.strip(), prefer=prefer,
+                                          now=ctx.clock.now())
     except DomainError as exc:
+        if exc.code == "order_ambiguous":
+            fail(f"{exc.message}: shops {', '.join(map(str, exc.details['shops']))}")
         fail(exc)
     if as_json:
         typer.echo(json.dumps(detail.model_dump(), ensure_ascii=False))
@@ -86,6 +98,35 @@ def show(order_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
               f"{detail.buyer.province or ''}{detail.buyer.city or ''}{detail.buyer.district or ''}")
     for e in detail.events:
         out.print(f"  {e.at}  {e.kind}  {e.to_status or ''}")
+
+
+@orders_app.command("shops")
+def shops(as_json: bool = typer.Option(False, "--json")) -> None:
+    """The shops of this desk: the ids --shop takes (the first is the default shop)."""
+    ctx = open_context()
+    found = desk_shops(ctx)
+    if as_json:
+        typer.echo(json.dumps({"shops": [{"id": s.id, "name": s.name, "platform_shop_id": s.platform_shop_id,
+                                          "default": i == 0} for i, s in enumerate(found)]}, ensure_ascii=False))
+        return
+    for i, s in enumerate(found):
+        out.print(f"{s.id}\t{s.name}\t{s.platform_shop_id or ''}{'  (default)' if i == 0 else ''}")
+
+
+def _shop(ctx, value: str | None, *, allow_all: bool):
+    """--shop: a shop id of this desk, or all (where a list can show every shop); exit 2 otherwise."""
+    from ..cli import fail
+
+    if value is None:
+        return default_shop_id(ctx)
+    value = value.strip().lower()
+    if value == service.ALL_SHOPS and allow_all:
+        return service.ALL_SHOPS
+    if not (value.isascii() and value.isdigit()):
+        fail(f"--shop must be a shop id{' or all' if allow_all else ''} (see `xiaodian orders shops`), got {value!r}", 2)
+    if not any(s.id == int(value) for s in desk_shops(ctx)):
+        fail(f"--shop: no shop with id {value} (see `xiaodian orders shops`)", 2)
+    return int(value)
 
 
 def _date(value: str | None, name: str) -> date | None:

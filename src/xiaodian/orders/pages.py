@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import date
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
@@ -15,11 +16,11 @@ from sqlalchemy.orm import Session
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..logistics import labels as logistics_labels
-from ..web.deps import db, get_ctx, require
+from ..errors import Conflict
+from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, require, shop_scope
 from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
 from . import service
-from .api import shop_of
 from .domain import FLAG_COLOURS, TABS
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
@@ -29,7 +30,7 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_PAGE_SIZE = 50
 DATE_FIELDS = ("created_from", "created_to", "paid_from", "paid_to")
 # The order of the parameters in every link the list builds, so equal filters give equal URLs.
-LINK_ORDER = ("q", "tab", *DATE_FIELDS, "product_id", "logistics_state", "anomaly", "page_size", "page")
+LINK_ORDER = ("shop", "q", "tab", *DATE_FIELDS, "product_id", "logistics_state", "anomaly", "page_size", "page")
 
 
 @dataclass
@@ -88,9 +89,11 @@ def parse_filter(params) -> ParsedFilter:
     return ParsedFilter(flt=flt, errors=errors, raw=raw)
 
 
-def filter_params(flt: OrderFilter) -> dict[str, str]:
-    """The canonical query string of a filter: defaults left out, values that could not be read dropped."""
-    values = {"q": flt.query, "tab": None if flt.tab == "all" else flt.tab,
+def filter_params(flt: OrderFilter, shop: str | None = None) -> dict[str, str]:
+    """The canonical query string of a filter: defaults left out, values that could not be read dropped.
+    ``shop`` (a shop id or "all") is put in every link of a desk with several shops, so a shared link shows
+    the same shop to a colleague whose switcher is elsewhere."""
+    values = {"shop": shop, "q": flt.query, "tab": None if flt.tab == "all" else flt.tab,
               "product_id": flt.product_id, "logistics_state": flt.logistics_state, "anomaly": flt.anomaly,
               "page_size": None if flt.page_size == DEFAULT_PAGE_SIZE else str(flt.page_size),
               "page": None if flt.page <= 1 else str(flt.page)}
@@ -100,8 +103,8 @@ def filter_params(flt: OrderFilter) -> dict[str, str]:
     return {k: values[k] for k in LINK_ORDER if values.get(k)}
 
 
-def list_link(flt: OrderFilter, **changes) -> str:
-    params = filter_params(flt)
+def list_link(flt: OrderFilter, shop: str | None = None, **changes) -> str:
+    params = filter_params(flt, shop)
     if "page" not in changes:
         params.pop("page", None)  # any other change starts again at page 1
     for key, value in changes.items():
@@ -130,36 +133,39 @@ def order_list(request: Request, principal: Principal = Depends(require("orders.
     parsed = parse_filter(request.query_params)
     flt = parsed.flt
     ctx = get_ctx(request)
-    shop_id = shop_of(request)
-    page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
+    scope = shop_scope(request)
+    shops = service.ALL_SHOPS if scope.is_all else scope.selected
+    page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
     pages = max((page.total + page.page_size - 1) // page.page_size, 1)
     if flt.page > pages and page.total:  # a shared link to a page that no longer exists: show the last one
         flt.page = pages
-        page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
-    counts = service.tab_counts(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
+        page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
+    counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
     english = current_language.get() == "en"
-    products = [(pid, (name_en or name) if english else name) for pid, name, name_en in session.execute(
-        select(Product.product_id, Product.name, Product.name_en).where(Product.shop_id == shop_id)
-        .order_by(Product.name)
-    ).all()]
+    product_rows = session.execute(select(Product.product_id, Product.name, Product.name_en).where(
+        *([Product.shop_id == scope.selected] if scope.selected is not None else [])).order_by(Product.name)).all()
+    products = list(dict.fromkeys((pid, (name_en or name) if english else name) for pid, name, name_en in product_rows))
     understood = classify(flt.query)
+    shop_param = scope.param if scope.several else None
 
     def link(**changes) -> str:
-        return list_link(flt, **changes)
+        return list_link(flt, shop_param, **changes)
 
     return render(request, "orders/list.html", page=page, counts=counts, tabs=TABS, flt=flt, products=products,
                   link=link, pages=pages, page_sizes=PAGE_SIZES, understood=understood,
                   errors=parsed.errors, raw=parsed.raw, window=page_window(flt.page, pages),
-                  flag_colours=FLAG_COLOURS, now=ctx.clock.now(),
-                  share_url=list_link(flt, page=flt.page), logistics_label=logistics_labels.state,
-                  anomaly_label=logistics_labels.kind, export_query=export_query(flt))
+                  flag_colours=FLAG_COLOURS, now=ctx.clock.now(), scope=scope, shop_param=shop_param,
+                  share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
+                  anomaly_label=logistics_labels.kind,
+                  export_query=None if scope.is_all else export_query(flt, shop_param))
 
 
-def export_query(flt: OrderFilter) -> str:
+def export_query(flt: OrderFilter, shop: str | None = None) -> str:
     """The export API's query string for what the list shows (masked buyer data; the reveal export is a POST
-    with a reason, API and CLI only)."""
-    params = {"q": flt.query, "status": flt.tab, "created_from": flt.created_from, "created_to": flt.created_to,
-              "paid_from": flt.paid_from, "paid_to": flt.paid_to, "product_id": flt.product_id}
+    with a reason, API and CLI only). The export covers one shop: the list over all shops offers none."""
+    params = {"shop": shop, "q": flt.query, "status": flt.tab, "created_from": flt.created_from,
+              "created_to": flt.created_to, "paid_from": flt.paid_from, "paid_to": flt.paid_to,
+              "product_id": flt.product_id}
     return urlencode({k: str(v) for k, v in params.items() if v not in (None, "", "all")})
 
 
@@ -204,14 +210,34 @@ def _flag_name(index) -> str:
 @router.get("/orders/{order_id}")
 def order_detail(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
                  session: Session = Depends(db, scope="function")):
-    detail = service.order_detail(session, shop_id=shop_of(request), order_id=order_id, now=get_ctx(request).clock.now())
+    ctx = get_ctx(request)
+    scope = shop_scope(request)
+    try:
+        order = _find(session, scope, order_id)
+    except Conflict as exc:
+        # The same order id in several shops and no shop picked: let the user say which one.
+        choices = [(shop_id, scope.name(shop_id)) for shop_id in exc.details["shops"]]
+        return render(request, "orders/choose_shop.html", status_code=409, order_id=order_id, choices=choices,
+                      back=_back_link(request))
+    pin_shop(request, order.shop_id)  # the after-sales and reveal sections below look in the order's shop
+    detail = service.detail_of(session, order, now=ctx.clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     from ..aftersales.pages import order_summary
 
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
-                  aftersales=order_summary(session, request, order_id),
-                  can_note=allowed(principal.role, "orders.note"), now=get_ctx(request).clock.now(),
-                  saved=request.query_params.get("saved") == "1", back=_back_link(request))
+                  aftersales=order_summary(session, request, order.order_id),
+                  can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),
+                  saved=request.query_params.get("saved") == "1", back=_back_link(request),
+                  shop_query=f"?shop={order.shop_id}" if scope.several else "",
+                  shop_name=scope.name(order.shop_id) if scope.several else None)
+
+
+def _find(session: Session, scope, order_id: str):
+    """A link naming the shop (every link the desk builds on a several-shop desk does) looks there only;
+    otherwise every shop, the picked shop's order first when two shops share the id."""
+    if scope.explicit and scope.selected is not None:
+        return service.find_order(session, shop_id=scope.selected, order_id=order_id)
+    return service.find_order(session, shop_id=service.ALL_SHOPS, order_id=order_id, prefer=scope.selected)
 
 
 def _back_link(request: Request) -> str:
@@ -223,15 +249,42 @@ def _back_link(request: Request) -> str:
 @router.post("/orders/{order_id}/note")
 def save_note(order_id: str, request: Request, merchant_note: str = Form(""), flag_colour: int = Form(0),
               back: str = Form(""), principal: Principal = Depends(require("orders.note")), session: Session = Depends(db, scope="function")):
-    service.update_merchant_note(session, principal, shop_id=shop_of(request), order_id=order_id,
+    scope = shop_scope(request)
+    order = _find(session, scope, order_id)
+    service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
                                  note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now())
     # Commit before answering: the db dependency would commit only after the redirect is sent, and the
     # browser's next request could read the old note.
     session.commit()
     target = f"/orders/{quote(order_id, safe='')}?saved=1"
+    if scope.several:
+        target += f"&shop={order.shop_id}"
     if back.startswith("/orders") and not back.startswith("//"):
         target += "&" + urlencode({"back": back})
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/shops/select")
+def select_shop(request: Request, shop: str = Form(...), next: str = Form("/orders"),
+                principal: Principal = Depends(require("orders.read"))):
+    """The header's shop switcher: remembers the pick (a shop id or all) in a cookie and goes back to the page,
+    without the page's own shop= (which would win over the new pick) and from its first page."""
+    scope = shop_scope(request)
+    value = shop.strip().lower()
+    if value != ALL_SHOPS and not any(str(s.id) == value for s in scope.shops):
+        from ..errors import NotFound
+
+        raise NotFound(f"shop {shop[:40]} not found", details={"field": "shop"})
+    target = next if next.startswith("/") and not next.startswith("//") else "/orders"
+    parts = urlsplit(target)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in ("shop", "page")]
+    target = parts.path + ("?" + urlencode(query) if query else "")
+    if re.match(r"^/orders/[^/]+$", parts.path):
+        target = "/orders"  # an order belongs to one shop: after switching, the list of the new pick
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(SHOP_COOKIE, value, max_age=365 * 24 * 3600, httponly=True, samesite="lax",
+                        secure=request.url.scheme == "https")
+    return response
 
 
 __all__ = ["router", "parse_filter", "filter_params", "list_link", "page_window", "describe_event"]

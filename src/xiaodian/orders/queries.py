@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
-from ..errors import NotFound
+from ..errors import Conflict, NotFound
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .domain import TABS, OrderStatus
@@ -17,6 +18,25 @@ from .models import Order, OrderEvent, OrderItem, OrderStatusCount, Shipment
 from .search_query import SearchQuery, classify
 
 PAGE_SIZES = (20, 50, 100, 200)
+# Which shops a read covers: one shop id, several, or None for every shop of the desk (no condition at all, so
+# the newest-first walk of the whole desk uses the sort_key index alone).
+Shops = int | Sequence[int] | None
+
+
+def shop_condition(col, shops: Shops):
+    if shops is None:
+        return None
+    if isinstance(shops, int):
+        return col == shops
+    return col == shops[0] if len(shops) == 1 else col.in_(list(shops))
+
+
+def shop_ids(session: Session, shops: Shops) -> list[int]:
+    if shops is None:
+        from ..accounts.models import Shop
+
+        return list(session.execute(select(Shop.id).order_by(Shop.id)).scalars())
+    return [shops] if isinstance(shops, int) else list(shops)
 
 
 @dataclass
@@ -65,31 +85,69 @@ class SearchResult:
     orders: list[Order]
 
 
-def _base_conditions(session: Session, shop_id: int, flt: OrderFilter,
-                     cipher: PiiCipher) -> tuple[list, search_index.TextMatch | None]:
-    """Conditions on Order for everything but the product-name text, which comes back as a TextMatch
-    because it is answered from the search index (newest-first and counted there)."""
-    conds = [Order.shop_id == shop_id]
+class ShopsMatch:
+    """A product-text search over several shops: the index is per shop (tokens carry the shop id), so each
+    shop is searched alone and the results are merged newest first. Counts add up; "capped" if any was."""
+
+    def __init__(self, matches: list[search_index.TextMatch]):
+        self.matches = matches
+
+    def count(self, conds: list) -> tuple[int, bool]:
+        total, capped = 0, False
+        for match in self.matches:
+            n, cap = match.count(conds)
+            total, capped = total + n, capped or cap
+        return total, capped
+
+    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+        if len(self.matches) == 1:
+            return self.matches[0].page(conds, offset, limit)
+        # Each shop's first offset+limit, merged: the page can only come from those (deep pages cost more).
+        found = [o for match in self.matches for o in match.page(conds, 0, offset + limit)]
+        found.sort(key=lambda o: o.sort_key, reverse=True)
+        return found[offset:offset + limit]
+
+    def count_by(self, conds: list, *keys) -> list[tuple]:
+        merged: dict[tuple, int] = {}
+        for match in self.matches:
+            for *key, n in match.count_by(conds, *keys):
+                merged[tuple(key)] = merged.get(tuple(key), 0) + n
+        return [(*key, n) for key, n in merged.items()]
+
+
+def _base_conditions(session: Session, shops: Shops, flt: OrderFilter,
+                     cipher: PiiCipher) -> tuple[list, ShopsMatch | None]:
+    """Conditions on Order for everything but the product-name text, which comes back as a match answered
+    from the search index (newest-first and counted there). The shop condition, if any, comes first."""
+    shop_cond = shop_condition(Order.shop_id, shops)
+    conds = [shop_cond] if shop_cond is not None else []
     match = None
     q: SearchQuery = classify(flt.query)
+
+    def text() -> ShopsMatch:
+        return ShopsMatch([search_index.text_match(session, shop, q.terms) for shop in shop_ids(session, shops)])
+
     if q.kind == "order_id":
         # Resolved to row ids first: "order_id = x OR id IN (sku subquery)" makes PostgreSQL scan every order.
-        pks = set(session.execute(select(Order.id).where(Order.shop_id == shop_id, Order.order_id == q.value)).scalars())
+        pks = set(session.execute(select(Order.id).where(*conds, Order.order_id == q.value)).scalars())
+        item_shop = shop_condition(OrderItem.shop_id, shops)
         pks.update(session.execute(select(OrderItem.order_pk).where(
-            OrderItem.shop_id == shop_id, OrderItem.sku_order_id == q.value)).scalars())
+            *([item_shop] if item_shop is not None else []), OrderItem.sku_order_id == q.value)).scalars())
         conds.append(Order.id.in_(sorted(pks)))
     elif q.kind == "phone":
         conds.append(Order.phone_hash == cipher.phone_index(q.value))
     elif q.kind == "last4":
         conds.append(Order.phone_last4_hash == cipher.last4_index(q.value))
     elif q.kind == "tracking":
-        tracked = select(Shipment.order_pk).where(Shipment.shop_id == shop_id, Shipment.tracking_no == q.value)
+        ship_shop = shop_condition(Shipment.shop_id, shops)
+        tracked = select(Shipment.order_pk).where(*([ship_shop] if ship_shop is not None else []),
+                                                  Shipment.tracking_no == q.value)
         if session.execute(tracked.limit(1)).first() is not None:
             conds.append(Order.id.in_(tracked))
         else:
-            match = search_index.text_match(session, shop_id, q.terms)
+            match = text()
     elif q.kind == "text":
-        match = search_index.text_match(session, shop_id, q.terms)
+        match = text()
     if flt.created_from:
         conds.append(Order.created_at >= day_start(flt.created_from))
     if flt.created_to:
@@ -113,15 +171,38 @@ def _unfiltered(flt: OrderFilter) -> bool:
                 or flt.paid_to or flt.product_id or flt.logistics_state or flt.anomaly or flt.view)
 
 
-def _stored_counts(session: Session, shop_id: int) -> dict[str, int]:
-    return dict(session.execute(select(OrderStatusCount.status, OrderStatusCount.n)
-                                .where(OrderStatusCount.shop_id == shop_id)).all())
+def _stored_counts(session: Session, shops: Shops) -> dict[str, int]:
+    """Orders per status from the trigger-kept counters (migration 0009), summed over the shops."""
+    if isinstance(shops, int):
+        return dict(session.execute(_ONE_SHOP_COUNTS, {"shop": shops}).all())
+    cond = shop_condition(OrderStatusCount.shop_id, shops)
+    stmt = select(OrderStatusCount.status, func.sum(OrderStatusCount.n)).group_by(OrderStatusCount.status)
+    return {status: int(n) for status, n in session.execute(stmt.where(cond) if cond is not None else stmt).all()}
 
 
-def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> SearchResult:
+# Built once (every unfiltered list and tab bar reads it; building the statement cost more than running it).
+_ONE_SHOP_COUNTS = select(OrderStatusCount.status, OrderStatusCount.n).where(
+    OrderStatusCount.shop_id == bindparam("shop"))
+
+
+@dataclass
+class PagePlan:
+    """One page of the list, worked out but not read: the total, and either a text match's rows or the
+    conditions and order to read them with."""
+
+    total: int
+    capped: bool
+    conds: list
+    order_by: list
+    offset: int
+    limit: int
+    matched: list[Order] | None = None
+
+
+def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> PagePlan:
     """Newest first, one page, with the total for the current tab (counted first: PostgreSQL picks its
     plan for the page from it)."""
-    conds, match = _base_conditions(session, shop_id, flt, cipher)
+    conds, match = _base_conditions(session, shops, flt, cipher)
     tab = _tab_condition(flt.tab)
     if tab is not None:
         conds.append(tab)
@@ -134,11 +215,11 @@ def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCip
         conds.append(view_condition(flt.view, flt.now))
         order_by = [Order.ship_by.asc(), Order.id.asc()]  # most urgent first (product text: newest first)
     if match is not None:
-        extra = conds[1:]  # the match is already scoped to the shop
+        extra = conds[1:] if shops is not None else conds  # the match is already scoped to the shops
         total, capped = match.count(extra)
-        return SearchResult(total, capped, match.page(extra, offset, page_size))
+        return PagePlan(total, capped, conds, order_by, offset, page_size, match.page(extra, offset, page_size))
     if _unfiltered(flt) and flt.tab != "after_sale":
-        stored = _stored_counts(session, shop_id)
+        stored = _stored_counts(session, shops)
         total = sum(stored.values()) if flt.tab == "all" else stored.get(flt.tab, 0)
     elif flt.tab == "after_sale":
         from ..aftersales.queries import count_orders_in_after_sale
@@ -146,31 +227,40 @@ def search_page(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCip
         total = count_orders_in_after_sale(session, [c for c in conds if c is not tab])
     else:
         total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
+    return PagePlan(total, False, conds, order_by, offset, page_size)
+
+
+def search_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> SearchResult:
+    """The page as ORM orders (with their items); the list channels read it leaner (orders.listing)."""
+    plan = plan_page(session, shops, flt, cipher)
+    if plan.matched is not None:
+        return SearchResult(plan.total, plan.capped, plan.matched)
     rows = session.execute(
-        select(Order).where(*conds).order_by(*order_by).offset(offset).limit(page_size)
+        select(Order).where(*plan.conds).order_by(*plan.order_by).offset(plan.offset).limit(plan.limit)
     ).scalars().all()
-    return SearchResult(total, False, list(rows))
+    return SearchResult(plan.total, False, list(rows))
 
 
-def search_orders(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
+def search_orders(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
     """(total, page) as the list, CLI and API show it; see search_page for whether the total is capped."""
-    result = search_page(session, shop_id, flt, cipher)
+    result = search_page(session, shops, flt, cipher)
     return result.total, result.orders
 
 
-def tab_counts(session: Session, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
+def tab_counts(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
     """Count per status tab under the current search and filters (the tab itself is ignored)."""
-    conds, match = _base_conditions(session, shop_id, flt, cipher)
+    conds, match = _base_conditions(session, shops, flt, cipher)
     after_sale = _tab_condition("after_sale")
     if match is not None:
         # One pass over the matches: status and the after-sale flag together.
-        rows = match.count_by(conds[1:], Order.status, func.coalesce(after_sale, False))
+        rows = match.count_by(conds[1:] if shops is not None else conds, Order.status,
+                              func.coalesce(after_sale, False))
         by_status: dict[str, int] = {}
         for status, _flag, n in rows:
             by_status[status] = by_status.get(status, 0) + n
         in_after_sale = sum(n for _status, flag, n in rows if flag)
     else:
-        by_status = (_stored_counts(session, shop_id) if _unfiltered(flt) else dict(session.execute(
+        by_status = (_stored_counts(session, shops) if _unfiltered(flt) else dict(session.execute(
             select(Order.status, func.count()).where(*conds).group_by(Order.status)).all()))
         from ..aftersales.queries import count_orders_in_after_sale
 
@@ -195,6 +285,31 @@ def require_order(session: Session, shop_id: int, order_id: str) -> Order:
     if order is None:
         raise NotFound(f"order {order_id} not found", details={"order_id": order_id})
     return order
+
+
+def find_order(session: Session, shops: Shops, order_id: str, prefer: int | None = None) -> Order:
+    """The order with this shop order id (or SKU order id) among ``shops``. Order ids are unique per shop
+    only, so two shops of one desk can hold the same id: the ``prefer``red shop's order wins (the shop the
+    user has picked), otherwise the lookup is ambiguous and refused with the shops that hold it
+    (409 ``order_ambiguous``, details.shops), so nobody reads or edits the wrong shop's order by accident."""
+    cond = shop_condition(Order.shop_id, shops)
+    found = list(session.execute(select(Order).where(
+        *([cond] if cond is not None else []), Order.order_id == order_id).order_by(Order.shop_id)).scalars())
+    if not found:
+        item_cond = shop_condition(OrderItem.shop_id, shops)
+        found = list(session.execute(
+            select(Order).join(OrderItem, OrderItem.order_pk == Order.id)
+            .where(*([item_cond] if item_cond is not None else []), OrderItem.sku_order_id == order_id)
+            .order_by(Order.shop_id)).scalars().unique())
+    if not found:
+        raise NotFound(f"order {order_id} not found", details={"order_id": order_id})
+    if len(found) == 1:
+        return found[0]
+    for order in found:
+        if order.shop_id == prefer:
+            return order
+    raise Conflict(f"order {order_id} exists in {len(found)} shops; say which shop (shop=…)",
+                   code="order_ambiguous", details={"order_id": order_id, "shops": [o.shop_id for o in found]})
 
 
 def order_events(session: Session, order_pk: int) -> list[OrderEvent]:

@@ -67,6 +67,8 @@ class OrderOut(BaseModel):
     # Logistics (issue 5): the packages' state and the worst anomaly being worked on ({kind, severity})
     logistics_state: str | None = None
     anomaly: dict | None = None
+    # Several shops (issue 8): the order's shop, given on a list over several shops (shop=all) and on the detail.
+    shop_id: int | None = None
 
 
 class OrderPage(BaseModel):

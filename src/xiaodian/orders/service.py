@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -15,9 +16,16 @@ from ..errors import ValidationFailed
 from ..privacy.crypto import PiiCipher
 from .domain import FLAG_COLOURS
 from .models import OrderEvent
-from .queries import PAGE_SIZES, OrderFilter, order_events, order_shipments, require_order, search_page
+from .queries import OrderFilter, Shops, order_events, order_shipments, require_order
+from .queries import find_order as _find_order
 from .queries import tab_counts as _tab_counts
 from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
+
+ALL_SHOPS = "all"  # list_orders / tab_counts over every shop of the desk
+
+
+def _shops(shop_id) -> Shops:
+    return None if shop_id == ALL_SHOPS else shop_id
 
 MAX_NOTE_LENGTH = 500
 
@@ -49,32 +57,43 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
     return {"before": before, "after": after}
 
 
-def list_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> OrderPage:
-    """The order list as every channel shows it: one page, newest first, with the exact total."""
-    from ..logistics.queries import orders_logistics
+def list_orders(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter,
+                cipher: PiiCipher) -> OrderPage:
+    """The order list as every channel shows it: one page, newest first, with the exact total. ``shop_id`` is a
+    shop, several, or ALL_SHOPS; over more than one shop each order carries its ``shop_id``."""
+    return list_data(session, shop_id=shop_id, flt=flt, cipher=cipher).model()
+
+
+def list_data(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter, cipher: PiiCipher):
+    """list_orders as plain data (listing.ListData): the API writes its JSON without building models."""
+    from .listing import list_data as _list_data
+
+    several = shop_id == ALL_SHOPS or (not isinstance(shop_id, int) and len(shop_id) > 1)
+    return _list_data(session, _shops(shop_id), flt, cipher=cipher, with_shop=several)
+
+
+def order_detail(session: Session, *, shop_id: int | Sequence[int] | str, order_id: str,
+                 now: datetime | None = None, prefer: int | None = None) -> OrderDetailOut:
+    """One order with its timeline; over several shops see queries.find_order for an id two shops share."""
+    return detail_of(session, find_order(session, shop_id=shop_id, order_id=order_id, prefer=prefer), now)
+
+
+def find_order(session: Session, *, shop_id: int | Sequence[int] | str, order_id: str, prefer: int | None = None):
+    """The order (ORM) by shop order id or SKU order id among these shops; queries.find_order says how an id
+    two shops share is resolved."""
+    return _find_order(session, _shops(shop_id), order_id.strip(), prefer)
+
+
+def detail_of(session: Session, order, now: datetime | None = None) -> OrderDetailOut:
     from ..shipping.queries import violations_by_order
 
-    result = search_page(session, shop_id, flt, cipher)
-    rows = result.orders
-    tracking = order_shipments(session, [o.id for o in rows])
-    violations = violations_by_order(session, [o.id for o in rows])
-    logistics = orders_logistics(session, [o.id for o in rows])
-    page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
-    return OrderPage(total=result.total, total_is_capped=result.total_is_capped, page=flt.page, page_size=page_size,
-                     orders=[order_out(o, tracking[o.id], violations.get(o.id), flt.now, logistics.get(o.id))
-                             for o in rows])
-
-
-def order_detail(session: Session, *, shop_id: int, order_id: str, now: datetime | None = None) -> OrderDetailOut:
-    from ..shipping.queries import violations_by_order
-
-    order = require_order(session, shop_id, order_id)
     base = order_out(order, order_shipments(session, [order.id])[order.id],
                      violations_by_order(session, [order.id]).get(order.id), now)
     events = [EventOut(at=iso(e.at), kind=e.kind, from_status=e.from_status, to_status=e.to_status, source=e.source,
                        actor=e.actor, detail=e.detail) for e in order_events(session, order.id)]
-    return OrderDetailOut(**base.model_dump(), events=events)
+    return OrderDetailOut(**base.model_dump(exclude={"shop_id"}), shop_id=order.shop_id, events=events)
 
 
-def tab_counts(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
-    return _tab_counts(session, shop_id, flt, cipher)
+def tab_counts(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter,
+               cipher: PiiCipher) -> dict[str, int]:
+    return _tab_counts(session, _shops(shop_id), flt, cipher)

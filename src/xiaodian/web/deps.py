@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hmac
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -12,11 +14,17 @@ from sqlalchemy.orm import Session
 from ..accounts import service as accounts
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..bootstrap import ShopRef, desk_shops
 from ..context import AppContext
 from ..db import transaction
-from ..errors import DomainError, Forbidden, Unauthenticated
+from ..errors import DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 SESSION_COOKIE = "xd_session"
+SHOP_COOKIE = "xd_shop"  # the shop picked in the header switcher: a shop id or "all"
+ALL_SHOPS = "all"
+# Shops are added by `xiaodian shop connect` in another process; a web process re-reads the list this often
+# (and at once when a request names a shop it does not know yet).
+SHOP_LIST_SECONDS = 10.0
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -78,6 +86,8 @@ def current_principal(request: Request, session: Session = Depends(db, scope="fu
         if request.method not in SAFE_METHODS:
             _check_csrf(request, web_session.csrf_token)
         principal = Principal(user.id, user.login, user.role, "web" if not _is_api(request) else "api")
+        if not _is_api(request):
+            shop_scope(request)  # every page's header shows the shop switcher (a desk of several shops)
     request.state.principal = principal
     return principal
 
@@ -91,7 +101,8 @@ def _check_csrf(request: Request, expected: str) -> None:
 def require(permission: str):
     """Route dependency: the caller must be logged in and hold ``permission`` (see accounts.permissions)."""
 
-    def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+    async def dependency(principal: Principal = Depends(current_principal)) -> Principal:
+        # async: a pure check, run on the event loop rather than with a thread hop of its own
         check(principal.role, permission)
         return principal
 
@@ -99,8 +110,120 @@ def require(permission: str):
     return dependency
 
 
+@dataclass(frozen=True)
+class ShopScope:
+    """Which shops a request looks at: one shop (``selected``) or all of them (``selected`` None).
+    ``explicit`` when the URL or API call named it with ``shop=`` (a shared link wins over the switcher)."""
+
+    shops: tuple[ShopRef, ...]
+    selected: int | None
+    explicit: bool = False
+
+    @property
+    def default_id(self) -> int:
+        return self.shops[0].id
+
+    @property
+    def is_all(self) -> bool:
+        return self.selected is None
+
+    @property
+    def ids(self) -> tuple[int, ...]:
+        return (self.selected,) if self.selected is not None else tuple(s.id for s in self.shops)
+
+    @property
+    def several(self) -> bool:
+        """The desk has more than one shop: the switcher and the shop column are shown."""
+        return len(self.shops) > 1
+
+    @property
+    def param(self) -> str:
+        return ALL_SHOPS if self.selected is None else str(self.selected)
+
+    def name(self, shop_id: int) -> str:
+        """The shop's name, with its id when another shop of the desk has the same name."""
+        names = [s.name for s in self.shops]
+        for shop in self.shops:
+            if shop.id == shop_id:
+                return shop.name if names.count(shop.name) == 1 else f"{shop.name} #{shop.id}"
+        return f"#{shop_id}"
+
+
+def _shop_list(request: Request, refresh: bool = False) -> tuple[ShopRef, ...]:
+    state = request.app.state
+    cached = getattr(state, "shop_list", None)
+    now = time.monotonic()
+    if refresh or cached is None or cached[0] < now:
+        cached = state.shop_list = (now + SHOP_LIST_SECONDS, desk_shops(get_ctx(request)))
+    return cached[1]
+
+
+def _parse_shop(request: Request, raw: str, *, strict: bool) -> int | None | bool:
+    """A shop parameter: its id, None for all, False for a value that names no shop (strict: raises)."""
+    value = raw.strip()
+    if value.lower() == ALL_SHOPS:
+        return None
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        if strict:
+            raise ValidationFailed(f"shop: “{value[:40]}” is not a shop id; give a shop id or “all”",
+                                   details={"field": "shop", "value": value[:40]})
+        return False
+    shop_id = int(value)
+    if any(s.id == shop_id for s in _shop_list(request)) or any(s.id == shop_id for s in _shop_list(request, True)):
+        return shop_id
+    if strict:
+        raise NotFound(f"shop {shop_id} not found", details={"field": "shop", "shop": shop_id})
+    return False
+
+
+def shop_scope(request: Request) -> ShopScope:
+    """The shops a request shows: the ``shop`` query parameter (a shop id or "all") when given, else — for pages —
+    the shop picked in the header switcher (cookie), else the default shop. API calls without ``shop`` get the
+    default shop, so scripts written for one shop keep working. An unreadable or unknown ``shop`` parameter is
+    a 422 / 404 naming the field; a stale cookie is ignored."""
+    cached = getattr(request.state, "shop_scope", None)
+    if cached is not None:
+        return cached
+    raw = request.query_params.get("shop")
+    explicit = raw is not None and bool(raw.strip())
+    if explicit:
+        picked = _parse_shop(request, raw, strict=True)
+    else:
+        cookie = request.cookies.get(SHOP_COOKIE) if not _is_api(request) else None
+        picked = _parse_shop(request, cookie, strict=False) if cookie else False
+    shops = _shop_list(request)
+    if picked is False or (picked is None and len(shops) == 1):
+        picked = shops[0].id  # a desk of one shop: "all" is that shop
+    scope = ShopScope(shops, picked, explicit)
+    request.state.shop_scope = scope
+    return scope
+
+
+def shop_of(request: Request) -> int:
+    """The one shop a page or API call works on. Pages that show one shop at a time get the default shop when
+    "all" is picked, and the page says so (base.html); an API call asking for "all" there is a 422."""
+    pinned = getattr(request.state, "pinned_shop", None)
+    if pinned is not None:
+        return pinned
+    scope = shop_scope(request)
+    if scope.selected is not None:
+        return scope.selected
+    if scope.explicit and _is_api(request):
+        raise ValidationFailed("shop: this call works on one shop; give a shop id, not “all”",
+                               details={"field": "shop"})
+    request.state.shop_fallback = scope.default_id
+    return scope.default_id
+
+
+def pin_shop(request: Request, shop_id: int) -> None:
+    """From here on this request works on ``shop_id`` (an order page found the order in that shop, so its
+    after-sales, tracking and reveal sections must look there too)."""
+    request.state.pinned_shop = shop_id
+
+
 def login_url(next_url: str) -> str:
     return "/login?next=" + quote(next_url, safe="")
 
 
-__all__ = ["DomainError", "LoginRequired", "current_principal", "db", "get_ctx", "require", "login_url"]
+__all__ = ["DomainError", "LoginRequired", "ShopScope", "current_principal", "db", "get_ctx", "require", "login_url",
+           "pin_shop", "shop_of", "shop_scope"]
