@@ -62,3 +62,28 @@ def test_note_form_needs_csrf_and_stores_hostile_text_verbatim(owner_client, ctx
     assert saved.status_code == 200
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in saved.text and "<script>alert(1)" not in saved.text
     assert owner_client.get("/api/v1/orders/6938459704022656025").json()["merchant_note"] == hostile
+
+
+def test_a_bearer_token_is_refused_at_once_when_revoked_or_its_user_disabled(app, users, ctx, shop_id):
+    """The API's token lookup reads plain columns between the coarse last-used writes: a revoked token or a
+    disabled user is still refused on the very next call (the clock does not move in this test)."""
+    from sqlalchemy import update
+
+    from xiaodian.accounts import service as accounts
+    from xiaodian.accounts.models import User
+
+    with transaction(ctx.sessions) as session:
+        owner = accounts.require_user(session, "owner")
+        (row, secret), (_row2, other) = (accounts.create_token(session, owner, "a", NOW),
+                                         accounts.create_token(session, accounts.require_user(session, "cs"), "b", NOW))
+    with TestClient(app) as client:
+        for token in (secret, other):  # first use records last_used_at; the second one takes the lean path
+            for _ in range(2):
+                assert client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+        with transaction(ctx.sessions) as session:
+            accounts.revoke_token(session, row.id, NOW)
+            session.execute(update(User).where(User.login == "cs").values(disabled_at=NOW))
+        for token in (secret, other):
+            refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
+            assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
+        assert client.get("/api/v1/orders", headers={"Authorization": "Bearer xdt_nonsense"}).status_code == 401
