@@ -8,7 +8,8 @@ import pytest
 from xiaodian.db import transaction
 from xiaodian.demo.shop import DEMO_PRINCIPAL, build_demo_shop
 from xiaodian.inquiries import service
-from xiaodian.inquiries.evaluation import FIELDS, HOLDOUT_FLOOR, TARGET, Shop, load_cases, run_cases
+from xiaodian.inquiries.evaluation import (FIELDS, FRESH_FLOOR, HOLDOUT_FLOOR, TARGET, Shop, load_cases,
+                                          run_cases)
 from xiaodian.inquiries.replies import FORBIDDEN
 
 from ..conftest import NOW
@@ -112,16 +113,18 @@ def test_the_labelled_set_meets_the_target_on_every_field(ctx, shop_id, backend,
     assert {f: report.accuracy(f) >= TARGET for f in FIELDS} == dict.fromkeys(FIELDS, True), report.errors
 
 
-def test_the_held_out_set_keeps_what_it_achieves_on_every_field(ctx, shop_id, backend, demo):
-    """The held-out set was written after the rules and run before any rule was changed for it (first figures in
-    its header: intent 87.2%); the floor is what it achieves now, not 100%: two labels disagree with the rules."""
+@pytest.mark.parametrize("name,floor,size", [("holdout", HOLDOUT_FLOOR, 80), ("fresh", FRESH_FLOOR, 30)])
+def test_the_held_out_sets_keep_what_they_achieve_on_every_field(ctx, shop_id, backend, demo, name, floor, size):
+    """The held-out sets were written after the rules and run before any rule was changed for them (first figures in
+    their headers: intent 87.2% and 76.3%); the floor is what each achieves now (holdout: not 100%, two labels
+    disagree with the rules), so a change that loses a held-out answer is seen."""
     if backend != "sqlite":
         pytest.skip("the labelled set is measured once, on SQLite (the data is the same)")
-    cases = load_cases("holdout")
-    assert len(cases) >= 80
+    cases = load_cases(name)
+    assert len(cases) >= size
     report = run_cases(ctx, _eval_shop(ctx, demo[1]), cases)
     got = {f: report.fields[f][0] for f in FIELDS}
-    assert all(got[f] >= HOLDOUT_FLOOR[f] for f in FIELDS), (got, report.errors)
+    assert all(got[f] >= floor[f] for f in FIELDS), (got, report.errors)
     assert all(report.fields[f][1] == len(cases) for f in FIELDS)
 
 

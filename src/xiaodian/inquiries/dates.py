@@ -159,8 +159,16 @@ def _range(today: date, word: str) -> tuple[date, date]:
     return today.replace(day=1), today
 
 
-_ORDER_VERB = re.compile(r"拍|买|下单|下的单|付款|付的|支付|订|order|bought|paid|purchas|placed")
+_ORDER_VERB = re.compile(r"拍|买|下单|下的单|付款|付的|支付|订(?!单)|order|bought|paid|purchas|placed")
 _LAST_MONTH_BEFORE = re.compile(r"(last|previous)\s+month\W*(?:on\W*)?$")
+
+
+# "昨天就该发货了" / "前天说好到的": a day followed by should/promised speaks of a deadline missed, not of the order.
+_PROMISE_AFTER = re.compile(r"\s*(就|本来|本)?(该|应该|应当|说好|答应|承诺)")
+
+
+def _is_promise(text: str, m: re.Match) -> bool:
+    return bool(_PROMISE_AFTER.match(text, m.end()))
 
 
 def _is_order_time(text: str, m: re.Match) -> bool:
@@ -176,6 +184,8 @@ def _resolve(kind: str, m: re.Match, today: date, text: str = "") -> tuple[date,
                                                                   "today", "this morning", "tonight", "earlier today"):
         if not _is_order_time(text, m):
             return None
+    if kind in ("zh_relative", "zh_weekday", "zh_mday") and _is_promise(text, m):
+        return None
     if kind == "ymd":
         one = _safe(int(g[0]), int(g[1]), int(g[2]))
     elif kind == "zh_md":

@@ -42,6 +42,9 @@ TARGET = 0.95
 # set's header; the two misses left are disagreements between its labels and the rules (see the report).
 HOLDOUT_FLOOR = {"intent": 109, "language": 109, "date": 108, "product": 108, "quantity": 109, "order_id": 109,
                  "phone_last4": 109, "diagnosis": 109}
+# The same for the second held-out set (38 messages; first run: intent 29/38).
+FRESH_FLOOR = {"intent": 38, "language": 38, "date": 38, "product": 38, "quantity": 38, "order_id": 38,
+               "phone_last4": 38, "diagnosis": 38}
 FIELDS = ("intent", "language", "date", "product", "quantity", "order_id", "phone_last4", "diagnosis")
 _PLACEHOLDER = re.compile(r"\{(phone_fmt|phone_dash|phone|last4|order|zh_day|en_day|product|day):([a-z0-9_#]+)\}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -37,7 +37,8 @@ def cn_to_int(text: str) -> int | None:
 
 # A measure word for a count of goods. Weights (斤, kg, g, L) are left out on purpose: "5kg" is a spec.
 ZH_UNITS = "份|袋|箱|包|盒|件|瓶|罐|桶|提|套|个|饼|筒|单品"
-_ZH_QTY = re.compile(rf"(\d{{1,3}}|{CN_NUMBER})\s*({ZH_UNITS})(?!装|包裹|快递|月|星期|小时|人|地址)")
+# 一个礼拜 / 两个月 / 三个小时 are spans of time, not goods.
+_ZH_QTY = re.compile(rf"(\d{{1,3}}|{CN_NUMBER})\s*({ZH_UNITS})(?!装|包裹|快递|月|星期|礼拜|周|小时|钟头|多小时|多月|人|地址)")
 # 两个订单 / 三个单 count orders, not goods; 两份订单呢 (no comma: "two portions, order?") is still two portions.
 _ORDER_COUNT_UNITS = frozenset({"个", "件"})
 _TIMES = re.compile(r"(?:[x×*]\s*(\d{1,3})(?![\d.]))|(?<![\w.])(\d{1,3})\s*[x×](?![a-z\d])")

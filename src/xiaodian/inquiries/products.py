@@ -20,6 +20,8 @@ STOP_WORDS = frozenset({"正宗", "包邮", "官方", "新鲜", "家用", "专�
 # Words of English product names that say nothing about which product ("milled to order" must not match "my order").
 LATIN_STOP = frozenset({"order", "orders", "presale", "milled", "pressed", "fragrant", "organic", "family", "fresh",
                         "dried", "mixed", "style", "grade", "with", "from", "pack", "packs", "cake", "first"})
+# Two neighbouring words of an English name ("gift box") name a product when neither is one of these.
+PAIR_STOP = LATIN_STOP | {"and", "the", "for", "rice", "tea", "oil"}
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _KEEP = re.compile(r"[\u3400-\u9fffa-z0-9]")
 MIN_LATIN = 4
@@ -49,15 +51,19 @@ class CatalogueEntry:
     names: tuple[str, ...]
     compact_names: tuple[str, ...] = field(default=(), compare=False)
     latin_words: frozenset[str] = field(default=frozenset(), compare=False)
+    latin_pairs: frozenset[str] = field(default=frozenset(), compare=False)  # "giftbox" of "… gift box (presale)"
 
     @classmethod
     def build(cls, product_id: str, name: str, name_en: str | None = None, aliases: tuple[str, ...] = ()
               ) -> CatalogueEntry:
         names = tuple(n for n in (name, name_en, *aliases) if n)
         short = next((a for a in aliases if a and all(is_cjk(c) for c in a.replace(" ", ""))), None)
-        words = frozenset(w for n in names for w in re.findall(r"[a-z]+", unicodedata.normalize("NFKC", n).lower())
-                          if len(w) >= 5 and w not in LATIN_STOP)
-        return cls(product_id, short or name, names, tuple(dict.fromkeys(compact(n)[0] for n in names)), words)
+        split = [re.findall(r"[a-z]+", unicodedata.normalize("NFKC", n).lower()) for n in names]
+        words = frozenset(w for ws in split for w in ws if len(w) >= 5 and w not in LATIN_STOP)
+        pairs = frozenset(a + b for ws in split for a, b in zip(ws, ws[1:], strict=False)
+                          if len(a) >= 3 and len(b) >= 3 and not {a, b} & PAIR_STOP)
+        return cls(product_id, short or name, names, tuple(dict.fromkeys(compact(n)[0] for n in names)), words,
+                   pairs)
 
 
 @dataclass(frozen=True)
@@ -192,9 +198,17 @@ def match_products(text: str, catalogue: list[CatalogueEntry]) -> ProductMatch |
             if msg[start:end] in entry.latin_words:
                 pieces.append(frozenset(range(start, end)))
         covered = _cover(pieces)
-        if not covered:
+        # Two neighbouring words of a longer English name ("gift box") count only where nothing else matched, and
+        # a little less than a whole name, so "wuchang dami" stays the two listings with that alias.
+        paired: set[int] = set()
+        for (start, _e), (_s, end) in zip(words, words[1:], strict=False):
+            span = set(range(start, end))
+            if msg[start:end] in entry.latin_pairs and covered.isdisjoint(span) and paired.isdisjoint(span):
+                paired |= span
+        if not covered and not paired:
             continue
-        score = sum(2.0 if is_cjk(msg[k]) else 1.0 for k in covered)
+        score = sum(2.0 if is_cjk(msg[k]) else 1.0 for k in covered) + 0.9 * len(paired)
+        covered |= paired
         # A short name or alias said in full beats the same characters found inside a longer title.
         score += 1.0 if any(n in msg for n in entry.compact_names if n and len(n) <= 8 and is_cjk(n[0])) else 0.0
         if score < MIN_LATIN:

@@ -39,7 +39,7 @@ INTENT_RULES: list[tuple[str, str, int]] = [
     ("change_address", r"(改|修改|更改|更换|换|变更)(一下|下|个|一个)?(收货|收件|邮寄|寄送)?(地址|地點)", 4),
     ("change_address", r"地址(写|填|选|弄)?错|地址.{0,4}(改|换|修改|更改)|寄到(别|另)(的|一个)?(地方|地址)", 4),
     ("change_address", r"\b(change|update|correct|modify|edit)\b.{0,20}\b" + _ADDRESS + r"|\b(wrong|incorrect|old)\s+(shipping\s+|delivery\s+)?" + _ADDRESS + r"|" + _ADDRESS + r"\b.{0,12}\b(wrong|incorrect|mistake)|(different|new) " + _ADDRESS, 4),
-    ("cancel_order", r"取消|不要了|不想要了|退单|撤单|撤销订单|拍错|拍多|多拍|买错|下错单", 4),
+    ("cancel_order", r"取消|不要了|不想要了|退单|撤单|撤销|撤回订单|拍错|拍多|多拍|买错|下错单", 4),
     ("cancel_order", r"\bcancel|don'?t want (it|them|this)|do not want (it|them|this)|no longer (want|need)|by mistake|ordered (the )?wrong|ordered twice|accidentally ordered", 4),
     ("after_sale_status", r"退款|退货|售后|换货|补寄|补发|退钱|钱.{0,6}(退|到账|返还|没回)|到账|维修|价保|退回来的", 3),
     ("after_sale_status", r"(退款|退货|售后|仅退款)(申请|已申请|已经申请)|申请(了)?(退款|退货|仅退款|售后|换货)|(退款|退货).{0,6}(什么时候|多久|进度|到哪|处理)", 3),
@@ -50,18 +50,23 @@ INTENT_RULES: list[tuple[str, str, int]] = [
     ("order_missing", r"订单(信息|记录)?(呢|没了|不见|消失|在哪|怎么没|找不到|查不到|看不到|没显示|不显示|没有)", 4),
     ("order_missing", r"订单号?.{0,6}(找不到|查不到|看不到|搜不到|不见|没了|消失|没显示|不显示)", 4),
     ("order_missing", r"订单.{0,4}被(关闭|关掉|取消)", 5),
+    ("order_missing", r"(怎么|咋|为什么|为啥)(就)?(没了|不见了|消失了|找不到了)", 4),
+    ("order_missing", r"\bnothing\s+(shows?|showing|shown|appears?)(\s+up)?|\b(not|isn'?t|doesn'?t|does not)\s+(show|showing)\s+up\b", 4),
     # "was cancelled / 被取消了" reports what happened to the order; it is not a request to cancel (weight 5 > 4)
     ("order_missing", r"(怎么|为什么|为啥|咋|怎么会)(就)?被?(关闭|关掉|关了|取消)了?|被(关闭|关掉|取消)了|(显示|变成|变为)(已)?(关闭|交易关闭|已取消)", 5),
     ("order_missing", r"\border\b.{0,30}\b(shows?|showing|shown|says|is|was|got|been|marked)(\s+as)?\s+(closed|cancell?ed)", 5),
     ("order_missing", r"\border\b.{0,25}\b(not|isn'?t|is not)\s+(there|here|listed|visible)|\border\b.{0,25}\b(shows?|showing)\s+(nothing|empty|blank)|\bwhere('?s| is)\s+my\s+order\b", 4),
     ("order_missing", r"\bno\s+(order|record|trace)|(can'?t|cannot|couldn'?t|could not|unable to|don'?t|do not|didn'?t)\s+(find|see|locate)\s+(my|the|any|an|this)\s+(order|purchase)|order\b.{0,25}\b(missing|disappeared|not\s+show|doesn'?t\s+show|does not show|not\s+(in|on)\s+(my|the)|gone|vanished)|order\s+(info|information|details|record)\b|no\s+information\s+(about|on)\s+(my|the)\s+order|nothing (in|on) my order", 4),
     ("logistics", r"(什么|哪个|哪家)快递|快递(公司|单号)|只收到|只到了|收到一半|少了一个包裹", 3),
+    ("logistics", r"\bwhere('?s| is| are)\s+(it|they|them)\b", 3),
     ("logistics", r"\bno\s+(shipping|tracking|delivery|logistics)\s+(info|information|update|updates|details|number)|\bwhere('?s| is| are)\s+(my|the)\s+(?!order\b|orders\b|refund\b|money\b|parcel\b|package\b|rice\b|stuff\b|item\b|goods\b)\w+|\bonly\s+(got|received|one parcel|one package|part)", 3),
     ("logistics", r"物流|快递(到|在|怎么|呢|单)|到哪|在哪(儿|里)?了|包裹|运单|没收到|还没到|没到货|派送|派件|签收|不更新|没更新|没有更新|卡住|卡在|驿站|取件|丢件|丢了", 3),
     ("logistics", r"\btrack|\bparcel|\bpackage\b|\bcourier|\bdeliver(y|ed)|not (yet )?(received|arrived)|(hasn'?t|has not|didn'?t|did not|haven'?t|have not|never|still not) (arrive|arrived|come|received|receive|get|got)|where('?s| is| are) (my|the) (parcel|package|rice|stuff|item|goods)|no update|stuck|in transit|signed for|pick-?up point|locker", 3),
     ("ship_status", r"(什么时候|啥时候|几时|何时|多久|哪天|什么时间|多长时间)(能|可以|才|会|给)?(我)?(发货|发出|发走|寄出|发)|还?(没|不)(有)?(发货|发出|寄出|发)|发货了?(吗|没|么|嘛)|催(一下|下)?(发货)?|(快点|尽快|赶紧|早点)(给我)?(发|寄)|(能|可以)(今天|明天)?发(吗|货吗)", 3),
+    ("ship_status", r"(能|可以|会)(不能)?(今天|明天|尽快)?(发|寄)(出|走|货)(吗|么|嘛|不|了吗)|(显示|还是|一直是?|状态是?)待发货", 3),
+    ("ship_status", r"\b(has|have|was|were|is|are)\s+(it|they|my order|the order)\s+(been\s+)?(sent|shipped|dispatched|posted)(\s+out)?\b|\bnothing\s+(has\s+been\s+)?(shipped|sent|dispatched)", 3),
     ("ship_status", r"\bwhen\b.{0,30}\b(ship|shipped|shipping|dispatch|dispatched|dispatching|send|sent|sending|post|posted|posting)\b|(not|n'?t|yet to be|never)\s+(been\s+)?(shipped|dispatched|sent out|sent)|\b(hasn'?t|has not|haven'?t|have not|didn'?t|did not|isn'?t|wasn'?t)\b.{0,25}\b(shipped|dispatched|sent)\b|\bhurry|shipping (date|time|status)|dispatch (date|time|status)", 3),
-    ("ship_status", r"\bship\b.{0,12}\b(soon|today|tomorrow|asap|faster|quickly)|\bship it\b|\bplease ship|\bship asap", 4),
+    ("ship_status", r"\bship(s|ped|ping)?\b.{0,12}\b(soon|today|tomorrow|asap|faster|quickly)|\bship it\b|\bplease ship|\bship asap", 4),
 ]
 _COMPILED = [(intent, re.compile(pattern), weight) for intent, pattern, weight in INTENT_RULES]
 _PRIORITY = {name: i for i, name in enumerate(
