@@ -36,6 +36,7 @@ from search_data import KEYS, NOW, load  # noqa: E402
 from xiaodian.aftersales import domain, quality, views  # noqa: E402
 from xiaodian.aftersales.domain import CaseStatus, CaseType  # noqa: E402
 from xiaodian.aftersales.models import AfterSaleCase, AfterSaleEvent, AfterSaleReason  # noqa: E402
+from xiaodian.aftersales.pages import PRODUCTS_SHOWN  # noqa: E402
 from xiaodian.aftersales.queries import CaseFilter  # noqa: E402
 from xiaodian.aftersales.reasons import OTHER_REASONS, QUALITY_REASONS  # noqa: E402
 from xiaodian.bootstrap import default_shop_id, open_context  # noqa: E402
@@ -232,9 +233,9 @@ def main() -> None:
     def quality_page_data():  # what GET /quality-rate computes (pages.quality_page), the mapping included
         with ctx.sessions() as session:
             mapping = views.families_for(session, shop_id, settings)
-            data = quality.page_data(session, shop_id, NOW, 30, mapping)
+            data = quality.page_data(session, shop_id, NOW, 30, mapping, limit=PRODUCTS_SHOWN)
             assert data["rows"][0]["paid"] > 0 and len(data["trend"]) == 30
-            return len(data["rows"])
+            return data["products"]
 
     def rates_only():
         with ctx.sessions() as session:
@@ -251,7 +252,8 @@ def main() -> None:
     total = todo_page()
     runs = max(args.runs // 10, 10)
     p50, p99 = timed(quality_page_data, runs, "quality")
-    results.append((f"品退率 page data, all products, 30 days ({products - 1:,} products: rates + trend + breakdown)",
+    results.append((f"品退率 page data, all products, 30 days ({products:,} products rated, {PRODUCTS_SHOWN} listed; "
+                    "trend + breakdown)",
                     p50, p99, "≤ 200 ms", "quality"))
     p50, p99 = timed(rates_only, runs, "rates")
     results.append(("  of which the per-product rates alone", p50, p99, "", "rates"))

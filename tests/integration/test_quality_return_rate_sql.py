@@ -64,6 +64,7 @@ def test_hand_computed_shop_by_first_and_by_current_reason(ctx, shop_id):
     assert (p1["quality_cases_first_reason"], p1["quality_cases_current_reason"]) == (3, 3)  # a1/a4/a7 vs a2/a4/a7
     assert p1["rate_first_reason"] == 0.3 and p1["small_sample"]
     assert (p2["paid"], p2["quality_cases_first_reason"]) == (1, 1)
+    assert (p1["product_name"], p2["product_name"]) == ("商品p1", "商品p2")  # no product rows: the items' names
     assert (shop["paid"], shop["quality_cases_first_reason"], shop["quality_cases_current_reason"]) == (11, 4, 4)
     with ctx.sessions() as session:
         detail = quality.breakdown(session, shop_id, NOW, 14, FAMILIES, "p1")

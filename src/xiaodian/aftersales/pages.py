@@ -155,15 +155,14 @@ def quality_page(request: Request, window: int = 30, product_id: str | None = No
     product_id = (product_id or "").strip()[:32] or None
     now, shop_id = ctx.clock.now(), shop_of(request)
     families = views.families_for(session, shop_id, ctx.settings)
-    data = quality.page_data(session, shop_id, now, window, families, product_id)
+    data = quality.page_data(session, shop_id, now, window, families, product_id,
+                             limit=None if all_products else PRODUCTS_SHOWN)
     rows = data["rows"]
     selected = next((r for r in rows if product_id and r["product_id"] == product_id), None) if product_id else rows[0]
-    if selected is None:  # a product with nothing paid or applied in the window
+    if selected is None:  # not among the products listed, or nothing paid or applied in the window
         selected = quality.rates(session, shop_id, now, window, families, product_id)[0]
-    shown = rows if all_products else rows[:PRODUCTS_SHOWN + 1]
-    if product_id and selected not in shown:
-        shown = [*shown, selected]
-    return render(request, "aftersales/quality.html", rows=shown, products_total=len(rows) - 1, shop=rows[0],
+        rows = [*rows, selected]
+    return render(request, "aftersales/quality.html", rows=rows, products_total=data["products"], shop=rows[0],
                   selected=selected, window=window, windows=rate.WINDOWS, product_id=product_id,
                   chart=rate.chart(data["trend"]), breakdown=data["breakdown"], labels=labels,
                   small_sample=rate.SMALL_SAMPLE, all_products=bool(all_products))

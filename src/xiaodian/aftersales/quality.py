@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
-from sqlalchemy import func, literal, select, union_all
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import SHOP_TZ
@@ -21,12 +22,19 @@ TREND_DAYS = 30
 DRILL_LIMIT = 200
 
 
-def _paid_counts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None) -> dict:
+def _paid_counts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None,
+                 names: dict | None = None) -> dict:
+    """SKU orders paid in (start, end] per product; ``names`` (when given) receives a product name each SKU
+    order carries, read in the same pass, for shops whose products table is empty (order files only)."""
     conds = [Order.shop_id == shop_id, Order.paid_at > start, Order.paid_at <= end]
     if product_id:
         conds.append(OrderItem.product_id == product_id)
-    return dict(session.execute(select(OrderItem.product_id, func.count()).join(Order, Order.id == OrderItem.order_pk)
-                                .where(*conds).group_by(OrderItem.product_id)).all())
+    rows = session.execute(select(OrderItem.product_id, func.count(), func.max(OrderItem.product_name))
+                           .join(Order, Order.id == OrderItem.order_pk)
+                           .where(*conds).group_by(OrderItem.product_id)).all()
+    if names is not None:
+        names.update((pid, name) for pid, _n, name in rows)
+    return {pid: n for pid, n, _name in rows}
 
 
 def _facts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None,
@@ -54,36 +62,45 @@ def _quality_counts(facts: list[tuple], start: datetime, end: datetime) -> tuple
     cancel, by first and by current reason (the formula of rate.py)."""
     first: dict = {}
     current: dict = {}
+    quality = Family.QUALITY
     for row, _f, _c, first_family, current_family in facts:
         if row.cancelled_by_buyer or not start < row.applied_at <= end:
             continue
-        if first_family is Family.QUALITY:
+        if first_family is quality:
             first.setdefault(row.product_id, set()).add(row.sku_order_id)
-        if current_family is Family.QUALITY:
+        if current_family is quality:
             current.setdefault(row.product_id, set()).add(row.sku_order_id)
     return {k: len(v) for k, v in first.items()}, {k: len(v) for k, v in current.items()}
 
 
-def _names(session: Session, shop_id: int, ids: set) -> dict:
-    """Product names: the product table, else a name the order items carry (one query, not one per product:
-    shops that only import order files have no product rows, and thousands of products)."""
+def _names(session: Session, shop_id: int, ids: set, item_names: dict, skus: dict) -> dict:
+    """Product names: the product table, else a name the paid SKU orders carry (``item_names``), else the
+    name on a case's own SKU order (``skus``: product → a SKU order id; by the unique (shop, SKU order) index).
+    Never one query per product, nor a scan of every item by product: shops that only import order files have
+    no product rows, and thousands of products."""
     ids = {i for i in ids if i}
     if not ids:
         return {}
     names = dict(session.execute(select(Product.product_id, Product.name)
                                  .where(Product.shop_id == shop_id, Product.product_id.in_(ids))).all())
-    missing = ids - set(names)
+    names |= {pid: item_names[pid] for pid in ids - set(names) if item_names.get(pid)}
+    missing = {skus[pid] for pid in ids - set(names) if pid in skus}
     if missing:
-        names |= dict(session.execute(select(OrderItem.product_id, func.min(OrderItem.product_name))
-                                      .where(OrderItem.shop_id == shop_id, OrderItem.product_id.in_(missing))
-                                      .group_by(OrderItem.product_id)).all())
+        names |= dict(session.execute(select(OrderItem.product_id, OrderItem.product_name)
+                                      .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id.in_(missing))).all())
     return names
 
 
-def _rate_rows(session, shop_id, paid: dict, first: dict, current: dict, product_id: str | None) -> list[dict]:
-    keys = set(paid) | set(first) | set(current)
-    names = _names(session, shop_id, keys)
-    order = sorted(keys, key=lambda pid: (-max(first.get(pid, 0), current.get(pid, 0)), -paid.get(pid, 0), pid or ""))
+def _rate_rows(session, shop_id, paid: dict, first: dict, current: dict, product_id: str | None,
+               item_names: dict, facts: list[tuple], limit: int | None = None) -> list[dict]:
+    """The shop's row (unless one product is asked for), then products by most quality cases, then most paid;
+    ``limit`` keeps the first products only (the page shows 100 of thousands)."""
+    quality = {pid: max(first.get(pid, 0), current.get(pid, 0)) for pid in set(first) | set(current)}
+    keys = [(-quality.get(pid, 0), -n, pid or "", pid) for pid, n in paid.items()]
+    keys += [(-q, 0, pid or "", pid) for pid, q in quality.items() if pid not in paid]
+    keys.sort()
+    order = [k[3] for k in (keys if limit is None else keys[:limit])]
+    names = _names(session, shop_id, set(order), item_names, {f[0].product_id: f[0].sku_order_id for f in facts})
     rows = [_row(pid, names.get(pid), paid.get(pid, 0), first.get(pid, 0), current.get(pid, 0)) for pid in order]
     if product_id is None:
         rows.insert(0, _row(None, None, sum(paid.values()), sum(first.values()), sum(current.values())))
@@ -94,9 +111,11 @@ def rates(session: Session, shop_id: int, now: datetime, days: int, families: Fa
           product_id: str | None = None) -> list[dict]:
     """One row per product (most quality returns first), the shop's row first. The CLI/API shape of issue 6."""
     start = now - timedelta(days=days)
-    first, current = _quality_counts(_facts(session, shop_id, start, now, product_id, families), start, now)
-    return _rate_rows(session, shop_id, _paid_counts(session, shop_id, start, now, product_id), first, current,
-                      product_id)
+    facts = _facts(session, shop_id, start, now, product_id, families)
+    first, current = _quality_counts(facts, start, now)
+    item_names: dict = {}
+    paid = _paid_counts(session, shop_id, start, now, product_id, item_names)
+    return _rate_rows(session, shop_id, paid, first, current, product_id, item_names, facts)
 
 
 def _row(pid, name, paid: int, first: int, current: int) -> dict:
@@ -107,16 +126,18 @@ def _row(pid, name, paid: int, first: int, current: int) -> dict:
 
 def _breakdown(facts: list[tuple]) -> dict:
     counted = [f for f in facts if not f[0].cancelled_by_buyer]
+    quality = Family.QUALITY
     return {
-        "first": Counter(f[3].value for f in counted), "current": Counter(f[4].value for f in counted),
+        "first": Counter({k.value: n for k, n in Counter(f[3] for f in counted).items()}),
+        "current": Counter({k.value: n for k, n in Counter(f[4] for f in counted).items()}),
         "reasons_first": Counter(f[1] or "—" for f in counted).most_common(),
         "reasons_current": Counter(f[2] or "—" for f in counted).most_common(),
         "changed_family": sum(1 for f in counted if f[3] is not f[4]),
-        "quality_to_other": sum(1 for f in counted if f[3] is Family.QUALITY and f[4] is not Family.QUALITY),
+        "quality_to_other": sum(1 for f in counted if f[3] is quality and f[4] is not quality),
         "cancelled": len(facts) - len(counted),
         "cases": [{"case": f[0], "first": f[1], "current": f[2], "first_family": f[3].value,
                    "current_family": f[4].value} for f in facts
-                  if Family.QUALITY in (f[3], f[4])][:DRILL_LIMIT],
+                  if f[3] is quality or f[4] is quality][:DRILL_LIMIT],
     }
 
 
@@ -144,18 +165,29 @@ def _paid_per_day(session: Session, shop_id: int, span_start: datetime, now: dat
     while datetime.combine(day, datetime.min.time(), tzinfo=SHOP_TZ) <= now:
         days.append(day)
         day += timedelta(days=1)
-    parts = []
+    if not days:
+        return {}
+    params = {"shop_id": shop_id, "product_id": product_id}
     for i, d in enumerate(days):
         lo = datetime.combine(d, datetime.min.time(), tzinfo=SHOP_TZ)
-        hi = min(lo + timedelta(days=1), now + timedelta(microseconds=1))
-        conds = [Order.shop_id == shop_id, Order.paid_at >= lo, Order.paid_at < hi]
-        if product_id:
-            conds.append(OrderItem.product_id == product_id)
+        params[f"lo{i}"], params[f"hi{i}"] = lo, min(lo + timedelta(days=1), now + timedelta(microseconds=1))
+    rows = session.execute(_per_day_statement(len(days), product_id is not None), params).all()
+    return {days[i]: n for i, n in rows if n}
+
+
+@lru_cache(maxsize=16)
+def _per_day_statement(n: int, by_product: bool):
+    """Built once per shape (number of days, with or without a product): building 60 SELECTs per request
+    cost more Python time than running them."""
+    parts = []
+    for i in range(n):
+        conds = [Order.shop_id == bindparam("shop_id"), Order.paid_at >= bindparam(f"lo{i}", type_=Order.paid_at.type),
+                 Order.paid_at < bindparam(f"hi{i}", type_=Order.paid_at.type)]
+        if by_product:
+            conds.append(OrderItem.product_id == bindparam("product_id"))
         parts.append(select(literal(i).label("i"), func.count().label("n")).select_from(OrderItem)
                      .join(Order, Order.id == OrderItem.order_pk).where(*conds))
-    if not parts:
-        return {}
-    return {days[i]: n for i, n in session.execute(union_all(*parts)).all() if n}
+    return union_all(*parts)
 
 
 def trend(session: Session, shop_id: int, now: datetime, days: int, families: FamilyMap,
@@ -174,15 +206,21 @@ def trend(session: Session, shop_id: int, now: datetime, days: int, families: Fa
 
 
 def page_data(session: Session, shop_id: int, now: datetime, days: int, families: FamilyMap,
-              product_id: str | None = None) -> dict:
-    """Everything the 品退率 page shows, reading the cases once: every product's rates (or the one product's),
-    the trend, and the breakdown of the window."""
+              product_id: str | None = None, limit: int | None = None) -> dict:
+    """Everything the 品退率 page shows, reading the cases once: the shop's and the products' rates (the first
+    ``limit`` products, most quality cases first; ``products`` counts them all), the trend and the breakdown
+    of the window, for the shop or for ``product_id``."""
     start = now - timedelta(days=days)
     _ends, span_start = _trend_span(now, days)
     facts = _facts(session, shop_id, min(span_start, start), now, None, families)
-    in_window = [f for f in facts if f[0].applied_at > start]
+    # newest first, so the window's cases are a prefix of the span's
+    cut = next((i for i, f in enumerate(facts) if f[0].applied_at <= start), len(facts))
+    in_window = facts[:cut]
     first, current = _quality_counts(in_window, start, now)
-    rows = _rate_rows(session, shop_id, _paid_counts(session, shop_id, start, now, None), first, current, None)
+    item_names: dict = {}
+    paid = _paid_counts(session, shop_id, start, now, None, item_names)
+    rows = _rate_rows(session, shop_id, paid, first, current, None, item_names, in_window, limit)
     mine = [f for f in facts if f[0].product_id == product_id] if product_id else facts
-    return {"rows": rows, "trend": trend(session, shop_id, now, days, families, product_id, facts=mine),
-            "breakdown": _breakdown([f for f in mine if f[0].applied_at > start])}
+    return {"rows": rows, "products": len(set(paid) | set(first) | set(current)),
+            "trend": trend(session, shop_id, now, days, families, product_id, facts=mine),
+            "breakdown": _breakdown(in_window if not product_id else [f for f in mine if f[0].applied_at > start])}
