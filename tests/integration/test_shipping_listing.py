@@ -1,5 +1,6 @@
-"""The deadline views' lean read path (shipping.listing) says exactly what the order list said before: the same
-ORDER JSON, field for field, page by page, in both languages, on SQLite and PostgreSQL."""
+"""The deadline views' lean read path (shipping.listing) says exactly what the order list and the ORM builder
+(orders.schemas.order_out) say: the same ORDER JSON, field for field, page by page, in both languages, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -68,6 +69,12 @@ def test_the_lean_deadline_list_equals_the_order_list_for_every_view_and_page(ct
                     lean = listing.view_page(session, shop_id, view, NOW + 5 * timedelta(minutes=1), page,
                                              20).as_json()
                 assert lean == before, (view, page)
+                with ctx.sessions() as session:  # and what the ORM builder (orders.schemas.order_out) says
+                    for order in lean["orders"]:
+                        built = orders_service.order_detail(session, shop_id=shop_id, order_id=order["order_id"],
+                                                            now=NOW + 5 * timedelta(minutes=1)).model_dump()
+                        assert {k: v for k, v in built.items() if k not in ("events", "shop_id")} == {
+                            k: v for k, v in order.items() if k != "shop_id"}, order["order_id"]
                 seen.update((o["status"], bool(o["violation"]), bool(o["tracking"]), o["logistics_state"],
                              o["ship_by_source"]) for o in lean["orders"])
     finally:
