@@ -50,6 +50,11 @@ def _violations_stmt():
 
 _VIOLATIONS = None
 _BY_PK = select(*COLUMNS).where(_O.c.id.in_(_PKS))
+# The plain list (one shop, a status tab or none): newest first from ix_orders_shop_sort / ix_orders_shop_status_sort.
+_PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop")).order_by(_O.c.sort_key.desc())
+         .limit(bindparam("limit")).offset(bindparam("offset")))
+_STATUS_PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop"), _O.c.status == bindparam("status"))
+                .order_by(_O.c.sort_key.desc()).limit(bindparam("limit")).offset(bindparam("offset")))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -94,6 +99,11 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
         wanted = [o.id for o in plan.matched]
         found = {r[0]: r for r in session.execute(_BY_PK, {"pks": wanted})} if wanted else {}
         rows = [found[pk] for pk in wanted if pk in found]
+    elif plan.plain is not None:
+        shop, status = plan.plain
+        params = {"shop": shop, "limit": plan.limit, "offset": plan.offset}
+        rows = session.execute(_PAGE if status is None else _STATUS_PAGE, params if status is None else
+                               {**params, "status": status}).all()
     else:
         rows = session.execute(select(*COLUMNS).where(*plan.conds).order_by(*plan.order_by)
                                .offset(plan.offset).limit(plan.limit)).all()

@@ -197,6 +197,9 @@ class PagePlan:
     offset: int
     limit: int
     matched: list[Order] | None = None
+    # (shop id, status or None) when nothing but one shop and a plain status tab narrows the list: the page is then
+    # read with a statement built once (orders.listing)
+    plain: tuple[int, str | None] | None = None
 
 
 def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> PagePlan:
@@ -221,6 +224,9 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
     if _unfiltered(flt) and flt.tab != "after_sale":
         stored = _stored_counts(session, shops)
         total = sum(stored.values()) if flt.tab == "all" else stored.get(flt.tab, 0)
+        if isinstance(shops, int):
+            return PagePlan(total, False, conds, order_by, offset, page_size,
+                            plain=(shops, None if flt.tab == "all" else OrderStatus(flt.tab).value))
     elif flt.tab == "after_sale":
         from ..aftersales.queries import count_orders_in_after_sale
 
