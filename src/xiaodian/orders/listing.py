@@ -10,10 +10,10 @@ both give the same JSON.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic_core import to_json
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -73,9 +73,9 @@ class ListData:
 
     def json(self) -> bytes:
         """The OrderPage JSON, written straight from the dicts (no model is built or validated)."""
-        return json.dumps({"total": self.total, "total_is_capped": self.total_is_capped, "page": self.page,
-                           "page_size": self.page_size, "orders": self.orders},
-                          ensure_ascii=False, separators=(",", ":")).encode()
+        # pydantic-core's serialiser (the one model_dump_json uses) on plain data: a quarter of json.dumps's time.
+        return to_json({"total": self.total, "total_is_capped": self.total_is_capped, "page": self.page,
+                        "page_size": self.page_size, "orders": self.orders})
 
     def model(self) -> OrderPage:
         """The same page as the OrderPage model every other channel takes (pages, CLI, export)."""
