@@ -171,3 +171,20 @@ def test_owner_moves_a_reason_between_families_on_the_settings_page_and_the_rate
     refused = owner_client.post("/settings/aftersales/families", data={"reason_text": "", "family": "other",
                                                                       "csrf_token": csrf})
     assert refused.status_code == 422 and "reason_text_required" in refused.text
+
+
+def test_api_reads_and_sets_the_reason_mapping_for_owners(owner_client, desk):
+    csrf = csrf_of(owner_client)
+    listed = {r["text"]: r for r in owner_client.get("/api/v1/aftersales/reason-families").json()}
+    assert listed["商品破损/污渍"] == {"text": "商品破损/污渍", "uses": 1, "default": "quality", "family": "quality",
+                                   "overridden": False}
+    url = "/api/v1/aftersales/reason-families"
+    moved = owner_client.put(url, headers={"x-csrf-token": csrf}, json={"reason_text": "口感不好", "family": "quality"})
+    assert moved.status_code == 200
+    assert {r["text"]: r["family"] for r in moved.json()}["口感不好"] == "quality"
+    bad = owner_client.put(url, headers={"x-csrf-token": csrf}, json={"reason_text": "口感不好", "family": "maybe"})
+    assert bad.status_code == 422 and bad.json()["error"]["code"] == "family_unknown"
+    extra = owner_client.put(url, headers={"x-csrf-token": csrf},
+                             json={"reason_text": "口感不好", "family": "other", "aftersale_id": CASE})
+    assert extra.status_code == 422  # nothing else can be sent through it
+    assert owner_client.get(f"/api/v1/aftersales/{CASE}").json()["reason_history"][0]["text"] == "商品破损/污渍"

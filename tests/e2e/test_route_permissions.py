@@ -146,7 +146,10 @@ BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/contacts")] = {"channel": "ph
 ROUTE_PERMISSIONS.update({
     ("GET", "/settings/aftersales"): "settings.manage",
     ("POST", "/settings/aftersales/families"): "settings.manage",
+    ("GET", "/api/v1/aftersales/reason-families"): "settings.manage",
+    ("PUT", "/api/v1/aftersales/reason-families"): "settings.manage",
 })
+BODIES[("PUT", "/api/v1/aftersales/reason-families")] = {"reason_text": "口感不好", "family": "quality"}
 FORMS[("POST", "/settings/aftersales/families")] = {"reason_text": "口感不好", "family": "quality"}
 
 # Douyin Open Platform connection (issue 8): owners manage it; the push hook answers only to a valid event-sign.

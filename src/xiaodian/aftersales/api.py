@@ -1,5 +1,6 @@
 """After-sales API under /api/v1: list and show cases, merchant actions, the communication log, the after-sale
-export import and the quality-return rate (thin adapters over views/service/quality)."""
+export import, the quality-return rate and the owner's reason → family mapping (thin adapters over
+views/service/quality/reason_families). The mapping's routes come before /aftersales/{aftersale_id}."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from ..errors import ValidationFailed
 from ..orders.api import shop_of
 from ..web.deps import db, get_ctx, require
 from ..web.openapi import ERROR_RESPONSES
-from . import domain, quality, service, views
+from . import domain, quality, reason_families, service, views
 from .importfile import import_aftersale_file
 from .queries import TABS, CaseFilter
-from .schemas import ActionIn, CaseDetailOut, CasePage, ContactIn, ContactOut, QualityRow
+from .schemas import (ActionIn, CaseDetailOut, CasePage, ContactIn, ContactOut, QualityRow, ReasonFamilyIn,
+                      ReasonFamilyOut)
 
 router = APIRouter(prefix="/api/v1", tags=["aftersales"], responses=ERROR_RESPONSES)
 TYPES = "|".join(t.value for t in domain.CaseType)
@@ -43,6 +45,26 @@ def list_cases(request: Request, tab: str = Query("todo", pattern="^(" + "|".joi
     flt = CaseFilter(tab=tab, case_type=type, family=family, product_id=product_id, order_id=order_id, page=page)
     return views.case_page(session, shop_id=shop_of(request), flt=flt, now=ctx.clock.now(),
                            families=views.families_for(session, shop_of(request), ctx.settings))
+
+
+@router.get("/aftersales/reason-families", response_model=list[ReasonFamilyOut],
+            summary="The reason → family mapping 品退率 uses: defaults (domain.md §4), the owner's overrides, every "
+                    "reason text buyers gave")
+def reason_family_list(request: Request, principal: Principal = Depends(require("settings.manage")),
+                       session: Session = Depends(db, scope="function")):
+    rows = reason_families.mapping_rows(session, shop_of(request), get_ctx(request).settings)
+    return [ReasonFamilyOut(**{k: r[k] for k in ("text", "uses", "default", "family", "overridden")}) for r in rows]
+
+
+@router.put("/aftersales/reason-families", response_model=list[ReasonFamilyOut],
+            summary="Owners: count one reason text as quality-related or not (or back to the default); audited. "
+                    "The buyers' reasons themselves are never changed")
+def reason_family_set(body: ReasonFamilyIn, request: Request, principal: Principal = Depends(require("settings.manage")),
+                      session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    reason_families.set_family(session, shop_id=shop_of(request), reason_text=body.reason_text, family=body.family,
+                               principal=principal, now=ctx.clock.now(), settings=ctx.settings)
+    return reason_family_list(request, principal, session)
 
 
 @router.get("/aftersales/{aftersale_id}", response_model=CaseDetailOut,
@@ -108,3 +130,4 @@ def quality_rate(request: Request, product_id: str | None = Query(None, max_leng
     ctx = get_ctx(request)
     families = views.families_for(session, shop_of(request), ctx.settings)
     return quality.rates(session, shop_of(request), ctx.clock.now(), window, families, product_id)
+

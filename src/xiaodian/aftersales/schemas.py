@@ -33,6 +33,21 @@ class ContactIn(BaseModel):
     outcome: str | None = Field(None, max_length=200)
 
 
+class ReasonFamilyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason_text: str = Field(..., min_length=1, max_length=100, description="the reason exactly as buyers see it")
+    family: str = Field(..., description="quality, other, or default (drop the owner's override)")
+
+
+class ReasonFamilyOut(BaseModel):
+    text: str
+    uses: int = Field(..., description="how many reasons buyers of the shop gave with this text")
+    default: str
+    family: str = Field(..., description="what 品退率 counts it as now")
+    overridden: bool
+
+
 class ReasonOut(BaseModel):
     seq: int
     text: str
