@@ -160,3 +160,20 @@ def test_cli_corrects_a_number_and_works_the_reminders(tmp_path):
     again = run("reminders", "ack", str(first), "--json")
     assert again.exit_code == 1 and json.loads(again.stdout.splitlines()[0])["error"]["code"] == "already_acknowledged"
     assert json.loads(run("reminders", "list", "--json").stdout)["open"] == 1
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_owners_set_the_reminder_hours_and_correction_limits_on_the_forecast_page(ctx, shop_id, owner_client):
+    seed(ctx, shop_id)
+    client = owner_client
+    page = client.get("/shipping/forecast")
+    assert 'name="urgent_hours"' in page.text and 'name="max_corrections"' in page.text
+    csrf = csrf_of(client, "/shipping/forecast")
+    form = {"csrf_token": csrf, "capacity_per_hour": "100", "work_start": "09:00", "work_end": "18:00",
+            "default_promise": "48h", "due_soon_hours": "8", "urgent_hours": "3", "correction_window_hours": "12",
+            "max_corrections": "1"}
+    assert client.post("/shipping/settings", data=form, follow_redirects=False).status_code == 303
+    listed = client.get(f"/api/v1/orders/{OID}/shipments").json()
+    assert (listed["window_hours"], listed["max_corrections"]) == (12, 1)
+    bad = client.post("/shipping/settings", data={**form, "urgent_hours": "8"}, follow_redirects=False)
+    assert bad.status_code == 422

@@ -98,3 +98,32 @@ def test_a_reminder_closes_when_its_order_ships_or_its_deadline_moves(ctx, shop_
         order = session.execute(select(Order).where(Order.order_id == oid(2))).scalar_one()
         order.ship_by = NOW + 30 * H  # the platform moved the deadline (push tag 126)
     assert open_list(ctx, shop_id)[0] == []
+
+
+def test_the_reminder_hours_and_correction_limits_are_owner_settings(ctx, shop_id):
+    from xiaodian.shipping import preferences
+    from xiaodian.shipping.queries import get_settings
+
+    owner = Principal(None, "laoban", "owner", "web")
+    with transaction(ctx.sessions) as session:
+        with pytest.raises(DomainError) as info:
+            preferences.update_settings(session, shop_id=shop_id, principal=owner, now=NOW,
+                                        changes={"urgent_hours": 6})  # not before the first (6 h) reminder
+        assert info.value.details["field"] == "urgent_hours"
+    with transaction(ctx.sessions) as session:
+        with pytest.raises(DomainError) as info:
+            preferences.update_settings(session, shop_id=shop_id, principal=CLERK, now=NOW,
+                                        changes={"urgent_hours": 3})
+        assert info.value.code == "forbidden"
+    with transaction(ctx.sessions) as session:
+        preferences.update_settings(session, shop_id=shop_id, principal=owner, now=NOW, changes={
+            "due_soon_hours": 12, "urgent_hours": 4, "correction_window_hours": 48, "max_corrections": 1})
+    with ctx.sessions() as session:
+        saved = get_settings(session, shop_id)
+        assert (saved.due_soon_hours, saved.urgent_hours, saved.correction_window_hours, saved.max_corrections) == (
+            12, 4, 48, 1)
+        assert session.execute(select(AuditEntry).where(AuditEntry.action == "shipping.settings")).scalar_one()
+    seed(ctx, shop_id, make_record(oid(1), ship_by=NOW + 3 * H), make_record(oid(2), ship_by=NOW + 10 * H))
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    listed, _rows = open_list(ctx, shop_id)
+    assert listed == [(oid(1), "due_urgent"), (oid(1), "due_soon"), (oid(2), "due_soon")]

@@ -162,6 +162,8 @@ def forecast_page(request: Request, capacity: int | None = None, saved: str | No
 @router.post("/shipping/settings")
 def save_settings(request: Request, capacity_per_hour: int = Form(...), work_start: str = Form("09:00"),
                   work_end: str = Form("18:00"), default_promise: str = Form("48h"),
+                  due_soon_hours: int | None = Form(None), urgent_hours: int | None = Form(None),
+                  correction_window_hours: int | None = Form(None), max_corrections: int | None = Form(None),
                   principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db, scope="function")):
     def minutes(value: str, name: str) -> int:
         try:
@@ -175,7 +177,10 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
                                 changes={"capacity_per_hour": capacity_per_hour,
                                          "work_start_minute": minutes(work_start, "work_start"),
                                          "work_end_minute": minutes(work_end, "work_end"),
-                                         "default_promise": default_promise})
+                                         "default_promise": default_promise, "due_soon_hours": due_soon_hours,
+                                         "urgent_hours": urgent_hours,
+                                         "correction_window_hours": correction_window_hours,
+                                         "max_corrections": max_corrections})
     session.commit()
     return RedirectResponse("/shipping/forecast?saved=1", status_code=303)
 

@@ -19,7 +19,8 @@ from .queries import get_settings
 
 
 SETTING_FIELDS = ("capacity_per_hour", "work_start_minute", "work_end_minute", "default_promise", "late_points",
-                  "compensation_pct", "compensation_min_fen", "compensation_max_fen", "due_soon_hours")
+                  "compensation_pct", "compensation_min_fen", "compensation_max_fen", "due_soon_hours",
+                  "urgent_hours", "correction_window_hours", "max_corrections")
 
 
 def update_settings(session: Session, *, shop_id: int, changes: dict, principal: Principal,
@@ -55,11 +56,15 @@ def _validate_settings(values: dict) -> None:
     except ValueError as exc:
         bad("default_promise", str(exc))
     for name, low, high in (("late_points", 0, 100), ("compensation_pct", 0, 100), ("due_soon_hours", 1, 72),
-                            ("compensation_min_fen", 0, 10**8), ("compensation_max_fen", 0, 10**8)):
+                            ("compensation_min_fen", 0, 10**8), ("compensation_max_fen", 0, 10**8),
+                            ("urgent_hours", 1, 72), ("correction_window_hours", 0, 24 * 30),
+                            ("max_corrections", 0, 10)):
         if not low <= int(values[name]) <= high:
             bad(name, f"must be between {low} and {high}")
     if int(values["compensation_min_fen"]) > int(values["compensation_max_fen"]):
         bad("compensation_max_fen", "must not be below the minimum")
+    if int(values["urgent_hours"]) >= int(values["due_soon_hours"]):
+        bad("urgent_hours", "the urgent reminder must come after the first one (fewer hours before the ship-by)")
 
 
 def set_product_promise(session: Session, *, shop_id: int, product_id: str, promise: str | None,
