@@ -45,7 +45,8 @@ def insert_ignore(session: Session, table, rows: list[dict]) -> list:
     else:
         from sqlalchemy.dialects.sqlite import insert
     pk = list(table.primary_key.columns)[0]
-    return list(session.execute(insert(table).values(rows).on_conflict_do_nothing().returning(pk)).scalars())
+    # rows as parameters, not .values(rows): one statement shape, compiled once and cached, whatever the count
+    return list(session.execute(insert(table).on_conflict_do_nothing().returning(pk), rows).scalars())
 
 
 def adopt_shipments(session: Session, shop_id: int, now: datetime, *, after_id: int | None = None,

@@ -18,9 +18,9 @@ import os
 import socket
 import time
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, TypeDecorator, or_, select, type_coerce, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts.models import Shop
@@ -94,29 +94,10 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
     return report
 
 
-class _FastUTC(TypeDecorator):
-    """Read-only UTC times for the scan's bulk read: SQLite hands back text, parsed here by the C ISO parser
-    (the generic SQLite DateTime type parses with a Python regex, the largest cost of a full scan)."""
-
-    impl = String
-    cache_ok = True
-
-    def process_result_value(self, value, dialect):
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-def _t(column):
-    return type_coerce(column, _FastUTC).label(column.key)
-
-
-COLUMNS = (Parcel.shipment_id, Parcel.shop_id, Parcel.order_pk, Parcel.tracking_no, _t(Parcel.shipped_at),
-           Parcel.state, _t(Parcel.state_since), Parcel.picked_up_at.is_not(None).label("picked_up_at"),
-           _t(Parcel.last_event_at), Parcel.last_code, Parcel.last_context, Parcel.last_location,
-           _t(Parcel.next_check_at), Parcel.watch)
+COLUMNS = (Parcel.shipment_id, Parcel.shop_id, Parcel.order_pk, Parcel.tracking_no, Parcel.shipped_at,
+           Parcel.state, Parcel.state_since, Parcel.picked_up_at.is_not(None).label("picked_up_at"),
+           Parcel.last_event_at, Parcel.last_code, Parcel.last_context, Parcel.last_location,
+           Parcel.next_check_at, Parcel.watch)
 
 
 def _candidates(session: Session, shop_id: int, now: datetime, since: datetime | None, after: int) -> list:
@@ -128,7 +109,7 @@ def _candidates(session: Session, shop_id: int, now: datetime, since: datetime |
         query = query.where(Parcel.watch.is_(True))
     else:
         query = query.where(or_(Parcel.changed_at > since, Parcel.next_check_at <= now))
-    return session.execute(query.order_by(Parcel.shipment_id).limit(BATCH)).all()
+    return session.connection().execute(query.order_by(Parcel.shipment_id).limit(BATCH)).all()  # Core: no ORM rows
 
 
 def _ignored_until(sessions, shop_id: int, now: datetime) -> dict[int, datetime]:
