@@ -158,9 +158,11 @@ def run_http(url: str, seconds: int, query: str | None) -> dict:
         script = Path(data_dir) / "p.lua"
         script.write_text('done = function(s, lat, req)\n for _, p in pairs({50, 95, 99}) do\n'
                           '  io.write(string.format("p%d %.2f\\n", p, lat:percentile(p) / 1000))\n end\nend\n')
+        cpu_before, parent_before = server_cpu(server.pid), parent_cpu(server.pid)
         run = subprocess.run([wrk, "-t2", "-c20", f"-d{seconds}s", "-s", str(script), "-H",
                               f"Authorization: Bearer {token}", f"http://127.0.0.1:{port}{path}"],
                              capture_output=True, text=True)
+        cpu_used, parent_used = server_cpu(server.pid) - cpu_before, parent_cpu(server.pid) - parent_before
         if run.returncode:
             return {"error": f"wrk failed (server probe said {probe.stdout!r}): {run.stderr.strip()[:200]}"}
         out = run.stdout
@@ -171,7 +173,45 @@ def run_http(url: str, seconds: int, query: str | None) -> dict:
     stats = {m[0]: float(m[1]) for m in re.findall(r"^(p\d+) ([\d.]+)$", out, re.M)}
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {**stats, "rps": float(rps.group(1)) if rps else None, "non2xx": int(non2xx.group(1)) if non2xx else 0}
+    done = re.search(r"(\d+) requests in", out)
+    errors = re.search(r"Socket errors: (.*)$", out, re.M)
+    cpu_ms = cpu_used * 1000 / int(done.group(1)) if done and int(done.group(1)) else None
+    return {**stats, "rps": float(rps.group(1)) if rps else None, "non2xx": int(non2xx.group(1)) if non2xx else 0,
+            "cpu_ms": cpu_ms, "parent_cpu_share": parent_used / seconds,
+            "socket_errors": errors.group(1).strip() if errors else "none"}
+
+
+def parent_cpu(pid: int) -> float:
+    """CPU seconds of `xiaodian serve` itself (uvicorn's supervisor and the background jobs), which share the
+    cores with the web workers during the run."""
+    import psutil
+
+    try:
+        times = psutil.Process(pid).cpu_times()
+    except psutil.NoSuchProcess:
+        return 0.0
+    return times.user + times.system
+
+
+def server_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of the web worker processes: the cost per request, which unlike latency does
+    not depend on what else the shared cores are doing. The parent process (uvicorn's supervisor and the
+    background jobs of `xiaodian serve`) is left out; with one worker it is the web process and is counted."""
+    import psutil
+
+    try:
+        root = psutil.Process(pid)
+        procs = root.children(recursive=True) or [root]
+    except psutil.NoSuchProcess:
+        return 0.0
+    total = 0.0
+    for proc in procs:
+        try:
+            times = proc.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
 
 
 WORKERS = 2
@@ -183,16 +223,22 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--http-seconds", type=int, default=15)
     parser.add_argument("--no-http", action="store_true")
+    parser.add_argument("--http-only", action="store_true", help="only the HTTP list under wrk (no in-process runs)")
     parser.add_argument("--workers", type=int, default=2, help="web processes for the HTTP part (one per core)")
     args = parser.parse_args()
     global WORKERS
     WORKERS = args.workers
+    print(f"load average before: {os.getloadavg()[0]:.2f}, {os.getloadavg()[1]:.2f}, {os.getloadavg()[2]:.2f}",
+          file=sys.stderr)
     ctx = open_context(Settings(database_url=args.db, data_dir="/tmp/xiaodian-bench/data", now=NOW, **KEYS))
     shop_id = default_shop_id(ctx)
     with ctx.sessions() as session:
         n = session.execute(select(func.count()).select_from(Order)).scalar_one()
     print(f"{ctx.engine.dialect.name}, {n:,} orders", file=sys.stderr)
-    results, failures = run_queries(ctx, shop_id, n, args.repeat, random.Random(1124))
+    if args.http_only:
+        results, failures = {"_per_query": []}, []
+    else:
+        results, failures = run_queries(ctx, shop_id, n, args.repeat, random.Random(1124))
     ctx.engine.dispose()
     print(f"\n{ctx.engine.dialect.name} · {n:,} orders · {args.repeat} timed runs per query, warm, in-process\n")
     print("| query | runs | p50 ms | p99 ms | max ms | target |")
@@ -211,9 +257,14 @@ def main() -> None:
             if "error" in http:
                 print(f"| {label} | – | – | – | – | {http['error']} |")
             else:
+                cpu = (f", web workers' CPU {http['cpu_ms']:.2f} ms/request, serve's own process (jobs) "
+                       f"{http['parent_cpu_share'] * 100:.0f}% of a core" if http.get("cpu_ms") else "")
                 print(f"| {label}, 20 clients (wrk) | {http['rps']:.0f} req/s | {http.get('p50', 0):.1f} | "
                       f"p95 {http.get('p95', 0):.1f} · p99 {http.get('p99', 0):.1f} | – | p95 ≤ 100 "
-                      f"(non-2xx: {http['non2xx']}) |")
+                      f"(non-2xx: {http['non2xx']}, socket errors: {http['socket_errors']}{cpu}) |")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}, {os.getloadavg()[1]:.2f}, {os.getloadavg()[2]:.2f}")
+    if args.http_only:
+        return
     slow = sorted(results["_per_query"], reverse=True)[:8]
     print("\nslowest product-name queries (median ms, query, matches): "
           + "; ".join(f"{ms:.1f} {q!r} {m:,}" for ms, q, m in slow))

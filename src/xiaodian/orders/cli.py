@@ -57,13 +57,14 @@ def search(
     if as_json:
         typer.echo(json.dumps({"total": page.total, "orders": [o.model_dump() for o in orders]}, ensure_ascii=False))
         return
+    several = shop_id == service.ALL_SHOPS
     table = Table(title=f"{page.total} orders", show_lines=False)
-    for col in ("order id", "created", "items", "amount", "buyer", "status"):
+    for col in (("shop",) if several else ()) + ("order id", "created", "items", "amount", "buyer", "status"):
         table.add_column(col)
     for o in orders:
         items = "；".join(f"{i.product_name} ×{i.quantity}" for i in o.items)
-        table.add_row(o.order_id, (o.created_at or "")[:16].replace("T", " "), items[:40], _yuan(o.pay_amount_fen),
-                      o.buyer.phone_masked or "", o.status)
+        table.add_row(*((str(o.shop_id),) if several else ()), o.order_id, (o.created_at or "")[:16].replace("T", " "),
+                      items[:40], _yuan(o.pay_amount_fen), o.buyer.phone_masked or "", o.status)
     out.print(table)
 
 
