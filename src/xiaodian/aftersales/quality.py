@@ -24,14 +24,30 @@ DRILL_LIMIT = 200
 
 def _paid_counts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None,
                  names: dict | None = None) -> dict:
-    """SKU orders paid in (start, end] per product; ``names`` (when given) receives a product name each SKU
-    order carries, read in the same pass, for shops whose products table is empty (order files only)."""
+    """SKU orders paid in (start, end] per product. ``names`` (when given) receives, read in the same pass, what
+    finds a product's name for shops whose products table is empty (order files only): the name itself, or
+    on SQLite the id of one of its SKU orders (``int``), looked up for the listed products only."""
     conds = [Order.shop_id == shop_id, Order.paid_at > start, Order.paid_at <= end]
     if product_id:
         conds.append(OrderItem.product_id == product_id)
-    rows = session.execute(select(OrderItem.product_id, func.count(), func.max(OrderItem.product_name))
-                           .join(Order, Order.id == OrderItem.order_pk)
-                           .where(*conds).group_by(OrderItem.product_id)).all()
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        # SQLite sorts every row into a temporary B-tree for GROUP BY, and under the desk's pragmas
+        # (cache_size=-65536, temp_store=MEMORY) that cost ~120 ms for 79,000 SKU orders where reading the plain
+        # tuples off the cursor and counting here costs ~60-80 (benchmarks/RESULTS-aftersales.md); Row objects
+        # would cost more than the sort. An item id per product finds its name.
+        result = conn.execute(select(OrderItem.product_id, OrderItem.id).join(Order, Order.id == OrderItem.order_pk)
+                              .where(*conds))
+        try:
+            rows = result.cursor.fetchall()
+        finally:
+            result.close()
+        if names is not None:
+            names.update(rows)
+        return dict(Counter(pid for pid, _id in rows))
+    rows = conn.execute(select(OrderItem.product_id, func.count(), func.max(OrderItem.product_name))
+                        .join(Order, Order.id == OrderItem.order_pk).where(*conds)
+                        .group_by(OrderItem.product_id)).all()
     if names is not None:
         names.update((pid, name) for pid, _n, name in rows)
     return {pid: n for pid, n, _name in rows}
@@ -47,7 +63,7 @@ def _facts(session: Session, shop_id: int, start: datetime, end: datetime, produ
     conds = [c.shop_id == shop_id, c.applied_at > start, c.applied_at <= end]
     if product_id:
         conds.append(c.product_id == product_id)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(c.aftersale_id, c.sku_order_id, c.product_id, c.applied_at, c.cancelled_by_buyer, c.status,
                first_r.text.label("first_text"), current_r.text.label("current_text"))
         .outerjoin(first_r, first_r.id == c.first_reason_id)
@@ -83,7 +99,11 @@ def _names(session: Session, shop_id: int, ids: set, item_names: dict, skus: dic
         return {}
     names = dict(session.execute(select(Product.product_id, Product.name)
                                  .where(Product.shop_id == shop_id, Product.product_id.in_(ids))).all())
-    names |= {pid: item_names[pid] for pid in ids - set(names) if item_names.get(pid)}
+    item_ids = {item_names[pid]: pid for pid in ids - set(names) if isinstance(item_names.get(pid), int)}
+    if item_ids:
+        names |= {item_ids[i]: name for i, name in session.execute(
+            select(OrderItem.id, OrderItem.product_name).where(OrderItem.id.in_(item_ids))).all()}
+    names |= {pid: item_names[pid] for pid in ids - set(names) if isinstance(item_names.get(pid), str)}
     missing = {skus[pid] for pid in ids - set(names) if pid in skus}
     if missing:
         names |= dict(session.execute(select(OrderItem.product_id, OrderItem.product_name)
@@ -171,7 +191,7 @@ def _paid_per_day(session: Session, shop_id: int, span_start: datetime, now: dat
     for i, d in enumerate(days):
         lo = datetime.combine(d, datetime.min.time(), tzinfo=SHOP_TZ)
         params[f"lo{i}"], params[f"hi{i}"] = lo, min(lo + timedelta(days=1), now + timedelta(microseconds=1))
-    rows = session.execute(_per_day_statement(len(days), product_id is not None), params).all()
+    rows = session.connection().execute(_per_day_statement(len(days), product_id is not None), params).all()
     return {days[i]: n for i, n in rows if n}
 
 
