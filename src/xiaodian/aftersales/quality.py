@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
@@ -53,6 +54,19 @@ def _paid_counts(session: Session, shop_id: int, start: datetime, end: datetime,
     return {pid: n for pid, n, _name in rows}
 
 
+class CaseFacts(NamedTuple):
+    """What the 品退率 page needs of a case (the drill-down shows aftersale_id, status, applied_at)."""
+
+    aftersale_id: str
+    sku_order_id: str
+    product_id: str | None
+    applied_at: datetime
+    cancelled_by_buyer: bool
+    status: str
+    first_text: str | None
+    current_text: str | None
+
+
 def _facts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None,
            families: FamilyMap) -> list[tuple]:
     """Cases applied in (start, end], newest first, as (row, first text, current text, first family, current
@@ -63,12 +77,19 @@ def _facts(session: Session, shop_id: int, start: datetime, end: datetime, produ
     conds = [c.shop_id == shop_id, c.applied_at > start, c.applied_at <= end]
     if product_id:
         conds.append(c.product_id == product_id)
-    rows = session.connection().execute(
+    conn = session.connection()
+    result = conn.execute(
         select(c.aftersale_id, c.sku_order_id, c.product_id, c.applied_at, c.cancelled_by_buyer, c.status,
                first_r.text.label("first_text"), current_r.text.label("current_text"))
         .outerjoin(first_r, first_r.id == c.first_reason_id)
         .outerjoin(current_r, current_r.id == c.current_reason_id)
-        .where(*conds).order_by(c.applied_at.desc(), c.id.desc())).all()
+        .where(*conds).order_by(c.applied_at.desc(), c.id.desc()))
+    try:  # plain tuples off the cursor (a Row per case cost more than the query); the times converted here
+        raw = result.cursor.fetchall()
+    finally:
+        result.close()
+    to_time = c.applied_at.type.result_processor(conn.dialect, None) or (lambda value: value)
+    rows = [CaseFacts(r[0], r[1], r[2], to_time(r[3]), bool(r[4]), r[5], r[6], r[7]) for r in raw]
     known = {text: families.family(text) for text in {r[6] for r in rows} | {r[7] for r in rows}}
     return [(r, r[6], r[7], known[r[6]], known[r[7]]) for r in rows]
 
