@@ -102,3 +102,21 @@ def test_an_unchanged_choice_writes_nothing_and_bad_input_is_refused(shop, shop_
         _set(ctx, shop_id, "口感不好", "quality", principal=CS)
     with ctx.sessions() as session:
         assert audit.search(session, audit.AuditFilter(action="aftersales.reason_family"))[0] == 0
+
+
+def test_each_tabs_total_is_its_count_under_every_filter(shop, shop_id):
+    """The list's total is taken from the tab counts (one query fewer per page): they must agree for every
+    tab, type and family filter."""
+    ctx = shop
+    _set(ctx, shop_id, "口感不好", "quality")
+    with ctx.sessions() as session:
+        families = views.families_for(session, shop_id, ctx.settings)
+        for tab in queries.TABS:
+            for family in (None, "quality", "other", "unknown"):
+                for case_type in (None, "refund_shipped", "exchange"):
+                    flt = queries.CaseFilter(tab=tab, family=family, case_type=case_type, page_size=1000)
+                    page = views.case_page(session, shop_id=shop_id, flt=flt, now=NOW, families=families)
+                    assert page.total == len(page.cases) == page.counts[tab], (tab, family, case_type)
+        everything = views.case_page(session, shop_id=shop_id, flt=queries.CaseFilter(tab="all"), now=NOW,
+                                     families=families)
+    assert everything.total == 4

@@ -110,13 +110,15 @@ def _conditions(session, shop_id: int, flt: CaseFilter, now: datetime, families:
 
 
 def list_cases(session: Session, shop_id: int, flt: CaseFilter, now: datetime,
-               families: FamilyMap) -> tuple[int, list[AfterSaleCase]]:
-    """Most urgent first (deadline ascending, no deadline last), then newest."""
+               families: FamilyMap, total: int | None = None) -> tuple[int, list[AfterSaleCase]]:
+    """Most urgent first (deadline ascending, no deadline last), then newest. ``total``: the tab's count when
+    the caller already has it (tab_counts counts every tab under the same filters)."""
     conds = _conditions(session, shop_id, flt, now, families)
     tab = tab_condition(flt.tab, now)
     if tab is not None:
         conds.append(tab)
-    total = session.execute(select(func.count()).select_from(AfterSaleCase).where(*conds)).scalar_one()
+    if total is None:
+        total = session.execute(select(func.count()).select_from(AfterSaleCase).where(*conds)).scalar_one()
     order = [AfterSaleCase.due_by.is_(None), AfterSaleCase.due_by.asc(), AfterSaleCase.id.desc()]
     if flt.tab in ("completed", "closed", "all"):
         order = [AfterSaleCase.applied_at.desc(), AfterSaleCase.id.desc()]

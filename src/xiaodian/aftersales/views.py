@@ -32,8 +32,8 @@ def case_rows(session: Session, cases: list, families, now: datetime) -> list[Ca
 
 
 def case_page(session: Session, *, shop_id: int, flt: queries.CaseFilter, now: datetime, families) -> CasePage:
-    total, cases = queries.list_cases(session, shop_id, flt, now, families)
     counts = queries.tab_counts(session, shop_id, flt, now, families)
+    total, cases = queries.list_cases(session, shop_id, flt, now, families, total=counts.get(flt.tab))
     return CasePage(total=total, page=flt.page, counts=counts, cases=case_rows(session, cases, families, now))
 
 
