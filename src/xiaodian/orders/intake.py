@@ -8,12 +8,13 @@ would move the status backwards is rejected, since the platform never reopens an
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, column, select, table, update
 from sqlalchemy.orm import Session
 
 from ..db import UTCDateTime
@@ -384,20 +385,39 @@ def _search_text(rec: OrderRecord) -> str:
     return " ".join(f"{i.product_name} {i.spec or ''}" for i in rec.items)
 
 
+# The shipping capability's correction history (migration 0010), read as a bare Core table: intake only needs
+# which numbers a clerk corrected away on an order, and importing the shipping models here would be circular.
+_CORRECTIONS = table("shipping_tracking_corrections", column("order_pk"), column("old_tracking_no"))
+_TRACKING_NOISE = re.compile(r"[\s\-]")
+
+
+def tracking_key(number: str) -> str:
+    """A tracking number as compared (the shipping capability's normalisation: no spaces or dashes, upper case),
+    so ``sf 1234`` from a spreadsheet is the package the desk stored as ``SF1234``."""
+    return _TRACKING_NOISE.sub("", number).upper()
+
+
 def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[dict]:
     """Tracking numbers from snapshots (export column 快递单号); each number once per order.
-    Returns the timeline events to write with the rest of the batch."""
+
+    A number the order already has is skipped, and so is one a clerk corrected away on that order (the
+    correction history): an export or a platform sync made before the correction still carries the mistyped
+    number, and must not bring it back as a second package. Returns the timeline events to write with the
+    rest of the batch."""
     known: set = set()
     for chunk in _chunks(list({p["order_pk"] for p in pending})):
-        known.update(session.execute(
-            select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))).all())
+        known.update((pk, tracking_key(number)) for pk, number in session.execute(
+            select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))))
+        known.update((pk, tracking_key(number)) for pk, number in session.execute(
+            select(_CORRECTIONS.c.order_pk, _CORRECTIONS.c.old_tracking_no).where(_CORRECTIONS.c.order_pk.in_(chunk))))
     rows, events = [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
         for number in [n.strip() for n in rec.tracking_no.replace("，", ",").split(",") if n.strip()]:
-            if (p["order_pk"], number) in known:
+            key = (p["order_pk"], tracking_key(number))
+            if key in known:
                 continue
-            known.add((p["order_pk"], number))
+            known.add(key)
             rows.append({"shop_id": shop_id, "order_pk": p["order_pk"], "carrier_code": None,
                          "carrier_name": rec.carrier, "tracking_no": number,
                          "shipped_at": rec.shipped_at, "recorded_at": p["now"], "source": p["source"]})
