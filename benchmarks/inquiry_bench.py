@@ -69,6 +69,31 @@ def listing_id(n: int) -> str:
     return f"3591099{n:012d}"
 
 
+# Two listings a real shop also has: one never sold (a new listing) and one that seldom sells (300 items re-keyed to
+# it from a merchandise listing), for the product-only questions.
+EXTRA = [("新品 黑苦荞茶 胚芽全颗粒", "Tartary buckwheat tea", ["buckwheat tea", "苦荞茶"], 0),
+         ("有机燕麦米 全胚芽 东北", "Organic oat rice", ["oat rice", "燕麦米"], 300)]
+
+
+def ensure_extra_listings(ctx, shop_id: int) -> None:
+    with ctx.sessions.begin() as session:
+        have = set(session.execute(select(Product.product_id).where(Product.shop_id == shop_id)).scalars())
+        for k, (name, name_en, aliases, items) in enumerate(EXTRA):
+            pid = listing_id(100 + k)
+            if pid in have:
+                continue
+            session.execute(insert(Product), [{
+                "shop_id": shop_id, "product_id": pid, "name": name, "name_en": name_en,
+                "aliases": json.dumps(aliases, ensure_ascii=False), "category": None, "ship_promise": "48h",
+                "created_at": NOW}])
+            if items:
+                lego = listing_id(len(GRAIN) + 12)  # spread over the year: every 97th item of one listing
+                ids = session.execute(select(OrderItem.id).where(OrderItem.product_id == lego, OrderItem.id % 97 == 0)
+                                      .order_by(OrderItem.id).limit(items)).scalars().all()
+                session.execute(OrderItem.__table__.update().where(OrderItem.id.in_(ids))
+                                .values(product_id=pid, product_name=name))
+
+
 def prepare(source: str, db: str) -> None:
     """Copy ``source`` (read-only) to ``db``, give it a 30-listing catalogue, re-key its items, migrate, analyse."""
     started = time.perf_counter()
@@ -142,7 +167,10 @@ def questions(ctx, shop_id: int, per_kind: int, seed: int = 5) -> dict[str, list
     en_templates = ["When will the {p} I ordered on {day} ship?",
                     "I paid for 2 bags of {p} on {day} but can't find my order",
                     "Where is my {p}? ordered {day}", "Refund for the {p} from {day}, any update?"]
-    out: dict[str, list[dict]] = {k: [] for k in ("phone", "last4", "order_id", "product_date", "heavy_phone")}
+    out: dict[str, list[dict]] = {k: [] for k in ("phone", "last4", "order_id", "product_date", "heavy_phone",
+                                                  "product_only")}
+    product_only = ["{p}保质期多久", "{p}怎么煮好吃", "How do I store the {p}?", "Is the {p} this year's harvest?"]
+    named = ASKED + ["黑苦荞茶", "燕麦米", "Tartary buckwheat tea", "oat rice"]
     for i in range(per_kind):
         order_id, _h, day, base = own[i]
         en = i % 2 == 1
@@ -171,6 +199,10 @@ def questions(ctx, shop_id: int, per_kind: int, seed: int = 5) -> dict[str, list
         msg3 = (rng.choice(en_templates).format(p=p3, day=en_day(day3)) if en
                 else rng.choice(zh_templates).format(p=p3, day=zh_day(day3)))
         out["product_date"].append({"message": msg3, "phone": None, "order_id": None})
+        # product only, no identity, no day: a third of them about the never-sold and the seldom-sold listing
+        word = named[i % len(named)] if i % 3 else ["黑苦荞茶", "oat rice", "燕麦米", "buckwheat tea"][i % 4]
+        out["product_only"].append({"message": product_only[i % len(product_only)].format(p=word), "phone": None,
+                                    "order_id": None})
     return out
 
 
@@ -202,12 +234,13 @@ def measure(ctx, shop_id: int, qs: list[dict], rounds: int) -> dict:
             "matches": statistics.median(matched)}
 
 
-TARGETS = {"phone": 50, "last4": 50, "order_id": 50, "product_date": 200, "heavy_phone": 50}
+TARGETS = {"phone": 50, "last4": 50, "order_id": 50, "product_date": 200, "heavy_phone": 50, "product_only": 200}
 LABELS = {"phone": "phone (full, given by the agent), a typical buyer",
           "last4": "last 4 digits + product/date in the message",
           "order_id": "order id (in the message or given)",
           "product_date": "product + date only (no identity)",
-          "heavy_phone": "phone of the generator's 20 heaviest repeat buyers (2k–280k orders each)"}
+          "heavy_phone": "phone of the generator's 20 heaviest repeat buyers (2k–280k orders each)",
+          "product_only": "product only (no identity, no date; 1/3 never or seldom sold)"}
 
 
 def main() -> None:
@@ -225,6 +258,7 @@ def main() -> None:
     settings = Settings(database_url=f"sqlite:///{args.db}", data_dir="/tmp/xiaodian-bench/data", now=NOW, **KEYS)
     ctx = open_context(settings, migrate=True, clock=FixedClock(NOW))
     shop_id = default_shop_id(ctx)
+    ensure_extra_listings(ctx, shop_id)
     with ctx.sessions() as session:
         total = session.execute(select(func.count()).select_from(Order)).scalar_one()
         listings = session.execute(select(func.count()).select_from(Product)).scalar_one()

@@ -34,6 +34,7 @@ from .replies import draft
 from .understanding import MAX_MESSAGE, Understanding, understand
 
 CANDIDATE_LIMIT = 200  # orders looked at per question: enough for a busy day's sales of one product
+RARE_PRODUCT = 5000  # items of a product below which its orders are read by product rather than by date
 SHOWN_MATCHES = 10
 _ORDER_ID = re.compile(r"^\d{16,20}$")
 
@@ -118,7 +119,21 @@ def _candidates(session: Session, shop_id: int, u: Understanding, *, order_id: s
         return via, named + others[:SHOWN_MATCHES]
     if not u.date_from and not u.product_ids:
         return None, []
+    if not u.date_from:
+        rare = _orders_of_rare_product(session, shop_id, u.product_ids)
+        if rare is not None:
+            return None, _newest(session, [*conds, Order.id.in_(rare)], CANDIDATE_LIMIT) if rare else []
     return None, _newest(session, [*conds, *_stated(u)], CANDIDATE_LIMIT)
+
+
+def _orders_of_rare_product(session: Session, shop_id: int, product_ids: tuple[str, ...]) -> list[int] | None:
+    """The order pks of a product with at most RARE_PRODUCT items (index of migration 0013), else None. Walking
+    the orders newest first until CANDIDATE_LIMIT contain the product is quick for a product that sells often
+    and walks every order for one that never did; this reads the rare ones' orders directly."""
+    pks = session.execute(select(OrderItem.order_pk).where(OrderItem.shop_id == shop_id,
+                                                           OrderItem.product_id.in_(product_ids))
+                          .limit(RARE_PRODUCT + 1)).scalars().all()
+    return None if len(pks) > RARE_PRODUCT else sorted(set(pks))
 
 
 def _stated(u: Understanding) -> list:
