@@ -185,6 +185,19 @@ BODIES[("PATCH", "/api/v1/orders/{order_id}/shipments/{shipment_id}")] = {
     "carrier": "shunfeng", "tracking_no": "SF1234567890123", "reason": "sweep"}
 FORMS[("POST", "/shipping/orders/{order_id}/shipments/{shipment_id}/correct")] = {
     "carrier": "shunfeng", "tracking_no": "SF1234567890123", "reason": "sweep"}
+# 设置 → 物流异常设置: owners set the shop's anomaly thresholds (page, API, reset); everyone may read them.
+ROUTE_PERMISSIONS.update({
+    ("GET", "/settings/logistics"): "settings.manage",
+    ("POST", "/settings/logistics"): "settings.manage",
+    ("POST", "/settings/logistics/reset"): "settings.manage",
+    ("GET", "/api/v1/logistics/thresholds"): "orders.read",
+    ("PUT", "/api/v1/logistics/thresholds"): "settings.manage",
+    ("DELETE", "/api/v1/logistics/thresholds"): "settings.manage",
+})
+BODIES[("PUT", "/api/v1/logistics/thresholds")] = {"pickup_warning": 18}
+FORMS[("POST", "/settings/logistics")] = {"pickup_warning": "18", "pickup_timeout": "24", "pickup_serious": "48",
+                                          "stalled_warning": "36", "stalled_timeout": "48", "stalled_serious": "72",
+                                          "suspected_lost": "168", "locker_uncollected": "48"}
 
 
 def registered_routes() -> list[tuple[str, str, APIRoute]]:

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -21,6 +21,7 @@ from ..web.deps import db, get_ctx, require
 from ..web.i18n import current_language
 from ..web.openapi import ERROR_RESPONSES
 from . import kuaidi100, queries, service
+from . import thresholds as shop_thresholds
 from .domain import ACTIONS, AnomalyKind, Severity
 from .tracking import ForgedPush, applying_now, apply_stored_once, check_push, store_push
 
@@ -119,6 +120,60 @@ def act(anomaly_id: str, body: ActionIn, request: Request, principal: Principal 
                 now=get_ctx(request).clock.now(), note=body.note, until=body.until)
     case, parcel, order, _actions = queries.anomaly_detail(session, shop_id, anomaly_id)
     return queries.anomaly_json(case, parcel, current_language.get(), order.order_id)
+
+
+class ThresholdsIn(BaseModel):
+    """Hours; give only the fields to change (the rest keep their values). Validated whole."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    pickup_warning: float | None = Field(None, description="揽收超时 warning: hours after shipping, no pickup scan")
+    pickup_timeout: float | None = None
+    pickup_serious: float | None = None
+    stalled_warning: float | None = Field(None, description="物流停滞 warning: hours after the last scan")
+    stalled_timeout: float | None = None
+    stalled_serious: float | None = None
+    suspected_lost: float | None = Field(None, description="疑似丢失 (serious): hours after the last scan")
+    locker_uncollected: float | None = Field(None, description="驿站超时未取 (timeout): hours at the locker/station")
+
+
+class ThresholdsOut(BaseModel):
+    thresholds: dict[str, float] = Field(description="the values the shop's anomaly scan uses, in hours")
+    defaults: dict[str, float] = Field(description="the defaults (environment settings): assumptions")
+    custom: bool = Field(description="true: the owner's own values; false: the defaults")
+    defaults_are_assumptions: bool
+    updated_at: str | None
+    updated_by: str | None
+    kinds: dict[str, dict[str, str]]
+    maximum_hours: dict[str, float]
+    minimum_hours: float
+
+
+@router.get("/logistics/thresholds", response_model=ThresholdsOut,
+            summary="The shop's anomaly thresholds (hours) and the defaults, which are assumptions")
+def thresholds_get(request: Request, principal: Principal = Depends(require("orders.read")),
+                   session: Session = Depends(db, scope="function")):
+    return shop_thresholds.view(session, shop_of(request), get_ctx(request).settings).as_json()
+
+
+@router.put("/logistics/thresholds", response_model=ThresholdsOut,
+            summary="Owners: change some or all anomaly thresholds (validated whole: positive, under a maximum, "
+                    "increasing); audited; the next scan applies them to every watched parcel")
+def thresholds_put(body: ThresholdsIn, request: Request, principal: Principal = Depends(require("settings.manage")),
+                   session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    return shop_thresholds.update_thresholds(
+        session, shop_id=shop_of(request), changes=body.model_dump(exclude_none=True), principal=principal,
+        now=ctx.clock.now(), settings=ctx.settings).as_json()
+
+
+@router.delete("/logistics/thresholds", response_model=ThresholdsOut,
+               summary="Owners: back to the default thresholds (assumptions); audited")
+def thresholds_reset(request: Request, principal: Principal = Depends(require("settings.manage")),
+                     session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    return shop_thresholds.reset_thresholds(session, shop_id=shop_of(request), principal=principal,
+                                            now=ctx.clock.now(), settings=ctx.settings).as_json()
 
 
 @hooks.post("/hooks/kuaidi100", summary="Kuaidi100 push (form: param, sign = MD5(param + salt)); no login",

@@ -1,4 +1,5 @@
-"""``xiaodian tracking import``, ``xiaodian track``, ``xiaodian scan logistics``, ``xiaodian anomalies [act]``.
+"""``xiaodian tracking import``, ``xiaodian track``, ``xiaodian scan logistics``, ``xiaodian anomalies [act]``,
+``xiaodian logistics thresholds [--set FIELD=HOURS …] [--reset] [--json]``.
 
 Exit codes: 0 done; 1 refused (a message says why) or, for a file, some rows rejected; 2 bad usage or an
 unreadable file (nothing changed)."""
@@ -19,6 +20,7 @@ out = Console()
 err = Console(stderr=True)
 tracking_app = typer.Typer(no_args_is_help=True, help="Tracking events: import a file of carrier scans")
 anomalies_app = typer.Typer(help="Logistics anomalies: list them, act on one", invoke_without_command=True)
+logistics_app = typer.Typer(no_args_is_help=True, help="Logistics settings: the shop's anomaly thresholds")
 
 
 def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
@@ -185,6 +187,58 @@ def act(anomaly_id: str = typer.Argument(...),
         out.print(f"anomaly {data['id']} ({data['kind']}) → {data['status']}")
 
 
+@logistics_app.command("thresholds")
+def thresholds(set_: list[str] = typer.Option(None, "--set", help="FIELD=HOURS, repeatable: pickup_warning, "
+                                              "pickup_timeout, pickup_serious, stalled_warning, stalled_timeout, "
+                                              "stalled_serious, suspected_lost, locker_uncollected"),
+               reset: bool = typer.Option(False, "--reset", help="back to the defaults (assumptions)"),
+               as_json: bool = typer.Option(False, "--json")) -> None:
+    """Show the shop's anomaly thresholds (hours), or change them (owners; validated, audited; the next scan
+    applies them to every watched parcel)."""
+    from ..accounts.cli import cli_principal
+    from ..bootstrap import default_shop_id, open_context
+    from ..db import transaction
+    from . import thresholds as shop_thresholds
+
+    if set_ and reset:
+        _fail(DomainError("use --set or --reset, not both", code="usage"), as_json, 2)
+    changes = {}
+    for item in set_ or []:
+        field, sep, hours = item.partition("=")
+        if not sep:
+            _fail(DomainError(f"--set wants FIELD=HOURS, got {item!r}", code="usage"), as_json, 2)
+        changes[field.strip()] = hours.strip()
+    ctx = open_context()
+    try:
+        shop_id = default_shop_id(ctx)
+        with transaction(ctx.sessions) as session:
+            if reset:
+                view = shop_thresholds.reset_thresholds(session, shop_id=shop_id, principal=cli_principal(),
+                                                        now=ctx.clock.now(), settings=ctx.settings)
+            elif changes:
+                view = shop_thresholds.update_thresholds(session, shop_id=shop_id, changes=changes,
+                                                         principal=cli_principal(), now=ctx.clock.now(),
+                                                         settings=ctx.settings)
+            else:
+                view = shop_thresholds.view(session, shop_id, ctx.settings)
+    except DomainError as exc:
+        _fail(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps(view.as_json(), ensure_ascii=False))
+        return
+    source = (f"the shop's own (set by {view.updated_by} at {view.updated_at.isoformat()[:16]})" if view.custom
+              else "the defaults (assumptions)")
+    table = Table(title=f"anomaly thresholds, hours: {source}")
+    for col in ("field", "kind", "severity", "hours", "default (assumption)"):
+        table.add_column(col)
+    for field, (kind, grade) in shop_thresholds.FIELDS.items():
+        table.add_row(field, kind, grade, shop_thresholds.format_hours(view.values[field]),
+                      shop_thresholds.format_hours(view.defaults[field]))
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     from ..shipping.cli import scan_app
 
@@ -192,3 +246,4 @@ def register(app: typer.Typer) -> None:
     app.command("track")(track)
     scan_app.command("logistics")(scan_logistics)
     app.add_typer(anomalies_app, name="anomalies")
+    app.add_typer(logistics_app, name="logistics")

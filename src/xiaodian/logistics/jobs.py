@@ -7,8 +7,8 @@ conditional UPDATE, plus unique keys on the cases (one per package, kind and bas
 kind) written with INSERT … ON CONFLICT DO NOTHING.
 
 Incremental scans look only at parcels with new scans since the watermark (``changed_at``) and parcels whose
-next threshold has come (``next_check_at`` ≤ now); the full scan (at start and hourly) looks at every watched
-parcel, so a threshold changed in the settings is applied everywhere.
+next threshold has come (``next_check_at`` ≤ now); the full scan (at start, hourly, and at the first run after
+the owner changed the shop's thresholds) looks at every watched parcel, so new thresholds apply everywhere then.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from ..accounts.models import Shop
 from ..leases import last_lease, release_lease, take_lease
 from ..shipping.models import JobLease
 from . import rules
+from . import thresholds as shop_thresholds
 from .ingest import DONE_ORDER_STATUSES, adopt_shipments, facts_of, latest_adopted
 from .models import Parcel
 from .service import apply_findings
@@ -72,13 +73,19 @@ def last_scan(session: Session, shop_id: int) -> JobLease | None:
 
 def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,
               holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS) -> ScanReport:
-    """One scan of one shop. ``full=None`` decides: full when never run or the last full scan is an hour old."""
+    """One scan of one shop. ``full=None`` decides: full when never run, the last full scan is an hour old, or
+    the owner changed the shop's thresholds since it. ``thresholds`` is the fallback (the environment settings):
+    the owner's stored thresholds of the shop, when there are any, are the ones applied."""
     started = time.perf_counter()
     lease = _take_lease(sessions, shop_id, now, holder)
     if lease is None:
         return ScanReport(shop_id, bool(full), skipped=True)
+    with sessions() as session:
+        thresholds = shop_thresholds.for_shop(session, shop_id, thresholds)
+        changed = shop_thresholds.changed_at(session, shop_id)
     if full is None:
-        full = lease.watermark is None or lease.last_full_at is None or now - lease.last_full_at >= FULL_EVERY
+        full = (lease.watermark is None or lease.last_full_at is None or now - lease.last_full_at >= FULL_EVERY
+                or (changed is not None and changed >= lease.last_full_at))
     since = None if full or lease.watermark is None else lease.watermark - MARGIN
     report = ScanReport(shop_id, full)
     ok = False

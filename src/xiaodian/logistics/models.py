@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
@@ -141,3 +141,23 @@ class Kuaidi100Push(Base):
     sign: Mapped[str] = mapped_column(String(64))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(200))
+
+
+class AnomalyThresholds(Base):
+    """The owner's anomaly thresholds for one shop, in hours (migration 0014). No row: the environment settings
+    (XIAODIAN_LOGISTICS_*), whose defaults are the desk's assumptions. Written only through logistics.thresholds
+    (validated whole, audited before → after)."""
+
+    __tablename__ = "logistics_thresholds"
+
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
+    pickup_warning: Mapped[float] = mapped_column(Float)
+    pickup_timeout: Mapped[float] = mapped_column(Float)
+    pickup_serious: Mapped[float] = mapped_column(Float)
+    stalled_warning: Mapped[float] = mapped_column(Float)
+    stalled_timeout: Mapped[float] = mapped_column(Float)
+    stalled_serious: Mapped[float] = mapped_column(Float)
+    suspected_lost: Mapped[float] = mapped_column(Float)
+    locker_uncollected: Mapped[float] = mapped_column(Float)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))

@@ -23,6 +23,7 @@ from ..web.i18n import current_language
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import labels, messages, queries, service
+from . import thresholds as shop_thresholds
 from .domain import ACTIONS, AnomalyKind, AnomalyStatus, Severity
 from .importfile import import_tracking_file
 from .jobs import last_scan
@@ -40,10 +41,14 @@ def integration(request: Request, session: Session, shop_id: int) -> dict:
     """Where tracking comes from, said plainly: live (Kuaidi100), demo carrier, or none (files only)."""
     settings = get_ctx(request).settings
     lease = last_scan(session, shop_id)
+    th = shop_thresholds.for_shop(session, shop_id, service.thresholds_from(settings))
+    fmt = shop_thresholds.format_hours
     return {"kuaidi100": bool(settings.kuaidi100_customer and settings.kuaidi100_key),
             "push": bool(settings.kuaidi100_salt and settings.kuaidi100_callback_url), "demo": settings.demo,
             "last_poll": last_successful_poll(session, shop_id), "last_scan": lease.last_run_at if lease else None,
-            "thresholds": service.thresholds_from(settings)}
+            "thresholds": th, "custom_thresholds": shop_thresholds.changed_at(session, shop_id) is not None,
+            "hours": {"pickup": " / ".join(map(fmt, th.pickup)), "stalled": " / ".join(map(fmt, th.stalled)),
+                      "lost": fmt(th.lost), "locker": fmt(th.locker)}}
 
 
 @router.get("/logistics")
@@ -164,3 +169,86 @@ def import_submit(request: Request, file: UploadFile | None = File(None),
     finally:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
     return render(request, "logistics/import.html", report=report)
+
+
+# ---- 设置 → 物流异常设置: the owner's anomaly thresholds ---------------------------------------------------------
+
+def _field_label(field: str) -> str:
+    kind, grade = shop_thresholds.FIELDS[field]
+    return f"{labels.kind(kind)} · {labels.severity(grade)}"
+
+
+def _error_text(exc: DomainError) -> str:
+    """The refusal in the reader's language, naming the field (the service's message is English)."""
+    field = exc.details.get("field")
+    if field not in shop_thresholds.FIELDS:
+        return exc.message
+    name = _field_label(field)
+    if exc.code == "threshold_out_of_range":
+        return _("%(field)s: must be between %(min)s and %(max)s hours.", field=name,
+                 min=f"{exc.details['min']:g}", max=f"{exc.details['max']:g}")
+    if exc.code == "threshold_not_increasing":
+        return _("%(field)s: must be more hours than %(other)s.", field=name, other=_field_label(exc.details["after"]))
+    return _("%(field)s: must be a number of hours.", field=name)
+
+
+def _thresholds_page(request: Request, session: Session, *, error: DomainError | None = None,
+                     form: dict | None = None, saved: str | None = None, status_code: int = 200):
+    ctx = get_ctx(request)
+    shop_id = shop_of(request)
+    current = shop_thresholds.view(session, shop_id, ctx.settings)
+    shown = {**{k: shop_thresholds.format_hours(v) for k, v in current.values.items()}, **(form or {})}
+    groups = [(kind, [(f, g) for f, (k, g) in shop_thresholds.FIELDS.items() if k == kind])
+              for kind in ("pickup_timeout", "stalled", "suspected_lost", "locker_uncollected")]
+    return render(request, "logistics/settings.html", status_code=status_code, current=current, shown=shown,
+                  groups=groups, labels=labels, fmt=shop_thresholds.format_hours, maximum=shop_thresholds.MAX_HOURS,
+                  minimum=shop_thresholds.MIN_HOURS, error=error, error_text=_error_text(error) if error else None,
+                  error_field=error.details.get("field") if error else None, saved=saved,
+                  changes=_change_rows(shop_thresholds.recent_changes(session, shop_id)))
+
+
+def _change_rows(entries: list[dict]) -> list[dict]:
+    rows = []
+    for e in entries:
+        before, after = e.get("before") or {}, e.get("after") or {}
+        diff = [(_field_label(f), shop_thresholds.format_hours(before[f]), shop_thresholds.format_hours(after[f]))
+                for f in shop_thresholds.FIELDS if f in before and f in after and before[f] != after[f]]
+        rows.append({"at": e.get("at"), "login": e.get("login"), "diff": diff,
+                     "reset": bool((e.get("detail") or {}).get("reset"))})
+    return rows
+
+
+@router.get("/settings/logistics")
+def thresholds_page(request: Request, saved: str | None = None,
+                    principal: Principal = Depends(require("settings.manage")),
+                    session: Session = Depends(db, scope="function")):
+    return _thresholds_page(request, session, saved=_pick(saved, ("saved", "reset")))
+
+
+@router.post("/settings/logistics")
+def thresholds_save(request: Request, pickup_warning: str = Form(""), pickup_timeout: str = Form(""),
+                    pickup_serious: str = Form(""), stalled_warning: str = Form(""), stalled_timeout: str = Form(""),
+                    stalled_serious: str = Form(""), suspected_lost: str = Form(""),
+                    locker_uncollected: str = Form(""), principal: Principal = Depends(require("settings.manage")),
+                    session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    given = locals()
+    changes = {f: given[f] for f in shop_thresholds.FIELDS}
+    try:
+        shop_thresholds.update_thresholds(session, shop_id=shop_of(request), changes=changes, principal=principal,
+                                          now=ctx.clock.now(), settings=ctx.settings)
+    except DomainError as exc:
+        session.rollback()
+        return _thresholds_page(request, session, error=exc, form=changes, status_code=exc.http_status)
+    session.commit()
+    return RedirectResponse("/settings/logistics?saved=saved", status_code=303)
+
+
+@router.post("/settings/logistics/reset")
+def thresholds_reset(request: Request, principal: Principal = Depends(require("settings.manage")),
+                     session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    shop_thresholds.reset_thresholds(session, shop_id=shop_of(request), principal=principal, now=ctx.clock.now(),
+                                     settings=ctx.settings)
+    session.commit()
+    return RedirectResponse("/settings/logistics?saved=reset", status_code=303)

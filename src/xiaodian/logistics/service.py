@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
@@ -23,7 +23,7 @@ from ..orders.models import OrderEvent
 from . import domain, rules
 from .domain import AnomalyKind, AnomalyStatus, Severity
 from .ingest import insert_ignore
-from .models import Anomaly, AnomalyAction, Parcel
+from .models import Anomaly, AnomalyAction, Parcel, TrackingEvent
 
 SYSTEM = "system"
 MAX_NOTE = 500
@@ -225,4 +225,58 @@ def act(session: Session, *, shop_id: int, anomaly_id: str | int, action: str, p
     return case
 
 
-__all__ = ["apply_findings", "act", "require_anomaly", "thresholds_from", "ApplyReport", "Severity"]
+@dataclass
+class ForgetReport:
+    parcel: bool = False  # there was a parcel row (now gone)
+    scans: int = 0  # its tracking scans, deleted
+    closed: int = 0  # active cases closed with the note
+    kept: int = 0  # pickup-overdue cases kept open (noted): still true of the package whatever its number
+
+
+def forget_parcel(session: Session, shipment_id: int, *, now: datetime, note: str, actor: str = SYSTEM,
+                  source: str = "job") -> ForgetReport:
+    """Drop a package's tracking picture (its parcel row and scans) because it described the wrong number, e.g.
+    when shipping corrects a mistyped tracking number; the caller re-adopts the shipment under its new number
+    (ingest.adopt_shipments). In the caller's transaction.
+
+    Active cases are not dropped silently. Those that rest on the old number's carrier scans (stalled, lost,
+    locker, problem, refused, returned…) are closed, with the note, an action row naming who, and a line on the
+    order's timeline. A pickup-overdue case rests on the shipping time, not on any scan: it is still true of the
+    package under its new number, so it stays open with the note recorded on it (closing it would keep the scan
+    from ever raising it again: one case per package, kind and basis); the next scan resolves it by itself once
+    the new number shows a pickup scan."""
+    note = (note or "").strip()[:MAX_NOTE] or "tracking picture dropped"
+    report = ForgetReport()
+    parcel = session.execute(select(Parcel.shipment_id, Parcel.tracking_no)
+                             .where(Parcel.shipment_id == shipment_id)).first()
+    actions, events = [], []
+    for case in session.execute(select(Anomaly).where(Anomaly.shipment_id == shipment_id,
+                                                      Anomaly.open_kind.is_not(None))).scalars():
+        if case.kind == AnomalyKind.PICKUP_TIMEOUT.value:
+            actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected", case.status,
+                                   case.status, note))
+            report.kept += 1
+            continue
+        session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
+            status=AnomalyStatus.RESOLVED.value, open_kind=None, closed_at=now, closed_by=actor, updated_at=now,
+            note=note))
+        actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected", case.status,
+                               AnomalyStatus.RESOLVED.value, note))
+        events.append(_order_event(case.shop_id, case.order_pk, now, "logistics_anomaly_resolved",
+                                   None if actor == SYSTEM else actor, source,
+                                   {"anomaly_id": str(case.id), "kind": case.kind, "reason": note,
+                                    "tracking_no": parcel.tracking_no if parcel else None}))
+        report.closed += 1
+    if actions:
+        session.execute(AnomalyAction.__table__.insert(), actions)
+    if events:
+        session.execute(OrderEvent.__table__.insert(), events)
+    report.scans = session.execute(delete(TrackingEvent).where(TrackingEvent.shipment_id == shipment_id)
+                                   .execution_options(synchronize_session=False)).rowcount
+    report.parcel = session.execute(delete(Parcel).where(Parcel.shipment_id == shipment_id)
+                                    .execution_options(synchronize_session=False)).rowcount > 0
+    return report
+
+
+__all__ = ["apply_findings", "act", "forget_parcel", "require_anomaly", "thresholds_from", "ApplyReport",
+           "ForgetReport", "Severity"]

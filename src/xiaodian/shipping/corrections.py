@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
@@ -184,22 +184,22 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
     audit.record(session, principal=principal, action="shipping.correct_tracking", now=now, shop_id=shop_id,
                  target_type="order", target_id=order.order_id, before=before, after=after,
                  detail={"shipment_id": shipment.id, "reason": reason})
-    _restart_tracking(session, shop_id, order.id, shipment.id, now)
+    _restart_tracking(session, shop_id, order.id, shipment.id, now, principal,
+                      f"tracking number corrected: {before['tracking_no']} → {number} ({reason})")
     return {"order_id": order.order_id, "shipment_id": shipment.id, "before": before, "after": after,
             "reason": reason, "warnings": warnings, "corrections": state.corrections + 1}
 
 
-def _restart_tracking(session: Session, shop_id: int, order_pk: int, shipment_id: int, now: datetime) -> None:
-    """The package's tracking picture described the wrong number (and, by the rule above, no pickup scan): drop
-    it and let logistics adopt the package afresh under the new number (its own adoption, the same as for a new
-    shipment). Open cases about the package stay: e.g. a pickup timeout is still true of the package."""
+def _restart_tracking(session: Session, shop_id: int, order_pk: int, shipment_id: int, now: datetime,
+                      principal: Principal, note: str) -> None:
+    """The package's tracking picture described the wrong number (and, by the rule above, no pickup scan): logistics
+    drops it (its parcel, scans, and cases about the old number closed with the note) and adopts the package afresh
+    under the new number (its own adoption, the same as for a new shipment)."""
     from ..logistics.ingest import adopt_shipments
-    from ..logistics.models import Parcel, TrackingEvent
+    from ..logistics.service import forget_parcel
 
     session.flush()
-    session.execute(delete(TrackingEvent).where(TrackingEvent.shipment_id == shipment_id)
-                    .execution_options(synchronize_session=False))
-    gone = session.execute(delete(Parcel).where(Parcel.shipment_id == shipment_id)
-                           .execution_options(synchronize_session=False)).rowcount
-    if gone:
+    forgotten = forget_parcel(session, shipment_id, now=now, note=note, actor=principal.login,
+                              source=principal.channel)
+    if forgotten.parcel:
         adopt_shipments(session, shop_id, now, order_pk=order_pk)
