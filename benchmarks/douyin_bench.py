@@ -123,9 +123,9 @@ def bench_push(args) -> None:
                    XIAODIAN_DOUYIN_GATEWAY=fake.url, DY_BENCH_FILE=str(folder / "bodies.txt"), DY_APP=APP_KEY,
                    **{f"XIAODIAN_{k.upper()}": v for k, v in KEYS.items()})
         server = subprocess.Popen([sys.executable, "-c", "from xiaodian.cli import main; main()", "serve", "--port",
-                                   str(args.port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   str(args.port)], env=env, stdout=subprocess.DEVNULL, stderr=open(folder / "server.log", "w"))
         try:
-            time.sleep(3)
+            wait_for_port(args.port)
             cpu_before = process_cpu_seconds(server.pid)
             out = subprocess.run(["wrk", "-t", "2", "-c", str(args.connections), "-d", f"{args.seconds}s", "-s",
                                   str(folder / "push.lua"), f"http://127.0.0.1:{args.port}/"],
@@ -136,6 +136,8 @@ def bench_push(args) -> None:
             server.wait(60)
         print(out)
         print(f"server CPU during the run: {cpu_used:.1f} s")
+        if "Requests/sec" not in out:
+            print("the load run failed; server log:\n" + (folder / "server.log").read_text()[-3000:])
         settings = Settings(database_url=url, data_dir=folder / "data", now=NOW, **KEYS)
         ctx = open_context(settings, clock=FixedClock(NOW))
         with ctx.sessions() as session:
@@ -143,6 +145,20 @@ def bench_push(args) -> None:
         ctx.engine.dispose()
         print(f"messages per batch: {args.per_batch}; distinct messages stored in the inbox: {stored}")
     fake.stop()
+
+
+def wait_for_port(port: int, seconds: float = 60) -> None:
+    """The server is up when it accepts connections (a fixed sleep is too short on a loaded machine)."""
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"the server did not start on port {port}")
 
 
 def process_cpu_seconds(pid: int) -> float:
