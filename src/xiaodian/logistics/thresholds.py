@@ -4,7 +4,7 @@ pickup and transit delays but does not publish its numbers). The one place the s
 page, the API and the CLI read and change them.
 
 A change is owners only (settings.manage), validated whole (each field positive and under a sane maximum, the
-warning → timeout → serious hours increasing, suspected lost no earlier than stalled's serious), audited
+warning → timeout → serious hours increasing, suspected lost after stalled's serious), audited
 before → after, and makes the next logistics scan of the shop a full one, so every watched parcel is judged by
 the new numbers at once instead of within the hour.
 """
@@ -42,7 +42,7 @@ MAX_HOURS: dict[str, float] = {
     "suspected_lost": 1440, "locker_uncollected": 720,
 }
 MIN_HOURS = 0.5
-# (earlier, later): the later one must be more hours than the earlier one (≥ for suspected lost)
+# (earlier, later): the later one must be more hours than the earlier one (suspected lost: than a serious stall)
 ORDERED = (("pickup_warning", "pickup_timeout"), ("pickup_timeout", "pickup_serious"),
            ("stalled_warning", "stalled_timeout"), ("stalled_timeout", "stalled_serious"))
 AUDIT_ACTION = "logistics.thresholds"
@@ -152,8 +152,8 @@ def validate(values: dict[str, float]) -> rules.Thresholds:
         if values[later] <= values[earlier]:
             raise _bad(later, f"must be more hours than {earlier} ({values[earlier]:g})", "threshold_not_increasing",
                        after=earlier)
-    if values["suspected_lost"] < values["stalled_serious"]:
-        raise _bad("suspected_lost", f"must be at least stalled_serious ({values['stalled_serious']:g} hours)",
+    if values["suspected_lost"] <= values["stalled_serious"]:
+        raise _bad("suspected_lost", f"must be more hours than stalled_serious ({values['stalled_serious']:g})",
                    "threshold_not_increasing", after="stalled_serious")
     return of_values(values)
 
