@@ -28,13 +28,14 @@ KEYS = {"pii_key": "YmVuY2gtcGlpLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA",
         "session_secret": "YmVuY2gtc2Vzc2lvbi1zZWNyZXQtMDAwMDAwMDAwMDA"}
 
 
-def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, profile: bool = False) -> None:
+def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, profile: bool = False,
+        batch: int | None = None) -> None:
     profiler = cProfile.Profile() if profile else None
     start, cpu = time.perf_counter(), time.process_time()
     if profiler:
         profiler.enable()
     report = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
-                               dry_run=dry_run)
+                               dry_run=dry_run, **({"batch_orders": batch} if batch else {}))
     if profiler:
         profiler.disable()
     took, cpu = time.perf_counter() - start, time.process_time() - cpu
@@ -42,6 +43,7 @@ def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, 
           f"c={report.created} u={report.updated} n={report.unchanged} r={len(report.rejected)} |", flush=True)
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(35)
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
 def main() -> None:
@@ -49,6 +51,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--postgres", help="PostgreSQL URL of an empty, throwaway database")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--batch", type=int, help="orders per transaction (default: the service's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -68,10 +71,10 @@ def main() -> None:
         print(f"CPU {model}; load average before: {os.getloadavg()[0]:.2f}")
         print("| run | rows | wall time | rows/s (wall) | CPU time | rows/s (CPU) | report |\n"
               "|---|---:|---:|---:|---:|---:|---|")
-        run(ctx, shop_id, first, "first import (all created)", rows, profile=args.profile)
-        run(ctx, shop_id, first, "re-import (all unchanged)", rows)
-        run(ctx, shop_id, later, "later export, dry run", rows, dry_run=True)
-        run(ctx, shop_id, later, "later export (statuses move on)", rows)
+        run(ctx, shop_id, first, "first import (all created)", rows, profile=args.profile, batch=args.batch)
+        run(ctx, shop_id, first, "re-import (all unchanged)", rows, batch=args.batch)
+        run(ctx, shop_id, later, "later export, dry run", rows, dry_run=True, batch=args.batch)
+        run(ctx, shop_id, later, "later export (statuses move on)", rows, batch=args.batch)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         ctx.engine.dispose()
 

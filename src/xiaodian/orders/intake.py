@@ -204,7 +204,7 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     if events:
         _bulk_insert(session, _EVENTS, events)
     if index_rows:
-        search_index.index_orders(session, index_rows)
+        search_index.index_orders(session, index_rows, shop_id=shop_id)
     return result
 
 
@@ -222,7 +222,7 @@ def _sqlite_time(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value.isoformat(" ", "microseconds")[:26]  # as db.UTCDateTime: the "+00:00" cut, no replace()
 
 
 def _driver_rows(table, names: list[str], rows: list[dict], extra: str | None = None) -> list:

@@ -184,21 +184,49 @@ def _shops_of(session: Session, pks: list[int]) -> dict[int, int]:
     return out
 
 
-def index_orders(session: Session, rows: list[tuple[int, int, str]]) -> None:
+# Product titles and specs repeat across a shop's orders (an import of 200,000 orders has a few hundred distinct
+# texts), so each distinct (shop, text) is normalised and tokenised once. Bounded: cleared when full.
+_DOC_CACHE: dict[tuple[int, str], tuple[str, str, str]] = {}
+_DOC_CACHE_MAX = 50_000
+
+
+def document(shop_id: int, body: str) -> tuple[str, str, str]:
+    """(normalised text, uni, bi) of an order's product text for SQLite: ``normalise`` then ``fts_columns``."""
+    key = (shop_id, body)
+    found = _DOC_CACHE.get(key)
+    if found is None:
+        normalised = normalise(body)
+        found = (normalised, *fts_columns(shop_id, normalised))
+        if len(_DOC_CACHE) >= _DOC_CACHE_MAX:
+            _DOC_CACHE.clear()
+        _DOC_CACHE[key] = found
+    return found
+
+
+def index_orders(session: Session, rows: list[tuple[int, int, str]], *, shop_id: int | None = None) -> None:
     """(Re-)index orders inside the caller's transaction; rows are (order_pk, sort_key, product text).
-    Re-indexing an order replaces its previous tokens."""
+    Re-indexing an order replaces its previous tokens. A caller that knows every order is of one shop says so
+    (``shop_id``), which saves looking the shops up."""
     rows = [r for r in rows if r[1] is not None]
     if not rows:
         return
-    shops = _shops_of(session, [pk for pk, _key, _text in rows])
-    docs = [(pk, key, shops[pk], normalise(body or "")) for pk, key, body in rows if pk in shops]
     if _dialect(session) == "sqlite":
+        if shop_id is None:
+            shops = _shops_of(session, [pk for pk, _key, _text in rows])
+            docs = [(pk, key, shops[pk], body or "") for pk, key, body in rows if pk in shops]
+        else:
+            docs = [(pk, key, shop_id, body or "") for pk, key, body in rows]
         _index_sqlite(session, docs)
-    else:
-        _index_postgres(session, docs)
+        return
+    shops = _shops_of(session, [pk for pk, _key, _text in rows]) if shop_id is None else None
+    docs = [(pk, key, shop_id if shops is None else shops[pk], normalise(body or ""))
+            for pk, key, body in rows if shops is None or pk in shops]
+    _index_postgres(session, docs)
 
 
 def _index_sqlite(session: Session, docs: list[tuple[int, int, int, str]]) -> None:
+    """docs are (order_pk, sort_key, shop_id, raw product text). Written through the driver with plain tuples:
+    SQLAlchemy's per-row parameter processing cost as much as FTS5's own work."""
     conn = session.connection()
     pks = [pk for pk, *_ in docs]
     old = []
@@ -208,17 +236,17 @@ def _index_sqlite(session: Session, docs: list[tuple[int, int, int, str]]) -> No
                                 .where(_fts_text.c.order_pk.in_(chunk))).all())
     if old:
         # A contentless FTS5 table forgets a row only when told exactly which tokens it had.
-        conn.execute(text("INSERT INTO order_search(order_search, rowid, uni, bi) VALUES ('delete', :k, :u, :b)"),
-                     [dict(zip(("u", "b"), fts_columns(shop, body), strict=True), k=key) for key, shop, body in old])
-        conn.execute(text("DELETE FROM order_search_text WHERE sort_key = :k"), [{"k": key} for key, *_ in old])
+        conn.exec_driver_sql("INSERT INTO order_search(order_search, rowid, uni, bi) VALUES ('delete', ?, ?, ?)",
+                             [(key, *fts_columns(shop, body)) for key, shop, body in old])
+        conn.exec_driver_sql("DELETE FROM order_search_text WHERE sort_key = ?", [(key,) for key, *_ in old])
     fts_rows, text_rows = [], []
     for pk, key, shop, body in docs:
-        uni, bi = fts_columns(shop, body)
-        fts_rows.append({"k": key, "u": uni, "b": bi})
-        text_rows.append({"k": key, "p": pk, "s": shop, "t": body})
-    conn.execute(text("INSERT INTO order_search(rowid, uni, bi) VALUES (:k, :u, :b)"), fts_rows)
-    conn.execute(text("INSERT INTO order_search_text(sort_key, order_pk, shop_id, body) VALUES (:k, :p, :s, :t)"),
-                 text_rows)
+        normalised, uni, bi = document(shop, body)
+        fts_rows.append((key, uni, bi))
+        text_rows.append((key, pk, shop, normalised))
+    conn.exec_driver_sql("INSERT INTO order_search(rowid, uni, bi) VALUES (?, ?, ?)", fts_rows)
+    conn.exec_driver_sql("INSERT INTO order_search_text(sort_key, order_pk, shop_id, body) VALUES (?, ?, ?, ?)",
+                         text_rows)
 
 
 def _index_postgres(session: Session, docs: list[tuple[int, int, int, str]]) -> None:
