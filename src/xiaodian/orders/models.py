@@ -35,8 +35,9 @@ class Order(Base):
         UniqueConstraint("shop_id", "order_id"),
         Index("ix_orders_shop_sort", "shop_id", "sort_key"),
         Index("ix_orders_shop_status_sort", "shop_id", "status", "sort_key"),
-        Index("ix_orders_shop_phone", "shop_id", "phone_hash"),
-        Index("ix_orders_shop_last4", "shop_id", "phone_last4_hash"),
+        # a buyer's orders newest first straight from the index (migration 0012)
+        Index("ix_orders_shop_phone", "shop_id", "phone_hash", "sort_key"),
+        Index("ix_orders_shop_last4", "shop_id", "phone_last4_hash", "sort_key"),
         Index("ix_orders_shop_paid", "shop_id", "paid_at"),
         Index("ix_orders_shop_ship_by", "shop_id", "status", "ship_by"),
         Index("ix_orders_shop_after_sale", "shop_id", "after_sale_status"),  # 售后中 tab count (migration 0002)
@@ -97,7 +98,9 @@ class OrderItem(Base):
     """A SKU order (商品单). A single-SKU order's child id equals its parent id."""
 
     __tablename__ = "order_items"
-    __table_args__ = (UniqueConstraint("shop_id", "sku_order_id"),)
+    __table_args__ = (UniqueConstraint("shop_id", "sku_order_id"),
+                      # orders of a product without scanning every order (the inquiry assistant, migration 0013)
+                      Index("ix_order_items_shop_product", "shop_id", "product_id", "order_pk"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
