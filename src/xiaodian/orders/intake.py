@@ -66,6 +66,7 @@ _TIME_EVENTS = (
     ("completed_at", "completed"),
     ("cancelled_at", "cancelled"),
 )
+_LATER_TIME_EVENTS = _TIME_EVENTS[1:]  # created_at is never empty: a new order's "created" event is written apart
 
 
 # json.dumps(..., default=str, ensure_ascii=False, separators=(",", ":")) builds a new encoder on every call;
@@ -89,28 +90,37 @@ def _content_hash(cipher: PiiCipher, rec: OrderRecord) -> str:
     return cipher.keyed_digest(payload)
 
 
-def _buyer_columns(cipher: PiiCipher, rec: OrderRecord) -> dict:
-    cols: dict = {
-        "buyer_name_enc": cipher.encrypt("buyer_name", rec.buyer_name),
-        "buyer_name_masked": mask_name(rec.buyer_name),
-        "address_enc": cipher.encrypt("address", rec.address),
-        "address_masked": mask_address(rec.address),
-        "province": rec.province, "city": rec.city, "district": rec.district,
-        "phone_enc": None, "phone_masked": None, "phone_hash": None, "phone_last4_hash": None,
-    }
+_BUYER_NAMES = ("buyer_name_enc", "buyer_name_masked", "address_enc", "address_masked", "province", "city", "district",
+                "phone_enc", "phone_masked", "phone_hash", "phone_last4_hash")
+
+
+def _buyer_values(cipher: PiiCipher, rec: OrderRecord) -> tuple:
+    """The buyer columns in ``_BUYER_NAMES`` order: ciphertexts, masked copies, blind indexes."""
     raw = (rec.buyer_phone or "").strip()
     phone = normalise_phone(raw) if raw else None
     if phone:
-        cols.update(phone_enc=cipher.encrypt("phone", phone), phone_masked=mask_phone(phone),
-                    phone_hash=cipher.phone_index(phone), phone_last4_hash=cipher.last4_index(phone[-4:]))
+        phone_cols = (cipher.encrypt("phone", phone), mask_phone(phone), cipher.phone_index(phone),
+                      cipher.last4_index(phone[-4:]))
     elif raw and MASKED_MOBILE.match(raw):
         # The export only had a masked copy: last-4 search still works, full-number search cannot.
-        cols.update(phone_masked=raw, phone_last4_hash=cipher.last4_index(raw[-4:]))
-    return cols
+        phone_cols = (None, raw, None, cipher.last4_index(raw[-4:]))
+    else:
+        phone_cols = (None, None, None, None)
+    return (cipher.encrypt("buyer_name", rec.buyer_name), mask_name(rec.buyer_name),
+            cipher.encrypt("address", rec.address), mask_address(rec.address),
+            rec.province, rec.city, rec.district, *phone_cols)
+
+
+def _buyer_columns(cipher: PiiCipher, rec: OrderRecord) -> dict:
+    return dict(zip(_BUYER_NAMES, _buyer_values(cipher, rec), strict=True))
+
+
+def _items_summary(items) -> str:
+    return "；".join(f"{i.product_name}{(' ' + i.spec) if i.spec else ''} ×{i.quantity}" for i in items)[:2000]
 
 
 def _order_columns(rec: OrderRecord) -> dict:
-    names = "；".join(f"{i.product_name}{(' ' + i.spec) if i.spec else ''} ×{i.quantity}" for i in rec.items)
+    names = _items_summary(rec.items)
     return {
         "status": rec.status.value, "platform_status_code": rec.platform_code,
         "created_at": rec.created_at, "paid_at": rec.paid_at, "ship_by": rec.ship_by,
@@ -119,7 +129,7 @@ def _order_columns(rec: OrderRecord) -> dict:
         "pay_amount_fen": rec.pay_amount_fen, "post_amount_fen": rec.post_amount_fen,
         "buyer_note": rec.buyer_note, "merchant_note": rec.merchant_note, "cancel_reason": rec.cancel_reason,
         "after_sale_status": rec.after_sale_status, "order_type": rec.order_type,
-        "items_summary": names[:2000], "item_count": sum(i.quantity for i in rec.items),
+        "items_summary": names, "item_count": sum(i.quantity for i in rec.items),
     }
 
 
@@ -191,16 +201,18 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
         else:
             changed.append((index, rec, digest, old))
 
+    new_events: list[tuple] = []
     events: list[dict] = []
     shipments: list[dict] = []
     index_rows: list[tuple[int, int, str]] = []
     if new_rows:
-        _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, shipments, index_rows, result)
+        _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_events, shipments, index_rows, result)
     if changed:
         _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows)
         result.updated += len(changed)
     if shipments:
         events.extend(_add_shipments(session, shop_id, shipments))
+    _insert_tuples(session, _EVENTS, _EVENT_NAMES, new_events)
     if events:
         _bulk_insert(session, _EVENTS, events)
     if index_rows:
@@ -284,45 +296,79 @@ def _chunks(values: list) -> list[list]:
     return [values[i:i + _IN_CHUNK] for i in range(0, len(values), _IN_CHUNK)] if values else []
 
 
-def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, events, shipments, index_rows, result):
-    order_dicts = []
+_NEW_ORDER_NAMES = (
+    "shop_id", "order_id", "content_hash", "source", "recorded_at", "modified_at", "flag_colour", "sort_key",
+    "status", "platform_status_code", "created_at", "paid_at", "ship_by", "ship_by_source", "shipped_at",
+    "completed_at", "cancelled_at", "pay_amount_fen", "post_amount_fen", "buyer_note", "merchant_note",
+    "cancel_reason", "after_sale_status", "order_type", "items_summary", "item_count", *_BUYER_NAMES)
+_ITEM_NAMES = ("shop_id", "order_pk", "sku_order_id", "product_id", "merchant_code", "product_name", "spec", "quantity",
+               "unit_price_fen", "amount_fen", "after_sale_status")
+_EVENT_NAMES = ("shop_id", "order_pk", "at", "recorded_at", "kind", "from_status", "to_status", "source", "actor",
+                "detail")
+
+
+def _same(value):
+    return value
+
+
+def _insert_tuples(session: Session, table, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """INSERT rows given as tuples in ``names`` order (times already as the driver wants them: see ``_insert_new``)."""
+    if not rows:
+        return
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(table.insert(), [dict(zip(names, r)) for r in rows])
+        return
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
+
+
+def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_events, shipments, index_rows, result):
+    """New orders, their items and timeline events, built straight as parameter tuples (on SQLite with times as
+    text, exactly as UTCDateTime writes them): dicts per row were a third of intake's own CPU."""
+    sqlite = session.connection().dialect.name == "sqlite"
+    tm = _sqlite_time if sqlite else _same
+    now_v = tm(now)
+    order_rows = []
     for _index, rec, digest in new_rows:
-        row = {"shop_id": shop_id, "order_id": rec.order_id, "content_hash": digest, "source": source,
-               "recorded_at": now, "modified_at": now, "flag_colour": 0, "sort_key": None}
-        row.update(_order_columns(rec))
-        row.update(_buyer_columns(cipher, rec))
-        order_dicts.append(row)
-    _bulk_insert(session, _ORDERS, order_dicts)
+        items = rec.items
+        ship_by = rec.ship_by
+        order_rows.append((
+            shop_id, rec.order_id, digest, source, now_v, now_v, 0, None,
+            rec.status.value, rec.platform_code, tm(rec.created_at), tm(rec.paid_at), tm(ship_by),
+            "platform" if ship_by else None, tm(rec.shipped_at), tm(rec.completed_at), tm(rec.cancelled_at),
+            rec.pay_amount_fen, rec.post_amount_fen, rec.buyer_note, rec.merchant_note, rec.cancel_reason,
+            rec.after_sale_status, rec.order_type, _items_summary(items), sum(i.quantity for i in items),
+            *_buyer_values(cipher, rec)))
+    _insert_tuples(session, _ORDERS, _NEW_ORDER_NAMES, order_rows)
     # Ids by (shop, order id) afterwards: portable, and much cheaper than RETURNING row by row.
     pk_of: dict[str, int] = {}
     for chunk in _chunks([rec.order_id for _i, rec, _d in new_rows]):
         pk_of.update((oid, pk) for pk, oid in session.execute(
             select(Order.id, Order.order_id).where(Order.shop_id == shop_id, Order.order_id.in_(chunk))))
     item_rows, sort_updates = [], []
-    # Every new order's events share these columns (what _event would build, without a json.dumps per row).
-    event_base = _event(shop_id, 0, now, now, "", source, actor)
     created_detail = json.dumps({"via": source}, ensure_ascii=False)
     for _index, rec, _digest in new_rows:
         pk = pk_of[rec.order_id]
         key = sort_key_for(rec.created_at, pk)
-        sort_updates.append({"sort_key": key, "id": pk})
-        item_rows.extend(_item_rows(shop_id, pk, rec))
+        sort_updates.append((key, pk))
+        item_rows.extend((shop_id, pk, i.sku_order_id, i.product_id, i.merchant_code, i.product_name, i.spec,
+                          i.quantity, i.unit_price_fen, i.amount_fen, i.after_sale_status) for i in rec.items)
         index_rows.append((pk, key, _search_text(rec)))
-        for attr, kind in _TIME_EVENTS:
+        new_events.append((shop_id, pk, tm(rec.created_at), now_v, "created", None, rec.status.value, source, actor,
+                           created_detail))
+        for attr, kind in _LATER_TIME_EVENTS:
             at = getattr(rec, attr)
             if at is not None:
-                if kind == "created":
-                    events.append({**event_base, "order_pk": pk, "at": at, "kind": kind,
-                                   "to_status": rec.status.value, "detail": created_detail})
-                else:
-                    events.append({**event_base, "order_pk": pk, "at": at, "kind": kind})
+                new_events.append((shop_id, pk, tm(at), now_v, kind, None, None, source, actor, None))
         if rec.tracking_no:
             shipments.append({"order_pk": pk, "rec": rec, "now": now, "source": source})
         result.created += 1
         result.created_ids.append(rec.order_id)
-    _bulk_update(session, _ORDERS, sort_updates)
-    if item_rows:
-        _bulk_insert(session, _ITEMS, item_rows)
+    if sqlite:
+        session.connection().exec_driver_sql("UPDATE orders SET sort_key = ? WHERE id = ?", sort_updates)
+    else:
+        _bulk_update(session, _ORDERS, [{"sort_key": key, "id": pk} for key, pk in sort_updates])
+    _insert_tuples(session, _ITEMS, _ITEM_NAMES, item_rows)
 
 
 def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows):
