@@ -15,12 +15,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
-from ..errors import ValidationFailed
+from ..errors import Conflict, ValidationFailed
 from . import rules
 from .models import AnomalyThresholds
 
@@ -185,6 +186,11 @@ def update_thresholds(session: Session, *, shop_id: int, changes: dict, principa
     for field, hours in after.items():
         setattr(row, field, hours)
     row.updated_at, row.updated_by = now, principal.login
+    try:
+        session.flush()
+    except IntegrityError:  # another owner stored the shop's first thresholds at the same moment
+        raise Conflict("someone else changed the thresholds just now; reload and check", code="concurrent_change",
+                       details={"shop_id": shop_id}) from None
     _rescan_fully(session, shop_id)
     audit.record(session, principal=principal, action=AUDIT_ACTION, now=now, shop_id=shop_id, target_type="shop",
                  target_id=str(shop_id), before={**current.values, "custom": current.custom},
