@@ -197,3 +197,27 @@ def test_forget_parcel_keeps_a_pickup_overdue_case_open_with_the_note_and_the_sc
         tracking = session.execute(select(Parcel.tracking_no)).scalar_one()
     scans(ctx, shop_id, tracking, (NOW + 2 * H, 1, "【五常市】已揽收", "五常市"), now=NOW + 2 * H)
     assert scan_shop(ctx.sessions, shop_id, NOW + 3 * H, full=False).resolved == 1
+
+
+def test_each_shop_is_scanned_with_its_own_thresholds(ctx, shop_id):
+    from xiaodian.accounts.models import Shop
+    from xiaodian.logistics.jobs import scan_all_shops
+    from xiaodian.orders.domain import OrderStatus
+    from xiaodian.orders.intake import upsert_orders
+
+    from ..factories import make_record
+
+    with transaction(ctx.sessions) as session:
+        second = Shop(name="第二家店", platform_shop_id="7654321", created_at=NOW)
+        session.add(second)
+        session.flush()
+        other = second.id
+        for shop in (shop_id, other):
+            upsert_orders(session, shop_id=shop, cipher=ctx.cipher, now=NOW, records=[make_record(
+                order_id="6938459704022656901", status=OrderStatus.SHIPPED, carrier="中通快递",
+                tracking_no=f"7310000000090{shop}", shipped_at=NOW - 14 * H)])
+    change(ctx, other, pickup_warning=10, pickup_timeout=12)
+    reports = scan_all_shops(ctx.sessions, NOW, thresholds=service.thresholds_from(ctx.settings))
+    assert {r.shop_id: r.raised for r in reports} == {shop_id: 0, other: 1}
+    [case] = cases(ctx)
+    assert (case.shop_id, case.severity) == (other, "timeout")
