@@ -3,9 +3,9 @@ and deadline reminders. Every table carries shop_id so the schema can be distrib
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
@@ -141,3 +141,17 @@ class AfterSaleReasonFamily(Base):
     family: Mapped[str] = mapped_column(String(16))  # quality / other
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(64))
+
+
+class ProductPaidCount(Base):
+    """SKU orders paid per shop, product and day (UTC+8), maintained by database triggers on orders and
+    order_items (migration 0015), never by the code: the 品退率 denominator sums at most 31 days of it instead
+    of reading every order of the window. ``product_id`` '' stands for items without one."""
+
+    __tablename__ = "product_paid_counts"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    shop_id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    product_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
