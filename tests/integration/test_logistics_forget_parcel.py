@@ -29,7 +29,8 @@ def test_a_corrected_number_keeps_the_pickup_case_with_a_note_and_tracks_the_new
         assert parcel.tracking_no == RIGHT and parcel.state == "pending"
         assert session.execute(select(func.count()).select_from(TrackingEvent)).scalar_one() == 0
         [case] = session.execute(select(Anomaly)).scalars().all()
-        [noted] = session.execute(select(AnomalyAction).where(AnomalyAction.action == "tracking_corrected")).scalars()
+        [noted] = session.execute(select(AnomalyAction).where(AnomalyAction.action == "tracking_corrected_kept")
+                                  ).scalars()
     assert (case.kind, case.status, case.open_kind) == ("pickup_timeout", "open", "pickup_timeout")
     assert noted.actor == "cangku" and noted.channel == "web"
     assert f"{WRONG} → {RIGHT}" in noted.note and "单号输错一位" in noted.note

@@ -190,7 +190,8 @@ def test_forget_parcel_keeps_a_pickup_overdue_case_open_with_the_note_and_the_sc
     [case] = cases(ctx)
     assert case.status == "open" and case.open_kind == "pickup_timeout"  # still not picked up under any number
     with ctx.sessions() as session:
-        [noted] = session.execute(select(AnomalyAction).where(AnomalyAction.action == "tracking_corrected")).scalars()
+        [noted] = session.execute(select(AnomalyAction).where(AnomalyAction.action == "tracking_corrected_kept")
+                                  ).scalars()
     assert noted.note == "tracking number corrected: A → B" and noted.to_status == "open"
     assert scan_shop(ctx.sessions, shop_id, NOW + 2 * H, full=True).raised == 0  # the same case, not a second one
     with ctx.sessions() as session:

@@ -24,7 +24,8 @@ STATUS = {"open": N_("To handle"), "contacted_carrier": N_("Carrier contacted"),
 ACTION = {"contacted_carrier": N_("Contacted the carrier"), "told_buyer": N_("Told the buyer"),
           "resolved": N_("Mark resolved"), "ignored": N_("Ignore"), "detected": N_("Detected"),
           "escalated": N_("Severity rose"), "auto_resolved": N_("Resolved by itself (parcel moved)"),
-          "reopened": N_("Reopened"), "tracking_corrected": N_("Closed: tracking number corrected")}
+          "reopened": N_("Reopened"), "tracking_corrected": N_("Closed: tracking number corrected"),
+          "tracking_corrected_kept": N_("Tracking number corrected; still not picked up")}
 
 
 def _get(table: dict, key: str | None) -> str:

@@ -253,7 +253,7 @@ def forget_parcel(session: Session, shipment_id: int, *, now: datetime, note: st
     for case in session.execute(select(Anomaly).where(Anomaly.shipment_id == shipment_id,
                                                       Anomaly.open_kind.is_not(None))).scalars():
         if case.kind == AnomalyKind.PICKUP_TIMEOUT.value:
-            actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected", case.status,
+            actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected_kept", case.status,
                                    case.status, note))
             report.kept += 1
             continue
