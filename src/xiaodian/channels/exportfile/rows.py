@@ -106,7 +106,11 @@ class RowParser:
             cells.extend([None] * (self._width - len(cells)))
         column = "主订单编号"
         try:
-            if "\ufffd" in "\x00".join(c for c in cells if c.__class__ is str):
+            try:  # CSV cells are all text: one join in C; XLSX rows mix numbers and dates in
+                damaged = "\ufffd" in "\x00".join(cells)
+            except TypeError:
+                damaged = "\ufffd" in "\x00".join(c for c in cells if c.__class__ is str)
+            if damaged:
                 for column, index in self.columns.index.items():
                     value = cells[index]
                     if value.__class__ is str and "\ufffd" in value:
@@ -159,6 +163,8 @@ class RowParser:
 
 def group_key(cell: object) -> str:
     """The 主订单编号 cell as written (Excel damage undone, not validated): rows sharing it form one order."""
+    if cell.__class__ is str and cell.isdigit():
+        return cell  # nothing to undo (the common case, read twice per row)
     return v.unexcel(v.text(cell))
 
 

@@ -17,6 +17,7 @@ _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
 _ID = re.compile(r"^\d{19}$")
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
 _CENT = Decimal("0.01")
+_PLAIN_YUAN = re.compile(r"([0-9]{1,10})(?:\.([0-9]{1,2}))?")  # at most 10 digits of yuan: always under MAX_FEN
 _CHINA_OFFSET = timedelta(hours=8)  # Asia/Shanghai has had no daylight saving since 1991; dates here are ≥ 2000
 MAX_FEN = 10**12  # ¥10 billion: anything above is a shifted column, not a price
 MAX_QUANTITY = 1_000_000
@@ -51,6 +52,8 @@ def unexcel(value: str) -> str:
 def platform_id(cell: object, what: str) -> str:
     """A 19-digit shop or SKU order id, as text. Scientific notation means Excel rounded the id to
     15 significant digits: the real id cannot be recovered, so the row is rejected."""
+    if cell.__class__ is str and len(cell) == 19 and cell.isascii() and cell.isdigit():
+        return cell  # the common, undamaged cell (the row parser has already trimmed it)
     if isinstance(cell, float):
         raise BadValue("id_scientific_notation",
                        f"{what} {cell!r} was turned into a number by a spreadsheet and lost its last digits; "
@@ -69,6 +72,11 @@ def platform_id(cell: object, what: str) -> str:
 
 def fen(cell: object, what: str, *, required: bool = True) -> int | None:
     """Yuan with at most 2 decimals → integer fen, through Decimal so no float rounding creeps in."""
+    if cell.__class__ is str:
+        plain = _PLAIN_YUAN.fullmatch(cell)
+        if plain is not None:  # 45.90, 45.9, 45: exact in integers, the same fen as the Decimal path below
+            whole, cents = plain.groups()
+            return int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
     if isinstance(cell, float):
         cell = repr(cell)  # shortest text that round-trips, e.g. 45.9, never 45.899999…
     value = text(cell).replace(",", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
