@@ -188,7 +188,8 @@ def _error_text(exc: DomainError) -> str:
         return _("%(field)s: must be between %(min)s and %(max)s hours.") % dict(field=name,
                  min=f"{exc.details['min']:g}", max=f"{exc.details['max']:g}")
     if exc.code == "threshold_not_increasing":
-        return _("%(field)s: must be more hours than %(other)s.") % dict(field=name, other=_field_label(exc.details["after"]))
+        return _("%(field)s: must be more hours than %(other)s.") % dict(field=name,
+                                                                          other=_field_label(exc.details["after"]))
     return _("%(field)s: must be a number of hours.") % dict(field=name)
 
 
