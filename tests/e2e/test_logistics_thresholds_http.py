@@ -129,3 +129,14 @@ def test_cli_shows_sets_and_resets_the_thresholds(ctx, shop_id, monkeypatch, req
     reset = runner.invoke(app, ["logistics", "thresholds", "--reset", "--json"])
     assert reset.exit_code == 0 and json.loads(reset.output)["custom"] is False
     assert NUMBER  # the seed module's number, imported for the shared fixtures above
+
+
+def test_the_settings_page_in_english_names_the_field_in_english(ctx, shop_id, owner_client):
+    owner_client.get("/lang/en", params={"next": "/settings/logistics"})
+    page = owner_client.get("/settings/logistics")
+    assert "Logistics anomaly settings" in page.text and "Default (assumption)" in page.text
+    csrf = csrf_of(owner_client, "/settings/logistics")
+    bad = owner_client.post("/settings/logistics", data={**FORM, "suspected_lost": "72", "csrf_token": csrf})
+    assert bad.status_code == 422
+    assert "Suspected lost · Seriously timed out: must be more hours than Tracking stalled · Seriously timed out." \
+        in bad.text.replace("&#39;", "'")
