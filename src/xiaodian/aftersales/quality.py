@@ -1,5 +1,5 @@
-"""The 品退率 report from the database: the formula of rate.py evaluated with SQL counts of paid SKU orders per
-product and the window's cases read once (distinct SKU orders with a quality case by first and by current
+"""The 品退率 report from the database: the formula of rate.py evaluated with the paid SKU orders per product
+and per day (paid_counts: the database's daily counts plus the window's partial days) and the window's cases read once (distinct SKU orders with a quality case by first and by current
 reason), the trend, the breakdown by reason family, and the drill-down to the cases. Families come from the
 shop's mapping at report time."""
 
@@ -7,51 +7,18 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from functools import lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import SHOP_TZ
-from ..orders.models import Order, OrderItem, Product
-from . import rate
+from . import paid_counts, rate
 from .models import AfterSaleCase, AfterSaleReason
 from .reasons import Family, FamilyMap
 
 TREND_DAYS = 30
 DRILL_LIMIT = 200
-
-
-def _paid_counts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None,
-                 names: dict | None = None) -> dict:
-    """SKU orders paid in (start, end] per product. ``names`` (when given) receives, read in the same pass, what
-    finds a product's name for shops whose products table is empty (order files only): the name itself, or
-    on SQLite the id of one of its SKU orders (``int``), looked up for the listed products only."""
-    conds = [Order.shop_id == shop_id, Order.paid_at > start, Order.paid_at <= end]
-    if product_id:
-        conds.append(OrderItem.product_id == product_id)
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        # SQLite sorts every row into a temporary B-tree for GROUP BY, and under the desk's pragmas
-        # (cache_size=-65536, temp_store=MEMORY) that cost ~120 ms for 79,000 SKU orders where reading the plain
-        # tuples off the cursor and counting here costs ~60-80 (benchmarks/RESULTS-aftersales.md); Row objects
-        # would cost more than the sort. An item id per product finds its name.
-        result = conn.execute(select(OrderItem.product_id, OrderItem.id).join(Order, Order.id == OrderItem.order_pk)
-                              .where(*conds))
-        try:
-            rows = result.cursor.fetchall()
-        finally:
-            result.close()
-        if names is not None:
-            names.update(rows)
-        return dict(Counter(pid for pid, _id in rows))
-    rows = conn.execute(select(OrderItem.product_id, func.count(), func.max(OrderItem.product_name))
-                        .join(Order, Order.id == OrderItem.order_pk).where(*conds)
-                        .group_by(OrderItem.product_id)).all()
-    if names is not None:
-        names.update((pid, name) for pid, _n, name in rows)
-    return {pid: n for pid, n, _name in rows}
 
 
 class CaseFacts(NamedTuple):
@@ -110,30 +77,8 @@ def _quality_counts(facts: list[tuple], start: datetime, end: datetime) -> tuple
     return {k: len(v) for k, v in first.items()}, {k: len(v) for k, v in current.items()}
 
 
-def _names(session: Session, shop_id: int, ids: set, item_names: dict, skus: dict) -> dict:
-    """Product names: the product table, else a name the paid SKU orders carry (``item_names``), else the
-    name on a case's own SKU order (``skus``: product → a SKU order id; by the unique (shop, SKU order) index).
-    Never one query per product, nor a scan of every item by product: shops that only import order files have
-    no product rows, and thousands of products."""
-    ids = {i for i in ids if i}
-    if not ids:
-        return {}
-    names = dict(session.execute(select(Product.product_id, Product.name)
-                                 .where(Product.shop_id == shop_id, Product.product_id.in_(ids))).all())
-    item_ids = {item_names[pid]: pid for pid in ids - set(names) if isinstance(item_names.get(pid), int)}
-    if item_ids:
-        names |= {item_ids[i]: name for i, name in session.execute(
-            select(OrderItem.id, OrderItem.product_name).where(OrderItem.id.in_(item_ids))).all()}
-    names |= {pid: item_names[pid] for pid in ids - set(names) if isinstance(item_names.get(pid), str)}
-    missing = {skus[pid] for pid in ids - set(names) if pid in skus}
-    if missing:
-        names |= dict(session.execute(select(OrderItem.product_id, OrderItem.product_name)
-                                      .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id.in_(missing))).all())
-    return names
-
-
 def _rate_rows(session, shop_id, paid: dict, first: dict, current: dict, product_id: str | None,
-               item_names: dict, facts: list[tuple], limit: int | None = None) -> list[dict]:
+               limit: int | None = None) -> list[dict]:
     """The shop's row (unless one product is asked for), then products by most quality cases, then most paid;
     ``limit`` keeps the first products only (the page shows 100 of thousands)."""
     quality = {pid: max(first.get(pid, 0), current.get(pid, 0)) for pid in set(first) | set(current)}
@@ -141,7 +86,7 @@ def _rate_rows(session, shop_id, paid: dict, first: dict, current: dict, product
     keys += [(-q, 0, pid or "", pid) for pid, q in quality.items() if pid not in paid]
     keys.sort()
     order = [k[3] for k in (keys if limit is None else keys[:limit])]
-    names = _names(session, shop_id, set(order), item_names, {f[0].product_id: f[0].sku_order_id for f in facts})
+    names = paid_counts.names(session, shop_id, set(order))
     rows = [_row(pid, names.get(pid), paid.get(pid, 0), first.get(pid, 0), current.get(pid, 0)) for pid in order]
     if product_id is None:
         rows.insert(0, _row(None, None, sum(paid.values()), sum(first.values()), sum(current.values())))
@@ -154,9 +99,8 @@ def rates(session: Session, shop_id: int, now: datetime, days: int, families: Fa
     start = now - timedelta(days=days)
     facts = _facts(session, shop_id, start, now, product_id, families)
     first, current = _quality_counts(facts, start, now)
-    item_names: dict = {}
-    paid = _paid_counts(session, shop_id, start, now, product_id, item_names)
-    return _rate_rows(session, shop_id, paid, first, current, product_id, item_names, facts)
+    paid = paid_counts.per_product(session, shop_id, start, now, product_id)
+    return _rate_rows(session, shop_id, paid, first, current, product_id)
 
 
 def _row(pid, name, paid: int, first: int, current: int) -> dict:
@@ -198,37 +142,13 @@ def _trend_span(now: datetime, days: int) -> tuple[list[date], datetime]:
 
 def _paid_per_day(session: Session, shop_id: int, span_start: datetime, now: datetime,
                   product_id: str | None) -> dict[date, int]:
-    """SKU orders paid per shop day, as one statement of one range count per day (UNION ALL). Each part is an
-    index range scan; grouping by a computed day made the database sort every row of the span (60 days of a
-    1M-order shop: 165,000 SKU orders), which cost twice as much."""
+    """SKU orders paid per shop day from the span's first day to today (up to now)."""
     days = []
     day = span_start.astimezone(SHOP_TZ).date()
     while datetime.combine(day, datetime.min.time(), tzinfo=SHOP_TZ) <= now:
         days.append(day)
         day += timedelta(days=1)
-    if not days:
-        return {}
-    params = {"shop_id": shop_id, "product_id": product_id}
-    for i, d in enumerate(days):
-        lo = datetime.combine(d, datetime.min.time(), tzinfo=SHOP_TZ)
-        params[f"lo{i}"], params[f"hi{i}"] = lo, min(lo + timedelta(days=1), now + timedelta(microseconds=1))
-    rows = session.connection().execute(_per_day_statement(len(days), product_id is not None), params).all()
-    return {days[i]: n for i, n in rows if n}
-
-
-@lru_cache(maxsize=16)
-def _per_day_statement(n: int, by_product: bool):
-    """Built once per shape (number of days, with or without a product): building 60 SELECTs per request
-    cost more Python time than running them."""
-    parts = []
-    for i in range(n):
-        conds = [Order.shop_id == bindparam("shop_id"), Order.paid_at >= bindparam(f"lo{i}", type_=Order.paid_at.type),
-                 Order.paid_at < bindparam(f"hi{i}", type_=Order.paid_at.type)]
-        if by_product:
-            conds.append(OrderItem.product_id == bindparam("product_id"))
-        parts.append(select(literal(i).label("i"), func.count().label("n")).select_from(OrderItem)
-                     .join(Order, Order.id == OrderItem.order_pk).where(*conds))
-    return union_all(*parts)
+    return paid_counts.per_day(session, shop_id, days, now, SHOP_TZ, product_id)
 
 
 def trend(session: Session, shop_id: int, now: datetime, days: int, families: FamilyMap,
@@ -258,9 +178,8 @@ def page_data(session: Session, shop_id: int, now: datetime, days: int, families
     cut = next((i for i, f in enumerate(facts) if f[0].applied_at <= start), len(facts))
     in_window = facts[:cut]
     first, current = _quality_counts(in_window, start, now)
-    item_names: dict = {}
-    paid = _paid_counts(session, shop_id, start, now, None, item_names)
-    rows = _rate_rows(session, shop_id, paid, first, current, None, item_names, in_window, limit)
+    paid = paid_counts.per_product(session, shop_id, start, now)
+    rows = _rate_rows(session, shop_id, paid, first, current, None, limit)
     mine = [f for f in facts if f[0].product_id == product_id] if product_id else facts
     return {"rows": rows, "products": len(set(paid) | set(first) | set(current)),
             "trend": trend(session, shop_id, now, days, families, product_id, facts=mine),
