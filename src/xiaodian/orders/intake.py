@@ -72,12 +72,21 @@ _LATER_TIME_EVENTS = _TIME_EVENTS[1:]  # created_at is never empty: a new order'
 # json.dumps(..., default=str, ensure_ascii=False, separators=(",", ":")) builds a new encoder on every call;
 # one shared encoder gives the same text (stored digests stay valid) for half the cost.
 _HASH_JSON = json.JSONEncoder(default=str, ensure_ascii=False, separators=(",", ":"))
+# That encoder still builds its C encoder object on every encode(); built once (no circular-reference markers,
+# which only detect cycles) it writes the same text for a third less.
+if json.encoder.c_make_encoder is not None:
+    _HASH_C = json.encoder.c_make_encoder(None, str, json.encoder.encode_basestring, None, ":", ",", False, False, True)
+
+    def _hash_text(payload: list) -> str:
+        return "".join(_HASH_C(payload, 0))
+else:  # a Python without the C accelerator
+    _hash_text = _HASH_JSON.encode
 
 
 def _content_hash(cipher: PiiCipher, rec: OrderRecord) -> str:
     """Keyed digest of everything a snapshot says, so an identical re-import is recognised without
     decrypting anything (keyed, because the content includes the buyer's phone)."""
-    payload = _HASH_JSON.encode(
+    payload = _hash_text(
         [
             rec.status.value, rec.platform_status_code, rec.created_at, rec.paid_at, rec.ship_by, rec.shipped_at,
             rec.completed_at, rec.cancelled_at, rec.pay_amount_fen, rec.post_amount_fen, rec.buyer_name,

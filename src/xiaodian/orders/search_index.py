@@ -203,6 +203,22 @@ def document(shop_id: int, body: str) -> tuple[str, str, str]:
     return found
 
 
+_STORED_CACHE: dict[tuple[int, str], tuple[str, str]] = {}
+
+
+def _stored_columns(shop_id: int, normalised: str) -> tuple[str, str]:
+    """``fts_columns`` of a stored (already normalised) text, to delete the tokens it was indexed with; cached as
+    ``document`` is, since re-indexed orders mostly repeat the same few texts."""
+    key = (shop_id, normalised)
+    found = _STORED_CACHE.get(key)
+    if found is None:
+        found = fts_columns(shop_id, normalised)
+        if len(_STORED_CACHE) >= _DOC_CACHE_MAX:
+            _STORED_CACHE.clear()
+        _STORED_CACHE[key] = found
+    return found
+
+
 def index_orders(session: Session, rows: list[tuple[int, int, str]], *, shop_id: int | None = None) -> None:
     """(Re-)index orders inside the caller's transaction; rows are (order_pk, sort_key, product text).
     Re-indexing an order replaces its previous tokens. A caller that knows every order is of one shop says so
@@ -237,7 +253,7 @@ def _index_sqlite(session: Session, docs: list[tuple[int, int, int, str]]) -> No
     if old:
         # A contentless FTS5 table forgets a row only when told exactly which tokens it had.
         conn.exec_driver_sql("INSERT INTO order_search(order_search, rowid, uni, bi) VALUES ('delete', ?, ?, ?)",
-                             [(key, *fts_columns(shop, body)) for key, shop, body in old])
+                             [(key, *_stored_columns(shop, body)) for key, shop, body in old])
         conn.exec_driver_sql("DELETE FROM order_search_text WHERE sort_key = ?", [(key,) for key, *_ in old])
     fts_rows, text_rows = [], []
     for pk, key, shop, body in docs:
