@@ -22,7 +22,9 @@ DRILL_LIMIT = 200
 
 
 class CaseFacts(NamedTuple):
-    """What the 品退率 page needs of a case (the drill-down shows aftersale_id, status, applied_at)."""
+    """What the 品退率 page needs of a case (the drill-down shows aftersale_id, status, applied_at), with the
+    family of its first and current reason under the shop's mapping. One tuple per case: the page reads
+    thousands, and every container that outlives the read is work for the garbage collector."""
 
     aftersale_id: str
     sku_order_id: str
@@ -32,13 +34,38 @@ class CaseFacts(NamedTuple):
     status: str
     first_text: str | None
     current_text: str | None
+    first_family: Family
+    current_family: Family
+
+    @property
+    def first_quality(self) -> bool:  # rate.daily_series reads these, as on rate.CaseFact
+        return self.first_family is Family.QUALITY
+
+    @property
+    def current_quality(self) -> bool:
+        return self.current_family is Family.QUALITY
+
+
+def _time_reader(conn):
+    """applied_at as stored -> aware UTC datetime. On SQLite the text UTCDateTime writes (26 characters) is
+    parsed here directly; anything else goes through the column type."""
+    slow = AfterSaleCase.applied_at.type.result_processor(conn.dialect, None) or (lambda value: value)
+    if conn.dialect.name != "sqlite":
+        return slow
+    parse = datetime.fromisoformat
+
+    def read(value):
+        if value.__class__ is str and len(value) == 26:
+            return parse(value + "+00:00")
+        return slow(value)
+    return read
 
 
 def _facts(session: Session, shop_id: int, start: datetime, end: datetime, product_id: str | None,
-           families: FamilyMap) -> list[tuple]:
-    """Cases applied in (start, end], newest first, as (row, first text, current text, first family, current
-    family). Columns only (no ORM objects), and each distinct reason text is classified once: the page reads
-    every case of 60 days (several thousand in a busy shop)."""
+           families: FamilyMap) -> list[CaseFacts]:
+    """Cases applied in (start, end], newest first. Columns only (no ORM objects, no Row objects: plain
+    tuples off the cursor, each turned into its CaseFacts at once), and each distinct reason text is
+    classified once: the page reads every case of 60 days (several thousand in a busy shop)."""
     first_r, current_r = aliased(AfterSaleReason), aliased(AfterSaleReason)
     c = AfterSaleCase
     conds = [c.shop_id == shop_id, c.applied_at > start, c.applied_at <= end]
@@ -51,28 +78,40 @@ def _facts(session: Session, shop_id: int, start: datetime, end: datetime, produ
         .outerjoin(first_r, first_r.id == c.first_reason_id)
         .outerjoin(current_r, current_r.id == c.current_reason_id)
         .where(*conds).order_by(c.applied_at.desc(), c.id.desc()))
-    try:  # plain tuples off the cursor (a Row per case cost more than the query); the times converted here
-        raw = result.cursor.fetchall()
+    to_time = _time_reader(conn)
+    known: dict = {}
+    rows = []
+    append = rows.append
+    try:
+        for r in result.cursor:
+            first_text, current_text = r[6], r[7]
+            try:
+                first_family = known[first_text]
+            except KeyError:
+                first_family = known[first_text] = families.family(first_text)
+            try:
+                current_family = known[current_text]
+            except KeyError:
+                current_family = known[current_text] = families.family(current_text)
+            append(CaseFacts(r[0], r[1], r[2], to_time(r[3]), bool(r[4]), r[5], first_text, current_text,
+                             first_family, current_family))
     finally:
         result.close()
-    to_time = c.applied_at.type.result_processor(conn.dialect, None) or (lambda value: value)
-    rows = [CaseFacts(r[0], r[1], r[2], to_time(r[3]), bool(r[4]), r[5], r[6], r[7]) for r in raw]
-    known = {text: families.family(text) for text in {r[6] for r in rows} | {r[7] for r in rows}}
-    return [(r, r[6], r[7], known[r[6]], known[r[7]]) for r in rows]
+    return rows
 
 
-def _quality_counts(facts: list[tuple], start: datetime, end: datetime) -> tuple[dict, dict]:
+def _quality_counts(facts: list[CaseFacts], start: datetime, end: datetime) -> tuple[dict, dict]:
     """Per product: distinct SKU orders with a quality case applied in (start, end] that the buyer did not
     cancel, by first and by current reason (the formula of rate.py)."""
     first: dict = {}
     current: dict = {}
     quality = Family.QUALITY
-    for row, _f, _c, first_family, current_family in facts:
+    for row in facts:
         if row.cancelled_by_buyer or not start < row.applied_at <= end:
             continue
-        if first_family is quality:
+        if row.first_family is quality:
             first.setdefault(row.product_id, set()).add(row.sku_order_id)
-        if current_family is quality:
+        if row.current_family is quality:
             current.setdefault(row.product_id, set()).add(row.sku_order_id)
     return {k: len(v) for k, v in first.items()}, {k: len(v) for k, v in current.items()}
 
@@ -109,20 +148,20 @@ def _row(pid, name, paid: int, first: int, current: int) -> dict:
             "rate_current_reason": current / paid if paid else None, "small_sample": paid < rate.SMALL_SAMPLE}
 
 
-def _breakdown(facts: list[tuple]) -> dict:
-    counted = [f for f in facts if not f[0].cancelled_by_buyer]
+def _breakdown(facts: list[CaseFacts]) -> dict:
+    counted = [f for f in facts if not f.cancelled_by_buyer]
     quality = Family.QUALITY
     return {
-        "first": Counter({k.value: n for k, n in Counter(f[3] for f in counted).items()}),
-        "current": Counter({k.value: n for k, n in Counter(f[4] for f in counted).items()}),
-        "reasons_first": Counter(f[1] or "—" for f in counted).most_common(),
-        "reasons_current": Counter(f[2] or "—" for f in counted).most_common(),
-        "changed_family": sum(1 for f in counted if f[3] is not f[4]),
-        "quality_to_other": sum(1 for f in counted if f[3] is quality and f[4] is not quality),
+        "first": Counter({k.value: n for k, n in Counter(f.first_family for f in counted).items()}),
+        "current": Counter({k.value: n for k, n in Counter(f.current_family for f in counted).items()}),
+        "reasons_first": Counter(f.first_text or "—" for f in counted).most_common(),
+        "reasons_current": Counter(f.current_text or "—" for f in counted).most_common(),
+        "changed_family": sum(1 for f in counted if f.first_family is not f.current_family),
+        "quality_to_other": sum(1 for f in counted if f.first_family is quality and f.current_family is not quality),
         "cancelled": len(facts) - len(counted),
-        "cases": [{"case": f[0], "first": f[1], "current": f[2], "first_family": f[3].value,
-                   "current_family": f[4].value} for f in facts
-                  if f[3] is quality or f[4] is quality][:DRILL_LIMIT],
+        "cases": [{"case": f, "first": f.first_text, "current": f.current_text, "first_family": f.first_family.value,
+                   "current_family": f.current_family.value} for f in facts
+                  if f.first_family is quality or f.current_family is quality][:DRILL_LIMIT],
     }
 
 
@@ -152,7 +191,7 @@ def _paid_per_day(session: Session, shop_id: int, span_start: datetime, now: dat
 
 
 def trend(session: Session, shop_id: int, now: datetime, days: int, families: FamilyMap,
-          product_id: str | None = None, facts: list[tuple] | None = None) -> list[dict]:
+          product_id: str | None = None, facts: list[CaseFacts] | None = None) -> list[dict]:
     """The rolling ``days`` rate at the end of each of the last 30 shop days, both ways. ``facts`` may be
     given by a caller that already read the cases of the whole span (page_data)."""
     ends, span_start = _trend_span(now, days)
@@ -160,9 +199,8 @@ def trend(session: Session, shop_id: int, now: datetime, days: int, families: Fa
     if facts is None:
         facts = _facts(session, shop_id, span_start, now, product_id, families)
     quality = Family.QUALITY  # only quality cases the buyer did not cancel can count, so only those are passed on
-    cases = [rate.CaseFact(r.sku_order_id, r.product_id, r.applied_at, ff is quality, cf is quality, False)
-             for r, _f, _c, ff, cf in facts
-             if (ff is quality or cf is quality) and not r.cancelled_by_buyer and r.applied_at > span_start]
+    cases = [r for r in facts if (r.first_family is quality or r.current_family is quality)
+             and not r.cancelled_by_buyer and r.applied_at > span_start]
     return rate.daily_series(per_day, cases, ends, days, SHOP_TZ)
 
 
@@ -175,12 +213,12 @@ def page_data(session: Session, shop_id: int, now: datetime, days: int, families
     _ends, span_start = _trend_span(now, days)
     facts = _facts(session, shop_id, min(span_start, start), now, None, families)
     # newest first, so the window's cases are a prefix of the span's
-    cut = next((i for i, f in enumerate(facts) if f[0].applied_at <= start), len(facts))
+    cut = next((i for i, f in enumerate(facts) if f.applied_at <= start), len(facts))
     in_window = facts[:cut]
     first, current = _quality_counts(in_window, start, now)
     paid = paid_counts.per_product(session, shop_id, start, now)
     rows = _rate_rows(session, shop_id, paid, first, current, None, limit)
-    mine = [f for f in facts if f[0].product_id == product_id] if product_id else facts
+    mine = [f for f in facts if f.product_id == product_id] if product_id else facts
     return {"rows": rows, "products": len(set(paid) | set(first) | set(current)),
             "trend": trend(session, shop_id, now, days, families, product_id, facts=mine),
-            "breakdown": _breakdown(in_window if not product_id else [f for f in mine if f[0].applied_at > start])}
+            "breakdown": _breakdown(in_window if not product_id else [f for f in mine if f.applied_at > start])}
