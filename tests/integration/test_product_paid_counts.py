@@ -134,3 +134,32 @@ def test_the_order_intake_is_counted_on_its_paid_day_and_follows_a_later_payment
     with ctx.sessions() as session:
         assert _stored(session) == _direct(session)
         assert _stored(session)[(shop_id, day + timedelta(days=1), "3512000000000000101")] == 1
+
+
+def test_paid_per_product_and_per_day_equal_a_direct_count_at_any_now(ctx, shop_id):
+    """The reader sums whole UTC+8 days from the stored counts and counts the partial days at the edges from
+    the orders: at a midnight, a microsecond either side of one, mid-day, and for windows under two days."""
+    from xiaodian.aftersales import paid_counts
+    from xiaodian.clock import SHOP_TZ
+
+    midnight = NOW.astimezone(UTC8).replace(hour=0, minute=0, second=0, microsecond=0)
+    tick = timedelta(microseconds=1)
+    times = [midnight + timedelta(days=d) + off for d in range(-33, 2)
+             for off in (timedelta(0), tick, -tick, timedelta(hours=9, minutes=30))]
+    with transaction(ctx.sessions) as session:
+        for n, paid in enumerate(times):
+            _new_order(session, shop_id, 900000 + n, paid, [PRODUCTS[n % 4], PRODUCTS[(n + 1) % 4]])
+    with ctx.sessions() as session:
+        rows = session.execute(select(Order.paid_at, OrderItem.product_id).join(Order, Order.id == OrderItem.order_pk)
+                               .where(Order.shop_id == shop_id, Order.paid_at.is_not(None))).all()
+        for now in (midnight, midnight + tick, midnight - tick, midnight + timedelta(hours=10), NOW):
+            for days in (1, 2, 14, 30):
+                start = now - timedelta(days=days)
+                want = Counter(pid for paid, pid in rows if start < paid <= now)
+                assert paid_counts.per_product(session, shop_id, start, now) == dict(want), (now, days)
+                assert paid_counts.per_product(session, shop_id, start, now, "p2") == \
+                    ({"p2": want["p2"]} if want["p2"] else {})
+            day_list = [(now - timedelta(days=d)).astimezone(SHOP_TZ).date() for d in range(35, -1, -1)]
+            want_days = Counter(paid.astimezone(SHOP_TZ).date() for paid, _pid in rows if paid <= now)
+            assert paid_counts.per_day(session, shop_id, day_list, now, SHOP_TZ) == \
+                {d: want_days[d] for d in day_list if want_days[d]}, now
