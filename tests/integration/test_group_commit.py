@@ -16,6 +16,25 @@ from xiaodian.logistics.models import Kuaidi100Push
 from ..conftest import NOW
 
 
+def run(coroutine):
+    """asyncio.run in a thread of its own: the browser tests' Playwright keeps an event loop running in the main
+    thread for the rest of the session, and asyncio.run refuses to start inside one."""
+    box = {}
+
+    def target():
+        try:
+            box["result"] = asyncio.run(coroutine)
+        except BaseException as exc:  # noqa: BLE001 - re-raised in the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
 def _count(ctx) -> int:
     with ctx.sessions() as session:
         return session.execute(select(func.count()).select_from(Kuaidi100Push)).scalar_one()
@@ -51,7 +70,7 @@ def test_concurrent_writes_are_grouped_and_each_is_committed_before_its_caller_h
         gate.set()
         return await asyncio.gather(*tasks)
 
-    assert sorted(asyncio.run(main())) == list(range(40))
+    assert sorted(run(main())) == list(range(40))
     assert _count(ctx) == 40
     assert committer.writes == 40 and committer.batches < 40  # grouped: fewer transactions than writes
     assert all(count >= 1 for _result, count in seen_after_commit)
@@ -80,7 +99,7 @@ def test_a_failing_write_fails_alone_and_the_others_in_its_group_are_stored(ctx)
         gate.set()
         return await asyncio.gather(*tasks, return_exceptions=True)
 
-    results = asyncio.run(main())
+    results = run(main())
     assert [r for r in results if isinstance(r, Exception)] and isinstance(results[3], Exception)
     assert [r for i, r in enumerate(results) if i != 3] == [0, 1, 2, 4, 5, 6, 7]
     with ctx.sessions() as session:
@@ -96,13 +115,13 @@ def test_the_writer_thread_ends_when_idle_and_starts_again_on_the_next_write(ctx
         session.add(Kuaidi100Push(shop_id=shop_id, received_at=NOW, param="p", sign="s"))
         return threading.current_thread().name
 
-    first = asyncio.run(committer.run(work))
+    first = run(committer.run(work))
     for _ in range(100):
         if committer._thread is None:
             break
         threading.Event().wait(0.02)
     assert committer._thread is None
-    assert asyncio.run(committer.run(work)) == first
+    assert run(committer.run(work)) == first
     assert _count(ctx) == 2
 
 
@@ -117,9 +136,9 @@ def test_the_caller_gets_the_error_of_its_own_write(ctx, fails):
 
     if fails:
         with pytest.raises(ValueError, match="row 3"):
-            asyncio.run(committer.run(work))
+            run(committer.run(work))
     else:
-        assert asyncio.run(committer.run(work)) == "ok"
+        assert run(committer.run(work)) == "ok"
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)  # PostgreSQL locks rows: nothing to claim there
