@@ -98,3 +98,20 @@ def test_the_trend_counts_each_day_as_the_definition_says(shop, days, minutes):
                         and in_window(c.applied_at, end, days)}
             assert point[key] == len(expected), (point["day"], key)
     assert series[-1]["paid"] == 3 and series[0]["paid"] == 0  # today is inside only the last windows
+
+
+def test_trend_chart_labels_the_latest_day_weekly_back_and_never_two_labels_side_by_side():
+    from datetime import date, timedelta
+
+    from xiaodian.aftersales.rate import chart
+
+    for days in (1, 2, 8, 14, 15, 30, 31):
+        series = [{"day": date(2026, 11, 26) - timedelta(days=days - 1 - i), "rate_first": 0.01, "rate_current": 0.01}
+                  for i in range(days)]
+        labels = chart(series)["labels"]
+        assert labels[-1]["text"] == "11-26"
+        xs = [label["x"] for label in labels]
+        gaps = [b - a for a, b in zip(xs, xs[1:], strict=False)]
+        step = (640 - 40 - 8) / max(days - 1, 1)
+        assert all(gap >= 7 * step - 0.2 for gap in gaps), (days, xs)
+    assert chart([])["labels"] == []

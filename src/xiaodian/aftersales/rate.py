@@ -161,7 +161,10 @@ def chart(series: list[dict], width: int = 640, height: int = 170) -> dict:
         return " ".join(f"{round(pad_l + i * step, 1)},{y(s[key])}" for i, s in enumerate(series) if s[key] is not None)
 
     grid = [{"y": y(top * f), "text": f"{top * f * 100:.1f}%"} for f in (0, 0.5, 1)]
-    labels = [{"x": round(pad_l + i * step, 1), "text": s["day"].strftime("%m-%d")}
-              for i, s in enumerate(series) if i % 7 == 0 or i == len(series) - 1]
+    # weekly, counted back from the latest day so that it is always labelled and no two labels collide
+    last = len(series) - 1
+    labels = [{"x": round(pad_l + i * step, 1), "text": series[i]["day"].strftime("%m-%d"),
+               "anchor": "end" if i == last and i else "start" if i == 0 else "middle"}
+              for i in sorted(range(last, -1, -7))] if series else []
     return {"width": width, "height": height, "left": pad_l, "grid": grid, "labels": labels, "label_y": height - 5,
             "first": points("rate_first"), "current": points("rate_current")}
