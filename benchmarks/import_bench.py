@@ -9,6 +9,7 @@ file (every row unchanged) and dry-runs a later export in which statuses moved o
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import os
 import pstats
@@ -16,6 +17,9 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import default
 
 from xiaodian.bootstrap import default_shop_id, open_context
 from xiaodian.channels.exportfile.samplegen import write_export
@@ -46,12 +50,36 @@ def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, 
         pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
 
 
+def sql_timer(engine) -> collections.Counter:
+    """CPU time (thread_time) spent inside each kind of statement and in commits, by the first three words."""
+    spent: collections.Counter = collections.Counter()
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn, cursor, statement, params, context, many):
+        conn.info["xd_t0"] = time.thread_time()
+
+    @event.listens_for(engine, "after_cursor_execute")
+    def _after(conn, cursor, statement, params, context, many):
+        spent[" ".join(statement.split()[:3])[:50]] += time.thread_time() - conn.info.pop("xd_t0")
+
+    do_commit = default.DefaultDialect.do_commit
+
+    def timed_commit(self, dbapi_connection):
+        t0 = time.thread_time()
+        do_commit(self, dbapi_connection)
+        spent["COMMIT"] += time.thread_time() - t0
+
+    default.DefaultDialect.do_commit = timed_commit
+    return spent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=200_000)
     parser.add_argument("--postgres", help="PostgreSQL URL of an empty, throwaway database")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--batch", type=int, help="orders per transaction (default: the service's)")
+    parser.add_argument("--sql", action="store_true", help="CPU time inside SQL statements during the first import")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -71,7 +99,14 @@ def main() -> None:
         print(f"CPU {model}; load average before: {os.getloadavg()[0]:.2f}")
         print("| run | rows | wall time | rows/s (wall) | CPU time | rows/s (CPU) | report |\n"
               "|---|---:|---:|---:|---:|---:|---|")
+        spent = sql_timer(ctx.engine) if args.sql else None
         run(ctx, shop_id, first, "first import (all created)", rows, profile=args.profile, batch=args.batch)
+        if spent is not None:
+            total = sum(spent.values())
+            print(f"  SQL during the first import: {total:.2f} s CPU ({total * 1e6 / rows:.0f} µs/row)")
+            for what, cpu in spent.most_common(10):
+                print(f"    {cpu:6.2f} s  {what}")
+            spent.clear()
         run(ctx, shop_id, first, "re-import (all unchanged)", rows, batch=args.batch)
         run(ctx, shop_id, later, "later export, dry run", rows, dry_run=True, batch=args.batch)
         run(ctx, shop_id, later, "later export (statuses move on)", rows, batch=args.batch)
