@@ -40,7 +40,8 @@ class Order(Base):
         Index("ix_orders_shop_last4", "shop_id", "phone_last4_hash", "sort_key"),
         Index("ix_orders_shop_paid", "shop_id", "paid_at"),
         Index("ix_orders_shop_ship_by", "shop_id", "status", "ship_by"),
-        Index("ix_orders_shop_after_sale", "shop_id", "after_sale_status"),  # 售后中 tab count (migration 0002)
+        # 售后中 tab count (migration 0002); on PostgreSQL it carries the id for an index-only count (0016)
+        Index("ix_orders_shop_after_sale", "shop_id", "after_sale_status", postgresql_include=["id"]),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
