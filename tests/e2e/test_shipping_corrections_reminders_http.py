@@ -93,6 +93,10 @@ def test_correcting_a_number_from_the_order_page(ctx, shop_id, warehouse_client,
     assert done.status_code == 303 and done.headers["location"].startswith(f"/shipping/orders/{OID}/tracking?")
     after = client.get(done.headers["location"])
     assert RIGHT in after.text and "输错一位" in after.text  # the correction history
+    assert "platform=" not in done.headers["location"] and "抖店后台" not in after.text  # nothing was uploaded
+    told = client.get(f"/shipping/orders/{OID}/tracking?corrected={RIGHT}&platform=already_sent")
+    assert "请同时在抖店后台修改单号" in told.text  # when the old number had already been sent to Douyin
+    assert client.get(f"/shipping/orders/{OID}/tracking?platform=junk").status_code == 422
     with TestClient(app) as cs:  # customer service sees the order but not the correction link or page
         login(cs, "cs")
         assert "/tracking" not in cs.get(f"/orders/{OID}").text.split('class="card note-card"')[0]

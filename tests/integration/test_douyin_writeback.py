@@ -4,6 +4,7 @@ row per shipment, sent once and never again; the platform's refusal is kept with
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -115,3 +116,30 @@ def test_a_waybill_already_on_the_platform_counts_as_sent_not_as_an_error(ctx, s
     ship(ctx, shop_id)
     assert send(ctx, shop_id, client).sent == 1
     assert "already on the platform" in rows(ctx)[0].last_error
+
+
+def test_a_corrected_number_replaces_the_waiting_upload_and_a_sent_one_is_reported_not_resent(ctx, shop_id, client):
+    """The platform must never receive the mistyped number: a waiting upload is rewritten; once sent, the desk says
+    the platform still shows the old number (no documented edit method) instead of uploading a second waybill."""
+    from xiaodian.shipping.corrections import correct_tracking
+
+    writes(ctx, shop_id, True)
+    shipped = ship(ctx, shop_id, "73100000000001")
+    shipment_id = shipped.shipments[-1].shipment_id if hasattr(shipped, "shipments") else None
+    with transaction(ctx.sessions) as session:
+        result = correct_tracking(session, shop_id=shop_id, order_id=OID, carrier="中通快递",
+                                  tracking_no="73100000000002", reason="单号输错一位", principal=CLERK,
+                                  now=NOW + timedelta(minutes=5), old_tracking_no="73100000000001")
+    assert result["platform_upload"] == "amended"
+    [row] = rows(ctx)
+    assert (row.state, json.loads(row.payload)["logistics_code"]) == ("pending", "73100000000002")
+    assert shipment_id is None or row.ref == str(shipment_id)
+    report = outbox.send_pending(ctx.sessions, shop_id=shop_id, client=client, now=NOW + timedelta(minutes=6))
+    assert report.sent == 1
+    with transaction(ctx.sessions) as session:
+        again = correct_tracking(session, shop_id=shop_id, order_id=OID, carrier="中通快递",
+                                 tracking_no="73100000000003", reason="又输错了", principal=CLERK,
+                                 now=NOW + timedelta(minutes=7), old_tracking_no="73100000000002")
+    assert again["platform_upload"] == "already_sent"
+    [row] = rows(ctx)
+    assert (row.state, json.loads(row.payload)["logistics_code"]) == ("sent", "73100000000002")

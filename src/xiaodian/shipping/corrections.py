@@ -175,7 +175,13 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
                                    old_carrier_code=before["carrier_code"], old_tracking_no=before["tracking_no"],
                                    new_carrier_code=new_carrier.code, new_tracking_no=number, reason=reason, at=now,
                                    actor=principal.login, source=principal.channel))
+    from ..channels.douyin.outbox import amend_logistics_upload
+
+    platform = amend_logistics_upload(session, shop_id=shop_id, shipment_id=shipment.id,
+                                      carrier_code=new_carrier.code, tracking_no=number)
     detail = {"shipment_id": shipment.id, "before": before, "after": after, "reason": reason}
+    if platform:
+        detail["platform_upload"] = platform
     if warnings:
         detail["confirmed_warnings"] = warnings
     session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="tracking_edited",
@@ -187,7 +193,8 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
     _restart_tracking(session, shop_id, order.id, shipment.id, now, principal,
                       f"tracking number corrected: {before['tracking_no']} → {number} ({reason})")
     return {"order_id": order.order_id, "shipment_id": shipment.id, "before": before, "after": after,
-            "reason": reason, "warnings": warnings, "corrections": state.corrections + 1}
+            "reason": reason, "warnings": warnings, "corrections": state.corrections + 1,
+            "platform_upload": platform}
 
 
 def _restart_tracking(session: Session, shop_id: int, order_pk: int, shipment_id: int, now: datetime,

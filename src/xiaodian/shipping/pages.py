@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -211,11 +211,13 @@ def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:
 
 
 @router.get("/shipping/orders/{order_id}/tracking")
-def tracking_form(order_id: str, request: Request, corrected: str | None = None,
+def tracking_form(order_id: str, request: Request, corrected: str | None = Query(None, max_length=40),
+                  platform: str | None = Query(None, pattern="^already_sent$"),
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
     ctx = _tracking_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
-    return render(request, "shipping/tracking.html", forms={}, corrected=corrected, **ctx)
+    return render(request, "shipping/tracking.html", forms={}, corrected=corrected,
+                  platform_sent=platform == "already_sent", **ctx)
 
 
 @router.post("/shipping/orders/{order_id}/shipments/{shipment_id}/correct")
@@ -236,8 +238,10 @@ def tracking_correct(order_id: str, shipment_id: str, request: Request, carrier:
         return render(request, "shipping/tracking.html", status_code=exc.http_status, corrected=None,
                       forms={str(shipment_id): form}, **ctx)
     session.commit()
-    return RedirectResponse(f"/shipping/orders/{quote(out['order_id'])}/tracking?"
-                            + urlencode({"corrected": out["after"]["tracking_no"]}), status_code=303)
+    query = {"corrected": out["after"]["tracking_no"]}
+    if out.get("platform_upload") == "already_sent":
+        query["platform"] = "already_sent"
+    return RedirectResponse(f"/shipping/orders/{quote(out['order_id'])}/tracking?" + urlencode(query), status_code=303)
 
 
 # ---------------------------------------------------------------- deadline reminders

@@ -111,6 +111,9 @@ class CorrectionOut(BaseModel):
     reason: str
     warnings: list[str]
     corrections: int = Field(description="how many times this package's number has now been corrected")
+    platform_upload: str | None = Field(None, description="Douyin write-back: amended (the waiting upload now carries "
+                                        "the new number), already_sent (the platform shows the old number: edit it "
+                                        "in the 抖店 back office), or null (nothing queued)")
 
 
 class ShipmentStateOut(BaseModel):

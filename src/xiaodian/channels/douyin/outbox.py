@@ -54,6 +54,24 @@ def queue_logistics_upload(session: Session, *, shop_id: int, uploads: list[tupl
     return len(uploads)
 
 
+def amend_logistics_upload(session: Session, *, shop_id: int, shipment_id: int, carrier_code: str,
+                           tracking_no: str) -> str | None:
+    """A clerk corrected a package's number: the platform must never be sent the mistyped one. An upload still
+    waiting (or failed, to be retried) is rewritten to the new number: "amended". One already sent means the
+    platform shows the old number: "already_sent" (the desk has no documented method to edit it; the merchant edits
+    it in the 抖店 back office, and the correction says so). None: nothing was queued for this package."""
+    rows = list(session.execute(select(DouyinOutbox).where(
+        DouyinOutbox.shop_id == shop_id, DouyinOutbox.kind == "logistics_add",
+        DouyinOutbox.ref == str(shipment_id))).scalars())
+    if any(row.state == "sent" for row in rows):
+        return "already_sent"
+    for row in rows:
+        payload = json.loads(row.payload)
+        payload.update(company_code=carrier_code, logistics_code=tracking_no)
+        row.payload = json.dumps(payload, ensure_ascii=False)
+    return "amended" if rows else None
+
+
 @dataclass
 class OutboxReport:
     sent: int = 0
