@@ -28,6 +28,22 @@ def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _in_transaction(as_json: bool, action):
+    """Run ``action(session, shop_id, now)`` as one transaction on a fresh context; a refused action prints the
+    reason (JSON too with --json) and exits 1. The engine is disposed either way."""
+    from ..bootstrap import default_shop_id, open_context
+    from ..db import transaction
+
+    ctx = open_context()
+    try:
+        with transaction(ctx.sessions) as session:
+            return action(session, default_shop_id(ctx), ctx.clock.now())
+    except DomainError as exc:
+        _emit_error(exc, as_json)
+    finally:
+        ctx.engine.dispose()
+
+
 def ship(
     order_id: str = typer.Argument(None, help="order id (omit with --file)"),
     carrier: str = typer.Option(None, "--carrier", help="carrier code or name, e.g. shunfeng / 顺丰速运"),
@@ -185,22 +201,13 @@ def correct_tracking(
 ) -> None:
     """Correct a mistyped tracking number on one package (until the carrier has scanned it)."""
     from ..accounts.cli import cli_principal
-    from ..bootstrap import default_shop_id, open_context
-    from ..db import transaction
     from .corrections import correct_tracking as correct
 
     if (old is None) == (shipment is None):
         _emit_error(DomainError("give the package: --old NUMBER or --shipment ID", code="usage"), as_json, 2)
-    ctx = open_context()
-    try:
-        with transaction(ctx.sessions) as session:
-            result = correct(session, shop_id=default_shop_id(ctx), order_id=order_id, shipment_id=shipment,
-                             old_tracking_no=old, carrier=carrier, tracking_no=tracking, reason=reason,
-                             confirm_warnings=confirm_warnings, principal=cli_principal(), now=ctx.clock.now())
-    except DomainError as exc:
-        _emit_error(exc, as_json)
-    finally:
-        ctx.engine.dispose()
+    result = _in_transaction(as_json, lambda session, shop_id, now: correct(
+        session, shop_id=shop_id, order_id=order_id, shipment_id=shipment, old_tracking_no=old, carrier=carrier,
+        tracking_no=tracking, reason=reason, confirm_warnings=confirm_warnings, principal=cli_principal(), now=now))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -241,19 +248,10 @@ def reminders_ack(reminder_id: int = typer.Argument(..., help="reminder id (from
                   as_json: bool = typer.Option(False, "--json")) -> None:
     """Acknowledge one reminder (someone has it in hand)."""
     from ..accounts.cli import cli_principal
-    from ..bootstrap import default_shop_id, open_context
-    from ..db import transaction
     from .reminders import acknowledge
 
-    ctx = open_context()
-    try:
-        with transaction(ctx.sessions) as session:
-            result = acknowledge(session, shop_id=default_shop_id(ctx), reminder_id=reminder_id,
-                                 principal=cli_principal(), now=ctx.clock.now())
-    except DomainError as exc:
-        _emit_error(exc, as_json)
-    finally:
-        ctx.engine.dispose()
+    result = _in_transaction(as_json, lambda session, shop_id, now: acknowledge(
+        session, shop_id=shop_id, reminder_id=reminder_id, principal=cli_principal(), now=now))
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
