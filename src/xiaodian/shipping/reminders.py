@@ -48,6 +48,11 @@ def _still_due():
     return [Order.id == Reminder.order_pk, Order.status.in_(UNSHIPPED), Order.ship_by == Reminder.ship_by]
 
 
+def _open(shop_id: int) -> list:
+    """An open reminder: nobody has acknowledged it and its order still has to ship by that deadline."""
+    return [Reminder.shop_id == shop_id, Reminder.acknowledged_at.is_(None), *_still_due()]
+
+
 def _rows(session: Session, conds: list, order_by: list, limit: int) -> list[ReminderRow]:
     return [ReminderRow(*r) for r in session.execute(
         select(Reminder.id, Order.order_id, Reminder.kind, Reminder.ship_by, Reminder.created_at, Order.status,
@@ -57,15 +62,14 @@ def _rows(session: Session, conds: list, order_by: list, limit: int) -> list[Rem
 
 def open_count(session: Session, shop_id: int) -> int:
     return session.execute(select(func.count()).select_from(Reminder).join(Order, Order.id == Reminder.order_pk)
-                           .where(Reminder.shop_id == shop_id, Reminder.acknowledged_at.is_(None),
-                                  *_still_due())).scalar_one()
+                           .where(*_open(shop_id))).scalar_one()
 
 
 def open_reminders(session: Session, shop_id: int, limit: int = 500) -> tuple[int, list[ReminderRow]]:
     """(how many are open, the first ``limit``): overdue first, then due within 2 h, then within 6 h; the
     earliest deadline first within each."""
-    conds = [Reminder.shop_id == shop_id, Reminder.acknowledged_at.is_(None), *_still_due()]
-    return open_count(session, shop_id), _rows(session, conds, [_SEVERITY, Reminder.ship_by, Reminder.id], limit)
+    return open_count(session, shop_id), _rows(session, _open(shop_id), [_SEVERITY, Reminder.ship_by, Reminder.id],
+                                               limit)
 
 
 def recently_acknowledged(session: Session, shop_id: int, now: datetime, hours: int = 24,
