@@ -129,5 +129,21 @@ def claim_writer(session: Session) -> None:
         session.execute(text("DELETE FROM alembic_version WHERE 0"))  # a write that changes nothing
 
 
+def insert_ignore(session: Session, table, rows: list[dict], keys: list[str] | None = None) -> list:
+    """INSERT rows, skipping those that break a unique constraint; returns the inserted rows' ``keys[0]`` (or
+    primary key). ``keys``: the unique key to skip on; None skips on any of the table's unique keys (two writers
+    racing on different keys). Rows go as parameters of one cached statement (SQLAlchemy batches them into
+    multi-row INSERTs): a ``.values(rows)`` statement is compiled afresh for every batch."""
+    if not rows:
+        return []
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    returned = table.c[keys[0]] if keys else list(table.primary_key.columns)[0]
+    stmt = insert(table).on_conflict_do_nothing(index_elements=keys).returning(returned)
+    return list(session.execute(stmt, rows).scalars())
+
+
 def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)

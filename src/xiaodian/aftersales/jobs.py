@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts import audit
 from ..accounts.models import Shop
-from ..shipping.jobs import insert_ignore
+from ..db import insert_ignore
 from . import domain
 from .models import AfterSaleCase, AfterSaleEvent, AfterSaleReminder
 

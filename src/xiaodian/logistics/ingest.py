@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from ..db import insert_ignore
 from ..orders.models import Order, Shipment
 from . import domain, rules
 from .models import Parcel, TrackingEvent
@@ -33,20 +34,6 @@ class Scan:
 
 def digest(context: str) -> str:
     return hashlib.md5(context.encode("utf-8")).hexdigest()
-
-
-def insert_ignore(session: Session, table, rows: list[dict]) -> list:
-    """INSERT rows, silently skipping any that break a unique constraint; returns the inserted primary keys.
-    No conflict target: a row may collide on any of the table's unique keys (two scanners racing)."""
-    if not rows:
-        return []
-    if session.connection().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    pk = list(table.primary_key.columns)[0]
-    # rows as parameters, not .values(rows): one statement shape, compiled once and cached, whatever the count
-    return list(session.execute(insert(table).on_conflict_do_nothing().returning(pk), rows).scalars())
 
 
 def adopt_shipments(session: Session, shop_id: int, now: datetime, *, after_id: int | None = None,

@@ -18,11 +18,11 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..clock import iso
+from ..db import insert_ignore
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import OrderEvent
 from . import domain, rules
 from .domain import AnomalyKind, AnomalyStatus, Severity
-from .ingest import insert_ignore
 from .models import Anomaly, AnomalyAction, Parcel, TrackingEvent
 
 SYSTEM = "system"

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts import audit
 from ..accounts.models import Shop
+from ..db import insert_ignore
 from ..orders.domain import OrderStatus
 from ..orders.models import Order, OrderEvent
 from ..leases import release_lease, take_lease
@@ -41,21 +42,6 @@ FULL_EVERY = timedelta(hours=1)
 LATE_LOOKBACK = timedelta(days=30)
 BATCH = 1000
 HOLDER = f"{socket.gethostname()}:{os.getpid()}"
-
-
-def insert_ignore(session: Session, table, rows: list[dict], keys: list[str]) -> list:
-    """INSERT rows, skipping those that violate the unique key ``keys``; returns the keys of inserted rows."""
-    if not rows:
-        return []
-    dialect = session.connection().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # One cached statement run over the rows (SQLAlchemy batches them into multi-row INSERTs itself): a
-    # .values(rows) statement would be compiled afresh for every batch, ~1 ms per row at scan sizes.
-    stmt = insert(table).on_conflict_do_nothing(index_elements=keys).returning(table.c[keys[0]])
-    return list(session.execute(stmt, rows).scalars())
 
 
 @dataclass

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..db import insert_ignore
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..orders.domain import PLATFORM_CODE, OrderStatus, can_transition
 from ..orders.models import Order, OrderEvent, Product, Shipment
@@ -341,8 +342,6 @@ def _record_violations(session: Session, shop_id: int, found: list[tuple[int, do
                        now: datetime, source: str, actor: str | None) -> int:
     """record_violation for many orders: one INSERT … ON CONFLICT DO NOTHING per 500, one executemany for the
     overdue records that become late shipments. Returns how many were new."""
-    from .jobs import insert_ignore
-
     inserted: set[int] = set()
     for start in range(0, len(found), 500):
         inserted.update(insert_ignore(session, Violation.__table__, [{

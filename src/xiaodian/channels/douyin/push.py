@@ -22,7 +22,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
-from ...db import transaction
+from ...db import insert_ignore, transaction
 from ...errors import NotFound
 from ...orders.intake import upsert_orders
 from ...privacy.crypto import PiiCipher
@@ -46,20 +46,6 @@ class ForgedPush(Exception):
 def retry_at(attempts: int, now: datetime) -> datetime:
     """1, 2, 4 … minutes after each failure, at most an hour apart."""
     return now + timedelta(minutes=min(2 ** max(attempts - 1, 0), 60))
-
-
-def _insert_ignore(session: Session, rows: list[dict]) -> int:
-    """Inbox rows whose msg_id is new; a msg_id already stored is skipped. Returns how many were new."""
-    if not rows:
-        return 0
-    if session.connection().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    table = DouyinInbox.__table__
-    # one statement shape whatever the number of rows, so its compiled form is cached
-    stmt = insert(table).on_conflict_do_nothing().returning(table.c.id)
-    return len(list(session.execute(stmt, rows).scalars()))
 
 
 def _messages(raw_body: bytes) -> tuple[list[dict], str | None]:
@@ -134,7 +120,7 @@ def store(session: Session, *, shop_id: int, raw_body: bytes, now: datetime) -> 
         "messages": len(messages), "new_messages": 0, "error": error}).scalar_one()
     rows = [dict(m, shop_id=shop_id, batch_id=batch_id, received_at=now, state="pending", attempts=0,
                  next_attempt_at=None, processed_at=None, outcome=None) for m in messages]
-    new_messages = _insert_ignore(session, rows)
+    new_messages = len(insert_ignore(session, DouyinInbox.__table__, rows))  # a msg_id seen before is skipped
     if new_messages:
         session.execute(update(batches).where(batches.c.id == batch_id).values(new_messages=new_messages))
     # No write to the connection row here: every push would queue on that one row. The status page reads
