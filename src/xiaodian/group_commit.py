@@ -52,11 +52,6 @@ class GroupCommitter:
         self._ensure_writer()
         return await future
 
-    def run_sync(self, work: Work) -> Any:
-        """The same from a thread without an event loop (CLI, jobs, tests): a transaction of its own."""
-        with self._sessions.begin() as session:
-            return work(session)
-
     def _ensure_writer(self) -> None:
         with self._lock:
             if self._thread is None:
@@ -86,9 +81,6 @@ class GroupCommitter:
             with self._sessions.begin() as session:
                 results = [work(session) for work, _loop, _future in jobs]
         except Exception:  # noqa: BLE001 - retried one by one below, so only the faulty write fails
-            if len(jobs) == 1:
-                self._settle_one(jobs[0])
-                return
             for job in jobs:
                 self._settle_one(job)
             return
