@@ -204,10 +204,12 @@ def pick_list(request: Request, principal: Principal = Depends(require("orders.r
 # ---------------------------------------------------------------- correcting a tracking number
 
 def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:
+    from ..logistics import labels as logistics_labels
+
     order, states = corrections.order_shipment_states(session, shop_id=shop_id, order_id=order_id, now=now)
     settings = get_settings(session, shop_id)
     return {"order": order, "states": states, "history": corrections.corrections_of(session, order.id),
-            "carriers": domain.CARRIERS, "settings": settings}
+            "carriers": domain.CARRIERS, "settings": settings, "logistics_label": logistics_labels.state}
 
 
 @router.get("/shipping/orders/{order_id}/tracking")
