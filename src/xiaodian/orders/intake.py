@@ -8,7 +8,6 @@ would move the status backwards is rejected, since the platform never reopens an
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..db import UTCDateTime, claim_writer
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
+from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
 from . import search_index
 from .domain import OrderRecord, OrderStatus, can_catch_up
 from .models import Order, OrderEvent, OrderItem, Shipment
@@ -455,13 +455,6 @@ def _search_text(rec: OrderRecord) -> str:
 # The shipping capability's correction history (migration 0010), read as a bare Core table: intake only needs
 # which numbers a clerk corrected away on an order, and importing the shipping models here would be circular.
 _CORRECTIONS = table("shipping_tracking_corrections", column("order_pk"), column("old_tracking_no"))
-_TRACKING_NOISE = re.compile(r"[\s\-]")
-
-
-def tracking_key(number: str) -> str:
-    """A tracking number as compared (the shipping capability's normalisation: no spaces or dashes, upper case),
-    so ``sf 1234`` from a spreadsheet is the package the desk stored as ``SF1234``."""
-    return _TRACKING_NOISE.sub("", number).upper()
 
 
 def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[dict]:
@@ -473,15 +466,15 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
     rest of the batch."""
     known: set = set()
     for chunk in _chunks(list({p["order_pk"] for p in pending})):
-        known.update((pk, tracking_key(number)) for pk, number in session.execute(
+        known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
             select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))))
-        known.update((pk, tracking_key(number)) for pk, number in session.execute(
+        known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
             select(_CORRECTIONS.c.order_pk, _CORRECTIONS.c.old_tracking_no).where(_CORRECTIONS.c.order_pk.in_(chunk))))
     rows, events = [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
         for number in [n.strip() for n in rec.tracking_no.replace("，", ",").split(",") if n.strip()]:
-            key = (p["order_pk"], tracking_key(number))
+            key = (p["order_pk"], normalise_tracking(number))
             if key in known:
                 continue
             known.add(key)
