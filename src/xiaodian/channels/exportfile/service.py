@@ -25,7 +25,12 @@ from .grouping import OrderGroup, batches, build_order, order_groups, scattered_
 from .reader import FileUnreadable, open_export
 from .rows import ParsedRow, RowError, RowParser
 
-BATCH_ORDERS = 1000
+# Orders per transaction. Each commit writes the touched index pages (order id, phone and last-4 hashes are
+# random keys, so a batch touches pages all over their B-trees) to the WAL and checkpoints them: at 200,000
+# orders, 1,000 per batch spent 9.3 s of 39 s CPU in commits, 5,000 per batch 3.5 s (7,000 rows/s instead of
+# 5,900; 10,000 gains nothing more, benchmarks/RESULTS-import.md). A batch holds SQLite's write lock for ~0.7 s,
+# which other writers (a clerk shipping an order) wait out under busy_timeout.
+BATCH_ORDERS = 5000
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
 # Which export column an upsert rejection is about.
