@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import iso
@@ -126,18 +126,24 @@ def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Ano
     return row[0], row[1], row[2], actions
 
 
+# Built once (a page of the order list runs them on every request; building a statement cost more than running it).
+_PAGE_PKS = bindparam("pks", expanding=True)
+_PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(Parcel.order_pk.in_(_PAGE_PKS))
+                .order_by(Parcel.order_pk, Parcel.shipment_id))
+_PAGE_ANOMALIES = (select(Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Anomaly.severity_level, Anomaly.detected_at)
+                   .where(Anomaly.order_pk.in_(_PAGE_PKS), Anomaly.status.in_(WORKING)))
+
+
 def orders_logistics(session: Session, order_pks: list[int]) -> dict[int, dict]:
     """order_logistics for a whole page of orders in two queries (one per order cost most of a list page)."""
     states: dict[int, list[str]] = {pk: [] for pk in order_pks}
     worst: dict[int, tuple] = {}
     if not order_pks:
         return {}
-    for pk, state in session.execute(select(Parcel.order_pk, Parcel.state).where(Parcel.order_pk.in_(order_pks))
-                                     .order_by(Parcel.order_pk, Parcel.shipment_id)).all():
+    conn = session.connection()
+    for pk, state in conn.execute(_PAGE_STATES, {"pks": order_pks}):
         states[pk].append(state)
-    for pk, kind, severity, level, detected in session.execute(
-            select(Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Anomaly.severity_level, Anomaly.detected_at)
-            .where(Anomaly.order_pk.in_(order_pks), Anomaly.status.in_(WORKING))).all():
+    for pk, kind, severity, level, detected in conn.execute(_PAGE_ANOMALIES, {"pks": order_pks}):
         # The same choice as order_logistics: highest severity level, then the earliest detected.
         if pk not in worst or (-level, detected) < (-worst[pk][2], worst[pk][3]):
             worst[pk] = (kind, severity, level, detected)

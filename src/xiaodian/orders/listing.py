@@ -97,13 +97,13 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
     plan = plan_page(session, shops, flt, cipher)
     if plan.matched is not None:
         wanted = [o.id for o in plan.matched]
-        found = {r[0]: r for r in session.execute(_BY_PK, {"pks": wanted})} if wanted else {}
+        found = {r[0]: r for r in session.connection().execute(_BY_PK, {"pks": wanted})} if wanted else {}
         rows = [found[pk] for pk in wanted if pk in found]
     elif plan.plain is not None:
         shop, status = plan.plain
         params = {"shop": shop, "limit": plan.limit, "offset": plan.offset}
-        rows = session.execute(_PAGE if status is None else _STATUS_PAGE, params if status is None else
-                               {**params, "status": status}).all()
+        rows = session.connection().execute(_PAGE if status is None else _STATUS_PAGE, params if status is None else
+                                            {**params, "status": status}).all()
     else:
         rows = session.execute(select(*COLUMNS).where(*plan.conds).order_by(*plan.order_by)
                                .offset(plan.offset).limit(plan.limit)).all()
@@ -124,14 +124,15 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
         _VIOLATIONS = _violations_stmt()
 
     pks = [r[0] for r in rows]
+    conn = session.connection()  # Core statements: the ORM session's execute adds nothing here but CPU
     items: dict[int, list[dict]] = {pk: [] for pk in pks}
-    for pk, sku, product_id, name, spec, qty, unit, amount in session.execute(_ITEMS, {"pks": pks}):
+    for pk, sku, product_id, name, spec, qty, unit, amount in conn.execute(_ITEMS, {"pks": pks}):
         items[pk].append({"sku_order_id": sku, "product_id": product_id, "product_name": name, "spec": spec,
                           "quantity": qty, "unit_price_fen": unit, "amount_fen": amount})
     tracking: dict[int, list[dict]] = {pk: [] for pk in pks}
-    for pk, code, carrier, number in session.execute(_TRACKING, {"pks": pks}):
+    for pk, code, carrier, number in conn.execute(_TRACKING, {"pks": pks}):
         tracking[pk].append({"carrier": carrier or code, "tracking_no": number})
-    violations = {r.order_pk: r for r in session.execute(_VIOLATIONS, {"pks": pks})}
+    violations = {r.order_pk: r for r in conn.execute(_VIOLATIONS, {"pks": pks})}
     shipped = [r[0] for r in rows if r.status in SHIPPED_STATUSES]
     logistics = orders_logistics(session, shipped) if shipped else {}
     out = []
