@@ -6,10 +6,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, create_engine, event, inspect, text
-from sqlalchemy.dialects import sqlite
+import json
+
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, bindparam, create_engine, event, inspect, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -77,6 +82,53 @@ class UTCDateTime(TypeDecorator):
                 parsed = datetime.fromisoformat(value)
                 return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class IdList(TypeDecorator):
+    """A list of integer ids bound as one parameter: JSON text on SQLite (unpacked by json_each), an array on
+    PostgreSQL. See ``in_ids``."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(BigInteger))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        ids = [int(v) for v in value]
+        return json.dumps(ids) if dialect.name == "sqlite" else ids
+
+
+class InIds(ColumnElement):
+    """``column`` is one of a list of ids given as a single parameter (``in_ids``)."""
+
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement), ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column, ids) -> None:
+        self.column = column
+        self.ids = ids
+
+
+@compiles(InIds)
+def _in_ids_any(element: InIds, compiler, **kw) -> str:
+    return f"{compiler.process(element.column, **kw)} = ANY({compiler.process(element.ids, **kw)})"
+
+
+@compiles(InIds, "sqlite")
+def _in_ids_json(element: InIds, compiler, **kw) -> str:
+    return (f"{compiler.process(element.column, **kw)} IN "
+            f"(SELECT value FROM json_each({compiler.process(element.ids, **kw)}))")
+
+
+def in_ids(column, name: str = "pks") -> InIds:
+    """``column IN (ids)`` for a statement built once and run with ``{name: [id, ...]}``. An expanding
+    ``IN (...)`` renders and binds one placeholder per id on every execution: for the order list's five
+    per-page look-ups (50 ids each) that was a quarter of the request's Python time."""
+    return InIds(column, bindparam(name, type_=IdList()))
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..clock import iso
+from ..db import in_ids
 from ..errors import NotFound
 from ..orders.models import Order, Shipment
 from ..orders.queries import get_order, require_order
@@ -127,11 +128,10 @@ def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Ano
 
 
 # Built once (a page of the order list runs them on every request; building a statement cost more than running it).
-_PAGE_PKS = bindparam("pks", expanding=True)
-_PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(Parcel.order_pk.in_(_PAGE_PKS))
+_PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(in_ids(Parcel.order_pk))
                 .order_by(Parcel.order_pk, Parcel.shipment_id))
 _PAGE_ANOMALIES = (select(Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Anomaly.severity_level, Anomaly.detected_at)
-                   .where(Anomaly.order_pk.in_(_PAGE_PKS), Anomaly.status.in_(WORKING)))
+                   .where(in_ids(Anomaly.order_pk), Anomaly.status.in_(WORKING)))
 
 
 def orders_logistics(session: Session, order_pks: list[int]) -> dict[int, dict]:

@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
+from ..db import in_ids
 from ..privacy.crypto import PiiCipher
 from .models import Order, OrderItem, Shipment
 from .queries import OrderFilter, Shops, plan_page
@@ -32,12 +33,11 @@ COLUMNS = (_O.c.id, _O.c.shop_id, _O.c.order_id, _O.c.status, _O.c.platform_stat
            _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
            _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise)
 # Built once: constructing a statement costs more than running it from the compiled cache (the page's pks
-# are one expanding parameter).
-_PKS = bindparam("pks", expanding=True)
+# are one parameter, db.in_ids).
 _ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
-                 _I.c.unit_price_fen, _I.c.amount_fen).where(_I.c.order_pk.in_(_PKS)).order_by(_I.c.id))
+                 _I.c.unit_price_fen, _I.c.amount_fen).where(in_ids(_I.c.order_pk)).order_by(_I.c.id))
 _TRACKING = (select(_S.c.order_pk, _S.c.carrier_code, _S.c.carrier_name, _S.c.tracking_no)
-             .where(_S.c.order_pk.in_(_PKS)).order_by(_S.c.id))
+             .where(in_ids(_S.c.order_pk)).order_by(_S.c.id))
 
 
 def _violations_stmt():
@@ -45,11 +45,11 @@ def _violations_stmt():
 
     v = Violation.__table__
     return select(v.c.order_pk, v.c.kind, v.c.late_by_seconds, v.c.points, v.c.compensation_fen, v.c.ship_by).where(
-        v.c.order_pk.in_(_PKS))
+        in_ids(v.c.order_pk))
 
 
 _VIOLATIONS = None
-_BY_PK = select(*COLUMNS).where(_O.c.id.in_(_PKS))
+_BY_PK = select(*COLUMNS).where(in_ids(_O.c.id))
 # The plain list (one shop, a status tab or none): newest first from ix_orders_shop_sort / ix_orders_shop_status_sort.
 _PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop")).order_by(_O.c.sort_key.desc())
          .limit(bindparam("limit")).offset(bindparam("offset")))
