@@ -42,34 +42,19 @@ def tab_condition(tab: str, now: datetime):
 
 
 def open_case_exists():
-    """The order list's 售后中 tab: the order has an after-sale case that is not finished. An order the desk has
-    no case for at all (entered by a path that does not open cases) falls back to its export 售后状态 text
-    naming an open stage, as the ship blocker does. Written as IN (open cases) OR (indexed text), so both
-    branches are index lookups rather than a probe per order."""
-    from .reasons import STATUS_BY_TEXT
-
-    finished = [s.value for s in domain.FINISHED]
-    open_texts = sorted(t for t, s in STATUS_BY_TEXT.items() if s not in domain.FINISHED)
-    open_cases = select(AfterSaleCase.order_pk).where(AfterSaleCase.status.not_in(finished))
-    no_case = ~exists().where(AfterSaleCase.order_pk == Order.id)
-    return Order.id.in_(open_cases) | (Order.after_sale_status.in_(open_texts) & no_case)
+    """The order list's 售后中 tab: the order has an after-sale case that is not finished, or, when the desk has no
+    case for it at all (entered by a path that does not open cases), its export 售后状态 text names an open stage,
+    as the ship blocker reads it. The database keeps that answer on the order (orders.in_after_sale, triggers of
+    migration 0017, which spells the rule out in SQL), so the condition is one column, served by a partial index."""
+    return Order.in_after_sale
 
 
 def count_orders_in_after_sale(session: Session, conds: list) -> int:
-    """Orders matching ``conds`` that are in the 售后中 tab, counted as two disjoint index-driven parts (orders
-    with an open case; orders with no case whose export text names an open stage). One count over the OR
-    walks every order of the shop (68 ms at 1M orders); the two parts each use an index."""
-    from .reasons import STATUS_BY_TEXT
-
-    finished = [s.value for s in domain.FINISHED]
-    open_texts = sorted(t for t, s in STATUS_BY_TEXT.items() if s not in domain.FINISHED)
-    open_cases = select(AfterSaleCase.order_pk).where(AfterSaleCase.status.not_in(finished))
-    no_case = ~exists().where(AfterSaleCase.order_pk == Order.id)
-    with_case = session.execute(select(func.count()).select_from(Order)
-                                .where(*conds, Order.id.in_(open_cases))).scalar_one()
-    by_text = session.execute(select(func.count()).select_from(Order)
-                              .where(*conds, Order.after_sale_status.in_(open_texts), no_case)).scalar_one()
-    return with_case + by_text
+    """Orders matching ``conds`` that are in the 售后中 tab. Probing the cases of every order with an open text cost
+    3.9 ms at 1M orders; the flag kept by the database (migration 0017) makes it a read of the tab's own index.
+    Without other conditions, the per-shop counter (order_after_sale_counts) answers in O(1): see
+    orders.queries.tab_counts."""
+    return session.execute(select(func.count()).select_from(Order).where(*conds, open_case_exists())).scalar_one()
 
 
 @dataclass

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint,
+                        false, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId, UTCDateTime
@@ -42,6 +43,9 @@ class Order(Base):
         Index("ix_orders_shop_ship_by", "shop_id", "status", "ship_by"),
         # 售后中 tab count (migration 0002); on PostgreSQL it carries the id for an index-only count (0016)
         Index("ix_orders_shop_after_sale", "shop_id", "after_sale_status", postgresql_include=["id"]),
+        # the orders in the 售后中 tab, newest first: its page and its count under filters (migration 0017)
+        Index("ix_orders_shop_in_after_sale", "shop_id", "in_after_sale", "sort_key",
+              sqlite_where=text("in_after_sale = 1"), postgresql_where=text("in_after_sale")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -81,6 +85,9 @@ class Order(Base):
     flag_colour: Mapped[int] = mapped_column(SmallInteger, default=0)
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
     after_sale_status: Mapped[str | None] = mapped_column(String(40))
+    # In the 售后中 tab: set by database triggers from the order's cases and its 售后状态 text (migration 0017),
+    # never by the code; a write to it is put right again.
+    in_after_sale: Mapped[bool] = mapped_column(Boolean, server_default=false())
     order_type: Mapped[str | None] = mapped_column(String(40))
 
     items_summary: Mapped[str] = mapped_column(Text, default="")
@@ -163,4 +170,14 @@ class OrderStatusCount(Base):
 
     shop_id: Mapped[int] = mapped_column(BigId, primary_key=True)
     status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class OrderAfterSaleCount(Base):
+    """Orders per shop in the 售后中 tab (orders.in_after_sale), maintained by database triggers (migration 0017),
+    never by the code: the tab bar reads it instead of counting the tab's orders on each request."""
+
+    __tablename__ = "order_after_sale_counts"
+
+    shop_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
     n: Mapped[int] = mapped_column(BigInteger)

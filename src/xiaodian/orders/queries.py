@@ -14,7 +14,7 @@ from ..errors import Conflict, NotFound
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .domain import TABS, OrderStatus
-from .models import Order, OrderEvent, OrderItem, OrderStatusCount, Shipment
+from .models import Order, OrderAfterSaleCount, OrderEvent, OrderItem, OrderStatusCount, Shipment
 from .search_query import SearchQuery, classify
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -68,7 +68,7 @@ def day_start(day: date) -> datetime:
 def _tab_condition(tab: str):
     if tab == "all":
         return None
-    if tab == "after_sale":  # 售后中: the order has an open after-sale case (the after-sales desk owns "open")
+    if tab == "after_sale":  # 售后中: orders.in_after_sale (the after-sales desk owns the rule; 0017 keeps it)
         from ..aftersales.queries import open_case_exists
 
         return open_case_exists()
@@ -185,6 +185,18 @@ _ONE_SHOP_COUNTS = select(OrderStatusCount.status, OrderStatusCount.n).where(
     OrderStatusCount.shop_id == bindparam("shop"))
 
 
+def _stored_after_sale_count(session: Session, shops: Shops) -> int:
+    """Orders in the 售后中 tab from the trigger-kept counter (migration 0017), summed over the shops."""
+    if isinstance(shops, int):
+        return session.execute(_ONE_SHOP_AFTER_SALE, {"shop": shops}).scalar() or 0
+    cond = shop_condition(OrderAfterSaleCount.shop_id, shops)
+    stmt = select(func.sum(OrderAfterSaleCount.n))
+    return int(session.execute(stmt.where(cond) if cond is not None else stmt).scalar() or 0)
+
+
+_ONE_SHOP_AFTER_SALE = select(OrderAfterSaleCount.n).where(OrderAfterSaleCount.shop_id == bindparam("shop"))
+
+
 @dataclass
 class PagePlan:
     """One page of the list, worked out but not read: the total, and either a text match's rows or the
@@ -254,23 +266,26 @@ def search_orders(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiC
 
 
 def tab_counts(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> dict[str, int]:
-    """Count per status tab under the current search and filters (the tab itself is ignored)."""
+    """Count per status tab under the current search and filters (the tab itself is ignored). Without filters
+    every figure comes from the trigger-kept counters; with them, one pass counts status and the 售后中 flag
+    together."""
     conds, match = _base_conditions(session, shops, flt, cipher)
     after_sale = _tab_condition("after_sale")
-    if match is not None:
-        # One pass over the matches: status and the after-sale flag together.
-        rows = match.count_by(conds[1:] if shops is not None else conds, Order.status,
-                              func.coalesce(after_sale, False))
-        by_status: dict[str, int] = {}
+    if match is None and _unfiltered(flt):
+        by_status = _stored_counts(session, shops)
+        in_after_sale = _stored_after_sale_count(session, shops)
+    elif match is not None:
+        rows = match.count_by(conds[1:] if shops is not None else conds, Order.status, after_sale)
+        by_status = {}
         for status, _flag, n in rows:
             by_status[status] = by_status.get(status, 0) + n
         in_after_sale = sum(n for _status, flag, n in rows if flag)
     else:
-        by_status = (_stored_counts(session, shops) if _unfiltered(flt) else dict(session.execute(
-            select(Order.status, func.count()).where(*conds).group_by(Order.status)).all()))
-        from ..aftersales.queries import count_orders_in_after_sale
-
-        in_after_sale = count_orders_in_after_sale(session, conds)
+        # one pass, grouped by status alone so that it still walks the status index in order
+        rows = session.execute(select(Order.status, func.count(), func.count().filter(after_sale))
+                               .where(*conds).group_by(Order.status)).all()
+        by_status = {status: n for status, n, _flagged in rows}
+        in_after_sale = sum(flagged for _status, _n, flagged in rows)
     counts = {tab: by_status.get(tab, 0) for tab in TABS if tab not in ("all", "after_sale")}
     counts["all"] = sum(by_status.values())
     counts["after_sale"] = in_after_sale
