@@ -48,3 +48,23 @@ def test_the_lean_list_equals_the_orm_order_json(ctx, shop_id, lang):
     finally:
         current_language.reset(token)
     assert any(violation for _s, violation, _t, _l in seen) and any(state for *_rest, state in seen)
+
+
+def test_a_deadline_view_alone_reads_the_same_page_as_the_general_plan(ctx, shop_id):
+    """list_data answers a bare view (one shop, nothing else) with the view's own statements; a filter that
+    narrows nothing sends the same view through the general plan: both must give the same total and page."""
+    from datetime import date
+
+    from xiaodian.orders import listing
+
+    _fixture(ctx, shop_id)
+    with ctx.sessions() as session:
+        for view in ("awaiting", "due24h", "overdue"):
+            for page in (1, 2):
+                bare = OrderFilter(view=view, now=NOW, page=page, page_size=20)
+                general = OrderFilter(view=view, now=NOW, page=page, page_size=20, created_from=date(2000, 1, 1))
+                assert listing._plain_view(shop_id, bare) and not listing._plain_view(shop_id, general)
+                fast = service.list_data(session, shop_id=shop_id, flt=bare, cipher=ctx.cipher)
+                slow = service.list_data(session, shop_id=shop_id, flt=general, cipher=ctx.cipher)
+                assert (fast.total, fast.orders) == (slow.total, slow.orders), (view, page)
+                assert fast.total > 0

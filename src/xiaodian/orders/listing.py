@@ -21,7 +21,7 @@ from ..clock import SHOP_TZ
 from ..db import in_ids
 from ..privacy.crypto import PiiCipher
 from .models import Order, OrderItem, Shipment
-from .queries import OrderFilter, Shops, plan_page
+from .queries import PAGE_SIZES, OrderFilter, Shops, plan_page
 from .schemas import BuyerOut, ItemOut, OrderOut, OrderPage, TrackingOut, ViolationOut
 
 _O = Order.__table__
@@ -55,6 +55,29 @@ _PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop")).order_by(_O.c
          .limit(bindparam("limit")).offset(bindparam("offset")))
 _STATUS_PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop"), _O.c.status == bindparam("status"))
                 .order_by(_O.c.sort_key.desc()).limit(bindparam("limit")).offset(bindparam("offset")))
+
+
+_VIEW_PAGES: dict[str, object] = {}
+
+
+def _view_page_stmt(view: str):
+    """A deadline view's page, most urgent first, on shipping's bound view condition (built once per view)."""
+    stmt = _VIEW_PAGES.get(view)
+    if stmt is None:
+        from ..shipping.queries import VIEW_WHERE  # the shipping capability owns the deadline views
+
+        stmt = _VIEW_PAGES[view] = (select(*COLUMNS).where(VIEW_WHERE[view])
+                                    .order_by(_O.c.ship_by.asc(), _O.c.id.asc())
+                                    .limit(bindparam("limit")).offset(bindparam("offset")))
+    return stmt
+
+
+def _plain_view(shops: Shops, flt: OrderFilter) -> bool:
+    """A deadline view of one shop and nothing else (the warehouse's 24-hour list, reloaded all day)."""
+    return (bool(flt.view) and flt.now is not None and isinstance(shops, int) and flt.tab == "all"
+            and not (flt.query or "").strip() and not (flt.created_from or flt.created_to or flt.paid_from
+                                                       or flt.paid_to or flt.product_id or flt.logistics_state
+                                                       or flt.anomaly))
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -94,6 +117,16 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
               with_shop: bool = False) -> ListData:
     """One page of the order list with its total. ``with_shop`` fills each order's ``shop_id`` (a list over
     several shops; a list of one shop leaves it null, the shop is the one asked for)."""
+    if _plain_view(shops, flt):
+        # The view's own count and page statements (index-only count on ix_orders_shop_ship_by), built once:
+        # the general plan builds its statements per call, which cost as much as running them.
+        from ..shipping.queries import view_params, view_total
+
+        size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+        total = view_total(session, shops, flt.view, flt.now)
+        params = {**view_params(shops, flt.now), "limit": size, "offset": max(flt.page - 1, 0) * size}
+        rows = session.connection().execute(_view_page_stmt(flt.view), params).all() if total else []
+        return ListData(total, False, flt.page, size, orders_data(session, rows, flt.now, with_shop))
     plan = plan_page(session, shops, flt, cipher)
     if plan.matched is not None:
         wanted = [o.id for o in plan.matched]
@@ -117,7 +150,8 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
         return []
     from ..logistics.queries import orders_logistics  # the logistics capability owns these fields
     from ..logistics.views import SHIPPED_STATUSES
-    from ..shipping.views import order_shipping_fields  # and shipping these
+    from ..shipping.views import shipping_fields  # and shipping these
+    from ..web.i18n import current_language
 
     global _VIOLATIONS
     if _VIOLATIONS is None:
@@ -135,12 +169,13 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     violations = {r.order_pk: r for r in conn.execute(_VIOLATIONS, {"pks": pks})}
     shipped = [r[0] for r in rows if r.status in SHIPPED_STATUSES]
     logistics = orders_logistics(session, shipped) if shipped else {}
+    lang = "zh" if current_language.get() == "zh" else "en"
     out = []
     for row in rows:
         (pk, shop_id, order_id, status, code, created_at, paid_at, ship_by, shipped_at, completed_at, cancelled_at,
          pay, post, phone, name, province, city, district, address, buyer_note, merchant_note, flag, after_sale,
-         cancel_reason, _source, _promise) = row
-        shipping = order_shipping_fields(row, violations.get(pk), now)
+         cancel_reason, source, promise) = row
+        shipping = shipping_fields(status, source, promise, paid_at, ship_by, violations.get(pk), now, lang)
         parcels = logistics.get(pk)
         out.append({
             "order_id": order_id, "status": status, "platform_status_code": code, "created_at": _iso(created_at),

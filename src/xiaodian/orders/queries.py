@@ -239,6 +239,8 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
         if isinstance(shops, int):
             return PagePlan(total, False, conds, order_by, offset, page_size,
                             plain=(shops, None if flt.tab == "all" else OrderStatus(flt.tab).value))
+    elif flt.tab == "after_sale" and _unfiltered(flt):
+        total = _stored_after_sale_count(session, shops)  # kept by triggers (migration 0017)
     elif flt.tab == "after_sale":
         from ..aftersales.queries import count_orders_in_after_sale
 

@@ -11,7 +11,14 @@ from .queries import UNSHIPPED
 
 
 def order_shipping_fields(order, violation, now: datetime | None) -> dict:
-    overdue = bool(now and order.ship_by and order.status in UNSHIPPED and order.ship_by < now)
+    return shipping_fields(order.status, order.ship_by_source, order.ship_promise, order.paid_at, order.ship_by,
+                           violation, now, "zh" if current_language.get() == "zh" else "en")
+
+
+def shipping_fields(status: str, source: str | None, promise: str | None, paid_at: datetime | None,
+                    ship_by: datetime | None, violation, now: datetime | None, lang: str) -> dict:
+    """The same from plain values (a page of the order list passes each row's columns and the language once)."""
+    overdue = bool(now and ship_by and status in UNSHIPPED and ship_by < now)
     out = None
     if violation is not None:
         late = violation.late_by_seconds
@@ -19,11 +26,9 @@ def order_shipping_fields(order, violation, now: datetime | None) -> dict:
             late = max(late, int((now - violation.ship_by).total_seconds()))  # still growing while unshipped
         out = {"kind": violation.kind, "late_by_seconds": late, "points": violation.points,
                "compensation_fen": violation.compensation_fen}
-    lang = current_language.get()
     return {
-        "ship_by_source": order.ship_by_source,
-        "ship_by_explanation": domain.explain(order.ship_by_source, order.ship_promise, order.paid_at, order.ship_by,
-                                              "zh" if lang == "zh" else "en"),
+        "ship_by_source": source,
+        "ship_by_explanation": domain.explain(source, promise, paid_at, ship_by, lang),
         "overdue": overdue,
         "violation": out,
     }
