@@ -32,6 +32,10 @@ def default_shop_id(ctx: AppContext) -> int:
         return accounts.ensure_shop(session, ctx.clock.now()).id
 
 
+# A list or a search over every shop of the desk (the URL's ?shop=all, the API's shop=all, the CLI's --shop all).
+ALL_SHOPS = "all"
+
+
 @dataclass(frozen=True)
 class ShopRef:
     """A shop of the desk as pickers and lists name it."""

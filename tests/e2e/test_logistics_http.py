@@ -14,7 +14,7 @@ from xiaodian.logistics.jobs import scan_shop
 from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
 
-from ..conftest import NOW, csrf_of, login
+from ..conftest import NOW, csrf_of
 from ..factories import make_record
 
 ORDER = "6938459704022656401"

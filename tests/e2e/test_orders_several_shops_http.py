@@ -13,7 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from xiaodian.db import transaction
 from xiaodian.web.deps import SHOP_COOKIE
 
 from ..conftest import NOW, TEST_KEYS, csrf_of, login

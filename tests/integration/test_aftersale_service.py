@@ -11,8 +11,8 @@ from sqlalchemy.exc import DBAPIError
 
 from xiaodian.accounts import audit
 from xiaodian.accounts.service import Principal
-from xiaodian.aftersales import domain, service, views
-from xiaodian.aftersales.domain import Action, ActionInput, CaseStatus, CaseType
+from xiaodian.aftersales import service, views
+from xiaodian.aftersales.domain import Action, ActionInput, CaseType
 from xiaodian.aftersales.intake import reason_history
 from xiaodian.aftersales.models import AfterSaleCase
 from xiaodian.db import transaction

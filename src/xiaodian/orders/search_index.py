@@ -21,7 +21,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Text, column, func, literal, literal_column, select, table, text
+from sqlalchemy import BigInteger, Text, column, func, literal, literal_column, select, table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..bootstrap import ALL_SHOPS  # noqa: F401  (callers say service.ALL_SHOPS)
 from ..clock import iso
 from ..errors import ValidationFailed
 from ..privacy.crypto import PiiCipher
@@ -21,7 +22,6 @@ from .queries import find_order as _find_order
 from .queries import tab_counts as _tab_counts
 from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
 
-ALL_SHOPS = "all"  # list_orders / tab_counts over every shop of the desk
 
 
 def _shops(shop_id) -> Shops:

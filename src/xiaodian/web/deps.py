@@ -16,14 +16,13 @@ from sqlalchemy.orm import Session
 from ..accounts import service as accounts
 from ..accounts.permissions import check
 from ..accounts.service import Principal
-from ..bootstrap import ShopRef, desk_shops
+from ..bootstrap import ALL_SHOPS, ShopRef, desk_shops
 from ..context import AppContext
 from ..db import transaction
 from ..errors import DomainError, Forbidden, NotFound, Unauthenticated, ValidationFailed
 
 SESSION_COOKIE = "xd_session"
 SHOP_COOKIE = "xd_shop"  # the shop picked in the header switcher: a shop id or "all"
-ALL_SHOPS = "all"
 # Shops are added by `xiaodian shop connect` in another process; a web process re-reads the list this often
 # (and at once when a request names a shop it does not know yet).
 SHOP_LIST_SECONDS = 10.0
