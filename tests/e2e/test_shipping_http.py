@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from xiaodian.cli import _register, app as cli_app
 from xiaodian.db import transaction
+from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
 
 from ..conftest import NOW, TEST_KEYS, csrf_of
@@ -137,3 +138,38 @@ def test_cli_ship_scan_violations_forecast_and_view(tmp_path):
     assert preview.exit_code == 1 and json.loads(preview.stdout)["shipped"] == 1
     assert run("ship", "--file", str(tmp_path / "missing.csv")).exit_code == 2
     assert run("worker", "--once").exit_code == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_refusals_on_the_ship_page_read_in_the_pages_language_with_their_details(ctx, shop_id, owner_client):
+    """The domain's messages are English (logs, CLI, API); the Chinese page says why in Chinese, with the order
+    and tracking number filled in, and the stable code stays on the element for scripts and tests."""
+    seed(ctx, shop_id)
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
+                      records=[make_record("6938459704022656009", status=OrderStatus.UNPAID)])
+    client = owner_client
+    csrf = csrf_of(client, "/shipping")
+    ok = client.post(f"/shipping/orders/{LATE}/ship", follow_redirects=False,
+                     data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "73100000000001"})
+    assert ok.status_code == 303
+    reused = client.post(f"/shipping/orders/{DUE}/ship",
+                         data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "73100000000001"})
+    assert reused.status_code == 409 and 'data-code="tracking_in_use"' in reused.text
+    assert f"快递单号 73100000000001 已用于订单 {LATE}" in reused.text
+    unpaid = client.post("/shipping/orders/6938459704022656009/ship",
+                         data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "73100000000002"})
+    assert 'data-code="order_unpaid"' in unpaid.text and "订单尚未支付，不能发货" in unpaid.text
+    client.cookies.set("lang", "en")
+    english = client.post("/shipping/orders/6938459704022656009/ship",
+                          data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "73100000000002"})
+    assert "The order is not paid yet; it cannot ship." in english.text
+
+
+def test_error_text_falls_back_to_the_domain_message():
+    from xiaodian.web.i18n import error_text
+
+    assert error_text("tracking_in_use", "SF1 is already on row 3", {"tracking_no": "SF1"}) == "SF1 is already on row 3"
+    assert error_text("no_such_code", "as written", {}) == "as written"
+    assert error_text(None, "as written") == "as written"
+    assert error_text("item_already_shipped", "x", {"sku_order_id": "69"}) == "子订单 69 已发货。"

@@ -53,9 +53,12 @@ def test_the_catalogue_parses_and_translates_every_msgid(language):
 
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
 def test_translations_keep_their_placeholders(language):
+    other = catalogue("en" if language == "zh" else "zh")
     for msgid, text in catalogue(language).items():
         if isinstance(msgid, str) and text:
-            assert sorted(PLACEHOLDER.findall(msgid)) == sorted(PLACEHOLDER.findall(text)), msgid
+            # error texts (errtext_<code>) are filled from the error's details: both languages use the same ones
+            expected = other.get(msgid, "") if msgid.startswith("errtext_") else msgid
+            assert sorted(PLACEHOLDER.findall(expected)) == sorted(PLACEHOLDER.findall(text)), msgid
 
 
 def test_keyed_ids_cover_the_domain():

@@ -54,6 +54,7 @@ class RowVerdict:
     code: str = ""
     message: str = ""
     applied: bool = False
+    details: dict = field(default_factory=dict)  # the error's details: what the page fills its own text with
 
 
 @dataclass
@@ -110,7 +111,8 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
                       else f"{number_raw[:40]!r} is not a tracking number (letters and digits, 8–32 long)")
     earlier = seen_orders.get(verdict.order_id)
     if earlier is not None:
-        return _error(verdict, ORDER, "duplicate_order_in_file", f"order {verdict.order_id} is already on row {earlier}")
+        return _error(verdict, ORDER, "duplicate_order_in_file", f"order {verdict.order_id} is already on row {earlier}",
+                      {"order_id": verdict.order_id, "row": earlier})
     other = seen_numbers.get(verdict.tracking_no)
     if other is not None:
         return _error(verdict, NUMBER, "tracking_in_use", f"{verdict.tracking_no} is already on row {other}")
@@ -119,8 +121,9 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
     return verdict
 
 
-def _error(verdict: RowVerdict, column: str, code: str, message: str) -> RowVerdict:
+def _error(verdict: RowVerdict, column: str, code: str, message: str, details: dict | None = None) -> RowVerdict:
     verdict.verdict, verdict.column, verdict.code, verdict.message = "error", column, code, message
+    verdict.details = details or {}
     return verdict
 
 
@@ -143,7 +146,8 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
     for v in live:
         order = orders.get(v.order_id)
         if order is None:
-            _error(v, ORDER, "order_not_found", f"order {v.order_id} is not in the desk (import it first)")
+            _error(v, ORDER, "order_not_found", f"order {v.order_id} is not in the desk (import it first)",
+                   {"order_id": v.order_id})
             continue
         if owners.get(v.tracking_no) == v.order_id:
             v.verdict, v.message = "unchanged", "this number is already on the order"
@@ -153,7 +157,7 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
                                  already=shipped[order.id], owner_of=owners.get(v.tracking_no))
         except DomainError as exc:
             column = NUMBER if exc.code.startswith("tracking") else ORDER
-            _error(v, column, exc.code, exc.message)
+            _error(v, column, exc.code, exc.message, exc.details)
             continue
         if plan.warnings:
             v.verdict, v.code = "warning", plan.warnings[0]
@@ -227,4 +231,4 @@ def _run_batch(sessions, shop_id, batch, principal, now, dry_run, source) -> Non
                 v.applied = True
             except DomainError as exc:
                 session.rollback()
-                _error(v, ORDER, exc.code, exc.message)
+                _error(v, ORDER, exc.code, exc.message, exc.details)

@@ -90,7 +90,8 @@ def _wants_json(request: Request) -> bool:
 def _error_response(request: Request, status: int, code: str, message: str, details: dict | None = None) -> Response:
     if _wants_json(request):
         return JSONResponse({"error": {"code": code, "message": message, "details": details or {}}}, status_code=status)
-    return render(request, "error.html", status_code=status, status=status, code=code, message=message)
+    return render(request, "error.html", status_code=status, status=status, code=code, message=message,
+                  details=details or {})
 
 
 def install_error_handlers(app: FastAPI) -> None:

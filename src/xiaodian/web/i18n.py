@@ -74,6 +74,12 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
               "unauthenticated", "forbidden", "csrf_failed", "throttled", "configuration_error",
               "method_not_allowed", "http_error", "internal_error"),
+    # Why something was refused, in the reader's language: ``error_text`` (domain messages are English, written
+    # for logs, the CLI and API clients; pages show these instead, filled from the error's details).
+    "errtext": ("order_unpaid", "order_held_for_review", "order_cancelled", "already_shipped", "refund_pending",
+                "tracking_empty", "tracking_malformed", "tracking_shape_mismatch", "carrier_unknown",
+                "tracking_already_on_order", "tracking_in_use", "item_not_in_order", "item_already_shipped",
+                "concurrent_change", "confirmation_required", "not_found", "order_not_found", "duplicate_order_in_file"),
 }
 
 
@@ -89,6 +95,22 @@ def label(prefix: str, key: str | None) -> str:
     msgid = f"{prefix}_{key}"
     text = gettext(msgid)
     return key.replace("_", " ") if text == msgid else text
+
+
+def error_text(code: str | None, message: str, details: dict | None = None) -> str:
+    """A refusal as the page shows it: the translated text for the error's stable code, with its details
+    (order id, tracking number…) filled in. The domain's own (English) message when the code has no text yet,
+    or the text needs a detail this error does not carry."""
+    if not code:
+        return message
+    msgid = f"errtext_{code}"
+    text = gettext(msgid)
+    if text == msgid:
+        return message
+    try:
+        return text % {k: v for k, v in (details or {}).items() if isinstance(v, (str, int))}
+    except (KeyError, TypeError, ValueError):
+        return message
 
 
 def pick_language(cookie: str | None, accept: str | None, default: str = DEFAULT_LANGUAGE) -> str:

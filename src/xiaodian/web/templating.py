@@ -71,6 +71,7 @@ def build_environment() -> Environment:
     env.filters["yuan"] = yuan
     env.filters["shop_time"] = shop_time
     env.globals["label"] = i18n.label
+    env.globals["error_text"] = i18n.error_text
     env.globals["ship_countdown"] = ship_countdown
     return env
 
