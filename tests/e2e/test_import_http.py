@@ -74,6 +74,8 @@ def test_upload_page_previews_then_applies(owner_client, ctx, tmp_path):
                                 data={"csrf_token": token})
     assert preview.status_code == 200, preview.text
     assert "my-export.csv" in preview.text and "date_invalid" in preview.text and "订单提交时间" in preview.text
+    # the reason in the page's language, the exact English message (with the value) kept as the cell's title
+    assert "时间无效：应为 2026-11-13 07:04:00 这样的真实时间。" in preview.text and "2026-13-01 00:00:00" in preview.text
     assert owner_client.get("/api/v1/orders").json()["total"] == 0  # a preview changes nothing
     action = preview.text.split('action="/imports/orders/', 1)[1].split('"', 1)[0]
     assert action.endswith("/apply")
@@ -93,6 +95,7 @@ def test_upload_page_shows_why_an_unreadable_file_was_refused(owner_client):
                                  data={"csrf_token": token})
     assert response.status_code == 422
     assert "主订单编号" in response.text and 'class="alert error"' in response.text
+    assert "缺少必需的列：" in response.text  # the Chinese page says it in Chinese, naming the columns
 
 
 def test_upload_page_rejects_a_forged_upload_id(owner_client):

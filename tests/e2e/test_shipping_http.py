@@ -163,13 +163,21 @@ def test_refusals_on_the_ship_page_read_in_the_pages_language_with_their_details
     client.cookies.set("lang", "en")
     english = client.post("/shipping/orders/6938459704022656009/ship",
                           data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "73100000000002"})
-    assert "The order is not paid yet; it cannot ship." in english.text
+    assert "the order is not paid yet; it cannot ship" in english.text  # English pages: the domain's message
 
 
 def test_error_text_falls_back_to_the_domain_message():
-    from xiaodian.web.i18n import error_text
+    from xiaodian.web.i18n import current_language, error_text
 
     assert error_text("tracking_in_use", "SF1 is already on row 3", {"tracking_no": "SF1"}) == "SF1 is already on row 3"
     assert error_text("no_such_code", "as written", {}) == "as written"
     assert error_text(None, "as written") == "as written"
     assert error_text("item_already_shipped", "x", {"sku_order_id": "69"}) == "子订单 69 已发货。"
+    assert error_text("missing_columns", "x", {"missing": ["主订单编号", "子订单编号"], "row": 1}) == \
+        "缺少必需的列：主订单编号、子订单编号（表头在第 1 行）。"
+    token = current_language.set("en")
+    try:
+        assert error_text("item_already_shipped", "SKU order 69 has already shipped", {"sku_order_id": "69"}) == \
+            "SKU order 69 has already shipped"
+    finally:
+        current_language.reset(token)

@@ -74,13 +74,25 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
               "unauthenticated", "forbidden", "csrf_failed", "throttled", "configuration_error",
               "method_not_allowed", "http_error", "internal_error"),
-    # Why something was refused, in the reader's language: ``error_text`` (domain messages are English, written
-    # for logs, the CLI and API clients; pages show these instead, filled from the error's details).
-    "errtext": ("order_unpaid", "order_held_for_review", "order_cancelled", "already_shipped", "refund_pending",
-                "tracking_empty", "tracking_malformed", "tracking_shape_mismatch", "carrier_unknown",
-                "tracking_already_on_order", "tracking_in_use", "item_not_in_order", "item_already_shipped",
-                "concurrent_change", "confirmation_required", "not_found", "order_not_found", "duplicate_order_in_file"),
 }
+
+
+# Why something was refused or rejected, for pages in a language other than English: ``error_text`` shows the
+# translated text of the error's stable code (msgid ``errtext_<code>``), filled from the error's details. The domain's
+# own messages are English (logs, CLI, API clients) and name the offending value, so English pages show them as
+# they are; only the Chinese catalogue carries these ids (the catalogue test checks every code has a text).
+ERROR_TEXT_CODES: tuple[str, ...] = (
+    # shipping (issue 4)
+    "order_unpaid", "order_held_for_review", "order_cancelled", "already_shipped", "refund_pending",
+    "tracking_empty", "tracking_malformed", "tracking_shape_mismatch", "carrier_unknown", "tracking_already_on_order",
+    "tracking_in_use", "item_not_in_order", "item_already_shipped", "concurrent_change", "confirmation_required",
+    "not_found", "order_not_found", "duplicate_order_in_file",
+    # order export files (issue 2): the file as a whole, then a row's cell
+    "file_empty", "file_not_export", "file_format_unsupported", "file_too_large", "missing_columns",
+    "id_invalid", "id_scientific_notation", "value_missing", "amount_invalid", "quantity_invalid", "date_invalid",
+    "phone_invalid", "status_unknown", "value_too_long", "malformed_row", "bad_encoding", "duplicate_sku_order_id",
+    "order_row_rejected", "sku_order_id_conflict",
+)
 
 
 def keyed_msgids() -> list[str]:
@@ -98,17 +110,24 @@ def label(prefix: str, key: str | None) -> str:
 
 
 def error_text(code: str | None, message: str, details: dict | None = None) -> str:
-    """A refusal as the page shows it: the translated text for the error's stable code, with its details
-    (order id, tracking number…) filled in. The domain's own (English) message when the code has no text yet,
-    or the text needs a detail this error does not carry."""
-    if not code:
+    """A refusal as a page shows it: in English the domain's own message; in another language the translated
+    text for the error's stable code, with its details (order id, tracking number…) filled in — or the domain's
+    message when the code has no text yet, or the text needs a detail this error does not carry."""
+    language = current_language.get()
+    if not code or language == "en":
         return message
     msgid = f"errtext_{code}"
     text = gettext(msgid)
     if text == msgid:
         return message
+    values = {}
+    for key, value in (details or {}).items():
+        if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+            value = "、".join(value)
+        if isinstance(value, (str, int)):
+            values[key] = value
     try:
-        return text % {k: v for k, v in (details or {}).items() if isinstance(v, (str, int))}
+        return text % values
     except (KeyError, TypeError, ValueError):
         return message
 

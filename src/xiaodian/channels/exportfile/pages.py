@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from ...accounts.service import Principal
 from ...web.deps import db, get_ctx, require
+from ...web.i18n import _
 from ...web.templating import render
 from . import uploads
 from .api import run_import
@@ -29,14 +30,14 @@ def preview(request: Request, file: UploadFile | None = File(None),
     session.commit()
     ctx = get_ctx(request)
     if file is None or not file.filename:
-        return render(request, TEMPLATE, status_code=422, stage="upload", error="choose a file")
+        return render(request, TEMPLATE, status_code=422, stage="upload", error=_("Choose a file."))
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
         report = run_import(request, stored, dry_run=True, principal=principal)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message,
-                      error_code=exc.code, filename=stored.filename)
+                      error_code=exc.code, error_details=exc.details, filename=stored.filename)
     return render(request, TEMPLATE, stage="preview", report=report, upload=stored,
                   shown=report.rejected[:SHOWN_REJECTIONS])
 
@@ -51,7 +52,8 @@ def apply(upload_id: str, request: Request, principal: Principal = Depends(requi
     try:
         report = run_import(request, stored, dry_run=False, principal=principal)
     except FileUnreadable as exc:
-        return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message, error_code=exc.code)
+        return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message, error_code=exc.code,
+                      error_details=exc.details)
     uploads.delete(ctx.settings.data_dir, upload_id)
     return render(request, TEMPLATE, stage="done", report=report, upload=stored,
                   shown=report.rejected[:SHOWN_REJECTIONS])
