@@ -153,3 +153,36 @@ def test_unreadable_file_imports_nothing(ctx, shop_id, tmp_path):
     with pytest.raises(FileUnreadable):
         _import(ctx, shop_id, path)
     assert _counts(ctx)["orders"] == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_progress_is_reported_to_the_end_of_the_file(ctx, shop_id, tmp_path):
+    """The terminal's progress bar is fed after every batch, the last one included: the reader has closed the file
+    by then, which once made `xiaodian import orders` on a terminal crash after everything was written."""
+    from xiaodian.channels.exportfile.samplegen import write_export
+
+    path = tmp_path / "export.csv"
+    rows = write_export(path, 300, now=NOW)
+    seen: list[tuple[int, int]] = []
+    report = _import(ctx, shop_id, path, progress=lambda done, size: seen.append((done, size)))
+    assert report.created == rows and not report.rejected
+    assert seen and seen[-1] == (path.stat().st_size, path.stat().st_size)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_batch_ends_early_once_it_has_read_batch_bytes_of_the_file(ctx, shop_id, tmp_path, monkeypatch):
+    """Rows with long buyer notes must not make one transaction hold 5,000 orders' worth of text (the 1 GB
+    export's peak memory): a batch is cut at BATCH_BYTES of the file as well as at BATCH_ORDERS orders."""
+    from xiaodian.channels.exportfile import service
+    from xiaodian.channels.exportfile.samplegen import write_export
+
+    path = tmp_path / "export.csv"
+    write_export(path, 300, now=NOW, note_chars=2000)
+    commits: list[int] = []
+    monkeypatch.setattr(service, "BATCH_BYTES", 100_000)  # ~40 orders of ~2.5 KB
+    real_apply = service._apply_batch
+    monkeypatch.setattr(service, "_apply_batch", lambda session, batch, *a, **k: (commits.append(len(batch)),
+                                                                                   real_apply(session, batch, *a, **k)))
+    report = _import(ctx, shop_id, path)
+    assert report.orders["created"] == 300
+    assert len(commits) > 4 and max(commits) < 100 and sum(commits) == 300

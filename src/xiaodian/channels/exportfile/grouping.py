@@ -7,7 +7,7 @@ those until their last row: no order is ever written from part of its rows.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...orders.domain import OrderRecord, OrderStatus
@@ -193,14 +193,3 @@ def order_groups(export: ExportFile, parser: RowParser, scattered: dict[str, int
     if current is not None:
         yield current
     yield from held.values()  # only if the file changed between the passes
-
-
-def batches(groups: Iterable[OrderGroup], size: int) -> Iterator[list[OrderGroup]]:
-    batch: list[OrderGroup] = []
-    for group in groups:
-        batch.append(group)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch

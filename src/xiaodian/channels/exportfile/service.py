@@ -21,7 +21,7 @@ from ...accounts.service import Principal
 from ...orders.intake import upsert_orders
 from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
-from .grouping import OrderGroup, batches, build_order, order_groups, scattered_orders, sibling_rejections
+from .grouping import OrderGroup, build_order, order_groups, scattered_orders, sibling_rejections
 from .reader import FileUnreadable, open_export
 from .rows import ParsedRow, RowError, RowParser
 
@@ -31,6 +31,9 @@ from .rows import ParsedRow, RowError, RowParser
 # 5,900; 10,000 gains nothing more, benchmarks/RESULTS-import.md). A batch holds SQLite's write lock for ~0.7 s,
 # which other writers (a clerk shipping an order) wait out under busy_timeout.
 BATCH_ORDERS = 5000
+# ...and at most this much of the file per transaction, so memory stays flat whatever the rows hold: an export
+# with 3,000-character buyer notes would otherwise keep 5,000 orders' worth (~45 MB) of text per batch.
+BATCH_BYTES = 8 * 1024 * 1024
 Progress = Callable[[int, int], None]  # (bytes read, file size)
 
 # Which export column an upsert rejection is about.
@@ -88,7 +91,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     parser = RowParser(export.columns)
     session = sessions()
     try:
-        for batch in batches(order_groups(export, parser, scattered), batch_orders):
+        for batch in _batches(export, order_groups(export, parser, scattered), batch_orders, BATCH_BYTES):
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
                          principal=principal)
             if dry_run:
@@ -97,7 +100,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
             else:
                 session.commit()
             if progress:
-                progress(export.position(), export.size)
+                progress(_consumed(export), export.size)
         if dry_run:
             session.rollback()
         else:
@@ -117,6 +120,28 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
         progress(export.size, export.size)
     report.rejected.sort(key=lambda e: (e.row, e.column))
     return report
+
+
+def _consumed(export) -> int:
+    """Bytes of the file read so far; the whole file once the reader has reached the end and closed it."""
+    try:
+        return export.position()
+    except ValueError:
+        return export.size
+
+
+def _batches(export, groups, size: int, max_bytes: int):
+    """Orders in batches of ``size``, cut early once the batch has read ``max_bytes`` of the file."""
+    batch: list[OrderGroup] = []
+    start = _consumed(export)
+    for group in groups:
+        batch.append(group)
+        if len(batch) >= size or _consumed(export) - start >= max_bytes:
+            yield batch
+            batch = []
+            start = _consumed(export)
+    if batch:
+        yield batch
 
 
 def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport, *, shop_id: int,
