@@ -38,17 +38,6 @@ _ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product
                  _I.c.unit_price_fen, _I.c.amount_fen).where(in_ids(_I.c.order_pk)).order_by(_I.c.id))
 _TRACKING = (select(_S.c.order_pk, _S.c.carrier_code, _S.c.carrier_name, _S.c.tracking_no)
              .where(in_ids(_S.c.order_pk)).order_by(_S.c.id))
-
-
-def _violations_stmt():
-    from ..shipping.models import Violation  # the shipping capability's table, read for the badge
-
-    v = Violation.__table__
-    return select(v.c.order_pk, v.c.kind, v.c.late_by_seconds, v.c.points, v.c.compensation_fen, v.c.ship_by).where(
-        in_ids(v.c.order_pk))
-
-
-_VIOLATIONS = None
 _BY_PK = select(*COLUMNS).where(in_ids(_O.c.id))
 # The plain list (one shop, a status tab or none): newest first from ix_orders_shop_sort / ix_orders_shop_status_sort.
 _PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop")).order_by(_O.c.sort_key.desc())
@@ -150,12 +139,9 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
         return []
     from ..logistics.queries import orders_logistics  # the logistics capability owns these fields
     from ..logistics.views import SHIPPED_STATUSES
+    from ..shipping.queries import page_violations
     from ..shipping.views import shipping_fields  # and shipping these
     from ..web.i18n import current_language
-
-    global _VIOLATIONS
-    if _VIOLATIONS is None:
-        _VIOLATIONS = _violations_stmt()
 
     pks = [r[0] for r in rows]
     conn = session.connection()  # Core statements: the ORM session's execute adds nothing here but CPU
@@ -166,7 +152,7 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     tracking: dict[int, list[dict]] = {pk: [] for pk in pks}
     for pk, code, carrier, number in conn.execute(_TRACKING, {"pks": pks}):
         tracking[pk].append({"carrier": carrier or code, "tracking_no": number})
-    violations = {r.order_pk: r for r in conn.execute(_VIOLATIONS, {"pks": pks})}
+    violations = page_violations(session, pks)
     shipped = [r[0] for r in rows if r.status in SHIPPED_STATUSES]
     logistics = orders_logistics(session, shipped) if shipped else {}
     lang = "zh" if current_language.get() == "zh" else "en"

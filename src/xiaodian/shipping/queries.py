@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import String, and_, bindparam, func, select, type_coerce
 from sqlalchemy.orm import Session
 
+from ..db import in_ids
 from ..orders.domain import OrderStatus
 from ..orders.models import Order, OrderStatusCount
 from .domain import SHOP_TZ, LateRules
@@ -96,6 +97,22 @@ def violations_by_order(session: Session, order_pks: list[int]) -> dict[int, Vio
         return {}
     return {v.order_pk: v for v in session.execute(
         select(Violation).where(Violation.order_pk.in_(order_pks))).scalars()}
+
+
+_PAGE_VIOLATIONS = None
+
+
+def page_violations(session: Session, order_pks: list[int]) -> dict[int, tuple]:
+    """A list page's violation badges as plain rows (order_pk, kind, late_by_seconds, points, compensation_fen,
+    ship_by), one prebuilt statement for the whole page: the order list runs it on every request."""
+    global _PAGE_VIOLATIONS
+    if not order_pks:
+        return {}
+    if _PAGE_VIOLATIONS is None:
+        v = Violation.__table__
+        _PAGE_VIOLATIONS = select(v.c.order_pk, v.c.kind, v.c.late_by_seconds, v.c.points, v.c.compensation_fen,
+                                  v.c.ship_by).where(in_ids(v.c.order_pk))
+    return {r.order_pk: r for r in session.connection().execute(_PAGE_VIOLATIONS, {"pks": order_pks})}
 
 
 def list_violations(session: Session, shop_id: int, since: datetime | None = None,
