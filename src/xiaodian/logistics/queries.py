@@ -152,6 +152,14 @@ def orders_logistics(session: Session, order_pks: list[int]) -> dict[int, dict]:
             for pk, found in states.items()}
 
 
+def shipment_parcel_states(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """(state, picked up?) of each shipment's package, for the shipping desk's rule on correcting a number."""
+    if not shipment_ids:
+        return {}
+    return {sid: (state, picked is not None) for sid, state, picked in session.execute(
+        select(Parcel.shipment_id, Parcel.state, Parcel.picked_up_at).where(Parcel.shipment_id.in_(shipment_ids)))}
+
+
 def order_logistics(session: Session, order_pk: int) -> dict:
     """What the order list shows per order: the packages' states and the worst open case (badge)."""
     states = list(session.execute(select(Parcel.state).where(Parcel.order_pk == order_pk)

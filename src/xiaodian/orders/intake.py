@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, column, select, table, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..db import UTCDateTime, claim_writer
@@ -452,11 +452,6 @@ def _search_text(rec: OrderRecord) -> str:
     return " ".join(f"{i.product_name} {i.spec or ''}" for i in rec.items)
 
 
-# The shipping capability's correction history (migration 0010), read as a bare Core table: intake only needs
-# which numbers a clerk corrected away on an order, and importing the shipping models here would be circular.
-_CORRECTIONS = table("shipping_tracking_corrections", column("order_pk"), column("old_tracking_no"))
-
-
 def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[dict]:
     """Tracking numbers from snapshots (export column 快递单号); each number once per order.
 
@@ -464,12 +459,13 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
     correction history): an export or a platform sync made before the correction still carries the mistyped
     number, and must not bring it back as a second package. Returns the timeline events to write with the
     rest of the batch."""
+    from ..shipping.queries import corrected_away  # shipping owns the correction history (imported late: a cycle)
+
     known: set = set()
     for chunk in _chunks(list({p["order_pk"] for p in pending})):
         known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
             select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))))
-        known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
-            select(_CORRECTIONS.c.order_pk, _CORRECTIONS.c.old_tracking_no).where(_CORRECTIONS.c.order_pk.in_(chunk))))
+        known.update((pk, normalise_tracking(number)) for pk, number in corrected_away(session, chunk))
     rows, events = [], []
     for p in pending:
         rec: OrderRecord = p["rec"]

@@ -60,14 +60,10 @@ class ShipmentState:
 
 
 def _parcels(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:
-    """(state, picked up?) of each package's logistics projection. Read here because the logistics capability
-    offers no per-shipment query; the parcel row is a derived projection, read-only for shipping."""
-    from ..logistics.models import Parcel
+    """(state, picked up?) of each package, as the logistics capability knows it."""
+    from ..logistics.queries import shipment_parcel_states
 
-    if not shipment_ids:
-        return {}
-    return {sid: (state, picked is not None) for sid, state, picked in session.execute(
-        select(Parcel.shipment_id, Parcel.state, Parcel.picked_up_at).where(Parcel.shipment_id.in_(shipment_ids)))}
+    return shipment_parcel_states(session, shipment_ids)
 
 
 def _correction_counts(session: Session, shipment_ids: list[int]) -> dict[int, int]:

@@ -115,6 +115,18 @@ def page_violations(session: Session, order_pks: list[int]) -> dict[int, tuple]:
     return {r.order_pk: r for r in session.connection().execute(_PAGE_VIOLATIONS, {"pks": order_pks})}
 
 
+def corrected_away(session: Session, order_pks: list[int]) -> list[tuple[int, str]]:
+    """(order_pk, number) for every tracking number a clerk corrected away on these orders: order intake must not
+    bring such a number back from an export or a sync made before the correction."""
+    from .models import TrackingCorrection
+
+    if not order_pks:
+        return []
+    return [(pk, number) for pk, number in session.execute(
+        select(TrackingCorrection.order_pk, TrackingCorrection.old_tracking_no)
+        .where(TrackingCorrection.order_pk.in_(order_pks)))]
+
+
 def list_violations(session: Session, shop_id: int, since: datetime | None = None,
                     limit: int = 500) -> tuple[int, list[tuple[Violation, str, int]]]:
     """Newest deadlines first: (total, [(violation, order_id, pay_amount_fen)])."""
