@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-
-import json
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, bindparam, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
