@@ -33,10 +33,10 @@ COLUMNS = (_O.c.id, _O.c.shop_id, _O.c.order_id, _O.c.status, _O.c.platform_stat
            _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
            _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise)
 # Built once: constructing a statement costs more than running it from the compiled cache (the page's pks
-# are one parameter, db.in_ids).
-_ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
+# are one parameter, db.in_ids). The deadline views' lean page (shipping.listing) runs the same two.
+PAGE_ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
                  _I.c.unit_price_fen, _I.c.amount_fen).where(in_ids(_I.c.order_pk)).order_by(_I.c.id))
-_TRACKING = (select(_S.c.order_pk, _S.c.carrier_code, _S.c.carrier_name, _S.c.tracking_no)
+PAGE_TRACKING = (select(_S.c.order_pk, _S.c.carrier_code, _S.c.carrier_name, _S.c.tracking_no)
              .where(in_ids(_S.c.order_pk)).order_by(_S.c.id))
 _BY_PK = select(*COLUMNS).where(in_ids(_O.c.id))
 # The plain list (one shop, a status tab or none): newest first from ix_orders_shop_sort / ix_orders_shop_status_sort.
@@ -146,11 +146,11 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     pks = [r[0] for r in rows]
     conn = session.connection()  # Core statements: the ORM session's execute adds nothing here but CPU
     items: dict[int, list[dict]] = {pk: [] for pk in pks}
-    for pk, sku, product_id, name, spec, qty, unit, amount in conn.execute(_ITEMS, {"pks": pks}):
+    for pk, sku, product_id, name, spec, qty, unit, amount in conn.execute(PAGE_ITEMS, {"pks": pks}):
         items[pk].append({"sku_order_id": sku, "product_id": product_id, "product_name": name, "spec": spec,
                           "quantity": qty, "unit_price_fen": unit, "amount_fen": amount})
     tracking: dict[int, list[dict]] = {pk: [] for pk in pks}
-    for pk, code, carrier, number in conn.execute(_TRACKING, {"pks": pks}):
+    for pk, code, carrier, number in conn.execute(PAGE_TRACKING, {"pks": pks}):
         tracking[pk].append({"carrier": carrier or code, "tracking_no": number})
     violations = page_violations(session, pks)
     shipped = [r[0] for r in rows if r.status in SHIPPED_STATUSES]

@@ -23,18 +23,15 @@ from sqlalchemy import String, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
-from ..orders.models import Order, OrderItem, Shipment
+from ..orders.listing import PAGE_ITEMS, PAGE_TRACKING
+from ..orders.models import Order
 from ..orders.queries import PAGE_SIZES
 from ..orders.schemas import BuyerOut, ItemOut, OrderOut, TrackingOut, ViolationOut
 from ..web.i18n import current_language
 from . import domain
-from .models import Violation
-from .queries import UNSHIPPED, VIEW_WHERE, VIEWS, view_params, view_total
+from .queries import UNSHIPPED, VIEW_WHERE, VIEWS, page_violations, view_params, view_total
 
 _O = Order.__table__
-_I = OrderItem.__table__
-_S = Shipment.__table__
-_V = Violation.__table__
 
 
 def _raw(column):
@@ -52,21 +49,6 @@ _PAGE = {view: select(_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_
                .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS}
 
 
-def _by_page(size: int) -> tuple:
-    """The page's items, shipments and violations, for ``size`` order ids as that many plain bind parameters
-    (p0, p1, …; unused ones are 0, which no order has): compiled once, whereas an expanding IN list is rendered
-    afresh on every execution."""
-    pks = [bindparam(f"p{i}") for i in range(size)]
-    return (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
-                   _I.c.unit_price_fen, _I.c.amount_fen).where(_I.c.order_pk.in_(pks)).order_by(_I.c.id),
-            select(_S.c.order_pk, _S.c.carrier_code, _S.c.carrier_name, _S.c.tracking_no)
-            .where(_S.c.order_pk.in_(pks)).order_by(_S.c.id),
-            select(_V.c.order_pk, _V.c.kind, _V.c.late_by_seconds, _V.c.points, _V.c.compensation_fen,
-                   _raw(_V.c.ship_by)).where(_V.c.order_pk.in_(pks)))
-
-
-_BY_PAGE = {size: _by_page(size) for size in PAGE_SIZES}
-_PARAM_NAMES = [f"p{i}" for i in range(max(PAGE_SIZES))]
 _SHIPPED_STATUSES = frozenset({"partially_shipped", "shipped", "completed"})  # logistics.views.SHIPPED_STATUSES
 _OVERDUE_KIND = domain.ViolationKind.OVERDUE_UNSHIPPED.value
 
@@ -142,16 +124,13 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
         return []
     conn = session.connection()  # Core statements: the session's ORM execution path is not needed
     pks = [r[0] for r in rows]
-    size = next(size for size in PAGE_SIZES if size >= len(pks))
-    items_stmt, shipments_stmt, violations_stmt = _BY_PAGE[size]
-    bound = dict(zip(_PARAM_NAMES[:size], pks + [0] * (size - len(pks)), strict=True))
     items: dict[int, list] = {pk: [] for pk in pks}
-    for pk, *values in conn.execute(items_stmt, bound).all():
+    for pk, *values in conn.execute(PAGE_ITEMS, {"pks": pks}).all():
         items[pk].append(ItemRow(*values))
     tracking: dict[int, list] = {pk: [] for pk in pks}
-    for pk, code, name, number in conn.execute(shipments_stmt, bound).all():
+    for pk, code, name, number in conn.execute(PAGE_TRACKING, {"pks": pks}).all():
         tracking[pk].append(TrackingRow(name or code, number))
-    violations = {r[0]: r[1:] for r in conn.execute(violations_stmt, bound).all()}
+    violations = page_violations(session, pks)
     shipped = [r[0] for r in rows if r[2] in _SHIPPED_STATUSES]
     logistics = {}
     if shipped:
@@ -168,7 +147,7 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
         violation = None
         found = violations.get(pk)
         if found is not None:
-            kind, late, points, compensation, v_ship_by = found
+            _pk, kind, late, points, compensation, v_ship_by = found
             if kind == _OVERDUE_KIND and now is not None:
                 late = max(late, int((now - _shop_time(v_ship_by)).total_seconds()))  # still growing while unshipped
             violation = ViolationRow(kind, late, points, compensation)

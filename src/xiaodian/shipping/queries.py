@@ -99,19 +99,17 @@ def violations_by_order(session: Session, order_pks: list[int]) -> dict[int, Vio
         select(Violation).where(Violation.order_pk.in_(order_pks))).scalars()}
 
 
-_PAGE_VIOLATIONS = None
+_V = Violation.__table__
+# Built once: the order list and the deadline views run it on every page (ids as one parameter, db.in_ids).
+_PAGE_VIOLATIONS = select(_V.c.order_pk, _V.c.kind, _V.c.late_by_seconds, _V.c.points, _V.c.compensation_fen,
+                          _V.c.ship_by).where(in_ids(_V.c.order_pk))
 
 
-def page_violations(session: Session, order_pks: list[int]) -> dict[int, tuple]:
+def page_violations(session: Session, order_pks: list[int]) -> dict:
     """A list page's violation badges as plain rows (order_pk, kind, late_by_seconds, points, compensation_fen,
-    ship_by), one prebuilt statement for the whole page: the order list runs it on every request."""
-    global _PAGE_VIOLATIONS
+    ship_by) by order."""
     if not order_pks:
         return {}
-    if _PAGE_VIOLATIONS is None:
-        v = Violation.__table__
-        _PAGE_VIOLATIONS = select(v.c.order_pk, v.c.kind, v.c.late_by_seconds, v.c.points, v.c.compensation_fen,
-                                  v.c.ship_by).where(in_ids(v.c.order_pk))
     return {r.order_pk: r for r in session.connection().execute(_PAGE_VIOLATIONS, {"pks": order_pks})}
 
 
