@@ -33,12 +33,13 @@ def test_id_that_is_not_19_digits_is_rejected(cell, code):
 
 @pytest.mark.parametrize("cell,fen", [("45.90", 4590), ("45.9", 4590), ("0.29", 29), ("1,234.56", 123456),
                                       ("¥69.90", 6990), ("100", 10000), (0.29, 29), (45.9, 4590), (1.1, 110),
-                                      ("0", 0), ("45.900", 4590)])
+                                      ("0", 0), ("45.900", 4590), ("12,345,678.90", 1234567890), ("¥1,000元", 100000)])
 def test_yuan_becomes_exact_integer_fen(cell, fen):
     assert v.fen(cell, "商品金额") == fen
 
 
-@pytest.mark.parametrize("cell", ["45.905", "-1.00", "abc", "1e3x", "NaN", "Infinity", "45..9"])
+@pytest.mark.parametrize("cell", ["45.905", "-1.00", "abc", "1e3x", "NaN", "Infinity", "45..9",
+                                  "12,3", "12,3元", "1,23.50", "1234,567", ",100"])
 def test_bad_amount_is_rejected(cell):
     with pytest.raises(v.BadValue) as problem:
         v.fen(cell, "商品金额")

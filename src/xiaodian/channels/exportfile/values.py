@@ -18,6 +18,9 @@ _ID = re.compile(r"^\d{19}$")
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
 _CENT = Decimal("0.01")
 _PLAIN_YUAN = re.compile(r"([0-9]{1,10})(?:\.([0-9]{1,2}))?")  # at most 10 digits of yuan: always under MAX_FEN
+# A comma in an amount is a thousands separator only where one belongs (1,234.56): "12,3" may be a decimal comma
+# (12.3) or a typo, and reading it as 123 would put ten times the money on the order.
+_GROUPED_YUAN = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]*)?")
 _CHINA_OFFSET = timedelta(hours=8)  # Asia/Shanghai has had no daylight saving since 1991; dates here are ≥ 2000
 MAX_FEN = 10**12  # ¥10 billion: anything above is a shifted column, not a price
 MAX_QUANTITY = 1_000_000
@@ -79,7 +82,12 @@ def fen(cell: object, what: str, *, required: bool = True) -> int | None:
             return int(whole) * 100 + (int(cents.ljust(2, "0")) if cents else 0)
     if isinstance(cell, float):
         cell = repr(cell)  # shortest text that round-trips, e.g. 45.9, never 45.899999…
-    value = text(cell).replace(",", "").replace("¥", "").replace("￥", "").replace("元", "").strip()
+    value = text(cell).replace("¥", "").replace("￥", "").replace("元", "").strip()
+    if "," in value:
+        if not _GROUPED_YUAN.fullmatch(value):
+            raise BadValue("amount_invalid", f"{what} must be an amount in yuan such as 45.90 or 1,234.50, "
+                                             f"got {value[:40]!r}")
+        value = value.replace(",", "")
     if not value:
         if required:
             raise BadValue("value_missing", f"{what} is empty")
