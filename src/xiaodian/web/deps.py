@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from urllib.parse import quote
 
 from fastapi import Depends, Request
@@ -70,7 +68,7 @@ def current_principal(request: Request, session: Session = Depends(db, scope="fu
     now = ctx.clock.now()
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        principal = _token_principal(session, auth[7:].strip(), now)
+        principal = accounts.token_principal(session, auth[7:].strip(), now)
         if principal is None:
             raise Unauthenticated("invalid or revoked API token", code="invalid_token")
     else:
@@ -90,38 +88,6 @@ def current_principal(request: Request, session: Session = Depends(db, scope="fu
             shop_scope(request)  # every page's header shows the shop switcher (a desk of several shops)
     request.state.principal = principal
     return principal
-
-
-def _token_statement():
-    from sqlalchemy import bindparam, select
-
-    from ..accounts.models import ApiToken, User
-
-    return (select(User.id, User.login, User.role, User.disabled_at, ApiToken.revoked_at, ApiToken.last_used_at)
-            .join(User, User.id == ApiToken.user_id).where(ApiToken.token_hash == bindparam("hash")))
-
-
-_TOKEN_LOOKUP = None
-TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)  # as accounts.resolve_token records last_used_at
-
-
-def _token_principal(session: Session, secret: str, now) -> Principal | None:
-    """A bearer token, looked up by its hash as plain columns (the ORM objects of accounts.resolve_token cost
-    a tenth of an API call's CPU). When the token's coarse last-used time is due, accounts.resolve_token does
-    the lookup itself and records it, so its rules stay the one place that decides."""
-    global _TOKEN_LOOKUP
-    if _TOKEN_LOOKUP is None:
-        _TOKEN_LOOKUP = _token_statement()
-    row = session.execute(_TOKEN_LOOKUP, {"hash": hashlib.sha256(secret.encode()).hexdigest()}).first()
-    if row is None:
-        return None
-    user_id, login, role, disabled_at, revoked_at, last_used_at = row
-    if last_used_at is None or now - last_used_at > TOKEN_USE_RECORDED_EVERY:
-        user = accounts.resolve_token(session, secret, now)
-        return None if user is None else Principal(user.id, user.login, user.role, "api")
-    if revoked_at or disabled_at:
-        return None
-    return Principal(user_id, login, role, "api")
 
 
 def _check_csrf(request: Request, expected: str) -> None:
