@@ -15,6 +15,9 @@ from ..errors import DomainError
 
 out = Console()
 err = Console(stderr=True)
+FAMILIES = ("quality", "other", "unknown")
+MAX_PAGE = 100_000  # as the API: a larger page would overflow the database driver's OFFSET
+
 app = typer.Typer(help="After-sale cases: list, show, act, log a contact, scan deadlines", invoke_without_command=True)
 
 
@@ -38,15 +41,21 @@ def list_cases(typer_ctx: typer.Context,
                                                                "completed, closed, all"),
                case_type: str = typer.Option(None, "--type", help="return_refund, refund_shipped, …"),
                family: str = typer.Option(None, "--family", help="quality, other, unknown (current reason)"),
-               page: int = typer.Option(1, "--page", min=1), as_json: bool = typer.Option(False, "--json")) -> None:
+               page: int = typer.Option(1, "--page", min=1, max=MAX_PAGE), as_json: bool = typer.Option(False, "--json")) -> None:
     """List the cases of a tab, most urgent first."""
     if typer_ctx.invoked_subcommand is not None:
         return
     from . import views
+    from .domain import CaseType
     from .queries import TABS, CaseFilter
 
     if tab not in TABS:
         _emit_error(DomainError(f"--tab must be one of {', '.join(TABS)}", code="usage"), as_json, 2)
+    types = [t.value for t in CaseType]
+    if case_type is not None and case_type not in types:  # the API refuses these too; never an empty list instead
+        _emit_error(DomainError(f"--type must be one of {', '.join(types)}", code="usage"), as_json, 2)
+    if family is not None and family not in FAMILIES:
+        _emit_error(DomainError(f"--family must be one of {', '.join(FAMILIES)}", code="usage"), as_json, 2)
     ctx, shop_id = _context()
     try:
         with ctx.sessions() as session:

@@ -27,6 +27,16 @@ from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleRe
 
 CHANNELS = ("feige", "phone", "sms", "other")  # 飞鸽 / 电话 / 短信 / other
 MAX_TEXT = 1000
+MAX_TRACKING, MAX_CARRIER, MAX_OUTCOME = 40, 50, 200  # the columns' sizes, and the API's limits
+
+
+def _refuse_too_long(field: str, value: str | None, limit: int) -> None:
+    """Refuse what would otherwise be cut to fit: a note or summary loses no words without the person knowing."""
+    if value is not None and len(value.strip()) > limit:
+        raise ValidationFailed(f"{field}: at most {limit} characters (got {len(value.strip())})",
+                               code="too_long", details={"field": field, "max_length": limit})
+
+
 # Told of every merchant decision inside its transaction: (session, case, action, from_status, version, given, now).
 # A sales channel registers here (Douyin queues afterSale.operate), so this capability imports no channel.
 _DECISION_LISTENERS: list = []
@@ -290,6 +300,9 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
     check(principal.role, "aftersales.decide")
     if domain.ACTOR_OF.get(action) is not domain.Actor.MERCHANT:
         raise ValidationFailed(f"{action.value} is not something the merchant does", code="not_a_merchant_action")
+    for field, value, limit in (("note", given.note, MAX_TEXT), ("tracking_no", given.tracking_no, MAX_TRACKING),
+                                ("carrier", given.carrier, MAX_CARRIER)):
+        _refuse_too_long(field, value, limit)
     case = require_case(session, shop_id, aftersale_id)
     _check(case, action, given)
     detail: dict = {}
@@ -324,6 +337,8 @@ def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: s
     if not summary:
         raise ValidationFailed("write a short summary of the conversation", code="summary_required",
                                details={"field": "summary"})
+    _refuse_too_long("summary", summary, MAX_TEXT)
+    _refuse_too_long("outcome", outcome, MAX_OUTCOME)
     row = AfterSaleContact(shop_id=shop_id, case_id=case.id, at=now, channel=channel, summary=summary[:MAX_TEXT],
                            outcome=(outcome or "").strip()[:200] or None, actor=principal.login)
     session.add(row)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, selectinload
@@ -33,6 +33,8 @@ from .products import CatalogueEntry
 from .replies import draft
 from .understanding import MAX_MESSAGE, Understanding, understand
 
+EARLIEST_AT = datetime(2000, 1, 1, tzinfo=timezone.utc)  # message times the date words can be read against
+LATEST_AT = datetime(2100, 1, 1, tzinfo=timezone.utc)
 CANDIDATE_LIMIT = 200  # orders looked at per question: enough for a busy day's sales of one product
 RARE_PRODUCT = 5000  # items of a product below which its orders are read by product rather than by date
 SHOWN_MATCHES = 10
@@ -209,6 +211,9 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     at = at or now
     if at.tzinfo is None:
         raise ValidationFailed("at: the message time needs a UTC offset", details={"field": "at"})
+    if not EARLIEST_AT <= at < LATEST_AT:  # "yesterday" of 0001-01-01 or "tomorrow" of 9999-12-31 cannot be computed
+        raise ValidationFailed(f"at: the message time must be between {EARLIEST_AT:%Y-%m-%d} and "
+                               f"{LATEST_AT:%Y-%m-%d}", code="at_out_of_range", details={"field": "at"})
     u = understand(text, at, load_catalogue(session, shop_id))
     oid = oid or u.order_id
     full_phone = full_phone or u.phone

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..clock import SHOP_TZ
 from ..channels.exportfile.columns import ColumnMap
 from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, china_time, text
@@ -28,6 +29,8 @@ ALIASES = {"tracking_no": NUMBER, "运单号": NUMBER, "物流单号": NUMBER, "
            "time": TIME, "轨迹时间": TIME, "state": STATE, "状态": STATE, "location": LOCATION, "context": CONTEXT,
            "轨迹描述": CONTEXT, "物流信息": CONTEXT}
 BATCH = 2000
+MAX_STATE_DIGITS = 6  # Kuaidi100 state codes are short (0 … 14, sub-states like 1001); an INTEGER column holds 9 safely
+FUTURE_SLACK = timedelta(hours=1)  # clocks drift; a scan hours ahead of now is a typo (wrong year, wrong month)
 
 
 def _name(cell: object) -> str:
@@ -53,7 +56,8 @@ class ImportReport:
         return asdict(self)
 
 
-def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport) -> tuple[str, Scan] | None:
+def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport,
+           now: datetime) -> tuple[str, Scan] | None:
     def cell(name):
         position = columns.index.get(name)
         return cells[position] if position is not None and position < len(cells) else None
@@ -77,10 +81,16 @@ def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport) -
     raw_state = text(cell(STATE))
     code = None
     if raw_state:
-        if not raw_state.lstrip("-").isdigit():
+        digits = raw_state[1:] if raw_state.startswith("-") else raw_state
+        # ASCII digits only ("²" and "١" pass str.isdigit but not int()), and a size the column can hold
+        if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_STATE_DIGITS:
             reject(STATE, "state_not_numeric", f"状态码 must be a Kuaidi100 state number, got {raw_state[:20]!r}")
             return None
         code = int(raw_state)
+    if at > now + FUTURE_SLACK:
+        reject(TIME, "date_in_future", f"时间 {at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M} is in the future; a scan "
+                                       "cannot have happened yet")
+        return None
     return tracking, Scan(at=at, context=context, code=code, location=text(cell(LOCATION))[:100])
 
 
@@ -97,7 +107,7 @@ def import_tracking_file(sessions: sessionmaker[Session], *, shop_id: int, path:
             if not any(text(c) for c in row.cells):
                 continue
             report.rows += 1
-            parsed = _parse(row.number, row.cells, export.columns, report)
+            parsed = _parse(row.number, row.cells, export.columns, report, now)
             if parsed:
                 pending[parsed[0]].append((row.number, parsed[1]))
             if sum(len(v) for v in pending.values()) >= BATCH:

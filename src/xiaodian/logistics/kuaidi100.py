@@ -35,7 +35,9 @@ def push_sign(param: str, salt: str) -> str:
 def push_sign_ok(param: str, sign: str, salt: str | None) -> bool:
     import hmac
 
-    return bool(salt) and bool(sign) and hmac.compare_digest(push_sign(param, salt), sign.strip().upper())
+    # bytes, not str: compare_digest raises TypeError on a non-ASCII str, and a forged form may carry any text
+    return bool(salt) and bool(sign) and hmac.compare_digest(
+        push_sign(param, salt).encode("ascii"), sign.strip().upper().encode("utf-8", "replace"))
 
 
 class Kuaidi100Error(Exception):

@@ -21,6 +21,7 @@ from ..clock import iso
 from ..db import insert_ignore
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import OrderEvent
+from ..shipping.domain import row_id
 from . import domain, rules
 from .domain import AnomalyKind, AnomalyStatus, Severity
 from .models import Anomaly, AnomalyAction, Parcel, TrackingEvent
@@ -163,13 +164,12 @@ ACTION_TARGET = {"contacted_carrier": AnomalyStatus.CONTACTED_CARRIER, "told_buy
 
 
 def require_anomaly(session: Session, shop_id: int, anomaly_id: str | int) -> Anomaly:
-    try:
-        pk = int(str(anomaly_id).strip())
-    except ValueError:
-        raise NotFound(f"anomaly {anomaly_id} not found", details={"anomaly_id": str(anomaly_id)}) from None
-    case = session.execute(select(Anomaly).where(Anomaly.id == pk, Anomaly.shop_id == shop_id)).scalar_one_or_none()
+    pk = row_id(anomaly_id)  # None for "abc", "-1" or a number no row can have (it would overflow the driver)
+    case = None if pk is None else session.execute(
+        select(Anomaly).where(Anomaly.id == pk, Anomaly.shop_id == shop_id)).scalar_one_or_none()
     if case is None:
-        raise NotFound(f"anomaly {anomaly_id} not found", details={"anomaly_id": str(anomaly_id)})
+        shown = str(anomaly_id)[:40]
+        raise NotFound(f"anomaly {shown} not found", details={"anomaly_id": shown})
     return case
 
 

@@ -81,7 +81,8 @@ def ship(
                 _print_bulk(report, file)
             raise typer.Exit(report.exit_code)
         req = service.ShipRequest(order_id.strip(), carrier, tracking,
-                                  [s for s in (items or "").split(",") if s.strip()] or None, confirm_warnings)
+                                  None if items is None else [s for s in items.split(",") if s.strip()],
+                                  confirm_warnings)
         try:
             with transaction(ctx.sessions) as session:
                 result = service.ship_order(session, shop_id=shop_id, req=req, principal=principal,

@@ -107,11 +107,11 @@ def find_shipment(session: Session, order: Order, *, shipment_id: int | str | No
     """The order's package by id, or by its current number (the CLI's --old)."""
     query = select(Shipment).where(Shipment.order_pk == order.id)
     if shipment_id is not None:
-        try:
-            query = query.where(Shipment.id == int(shipment_id))
-        except (TypeError, ValueError):
-            raise NotFound(f"order {order.order_id} has no shipment {shipment_id}",
-                           details={"shipment_id": str(shipment_id)}) from None
+        pk = domain.row_id(shipment_id)
+        if pk is None:
+            raise NotFound(f"order {order.order_id} has no shipment {str(shipment_id)[:40]}",
+                           code="shipment_not_found", details={"shipment_id": str(shipment_id)[:40]})
+        query = query.where(Shipment.id == pk)
     else:
         query = query.where(Shipment.tracking_no == domain.normalise_tracking(tracking_no))
     found = session.execute(query).scalar_one_or_none()

@@ -18,6 +18,7 @@ from ..accounts.service import Principal
 from ..clock import iso
 from ..errors import Conflict, NotFound
 from ..orders.models import Order
+from .domain import row_id
 from .models import Reminder
 from .queries import UNSHIPPED, get_settings
 
@@ -91,15 +92,13 @@ def acknowledge(session: Session, *, shop_id: int, reminder_id: int | str, princ
     """One person acknowledges one reminder (in the caller's transaction). A second acknowledgement is refused
     with who was first, so two clerks learn they looked at the same order."""
     check(principal.role, "shipping.ship")
-    try:
-        rid = int(reminder_id)
-    except (TypeError, ValueError):
-        rid = -1
-    found = session.execute(select(Reminder, Order.order_id).join(Order, Order.id == Reminder.order_pk)
-                            .where(Reminder.id == rid, Reminder.shop_id == shop_id)).first()
+    rid = row_id(reminder_id)
+    found = None if rid is None else session.execute(
+        select(Reminder, Order.order_id).join(Order, Order.id == Reminder.order_pk)
+        .where(Reminder.id == rid, Reminder.shop_id == shop_id)).first()
     if found is None:
-        raise NotFound(f"no reminder {reminder_id}", code="reminder_not_found",
-                       details={"reminder_id": str(reminder_id)})
+        raise NotFound(f"no reminder {str(reminder_id)[:40]}", code="reminder_not_found",
+                       details={"reminder_id": str(reminder_id)[:40]})
     reminder, order_id = found
     done = session.execute(update(Reminder).where(Reminder.id == rid, Reminder.acknowledged_at.is_(None))
                            .values(acknowledged_at=now, acknowledged_by=principal.login)

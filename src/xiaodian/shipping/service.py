@@ -173,8 +173,11 @@ def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Or
                        details={"tracking_no": number, "order_id": owner})
     done = shipped_skus(session, order.id) if already is None else already
     remaining = [i.sku_order_id for i in order.items if i.sku_order_id not in done]
-    if req.items:
+    if req.items is not None:  # a list given (even an empty one) means "only these", never "everything"
         wanted = list(dict.fromkeys(s.strip() for s in req.items if s.strip()))
+        if not wanted:
+            raise ValidationFailed("items: give at least one SKU order id, or leave items out to ship everything "
+                                   "left", code="items_empty", details={"field": "items"})
         known = {i.sku_order_id for i in order.items}
         for sku in wanted:
             if sku not in known:

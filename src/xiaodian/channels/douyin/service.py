@@ -37,6 +37,9 @@ def require_connection(session: Session, shop_id: int) -> DouyinConnection:
     return conn
 
 
+MAX_SHOP_ID, MAX_APP_KEY, MAX_APP_SECRET, MAX_NAME = 40, 64, 256, 100  # the columns' sizes (shops, douyin_connections)
+
+
 def connection_by_app_key(session: Session, app_key: str) -> DouyinConnection | None:
     return session.execute(select(DouyinConnection).where(DouyinConnection.app_key == app_key)).scalar_one_or_none()
 
@@ -53,8 +56,16 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     for field, value in (("shop_id", platform_shop_id), ("app_key", app_key), ("app_secret", app_secret)):
         if not value:
             raise ValidationFailed(f"{field}: required", details={"field": field})
-    if not platform_shop_id.isdigit():
+    if not (platform_shop_id.isascii() and platform_shop_id.isdigit()):
         raise ValidationFailed("shop_id: the Douyin shop id is a number", details={"field": "shop_id"})
+    name = (name or "").strip() or None
+    for field, value, limit in (("shop_id", platform_shop_id, MAX_SHOP_ID), ("app_key", app_key, MAX_APP_KEY),
+                                ("app_secret", app_secret, MAX_APP_SECRET), ("name", name or "", MAX_NAME)):
+        if len(value) > limit:  # refused, not cut: a cut key or secret would never sign a request right
+            raise ValidationFailed(f"{field}: at most {limit} characters", details={"field": field, "max_length": limit})
+    if not app_key.isprintable() or not app_secret.isprintable():
+        field = "app_key" if not app_key.isprintable() else "app_secret"
+        raise ValidationFailed(f"{field}: control characters are not allowed", details={"field": field})
     other = connection_by_app_key(session, app_key)
     if other is not None and other.shop_id != shop_id:
         raise ValidationFailed("app_key: already connected to another shop of this desk", details={"field": "app_key"})
@@ -73,7 +84,7 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     shop = session.get(Shop, shop_id)
     if shop is not None:
         if name:
-            shop.name = name.strip()[:100]
+            shop.name = name
         shop.platform_shop_id = platform_shop_id
     session.flush()
     audit.record(session, principal=principal, action="douyin.connect", now=now, shop_id=shop_id,

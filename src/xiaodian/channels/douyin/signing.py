@@ -60,4 +60,6 @@ def event_sign(app_key: str, raw_body: bytes, app_secret: str) -> str:
 def event_sign_ok(app_key: str, raw_body: bytes, app_secret: str, given: str | None) -> bool:
     if not (app_key and app_secret and given):
         return False
-    return hmac.compare_digest(event_sign(app_key, raw_body, app_secret), given.strip().lower())
+    # bytes, not str: compare_digest raises TypeError on a non-ASCII str, and a forged header may carry any byte
+    return hmac.compare_digest(event_sign(app_key, raw_body, app_secret).encode("ascii"),
+                               given.strip().lower().encode("utf-8", "replace"))
