@@ -64,3 +64,32 @@ def test_upload_a_file_with_a_bad_row_read_the_report_and_apply(import_page, tmp
     ids = page.locator("tbody.order").evaluate_all("rows => rows.map(r => r.dataset.orderId)")
     assert ids == ["6938000000000000102", "6938000000000000101"]
     assert not page.js_errors, page.js_errors
+
+
+def test_a_running_import_says_so_and_cannot_be_sent_twice(import_page, tmp_path):
+    """A large file takes a while: while the server works, the button is disabled, the page counts the seconds,
+    and a second click sends nothing (it would import the same file again in parallel)."""
+    page = import_page
+    export = tmp_path / "one-order.csv"
+    export.write_text("\n".join([HEADER, GOOD_1]) + "\n", encoding="utf-8-sig")
+    log_in(page, path="/imports/orders")
+    page.set_input_files("input[type=file]", str(export))
+    posts: list[str] = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    with page.expect_navigation():
+        # The submit handler runs inside requestSubmit(), before the browser sends anything: read what the page
+        # shows at that moment, then submit again as an impatient second click would.
+        state = page.evaluate("""() => {
+            const form = document.querySelector('main form'), button = form.querySelector('button');
+            const note = form.querySelector('.busy-note');
+            form.requestSubmit();
+            const seen = {disabled: button.disabled, label: button.textContent, shown: !note.hidden,
+                          note: note.textContent};
+            form.requestSubmit();
+            return seen;
+        }""")
+    assert state["disabled"] and state["label"] == "正在检查…" and state["shown"], state
+    assert "已用 0 秒" in state["note"] and "KB" in state["note"], state  # the seconds so far and the file's size
+    assert len(posts) == 1, posts  # the second submit sent nothing
+    assert "尚未导入" in page.locator(".alert.warn").inner_text()
+    assert not page.js_errors, page.js_errors

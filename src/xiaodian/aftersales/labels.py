@@ -75,7 +75,7 @@ def reject_code(key: str | None) -> str:
 
 
 def channel(key: str | None) -> str:
-    return {"feige": _("Feige chat"), "phone": _("Phone"), "sms": _("SMS"), "other": _("Other")}.get(key or "", key or "")
+    return {"feige": _("Feige chat"), "phone": _("Phone call"), "sms": _("SMS"), "other": _("Other")}.get(key or "", key or "")
 
 
 def refund_status(key: str | None) -> str:

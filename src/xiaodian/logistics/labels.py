@@ -52,3 +52,16 @@ def status(key: str | None) -> str:
 
 def action(key: str | None) -> str:
     return _get(ACTION, key)
+
+
+def carrier(code: str | None) -> str:
+    """A carrier's name in the reader's language (中通快递 / ZTO Express) instead of its Kuaidi100 code."""
+    if not code:
+        return ""
+    from ..shipping.domain import CARRIER_BY_CODE
+    from ..web.i18n import current_language
+
+    known = CARRIER_BY_CODE.get(code)
+    if known is None:
+        return code
+    return known.name if current_language.get() == "zh" else known.name_en
