@@ -24,6 +24,9 @@ from . import search_index
 from .domain import OrderRecord, OrderStatus, can_catch_up
 from .models import Order, OrderEvent, OrderItem, Shipment
 
+# The tables intake writes and then looks orders up in (by order id, SKU id, order): a bulk writer keeps their
+# PostgreSQL statistics in step with what it loaded (db.PlannerStatistics).
+BULK_TABLES = ("orders", "order_items", "shipments")
 SORT_SHIFT = 20
 SORT_MASK = (1 << SORT_SHIFT) - 1
 

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
-from ...db import transaction
-from ...orders.intake import upsert_orders
+from ...db import PlannerStatistics, transaction
+from ...orders.intake import BULK_TABLES, upsert_orders
 from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError
@@ -50,12 +50,13 @@ def sync_orders(sessions: sessionmaker[Session], *, shop_id: int, client: Douyin
     report = SyncReport()
     with sessions() as session:
         cursor = require_connection(session, shop_id).sync_cursor
+        statistics = PlannerStatistics(session, BULK_TABLES)  # a first sync is a bulk load too
     start = sync_start(cursor, now, overlap=timedelta(minutes=settings.douyin_sync_overlap_minutes),
                        first_sync=timedelta(days=settings.douyin_first_sync_days), since=since)
     width = timedelta(hours=settings.douyin_sync_window_hours)
     try:
         for window_start, window_end in plan_windows(start, until or now, width):
-            _sync_window(sessions, shop_id, client, cipher, now, window_start, window_end, report)
+            _sync_window(sessions, shop_id, client, cipher, now, window_start, window_end, report, statistics)
             report.windows += 1
             if move_cursor:
                 with transaction(sessions) as session:
@@ -72,7 +73,8 @@ def sync_orders(sessions: sessionmaker[Session], *, shop_id: int, client: Douyin
     return report
 
 
-def _sync_window(sessions, shop_id, client, cipher, now, start: datetime, end: datetime, report: SyncReport) -> None:
+def _sync_window(sessions, shop_id, client, cipher, now, start: datetime, end: datetime, report: SyncReport,
+                 statistics: PlannerStatistics) -> None:
     page = 0
     while True:
         data = client.call("order.searchList", {
@@ -91,7 +93,10 @@ def _sync_window(sessions, shop_id, client, cipher, now, start: datetime, end: d
             except MappingError as exc:
                 report.errors.append({"order_id": str(row.get("order_id")), "field": exc.field, "msg": str(exc)})
         if records:
+            written = report.orders["created"] + report.orders["updated"]
             _apply(sessions, shop_id, records, cipher, now, report)
+            with sessions() as session:
+                statistics.wrote(session, report.orders["created"] + report.orders["updated"] - written)
         total = int(data.get("total") or 0)
         if not rows or (page + 1) * PAGE_SIZE >= total:
             return

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...accounts import audit
 from ...accounts.permissions import check
 from ...accounts.service import Principal
-from ...orders.intake import upsert_orders
+from ...db import PlannerStatistics
+from ...orders.intake import BULK_TABLES, upsert_orders
 from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
 from .grouping import OrderGroup, build_order, order_groups, scattered_orders, sibling_rejections
@@ -91,7 +92,9 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     parser = RowParser(export.columns)
     session = sessions()
     try:
+        statistics = PlannerStatistics(session, BULK_TABLES)
         for batch in _batches(export, order_groups(export, parser, scattered), batch_orders, BATCH_BYTES):
+            written = report.orders["created"] + report.orders["updated"]
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
                          principal=principal)
             if dry_run:
@@ -99,6 +102,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
                 session.expunge_all()
             else:
                 session.commit()
+                statistics.wrote(session, report.orders["created"] + report.orders["updated"] - written)
             if progress:
                 progress(_consumed(export), export.size)
         if dry_run:
