@@ -190,3 +190,26 @@ def owner_client(app, users):
     with TestClient(app) as client:
         login(client, "owner")
         yield client
+
+
+def cli_desk(tmp_path: Path, seed=None):
+    """A migrated SQLite desk for CLI tests (optionally seeded by ``seed(ctx, shop_id)``) and a function that runs
+    ``xiaodian ARGS…`` against it in-process, as a shell would with the XIAODIAN_* variables set."""
+    from typer.testing import CliRunner
+
+    from xiaodian.bootstrap import default_shop_id, open_context
+    from xiaodian.cli import app as cli_app
+
+    env = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
+           "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
+
+    def run(*args):
+        return CliRunner().invoke(cli_app, list(args), env=env)
+
+    assert run("db", "upgrade").exit_code == 0
+    if seed is not None:
+        ctx = open_context(Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"],
+                                    now=NOW, **TEST_KEYS))
+        seed(ctx, default_shop_id(ctx))
+        ctx.engine.dispose()
+    return run

@@ -8,13 +8,12 @@ import json
 from datetime import timedelta
 
 import pytest
-from typer.testing import CliRunner
 
 from xiaodian.accounts.service import Principal
 from xiaodian.aftersales import service as aftersales
 from xiaodian.aftersales.domain import ActionInput, CaseStatus, CaseType
 from xiaodian.aftersales.models import AfterSaleCase
-from xiaodian.cli import _register, app as cli_app
+from xiaodian.cli import _register
 from xiaodian.db import transaction
 from xiaodian.errors import ValidationFailed
 from xiaodian.logistics.importfile import import_tracking_file
@@ -23,7 +22,7 @@ from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.orders.models import Order, Shipment
 
-from ..conftest import NOW, TEST_KEYS, csrf_of
+from ..conftest import NOW, cli_desk, csrf_of
 from ..factories import make_record
 
 _register()
@@ -150,17 +149,7 @@ def test_douyin_connect_refuses_values_the_columns_cannot_hold(ctx, shop_id):
 
 
 def test_cli_refuses_unknown_filters_huge_ids_and_empty_items_without_a_traceback(tmp_path):
-    from xiaodian.bootstrap import default_shop_id, open_context
-    from xiaodian.settings import Settings
-
-    env = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
-           "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
-    run = lambda *args: CliRunner().invoke(cli_app, list(args), env=env)  # noqa: E731
-    assert run("db", "upgrade").exit_code == 0
-    ctx = open_context(Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"],
-                                now=NOW, **TEST_KEYS))
-    _seed(ctx, default_shop_id(ctx))
-    ctx.engine.dispose()
+    run = cli_desk(tmp_path, _seed)
     for args, code, words in ((("aftersales", "--type", "nope"), 2, "--type must be one of"),
                               (("aftersales", "--family", "nope"), 2, "--family must be one of"),
                               (("aftersales", "--page", HUGE), 2, "--page"),

@@ -8,17 +8,16 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 from xiaodian.accounts.service import Principal
-from xiaodian.cli import _register, app as cli_app
+from xiaodian.cli import _register
 from xiaodian.db import transaction
 from xiaodian.logistics.ingest import Scan, find_parcels, record_scans
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.shipping import service
 from xiaodian.shipping.jobs import scan_shop
 
-from ..conftest import NOW, TEST_KEYS, csrf_of, login
+from ..conftest import NOW, cli_desk, csrf_of, login
 from ..factories import make_record
 
 _register()
@@ -133,17 +132,7 @@ def test_reminders_page_and_api(ctx, shop_id, warehouse_client, app):
 
 
 def test_cli_corrects_a_number_and_works_the_reminders(tmp_path):
-    from xiaodian.bootstrap import default_shop_id, open_context
-    from xiaodian.settings import Settings
-
-    env = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
-           "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
-    run = lambda *args: CliRunner().invoke(cli_app, list(args), env=env)  # noqa: E731
-    assert run("db", "upgrade").exit_code == 0
-    ctx = open_context(Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"],
-                                now=NOW, **TEST_KEYS))
-    seed(ctx, default_shop_id(ctx))
-    ctx.engine.dispose()
+    run = cli_desk(tmp_path, seed)
     usage = run("correct-tracking", OID, "--carrier", "shunfeng", "--tracking", RIGHT, "--reason", "输错")
     assert usage.exit_code == 2  # which package: --old or --shipment
     refused = run("correct-tracking", OID, "--old", WRONG, "--carrier", "shunfeng", "--tracking", "bad!",

@@ -7,14 +7,13 @@ import json
 from datetime import timedelta
 
 import pytest
-from typer.testing import CliRunner
 
-from xiaodian.cli import _register, app as cli_app
+from xiaodian.cli import _register
 from xiaodian.db import transaction
 from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
 
-from ..conftest import NOW, TEST_KEYS, csrf_of
+from ..conftest import NOW, cli_desk, csrf_of
 from ..factories import make_record
 
 _register()
@@ -108,17 +107,7 @@ def test_pages_ship_form_confirmation_and_home_cards(ctx, shop_id, owner_client)
 
 
 def test_cli_ship_scan_violations_forecast_and_view(tmp_path):
-    from xiaodian.bootstrap import default_shop_id, open_context
-    from xiaodian.settings import Settings
-
-    env = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
-           "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
-    run = lambda *args: CliRunner().invoke(cli_app, list(args), env=env)  # noqa: E731
-    assert run("db", "upgrade").exit_code == 0
-    ctx = open_context(Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"],
-                                now=NOW, **TEST_KEYS))
-    seed(ctx, default_shop_id(ctx))
-    ctx.engine.dispose()
+    run = cli_desk(tmp_path, seed)
     view = run("orders", "search", "--view", "overdue", "--json")
     assert view.exit_code == 0 and [o["order_id"] for o in json.loads(view.stdout)["orders"]] == [LATE]
     scan = run("scan", "deadlines", "--json")
