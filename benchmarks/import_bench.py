@@ -80,6 +80,9 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--batch", type=int, help="orders per transaction (default: the service's)")
     parser.add_argument("--sql", action="store_true", help="CPU time inside SQL statements during the first import")
+    parser.add_argument("--drop-insert-triggers", action="store_true",
+                        help="price the AFTER INSERT triggers (tab counters, 售后中 flag, paid counts): drop them in "
+                             "the throwaway SQLite database first; the counters are then wrong, so only for comparison")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -93,6 +96,14 @@ def main() -> None:
         url = args.postgres or f"sqlite:///{folder / 'bench.db'}"
         ctx = open_context(Settings(database_url=url, data_dir=folder / "data", now=NOW, **KEYS), migrate=True)
         shop_id = default_shop_id(ctx)
+        if args.drop_insert_triggers:
+            with ctx.engine.begin() as conn:
+                names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger' AND ("
+                                             "sql LIKE '%AFTER INSERT ON orders%' "
+                                             "OR sql LIKE '%AFTER INSERT ON order_items%')").scalars().all()
+                for name in names:
+                    conn.exec_driver_sql(f"DROP TRIGGER {name}")
+            print(f"dropped {len(names)} insert triggers: {', '.join(names)}")
         print(f"database: {url.split('://')[0]}, nproc {os.cpu_count()}")
         model = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo", encoding="utf-8")
                       if line.startswith("model name")), "?")
