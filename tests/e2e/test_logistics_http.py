@@ -159,3 +159,14 @@ def test_the_shipped_tab_shows_logistics_state_and_anomaly_badge_and_the_list_fi
     page = owner_client.get("/orders?tab=shipped&anomaly=any")
     assert ORDER in page.text and "6938459704022656402" not in page.text and "anomaly-badge" in page.text
     assert "6938459704022656402" in owner_client.get("/orders?tab=shipped&logistics_state=pending").text
+
+
+def test_the_order_tracking_page_gives_the_evidence_in_the_readers_language(ctx, shop_id, owner_client):
+    """An English reader of /logistics/orders/ID read the anomaly's evidence in Chinese (the page did not pass the
+    language on); the list and case pages always did."""
+    seed(ctx, shop_id)
+    chinese = owner_client.get(f"/logistics/orders/{ORDER}")
+    assert chinese.status_code == 200 and "仍无揽收扫描" in chinese.text
+    owner_client.get("/lang/en")
+    english = owner_client.get(f"/logistics/orders/{ORDER}")
+    assert "no pickup scan yet" in english.text and "仍无揽收扫描" not in english.text

@@ -142,7 +142,7 @@ def act_submit(anomaly_id: str, request: Request, action: str = Form(""), note: 
 def order_tracking_page(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
                         session: Session = Depends(db, scope="function")):
     shop_id = shop_of(request)
-    data = queries.order_tracking(session, shop_id, order_id, get_ctx(request).clock.now())
+    data = queries.order_tracking(session, shop_id, order_id, get_ctx(request).clock.now(), current_language.get())
     return render(request, "logistics/tracking.html", data=data, labels=labels,
                   info=integration(request, session, shop_id))
 

@@ -35,8 +35,9 @@ def parcel_json(parcel: Parcel, events: list | None = None, lang: str = "zh") ->
     return out
 
 
-def order_tracking(session: Session, shop_id: int, key: str, now) -> dict:
-    """ORDER_ID (or SKU order id) or a tracking number → the order's packages, newest scan first."""
+def order_tracking(session: Session, shop_id: int, key: str, now, lang: str = "zh") -> dict:
+    """ORDER_ID (or SKU order id) or a tracking number → the order's packages, newest scan first; the anomalies'
+    evidence in ``lang``."""
     key = key.strip()
     order = get_order(session, shop_id, key)
     if order is None:
@@ -51,7 +52,8 @@ def order_tracking(session: Session, shop_id: int, key: str, now) -> dict:
                    .scalars())
     return {"order_id": order.order_id, "status": order.status,
             "packages": [parcel_json(p, scans_of(session, p.shipment_id)) for p in parcels],
-            "anomalies": [anomaly_json(a, p) for a, p in _cases(session, shop_id, [Anomaly.order_pk == order.id])]}
+            "anomalies": [anomaly_json(a, p, lang) for a, p in _cases(session, shop_id,
+                                                                       [Anomaly.order_pk == order.id])]}
 
 
 def _unadopted(session: Session, order_pk: int) -> bool:

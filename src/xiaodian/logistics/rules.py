@@ -181,7 +181,7 @@ def evidence_text(kind: str, ev: dict, lang: str = "zh") -> str:
         head = f"最后一条轨迹 {hours} 小时前" if zh else f"last scan {hours} h ago"
     else:
         code = ev.get("code")
-        head = (f"快递反馈（{_when(ev['at'])}）" if zh else f"carrier reported ({_when(ev['at'])})")
-        if code not in (None, -1):
-            head += f" [state {code}]"
+        shown = code not in (None, -1)  # Kuaidi100's state code, for whoever calls the carrier
+        head = (f"快递反馈（{_when(ev['at'])}{f'，状态码 {code}' if shown else ''}）" if zh
+                else f"carrier reported ({_when(ev['at'])}{f', state {code}' if shown else ''})")
     return f"{head} · {tail}" if tail else head
