@@ -26,6 +26,17 @@ NAMING_CONVENTION = {
 
 # BIGINT on PostgreSQL, INTEGER on SQLite (so that SQLite primary keys stay rowid aliases).
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+MAX_ROW_ID = 2 ** 63 - 1  # the largest id a BigId row can have; a larger one cannot exist
+
+
+def row_id(value: object) -> int | None:
+    """A row id given by a person (path segment, CLI argument): a positive whole number the database can hold,
+    else None (the caller answers "not found"). Never an exception: 10**30 would overflow the SQLite driver."""
+    text = str(value).strip() if value is not None else ""
+    if not text.isascii() or not text.isdigit():
+        return None
+    number = int(text)
+    return number if 0 < number <= MAX_ROW_ID else None
 
 
 class Base(DeclarativeBase):
@@ -188,10 +199,10 @@ class PlannerStatistics:
     table as it was (empty, or a fraction of its size): re-importing 20,000 orders just after importing them took
     16 s instead of 2 s, and a first import slowed down batch after batch. A bulk writer creates one of these per
     run, before its first batch (it analyses at once if the tables already changed by more than the rule below since
-    their last ANALYZE), and reports the rows each committed batch wrote; the tables are analysed again whenever the
-    rows written since reach a fifth of what the statistics counted (autovacuum's own rule, applied at once).
-    ANALYZE reads a fixed sample and blocks no reader or writer. SQLite plans these index look-ups without
-    statistics: nothing is done there."""
+    their last ANALYZE), and after each committed batch says how many rows it has written so far; the tables are
+    analysed again whenever the rows written since reach a fifth of what the statistics counted (autovacuum's own
+    rule, applied at once). ANALYZE reads a fixed sample and blocks no reader or writer. SQLite plans these index
+    look-ups without statistics: nothing is done there."""
 
     SHARE = 0.2
     MIN_ROWS = 1000
@@ -200,29 +211,32 @@ class PlannerStatistics:
         self.tables = tables
         self.active = session.get_bind().dialect.name == "postgresql"
         self.counted = self.since = 0.0
-        if not self.active:
-            return
-        row = session.execute(text(
-            "SELECT coalesce(sum(greatest(c.reltuples, 0)), 0), coalesce(sum(s.n_mod_since_analyze), 0) "
-            "FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid "
-            "WHERE c.oid = CAST(:name AS regclass)"), {"name": tables[0]}).one()
-        self.counted, self.since = float(row[0]), float(row[1])
-        self._maybe_analyse(session)
-
-    def wrote(self, session: Session, rows: int) -> None:
-        """``rows`` were written and committed; analyse (and commit that) when the rule says so."""
-        if self.active and rows:
-            self.since += rows
+        self.written = 0
+        if self.active:
+            self.counted, self.since = self._read(session)
             self._maybe_analyse(session)
+
+    def written_so_far(self, session: Session, rows: int) -> None:
+        """The run has written and committed ``rows`` rows in all; analyse (and commit that) when the rule says so."""
+        if self.active and rows > self.written:
+            self.since += rows - self.written
+            self.written = rows
+            self._maybe_analyse(session)
+
+    def _read(self, session: Session) -> tuple[float, float]:
+        """What the statistics counted in the first table, and the rows changed there since its last ANALYZE."""
+        counted, since = session.execute(text(
+            "SELECT greatest(c.reltuples, 0), coalesce(s.n_mod_since_analyze, 0) "
+            "FROM pg_class AS c LEFT JOIN pg_stat_user_tables AS s ON s.relid = c.oid "
+            "WHERE c.oid = CAST(:name AS regclass)"), {"name": self.tables[0]}).one()
+        return float(counted), float(since)
 
     def _maybe_analyse(self, session: Session) -> None:
         if self.since < max(self.MIN_ROWS, self.SHARE * self.counted):
             return
         session.execute(text(f"ANALYZE {', '.join(self.tables)}"))
         session.commit()
-        self.counted = float(session.execute(
-            text("SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = CAST(:name AS regclass)"),
-            {"name": self.tables[0]}).scalar_one())
+        self.counted = self._read(session)[0]
         self.since = 0.0
 
 

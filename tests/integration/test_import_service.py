@@ -230,6 +230,6 @@ def test_planner_statistics_are_left_alone_on_sqlite(ctx):
 
     with ctx.sessions() as session:
         statistics = PlannerStatistics(session, ("orders",))
-        statistics.wrote(session, 10**9)
+        statistics.written_so_far(session, 10**9)
         assert not statistics.active
         assert session.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar_one() == 0

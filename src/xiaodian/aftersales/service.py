@@ -307,16 +307,16 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
     _check(case, action, given)
     detail: dict = {}
     if action is Action.REJECT:
-        case.reject_code, case.reject_note = given.reject_code, given.note.strip()[:MAX_TEXT]
+        case.reject_code, case.reject_note = given.reject_code, given.note.strip()
         detail = {"reject_code": given.reject_code, "note": case.reject_note}
     elif action is Action.RECEIVE:
         case.inspection = given.inspection
-        detail = {"inspection": given.inspection, "note": (given.note or "").strip()[:MAX_TEXT] or None}
+        detail = {"inspection": given.inspection, "note": (given.note or "").strip() or None}
     elif action is Action.RESHIP:
-        case.reship_tracking_no, case.reship_carrier = given.tracking_no.strip()[:40], (given.carrier or None)
+        case.reship_tracking_no, case.reship_carrier = given.tracking_no.strip(), (given.carrier or None)
         detail = {"tracking_no": case.reship_tracking_no, "carrier": given.carrier}
     elif given.note:
-        detail = {"note": given.note.strip()[:MAX_TEXT]}
+        detail = {"note": given.note.strip()}
     from_status, version = case.status, case.modified_at
     transition(session, case, action=action, now=now, source=principal.channel, principal=principal, rules=rules,
                detail=detail)
@@ -339,8 +339,8 @@ def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: s
                                details={"field": "summary"})
     _refuse_too_long("summary", summary, MAX_TEXT)
     _refuse_too_long("outcome", outcome, MAX_OUTCOME)
-    row = AfterSaleContact(shop_id=shop_id, case_id=case.id, at=now, channel=channel, summary=summary[:MAX_TEXT],
-                           outcome=(outcome or "").strip()[:200] or None, actor=principal.login)
+    row = AfterSaleContact(shop_id=shop_id, case_id=case.id, at=now, channel=channel, summary=summary,
+                           outcome=(outcome or "").strip() or None, actor=principal.login)
     session.add(row)
     session.flush()
     _case_event(session, case, now, now, "contact", principal.channel, principal.login,

@@ -18,10 +18,9 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..clock import iso
-from ..db import insert_ignore
+from ..db import insert_ignore, row_id
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import OrderEvent
-from ..shipping.domain import row_id
 from . import domain, rules
 from .domain import AnomalyKind, AnomalyStatus, Severity
 from .models import Anomaly, AnomalyAction, Parcel, TrackingEvent

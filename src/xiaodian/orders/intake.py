@@ -354,26 +354,21 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
     else:
         # Ids drawn from the table's own sequence, as a plain INSERT would, in one round trip.
         ids = conn.execute(_DRAW_ORDER_IDS, {"n": len(new_rows)}).scalars().all()
-    order_rows = []
+    order_rows, item_rows = [], []
+    created_detail = json.dumps({"via": source}, ensure_ascii=False)
     for pk, (_index, rec, digest) in zip(ids, new_rows, strict=True):
         items = rec.items
         ship_by = rec.ship_by
+        key = sort_key_for(rec.created_at, pk)
         order_rows.append((
-            pk, shop_id, rec.order_id, digest, source, now_v, now_v, 0, sort_key_for(rec.created_at, pk),
+            pk, shop_id, rec.order_id, digest, source, now_v, now_v, 0, key,
             rec.status.value, rec.platform_code, tm(rec.created_at), tm(rec.paid_at), tm(ship_by),
             "platform" if ship_by else None, tm(rec.shipped_at), tm(rec.completed_at), tm(rec.cancelled_at),
             rec.pay_amount_fen, rec.post_amount_fen, rec.buyer_note, rec.merchant_note, rec.cancel_reason,
             rec.after_sale_status, rec.order_type, _items_summary(items), sum(i.quantity for i in items),
             *_buyer_values(cipher, rec)))
-    _insert_tuples(session, _ORDERS, ("id", *_NEW_ORDER_NAMES), order_rows)
-    pk_of = {rec.order_id: pk for pk, (_i, rec, _d) in zip(ids, new_rows, strict=True)}
-    item_rows = []
-    created_detail = json.dumps({"via": source}, ensure_ascii=False)
-    for _index, rec, _digest in new_rows:
-        pk = pk_of[rec.order_id]
-        key = sort_key_for(rec.created_at, pk)
         item_rows.extend((shop_id, pk, i.sku_order_id, i.product_id, i.merchant_code, i.product_name, i.spec,
-                          i.quantity, i.unit_price_fen, i.amount_fen, i.after_sale_status) for i in rec.items)
+                          i.quantity, i.unit_price_fen, i.amount_fen, i.after_sale_status) for i in items)
         index_rows.append((pk, key, _search_text(rec)))
         new_events.append((shop_id, pk, tm(rec.created_at), now_v, "created", None, rec.status.value, source, actor,
                            created_detail))
@@ -385,6 +380,7 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
             shipments.append({"order_pk": pk, "rec": rec, "now": now, "source": source})
         result.created += 1
         result.created_ids.append(rec.order_id)
+    _insert_tuples(session, _ORDERS, ("id", *_NEW_ORDER_NAMES), order_rows)
     _insert_tuples(session, _ITEMS, _ITEM_NAMES, item_rows)
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, Shipment
 from ..orders.queries import require_order
@@ -107,7 +108,7 @@ def find_shipment(session: Session, order: Order, *, shipment_id: int | str | No
     """The order's package by id, or by its current number (the CLI's --old)."""
     query = select(Shipment).where(Shipment.order_pk == order.id)
     if shipment_id is not None:
-        pk = domain.row_id(shipment_id)
+        pk = row_id(shipment_id)
         if pk is None:
             raise NotFound(f"order {order.order_id} has no shipment {str(shipment_id)[:40]}",
                            code="shipment_not_found", details={"shipment_id": str(shipment_id)[:40]})

@@ -26,17 +26,6 @@ class PromiseKind(StrEnum):
 
 
 DEFAULT_CUTOFF_HOUR = 16
-MAX_ROW_ID = 2 ** 63 - 1  # the largest id a database row can have (BIGINT); a larger one cannot exist
-
-
-def row_id(value: object) -> int | None:
-    """A row id given by a person (path segment, CLI argument): a positive whole number the database can hold,
-    else None (the caller answers "not found"). Never an exception: 10**30 would overflow the SQLite driver."""
-    text = str(value).strip() if value is not None else ""
-    if not text.isascii() or not text.isdigit():
-        return None
-    number = int(text)
-    return number if 0 < number <= MAX_ROW_ID else None
 
 
 @dataclass(frozen=True)

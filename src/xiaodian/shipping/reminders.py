@@ -16,9 +16,9 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..clock import iso
+from ..db import row_id
 from ..errors import Conflict, NotFound
 from ..orders.models import Order
-from .domain import row_id
 from .models import Reminder
 from .queries import UNSHIPPED, get_settings
 

@@ -93,10 +93,9 @@ def _sync_window(sessions, shop_id, client, cipher, now, start: datetime, end: d
             except MappingError as exc:
                 report.errors.append({"order_id": str(row.get("order_id")), "field": exc.field, "msg": str(exc)})
         if records:
-            written = report.orders["created"] + report.orders["updated"]
             _apply(sessions, shop_id, records, cipher, now, report)
             with sessions() as session:
-                statistics.wrote(session, report.orders["created"] + report.orders["updated"] - written)
+                statistics.written_so_far(session, report.orders["created"] + report.orders["updated"])
         total = int(data.get("total") or 0)
         if not rows or (page + 1) * PAGE_SIZE >= total:
             return

@@ -94,7 +94,6 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     try:
         statistics = PlannerStatistics(session, BULK_TABLES)
         for batch in _batches(export, order_groups(export, parser, scattered), batch_orders, BATCH_BYTES):
-            written = report.orders["created"] + report.orders["updated"]
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
                          principal=principal)
             if dry_run:
@@ -102,7 +101,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
                 session.expunge_all()
             else:
                 session.commit()
-                statistics.wrote(session, report.orders["created"] + report.orders["updated"] - written)
+                statistics.written_so_far(session, report.orders["created"] + report.orders["updated"])
             if progress:
                 progress(_consumed(export), export.size)
         if dry_run:
