@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, bindparam, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
@@ -141,12 +143,17 @@ def in_ids(column, name: str = "pks") -> InIds:
     return InIds(column, bindparam(name, type_=IdList()))
 
 
+# How long a SQLite connection waits for another's write lock before giving up (an import's batch holds it
+# for well under a second; a backup or a long migration may take longer).
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
@@ -160,6 +167,15 @@ def make_engine(url: str, **kwargs) -> Engine:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+
+
+def pool_capacity(engine: Engine) -> int | None:
+    """How many connections the engine's pool hands out at most (size + overflow), or None when it does not
+    queue (SQLite in memory, NullPool)."""
+    pool = engine.pool
+    if isinstance(pool, QueuePool):
+        return pool.size() + max(pool._max_overflow, 0)  # noqa: SLF001 - SQLAlchemy has no public accessor
+    return None
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -189,6 +205,30 @@ def claim_writer(session: Session) -> None:
     nothing: it locks rows, not the database."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM alembic_version WHERE 0"))  # a write that changes nothing
+
+
+def best_effort_write(engine: Engine, statement, wait_ms: int = 200) -> bool:
+    """Run one small write in its own short transaction, waiting at most ``wait_ms`` for a lock; False when it
+    could not (the caller treats the write as optional and tries again later).
+
+    Why: bookkeeping such as an API token's last-used time must not turn a read request into a writer (on SQLite
+    a reader cannot become a writer once another connection has committed) nor make it wait out the normal
+    busy timeout behind an import's batch."""
+    with engine.connect() as conn:
+        try:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
+            else:
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(wait_ms)}ms'")
+            conn.execute(statement)
+            conn.commit()
+            return True
+        except OperationalError:
+            conn.rollback()
+            return False
+        finally:
+            if conn.dialect.name == "sqlite":
+                conn.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 class PlannerStatistics:

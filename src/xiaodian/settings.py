@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import field_validator
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     aftersales_quality_reasons: list[str] = []
     aftersales_other_reasons: list[str] = []
     demo: bool = False
+    # Threads per web process for request work (database reads, page rendering). Few on purpose: Python runs one
+    # thread at a time, and with 40 (the framework's default) a page of 50 orders cost twice its CPU under 20
+    # clients (benchmarks/RESULTS.md, 2026-11-27). 4 and 8 measured alike; 8 leaves room for long requests (uploads).
+    web_threads: int = Field(8, ge=2, le=200)
     # Kuaidi100 (domain.md §3). Without customer + key the desk runs without live tracking and says so; pushes
     # need the salt (their signature) and a callback URL that reaches POST /hooks/kuaidi100.
     kuaidi100_customer: str | None = None

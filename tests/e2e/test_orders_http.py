@@ -87,3 +87,37 @@ def test_a_bearer_token_is_refused_at_once_when_revoked_or_its_user_disabled(app
             refused = client.get("/api/v1/orders", headers={"Authorization": f"Bearer {token}"})
             assert refused.status_code == 401 and refused.json()["error"]["code"] == "invalid_token"
         assert client.get("/api/v1/orders", headers={"Authorization": "Bearer xdt_nonsense"}).status_code == 401
+
+
+def test_a_token_use_is_recorded_apart_and_never_holds_a_read_up(app, users, ctx, shop_id):
+    """The coarse last-used write runs in a transaction of its own with a short lock wait: recorded when the
+    database is free; when another writer holds the lock (an import's batch), the API call still answers at once
+    and the use is recorded by a later call."""
+    import time
+
+    from sqlalchemy import select, text
+
+    from xiaodian.accounts import service as accounts
+    from xiaodian.accounts.models import ApiToken
+
+    with transaction(ctx.sessions) as session:
+        row, secret = accounts.create_token(session, accounts.require_user(session, "owner"), "a", NOW)
+    headers = {"Authorization": f"Bearer {secret}"}
+
+    def last_used():
+        with transaction(ctx.sessions) as session:
+            return session.execute(select(ApiToken.last_used_at).where(ApiToken.id == row.id)).scalar_one()
+
+    with TestClient(app) as client:
+        with ctx.engine.connect() as holder:  # another writer holds the lock on the token's row
+            if holder.dialect.name == "sqlite":
+                holder.exec_driver_sql("BEGIN IMMEDIATE")
+            else:
+                holder.execute(text("SELECT id FROM api_tokens WHERE id = :id FOR UPDATE"), {"id": row.id})
+            started = time.monotonic()
+            assert client.get("/api/v1/orders", headers=headers).status_code == 200
+            assert time.monotonic() - started < 3  # not the 10 s busy timeout
+            holder.rollback()
+        assert last_used() is None
+        assert client.get("/api/v1/orders", headers=headers).status_code == 200
+        assert last_used() == NOW

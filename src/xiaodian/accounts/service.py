@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from ..db import best_effort_write
 from ..errors import Conflict, ConfigurationError, NotFound, Throttled, Unauthenticated, ValidationFailed
 from .models import ApiToken, LoginAttempt, Meta, Shop, User, WebSession
 from .passwords import check_policy, hash_password, verify_password
@@ -177,17 +180,39 @@ _TOKEN_COLUMNS = (select(User.id, User.login, User.role, User.disabled_at, ApiTo
 
 def token_principal(session: Session, secret: str, now: datetime) -> Principal | None:
     """Who an API bearer token acts for, or None (unknown, revoked, or its user disabled). When the token's
-    coarse last-used time is due, resolve_token does the lookup and records the use, so the rules stay there."""
-    row = session.execute(_TOKEN_COLUMNS, {"hash": _sha(secret)}).first()
+    coarse last-used time is due, the use is recorded in a transaction of its own (record_token_use), so the
+    request's own stays a reader."""
+    digest = _sha(secret)
+    row = session.execute(_TOKEN_COLUMNS, {"hash": digest}).first()
     if row is None:
         return None
     user_id, login, role, disabled_at, revoked_at, last_used_at = row
-    if last_used_at is None or now - last_used_at > TOKEN_USE_RECORDED_EVERY:
-        user = resolve_token(session, secret, now)
-        return None if user is None else Principal(user.id, user.login, user.role, "api")
     if revoked_at or disabled_at:
         return None
+    if last_used_at is None or now - last_used_at > TOKEN_USE_RECORDED_EVERY:
+        record_token_use(session.get_bind(), digest, now)
     return Principal(user_id, login, role, "api")
+
+
+def record_token_use(engine: Engine, token_hash: str, now: datetime) -> bool:
+    """Note the token's use (at most once a TOKEN_USE_RECORDED_EVERY), best effort: when the database is busy
+    (an import's batch holds SQLite's write lock) the API call goes on unrecorded and a later call records it.
+
+    Why apart from the request: inside it, the first call of each minute turned a read into a write that held
+    SQLite's write lock until the response was built, and other requests waited their busy timeout behind it."""
+    if not _TOKEN_USE_WRITE.acquire(blocking=False):
+        return False  # another request of this process is recording a use right now; a later call records this one
+    try:
+        due = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOKEN_USE_RECORDED_EVERY)
+        return best_effort_write(engine, update(ApiToken).where(ApiToken.token_hash == token_hash, due)
+                                 .values(last_used_at=now))
+    finally:
+        _TOKEN_USE_WRITE.release()
+
+
+# At most one token-use write in flight per process: it takes a connection beside its request's own, and the web app
+# admits one request fewer than the pool holds to leave room for it (web.app.AdmissionLimit).
+_TOKEN_USE_WRITE = threading.Lock()
 
 
 def revoke_token(session: Session, token_id: int, now: datetime) -> ApiToken:

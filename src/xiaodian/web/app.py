@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -14,6 +16,7 @@ from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..context import AppContext
+from ..db import pool_capacity
 from ..errors import DomainError
 from . import i18n
 from .deps import LoginRequired, login_url
@@ -166,13 +169,63 @@ def all_routers() -> list:
             douyin_exports, docs_router]
 
 
+class _Limits:
+    """Threads for request work and requests in progress, set once the event loop runs (the lifespan)."""
+
+    def __init__(self, threads: int, slots: int | None):
+        self.threads = threads
+        self.slots = slots
+        self.admission: anyio.Semaphore | None = None
+
+    def lifespan(self):
+        @asynccontextmanager
+        async def lifespan(_app: FastAPI):
+            # Few threads on purpose (settings.web_threads): Python runs one at a time and the framework's 40
+            # queued for it, so a page took several times its own CPU under load (benchmarks/RESULTS.md).
+            anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
+            self.admission = anyio.Semaphore(self.slots) if self.slots else None
+            try:
+                yield
+            finally:
+                self.admission = None
+
+        return lifespan
+
+
+class AdmissionLimit:
+    """Pure ASGI: at most ``limits.slots`` requests in progress at once; the others wait their turn on the event
+    loop, which costs nothing.
+
+    Why: a request holds its database connection from its first query to its response, across several thread
+    hops (session, login check, handler). Once more requests were in progress than the threads and the pool's
+    connections together, every thread could be taken by a request waiting for a connection while every
+    connection's request waited for a thread, and nothing moved until the pool's 30 s timeout (seen with 2
+    threads and 20 clients). With no more requests in progress than connections (one kept for the token-use
+    write, accounts.record_token_use), each request gets its connection at once."""
+
+    def __init__(self, app, limits: _Limits):
+        self.app = app
+        self.limits = limits
+
+    async def __call__(self, scope, receive, send):
+        admission = self.limits.admission
+        if admission is None or scope["type"] != "http" or scope["path"].startswith("/static/"):
+            return await self.app(scope, receive, send)
+        async with admission:
+            await self.app(scope, receive, send)
+
+
 def create_app(ctx: AppContext) -> FastAPI:
-    app = FastAPI(title="xiaodian 小店 API", version="1", docs_url=None, redoc_url=None, openapi_url=None)
+    capacity = pool_capacity(ctx.engine)
+    limits = _Limits(ctx.settings.web_threads, max(capacity - 1, 1) if capacity else None)
+    app = FastAPI(title="xiaodian 小店 API", version="1", docs_url=None, redoc_url=None, openapi_url=None,
+                  lifespan=limits.lifespan())
     app.state.ctx = ctx
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     for router in all_routers():
         app.include_router(router)
+    app.add_middleware(AdmissionLimit, limits=limits)  # inside the shell: its access log counts the wait
     app.add_middleware(ShellMiddleware, default_language=ctx.settings.default_language)
     return app
