@@ -207,6 +207,15 @@ def claim_writer(session: Session) -> None:
         session.execute(text("DELETE FROM alembic_version WHERE 0"))  # a write that changes nothing
 
 
+def mark_dry_run(session: Session) -> None:
+    """Say that the session's transaction is a dry run, to be rolled back: on PostgreSQL the counting triggers
+    then rest (migration 0018). Why: an open transaction that updates one counter row per order makes PostgreSQL
+    walk an ever longer chain of that row's versions (a dry run of 200,000 orders: 120 s, 94 of them there).
+    SQLite updates rows in place: nothing to do."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL xiaodian.dry_run = 'on'"))
+
+
 def best_effort_write(engine: Engine, statement, wait_ms: int = 200) -> bool:
     """Run one small write in its own short transaction, waiting at most ``wait_ms`` for a lock; False when it
     could not (the caller treats the write as optional and tries again later).

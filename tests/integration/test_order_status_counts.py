@@ -69,3 +69,41 @@ def test_unfiltered_tabs_and_totals_read_the_stored_counts_and_agree_with_filter
         assert tab_counts(session, shop_id, OrderFilter(created_from=(NOW - timedelta(days=30)).date()),
                           ctx.cipher)["unpaid"] == 3
         session.rollback()
+
+
+def test_in_a_marked_dry_run_the_counters_rest_on_postgresql_and_deletes_still_happen(ctx, shop_id):
+    """mark_dry_run (migration 0018): inside a transaction that says it is a dry run, PostgreSQL's counting
+    triggers do nothing (the transaction is rolled back anyway); SQLite counts as always. A delete inside it
+    still deletes (orders_paid_count runs BEFORE DELETE and must let the row go). Once rolled back, or in any
+    other transaction, the counters follow every change again."""
+    from xiaodian.db import mark_dry_run
+    from xiaodian.aftersales.models import ProductPaidCount
+
+    ids = [f"69384597040226570{i:02d}" for i in range(3)]
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
+                      records=[make_record(order_id=oid) for oid in ids])
+    postgres = ctx.engine.dialect.name == "postgresql"
+
+    def paid(session):
+        return session.execute(select(func.sum(ProductPaidCount.n))).scalar_one()
+
+    with ctx.sessions() as session:
+        mark_dry_run(session)
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
+            make_record(order_id=ids[0], status=OrderStatus.SHIPPED, shipped_at=NOW - timedelta(hours=1)),
+            make_record(order_id="6938459704022657099", status=OrderStatus.UNPAID)])
+        session.execute(text("DELETE FROM orders WHERE order_id = :o"), {"o": ids[1]})
+        fresh = {"awaiting_shipment": 1, "shipped": 1, "unpaid": 1}
+        assert _fresh(session, shop_id) == fresh
+        assert _stored(session, shop_id) == ({"awaiting_shipment": 3} if postgres else fresh)
+        assert paid(session) == (3 if postgres else 2)
+        session.rollback()
+    with transaction(ctx.sessions) as session:
+        assert _stored(session, shop_id) == _fresh(session, shop_id) == {"awaiting_shipment": 3}
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
+            make_record(order_id=ids[0], status=OrderStatus.SHIPPED, shipped_at=NOW - timedelta(hours=1))])
+        session.execute(text("DELETE FROM orders WHERE order_id = :o"), {"o": ids[1]})
+    with ctx.sessions() as session:
+        assert _stored(session, shop_id) == _fresh(session, shop_id) == {"awaiting_shipment": 1, "shipped": 1}
+        assert paid(session) == 2

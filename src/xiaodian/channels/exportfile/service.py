@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ...accounts import audit
 from ...accounts.permissions import check
 from ...accounts.service import Principal
-from ...db import PlannerStatistics
+from ...db import PlannerStatistics, mark_dry_run
 from ...orders.intake import BULK_TABLES, upsert_orders
 from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
@@ -92,6 +92,8 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     parser = RowParser(export.columns)
     session = sessions()
     try:
+        if dry_run:
+            mark_dry_run(session)
         statistics = PlannerStatistics(session, BULK_TABLES)
         for batch in _batches(export, order_groups(export, parser, scattered), batch_orders, BATCH_BYTES):
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
