@@ -66,7 +66,7 @@ def test_disabling_a_user_ends_sessions_and_revokes_tokens_at_once(ctx, users):
         people.disable_user(session, OWNER, login="cs", now=NOW)
     with ctx.sessions() as session:
         assert service.resolve_session(session, session_token, NOW) is None
-        assert service.resolve_token(session, api_token, NOW) is None
+        assert service.token_principal(session, api_token, NOW) is None
 
 
 def test_the_last_active_owner_cannot_be_disabled_or_demoted(ctx, users):

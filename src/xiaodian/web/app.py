@@ -180,8 +180,8 @@ class _Limits:
     def lifespan(self):
         @asynccontextmanager
         async def lifespan(_app: FastAPI):
-            # Few threads on purpose (settings.web_threads): Python runs one at a time and the framework's 40
-            # queued for it, so a page took several times its own CPU under load (benchmarks/RESULTS.md).
+            # Few threads on purpose (settings.web_threads): Python runs one at a time, and with the framework's
+            # 40 a page cost twice its CPU under load (benchmarks/RESULTS.md).
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
             self.admission = anyio.Semaphore(self.slots) if self.slots else None
             try:
