@@ -22,7 +22,7 @@ from .rules import evidence_text
 WORKING = tuple(s.value for s in ACTIVE_STATUSES if s is not AnomalyStatus.IGNORED)
 
 
-def parcel_json(parcel: Parcel, events: list | None = None, lang: str = "zh") -> dict:
+def parcel_json(parcel: Parcel, events: list | None = None) -> dict:
     out = {"tracking_no": parcel.tracking_no, "carrier": parcel.carrier_code, "state": parcel.state,
            "state_since": iso(parcel.state_since), "shipped_at": iso(parcel.shipped_at),
            "last_event_at": iso(parcel.last_event_at), "last_polled_at": iso(parcel.last_polled_at),
