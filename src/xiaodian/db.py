@@ -196,6 +196,34 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+class ReadOnlySession(Session):
+    """A session for a request that only reads (the order list, counts, one order): it refuses to write.
+
+    Why: such a request runs on the web process's event loop (web.deps.read_db) and is closed without a commit,
+    so a write slipped into it would be rolled back silently. Refusing it names the mistake at once."""
+
+    def flush(self, objects=None) -> None:
+        if self.new or self.dirty or self.deleted:
+            raise RuntimeError("this request reads only (web.deps.read_db): it cannot write; use db instead")
+        super().flush(objects)
+
+
+@event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_statement_writes(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise RuntimeError("this request reads only (web.deps.read_db): it cannot write; use db instead")
+
+
+@contextmanager
+def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A read-only unit of work on the same engine as ``factory``: never committed, closed at the end."""
+    session = ReadOnlySession(bind=factory.kw["bind"], expire_on_commit=False, autoflush=False)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
 def claim_writer(session: Session) -> None:
     """Take SQLite's write lock now, at the start of a transaction that reads and then writes.
 

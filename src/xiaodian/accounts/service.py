@@ -168,16 +168,24 @@ def token_principal(session: Session, secret: str, now: datetime) -> Principal |
     """Who an API bearer token acts for, or None (unknown, revoked, or its user disabled). When the token's
     coarse last-used time is due, the use is recorded in a transaction of its own (record_token_use), so the
     request's own stays a reader."""
+    principal, due_use = token_lookup(session, secret, now)
+    if due_use is not None:
+        record_token_use(session.get_bind(), *due_use)
+    return principal
+
+
+def token_lookup(session: Session, secret: str, now: datetime) -> tuple[Principal | None, tuple[str, datetime] | None]:
+    """token_principal without the write: the principal, and the (token hash, time) to give record_token_use
+    when the token's use is due to be recorded (else None). For callers that must choose where that write runs."""
     digest = _sha(secret)
     row = session.execute(_TOKEN_COLUMNS, {"hash": digest}).first()
     if row is None:
-        return None
+        return None, None
     user_id, login, role, disabled_at, revoked_at, last_used_at = row
     if revoked_at or disabled_at:
-        return None
-    if last_used_at is None or now - last_used_at > TOKEN_USE_RECORDED_EVERY:
-        record_token_use(session.get_bind(), digest, now)
-    return Principal(user_id, login, role, "api")
+        return None, None
+    due = last_used_at is None or now - last_used_at > TOKEN_USE_RECORDED_EVERY
+    return Principal(user_id, login, role, "api"), ((digest, now) if due else None)
 
 
 def record_token_use(engine: Engine, token_hash: str, now: datetime) -> bool:

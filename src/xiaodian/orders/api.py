@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
-from ..web.deps import db, get_ctx, require, shop_of, shop_scope
+from ..web.deps import db, get_ctx, read_db, require, require_reading, shop_of, shop_scope
 from ..web.openapi import ERROR_RESPONSES
 from . import service
 from .domain import TABS, check_filter_date
@@ -71,8 +71,9 @@ def _filter(q, status, created_from, created_to, paid_from, paid_to, product_id,
                        paid_to=paid_to, product_id=product_id, page=page, page_size=page_size)
 
 
+# The reads below run on the event loop (web.deps.read_db says why): the list is the desk's hottest call.
 @router.get("/orders", response_model=OrderPage, summary="Search and list orders, newest first")
-def list_orders(
+async def list_orders(
     request: Request,
     q: str | None = Query(None, max_length=100, description="order id, phone, last 4, tracking no. or product text"),
     status: str = TabName,
@@ -85,8 +86,8 @@ def list_orders(
     page_size: int = Query(50, ge=1, le=200),
     view: str | None = ViewName,
     shop: str | None = ShopsParam,
-    principal: Principal = Depends(require("orders.read")),
-    session: Session = Depends(db, scope="function"),
+    principal: Principal = Depends(require_reading("orders.read")),
+    session: Session = Depends(read_db, scope="function"),
 ):
     flt = _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size)
     ctx = get_ctx(request)
@@ -98,7 +99,7 @@ def list_orders(
 
 
 @router.get("/orders/counts", response_model=TabCounts, summary="Order count per status tab under the filters")
-def counts(
+async def counts(
     request: Request,
     q: str | None = Query(None, max_length=100),
     created_from: date | None = None,
@@ -107,8 +108,8 @@ def counts(
     paid_to: date | None = None,
     product_id: str | None = Query(None, max_length=32),
     shop: str | None = ShopsParam,
-    principal: Principal = Depends(require("orders.read")),
-    session: Session = Depends(db, scope="function"),
+    principal: Principal = Depends(require_reading("orders.read")),
+    session: Session = Depends(read_db, scope="function"),
 ):
     flt = _filter(q, "all", created_from, created_to, paid_from, paid_to, product_id, 1, 50)
     return TabCounts(counts=service.tab_counts(session, shop_id=_shops_arg(request), flt=flt,
@@ -116,15 +117,16 @@ def counts(
 
 
 @router.get("/shops", response_model=ShopList, summary="The shops of this desk (ids for the shop parameter)")
-def list_shops(request: Request, principal: Principal = Depends(require("orders.read"))):
+async def list_shops(request: Request, principal: Principal = Depends(require_reading("orders.read"))):
     scope = shop_scope(request)
     return ShopList(shops=[ShopOut(id=s.id, name=s.name, platform_shop_id=s.platform_shop_id,
                                    default=s.id == scope.default_id) for s in scope.shops])
 
 
 @router.get("/orders/{order_id}", response_model=OrderDetailOut, summary="One order with items and timeline")
-def get_order(order_id: str, request: Request, shop: str | None = ShopParam,
-              principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+async def get_order(order_id: str, request: Request, shop: str | None = ShopParam,
+                    principal: Principal = Depends(require_reading("orders.read")),
+                    session: Session = Depends(read_db, scope="function")):
     shops, prefer = _find_scope(request)
     return service.order_detail(session, shop_id=shops, order_id=order_id, prefer=prefer,
                                 now=get_ctx(request).clock.now())

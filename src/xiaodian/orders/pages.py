@@ -17,7 +17,7 @@ from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..logistics import labels as logistics_labels
 from ..errors import Conflict
-from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, require, shop_scope
+from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_scope
 from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
 from . import service
@@ -128,8 +128,10 @@ def page_window(current: int, pages: int, width: int = 2) -> list[int | None]:
     return out
 
 
+# The list and one order are read on the event loop (web.deps.read_db says why): the pages people reload all day.
 @router.get("/orders")
-def order_list(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+async def order_list(request: Request, principal: Principal = Depends(require_reading("orders.read")),
+                     session: Session = Depends(read_db, scope="function")):
     parsed = parse_filter(request.query_params)
     flt = parsed.flt
     ctx = get_ctx(request)
@@ -208,8 +210,8 @@ def _flag_name(index) -> str:
 
 
 @router.get("/orders/{order_id}")
-def order_detail(order_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
-                 session: Session = Depends(db, scope="function")):
+async def order_detail(order_id: str, request: Request, principal: Principal = Depends(require_reading("orders.read")),
+                       session: Session = Depends(read_db, scope="function")):
     ctx = get_ctx(request)
     scope = shop_scope(request)
     try:

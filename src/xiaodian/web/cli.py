@@ -10,10 +10,12 @@ import typer
 from ..settings import Settings
 
 
-def _serve(ctx, host: str, port: int, workers: int = 1) -> None:
+def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True) -> None:
     """The web app and, in this process, the background jobs (deadline scan every minute, issue 4).
     With several workers, uvicorn starts that many web processes (each builds its own context from the
-    same settings); the jobs still run once, here, and coordinate through the database anyway."""
+    same settings); the jobs still run once, here, and coordinate through the database anyway.
+    ``jobs=False`` (``--no-jobs``): web only, for deployments that run ``xiaodian worker`` apart, so a long
+    scan never takes a web process's cores."""
     import gc
     import logging
     import os
@@ -24,7 +26,8 @@ def _serve(ctx, host: str, port: int, workers: int = 1) -> None:
     from .app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    start_background(ctx)
+    if jobs:
+        start_background(ctx)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
     options = dict(host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
     if workers > 1:
@@ -41,11 +44,13 @@ def _serve(ctx, host: str, port: int, workers: int = 1) -> None:
 
 
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
-          workers: int = typer.Option(1, "--workers", min=1, max=64, help="web processes (one per core)")) -> None:
+          workers: int = typer.Option(1, "--workers", min=1, max=64, help="web processes (one per core)"),
+          no_jobs: bool = typer.Option(False, "--no-jobs", help="web only: the background jobs run in `xiaodian "
+                                       "worker` processes of their own")) -> None:
     """Start the desk on an existing, migrated database."""
     from ..bootstrap import open_context
 
-    _serve(open_context(), host, port, workers)
+    _serve(open_context(), host, port, workers, jobs=not no_jobs)
 
 
 def demo(
