@@ -49,6 +49,27 @@ def test_the_order_list_runs_on_the_event_loop_and_a_threaded_route_does_not(own
     assert seen == {"orders": True}
 
 
+@pytest.mark.parametrize(("module", "path", "on_loop"), [
+    ("orders", "/orders", True), ("shipping", "/shipping?view=due24h", True), ("logistics", "/logistics", True),
+    ("aftersales", "/aftersales", True), ("shipping", "/shipping/forecast", False)])
+def test_the_worklist_pages_render_on_the_event_loop(owner_client, monkeypatch, module, path, on_loop):
+    """The pages reloaded all day (order list, 24-hour view, anomaly worklist, after-sales list) are read on the
+    loop; the forecast page, like every other, keeps its worker thread (the control)."""
+    import importlib
+
+    pages = importlib.import_module(f"xiaodian.{module}.pages")
+    seen = []
+    render = pages.render
+
+    def probed(*args, **kwargs):
+        seen.append(_on_the_loop())
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(pages, "render", probed)
+    assert owner_client.get(path).status_code == 200
+    assert seen == [on_loop]
+
+
 def test_the_reads_answer_as_before_for_every_login_path(owner_client, app, ctx, shop_id, users):
     """Cookie login (the owner's client) and bearer token alike; an unknown order is still a 404 JSON."""
     from fastapi.testclient import TestClient

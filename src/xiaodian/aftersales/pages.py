@@ -15,7 +15,7 @@ from ..clock import iso
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
 from ..orders.api import shop_of
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import domain, labels, quality, rate, reason_families, service, views
@@ -71,8 +71,9 @@ def list_link(flt: CaseFilter, **changes) -> str:
 
 
 @router.get("/aftersales")
-def case_list(request: Request, principal: Principal = Depends(require("orders.read")),
-              session: Session = Depends(db, scope="function")):
+async def case_list(request: Request, principal: Principal = Depends(require_reading("orders.read")),
+                    session: Session = Depends(read_db, scope="function")):
+    """The after-sales list, reloaded all day: read on the event loop (web.deps.read_db)."""
     ctx = get_ctx(request)
     flt = _filter(request.query_params)
     page = views.case_page(session, shop_id=shop_of(request), flt=flt, now=ctx.clock.now(),

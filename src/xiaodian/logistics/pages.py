@@ -18,7 +18,7 @@ from ..channels.exportfile.reader import FileUnreadable
 from ..clock import SHOP_TZ
 from ..errors import DomainError, ValidationFailed
 from ..orders.api import shop_of
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import current_language
 from ..web.i18n import gettext as _
 from ..web.templating import render
@@ -52,9 +52,10 @@ def integration(request: Request, session: Session, shop_id: int) -> dict:
 
 
 @router.get("/logistics")
-def worklist(request: Request, kind: str | None = None, severity: str | None = None, carrier: str | None = None,
-             status: str = "open", principal: Principal = Depends(require("orders.read")),
-             session: Session = Depends(db, scope="function")):
+async def worklist(request: Request, kind: str | None = None, severity: str | None = None, carrier: str | None = None,
+                   status: str = "open", principal: Principal = Depends(require_reading("orders.read")),
+                   session: Session = Depends(read_db, scope="function")):
+    """The anomaly worklist, reloaded all day: read on the event loop (web.deps.read_db)."""
     shop_id = shop_of(request)
     flt = queries.AnomalyFilter(status=_pick(status, STATUS_FILTERS) or "open",
                                 kind=_pick(kind, {k.value for k in AnomalyKind}),

@@ -20,7 +20,7 @@ from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.models import Product
 from ..orders.queries import require_order
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
@@ -49,8 +49,10 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
 
 
 @router.get("/shipping")
-def shipping_list(request: Request, view: str = "due24h", page: int = 1,
-                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+async def shipping_list(request: Request, view: str = "due24h", page: int = 1,
+                        principal: Principal = Depends(require_reading("orders.read")),
+                        session: Session = Depends(read_db, scope="function")):
+    """The warehouse's deadline views, reloaded all day: read on the event loop (web.deps.read_db)."""
     ctx = get_ctx(request)
     now = ctx.clock.now()
     view = view if view in VIEWS else "due24h"
