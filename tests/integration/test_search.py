@@ -227,3 +227,48 @@ def test_dates_filter_alone_still_counts_every_order(ctx, shop_id, corpus):
     with ctx.sessions() as session:
         result = search_page(session, shop_id, OrderFilter(created_from=day, created_to=day), ctx.cipher)
     assert result.total == len(_expected(corpus, "", OrderFilter(created_from=day, created_to=day)))
+
+
+def test_point_searches_answer_exactly_as_the_general_plan(ctx, shop_id, monkeypatch):
+    """Order id, SKU order id, phone, last 4 and tracking number of one shop take the point plan (statements built
+    once, queries._point_page); under every tab, page size and page it must give what the general plan gives."""
+    from xiaodian.orders import queries
+
+    rng = random.Random(11)
+    phones = ["13812345678", "13912345678", "15000001234", "18600005678"]  # two share the last 4: 5678
+    records = []
+    for k in range(60):
+        oid = f"69384597040230{k:05d}"
+        items = [ItemRecord(sku_order_id=f"5{j}{oid[2:]}" if j else oid, product_name=rng.choice(TITLES),
+                            quantity=1, unit_price_fen=1000, product_id="3512000000000000101")
+                 for j in range(rng.choice((1, 2)))]
+        status = rng.choice(STATUSES)
+        shipped = status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED)
+        records.append(make_record(order_id=oid, status=status, items=items, phone=rng.choice(phones),
+                                   created_at=NOW - timedelta(days=rng.randrange(20), minutes=rng.randrange(1440)),
+                                   shipped_at=NOW - timedelta(hours=3) if shipped else None,
+                                   carrier="顺丰速运" if shipped else None,
+                                   tracking_no=f"SF{1400000000000 + k % 7}" if shipped else None))
+    _seed(ctx, shop_id, records)
+    shipped_nos = sorted({r.tracking_no for r in records if r.tracking_no})
+    queries_ = ([records[3].order_id, records[5].items[-1].sku_order_id, "13812345678", "+86 139-1234-5678", "5678",
+                 "1234", "0000", "6938459704023099999"] + shipped_nos[:2] + ["SF9999999999999"])
+
+    def both(flt: OrderFilter):
+        with transaction(ctx.sessions) as session:
+            point = queries.plan_page(session, shop_id, flt, ctx.cipher)
+            fast = search_page(session, shop_id, flt, ctx.cipher)
+        with monkeypatch.context() as patch, transaction(ctx.sessions) as session:
+            patch.setattr(queries, "_point_page", lambda *a: None)
+            general = search_page(session, shop_id, flt, ctx.cipher)
+        return point, fast, general
+
+    took_point = 0
+    for q in queries_:
+        for tab in ("all", "awaiting_shipment", "shipped", "completed", "after_sale"):
+            for size, page in ((20, 1), (20, 2), (50, 1)):
+                point, fast, general = both(OrderFilter(query=q, tab=tab, page=page, page_size=size))
+                took_point += point.pks is not None
+                assert (fast.total, [o.order_id for o in fast.orders]) == \
+                       (general.total, [o.order_id for o in general.orders]), (q, tab, size, page)
+    assert took_point > 100  # the point plan did answer most of them (not the after-sales tab, not a missed tracking no.)

@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
+from ..db import in_ids
 from ..errors import Conflict, NotFound
 from ..privacy.crypto import PiiCipher
 from . import search_index
@@ -197,6 +198,55 @@ def _stored_after_sale_count(session: Session, shops: Shops) -> int:
 _ONE_SHOP_AFTER_SALE = select(OrderAfterSaleCount.n).where(OrderAfterSaleCount.shop_id == bindparam("shop"))
 
 
+# Point searches (an order id, a phone, its last 4, a tracking number) of one shop: the few orders they find,
+# with what the page needs to sort and cut them, from statements built once. Built per call, their conditions,
+# count and page cost more than running them: 2.6-2.9 ms at p50 for an order id at 1M orders, 1.1-1.4 this way
+# (benchmarks/RESULTS.md). More matches than POINT_LIMIT take the general plan.
+_O, _I, _S = Order.__table__, OrderItem.__table__, Shipment.__table__
+_POINT_COLUMNS = (_O.c.id, _O.c.sort_key, _O.c.status)
+_SHOP = bindparam("shop")
+POINT_SEARCHES = {
+    "order_id": select(*_POINT_COLUMNS).where(_O.c.id.in_(
+        select(_O.c.id).where(_O.c.shop_id == _SHOP, _O.c.order_id == bindparam("value"))
+        .union(select(_I.c.order_pk).where(_I.c.shop_id == _SHOP, _I.c.sku_order_id == bindparam("value"))))),
+    "phone": select(*_POINT_COLUMNS).where(_O.c.shop_id == _SHOP, _O.c.phone_hash == bindparam("value")),
+    "last4": select(*_POINT_COLUMNS).where(_O.c.shop_id == _SHOP, _O.c.phone_last4_hash == bindparam("value")),
+    "tracking": select(*_POINT_COLUMNS).where(_O.c.id.in_(
+        select(_S.c.order_pk).where(_S.c.shop_id == _SHOP, _S.c.tracking_no == bindparam("value")))),
+}
+POINT_LIMIT = 20_000
+
+
+def _point_value(q: SearchQuery, cipher: PiiCipher) -> str:
+    if q.kind == "phone":
+        return cipher.phone_index(q.value)
+    if q.kind == "last4":
+        return cipher.last4_index(q.value)
+    return q.value
+
+
+def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> PagePlan | None:
+    """The page of a point search of one shop narrowed by nothing but a status tab, else None (general plan).
+    A tracking number that finds nothing is None too: the general plan then searches it as product text."""
+    q = classify(flt.query)
+    if (q.kind not in POINT_SEARCHES or not isinstance(shops, int) or flt.tab == "after_sale" or flt.view
+            or flt.created_from or flt.created_to or flt.paid_from or flt.paid_to or flt.product_id
+            or flt.logistics_state or flt.anomaly):
+        return None
+    rows = session.connection().execute(POINT_SEARCHES[q.kind].limit(POINT_LIMIT + 1),
+                                        {"shop": shops, "value": _point_value(q, cipher)}).all()
+    if len(rows) > POINT_LIMIT or (not rows and q.kind == "tracking"):
+        return None
+    if flt.tab != "all":
+        status = OrderStatus(flt.tab).value
+        rows = [r for r in rows if r.status == status]
+    rows.sort(key=lambda r: r.sort_key, reverse=True)
+    page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+    offset = max(flt.page - 1, 0) * page_size
+    return PagePlan(len(rows), False, [], [Order.sort_key.desc()], offset, page_size,
+                    pks=[r.id for r in rows[offset:offset + page_size]])
+
+
 @dataclass
 class PagePlan:
     """One page of the list, worked out but not read: the total, and either a text match's rows or the
@@ -212,11 +262,16 @@ class PagePlan:
     # (shop id, status or None) when nothing but one shop and a plain status tab narrows the list: the page is then
     # read with a statement built once (orders.listing)
     plain: tuple[int, str | None] | None = None
+    # a point search's page: the orders' row ids, newest first (_point_page)
+    pks: list[int] | None = None
 
 
 def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> PagePlan:
     """Newest first, one page, with the total for the current tab (counted first: PostgreSQL picks its
     plan for the page from it)."""
+    point = _point_page(session, shops, flt, cipher)
+    if point is not None:
+        return point
     conds, match = _base_conditions(session, shops, flt, cipher)
     tab = _tab_condition(flt.tab)
     if tab is not None:
@@ -255,10 +310,16 @@ def search_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
     plan = plan_page(session, shops, flt, cipher)
     if plan.matched is not None:
         return SearchResult(plan.total, plan.capped, plan.matched)
+    if plan.pks is not None:
+        found = session.execute(_ORDERS_BY_PK, {"pks": plan.pks}).scalars().all() if plan.pks else []
+        return SearchResult(plan.total, False, sorted(found, key=lambda o: o.sort_key, reverse=True))
     rows = session.execute(
         select(Order).where(*plan.conds).order_by(*plan.order_by).offset(plan.offset).limit(plan.limit)
     ).scalars().all()
     return SearchResult(plan.total, False, list(rows))
+
+
+_ORDERS_BY_PK = select(Order).where(in_ids(_O.c.id))
 
 
 def search_orders(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
