@@ -216,8 +216,8 @@ def _refuse_statement_writes(state) -> None:
 
 @contextmanager
 def reading(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """A read-only unit of work on the same engine as ``factory``: never committed, closed at the end."""
-    session = ReadOnlySession(bind=factory.kw["bind"], expire_on_commit=False, autoflush=False)
+    """A read-only unit of work with ``factory``'s engine and settings: never committed, closed at the end."""
+    session = ReadOnlySession(**factory.kw)
     try:
         yield session
     finally:

@@ -205,7 +205,8 @@ _ONE_SHOP_AFTER_SALE = select(OrderAfterSaleCount.n).where(OrderAfterSaleCount.s
 _O, _I, _S = Order.__table__, OrderItem.__table__, Shipment.__table__
 _POINT_COLUMNS = (_O.c.id, _O.c.sort_key, _O.c.status)
 _SHOP = bindparam("shop")
-POINT_SEARCHES = {
+POINT_LIMIT = 20_000
+POINT_SEARCHES = {kind: stmt.limit(POINT_LIMIT + 1) for kind, stmt in {
     "order_id": select(*_POINT_COLUMNS).where(_O.c.id.in_(
         select(_O.c.id).where(_O.c.shop_id == _SHOP, _O.c.order_id == bindparam("value"))
         .union(select(_I.c.order_pk).where(_I.c.shop_id == _SHOP, _I.c.sku_order_id == bindparam("value"))))),
@@ -213,8 +214,8 @@ POINT_SEARCHES = {
     "last4": select(*_POINT_COLUMNS).where(_O.c.shop_id == _SHOP, _O.c.phone_last4_hash == bindparam("value")),
     "tracking": select(*_POINT_COLUMNS).where(_O.c.id.in_(
         select(_S.c.order_pk).where(_S.c.shop_id == _SHOP, _S.c.tracking_no == bindparam("value")))),
-}
-POINT_LIMIT = 20_000
+}.items()}
+_ORDERS_BY_PK = select(Order).where(in_ids(_O.c.id))  # the point page as ORM orders (search_page)
 
 
 def _point_value(q: SearchQuery, cipher: PiiCipher) -> str:
@@ -233,8 +234,8 @@ def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
             or flt.created_from or flt.created_to or flt.paid_from or flt.paid_to or flt.product_id
             or flt.logistics_state or flt.anomaly):
         return None
-    rows = session.connection().execute(POINT_SEARCHES[q.kind].limit(POINT_LIMIT + 1),
-                                        {"shop": shops, "value": _point_value(q, cipher)}).all()
+    params = {"shop": shops, "value": _point_value(q, cipher)}
+    rows = session.connection().execute(POINT_SEARCHES[q.kind], params).all()
     if len(rows) > POINT_LIMIT or (not rows and q.kind == "tracking"):
         return None
     if flt.tab != "all":
@@ -317,9 +318,6 @@ def search_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
         select(Order).where(*plan.conds).order_by(*plan.order_by).offset(plan.offset).limit(plan.limit)
     ).scalars().all()
     return SearchResult(plan.total, False, list(rows))
-
-
-_ORDERS_BY_PK = select(Order).where(in_ids(_O.c.id))
 
 
 def search_orders(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> tuple[int, list[Order]]:
