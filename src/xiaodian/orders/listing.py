@@ -21,7 +21,7 @@ from ..clock import SHOP_TZ
 from ..db import in_ids
 from ..privacy.crypto import PiiCipher
 from .models import Order, OrderItem, Shipment
-from .queries import PAGE_SIZES, OrderFilter, Shops, plan_page
+from .queries import OrderFilter, Shops, page_bounds, plan_page
 from .schemas import BuyerOut, ItemOut, OrderOut, OrderPage, TrackingOut, ViolationOut
 
 _O = Order.__table__
@@ -111,9 +111,9 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
         # the general plan builds its statements per call, which cost as much as running them.
         from ..shipping.queries import view_params, view_total
 
-        size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+        offset, size = page_bounds(flt)
         total = view_total(session, shops, flt.view, flt.now)
-        params = {**view_params(shops, flt.now), "limit": size, "offset": max(flt.page - 1, 0) * size}
+        params = {**view_params(shops, flt.now), "limit": size, "offset": offset}
         rows = session.connection().execute(_view_page_stmt(flt.view), params).all() if total else []
         return ListData(total, False, flt.page, size, orders_data(session, rows, flt.now, with_shop))
     plan = plan_page(session, shops, flt, cipher)

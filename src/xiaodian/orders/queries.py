@@ -166,10 +166,21 @@ def _base_conditions(session: Session, shops: Shops, flt: OrderFilter,
     return conds, match
 
 
+def _narrowed(flt: OrderFilter) -> bool:
+    """Something besides the search box and the status tab narrows the list (dates, product, logistics, a view)."""
+    return bool(flt.created_from or flt.created_to or flt.paid_from or flt.paid_to or flt.product_id
+                or flt.logistics_state or flt.anomaly or flt.view)
+
+
 def _unfiltered(flt: OrderFilter) -> bool:
     """Nothing narrows the list but the status tab: the counts can come from order_status_counts."""
-    return not (classify(flt.query).kind != "empty" or flt.created_from or flt.created_to or flt.paid_from
-                or flt.paid_to or flt.product_id or flt.logistics_state or flt.anomaly or flt.view)
+    return classify(flt.query).kind == "empty" and not _narrowed(flt)
+
+
+def page_bounds(flt: OrderFilter) -> tuple[int, int]:
+    """(offset, page size) of the page asked for; a page size the list does not offer is 50."""
+    size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+    return max(flt.page - 1, 0) * size, size
 
 
 def _stored_counts(session: Session, shops: Shops) -> dict[str, int]:
@@ -230,9 +241,7 @@ def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
     """The page of a point search of one shop narrowed by nothing but a status tab, else None (general plan).
     A tracking number that finds nothing is None too: the general plan then searches it as product text."""
     q = classify(flt.query)
-    if (q.kind not in POINT_SEARCHES or not isinstance(shops, int) or flt.tab == "after_sale" or flt.view
-            or flt.created_from or flt.created_to or flt.paid_from or flt.paid_to or flt.product_id
-            or flt.logistics_state or flt.anomaly):
+    if q.kind not in POINT_SEARCHES or not isinstance(shops, int) or flt.tab == "after_sale" or _narrowed(flt):
         return None
     params = {"shop": shops, "value": _point_value(q, cipher)}
     rows = session.connection().execute(POINT_SEARCHES[q.kind], params).all()
@@ -242,8 +251,7 @@ def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
         status = OrderStatus(flt.tab).value
         rows = [r for r in rows if r.status == status]
     rows.sort(key=lambda r: r.sort_key, reverse=True)
-    page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
-    offset = max(flt.page - 1, 0) * page_size
+    offset, page_size = page_bounds(flt)
     return PagePlan(len(rows), False, [], [Order.sort_key.desc()], offset, page_size,
                     pks=[r.id for r in rows[offset:offset + page_size]])
 
@@ -277,8 +285,7 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
     tab = _tab_condition(flt.tab)
     if tab is not None:
         conds.append(tab)
-    page_size = flt.page_size if flt.page_size in PAGE_SIZES else 50
-    offset = max(flt.page - 1, 0) * page_size
+    offset, page_size = page_bounds(flt)
     order_by = [Order.sort_key.desc()]
     if flt.view:
         from ..shipping.queries import view_condition  # the shipping capability owns the deadline views

@@ -76,9 +76,6 @@ async def form_csrf(request: Request) -> None:
 
 def current_principal(request: Request, session: Session = Depends(db, scope="function"), _form: None = Depends(form_csrf)) -> Principal:
     """Bearer token (API clients) or session cookie (browser). Cookie-authenticated writes need the CSRF token."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
     principal, due_use = _authenticate(request, session)
     if due_use is not None:
         accounts.record_token_use(session.get_bind(), *due_use)
@@ -88,9 +85,6 @@ def current_principal(request: Request, session: Session = Depends(db, scope="fu
 async def reading_principal(request: Request, session: Session = Depends(read_db, scope="function")) -> Principal:
     """current_principal for the routes that only read and run on the event loop (read_db): the same checks,
     and the token's due last-used write, once a minute, in a worker thread so its lock wait never holds the loop."""
-    cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
     if request.method not in SAFE_METHODS:
         raise RuntimeError(f"{request.method} {request.url.path}: a route that writes cannot use reading_principal")
     principal, due_use = _authenticate(request, session)
@@ -101,7 +95,11 @@ async def reading_principal(request: Request, session: Session = Depends(read_db
 
 def _authenticate(request: Request, session: Session) -> tuple[Principal, tuple[str, datetime] | None]:
     """Who calls, and the (token hash, time) of a token use that is due to be recorded (accounts.record_token_use),
-    else None. Raises Unauthenticated / LoginRequired / Forbidden (CSRF)."""
+    else None. Raises Unauthenticated / LoginRequired / Forbidden (CSRF). Once per request: later calls get the
+    principal already found."""
+    cached = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached, None
     ctx = get_ctx(request)
     now = ctx.clock.now()
     auth = request.headers.get("authorization", "")
