@@ -95,11 +95,54 @@ def test_a_reversed_date_range_is_explained_and_ignored(client):
     assert tab_counts(response.text)["all"] == shop.ORDER_COUNT
 
 
-def test_odd_page_values_fall_back_quietly(client):
-    for params in ({"page": "abc"}, {"page": "-3"}, {"page_size": "7"}, {"tab": "nonsense"}, {"page_size": "x"}):
-        response = client.get("/orders", params=params)
-        assert response.status_code == 200, params
-        assert response.text.count('class="order ') == 50
+@pytest.mark.parametrize("params,field,words", [
+    ({"page": "abc"}, "page", ["页码", "“abc”", "第 1 页"]),
+    ({"page": "-3"}, "page", ["页码", "“-3”"]),
+    ({"page": "١٢"}, "page", ["页码"]),  # digits, but not ones a page number is written in
+    ({"page_size": "7"}, "page_size", ["每页条数", "“7”", "20, 50, 100"]),
+    ({"page_size": "x"}, "page_size", ["每页条数", "“x”"]),
+    ({"tab": "nonsense<i>"}, "tab", ["状态页签", "“nonsense&lt;i&gt;”", "备货中"]),
+    ({"logistics_state": "lost"}, "logistics_state", ["物流状态", "“lost”", "待揽收"]),
+    ({"anomaly": "late"}, "anomaly", ["物流异常", "“late”", "任意异常"]),
+])
+def test_an_odd_list_value_is_named_and_the_default_shown(client, params, field, words):
+    """A shared link with a value the list cannot use still opens, showing the default, and says which field it
+    ignored and what that field may be: the API refuses the same values with a 422."""
+    response = client.get("/orders", params=params)
+    assert response.status_code == 200, params
+    assert response.text.count('class="order ') == 50
+    assert tab_counts(response.text)["all"] == shop.ORDER_COUNT
+    errors = re.search(r'<div class="alert error filter-errors" role="alert">(.*?)</div>', response.text, re.S).group(1)
+    assert re.findall(r'data-field="(\w+)"', errors) == [field]
+    for word in words:
+        assert word in errors, (word, errors)
+    assert "nonsense" not in "".join(hrefs(response.text))  # links do not carry the unreadable value on
+
+
+def test_a_page_past_the_end_says_the_last_page_is_shown(client):
+    response = client.get("/orders", params={"page_size": "20", "page": "99"})
+    pages = -(-shop.ORDER_COUNT // 20)
+    assert f"第 99 页超出了列表范围，已显示最后一页（第 {pages} 页）" in response.text
+    client.get("/lang/en", params={"next": "/orders"})
+    english = client.get("/orders", params={"page_size": "20", "page": "99"}).text
+    assert f"Page 99 is past the end of this list; its last page, {pages}, is shown." in english
+
+
+def test_a_logistics_filter_is_shown_kept_by_the_search_and_removable(client):
+    html = client.get("/orders", params={"logistics_state": "pending", "anomaly": "any", "tab": "shipped"}).text
+    shown = dict(re.findall(r'data-field="(\w+)">[^<]*<span class="chip">([^<]*)</span>', html))
+    assert shown == {"logistics_state": "待揽收", "anomaly": "任意异常"}
+    form = re.search(r'<form class="searchbar".*?</form>', html, re.S).group(0)
+    assert '<input type="hidden" name="logistics_state" value="pending">' in form
+    assert '<input type="hidden" name="anomaly" value="any">' in form
+    remove = [h for h in hrefs(html) if "anomaly" not in h and "logistics_state=pending" in h]
+    assert remove and parse_qs(urlsplit(remove[0]).query) == {"tab": ["shipped"], "logistics_state": ["pending"]}
+
+
+def test_a_good_list_link_shows_no_complaint(client):
+    html = client.get("/orders", params={"page_size": "20", "page": "2", "created_from": "2020-01-01",
+                                         "logistics_state": "in_transit", "anomaly": "stalled"}).text
+    assert 'class="total"' in html and "filter-errors" not in html
 
 
 def test_the_understood_search_kind_is_shown(client):

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
-from ..logistics import labels as logistics_labels
 from ..errors import Conflict
+from ..logistics import labels as logistics_labels
+from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_scope
 from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
@@ -44,19 +45,40 @@ class ParsedFilter:
 
 def _field_label(name: str) -> str:
     return {"created_from": _("Created from"), "created_to": _("Created to"),
-            "paid_from": _("Paid from"), "paid_to": _("Paid to")}.get(name, name)
+            "paid_from": _("Paid from"), "paid_to": _("Paid to"), "tab": _("Status tab"),
+            "page": _("Page"), "page_size": _("Page size"), "logistics_state": _("Logistics state"),
+            "anomaly": _("Logistics anomaly")}.get(name, name)
 
 
-def _int(value: str | None, default: int) -> int:
-    try:
-        return int(value) if value else default
-    except ValueError:
+def _choice(params, name: str, choices, default, errors: dict[str, str], shown=str):
+    """One of ``choices`` (compared as text), else ``default``, with a message naming the field and listing what
+    it may be (each choice as ``shown`` names it on screen)."""
+    value = (params.get(name) or "").strip()
+    if not value:
         return default
+    for choice in choices:
+        if value == str(choice):
+            return choice
+    errors[name] = _("%(field)s: “%(value)s” is not one of: %(allowed)s. It was ignored.") % {
+        "field": _field_label(name), "value": value[:20], "allowed": ", ".join(shown(c) for c in choices)}
+    return default
+
+
+def _page_number(params, errors: dict[str, str]) -> int:
+    value = (params.get("page") or "").strip()
+    if not value:
+        return 1
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= 10**9:
+        return int(value)
+    errors["page"] = _("%(field)s: “%(value)s” is not a page number; page 1 is shown.") % {
+        "field": _field_label("page"), "value": value[:20]}
+    return 1
 
 
 def parse_filter(params) -> ParsedFilter:
-    """Read the list's query string. Unreadable values never raise: the list is shown without them and
-    the page names the field, because a shared link with a typo should still open."""
+    """Read the list's query string. Unreadable values never raise: the list is shown without them (or with the
+    default: all orders, 50 a page, page 1) and the page names the field, because a shared link with a typo should
+    still open, and the merchant should know that what is shown is not quite what the link asked for."""
     errors: dict[str, str] = {}
     raw = {name: (params.get(name) or "").strip() for name in DATE_FIELDS}
     dates: dict[str, date | None] = {}
@@ -74,16 +96,16 @@ def parse_filter(params) -> ParsedFilter:
             errors[end] = _("%(field)s is before %(other)s; the range was ignored.") % {
                 "field": _field_label(end), "other": _field_label(start)}
             dates[start] = dates[end] = None
-    tab = params.get("tab") or "all"
-    page_size = _int(params.get("page_size"), DEFAULT_PAGE_SIZE)
     flt = OrderFilter(
         query=(params.get("q") or "").strip()[:100] or None,
-        tab=tab if tab in TABS else "all",
+        tab=_choice(params, "tab", TABS, "all", errors, shown=lambda tab: label("tab", tab)),
         product_id=(params.get("product_id") or "").strip()[:32] or None,
-        logistics_state=(params.get("logistics_state") or "").strip()[:16] or None,
-        anomaly=(params.get("anomaly") or "").strip()[:24] or None,
-        page=max(_int(params.get("page"), 1), 1),
-        page_size=page_size if page_size in PAGE_SIZES else DEFAULT_PAGE_SIZE,
+        logistics_state=_choice(params, "logistics_state", LOGISTICS_STATES, None, errors,
+                                shown=logistics_labels.state),
+        anomaly=_choice(params, "anomaly", ANOMALY_FILTERS, None, errors,
+                        shown=lambda kind: _("any") if kind == "any" else logistics_labels.kind(kind)),
+        page=_page_number(params, errors),
+        page_size=_choice(params, "page_size", PAGE_SIZES, DEFAULT_PAGE_SIZE, errors),
         **dates,
     )
     return ParsedFilter(flt=flt, errors=errors, raw=raw)
@@ -140,6 +162,8 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
     page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
     pages = max((page.total + page.page_size - 1) // page.page_size, 1)
     if flt.page > pages and page.total:  # a shared link to a page that no longer exists: show the last one
+        parsed.errors["page"] = _("Page %(asked)s is past the end of this list; its last page, %(last)s, is shown.") % {
+            "asked": flt.page, "last": pages}
         flt.page = pages
         page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
     counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
