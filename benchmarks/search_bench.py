@@ -31,7 +31,8 @@ from search_data import KEYS, NOW, phone_pool  # noqa: E402
 
 from xiaodian.bootstrap import default_shop_id, open_context  # noqa: E402
 from xiaodian.orders.models import Order, OrderItem, Shipment  # noqa: E402
-from xiaodian.orders.queries import OrderFilter, search_page, tab_counts  # noqa: E402
+from xiaodian.orders.listing import list_data  # noqa: E402
+from xiaodian.orders.queries import OrderFilter, tab_counts  # noqa: E402
 from xiaodian.orders.search_index import normalise  # noqa: E402
 from xiaodian.settings import Settings  # noqa: E402
 
@@ -49,29 +50,37 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def truth(session, shop_id: int) -> tuple[list[tuple[int, str]], Counter]:
-    """Every order's sort key and normalised product text, read independently of the search index."""
+def truth(session, shop_id: int) -> tuple[list[tuple[int, str, str]], Counter]:
+    """Every order's sort key, order id and normalised product text, read independently of the search index."""
     texts: dict[int, list[str]] = {}
-    for key, name, spec in session.execute(
-            select(Order.sort_key, OrderItem.product_name, OrderItem.spec).join(OrderItem, OrderItem.order_pk == Order.id)
-            .where(Order.shop_id == shop_id)):
+    ids: dict[int, str] = {}
+    for key, order_id, name, spec in session.execute(
+            select(Order.sort_key, Order.order_id, OrderItem.product_name, OrderItem.spec)
+            .join(OrderItem, OrderItem.order_pk == Order.id).where(Order.shop_id == shop_id)):
         texts.setdefault(key, []).append(f"{name} {spec or ''}")
+        ids[key] = order_id
     statuses = Counter(dict(session.execute(
         select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)).all()))
-    docs = sorted(((k, normalise(" ".join(v))) for k, v in texts.items()), reverse=True)
+    docs = sorted(((k, ids[k], normalise(" ".join(v))) for k, v in texts.items()), reverse=True)
     return docs, statuses
 
 
 def random_substrings(docs, rng: random.Random, n: int) -> list[str]:
     out = []
     while len(out) < n:
-        text = rng.choice(docs)[1]
+        text = rng.choice(docs)[2]
         size = rng.randint(1, 8)
         start = rng.randrange(max(len(text) - size, 1))
         piece = text[start:start + size].strip()
         if piece and " " not in piece:
             out.append(piece)
     return out
+
+
+def page_of(session, shop_id: int, query: str, cipher):
+    """The newest 50 and the total as every list channel reads them (API, pages, CLI, export): ORDER JSON with
+    items, tracking numbers, deadlines and parcel states (orders.listing)."""
+    return list_data(session, shop_id, OrderFilter(query=query), cipher=cipher)
 
 
 def timed(fn, repeat: int) -> tuple[list[float], object]:
@@ -104,7 +113,7 @@ def run_queries(ctx, shop_id: int, n_orders: int, repeat: int, rng: random.Rando
         for kind, queries in kinds.items():
             samples = results.setdefault(kind, [])
             for q in queries:
-                s, res = timed(lambda q=q: search_page(session, shop_id, OrderFilter(query=q), ctx.cipher), repeat)
+                s, res = timed(lambda q=q: page_of(session, shop_id, q, ctx.cipher), repeat)
                 samples += s
                 if kind != "phone full" and res.total < 1:
                     failures.append(f"{kind} {q!r} found nothing")
@@ -112,11 +121,11 @@ def run_queries(ctx, shop_id: int, n_orders: int, repeat: int, rng: random.Rando
         samples = results.setdefault("product name", [])
         per_query = []
         for q in text_queries:
-            s, res = timed(lambda q=q: search_page(session, shop_id, OrderFilter(query=q), ctx.cipher), repeat)
+            s, res = timed(lambda q=q: page_of(session, shop_id, q, ctx.cipher), repeat)
             samples += s
             terms = normalise(q).split()
-            expected = [k for k, text in docs if all(term in text for term in terms)]
-            got = [o.sort_key for o in res.orders]
+            expected = [order_id for _key, order_id, text in docs if all(term in text for term in terms)]
+            got = [o["order_id"] for o in res.orders]
             exact_total = res.total == len(expected) or (res.total_is_capped and len(expected) >= res.total)
             if not exact_total or got != expected[:50]:
                 failures.append(f"text {q!r}: total {res.total} vs scan {len(expected)}, page equal={got == expected[:50]}")

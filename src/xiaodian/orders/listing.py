@@ -117,10 +117,9 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
         rows = session.connection().execute(_view_page_stmt(flt.view), params).all() if total else []
         return ListData(total, False, flt.page, size, orders_data(session, rows, flt.now, with_shop))
     plan = plan_page(session, shops, flt, cipher)
-    if plan.matched is not None or plan.pks is not None:
-        wanted = plan.pks if plan.pks is not None else [o.id for o in plan.matched]
-        found = {r[0]: r for r in session.connection().execute(_BY_PK, {"pks": wanted})} if wanted else {}
-        rows = [found[pk] for pk in wanted if pk in found]
+    if plan.pks is not None:
+        found = {r[0]: r for r in session.connection().execute(_BY_PK, {"pks": plan.pks})} if plan.pks else {}
+        rows = [found[pk] for pk in plan.pks if pk in found]
     elif plan.plain is not None:
         shop, status = plan.plain
         params = {"shop": shop, "limit": plan.limit, "offset": plan.offset}

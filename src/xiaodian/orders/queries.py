@@ -100,13 +100,14 @@ class ShopsMatch:
             total, capped = total + n, capped or cap
         return total, capped
 
-    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+    def page_pks(self, conds: list, offset: int, limit: int) -> list[int]:
+        """The page's order row ids, newest first."""
         if len(self.matches) == 1:
-            return self.matches[0].page(conds, offset, limit)
+            return [pk for _key, pk in self.matches[0].page_keys(conds, offset, limit)]
         # Each shop's first offset+limit, merged: the page can only come from those (deep pages cost more).
-        found = [o for match in self.matches for o in match.page(conds, 0, offset + limit)]
-        found.sort(key=lambda o: o.sort_key, reverse=True)
-        return found[offset:offset + limit]
+        found = [k for match in self.matches for k in match.page_keys(conds, 0, offset + limit)]
+        found.sort(reverse=True)
+        return [pk for _key, pk in found[offset:offset + limit]]
 
     def count_by(self, conds: list, *keys) -> list[tuple]:
         merged: dict[tuple, int] = {}
@@ -214,18 +215,26 @@ _ONE_SHOP_AFTER_SALE = select(OrderAfterSaleCount.n).where(OrderAfterSaleCount.s
 # count and page cost more than running them: 2.6-2.9 ms at p50 for an order id at 1M orders, 1.1-1.4 this way
 # (benchmarks/RESULTS.md). More matches than POINT_LIMIT take the general plan.
 _O, _I, _S = Order.__table__, OrderItem.__table__, Shipment.__table__
-_POINT_COLUMNS = (_O.c.id, _O.c.sort_key, _O.c.status)
 _SHOP = bindparam("shop")
 POINT_LIMIT = 20_000
-POINT_SEARCHES = {kind: stmt.limit(POINT_LIMIT + 1) for kind, stmt in {
-    "order_id": select(*_POINT_COLUMNS).where(_O.c.id.in_(
-        select(_O.c.id).where(_O.c.shop_id == _SHOP, _O.c.order_id == bindparam("value"))
-        .union(select(_I.c.order_pk).where(_I.c.shop_id == _SHOP, _I.c.sku_order_id == bindparam("value"))))),
-    "phone": select(*_POINT_COLUMNS).where(_O.c.shop_id == _SHOP, _O.c.phone_hash == bindparam("value")),
-    "last4": select(*_POINT_COLUMNS).where(_O.c.shop_id == _SHOP, _O.c.phone_last4_hash == bindparam("value")),
-    "tracking": select(*_POINT_COLUMNS).where(_O.c.id.in_(
-        select(_S.c.order_pk).where(_S.c.shop_id == _SHOP, _S.c.tracking_no == bindparam("value")))),
-}.items()}
+
+
+def _point_searches(*columns) -> dict:
+    return {kind: stmt.limit(POINT_LIMIT + 1) for kind, stmt in {
+        "order_id": select(*columns).where(_O.c.id.in_(
+            select(_O.c.id).where(_O.c.shop_id == _SHOP, _O.c.order_id == bindparam("value"))
+            .union(select(_I.c.order_pk).where(_I.c.shop_id == _SHOP, _I.c.sku_order_id == bindparam("value"))))),
+        "phone": select(*columns).where(_O.c.shop_id == _SHOP, _O.c.phone_hash == bindparam("value")),
+        "last4": select(*columns).where(_O.c.shop_id == _SHOP, _O.c.phone_last4_hash == bindparam("value")),
+        "tracking": select(*columns).where(_O.c.id.in_(
+            select(_S.c.order_pk).where(_S.c.shop_id == _SHOP, _S.c.tracking_no == bindparam("value")))),
+    }.items()}
+
+
+# With a status tab the status is read too; without one, the phone and last-4 indexes (shop, hash, sort key) hold
+# all that is read, so the table is not touched: a last 4 matches ~100 orders at 1M, each a random row otherwise.
+POINT_SEARCHES = _point_searches(_O.c.id, _O.c.sort_key, _O.c.status)
+POINT_KEYS = _point_searches(_O.c.id, _O.c.sort_key)
 _ORDERS_BY_PK = select(Order).where(in_ids(_O.c.id))  # the point page as ORM orders (search_page)
 
 
@@ -244,7 +253,7 @@ def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
     if q.kind not in POINT_SEARCHES or not isinstance(shops, int) or flt.tab == "after_sale" or _narrowed(flt):
         return None
     params = {"shop": shops, "value": _point_value(q, cipher)}
-    rows = session.connection().execute(POINT_SEARCHES[q.kind], params).all()
+    rows = session.connection().execute((POINT_KEYS if flt.tab == "all" else POINT_SEARCHES)[q.kind], params).all()
     if len(rows) > POINT_LIMIT or (not rows and q.kind == "tracking"):
         return None
     if flt.tab != "all":
@@ -258,7 +267,7 @@ def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
 
 @dataclass
 class PagePlan:
-    """One page of the list, worked out but not read: the total, and either a text match's rows or the
+    """One page of the list, worked out but not read: the total, and either the page's row ids or the
     conditions and order to read them with."""
 
     total: int
@@ -267,11 +276,10 @@ class PagePlan:
     order_by: list
     offset: int
     limit: int
-    matched: list[Order] | None = None
     # (shop id, status or None) when nothing but one shop and a plain status tab narrows the list: the page is then
     # read with a statement built once (orders.listing)
     plain: tuple[int, str | None] | None = None
-    # a point search's page: the orders' row ids, newest first (_point_page)
+    # a point or product-text search's page: the orders' row ids, newest first (_point_page, ShopsMatch)
     pks: list[int] | None = None
 
 
@@ -295,7 +303,8 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
     if match is not None:
         extra = conds[1:] if shops is not None else conds  # the match is already scoped to the shops
         total, capped = match.count(extra)
-        return PagePlan(total, capped, conds, order_by, offset, page_size, match.page(extra, offset, page_size))
+        return PagePlan(total, capped, conds, order_by, offset, page_size,
+                        pks=match.page_pks(extra, offset, page_size))
     if _unfiltered(flt) and flt.tab != "after_sale":
         stored = _stored_counts(session, shops)
         total = sum(stored.values()) if flt.tab == "all" else stored.get(flt.tab, 0)
@@ -316,11 +325,9 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
 def search_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> SearchResult:
     """The page as ORM orders (with their items); the list channels read it leaner (orders.listing)."""
     plan = plan_page(session, shops, flt, cipher)
-    if plan.matched is not None:
-        return SearchResult(plan.total, plan.capped, plan.matched)
     if plan.pks is not None:
-        found = session.execute(_ORDERS_BY_PK, {"pks": plan.pks}).scalars().all() if plan.pks else []
-        return SearchResult(plan.total, False, sorted(found, key=lambda o: o.sort_key, reverse=True))
+        found = {o.id: o for o in session.execute(_ORDERS_BY_PK, {"pks": plan.pks}).scalars()} if plan.pks else {}
+        return SearchResult(plan.total, plan.capped, [found[pk] for pk in plan.pks if pk in found])
     rows = session.execute(
         select(Order).where(*plan.conds).order_by(*plan.order_by).offset(plan.offset).limit(plan.limit)
     ).scalars().all()

@@ -21,10 +21,11 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Text, column, func, literal, literal_column, select, table
+from sqlalchemy import BigInteger, Text, bindparam, column, func, literal, literal_column, select, table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from ..db import in_ids
 from .models import Order
 
 # Separates whitespace/punctuation runs in the bigram column so a phrase never spans two runs. It starts
@@ -306,7 +307,10 @@ class TextMatch:
     def __post_init__(self) -> None:
         """Backends prepare their query here."""
 
-    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+    def page_keys(self, conds: list, offset: int, limit: int) -> list[tuple[int, int]]:
+        """The page as (sort key, order row id) pairs, newest first. Keys rather than ORM orders: every list
+        channel reads the page's columns lean (orders.listing), and 50 ORM orders built only for their ids
+        cost ~1.5 ms, as much as finding them."""
         raise NotImplementedError
 
     def count(self, conds: list) -> tuple[int, bool]:
@@ -346,11 +350,15 @@ class _SqliteMatch(TextMatch):
             stmt = stmt.join(Order, Order.sort_key == key).where(Order.shop_id == self.shop_id, *conds)
         return stmt, key
 
-    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+    def page_keys(self, conds: list, offset: int, limit: int) -> list[tuple[int, int]]:
         stmt, key = self._source([], conds)
         wanted = list(self.session.execute(
             stmt.add_columns(key).order_by(key.desc()).offset(offset).limit(limit)).scalars())
-        return _orders_by(self.session, self.shop_id, Order.sort_key, wanted)
+        if not wanted:
+            return []
+        # The index's rowid is the order's sort key: its row id from ix_orders_shop_sort (an index-only look-up).
+        ids = dict(self.session.connection().execute(_IDS_BY_SORT_KEY, {"shop": self.shop_id, "pks": wanted}).all())
+        return [(k, ids[k]) for k in wanted if k in ids]
 
     def count(self, conds: list) -> tuple[int, bool]:
         stmt, _key = self._source([func.count()], conds)
@@ -385,19 +393,18 @@ class _PostgresMatch(TextMatch):
         self._known = n
         return (COUNT_CAP, True) if n > COUNT_CAP else (n, False)
 
-    def page(self, conds: list, offset: int, limit: int) -> list[Order]:
+    def page_keys(self, conds: list, offset: int, limit: int) -> list[tuple[int, int]]:
         if self._known is None:
             self.count(conds)
         if self._known <= _PG_WALK_THRESHOLD:
             # Few matches: collect them all from the GIN index, then sort (MATERIALIZED stops the planner
             # from walking the whole shop newest-first looking for them).
             found = self._source([_pg.c.order_pk, _pg.c.sort_key], conds).cte("m").prefix_with("MATERIALIZED")
-            stmt = select(found.c.order_pk).order_by(found.c.sort_key.desc())
+            stmt = select(found.c.sort_key, found.c.order_pk).order_by(found.c.sort_key.desc())
         else:
             # Many matches: walk the shop newest-first and keep the first that match.
-            stmt = self._source([_pg.c.order_pk], conds).order_by(_pg.c.sort_key.desc())
-        wanted = list(self.session.execute(stmt.offset(offset).limit(limit)).scalars())
-        return _orders_by(self.session, self.shop_id, Order.id, wanted)
+            stmt = self._source([_pg.c.sort_key, _pg.c.order_pk], conds).order_by(_pg.c.sort_key.desc())
+        return [(key, pk) for key, pk in self.session.execute(stmt.offset(offset).limit(limit))]
 
     def count_by(self, conds: list, *keys) -> list[tuple]:
         stmt = self._source([*keys, func.count()], conds)
@@ -406,12 +413,8 @@ class _PostgresMatch(TextMatch):
         return list(self.session.execute(stmt.group_by(*keys)).all())
 
 
-def _orders_by(session: Session, shop_id: int, col, wanted: list[int]) -> list[Order]:
-    if not wanted:
-        return []
-    found = {getattr(o, col.key): o for o in session.execute(
-        select(Order).where(col.in_(wanted), Order.shop_id == shop_id)).scalars()}
-    return [found[k] for k in wanted if k in found]
+_O = Order.__table__
+_IDS_BY_SORT_KEY = select(_O.c.sort_key, _O.c.id).where(_O.c.shop_id == bindparam("shop"), in_ids(_O.c.sort_key))
 
 
 def text_match(session: Session, shop_id: int, terms: Iterable[str]) -> TextMatch:
