@@ -161,6 +161,31 @@ def test_the_shipped_tab_shows_logistics_state_and_anomaly_badge_and_the_list_fi
     assert "6938459704022656402" in owner_client.get("/orders?tab=shipped&logistics_state=pending").text
 
 
+def test_a_completed_order_whose_parcel_was_never_scanned_shows_no_logistics_state(ctx, shop_id, owner_client):
+    """An old order from an export file, completed before any scan reached the desk: its parcel is kept but not
+    watched, and its stored "pending" must not show as 待揽收 (awaiting pickup) on an order the buyer received."""
+    seed(ctx, shop_id, shipped_hours=2)  # a shipped order awaiting pickup: its state stays on show
+    done = "6938459704022656403"
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            order_id=done, status=OrderStatus.COMPLETED, carrier="中通快递", tracking_no="73100000000403",
+            shipped_at=NOW - timedelta(days=20), completed_at=NOW - timedelta(days=10))])
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    by_id = {o["order_id"]: o for o in owner_client.get("/api/v1/orders").json()["orders"]}
+    assert by_id[ORDER]["logistics_state"] == "pending"
+    assert by_id[done]["logistics_state"] is None and by_id[done]["tracking"][0]["tracking_no"] == "73100000000403"
+    assert owner_client.get(f"/api/v1/orders/{done}").json()["logistics_state"] is None
+    pending = owner_client.get("/orders?logistics_state=pending").text
+    assert f'data-order-id="{ORDER}"' in pending and f'data-order-id="{done}"' not in pending
+    listing = owner_client.get("/orders").text
+    row = listing[listing.index(f'data-order-id="{done}"'):]
+    assert "logistics-state" not in row[:row.index("</tbody>")]
+    tracking = owner_client.get(f"/logistics/orders/{done}").text
+    assert "无物流信息" in tracking and "已不再跟踪" in tracking and "待揽收" not in tracking
+    package = owner_client.get(f"/api/v1/orders/{done}/tracking").json()["packages"][0]
+    assert (package["state"], package["event_count"], package["watched"]) == ("pending", 0, False)
+
+
 def test_the_order_tracking_page_gives_the_evidence_in_the_readers_language(ctx, shop_id, owner_client):
     """An English reader of /logistics/orders/ID read the anomaly's evidence in Chinese (the page did not pass the
     language on); the list and case pages always did."""

@@ -50,6 +50,8 @@ class PackageOut(BaseModel):
     subscription: str | None
     poll_error: str | None
     event_count: int
+    watched: bool = Field(True, description="the desk still tracks it; false once the order is completed or "
+                                              "cancelled. Unwatched with no scans: the parcel has no logistics state")
     events: list[EventOut] = []
 
 

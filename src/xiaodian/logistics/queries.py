@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import iso
@@ -27,7 +27,7 @@ def parcel_json(parcel: Parcel, events: list | None = None) -> dict:
            "state_since": iso(parcel.state_since), "shipped_at": iso(parcel.shipped_at),
            "last_event_at": iso(parcel.last_event_at), "last_polled_at": iso(parcel.last_polled_at),
            "last_push_at": iso(parcel.last_push_at), "subscription": parcel.subscription,
-           "poll_error": parcel.poll_error, "event_count": parcel.event_count}
+           "poll_error": parcel.poll_error, "event_count": parcel.event_count, "watched": bool(parcel.watch)}
     if events is not None:
         out["events"] = [{"at": iso(e.at), "location": e.location, "context": e.context, "state": e.state,
                           "code": e.code, "source": e.source} for e in sorted(events, key=lambda e: (e.at, e.id),
@@ -129,8 +129,16 @@ def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Ano
     return row[0], row[1], row[2], actions
 
 
+def has_a_state():
+    """A parcel has a logistics state to show when the carrier has scanned it, or when it is still watched. A parcel
+    of an order completed or cancelled before any scan reached the desk (an old order from an export file) has
+    none: its stored "pending" means only "no scan yet", and an order the buyer has received shown as 待揽收
+    (awaiting pickup) misleads whoever reads the list."""
+    return or_(Parcel.event_count > 0, Parcel.watch.is_(True))
+
+
 # Built once (a page of the order list runs them on every request; building a statement cost more than running it).
-_PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(in_ids(Parcel.order_pk))
+_PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(in_ids(Parcel.order_pk), has_a_state())
                 .order_by(Parcel.order_pk, Parcel.shipment_id))
 _PAGE_ANOMALIES = (select(Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Anomaly.severity_level, Anomaly.detected_at)
                    .where(in_ids(Anomaly.order_pk), Anomaly.status.in_(WORKING)))
@@ -164,7 +172,7 @@ def shipment_parcel_states(session: Session, shipment_ids: list[int]) -> dict[in
 
 def order_logistics(session: Session, order_pk: int) -> dict:
     """What the order list shows per order: the packages' states and the worst open case (badge)."""
-    states = list(session.execute(select(Parcel.state).where(Parcel.order_pk == order_pk)
+    states = list(session.execute(select(Parcel.state).where(Parcel.order_pk == order_pk, has_a_state())
                                   .order_by(Parcel.shipment_id)).scalars())
     worst = session.execute(select(Anomaly.kind, Anomaly.severity).where(
         Anomaly.order_pk == order_pk, Anomaly.status.in_(WORKING))

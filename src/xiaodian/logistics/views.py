@@ -8,7 +8,7 @@ from sqlalchemy.orm import object_session
 
 from .domain import AnomalyKind, ParcelState
 from .models import Anomaly, Parcel
-from .queries import WORKING, order_logistics
+from .queries import WORKING, has_a_state, order_logistics
 
 SHIPPED_STATUSES = frozenset({"partially_shipped", "shipped", "completed"})
 STATES = tuple(s.value for s in ParcelState)
@@ -30,7 +30,7 @@ def filter_conditions(Order, logistics_state: str | None, anomaly: str | None) -
     """Order-list conditions: a package in this logistics state; a case being worked on (of this kind)."""
     conds = []
     if logistics_state in STATES:
-        conds.append(exists().where(Parcel.order_pk == Order.id, Parcel.state == logistics_state))
+        conds.append(exists().where(Parcel.order_pk == Order.id, Parcel.state == logistics_state, has_a_state()))
     if anomaly in ANOMALY_FILTERS:
         cond = [Anomaly.order_pk == Order.id, Anomaly.status.in_(WORKING)]
         if anomaly != "any":
