@@ -4,6 +4,7 @@ and ``xiaodian inquiries eval`` (JSON shape, errors, permissions)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -71,6 +72,13 @@ def test_page_shows_understanding_matches_diagnosis_and_reply(app, users, asker)
     assert f'href="/orders/{asker["order_id"]}"' in html and 'id="reply-text"' in html
     assert "2026-11-20" in html and "五常大米" in html and "<script>" not in html
     assert asker["buyer_phone"] not in html.split('name="phone" value="', 1)[1].split('"', 1)[1]
+    # the diagnosis's facts in the agent's words: named, statuses and flags translated, times in shop time
+    facts = dict(re.findall(r'<dt data-fact="(\w+)">([^<]*)</dt>', html))
+    values = dict(re.findall(r'<dd data-fact="(\w+)">([^<]*)</dd>', html))
+    assert (facts["status"], values["status"]) == ("订单状态", "备货中")
+    assert (facts["within_promise"], values["within_promise"]) == ("在承诺发货时间内", "是")
+    assert re.fullmatch(r"2026-11-20 \d\d:\d\d", values["created_at"])
+    assert "items" not in facts and "T" not in values["ship_by"] and "awaiting_shipment" not in values.values()
 
 
 def test_page_without_csrf_is_refused_and_bad_input_is_shown_not_crashed(app, users, asker):

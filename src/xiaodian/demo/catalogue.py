@@ -156,7 +156,7 @@ PRODUCTS: tuple[DemoProduct, ...] = (
         "茶叶", (Sku("PE-357G", "357g 茶饼", 8800),), "same_day:16", 0.8, False,
     ),
     DemoProduct(
-        _pid(121), "东北黑木耳 秋木耳 肉厚无根 250g", "黑木耳", "Dried black fungus (wood ear)",
+        _pid(121), "东北黑木耳 秋木耳 肉厚无根 干货", "黑木耳", "Dried black fungus (wood ear)",
         ("black fungus", "wood ear mushroom", "mu'er", "hei muer", "木耳"),
         "干货", (Sku("MR-250G", "250g", 3990), Sku("MR-500G", "500g", 6990)), "48h", 2.0, False,
     ),

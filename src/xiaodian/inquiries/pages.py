@@ -16,6 +16,7 @@ from ..web.deps import db, get_ctx, require
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import service
+from .fact_rows import fact_rows
 from .schemas import answer_out
 
 router = APIRouter(include_in_schema=False)
@@ -51,7 +52,7 @@ def _form_defaults(now: datetime) -> dict:
 
 def _page(request: Request, *, form: dict, result=None, error=None, status_code: int = 200):
     return render(request, "inquiries/desk.html", status_code=status_code, form=form, result=result, error=error,
-                  intents=intent_labels(), codes=code_labels())
+                  intents=intent_labels(), codes=code_labels(), fact_rows=fact_rows)
 
 
 @router.get("/inquiries")
