@@ -5,11 +5,13 @@ and case pages (buyer message from the order's facts, copy button, action record
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 from typer.testing import CliRunner
 
 from xiaodian.db import transaction
+from xiaodian.logistics.ingest import Scan, find_parcels, record_scans
 from xiaodian.logistics.jobs import scan_shop
 from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
@@ -159,6 +161,36 @@ def test_the_shipped_tab_shows_logistics_state_and_anomaly_badge_and_the_list_fi
     page = owner_client.get("/orders?tab=shipped&anomaly=any")
     assert ORDER in page.text and "6938459704022656402" not in page.text and "anomaly-badge" in page.text
     assert "6938459704022656402" in owner_client.get("/orders?tab=shipped&logistics_state=pending").text
+
+
+def test_the_worklist_shows_a_parcel_with_two_open_cases_once_and_names_the_other(ctx, shop_id, owner_client):
+    """A returning parcel that stopped moving is both 退回 and 物流停滞: one row, its most urgent case, the other
+    linked beside it; the 物流停滞 filter still lists that case on its own."""
+    seed(ctx, shop_id, shipped_hours=2)  # another parcel, awaiting pickup: one case
+    stuck, number = "6938459704022656404", "73100000000404"
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            order_id=stuck, status=OrderStatus.SHIPPED, carrier="中通快递", tracking_no=number,
+            shipped_at=NOW - timedelta(hours=200))])
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    with transaction(ctx.sessions) as session:
+        parcel = find_parcels(session, shop_id, number, NOW)[0]
+        record_scans(session, parcel, [Scan(NOW - timedelta(hours=199), "已揽收", 1, "五常市"),
+                                       Scan(NOW - timedelta(hours=150), "快件退回中", 6, "杭州市")],
+                     source="file", now=NOW)
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    cases = owner_client.get("/api/v1/anomalies").json()["anomalies"]
+    assert sorted(c["kind"] for c in cases if c["order_id"] == stuck) == ["returned", "stalled"]  # the API: each case
+    page = owner_client.get("/logistics").text
+    rows = re.findall(r'<tr data-anomaly-id="(\d+)" data-kind="(\w+)">(.*?)</tr>', page, re.DOTALL)
+    mine = [(kind, body) for _id, kind, body in rows if stuck in body]
+    assert len(mine) == 1 and len(rows) == len(cases) - 1
+    kind, body = mine[0]
+    other = next(c for c in cases if c["order_id"] == stuck and c["kind"] != kind)
+    assert f'<a href="/logistics/anomalies/{other["id"]}" data-also-kind="{other["kind"]}">' in body
+    assert "同一包裹另有" in body and f"{len(cases)} 个异常 · 涉及 {len(rows)} 个包裹" in page
+    stalled = owner_client.get("/logistics?kind=stalled").text
+    assert stalled.count(stuck) >= 1 and "同一包裹另有" not in stalled and "涉及" not in stalled
 
 
 def test_a_completed_order_whose_parcel_was_never_scanned_shows_no_logistics_state(ctx, shop_id, owner_client):

@@ -28,6 +28,7 @@ from .domain import ACTIONS, AnomalyKind, AnomalyStatus, Severity
 from .importfile import import_tracking_file
 from .jobs import last_scan
 from .tracking import last_successful_poll
+from .views import by_parcel
 
 router = APIRouter(include_in_schema=False)
 STATUS_FILTERS = ("open", "ignored", "resolved", "all")
@@ -62,6 +63,8 @@ async def worklist(request: Request, kind: str | None = None, severity: str | No
                                 severity=_pick(severity, {s.value for s in Severity}),
                                 carrier=_pick(carrier, messages.CONTACT_BY_CODE), limit=500)
     data = queries.list_anomalies(session, shop_id, flt, current_language.get())
+    # Every kind at once: one row per parcel. One kind: at most one case per parcel anyway.
+    rows = by_parcel(data["anomalies"]) if flt.kind is None else [{**a, "others": []} for a in data["anomalies"]]
     params = {k: v for k, v in (("kind", flt.kind), ("severity", flt.severity), ("carrier", flt.carrier),
                                 ("status", None if flt.status == "open" else flt.status)) if v}
 
@@ -69,7 +72,7 @@ async def worklist(request: Request, kind: str | None = None, severity: str | No
         merged = {**params, **changes}
         return "/logistics" + ("?" + urlencode({k: v for k, v in merged.items() if v}) if any(merged.values()) else "")
 
-    return render(request, "logistics/worklist.html", flt=flt, data=data, counts=queries.anomaly_counts(session, shop_id),
+    return render(request, "logistics/worklist.html", flt=flt, data=data, rows=rows, counts=queries.anomaly_counts(session, shop_id),
                   kinds=[k.value for k in AnomalyKind], severities=[s.value for s in Severity],
                   statuses=STATUS_FILTERS, contacts=messages.CONTACTS, link=link, labels=labels,
                   info=integration(request, session, shop_id), now=get_ctx(request).clock.now())

@@ -37,3 +37,18 @@ def filter_conditions(Order, logistics_state: str | None, anomaly: str | None) -
             cond.append(Anomaly.kind == anomaly)
         conds.append(exists().where(*cond))
     return conds
+
+
+def by_parcel(cases: list[dict]) -> list[dict]:
+    """The worklist's cases one row per parcel: its most urgent case (``cases`` come most urgent first), with the
+    parcel's other open cases under ``others``. A parcel idle for eight days is both 物流停滞 and 疑似丢失, a
+    returning one that stopped moving both 退回 and 物流停滞: as separate rows the merchant met the same parcel twice
+    and could call the carrier twice about it."""
+    rows: dict[tuple, dict] = {}
+    for case in cases:
+        key = (case["order_id"], case["tracking_no"])
+        if key in rows:
+            rows[key]["others"].append(case)
+        else:
+            rows[key] = {**case, "others": []}
+    return list(rows.values())
