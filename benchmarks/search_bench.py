@@ -42,7 +42,10 @@ TEXT_QUERIES = ["米", "大米", "油", "茶", "1", "5kg", "手机壳", "五常�
                 "【官方旗舰】", "【顺丰包邮】五常", "1.8l*2", "月子米", "加绒卫衣 xl", "乐高积木", "猫粮 幼猫", "枸杞 头茬",
                 "普洱茶 熟茶 357g", "火星大米", "zz9", "五常大米稻花香", "东北珍珠米新米"]
 TARGETS = {"order id": (None, 2), "SKU order id": (None, 2), "phone full": (None, 2), "phone last 4": (None, 2),
-           "tracking number": (None, 2), "product name": (10, 25), "tab counts": (None, 5)}
+           "tracking number": (None, 2), "product name": (10, 25), "product name in a tab": (10, 25),
+           "tab counts": (None, 5)}
+# The tabs the product-name queries are run in as well: the one the warehouse works in, and the biggest.
+IN_TABS = ("awaiting_shipment", "completed")
 
 
 def pct(samples: list[float], p: float) -> float:
@@ -50,25 +53,26 @@ def pct(samples: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
-def truth(session, shop_id: int) -> tuple[list[tuple[int, str, str]], Counter]:
-    """Every order's sort key, order id and normalised product text, read independently of the search index."""
+def truth(session, shop_id: int) -> tuple[list[tuple[int, str, str, str]], Counter]:
+    """Every order's sort key, order id, status and normalised product text, read independently of the search
+    index."""
     texts: dict[int, list[str]] = {}
-    ids: dict[int, str] = {}
-    for key, order_id, name, spec in session.execute(
-            select(Order.sort_key, Order.order_id, OrderItem.product_name, OrderItem.spec)
+    ids: dict[int, tuple[str, str]] = {}
+    for key, order_id, status, name, spec in session.execute(
+            select(Order.sort_key, Order.order_id, Order.status, OrderItem.product_name, OrderItem.spec)
             .join(OrderItem, OrderItem.order_pk == Order.id).where(Order.shop_id == shop_id)):
         texts.setdefault(key, []).append(f"{name} {spec or ''}")
-        ids[key] = order_id
+        ids[key] = (order_id, status)
     statuses = Counter(dict(session.execute(
         select(Order.status, func.count()).where(Order.shop_id == shop_id).group_by(Order.status)).all()))
-    docs = sorted(((k, ids[k], normalise(" ".join(v))) for k, v in texts.items()), reverse=True)
+    docs = sorted(((k, *ids[k], normalise(" ".join(v))) for k, v in texts.items()), reverse=True)
     return docs, statuses
 
 
 def random_substrings(docs, rng: random.Random, n: int) -> list[str]:
     out = []
     while len(out) < n:
-        text = rng.choice(docs)[2]
+        text = rng.choice(docs)[3]
         size = rng.randint(1, 8)
         start = rng.randrange(max(len(text) - size, 1))
         piece = text[start:start + size].strip()
@@ -77,10 +81,18 @@ def random_substrings(docs, rng: random.Random, n: int) -> list[str]:
     return out
 
 
-def page_of(session, shop_id: int, query: str, cipher):
+def page_of(session, shop_id: int, query: str, cipher, tab: str = "all"):
     """The newest 50 and the total as every list channel reads them (API, pages, CLI, export): ORDER JSON with
     items, tracking numbers, deadlines and parcel states (orders.listing)."""
-    return list_data(session, shop_id, OrderFilter(query=query), cipher=cipher)
+    return list_data(session, shop_id, OrderFilter(query=query, tab=tab), cipher=cipher)
+
+
+def check(failures: list[str], what: str, res, expected: list[str]) -> None:
+    """The page must be the newest 50 of a plain substring scan, the total exact (or capped, on PostgreSQL)."""
+    got = [o["order_id"] for o in res.orders]
+    exact_total = res.total == len(expected) or (res.total_is_capped and len(expected) >= res.total)
+    if not exact_total or got != expected[:50]:
+        failures.append(f"{what}: total {res.total} vs scan {len(expected)}, page equal={got == expected[:50]}")
 
 
 def timed(fn, repeat: int) -> tuple[list[float], object]:
@@ -124,13 +136,20 @@ def run_queries(ctx, shop_id: int, n_orders: int, repeat: int, rng: random.Rando
             s, res = timed(lambda q=q: page_of(session, shop_id, q, ctx.cipher), repeat)
             samples += s
             terms = normalise(q).split()
-            expected = [order_id for _key, order_id, text in docs if all(term in text for term in terms)]
-            got = [o["order_id"] for o in res.orders]
-            exact_total = res.total == len(expected) or (res.total_is_capped and len(expected) >= res.total)
-            if not exact_total or got != expected[:50]:
-                failures.append(f"text {q!r}: total {res.total} vs scan {len(expected)}, page equal={got == expected[:50]}")
+            expected = [order_id for _key, order_id, _status, text in docs if all(term in text for term in terms)]
+            check(failures, f"text {q!r}", res, expected)
             per_query.append((statistics.median(s), q, len(expected)))
         results["_per_query"] = per_query
+        # What a merchant does next: the same words within a status tab (the page's tabs keep the search).
+        samples = results.setdefault("product name in a tab", [])
+        for q in TEXT_QUERIES:
+            terms = normalise(q).split()
+            for tab in IN_TABS:
+                s, res = timed(lambda q=q, tab=tab: page_of(session, shop_id, q, ctx.cipher, tab), repeat)
+                samples += s
+                expected = [order_id for _key, order_id, status, text in docs
+                            if status == tab and all(term in text for term in terms)]
+                check(failures, f"text {q!r} in {tab}", res, expected)
         s, counts = timed(lambda: tab_counts(session, shop_id, OrderFilter(), ctx.cipher), max(repeat * 20, 50))
         results["tab counts"] = s
         if any(counts[k] != statuses.get(k, 0) for k in statuses) or counts["all"] != sum(statuses.values()):
@@ -300,7 +319,8 @@ def main() -> None:
     slow = sorted(results["_per_query"], reverse=True)[:8]
     print("\nslowest product-name queries (median ms, query, matches): "
           + "; ".join(f"{ms:.1f} {q!r} {m:,}" for ms, q, m in slow))
-    print(f"\nresult check against a plain substring scan: {len(results['_per_query'])} product-name queries, "
+    print(f"\nresult check against a plain substring scan: {len(results['_per_query'])} product-name queries, and "
+          f"{len(TEXT_QUERIES) * len(IN_TABS)} in a status tab, "
           + ("all equal" if not failures else f"{len(failures)} FAILURES"))
     for line in failures:
         print("  " + line)

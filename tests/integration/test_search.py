@@ -272,3 +272,34 @@ def test_point_searches_answer_exactly_as_the_general_plan(ctx, shop_id, monkeyp
                 assert (fast.total, [o.order_id for o in fast.orders]) == \
                        (general.total, [o.order_id for o in general.orders]), (q, tab, size, page)
     assert took_point > 100  # the point plan did answer most of them (not the after-sales tab, not a missed tracking no.)
+
+
+@pytest.mark.parametrize("flt", [{"tab": "completed"}, {"tab": "awaiting_shipment"},
+                                 {"created_from": (NOW - timedelta(days=10)).date()}])
+def test_a_narrowed_text_search_reads_the_matches_first(ctx, shop_id, corpus, flt):
+    """With a status tab (or a date) beside the text, SQLite walked every order of that status and probed the
+    full-text index for each: 7.3 s for 五常大米 in 已完成 at 1M orders. The matches must drive the join, each
+    order found by its sort key. Checked on the plan SQLite reports for every statement the search runs."""
+    from sqlalchemy import event
+
+    if ctx.engine.dialect.name != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL has its own GIN path and statistics")
+    seen: list[tuple[str, object]] = []
+
+    def keep(_conn, _cursor, statement, parameters, _context, _many):
+        if "order_search" in statement and "orders" in statement and not statement.startswith("EXPLAIN"):
+            seen.append((statement, parameters))
+
+    event.listen(ctx.engine, "before_cursor_execute", keep)
+    try:
+        with ctx.sessions() as session:
+            search_page(session, shop_id, OrderFilter(query="五常大米", **flt), ctx.cipher)
+            tab_counts(session, shop_id, OrderFilter(query="五常大米", **flt), ctx.cipher)
+            plans = [[row[3] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p)]
+                     for s, p in seen]
+    finally:
+        event.remove(ctx.engine, "before_cursor_execute", keep)
+    assert len(plans) >= 3  # count, page, tab counts
+    for plan in plans:
+        steps = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
+        assert "order_search" in steps[0] and "orders" in steps[1], plan

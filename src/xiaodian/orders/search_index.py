@@ -17,12 +17,15 @@ Callers use ``index_orders`` (intake) and ``text_match`` (queries); everything e
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, Text, bindparam, column, func, literal, literal_column, select, table
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.selectable import Join
 from sqlalchemy.orm import Session
 
 from ..db import in_ids
@@ -165,6 +168,27 @@ def pg_query(shop_id: int, terms: Sequence[str]) -> tuple[list[str], list[str]]:
 
 
 # ---------------------------------------------------------------- index maintenance
+
+_O = Order.__table__
+
+
+class MatchesFirst(Join):
+    """A join whose left side (the product-text matches) SQLite must read first, finding each match's order by its
+    sort key: written CROSS JOIN, which SQLite never reorders. Left to choose, it walked every order of a status
+    tab and probed the full-text index for each: 五常大米 in the 已完成 tab took 7.3 s at 1M orders, 13 ms this way
+    (benchmarks/RESULTS.md, 2026-11-27). Other databases get a plain join."""
+
+    inherit_cache = True
+
+
+@compiles(MatchesFirst, "sqlite")
+def _matches_first(join, compiler, asfrom=False, from_linter=None, **kw) -> str:
+    if from_linter:
+        from_linter.edges.update(itertools.product(join.left._from_objects, join.right._from_objects))
+    return (join.left._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw)
+            + " ON " + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **kw))
+
 
 _fts = table("order_search", column("rowid", BigInteger))
 _fts_text = table("order_search_text", column("sort_key", BigInteger), column("order_pk", BigInteger),
@@ -333,22 +357,21 @@ class _SqliteMatch(TextMatch):
             stmt = stmt.where(*(func.instr(_fts_text.c.body, literal(t)) > 0 for t in self.post))
         return stmt
 
-    def _source(self, cols, conds: list):
-        """FROM the FTS match (or the text table when there is no token to match), newest first by rowid."""
+    def _source(self, cols, conds: list, with_orders: bool = False):
+        """FROM the FTS match (or the text table when there is no token to match), newest first by rowid; joined to
+        the orders when ``conds`` are on them (or ``with_orders``), the matches driving (MatchesFirst)."""
         if self.expr is None:
-            src = _fts_text
-            stmt = select(*cols).select_from(src).where(_fts_text.c.shop_id == self.shop_id)
-            key = _fts_text.c.sort_key
+            src, key = _fts_text, _fts_text.c.sort_key
+            where = [_fts_text.c.shop_id == self.shop_id]
         else:
-            src = _fts
-            stmt = select(*cols).select_from(src)
-            key = _fts.c.rowid
+            src, key = _fts, _fts.c.rowid
             if self.post:
-                stmt = stmt.join(_fts_text, _fts_text.c.sort_key == _fts.c.rowid)
-        stmt = self._where(stmt, with_text=bool(self.post))
-        if conds:
-            stmt = stmt.join(Order, Order.sort_key == key).where(Order.shop_id == self.shop_id, *conds)
-        return stmt, key
+                src = src.join(_fts_text, _fts_text.c.sort_key == _fts.c.rowid)
+            where = []
+        if conds or with_orders:
+            src = MatchesFirst(src, _O, _O.c.sort_key == key)
+            where += [_O.c.shop_id == self.shop_id, *conds]
+        return self._where(select(*cols).select_from(src).where(*where), with_text=bool(self.post)), key
 
     def page_keys(self, conds: list, offset: int, limit: int) -> list[tuple[int, int]]:
         stmt, key = self._source([], conds)
@@ -365,9 +388,7 @@ class _SqliteMatch(TextMatch):
         return self.session.execute(stmt).scalar_one(), False
 
     def count_by(self, conds: list, *keys) -> list[tuple]:
-        stmt, src_key = self._source([*keys, func.count()], conds)
-        if not conds:
-            stmt = stmt.join(Order, Order.sort_key == src_key).where(Order.shop_id == self.shop_id)
+        stmt, _key = self._source([*keys, func.count()], conds, with_orders=True)
         return list(self.session.execute(stmt.group_by(*keys)).all())
 
 
@@ -413,7 +434,6 @@ class _PostgresMatch(TextMatch):
         return list(self.session.execute(stmt.group_by(*keys)).all())
 
 
-_O = Order.__table__
 _IDS_BY_SORT_KEY = select(_O.c.sort_key, _O.c.id).where(_O.c.shop_id == bindparam("shop"), in_ids(_O.c.sort_key))
 
 
