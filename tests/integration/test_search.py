@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from xiaodian.clock import SHOP_TZ
 from xiaodian.db import transaction
 from xiaodian.orders.domain import ItemRecord, OrderStatus
 from xiaodian.orders.intake import upsert_orders
@@ -274,32 +275,76 @@ def test_point_searches_answer_exactly_as_the_general_plan(ctx, shop_id, monkeyp
     assert took_point > 100  # the point plan did answer most of them (not the after-sales tab, not a missed tracking no.)
 
 
-@pytest.mark.parametrize("flt", [{"tab": "completed"}, {"tab": "awaiting_shipment"},
-                                 {"created_from": (NOW - timedelta(days=10)).date()}])
-def test_a_narrowed_text_search_reads_the_matches_first(ctx, shop_id, corpus, flt):
-    """With a status tab (or a date) beside the text, SQLite walked every order of that status and probed the
-    full-text index for each: 7.3 s for 五常大米 in 已完成 at 1M orders. The matches must drive the join, each
-    order found by its sort key. Checked on the plan SQLite reports for every statement the search runs."""
+def _plans(ctx, shop_id, flt: dict) -> list[list[str]]:
+    """SQLite's plan of every statement the list and its tab counts run for ``flt`` (steps that read a table)."""
     from sqlalchemy import event
 
+    from xiaodian.orders.listing import list_data
+
     if ctx.engine.dialect.name != "sqlite":
-        pytest.skip("the plan is SQLite's; PostgreSQL has its own GIN path and statistics")
+        pytest.skip("the plans are SQLite's; PostgreSQL plans from its own statistics")
     seen: list[tuple[str, object]] = []
 
     def keep(_conn, _cursor, statement, parameters, _context, _many):
-        if "order_search" in statement and "orders" in statement and not statement.startswith("EXPLAIN"):
+        if statement.lstrip().upper().startswith("SELECT") and "orders" in statement:
             seen.append((statement, parameters))
 
     event.listen(ctx.engine, "before_cursor_execute", keep)
     try:
         with ctx.sessions() as session:
-            search_page(session, shop_id, OrderFilter(query="五常大米", **flt), ctx.cipher)
-            tab_counts(session, shop_id, OrderFilter(query="五常大米", **flt), ctx.cipher)
-            plans = [[row[3] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p)]
-                     for s, p in seen]
+            list_data(session, shop_id, OrderFilter(**flt), cipher=ctx.cipher)
+            tab_counts(session, shop_id, OrderFilter(**flt), ctx.cipher)
+            return [[row[3] for row in session.connection().exec_driver_sql(f"EXPLAIN QUERY PLAN {s}", p)]
+                    for s, p in seen]
     finally:
         event.remove(ctx.engine, "before_cursor_execute", keep)
+
+
+@pytest.mark.parametrize("flt", [{"tab": "completed"}, {"tab": "awaiting_shipment"},
+                                 {"created_from": (NOW - timedelta(days=10)).date()}])
+def test_a_narrowed_text_search_reads_the_matches_first(ctx, shop_id, corpus, flt):
+    """With a status tab (or a date) beside the text, SQLite walked every order of that status and probed the
+    full-text index for each: 7.3 s for 五常大米 in 已完成 at 1M orders. The matches must drive the join, each
+    order found by its sort key."""
+    plans = [p for p in _plans(ctx, shop_id, {"query": "五常大米", **flt}) if any("order_search" in s for s in p)]
     assert len(plans) >= 3  # count, page, tab counts
     for plan in plans:
         steps = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
         assert "order_search" in steps[0] and "orders" in steps[1], plan
+
+
+def test_a_product_filter_reads_the_products_orders_once(ctx, shop_id, corpus):
+    """As a correlated EXISTS, the items of every order were probed (1.2 s at 1M orders for a rare product); beside
+    a text search, each match was looked up once per order of the product (12 s)."""
+    for flt in ({"product_id": "3512000000000000101"}, {"product_id": "3512000000000000101", "tab": "completed"},
+                {"product_id": "3512000000000000101", "query": "米"}):
+        for plan in _plans(ctx, shop_id, flt):
+            assert not any("CORRELATED" in step for step in plan), (flt, plan)
+            assert not any(step.startswith("SEARCH orders") and "rowid=?" in step and "sort_key=?" in step
+                           for step in plan), (flt, plan)
+
+
+@pytest.mark.parametrize("flt,index", [({"paid_from": (NOW - timedelta(days=7)).date()}, "ix_orders_shop_paid"),
+                                       ({"created_from": (NOW - timedelta(days=7)).date(),
+                                         "created_to": (NOW - timedelta(days=1)).date()}, "ix_orders_shop_sort")])
+def test_a_date_range_is_read_from_its_index_for_the_counts(ctx, shop_id, corpus, flt, index):
+    """Grouping by status, SQLite walked the status index through the whole shop (0.5-1 s for a week of payments
+    at 1M orders); the order-time range is a range of sort keys (queries.created_range)."""
+    counts = [p for p in _plans(ctx, shop_id, flt) if any(s.startswith("SEARCH orders") for s in p)]
+    assert counts and any(index in step and (">" in step or "<" in step) for plan in counts for step in plan), counts
+
+
+def test_a_later_snapshot_keeps_when_the_order_was_placed(ctx, shop_id):
+    """The sort key holds the second the order was placed, and the list's date filters read it: a later snapshot
+    that names another time (a damaged export) must not leave the two apart."""
+    placed = NOW - timedelta(days=3)
+    first = make_record(order_id="6938459704022659001", status=OrderStatus.AWAITING_SHIPMENT, created_at=placed)
+    later = make_record(order_id="6938459704022659001", status=OrderStatus.SHIPPED, created_at=placed + timedelta(days=1),
+                        carrier="中通快递", tracking_no="73100000009001", shipped_at=NOW - timedelta(hours=1))
+    _seed(ctx, shop_id, [first])
+    _seed(ctx, shop_id, [later])
+    day = placed.astimezone(SHOP_TZ).date()
+    with ctx.sessions() as session:
+        found = search_page(session, shop_id, OrderFilter(created_from=day, created_to=day), ctx.cipher)
+        assert [o.order_id for o in found.orders] == ["6938459704022659001"]
+        assert found.orders[0].status == "shipped" and found.orders[0].created_at == placed

@@ -3,7 +3,7 @@ so the list, API and CLI say the same thing."""
 
 from __future__ import annotations
 
-from sqlalchemy import exists
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from .domain import AnomalyKind, ParcelState
@@ -26,16 +26,19 @@ def order_logistics_fields(order, prefetched: dict | None = None) -> dict:
     return {"logistics_state": found["logistics_state"], "anomaly": found["anomaly"]}
 
 
-def filter_conditions(Order, logistics_state: str | None, anomaly: str | None) -> list:
-    """Order-list conditions: a package in this logistics state; a case being worked on (of this kind)."""
+def filter_conditions(order_id, logistics_state: str | None, anomaly: str | None) -> list:
+    """Order-list conditions on the orders' row id (``order_id``, a column or an expression of it): a package in
+    this logistics state; a case being worked on (of this kind)."""
+    # The orders' ids from the parcels and cases, once: as correlated EXISTS, SQLite probed them for every order of
+    # the shop newest first (250 ms at 1M orders, for a filter that matched none).
     conds = []
     if logistics_state in STATES:
-        conds.append(exists().where(Parcel.order_pk == Order.id, Parcel.state == logistics_state, has_a_state()))
+        conds.append(order_id.in_(select(Parcel.order_pk).where(Parcel.state == logistics_state, has_a_state())))
     if anomaly in ANOMALY_FILTERS:
-        cond = [Anomaly.order_pk == Order.id, Anomaly.status.in_(WORKING)]
+        cond = [Anomaly.status.in_(WORKING)]
         if anomaly != "any":
             cond.append(Anomaly.kind == anomaly)
-        conds.append(exists().where(*cond))
+        conds.append(order_id.in_(select(Anomaly.order_pk).where(*cond)))
     return conds
 
 

@@ -392,6 +392,9 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         values.update(_buyer_columns(cipher, rec))
         if old.merchant_note and not rec.merchant_note:
             values["merchant_note"] = old.merchant_note  # a note typed in the desk survives an export without one
+        # The platform never changes when an order was placed, and the sort key (written once, from the first
+        # snapshot) encodes that second: the list's date filters read it from the key's index (queries.created_range).
+        values["created_at"] = old.created_at
         values.update(content_hash=digest, modified_at=now)
         values["id"] = old.id
         order_updates.append(values)
