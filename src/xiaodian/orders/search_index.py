@@ -327,6 +327,9 @@ class TextMatch:
     session: Session
     shop_id: int
     terms: list[str]
+    # Sort keys from (inclusive) and to (exclusive), when the list is narrowed to a span of order time
+    # (queries.created_keys): SQLite's index is keyed by sort key, so it reads only that span of its matches.
+    keys: tuple[int | None, int | None] = (None, None)
 
     def __post_init__(self) -> None:
         """Backends prepare their query here."""
@@ -368,6 +371,11 @@ class _SqliteMatch(TextMatch):
             if self.post:
                 src = src.join(_fts_text, _fts_text.c.sort_key == _fts.c.rowid)
             where = []
+        lower, upper = self.keys
+        if lower is not None:
+            where.append(key >= lower)
+        if upper is not None:
+            where.append(key < upper)
         if conds or with_orders:
             src = MatchesFirst(src, _O, _O.c.sort_key == key)
             where += [_O.c.shop_id == self.shop_id, *conds]
@@ -437,7 +445,8 @@ class _PostgresMatch(TextMatch):
 _IDS_BY_SORT_KEY = select(_O.c.sort_key, _O.c.id).where(_O.c.shop_id == bindparam("shop"), in_ids(_O.c.sort_key))
 
 
-def text_match(session: Session, shop_id: int, terms: Iterable[str]) -> TextMatch:
-    """The search for these raw terms on this session's database."""
+def text_match(session: Session, shop_id: int, terms: Iterable[str],
+               keys: tuple[int | None, int | None] = (None, None)) -> TextMatch:
+    """The search for these raw terms on this session's database (within ``keys``, a span of sort keys)."""
     cls = _SqliteMatch if _dialect(session) == "sqlite" else _PostgresMatch
-    return cls(session, shop_id, normalised_terms(terms))
+    return cls(session, shop_id, normalised_terms(terms), keys)
