@@ -34,7 +34,8 @@ class Order(Base):
     __tablename__ = "orders"
     __table_args__ = (
         UniqueConstraint("shop_id", "order_id"),
-        Index("ix_orders_shop_sort", "shop_id", "sort_key"),
+        # newest first; the status and 售后中 flag ride along for a text search's tab counts (migration 0019)
+        Index("ix_orders_shop_sort", "shop_id", "sort_key", "status", "in_after_sale"),
         Index("ix_orders_shop_status_sort", "shop_id", "status", "sort_key"),
         # a buyer's orders newest first straight from the index (migration 0012)
         Index("ix_orders_shop_phone", "shop_id", "phone_hash", "sort_key"),
