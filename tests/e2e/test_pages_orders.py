@@ -32,6 +32,21 @@ def tab_counts(html: str) -> dict[str, int]:
     return {tab: int(n.replace(",", "")) for tab, n in found}
 
 
+@pytest.mark.parametrize("params", [
+    {}, {"tab": "shipped"}, {"q": "米"}, {"q": "米", "tab": "completed"}, {"q": "五常", "tab": "after_sale"},
+    {"created_from": "2026-11-10", "tab": "awaiting_shipment"}, {"paid_from": "2026-11-01"},
+    {"product_id": shop.PRODUCTS[0][0], "tab": "completed"}, {"q": "8000"}, {"q": "米", "created_to": "2026-11-15"},
+])
+def test_the_pages_total_is_its_tabs_figure_and_the_apis_total(client, params):
+    """The page takes the list's total from its tab bar (counted once, under the same filter): it must be the
+    figure of the current tab and what the API, which counts on its own, says."""
+    html = client.get("/orders", params=params).text
+    shown = int(re.search(r'<span class="total">[^<\d]*([\d,]+)', html).group(1).replace(",", ""))
+    assert shown == tab_counts(html)[params.get("tab", "all")]
+    api = {"status" if k == "tab" else k: v for k, v in params.items()}
+    assert shown == client.get("/api/v1/orders", params=api).json()["total"], params
+
+
 def test_the_list_shows_every_tab_with_its_count(client):
     html = client.get("/orders").text
     expected = shop.expected_counts()

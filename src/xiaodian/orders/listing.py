@@ -103,9 +103,10 @@ def order_model(o: dict) -> OrderOut:
 
 
 def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCipher,
-              with_shop: bool = False) -> ListData:
+              with_shop: bool = False, total: int | None = None) -> ListData:
     """One page of the order list with its total. ``with_shop`` fills each order's ``shop_id`` (a list over
-    several shops; a list of one shop leaves it null, the shop is the one asked for)."""
+    several shops; a list of one shop leaves it null, the shop is the one asked for). ``total``: the count of
+    this filter and tab, already known (queries.plan_page)."""
     if _plain_view(shops, flt):
         # The view's own count and page statements (index-only count on ix_orders_shop_ship_by), built once:
         # the general plan builds its statements per call, which cost as much as running them.
@@ -116,7 +117,7 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
         params = {**view_params(shops, flt.now), "limit": size, "offset": offset}
         rows = session.connection().execute(_view_page_stmt(flt.view), params).all() if total else []
         return ListData(total, False, flt.page, size, orders_data(session, rows, flt.now, with_shop))
-    plan = plan_page(session, shops, flt, cipher)
+    plan = plan_page(session, shops, flt, cipher, total)
     if plan.pks is not None:
         found = {r[0]: r for r in session.connection().execute(_BY_PK, {"pks": plan.pks})} if plan.pks else {}
         rows = [found[pk] for pk in plan.pks if pk in found]

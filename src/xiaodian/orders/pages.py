@@ -159,14 +159,15 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
     ctx = get_ctx(request)
     scope = shop_scope(request)
     shops = service.ALL_SHOPS if scope.is_all else scope.selected
-    page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
+    # The tab bar first: the list's total is one of its figures, so the list does not count again.
+    counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
+    page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher, counts=counts)
     pages = max((page.total + page.page_size - 1) // page.page_size, 1)
     if flt.page > pages and page.total:  # a shared link to a page that no longer exists: show the last one
         parsed.errors["page"] = _("Page %(asked)s is past the end of this list; its last page, %(last)s, is shown.") % {
             "asked": flt.page, "last": pages}
         flt.page = pages
-        page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
-    counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
+        page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher, counts=counts)
     english = current_language.get() == "en"
     product_rows = session.execute(select(Product.product_id, Product.name, Product.name_en).where(
         *([Product.shop_id == scope.selected] if scope.selected is not None else [])).order_by(Product.name)).all()

@@ -311,9 +311,12 @@ class PagePlan:
     pks: list[int] | None = None
 
 
-def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> PagePlan:
+def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher,
+              known_total: int | None = None) -> PagePlan:
     """Newest first, one page, with the total for the current tab (counted first: PostgreSQL picks its
-    plan for the page from it)."""
+    plan for the page from it). ``known_total``: that total, when the caller already counted the tabs under the
+    same filter (the list page does, for its tab bar): counting a product-name search again cost as much as the
+    tab counts (100 ms for 米 in 已完成 at 1M orders)."""
     point = _point_page(session, shops, flt, cipher)
     if point is not None:
         return point
@@ -330,7 +333,7 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
         order_by = [Order.ship_by.asc(), Order.id.asc()]  # most urgent first (product text: newest first)
     if match is not None:
         extra = conds[1:] if shops is not None else conds  # the match is already scoped to the shops
-        total, capped = match.count(extra)
+        total, capped = (known_total, False) if known_total is not None else match.count(extra)
         return PagePlan(total, capped, conds, order_by, offset, page_size,
                         pks=match.page_pks(extra, offset, page_size))
     if _unfiltered(flt) and flt.tab != "after_sale":
@@ -345,6 +348,8 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
         from ..aftersales.queries import count_orders_in_after_sale
 
         total = count_orders_in_after_sale(session, [c for c in conds if c is not tab])
+    elif known_total is not None:
+        total = known_total
     else:
         total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
     return PagePlan(total, False, conds, order_by, offset, page_size)

@@ -58,18 +58,21 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
 
 
 def list_orders(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter,
-                cipher: PiiCipher) -> OrderPage:
+                cipher: PiiCipher, counts: dict[str, int] | None = None) -> OrderPage:
     """The order list as every channel shows it: one page, newest first, with the exact total. ``shop_id`` is a
-    shop, several, or ALL_SHOPS; over more than one shop each order carries its ``shop_id``."""
-    return list_data(session, shop_id=shop_id, flt=flt, cipher=cipher).model()
+    shop, several, or ALL_SHOPS; over more than one shop each order carries its ``shop_id``. ``counts``: the tab
+    counts of the same shops and filter, when the caller has them (the total is then taken from them)."""
+    return list_data(session, shop_id=shop_id, flt=flt, cipher=cipher, counts=counts).model()
 
 
-def list_data(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter, cipher: PiiCipher):
+def list_data(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter, cipher: PiiCipher,
+              counts: dict[str, int] | None = None):
     """list_orders as plain data (listing.ListData): the API writes its JSON without building models."""
     from .listing import list_data as _list_data
 
     several = shop_id == ALL_SHOPS or (not isinstance(shop_id, int) and len(shop_id) > 1)
-    return _list_data(session, _shops(shop_id), flt, cipher=cipher, with_shop=several)
+    return _list_data(session, _shops(shop_id), flt, cipher=cipher, with_shop=several,
+                      total=None if counts is None else counts[flt.tab])
 
 
 def order_detail(session: Session, *, shop_id: int | Sequence[int] | str, order_id: str,
