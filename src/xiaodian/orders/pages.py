@@ -59,7 +59,7 @@ def _choice(params, name: str, choices, default, errors: dict[str, str], shown=s
     for choice in choices:
         if value == str(choice):
             return choice
-    errors[name] = _("%(field)s: “%(value)s” is not one of: %(allowed)s. It was ignored.") % {
+    errors[name] = _("%(field)s: “%(value)s” is not one of: %(allowed)s.") % {
         "field": _field_label(name), "value": value[:20], "allowed": ", ".join(shown(c) for c in choices)}
     return default
 
