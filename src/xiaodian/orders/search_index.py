@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, Text, bindparam, column, func, literal, literal_column, select, table
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.selectable import Join
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.selectable import Join
 
 from ..db import in_ids
 from .models import Order
@@ -169,27 +169,6 @@ def pg_query(shop_id: int, terms: Sequence[str]) -> tuple[list[str], list[str]]:
 
 # ---------------------------------------------------------------- index maintenance
 
-_O = Order.__table__
-
-
-class MatchesFirst(Join):
-    """A join whose left side (the product-text matches) SQLite must read first, finding each match's order by its
-    sort key: written CROSS JOIN, which SQLite never reorders. Left to choose, it walked every order of a status
-    tab and probed the full-text index for each: 五常大米 in the 已完成 tab took 7.3 s at 1M orders, 13 ms this way
-    (benchmarks/RESULTS.md, 2026-11-27). Other databases get a plain join."""
-
-    inherit_cache = True
-
-
-@compiles(MatchesFirst, "sqlite")
-def _matches_first(join, compiler, asfrom=False, from_linter=None, **kw) -> str:
-    if from_linter:
-        from_linter.edges.update(itertools.product(join.left._from_objects, join.right._from_objects))
-    return (join.left._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " CROSS JOIN "
-            + join.right._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw)
-            + " ON " + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **kw))
-
-
 _fts = table("order_search", column("rowid", BigInteger))
 _fts_text = table("order_search_text", column("sort_key", BigInteger), column("order_pk", BigInteger),
                   column("shop_id", BigInteger), column("body"))
@@ -318,6 +297,28 @@ def rebuild(session: Session) -> int:
 
 
 # ---------------------------------------------------------------- matching
+
+_O = Order.__table__
+
+
+class MatchesFirst(Join):
+    """A join whose left side (the product-text matches) SQLite must read first, finding each match's order by its
+    sort key: written CROSS JOIN, which SQLite never reorders. Left to choose, it walked every order of a status
+    tab and probed the full-text index for each: 五常大米 in the 已完成 tab took 7.3 s at 1M orders, 30 ms this way
+    (benchmarks/RESULTS.md, 2026-11-27). Other databases get a plain join."""
+
+    inherit_cache = True
+
+
+@compiles(MatchesFirst, "sqlite")
+def _matches_first(join, compiler, asfrom=False, from_linter=None, **kw) -> str:
+    if from_linter:
+        from_linter.edges.update(itertools.product(join.left._from_objects, join.right._from_objects))
+    return (join.left._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw) + " CROSS JOIN "
+            + join.right._compiler_dispatch(compiler, asfrom=True, from_linter=from_linter, **kw)
+            + " ON " + join.onclause._compiler_dispatch(compiler, from_linter=from_linter, **kw))
+
+
 
 @dataclass
 class TextMatch:
