@@ -139,6 +139,24 @@ def test_pages_of_a_search_cover_the_matches_once(ctx, shop_id, corpus):
     assert sorted(seen) == sorted(_expected(corpus, "米"))
 
 
+@pytest.mark.parametrize("flt", [{"tab": "completed"}, {"created_from": (NOW - timedelta(days=20)).date()},
+                                 {"created_to": (NOW - timedelta(days=5)).date()}])
+def test_pages_of_a_narrowed_search_cover_its_matches_once_newest_first(ctx, shop_id, corpus, flt):
+    """PostgreSQL cuts a narrowed search's first pages from the keys its count brought back: every page of every
+    size must still be the substring scan's, in order."""
+    expected = _expected(corpus, "米", OrderFilter(query="米", **flt))
+    assert len(expected) > (0 if "tab" in flt else 20)
+    for size in (20, 50):
+        seen = []
+        with ctx.sessions() as session:
+            for page in range(1, len(expected) // size + 2):
+                result = search_page(session, shop_id, OrderFilter(query="米", page=page, page_size=size, **flt),
+                                     ctx.cipher)
+                assert result.total == len(expected)
+                seen += [o.order_id for o in result.orders]
+        assert seen == expected, size
+
+
 @pytest.mark.parametrize("query", [None, "米", "五常大米", "【官方", "%"])
 def test_tab_counts_under_a_search_equal_a_scan(ctx, shop_id, corpus, query):
     with ctx.sessions() as session:
