@@ -38,8 +38,8 @@ _HIDDEN = frozenset({"items", "closes_at_is_estimate"})  # items: the matches ta
 SHOWN_IDS = 8
 
 
-def _yes_no(value: bool) -> str:
-    return _("Yes") if value else _("No")
+def _joined(parts: list[str]) -> str:
+    return " · ".join(p for p in parts if p)
 
 
 def _tracking(value: dict) -> str:
@@ -48,7 +48,7 @@ def _tracking(value: dict) -> str:
         parts.append(_("shipped %(t)s") % {"t": shop_time(value["shipped_at"])})
     if (value.get("parcels") or 0) > 1:
         parts.append(_("%(n)s parcels") % {"n": value["parcels"]})
-    return " · ".join(p for p in parts if p)
+    return _joined(parts)
 
 
 def _logistics(value: dict) -> str:
@@ -59,7 +59,7 @@ def _logistics(value: dict) -> str:
         parts.append(value["last_event"])
     if value.get("anomalies"):  # already named in the reader's language (inquiries.facts_sources)
         parts.append(_("anomalies: %(kinds)s") % {"kinds": ", ".join(value["anomalies"])})
-    return " · ".join(p for p in parts if p)
+    return _joined(parts)
 
 
 def _after_sale(value: dict) -> str:
@@ -70,7 +70,7 @@ def _after_sale(value: dict) -> str:
         parts.append(refund_status(value["refund_status"]))
     if value.get("deadline"):
         parts.append(_("deadline %(t)s") % {"t": shop_time(value["deadline"])})
-    return " · ".join(p for p in parts if p)
+    return _joined(parts)
 
 
 def _text(key: str, value, facts: dict) -> str:
@@ -78,7 +78,7 @@ def _text(key: str, value, facts: dict) -> str:
         text = shop_time(value)
         return text + (_(" (estimate)") if key == "closes_at" and facts.get("closes_at_is_estimate") else "")
     if isinstance(value, bool):
-        return _yes_no(value)
+        return _("Yes") if value else _("No")
     if key == "status":
         return label("status", value)
     if key == "identity":

@@ -26,19 +26,19 @@ def order_logistics_fields(order, prefetched: dict | None = None) -> dict:
     return {"logistics_state": found["logistics_state"], "anomaly": found["anomaly"]}
 
 
-def filter_conditions(order_id, logistics_state: str | None, anomaly: str | None) -> list:
-    """Order-list conditions on the orders' row id (``order_id``, a column or an expression of it): a package in
+def filter_conditions(order_pk, logistics_state: str | None, anomaly: str | None) -> list:
+    """Order-list conditions on the orders' row id (``order_pk``, a column or an expression of it): a package in
     this logistics state; a case being worked on (of this kind)."""
     # The orders' ids from the parcels and cases, once: as correlated EXISTS, SQLite probed them for every order of
     # the shop newest first (250 ms at 1M orders, for a filter that matched none).
     conds = []
     if logistics_state in STATES:
-        conds.append(order_id.in_(select(Parcel.order_pk).where(Parcel.state == logistics_state, has_a_state())))
+        conds.append(order_pk.in_(select(Parcel.order_pk).where(Parcel.state == logistics_state, has_a_state())))
     if anomaly in ANOMALY_FILTERS:
         cond = [Anomaly.status.in_(WORKING)]
         if anomaly != "any":
             cond.append(Anomaly.kind == anomaly)
-        conds.append(order_id.in_(select(Anomaly.order_pk).where(*cond)))
+        conds.append(order_pk.in_(select(Anomaly.order_pk).where(*cond)))
     return conds
 
 

@@ -15,6 +15,7 @@ from ..errors import Conflict, NotFound
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .domain import TABS, OrderStatus
+from .intake import sort_key_for
 from .models import Order, OrderAfterSaleCount, OrderEvent, OrderItem, OrderStatusCount, Shipment
 from .search_query import SearchQuery, classify
 
@@ -161,15 +162,15 @@ def _base_conditions(session: Session, shops: Shops, flt: OrderFilter,
     # (1.2 s for a product sold 5 times in 1M orders). Beside a product-text search, whose matches drive
     # (search_index.MatchesFirst), the id is wrapped so that SQLite cannot also look every match up once per id of
     # the list (米 with one product: 12 s).
-    order_id = Order.id + 0 if match is not None else Order.id
+    order_pk = Order.id + 0 if match is not None else Order.id
     if flt.product_id:
         item_shop = shop_condition(OrderItem.shop_id, shops)
-        conds.append(order_id.in_(select(OrderItem.order_pk).where(
+        conds.append(order_pk.in_(select(OrderItem.order_pk).where(
             *([item_shop] if item_shop is not None else []), OrderItem.product_id == flt.product_id)))
     if flt.logistics_state or flt.anomaly:
         from ..logistics.views import filter_conditions  # the logistics capability owns these filters
 
-        conds.extend(filter_conditions(order_id, flt.logistics_state, flt.anomaly))
+        conds.extend(filter_conditions(order_pk, flt.logistics_state, flt.anomaly))
     return conds, match
 
 
@@ -189,8 +190,6 @@ def created_range(start: date | None, end: date | None) -> list:
 
 def created_keys(start: date | None, end: date | None) -> tuple[int | None, int | None]:
     """The sort keys of orders placed from ``start`` through ``end`` (shop days): from (inclusive), to (exclusive)."""
-    from .intake import sort_key_for
-
     return (sort_key_for(day_start(start), 0) if start else None,
             sort_key_for(day_start(end + timedelta(days=1)), 0) if end else None)
 
