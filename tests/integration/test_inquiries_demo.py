@@ -137,6 +137,27 @@ def test_a_shipped_order_carries_the_logistics_capabilitys_parcel_state(ctx, sho
     assert a.diagnosis.facts["logistics"]["state"] and a.diagnosis.facts["tracking"]["tracking_no"]
 
 
+def test_a_completed_order_whose_parcel_was_never_scanned_has_no_parcel_state(ctx, shop_id, demo):
+    """Its parcel is kept unwatched in "pending" (no scan ever came): the facts must not say 待揽收 beside a reply
+    that says the order was delivered."""
+    pytest.importorskip("xiaodian.logistics.queries")
+    from sqlalchemy import select
+
+    from xiaodian.logistics.models import Parcel
+    from xiaodian.logistics.jobs import scan_shop
+    from xiaodian.orders.models import Order
+
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)  # parcels adopted, as the worker does
+    with ctx.sessions() as session:
+        order_id = session.execute(select(Order.order_id).join(Parcel, Parcel.order_pk == Order.id).where(
+            Order.shop_id == shop_id, Order.status == "completed", Parcel.event_count == 0,
+            Parcel.watch.is_(False)).limit(1)).scalar()
+    assert order_id is not None
+    a = ask(ctx, shop_id, "我的快递到哪了", order_id=order_id)
+    assert a.diagnosis.code == "found_delivered" and a.diagnosis.facts["tracking"]["tracking_no"]
+    assert "logistics" not in a.diagnosis.facts
+
+
 @pytest.mark.parametrize("identity", ["phone", "last4"])
 def test_a_regular_buyers_older_order_is_found_beyond_the_newest_candidates(ctx, shop_id, demo, monkeypatch,
                                                                              identity):

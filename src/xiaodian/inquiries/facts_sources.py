@@ -37,9 +37,12 @@ def logistics_facts(session: Session, shop_id: int, orders: list[Order], now: da
     out: dict[int, LogisticsFact] = {}
     for order in [o for o in orders if o.status in SHIPPED][:LOOKUP_LIMIT]:
         view = queries.order_tracking(session, shop_id, order.order_id, now)
-        if not view["packages"]:
+        # A parcel of an order completed before any scan arrived has no state (logistics.queries.has_a_state):
+        # its stored "pending" would have the assistant say 待揽收 beside a reply that says 已签收.
+        packages = [p for p in view["packages"] if p["has_state"]]
+        if not packages:
             continue
-        latest = max(view["packages"], key=lambda p: p.get("shipped_at") or "")
+        latest = max(packages, key=lambda p: p.get("shipped_at") or "")
         scans = latest.get("events") or []
         anomalies = tuple(labels.kind(a["kind"]) for a in view.get("anomalies", [])
                           if a.get("status") in ("open", "contacted_carrier", "told_buyer"))

@@ -27,7 +27,8 @@ def parcel_json(parcel: Parcel, events: list | None = None) -> dict:
            "state_since": iso(parcel.state_since), "shipped_at": iso(parcel.shipped_at),
            "last_event_at": iso(parcel.last_event_at), "last_polled_at": iso(parcel.last_polled_at),
            "last_push_at": iso(parcel.last_push_at), "subscription": parcel.subscription,
-           "poll_error": parcel.poll_error, "event_count": parcel.event_count, "watched": bool(parcel.watch)}
+           "poll_error": parcel.poll_error, "event_count": parcel.event_count, "watched": bool(parcel.watch),
+           "has_state": bool(parcel.event_count) or bool(parcel.watch)}  # has_a_state, for one parcel
     if events is not None:
         out["events"] = [{"at": iso(e.at), "location": e.location, "context": e.context, "state": e.state,
                           "code": e.code, "source": e.source} for e in sorted(events, key=lambda e: (e.at, e.id),
