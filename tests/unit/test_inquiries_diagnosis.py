@@ -92,6 +92,20 @@ def test_logistics_facts_from_the_logistics_capability_show_in_the_reply():
     assert d.code == "found_delivered" and "已签收" in reply
 
 
+def test_a_completed_order_without_a_delivery_scan_is_not_said_to_show_signed():
+    """The buyer (or the platform's auto-confirm) completed it; the tracking never said 签收. The reply says what
+    the data holds: the order was confirmed as received, and when."""
+    for logistics in (None, LogisticsFact("in_transit", last_event="到达【廊坊转运中心】",
+                                          last_event_at=NOW - timedelta(days=3))):
+        done = order(status="completed", shipped_at=DAY + timedelta(hours=20), completed_at=NOW - timedelta(hours=1),
+                     logistics=logistics)
+        d, zh = run([done], intent="logistics")
+        _, en = run([done], intent="logistics", lang="en")
+        assert d.code == "found_delivered"
+        assert "签收" not in zh and "确认收货" in zh and "11月24日" in zh
+        assert "shows as delivered" not in en and "confirmed as received on" in en
+
+
 def test_without_identity_the_reply_never_describes_an_order():
     d, reply = run([CASES["found_awaiting_shipment"]], identity=None)
     assert d.code == "found_awaiting_shipment" and d.confirmed is False

@@ -126,10 +126,17 @@ def _shipped(d: Diagnosis, head: str, lang: str) -> str:
     if lg and lg.last_event:
         parts.append(f"。最新物流：{lg.last_event}（{when(lg.last_event_at, lang)}）" if zh
                      else f". Latest tracking update: {lg.last_event} ({when(lg.last_event_at, lang)})")
-    if d.code == "found_delivered":
+    if d.code == "found_delivered" and lg is not None and lg.delivered:
         parts.append("。物流显示已签收，如果您还没有收到，请告诉我们，我们马上联系快递核实。" if zh
                      else ". It shows as delivered; if you have not received it, tell us and we will check with the "
                      "courier right away.")
+    elif d.code == "found_delivered":
+        # Completed without a delivery scan (the buyer or the platform's auto-confirm closed it): saying the
+        # tracking shows it signed would claim what the data does not hold.
+        on = (f"于{when(o.completed_at, lang)}" if zh else f" on {when(o.completed_at, lang)}") if o.completed_at else ""
+        parts.append(f"。订单已{on}确认收货、交易完成，如果您还没有收到，请告诉我们，我们马上联系快递核实。" if zh
+                     else f". The order was confirmed as received{on} and is complete; if you have not received it, "
+                     "tell us and we will check with the courier right away.")
     elif lg and lg.anomalies:
         parts.append("。物流更新有些异常，我们会马上联系快递核实，并把结果告诉您。" if zh
                      else ". The tracking shows a problem; we are contacting the courier and will update you.")
