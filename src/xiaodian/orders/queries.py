@@ -188,6 +188,19 @@ def created_range(start: date | None, end: date | None) -> list:
     return conds
 
 
+def day_figures(session: Session, shop_id: int, day: date) -> dict[str, int]:
+    """A shop day at a glance: orders placed, orders paid and what they paid (fen). Placed is counted on the sort
+    key's range (created_range), paid on ix_orders_shop_paid; an order paid that day and later cancelled still
+    counts as paid that day, as the platform's own 支付 figures do."""
+    placed = session.execute(select(func.count()).select_from(Order)
+                             .where(Order.shop_id == shop_id, *created_range(day, day))).scalar_one()
+    paid, paid_fen = session.execute(
+        select(func.count(), func.coalesce(func.sum(Order.pay_amount_fen), 0))
+        .where(Order.shop_id == shop_id, Order.paid_at >= day_start(day),
+               Order.paid_at < day_start(day + timedelta(days=1)))).one()
+    return {"placed": placed, "paid": paid, "paid_fen": int(paid_fen)}
+
+
 def created_keys(start: date | None, end: date | None) -> tuple[int | None, int | None]:
     """The sort keys of orders placed from ``start`` through ``end`` (shop days): from (inclusive), to (exclusive)."""
     return (sort_key_for(day_start(start), 0) if start else None,

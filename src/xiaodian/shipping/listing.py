@@ -39,14 +39,18 @@ def _raw(column):
     return type_coerce(column, String).label(column.name)
 
 
-_PAGE = {view: select(_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _raw(_O.c.created_at),
-                      _raw(_O.c.paid_at), _raw(_O.c.ship_by), _raw(_O.c.shipped_at), _raw(_O.c.completed_at),
-                      _raw(_O.c.cancelled_at), _O.c.pay_amount_fen,
-                      _O.c.post_amount_fen, _O.c.phone_masked, _O.c.buyer_name_masked, _O.c.province, _O.c.city,
-                      _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
-                      _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise)
-               .where(VIEW_WHERE[view]).order_by(_O.c.ship_by.asc(), _O.c.id.asc())
-               .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS}
+_COLUMNS = (_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _raw(_O.c.created_at),
+            _raw(_O.c.paid_at), _raw(_O.c.ship_by), _raw(_O.c.shipped_at), _raw(_O.c.completed_at),
+            _raw(_O.c.cancelled_at), _O.c.pay_amount_fen,
+            _O.c.post_amount_fen, _O.c.phone_masked, _O.c.buyer_name_masked, _O.c.province, _O.c.city,
+            _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
+            _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise)
+_PAGE = {view: select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(_O.c.ship_by.asc(), _O.c.id.asc())
+         .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS}
+# The first unshipped orders of one status by ship-by (ix_orders_shop_ship_by walked in order, stopping at the limit).
+_FIRST_DUE = (select(*_COLUMNS)
+              .where(_O.c.shop_id == bindparam("shop_id"), _O.c.status == bindparam("status"), _O.c.ship_by.is_not(None))
+              .order_by(_O.c.ship_by.asc(), _O.c.id.asc()).limit(bindparam("limit")))
 
 
 _SHIPPED_STATUSES = frozenset({"partially_shipped", "shipped", "completed"})  # logistics.views.SHIPPED_STATUSES
@@ -115,6 +119,17 @@ def view_page(session: Session, shop_id: int, view: str, now: datetime, page: in
     params["limit"], params["offset"] = page_size, (page - 1) * page_size
     rows = session.connection().execute(_PAGE[view], params).all() if total else []
     return ViewPage(total=total, page=page, page_size=page_size, orders=orders_out(session, rows, now))
+
+
+def most_urgent(session: Session, shop_id: int, now: datetime, n: int = 5) -> list:
+    """The ``n`` unshipped orders (备货中 and 部分发货: a partly shipped order still owes its parcel by the same
+    deadline) whose ship-by comes first, overdue ones first of all: the head of the queue as the warehouse would
+    work it, for the home page. One index walk per status, merged here, rather than an IN that SQLite would sort."""
+    conn = session.connection()
+    rows = [row for status in UNSHIPPED
+            for row in conn.execute(_FIRST_DUE, {"shop_id": shop_id, "status": status, "limit": n}).all()]
+    rows.sort(key=lambda r: (_shop_time(r.ship_by), r.id))
+    return orders_out(session, rows[:n], now)
 
 
 def orders_out(session: Session, rows: list, now: datetime | None) -> list:

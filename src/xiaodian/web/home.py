@@ -6,6 +6,8 @@ lists the orders behind it, and cards of work a role cannot do are left out.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi import Request
 from sqlalchemy.orm import Session
 
@@ -13,10 +15,15 @@ from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..aftersales import queries as aftersale_queries
 from ..aftersales import views as aftersale_views
+from ..clock import SHOP_TZ
 from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
-from ..shipping.queries import view_counts
+from ..orders.queries import day_figures, day_start
+from ..shipping.listing import most_urgent
+from ..shipping.pages import countdown
+from ..shipping.queries import view_counts, violation_totals
 from .deps import get_ctx
+from .i18n import gettext as _
 from .templating import render
 
 
@@ -42,6 +49,22 @@ def todo_cards(session: Session, principal: Principal, ctx, shop_id: int) -> lis
     return cards
 
 
+URGENT_SHOWN = 5
+
+
+def shop_day(session: Session, shop_id: int, now: datetime) -> dict:
+    """Today in shop time (placed, paid and their amount, each linking to the order list so filtered) and this
+    month's late-shipment violations: what an owner glances at before the cards' work."""
+    today = now.astimezone(SHOP_TZ).date()
+    month = violation_totals(session, shop_id, day_start(today.replace(day=1)))
+    return {"date": today.isoformat(), **day_figures(session, shop_id, today), "month": month}
+
+
 def render_home(request: Request, session: Session, principal: Principal):
     ctx = get_ctx(request)
-    return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_of(request)))
+    shop_id = shop_of(request)
+    now = ctx.clock.now()
+    return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now,
+                  urgent=most_urgent(session, shop_id, now, URGENT_SHOWN), day=shop_day(session, shop_id, now),
+                  countdown=countdown, can_ship=allowed(principal.role, "shipping.ship"),
+                  tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
