@@ -214,6 +214,8 @@ def test_a_completed_order_whose_parcel_was_never_scanned_shows_no_logistics_sta
     assert "logistics-state" not in row[:row.index("</tbody>")]
     tracking = owner_client.get(f"/logistics/orders/{done}").text
     assert "无物流信息" in tracking and "已不再跟踪" in tracking and "待揽收" not in tracking
+    detail = owner_client.get(f"/orders/{done}").text.split('<li data-tracking-no="73100000000403">', 1)[1]
+    assert "无物流信息" in detail.split("</li>", 1)[0] and "待揽收" not in detail.split("</li>", 1)[0]
     package = owner_client.get(f"/api/v1/orders/{done}/tracking").json()["packages"][0]
     assert (package["state"], package["event_count"], package["watched"]) == ("pending", 0, False)
 
@@ -227,3 +229,33 @@ def test_the_order_tracking_page_gives_the_evidence_in_the_readers_language(ctx,
     owner_client.get("/lang/en")
     english = owner_client.get(f"/logistics/orders/{ORDER}")
     assert "no pickup scan yet" in english.text and "仍无揽收扫描" not in english.text
+
+
+def test_the_order_detail_shows_each_parcels_state_latest_scan_and_open_cases(ctx, shop_id, owner_client):
+    """Whoever opens an order sees where its parcel is (state, latest scan) and its open anomaly cases beside the
+    number, with a link to the full tracking; a parcel the desk never got a scan for says so."""
+    returned, number = "6938459704022656405", "73100000000405"
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            order_id=returned, status=OrderStatus.SHIPPED, carrier="中通快递", tracking_no=number,
+            shipped_at=NOW - timedelta(hours=200))])
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    with transaction(ctx.sessions) as session:
+        parcel = find_parcels(session, shop_id, number, NOW)[0]
+        record_scans(session, parcel, [Scan(NOW - timedelta(hours=199), "已揽收", 1, "五常市"),
+                                       Scan(NOW - timedelta(hours=150), "快件退回中", 6, "杭州市")],
+                     source="file", now=NOW)
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    cases = {c["kind"]: c["id"] for c in owner_client.get("/api/v1/anomalies").json()["anomalies"]
+             if c["order_id"] == returned}
+    html = owner_client.get(f"/orders/{returned}").text
+    line = html.split(f'<li data-tracking-no="{number}">', 1)[1].split("</li>", 1)[0]
+    assert 'data-state="returning"' in line and "退回中" in line
+    assert "杭州市 · 快件退回中" in line and "2026-11-18 12:00" in line  # NOW − 150 h in shop time
+    for kind, case_id in cases.items():
+        assert f'data-kind="{kind}" href="/logistics/anomalies/{case_id}"' in line
+    assert f'href="/logistics/orders/{returned}"' in html
+    seed(ctx, shop_id, shipped_hours=2)  # awaiting pickup: a state, no scan yet
+    line = owner_client.get(f"/orders/{ORDER}").text.split(f'<li data-tracking-no="{NUMBER}">', 1)[1]
+    line = line.split("</li>", 1)[0]
+    assert 'data-state="pending"' in line and "last-scan" not in line and "anomaly-badge" not in line

@@ -163,6 +163,36 @@ def orders_logistics(session: Session, order_pks: list[int]) -> dict[int, dict]:
             for pk, found in states.items()}
 
 
+@dataclass(frozen=True)
+class ParcelLine:
+    """One parcel as an order's detail page shows it beside its number: its state and latest scan, and the open
+    anomaly cases on it, so whoever opens the order sees where the parcel is without another page."""
+
+    tracking_no: str
+    state: str | None  # None: no state to show (has_a_state)
+    last_event_at: object
+    last_location: str | None
+    last_context: str | None
+    anomalies: tuple[tuple[str, str], ...]  # (case id, kind) of working cases
+
+
+def parcel_lines(session: Session, order_pk: int) -> dict[str, ParcelLine]:
+    """tracking number → ParcelLine for the order's adopted parcels (read only: a parcel not yet adopted by the
+    scan has no line, and its number shows alone)."""
+    cases: dict[int, list[tuple[str, str]]] = {}
+    for case_id, shipment_id, kind in session.execute(
+            select(Anomaly.id, Anomaly.shipment_id, Anomaly.kind)
+            .where(Anomaly.order_pk == order_pk, Anomaly.status.in_(WORKING)).order_by(Anomaly.id)):
+        cases.setdefault(shipment_id, []).append((str(case_id), kind))
+    lines = {}
+    for p in session.execute(select(Parcel).where(Parcel.order_pk == order_pk).order_by(Parcel.shipment_id)).scalars():
+        shown = bool(p.event_count) or bool(p.watch)  # has_a_state, for one parcel
+        lines[p.tracking_no.upper()] = ParcelLine(p.tracking_no, p.state if shown else None, p.last_event_at,
+                                                  p.last_location, p.last_context,
+                                                  tuple(cases.get(p.shipment_id, ())))
+    return lines
+
+
 def shipment_parcel_states(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:
     """(state, picked up?) of each shipment's package, for the shipping desk's rule on correcting a number."""
     if not shipment_ids:

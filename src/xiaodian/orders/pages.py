@@ -250,9 +250,12 @@ async def order_detail(order_id: str, request: Request, principal: Principal = D
     detail = service.detail_of(session, order, now=ctx.clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     from ..aftersales.pages import order_summary
+    from ..logistics import labels as logistics_labels
+    from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
 
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
                   aftersales=order_summary(session, request, order.order_id),
+                  parcels=parcel_lines(session, order.id), logistics_labels=logistics_labels,
                   can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),
                   saved=request.query_params.get("saved") == "1", back=_back_link(request),
                   shop_query=f"?shop={order.shop_id}" if scope.several else "",
