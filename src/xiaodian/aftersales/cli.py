@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cli_tables import add_columns
 from ..errors import DomainError
 
 out = Console()
@@ -68,8 +69,7 @@ def list_cases(typer_ctx: typer.Context,
         typer.echo(data.model_dump_json())
         return
     table = Table(title=f"{tab}: {data.total} cases")
-    for col in ("after-sale", "order", "type", "status", "reason", "refund", "due by"):
-        table.add_column(col)
+    add_columns(table, ("after-sale", "order", "type", "status", "reason", "refund", "due by"))
     for c in data.cases:
         reason = c.current_reason.text if c.current_reason else "—"
         if c.first_reason and c.current_reason and c.first_reason.seq != c.current_reason.seq:

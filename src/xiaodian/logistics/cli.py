@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cli_tables import add_columns
 from ..errors import DomainError
 
 out = Console()
@@ -139,8 +140,7 @@ def anomalies(ctx: typer.Context,
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
     table = Table(title=f"{data['total']} anomalies")
-    for col in ("id", "order id", "tracking", "kind", "severity", "status", "evidence"):
-        table.add_column(col)
+    add_columns(table, ("id", "order id", "tracking", "kind", "severity", "status", "evidence"))
     for a in rows:
         table.add_row(a["id"], a["order_id"] or "", a["tracking_no"], a["kind"], a["severity"], a["status"],
                       a["evidence"][:60])

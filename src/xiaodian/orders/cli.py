@@ -10,8 +10,10 @@ from rich.console import Console
 from rich.table import Table
 
 from ..bootstrap import default_shop_id, desk_shops, open_context
+from ..cli_tables import add_columns
 from ..errors import DomainError
 from ..orders.domain import FILTER_YEARS, TABS
+from ..web.i18n import label
 from . import service
 from .queries import OrderFilter
 
@@ -59,12 +61,11 @@ def search(
         return
     several = shop_id == service.ALL_SHOPS
     table = Table(title=f"{page.total} orders", show_lines=False)
-    for col in (("shop",) if several else ()) + ("order id", "created", "items", "amount", "buyer", "status"):
-        table.add_column(col)
+    add_columns(table, (("shop",) if several else ()) + ("order id", "created", "items", "amount", "buyer", "status"))
     for o in orders:
         items = "；".join(f"{i.product_name} ×{i.quantity}" for i in o.items)
-        table.add_row(*((str(o.shop_id),) if several else ()), o.order_id, (o.created_at or "")[:16].replace("T", " "),
-                      items[:40], _yuan(o.pay_amount_fen), o.buyer.phone_masked or "", o.status)
+        table.add_row(*((str(o.shop_id),) if several else ()), o.order_id, (o.created_at or "")[5:16].replace("T", " "),
+                      items[:40], _yuan(o.pay_amount_fen), o.buyer.phone_masked or "", label("status", o.status))
     out.print(table)
 
 

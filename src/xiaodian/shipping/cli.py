@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cli_tables import add_columns
 from ..errors import DomainError
 
 out = Console()
@@ -158,8 +159,7 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     table = Table(title=f"{data['total']} violations · {data['points']} points · ¥{data['compensation_fen'] / 100:,.2f}")
-    for col in ("order id", "kind", "ship-by", "late", "points", "compensation"):
-        table.add_column(col)
+    add_columns(table, ("order id", "kind", "ship-by", "late", "points", "compensation"))
     for v in data["violations"]:
         table.add_row(v["order_id"], v["kind"], (v["ship_by"] or "")[:16].replace("T", " "),
                       f"{v['late_by_seconds'] // 3600}h{v['late_by_seconds'] % 3600 // 60:02d}m", str(v["points"]),
@@ -237,8 +237,7 @@ def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
     table = Table(title=f"{data['open']} open reminders")
-    for col in ("id", "kind", "order id", "ship-by", "items"):
-        table.add_column(col)
+    add_columns(table, ("id", "kind", "order id", "ship-by", "items"))
     for r in data["reminders"]:
         table.add_row(str(r["id"]), r["kind"], r["order_id"], r["ship_by"][:16].replace("T", " "), r["items"][:40])
     out.print(table)
