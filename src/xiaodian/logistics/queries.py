@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -170,7 +171,7 @@ class ParcelLine:
 
     tracking_no: str
     state: str | None  # None: no state to show (has_a_state)
-    last_event_at: object
+    last_event_at: datetime | None
     last_location: str | None
     last_context: str | None
     anomalies: tuple[tuple[str, str], ...]  # (case id, kind) of working cases
