@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from functools import cache
+from itertools import chain
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -331,6 +333,33 @@ def insert_ignore(session: Session, table, rows: list[dict], keys: list[str] | N
     returned = table.c[keys[0]] if keys else list(table.primary_key.columns)[0]
     stmt = insert(table).on_conflict_do_nothing(index_elements=keys).returning(returned)
     return list(session.execute(stmt, rows).scalars())
+
+
+# Rows per multi-row INSERT on SQLite (its bound-parameter limit is 32,766 since 3.32; 500 rows of intake's widest
+# table, orders, use 18,500).
+VALUES_ROWS = 500
+
+
+def _values_sql(head: str, width: int, rows: int) -> str:
+    one = "(" + ",".join("?" * width) + ")"
+    return f"{head} VALUES {','.join([one] * rows)}"
+
+
+_full_values_sql = cache(_values_sql)  # only full chunks are kept: a batch's last chunk may be any size
+
+
+def insert_values(conn, head: str, rows: Sequence[tuple], per: int = VALUES_ROWS) -> None:
+    """``head`` ("INSERT INTO t (a, b)") with ``rows`` as multi-row VALUES statements through the SQLite driver.
+    Each statement steps once for its rows where executemany steps and re-binds once per row; a bulk import
+    writes ~10 rows per order, and this took 6–8 % off a first import (benchmarks/RESULTS-import.md). Statements of
+    a full chunk are built and compiled once (the driver's statement cache keeps them)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        sql = _full_values_sql(head, width, per) if len(chunk) == per else _values_sql(head, width, len(chunk))
+        conn.exec_driver_sql(sql, tuple(chain.from_iterable(chunk)))
 
 
 def has_table(engine: Engine, name: str) -> bool:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from ..db import UTCDateTime, claim_writer
+from ..db import UTCDateTime, claim_writer, insert_values
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
@@ -276,7 +276,7 @@ _MISSING = object()
 
 
 def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
-    """INSERT many rows. On SQLite straight through the driver's executemany (the per-parameter work of
+    """INSERT many rows. On SQLite straight through the driver in multi-row statements (the per-parameter work of
     SQLAlchemy is most of an import's cost there), converting times exactly as UTCDateTime would."""
     if not rows:
         return
@@ -285,8 +285,7 @@ def _bulk_insert(session: Session, table, rows: list[dict]) -> None:
         conn.execute(table.insert(), rows)
         return
     names = list(rows[0])
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
-    conn.exec_driver_sql(sql, _driver_rows(table, names, rows))
+    insert_values(conn, f"INSERT INTO {table.name} ({', '.join(names)})", _driver_rows(table, names, rows))
 
 
 def _bulk_update(session: Session, table, rows: list[dict]) -> None:
@@ -331,7 +330,7 @@ def _insert_tuples(session: Session, table, names: tuple[str, ...], rows: list[t
     if conn.dialect.name != "sqlite":
         conn.execute(table.insert(), [dict(zip(names, r)) for r in rows])
         return
-    conn.exec_driver_sql(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows)
+    insert_values(conn, f"INSERT INTO {table.name} ({', '.join(names)})", rows)
 
 
 _DRAW_ORDER_IDS = text("SELECT nextval(pg_get_serial_sequence('orders', 'id')) FROM generate_series(1, :n)")
