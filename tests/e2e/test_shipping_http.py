@@ -170,3 +170,35 @@ def test_error_text_falls_back_to_the_domain_message():
             "SKU order 69 has already shipped"
     finally:
         current_language.reset(token)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_ship_from_the_order_detail_and_home_returns_there_and_never_to_another_site(ctx, shop_id, owner_client, users):
+    """The order detail of an unshipped order has 发货 for roles that ship; the form returns to the page it came
+    from (the order, the home page) with a note that the order shipped. A back link to another site is refused."""
+    from fastapi.testclient import TestClient
+
+    from ..conftest import login
+
+    seed(ctx, shop_id)
+    client = owner_client
+    detail = client.get(f"/orders/{DUE}").text
+    assert f'href="/shipping/orders/{DUE}/ship?back=/orders/{DUE}"' in detail
+    csrf = csrf_of(client, "/shipping")
+    form = {"csrf_token": csrf, "carrier": "shunfeng", "tracking_no": "SF1234567890123", "confirm_warnings": "1"}
+    done = client.post(f"/shipping/orders/{DUE}/ship", data={**form, "back": f"/orders/{DUE}"}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/orders/{DUE}?shipped={DUE}"
+    after = client.get(done.headers["location"]).text
+    assert "已发货" in after and 'class="button primary ship"' not in after and "SF1234567890123" in after
+    home = client.post(f"/shipping/orders/{LATER}/ship", data={**form, "tracking_no": "SF1234567890124", "back": "/"},
+                       follow_redirects=False)
+    assert home.headers["location"] == f"/?shipped={LATER}"
+    assert LATER in client.get(home.headers["location"]).text.split('role="status"', 1)[1].split("</div>", 1)[0]
+    for hostile in ("//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example"):
+        away = client.post(f"/shipping/orders/{LATE}/ship", follow_redirects=False,
+                           data={**form, "tracking_no": "SF1234567890125", "back": hostile})
+        assert away.status_code in (303, 409) and not away.headers.get("location", "/shipping").startswith(
+            ("//", "/\\", "/\t", "http")), hostile
+    with TestClient(client.app) as cs:
+        login(cs, "cs")
+        assert 'class="button primary ship"' not in cs.get(f"/orders/{LATE}").text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,6 +22,7 @@ from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
 from . import service
 from .domain import FLAG_COLOURS, TABS
+from .event_lines import describe_event
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
 from .search_query import classify
@@ -196,44 +196,6 @@ def export_query(flt: OrderFilter, shop: str | None = None) -> str:
     return urlencode({k: str(v) for k, v in params.items() if v not in (None, "", "all")})
 
 
-def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
-    """The event's detail JSON as (label, value) pairs a merchant can read; unknown keys are shown as they are."""
-    if not detail:
-        return []
-    try:
-        data = json.loads(detail)
-    except ValueError:
-        return [("", detail)]
-    if not isinstance(data, dict):
-        return [("", str(data))]
-    if kind == "aftersale":  # after-sale steps (issue 6) describe themselves
-        from ..aftersales.labels import describe
-
-        return describe(data)
-    if kind == "note_changed" and isinstance(data.get("before"), dict) and isinstance(data.get("after"), dict):
-        before, after = data["before"], data["after"]
-        out = []
-        if before.get("merchant_note") != after.get("merchant_note"):
-            out.append((_("Merchant note"), f"{before.get('merchant_note') or '—'} → {after.get('merchant_note') or '—'}"))
-        if before.get("flag_colour") != after.get("flag_colour"):
-            out.append((_("Flag"), f"{_flag_name(before.get('flag_colour'))} → {_flag_name(after.get('flag_colour'))}"))
-        return out
-    names = {"carrier": _("Carrier"), "tracking_no": _("Tracking no."), "via": _("Via"), "reason": _("Reason")}
-    out = []
-    for key, value in data.items():
-        if value in (None, ""):
-            continue
-        shown = label("via", value) if key == "via" and isinstance(value, str) else str(value)
-        out.append((names.get(key, key), shown))
-    return out
-
-
-def _flag_name(index) -> str:
-    if isinstance(index, int) and 0 <= index < len(FLAG_COLOURS):
-        return label("flag", FLAG_COLOURS[index])
-    return "—"
-
-
 @router.get("/orders/{order_id}")
 async def order_detail(order_id: str, request: Request, principal: Principal = Depends(require_reading("orders.read")),
                        session: Session = Depends(read_db, scope="function")):
@@ -250,7 +212,6 @@ async def order_detail(order_id: str, request: Request, principal: Principal = D
     detail = service.detail_of(session, order, now=ctx.clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     from ..aftersales.pages import order_summary
-    from ..logistics import labels as logistics_labels
     from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
 
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
@@ -258,6 +219,7 @@ async def order_detail(order_id: str, request: Request, principal: Principal = D
                   parcels=parcel_lines(session, order.id), logistics_labels=logistics_labels,
                   can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),
                   saved=request.query_params.get("saved") == "1", back=_back_link(request),
+                  shipped=request.query_params.get("shipped") == order.order_id,
                   shop_query=f"?shop={order.shop_id}" if scope.several else "",
                   shop_name=scope.name(order.shop_id) if scope.several else None)
 

@@ -73,7 +73,13 @@ def _form_context(session, shop_id: int, order_id: str, now) -> dict:
 
 
 def _back(value: str | None) -> str:
-    return value if value and value.startswith("/shipping") and not value.startswith("//") else "/shipping"
+    """Where the ship form returns: a page of this desk it was opened from (a shipping view, the home page, the
+    order itself), never another site: "//host", "/\\host" and "/<tab>/host" are other sites to a browser, so a
+    backslash, whitespace or anything outside printable ASCII sends it to the shipping list instead."""
+    if (value and value.startswith("/") and not value.startswith("//") and value.isascii() and value.isprintable()
+            and "\\" not in value and " " not in value):
+        return value
+    return "/shipping"
 
 
 @router.get("/shipping/orders/{order_id}/ship")

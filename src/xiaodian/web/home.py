@@ -67,4 +67,5 @@ def render_home(request: Request, session: Session, principal: Principal):
     return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now,
                   urgent=most_urgent(session, shop_id, now, URGENT_SHOWN), day=shop_day(session, shop_id, now),
                   countdown=countdown, can_ship=allowed(principal.role, "shipping.ship"),
+                  shipped=request.query_params.get("shipped", "")[:32],
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
