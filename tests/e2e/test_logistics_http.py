@@ -31,6 +31,21 @@ def seed(ctx, shop_id, shipped_hours=30):
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
 
 
+def returning_and_stalled(ctx, shop_id, order_id, number):
+    """A parcel shipped 200 h ago, picked up, then 退回中 with no scan for 150 h: two open cases (returned, stalled)."""
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            order_id=order_id, status=OrderStatus.SHIPPED, carrier="中通快递", tracking_no=number,
+            shipped_at=NOW - timedelta(hours=200))])
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    with transaction(ctx.sessions) as session:
+        parcel = find_parcels(session, shop_id, number, NOW)[0]
+        record_scans(session, parcel, [Scan(NOW - timedelta(hours=199), "已揽收", 1, "五常市"),
+                                       Scan(NOW - timedelta(hours=150), "快件退回中", 6, "杭州市")],
+                     source="file", now=NOW)
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+
+
 def test_api_lists_the_case_and_an_action_moves_it_and_names_who(ctx, shop_id, owner_client):
     seed(ctx, shop_id)
     listing = owner_client.get("/api/v1/anomalies").json()
@@ -167,18 +182,8 @@ def test_the_worklist_shows_a_parcel_with_two_open_cases_once_and_names_the_othe
     """A returning parcel that stopped moving is both 退回 and 物流停滞: one row, its most urgent case, the other
     linked beside it; the 物流停滞 filter still lists that case on its own."""
     seed(ctx, shop_id, shipped_hours=2)  # another parcel, awaiting pickup: one case
-    stuck, number = "6938459704022656404", "73100000000404"
-    with transaction(ctx.sessions) as session:
-        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
-            order_id=stuck, status=OrderStatus.SHIPPED, carrier="中通快递", tracking_no=number,
-            shipped_at=NOW - timedelta(hours=200))])
-    scan_shop(ctx.sessions, shop_id, NOW, full=True)
-    with transaction(ctx.sessions) as session:
-        parcel = find_parcels(session, shop_id, number, NOW)[0]
-        record_scans(session, parcel, [Scan(NOW - timedelta(hours=199), "已揽收", 1, "五常市"),
-                                       Scan(NOW - timedelta(hours=150), "快件退回中", 6, "杭州市")],
-                     source="file", now=NOW)
-    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    stuck = "6938459704022656404"
+    returning_and_stalled(ctx, shop_id, stuck, "73100000000404")
     cases = owner_client.get("/api/v1/anomalies").json()["anomalies"]
     assert sorted(c["kind"] for c in cases if c["order_id"] == stuck) == ["returned", "stalled"]  # the API: each case
     page = owner_client.get("/logistics").text
@@ -235,17 +240,7 @@ def test_the_order_detail_shows_each_parcels_state_latest_scan_and_open_cases(ct
     """Whoever opens an order sees where its parcel is (state, latest scan) and its open anomaly cases beside the
     number, with a link to the full tracking; a parcel the desk never got a scan for says so."""
     returned, number = "6938459704022656405", "73100000000405"
-    with transaction(ctx.sessions) as session:
-        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
-            order_id=returned, status=OrderStatus.SHIPPED, carrier="中通快递", tracking_no=number,
-            shipped_at=NOW - timedelta(hours=200))])
-    scan_shop(ctx.sessions, shop_id, NOW, full=True)
-    with transaction(ctx.sessions) as session:
-        parcel = find_parcels(session, shop_id, number, NOW)[0]
-        record_scans(session, parcel, [Scan(NOW - timedelta(hours=199), "已揽收", 1, "五常市"),
-                                       Scan(NOW - timedelta(hours=150), "快件退回中", 6, "杭州市")],
-                     source="file", now=NOW)
-    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    returning_and_stalled(ctx, shop_id, returned, number)
     cases = {c["kind"]: c["id"] for c in owner_client.get("/api/v1/anomalies").json()["anomalies"]
              if c["order_id"] == returned}
     html = owner_client.get(f"/orders/{returned}").text
