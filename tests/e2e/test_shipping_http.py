@@ -202,3 +202,29 @@ def test_ship_from_the_order_detail_and_home_returns_there_and_never_to_another_
     with TestClient(client.app) as cs:
         login(cs, "cs")
         assert 'class="button primary ship"' not in cs.get(f"/orders/{LATE}").text
+
+
+def test_the_forecast_shows_the_pace_the_warehouse_kept_over_the_last_seven_days(ctx, shop_id, owner_client):
+    """Orders shipped in the last seven whole shop days ÷ their working hours (09:00–18:00 by default), an order in
+    two parcels counted once, today and earlier days left out; a link runs the forecast at that pace."""
+    from xiaodian.shipping import forecast
+    from xiaodian.shipping.reports import recent_pace
+
+    midnight = NOW.replace(hour=0, minute=0)  # NOW is shop time: 2026-11-24 18:00 +08:00
+    shipped = {f"69384597040226580{i:02d}": midnight - timedelta(days=d, hours=h)
+               for i, (d, h) in enumerate(((1, 1), (1, 5), (3, 10), (6, 2), (7, 0), (7, -23)))}
+    outside = {"6938459704022658090": NOW - timedelta(hours=1),  # today: still running
+               "6938459704022658091": midnight - timedelta(days=7, hours=1)}  # eight days ago
+    records = [make_record(oid, status=OrderStatus.SHIPPED, created_at=at - timedelta(days=1), carrier="中通快递",
+                           tracking_no=f"731000000{oid[-3:]}0", shipped_at=at) for oid, at in {**shipped, **outside}.items()]
+    records[0].tracking_no = "73100000000011,73100000000012"  # one order, two parcels
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=records)
+        pace = recent_pace(session, shop_id, NOW)
+    assert (pace["first_day"], pace["last_day"], pace["shipped"]) == ("2026-11-17", "2026-11-23", 6)
+    assert pace["per_hour"] == round(6 / 63, 1) and pace["capacity"] == 1
+    assert forecast.pace_per_hour(630, 7, forecast.WorkingHours()) == 10.0
+    page = owner_client.get("/shipping/forecast").text
+    assert "近7天（11-17 至 11-23）实际发出 6 单" in page and 'href="/shipping/forecast?capacity=1"' in page
+    at_pace = owner_client.get("/shipping/forecast?capacity=1").text  # already at that pace: no link to itself
+    assert "实际发出 6 单" in at_pace and 'href="/shipping/forecast?capacity=1"' not in at_pace

@@ -131,7 +131,8 @@ class Shipment(Base):
     """A tracking number put on (part of) an order: what was shipped, with which carrier, when."""
 
     __tablename__ = "shipments"
-    __table_args__ = (Index("ix_shipments_shop_tracking", "shop_id", "tracking_no"),)
+    __table_args__ = (Index("ix_shipments_shop_tracking", "shop_id", "tracking_no"),
+                      Index("ix_shipments_shop_shipped", "shop_id", "shipped_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))

@@ -35,6 +35,13 @@ class WorkingHours:
         return (self.end_minute - self.start_minute) * 60
 
 
+def pace_per_hour(shipped: int, days: int, hours: WorkingHours) -> float:
+    """Orders shipped per working hour over ``days`` whole days of the shop's working window: the pace the
+    warehouse actually kept, in the unit the plan's capacity is given in."""
+    working_hours = days * hours.seconds_per_day / 3600
+    return shipped / working_hours if working_hours else 0.0
+
+
 @dataclass(frozen=True)
 class Planned:
     order_id: str

@@ -164,6 +164,7 @@ def forecast_page(request: Request, capacity: int | None = None, saved: str | No
     products = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
                                .where(Product.shop_id == shop_id).order_by(Product.name)).all()
     return render(request, "shipping/forecast.html", data=data, settings=get_settings(session, shop_id),
+                  pace=reports.recent_pace(session, shop_id, get_ctx(request).clock.now()),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved == "1")
 
 

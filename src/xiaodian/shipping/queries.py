@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db import in_ids
 from ..orders.domain import OrderStatus
-from ..orders.models import Order, OrderStatusCount
+from ..orders.models import Order, OrderStatusCount, Shipment
 from .domain import SHOP_TZ, LateRules
 from .forecast import WorkingHours
 from .models import ShippingSettings, Violation
@@ -240,6 +240,13 @@ def rate_over(days: list[DayRate], last: int) -> tuple[int, int, float | None]:
     window = days[-last:]
     due, on_time = sum(d.due for d in window), sum(d.on_time for d in window)
     return due, on_time, (on_time / due if due else None)
+
+
+def orders_shipped_between(session: Session, shop_id: int, start: datetime, end: datetime) -> int:
+    """Orders with a parcel shipped in [start, end) (an order shipped in two parcels counts once), from
+    ix_shipments_shop_shipped."""
+    return session.execute(select(func.count(func.distinct(Shipment.order_pk))).where(
+        Shipment.shop_id == shop_id, Shipment.shipped_at >= start, Shipment.shipped_at < end)).scalar_one()
 
 
 def violation_totals(session: Session, shop_id: int, since: datetime) -> dict[str, int]:

@@ -3,16 +3,17 @@ pages), each returning plain data."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
 from ..clock import iso
 from ..web.i18n import current_language
 from . import forecast as fc
+from .domain import SHOP_TZ
 from .queries import (
     awaiting_deadline_keys, daily_on_time, get_settings, late_rules, list_violations, rate_over, violation_totals,
-    order_ids_in_plan_order, working_hours,
+    order_ids_in_plan_order, orders_shipped_between, working_hours,
 )
 
 PICK_LIST_LIMIT = 2000
@@ -63,6 +64,24 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
                            "misses": p.misses, "already_overdue": p.already_overdue}
                           for p in result.orders[:limit]]}
+
+
+PACE_DAYS = 7
+
+
+def recent_pace(session: Session, shop_id: int, now: datetime, days: int = PACE_DAYS) -> dict:
+    """The pace the warehouse kept over the last ``days`` whole shop days (today, still running, left out): orders
+    shipped ÷ the working hours of those days, so the forecast can be run at what the warehouse does rather than
+    at what was typed in as its capacity."""
+    hours = working_hours(get_settings(session, shop_id))
+    today = now.astimezone(SHOP_TZ).date()
+    first, last = today - timedelta(days=days), today - timedelta(days=1)
+    shipped = orders_shipped_between(session, shop_id, datetime.combine(first, time(0), tzinfo=SHOP_TZ),
+                                     datetime.combine(today, time(0), tzinfo=SHOP_TZ))
+    per_hour = fc.pace_per_hour(shipped, days, hours)
+    return {"days": days, "first_day": first.isoformat(), "last_day": last.isoformat(), "shipped": shipped,
+            "per_hour": round(per_hour, 1), "capacity": max(round(per_hour), 1) if shipped else None,
+            "work_start": _hhmm(hours.start_minute), "work_end": _hhmm(hours.end_minute)}
 
 
 def health_report(session: Session, shop_id: int, now: datetime) -> dict:
