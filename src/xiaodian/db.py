@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from functools import cache
-from itertools import chain
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import cache
+from itertools import chain
 
 from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, bindparam, create_engine, event, inspect, text
 from sqlalchemy.dialects import postgresql, sqlite
