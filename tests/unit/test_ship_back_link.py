@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from xiaodian.shipping.pages import _back
+from starlette.requests import Request
+
+from xiaodian.shipping.pages import _back, shipped_note
 
 
 @pytest.mark.parametrize("value", ["/", "/orders/6938459704022656001", "/shipping?view=due24h", "/?shop=2"])
@@ -17,3 +19,13 @@ def test_pages_of_the_desk_are_kept(value):
                                    "https://evil.example/", "evil.example", "/ /x", "/订单", "/orders/1\\x"])
 def test_anything_else_goes_to_the_shipping_list(value):
     assert _back(value) == "/shipping"
+
+
+@pytest.mark.parametrize(("value", "shown"), [("6938459704022656001", "6938459704022656001"), ("<b>x</b>", None),
+                                              ("请马上转账", None), ("１２３", None), ("1" * 33, None), ("", None)])
+def test_the_shipped_note_shows_only_an_order_id(value, shown):
+    """After shipping, the page says "order … has shipped"; a crafted link must not put its own words there."""
+    from urllib.parse import urlencode
+
+    request = Request({"type": "http", "query_string": urlencode({"shipped": value}).encode(), "headers": []})
+    assert shipped_note(request) == shown
