@@ -16,6 +16,7 @@ from xiaodian.logistics.ingest import Scan, find_parcels, record_scans
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.shipping import service
 from xiaodian.shipping.jobs import scan_shop
+from xiaodian.web import notices
 
 from ..conftest import NOW, cli_desk, csrf_of, login
 from ..factories import make_record
@@ -93,8 +94,11 @@ def test_correcting_a_number_from_the_order_page(ctx, shop_id, warehouse_client,
     after = client.get(done.headers["location"])
     assert RIGHT in after.text and "输错一位" in after.text  # the correction history
     assert "platform=" not in done.headers["location"] and "抖店后台" not in after.text  # nothing was uploaded
-    told = client.get(f"/shipping/orders/{OID}/tracking?corrected={RIGHT}&platform=already_sent")
+    sig = notices.tag(ctx.keys.session_secret, "corrected", RIGHT)
+    told = client.get(f"/shipping/orders/{OID}/tracking?corrected={RIGHT}&corrected_sig={sig}&platform=already_sent")
     assert "请同时在抖店后台修改单号" in told.text  # when the old number had already been sent to Douyin
+    forged = client.get(f"/shipping/orders/{OID}/tracking?corrected=请把验证码发给客服&platform=already_sent").text
+    assert "请把验证码发给客服" not in forged and "请同时在抖店后台修改单号" not in forged  # only the desk writes notices
     assert client.get(f"/shipping/orders/{OID}/tracking?platform=junk").status_code == 422
     with TestClient(app) as cs:  # customer service sees the order but not the correction link or page
         login(cs, "cs")

@@ -187,12 +187,13 @@ def test_ship_from_the_order_detail_and_home_returns_there_and_never_to_another_
     csrf = csrf_of(client, "/shipping")
     form = {"csrf_token": csrf, "carrier": "shunfeng", "tracking_no": "SF1234567890123", "confirm_warnings": "1"}
     done = client.post(f"/shipping/orders/{DUE}/ship", data={**form, "back": f"/orders/{DUE}"}, follow_redirects=False)
-    assert done.status_code == 303 and done.headers["location"] == f"/orders/{DUE}?shipped={DUE}"
+    assert done.status_code == 303 and done.headers["location"].startswith(f"/orders/{DUE}?shipped={DUE}&shipped_sig=")
     after = client.get(done.headers["location"]).text
     assert "已发货" in after and 'class="button primary ship"' not in after and "SF1234567890123" in after
     home = client.post(f"/shipping/orders/{LATER}/ship", data={**form, "tracking_no": "SF1234567890124", "back": "/"},
                        follow_redirects=False)
-    assert home.headers["location"] == f"/?shipped={LATER}"
+    assert home.headers["location"].startswith(f"/?shipped={LATER}&shipped_sig=")
+    assert "已发货" not in client.get(f"/?shipped={LATER}").text.split("<h1>", 1)[1].split("</h1>", 2)[1][:200]
     assert LATER in client.get(home.headers["location"]).text.split('role="status"', 1)[1].split("</div>", 1)[0]
     for hostile in ("//evil.example", "/\\evil.example", "/\t/evil.example", "https://evil.example"):
         away = client.post(f"/shipping/orders/{LATE}/ship", follow_redirects=False,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
 from ..errors import DomainError
+from ..web import notices
 from ..web.deps import db, get_ctx, require
 from ..web.templating import render
 from . import audit, users
@@ -29,7 +30,7 @@ def _users_page(request, session, principal, *, error=None, notice=None, status=
 @router.get("/settings/users")
 def users_page(request: Request, principal: Principal = Depends(require("users.manage")),
                session: Session = Depends(db, scope="function")):
-    return _users_page(request, session, principal, notice=request.query_params.get("done"))
+    return _users_page(request, session, principal, notice=notices.read(request, "done"))
 
 
 def _user_action(request, session, principal, action, done: str):
@@ -40,7 +41,7 @@ def _user_action(request, session, principal, action, done: str):
     except DomainError as exc:
         session.rollback()
         return _users_page(request, session, principal, error=exc.message, status=exc.http_status)
-    return RedirectResponse("/settings/users?" + urlencode({"done": done}), status_code=303)
+    return RedirectResponse("/settings/users?" + urlencode(notices.signed(request, "done", done)), status_code=303)
 
 
 @router.post("/settings/users")

@@ -15,6 +15,7 @@ from ..clock import iso
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
 from ..orders.api import shop_of
+from ..web import notices
 from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.templating import render
@@ -82,7 +83,7 @@ async def case_list(request: Request, principal: Principal = Depends(require_rea
     return render(request, "aftersales/list.html", page=page, flt=flt, tabs=TABS, types=TYPES, families=FAMILIES,
                   countdown_now=countdown_words(ctx.clock.now()),
                   link=lambda **c: list_link(flt, **c), pages=pages, labels=labels, countdown=countdown_text,
-                  done=request.query_params.get("done"), share_url=list_link(flt, page=flt.page))
+                  done=notices.read(request, "done"), share_url=list_link(flt, page=flt.page))
 
 
 def _detail_context(session, request: Request, aftersale_id: str) -> dict:
@@ -104,7 +105,7 @@ def _back(value: str | None) -> str:
 def case_page(aftersale_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
               session: Session = Depends(db, scope="function")):
     return render(request, "aftersales/detail.html", back=_back(request.query_params.get("back")),
-                  done=request.query_params.get("done"), **_detail_context(session, request, aftersale_id))
+                  done=notices.read(request, "done"), **_detail_context(session, request, aftersale_id))
 
 
 @router.post("/aftersales/{aftersale_id}/act")
@@ -126,7 +127,7 @@ def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code
                       **_detail_context(session, request, aftersale_id))
     session.commit()  # before the redirect, so the next page already shows the decision
     target = _back(back) if back else f"/aftersales/{quote(aftersale_id, safe='')}"
-    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode({"done": f"{aftersale_id}:{action}"}),
+    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode(notices.signed(request, "done", f"{aftersale_id}:{action}")),
                             status_code=303)
 
 
@@ -142,7 +143,8 @@ def add_contact(aftersale_id: str, request: Request, channel: str = Form(""), su
         return render(request, "aftersales/detail.html", status_code=exc.http_status, contact_error=exc,
                       back="/aftersales", **_detail_context(session, request, aftersale_id))
     session.commit()
-    return RedirectResponse(f"/aftersales/{quote(aftersale_id, safe='')}?done=contact#contacts", status_code=303)
+    return RedirectResponse(f"/aftersales/{quote(aftersale_id, safe='')}?"
+                            + urlencode(notices.signed(request, "done", "contact")) + "#contacts", status_code=303)
 
 
 PRODUCTS_SHOWN = 100  # the page lists the products with most quality cases; the API and CLI give every product
@@ -220,7 +222,7 @@ def _settings_page(request: Request, session: Session, *, error: DomainError | N
 @router.get("/settings/aftersales")
 def settings_page(request: Request, principal: Principal = Depends(require("settings.manage")),
                   session: Session = Depends(db, scope="function")):
-    return _settings_page(request, session, saved=request.query_params.get("saved"))
+    return _settings_page(request, session, saved=notices.read(request, "saved"))
 
 
 @router.post("/settings/aftersales/families")
@@ -235,4 +237,5 @@ def save_family(request: Request, reason_text: str = Form(""), family: str = For
         session.rollback()
         return _settings_page(request, session, error=exc, status_code=exc.http_status)
     session.commit()
-    return RedirectResponse("/settings/aftersales?" + urlencode({"saved": reason_text.strip()[:100]}), status_code=303)
+    return RedirectResponse("/settings/aftersales?" + urlencode(notices.signed(request, "saved", reason_text.strip()[:100])),
+                            status_code=303)

@@ -18,6 +18,7 @@ from ..errors import Conflict
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_scope
+from ..web import notices
 from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
 from . import service
@@ -219,7 +220,7 @@ async def order_detail(order_id: str, request: Request, principal: Principal = D
                   parcels=parcel_lines(session, order.id), logistics_labels=logistics_labels,
                   can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),
                   saved=request.query_params.get("saved") == "1", back=_back_link(request),
-                  shipped=request.query_params.get("shipped") == order.order_id,
+                  shipped=notices.read(request, "shipped") == order.order_id,
                   shop_query=f"?shop={order.shop_id}" if scope.several else "",
                   shop_name=scope.name(order.shop_id) if scope.several else None)
 

@@ -21,6 +21,7 @@ from ..orders.api import shop_of
 from ..orders.models import Product
 from ..orders.queries import require_order
 from ..web.deps import db, get_ctx, read_db, require, require_reading
+from ..web import notices
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
@@ -49,10 +50,9 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
 
 
 def shipped_note(request: Request) -> str | None:
-    """The order id of "order … has shipped" after the ship form redirected here. Only an order id is shown: a
-    crafted link could otherwise put any words in the desk's own green box."""
-    value = request.query_params.get("shipped", "")
-    return value if value.isascii() and value.isdigit() and len(value) <= 32 else None
+    """The order id of "order … has shipped" after the ship form redirected here, when the desk wrote it
+    (web.notices: a crafted link cannot put words in the desk's green box)."""
+    return notices.read(request, "shipped")
 
 
 @router.get("/shipping")
@@ -112,7 +112,7 @@ def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracki
                       error=exc, needs_confirmation=exc.code == "confirmation_required", **ctx)
     session.commit()  # before the redirect, so the next page already sees the shipment
     target = _back(back)
-    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode({"shipped": order_id}),
+    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode(notices.signed(request, "shipped", order_id)),
                             status_code=303)
 
 
@@ -229,12 +229,11 @@ def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:
 
 
 @router.get("/shipping/orders/{order_id}/tracking")
-def tracking_form(order_id: str, request: Request, corrected: str | None = Query(None, max_length=40),
-                  platform: str | None = Query(None, pattern="^already_sent$"),
+def tracking_form(order_id: str, request: Request, platform: str | None = Query(None, pattern="^already_sent$"),
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
     ctx = _tracking_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
-    return render(request, "shipping/tracking.html", forms={}, corrected=corrected,
+    return render(request, "shipping/tracking.html", forms={}, corrected=notices.read(request, "corrected"),
                   platform_sent=platform == "already_sent", **ctx)
 
 
@@ -256,7 +255,7 @@ def tracking_correct(order_id: str, shipment_id: str, request: Request, carrier:
         return render(request, "shipping/tracking.html", status_code=exc.http_status, corrected=None,
                       forms={str(shipment_id): form}, **ctx)
     session.commit()
-    query = {"corrected": out["after"]["tracking_no"]}
+    query = notices.signed(request, "corrected", out["after"]["tracking_no"])
     if out.get("platform_upload") == "already_sent":
         query["platform"] = "already_sent"
     return RedirectResponse(f"/shipping/orders/{quote(out['order_id'])}/tracking?" + urlencode(query), status_code=303)
