@@ -127,8 +127,8 @@ def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code
                       **_detail_context(session, request, aftersale_id))
     session.commit()  # before the redirect, so the next page already shows the decision
     target = _back(back) if back else f"/aftersales/{quote(aftersale_id, safe='')}"
-    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode(notices.signed(request, "done", f"{aftersale_id}:{action}")),
-                            status_code=303)
+    notice = urlencode(notices.signed(request, "done", f"{aftersale_id}:{action}"))
+    return RedirectResponse(target + ("&" if "?" in target else "?") + notice, status_code=303)
 
 
 @router.post("/aftersales/{aftersale_id}/contacts")
@@ -237,5 +237,5 @@ def save_family(request: Request, reason_text: str = Form(""), family: str = For
         session.rollback()
         return _settings_page(request, session, error=exc, status_code=exc.http_status)
     session.commit()
-    return RedirectResponse("/settings/aftersales?" + urlencode(notices.signed(request, "saved", reason_text.strip()[:100])),
-                            status_code=303)
+    notice = urlencode(notices.signed(request, "saved", reason_text.strip()[:100]))
+    return RedirectResponse("/settings/aftersales?" + notice, status_code=303)

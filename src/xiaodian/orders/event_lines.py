@@ -104,7 +104,8 @@ def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
         before, after = data["before"], data["after"]
         out = []
         if before.get("merchant_note") != after.get("merchant_note"):
-            out.append((_("Merchant note"), f"{before.get('merchant_note') or '—'} → {after.get('merchant_note') or '—'}"))
+            notes = (before.get("merchant_note") or "—", after.get("merchant_note") or "—")
+            out.append((_("Merchant note"), f"{notes[0]} → {notes[1]}"))
         if before.get("flag_colour") != after.get("flag_colour"):
             out.append((_("Flag"), f"{_flag_name(before.get('flag_colour'))} → {_flag_name(after.get('flag_colour'))}"))
         return out

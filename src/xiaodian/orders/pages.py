@@ -17,8 +17,8 @@ from ..accounts.service import Principal
 from ..errors import Conflict
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
-from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_scope
 from ..web import notices
+from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_scope
 from ..web.i18n import current_language, gettext as _, label
 from ..web.templating import render
 from . import service

@@ -49,7 +49,8 @@ _PAGE = {view: select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(_O.c.ship_by.a
          .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS}
 # The first unshipped orders of one status by ship-by (ix_orders_shop_ship_by walked in order, stopping at the limit).
 _FIRST_DUE = (select(*_COLUMNS)
-              .where(_O.c.shop_id == bindparam("shop_id"), _O.c.status == bindparam("status"), _O.c.ship_by.is_not(None))
+              .where(_O.c.shop_id == bindparam("shop_id"), _O.c.status == bindparam("status"),
+                     _O.c.ship_by.is_not(None))
               .order_by(_O.c.ship_by.asc(), _O.c.id.asc()).limit(bindparam("limit")))
 
 

@@ -112,8 +112,8 @@ def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracki
                       error=exc, needs_confirmation=exc.code == "confirmation_required", **ctx)
     session.commit()  # before the redirect, so the next page already sees the shipment
     target = _back(back)
-    return RedirectResponse(target + ("&" if "?" in target else "?") + urlencode(notices.signed(request, "shipped", order_id)),
-                            status_code=303)
+    notice = urlencode(notices.signed(request, "shipped", order_id))
+    return RedirectResponse(target + ("&" if "?" in target else "?") + notice, status_code=303)
 
 
 @router.get("/shipping/bulk")
