@@ -8,7 +8,8 @@ import pytest
 
 from starlette.requests import Request
 
-from xiaodian.shipping.pages import _back, shipped_note
+from xiaodian.shipping.pages import _back
+from xiaodian.web.notices import read
 
 
 @pytest.mark.parametrize("value", ["/", "/orders/6938459704022656001", "/shipping?view=due24h", "/?shop=2"])
@@ -42,6 +43,9 @@ def _request(query: dict) -> Request:
 def test_the_shipped_note_shows_only_what_the_desk_signed(value):
     """After shipping, the page says "order … has shipped"; a crafted link must not put its own words there."""
     from xiaodian.web.notices import tag
+
+    def shipped_note(request):
+        return read(request, "shipped")
 
     assert shipped_note(_request({"shipped": value})) is None
     assert shipped_note(_request({"shipped": value, "shipped_sig": "0" * 20})) is None

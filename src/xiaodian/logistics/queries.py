@@ -29,7 +29,7 @@ def parcel_json(parcel: Parcel, events: list | None = None) -> dict:
            "last_event_at": iso(parcel.last_event_at), "last_polled_at": iso(parcel.last_polled_at),
            "last_push_at": iso(parcel.last_push_at), "subscription": parcel.subscription,
            "poll_error": parcel.poll_error, "event_count": parcel.event_count, "watched": bool(parcel.watch),
-           "has_state": bool(parcel.event_count) or bool(parcel.watch)}  # has_a_state, for one parcel
+           "has_state": shows_a_state(parcel)}
     if events is not None:
         out["events"] = [{"at": iso(e.at), "location": e.location, "context": e.context, "state": e.state,
                           "code": e.code, "source": e.source} for e in sorted(events, key=lambda e: (e.at, e.id),
@@ -139,6 +139,11 @@ def has_a_state():
     return or_(Parcel.event_count > 0, Parcel.watch.is_(True))
 
 
+def shows_a_state(parcel: Parcel) -> bool:
+    """has_a_state for one parcel already read."""
+    return bool(parcel.event_count) or bool(parcel.watch)
+
+
 # Built once (a page of the order list runs them on every request; building a statement cost more than running it).
 _PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(in_ids(Parcel.order_pk), has_a_state())
                 .order_by(Parcel.order_pk, Parcel.shipment_id))
@@ -187,10 +192,9 @@ def parcel_lines(session: Session, order_pk: int) -> dict[str, ParcelLine]:
         cases.setdefault(shipment_id, []).append((str(case_id), kind))
     lines = {}
     for p in session.execute(select(Parcel).where(Parcel.order_pk == order_pk).order_by(Parcel.shipment_id)).scalars():
-        shown = bool(p.event_count) or bool(p.watch)  # has_a_state, for one parcel
-        lines[p.tracking_no.upper()] = ParcelLine(p.tracking_no, p.state if shown else None, p.last_event_at,
-                                                  p.last_location, p.last_context,
-                                                  tuple(cases.get(p.shipment_id, ())))
+        state = p.state if shows_a_state(p) else None
+        lines[p.tracking_no.upper()] = ParcelLine(p.tracking_no, state, p.last_event_at, p.last_location,
+                                                  p.last_context, tuple(cases.get(p.shipment_id, ())))
     return lines
 
 

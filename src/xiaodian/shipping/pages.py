@@ -20,8 +20,8 @@ from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.models import Product
 from ..orders.queries import require_order
-from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web import notices
+from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
@@ -49,12 +49,6 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
     return {"level": level, "text": _("%(h)sh %(m)sm left") % {"h": h, "m": m}}
 
 
-def shipped_note(request: Request) -> str | None:
-    """The order id of "order … has shipped" after the ship form redirected here, when the desk wrote it
-    (web.notices: a crafted link cannot put words in the desk's green box)."""
-    return notices.read(request, "shipped")
-
-
 @router.get("/shipping")
 async def shipping_list(request: Request, view: str = "due24h", page: int = 1,
                         principal: Principal = Depends(require_reading("orders.read")),
@@ -68,7 +62,7 @@ async def shipping_list(request: Request, view: str = "due24h", page: int = 1,
     pages = max((listing.total + 49) // 50, 1)
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
                   counts=counts, countdown=countdown,
-                  can_ship=allowed(principal.role, "shipping.ship"), shipped=shipped_note(request),
+                  can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
 
 
@@ -165,13 +159,13 @@ def health(request: Request, principal: Principal = Depends(require("orders.read
 @router.get("/shipping/forecast")
 def forecast_page(request: Request, capacity: int | None = None, saved: str | None = None,
                   principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
-    shop_id = shop_of(request)
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
     capacity = capacity if capacity and 1 <= capacity <= 100_000 else None
-    data = reports.forecast_report(session, shop_id, get_ctx(request).clock.now(), capacity, 200)
+    data = reports.forecast_report(session, shop_id, now, capacity, 200)
     products = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
                                .where(Product.shop_id == shop_id).order_by(Product.name)).all()
     return render(request, "shipping/forecast.html", data=data, settings=get_settings(session, shop_id),
-                  pace=reports.recent_pace(session, shop_id, get_ctx(request).clock.now()),
+                  pace=reports.recent_pace(session, shop_id, now),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved == "1")
 
 

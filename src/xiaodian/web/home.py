@@ -20,8 +20,9 @@ from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
 from ..orders.queries import day_figures, day_start
 from ..shipping.listing import most_urgent
-from ..shipping.pages import countdown, shipped_note
+from ..shipping.pages import countdown
 from ..shipping.queries import view_counts, violation_totals
+from . import notices
 from .deps import get_ctx
 from .i18n import gettext as _
 from .templating import render
@@ -67,5 +68,5 @@ def render_home(request: Request, session: Session, principal: Principal):
     return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now,
                   urgent=most_urgent(session, shop_id, now, URGENT_SHOWN), day=shop_day(session, shop_id, now),
                   countdown=countdown, can_ship=allowed(principal.role, "shipping.ship"),
-                  shipped=shipped_note(request),
+                  shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
