@@ -87,9 +87,12 @@ def test_case_page_shows_guidance_reason_history_and_decides_through_the_form(ow
     assert page.status_code == 200
     assert "买家可以在平台上自行更正" in page.text and "商品破损/污渍" in page.text
     csrf = csrf_of(owner_client, f"/aftersales/{CASE}")
-    response = owner_client.post(f"/aftersales/{CASE}/act", data={"action": "agree", "csrf_token": csrf},
+    response = owner_client.post(f"/aftersales/{CASE}/act", data={"action": "agree", "csrf_token": csrf,
+                                                                  "back": "/aftersales?tab=all"},
                                  follow_redirects=False)
     assert response.status_code == 303
+    box = owner_client.get(response.headers["location"]).text.split('role="status">', 1)[1].split("</div>", 1)[0]
+    assert box == f"售后单 {CASE}：已同意"  # in words, not the notice's "id:agree" key
     assert owner_client.get(f"/api/v1/aftersales/{CASE}").json()["status"] == "refunding"
     logged = owner_client.post(f"/aftersales/{CASE}/contacts", follow_redirects=False,
                                data={"channel": "feige", "summary": "买家说袋子破了", "outcome": "同意退款", "csrf_token": csrf})

@@ -27,6 +27,9 @@ def test_a_notice_the_desk_wrote_is_shown(owner_client):
                                     "password": "a-long-enough-password-1", "role": "cs"})
     assert added.status_code == 303 and "done_sig=" in added.headers["location"]
     page = owner_client.get(added.headers["location"]).text
-    assert 'role="status"' in page and "kefu2" in page.split('role="status"', 1)[1].split("</p>", 1)[0]
+    assert 'role="status"' in page and page.split('role="status">', 1)[1].split("</p>", 1)[0] == "已添加用户 kefu2"
+    moved = owner_client.post("/settings/users/kefu2/role", follow_redirects=False,
+                              data={"csrf_token": csrf_of(owner_client, "/settings/users"), "role": "warehouse"})
+    assert "kefu2 的角色已改为仓库" in owner_client.get(moved.headers["location"]).text
     tampered = added.headers["location"].replace("kefu2", "kefu3")
     assert 'role="status"' not in owner_client.get(tampered).text  # text changed, tag no longer fits: no box

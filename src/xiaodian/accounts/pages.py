@@ -13,6 +13,7 @@ from ..clock import SHOP_TZ
 from ..errors import DomainError
 from ..web import notices
 from ..web.deps import db, get_ctx, require
+from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import audit, users
 from .api import audit_csv
@@ -30,7 +31,19 @@ def _users_page(request, session, principal, *, error=None, notice=None, status=
 @router.get("/settings/users")
 def users_page(request: Request, principal: Principal = Depends(require("users.manage")),
                session: Session = Depends(db, scope="function")):
-    return _users_page(request, session, principal, notice=notices.read(request, "done"))
+    return _users_page(request, session, principal, notice=_done_words(notices.read(request, "done")))
+
+
+def _done_words(done: str | None) -> str | None:
+    """The signed notice ``kind:login[:role]`` in the reader's language ("已添加用户 kefu2")."""
+    if not done:
+        return None
+    kind, _sep, rest = done.partition(":")
+    login, _sep, role = rest.partition(":")
+    words = {"added": _("User %(login)s added"), "disabled": _("User %(login)s disabled"),
+             "enabled": _("User %(login)s enabled"), "password": _("Password of %(login)s changed"),
+             "role": _("Role of %(login)s is now %(role)s")}.get(kind)
+    return words % {"login": login, "role": _(role)} if words else None
 
 
 def _user_action(request, session, principal, action, done: str):
@@ -49,21 +62,21 @@ def add_user(request: Request, login: str = Form(""), password: str = Form(""), 
              principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.create_user(session, principal, login=login, password=password, role=role,
-                                                      now=now), f"added {login}")
+                                                      now=now), f"added:{login}")
 
 
 @router.post("/settings/users/{login}/disable")
 def disable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
                  session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
-                        lambda now: users.disable_user(session, principal, login=login, now=now), f"disabled {login}")
+                        lambda now: users.disable_user(session, principal, login=login, now=now), f"disabled:{login}")
 
 
 @router.post("/settings/users/{login}/enable")
 def enable_user(login: str, request: Request, principal: Principal = Depends(require("users.manage")),
                 session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
-                        lambda now: users.enable_user(session, principal, login=login, now=now), f"enabled {login}")
+                        lambda now: users.enable_user(session, principal, login=login, now=now), f"enabled:{login}")
 
 
 @router.post("/settings/users/{login}/role")
@@ -71,7 +84,7 @@ def change_role(login: str, request: Request, role: str = Form(""),
                 principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.change_role(session, principal, login=login, role=role, now=now),
-                        f"{login} → {role}")
+                        f"role:{login}:{role}")
 
 
 @router.post("/settings/users/{login}/password")
@@ -79,7 +92,7 @@ def reset_password(login: str, request: Request, password: str = Form(""),
                    principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.reset_password(session, principal, login=login, password=password, now=now),
-                        f"password of {login} changed")
+                        f"password:{login}")
 
 
 @router.get("/settings/tokens")
