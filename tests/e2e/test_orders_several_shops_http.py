@@ -187,3 +187,39 @@ def test_cli_orders_search_takes_a_shop_or_all(tmp_path):
     assert json.loads(run("orders", "show", SHARED_ID, "--json").stdout)["shop_id"] == shop_id  # the default shop's
     listed = json.loads(run("orders", "shops", "--json").stdout)["shops"]
     assert [s["id"] for s in listed] == [shop_id, second]
+
+
+def test_ship_and_correct_from_the_detail_of_another_shops_order_stay_in_that_shop(client, shop_id, second):
+    """The switcher shows the default shop; a link to the second shop's unshipped order offers 发货, and the form
+    ships that shop's order (not an order of the picked shop) and returns to it; its tracking correction too."""
+    _switch(client, shop_id)
+    first_before = client.get("/api/v1/orders", params={"shop": shop_id, "page_size": 200}).json()
+    waiting = client.get("/api/v1/orders", params={"shop": second, "status": "awaiting_shipment"}).json()["orders"]
+    order_id = waiting[0]["order_id"]
+    detail = client.get(f"/orders/{order_id}", params={"shop": second}).text
+    link = unescape(re.search(r'class="button primary ship" href="([^"]+)"', detail).group(1))
+    assert link.startswith(f"/shipping/orders/{order_id}/ship?shop={second}&back=")
+    form_page = client.get(link).text
+    action = unescape(re.search(r'<form method="post" action="([^"]+)" class="shipform"', form_page).group(1))
+    assert action == f"/shipping/orders/{order_id}/ship?shop={second}"
+    back = unescape(re.search(r'name="back" value="([^"]+)"', form_page).group(1))
+    assert back == f"/orders/{order_id}?shop={second}"
+    done = client.post(action, follow_redirects=False,
+                       data={"csrf_token": csrf_of(client), "carrier": "shunfeng", "tracking_no": "SF1234567890123",
+                             "confirm_warnings": "1", "back": back})
+    assert done.status_code == 303 and done.headers["location"].startswith(f"/orders/{order_id}?shop={second}&shipped=")
+    shipped = client.get(f"/api/v1/orders/{order_id}", params={"shop": second}).json()
+    assert shipped["status"] == "shipped" and shipped["tracking"][0]["tracking_no"] == "SF1234567890123"
+    after = client.get(done.headers["location"]).text
+    correct = unescape(re.search(r'class="correct-tracking" href="([^"]+)"', after).group(1))
+    assert correct == f"/shipping/orders/{order_id}/tracking?shop={second}"
+    fix = unescape(re.search(r'action="([^"]+/correct[^"]*)"', client.get(correct).text).group(1))
+    assert fix.endswith(f"/correct?shop={second}")
+    fixed = client.post(fix, follow_redirects=False, data={"csrf_token": csrf_of(client), "carrier": "shunfeng",
+                                                            "tracking_no": "SF1234567890124", "reason": "贴错面单",
+                                                            "confirm_warnings": "1"})
+    assert fixed.status_code == 303 and f"shop={second}" in fixed.headers["location"]
+    assert "SF1234567890124" in client.get(fixed.headers["location"]).text
+    tracking = client.get(f"/api/v1/orders/{order_id}", params={"shop": second}).json()["tracking"]
+    assert [t["tracking_no"] for t in tracking] == ["SF1234567890124"]
+    assert client.get("/api/v1/orders", params={"shop": shop_id, "page_size": 200}).json() == first_before

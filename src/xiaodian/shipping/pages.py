@@ -21,7 +21,7 @@ from ..orders.api import shop_of
 from ..orders.models import Product
 from ..orders.queries import require_order
 from ..web import notices
-from ..web.deps import db, get_ctx, read_db, require, require_reading
+from ..web.deps import db, get_ctx, named_shop_query, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
@@ -87,7 +87,8 @@ def _back(value: str | None) -> str:
 def ship_form(order_id: str, request: Request, back: str | None = None,
               principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     ctx = _form_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
-    return render(request, "shipping/ship.html", back=_back(back), form={}, **ctx)
+    return render(request, "shipping/ship.html", back=_back(back), form={}, shop_query=named_shop_query(request),
+                  **ctx)
 
 
 @router.post("/shipping/orders/{order_id}/ship")
@@ -103,7 +104,8 @@ def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracki
         ctx = _form_context(session, shop_id, order_id, now)
         form = {"carrier": carrier, "tracking_no": tracking_no, "picked": items}
         return render(request, "shipping/ship.html", status_code=exc.http_status, back=_back(back), form=form,
-                      error=exc, needs_confirmation=exc.code == "confirmation_required", **ctx)
+                      error=exc, needs_confirmation=exc.code == "confirmation_required",
+                      shop_query=named_shop_query(request), **ctx)
     session.commit()  # before the redirect, so the next page already sees the shipment
     target = _back(back)
     notice = urlencode(notices.signed(request, "shipped", order_id))
@@ -228,7 +230,7 @@ def tracking_form(order_id: str, request: Request, platform: str | None = Query(
                   session: Session = Depends(db, scope="function")):
     ctx = _tracking_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
     return render(request, "shipping/tracking.html", forms={}, corrected=notices.read(request, "corrected"),
-                  platform_sent=platform == "already_sent", **ctx)
+                  platform_sent=platform == "already_sent", shop_query=named_shop_query(request), **ctx)
 
 
 @router.post("/shipping/orders/{order_id}/shipments/{shipment_id}/correct")
@@ -247,9 +249,11 @@ def tracking_correct(order_id: str, shipment_id: str, request: Request, carrier:
         form = {"carrier": carrier, "tracking_no": tracking_no, "reason": reason, "error": exc,
                 "needs_confirmation": exc.code == "confirmation_required"}
         return render(request, "shipping/tracking.html", status_code=exc.http_status, corrected=None,
-                      forms={str(shipment_id): form}, **ctx)
+                      forms={str(shipment_id): form}, shop_query=named_shop_query(request), **ctx)
     session.commit()
     query = notices.signed(request, "corrected", out["after"]["tracking_no"])
+    if named_shop_query(request):
+        query["shop"] = str(shop_id)
     if out.get("platform_upload") == "already_sent":
         query["platform"] = "already_sent"
     return RedirectResponse(f"/shipping/orders/{quote(out['order_id'])}/tracking?" + urlencode(query), status_code=303)

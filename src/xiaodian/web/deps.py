@@ -261,6 +261,13 @@ def shop_of(request: Request) -> int:
     return scope.default_id
 
 
+def named_shop_query(request: Request) -> str:
+    """``?shop=N`` when this request named its shop in the URL on a desk of several shops, else "": a form
+    opened from such a link posts back to the same shop, not to the one the header switcher shows."""
+    scope = shop_scope(request)
+    return f"?shop={scope.selected}" if scope.explicit and scope.several and scope.selected is not None else ""
+
+
 def pin_shop(request: Request, shop_id: int) -> None:
     """From here on this request works on ``shop_id`` (an order page found the order in that shop, so its
     after-sales, tracking and reveal sections must look there too)."""
@@ -272,4 +279,4 @@ def login_url(next_url: str) -> str:
 
 
 __all__ = ["DomainError", "LoginRequired", "ShopScope", "current_principal", "db", "get_ctx", "require", "login_url",
-           "pin_shop", "read_db", "reading_principal", "require_reading", "shop_of", "shop_scope"]
+           "named_shop_query", "pin_shop", "read_db", "reading_principal", "require_reading", "shop_of", "shop_scope"]
