@@ -67,3 +67,20 @@ def test_without_identity_the_page_warns_and_the_reply_asks(desk_phone, inquiry_
     assert "last 4 digits" in page.locator("#reply-text").input_value()
     assert page.locator(".inq-matches tbody tr").count() >= 5
     assert page.js_errors == []
+
+
+def test_an_example_question_fills_the_message_box_and_is_answered(desk_page):
+    page = desk_page
+    log_in(page, "cs", path="/inquiries")
+    chips = page.locator(".inq-examples button[data-example]")
+    assert chips.count() == 4 and page.locator("textarea[name=message]").input_value() == ""
+    chips.first.click()
+    message = page.locator("textarea[name=message]").input_value()
+    assert message == "我这个月20号下单了2份五常大米，已经付款了，怎么还没有订单信息？"
+    assert chips.first.inner_text().endswith("…")  # the chip shows the start; the box gets the whole question
+    with page.expect_navigation():
+        page.click("form.inq-form button[type=submit]")
+    assert page.locator("[data-field=intent]").get_attribute("data-value") == "order_missing"
+    assert page.locator("[data-field=product]").inner_text() == "五常大米"
+    assert page.locator("[data-field=quantity]").inner_text() == "2"
+    assert page.js_errors == []

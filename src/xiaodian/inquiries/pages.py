@@ -46,13 +46,21 @@ def code_labels() -> dict[str, str]:
     }
 
 
+def examples() -> list[str]:
+    """Buyer messages a new clerk can try with one click (filled in, not sent), in the page's language."""
+    return [_("I placed an order for 2 portions of Wuchang rice on the 20th of this month and paid, but there is "
+              "still no order information?"),
+            _("When will my order ship?"), _("My parcel has not moved for days, what is going on?"),
+            _("When will my refund arrive?")]
+
+
 def _form_defaults(now: datetime) -> dict:
     return {"message": "", "phone": "", "order_id": "", "at": now.astimezone(SHOP_TZ).strftime(LOCAL_FORMAT)}
 
 
 def _page(request: Request, *, form: dict, result=None, error=None, status_code: int = 200):
     return render(request, "inquiries/desk.html", status_code=status_code, form=form, result=result, error=error,
-                  intents=intent_labels(), codes=code_labels(), fact_rows=fact_rows)
+                  intents=intent_labels(), codes=code_labels(), fact_rows=fact_rows, examples=examples())
 
 
 @router.get("/inquiries")
