@@ -47,6 +47,9 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/audit"): "audit.read",
     ("GET", "/audit/export.csv"): "audit.read",
     ("GET", "/api/v1/me"): "tokens.own",
+    ("PUT", "/api/v1/me/password"): "account.own",
+    ("GET", "/settings/password"): "account.own",
+    ("POST", "/settings/password"): "account.own",
     ("GET", "/api/v1/users"): "users.manage",
     ("POST", "/api/v1/users"): "users.manage",
     ("POST", "/api/v1/users/{login}/disable"): "users.manage",
@@ -169,6 +172,10 @@ SIGNED_HOOKS[("POST", "/hooks/douyin")] = {"tag": "101", "msg_id": "1", "data": 
 BODIES[("PUT", "/api/v1/douyin/connection")] = {"shop_id": "88990011", "app_key": "sweep-key", "app_secret": "sweep"}
 BODIES[("PUT", "/api/v1/douyin/write-switch")] = {"write_enabled": False}
 BODIES[("POST", "/api/v1/exports/orders")] = {"format": "csv"}
+# A wrong current password: the sweep's own sessions must survive (a right one would end the others).
+BODIES[("PUT", "/api/v1/me/password")] = {"current_password": "not-the-password-1", "new_password": "sweep-password-2"}
+FORMS[("POST", "/settings/password")] = {"current_password": "not-the-password-1", "password": "sweep-password-2",
+                                         "password_again": "sweep-password-2"}
 # Shipping: correcting a tracking number (order page → 更正单号) and the deadline reminders list.
 ROUTE_PERMISSIONS.update({
     ("GET", "/shipping/orders/{order_id}/tracking"): "shipping.ship",

@@ -12,8 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..clock import iso
+from ..errors import DomainError
 from ..web.openapi import ERROR_RESPONSES
-from ..web.deps import db, get_ctx, require
+from ..web.deps import SESSION_COOKIE, db, get_ctx, require
 from . import audit, users
 from .models import User
 from .service import Principal
@@ -101,6 +102,28 @@ def _token_out(token, login: str) -> TokenOut:
 @router.get("/me", response_model=MeOut, summary="Who am I (login, role)")
 def me(principal: Principal = Depends(require("tokens.own"))):
     return MeOut(login=principal.login, role=principal.role, channel=principal.channel)
+
+
+class OwnPasswordIn(BaseModel):
+    current_password: str = Field(max_length=200)
+    new_password: str = Field(max_length=200)
+
+
+@router.put("/me/password", response_model=UserOut, summary="Change my own password (give the current one)")
+def change_own_password(body: OwnPasswordIn, request: Request, principal: Principal = Depends(require("account.own")),
+                        session: Session = Depends(db, scope="function")):
+    """Every web session of the caller ends (but the one calling, if any). A wrong current password is a failed login: it counts towards the
+    lockout (429 ``login_locked`` after too many), so a leaked token cannot be used to guess the password."""
+    ctx = get_ctx(request)
+    try:
+        user = users.change_own_password(session, principal, current=body.current_password, new=body.new_password,
+                                         now=ctx.clock.now(), settings=ctx.settings,
+                                         keep_session=request.cookies.get(SESSION_COOKIE))
+    except DomainError as exc:
+        if exc.code == "wrong_password":
+            session.commit()  # keep the failed attempt
+        raise
+    return _user_out(user)
 
 
 @router.get("/users", response_model=list[UserOut], summary="List users")

@@ -10,9 +10,9 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..web import notices
-from ..web.deps import db, get_ctx, require
+from ..web.deps import SESSION_COOKIE, db, get_ctx, require
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import audit, users
@@ -53,7 +53,7 @@ def _user_action(request, session, principal, action, done: str):
         session.flush()
     except DomainError as exc:
         session.rollback()
-        return _users_page(request, session, principal, error=exc.message, status=exc.http_status)
+        return _users_page(request, session, principal, error=exc, status=exc.http_status)
     return RedirectResponse("/settings/users?" + urlencode(notices.signed(request, "done", done)), status_code=303)
 
 
@@ -93,6 +93,35 @@ def reset_password(login: str, request: Request, password: str = Form(""),
     return _user_action(request, session, principal,
                         lambda now: users.reset_password(session, principal, login=login, password=password, now=now),
                         f"password:{login}")
+
+
+@router.get("/settings/password")
+def password_page(request: Request, principal: Principal = Depends(require("account.own"))):
+    return render(request, "accounts/password.html", error=None,
+                  changed=notices.read(request, "done") == f"password:{principal.login}")
+
+
+@router.post("/settings/password")
+def change_password(request: Request, current_password: str = Form(""), password: str = Form(""),
+                    password_again: str = Form(""), principal: Principal = Depends(require("account.own")),
+                    session: Session = Depends(db, scope="function")):
+    """Change one's own password; the session in use stays, every other one ends (users.change_own_password)."""
+    ctx = get_ctx(request)
+    try:
+        if password != password_again:
+            raise ValidationFailed("the two new passwords differ", code="passwords_differ",
+                                   details={"field": "password_again"})
+        users.change_own_password(session, principal, current=current_password, new=password, now=ctx.clock.now(),
+                                  settings=ctx.settings, keep_session=request.cookies.get(SESSION_COOKIE))
+    except DomainError as exc:
+        if exc.code == "wrong_password":
+            session.commit()  # nothing was changed but the failed attempt, which counts towards the login lockout
+        else:
+            session.rollback()
+        return render(request, "accounts/password.html", status_code=exc.http_status, error=exc, changed=False)
+    return RedirectResponse("/settings/password?" + urlencode(notices.signed(request, "done",
+                                                                             f"password:{principal.login}")),
+                            status_code=303)
 
 
 @router.get("/settings/tokens")

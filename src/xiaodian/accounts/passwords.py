@@ -23,7 +23,8 @@ def check_policy(password: str, login: str) -> None:
     if login and login.lower() in password.lower():
         problems.append("must not contain the login")
     if problems:
-        raise ValidationFailed("password needs " + ", ".join(problems), details={"field": "password"})
+        raise ValidationFailed("password needs " + ", ".join(problems), code="weak_password",
+                               details={"field": "password"})
 
 
 def hash_password(password: str) -> str:

@@ -19,13 +19,16 @@ PERMISSIONS: dict[str, str] = {
     "settings.manage": "shop settings, rules and thresholds",
     "audit.read": "read the audit log",
     "tokens.own": "create and revoke one's own API tokens",
+    "account.own": "change one's own password",
 }
 
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(PERMISSIONS),
     "cs": frozenset({"orders.read", "orders.note", "orders.import", "orders.export", "pii.reveal",
-                     "aftersales.decide", "inquiries.answer", "logistics.handle", "tokens.own"}),
-    "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "logistics.handle", "tokens.own"}),
+                     "aftersales.decide", "inquiries.answer", "logistics.handle", "tokens.own",
+                     "account.own"}),
+    "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "logistics.handle", "tokens.own",
+                            "account.own"}),
 }
 
 

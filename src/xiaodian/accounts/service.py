@@ -138,10 +138,12 @@ def end_session(session: Session, token: str, now: datetime) -> None:
     session.execute(update(WebSession).where(WebSession.token_hash == _sha(token)).values(revoked_at=now))
 
 
-def end_all_sessions(session: Session, user_id: int, now: datetime) -> int:
-    return session.execute(
-        update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None)).values(revoked_at=now)
-    ).rowcount
+def end_all_sessions(session: Session, user_id: int, now: datetime, *, except_token: str | None = None) -> int:
+    """End every live session of a user (but the one whose cookie is ``except_token``, when given)."""
+    stmt = update(WebSession).where(WebSession.user_id == user_id, WebSession.revoked_at.is_(None))
+    if except_token:
+        stmt = stmt.where(WebSession.token_hash != _sha(except_token))
+    return session.execute(stmt.values(revoked_at=now)).rowcount
 
 
 def create_token(session: Session, user: User, name: str, now: datetime) -> tuple[ApiToken, str]:

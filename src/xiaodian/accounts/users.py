@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from ..errors import Conflict, Forbidden, NotFound
+from ..errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from . import audit, service
 from .models import ApiToken, User
 from .passwords import check_policy, hash_password
@@ -101,6 +101,29 @@ def reset_password(session: Session, principal: Principal, *, login: str, passwo
     service.end_all_sessions(session, user.id, now)
     audit.record(session, principal=principal, action="user.password_reset", now=now, target_type="user",
                  target_id=login)
+    return user
+
+
+def change_own_password(session: Session, principal: Principal, *, current: str, new: str, now: datetime, settings,
+                        keep_session: str | None = None) -> User:
+    """Anyone changes their own password, giving the current one: a session left open on a shared counter
+    computer must not be enough to lock its owner out. Wrong current passwords count as failed logins (the same
+    throttle), and every other session of the person ends (the one they are using stays, ``keep_session``)."""
+    check(principal.role, "account.own")
+    try:
+        user = service.authenticate(session, login=principal.login, password=current, now=now, settings=settings)
+    except Unauthenticated:
+        raise ValidationFailed("current password is wrong", code="wrong_password",
+                               details={"field": "current_password"}) from None
+    if new == current:
+        raise ValidationFailed("the new password must differ from the current one", code="same_password",
+                               details={"field": "password"})
+    check_policy(new, user.login)
+    user.password_hash = hash_password(new)
+    user.password_changed_at = now
+    ended = service.end_all_sessions(session, user.id, now, except_token=keep_session)
+    audit.record(session, principal=principal, action="user.password_change", now=now, target_type="user",
+                 target_id=user.login, detail={"sessions_ended": ended})
     return user
 
 
