@@ -103,3 +103,30 @@ def test_correct_a_mistyped_tracking_number_from_the_order_page(ship_page):
     page.goto(page.url.split("/shipping/")[0] + f"/orders/{MISTYPED}")
     assert RIGHT in page.locator("ul.tracking").inner_text()
     assert not page.js_errors, page.js_errors
+
+
+@pytest.fixture
+def ship_phone(request, browser, shipping_server):
+    from .conftest import PHONE
+
+    yield from _open_page(request, browser, shipping_server, PHONE)
+
+
+@pytest.mark.parametrize("path", ["/shipping?view=awaiting", "/"])
+def test_on_a_phone_each_order_to_ship_is_a_card_with_its_button_on_screen(ship_phone, path):
+    """The warehouse works from a phone or a PDA: the deadline rows were a table wider than the screen, with the
+    countdown and 发货 off to the right."""
+    page = ship_phone
+    log_in(page, "warehouse", path=path)
+    width = page.evaluate("window.innerWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    rows = page.locator("table.shiplist tbody tr")
+    assert rows.count() >= 2
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        box, button = row.bounding_box(), row.locator("a.ship").bounding_box()
+        countdown = row.locator(".countdown").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width
+        assert button["x"] + button["width"] <= width and countdown["x"] + countdown["width"] <= width
+        assert countdown["y"] < button["y"]  # the countdown at the top of the card, 发货 at its foot
+    assert not page.js_errors, page.js_errors
