@@ -229,3 +229,34 @@ def test_the_forecast_shows_the_pace_the_warehouse_kept_over_the_last_seven_days
     assert "近7天（11-17 至 11-23）实际发出 6 单" in page and 'href="/shipping/forecast?capacity=1"' in page
     at_pace = owner_client.get("/shipping/forecast?capacity=1").text  # already at that pace: no link to itself
     assert "实际发出 6 单" in at_pace and 'href="/shipping/forecast?capacity=1"' not in at_pace
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_rest_days_saved_on_the_forecast_page_shape_the_plan_and_the_pace(ctx, shop_id, owner_client):
+    """The owner ticks Sunday as a rest day: the plan says so and packs nothing on Sundays, the recent pace divides by
+    the six working days of the last seven (NOW is Tuesday 2026-11-24: the 17th–23rd hold Sunday the 22nd), the
+    forecast API reports the rest days, and bad values are refused naming the field with nothing saved."""
+    midnight = NOW.replace(hour=0, minute=0)
+    records = [make_record(f"693845970402265810{i}", status=OrderStatus.SHIPPED, created_at=midnight - timedelta(days=3),
+                           carrier="中通快递", tracking_no=f"73100000001{i}0", shipped_at=midnight - timedelta(days=2, hours=i))
+               for i in range(6)]
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=records)
+    form = {"csrf_token": csrf_of(owner_client, "/shipping/forecast"), "capacity_per_hour": "100",
+            "work_start": "09:00", "work_end": "18:00", "default_promise": "48h", "rest_days_shown": "1"}
+    saved = owner_client.post("/shipping/settings", data={**form, "rest_day": ["6"]}, follow_redirects=False)
+    assert saved.status_code == 303
+    page = owner_client.get("/shipping/forecast").text
+    assert "（09:00–18:00），周日休息。" in page
+    assert "共 6 个工作日，实际发出 6 单" in page and 'name="rest_day" value="6" checked' in page
+    api = owner_client.get("/api/v1/forecast").json()
+    assert api["rest_days"] == [6]
+    for bad in (["7"], [str(d) for d in range(7)]):
+        refused = owner_client.post("/shipping/settings", data={**form, "rest_day": bad}, follow_redirects=False)
+        assert refused.status_code == 422 and "rest_weekdays" in refused.text
+    assert owner_client.get("/api/v1/forecast").json()["rest_days"] == [6]
+    cleared = owner_client.post("/shipping/settings", data=form, follow_redirects=False)  # no box ticked: none
+    assert cleared.status_code == 303
+    assert owner_client.get("/api/v1/forecast").json()["rest_days"] == []
+    assert "every day" not in owner_client.get("/shipping/forecast").text and "每天 09:00–18:00" in \
+        owner_client.get("/shipping/forecast").text

@@ -27,7 +27,7 @@ def brute_force(orders, now, capacity, hours):
     while k < len(ordered):
         local = t.astimezone(SHOP_TZ)
         minute_of_day = local.hour * 60 + local.minute
-        if hours.start_minute <= minute_of_day < hours.end_minute:
+        if hours.works_on(local.date()) and hours.start_minute <= minute_of_day < hours.end_minute:
             while k < len(ordered) and packed + per_minute >= k + 1:
                 seconds = (k + 1 - packed) / per_minute * 60
                 done[ordered[k][0]] = (t, seconds)
@@ -50,9 +50,10 @@ def brute_force(orders, now, capacity, hours):
     start=st.integers(0, 23 * 60),
     length=st.integers(30, 24 * 60),
     now_minute=st.integers(0, 24 * 60 - 1),
+    rest=st.frozensets(st.integers(0, 6), max_size=3),
 )
-def test_plan_matches_a_minute_by_minute_simulation(deadlines, seconds, capacity, start, length, now_minute):
-    hours = WorkingHours(start, min(start + length, 24 * 60))
+def test_plan_matches_a_minute_by_minute_simulation(deadlines, seconds, capacity, start, length, now_minute, rest):
+    hours = WorkingHours(start, min(start + length, 24 * 60), rest)
     now = datetime(2026, 11, 24, tzinfo=SHOP_TZ) + timedelta(minutes=now_minute)
     orders = [(f"{i:03d}", now + timedelta(minutes=m, seconds=seconds[i])) for i, m in enumerate(deadlines)]
     result = plan(orders, now=now, capacity_per_hour=capacity, hours=hours)
@@ -128,3 +129,40 @@ def test_outside_working_hours_packing_starts_next_morning():
     result = plan([("1", evening + timedelta(hours=14))], now=evening, capacity_per_hour=60)
     assert result.orders[0].done_at.astimezone(SHOP_TZ) == datetime(2026, 11, 25, 9, 1, tzinfo=SHOP_TZ)
     assert not result.orders[0].misses
+
+
+def test_no_packing_on_a_rest_day_while_the_ship_by_clock_runs():
+    """Saturday evening, 20 orders due Monday 09:30, 10 an hour from 09:00: with Sunday a working day all are packed
+    by Sunday 11:00; with Sunday a rest day only 5 are packed by Monday 09:30 and 15 miss."""
+    saturday = datetime(2026, 11, 28, 18, 30, tzinfo=SHOP_TZ)
+    assert saturday.weekday() == 5
+    orders = [(f"{i:02d}", datetime(2026, 11, 30, 9, 30, tzinfo=SHOP_TZ)) for i in range(20)]
+    every_day = plan(orders, now=saturday, capacity_per_hour=10, hours=WorkingHours(9 * 60, 18 * 60))
+    assert every_day.will_miss == 0
+    assert every_day.finished_at.astimezone(SHOP_TZ) == datetime(2026, 11, 29, 11, 0, tzinfo=SHOP_TZ)
+    sundays_off = WorkingHours(9 * 60, 18 * 60, frozenset({6}))
+    rested = plan(orders, now=saturday, capacity_per_hour=10, hours=sundays_off)
+    assert rested.will_miss == 15
+    assert rested.orders[0].done_at.astimezone(SHOP_TZ) == datetime(2026, 11, 30, 9, 6, tzinfo=SHOP_TZ)
+    # Packing on the rest day itself is the way out: from Sunday 10:00, 1.5 hours that day pack all 20 in time.
+    sunday = datetime(2026, 11, 29, 10, 0, tzinfo=SHOP_TZ)
+    today = plan(orders, now=sunday, capacity_per_hour=10, hours=sundays_off)
+    assert today.will_miss == 15 and today.extra_hours_today == 1.5
+    assert summary(today, "zh").endswith("今天多打包1.5小时可避免")
+
+
+def test_working_days_and_the_pace_count_only_the_days_the_warehouse_works():
+    from datetime import date
+
+    from xiaodian.shipping.forecast import pace_per_hour
+
+    sundays_off = WorkingHours(9 * 60, 18 * 60, frozenset({6}))
+    assert sundays_off.working_days(date(2026, 11, 20), 7) == 6  # Friday 20th to Thursday 26th: one Sunday
+    assert WorkingHours().working_days(date(2026, 11, 20), 7) == 7
+    assert pace_per_hour(540, 6, sundays_off) == 10.0
+    for bad in (frozenset(range(7)), frozenset({7}), frozenset({-1})):
+        try:
+            WorkingHours(9 * 60, 18 * 60, bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"rest days {sorted(bad)} accepted")

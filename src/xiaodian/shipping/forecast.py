@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from .domain import SHOP_TZ
 
@@ -21,24 +21,37 @@ DAY = 86400
 
 @dataclass(frozen=True)
 class WorkingHours:
-    """Daily packing window in shop time, minutes after midnight (default 09:00–18:00 every day)."""
+    """Daily packing window in shop time, minutes after midnight (default 09:00–18:00), and the weekdays the
+    warehouse rests (0 = Monday … 6 = Sunday; default none: many small shops pack every day). No packing happens on
+    a rest day, while the platform's ship-by clock keeps running through it."""
 
     start_minute: int = 9 * 60
     end_minute: int = 18 * 60
+    rest_days: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         if not 0 <= self.start_minute < self.end_minute <= 24 * 60:
             raise ValueError("working hours must start before they end, within one day")
+        if not set(self.rest_days) <= set(range(7)) or len(set(self.rest_days)) == 7:
+            raise ValueError("rest days are weekdays 0–6, and at least one day of the week must be a working day")
 
     @property
     def seconds_per_day(self) -> int:
         return (self.end_minute - self.start_minute) * 60
 
+    def works_on(self, day: date) -> bool:
+        return day.weekday() not in self.rest_days
 
-def pace_per_hour(shipped: int, days: int, hours: WorkingHours) -> float:
-    """Orders shipped per working hour over ``days`` whole days of the shop's working window: the pace the
-    warehouse actually kept, in the unit the plan's capacity is given in."""
-    working_hours = days * hours.seconds_per_day / 3600
+    def working_days(self, first: date, days: int) -> int:
+        """How many of the ``days`` days from ``first`` on are working days."""
+        return sum(1 for i in range(days) if self.works_on(first + timedelta(days=i)))
+
+
+def pace_per_hour(shipped: int, working_days: int, hours: WorkingHours) -> float:
+    """Orders shipped per working hour over ``working_days`` whole working days of the shop's window: the pace the
+    warehouse actually kept, in the unit the plan's capacity is given in (what it shipped on a rest day counts
+    towards the days it worked)."""
+    working_hours = working_days * hours.seconds_per_day / 3600
     return shipped / working_hours if working_hours else 0.0
 
 
@@ -75,11 +88,12 @@ def windows(now: datetime, hours: WorkingHours, tz: tzinfo = SHOP_TZ) -> Iterato
     day = now.astimezone(tz).date()
     t_now = _epoch(now)
     while True:
-        midnight = datetime.combine(day, time(0), tzinfo=tz)
-        start = _epoch(midnight + timedelta(minutes=hours.start_minute))
-        end = _epoch(midnight + timedelta(minutes=hours.end_minute))
-        if end > t_now:
-            yield max(start, t_now), end
+        if hours.works_on(day):
+            midnight = datetime.combine(day, time(0), tzinfo=tz)
+            start = _epoch(midnight + timedelta(minutes=hours.start_minute))
+            end = _epoch(midnight + timedelta(minutes=hours.end_minute))
+            if end > t_now:
+                yield max(start, t_now), end
         day += timedelta(days=1)
 
 
@@ -112,7 +126,8 @@ def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: int, hou
     t_now = _epoch(now)
     today = now.astimezone(tz).date()
     today_end = _epoch(datetime.combine(today, time(0), tzinfo=tz) + timedelta(minutes=hours.end_minute))
-    extend_from = max(today_end, t_now)
+    # Longer today: after today's window, or from now on a rest day (any packing today is then extra).
+    extend_from = max(today_end, t_now) if hours.works_on(today) else t_now
     midnight_next = _epoch(datetime.combine(today + timedelta(days=1), time(0), tzinfo=tz))
     wins = windows(now, hours, tz)
     dl_wins = windows(now, hours, tz)

@@ -31,6 +31,8 @@ class ShippingSettings(Base):
     urgent_hours: Mapped[int] = mapped_column(Integer, default=2)
     correction_window_hours: Mapped[int] = mapped_column(Integer, default=24)
     max_corrections: Mapped[int] = mapped_column(Integer, default=2)
+    # Migration 0021: weekdays the warehouse does not pack, as digits 0 (Monday) … 6 (Sunday), e.g. "6"; "" none.
+    rest_weekdays: Mapped[str] = mapped_column(String(7), default="", server_default="")
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_by: Mapped[str | None] = mapped_column(String(64))
 

@@ -176,6 +176,7 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
                   work_end: str = Form("18:00"), default_promise: str = Form("48h"),
                   due_soon_hours: int | None = Form(None), urgent_hours: int | None = Form(None),
                   correction_window_hours: int | None = Form(None), max_corrections: int | None = Form(None),
+                  rest_day: list[str] = Form([]), rest_days_shown: str = Form(""),
                   principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db, scope="function")):
     def minutes(value: str, name: str) -> int:
         try:
@@ -192,7 +193,9 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
                                          "default_promise": default_promise, "due_soon_hours": due_soon_hours,
                                          "urgent_hours": urgent_hours,
                                          "correction_window_hours": correction_window_hours,
-                                         "max_corrections": max_corrections})
+                                         "max_corrections": max_corrections,
+                                         # no box ticked is "no rest day"; a form without the boxes changes nothing
+                                         "rest_weekdays": "".join(rest_day) if rest_days_shown else None})
     session.commit()
     return RedirectResponse("/shipping/forecast?saved=1", status_code=303)
 

@@ -20,7 +20,7 @@ from .queries import get_settings
 
 SETTING_FIELDS = ("capacity_per_hour", "work_start_minute", "work_end_minute", "default_promise", "late_points",
                   "compensation_pct", "compensation_min_fen", "compensation_max_fen", "due_soon_hours",
-                  "urgent_hours", "correction_window_hours", "max_corrections")
+                  "urgent_hours", "correction_window_hours", "max_corrections", "rest_weekdays")
 
 
 def update_settings(session: Session, *, shop_id: int, changes: dict, principal: Principal,
@@ -51,6 +51,12 @@ def _validate_settings(values: dict) -> None:
         bad("capacity_per_hour", "must be 1–100000 orders per hour")
     if not 0 <= int(values["work_start_minute"]) < int(values["work_end_minute"]) <= 1440:
         bad("work_end_minute", "working hours must start before they end, within one day")
+    rest = str(values.get("rest_weekdays") or "")
+    if not set(rest) <= set("0123456"):
+        bad("rest_weekdays", "rest days are weekday digits 0 (Monday) to 6 (Sunday)")
+    if len(set(rest)) == 7:
+        bad("rest_weekdays", "at least one day of the week must be a working day")
+    values["rest_weekdays"] = "".join(sorted(set(rest)))
     try:
         values["default_promise"] = domain.parse_promise(values["default_promise"]).text()
     except ValueError as exc:

@@ -79,7 +79,7 @@ def get_settings(session: Session, shop_id: int) -> ShippingSettings:
         row = ShippingSettings(shop_id=shop_id, capacity_per_hour=100, work_start_minute=9 * 60,
                                work_end_minute=18 * 60, default_promise="48h", late_points=2, compensation_pct=10,
                                compensation_min_fen=500, compensation_max_fen=5000, due_soon_hours=6,
-                               urgent_hours=2, correction_window_hours=24, max_corrections=2)
+                               urgent_hours=2, correction_window_hours=24, max_corrections=2, rest_weekdays="")
     return row
 
 
@@ -88,8 +88,13 @@ def late_rules(row: ShippingSettings) -> LateRules:
                      compensation_min_fen=row.compensation_min_fen, compensation_max_fen=row.compensation_max_fen)
 
 
+def rest_days(row: ShippingSettings) -> frozenset[int]:
+    """The stored rest weekdays ("56" = Saturday and Sunday; empty or unset: none)."""
+    return frozenset(int(ch) for ch in (row.rest_weekdays or "") if ch in "0123456")
+
+
 def working_hours(row: ShippingSettings) -> WorkingHours:
-    return WorkingHours(row.work_start_minute, row.work_end_minute)
+    return WorkingHours(row.work_start_minute, row.work_end_minute, rest_days(row))
 
 
 def violations_by_order(session: Session, order_pks: list[int]) -> dict[int, Violation]:

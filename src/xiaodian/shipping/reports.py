@@ -58,7 +58,7 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
     result = fc.to_plan(done, head, now=now, capacity_per_hour=capacity, hours=hours, first_miss_ship_by=first_miss)
     lang = "zh" if current_language.get() == "zh" else "en"
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
-            "work_end": _hhmm(hours.end_minute), "awaiting": result.count, "will_miss": result.will_miss,
+            "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count, "will_miss": result.will_miss,
             "already_overdue": result.already_overdue, "earliest_miss": iso(result.earliest_miss),
             "extra_hours_today": result.extra_hours_today, "summary": fc.summary(result, lang),
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
@@ -71,15 +71,17 @@ PACE_DAYS = 7
 
 def recent_pace(session: Session, shop_id: int, now: datetime, days: int = PACE_DAYS) -> dict:
     """The pace the warehouse kept over the last ``days`` whole shop days (today, still running, left out): orders
-    shipped ÷ the working hours of those days, so the forecast can be run at what the warehouse does rather than
-    at what was typed in as its capacity."""
+    shipped ÷ the working hours of those days (rest days have none), so the forecast can be run at what the
+    warehouse does rather than at what was typed in as its capacity."""
     hours = working_hours(get_settings(session, shop_id))
     today = now.astimezone(SHOP_TZ).date()
     first, last = today - timedelta(days=days), today - timedelta(days=1)
     shipped = orders_shipped_between(session, shop_id, datetime.combine(first, time(0), tzinfo=SHOP_TZ),
                                      datetime.combine(today, time(0), tzinfo=SHOP_TZ))
-    per_hour = fc.pace_per_hour(shipped, days, hours)
-    return {"days": days, "first_day": first.isoformat(), "last_day": last.isoformat(), "shipped": shipped,
+    working_days = hours.working_days(first, days)
+    per_hour = fc.pace_per_hour(shipped, working_days, hours)
+    return {"days": days, "working_days": working_days, "first_day": first.isoformat(), "last_day": last.isoformat(),
+            "shipped": shipped,
             "per_hour": round(per_hour, 1), "capacity": max(round(per_hour), 1) if shipped else None,
             "work_start": _hhmm(hours.start_minute), "work_end": _hhmm(hours.end_minute)}
 

@@ -81,6 +81,7 @@ class ForecastOut(BaseModel):
     capacity_per_hour: int
     work_start: str
     work_end: str
+    rest_days: list[int] = Field(default_factory=list, description="weekdays without packing: 0 = Monday … 6 = Sunday")
     awaiting: int
     will_miss: int
     already_overdue: int

@@ -70,6 +70,7 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "flag": ("none", "grey", "purple", "cyan", "green", "orange", "red"),
     "search_kind": ("empty", "order_id", "phone", "last4", "tracking", "text"),
     "role": ("owner", "cs", "warehouse"),
+    "weekday": ("0", "1", "2", "3", "4", "5", "6"),  # 0 = Monday (the warehouse's rest days)
     "todo": ("overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon"),  # home cards
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
               "unauthenticated", "forbidden", "csrf_failed", "throttled", "configuration_error",
