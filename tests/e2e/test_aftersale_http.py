@@ -43,6 +43,7 @@ def test_api_lists_the_case_in_waiting_for_me_and_due_soon_with_its_reason(owner
     assert case["aftersale_id"] == CASE and case["order_id"] == ORDER and case["refund_fen"] == 8990
     assert case["current_reason"]["family"] == "quality" and case["countdown_seconds"] == 8 * 3600
     assert case["merchant_actions"] == ["agree", "reject"]
+    assert case["product_name"] == "五常大米 稻花香2号 5kg"  # the item the case is about, from the order
 
 
 def test_api_refuses_a_request_that_tries_to_change_the_buyer_reason(owner_client, desk):
@@ -86,6 +87,9 @@ def test_case_page_shows_guidance_reason_history_and_decides_through_the_form(ow
     page = owner_client.get(f"/aftersales/{CASE}")
     assert page.status_code == 200
     assert "买家可以在平台上自行更正" in page.text and "商品破损/污渍" in page.text
+    assert '<dd class="as-product">五常大米 稻花香2号 5kg' in page.text
+    listed = owner_client.get("/aftersales").text
+    assert '<td class="as-product">五常大米 稻花香2号 5kg ×1</td>' in listed and "售后状态" in listed
     csrf = csrf_of(owner_client, f"/aftersales/{CASE}")
     response = owner_client.post(f"/aftersales/{CASE}/act", data={"action": "agree", "csrf_token": csrf,
                                                                   "back": "/aftersales?tab=all"},

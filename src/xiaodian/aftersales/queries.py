@@ -146,6 +146,17 @@ def order_ids_by_pk(session: Session, pks: set[int]) -> dict[int, str]:
     return dict(session.execute(select(Order.id, Order.order_id).where(Order.id.in_(pks))).all())
 
 
+def case_items(session: Session, cases: list) -> dict[tuple[int, str], tuple[str, str | None]]:
+    """(product name, spec) of the item each case is about, keyed by (order row id, SKU order id): a clerk must
+    see which product the buyer wants refunded without opening the order."""
+    pks = {c.order_pk for c in cases}
+    if not pks:
+        return {}
+    rows = session.execute(select(OrderItem.order_pk, OrderItem.sku_order_id, OrderItem.product_name, OrderItem.spec)
+                           .where(OrderItem.order_pk.in_(pks))).all()
+    return {(pk, sku): (name, spec) for pk, sku, name, spec in rows}
+
+
 def case_history(session: Session, case_id: int) -> list[AfterSaleEvent]:
     return list(session.execute(select(AfterSaleEvent).where(AfterSaleEvent.case_id == case_id)
                                 .order_by(AfterSaleEvent.at, AfterSaleEvent.id)).scalars())

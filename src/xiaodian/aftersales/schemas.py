@@ -83,6 +83,8 @@ class CaseOut(BaseModel):
     order_id: str
     sku_order_id: str
     product_id: str | None
+    product_name: str | None = None  # of the order's item with this SKU order id (None: not in the order)
+    spec: str | None = None
     type: str
     type_code: int
     status: str
@@ -139,13 +141,15 @@ def reason_out(row: AfterSaleReason | None, families) -> ReasonOut | None:
                      given_at=iso(row.given_at), source=row.source, family=families.family(row.text).value)
 
 
-def case_out(case: AfterSaleCase, order_id: str, reasons: dict, families, now: datetime) -> CaseOut:
+def case_out(case: AfterSaleCase, order_id: str, reasons: dict, families, now: datetime,
+             item: tuple[str, str | None] | None = None) -> CaseOut:
     kind, status = CaseType(case.case_type), CaseStatus(case.status)
     cd = domain.countdown(case.due_by, now)
     who = domain.WHOSE_MOVE[status]
     return CaseOut(
         aftersale_id=case.aftersale_id, provisional=case.provisional, order_id=order_id,
-        sku_order_id=case.sku_order_id, product_id=case.product_id, type=kind.value, type_code=domain.TYPE_CODE[kind],
+        sku_order_id=case.sku_order_id, product_id=case.product_id, product_name=item[0] if item else None,
+        spec=item[1] if item else None, type=kind.value, type_code=domain.TYPE_CODE[kind],
         status=status.value, platform_status_code=domain.PLATFORM_CODE.get(status), refund_status=case.refund_status,
         refund_fen=case.refund_fen, postage_fen=case.postage_fen, quantity=case.quantity,
         applied_at=iso(case.applied_at), due_by=iso(case.due_by), due_by_source=case.due_by_source,

@@ -28,7 +28,9 @@ def families_for(session: Session, shop_id: int, settings) -> reasons.FamilyMap:
 def case_rows(session: Session, cases: list, families, now: datetime) -> list[CaseOut]:
     reason_rows = queries.reasons_by_id(session, {c.first_reason_id for c in cases} | {c.current_reason_id for c in cases})
     order_ids = queries.order_ids_by_pk(session, {c.order_pk for c in cases})
-    return [case_out(c, order_ids[c.order_pk], reason_rows, families, now) for c in cases]
+    items = queries.case_items(session, cases)
+    return [case_out(c, order_ids[c.order_pk], reason_rows, families, now, items.get((c.order_pk, c.sku_order_id)))
+            for c in cases]
 
 
 def case_page(session: Session, *, shop_id: int, flt: queries.CaseFilter, now: datetime, families) -> CasePage:
