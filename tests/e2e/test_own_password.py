@@ -77,7 +77,9 @@ def test_the_api_needs_the_current_password_and_wrong_ones_lead_to_the_lockout(a
         assert wrong.json()["error"]["code"] == "wrong_password"
         assert wrong.json()["error"]["details"]["field"] == "current_password"
         for _ in range(ctx.settings.login_max_failures - 1):
-            api.put("/api/v1/me/password", headers=bearer, json={"current_password": "guess-123456", "new_password": NEW})
-        locked = api.put("/api/v1/me/password", headers=bearer, json={"current_password": PASSWORD, "new_password": NEW})
+            api.put("/api/v1/me/password", headers=bearer,
+                    json={"current_password": "guess-123456", "new_password": NEW})
+        locked = api.put("/api/v1/me/password", headers=bearer,
+                         json={"current_password": PASSWORD, "new_password": NEW})
         assert locked.status_code == 429 and locked.json()["error"]["code"] == "login_locked"
         assert api.get("/api/v1/me", headers=bearer).json()["login"] == "cs"  # the token itself still works

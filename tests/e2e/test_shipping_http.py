@@ -237,8 +237,9 @@ def test_rest_days_saved_on_the_forecast_page_shape_the_plan_and_the_pace(ctx, s
     the six working days of the last seven (NOW is Tuesday 2026-11-24: the 17th–23rd hold Sunday the 22nd), the
     forecast API reports the rest days, and bad values are refused naming the field with nothing saved."""
     midnight = NOW.replace(hour=0, minute=0)
-    records = [make_record(f"693845970402265810{i}", status=OrderStatus.SHIPPED, created_at=midnight - timedelta(days=3),
-                           carrier="中通快递", tracking_no=f"73100000001{i}0", shipped_at=midnight - timedelta(days=2, hours=i))
+    records = [make_record(f"693845970402265810{i}", status=OrderStatus.SHIPPED, carrier="中通快递",
+                           created_at=midnight - timedelta(days=3), tracking_no=f"73100000001{i}0",
+                           shipped_at=midnight - timedelta(days=2, hours=i))
                for i in range(6)]
     with transaction(ctx.sessions) as session:
         upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=records)

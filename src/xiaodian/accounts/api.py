@@ -112,8 +112,9 @@ class OwnPasswordIn(BaseModel):
 @router.put("/me/password", response_model=UserOut, summary="Change my own password (give the current one)")
 def change_own_password(body: OwnPasswordIn, request: Request, principal: Principal = Depends(require("account.own")),
                         session: Session = Depends(db, scope="function")):
-    """Every web session of the caller ends (but the one calling, if any). A wrong current password is a failed login: it counts towards the
-    lockout (429 ``login_locked`` after too many), so a leaked token cannot be used to guess the password."""
+    """Every web session of the caller ends (but the one calling, if any). A wrong current password is a failed
+    login: it counts towards the lockout (429 ``login_locked`` after too many), so a leaked token cannot be used to
+    guess the password."""
     ctx = get_ctx(request)
     try:
         user = users.change_own_password(session, principal, current=body.current_password, new=body.new_password,
