@@ -61,6 +61,9 @@ def test_a_clerk_changes_their_password_keeping_this_session_and_ending_the_othe
         audit = owner.get("/api/v1/audit", params={"action": "user.password_change"}).json()
         entries = audit["entries"] if isinstance(audit, dict) else audit
         assert [(e["login"], e["target_id"]) for e in entries] == [("warehouse", "warehouse")]
+        refused = owner.get("/api/v1/audit", params={"action": "user.password_change_refused"}).json()
+        refused = refused["entries"] if isinstance(refused, dict) else refused
+        assert [(e["login"], e["detail"]) for e in refused] == [("warehouse", {"reason": "wrong_password"})]
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -113,6 +113,9 @@ def change_own_password(session: Session, principal: Principal, *, current: str,
     try:
         user = service.authenticate(session, login=principal.login, password=current, now=now, settings=settings)
     except Unauthenticated:
+        # Kept with the failed attempt (the caller commits both): a string of these is someone guessing.
+        audit.record(session, principal=principal, action="user.password_change_refused", now=now,
+                     target_type="user", target_id=principal.login, detail={"reason": "wrong_password"})
         raise ValidationFailed("current password is wrong", code="wrong_password",
                                details={"field": "current_password"}) from None
     if new == current:
