@@ -10,9 +10,10 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
-from ..conftest import PASSWORD, csrf_of, login
+from ..conftest import NOW, PASSWORD, csrf_of, login
 
 NEW = "Cangku-2026-new-pass"
+NOW_SHOWN = NOW.strftime("%Y-%m-%d %H:%M")  # NOW is in shop time
 
 
 def _change(client, current, new, again=None):
@@ -86,3 +87,26 @@ def test_the_api_needs_the_current_password_and_wrong_ones_lead_to_the_lockout(a
                          json={"current_password": PASSWORD, "new_password": NEW})
         assert locked.status_code == 429 and locked.json()["error"]["code"] == "login_locked"
         assert api.get("/api/v1/me", headers=bearer).json()["login"] == "cs"  # the token itself still works
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_users_page_shows_each_persons_last_login_and_live_sessions(app, users, ctx):
+    """An owner sees who is still logged in somewhere: two live sessions of the warehouse clerk, none once the
+    clerk is disabled; a person who never logged in says so."""
+    with TestClient(app) as owner, TestClient(app) as pda, TestClient(app) as phone:
+        login(owner, "owner")
+        login(pda, "warehouse")
+        login(phone, "warehouse")
+
+        def row(login_name):
+            html = owner.get("/settings/users").text
+            cells = html.split(f'<tr data-login="{login_name}">', 1)[1].split("</tr>", 1)[0]
+            last = re.search(r'<td class="last-login">([^<]*)</td>', cells).group(1)
+            return last, int(re.search(r'<td class="num live-sessions">(\d+)</td>', cells).group(1))
+
+        assert row("warehouse") == (NOW_SHOWN, 2) and row("cs") == ("从未", 0)
+        owner.post("/settings/users/warehouse/disable", data={"csrf_token": csrf_of(owner, "/settings/users")})
+        assert row("warehouse") == (NOW_SHOWN, 0)
+        listed = {u["login"]: u for u in owner.get("/api/v1/users").json()}
+        assert listed["warehouse"]["live_sessions"] == 0 and listed["owner"]["live_sessions"] == 1
+        assert listed["warehouse"]["last_login_at"] == NOW.isoformat() and listed["cs"]["last_login_at"] is None

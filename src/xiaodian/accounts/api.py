@@ -28,6 +28,8 @@ class UserOut(BaseModel):
     display_name: str | None
     disabled: bool
     created_at: str | None
+    last_login_at: str | None = Field(None, description="start of the newest web session (list only)")
+    live_sessions: int | None = Field(None, description="web sessions not ended or expired (list only)")
 
 
 class UserIn(BaseModel):
@@ -128,8 +130,14 @@ def change_own_password(body: OwnPasswordIn, request: Request, principal: Princi
 
 
 @router.get("/users", response_model=list[UserOut], summary="List users")
-def list_users(principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
-    return [_user_out(u) for u in users.list_users(session, principal)]
+def list_users(request: Request, principal: Principal = Depends(require("users.manage")),
+               session: Session = Depends(db, scope="function")):
+    seen = users.session_summary(session, principal, get_ctx(request).clock.now())
+    out = []
+    for user in users.list_users(session, principal):
+        last, live = seen.get(user.id, (None, 0))
+        out.append(_user_out(user).model_copy(update={"last_login_at": iso(last), "live_sessions": live}))
+    return out
 
 
 @router.post("/users", response_model=UserOut, status_code=201, summary="Add a user")

@@ -25,6 +25,7 @@ AUDIT_PAGE = 100
 
 def _users_page(request, session, principal, *, error=None, notice=None, status=200):
     return render(request, "accounts/users.html", status_code=status, users=users.list_users(session, principal),
+                  sessions=users.session_summary(session, principal, get_ctx(request).clock.now()),
                   roles=ROLES, error=error, notice=notice)
 
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, Forbidden, NotFound, Unauthenticated, ValidationFailed
 from . import audit, service
-from .models import ApiToken, User
+from .models import ApiToken, User, WebSession
 from .passwords import check_policy, hash_password
 from .permissions import check
 from .service import Principal
@@ -41,6 +41,16 @@ def create_user(session: Session, principal: Principal, *, login: str, password:
     audit.record(session, principal=principal, action="user.add", now=now, target_type="user", target_id=user.login,
                  after=_user_view(user))
     return user
+
+
+def session_summary(session: Session, principal: Principal, now: datetime) -> dict[int, tuple[datetime | None, int]]:
+    """Per user: the last login (the newest session's start) and how many sessions are live now, so an owner sees
+    who is still logged in somewhere (a dismissed clerk, a lost phone) before disabling or resetting."""
+    check(principal.role, "users.manage")
+    live = func.sum(case((and_(WebSession.revoked_at.is_(None), WebSession.expires_at > now), 1), else_=0))
+    rows = session.execute(select(WebSession.user_id, func.max(WebSession.created_at), live)
+                           .group_by(WebSession.user_id)).all()
+    return {user_id: (last, int(count or 0)) for user_id, last, count in rows}
 
 
 def _guard_last_owner(session: Session, user: User, *, losing_owner: bool) -> None:
