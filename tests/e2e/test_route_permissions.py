@@ -82,6 +82,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/shipping/picklist"): "orders.read",
     ("POST", "/api/v1/orders/{order_id}/shipments"): "shipping.ship",
     ("POST", "/api/v1/shipments/bulk"): "shipping.ship",
+    ("GET", "/api/v1/shipments/template"): "shipping.ship",
+    ("GET", "/shipping/bulk/template.xlsx"): "shipping.ship",
     ("GET", "/api/v1/violations"): "orders.read",
     ("GET", "/api/v1/forecast"): "orders.read",
     ("GET", "/inquiries"): "inquiries.answer",

@@ -261,3 +261,57 @@ def test_rest_days_saved_on_the_forecast_page_shape_the_plan_and_the_pace(ctx, s
     assert owner_client.get("/api/v1/forecast").json()["rest_days"] == []
     assert "every day" not in owner_client.get("/shipping/forecast").text and "每天 09:00–18:00" in \
         owner_client.get("/shipping/forecast").text
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+def test_the_bulk_ship_template_round_trip(ctx, shop_id, owner_client):
+    """Download the 备货中 template (most urgent first, ids as text, carrier and number blank), fill in one row,
+    upload it: that order ships, the rows left blank are skipped (not errors), and uploading it again changes
+    nothing."""
+    import io
+
+    from openpyxl import Workbook, load_workbook
+
+    seed(ctx, shop_id)
+    client = owner_client
+    assert 'href="/shipping/bulk/template.xlsx?view=due24h"' in client.get("/shipping/bulk").text
+    download = client.get("/shipping/bulk/template.xlsx", params={"view": "awaiting"})
+    assert download.status_code == 200 and download.headers["x-row-count"] == "3"
+    assert download.headers["content-disposition"].startswith('attachment; filename="bulk-ship-awaiting-')
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["订单号", "快递公司", "快递单号", "承诺发货时间", "商品", "收件地区"]
+    assert [r[0] for r in rows[1:]] == [LATE, DUE, LATER]  # most urgent first, 19-digit text
+    assert sheet["A2"].number_format == "@" and rows[1][1:3] == [None, None]
+    assert rows[2][3] == (NOW + timedelta(hours=5)).strftime("%Y-%m-%d %H:%M")
+    assert rows[2][4] == "五常大米 稻花香2号 5kg ×1" and rows[2][5] == "浙江省杭州市西湖区"
+    api = client.get("/api/v1/shipments/template", params={"view": "overdue"})
+    assert api.status_code == 200 and api.headers["x-row-count"] == "1"
+    assert client.get("/api/v1/shipments/template", params={"view": "nope"}).status_code == 422
+    filled = Workbook()
+    for row in rows:
+        filled.active.append(row)
+    filled.active["B3"], filled.active["C3"] = "顺丰速运", "SF1234567890123"  # DUE filled in; the others left blank
+    body = io.BytesIO()
+    filled.save(body)
+    csrf = {"x-csrf-token": csrf_of(client)}
+    file = {"file": ("template.xlsx", body.getvalue(), "application/octet-stream")}
+    report = client.post("/api/v1/shipments/bulk", headers=csrf, files=file).json()
+    assert (report["shipped"], report["skipped"], report["rejected"]) == (1, 2, [])
+    assert {r["order_id"]: r["verdict"] for r in report["rows"]} == {LATE: "skipped", DUE: "ok", LATER: "skipped"}
+    assert client.get(f"/api/v1/orders/{DUE}").json()["status"] == "shipped"
+    again = client.post("/api/v1/shipments/bulk", headers=csrf, files=file).json()
+    assert (again["shipped"], again["unchanged"], again["skipped"]) == (0, 1, 2)
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_bulk_preview_lists_refused_rows_first_with_carrier_names(ctx, shop_id, owner_client):
+    seed(ctx, shop_id)
+    body = ("订单号,快递公司,快递单号\n"
+            f"{LATER},,\n{DUE},zhongtong,78123456789012\n{LATE},顺丰,bad\n").encode()
+    page = owner_client.post("/shipping/bulk", files={"file": ("ship.csv", body, "text/csv")},
+                             data={"csrf_token": csrf_of(owner_client, "/shipping/bulk")}).text
+    rows = page.split('<table class="grid verdicts">', 1)[1].split("<tbody>", 1)[1].split("</tr>")[:3]
+    assert [r.split('class="v-', 1)[1].split('"', 1)[0] for r in rows] == ["error", "ok", "skipped"]
+    assert "顺丰速运" in rows[0] and "中通快递" in rows[1] and "未填写，跳过" in rows[2]
+    assert "skipped" not in rows[2].split("</td>")[-2]  # no English message beside the verdict

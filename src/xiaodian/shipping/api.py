@@ -1,11 +1,12 @@
-"""Shipping API under /api/v1: ship an order, correct a tracking number, ship a file, violations, forecast, deadline
-reminders (thin adapters)."""
+"""Shipping API under /api/v1: ship an order, correct a tracking number, ship a file and download its template,
+violations, forecast, deadline reminders (thin adapters)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
@@ -15,7 +16,7 @@ from ..orders.api import shop_of
 from ..orders.domain import check_filter_date
 from ..web.deps import db, get_ctx, require
 from ..web.openapi import ERROR_RESPONSES
-from . import corrections, reminders, reports, service
+from . import corrections, reminders, reports, service, template
 from .bulk import BulkReport, ship_file
 from .queries import get_settings
 from .schemas import (BulkReportOut, CorrectionIn, CorrectionOut, ForecastOut, ReminderAckOut, RemindersOut,
@@ -53,6 +54,27 @@ def bulk(request: Request, file: UploadFile = File(...), dry_run: bool | None = 
     finally:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
     return report.as_json()
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def template_response(request: Request, session: Session, view: str) -> Response:
+    """The bulk-ship template of a deadline view as an XLSX download (template.py), named by view and time."""
+    now = get_ctx(request).clock.now()
+    data, count = template.bulk_template(session, shop_of(request), view, now)
+    stamp = now.astimezone(SHOP_TZ).strftime("%Y%m%d-%H%M")
+    return Response(data, media_type=XLSX, headers={
+        "content-disposition": f'attachment; filename="bulk-ship-{view}-{stamp}.xlsx"', "x-row-count": str(count)})
+
+
+@router.get("/shipments/template", response_class=Response,
+            summary="The bulk-ship template: a deadline view's orders, most urgent first, with 快递公司 and 快递单号 "
+                    "left to fill in (XLSX)")
+def bulk_template(request: Request, view: str = Query("awaiting", pattern="^(awaiting|due24h|overdue)$"),
+                  principal: Principal = Depends(require("shipping.ship")),
+                  session: Session = Depends(db, scope="function")):
+    return template_response(request, session, view)
 
 
 @router.get("/violations", response_model=ViolationsOut, summary="Late-shipment violations, latest deadline first")

@@ -1,7 +1,8 @@
-"""Ship from a file (the platform's 批量发货 template: 订单号, 快递公司 name or code, 快递单号).
+"""Ship from a file (the platform's 批量发货 template: 订单号, 快递公司 name or code, 快递单号; or the desk's own,
+template.py).
 
-Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / unchanged / error
-and why) → apply only the accepted rows, in batches of one transaction each. A row whose number is already on
+Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / unchanged / skipped
+(carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one transaction each. A row whose number is already on
 its order is "unchanged", so uploading the same file again changes nothing. Warning rows (a number of unusual
 shape) are shown in the preview; applying after seeing them is the confirmation.
 """
@@ -49,7 +50,7 @@ class RowVerdict:
     order_id: str
     carrier: str
     tracking_no: str
-    verdict: str = ""  # ok / warning / unchanged / error ("" while undecided)
+    verdict: str = ""  # ok / warning / unchanged / skipped / error ("" while undecided)
     column: str = ""
     code: str = ""
     message: str = ""
@@ -82,7 +83,7 @@ class BulkReport:
 
     def as_json(self) -> dict:
         """Like the import report: counts, then every rejected row with row, column, stable code, message."""
-        return {"shipped": self.shipped, "unchanged": self.count("unchanged"),
+        return {"shipped": self.shipped, "unchanged": self.count("unchanged"), "skipped": self.count("skipped"),
                 "warnings": [{"row": r.row, "column": NUMBER, "code": r.code, "message": r.message}
                              for r in self.rows if r.verdict == "warning"],
                 "rejected": [{"row": r.row, "column": r.column, "code": r.code, "message": r.message}
@@ -97,6 +98,10 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
 
     carrier_text, number_raw = text(cell(CARRIER)), text(cell(NUMBER))
     verdict = RowVerdict(row_number, text(cell(ORDER))[:40], carrier_text[:40], domain.normalise_tracking(number_raw))
+    if not carrier_text and not number_raw:
+        # A template row the warehouse has not filled in yet (template.py): not an error, nothing to ship.
+        verdict.verdict, verdict.message = "skipped", "no carrier and no tracking number yet: skipped"
+        return verdict
     try:
         verdict.order_id = platform_id(cell(ORDER), ORDER)
     except BadValue as exc:

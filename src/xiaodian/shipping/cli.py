@@ -105,7 +105,8 @@ def _print_bulk(report, file: Path) -> None:
     table.add_column("")
     table.add_column("rows", justify="right")
     for name, value in (("ship" if report.dry_run else "shipped", report.shipped),
-                        ("unchanged", report.count("unchanged")), ("warnings", report.count("warning")),
+                        ("unchanged", report.count("unchanged")), ("skipped", report.count("skipped")),
+                        ("warnings", report.count("warning")),
                         ("rejected", len(report.rejected))):
         table.add_row(name, str(value))
     out.print(table)

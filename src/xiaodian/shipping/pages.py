@@ -25,13 +25,25 @@ from ..web.deps import db, get_ctx, named_shop_query, read_db, require, require_
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
-from .api import run_bulk
+from .api import run_bulk, template_response
 from .listing import view_page
 from .queries import VIEWS, get_settings, view_counts
 from .service import shipped_skus
 
 router = APIRouter(include_in_schema=False)
 SHOWN_ROWS = 500
+# The preview lists what needs a look first: refused rows, then warnings, then what will ship; rows already done
+# or not filled in (a template's blank rows) last.
+_VERDICT_ORDER = {"error": 0, "warning": 1, "ok": 2, "unchanged": 3, "skipped": 4}
+
+
+def _shown(report) -> list:
+    return sorted(report.rows, key=lambda r: (_VERDICT_ORDER.get(r.verdict, 5), r.row))[:SHOWN_ROWS]
+
+
+def _carrier_name(code: str, lang: str) -> str:
+    carrier = domain.find_carrier(code)
+    return code if carrier is None else carrier.name if lang == "zh" else carrier.name_en
 
 
 def countdown(ship_by: str | None, now, status: str) -> dict | None:
@@ -117,6 +129,13 @@ def bulk_form(request: Request, principal: Principal = Depends(require("shipping
     return render(request, "shipping/bulk.html", stage="upload")
 
 
+@router.get("/shipping/bulk/template.xlsx")
+def bulk_template(request: Request, view: str = Query("awaiting", pattern="^(awaiting|due24h|overdue)$"),
+                  principal: Principal = Depends(require("shipping.ship")),
+                  session: Session = Depends(db, scope="function")):
+    return template_response(request, session, view)
+
+
 @router.post("/shipping/bulk")
 def bulk_preview(request: Request, file: UploadFile | None = File(None),
                  principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
@@ -131,7 +150,7 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
     return render(request, "shipping/bulk.html", stage="preview", report=report, upload=stored,
-                  shown=report.rows[:SHOWN_ROWS])
+                  shown=_shown(report), carrier_name=_carrier_name)
 
 
 @router.post("/shipping/bulk/{upload_id}/apply")
@@ -146,7 +165,7 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
     uploads.delete(ctx.settings.data_dir, upload_id)
     return render(request, "shipping/bulk.html", stage="done", report=report, upload=stored,
-                  shown=report.rows[:SHOWN_ROWS])
+                  shown=_shown(report), carrier_name=_carrier_name)
 
 
 @router.get("/shipping/health")

@@ -34,7 +34,7 @@ class BulkVerdict(BaseModel):
     order_id: str
     carrier: str
     tracking_no: str
-    verdict: str = Field(description="ok, warning, unchanged or error")
+    verdict: str = Field(description="ok, warning, unchanged, skipped (carrier and number blank) or error")
     column: str
     code: str
     message: str
@@ -44,6 +44,7 @@ class BulkVerdict(BaseModel):
 class BulkReportOut(BaseModel):
     shipped: int = Field(description="rows shipped (dry run: rows that would ship)")
     unchanged: int = Field(description="rows whose number is already on the order")
+    skipped: int = Field(0, description="rows with an order id but no carrier and no number yet (a template row)")
     warnings: list[BulkRow]
     rejected: list[BulkRow]
     dry_run: bool

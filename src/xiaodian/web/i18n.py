@@ -64,7 +64,7 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "event": ("created", "paid", "shipped", "completed", "cancelled", "status_changed", "tracking_added",
               "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived"),
     "view": ("awaiting", "due24h", "overdue"),  # shipping views (issue 4)
-    "verdict": ("ok", "warning", "unchanged", "error"),  # bulk-ship file rows
+    "verdict": ("ok", "warning", "unchanged", "skipped", "error"),  # bulk-ship file rows
     "violation": ("late_shipment", "overdue_unshipped"),
     "via": ("import", "web", "api", "cli", "job", "sync", "demo"),
     "flag": ("none", "grey", "purple", "cyan", "green", "orange", "red"),
