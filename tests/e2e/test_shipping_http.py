@@ -126,6 +126,12 @@ def test_cli_ship_scan_violations_forecast_and_view(tmp_path):
     preview = run("ship", "--file", str(path), "--dry-run", "--json")
     assert preview.exit_code == 1 and json.loads(preview.stdout)["shipped"] == 1
     assert run("ship", "--file", str(tmp_path / "missing.csv")).exit_code == 2
+    template = tmp_path / "template.xlsx"
+    written = run("ship-template", str(template), "--view", "awaiting")
+    assert written.exit_code == 0 and "2 orders" in written.stdout  # DUE shipped above: LATE and LATER are left
+    blank = json.loads(run("ship", "--file", str(template), "--dry-run", "--json").stdout)
+    assert (blank["shipped"], blank["skipped"], blank["rejected"]) == (0, 2, [])
+    assert run("ship-template", str(template), "--view", "nope").exit_code == 2
     assert run("worker", "--once").exit_code == 0
 
 

@@ -1,4 +1,4 @@
-"""``xiaodian ship``, ``xiaodian correct-tracking``, ``xiaodian reminders list|ack``, ``xiaodian scan deadlines``,
+"""``xiaodian ship``, ``xiaodian ship-template``, ``xiaodian correct-tracking``, ``xiaodian reminders list|ack``, ``xiaodian scan deadlines``,
 ``xiaodian violations``, ``xiaodian forecast``, ``xiaodian worker``.
 
 Exit codes: 0 done; 1 refused (a message says why) or, for a file, some rows rejected; 2 bad usage or an
@@ -191,6 +191,27 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
         out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}")
 
 
+def ship_template(output: Path = typer.Argument(..., help="the XLSX file to write"),
+                  view: str = typer.Option("awaiting", "--view", help="awaiting (备货中), due24h or overdue")) -> None:
+    """Write the bulk-ship template: the view's orders, most urgent first, 快递公司 and 快递单号 left to fill in;
+    `xiaodian ship --file` takes it back (blank rows are skipped)."""
+    from ..bootstrap import default_shop_id, open_context
+    from ..shipping.queries import VIEWS
+    from .template import bulk_template
+
+    if view not in VIEWS:
+        err.print(f"--view: one of {', '.join(VIEWS)}")
+        raise typer.Exit(2)
+    ctx = open_context()
+    try:
+        with ctx.sessions() as session:
+            data, count = bulk_template(session, default_shop_id(ctx), view, ctx.clock.now())
+    finally:
+        ctx.engine.dispose()
+    output.write_bytes(data)
+    out.print(f"{count} orders written to {output}")
+
+
 def correct_tracking(
     order_id: str = typer.Argument(..., help="order id"),
     old: str = typer.Option(None, "--old", help="the package's current (wrong) tracking number"),
@@ -263,6 +284,7 @@ def register(app: typer.Typer) -> None:
     from ..worker import worker
 
     app.command("ship")(ship)
+    app.command("ship-template")(ship_template)
     app.command("correct-tracking")(correct_tracking)
     app.add_typer(reminders_app, name="reminders")
     app.add_typer(scan_app, name="scan")
