@@ -281,6 +281,8 @@ def test_the_bulk_ship_template_round_trip(ctx, shop_id, owner_client):
     seed(ctx, shop_id)
     client = owner_client
     assert 'href="/shipping/bulk/template.xlsx?view=due24h"' in client.get("/shipping/bulk").text
+    assert 'class="template-link" href="/shipping/bulk/template.xlsx?view=overdue"' in \
+        client.get("/shipping?view=overdue").text  # each deadline view offers its own sheet
     download = client.get("/shipping/bulk/template.xlsx", params={"view": "awaiting"})
     assert download.status_code == 200 and download.headers["x-row-count"] == "3"
     assert download.headers["content-disposition"].startswith('attachment; filename="bulk-ship-awaiting-')
