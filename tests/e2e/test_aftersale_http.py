@@ -88,6 +88,8 @@ def test_case_page_shows_guidance_reason_history_and_decides_through_the_form(ow
     assert page.status_code == 200
     assert "买家可以在平台上自行更正" in page.text and "商品破损/污渍" in page.text
     assert '<dd class="as-product">五常大米 稻花香2号 5kg' in page.text
+    card = page.text.split('<section class="card order-card"', 1)[1].split("</section>", 1)[0]
+    assert 'data-order-status="awaiting_shipment">备货中' in card and "¥89.90" in card  # not shipped yet
     listed = owner_client.get("/aftersales").text
     assert '<td class="as-product">五常大米 稻花香2号 5kg ×1</td>' in listed and "售后状态" in listed
     csrf = csrf_of(owner_client, f"/aftersales/{CASE}")

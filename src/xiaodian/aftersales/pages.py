@@ -86,11 +86,25 @@ async def case_list(request: Request, principal: Principal = Depends(require_rea
                   done=notices.read(request, "done"), share_url=list_link(flt, page=flt.page))
 
 
+def _order_context(session, shop_id: int, order_id: str, now) -> dict:
+    """The order a case is about, as its card shows it: status, amount, deadlines and each parcel's state, so the
+    clerk sees whether the goods have left (a refund-only case on a shipped order is another matter) on this page."""
+    from ..logistics import labels as logistics_labels
+    from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
+    from ..orders.queries import require_order
+    from ..orders.service import order_detail
+
+    order = order_detail(session, shop_id=shop_id, order_id=order_id, now=now)
+    return {"order": order, "parcels": parcel_lines(session, require_order(session, shop_id, order_id).id),
+            "logistics_labels": logistics_labels}
+
+
 def _detail_context(session, request: Request, aftersale_id: str) -> dict:
     ctx = get_ctx(request)
     detail = views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
                                families=views.families_for(session, shop_of(request), ctx.settings))
-    return {"case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
+    return {**_order_context(session, shop_of(request), detail.order_id, ctx.clock.now()),
+            "case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
             "reject_codes": domain.REJECT_CODES, "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings,
