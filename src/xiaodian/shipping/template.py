@@ -9,12 +9,12 @@ opened in Excel they stay 19 digits, never 6.97955E+18.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..spreadsheets import as_text, write_sheet
 from .bulk import CARRIER, NUMBER, ORDER
 from .domain import SHOP_TZ
 from .listing import view_page
@@ -41,33 +41,7 @@ def rows(session: Session, shop_id: int, view: str, now: datetime) -> Iterator[l
         page += 1
 
 
-def write_xlsx(records: Iterator[list[str]]) -> tuple[bytes, int]:
-    """Every cell typed text (format "@"), so what the warehouse types (a number starting with 0, a long id) is
-    kept as typed; the columns to fill first."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("批量发货")
-    for position, width in enumerate(WIDTHS, start=1):
-        sheet.column_dimensions[get_column_letter(position)].width = width
-    sheet.freeze_panes = "A2"
-    sheet.append(list(COLUMNS))
-    count = 0
-    for record in records:
-        cells = []
-        for value in record:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.number_format = "@"
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), count
-
-
 def bulk_template(session: Session, shop_id: int, view: str, now: datetime) -> tuple[bytes, int]:
-    """(XLSX bytes, rows) of the view's template."""
-    return write_xlsx(rows(session, shop_id, view, now))
+    """(XLSX bytes, rows) of the view's template: every cell typed text, so what the warehouse types (a number
+    starting with 0, a long id) is kept as typed."""
+    return write_sheet("批量发货", list(COLUMNS), as_text(rows(session, shop_id, view, now)), WIDTHS)

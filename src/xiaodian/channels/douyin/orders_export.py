@@ -27,6 +27,7 @@ from ...orders.models import Order
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
+from ...spreadsheets import TEXT, write_sheet
 
 FORMATS = ("csv", "xlsx")
 MAX_ROWS = 200_000  # orders per export; a larger list should be narrowed by date first
@@ -107,29 +108,10 @@ def write_csv(records: Iterator[dict]) -> tuple[bytes, int]:
 
 def write_xlsx(records: Iterator[dict]) -> tuple[bytes, int]:
     """Ids and every other text as typed text cells (format "@"), amounts as numbers with two decimals."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("订单")
-    sheet.append(list(COLUMNS))
     money = {"商品金额", "订单应付金额", "运费"}
-    count = 0
-    for record in records:
-        cells = []
-        for column, value in record.items():
-            if column in money and value:
-                cell = WriteOnlyCell(sheet, value=float(value))
-                cell.number_format = "0.00"
-            else:
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.number_format = "@"
-            cells.append(cell)
-        sheet.append(cells)
-        count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), count
+    rows = ([(float(value), "0.00") if column in money and value else (value, TEXT) for column, value in record.items()]
+            for record in records)
+    return write_sheet("订单", list(COLUMNS), rows)
 
 
 def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
