@@ -138,5 +138,5 @@ def test_the_settings_page_in_english_names_the_field_in_english(ctx, shop_id, o
     csrf = csrf_of(owner_client, "/settings/logistics")
     bad = owner_client.post("/settings/logistics", data={**FORM, "suspected_lost": "72", "csrf_token": csrf})
     assert bad.status_code == 422
-    assert "Suspected lost · Seriously timed out: must be more hours than Tracking stalled · Seriously timed out." \
+    assert "Suspected lost · Severely overdue: must be more hours than Tracking stalled · Severely overdue." \
         in bad.text.replace("&#39;", "'")
