@@ -91,11 +91,10 @@ def _order_context(session, shop_id: int, order_id: str, now) -> dict:
     clerk sees whether the goods have left (a refund-only case on a shipped order is another matter) on this page."""
     from ..logistics import labels as logistics_labels
     from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
-    from ..orders.queries import require_order
-    from ..orders.service import order_detail
+    from ..orders.service import detail_of, find_order
 
-    order = order_detail(session, shop_id=shop_id, order_id=order_id, now=now)
-    return {"order": order, "parcels": parcel_lines(session, require_order(session, shop_id, order_id).id),
+    order = find_order(session, shop_id=shop_id, order_id=order_id)
+    return {"order": detail_of(session, order, now), "parcels": parcel_lines(session, order.id),
             "logistics_labels": logistics_labels}
 
 

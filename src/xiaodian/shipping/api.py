@@ -18,7 +18,7 @@ from ..web.deps import db, get_ctx, require
 from ..web.openapi import ERROR_RESPONSES
 from . import corrections, reminders, reports, service, template
 from .bulk import BulkReport, ship_file
-from .queries import get_settings
+from .queries import VIEW_PATTERN, get_settings
 from .schemas import (BulkReportOut, CorrectionIn, CorrectionOut, ForecastOut, ReminderAckOut, RemindersOut,
                       ShipIn, ShipmentsOut, ShipOut, ViolationsOut)
 
@@ -71,7 +71,7 @@ def template_response(request: Request, session: Session, view: str) -> Response
 @router.get("/shipments/template", response_class=Response,
             summary="The bulk-ship template: a deadline view's orders, most urgent first, with 快递公司 and 快递单号 "
                     "left to fill in (XLSX)")
-def bulk_template(request: Request, view: str = Query("awaiting", pattern="^(awaiting|due24h|overdue)$"),
+def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN),
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
     return template_response(request, session, view)

@@ -2,9 +2,9 @@
 template.py).
 
 Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / unchanged / skipped
-(carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one transaction each. A row whose number is already on
-its order is "unchanged", so uploading the same file again changes nothing. Warning rows (a number of unusual
-shape) are shown in the preview; applying after seeing them is the confirmation.
+(carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one transaction
+each. A row whose number is already on its order is "unchanged", so uploading the same file again changes nothing.
+Warning rows (a number of unusual shape) are shown in the preview; applying after seeing them is the confirmation.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""``xiaodian ship``, ``xiaodian ship-template``, ``xiaodian correct-tracking``, ``xiaodian reminders list|ack``, ``xiaodian scan deadlines``,
-``xiaodian violations``, ``xiaodian forecast``, ``xiaodian worker``.
+"""``xiaodian ship``, ``xiaodian ship-template``, ``xiaodian correct-tracking``, ``xiaodian reminders list|ack``,
+``xiaodian scan deadlines``, ``xiaodian violations``, ``xiaodian forecast``, ``xiaodian worker``.
 
 Exit codes: 0 done; 1 refused (a message says why) or, for a file, some rows rejected; 2 bad usage or an
 unreadable file (nothing changed)."""
@@ -196,7 +196,7 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
     """Write the bulk-ship template: the view's orders, most urgent first, 快递公司 and 快递单号 left to fill in;
     `xiaodian ship --file` takes it back (blank rows are skipped)."""
     from ..bootstrap import default_shop_id, open_context
-    from ..shipping.queries import VIEWS
+    from .queries import VIEWS
     from .template import bulk_template
 
     if view not in VIEWS:

@@ -27,7 +27,7 @@ from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
 from .listing import view_page
-from .queries import VIEWS, get_settings, view_counts
+from .queries import VIEW_PATTERN, VIEWS, get_settings, view_counts
 from .service import shipped_skus
 
 router = APIRouter(include_in_schema=False)
@@ -130,7 +130,7 @@ def bulk_form(request: Request, principal: Principal = Depends(require("shipping
 
 
 @router.get("/shipping/bulk/template.xlsx")
-def bulk_template(request: Request, view: str = Query("awaiting", pattern="^(awaiting|due24h|overdue)$"),
+def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN),
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
     return template_response(request, session, view)

@@ -17,6 +17,7 @@ from .forecast import WorkingHours
 from .models import ShippingSettings, Violation
 
 VIEWS = ("awaiting", "due24h", "overdue")
+VIEW_PATTERN = f"^({'|'.join(VIEWS)})$"  # a query parameter naming one of them
 UNSHIPPED = (OrderStatus.AWAITING_SHIPMENT.value, OrderStatus.PARTIALLY_SHIPPED.value)
 DUE_WINDOW = timedelta(hours=24)
 

@@ -82,9 +82,9 @@ def recent_pace(session: Session, shop_id: int, now: datetime, days: int = PACE_
     working_days = hours.working_days(first, days)
     per_hour = fc.pace_per_hour(shipped, working_days, hours)
     return {"days": days, "working_days": working_days, "first_day": first.isoformat(), "last_day": last.isoformat(),
-            "shipped": shipped,
-            "per_hour": round(per_hour, 1), "capacity": max(round(per_hour), 1) if shipped else None,
-            "work_start": _hhmm(hours.start_minute), "work_end": _hhmm(hours.end_minute)}
+            "shipped": shipped, "per_hour": round(per_hour, 1),
+            "capacity": max(round(per_hour), 1) if shipped else None, "work_start": _hhmm(hours.start_minute),
+            "work_end": _hhmm(hours.end_minute)}
 
 
 def health_report(session: Session, shop_id: int, now: datetime) -> dict:

@@ -109,8 +109,8 @@ def write_csv(records: Iterator[dict]) -> tuple[bytes, int]:
 def write_xlsx(records: Iterator[dict]) -> tuple[bytes, int]:
     """Ids and every other text as typed text cells (format "@"), amounts as numbers with two decimals."""
     money = {"商品金额", "订单应付金额", "运费"}
-    rows = ([(float(value), "0.00") if column in money and value else (value, TEXT) for column, value in record.items()]
-            for record in records)
+    rows = ([(float(value), "0.00") if column in money and value else (value, TEXT)
+             for column, value in record.items()] for record in records)
     return write_sheet("订单", list(COLUMNS), rows)
 
 
