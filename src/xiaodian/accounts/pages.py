@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
 from ..errors import DomainError, ValidationFailed
-from ..web import notices
+from ..web import audit_words, notices
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
 from ..web.i18n import gettext as _
 from ..web.templating import render
@@ -176,8 +176,9 @@ def audit_page(request: Request, principal: Principal = Depends(require("audit.r
         page = 1
     total, entries = audit.search(session, _audit_filter(params, AUDIT_PAGE, (page - 1) * AUDIT_PAGE))
     keep = {k: v for k, v in params.items() if v and k != "page"}
-    return render(request, "accounts/audit.html", total=total, entries=[audit.entry_json(e) for e in entries],
-                  params=keep, page=page, pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
+    return render(request, "accounts/audit.html", total=total,
+                  entries=[audit_words.describe(audit.entry_json(e)) for e in entries],
+                  action_choices=audit_words.action_choices(params.get("action")), params=keep, page=page, pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
                   export_url="/audit/export.csv?" + urlencode(keep), query=urlencode(keep))
 
 

@@ -9,12 +9,9 @@ shop time, yes/no for flags, and the nested tracking / logistics / after-sale fa
 from __future__ import annotations
 
 from ..web.i18n import gettext as _
-from ..web.i18n import label
+from ..web.i18n import N_, label
 from ..web.templating import shop_time
 
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts
-    return message
 
 
 # In the order the desk shows them; a fact without a name here is shown under its key (a new fact is never lost).

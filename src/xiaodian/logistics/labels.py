@@ -3,11 +3,8 @@ translation mechanism. ``N_`` marks a msgid for extraction; the text is translat
 
 from __future__ import annotations
 
-from ..web.i18n import gettext
+from ..web.i18n import N_, gettext
 
-
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention Babel extracts
-    return message
 
 
 STATE = {"pending": N_("Awaiting pickup"), "picked_up": N_("Picked up"), "in_transit": N_("In transit"),

@@ -54,6 +54,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 _ = gettext
 
+
+def N_(message: str) -> str:
+    """Marks a msgid for extraction where it is written (a table of labels); it is translated when shown."""
+    return message
+
 # Message ids built at run time as ``<prefix>_<key>`` (a status, a tab, an event kind…). Babel cannot see
 # them in the sources, so they are declared here; the catalogue test checks every one is translated.
 KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
