@@ -198,7 +198,11 @@ def cli_desk(tmp_path: Path, seed=None):
     from typer.testing import CliRunner
 
     from xiaodian.bootstrap import default_shop_id, open_context
+    from xiaodian.cli import _register
     from xiaodian.cli import app as cli_app
+
+    if not cli_app.registered_groups:  # the commands are registered by main(), which a test does not run
+        _register()
 
     env = {"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
            "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}

@@ -280,3 +280,33 @@ def test_pages_fit_the_screen_without_sideways_scrolling(sized_page):
     page.goto("/login")
     page.screenshot(path=str(shots / f"login-{page.size_name}.png"))
     assert not page.js_errors, page.js_errors  # CSP violations (inline script or style) are reported here
+
+
+def test_batch_note_ticks_orders_flags_them_and_the_flag_filter_finds_them(page):
+    """批量备注: "select this page" ticks every order and the bar counts them; two ticked orders get a purple flag
+    and a note; the 旗标 filter (it applies on choosing) then lists exactly those two. Closed orders: no other test
+    reads their flags or notes."""
+    log_in(page, path="/orders?tab=cancelled")
+    ids = row_ids(page)
+    assert len(ids) >= 3
+    picked = page.locator(".batchbar .picked")
+    page.check(".batchbar input.pick-all")
+    assert picked.inner_text() == f"已选 {len(ids)} 单"
+    page.uncheck(".batchbar input.pick-all")
+    assert picked.inner_text() == "已选 0 单"
+    chosen = ids[1:3]
+    for order in chosen:
+        page.check(f'tbody.order[data-order-id="{order}"] input.pick')
+    assert picked.inner_text() == "已选 2 单"
+    assert page.evaluate("document.querySelector('.batchbar input.pick-all').indeterminate")
+    page.select_option(".batchbar select[name=flag_colour]", "2")
+    page.fill(".batchbar input[name=merchant_note]", "<i>批量</i> 已核对")
+    click_and_wait(page, ".batchbar button[type=submit]")
+    assert page.locator(".batch-done").inner_text() == "已修改 2 个订单的备注/旗标。"
+    assert query_of(page)["tab"] == ["cancelled"]  # back on the list it came from
+    with page.expect_navigation():
+        page.select_option(".searchbar select[name=flag]", "purple")
+    assert sorted(row_ids(page)) == sorted(chosen) and query_of(page)["flag"] == ["purple"]
+    assert page.locator(f'tbody.order[data-order-id="{chosen[0]}"] .flag-purple').count() == 1
+    assert page.locator(f'tbody.order[data-order-id="{chosen[0]}"]').get_by_text("<i>批量</i> 已核对").count() == 1
+    assert not page.js_errors, page.js_errors

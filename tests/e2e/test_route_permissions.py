@@ -33,6 +33,8 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/orders/counts"): "orders.read",
     ("GET", "/api/v1/orders/{order_id}"): "orders.read",
     ("PATCH", "/api/v1/orders/{order_id}/note"): "orders.note",
+    ("POST", "/api/v1/orders/notes"): "orders.note",
+    ("POST", "/orders/batch-note"): "orders.note",
     ("GET", "/api/v1/shops"): "orders.read",
     ("POST", "/shops/select"): "orders.read",
     ("GET", "/settings/users"): "users.manage",
@@ -107,6 +109,7 @@ PATH_VALUES = {"order_id": ORDER_ID, "login": "victim", "token_id": "1", "code":
                "product_id": "3512000000000000101", "anomaly_id": "1"}
 BODIES = {
     ("PATCH", "/api/v1/orders/{order_id}/note"): {"merchant_note": "sweep"},
+    ("POST", "/api/v1/orders/notes"): {"order_ids": [ORDER_ID], "flag_colour": 2},
     ("POST", "/api/v1/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
     ("PUT", "/api/v1/users/{login}/role"): {"role": "cs"},
     ("PUT", "/api/v1/users/{login}/password"): {"password": "Another-pass-456"},
@@ -118,6 +121,7 @@ BODIES = {
 FORMS = {
     ("POST", "/inquiries"): {"message": "我的订单怎么还没发货？"},
     ("POST", "/orders/{order_id}/note"): {"merchant_note": "sweep", "flag_colour": "1"},
+    ("POST", "/orders/batch-note"): {"order_id": ORDER_ID, "flag_colour": "3"},
     ("POST", "/settings/users"): {"login": "newbie", "password": "Newbie-pass-123", "role": "cs"},
     ("POST", "/settings/users/{login}/role"): {"role": "cs"},
     ("POST", "/settings/users/{login}/password"): {"password": "Another-pass-456"},

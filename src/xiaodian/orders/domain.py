@@ -119,6 +119,8 @@ TABS: tuple[str, ...] = (
 )
 
 FLAG_COLOURS = ("none", "grey", "purple", "cyan", "green", "orange", "red")
+# The list's 旗标 filter: any flag, or one colour (by name in URLs, flags and the API, e.g. flag=red).
+FLAG_FILTERS = ("any", *FLAG_COLOURS[1:])
 
 
 @dataclass

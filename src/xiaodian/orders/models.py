@@ -47,6 +47,9 @@ class Order(Base):
         # the orders in the 售后中 tab, newest first: its page and its count under filters (migration 0017)
         Index("ix_orders_shop_in_after_sale", "shop_id", "in_after_sale", "sort_key",
               sqlite_where=text("in_after_sale = 1"), postgresql_where=text("in_after_sale")),
+        # The 旗标 filter (migration 0022): only flagged orders, so unflagged imports pay nothing for it.
+        Index("ix_orders_shop_flag", "shop_id", "flag_colour", "sort_key",
+              sqlite_where=text("flag_colour <> 0"), postgresql_where=text("flag_colour <> 0")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
-from ..errors import Conflict
+from ..errors import Conflict, DomainError
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web import notices
-from ..web.deps import ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_scope
-from ..web.i18n import current_language, gettext as _, label
+from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_of,
+                        shop_scope)
+from ..web.i18n import current_language, error_text, gettext as _, label
 from ..web.templating import render
 from . import service
-from .domain import FLAG_COLOURS, TABS
+from .domain import FLAG_COLOURS, FLAG_FILTERS, TABS
 from .event_lines import describe_event
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
@@ -32,7 +33,8 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_PAGE_SIZE = 50
 DATE_FIELDS = ("created_from", "created_to", "paid_from", "paid_to")
 # The order of the parameters in every link the list builds, so equal filters give equal URLs.
-LINK_ORDER = ("shop", "q", "tab", *DATE_FIELDS, "product_id", "logistics_state", "anomaly", "page_size", "page")
+LINK_ORDER = ("shop", "q", "tab", *DATE_FIELDS, "product_id", "flag", "logistics_state", "anomaly", "page_size",
+              "page")
 
 
 @dataclass
@@ -48,7 +50,11 @@ def _field_label(name: str) -> str:
     return {"created_from": _("Created from"), "created_to": _("Created to"),
             "paid_from": _("Paid from"), "paid_to": _("Paid to"), "tab": _("Status tab"),
             "page": _("Page"), "page_size": _("Page size"), "logistics_state": _("Logistics state"),
-            "anomaly": _("Logistics anomaly")}.get(name, name)
+            "anomaly": _("Logistics anomaly"), "flag": _("Flag")}.get(name, name)
+
+
+def flag_filter_label(flag: str) -> str:
+    return _("Any flag") if flag == "any" else label("flag", flag)
 
 
 def _choice(params, name: str, choices, default, errors: dict[str, str], shown=str):
@@ -101,6 +107,7 @@ def parse_filter(params) -> ParsedFilter:
         query=(params.get("q") or "").strip()[:100] or None,
         tab=_choice(params, "tab", TABS, "all", errors, shown=lambda tab: label("tab", tab)),
         product_id=(params.get("product_id") or "").strip()[:32] or None,
+        flag=_choice(params, "flag", FLAG_FILTERS, None, errors, shown=flag_filter_label),
         logistics_state=_choice(params, "logistics_state", LOGISTICS_STATES, None, errors,
                                 shown=logistics_labels.state),
         anomaly=_choice(params, "anomaly", ANOMALY_FILTERS, None, errors,
@@ -117,7 +124,7 @@ def filter_params(flt: OrderFilter, shop: str | None = None) -> dict[str, str]:
     ``shop`` (a shop id or "all") is put in every link of a desk with several shops, so a shared link shows
     the same shop to a colleague whose switcher is elsewhere."""
     values = {"shop": shop, "q": flt.query, "tab": None if flt.tab == "all" else flt.tab,
-              "product_id": flt.product_id, "logistics_state": flt.logistics_state, "anomaly": flt.anomaly,
+              "product_id": flt.product_id, "flag": flt.flag, "logistics_state": flt.logistics_state, "anomaly": flt.anomaly,
               "page_size": None if flt.page_size == DEFAULT_PAGE_SIZE else str(flt.page_size),
               "page": None if flt.page <= 1 else str(flt.page)}
     for name in DATE_FIELDS:
@@ -182,7 +189,9 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
     return render(request, "orders/list.html", page=page, counts=counts, tabs=TABS, flt=flt, products=products,
                   link=link, pages=pages, page_sizes=PAGE_SIZES, understood=understood,
                   errors=parsed.errors, raw=parsed.raw, window=page_window(flt.page, pages),
-                  flag_colours=FLAG_COLOURS, now=ctx.clock.now(), scope=scope, shop_param=shop_param,
+                  flag_colours=FLAG_COLOURS, flag_filters=FLAG_FILTERS, flag_filter_label=flag_filter_label,
+                  done=notices.read(request, "done"), refused=notices.read(request, "refused"),
+                  now=ctx.clock.now(), scope=scope, shop_param=shop_param,
                   share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
                   anomaly_label=logistics_labels.kind,
                   export_query=None if scope.is_all else export_query(flt, shop_param))
@@ -193,7 +202,7 @@ def export_query(flt: OrderFilter, shop: str | None = None) -> str:
     with a reason, API and CLI only). The export covers one shop: the list over all shops offers none."""
     params = {"shop": shop, "q": flt.query, "status": flt.tab, "created_from": flt.created_from,
               "created_to": flt.created_to, "paid_from": flt.paid_from, "paid_to": flt.paid_to,
-              "product_id": flt.product_id}
+              "product_id": flt.product_id, "flag": flt.flag}
     return urlencode({k: str(v) for k, v in params.items() if v not in (None, "", "all")})
 
 
@@ -255,6 +264,34 @@ def save_note(order_id: str, request: Request, merchant_note: str = Form(""), fl
     if back.startswith("/orders") and not back.startswith("//"):
         target += "&" + urlencode({"back": back})
     return RedirectResponse(target, status_code=303)
+
+
+@router.post("/orders/batch-note")
+def save_batch_note(request: Request, order_id: list[str] = Form([]), flag_colour: str = Form(""),
+                    note_mode: str = Form(""),
+                    merchant_note: str = Form(""), back: str = Form(""),
+                    principal: Principal = Depends(require("orders.note")),
+                    session: Session = Depends(db, scope="function")):
+    """批量备注 from the list: the ticked orders of the shop on screen get the flag and/or the note, then the list
+    comes back as it was (its filters and page) with the outcome, or with why nothing was changed."""
+    target = back if back.startswith("/orders") and not back.startswith("//") else "/orders"
+    colour = int(flag_colour) if flag_colour.isdigit() and int(flag_colour) < len(FLAG_COLOURS) else None
+    if note_mode == "append" and not merchant_note.strip():
+        note_mode = ""  # the form's default: nothing typed means the notes stay as they are
+    try:
+        done = service.update_merchant_notes(
+            session, principal, shop_id=shop_of(request), order_ids=order_id, note=merchant_note,
+            note_mode=note_mode or None, flag_colour=colour, now=get_ctx(request).clock.now())
+    except DomainError as exc:
+        session.rollback()
+        notice = notices.signed(request, "refused", error_text(exc.code, exc.message, exc.details))
+    else:
+        session.commit()  # before the redirect: the list it leads to must show the new flags
+        words = (_("Note or flag changed on %(n)s orders (%(same)s already so).") if done["unchanged"]
+                 else _("Note or flag changed on %(n)s orders."))
+        notice = notices.signed(request, "done", words % {"n": len(done["updated"]), "same": len(done["unchanged"])})
+    joiner = "&" if "?" in target else "?"
+    return RedirectResponse(target + joiner + urlencode(notice), status_code=303)
 
 
 @router.post("/shops/select")

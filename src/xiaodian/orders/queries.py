@@ -14,7 +14,7 @@ from ..db import in_ids
 from ..errors import Conflict, NotFound
 from ..privacy.crypto import PiiCipher
 from . import search_index
-from .domain import TABS, OrderStatus
+from .domain import FLAG_COLOURS, TABS, OrderStatus
 from .intake import sort_key_for
 from .models import Order, OrderAfterSaleCount, OrderEvent, OrderItem, OrderStatusCount, Shipment
 from .search_query import SearchQuery, classify
@@ -60,6 +60,8 @@ class OrderFilter:
     # Logistics (issue 5): a package in this state; an anomaly being worked on ("any" or a kind)
     logistics_state: str | None = None
     anomaly: str | None = None
+    # The merchant's flag (小旗子): "any" flagged order, or one colour by name (domain.FLAG_FILTERS)
+    flag: str | None = None
 
 
 def day_start(day: date) -> datetime:
@@ -167,6 +169,8 @@ def _base_conditions(session: Session, shops: Shops, flt: OrderFilter,
         item_shop = shop_condition(OrderItem.shop_id, shops)
         conds.append(order_pk.in_(select(OrderItem.order_pk).where(
             *([item_shop] if item_shop is not None else []), OrderItem.product_id == flt.product_id)))
+    if flt.flag:
+        conds.extend(flag_conditions(flt.flag))
     if flt.logistics_state or flt.anomaly:
         from ..logistics.views import filter_conditions  # the logistics capability owns these filters
 
@@ -201,6 +205,16 @@ def day_figures(session: Session, shop_id: int, day: date) -> dict[str, int]:
     return {"placed": placed, "paid": paid, "paid_fen": int(paid_fen)}
 
 
+def flag_conditions(flag: str) -> list:
+    """Orders with any flag, or with this colour. ``flag_colour <> 0`` is written out even for one colour: it is
+    the partial index's own condition (ix_orders_shop_flag), which SQLite must see word for word to use the index
+    (and, being no range, it leaves the colour's equality to seek by)."""
+    conds = [Order.flag_colour != 0]
+    if flag != "any":
+        conds.append(Order.flag_colour == FLAG_COLOURS.index(flag))
+    return conds
+
+
 def created_keys(start: date | None, end: date | None) -> tuple[int | None, int | None]:
     """The sort keys of orders placed from ``start`` through ``end`` (shop days): from (inclusive), to (exclusive)."""
     return (sort_key_for(day_start(start), 0) if start else None,
@@ -210,7 +224,7 @@ def created_keys(start: date | None, end: date | None) -> tuple[int | None, int 
 def _narrowed(flt: OrderFilter) -> bool:
     """Something besides the search box and the status tab narrows the list (dates, product, logistics, a view)."""
     return bool(flt.created_from or flt.created_to or flt.paid_from or flt.paid_to or flt.product_id
-                or flt.logistics_state or flt.anomaly or flt.view)
+                or flt.logistics_state or flt.anomaly or flt.flag or flt.view)
 
 
 def _unfiltered(flt: OrderFilter) -> bool:
@@ -391,7 +405,7 @@ def _range_driven(session: Session, shops: Shops, flt: OrderFilter) -> bool:
     orders. Grouped by an expression of the status, it reads the range from its own index (ix_orders_shop_paid,
     or ix_orders_shop_sort for the order time) and groups those few."""
     return (shops is not None and session.get_bind().dialect.name == "sqlite"
-            and classify(flt.query).kind == "empty" and not (flt.product_id or flt.logistics_state or flt.anomaly)
+            and classify(flt.query).kind == "empty" and not (flt.product_id or flt.logistics_state or flt.anomaly or flt.flag)
             and bool(flt.paid_from or flt.paid_to or flt.created_from or flt.created_to))
 
 
@@ -439,6 +453,15 @@ def require_order(session: Session, shop_id: int, order_id: str) -> Order:
     if order is None:
         raise NotFound(f"order {order_id} not found", details={"order_id": order_id})
     return order
+
+
+def find_orders(session: Session, shop_id: int, order_ids: Sequence[str]) -> list[Order]:
+    """The orders of one shop with these shop order ids (those that exist), for work on several at once."""
+    found: list[Order] = []
+    for start in range(0, len(order_ids), 500):
+        chunk = list(order_ids[start:start + 500])
+        found += session.execute(select(Order).where(Order.shop_id == shop_id, Order.order_id.in_(chunk))).scalars()
+    return found
 
 
 def find_order(session: Session, shops: Shops, order_id: str, prefer: int | None = None) -> Order:

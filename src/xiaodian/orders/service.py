@@ -13,11 +13,11 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..bootstrap import ALL_SHOPS  # noqa: F401  (callers say service.ALL_SHOPS)
 from ..clock import iso
-from ..errors import ValidationFailed
+from ..errors import NotFound, ValidationFailed
 from ..privacy.crypto import PiiCipher
 from .domain import FLAG_COLOURS
 from .models import OrderEvent
-from .queries import OrderFilter, Shops, order_events, order_shipments, require_order
+from .queries import OrderFilter, Shops, find_orders, order_events, order_shipments, require_order
 from .queries import find_order as _find_order
 from .queries import tab_counts as _tab_counts
 from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
@@ -55,6 +55,59 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
         audit.record(session, principal=principal, action="order.note", now=now, shop_id=shop_id,
                      target_type="order", target_id=order.order_id, before=before, after=after)
     return {"before": before, "after": after}
+
+
+MAX_BATCH = 200  # the list's largest page: a batch is what one page shows
+NOTE_MODES = ("replace", "append")
+NOTE_SEPARATOR = "；"
+
+
+def update_merchant_notes(session: Session, principal: Principal, *, shop_id: int, order_ids: Sequence[str],
+                          note: str | None = None, note_mode: str | None = None, flag_colour: int | None = None,
+                          now: datetime) -> dict:
+    """批量备注 / 批量插旗: the same note and/or flag on several orders of one shop, the way the platform's list
+    does it. Each order gets its own timeline event and audit entry (``update_merchant_note``), so its history reads
+    as if it had been edited alone. ``note_mode`` "append" adds the text after an order's own note (a clerk adding
+    "已电话联系" must not wipe the warehouse's "缺货"). All or nothing: an unknown id or a note that would grow past
+    the limit refuses the whole batch, naming the order, before anything is written."""
+    check(principal.role, "orders.note")
+    ids = list(dict.fromkeys(i.strip() for i in order_ids if i and i.strip()))
+    if not ids:
+        raise ValidationFailed("choose at least one order", code="nothing_selected", details={"field": "order_ids"})
+    if len(ids) > MAX_BATCH:
+        raise ValidationFailed(f"at most {MAX_BATCH} orders at a time, got {len(ids)}", code="too_many_orders",
+                               details={"field": "order_ids", "max": MAX_BATCH})
+    if note_mode is not None and note_mode not in NOTE_MODES:
+        raise ValidationFailed(f"note_mode must be one of {', '.join(NOTE_MODES)}", details={"field": "note_mode"})
+    if note_mode is None and flag_colour is None:
+        raise ValidationFailed("nothing to change: give a flag colour or a note", code="nothing_to_change",
+                               details={"field": "flag_colour"})
+    if note_mode == "append" and not (note or "").strip():
+        raise ValidationFailed("a note to append is empty", code="note_empty", details={"field": "merchant_note"})
+    orders = {o.order_id: o for o in find_orders(session, shop_id, ids)}
+    missing = [i for i in ids if i not in orders]
+    if missing:
+        raise NotFound(f"no such order in this shop: {', '.join(missing[:10])}", code="orders_not_found",
+                       details={"field": "order_ids", "order_ids": missing[:50]})
+    planned = {}
+    for order_id in ids:
+        new_note = None
+        if note_mode == "replace":
+            new_note = note or ""
+        elif note_mode == "append":
+            own = orders[order_id].merchant_note
+            new_note = f"{own}{NOTE_SEPARATOR}{note.strip()}" if own else note.strip()
+        if new_note is not None and len(new_note) > MAX_NOTE_LENGTH:
+            raise ValidationFailed(f"order {order_id}: the note would be longer than {MAX_NOTE_LENGTH} characters",
+                                   code="note_too_long", details={"field": "merchant_note", "order_id": order_id,
+                                                                  "max_length": MAX_NOTE_LENGTH})
+        planned[order_id] = new_note
+    updated, unchanged = [], []
+    for order_id, new_note in planned.items():
+        change = update_merchant_note(session, principal, shop_id=shop_id, order_id=order_id, note=new_note,
+                                      flag_colour=flag_colour, now=now)
+        (updated if change["before"] != change["after"] else unchanged).append(order_id)
+    return {"updated": updated, "unchanged": unchanged}
 
 
 def list_orders(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter,

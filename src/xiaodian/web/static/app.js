@@ -24,6 +24,28 @@
     }
   });
 
+  // 批量备注: "select this page" ticks every order of the page; the bar says how many are ticked.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (!target || !target.matches || !target.matches("input.pick, input.pick-all")) {
+      return;
+    }
+    var picks = document.querySelectorAll("input.pick");
+    if (target.matches("input.pick-all")) {
+      picks.forEach(function (box) { box.checked = target.checked; });
+    }
+    var ticked = document.querySelectorAll("input.pick:checked").length;
+    var all = document.querySelector("input.pick-all");
+    if (all) {
+      all.checked = ticked > 0 && ticked === picks.length;
+      all.indeterminate = ticked > 0 && ticked < picks.length;
+    }
+    var shown = document.querySelector(".batchbar .picked");
+    if (shown) {
+      shown.textContent = shown.getAttribute("data-template").replace("{n}", String(ticked));
+    }
+  });
+
   // "Link to this list": copy the absolute URL so it can be pasted into a chat; falls back to following it.
   document.addEventListener("click", function (event) {
     var link = event.target && event.target.closest ? event.target.closest("a[data-copy]") : null;
