@@ -145,6 +145,16 @@ def in_ids(column, name: str = "pks") -> InIds:
     return InIds(column, bindparam(name, type_=IdList()))
 
 
+def _sqlite_index_hint(self, table, text: str | None) -> str | None:
+    """SQLAlchemy's SQLite compiler drops table hints (``Select.with_hint``), but SQLite has one, ``INDEXED BY``,
+    which the desk uses where the planner, lacking statistics, would walk the wrong index (queries.flagged_first).
+    Only that hint is passed through."""
+    return text if text and text.startswith("INDEXED BY ") else None
+
+
+sqlite.base.SQLiteCompiler.get_from_hint_text = _sqlite_index_hint
+
+
 # How long a SQLite connection waits for another's write lock before giving up (an import's batch holds it
 # for well under a second; a backup or a long migration may take longer).
 BUSY_TIMEOUT_MS = 10_000

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
@@ -206,13 +206,13 @@ def day_figures(session: Session, shop_id: int, day: date) -> dict[str, int]:
 
 
 def flag_conditions(flag: str) -> list:
-    """Orders with any flag, or with this colour. ``flag_colour <> 0`` is written out even for one colour: it is
-    the partial index's own condition (ix_orders_shop_flag), which SQLite must see word for word to use the index
-    (and, being no range, it leaves the colour's equality to seek by)."""
-    conds = [Order.flag_colour != 0]
-    if flag != "any":
-        conds.append(Order.flag_colour == FLAG_COLOURS.index(flag))
-    return conds
+    """Orders with any flag, or with this colour. ``flag_colour <> 0`` is always written out: it is the partial
+    index's own condition (ix_orders_shop_flag), which SQLite must see word for word to use the index; being no
+    range, it leaves the colour to seek by. "Any" is the list of colours, one seek each: as ``<> 0`` alone, SQLite
+    walked the whole 备货中 tab newest first looking for flags (175 ms at 1M orders, 0.9 ms this way)."""
+    colours = range(1, len(FLAG_COLOURS)) if flag == "any" else [FLAG_COLOURS.index(flag)]
+    return [Order.flag_colour != literal_column("0"),  # a literal: SQLite matches a partial index's WHERE by its text
+            Order.flag_colour.in_(list(colours)) if len(colours) > 1 else Order.flag_colour == colours[0]]
 
 
 def created_keys(start: date | None, end: date | None) -> tuple[int | None, int | None]:
@@ -377,8 +377,20 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
     elif known_total is not None:
         total = known_total
     else:
-        total = session.execute(select(func.count()).select_from(Order).where(*conds)).scalar_one()
+        total = session.execute(flagged_first(select(func.count()).select_from(Order), flt).where(*conds)).scalar_one()
+    if flt.flag:
+        pks = list(session.execute(flagged_first(select(Order.id), flt).where(*conds).order_by(*order_by)
+                                   .offset(offset).limit(page_size)).scalars()) if total else []
+        return PagePlan(total, False, conds, order_by, offset, page_size, pks=pks)
     return PagePlan(total, False, conds, order_by, offset, page_size)
+
+
+def flagged_first(stmt, flt: OrderFilter):
+    """Under the 旗标 filter, SQLite reads the flagged orders from their own index (ix_orders_shop_flag), then sorts
+    them. Without planner statistics (a desk's file has none) it preferred to walk a whole status tab newest first
+    looking for flags: 175 ms for "any flag" in 备货中 at 1M orders, against 7 ms from the flags. Flags mark the
+    exceptions, so they are few; other databases plan from their own statistics."""
+    return stmt.with_hint(Order.__table__, "INDEXED BY ix_orders_shop_flag", "sqlite") if flt.flag else stmt
 
 
 def search_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCipher) -> SearchResult:
@@ -429,7 +441,7 @@ def tab_counts(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiph
         status = Order.status
         if _range_driven(session, shops, flt):
             status = Order.status.concat("")  # not the status index's order: the range's index drives
-        rows = session.execute(select(status, func.count(), func.count().filter(after_sale))
+        rows = session.execute(flagged_first(select(status, func.count(), func.count().filter(after_sale)), flt)
                                .where(*conds).group_by(status)).all()
         by_status = {status: n for status, n, _flagged in rows}
         in_after_sale = sum(flagged for _status, _n, flagged in rows)
