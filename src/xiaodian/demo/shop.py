@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
@@ -25,7 +25,7 @@ from ..db import transaction
 from ..orders import service as orders_service
 from ..orders.domain import OrderRecord, OrderStatus
 from ..orders.intake import UpsertResult, upsert_orders
-from ..orders.models import Product
+from ..orders.models import Order, Product
 from .catalogue import PRODUCTS, DemoProduct
 from .generator import DEFAULT_SEED, DemoShopData, generate_shop
 
@@ -82,6 +82,7 @@ def build_demo_shop(ctx: AppContext, *, orders: int = 5000, progress: bool = Tru
         generated = time.perf_counter()
         with transaction(ctx.sessions) as session:
             products = write_products(session, shop_id, data.now)
+        moves = _address_changes(ctx, shop_id, data)
         write = bar.add_task("写入数据库 writing", total=max(len(data.orders), 1))
         result = UpsertResult()
         for start in range(0, len(data.orders), BATCH_SIZE):
@@ -93,6 +94,10 @@ def build_demo_shop(ctx: AppContext, *, orders: int = 5000, progress: bool = Tru
         if not data.orders:
             bar.update(write, completed=1)
         _apply_flags(ctx, shop_id, data)
+        for at, rec in moves:
+            with transaction(ctx.sessions) as session:
+                upsert_orders(session, shop_id=shop_id, records=[rec], cipher=ctx.cipher, now=at, source="demo",
+                              actor="demo")
         from .aftersales import build_demo_aftersales
 
         after_sales = build_demo_aftersales(ctx, shop_id, data.orders, data.now, data.seed)
@@ -115,6 +120,32 @@ def _apply_flags(ctx: AppContext, shop_id: int, data: DemoShopData) -> None:
         for order_id, colour in data.flags.items():
             orders_service.update_merchant_note(session, DEMO_PRINCIPAL, shop_id=shop_id, order_id=order_id,
                                                 note=None, flag_colour=colour, now=data.now)
+
+
+# Buyers who changed the delivery address after paying (推送 105): a later snapshot of three orders still to ship,
+# so the list's 改地址 tag, the order's warning and the timeline line can be seen in the demo.
+_NEW_ADDRESSES = ("新华路 128号 2栋1单元 702（改送公司）", "人民大道 66号 创业大厦 15楼 前台", "解放西路 9号 菜鸟驿站")
+
+
+def _address_changes(ctx: AppContext, shop_id: int, data: DemoShopData) -> list[tuple[datetime, OrderRecord]]:
+    """The later snapshots to write after the orders, each with the time the desk receives it. Building the same demo
+    again must change nothing: where an order is already stored (with its new address), its record in ``data`` is
+    the changed one, so the orders' write finds it unchanged and nothing is written after."""
+    waiting = [r for r in data.orders if r.status is OrderStatus.AWAITING_SHIPMENT and r.address]
+    chosen = list(zip((1, 3, 5), waiting[::max(len(waiting) // 3, 1)], _NEW_ADDRESSES))
+    with ctx.sessions() as session:
+        stored = set(session.execute(select(Order.order_id).where(
+            Order.shop_id == shop_id, Order.order_id.in_([rec.order_id for _h, rec, _a in chosen]))).scalars())
+    position = {rec.order_id: i for i, rec in enumerate(data.orders)}
+    later = []
+    for hours, rec, street in chosen:
+        moved = replace(rec, address=street)
+        if rec.order_id in stored:
+            data.orders[position[rec.order_id]] = moved
+        else:
+            paid = rec.paid_at or rec.created_at
+            later.append((min(max(data.now - timedelta(hours=hours), paid + timedelta(minutes=20)), data.now), moved))
+    return later
 
 
 def _summary(data: DemoShopData, result: UpsertResult, products: int, seconds: dict) -> dict:

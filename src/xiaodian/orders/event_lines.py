@@ -86,6 +86,20 @@ def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
     }
 
 
+# The statuses in which a parcel may still be labelled: an address change then matters to whoever ships.
+_UNSHIPPED = ("paid_pending", "awaiting_shipment", "partially_shipped")
+
+
+def address_change(order) -> dict | None:
+    """The buyer's last address change of an order still to ship (``OrderDetailOut``), for the box the order and its
+    ship form show above everything: when, and the masked address before → after. None once the order has shipped."""
+    if not order.address_changed_at or order.status not in _UNSHIPPED:
+        return None
+    moved = next((e for e in reversed(order.events) if e.kind == "address_changed"), None)
+    data = json.loads(moved.detail) if moved is not None and moved.detail else {}
+    return {"at": order.address_changed_at, "before": data.get("before"), "after": data.get("after")}
+
+
 def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
     """The event's detail JSON as (label, value) pairs in the reader's language."""
     if not detail:
@@ -109,6 +123,8 @@ def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
         if before.get("flag_colour") != after.get("flag_colour"):
             out.append((_("Flag"), f"{_flag_name(before.get('flag_colour'))} → {_flag_name(after.get('flag_colour'))}"))
         return out
+    if kind == "address_changed":  # masked copies only (intake.address_move)
+        return [(_("Delivery address"), f"{data.get('before') or '—'} → {data.get('after') or '—'}")]
     fields = _fields(kind)
     out = []
     if "from" in data or "to" in data:  # a case's severity or status moved: one line, old → new

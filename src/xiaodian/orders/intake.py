@@ -383,12 +383,47 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
     _insert_tuples(session, _ITEMS, _ITEM_NAMES, item_rows)
 
 
+def _stored_places(session, pks: list[int]) -> dict[int, tuple]:
+    """The stored delivery address of these orders: (address_enc, province, city, district, address_masked,
+    address_changed_at) by order row id."""
+    found: dict[int, tuple] = {}
+    for chunk in _chunks(pks):
+        found.update((row[0], tuple(row[1:])) for row in session.execute(
+            select(_ORDERS.c.id, _ORDERS.c.address_enc, _ORDERS.c.province, _ORDERS.c.city, _ORDERS.c.district,
+                   _ORDERS.c.address_masked, _ORDERS.c.address_changed_at).where(_ORDERS.c.id.in_(chunk))))
+    return found
+
+
+def address_move(cipher: PiiCipher, stored: tuple | None, rec: OrderRecord) -> dict | None:
+    """The masked before → after of a delivery address that a later snapshot changed, else None. Only a change
+    counts: a snapshot without an address (or an order whose address was never known) is not one. The event keeps
+    the masked copies only, never the address itself."""
+    if stored is None or not rec.address:
+        return None
+    address_enc, province, city, district, masked = stored[:5]
+    before = cipher.decrypt("address", address_enc) if address_enc else None
+    if before is None or (before, province, city, district) == (rec.address, rec.province, rec.city, rec.district):
+        return None
+    return {"before": _place(province, city, district, masked),
+            "after": _place(rec.province, rec.city, rec.district, mask_address(rec.address))}
+
+
+def _place(*parts: str | None) -> str:
+    return " ".join(p for p in parts if p)
+
+
 def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows):
     """Later snapshots of stored orders, the whole batch in a handful of statements."""
     order_updates = []
+    places = _stored_places(session, [old.id for _i, _r, _d, old in changed])
     for _index, rec, digest, old in changed:
         values = _order_columns(rec)
         values.update(_buyer_columns(cipher, rec))
+        stored = places.get(old.id)
+        move = address_move(cipher, stored, rec)
+        values["address_changed_at"] = now if move else (stored[5] if stored else None)
+        if move:
+            events.append(_event(shop_id, old.id, now, now, "address_changed", source, actor, detail=move))
         if old.merchant_note and not rec.merchant_note:
             values["merchant_note"] = old.merchant_note  # a note typed in the desk survives an export without one
         # The platform never changes when an order was placed, and the sort key (written once, from the first

@@ -31,7 +31,7 @@ COLUMNS = (_O.c.id, _O.c.shop_id, _O.c.order_id, _O.c.status, _O.c.platform_stat
            _O.c.paid_at, _O.c.ship_by, _O.c.shipped_at, _O.c.completed_at, _O.c.cancelled_at, _O.c.pay_amount_fen,
            _O.c.post_amount_fen, _O.c.phone_masked, _O.c.buyer_name_masked, _O.c.province, _O.c.city,
            _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
-           _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise)
+           _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise, _O.c.address_changed_at)
 # Built once: constructing a statement costs more than running it from the compiled cache (the page's pks
 # are one parameter, db.in_ids). The deadline views' lean page (shipping.listing) runs the same two.
 PAGE_ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
@@ -160,7 +160,7 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     for row in rows:
         (pk, shop_id, order_id, status, code, created_at, paid_at, ship_by, shipped_at, completed_at, cancelled_at,
          pay, post, phone, name, province, city, district, address, buyer_note, merchant_note, flag, after_sale,
-         cancel_reason, source, promise) = row
+         cancel_reason, source, promise, address_changed_at) = row
         shipping = shipping_fields(status, source, promise, paid_at, ship_by, violations.get(pk), now, lang)
         parcels = logistics.get(pk)
         out.append({
@@ -176,5 +176,5 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
             "overdue": shipping["overdue"], "violation": shipping["violation"],
             "logistics_state": parcels["logistics_state"] if parcels else None,
             "anomaly": parcels["anomaly"] if parcels else None,
-            "shop_id": shop_id if with_shop else None})
+            "shop_id": shop_id if with_shop else None, "address_changed_at": _iso(address_changed_at)})
     return out

@@ -92,6 +92,8 @@ class Order(Base):
     # In the 售后中 tab: set by database triggers from the order's cases and its 售后状态 text (migration 0017),
     # never by the code; a write to it is put right again.
     in_after_sale: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    # When a later snapshot brought another delivery address (migration 0023); the event has masked before → after
+    address_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     order_type: Mapped[str | None] = mapped_column(String(40))
 
     items_summary: Mapped[str] = mapped_column(Text, default="")

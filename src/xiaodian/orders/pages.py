@@ -24,7 +24,7 @@ from ..web.i18n import current_language, error_text, gettext as _, label
 from ..web.templating import render
 from . import service
 from .domain import FLAG_COLOURS, FLAG_FILTERS, TABS
-from .event_lines import describe_event
+from .event_lines import address_change, describe_event
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
 from .search_query import classify
@@ -225,6 +225,7 @@ async def order_detail(order_id: str, request: Request, principal: Principal = D
     from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
 
     return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
+                  moved=address_change(detail),
                   aftersales=order_summary(session, request, order.order_id),
                   parcels=parcel_lines(session, order.id), logistics_labels=logistics_labels,
                   can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),

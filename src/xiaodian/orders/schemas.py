@@ -69,6 +69,8 @@ class OrderOut(BaseModel):
     anomaly: dict | None = None
     # Several shops (issue 8): the order's shop, given on a list over several shops (shop=all) and on the detail.
     shop_id: int | None = None
+    # When the buyer last changed the delivery address (a later snapshot brought another one), or null
+    address_changed_at: str | None = None
 
 
 class OrderPage(BaseModel):
@@ -127,4 +129,5 @@ def order_out(order: Order, shipments: list[Shipment], violation=None, now=None,
         flag_colour=order.flag_colour,
         after_sale_status=order.after_sale_status,
         cancel_reason=order.cancel_reason,
+        address_changed_at=iso(order.address_changed_at),
     )

@@ -44,7 +44,8 @@ _COLUMNS = (_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _raw
             _raw(_O.c.cancelled_at), _O.c.pay_amount_fen,
             _O.c.post_amount_fen, _O.c.phone_masked, _O.c.buyer_name_masked, _O.c.province, _O.c.city,
             _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
-            _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise)
+            _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise,
+            _raw(_O.c.address_changed_at))
 _PAGE = {view: select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(_O.c.ship_by.asc(), _O.c.id.asc())
          .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS}
 # The first unshipped orders of one status by ship-by (ix_orders_shop_ship_by walked in order, stopping at the limit).
@@ -158,7 +159,7 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
     out = []
     for (pk, order_id, status, code, created_at, paid_at, ship_by, shipped_at, completed_at, cancelled_at, pay, post,
          phone, name, province, city, district, address, buyer_note, merchant_note, flag, after_sale, cancel_reason,
-         source, promise) in rows:
+         source, promise, address_changed_at) in rows:
         paid_at, ship_by = _shop_time(paid_at), _shop_time(ship_by)
         violation = None
         found = violations.get(pk)
@@ -181,5 +182,6 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
             ship_by_explanation=explain(source, promise, paid_at, ship_by, lang),
             overdue=bool(now and ship_by and status in UNSHIPPED and ship_by < now), violation=violation,
             logistics_state=parcels["logistics_state"] if parcels else None,
-            anomaly=parcels["anomaly"] if parcels else None))
+            anomaly=parcels["anomaly"] if parcels else None,
+            address_changed_at=address_changed_at and _shop_time(address_changed_at).isoformat()))
     return out

@@ -82,7 +82,10 @@ def _form_context(session, shop_id: int, order_id: str, now) -> dict:
     detail = orders_service.order_detail(session, shop_id=shop_id, order_id=order_id, now=now)
     order = require_order(session, shop_id, order_id)
     done = shipped_skus(session, order.id)
-    return {"order": detail, "carriers": domain.CARRIERS, "done": done, "countdown": countdown, "now": now}
+    from ..orders.event_lines import address_change
+
+    return {"order": detail, "carriers": domain.CARRIERS, "done": done, "countdown": countdown, "now": now,
+            "moved": address_change(detail)}
 
 
 def _back(value: str | None) -> str:
