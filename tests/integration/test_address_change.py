@@ -74,7 +74,8 @@ def test_the_list_the_order_and_the_ship_form_warn_until_it_ships(app, users, ct
         assert "收货地址已修改" in client.get(f"/shipping/orders/{ORDER}/ship").text
         assert client.get(f"/api/v1/orders/{ORDER}").json()["address_changed_at"] is not None
         listed_json = client.get("/api/v1/orders", params={"view": "awaiting"}).json()["orders"]
-        assert listed_json[0]["address_changed_at"] == client.get(f"/api/v1/orders/{ORDER}").json()["address_changed_at"]
+        detail = client.get(f"/api/v1/orders/{ORDER}").json()
+        assert listed_json[0]["address_changed_at"] == detail["address_changed_at"]
     _upsert(ctx, shop_id, now=LATER + timedelta(hours=3), address="文三路 90号", district="拱墅区",
             status=OrderStatus.SHIPPED, shipped_at=LATER + timedelta(hours=3))
     with TestClient(app) as client:

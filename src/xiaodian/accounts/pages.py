@@ -178,7 +178,8 @@ def audit_page(request: Request, principal: Principal = Depends(require("audit.r
     keep = {k: v for k, v in params.items() if v and k != "page"}
     return render(request, "accounts/audit.html", total=total,
                   entries=[audit_words.describe(audit.entry_json(e)) for e in entries],
-                  action_choices=audit_words.action_choices(params.get("action")), params=keep, page=page, pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
+                  action_choices=audit_words.action_choices(params.get("action")), params=keep, page=page,
+                  pages=max((total + AUDIT_PAGE - 1) // AUDIT_PAGE, 1),
                   export_url="/audit/export.csv?" + urlencode(keep), query=urlencode(keep))
 
 

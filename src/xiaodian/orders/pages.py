@@ -124,7 +124,8 @@ def filter_params(flt: OrderFilter, shop: str | None = None) -> dict[str, str]:
     ``shop`` (a shop id or "all") is put in every link of a desk with several shops, so a shared link shows
     the same shop to a colleague whose switcher is elsewhere."""
     values = {"shop": shop, "q": flt.query, "tab": None if flt.tab == "all" else flt.tab,
-              "product_id": flt.product_id, "flag": flt.flag, "logistics_state": flt.logistics_state, "anomaly": flt.anomaly,
+              "product_id": flt.product_id, "flag": flt.flag, "logistics_state": flt.logistics_state,
+              "anomaly": flt.anomaly,
               "page_size": None if flt.page_size == DEFAULT_PAGE_SIZE else str(flt.page_size),
               "page": None if flt.page <= 1 else str(flt.page)}
     for name in DATE_FIELDS:

@@ -417,7 +417,8 @@ def _range_driven(session: Session, shops: Shops, flt: OrderFilter) -> bool:
     orders. Grouped by an expression of the status, it reads the range from its own index (ix_orders_shop_paid,
     or ix_orders_shop_sort for the order time) and groups those few."""
     return (shops is not None and session.get_bind().dialect.name == "sqlite"
-            and classify(flt.query).kind == "empty" and not (flt.product_id or flt.logistics_state or flt.anomaly or flt.flag)
+            and classify(flt.query).kind == "empty"
+            and not (flt.product_id or flt.logistics_state or flt.anomaly or flt.flag)
             and bool(flt.paid_from or flt.paid_to or flt.created_from or flt.created_to))
 
 
