@@ -61,13 +61,15 @@ def test_a_later_snapshot_with_another_address_is_recorded_masked(ctx, shop_id):
 
 
 def test_the_list_the_order_and_the_ship_form_warn_until_it_ships(app, users, ctx, shop_id):
-    _upsert(ctx, shop_id)
-    _upsert(ctx, shop_id, now=LATER, address="文三路 90号", district="拱墅区")
+    due = NOW + timedelta(days=1)
+    _upsert(ctx, shop_id, ship_by=due)
+    _upsert(ctx, shop_id, now=LATER, address="文三路 90号", district="拱墅区", ship_by=due)
     with TestClient(app) as client:
         login(client, "owner")
         listed = client.get("/orders")
         assert 'class="tag bad address-changed"' in listed.text and ">改地址<" in listed.text
         assert ">改地址<" in client.get("/shipping?view=awaiting").text
+        assert ">改地址<" in client.get("/").text  # the home page's 最急待发
         page = client.get(f"/orders/{ORDER}")
         assert "收货地址已修改" in page.text and "浙江省 杭州市 拱墅区" in page.text
         assert "买家修改收货地址" in page.text  # the timeline's line
@@ -76,9 +78,9 @@ def test_the_list_the_order_and_the_ship_form_warn_until_it_ships(app, users, ct
         listed_json = client.get("/api/v1/orders", params={"view": "awaiting"}).json()["orders"]
         detail = client.get(f"/api/v1/orders/{ORDER}").json()
         assert listed_json[0]["address_changed_at"] == detail["address_changed_at"]
-    _upsert(ctx, shop_id, now=LATER + timedelta(hours=3), address="文三路 90号", district="拱墅区",
+    _upsert(ctx, shop_id, now=LATER + timedelta(hours=3), address="文三路 90号", district="拱墅区", ship_by=due,
             status=OrderStatus.SHIPPED, shipped_at=LATER + timedelta(hours=3))
     with TestClient(app) as client:
         login(client, "owner")
         assert "收货地址已修改" not in client.get(f"/orders/{ORDER}").text  # shipped: nothing left to warn about
-        assert ">改地址<" not in client.get("/orders").text
+        assert ">改地址<" not in client.get("/orders").text and ">改地址<" not in client.get("/").text
