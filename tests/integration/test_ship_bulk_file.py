@@ -74,3 +74,27 @@ def test_a_file_without_the_columns_is_refused_whole(ctx, shop_id, tmp_path):
     with pytest.raises(FileUnreadable) as info:
         ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW, dry_run=True)
     assert info.value.code == "missing_columns"
+
+
+def test_a_row_whose_buyer_changed_the_address_is_a_warning_that_says_when(ctx, shop_id, tmp_path):
+    """Labels in a file may have been printed before the buyer changed the address: the preview says so first."""
+    changed_at = NOW + timedelta(minutes=30)
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
+                      records=[make_record(oid(1)), make_record(oid(2))])
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=changed_at,
+                      records=[make_record(oid(1), address="文三路 90号")])
+    path = write(tmp_path, ["订单号,快递公司,快递单号", f"{oid(1)},顺丰,YT1234567890123", f"{oid(2)},zhongtong,73123456789012"])
+    preview = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=changed_at, dry_run=True)
+    first, second = preview.rows
+    assert (first.verdict, first.code, second.verdict) == ("warning", "address_changed", "ok")
+    assert first.details == {"when": "11-24 18:30"}  # NOW is 11-24 18:00 shop time
+    from xiaodian.web.i18n import current_language, error_text
+
+    token = current_language.set("zh")
+    try:
+        assert error_text(first.code, first.message, first.details) == \
+            "买家于 11-24 18:30 修改了收货地址：请确认这张面单是按新地址打印的。"
+    finally:
+        current_language.reset(token)

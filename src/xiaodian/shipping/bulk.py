@@ -20,6 +20,7 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap, canonical
+from ..clock import SHOP_TZ
 from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, platform_id, text
 from ..errors import Conflict, DomainError
@@ -164,7 +165,12 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
             column = NUMBER if exc.code.startswith("tracking") else ORDER
             _error(v, column, exc.code, exc.message, exc.details)
             continue
-        if plan.warnings:
+        if order.address_changed_at is not None:
+            # A file's labels may have been printed before the buyer changed the address (推送 105): said first.
+            when = order.address_changed_at.astimezone(SHOP_TZ).strftime("%m-%d %H:%M")
+            v.verdict, v.code, v.details = "warning", "address_changed", {"when": when}
+            v.message = f"the buyer changed the address on {when}: check that this label has the new one"
+        elif plan.warnings:
             v.verdict, v.code = "warning", plan.warnings[0]
             v.message = f"{v.tracking_no} does not look like a {plan.carrier.name} number"
         else:
