@@ -48,12 +48,13 @@ def _seed(ctx, shop_id, n: int = 80, seed: int = 3) -> dict[str, tuple]:
 def _expected(truth, flt: OrderFilter) -> list[str]:
     def keep(status, colour, title):
         return ((flt.flag == "any" and colour > 0) or (flt.flag != "any" and FLAG_COLOURS[colour] == flt.flag)) \
-            and (flt.tab == "all" or status == flt.tab) and all(t in title.lower() for t in (flt.query or "").split())
+            and (flt.tab == "all" or status == flt.tab) and (flt.query in ("13812345678", "5678")  # every phone
+                                                              or all(t in title.lower() for t in (flt.query or "").split()))
     hits = [(created, oid) for oid, (status, colour, title, created) in truth.items() if keep(status, colour, title)]
     return [oid for _created, oid in sorted(hits, reverse=True)]
 
 
-@pytest.mark.parametrize("query", [None, "大米", "iphone 15"])
+@pytest.mark.parametrize("query", [None, "大米", "iphone 15", "13812345678", "5678"])
 def test_the_flag_filter_equals_a_plain_scan_with_search_and_tabs(ctx, shop_id, query):
     truth = _seed(ctx, shop_id)
     with ctx.sessions() as session:
