@@ -45,6 +45,8 @@ def test_the_log_reads_as_sentences_and_the_api_keeps_the_keys(owner_client, ctx
     assert api["entries"][0]["action"] == "order.note" and api["entries"][0]["after"]["flag_colour"] == 6
     csv = owner_client.get("/audit/export.csv", params={"action": "user.role"}).text
     assert "user.role" in csv and '""role"": ""warehouse""' in csv
+    header, row = csv.lstrip("\ufeff").splitlines()[:2]
+    assert header.endswith(",action_words,change_words") and row.endswith(",修改角色,角色: 客服 → 仓库")
 
     english = owner_client.get("/lang/en", params={"next": "/audit"}, follow_redirects=True)
     assert "Changed note or flag" in english.text and "Changed a role" in english.text

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import iso
 from ..errors import DomainError
+from ..web import audit_words
 from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
 from . import audit, users
@@ -217,12 +218,19 @@ def audit_log(
 
 
 def audit_csv(entries) -> Response:
+    """The stable columns (keys and JSON, for scripts), then the same entry in words (web.audit_words) in the
+    reader's language, for the owner who opens the file in Excel after a dispute."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["id", "at", "login", "channel", "action", "target_type", "target_id", "before", "after", "detail"])
+    writer.writerow(["id", "at", "login", "channel", "action", "target_type", "target_id", "before", "after", "detail",
+                     "action_words", "change_words"])
     for e in entries:
+        said = audit_words.describe(audit.entry_json(e))
+        lines = [f"{name}: {before} → {after}" if before is not None else f"{name}: {after}"
+                 for name, before, after in said["changes"]]
+        lines += [f"{name}: {value}" if name else value for name, value in said["details"]]
         writer.writerow([e.id, iso(e.at), e.login, e.channel, e.action, e.target_type, e.target_id, e.before or "",
-                         e.after or "", e.detail or ""])
+                         e.after or "", e.detail or "", said["action_label"], "; ".join(lines)])
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="audit.csv"'})
 
