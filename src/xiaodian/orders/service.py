@@ -35,24 +35,34 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
     """Change the merchant note (商家备注) and/or flag (小旗子). Stored verbatim; escaped only when shown.
     The role is checked here, so every channel (page, API, CLI, demo) obeys the same rule."""
     check(principal.role, "orders.note")
-    order = require_order(session, shop_id, order_id)
+    return _note_order(session, principal, require_order(session, shop_id, order_id), note, flag_colour, now)
+
+
+def _check_note(note: str | None, flag_colour: int | None) -> None:
+    if note is not None and len(note) > MAX_NOTE_LENGTH:
+        raise ValidationFailed(f"merchant_note is longer than {MAX_NOTE_LENGTH} characters",
+                               details={"field": "merchant_note", "max_length": MAX_NOTE_LENGTH})
+    if flag_colour is not None and not 0 <= flag_colour < len(FLAG_COLOURS):
+        raise ValidationFailed(f"flag_colour must be 0–{len(FLAG_COLOURS) - 1}", details={"field": "flag_colour"})
+
+
+def _note_order(session: Session, principal: Principal, order, note: str | None, flag_colour: int | None,
+                now: datetime) -> dict:
+    """The change on one order the caller has found and the role already checked: a timeline event and an audit
+    entry when something changed."""
+    _check_note(note, flag_colour)
     before = {"merchant_note": order.merchant_note, "flag_colour": order.flag_colour}
     if note is not None:
-        if len(note) > MAX_NOTE_LENGTH:
-            raise ValidationFailed(f"merchant_note is longer than {MAX_NOTE_LENGTH} characters",
-                                   details={"field": "merchant_note", "max_length": MAX_NOTE_LENGTH})
         order.merchant_note = note or None
     if flag_colour is not None:
-        if not 0 <= flag_colour < len(FLAG_COLOURS):
-            raise ValidationFailed(f"flag_colour must be 0–{len(FLAG_COLOURS) - 1}", details={"field": "flag_colour"})
         order.flag_colour = flag_colour
     after = {"merchant_note": order.merchant_note, "flag_colour": order.flag_colour}
     if before != after:
         order.modified_at = now
-        session.add(OrderEvent(shop_id=shop_id, order_pk=order.id, at=now, recorded_at=now, kind="note_changed",
+        session.add(OrderEvent(shop_id=order.shop_id, order_pk=order.id, at=now, recorded_at=now, kind="note_changed",
                                source=principal.channel, actor=principal.login,
                                detail=json.dumps({"before": before, "after": after}, ensure_ascii=False)))
-        audit.record(session, principal=principal, action="order.note", now=now, shop_id=shop_id,
+        audit.record(session, principal=principal, action="order.note", now=now, shop_id=order.shop_id,
                      target_type="order", target_id=order.order_id, before=before, after=after)
     return {"before": before, "after": after}
 
@@ -67,7 +77,7 @@ def update_merchant_notes(session: Session, principal: Principal, *, shop_id: in
                           now: datetime) -> dict:
     """批量备注 / 批量插旗: the same note and/or flag on several orders of one shop, the way the platform's list
     does it. Each order gets its own timeline event and audit entry (``update_merchant_note``), so its history reads
-    as if it had been edited alone. ``note_mode`` "append" adds the text after an order's own note (a clerk adding
+    as if it had been edited alone (``_note_order``). ``note_mode`` "append" adds the text after an order's own note (a clerk adding
     "已电话联系" must not wipe the warehouse's "缺货"). All or nothing: an unknown id or a note that would grow past
     the limit refuses the whole batch, naming the order, before anything is written."""
     check(principal.role, "orders.note")
@@ -89,6 +99,7 @@ def update_merchant_notes(session: Session, principal: Principal, *, shop_id: in
     if missing:
         raise NotFound(f"no such order in this shop: {', '.join(missing[:10])}", code="orders_not_found",
                        details={"field": "order_ids", "order_ids": missing[:50]})
+    _check_note(None, flag_colour)
     planned = {}
     for order_id in ids:
         new_note = None
@@ -103,9 +114,8 @@ def update_merchant_notes(session: Session, principal: Principal, *, shop_id: in
                                                                   "max_length": MAX_NOTE_LENGTH})
         planned[order_id] = new_note
     updated, unchanged = [], []
-    for order_id, new_note in planned.items():
-        change = update_merchant_note(session, principal, shop_id=shop_id, order_id=order_id, note=new_note,
-                                      flag_colour=flag_colour, now=now)
+    for order_id, new_note in planned.items():  # the orders found above: no second look-up per order
+        change = _note_order(session, principal, orders[order_id], new_note, flag_colour, now)
         (updated if change["before"] != change["after"] else unchanged).append(order_id)
     return {"updated": updated, "unchanged": unchanged}
 
