@@ -121,6 +121,8 @@ TABS: tuple[str, ...] = (
 FLAG_COLOURS = ("none", "grey", "purple", "cyan", "green", "orange", "red")
 # The list's 旗标 filter: any flag, or one colour (by name in URLs, flags and the API, e.g. flag=red).
 FLAG_FILTERS = ("any", *FLAG_COLOURS[1:])
+# Paid and not all shipped: a parcel may still be labelled, so a change of the delivery address matters (改地址).
+TO_SHIP = frozenset({"paid_pending", "awaiting_shipment", "partially_shipped"})
 
 
 @dataclass

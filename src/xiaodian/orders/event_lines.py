@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ..logistics import labels as logistics_labels
 from ..web.i18n import error_text, gettext as _, label
 from ..web.templating import shop_time, yuan
-from .domain import FLAG_COLOURS
+from .domain import FLAG_COLOURS, TO_SHIP
 
 # Keys that identify rows for the software (a case or shipment id, a carrier code beside the carrier's name).
 _HIDDEN = frozenset({"shipment_id", "anomaly_id", "carrier_code", "aftersale_id"})
@@ -86,14 +86,10 @@ def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
     }
 
 
-# The statuses in which a parcel may still be labelled: an address change then matters to whoever ships.
-_UNSHIPPED = ("paid_pending", "awaiting_shipment", "partially_shipped")
-
-
 def address_change(order) -> dict | None:
     """The buyer's last address change of an order still to ship (``OrderDetailOut``), for the box the order and its
     ship form show above everything: when, and the masked address before → after. None once the order has shipped."""
-    if not order.address_changed_at or order.status not in _UNSHIPPED:
+    if not order.address_changed_at or order.status not in TO_SHIP:
         return None
     moved = next((e for e in reversed(order.events) if e.kind == "address_changed"), None)
     data = json.loads(moved.detail) if moved is not None and moved.detail else {}

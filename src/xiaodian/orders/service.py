@@ -59,8 +59,8 @@ def _note_order(session: Session, principal: Principal, order, note: str | None,
     after = {"merchant_note": order.merchant_note, "flag_colour": order.flag_colour}
     if before != after:
         order.modified_at = now
-        session.add(OrderEvent(shop_id=order.shop_id, order_pk=order.id, at=now, recorded_at=now, kind="note_changed",
-                               source=principal.channel, actor=principal.login,
+        session.add(OrderEvent(shop_id=order.shop_id, order_pk=order.id, at=now, recorded_at=now,
+                               kind="note_changed", source=principal.channel, actor=principal.login,
                                detail=json.dumps({"before": before, "after": after}, ensure_ascii=False)))
         audit.record(session, principal=principal, action="order.note", now=now, shop_id=order.shop_id,
                      target_type="order", target_id=order.order_id, before=before, after=after)
@@ -76,8 +76,8 @@ def update_merchant_notes(session: Session, principal: Principal, *, shop_id: in
                           note: str | None = None, note_mode: str | None = None, flag_colour: int | None = None,
                           now: datetime) -> dict:
     """批量备注 / 批量插旗: the same note and/or flag on several orders of one shop, the way the platform's list
-    does it. Each order gets its own timeline event and audit entry (``update_merchant_note``), so its history reads
-    as if it had been edited alone (``_note_order``). ``note_mode`` "append" adds the text after an order's own note (a clerk adding
+    does it. Each order gets its own timeline event and audit entry (``_note_order``), so its history reads as if
+    it had been edited alone. ``note_mode`` "append" adds the text after an order's own note (a clerk adding
     "已电话联系" must not wipe the warehouse's "缺货"). All or nothing: an unknown id or a note that would grow past
     the limit refuses the whole batch, naming the order, before anything is written."""
     check(principal.role, "orders.note")

@@ -4,7 +4,8 @@ template.py).
 Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / unchanged / skipped
 (carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one transaction
 each. A row whose number is already on its order is "unchanged", so uploading the same file again changes nothing.
-Warning rows (a number of unusual shape) are shown in the preview; applying after seeing them is the confirmation.
+Warning rows (the buyer changed the address since the order came in, or a number of unusual shape) are shown in
+the preview; applying after seeing them is the confirmation.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap, canonical
-from ..clock import SHOP_TZ
 from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, platform_id, text
+from ..clock import SHOP_TZ
 from ..errors import Conflict, DomainError
 from ..orders.models import Order, Shipment
 from . import domain

@@ -18,6 +18,7 @@ from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
 from ..orders import service as orders_service
 from ..orders.api import shop_of
+from ..orders.event_lines import address_change
 from ..orders.models import Product
 from ..orders.queries import require_order
 from ..web import notices
@@ -79,11 +80,9 @@ async def shipping_list(request: Request, view: str = "due24h", page: int = 1,
 
 
 def _form_context(session, shop_id: int, order_id: str, now) -> dict:
-    detail = orders_service.order_detail(session, shop_id=shop_id, order_id=order_id, now=now)
     order = require_order(session, shop_id, order_id)
+    detail = orders_service.detail_of(session, order, now)
     done = shipped_skus(session, order.id)
-    from ..orders.event_lines import address_change
-
     return {"order": detail, "carriers": domain.CARRIERS, "done": done, "countdown": countdown, "now": now,
             "moved": address_change(detail)}
 

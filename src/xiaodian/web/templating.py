@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..clock import SHOP_TZ
 from ..accounts.permissions import allowed
+from ..orders.domain import TO_SHIP
 from . import i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -79,6 +80,7 @@ def build_environment() -> Environment:
     env.globals["label"] = i18n.label
     env.globals["error_text"] = i18n.error_text
     env.globals["ship_countdown"] = ship_countdown
+    env.globals["TO_SHIP"] = TO_SHIP  # statuses whose 改地址 matters (shipping/_cells.html)
     return env
 
 
