@@ -147,7 +147,7 @@ def in_ids(column, name: str = "pks") -> InIds:
 
 def _sqlite_index_hint(self, table, text: str | None) -> str | None:
     """SQLAlchemy's SQLite compiler drops table hints (``Select.with_hint``), but SQLite has one, ``INDEXED BY``,
-    which the desk uses where the planner, lacking statistics, would walk the wrong index (queries.flagged_first).
+    which the desk uses where the planner, lacking statistics, would walk the wrong index (queries.exceptions_first).
     Only that hint is passed through."""
     return text if text and text.startswith("INDEXED BY ") else None
 

@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 from ..conftest import login
 
 CARDS = {
-    "owner": {"overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon"},
-    "cs": {"overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon"},
-    "warehouse": {"overdue", "due24h", "awaiting", "anomalies"},
+    "owner": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon"},
+    "cs": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon"},
+    "warehouse": {"overdue", "due24h", "awaiting", "address_changed", "anomalies"},
 }
 
 

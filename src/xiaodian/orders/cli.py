@@ -12,7 +12,7 @@ from rich.table import Table
 from ..bootstrap import default_shop_id, desk_shops, open_context
 from ..cli_tables import add_columns
 from ..errors import DomainError
-from ..orders.domain import FILTER_YEARS, FLAG_FILTERS, TABS
+from ..orders.domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_FILTERS, TABS
 from ..web.i18n import label
 from . import service
 from .queries import OrderFilter
@@ -32,6 +32,7 @@ def search(
     created_from: str = typer.Option(None, "--created-from", help="YYYY-MM-DD (shop time)"),
     created_to: str = typer.Option(None, "--created-to", help="YYYY-MM-DD (shop time)"),
     flag: str = typer.Option(None, "--flag", help="the merchant's flag: any, or " + ", ".join(FLAG_FILTERS[1:])),
+    address_changed: str = typer.Option(None, "--address-changed", help="改地址: to_ship (still to ship) or any"),
     limit: int = typer.Option(20, "--limit", min=1, max=200),
     view: str = typer.Option(None, "--view", help="shipping view, most urgent first: awaiting, due24h, overdue"),
     shop: str = typer.Option(None, "--shop", help="a shop id (see `xiaodian orders shops`) or all; default: the "
@@ -46,11 +47,14 @@ def search(
         fail(f"--status must be one of {', '.join(TABS)}", 2)
     if flag is not None and flag not in FLAG_FILTERS:
         fail(f"--flag must be one of {', '.join(FLAG_FILTERS)}", 2)
+    if address_changed is not None and address_changed not in ADDRESS_FILTERS:
+        fail(f"--address-changed must be one of {', '.join(ADDRESS_FILTERS)}", 2)
     if view is not None and view not in ("awaiting", "due24h", "overdue"):
         fail("--view must be one of awaiting, due24h, overdue", 2)
     try:
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
-                          created_to=_date(created_to, "--created-to"), page=1, page_size=200, flag=flag)
+                          created_to=_date(created_to, "--created-to"), page=1, page_size=200, flag=flag,
+                          address_changed=address_changed)
     except ValueError as exc:
         fail(str(exc), 2)
     ctx = open_context()

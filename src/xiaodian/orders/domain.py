@@ -123,6 +123,9 @@ FLAG_COLOURS = ("none", "grey", "purple", "cyan", "green", "orange", "red")
 FLAG_FILTERS = ("any", *FLAG_COLOURS[1:])
 # Paid and not all shipped: a parcel may still be labelled, so a change of the delivery address matters (改地址).
 TO_SHIP = frozenset({"paid_pending", "awaiting_shipment", "partially_shipped"})
+# The list's 改地址 filter: orders whose buyer changed the address and that are still to ship (the warehouse's
+# list: labels printed before the change must be printed again), or every order whose address ever changed.
+ADDRESS_FILTERS = ("to_ship", "any")
 
 
 @dataclass

@@ -66,7 +66,7 @@ def _plain_view(shops: Shops, flt: OrderFilter) -> bool:
     return (bool(flt.view) and flt.now is not None and isinstance(shops, int) and flt.tab == "all"
             and not (flt.query or "").strip() and not (flt.created_from or flt.created_to or flt.paid_from
                                                        or flt.paid_to or flt.product_id or flt.logistics_state
-                                                       or flt.anomaly or flt.flag))
+                                                       or flt.anomaly or flt.flag or flt.address_changed))
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -23,7 +23,7 @@ from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, 
 from ..web.i18n import current_language, error_text, gettext as _, label
 from ..web.templating import render
 from . import service
-from .domain import FLAG_COLOURS, FLAG_FILTERS, TABS
+from .domain import ADDRESS_FILTERS, FLAG_COLOURS, FLAG_FILTERS, TABS
 from .event_lines import address_change, describe_event
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
@@ -33,8 +33,8 @@ router = APIRouter(include_in_schema=False)
 DEFAULT_PAGE_SIZE = 50
 DATE_FIELDS = ("created_from", "created_to", "paid_from", "paid_to")
 # The order of the parameters in every link the list builds, so equal filters give equal URLs.
-LINK_ORDER = ("shop", "q", "tab", *DATE_FIELDS, "product_id", "flag", "logistics_state", "anomaly", "page_size",
-              "page")
+LINK_ORDER = ("shop", "q", "tab", *DATE_FIELDS, "product_id", "flag", "address_changed", "logistics_state", "anomaly",
+              "page_size", "page")
 
 
 @dataclass
@@ -50,11 +50,16 @@ def _field_label(name: str) -> str:
     return {"created_from": _("Created from"), "created_to": _("Created to"),
             "paid_from": _("Paid from"), "paid_to": _("Paid to"), "tab": _("Status tab"),
             "page": _("Page"), "page_size": _("Page size"), "logistics_state": _("Logistics state"),
-            "anomaly": _("Logistics anomaly"), "flag": _("Flag")}.get(name, name)
+            "anomaly": _("Logistics anomaly"), "flag": _("Flag"),
+            "address_changed": _("Address changed")}.get(name, name)
 
 
 def flag_filter_label(flag: str) -> str:
     return _("Any flag") if flag == "any" else label("flag", flag)
+
+
+def address_filter_label(which: str) -> str:
+    return _("Changed, still to ship") if which == "to_ship" else _("Changed at any time")
 
 
 def _choice(params, name: str, choices, default, errors: dict[str, str], shown=str):
@@ -108,6 +113,7 @@ def parse_filter(params) -> ParsedFilter:
         tab=_choice(params, "tab", TABS, "all", errors, shown=lambda tab: label("tab", tab)),
         product_id=(params.get("product_id") or "").strip()[:32] or None,
         flag=_choice(params, "flag", FLAG_FILTERS, None, errors, shown=flag_filter_label),
+        address_changed=_choice(params, "address_changed", ADDRESS_FILTERS, None, errors, shown=address_filter_label),
         logistics_state=_choice(params, "logistics_state", LOGISTICS_STATES, None, errors,
                                 shown=logistics_labels.state),
         anomaly=_choice(params, "anomaly", ANOMALY_FILTERS, None, errors,
@@ -124,7 +130,8 @@ def filter_params(flt: OrderFilter, shop: str | None = None) -> dict[str, str]:
     ``shop`` (a shop id or "all") is put in every link of a desk with several shops, so a shared link shows
     the same shop to a colleague whose switcher is elsewhere."""
     values = {"shop": shop, "q": flt.query, "tab": None if flt.tab == "all" else flt.tab,
-              "product_id": flt.product_id, "flag": flt.flag, "logistics_state": flt.logistics_state,
+              "product_id": flt.product_id, "flag": flt.flag, "address_changed": flt.address_changed,
+              "logistics_state": flt.logistics_state,
               "anomaly": flt.anomaly,
               "page_size": None if flt.page_size == DEFAULT_PAGE_SIZE else str(flt.page_size),
               "page": None if flt.page <= 1 else str(flt.page)}
@@ -191,6 +198,7 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
                   link=link, pages=pages, page_sizes=PAGE_SIZES, understood=understood,
                   errors=parsed.errors, raw=parsed.raw, window=page_window(flt.page, pages),
                   flag_colours=FLAG_COLOURS, flag_filters=FLAG_FILTERS, flag_filter_label=flag_filter_label,
+                  address_filters=ADDRESS_FILTERS, address_filter_label=address_filter_label,
                   done=notices.read(request, "done"), refused=notices.read(request, "refused"),
                   now=ctx.clock.now(), scope=scope, shop_param=shop_param,
                   share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
@@ -203,7 +211,7 @@ def export_query(flt: OrderFilter, shop: str | None = None) -> str:
     with a reason, API and CLI only). The export covers one shop: the list over all shops offers none."""
     params = {"shop": shop, "q": flt.query, "status": flt.tab, "created_from": flt.created_from,
               "created_to": flt.created_to, "paid_from": flt.paid_from, "paid_to": flt.paid_to,
-              "product_id": flt.product_id, "flag": flt.flag}
+              "product_id": flt.product_id, "flag": flt.flag, "address_changed": flt.address_changed}
     return urlencode({k: str(v) for k, v in params.items() if v not in (None, "", "all")})
 
 

@@ -188,7 +188,8 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
     out.print(data["summary"])
     for i, p in enumerate(data["pick_list"], start=1):
         mark = "overdue" if p["already_overdue"] else ("MISS" if p["misses"] else "")
-        out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}")
+        moved = "  address changed" if p["address_changed"] else ""
+        out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}{moved}")
 
 
 def ship_template(output: Path = typer.Argument(..., help="the XLSX file to write"),

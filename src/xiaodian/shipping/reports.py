@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from ..clock import iso
+from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
 from . import forecast as fc
 from .domain import SHOP_TZ
@@ -57,13 +58,15 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
         first_miss = order_ids_in_plan_order(session, pks, done.first_miss + 1)[-1][1]
     result = fc.to_plan(done, head, now=now, capacity_per_hour=capacity, hours=hours, first_miss_ship_by=first_miss)
     lang = "zh" if current_language.get() == "zh" else "en"
+    moved = address_changed_order_ids(session, shop_id)
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count,
             "will_miss": result.will_miss, "already_overdue": result.already_overdue,
             "earliest_miss": iso(result.earliest_miss), "extra_hours_today": result.extra_hours_today,
             "summary": fc.summary(result, lang),
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
-                           "misses": p.misses, "already_overdue": p.already_overdue}
+                           "misses": p.misses, "already_overdue": p.already_overdue,
+                           "address_changed": p.order_id in moved}
                           for p in result.orders[:limit]]}
 
 

@@ -18,7 +18,7 @@ from ..aftersales import views as aftersale_views
 from ..clock import SHOP_TZ
 from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
-from ..orders.queries import day_figures, day_start
+from ..orders.queries import address_changed_to_ship, day_figures, day_start
 from ..shipping.listing import most_urgent
 from ..shipping.pages import countdown
 from ..shipping.queries import view_counts, violation_totals
@@ -38,6 +38,11 @@ def todo_cards(session: Session, principal: Principal, ctx, shop_id: int) -> lis
         {"key": "due24h", "count": ship["due24h"], "href": "/shipping?view=due24h", "tone": "soon"},
         {"key": "awaiting", "count": ship["awaiting"], "href": "/shipping?view=awaiting", "tone": ""},
     ]
+    # A label printed before the buyer changed the address sends the parcel to the old one: the warehouse checks these
+    # before the day's shipping (the list so filtered shows the same orders).
+    moved = address_changed_to_ship(session, shop_id)
+    cards.append({"key": "address_changed", "count": moved, "href": "/orders?address_changed=to_ship",
+                  "tone": "soon" if moved else ""})
     if allowed(principal.role, "logistics.handle"):
         anomalies = sum(anomaly_counts(session, shop_id).values())
         cards.append({"key": "anomalies", "count": anomalies, "href": "/logistics", "tone": "urgent" if anomalies else ""})

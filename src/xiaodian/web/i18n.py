@@ -76,7 +76,8 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "search_kind": ("empty", "order_id", "phone", "last4", "tracking", "text"),
     "role": ("owner", "cs", "warehouse"),
     "weekday": ("0", "1", "2", "3", "4", "5", "6"),  # 0 = Monday (the warehouse's rest days)
-    "todo": ("overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon"),  # home cards
+    "todo": ("overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon",
+             "address_changed"),  # home cards
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
               "unauthenticated", "forbidden", "csrf_failed", "throttled", "configuration_error",
               "method_not_allowed", "http_error", "internal_error"),

@@ -132,12 +132,13 @@ class ExportIn(BaseModel):
     paid_to: date | None = None
     product_id: str | None = Field(None, max_length=32)
     flag: str | None = Field(None, description="the merchant's flag: any, or a colour (grey … red)")
+    address_changed: str | None = Field(None, description="改地址: to_ship (still to ship) or any")
     reveal: bool = Field(False, description="full buyer name, phone and address (needs pii.reveal and a reason)")
     reason: str | None = Field(None, max_length=200)
 
 
 def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
-    from ...orders.domain import FLAG_FILTERS, TABS, check_filter_date
+    from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
     from ...orders.queries import OrderFilter
     from .orders_export import export_orders
 
@@ -145,11 +146,15 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
         raise ValidationFailed(f"status: one of {', '.join(TABS)}", details={"field": "status"})
     if body.flag is not None and body.flag not in FLAG_FILTERS:
         raise ValidationFailed(f"flag: one of {', '.join(FLAG_FILTERS)}", details={"field": "flag"})
+    if body.address_changed is not None and body.address_changed not in ADDRESS_FILTERS:
+        raise ValidationFailed(f"address_changed: one of {', '.join(ADDRESS_FILTERS)}",
+                               details={"field": "address_changed"})
     for name in ("created_from", "created_to", "paid_from", "paid_to"):
         check_filter_date(name, getattr(body, name))
     ctx = get_ctx(request)
     flt = OrderFilter(query=body.q, tab=body.status, created_from=body.created_from, created_to=body.created_to,
-                      paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id, flag=body.flag)
+                      paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id, flag=body.flag,
+                      address_changed=body.address_changed)
     flt.now = ctx.clock.now()
     data, count = export_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher, principal=principal,
                                 fmt=body.format, now=ctx.clock.now(), reveal=body.reveal, reason=body.reason)
@@ -164,11 +169,13 @@ def export_get(request: Request, format: str = Query("csv"), q: str | None = Que
                status: str = "all", created_from: date | None = None, created_to: date | None = None,
                paid_from: date | None = None, paid_to: date | None = None,
                product_id: str | None = Query(None, max_length=32), flag: str | None = Query(None, max_length=16),
+               address_changed: str | None = Query(None, max_length=16),
                principal: Principal = Depends(require("orders.export")),
                session: Session = Depends(db, scope="function")):
     return _export(request, session, principal, ExportIn(format=format, q=q, status=status, created_from=created_from,
                                                          created_to=created_to, paid_from=paid_from, paid_to=paid_to,
-                                                         product_id=product_id, flag=flag))
+                                                         product_id=product_id, flag=flag,
+                                                         address_changed=address_changed))
 
 
 @exports.post("/orders", summary="Export the filtered order list; reveal=true (pii.reveal, with a reason) gives "
