@@ -85,3 +85,76 @@ def test_the_list_the_order_and_the_ship_form_warn_until_it_ships(app, users, ct
         assert "收货地址已修改" not in client.get(f"/orders/{ORDER}").text  # shipped: nothing left to warn about
         assert '<span class="tag bad address-changed"' not in client.get("/orders").text
         assert ">改地址<" not in client.get("/").text
+
+
+def _tracking_events(ctx):
+    with ctx.sessions() as session:
+        return [json.loads(e.detail) for e in session.execute(
+            select(OrderEvent).where(OrderEvent.kind == "tracking_added")).scalars()]
+
+
+def test_shipping_a_changed_order_asks_for_the_new_label_on_every_channel(app, users, ctx, shop_id):
+    """The form, the API and the CLI's service call refuse to ship until the address change is confirmed (nothing
+    written); confirmed, it ships and the timeline keeps that it was. An order whose address never changed ships
+    as before."""
+    from xiaodian.accounts.service import Principal
+    from xiaodian.db import transaction
+    from xiaodian.errors import DomainError
+    from xiaodian.shipping import service as shipping
+    from xiaodian.shipping.service import ShipRequest
+
+    from ..conftest import csrf_of
+
+    due = NOW + timedelta(days=1)
+    _upsert(ctx, shop_id, ship_by=due)
+    _upsert(ctx, shop_id, now=LATER, address="文三路 90号", district="拱墅区", ship_by=due)
+    clerk = Principal(None, "cangku", "warehouse", "cli")
+    with transaction(ctx.sessions) as session:
+        try:
+            shipping.ship_order(session, shop_id=shop_id, req=ShipRequest(ORDER, "shunfeng", "SF1234567890123"),
+                                principal=clerk, now=LATER)
+        except DomainError as exc:
+            refused = exc
+    assert refused.code == "address_change_unconfirmed" and refused.details["when"] == "11-24 20:00"
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        form = client.get(f"/shipping/orders/{ORDER}/ship").text
+        assert 'name="confirm_address_change" value="1" required' in form and "面单已按新地址打印" in form
+        token = csrf_of(client, f"/shipping/orders/{ORDER}/ship")
+        page = client.post(f"/shipping/orders/{ORDER}/ship", data={
+            "csrf_token": token, "carrier": "shunfeng", "tracking_no": "SF1234567890123", "back": "/shipping"})
+        assert page.status_code == 409 and 'data-code="address_change_unconfirmed"' in page.text
+        assert "买家于 11-24 20:00 修改了收货地址" in page.text
+        api = client.post(f"/api/v1/orders/{ORDER}/shipments", headers={"X-CSRF-Token": csrf_of(client)},
+                          json={"carrier": "shunfeng", "tracking_no": "SF1234567890123"})
+        assert api.status_code == 409 and api.json()["error"]["code"] == "address_change_unconfirmed"
+        assert _tracking_events(ctx) == []  # nothing written by any refusal
+        done = client.post(f"/api/v1/orders/{ORDER}/shipments", headers={"X-CSRF-Token": csrf_of(client)},
+                           json={"carrier": "shunfeng", "tracking_no": "SF1234567890123",
+                                 "confirm_address_change": True})
+        assert done.status_code == 201, done.text
+    assert _tracking_events(ctx)[0]["confirmed_warnings"] == ["address_changed"]
+    other = "6938459704022656026"
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, records=[make_record(order_id=other, ship_by=due)], cipher=ctx.cipher,
+                      now=NOW)
+    with transaction(ctx.sessions) as session:
+        shipped = shipping.ship_order(session, shop_id=shop_id, req=ShipRequest(other, "shunfeng", "SF1234567890124"),
+                                      principal=clerk, now=LATER)
+    assert shipped.status == "shipped"
+    assert "confirmed_warnings" not in _tracking_events(ctx)[1]
+
+
+def test_the_cli_ships_a_changed_order_only_with_the_confirmation(tmp_path):
+    from ..conftest import cli_desk
+
+    def seed(ctx, shop_id):
+        _upsert(ctx, shop_id, ship_by=NOW + timedelta(days=1))
+        _upsert(ctx, shop_id, now=LATER, address="文三路 90号", district="拱墅区", ship_by=NOW + timedelta(days=1))
+
+    run = cli_desk(tmp_path, seed=seed)
+    refused = run("ship", ORDER, "--carrier", "shunfeng", "--tracking", "SF1234567890123", "--json")
+    assert refused.exit_code == 1 and '"code": "address_change_unconfirmed"' in refused.output
+    done = run("ship", ORDER, "--carrier", "shunfeng", "--tracking", "SF1234567890123", "--confirm-address-change")
+    assert done.exit_code == 0, done.output
+    assert "shipped" in done.output

@@ -31,7 +31,7 @@ def ship(order_id: str, body: ShipIn, request: Request, principal: Principal = D
          session: Session = Depends(db, scope="function")):
     result = service.ship_order(session, shop_id=shop_of(request), principal=principal, now=get_ctx(request).clock.now(),
                                 req=service.ShipRequest(order_id, body.carrier, body.tracking_no, body.items,
-                                                        body.confirm_warnings))
+                                                        body.confirm_warnings, body.confirm_address_change))
     return result.as_json()
 
 

@@ -51,6 +51,8 @@ def ship(
     tracking: str = typer.Option(None, "--tracking", help="tracking number"),
     items: str = typer.Option(None, "--items", help="SKU order ids to ship, comma-separated (partial shipment)"),
     confirm_warnings: bool = typer.Option(False, "--confirm-warnings", help="ship although the number looks unusual"),
+    confirm_address_change: bool = typer.Option(False, "--confirm-address-change",
+                                                help="the buyer changed the address: the label has the new one"),
     file: Path = typer.Option(None, "--file", help="bulk-ship file: 订单号, 快递公司, 快递单号 (CSV or XLSX)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="with --file: verdict per row, change nothing"),
     as_json: bool = typer.Option(False, "--json"),
@@ -83,7 +85,7 @@ def ship(
             raise typer.Exit(report.exit_code)
         req = service.ShipRequest(order_id.strip(), carrier, tracking,
                                   None if items is None else [s for s in items.split(",") if s.strip()],
-                                  confirm_warnings)
+                                  confirm_warnings, confirm_address_change)
         try:
             with transaction(ctx.sessions) as session:
                 result = service.ship_order(session, shop_id=shop_id, req=req, principal=principal,

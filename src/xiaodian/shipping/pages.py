@@ -107,16 +107,19 @@ def ship_form(order_id: str, request: Request, back: str | None = None,
 
 @router.post("/shipping/orders/{order_id}/ship")
 def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracking_no: str = Form(""),
-                items: list[str] = Form([]), confirm_warnings: str = Form(""), back: str = Form(""),
+                items: list[str] = Form([]), confirm_warnings: str = Form(""),
+                confirm_address_change: str = Form(""), back: str = Form(""),
                 principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
-    req = service.ShipRequest(order_id, carrier, tracking_no, items or None, confirm_warnings == "1")
+    req = service.ShipRequest(order_id, carrier, tracking_no, items or None, confirm_warnings == "1",
+                              confirm_address_change == "1")
     try:
         service.ship_order(session, shop_id=shop_id, req=req, principal=principal, now=now)
     except DomainError as exc:
         session.rollback()
         ctx = _form_context(session, shop_id, order_id, now)
-        form = {"carrier": carrier, "tracking_no": tracking_no, "picked": items}
+        form = {"carrier": carrier, "tracking_no": tracking_no, "picked": items,
+                "address_confirmed": confirm_address_change == "1"}
         return render(request, "shipping/ship.html", status_code=exc.http_status, back=_back(back), form=form,
                       error=exc, needs_confirmation=exc.code == "confirmation_required",
                       shop_query=named_shop_query(request), **ctx)

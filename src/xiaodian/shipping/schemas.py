@@ -10,6 +10,8 @@ class ShipIn(BaseModel):
     tracking_no: str = Field(..., max_length=64)
     items: list[str] | None = Field(None, max_length=200, description="SKU order ids to ship; omitted: all remaining")
     confirm_warnings: bool = Field(False, description="ship even though the number looks unusual for the carrier")
+    confirm_address_change: bool = Field(False, description="the buyer changed the delivery address after the order "
+                                         "came in (address_changed_at): the label has the new address")
 
 
 class ShipOut(BaseModel):

@@ -93,7 +93,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "order_unpaid", "order_held_for_review", "order_cancelled", "already_shipped", "refund_pending",
     "tracking_empty", "tracking_malformed", "tracking_shape_mismatch", "carrier_unknown", "tracking_already_on_order",
     "tracking_in_use", "item_not_in_order", "item_already_shipped", "concurrent_change", "confirmation_required",
-    "address_changed",
+    "address_changed", "address_change_unconfirmed",
     "not_found", "order_not_found", "duplicate_order_in_file",
     # order export files (issue 2): the file as a whole, then a row's cell
     "file_empty", "file_not_export", "file_format_unsupported", "file_too_large", "missing_columns",
