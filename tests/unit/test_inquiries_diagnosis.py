@@ -147,6 +147,20 @@ def test_nothing_to_go_on_asks_for_details_and_the_same_account():
     assert "last 4 digits" in en and "same Douyin account" in en
 
 
+def test_a_question_about_a_parcel_is_not_asked_about_the_account_it_was_ordered_with():
+    """"Where is my parcel" with nothing to identify the order: the buyer has the order, so the reply asks for it
+    without the order-missing questions (which account or app, whether money was taken)."""
+    d, reply = run([], identity=None, ask=Ask(), intent="logistics")
+    assert d.code == "not_found_need_details" and "订单号" in reply
+    assert "同一个抖音账号" not in reply and "支付记录" not in reply
+
+
+def test_an_open_after_sale_case_is_reported_not_opened_again():
+    case = AfterSaleFact(status="待商家处理", open=True, deadline=NOW + timedelta(hours=30))
+    _, reply = run([order(status="completed", after_sale=case)], intent="after_sale_status")
+    assert "售后申请" in reply and "可以在订单详情里申请售后" not in reply
+
+
 def test_identity_given_and_nothing_fits_points_to_another_account_app_or_shop():
     elsewhere = order(created_at=DAY - timedelta(days=10))
     d, reply = run([elsewhere])
@@ -170,6 +184,9 @@ def test_a_day_either_side_still_fits_but_further_does_not():
 @pytest.mark.parametrize("intent,status,words", [
     ("change_address", "awaiting_shipment", "申请修改地址"), ("change_address", "shipped", "无法直接修改地址"),
     ("cancel_order", "awaiting_shipment", "申请退款取消"), ("cancel_order", "shipped", "无法直接取消"),
+    ("after_sale_status", "awaiting_shipment", "还没发货，如果不想要了，可以在订单详情里申请退款"),
+    ("after_sale_status", "shipped", "收到后如有问题，可以在订单详情里申请售后"),
+    ("after_sale_status", "completed", "如果商品有问题，可以在订单详情里申请售后"),
 ])
 def test_requests_are_answered_as_far_as_the_status_allows(intent, status, words):
     _, reply = run([order(status=status, ship_by=SHIP_BY, shipped_at=DAY if status == "shipped" else None)],

@@ -170,6 +170,22 @@ def _intent_note(d: Diagnosis, intent: str, lang: str) -> str:
             return ("订单已经发出，无法直接取消，收到后可以在订单详情里申请售后。" if zh
                     else "It has already shipped, so it cannot be cancelled now; once it arrives you can request an "
                          "after-sale service in the order details.")
+    if intent == "after_sale_status" and d.code != "found_after_sale":
+        # A return or refund asked for where no case is open yet: how to open one, as far as the order's state allows
+        # (an unshipped order is refunded, not returned).
+        if o.status in ("paid_pending", "awaiting_shipment"):
+            return ("订单还没发货，如果不想要了，可以在订单详情里申请退款，我们收到后会尽快处理。" if zh
+                    else "It has not shipped yet: if you no longer want it, you can request a refund in the order "
+                         "details and we will process it promptly.")
+        if o.status in ("shipped", "partially_shipped"):
+            return ("包裹已经发出，收到后如有问题，可以在订单详情里申请售后（退货退款或换货），麻烦附上商品照片，我们会尽快处理。" if zh
+                    else "The parcel is on its way: if anything is wrong when it arrives, you can request a return, "
+                         "refund or exchange in the order details, with photos of the item, and we will handle it "
+                         "promptly.")
+        if o.status == "completed":
+            return ("如果商品有问题，可以在订单详情里申请售后（退货退款或换货），麻烦附上商品照片，我们收到后会尽快处理。" if zh
+                    else "If anything is wrong with the item, you can request a return, refund or exchange in the "
+                         "order details, with photos of the item, and we will handle it promptly.")
     return ""
 
 
@@ -197,6 +213,6 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None) -
                    "customer service can trace the payment from your payment record.")
     else:
         out.append(ASK[lang])
-        if intent in ("order_missing", "other") or d.code == "not_found_need_details":
+        if intent in ("order_missing", "other"):  # an order that cannot be found: asked about where it was placed
             out.append(CHECK_ACCOUNT[lang])
     return ("" if zh else " ").join(out)
