@@ -35,6 +35,8 @@ def search(
     address_changed: str = typer.Option(None, "--address-changed", help="改地址: to_ship (still to ship) or any"),
     limit: int = typer.Option(20, "--limit", min=1, max=200),
     view: str = typer.Option(None, "--view", help="shipping view, most urgent first: awaiting, due24h, overdue"),
+    sort: str = typer.Option("ship_by", "--sort", help="with --view: ship_by (most urgent first) or created (placed "
+                             "first)"),
     shop: str = typer.Option(None, "--shop", help="a shop id (see `xiaodian orders shops`) or all; default: the "
                              "desk's default shop"),
     as_json: bool = typer.Option(False, "--json"),
@@ -51,6 +53,8 @@ def search(
         fail(f"--address-changed must be one of {', '.join(ADDRESS_FILTERS)}", 2)
     if view is not None and view not in ("awaiting", "due24h", "overdue"):
         fail("--view must be one of awaiting, due24h, overdue", 2)
+    if sort not in ("ship_by", "created"):
+        fail("--sort must be one of ship_by, created", 2)
     try:
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
                           created_to=_date(created_to, "--created-to"), page=1, page_size=200, flag=flag,
@@ -59,7 +63,7 @@ def search(
         fail(str(exc), 2)
     ctx = open_context()
     shop_id = _shop(ctx, shop, allow_all=True)
-    flt.view, flt.now = view, ctx.clock.now()
+    flt.view, flt.now, flt.view_sort = view, ctx.clock.now(), sort
     with ctx.sessions() as session:
         page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
     orders = page.orders[:limit]

@@ -46,18 +46,19 @@ _STATUS_PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop"), _O.c.s
                 .order_by(_O.c.sort_key.desc()).limit(bindparam("limit")).offset(bindparam("offset")))
 
 
-_VIEW_PAGES: dict[str, object] = {}
+_VIEW_PAGES: dict[tuple[str, str], object] = {}
 
 
-def _view_page_stmt(view: str):
-    """A deadline view's page, most urgent first, on shipping's bound view condition (built once per view)."""
-    stmt = _VIEW_PAGES.get(view)
+def _view_page_stmt(view: str, sort: str):
+    """A deadline view's page, most urgent first or placed first (``sort``), on shipping's bound view condition (built
+    once per view and order)."""
+    stmt = _VIEW_PAGES.get((view, sort))
     if stmt is None:
         from ..shipping.queries import VIEW_WHERE  # the shipping capability owns the deadline views
 
-        stmt = _VIEW_PAGES[view] = (select(*COLUMNS).where(VIEW_WHERE[view])
-                                    .order_by(_O.c.ship_by.asc(), _O.c.id.asc())
-                                    .limit(bindparam("limit")).offset(bindparam("offset")))
+        order = (_O.c.sort_key.asc(),) if sort == "created" else (_O.c.ship_by.asc(), _O.c.id.asc())
+        stmt = _VIEW_PAGES[view, sort] = (select(*COLUMNS).where(VIEW_WHERE[view]).order_by(*order)
+                                          .limit(bindparam("limit")).offset(bindparam("offset")))
     return stmt
 
 
@@ -115,7 +116,7 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
         offset, size = page_bounds(flt)
         total = view_total(session, shops, flt.view, flt.now)
         params = {**view_params(shops, flt.now), "limit": size, "offset": offset}
-        rows = session.connection().execute(_view_page_stmt(flt.view), params).all() if total else []
+        rows = session.connection().execute(_view_page_stmt(flt.view, flt.view_sort), params).all() if total else []
         return ListData(total, False, flt.page, size, orders_data(session, rows, flt.now, with_shop))
     plan = plan_page(session, shops, flt, cipher, total)
     if plan.pks is not None:

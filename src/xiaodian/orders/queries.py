@@ -57,6 +57,8 @@ class OrderFilter:
     # Shipping views (issue 4): awaiting / due24h / overdue, sorted by ship_by ascending; they need ``now``.
     view: str | None = None
     now: datetime | None = None
+    # How a view is ordered: "ship_by" (most urgent first) or "created" (placed first); shipping.queries.VIEW_SORTS
+    view_sort: str = "ship_by"
     # Logistics (issue 5): a package in this state; an anomaly being worked on ("any" or a kind)
     logistics_state: str | None = None
     anomaly: str | None = None
@@ -385,7 +387,8 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
         from ..shipping.queries import view_condition  # the shipping capability owns the deadline views
 
         conds.append(view_condition(flt.view, flt.now))
-        order_by = [Order.ship_by.asc(), Order.id.asc()]  # most urgent first (product text: newest first)
+        # most urgent first, or placed first (product text: newest first)
+        order_by = [Order.sort_key.asc()] if flt.view_sort == "created" else [Order.ship_by.asc(), Order.id.asc()]
     if match is not None:
         extra = conds[1:] if shops is not None else conds  # the match is already scoped to the shops
         total, capped = (known_total, False) if known_total is not None else match.count(extra)

@@ -29,7 +29,7 @@ from ..orders.queries import PAGE_SIZES
 from ..orders.schemas import BuyerOut, ItemOut, OrderOut, TrackingOut, ViolationOut
 from ..web.i18n import current_language
 from . import domain
-from .queries import UNSHIPPED, VIEW_WHERE, VIEWS, page_violations, view_params, view_total
+from .queries import UNSHIPPED, VIEW_SORTS, VIEW_WHERE, VIEWS, page_violations, view_params, view_total
 
 _O = Order.__table__
 
@@ -46,8 +46,9 @@ _COLUMNS = (_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _raw
             _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
             _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise,
             _raw(_O.c.address_changed_at))
-_PAGE = {view: select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(_O.c.ship_by.asc(), _O.c.id.asc())
-         .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS}
+_ORDER = {"ship_by": (_O.c.ship_by.asc(), _O.c.id.asc()), "created": (_O.c.sort_key.asc(),)}
+_PAGE = {(view, sort): select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(*_ORDER[sort])
+         .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS for sort in VIEW_SORTS}
 # The first unshipped orders of one status by ship-by (ix_orders_shop_ship_by walked in order, stopping at the limit).
 _FIRST_DUE = (select(*_COLUMNS)
               .where(_O.c.shop_id == bindparam("shop_id"), _O.c.status == bindparam("status"),
@@ -110,16 +111,17 @@ def _shop_time(value) -> datetime | None:
 
 
 def view_page(session: Session, shop_id: int, view: str, now: datetime, page: int = 1, page_size: int = 50,
-              total: int | None = None) -> ViewPage:
-    """One page of a deadline view, most urgent first (ship_by, then row id), with the view's exact total
-    (``total``: already counted by the caller, e.g. the page's tab counts)."""
+              total: int | None = None, sort: str = "ship_by") -> ViewPage:
+    """One page of a deadline view, most urgent first (ship_by, then row id) or, with ``sort="created"``, in the
+    order the orders were placed, with the view's exact total (``total``: already counted by the caller, e.g. the
+    page's tab counts)."""
     page_size = page_size if page_size in PAGE_SIZES else 50
     page = max(page, 1)
     if total is None:
         total = view_total(session, shop_id, view, now)
     params = view_params(shop_id, now)
     params["limit"], params["offset"] = page_size, (page - 1) * page_size
-    rows = session.connection().execute(_PAGE[view], params).all() if total else []
+    rows = session.connection().execute(_PAGE[view, sort], params).all() if total else []
     return ViewPage(total=total, page=page, page_size=page_size, orders=orders_out(session, rows, now))
 
 

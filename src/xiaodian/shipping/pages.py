@@ -28,7 +28,7 @@ from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
 from .listing import view_page
-from .queries import VIEW_PATTERN, VIEWS, get_settings, view_counts
+from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, get_settings, view_counts
 from .service import shipped_skus
 
 router = APIRouter(include_in_schema=False)
@@ -63,17 +63,19 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
 
 
 @router.get("/shipping")
-async def shipping_list(request: Request, view: str = "due24h", page: int = 1,
+async def shipping_list(request: Request, view: str = "due24h", page: int = 1, sort: str = "ship_by",
                         principal: Principal = Depends(require_reading("orders.read")),
                         session: Session = Depends(read_db, scope="function")):
     """The warehouse's deadline views, reloaded all day: read on the event loop (web.deps.read_db)."""
     ctx = get_ctx(request)
     now = ctx.clock.now()
     view = view if view in VIEWS else "due24h"
+    sort = sort if sort in VIEW_SORTS else "ship_by"
     counts = view_counts(session, shop_of(request), now)
-    listing = view_page(session, shop_of(request), view, now, max(page, 1), 50, total=counts[view])
+    listing = view_page(session, shop_of(request), view, now, max(page, 1), 50, total=counts[view], sort=sort)
     pages = max((listing.total + 49) // 50, 1)
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
+                  sort=sort, sorts=VIEW_SORTS, sorted_by="" if sort == "ship_by" else "&sort=" + sort,
                   counts=counts, countdown=countdown,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))

@@ -18,6 +18,9 @@ from .models import ShippingSettings, Violation
 
 VIEWS = ("awaiting", "due24h", "overdue")
 VIEW_PATTERN = f"^({'|'.join(VIEWS)})$"  # a query parameter naming one of them
+# How a view is ordered, as the platform's own list offers: by 承诺发货时间 (ship-by, most urgent first, the default)
+# or by 下单时间 (placed first, packed first: the order a warehouse's printed pick sheets often follow).
+VIEW_SORTS = ("ship_by", "created")
 UNSHIPPED = (OrderStatus.AWAITING_SHIPMENT.value, OrderStatus.PARTIALLY_SHIPPED.value)
 DUE_WINDOW = timedelta(hours=24)
 

@@ -1,0 +1,71 @@
+"""The deadline views in either order the platform's list offers: by ship-by (most urgent first, the default) or
+by order time (placed first), on the page, the order API (alone and beside a search) and the CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import timedelta
+
+import pytest
+
+from xiaodian.db import transaction
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, cli_desk
+from ..factories import make_record
+
+# (order id, placed hours ago, ship-by hours from now): the placing order differs from the urgency order
+ORDERS = [("6938459704022657201", 50, 20), ("6938459704022657202", 30, 3), ("6938459704022657203", 70, 40),
+          ("6938459704022657204", 10, 12), ("6938459704022657205", 60, -2)]
+BY_SHIP_BY = [oid for oid, _ago, due in sorted(ORDERS, key=lambda o: o[2])]
+BY_PLACED = [oid for oid, _ago, due in sorted(ORDERS, key=lambda o: -o[1])]
+DUE24H = [oid for oid in BY_SHIP_BY if 0 < dict((o, d) for o, _a, d in ORDERS)[oid] <= 24]
+
+
+def seed(ctx, shop_id):
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[
+            make_record(oid, created_at=NOW - timedelta(hours=ago), ship_by=NOW + timedelta(hours=due))
+            for oid, ago, due in ORDERS])
+
+
+def test_the_views_sort_by_ship_by_or_by_order_time(ctx, shop_id, owner_client):
+    seed(ctx, shop_id)
+    assert BY_SHIP_BY != BY_PLACED
+    client = owner_client
+
+    def api(**params):
+        reply = client.get("/api/v1/orders", params=params)
+        assert reply.status_code == 200, reply.text
+        return [o["order_id"] for o in reply.json()["orders"]]
+
+    assert api(view="awaiting") == BY_SHIP_BY
+    assert api(view="awaiting", sort="created") == BY_PLACED
+    assert api(view="due24h", sort="created") == [oid for oid in BY_PLACED if oid in DUE24H]
+    since = (NOW - timedelta(days=5)).date().isoformat()
+    assert api(view="awaiting", sort="created", created_from=since) == BY_PLACED  # beside a filter: the general plan
+    assert client.get("/api/v1/orders", params={"view": "awaiting", "sort": "newest"}).status_code == 422
+
+    def page(**params):
+        html = client.get("/shipping", params=params).text
+        return re.findall(r'<tr data-order-id="(\d{19})"', html), html
+
+    shown, html = page(view="awaiting")
+    assert shown == BY_SHIP_BY and 'data-sort="ship_by" class="active"' in html
+    shown, html = page(view="awaiting", sort="created")
+    assert shown == BY_PLACED and 'data-sort="created" class="active"' in html
+    # the tabs and the ship buttons keep the order chosen; an unknown order falls back to ship-by
+    assert 'href="/shipping?view=due24h&amp;sort=created"' in html or 'href="/shipping?view=due24h&sort=created"' in html
+    assert "back=/shipping%3Fview%3Dawaiting%26sort%3Dcreated" in html
+    assert page(view="awaiting", sort="<script>")[0] == BY_SHIP_BY
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_cli_sorts_a_view_and_refuses_an_unknown_order(tmp_path, backend):
+    run = cli_desk(tmp_path, seed=seed)
+    done = run("orders", "search", "--view", "awaiting", "--sort", "created", "--json")
+    assert done.exit_code == 0, done.output
+    assert [o["order_id"] for o in json.loads(done.output)["orders"]] == BY_PLACED
+    refused = run("orders", "search", "--view", "awaiting", "--sort", "newest")
+    assert refused.exit_code == 2 and "--sort must be one of ship_by, created" in refused.output
