@@ -94,3 +94,26 @@ def test_a_role_without_reveal_gets_403_for_full_data(seeded, app, users):
 def test_an_unknown_format_is_a_field_error(seeded, owner_client):
     response = owner_client.get("/api/v1/exports/orders", params={"format": "pdf"})
     assert response.status_code == 422 and response.json()["error"]["details"]["field"] == "format"
+
+
+def test_one_row_per_shop_order_puts_its_items_in_one_cell(seeded, owner_client, ctx):
+    """The platform's other export shape: a row per shop order, its items (product, spec, quantity) in one cell and
+    their total quantity, the SKU columns left out; XLSX alike; an unknown shape is a field error; audited."""
+    response = owner_client.get("/api/v1/exports/orders", params={"format": "csv", "per": "order"})
+    assert response.status_code == 200 and response.headers["x-row-count"] == "230"
+    rows = read_csv(response.content)
+    assert len(rows) == 230 and len({r["主订单编号"] for r in rows}) == 230
+    assert "子订单编号" not in rows[0] and "商品ID" not in rows[0] and "商品金额" not in rows[0]
+    two = next(r for r in rows if r["主订单编号"].strip() == IDS[-1])
+    assert two["选购商品"] == "五常大米 5kg ×1；东北小米 ×2" and two["商品数量"] == "3"
+    assert two["订单应付金额"] == "84.00" and two["订单状态"] == "已取消"
+    book = load_workbook(io.BytesIO(owner_client.get("/api/v1/exports/orders",
+                                                     params={"format": "xlsx", "per": "order"}).content))
+    sheet = book.active
+    assert sheet.max_row == 231 and "子订单编号" not in [c.value for c in sheet[1]]
+    bad = owner_client.get("/api/v1/exports/orders", params={"per": "row"})
+    assert bad.status_code == 422 and bad.json()["error"]["details"]["field"] == "per"
+    with ctx.sessions() as session:
+        details = [json.loads(e.detail) for e in session.execute(
+            select(AuditEntry).where(AuditEntry.action == "orders.export")).scalars()]
+    assert sorted(d["per"] for d in details) == ["order", "order"]

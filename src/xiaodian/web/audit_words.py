@@ -76,7 +76,8 @@ FIELDS = {
     "until": N_("Ignored until"), "reason": N_("Reason"), "shipment_id": N_("Package"),
     "remote_addr": N_("IP address"), "sessions_ended": N_("Sessions ended"), "tokens_revoked": N_("Tokens revoked"),
     "created": N_("Created"), "updated": N_("Updated"), "unchanged": N_("Unchanged"), "rejected": N_("Rejected"),
-    "shipped": N_("Shipped"), "rows": N_("Rows"), "format": N_("Format"), "reveal": N_("Full buyer details"),
+    "shipped": N_("Shipped"), "rows": N_("Rows"), "format": N_("Format"), "per": N_("A row for each"),
+    "reveal": N_("Full buyer details"),
     "filter": N_("Filter"), "due_soon": N_("Due soon"), "overdue": N_("Overdue"), "derived": N_("Ship-by derived"),
     "late_shipped": N_("Shipped late"), "reminders": N_("Reminders"), "ship_promise": N_("Ship promise"),
     "capacity_per_hour": N_("Packing capacity (orders per hour)"), "work_start_minute": N_("Working hours from"),
@@ -152,6 +153,8 @@ def value_text(name: str, value: Any, target_type: str | None = None) -> str:
         return label("role", str(value))
     if name in ("carrier", "carrier_code") and isinstance(value, str):
         return logistics_labels.carrier(value)
+    if name == "per" and value in ("sku", "order"):  # an order export's rows (channels.douyin.orders_export)
+        return gettext("SKU order") if value == "sku" else gettext("Order")
     if name == "inspection":
         return aftersale_labels.inspection(value)
     if name == "reject_code":

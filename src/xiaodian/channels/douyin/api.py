@@ -124,6 +124,8 @@ MEDIA = {"csv": "text/csv; charset=utf-8",
 
 class ExportIn(BaseModel):
     format: str = Field("csv", description="csv or xlsx")
+    per: str = Field("sku", description="sku: one row per SKU order (re-imports into the desk); order: one row per "
+                     "shop order, its items in one cell")
     q: str | None = Field(None, max_length=100)
     status: str = "all"
     created_from: date | None = None
@@ -157,7 +159,8 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
                       address_changed=body.address_changed)
     flt.now = ctx.clock.now()
     data, count = export_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher, principal=principal,
-                                fmt=body.format, now=ctx.clock.now(), reveal=body.reveal, reason=body.reason)
+                                fmt=body.format, now=ctx.clock.now(), reveal=body.reveal, reason=body.reason,
+                                per=body.per)
     stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
     return Response(data, media_type=MEDIA[body.format], headers={
         "content-disposition": f'attachment; filename="orders-{stamp}.{body.format}"', "x-row-count": str(count)})
@@ -165,14 +168,16 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
 
 @exports.get("/orders", summary="Export the filtered order list (masked buyer data) as CSV or XLSX",
              response_class=Response)
-def export_get(request: Request, format: str = Query("csv"), q: str | None = Query(None, max_length=100),
+def export_get(request: Request, format: str = Query("csv"), per: str = Query("sku", max_length=8),
+               q: str | None = Query(None, max_length=100),
                status: str = "all", created_from: date | None = None, created_to: date | None = None,
                paid_from: date | None = None, paid_to: date | None = None,
                product_id: str | None = Query(None, max_length=32), flag: str | None = Query(None, max_length=16),
                address_changed: str | None = Query(None, max_length=16),
                principal: Principal = Depends(require("orders.export")),
                session: Session = Depends(db, scope="function")):
-    return _export(request, session, principal, ExportIn(format=format, q=q, status=status, created_from=created_from,
+    return _export(request, session, principal, ExportIn(format=format, per=per, q=q, status=status,
+                                                         created_from=created_from,
                                                          created_to=created_to, paid_from=paid_from, paid_to=paid_to,
                                                          product_id=product_id, flag=flag,
                                                          address_changed=address_changed))

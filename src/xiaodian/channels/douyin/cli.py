@@ -123,10 +123,13 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
                       created_from: str | None = typer.Option(None, "--created-from", help="YYYY-MM-DD (shop time)"),
                       created_to: str | None = typer.Option(None, "--created-to", help="YYYY-MM-DD (shop time)"),
                       fmt: str = typer.Option("csv", "--format", help="csv or xlsx"),
+                      per: str = typer.Option("sku", "--per", help="sku (one row per SKU order) or order (one row "
+                                              "per shop order)"),
                       output: str = typer.Option(..., "--output", help="file to write"),
                       reveal: bool = typer.Option(False, "--reveal", help="full buyer data (needs a --reason)"),
                       reason: str | None = typer.Option(None, "--reason")) -> None:
-    """Every order of the filtered list, one row per SKU order: ids as text, amounts in yuan, buyer data masked
+    """Every order of the filtered list, one row per SKU order (or per shop order, --per order): ids as text,
+    amounts in yuan, buyer data masked
     unless --reveal with a --reason (audited)."""
     from pathlib import Path
 
@@ -151,7 +154,7 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
         with transaction(ctx.sessions) as session:
             data, count = export_orders(session, shop_id=default_shop_id(ctx), flt=flt, cipher=ctx.cipher,
                                         principal=cli_principal(), fmt=fmt, now=ctx.clock.now(), reveal=reveal,
-                                        reason=reason)
+                                        reason=reason, per=per)
         Path(output).write_bytes(data)
     except DomainError as exc:
         _fail(exc.message, 2)

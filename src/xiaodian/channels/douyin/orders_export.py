@@ -1,5 +1,6 @@
 """Export of a filtered order list to CSV or XLSX, one row per SKU order, with the merchant back office's own
-column names (so the file reads like the platform's export and re-imports into the desk).
+column names (so the file reads like the platform's export and re-imports into the desk); or, as the platform also
+offers, one row per shop order (``per="order"``: the items in one cell, for reading and reports, not re-import).
 
 Ids are text everywhere: XLSX cells are typed text, CSV ids carry a leading tab so Excel does not turn them into
 4.90754E+18 (the desk's import strips it). Amounts are yuan with two decimals, times shop time. Buyer name, phone
@@ -34,6 +35,9 @@ MAX_ROWS = 200_000  # orders per export; a larger list should be narrowed by dat
 COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商品数量", "商品金额", "订单应付金额", "运费",
            "订单提交时间", "支付完成时间", "承诺发货时间", "订单状态", "售后状态", "收件人", "收件人手机号", "省", "市",
            "区", "详细地址", "快递公司", "快递单号", "买家留言", "商家备注")
+# One row per shop order: the SKU columns give way to the order's items in one cell and their total quantity.
+ORDER_COLUMNS = tuple(c for c in COLUMNS if c not in ("子订单编号", "规格", "商品ID", "商品金额"))
+PER = ("sku", "order")
 ID_COLUMNS = frozenset({"主订单编号", "子订单编号", "商品ID", "快递单号"})
 STATUS_TEXT = {"unpaid": "待支付", "paid_pending": "已支付", "awaiting_shipment": "备货中", "partially_shipped": "部分发货",
                "shipped": "已发货", "completed": "已完成", "cancelled": "已取消"}
@@ -58,8 +62,15 @@ def _revealed(session: Session, shop_id: int, order_ids: list[str], cipher: PiiC
                          cipher.decrypt("address", r.address_enc)) for r in rows}
 
 
-def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, reveal: bool = False) -> Iterator[dict]:
-    """Every order of the filtered list (not just one page), newest first, one dict per SKU order."""
+def _items_cell(items) -> str:
+    """The order's items as one cell: 五常大米 5kg ×2；小米 1kg ×1 (product, spec, quantity)."""
+    return "；".join(f"{i.product_name}{' ' + i.spec if i.spec else ''} ×{i.quantity}" for i in items)
+
+
+def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, reveal: bool = False,
+         per: str = "sku") -> Iterator[dict]:
+    """Every order of the filtered list (not just one page), newest first, one dict per SKU order (or per shop
+    order, ``per="order"``)."""
     page, seen = 1, 0
     while seen < MAX_ROWS:
         flt.page, flt.page_size = page, 200
@@ -81,6 +92,12 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                 "快递公司": tracking[0].carrier or "" if tracking else "",
                 "快递单号": ",".join(t.tracking_no for t in tracking), "买家留言": o.buyer_note or "",
                 "商家备注": o.merchant_note or ""}
+            if per == "order":
+                row = {**base, "选购商品": _items_cell(o.items or []),
+                       "商品数量": str(sum(i.quantity for i in o.items or []))}
+                yield {c: row.get(c, "") for c in ORDER_COLUMNS}
+                seen += 1
+                continue
             for item in o.items or [None]:
                 row = dict(base)
                 if item is not None:
@@ -94,11 +111,11 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
         page += 1
 
 
-def write_csv(records: Iterator[dict]) -> tuple[bytes, int]:
+def write_csv(records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> tuple[bytes, int]:
     """UTF-8 with BOM (Excel on Windows reads it as UTF-8); ids prefixed with a tab to stay text in Excel."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(columns)
     count = 0
     for record in records:
         writer.writerow([("\t" + v if c in ID_COLUMNS and v else v) for c, v in record.items()])
@@ -106,30 +123,34 @@ def write_csv(records: Iterator[dict]) -> tuple[bytes, int]:
     return ("\ufeff" + out.getvalue()).encode("utf-8"), count
 
 
-def write_xlsx(records: Iterator[dict]) -> tuple[bytes, int]:
+def write_xlsx(records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> tuple[bytes, int]:
     """Ids and every other text as typed text cells (format "@"), amounts as numbers with two decimals."""
     money = {"商品金额", "订单应付金额", "运费"}
     rows = ([(float(value), "0.00") if column in money and value else (value, TEXT)
              for column, value in record.items()] for record in records)
-    return write_sheet("订单", list(COLUMNS), rows)
+    return write_sheet("订单", list(columns), rows)
 
 
 def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
-                  fmt: str, now: datetime, reveal: bool = False, reason: str | None = None) -> tuple[bytes, int]:
+                  fmt: str, now: datetime, reveal: bool = False, reason: str | None = None,
+                  per: str = "sku") -> tuple[bytes, int]:
     """The file's bytes and the number of rows. Audited; revealing needs ``pii.reveal`` and a reason."""
     check(principal.role, "orders.export")
     if fmt not in FORMATS:
         raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", details={"field": "format"})
+    if per not in PER:
+        raise ValidationFailed(f"per: one of {', '.join(PER)}", details={"field": "per"})
     reason = (reason or "").strip()
     if reveal:
         check(principal.role, "pii.reveal")
         if not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
                                    f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
-    records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal)
-    data, count = write_csv(records) if fmt == "csv" else write_xlsx(records)
+    records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per)
+    columns = ORDER_COLUMNS if per == "order" else COLUMNS
+    data, count = write_csv(records, columns) if fmt == "csv" else write_xlsx(records, columns)
     audit.record(session, principal=principal, action="orders.export", now=now, shop_id=shop_id, target_type="orders",
-                 detail={"format": fmt, "rows": count, "reveal": reveal, "reason": reason or None,
+                 detail={"format": fmt, "per": per, "rows": count, "reveal": reveal, "reason": reason or None,
                          "filter": {"query": flt.query, "tab": flt.tab, "created_from": flt.created_from,
                                     "created_to": flt.created_to}})
     return data, count
