@@ -129,8 +129,7 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
                       reveal: bool = typer.Option(False, "--reveal", help="full buyer data (needs a --reason)"),
                       reason: str | None = typer.Option(None, "--reason")) -> None:
     """Every order of the filtered list, one row per SKU order (or per shop order, --per order): ids as text,
-    amounts in yuan, buyer data masked
-    unless --reveal with a --reason (audited)."""
+    amounts in yuan, buyer data masked unless --reveal with a --reason (audited)."""
     from pathlib import Path
 
     from ...accounts.cli import cli_principal
