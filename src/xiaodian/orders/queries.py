@@ -231,19 +231,21 @@ def address_conditions(which: str) -> list:
     return conds
 
 
+def _changed_to_ship(session: Session, shop_id: int, stmt):
+    """``stmt`` over the shop's orders still to ship after their buyer changed the address, read from their index."""
+    return session.execute(exceptions_first(stmt, OrderFilter(address_changed="to_ship")).where(
+        Order.shop_id == shop_id, *address_conditions("to_ship")))
+
+
 def address_changed_to_ship(session: Session, shop_id: int) -> int:
     """How many orders of the shop are still to ship after their buyer changed the address (the home page's card;
     the list's ``address_changed=to_ship`` shows them)."""
-    flt = OrderFilter(address_changed="to_ship")
-    return session.execute(exceptions_first(select(func.count()).select_from(Order), flt).where(
-        Order.shop_id == shop_id, *address_conditions("to_ship"))).scalar_one()
+    return _changed_to_ship(session, shop_id, select(func.count()).select_from(Order)).scalar_one()
 
 
 def address_changed_order_ids(session: Session, shop_id: int) -> set[str]:
     """The order ids of those orders (the pick list marks them: their labels must be printed again)."""
-    flt = OrderFilter(address_changed="to_ship")
-    return set(session.execute(exceptions_first(select(Order.order_id), flt).where(
-        Order.shop_id == shop_id, *address_conditions("to_ship"))).scalars())
+    return set(_changed_to_ship(session, shop_id, select(Order.order_id)).scalars())
 
 
 def created_keys(start: date | None, end: date | None) -> tuple[int | None, int | None]:
