@@ -78,30 +78,21 @@ def test_sqlite_reads_flagged_orders_from_their_own_index(ctx, shop_id):
     if ctx.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's query plan")
     _seed(ctx, shop_id, n=40)
-    from sqlalchemy import event
-
     from xiaodian.orders.listing import list_data
 
-    ran = []
+    from ..sqlite_plans import plans_of
 
-    def keep(conn, cursor, statement, params, context, many):
-        if "FROM orders" in statement and "flag_colour != 0" in statement:
-            ran.append((statement, params))
-
-    event.listen(ctx.engine, "before_cursor_execute", keep)
-    try:
+    def run():
         with ctx.sessions() as session:
             for flag in ("any", "red"):
                 flt = OrderFilter(flag=flag, tab="awaiting_shipment")
                 list_data(session, shop_id, flt, cipher=ctx.cipher)
                 tab_counts(session, shop_id, flt, ctx.cipher)
-    finally:
-        event.remove(ctx.engine, "before_cursor_execute", keep)
-    assert len(ran) >= 5  # count and page of each, and the tab counts
-    with ctx.engine.connect() as conn:
-        for statement, params in ran:
-            plan = " ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
-            assert "ix_orders_shop_flag" in plan and "ix_orders_shop_status_sort" not in plan, (statement, plan)
+
+    plans = plans_of(ctx.engine, "flag_colour != 0", run)
+    assert len(plans) >= 5  # count and page of each, and the tab counts
+    for statement, plan in plans:
+        assert "ix_orders_shop_flag" in plan and "ix_orders_shop_status_sort" not in plan, (statement, plan)
 
 
 def test_the_cli_filters_by_flag_and_refuses_an_unknown_colour(tmp_path):
