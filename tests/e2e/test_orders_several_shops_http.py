@@ -223,3 +223,37 @@ def test_ship_and_correct_from_the_detail_of_another_shops_order_stay_in_that_sh
     tracking = client.get(f"/api/v1/orders/{order_id}", params={"shop": second}).json()["tracking"]
     assert [t["tracking_no"] for t in tracking] == ["SF1234567890124"]
     assert client.get("/api/v1/orders", params={"shop": shop_id, "page_size": 200}).json() == first_before
+
+
+def test_batch_note_on_the_list_of_all_shops_reaches_each_ticked_order_in_its_own_shop(client, shop_id, second):
+    """The all-shops list ticks ``shop:order``: an order id both shops share is changed only in the shop ticked; a
+    tick naming a shop outside the desk refuses the whole batch, nothing written in either shop."""
+    page = client.get("/orders", params={"shop": "all"}).text
+    assert f'value="{shop_id}:{SHARED_ID}"' in page and f'value="{second}:{SHARED_ID}"' in page
+    assert 'id="batch-note"' in page
+    theirs = next(o["order_id"] for o in client.get("/api/v1/orders", params={"shop": second}).json()["orders"]
+                  if o["order_id"] != SHARED_ID)
+
+    def flags():
+        out = {}
+        for shop in (shop_id, second):
+            for oid in (SHARED_ID, theirs):
+                got = client.get(f"/api/v1/orders/{oid}", params={"shop": shop})
+                out[shop, oid] = (got.json()["flag_colour"], got.json()["merchant_note"]) if got.status_code == 200 \
+                    else None
+        return out
+
+    before = flags()
+    refused = client.post("/orders/batch-note?shop=all", follow_redirects=False, data={
+        "csrf_token": csrf_of(client), "order_id": [f"{shop_id}:{SHARED_ID}", f"987654:{theirs}"],
+        "flag_colour": "6", "back": "/orders?shop=all"})
+    assert refused.status_code == 303 and "refused=" in refused.headers["location"]
+    assert "987654:" in unescape(client.get(refused.headers["location"]).text)
+    assert flags() == before
+    done = client.post("/orders/batch-note?shop=all", follow_redirects=False, data={
+        "csrf_token": csrf_of(client), "order_id": [f"{shop_id}:{SHARED_ID}", f"{second}:{theirs}"],
+        "flag_colour": "6", "note_mode": "append", "merchant_note": "已核对", "back": "/orders?shop=all"})
+    assert done.status_code == 303 and "done=" in done.headers["location"]
+    after = flags()
+    assert after[shop_id, SHARED_ID] == (6, "已核对") and after[second, theirs] == (6, "已核对")
+    assert after[second, SHARED_ID] == before[second, SHARED_ID]  # the same id in the other shop: not ticked

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
-from ..errors import Conflict, DomainError
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web import notices
@@ -276,22 +276,51 @@ def save_note(order_id: str, request: Request, merchant_note: str = Form(""), fl
     return RedirectResponse(target, status_code=303)
 
 
+def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
+    """The all-shops list's ticks (``shop id:order id``) grouped by shop, each shop one the user may see. The batch
+    limit counts them all; a tick that names no shop of this desk is refused as an unknown order, naming it."""
+    values = list(dict.fromkeys(t.strip() for t in ticked if t and t.strip()))
+    if len(values) > service.MAX_BATCH:  # the per-shop calls would each be under it
+        raise ValidationFailed(f"at most {service.MAX_BATCH} orders at a time, got {len(values)}",
+                               code="too_many_orders", details={"field": "order_ids", "max": service.MAX_BATCH})
+    allowed = set(scope.ids)
+    by_shop: dict[int, list[str]] = {}
+    bad = []
+    for value in values:
+        shop, _sep, order_id = value.partition(":")
+        if shop.isascii() and shop.isdigit() and int(shop) in allowed and order_id:
+            by_shop.setdefault(int(shop), []).append(order_id)
+        else:
+            bad.append(value[:40])
+    if bad:
+        raise NotFound(f"no such order in these shops: {', '.join(bad[:10])}", code="orders_not_found",
+                       details={"field": "order_ids", "order_ids": bad[:50]})
+    return by_shop or {scope.default_id: []}  # nothing ticked: the service says so
+
+
 @router.post("/orders/batch-note")
 def save_batch_note(request: Request, order_id: list[str] = Form([]), flag_colour: str = Form(""),
                     note_mode: str = Form(""),
                     merchant_note: str = Form(""), back: str = Form(""),
                     principal: Principal = Depends(require("orders.note")),
                     session: Session = Depends(db, scope="function")):
-    """批量备注 from the list: the ticked orders of the shop on screen get the flag and/or the note, then the list
-    comes back as it was (its filters and page) with the outcome, or with why nothing was changed."""
+    """批量备注 from the list: the ticked orders of the shop on screen (or, on the list of all shops, of each shop:
+    ticked as ``shop id:order id``) get the flag and/or the note, then the list comes back as it was (its filters
+    and page) with the outcome, or with why nothing was changed. All or nothing across the shops too."""
     target = back if back.startswith("/orders") and not back.startswith("//") else "/orders"
     colour = int(flag_colour) if flag_colour.isdigit() and int(flag_colour) < len(FLAG_COLOURS) else None
     if note_mode == "append" and not merchant_note.strip():
         note_mode = ""  # the form's default: nothing typed means the notes stay as they are
+    scope = shop_scope(request)
     try:
-        done = service.update_merchant_notes(
-            session, principal, shop_id=shop_of(request), order_ids=order_id, note=merchant_note,
-            note_mode=note_mode or None, flag_colour=colour, now=get_ctx(request).clock.now())
+        by_shop = _ticked_by_shop(order_id, scope) if scope.is_all else {shop_of(request): order_id}
+        done = {"updated": [], "unchanged": []}
+        for shop, ids in by_shop.items():
+            part = service.update_merchant_notes(
+                session, principal, shop_id=shop, order_ids=ids, note=merchant_note, note_mode=note_mode or None,
+                flag_colour=colour, now=get_ctx(request).clock.now())
+            done["updated"] += part["updated"]
+            done["unchanged"] += part["unchanged"]
     except DomainError as exc:
         session.rollback()
         notice = notices.signed(request, "refused", error_text(exc.code, exc.message, exc.details))
