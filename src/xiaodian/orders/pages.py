@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
-from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web import notices
@@ -280,9 +280,7 @@ def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
     """The all-shops list's ticks (``shop id:order id``) grouped by shop, each shop one the user may see. The batch
     limit counts them all; a tick that names no shop of this desk is refused as an unknown order, naming it."""
     values = list(dict.fromkeys(t.strip() for t in ticked if t and t.strip()))
-    if len(values) > service.MAX_BATCH:  # the per-shop calls would each be under it
-        raise ValidationFailed(f"at most {service.MAX_BATCH} orders at a time, got {len(values)}",
-                               code="too_many_orders", details={"field": "order_ids", "max": service.MAX_BATCH})
+    service.check_batch_size(len(values))  # the per-shop calls would each be under the limit
     allowed = set(scope.ids)
     by_shop: dict[int, list[str]] = {}
     bad = []

@@ -72,6 +72,13 @@ NOTE_MODES = ("replace", "append")
 NOTE_SEPARATOR = "；"
 
 
+def check_batch_size(n: int) -> None:
+    """A batch is at most what the list's largest page shows (a batch over several shops counts them all)."""
+    if n > MAX_BATCH:
+        raise ValidationFailed(f"at most {MAX_BATCH} orders at a time, got {n}", code="too_many_orders",
+                               details={"field": "order_ids", "max": MAX_BATCH})
+
+
 def update_merchant_notes(session: Session, principal: Principal, *, shop_id: int, order_ids: Sequence[str],
                           note: str | None = None, note_mode: str | None = None, flag_colour: int | None = None,
                           now: datetime) -> dict:
@@ -84,9 +91,7 @@ def update_merchant_notes(session: Session, principal: Principal, *, shop_id: in
     ids = list(dict.fromkeys(i.strip() for i in order_ids if i and i.strip()))
     if not ids:
         raise ValidationFailed("choose at least one order", code="nothing_selected", details={"field": "order_ids"})
-    if len(ids) > MAX_BATCH:
-        raise ValidationFailed(f"at most {MAX_BATCH} orders at a time, got {len(ids)}", code="too_many_orders",
-                               details={"field": "order_ids", "max": MAX_BATCH})
+    check_batch_size(len(ids))
     if note_mode is not None and note_mode not in NOTE_MODES:
         raise ValidationFailed(f"note_mode must be one of {', '.join(NOTE_MODES)}", details={"field": "note_mode"})
     if note_mode is None and flag_colour is None:
