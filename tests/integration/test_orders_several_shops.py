@@ -172,3 +172,31 @@ def test_a_note_edit_changes_only_the_named_shops_order(ctx, shop_id):
     with ctx.sessions() as session:
         assert service.order_detail(session, shop_id=second, order_id=SHARED_ID).merchant_note == "二店的备注"
         assert service.order_detail(session, shop_id=shop_id, order_id=SHARED_ID).merchant_note is None
+
+
+def test_a_batch_note_over_shops_is_all_or_nothing_and_counts_every_shop(ctx, shop_id):
+    from xiaodian.accounts.service import Principal
+    from xiaodian.errors import DomainError
+
+    second = two_shops(ctx, shop_id)
+    cs = Principal(user_id=None, login="kefu", role="cs", channel="web")
+    ours = [o.order_id for o in _page(ctx, shop_id).orders][:2]
+    theirs = [o.order_id for o in _page(ctx, second).orders if o.order_id != SHARED_ID][:1]
+
+    def notes(shop, ids):
+        return [o.merchant_note for o in _page(ctx, shop).orders if o.order_id in ids]
+
+    with pytest.raises(DomainError) as refused, transaction(ctx.sessions) as session:
+        service.update_notes_in_shops(session, cs, {shop_id: ours, second: [*theirs, "6999999999999999999"]},
+                                      note="已核对", note_mode="append", now=NOW)
+    assert refused.value.code == "orders_not_found"
+    assert notes(shop_id, ours) == [None, None]  # the first shop's notes went back with the refusal
+    with pytest.raises(DomainError) as too_many, transaction(ctx.sessions) as session:
+        service.update_notes_in_shops(session, cs, {shop_id: [str(i) for i in range(150)],
+                                                    second: [str(i) for i in range(150)]}, flag_colour=6, now=NOW)
+    assert too_many.value.code == "too_many_orders"  # 300 in all, though each shop's part is under 200
+    with transaction(ctx.sessions) as session:
+        done = service.update_notes_in_shops(session, cs, {shop_id: ours, second: theirs}, note="已核对",
+                                             note_mode="append", now=NOW)
+    assert sorted(done["updated"]) == sorted(ours + theirs)
+    assert notes(shop_id, ours) == ["已核对", "已核对"] and notes(second, theirs) == ["已核对"]

@@ -277,10 +277,10 @@ def save_note(order_id: str, request: Request, merchant_note: str = Form(""), fl
 
 
 def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
-    """The all-shops list's ticks (``shop id:order id``) grouped by shop, each shop one the user may see. The batch
-    limit counts them all; a tick that names no shop of this desk is refused as an unknown order, naming it."""
+    """The all-shops list's ticks (``shop id:order id``) grouped by shop, each shop one the user may see; a tick
+    that names no shop of this desk is refused as an unknown order, naming it."""
     values = list(dict.fromkeys(t.strip() for t in ticked if t and t.strip()))
-    service.check_batch_size(len(values))  # the per-shop calls would each be under the limit
+    service.check_batch_size(len(values))  # before reading them all
     allowed = set(scope.ids)
     by_shop: dict[int, list[str]] = {}
     bad = []
@@ -312,13 +312,9 @@ def save_batch_note(request: Request, order_id: list[str] = Form([]), flag_colou
     scope = shop_scope(request)
     try:
         by_shop = _ticked_by_shop(order_id, scope) if scope.is_all else {shop_of(request): order_id}
-        done = {"updated": [], "unchanged": []}
-        for shop, ids in by_shop.items():
-            part = service.update_merchant_notes(
-                session, principal, shop_id=shop, order_ids=ids, note=merchant_note, note_mode=note_mode or None,
-                flag_colour=colour, now=get_ctx(request).clock.now())
-            done["updated"] += part["updated"]
-            done["unchanged"] += part["unchanged"]
+        done = service.update_notes_in_shops(session, principal, by_shop, note=merchant_note,
+                                             note_mode=note_mode or None, flag_colour=colour,
+                                             now=get_ctx(request).clock.now())
     except DomainError as exc:
         session.rollback()
         notice = notices.signed(request, "refused", error_text(exc.code, exc.message, exc.details))

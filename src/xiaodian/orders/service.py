@@ -72,6 +72,21 @@ NOTE_MODES = ("replace", "append")
 NOTE_SEPARATOR = "；"
 
 
+def update_notes_in_shops(session: Session, principal: Principal, order_ids_by_shop: dict[int, Sequence[str]], *,
+                          note: str | None = None, note_mode: str | None = None, flag_colour: int | None = None,
+                          now: datetime) -> dict:
+    """批量备注 over several shops (the list of all shops): ``update_merchant_notes`` shop by shop in the caller's
+    transaction, so a refusal in any shop leaves every shop as it was once the caller rolls back."""
+    check_batch_size(sum(len(ids) for ids in order_ids_by_shop.values()))
+    done: dict[str, list[str]] = {"updated": [], "unchanged": []}
+    for shop_id, ids in order_ids_by_shop.items():
+        part = update_merchant_notes(session, principal, shop_id=shop_id, order_ids=ids, note=note,
+                                     note_mode=note_mode, flag_colour=flag_colour, now=now)
+        done["updated"] += part["updated"]
+        done["unchanged"] += part["unchanged"]
+    return done
+
+
 def check_batch_size(n: int) -> None:
     """A batch is at most what the list's largest page shows (a batch over several shops counts them all)."""
     if n > MAX_BATCH:
