@@ -54,10 +54,9 @@ def _view_page_stmt(view: str, sort: str):
     once per view and order)."""
     stmt = _VIEW_PAGES.get((view, sort))
     if stmt is None:
-        from ..shipping.queries import VIEW_WHERE  # the shipping capability owns the deadline views
+        from ..shipping.queries import VIEW_WHERE, view_order  # the shipping capability owns the deadline views
 
-        order = (_O.c.sort_key.asc(),) if sort == "created" else (_O.c.ship_by.asc(), _O.c.id.asc())
-        stmt = _VIEW_PAGES[view, sort] = (select(*COLUMNS).where(VIEW_WHERE[view]).order_by(*order)
+        stmt = _VIEW_PAGES[view, sort] = (select(*COLUMNS).where(VIEW_WHERE[view]).order_by(*view_order(sort))
                                           .limit(bindparam("limit")).offset(bindparam("offset")))
     return stmt
 

@@ -280,7 +280,6 @@ def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
     """The all-shops list's ticks (``shop id:order id``) grouped by shop, each shop one the user may see; a tick
     that names no shop of this desk is refused as an unknown order, naming it."""
     values = list(dict.fromkeys(t.strip() for t in ticked if t and t.strip()))
-    service.check_batch_size(len(values))  # before reading them all
     allowed = set(scope.ids)
     by_shop: dict[int, list[str]] = {}
     bad = []

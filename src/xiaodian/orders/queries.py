@@ -386,11 +386,10 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
     offset, page_size = page_bounds(flt)
     order_by = [Order.sort_key.desc()]
     if flt.view:
-        from ..shipping.queries import view_condition  # the shipping capability owns the deadline views
+        from ..shipping.queries import view_condition, view_order  # the shipping capability owns the deadline views
 
         conds.append(view_condition(flt.view, flt.now))
-        # most urgent first, or placed first (product text: newest first)
-        order_by = [Order.sort_key.asc()] if flt.view_sort == "created" else [Order.ship_by.asc(), Order.id.asc()]
+        order_by = list(view_order(flt.view_sort))  # most urgent first, or placed first (product text: newest first)
     if match is not None:
         extra = conds[1:] if shops is not None else conds  # the match is already scoped to the shops
         total, capped = (known_total, False) if known_total is not None else match.count(extra)

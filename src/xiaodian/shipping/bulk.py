@@ -23,7 +23,6 @@ from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap, canonical
 from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, platform_id, text
-from ..clock import SHOP_TZ
 from ..errors import Conflict, DomainError
 from ..orders.models import Order, Shipment
 from . import domain
@@ -168,7 +167,7 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
             continue
         if order.address_changed_at is not None:
             # A file's labels may have been printed before the buyer changed the address (推送 105): said first.
-            when = order.address_changed_at.astimezone(SHOP_TZ).strftime("%m-%d %H:%M")
+            when = domain.shop_month_day_time(order.address_changed_at)
             v.verdict, v.code, v.details = "warning", "address_changed", {"when": when}
             v.message = f"the buyer changed the address on {when}: check that this label has the new one"
         elif plan.warnings:

@@ -155,6 +155,12 @@ def _month_day_time(value: datetime) -> str:
     return f"{value.month:02d}-{value.day:02d} {value.hour:02d}:{value.minute:02d}"
 
 
+def shop_month_day_time(value: datetime) -> str:
+    """A moment as ``11-24 20:00`` in shop time: when a buyer changed the address, in the ship refusal and the bulk
+    preview's warning."""
+    return _month_day_time(value.astimezone(SHOP_TZ))
+
+
 @lru_cache(maxsize=256)
 def _words_of(promise_text: str | None, lang: str) -> str:
     try:

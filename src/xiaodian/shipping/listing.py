@@ -29,7 +29,7 @@ from ..orders.queries import PAGE_SIZES
 from ..orders.schemas import BuyerOut, ItemOut, OrderOut, TrackingOut, ViolationOut
 from ..web.i18n import current_language
 from . import domain
-from .queries import UNSHIPPED, VIEW_SORTS, VIEW_WHERE, VIEWS, page_violations, view_params, view_total
+from .queries import UNSHIPPED, VIEW_SORTS, VIEW_WHERE, VIEWS, page_violations, view_order, view_params, view_total
 
 _O = Order.__table__
 
@@ -46,8 +46,7 @@ _COLUMNS = (_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _raw
             _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
             _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise,
             _raw(_O.c.address_changed_at))
-_ORDER = {"ship_by": (_O.c.ship_by.asc(), _O.c.id.asc()), "created": (_O.c.sort_key.asc(),)}
-_PAGE = {(view, sort): select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(*_ORDER[sort])
+_PAGE = {(view, sort): select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(*view_order(sort))
          .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS for sort in VIEW_SORTS}
 # The first unshipped orders of one status by ship-by (ix_orders_shop_ship_by walked in order, stopping at the limit).
 _FIRST_DUE = (select(*_COLUMNS)

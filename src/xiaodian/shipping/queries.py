@@ -21,6 +21,12 @@ VIEW_PATTERN = f"^({'|'.join(VIEWS)})$"  # a query parameter naming one of them
 # How a view is ordered, as the platform's own list offers: by 承诺发货时间 (ship-by, most urgent first, the default)
 # or by 下单时间 (placed first, packed first: the order a warehouse's printed pick sheets often follow).
 VIEW_SORTS = ("ship_by", "created")
+
+
+def view_order(sort: str) -> tuple:
+    """The ORDER BY of a deadline view for a ``VIEW_SORTS`` choice (ship-by ties broken by row id, as ever)."""
+    table = Order.__table__
+    return (table.c.sort_key.asc(),) if sort == "created" else (table.c.ship_by.asc(), table.c.id.asc())
 UNSHIPPED = (OrderStatus.AWAITING_SHIPMENT.value, OrderStatus.PARTIALLY_SHIPPED.value)
 DUE_WINDOW = timedelta(hours=24)
 

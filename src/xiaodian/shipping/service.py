@@ -330,7 +330,7 @@ def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: P
     if moved is not None and not req.confirm_address_change:
         # A label printed before the buyer's change goes to the old address (推送 105): shown on the ship form, and
         # asked here so that no channel (API, CLI) ships past it unseen. A bulk file says so in its preview instead.
-        when = moved.astimezone(domain.SHOP_TZ).strftime("%m-%d %H:%M")
+        when = domain.shop_month_day_time(moved)
         raise ConfirmationRequired(
             f"the buyer changed the delivery address on {when}: check that the label has the new address, then "
             "confirm the address change to ship", code="address_change_unconfirmed",
