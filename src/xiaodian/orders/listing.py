@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
-from ..db import in_ids
+from ..db import in_ids, stored_time, stored_time_iso
 from ..privacy.crypto import PiiCipher
 from .models import Order, OrderItem, Shipment
 from .queries import OrderFilter, Shops, page_bounds, plan_page
@@ -27,11 +27,14 @@ from .schemas import BuyerOut, ItemOut, OrderOut, OrderPage, TrackingOut, Violat
 _O = Order.__table__
 _I = OrderItem.__table__
 _S = Shipment.__table__
-COLUMNS = (_O.c.id, _O.c.shop_id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _O.c.created_at,
-           _O.c.paid_at, _O.c.ship_by, _O.c.shipped_at, _O.c.completed_at, _O.c.cancelled_at, _O.c.pay_amount_fen,
-           _O.c.post_amount_fen, _O.c.phone_masked, _O.c.buyer_name_masked, _O.c.province, _O.c.city,
-           _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
-           _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise, _O.c.address_changed_at)
+# The times only shown are read as stored and written as ISO text directly (db.stored_time_iso); paid_at and ship_by
+# are also reasoned on (deadline, overdue), so they arrive as datetimes.
+COLUMNS = (_O.c.id, _O.c.shop_id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, stored_time(_O.c.created_at),
+           _O.c.paid_at, _O.c.ship_by, stored_time(_O.c.shipped_at), stored_time(_O.c.completed_at),
+           stored_time(_O.c.cancelled_at), _O.c.pay_amount_fen, _O.c.post_amount_fen, _O.c.phone_masked,
+           _O.c.buyer_name_masked, _O.c.province, _O.c.city, _O.c.district, _O.c.address_masked, _O.c.buyer_note,
+           _O.c.merchant_note, _O.c.flag_colour, _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source,
+           _O.c.ship_promise, stored_time(_O.c.address_changed_at))
 # Built once: constructing a statement costs more than running it from the compiled cache (the page's pks
 # are one parameter, db.in_ids). The deadline views' lean page (shipping.listing) runs the same two.
 PAGE_ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
@@ -146,11 +149,11 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     pks = [r[0] for r in rows]
     conn = session.connection()  # Core statements: the ORM session's execute adds nothing here but CPU
     items: dict[int, list[dict]] = {pk: [] for pk in pks}
-    for pk, sku, product_id, name, spec, qty, unit, amount in conn.execute(PAGE_ITEMS, {"pks": pks}):
+    for pk, sku, product_id, name, spec, qty, unit, amount in conn.execute(PAGE_ITEMS, {"pks": pks}).all():
         items[pk].append({"sku_order_id": sku, "product_id": product_id, "product_name": name, "spec": spec,
                           "quantity": qty, "unit_price_fen": unit, "amount_fen": amount})
     tracking: dict[int, list[dict]] = {pk: [] for pk in pks}
-    for pk, code, carrier, number in conn.execute(PAGE_TRACKING, {"pks": pks}):
+    for pk, code, carrier, number in conn.execute(PAGE_TRACKING, {"pks": pks}).all():
         tracking[pk].append({"carrier": carrier or code, "tracking_no": number})
     violations = page_violations(session, pks)
     shipped = [r[0] for r in rows if r.status in SHIPPED_STATUSES]
@@ -164,9 +167,10 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
         shipping = shipping_fields(status, source, promise, paid_at, ship_by, violations.get(pk), now, lang)
         parcels = logistics.get(pk)
         out.append({
-            "order_id": order_id, "status": status, "platform_status_code": code, "created_at": _iso(created_at),
-            "paid_at": _iso(paid_at), "ship_by": _iso(ship_by), "shipped_at": _iso(shipped_at),
-            "completed_at": _iso(completed_at), "cancelled_at": _iso(cancelled_at), "pay_amount_fen": pay,
+            "order_id": order_id, "status": status, "platform_status_code": code,
+            "created_at": stored_time_iso(created_at), "paid_at": _iso(paid_at), "ship_by": _iso(ship_by),
+            "shipped_at": stored_time_iso(shipped_at), "completed_at": stored_time_iso(completed_at),
+            "cancelled_at": stored_time_iso(cancelled_at), "pay_amount_fen": pay,
             "post_amount_fen": post, "items": items[pk],
             "buyer": {"phone_masked": phone, "name_masked": name, "province": province, "city": city,
                       "district": district, "address_masked": address},
@@ -176,5 +180,5 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
             "overdue": shipping["overdue"], "violation": shipping["violation"],
             "logistics_state": parcels["logistics_state"] if parcels else None,
             "anomaly": parcels["anomaly"] if parcels else None,
-            "shop_id": shop_id if with_shop else None, "address_changed_at": _iso(address_changed_at)})
+            "shop_id": shop_id if with_shop else None, "address_changed_at": stored_time_iso(address_changed_at)})
     return out
