@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -84,3 +85,18 @@ def test_demo_times_come_back_as_utc_instants(ctx, shop_id):
         assert row.created_at == record.created_at and row.paid_at == record.paid_at
         assert row.ship_by == record.ship_by and row.pay_amount_fen == record.pay_amount_fen
     assert len(statuses) == 7
+
+
+def test_demo_address_changes_keep_the_platforms_six_hour_window(ctx, shop_id):
+    """A buyer may change the address only within 6 hours of the order entering 备货中 (ui.md): the demo's changed
+    orders must be ones a buyer could have changed, still to ship, with the change on the timeline."""
+    build_demo_shop(ctx, orders=N, progress=False)
+    with ctx.sessions() as session:
+        changed = session.execute(select(Order).where(Order.shop_id == shop_id,
+                                                      Order.address_changed_at.is_not(None))).scalars().all()
+        assert len(changed) == 3
+        for order in changed:
+            assert order.status == "awaiting_shipment"
+            assert timedelta(0) < order.address_changed_at - order.paid_at <= timedelta(hours=6), order.order_id
+            kinds = set(session.execute(select(OrderEvent.kind).where(OrderEvent.order_pk == order.id)).scalars())
+            assert "address_changed" in kinds

@@ -123,28 +123,31 @@ def _apply_flags(ctx: AppContext, shop_id: int, data: DemoShopData) -> None:
 
 
 # Buyers who changed the delivery address after paying (推送 105): a later snapshot of three orders still to ship,
-# so the list's 改地址 tag, the order's warning and the timeline line can be seen in the demo.
+# so the list's 改地址 tag, the order's warning and the timeline line can be seen in the demo. The platform lets a
+# buyer change it only within 6 hours of the order entering 备货中 (ui.md), so the demo changes the most recently
+# paid orders, 20 minutes, an hour and three hours after payment (or now, if that is still to come).
 _NEW_ADDRESSES = ("新华路 128号 2栋1单元 702（改送公司）", "人民大道 66号 创业大厦 15楼 前台", "解放西路 9号 菜鸟驿站")
+_CHANGED_AFTER_PAYMENT = (timedelta(minutes=20), timedelta(hours=1), timedelta(hours=3))
 
 
 def _address_changes(ctx: AppContext, shop_id: int, data: DemoShopData) -> list[tuple[datetime, OrderRecord]]:
     """The later snapshots to write after the orders, each with the time the desk receives it. Building the same demo
     again must change nothing: where an order is already stored (with its new address), its record in ``data`` is
     the changed one, so the orders' write finds it unchanged and nothing is written after."""
-    waiting = [r for r in data.orders if r.status is OrderStatus.AWAITING_SHIPMENT and r.address]
-    chosen = list(zip((1, 3, 5), waiting[::max(len(waiting) // 3, 1)], _NEW_ADDRESSES))
+    waiting = sorted((r for r in data.orders if r.status is OrderStatus.AWAITING_SHIPMENT and r.address and r.paid_at),
+                     key=lambda r: r.paid_at, reverse=True)
+    chosen = list(zip(_CHANGED_AFTER_PAYMENT, waiting, _NEW_ADDRESSES))
     with ctx.sessions() as session:
         stored = set(session.execute(select(Order.order_id).where(
             Order.shop_id == shop_id, Order.order_id.in_([rec.order_id for _h, rec, _a in chosen]))).scalars())
     position = {rec.order_id: i for i, rec in enumerate(data.orders)}
     later = []
-    for hours, rec, street in chosen:
+    for after, rec, street in chosen:
         moved = replace(rec, address=street)
         if rec.order_id in stored:
             data.orders[position[rec.order_id]] = moved
         else:
-            paid = rec.paid_at or rec.created_at
-            later.append((min(max(data.now - timedelta(hours=hours), paid + timedelta(minutes=20)), data.now), moved))
+            later.append((min(rec.paid_at + after, data.now), moved))
     return later
 
 
