@@ -1,5 +1,6 @@
 """The deadline views in either order the platform's list offers: by ship-by (most urgent first, the default) or
-by order time (placed first), on the page, the order API (alone and beside a search) and the CLI."""
+by order time (placed first), on the page, the order API (alone, beside a filter and searched by product text) and the
+CLI."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ def test_the_views_sort_by_ship_by_or_by_order_time(ctx, shop_id, owner_client):
     assert api(view="due24h", sort="created") == [oid for oid in BY_PLACED if oid in DUE24H]
     since = (NOW - timedelta(days=5)).date().isoformat()
     assert api(view="awaiting", sort="created", created_from=since) == BY_PLACED  # beside a filter: the general plan
+    assert api(view="awaiting", q="稻花香") == BY_SHIP_BY and api(view="awaiting", q="五常", sort="created") == BY_PLACED
     assert client.get("/api/v1/orders", params={"view": "awaiting", "sort": "newest"}).status_code == 422
 
     def page(**params):

@@ -99,6 +99,7 @@ class ShopsMatch:
 
     def __init__(self, matches: list[search_index.TextMatch]):
         self.matches = matches
+        self.terms = matches[0].terms if matches else []
 
     def count(self, conds: list) -> tuple[int, bool]:
         total, capped = 0, False
@@ -115,6 +116,15 @@ class ShopsMatch:
         found = [k for match in self.matches for k in match.page_keys(conds, 0, offset + limit)]
         found.sort(reverse=True)
         return [pk for _key, pk in found[offset:offset + limit]]
+
+    def ordered_pks(self, conds: list, order_by: list) -> list[int]:
+        """Every match's order row id in ``order_by`` (a deadline view's order)."""
+        found = [pk for match in self.matches for _key, pk in match.ordered_keys(conds, order_by)]
+        if len(self.matches) < 2 or not found:
+            return found
+        # several shops: the database puts them in order (the values are its columns)
+        return list(self.matches[0].session.execute(select(Order.id).where(in_ids(Order.id)).order_by(*order_by),
+                                                    {"pks": found}).scalars())
 
     def count_by(self, conds: list, *keys) -> list[tuple]:
         merged: dict[tuple, int] = {}
@@ -389,12 +399,14 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
         from ..shipping.queries import view_condition, view_order  # the shipping capability owns the deadline views
 
         conds.append(view_condition(flt.view, flt.now))
-        order_by = list(view_order(flt.view_sort))  # most urgent first, or placed first (product text: newest first)
+        order_by = list(view_order(flt.view_sort))  # most urgent first, or placed first, searched or not
     if match is not None:
         extra = conds[1:] if shops is not None else conds  # the match is already scoped to the shops
+        if flt.view:
+            pks = _view_matches(session, conds, extra, match, order_by)
+            return PagePlan(len(pks), False, conds, order_by, offset, page_size, pks=pks[offset:offset + page_size])
         total, capped = (known_total, False) if known_total is not None else match.count(extra)
-        return PagePlan(total, capped, conds, order_by, offset, page_size,
-                        pks=match.page_pks(extra, offset, page_size))
+        return PagePlan(total, capped, conds, order_by, offset, page_size, pks=match.page_pks(extra, offset, page_size))
     if _unfiltered(flt) and flt.tab != "after_sale":
         stored = _stored_counts(session, shops)
         total = sum(stored.values()) if flt.tab == "all" else stored.get(flt.tab, 0)
@@ -417,6 +429,22 @@ def plan_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCiphe
                                    .offset(offset).limit(page_size)).scalars()) if total else []
         return PagePlan(total, False, conds, order_by, offset, page_size, pks=pks)
     return PagePlan(total, False, conds, order_by, offset, page_size)
+
+
+# A deadline view searched by product text is read from the view's orders while it holds at most this many (each text
+# tested directly, ~2.5 µs an order at 1M), else from the text's matches (the FTS count alone is 10-25 ms there).
+VIEW_SCAN_LIMIT = 5_000
+
+
+def _view_matches(session: Session, conds: list, extra: list, match: ShopsMatch, order_by: list) -> list[int]:
+    """A deadline view's orders whose product text matches, in the view's order (most urgent first, or placed first):
+    the warehouse searching 大米 in 24h需发货 still sees the next deadline first. All of them: their number is the
+    total, a slice the page."""
+    in_view = select(literal_column("1")).select_from(Order).where(*conds).limit(VIEW_SCAN_LIMIT + 1)
+    view_size = session.execute(select(func.count()).select_from(in_view.subquery())).scalar_one()
+    if view_size <= VIEW_SCAN_LIMIT:
+        return search_index.scan_in_order(session, conds, match.terms, order_by) if match.matches else []
+    return match.ordered_pks(extra, order_by)
 
 
 def exceptions_first(stmt, flt: OrderFilter):
