@@ -63,6 +63,38 @@ def test_the_views_sort_by_ship_by_or_by_order_time(ctx, shop_id, owner_client):
     assert page(view="awaiting", sort="<script>")[0] == BY_SHIP_BY
 
 
+def test_the_shipping_page_searches_within_a_view_in_its_order(ctx, shop_id, owner_client):
+    """The warehouse picks one product together: the search box on /shipping finds it within the view, most urgent
+    first (or by order time), and the tabs, the order switch, the pages and the ship buttons' way back keep it."""
+    seed(ctx, shop_id)
+    with transaction(ctx.sessions) as session:  # one order of another product, due first
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            "6938459704022657299", product="东北 菜籽油 5L", created_at=NOW - timedelta(hours=5),
+            ship_by=NOW + timedelta(hours=1))])
+
+    def page(**params):
+        reply = owner_client.get("/shipping", params=params)
+        assert reply.status_code == 200
+        return re.findall(r'<tr data-order-id="(\d{19})"', reply.text), reply.text
+
+    shown, html = page(view="awaiting", q="稻花香")
+    assert shown == BY_SHIP_BY and 'name="q" value="稻花香"' in html
+    assert page(view="awaiting", q="菜籽油")[0] == ["6938459704022657299"]
+    # without it, every order: the oil (due in 1 h) after the one 2 h overdue
+    assert page(view="awaiting")[0] == [BY_SHIP_BY[0], "6938459704022657299", *BY_SHIP_BY[1:]]
+    shown, html = page(view="awaiting", q="五常", sort="created")
+    assert shown == BY_PLACED
+    kept = "q=%E4%BA%94%E5%B8%B8"
+    assert f'href="/shipping?view=due24h&amp;sort=created&amp;{kept}"' in html  # the other views keep both
+    assert 'data-sort="ship_by"' in html and f'href="/shipping?view=awaiting&amp;{kept}"' in html
+    assert "back=/shipping%3Fview%3Dawaiting%26sort%3Dcreated%26q%3D%25E4%25BA%2594%25E5%25B8%25B8" in html
+    assert "template.xlsx" not in html  # the bulk template is the whole view: not offered beside a search
+    assert page(view="due24h", q="稻花香")[0] == DUE24H
+    shown, html = page(view="awaiting", q="<script>alert(1)</script>")
+    assert shown == [] and "没有匹配的订单" in html and "<script>alert(1)</script>" not in html
+    assert page(view="awaiting", q="x" * 500)[0] == []  # cut to the box's 100 characters, no error
+
+
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_the_cli_sorts_a_view_and_refuses_an_unknown_order(tmp_path, backend):
     run = cli_desk(tmp_path, seed=seed)

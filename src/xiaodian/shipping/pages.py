@@ -20,7 +20,7 @@ from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
 from ..orders.models import Product
-from ..orders.queries import require_order
+from ..orders.queries import OrderFilter, require_order
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, require, require_reading
 from ..web.i18n import gettext as _
@@ -63,19 +63,28 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
 
 
 @router.get("/shipping")
-async def shipping_list(request: Request, view: str = "due24h", page: int = 1, sort: str = "ship_by",
+async def shipping_list(request: Request, view: str = "due24h", page: int = 1, sort: str = "ship_by", q: str = "",
                         principal: Principal = Depends(require_reading("orders.read")),
                         session: Session = Depends(read_db, scope="function")):
-    """The warehouse's deadline views, reloaded all day: read on the event loop (web.deps.read_db)."""
+    """The warehouse's deadline views, reloaded all day: read on the event loop (web.deps.read_db). ``q`` searches
+    within the view as the order list's box does (a product to pick together, an order no., a phone), the view's
+    order kept."""
     ctx = get_ctx(request)
     now = ctx.clock.now()
     view = view if view in VIEWS else "due24h"
     sort = sort if sort in VIEW_SORTS else "ship_by"
+    q = q.strip()[:100]
     counts = view_counts(session, shop_of(request), now)
-    listing = view_page(session, shop_of(request), view, now, max(page, 1), 50, total=counts[view], sort=sort)
+    if q:
+        listing = orders_service.list_data(session, shop_id=shop_of(request), cipher=ctx.cipher, flt=OrderFilter(
+            query=q, view=view, view_sort=sort, now=now, page=max(page, 1), page_size=50)).model()
+    else:
+        listing = view_page(session, shop_of(request), view, now, max(page, 1), 50, total=counts[view], sort=sort)
     pages = max((listing.total + 49) // 50, 1)
+    searched = "&q=" + quote(q) if q else ""
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
-                  sort=sort, sorts=VIEW_SORTS, sorted_by="" if sort == "ship_by" else "&sort=" + sort,
+                  sort=sort, sorts=VIEW_SORTS, q=q, searched=searched,
+                  kept=("" if sort == "ship_by" else "&sort=" + sort) + searched,
                   counts=counts, countdown=countdown,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
