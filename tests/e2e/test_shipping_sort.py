@@ -4,6 +4,7 @@ CLI."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import timedelta
@@ -88,7 +89,8 @@ def test_the_shipping_page_searches_within_a_view_in_its_order(ctx, shop_id, own
     assert f'href="/shipping?view=due24h&amp;sort=created&amp;{kept}"' in html  # the other views keep both
     assert 'data-sort="ship_by"' in html and f'href="/shipping?view=awaiting&amp;{kept}"' in html
     assert "back=/shipping%3Fview%3Dawaiting%26sort%3Dcreated%26q%3D%25E4%25BA%2594%25E5%25B8%25B8" in html
-    assert "template.xlsx" not in html  # the bulk template is the whole view: not offered beside a search
+    # the bulk-ship template of what was found, most urgent first
+    assert f'href="/shipping/bulk/template.xlsx?view=awaiting&amp;{kept}"' in html
     assert page(view="due24h", q="稻花香")[0] == DUE24H
     shown, html = page(view="awaiting", q="<script>alert(1)</script>")
     assert shown == [] and "没有匹配的订单" in html and "<script>alert(1)</script>" not in html
@@ -101,5 +103,36 @@ def test_the_cli_sorts_a_view_and_refuses_an_unknown_order(tmp_path, backend):
     done = run("orders", "search", "--view", "awaiting", "--sort", "created", "--json")
     assert done.exit_code == 0, done.output
     assert [o["order_id"] for o in json.loads(done.output)["orders"]] == BY_PLACED
+    written = run("ship-template", str(tmp_path / "wuchang.xlsx"), "--view", "awaiting", "--query", "五常")
+    assert written.exit_code == 0 and f"{len(BY_SHIP_BY)} orders" in written.output
+    assert _sheet_ids((tmp_path / "wuchang.xlsx").read_bytes()) == BY_SHIP_BY
+    written = run("ship-template", str(tmp_path / "none.xlsx"), "--view", "awaiting", "--query", "菜籽油")
+    assert written.exit_code == 0 and "0 orders" in written.output
     refused = run("orders", "search", "--view", "awaiting", "--sort", "newest")
     assert refused.exit_code == 2 and "--sort must be one of ship_by, created" in refused.output
+
+
+def _sheet_ids(body: bytes) -> list[str]:
+    from openpyxl import load_workbook
+
+    return [row[0].value for row in load_workbook(io.BytesIO(body)).active.iter_rows(min_row=2)]
+
+
+def test_the_bulk_ship_template_of_a_searched_view(ctx, shop_id, owner_client):
+    """The warehouse packs one product together: the template holds only the view's orders the search finds, most
+    urgent first (page link, API, and an empty sheet when nothing is found)."""
+    seed(ctx, shop_id)
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            "6938459704022657299", product="东北 菜籽油 5L", created_at=NOW - timedelta(hours=5),
+            ship_by=NOW + timedelta(hours=1))])
+    page = owner_client.get("/shipping/bulk/template.xlsx", params={"view": "awaiting", "q": "稻花香"})
+    assert page.status_code == 200 and page.headers["x-row-count"] == str(len(BY_SHIP_BY))
+    assert _sheet_ids(page.content) == BY_SHIP_BY
+    api = owner_client.get("/api/v1/shipments/template", params={"view": "due24h", "q": "菜籽油"})
+    assert api.status_code == 200 and _sheet_ids(api.content) == ["6938459704022657299"]
+    whole = owner_client.get("/api/v1/shipments/template", params={"view": "awaiting", "q": "  "})  # blank: the view
+    assert whole.headers["x-row-count"] == str(len(BY_SHIP_BY) + 1)
+    none = owner_client.get("/api/v1/shipments/template", params={"view": "awaiting", "q": "' OR 1=1 --"})
+    assert none.status_code == 200 and none.headers["x-row-count"] == "0" and _sheet_ids(none.content) == []
+    assert owner_client.get("/api/v1/shipments/template", params={"q": "x" * 101}).status_code == 422

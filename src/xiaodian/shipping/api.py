@@ -59,10 +59,13 @@ def bulk(request: Request, file: UploadFile = File(...), dry_run: bool | None = 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def template_response(request: Request, session: Session, view: str) -> Response:
-    """The bulk-ship template of a deadline view as an XLSX download (template.py), named by view and time."""
-    now = get_ctx(request).clock.now()
-    data, count = template.bulk_template(session, shop_of(request), view, now)
+def template_response(request: Request, session: Session, view: str, query: str | None = None) -> Response:
+    """The bulk-ship template of a deadline view (searched with ``query``) as an XLSX download (template.py), named
+    by view and time."""
+    ctx = get_ctx(request)
+    now = ctx.clock.now()
+    data, count = template.bulk_template(session, shop_of(request), view, now, (query or "").strip() or None,
+                                         ctx.cipher)
     stamp = now.astimezone(SHOP_TZ).strftime("%Y%m%d-%H%M")
     return Response(data, media_type=XLSX, headers={
         "content-disposition": f'attachment; filename="bulk-ship-{view}-{stamp}.xlsx"', "x-row-count": str(count)})
@@ -72,9 +75,11 @@ def template_response(request: Request, session: Session, view: str) -> Response
             summary="The bulk-ship template: a deadline view's orders, most urgent first, with 快递公司 and 快递单号 "
                     "left to fill in (XLSX)")
 def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN),
+                  q: str | None = Query(None, max_length=100, description="only the view's orders this search finds "
+                                        "(order list search: product text, order id, phone, last 4)"),
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
-    return template_response(request, session, view)
+    return template_response(request, session, view, q)
 
 
 @router.get("/violations", response_model=ViolationsOut, summary="Late-shipment violations, latest deadline first")

@@ -195,7 +195,9 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
 
 
 def ship_template(output: Path = typer.Argument(..., help="the XLSX file to write"),
-                  view: str = typer.Option("awaiting", "--view", help="awaiting (备货中), due24h or overdue")) -> None:
+                  view: str = typer.Option("awaiting", "--view", help="awaiting (备货中), due24h or overdue"),
+                  query: str = typer.Option(None, "--query", help="only the view's orders this search finds, e.g. a "
+                                            "product packed together (as `orders search`)")) -> None:
     """Write the bulk-ship template: the view's orders, most urgent first, 快递公司 and 快递单号 left to fill in;
     `xiaodian ship --file` takes it back (blank rows are skipped)."""
     from ..bootstrap import default_shop_id, open_context
@@ -208,7 +210,8 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data, count = bulk_template(session, default_shop_id(ctx), view, ctx.clock.now())
+            data, count = bulk_template(session, default_shop_id(ctx), view, ctx.clock.now(),
+                                        (query or "").strip()[:100] or None, ctx.cipher)
     finally:
         ctx.engine.dispose()
     output.write_bytes(data)

@@ -146,10 +146,10 @@ def bulk_form(request: Request, principal: Principal = Depends(require("shipping
 
 
 @router.get("/shipping/bulk/template.xlsx")
-def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN),
+def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN), q: str = "",
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
-    return template_response(request, session, view)
+    return template_response(request, session, view, q[:100])
 
 
 @router.post("/shipping/bulk")

@@ -14,6 +14,9 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from ..orders import service as orders_service
+from ..orders.queries import OrderFilter
+from ..privacy.crypto import PiiCipher
 from ..spreadsheets import as_text, write_sheet
 from .bulk import CARRIER, NUMBER, ORDER
 from .domain import SHOP_TZ
@@ -26,11 +29,17 @@ MAX_ROWS = 10_000  # a sheet a warehouse can work through; the view's first orde
 _PAGE = 200
 
 
-def rows(session: Session, shop_id: int, view: str, now: datetime) -> Iterator[list[str]]:
-    """The view's orders as template rows, most urgent first (at most MAX_ROWS)."""
+def rows(session: Session, shop_id: int, view: str, now: datetime, query: str | None = None,
+         cipher: PiiCipher | None = None) -> Iterator[list[str]]:
+    """The view's orders as template rows, most urgent first (at most MAX_ROWS); with ``query``, only those the
+    order list's search finds in the view (a product the warehouse packs together), still most urgent first."""
     page = 1
     while True:
-        listing = view_page(session, shop_id, view, now, page, _PAGE)
+        if query:
+            listing = orders_service.list_data(session, shop_id=shop_id, cipher=cipher, flt=OrderFilter(
+                query=query, view=view, now=now, page=page, page_size=_PAGE)).model()
+        else:
+            listing = view_page(session, shop_id, view, now, page, _PAGE)
         for order in listing.orders:
             ship_by = datetime.fromisoformat(order.ship_by).astimezone(SHOP_TZ) if order.ship_by else None
             items = "；".join(f"{i.product_name}{' ' + i.spec if i.spec else ''} ×{i.quantity}" for i in order.items)
@@ -41,7 +50,8 @@ def rows(session: Session, shop_id: int, view: str, now: datetime) -> Iterator[l
         page += 1
 
 
-def bulk_template(session: Session, shop_id: int, view: str, now: datetime) -> tuple[bytes, int]:
-    """(XLSX bytes, rows) of the view's template: every cell typed text, so what the warehouse types (a number
-    starting with 0, a long id) is kept as typed."""
-    return write_sheet("批量发货", list(COLUMNS), as_text(rows(session, shop_id, view, now)), WIDTHS)
+def bulk_template(session: Session, shop_id: int, view: str, now: datetime, query: str | None = None,
+                  cipher: PiiCipher | None = None) -> tuple[bytes, int]:
+    """(XLSX bytes, rows) of the view's template (searched with ``query``, see ``rows``): every cell typed text, so
+    what the warehouse types (a number starting with 0, a long id) is kept as typed."""
+    return write_sheet("批量发货", list(COLUMNS), as_text(rows(session, shop_id, view, now, query, cipher)), WIDTHS)
