@@ -19,10 +19,11 @@ from collections import namedtuple
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import String, bindparam, select, type_coerce
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
+from ..db import stored_time, stored_time_iso
 from ..orders.listing import PAGE_ITEMS, PAGE_TRACKING
 from ..orders.models import Order
 from ..orders.queries import PAGE_SIZES
@@ -34,18 +35,14 @@ from .queries import UNSHIPPED, VIEW_SORTS, VIEW_WHERE, VIEWS, page_violations, 
 _O = Order.__table__
 
 
-def _raw(column):
-    """A time column as the driver hands it back (SQLite: text; PostgreSQL: a datetime), converted once below."""
-    return type_coerce(column, String).label(column.name)
-
-
-_COLUMNS = (_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, _raw(_O.c.created_at),
-            _raw(_O.c.paid_at), _raw(_O.c.ship_by), _raw(_O.c.shipped_at), _raw(_O.c.completed_at),
-            _raw(_O.c.cancelled_at), _O.c.pay_amount_fen,
+# Times as the driver hands them back (db.stored_time: SQLite text, PostgreSQL datetimes), converted once below.
+_COLUMNS = (_O.c.id, _O.c.order_id, _O.c.status, _O.c.platform_status_code, stored_time(_O.c.created_at),
+            stored_time(_O.c.paid_at), stored_time(_O.c.ship_by), stored_time(_O.c.shipped_at),
+            stored_time(_O.c.completed_at), stored_time(_O.c.cancelled_at), _O.c.pay_amount_fen,
             _O.c.post_amount_fen, _O.c.phone_masked, _O.c.buyer_name_masked, _O.c.province, _O.c.city,
             _O.c.district, _O.c.address_masked, _O.c.buyer_note, _O.c.merchant_note, _O.c.flag_colour,
             _O.c.after_sale_status, _O.c.cancel_reason, _O.c.ship_by_source, _O.c.ship_promise,
-            _raw(_O.c.address_changed_at))
+            stored_time(_O.c.address_changed_at))
 _PAGE = {(view, sort): select(*_COLUMNS).where(VIEW_WHERE[view]).order_by(*view_order(sort))
          .limit(bindparam("limit")).offset(bindparam("offset")) for view in VIEWS for sort in VIEW_SORTS}
 # The first unshipped orders of one status by ship-by (ix_orders_shop_ship_by walked in order, stopping at the limit).
@@ -172,11 +169,10 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
         parcels = logistics.get(pk) if status in _SHIPPED_STATUSES else None
         out.append(OrderRow(
             order_id=order_id, status=status, platform_status_code=code,
-            created_at=created_at and _shop_time(created_at).isoformat(),
+            created_at=stored_time_iso(created_at),
             paid_at=paid_at and paid_at.isoformat(), ship_by=ship_by and ship_by.isoformat(),
-            shipped_at=shipped_at and _shop_time(shipped_at).isoformat(),
-            completed_at=completed_at and _shop_time(completed_at).isoformat(),
-            cancelled_at=cancelled_at and _shop_time(cancelled_at).isoformat(), pay_amount_fen=pay,
+            shipped_at=stored_time_iso(shipped_at), completed_at=stored_time_iso(completed_at),
+            cancelled_at=stored_time_iso(cancelled_at), pay_amount_fen=pay,
             post_amount_fen=post, items=items[pk], buyer=BuyerRow(phone, name, province, city, district, address),
             tracking=tracking[pk], buyer_note=buyer_note, merchant_note=merchant_note, flag_colour=flag,
             after_sale_status=after_sale, cancel_reason=cancel_reason, ship_by_source=source,
@@ -184,5 +180,5 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
             overdue=bool(now and ship_by and status in UNSHIPPED and ship_by < now), violation=violation,
             logistics_state=parcels["logistics_state"] if parcels else None,
             anomaly=parcels["anomaly"] if parcels else None,
-            address_changed_at=address_changed_at and _shop_time(address_changed_at).isoformat()))
+            address_changed_at=stored_time_iso(address_changed_at)))
     return out
