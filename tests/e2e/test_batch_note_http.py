@@ -111,3 +111,41 @@ def test_a_flag_filter_that_cannot_be_read_is_named(owner_client, ctx, shop_id):
     assert _api(owner_client, "POST", "/api/v1/orders/notes", {"order_ids": [B], "flag_colour": 5}).status_code == 200
     csv = owner_client.get("/api/v1/exports/orders", params={"format": "csv", "flag": "orange"}).text
     assert B in csv and A not in csv and C not in csv
+
+
+def test_the_api_batch_over_several_shops_is_all_or_nothing(owner_client, ctx, shop_id):
+    """``orders`` with their shop ids: the list of all shops' batch through the API. An order id two shops share is
+    told apart by its shop; an unknown shop or an unknown order in any shop changes nothing anywhere."""
+    from xiaodian.accounts.models import Shop
+
+    _seed(ctx, shop_id)
+    with transaction(ctx.sessions) as session:
+        second = Shop(name="第二家店", platform_shop_id="7654399", created_at=NOW)
+        session.add(second)
+        session.flush()
+        second = second.id
+        upsert_orders(session, shop_id=second, cipher=ctx.cipher, now=NOW, records=[make_record(order_id=A)])
+
+    def flags():
+        listed = owner_client.get("/api/v1/orders", params={"shop": "all", "page_size": 200}).json()["orders"]
+        return {(o["shop_id"], o["order_id"]): o["flag_colour"] for o in listed}
+
+    before = flags()
+    refusals = [({"orders": [{"shop_id": second, "order_id": A}, {"shop_id": 987654, "order_id": B}],
+                  "flag_colour": 3}, 404, "orders"),
+                ({"orders": [{"shop_id": second, "order_id": A}, {"shop_id": second, "order_id": B}],
+                  "flag_colour": 3}, 404, "order_ids"),  # B is the first shop's only
+                ({"orders": [{"shop_id": second, "order_id": A}], "order_ids": [A], "flag_colour": 3}, 422, "orders"),
+                ({"flag_colour": 3}, 422, "order_ids"),
+                ({"orders": [{"shop_id": second, "order_id": A}] * 201, "flag_colour": 3}, 422, None)]
+    for body, status, field in refusals:
+        response = _api(owner_client, "POST", "/api/v1/orders/notes", body)
+        assert response.status_code == status, (body, response.text)
+        if field:
+            assert response.json()["error"]["details"]["field"] == field, response.text
+    assert flags() == before
+    done = _api(owner_client, "POST", "/api/v1/orders/notes", {
+        "orders": [{"shop_id": second, "order_id": A}, {"shop_id": shop_id, "order_id": C}], "flag_colour": 4})
+    assert done.status_code == 200 and done.json() == {"updated": [A, C], "unchanged": []}
+    after = flags()
+    assert after[(second, A)] == 4 and after[(shop_id, C)] == 4 and after[(shop_id, A)] == before[(shop_id, A)]

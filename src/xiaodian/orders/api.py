@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
+from ..db import MAX_ROW_ID
+from ..errors import NotFound, ValidationFailed
 from ..web.deps import db, get_ctx, read_db, require, require_reading, shop_of, shop_scope
 from ..web.openapi import ERROR_RESPONSES
 from . import service
@@ -159,9 +161,18 @@ def edit_note(order_id: str, body: NoteIn, request: Request, shop: str | None = 
     return service.detail_of(session, order, now=ctx.clock.now())
 
 
+class ShopOrderRef(BaseModel):
+    shop_id: int = Field(..., ge=1, le=MAX_ROW_ID, description="a shop of this desk (GET /api/v1/shops)")
+    order_id: str = Field(..., min_length=1, max_length=32)
+
+
 class BatchNoteIn(BaseModel):
-    order_ids: list[str] = Field(..., min_length=1, max_length=service.MAX_BATCH,
-                                 description="shop order ids of the shop asked for (at most 200)")
+    order_ids: list[str] | None = Field(None, min_length=1, max_length=service.MAX_BATCH,
+                                        description="shop order ids of the shop asked for (at most 200)")
+    orders: list[ShopOrderRef] | None = Field(
+        None, min_length=1, max_length=service.MAX_BATCH,
+        description="instead of order_ids: orders of several shops, each with its shop id (at most 200 in all); "
+                    "applied together, all or nothing, as on the list of all shops")
     flag_colour: int | None = Field(None, ge=0, le=6, description="0 takes the flag off; leave out to keep each flag")
     merchant_note: str | None = Field(None, max_length=500)
     note_mode: Literal["replace", "append"] | None = Field(
@@ -178,6 +189,26 @@ def edit_notes(body: BatchNoteIn, request: Request, shop: str | None = ShopParam
                principal: Principal = Depends(require("orders.note")),
                session: Session = Depends(db, scope="function")):
     mode = body.note_mode or ("replace" if body.merchant_note is not None else None)
-    return service.update_merchant_notes(session, principal, shop_id=shop_of(request), order_ids=body.order_ids,
-                                         note=body.merchant_note, note_mode=mode, flag_colour=body.flag_colour,
-                                         now=get_ctx(request).clock.now())
+    if (body.order_ids is None) == (body.orders is None):
+        raise ValidationFailed("give order_ids (one shop) or orders (with their shop ids), not both nor neither",
+                               details={"field": "order_ids" if body.order_ids is None else "orders"})
+    if body.orders is None:
+        by_shop = {shop_of(request): body.order_ids}
+    else:
+        by_shop = _orders_by_shop(request, body.orders)
+    return service.update_notes_in_shops(session, principal, by_shop, note=body.merchant_note, note_mode=mode,
+                                         flag_colour=body.flag_colour, now=get_ctx(request).clock.now())
+
+
+def _orders_by_shop(request: Request, orders: list[ShopOrderRef]) -> dict[int, list[str]]:
+    """The batch's orders grouped by shop; a shop id that is not one of this desk's is a 404 naming it (as an
+    unknown ``shop`` parameter is)."""
+    known = {s.id for s in shop_scope(request).shops}
+    strangers = sorted({o.shop_id for o in orders} - known)
+    if strangers:
+        raise NotFound(f"shop {', '.join(map(str, strangers[:10]))} not found",
+                       details={"field": "orders", "shop_ids": strangers[:50]})
+    by_shop: dict[int, list[str]] = {}
+    for ref in orders:
+        by_shop.setdefault(ref.shop_id, []).append(ref.order_id)
+    return by_shop
