@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from ..db import UTCDateTime, claim_writer, insert_values
+from ..db import UTCDateTime, claim_writer, in_ids, insert_values
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
@@ -355,10 +355,10 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
         ids = conn.execute(_DRAW_ORDER_IDS, {"n": len(new_rows)}).scalars().all()
     order_rows, item_rows = [], []
     created_detail = json.dumps({"via": source}, ensure_ascii=False)
-    for pk, (_index, rec, digest) in zip(ids, new_rows, strict=True):
+    keys = _free_sort_keys(conn, [sort_key_for(rec.created_at, pk) for pk, (_i, rec, _d) in zip(ids, new_rows)])
+    for pk, key, (_index, rec, digest) in zip(ids, keys, new_rows, strict=True):
         items = rec.items
         ship_by = rec.ship_by
-        key = sort_key_for(rec.created_at, pk)
         order_rows.append((
             pk, shop_id, rec.order_id, digest, source, now_v, now_v, 0, key,
             rec.status.value, rec.platform_code, tm(rec.created_at), tm(rec.paid_at), tm(ship_by),
@@ -381,6 +381,30 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
         result.created_ids.append(rec.order_id)
     _insert_tuples(session, _ORDERS, ("id", *_NEW_ORDER_NAMES), order_rows)
     _insert_tuples(session, _ITEMS, _ITEM_NAMES, item_rows)
+
+
+_TAKEN_KEYS = select(_ORDERS.c.sort_key).where(in_ids(_ORDERS.c.sort_key))
+
+
+def _free_sort_keys(conn, keys: list[int]) -> list[int]:
+    """New orders' sort keys, each one no stored order (nor another of the batch) has. A key is the second the order
+    was placed above the low 20 bits of its row id, so two orders of one second whose ids differ by a multiple of
+    2**20 (a desk past a million orders, or a second shop imported over the same weeks) would share it and the
+    import would fail on the unique key. Such a key takes the next free low bits of its second: orders placed in
+    the same second then list in another order among themselves, which nothing relies on. One look-up a batch."""
+    taken = set(conn.execute(_TAKEN_KEYS, {"pks": keys}).scalars())
+    if not taken and len(set(keys)) == len(keys):
+        return keys
+    free: list[int] = []
+    used: set[int] = set()
+    for key in keys:
+        while key in taken or key in used:
+            key = (key & ~SORT_MASK) | ((key + 1) & SORT_MASK)
+            if key not in used and conn.execute(_TAKEN_KEYS, {"pks": [key]}).first() is not None:
+                taken.add(key)
+        used.add(key)
+        free.append(key)
+    return free
 
 
 def _stored_places(session, pks: list[int]) -> dict[int, tuple]:
