@@ -14,6 +14,7 @@ from ..errors import DomainError, ValidationFailed
 from ..web import audit_words, notices
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
 from ..web.i18n import gettext as _
+from ..web.paging import page_number
 from ..web.templating import render
 from . import audit, users
 from .api import audit_csv
@@ -170,10 +171,7 @@ def _audit_filter(params, limit: int, offset: int) -> audit.AuditFilter:
 def audit_page(request: Request, principal: Principal = Depends(require("audit.read")),
                session: Session = Depends(db, scope="function")):
     params = request.query_params
-    try:
-        page = max(int(params.get("page", "1")), 1)
-    except ValueError:
-        page = 1
+    page = page_number(params.get("page"))
     total, entries = audit.search(session, _audit_filter(params, AUDIT_PAGE, (page - 1) * AUDIT_PAGE))
     keep = {k: v for k, v in params.items() if v and k != "page"}
     return render(request, "accounts/audit.html", total=total,

@@ -18,6 +18,7 @@ from ..orders.api import shop_of
 from ..web import notices
 from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
+from ..web.paging import page_number
 from ..web.templating import render
 from . import domain, labels, quality, rate, reason_families, service, views
 from .api import parse_action
@@ -53,10 +54,7 @@ def _filter(params) -> CaseFilter:
     tab = params.get("tab") or "todo"
     kind = params.get("type") or None
     family = params.get("family") or None
-    try:
-        page = max(int(params.get("page") or 1), 1)
-    except ValueError:
-        page = 1
+    page = page_number(params.get("page"))
     return CaseFilter(tab=tab if tab in TABS else "todo", case_type=kind if kind in TYPES else None,
                       family=family if family in FAMILIES else None,
                       product_id=(params.get("product_id") or "").strip()[:32] or None,

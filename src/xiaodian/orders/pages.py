@@ -80,7 +80,7 @@ def _page_number(params, errors: dict[str, str]) -> int:
     value = (params.get("page") or "").strip()
     if not value:
         return 1
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= 10**9:
+    if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= 10**9:
         return int(value)
     errors["page"] = _("%(field)s: “%(value)s” is not a page number; page 1 is shown.") % {
         "field": _field_label("page"), "value": value[:20]}

@@ -24,6 +24,7 @@ from ..orders.queries import OrderFilter, require_order
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, require, require_reading
 from ..web.i18n import gettext as _
+from ..web.paging import page_number
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
@@ -63,7 +64,7 @@ def countdown(ship_by: str | None, now, status: str) -> dict | None:
 
 
 @router.get("/shipping")
-async def shipping_list(request: Request, view: str = "due24h", page: int = 1, sort: str = "ship_by", q: str = "",
+async def shipping_list(request: Request, view: str = "due24h", page: str = "1", sort: str = "ship_by", q: str = "",
                         principal: Principal = Depends(require_reading("orders.read")),
                         session: Session = Depends(read_db, scope="function")):
     """The warehouse's deadline views, reloaded all day: read on the event loop (web.deps.read_db). ``q`` searches
@@ -73,13 +74,13 @@ async def shipping_list(request: Request, view: str = "due24h", page: int = 1, s
     now = ctx.clock.now()
     view = view if view in VIEWS else "due24h"
     sort = sort if sort in VIEW_SORTS else "ship_by"
-    q = q.strip()[:100]
+    q, page = q.strip()[:100], page_number(page)
     counts = view_counts(session, shop_of(request), now)
     if q:
         listing = orders_service.list_data(session, shop_id=shop_of(request), cipher=ctx.cipher, flt=OrderFilter(
-            query=q, view=view, view_sort=sort, now=now, page=max(page, 1), page_size=50)).model()
+            query=q, view=view, view_sort=sort, now=now, page=page, page_size=50)).model()
     else:
-        listing = view_page(session, shop_of(request), view, now, max(page, 1), 50, total=counts[view], sort=sort)
+        listing = view_page(session, shop_of(request), view, now, page, 50, total=counts[view], sort=sort)
     pages = max((listing.total + 49) // 50, 1)
     searched = "&q=" + quote(q) if q else ""
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
