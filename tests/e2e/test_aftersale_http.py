@@ -14,7 +14,7 @@ from xiaodian.aftersales import service
 from xiaodian.aftersales.domain import Action, CaseType
 from xiaodian.aftersales.models import AfterSaleCase
 from xiaodian.db import transaction
-from xiaodian.orders.domain import OrderStatus
+from xiaodian.orders.domain import ItemRecord, OrderStatus
 from xiaodian.orders.intake import upsert_orders
 
 from ..conftest import NOW, csrf_of
@@ -115,6 +115,28 @@ def test_quality_rate_page_states_the_formula_and_the_api_gives_both_ways(owner_
     assert owner_client.get("/api/v1/quality-rate", params={"window": 7}).status_code == 422
 
 
+def test_quality_rate_of_a_product_without_sales_in_the_window_or_unknown(owner_client, desk, shop_id):
+    """A product that last sold before the window has a rate of "—" (not a server error); a product id the shop never
+    had is named: 404 in the API, the shop's rate with a notice on the page."""
+    old = "3512000000000000999"
+    with transaction(desk.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=desk.cipher, now=NOW, records=[make_record(
+            order_id="6938459704022656099", status=OrderStatus.COMPLETED, created_at=NOW - timedelta(days=40),
+            shipped_at=NOW - timedelta(days=39), completed_at=NOW - timedelta(days=30), items=[ItemRecord(
+                sku_order_id="6938459704022656099", product_name="东北 菜籽油 5L", quantity=1, unit_price_fen=5990,
+                product_id=old)])])
+    rows = owner_client.get("/api/v1/quality-rate", params={"window": 14, "product_id": old}).json()
+    assert rows == [{"product_id": old, "product_name": "东北 菜籽油 5L", "paid": 0, "quality_cases_first_reason": 0,
+                     "quality_cases_current_reason": 0, "rate_first_reason": None, "rate_current_reason": None,
+                     "small_sample": rows[0]["small_sample"]}]
+    page = owner_client.get("/quality-rate", params={"window": 14, "product_id": old})
+    assert page.status_code == 200 and "东北 菜籽油 5L" in page.text and "unknown-product" not in page.text
+    missing = owner_client.get("/api/v1/quality-rate", params={"product_id": "nope"})
+    assert missing.status_code == 404 and missing.json()["error"]["details"]["field"] == "product_id"
+    page = owner_client.get("/quality-rate", params={"product_id": "<b>nope</b>"})
+    assert page.status_code == 200 and "本店没有商品ID &lt;b&gt;nope&lt;/b&gt; 的订单" in page.text
+
+
 def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, settings, monkeypatch):
     from xiaodian.cli import _register, app
 
@@ -138,6 +160,8 @@ def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, settings,
     assert agreed.exit_code == 0 and json.loads(agreed.output)["status"] == "refunding"
     rates = runner.invoke(app, ["quality-rate", "--window", "30", "--json"])
     assert rates.exit_code == 0 and json.loads(rates.output)[0]["paid"] == 1
+    unknown = runner.invoke(app, ["quality-rate", "--product", "nope"])
+    assert unknown.exit_code == 1 and "no product nope in this shop" in unknown.output
 
 
 def test_a_failed_refund_reads_refund_failed_with_a_retry_button_and_pays_again_through_the_form(owner_client, desk):

@@ -218,6 +218,8 @@ def quality_rate(product: str = typer.Option(None, "--product", help="one produc
         with ctx.sessions() as session:
             families = views.families_for(session, shop_id, ctx.settings)
             rows = quality.rates(session, shop_id, ctx.clock.now(), window, families, product)
+    except DomainError as exc:  # a product the shop never had
+        _emit_error(exc, as_json)
     finally:
         ctx.engine.dispose()
     if as_json:

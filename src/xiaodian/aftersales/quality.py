@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import SHOP_TZ
+from ..errors import NotFound
 from . import paid_counts, rate
 from .models import AfterSaleCase, AfterSaleReason
 from .reasons import Family, FamilyMap
@@ -134,12 +135,22 @@ def _rate_rows(session, shop_id, paid: dict, first: dict, current: dict, product
 
 def rates(session: Session, shop_id: int, now: datetime, days: int, families: FamilyMap,
           product_id: str | None = None) -> list[dict]:
-    """One row per product (most quality returns first), the shop's row first. The CLI/API shape of issue 6."""
+    """One row per product (most quality returns first), the shop's row first. The CLI/API shape of issue 6. With
+    ``product_id``, that product's row: all zero when nothing of it was paid or applied in the window (a product
+    that last sold 40 days ago still has a 14-day rate, "—"), NotFound naming the field when the shop has never
+    had it."""
     start = now - timedelta(days=days)
     facts = _facts(session, shop_id, start, now, product_id, families)
     first, current = _quality_counts(facts, start, now)
     paid = paid_counts.per_product(session, shop_id, start, now, product_id)
-    return _rate_rows(session, shop_id, paid, first, current, product_id)
+    rows = _rate_rows(session, shop_id, paid, first, current, product_id)
+    if product_id is not None and not rows:
+        name = paid_counts.names(session, shop_id, {product_id}).get(product_id)
+        if name is None:
+            raise NotFound(f"no product {product_id} in this shop", code="product_not_found",
+                           details={"field": "product_id"})
+        rows = [_row(product_id, name, 0, 0, 0)]
+    return rows
 
 
 def _row(pid, name, paid: int, first: int, current: int) -> dict:
