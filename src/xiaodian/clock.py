@@ -11,6 +11,9 @@ SHOP_TZ = ZoneInfo("Asia/Shanghai")
 # is shown by adding eight hours, which costs half of a zoneinfo conversion (a list page shows hundreds of times).
 SHOP_OFFSET = timedelta(hours=8)
 SHOP_FIXED_FROM = datetime(1992, 1, 1)
+# Dates a person filters on outside these years are typing mistakes (0001-01-01, 9999-12-31), and would overflow time
+# zone arithmetic: refused (or ignored on a page) with the field's name instead.
+FILTER_YEARS = (2000, 2100)
 
 
 class Clock(Protocol):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from ..clock import FILTER_YEARS
+
 
 class OrderStatus(StrEnum):
     """The desk's names for the platform's ``order_status`` codes (domain.md §1)."""
@@ -183,11 +185,6 @@ class OrderRecord:
     @property
     def platform_code(self) -> int:
         return self.platform_status_code or PLATFORM_CODE[self.status]
-
-
-# Date filters outside this range are typing mistakes (0001-01-01, 9999-12-31), and would overflow time zone
-# arithmetic; refuse them with the field's name instead.
-FILTER_YEARS = (2000, 2100)
 
 
 def check_filter_date(field_name: str, value):

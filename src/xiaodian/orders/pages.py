@@ -23,7 +23,7 @@ from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, 
 from ..web.i18n import current_language, error_text, gettext as _, label
 from ..web.templating import render
 from . import service
-from .domain import ADDRESS_FILTERS, FLAG_COLOURS, FLAG_FILTERS, TABS
+from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, TABS
 from .event_lines import address_change, describe_event
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
@@ -103,6 +103,12 @@ def parse_filter(params) -> ParsedFilter:
             except ValueError:
                 errors[name] = _("%(field)s: “%(value)s” is not a date; use YYYY-MM-DD (e.g. 2026-11-20).") % {
                     "field": _field_label(name), "value": value[:20]}
+            else:  # 0001-01-01 or 9999-12-31 would overflow the shop-time conversion: named, like the API does
+                if not FILTER_YEARS[0] <= dates[name].year <= FILTER_YEARS[1]:
+                    errors[name] = _("%(field)s: %(value)s is not between %(first)s and %(last)s; the date was "
+                                     "ignored.") % {"field": _field_label(name), "value": value[:20],
+                                                    "first": FILTER_YEARS[0], "last": FILTER_YEARS[1]}
+                    dates[name] = None
     for start, end in (("created_from", "created_to"), ("paid_from", "paid_to")):
         if dates[start] and dates[end] and dates[start] > dates[end]:
             errors[end] = _("%(field)s is before %(other)s; the range was ignored.") % {
