@@ -24,3 +24,7 @@ def test_the_audit_log_ignores_an_impossible_date(owner_client):
         for value in EXTREMES:
             assert owner_client.get("/audit", params={field: value}).status_code == 200, (field, value)
             assert owner_client.get("/audit/export.csv", params={field: value}).status_code == 200, (field, value)
+    for path in ("/api/v1/audit", "/api/v1/audit.csv"):
+        for value in ("0001-01-01T00:00:00", "9999-12-31T23:59:59+08:00"):
+            refused = owner_client.get(path, params={"since": value})
+            assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "since", path

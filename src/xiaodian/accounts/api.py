@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..clock import iso
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..web import audit_words
 from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
@@ -197,13 +197,18 @@ def revoke_token(token_id: int, request: Request, principal: Principal = Depends
 
 def audit_filter(login: str | None, action: str | None, channel: str | None, since: datetime | None,
                  until: datetime | None, q: str | None, limit: int, offset: int) -> audit.AuditFilter:
-    from ..clock import SHOP_TZ
+    from ..clock import FILTER_YEARS, SHOP_TZ
 
-    def aware(value):
-        return value.replace(tzinfo=SHOP_TZ) if value is not None and value.tzinfo is None else value
+    def aware(name: str, value):
+        if value is None:
+            return None
+        if not FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]:  # 0001-01-01 would overflow the UTC conversion
+            raise ValidationFailed(f"{name}: the date must be between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}",
+                                   details={"field": name})
+        return value.replace(tzinfo=SHOP_TZ) if value.tzinfo is None else value
 
-    return audit.AuditFilter(login=login, action=action, channel=channel, since=aware(since), until=aware(until),
-                             text=q, limit=limit, offset=offset)
+    return audit.AuditFilter(login=login, action=action, channel=channel, since=aware("since", since),
+                             until=aware("until", until), text=q, limit=limit, offset=offset)
 
 
 @router.get("/audit", response_model=AuditPage, summary="Search the audit log, newest first")
