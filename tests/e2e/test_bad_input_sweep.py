@@ -60,6 +60,11 @@ def test_an_id_too_large_for_any_row_is_not_found_not_a_500(ctx, shop_id, owner_
         assert answer.status_code == 404, (url, answer.text)
         assert set(answer.json()["error"]) == {"code", "message", "details"}
     assert owner_client.get("/api/v1/anomalies").json()["total"] == 1  # untouched
+    for page in (f"/logistics/anomalies/{HUGE}", "/logistics/anomalies/-3", "/logistics/anomalies/abc"):
+        assert owner_client.get(page).status_code == 404, page  # the case page too
+    ticked = owner_client.post("/orders/batch-note?shop=all", follow_redirects=False, data={
+        "csrf_token": csrf_of(owner_client), "order_id": "9" * 5000 + ":" + SHIPPED, "flag_colour": "2"})
+    assert ticked.status_code == 303  # a tick naming no shop of the desk: refused with a notice, not a 500
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import iso
-from ..db import in_ids
+from ..db import in_ids, row_id
 from ..errors import NotFound
 from ..orders.models import Order, Shipment
 from ..orders.queries import get_order, require_order
@@ -117,15 +117,14 @@ def anomaly_counts(session: Session, shop_id: int) -> dict[str, int]:
 
 
 def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Anomaly, Parcel, Order, list]:
-    try:
-        pk = int(anomaly_id)
-    except ValueError:
-        raise NotFound(f"anomaly {anomaly_id} not found") from None
+    pk = row_id(anomaly_id)  # a whole number the database can hold, else nothing to find
+    if pk is None:
+        raise NotFound(f"anomaly {str(anomaly_id)[:40]} not found")
     row = session.execute(select(Anomaly, Parcel, Order).join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
                           .join(Order, Order.id == Anomaly.order_pk)
                           .where(Anomaly.id == pk, Anomaly.shop_id == shop_id)).first()
     if row is None:
-        raise NotFound(f"anomaly {anomaly_id} not found")
+        raise NotFound(f"anomaly {pk} not found")
     actions = list(session.execute(select(AnomalyAction).where(AnomalyAction.anomaly_id == pk)
                                    .order_by(AnomalyAction.at, AnomalyAction.id)).scalars())
     return row[0], row[1], row[2], actions

@@ -291,7 +291,7 @@ def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
     bad = []
     for value in values:
         shop, _sep, order_id = value.partition(":")
-        if shop.isascii() and shop.isdigit() and int(shop) in allowed and order_id:
+        if shop.isascii() and shop.isdigit() and len(shop) <= 18 and int(shop) in allowed and order_id:
             by_shop.setdefault(int(shop), []).append(order_id)
         else:
             bad.append(value[:40])
