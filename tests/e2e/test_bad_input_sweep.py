@@ -65,6 +65,10 @@ def test_an_id_too_large_for_any_row_is_not_found_not_a_500(ctx, shop_id, owner_
     ticked = owner_client.post("/orders/batch-note?shop=all", follow_redirects=False, data={
         "csrf_token": csrf_of(owner_client), "order_id": "9" * 5000 + ":" + SHIPPED, "flag_colour": "2"})
     assert ticked.status_code == 303  # a tick naming no shop of the desk: refused with a notice, not a 500
+    for colour in ("9" * 5000, "²", "３", "-1"):  # not a flag: the batch changes no flag (and says nothing ticked)
+        answer = owner_client.post("/orders/batch-note", follow_redirects=False, data={
+            "csrf_token": csrf_of(owner_client), "order_id": SHIPPED, "flag_colour": colour})
+        assert answer.status_code == 303, colour
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

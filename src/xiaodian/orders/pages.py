@@ -301,6 +301,9 @@ def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
     return by_shop or {scope.default_id: []}  # nothing ticked: the service says so
 
 
+_FLAG_CHOICES = frozenset(str(i) for i in range(len(FLAG_COLOURS)))
+
+
 @router.post("/orders/batch-note")
 def save_batch_note(request: Request, order_id: list[str] = Form([]), flag_colour: str = Form(""),
                     note_mode: str = Form(""),
@@ -311,7 +314,7 @@ def save_batch_note(request: Request, order_id: list[str] = Form([]), flag_colou
     ticked as ``shop id:order id``) get the flag and/or the note, then the list comes back as it was (its filters
     and page) with the outcome, or with why nothing was changed. All or nothing across the shops too."""
     target = back if back.startswith("/orders") and not back.startswith("//") else "/orders"
-    colour = int(flag_colour) if flag_colour.isdigit() and int(flag_colour) < len(FLAG_COLOURS) else None
+    colour = int(flag_colour) if flag_colour in _FLAG_CHOICES else None  # "0".."6" exactly; anything else: no change
     if note_mode == "append" and not merchant_note.strip():
         note_mode = ""  # the form's default: nothing typed means the notes stay as they are
     scope = shop_scope(request)
