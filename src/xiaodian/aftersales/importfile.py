@@ -18,6 +18,7 @@ from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.rows import RowError
 from ..channels.exportfile.values import BadValue, china_time, fen, optional_text, platform_id, text
 from ..errors import DomainError
+from ..whole_numbers import whole_number
 from . import domain, reasons
 from .intake import CaseSnapshot, upsert_cases
 from .service import BuyerReason
@@ -88,11 +89,10 @@ def parse_row(cells: list, columns: ColumnMap, now: datetime) -> CaseSnapshot:
     reason_text = need("reason", lambda c: optional_text(c, "售后原因", 100))
     reason = None
     if reason_text:
-        evidence = need("evidence_count", lambda c: int(text(c) or 0) if text(c).isdigit() or not text(c)
-                        else _bad("value_invalid", "凭证数量 must be a whole number"))
+        evidence = need("evidence_count", lambda c: _evidence_count(text(c)))
         reason = BuyerReason(reason_text, need("reason_code", lambda c: optional_text(c, "原因编码", 32)),
                              need("remark", lambda c: optional_text(c, "买家备注", 500)), min(evidence, 8))
-    quantity = need("quantity", lambda c: int(text(c)) if text(c).isdigit() else None)
+    quantity = need("quantity", lambda c: whole_number(text(c), 6))
     return CaseSnapshot(
         aftersale_id=aftersale_id, order_id=order_id, case_type=kind, status=status, applied_at=applied,
         sku_order_id=sku, reason=reason, refund_fen=need("refund_amount", lambda c: fen(c, "退款金额", required=False)) or 0,
@@ -106,6 +106,14 @@ def parse_row(cells: list, columns: ColumnMap, now: datetime) -> CaseSnapshot:
 class _ColumnError(Exception):
     def __init__(self, column: str, error: BadValue):
         self.column, self.error = column, error
+
+
+def _evidence_count(value: str) -> int:
+    """凭证数量: empty is none; anything but a whole number is named."""
+    if not value:
+        return 0
+    count = whole_number(value, 6)
+    return count if count is not None else _bad("value_invalid", "凭证数量 must be a whole number")
 
 
 def _bad(code: str, message: str):

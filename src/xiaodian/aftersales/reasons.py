@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
+from ..whole_numbers import whole_number
 from .domain import CaseStatus, CaseType
 
 
@@ -120,7 +121,8 @@ def status_from_text(text: str | None) -> CaseStatus | None:
         return CaseStatus(value)
     except ValueError:
         pass
-    return STATUS_BY_CODE.get(int(value)) if value.isdigit() else None
+    code = whole_number(value, 4)
+    return STATUS_BY_CODE.get(code) if code is not None else None
 
 
 def type_from_text(text: str | None) -> CaseType | None:
@@ -133,7 +135,8 @@ def type_from_text(text: str | None) -> CaseType | None:
         return CaseType(value)
     except ValueError:
         pass
-    return TYPE_BY_CODE.get(int(value)) if value.isdigit() else None
+    code = whole_number(value, 4)
+    return TYPE_BY_CODE.get(code) if code is not None else None
 
 
 def guess_type_from_order(status: CaseStatus, order_shipped: bool, text: str = "") -> CaseType:

@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from ..clock import FILTER_YEARS
+from ..whole_numbers import whole_number
 
 
 class OrderStatus(StrEnum):
@@ -102,9 +103,8 @@ def status_from_text(text: str) -> OrderStatus | None:
         return OrderStatus(text)
     except ValueError:
         pass
-    if text.isdigit():
-        return STATUS_BY_CODE.get(int(text))
-    return None
+    code = whole_number(text, 4)
+    return STATUS_BY_CODE.get(code) if code is not None else None
 
 
 # Tabs of the order list, in the order merchants see them on the platform.

@@ -11,6 +11,8 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from ..whole_numbers import whole_number
+
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
 
@@ -68,17 +70,19 @@ def parse_promise(text: str | None) -> Promise:
     if kind == "next_day" and not arg:
         return Promise(PromiseKind.NEXT_DAY)
     if kind == "same_day":
-        hour = int(arg) if arg.isdigit() else (DEFAULT_CUTOFF_HOUR if not arg else -1)
+        hour = DEFAULT_CUTOFF_HOUR if not arg else (whole_number(arg, 2) or -1)
         if not 1 <= hour <= 24:
             raise ValueError(f"same_day cut-off must be an hour 1–24, got {arg!r}")
         return Promise(PromiseKind.SAME_DAY, cutoff_hour=hour)
     if kind == "days":
-        if not arg.isdigit() or not 1 <= int(arg) <= MAX_DAYS:
+        days = whole_number(arg, 4)
+        if days is None or not 1 <= days <= MAX_DAYS:
             raise ValueError(f"days:N needs N between 1 and {MAX_DAYS}, got {arg!r}")
-        return Promise(PromiseKind.DAYS, days=int(arg))
+        return Promise(PromiseKind.DAYS, days=days)
     if kind == "presale":
-        if arg.isdigit() and 1 <= int(arg) <= MAX_DAYS:
-            return Promise(PromiseKind.PRESALE, days=int(arg))
+        days = whole_number(arg, 4)
+        if days is not None and 1 <= days <= MAX_DAYS:
+            return Promise(PromiseKind.PRESALE, days=days)
         try:
             return Promise(PromiseKind.PRESALE, on=date.fromisoformat(arg))
         except ValueError:

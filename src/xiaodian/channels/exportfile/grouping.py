@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ...orders.domain import OrderRecord, OrderStatus
+from ...whole_numbers import whole_number
 from .reader import ExportFile
 from .rows import ParsedRow, RowError, RowParser, group_key
 
@@ -156,7 +157,7 @@ def scattered_orders(export: ExportFile) -> dict[str, int]:
         if not key:
             continue
         if key != current:
-            compact = int(key) if key.isdigit() else key  # ints take half the memory of 19-char strings
+            compact = whole_number(key, 19) or key  # ints take half the memory of 19-char strings
             if compact in seen:
                 scattered[key] = row.number
             else:

@@ -7,14 +7,16 @@ Spreadsheet programs damage these cells in known ways (domain.md §1), handled h
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from ...orders.domain import OrderStatus, status_from_text
 from ...privacy.masking import MASKED_MOBILE, normalise_phone
+from ...whole_numbers import whole_number
 
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
-_ID = re.compile(r"^\d{19}$")
+_ID = re.compile(r"^[0-9]{19}$")  # ASCII: \d would take other scripts' digits, stored as an id no one finds
 _DATE = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T]+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?$")
 _CENT = Decimal("0.01")
 _PLAIN_YUAN = re.compile(r"([0-9]{1,10})(?:\.([0-9]{1,2}))?")  # at most 10 digits of yuan: always under MAX_FEN
@@ -61,7 +63,7 @@ def platform_id(cell: object, what: str) -> str:
         raise BadValue("id_scientific_notation",
                        f"{what} {cell!r} was turned into a number by a spreadsheet and lost its last digits; "
                        "export the file again and keep the column as text")
-    value = unexcel(text(cell))
+    value = unicodedata.normalize("NFKC", unexcel(text(cell)))  # full-width ６９３… typed by hand: the same id
     if not value:
         raise BadValue("value_missing", f"{what} is empty")
     if _ID.match(value):
@@ -98,21 +100,21 @@ def fen(cell: object, what: str, *, required: bool = True) -> int | None:
         raise BadValue("amount_invalid", f"{what} must be an amount in yuan such as 45.90, got {value[:40]!r}") from None
     if not amount.is_finite() or amount < 0:
         raise BadValue("amount_invalid", f"{what} must be a non-negative amount in yuan, got {value[:40]!r}")
+    if amount * 100 > MAX_FEN:  # before quantize, which cannot hold 1e400 (decimal.InvalidOperation)
+        raise BadValue("amount_invalid", f"{what} is implausibly large: {value[:40]!r}")
     if amount != amount.quantize(_CENT):
         raise BadValue("amount_invalid", f"{what} has more than 2 decimals (fen): {value[:40]!r}")
-    result = int(amount * 100)
-    if result > MAX_FEN:
-        raise BadValue("amount_invalid", f"{what} is implausibly large: {value[:40]!r}")
-    return result
+    return int(amount * 100)
 
 
 def quantity(cell: object, what: str) -> int:
     value = text(cell)
     if not value:
         raise BadValue("value_missing", f"{what} is empty")
-    if not value.isdigit() or not 0 < int(value) <= MAX_QUANTITY:
+    number = whole_number(value, len(str(MAX_QUANTITY)))
+    if number is None or not 0 < number <= MAX_QUANTITY:
         raise BadValue("quantity_invalid", f"{what} must be a whole number of at least 1, got {value[:40]!r}")
-    return int(value)
+    return number
 
 
 def china_time(cell: object, what: str, *, required: bool = False) -> datetime | None:
