@@ -8,6 +8,30 @@ import io
 from collections.abc import Iterable, Iterator
 
 TEXT = "@"
+# A cell that begins with one of these is a formula to Excel and WPS (=, and +, - or @ typed into a CSV): buyer notes
+# and product titles are other people's text, and "=HYPERLINK(…)" in an export would run on the merchant's machine.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_GUARD = "'"
+
+
+def _needs_guard(value: str) -> bool:
+    # apostrophes first too ("'=x" typed by someone), so that taking one off on reading gives back what was written
+    return value.lstrip(CSV_GUARD).startswith(FORMULA_STARTS)
+
+
+def csv_text(value: object) -> object:
+    """A CSV cell that cannot start a formula: text beginning with a formula character gets a leading apostrophe
+    (what a spreadsheet shows as plain text; ``unguarded`` takes it off again when the desk reads the file back)."""
+    if value.__class__ is str and _needs_guard(value):
+        return CSV_GUARD + value
+    return value
+
+
+def unguarded(value: str) -> str:
+    """A text cell as written before ``csv_text`` guarded it."""
+    if value.startswith(CSV_GUARD) and _needs_guard(value[1:]):
+        return value[1:]
+    return value
 
 
 def write_sheet(title: str, header: list[str], rows: Iterable[list[tuple[object, str]]],
@@ -31,6 +55,8 @@ def write_sheet(title: str, header: list[str], rows: Iterable[list[tuple[object,
         for value, number_format in row:
             cell = WriteOnlyCell(sheet, value=value)
             cell.number_format = number_format
+            if cell.data_type == "f":  # openpyxl makes any text starting with "=" a formula: keep it text
+                cell.data_type = "s"
             cells.append(cell)
         sheet.append(cells)
         count += 1

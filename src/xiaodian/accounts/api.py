@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import iso
 from ..errors import DomainError, ValidationFailed
+from ..spreadsheets import csv_text
 from ..web import audit_words
 from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
@@ -234,8 +235,9 @@ def audit_csv(entries) -> Response:
         lines = [f"{name}: {before} → {after}" if before is not None else f"{name}: {after}"
                  for name, before, after in said["changes"]]
         lines += [f"{name}: {value}" if name else value for name, value in said["details"]]
-        writer.writerow([e.id, iso(e.at), e.login, e.channel, e.action, e.target_type, e.target_id, e.before or "",
-                         e.after or "", e.detail or "", said["action_label"], "; ".join(lines)])
+        writer.writerow([csv_text(v) for v in (e.id, iso(e.at), e.login, e.channel, e.action, e.target_type,
+                                               e.target_id, e.before or "", e.after or "", e.detail or "",
+                                               said["action_label"], "; ".join(lines))])
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="audit.csv"'})
 

@@ -28,7 +28,7 @@ from ...orders.models import Order
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
-from ...spreadsheets import TEXT, write_sheet
+from ...spreadsheets import TEXT, csv_text, write_sheet
 
 FORMATS = ("csv", "xlsx")
 MAX_ROWS = 200_000  # orders per export; a larger list should be narrowed by date first
@@ -112,13 +112,14 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
 
 
 def write_csv(records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> tuple[bytes, int]:
-    """UTF-8 with BOM (Excel on Windows reads it as UTF-8); ids prefixed with a tab to stay text in Excel."""
+    """UTF-8 with BOM (Excel on Windows reads it as UTF-8); ids prefixed with a tab to stay text in Excel, other text
+    that would start a formula with an apostrophe (spreadsheets.csv_text)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for record in records:
-        writer.writerow([("\t" + v if c in ID_COLUMNS and v else v) for c, v in record.items()])
+        writer.writerow([("\t" + v if c in ID_COLUMNS and v else csv_text(v)) for c, v in record.items()])
         count += 1
     return ("\ufeff" + out.getvalue()).encode("utf-8"), count
 

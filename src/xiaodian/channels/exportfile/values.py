@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 
 from ...orders.domain import OrderStatus, status_from_text
 from ...privacy.masking import MASKED_MOBILE, normalise_phone
+from ...spreadsheets import unguarded
 from ...whole_numbers import whole_number
 
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(\.\d+)?[eE][+-]?\d+$")
@@ -176,7 +177,7 @@ def status(cell: object, what: str) -> OrderStatus:
 
 
 def optional_text(cell: object, what: str, limit: int | None = None) -> str | None:
-    value = cell.strip() if cell.__class__ is str else text(cell)
+    value = unguarded(cell.strip() if cell.__class__ is str else text(cell))  # the desk's own export guards "=…"
     if not value:
         return None
     if limit is not None and len(value) > limit:
