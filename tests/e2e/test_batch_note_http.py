@@ -134,7 +134,7 @@ def test_the_api_batch_over_several_shops_is_all_or_nothing(owner_client, ctx, s
     refusals = [({"orders": [{"shop_id": second, "order_id": A}, {"shop_id": 987654, "order_id": B}],
                   "flag_colour": 3}, 404, "orders"),
                 ({"orders": [{"shop_id": second, "order_id": A}, {"shop_id": second, "order_id": B}],
-                  "flag_colour": 3}, 404, "order_ids"),  # B is the first shop's only
+                  "flag_colour": 3}, 404, "orders"),  # B is the first shop's only
                 ({"orders": [{"shop_id": second, "order_id": A}], "order_ids": [A], "flag_colour": 3}, 422, "orders"),
                 ({"flag_colour": 3}, 422, "order_ids"),
                 ({"orders": [{"shop_id": second, "order_id": A}] * 201, "flag_colour": 3}, 422, None)]

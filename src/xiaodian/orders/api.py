@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..db import MAX_ROW_ID
-from ..errors import NotFound, ValidationFailed
+from ..errors import DomainError, NotFound, ValidationFailed
 from ..web.deps import db, get_ctx, read_db, require, require_reading, shop_of, shop_scope
 from ..web.openapi import ERROR_RESPONSES
 from . import service
@@ -196,8 +196,13 @@ def edit_notes(body: BatchNoteIn, request: Request, shop: str | None = ShopParam
         by_shop = {shop_of(request): body.order_ids}
     else:
         by_shop = _orders_by_shop(request, body.orders)
-    return service.update_notes_in_shops(session, principal, by_shop, note=body.merchant_note, note_mode=mode,
-                                         flag_colour=body.flag_colour, now=get_ctx(request).clock.now())
+    try:
+        return service.update_notes_in_shops(session, principal, by_shop, note=body.merchant_note, note_mode=mode,
+                                             flag_colour=body.flag_colour, now=get_ctx(request).clock.now())
+    except DomainError as exc:  # the service speaks of order_ids; this call named its orders in orders
+        if body.orders is not None and exc.details.get("field") == "order_ids":
+            exc.details["field"] = "orders"
+        raise
 
 
 def _orders_by_shop(request: Request, orders: list[ShopOrderRef]) -> dict[int, list[str]]:
