@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -52,6 +52,11 @@ def to_shop_time(value: datetime | None, tz: ZoneInfo = SHOP_TZ) -> datetime | N
 def iso(value: datetime | None, tz: ZoneInfo = SHOP_TZ) -> str | None:
     """ISO 8601 with the shop's offset, the form every JSON output uses."""
     return value.astimezone(tz).isoformat() if value is not None else None
+
+
+def plausible_date(value: date | datetime) -> bool:
+    """Whether a date someone filters on lies within ``FILTER_YEARS``."""
+    return FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]
 
 
 def shop_iso_of_utc(naive_utc: datetime) -> str:

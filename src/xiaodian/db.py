@@ -71,7 +71,7 @@ def stored_time_iso(value: str | datetime | None) -> str | None:
             return shop_iso_of_utc(datetime.fromisoformat(value))
         except ValueError:
             pass
-    return iso(UTCDateTime().process_result_value(value, None))
+    return iso(_read_utc(value, None))
 
 
 def stored_time(column) -> ColumnElement:
@@ -119,6 +119,9 @@ class UTCDateTime(TypeDecorator):
                 parsed = datetime.fromisoformat(value)
                 return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+_read_utc = UTCDateTime().process_result_value  # stored_time_iso's reading of anything but its own text
 
 
 class IdList(TypeDecorator):

@@ -198,12 +198,12 @@ def revoke_token(token_id: int, request: Request, principal: Principal = Depends
 
 def audit_filter(login: str | None, action: str | None, channel: str | None, since: datetime | None,
                  until: datetime | None, q: str | None, limit: int, offset: int) -> audit.AuditFilter:
-    from ..clock import FILTER_YEARS, SHOP_TZ
+    from ..clock import FILTER_YEARS, SHOP_TZ, plausible_date
 
     def aware(name: str, value):
         if value is None:
             return None
-        if not FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]:  # 0001-01-01 would overflow the UTC conversion
+        if not plausible_date(value):  # 0001-01-01 would overflow the UTC conversion
             raise ValidationFailed(f"{name}: the date must be between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}",
                                    details={"field": name})
         return value.replace(tzinfo=SHOP_TZ) if value.tzinfo is None else value

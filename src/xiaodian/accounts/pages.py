@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from ..clock import FILTER_YEARS, SHOP_TZ
+from ..clock import SHOP_TZ, plausible_date
 from ..errors import DomainError, ValidationFailed
 from ..web import audit_words, notices
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
@@ -155,7 +155,7 @@ def _day(value: str | None, end: bool = False) -> datetime | None:
         day = date.fromisoformat(value)
     except ValueError:
         return None
-    if not FILTER_YEARS[0] <= day.year <= FILTER_YEARS[1]:  # 0001-01-01 would overflow the shop-time conversion
+    if not plausible_date(day):  # 0001-01-01 would overflow the shop-time conversion
         return None
     if end:  # "until 11-20" includes the whole of the 20th
         day += timedelta(days=1)

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from ..bootstrap import default_shop_id, desk_shops, open_context
 from ..cli_tables import add_columns
+from ..clock import plausible_date
 from ..errors import DomainError
 from ..orders.domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_FILTERS, TABS
 from ..web.i18n import label
@@ -149,7 +150,7 @@ def _date(value: str | None, name: str) -> date | None:
         parsed = date.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{name} must be a date like 2026-11-20, got {value!r}") from None
-    if not FILTER_YEARS[0] <= parsed.year <= FILTER_YEARS[1]:
+    if not plausible_date(parsed):
         raise ValueError(f"{name} must be between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}, got {value!r}")
     return parsed
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ..clock import FILTER_YEARS
+from ..clock import FILTER_YEARS, plausible_date
 from ..whole_numbers import whole_number
 
 
@@ -191,7 +191,7 @@ def check_filter_date(field_name: str, value):
     """Returns the date if it is a plausible order date, else raises ValidationFailed naming the field."""
     from ..errors import ValidationFailed
 
-    if value is not None and not FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]:
+    if value is not None and not plausible_date(value):
         raise ValidationFailed(f"{field_name}: the date must be between {FILTER_YEARS[0]} and {FILTER_YEARS[1]}",
                                details={"field": field_name})
     return value

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
+from ..clock import plausible_date
 from ..errors import Conflict, DomainError, NotFound
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
@@ -22,6 +23,7 @@ from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, 
                         shop_scope)
 from ..web.i18n import current_language, error_text, gettext as _, label
 from ..web.templating import render
+from ..whole_numbers import whole_number
 from . import service
 from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, TABS
 from .event_lines import address_change, describe_event
@@ -80,8 +82,9 @@ def _page_number(params, errors: dict[str, str]) -> int:
     value = (params.get("page") or "").strip()
     if not value:
         return 1
-    if value.isascii() and value.isdigit() and len(value) <= 10 and 1 <= int(value) <= 10**9:
-        return int(value)
+    number = whole_number(value, 10)
+    if number is not None and 1 <= number <= 10**9:
+        return number
     errors["page"] = _("%(field)s: “%(value)s” is not a page number; page 1 is shown.") % {
         "field": _field_label("page"), "value": value[:20]}
     return 1
@@ -104,7 +107,7 @@ def parse_filter(params) -> ParsedFilter:
                 errors[name] = _("%(field)s: “%(value)s” is not a date; use YYYY-MM-DD (e.g. 2026-11-20).") % {
                     "field": _field_label(name), "value": value[:20]}
             else:  # 0001-01-01 or 9999-12-31 would overflow the shop-time conversion: named, like the API does
-                if not FILTER_YEARS[0] <= dates[name].year <= FILTER_YEARS[1]:
+                if not plausible_date(dates[name]):
                     errors[name] = _("%(field)s: %(value)s is not between %(first)s and %(last)s; the date was "
                                      "ignored.") % {"field": _field_label(name), "value": value[:20],
                                                     "first": FILTER_YEARS[0], "last": FILTER_YEARS[1]}
@@ -291,8 +294,9 @@ def _ticked_by_shop(ticked: list[str], scope) -> dict[int, list[str]]:
     bad = []
     for value in values:
         shop, _sep, order_id = value.partition(":")
-        if shop.isascii() and shop.isdigit() and len(shop) <= 18 and int(shop) in allowed and order_id:
-            by_shop.setdefault(int(shop), []).append(order_id)
+        shop_id = whole_number(shop)
+        if shop_id in allowed and order_id:
+            by_shop.setdefault(shop_id, []).append(order_id)
         else:
             bad.append(value[:40])
     if bad:

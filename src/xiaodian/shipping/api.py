@@ -64,8 +64,7 @@ def template_response(request: Request, session: Session, view: str, query: str 
     by view and time."""
     ctx = get_ctx(request)
     now = ctx.clock.now()
-    data, count = template.bulk_template(session, shop_of(request), view, now, (query or "").strip() or None,
-                                         ctx.cipher)
+    data, count = template.bulk_template(session, shop_of(request), view, now, query, ctx.cipher)
     stamp = now.astimezone(SHOP_TZ).strftime("%Y%m%d-%H%M")
     return Response(data, media_type=XLSX, headers={
         "content-disposition": f'attachment; filename="bulk-ship-{view}-{stamp}.xlsx"', "x-row-count": str(count)})

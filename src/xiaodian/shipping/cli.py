@@ -210,8 +210,7 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data, count = bulk_template(session, default_shop_id(ctx), view, ctx.clock.now(),
-                                        (query or "").strip()[:100] or None, ctx.cipher)
+            data, count = bulk_template(session, default_shop_id(ctx), view, ctx.clock.now(), query, ctx.cipher)
     finally:
         ctx.engine.dispose()
     output.write_bytes(data)

@@ -70,8 +70,8 @@ def parse_promise(text: str | None) -> Promise:
     if kind == "next_day" and not arg:
         return Promise(PromiseKind.NEXT_DAY)
     if kind == "same_day":
-        hour = DEFAULT_CUTOFF_HOUR if not arg else (whole_number(arg, 2) or -1)
-        if not 1 <= hour <= 24:
+        hour = DEFAULT_CUTOFF_HOUR if not arg else whole_number(arg, 2)
+        if hour is None or not 1 <= hour <= 24:
             raise ValueError(f"same_day cut-off must be an hour 1–24, got {arg!r}")
         return Promise(PromiseKind.SAME_DAY, cutoff_hour=hour)
     if kind == "days":

@@ -150,7 +150,7 @@ def bulk_form(request: Request, principal: Principal = Depends(require("shipping
 def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN), q: str = "",
                   principal: Principal = Depends(require("shipping.ship")),
                   session: Session = Depends(db, scope="function")):
-    return template_response(request, session, view, q[:100])
+    return template_response(request, session, view, q)
 
 
 @router.post("/shipping/bulk")

@@ -33,6 +33,7 @@ def rows(session: Session, shop_id: int, view: str, now: datetime, query: str | 
          cipher: PiiCipher | None = None) -> Iterator[list[str]]:
     """The view's orders as template rows, most urgent first (at most MAX_ROWS); with ``query``, only those the
     order list's search finds in the view (a product the warehouse packs together), still most urgent first."""
+    query = (query or "").strip()[:100] or None  # as the list's search box takes it
     page = 1
     while True:
         if query:

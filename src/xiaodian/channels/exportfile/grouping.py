@@ -157,7 +157,8 @@ def scattered_orders(export: ExportFile) -> dict[str, int]:
         if not key:
             continue
         if key != current:
-            compact = whole_number(key, 19) or key  # ints take half the memory of 19-char strings
+            number = whole_number(key, 19)
+            compact = key if number is None else number  # ints take half the memory of 19-char strings
             if compact in seen:
                 scattered[key] = row.number
             else:
