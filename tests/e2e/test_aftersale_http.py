@@ -135,6 +135,10 @@ def test_quality_rate_of_a_product_without_sales_in_the_window_or_unknown(owner_
     assert missing.status_code == 404 and missing.json()["error"]["details"]["field"] == "product_id"
     page = owner_client.get("/quality-rate", params={"product_id": "<b>nope</b>"})
     assert page.status_code == 200 and "本店没有商品ID &lt;b&gt;nope&lt;/b&gt; 的订单" in page.text
+    # and what follows the notice is the shop's, the trend and breakdown included: the same page as without the id
+    shop_page = owner_client.get("/quality-rate").text
+    after_notice = page.text.split("unknown-product", 1)[1].split("</p>", 1)[1]
+    assert after_notice.strip() == shop_page.split("</h1>", 1)[1].strip()
 
 
 def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, settings, monkeypatch):

@@ -13,7 +13,7 @@ from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..clock import iso
 from ..channels.exportfile.reader import FileUnreadable
-from ..errors import DomainError, NotFound
+from ..errors import DomainError
 from ..orders.api import shop_of
 from ..web import notices
 from ..web.deps import db, get_ctx, read_db, require, require_reading
@@ -169,17 +169,16 @@ def quality_page(request: Request, window: int = 30, product_id: str | None = No
     product_id = (product_id or "").strip()[:32] or None
     now, shop_id = ctx.clock.now(), shop_of(request)
     families = views.families_for(session, shop_id, ctx.settings)
+    unknown_product = None
+    if product_id is not None and not quality.known_product(session, shop_id, product_id):
+        unknown_product, product_id = product_id, None  # a mistyped link: the shop's figures, saying so
     data = quality.page_data(session, shop_id, now, window, families, product_id,
                              limit=None if all_products else PRODUCTS_SHOWN)
     rows = data["rows"]
     selected = next((r for r in rows if product_id and r["product_id"] == product_id), None) if product_id else rows[0]
-    unknown_product = None
     if selected is None:  # not among the products listed, or nothing paid or applied in the window
-        try:
-            selected = quality.rates(session, shop_id, now, window, families, product_id)[0]
-            rows = [*rows, selected]
-        except NotFound:  # a product this shop never had (a mistyped link): the shop's rate, saying so
-            unknown_product, product_id, selected = product_id, None, rows[0]
+        selected = quality.rates(session, shop_id, now, window, families, product_id)[0]
+        rows = [*rows, selected]
     return render(request, "aftersales/quality.html", rows=rows, products_total=data["products"], shop=rows[0],
                   selected=selected, window=window, windows=rate.WINDOWS, product_id=product_id,
                   unknown_product=unknown_product,

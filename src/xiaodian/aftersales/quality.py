@@ -153,6 +153,11 @@ def rates(session: Session, shop_id: int, now: datetime, days: int, families: Fa
     return rows
 
 
+def known_product(session: Session, shop_id: int, product_id: str) -> bool:
+    """Whether the shop has ever had this product (a product row, or an order of it)."""
+    return product_id in paid_counts.names(session, shop_id, {product_id})
+
+
 def _row(pid, name, paid: int, first: int, current: int) -> dict:
     return {"product_id": pid, "product_name": name, "paid": paid, "quality_cases_first_reason": first,
             "quality_cases_current_reason": current, "rate_first_reason": first / paid if paid else None,
