@@ -26,6 +26,23 @@ TEST_KEYS = {  # fixed test keys (base64url of 32 bytes); never used outside tes
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing():
+    """argon2id as the desk runs it costs 50-250 ms a hash on a 2-core machine, and most tests add three users
+    and log in: the suite hashes with one pass over 256 KiB instead (the same code path, the same argon2id
+    format). tests/unit/test_password_hashing.py checks the standard figures; servers the tests start in their
+    own process (browser tests, the demo) keep them."""
+    from argon2 import PasswordHasher
+
+    from xiaodian.accounts import passwords
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("not-a-real-password-0"))
+        yield
+
+
 def postgres_url() -> str:
     return os.environ.get("XIAODIAN_TEST_POSTGRES_URL", PG_DEFAULT)
 
