@@ -100,21 +100,38 @@ def postgres_database():
     upgrade(engine, url)
     engine.dispose()
     yield url
+    if url in _RESETS:
+        _RESETS.pop(url)[0].dispose()
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
 
 
-def _truncate_postgres(url: str) -> None:
-    from xiaodian.db import Base, make_engine
-    from xiaodian.models_registry import import_all_models
+_RESETS: dict[str, tuple] = {}
 
-    import_all_models()
-    engine = make_engine(url)
-    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+
+def _truncate_postgres(url: str) -> None:
+    """Empty every table and restart every sequence, as a fresh migrated database. DELETE with triggers and
+    foreign keys switched off for the transaction (session_replication_role; the test server's user is a
+    superuser) instead of TRUNCATE, which makes new files for each of the ~40 tables: 40 ms against 200 ms a
+    test, paid by some 1,400 PostgreSQL tests. Tables come from the database itself, so a table a migration
+    makes outside the models (order_search) is emptied too."""
+    from xiaodian.db import make_engine
+
+    if url not in _RESETS:
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            tables = conn.execute(text("SELECT table_name FROM information_schema.tables WHERE table_schema = "
+                                       "'public' AND table_type = 'BASE TABLE' AND table_name <> 'alembic_version'"))
+            sequences = conn.execute(text("SELECT sequence_name FROM information_schema.sequences "
+                                          "WHERE sequence_schema = 'public'"))
+            statements = ["SET LOCAL session_replication_role = replica"]
+            statements += [f'DELETE FROM "{name}"' for name in sorted(tables.scalars())]
+            statements += [f'ALTER SEQUENCE "{name}" RESTART' for name in sorted(sequences.scalars())]
+        _RESETS[url] = (engine, ";".join(statements))
+    engine, script = _RESETS[url]
     with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+        conn.exec_driver_sql(script)
 
 
 def make_settings(url: str, data_dir: Path, **extra) -> Settings:
