@@ -19,8 +19,8 @@ from ..errors import Conflict, DomainError, NotFound
 from ..logistics import labels as logistics_labels
 from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web import notices
-from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, require, require_reading, shop_of,
-                        shop_scope)
+from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, read_on_loop_unless, require,
+                        require_reading, shop_of, shop_scope)
 from ..web.i18n import current_language, error_text, gettext as _, label
 from ..web.templating import render
 from ..whole_numbers import whole_number
@@ -29,7 +29,7 @@ from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, T
 from .event_lines import address_change, describe_event
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
-from .search_query import classify
+from .search_query import classify, may_scan_matches
 
 router = APIRouter(include_in_schema=False)
 DEFAULT_PAGE_SIZE = 50
@@ -184,15 +184,20 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
     ctx = get_ctx(request)
     scope = shop_scope(request)
     shops = service.ALL_SHOPS if scope.is_all else scope.selected
-    # The tab bar first: the list's total is one of its figures, so the list does not count again.
-    counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
-    page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher, counts=counts)
-    pages = max((page.total + page.page_size - 1) // page.page_size, 1)
-    if flt.page > pages and page.total:  # a shared link to a page that no longer exists: show the last one
-        parsed.errors["page"] = _("Page %(asked)s is past the end of this list; its last page, %(last)s, is shown.") % {
-            "asked": flt.page, "last": pages}
-        flt.page = pages
+
+    def read():
+        # The tab bar first: the list's total is one of its figures, so the list does not count again.
+        counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
         page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher, counts=counts)
+        pages = max((page.total + page.page_size - 1) // page.page_size, 1)
+        if flt.page > pages and page.total:  # a shared link to a page that no longer exists: show the last one
+            parsed.errors["page"] = _("Page %(asked)s is past the end of this list; its last page, %(last)s, is "
+                                      "shown.") % {"asked": flt.page, "last": pages}
+            flt.page = pages
+            page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher, counts=counts)
+        return counts, page, pages
+
+    counts, page, pages = await read_on_loop_unless(may_scan_matches(flt.query), read)
     english = current_language.get() == "en"
     product_rows = session.execute(select(Product.product_id, Product.name, Product.name_en).where(
         *([Product.shop_id == scope.selected] if scope.selected is not None else [])).order_by(Product.name)).all()

@@ -46,3 +46,9 @@ def classify(raw: str | None) -> SearchQuery:
     if _TRACKING.match(text):
         return SearchQuery("tracking", text.upper(), terms)
     return SearchQuery("text", text, terms)
+
+
+def may_scan_matches(raw: str | None) -> bool:
+    """Whether this search can read many orders: product text (or a tracking-number shape, which falls back to
+    product text when no parcel has it). Order ids and phones read a handful of index entries."""
+    return classify(raw).kind in ("text", "tracking")

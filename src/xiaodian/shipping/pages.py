@@ -21,8 +21,9 @@ from ..orders.api import shop_of
 from ..orders.event_lines import address_change
 from ..orders.models import Product
 from ..orders.queries import OrderFilter, require_order
+from ..orders.search_query import may_scan_matches
 from ..web import notices
-from ..web.deps import db, get_ctx, named_shop_query, read_db, require, require_reading
+from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unless, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
@@ -75,12 +76,18 @@ async def shipping_list(request: Request, view: str = "due24h", page: str = "1",
     view = view if view in VIEWS else "due24h"
     sort = sort if sort in VIEW_SORTS else "ship_by"
     q, page = q.strip()[:100], page_number(page)
-    counts = view_counts(session, shop_of(request), now)
-    if q:
-        listing = orders_service.list_data(session, shop_id=shop_of(request), cipher=ctx.cipher, flt=OrderFilter(
-            query=q, view=view, view_sort=sort, now=now, page=page, page_size=50)).model()
-    else:
-        listing = view_page(session, shop_of(request), view, now, page, 50, total=counts[view], sort=sort)
+    shop_id = shop_of(request)
+
+    def read():
+        counts = view_counts(session, shop_id, now)
+        if q:
+            listing = orders_service.list_data(session, shop_id=shop_id, cipher=ctx.cipher, flt=OrderFilter(
+                query=q, view=view, view_sort=sort, now=now, page=page, page_size=50)).model()
+        else:
+            listing = view_page(session, shop_id, view, now, page, 50, total=counts[view], sort=sort)
+        return counts, listing
+
+    counts, listing = await read_on_loop_unless(may_scan_matches(q), read)
     pages = max((listing.total + 49) // 50, 1)
     searched = "&q=" + quote(q) if q else ""
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,

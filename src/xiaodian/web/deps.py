@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hmac
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 from urllib.parse import quote
 
 import anyio.to_thread
@@ -58,6 +59,19 @@ async def read_db(request: Request) -> AsyncIterator[Session]:
     may wait (a write's lock, an upload, an outside service) keeps db and its worker thread."""
     with reading(get_ctx(request).sessions) as session:
         yield session
+
+
+T = TypeVar("T")
+
+
+async def read_on_loop_unless(long: bool, work: Callable[[], T]) -> T:
+    """Run a read_db route's database work on the event loop as read_db intends, or, when ``long`` (a read that
+    can scan many rows, such as a product-text search's tab counts: ~240 ms for 米 at a million orders on a fast
+    core), in a worker thread, so that everyone else's requests to this process go on meanwhile. The session is
+    the route's own and is used by one thread at a time."""
+    if not long:
+        return work()
+    return await anyio.to_thread.run_sync(work)
 
 
 def _is_api(request: Request) -> bool:
