@@ -121,6 +121,13 @@ def test_cli_ship_scan_violations_forecast_and_view(tmp_path):
     assert violations["total"] == 1 and violations["violations"][0]["kind"] == "overdue_unshipped"
     forecast = json.loads(run("forecast", "--capacity", "60", "--json").stdout)
     assert forecast["awaiting"] == 2 and forecast["already_overdue"] == 1
+    picked = sum(i["quantity"] for p in forecast["pick_list"] for i in p["items"])
+    assert all(p["items"] for p in forecast["pick_list"])
+    assert sum(t["quantity"] for t in forecast["pick_totals"]) == picked
+    printed = run("forecast", "--capacity", "60")
+    first = forecast["pick_list"][0]["items"][0]
+    assert printed.exit_code == 0 and "pick totals" in printed.stdout
+    assert f"{first['product_name']}" in printed.stdout and f"×{first['quantity']}" in printed.stdout
     path = tmp_path / "ship.csv"
     path.write_text(f"订单号,快递公司,快递单号\n{LATER},中通,73123456789012\n{LATE},中通,123\n", encoding="utf-8")
     preview = run("ship", "--file", str(path), "--dry-run", "--json")

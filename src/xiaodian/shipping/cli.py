@@ -192,6 +192,19 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
         mark = "overdue" if p["already_overdue"] else ("MISS" if p["misses"] else "")
         moved = "  address changed" if p["address_changed"] else ""
         out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}{moved}")
+        for item in p["items"]:
+            after_sale = f"  [after-sale: {item['after_sale_status']}]" if item["after_sale_status"] else ""
+            out.print(f"        {_item_text(item)} ×{item['quantity']}{after_sale}", markup=False, soft_wrap=True)
+    if data["pick_totals"]:
+        out.print("pick totals (the orders above):")
+        for t in data["pick_totals"]:
+            code = f"  [{t['merchant_code']}]" if t["merchant_code"] else ""
+            orders = "1 order" if t["orders"] == 1 else f"{t['orders']} orders"
+            out.print(f"  {t['quantity']:>5} × {_item_text(t)}{code}  ({orders})", markup=False, soft_wrap=True)
+
+
+def _item_text(item: dict) -> str:
+    return f"{item['product_name']} {item['spec']}" if item["spec"] else item["product_name"]
 
 
 def ship_template(output: Path = typer.Argument(..., help="the XLSX file to write"),

@@ -3,6 +3,7 @@ pages), each returning plain data."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -11,6 +12,7 @@ from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
 from . import forecast as fc
+from .picking import items_to_pick, pick_totals
 from .domain import SHOP_TZ
 from .queries import (
     awaiting_deadline_keys, daily_on_time, get_settings, late_rules, list_violations, rate_over, violation_totals,
@@ -59,6 +61,8 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
     result = fc.to_plan(done, head, now=now, capacity_per_hour=capacity, hours=hours, first_miss_ship_by=first_miss)
     lang = "zh" if current_language.get() == "zh" else "en"
     moved = address_changed_order_ids(session, shop_id)
+    planned = result.orders[:limit]
+    items = items_to_pick(session, shop_id, [p.order_id for p in planned])
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count,
             "will_miss": result.will_miss, "already_overdue": result.already_overdue,
@@ -66,8 +70,10 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
             "summary": fc.summary(result, lang),
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
                            "misses": p.misses, "already_overdue": p.already_overdue,
-                           "address_changed": p.order_id in moved}
-                          for p in result.orders[:limit]]}
+                           "address_changed": p.order_id in moved,
+                           "items": [asdict(item) for item in items[p.order_id]]}
+                          for p in planned],
+            "pick_totals": [asdict(total) for total in pick_totals(items.values())]}
 
 
 PACE_DAYS = 7

@@ -72,12 +72,30 @@ class ViolationsOut(BaseModel):
     violations: list[ViolationRow]
 
 
+class PickItemOut(BaseModel):
+    product_name: str
+    spec: str | None
+    quantity: int
+    merchant_code: str | None
+    after_sale_status: str | None = Field(description="the item's after-sale status, if any: check before packing")
+
+
 class PickRow(BaseModel):
     order_id: str
     ship_by: str
     done_at: str
     misses: bool
     already_overdue: bool
+    address_changed: bool = False
+    items: list[PickItemOut] = Field(default_factory=list, description="the order's items not yet in a parcel")
+
+
+class PickTotalOut(BaseModel):
+    product_name: str
+    spec: str | None
+    merchant_code: str | None
+    quantity: int = Field(description="how many to take off the shelf for the orders of the pick list")
+    orders: int = Field(description="how many of those orders hold this product and spec")
 
 
 class ForecastOut(BaseModel):
@@ -92,6 +110,7 @@ class ForecastOut(BaseModel):
     extra_hours_today: float | None
     summary: str
     pick_list: list[PickRow]
+    pick_totals: list[PickTotalOut] = Field(default_factory=list, description="per product and spec, for picking")
 
 
 class CorrectionIn(BaseModel):

@@ -1,0 +1,71 @@
+"""What the warehouse takes off the shelves for the pick list: each planned order's items still to ship, and the
+totals per product and spec, so a picker walks the shelves once and then packs order by order.
+
+An item already in a parcel (partial shipping) is not picked again. An item with an after-sale status is still
+listed, with that status beside it: a refund asked for before shipping is the platform's to settle, and the packer
+should check it before sealing the box rather than find the line missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session
+
+from ..orders.models import Order, OrderItem
+from .models import ShipmentItem
+
+_CHUNK = 900  # order ids per IN list (SQLite's bound-parameter limit on old builds is 999)
+
+
+@dataclass(frozen=True)
+class PickItem:
+    product_name: str
+    spec: str | None
+    quantity: int
+    merchant_code: str | None
+    after_sale_status: str | None
+
+
+@dataclass(frozen=True)
+class PickTotal:
+    product_name: str
+    spec: str | None
+    merchant_code: str | None
+    quantity: int
+    orders: int
+
+
+def items_to_pick(session: Session, shop_id: int, order_ids: Sequence[str]) -> dict[str, list[PickItem]]:
+    """Each order's items not yet in a parcel, in the order's own item order, keyed by order id."""
+    found: dict[str, list[PickItem]] = {oid: [] for oid in order_ids}
+    shipped = select(ShipmentItem.id).where(and_(ShipmentItem.shop_id == OrderItem.shop_id,
+                                                 ShipmentItem.sku_order_id == OrderItem.sku_order_id))
+    unique = list(found)
+    for start in range(0, len(unique), _CHUNK):
+        rows = session.execute(
+            select(Order.order_id, OrderItem.product_name, OrderItem.spec, OrderItem.quantity,
+                   OrderItem.merchant_code, OrderItem.after_sale_status)
+            .join(OrderItem, OrderItem.order_pk == Order.id)
+            .where(Order.shop_id == shop_id, Order.order_id.in_(unique[start:start + _CHUNK]), ~shipped.exists())
+            .order_by(Order.id, OrderItem.id))
+        for order_id, name, spec, quantity, code, after_sale in rows:
+            found[order_id].append(PickItem(name, spec, quantity, code, after_sale))
+    return found
+
+
+def pick_totals(items_by_order: Iterable[Sequence[PickItem]]) -> list[PickTotal]:
+    """Quantity and number of orders per (product, spec, merchant code), by product name then spec. Pure."""
+    quantity: dict[tuple, int] = {}
+    orders: dict[tuple, int] = {}
+    for items in items_by_order:
+        seen: set[tuple] = set()
+        for item in items:
+            key = (item.product_name, item.spec, item.merchant_code)
+            quantity[key] = quantity.get(key, 0) + item.quantity
+            if key not in seen:
+                seen.add(key)
+                orders[key] = orders.get(key, 0) + 1
+    return [PickTotal(name, spec, code, quantity[(name, spec, code)], orders[(name, spec, code)])
+            for name, spec, code in sorted(quantity, key=lambda k: (k[0], k[1] or "", k[2] or ""))]
