@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from xiaodian.accounts.service import Principal
 from xiaodian.db import transaction
+from xiaodian.orders import service as orders_service
 from xiaodian.orders.domain import ItemRecord
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.shipping import reports, service
@@ -18,6 +19,7 @@ from ..factories import make_record
 
 H = timedelta(hours=1)
 CLERK = Principal(None, "warehouse", "warehouse", "web")
+OWNER = Principal(None, "owner", "owner", "web")
 
 
 def _items(order_id: str, *lines) -> list[ItemRecord]:
@@ -34,7 +36,7 @@ def _shop(ctx, shop_id) -> None:
             "6938459704022600000", ("五常大米 稻花香2号", "5kg", 2, "WC-5", None), ("有机小米", None, 1, None, None))),
         make_record(partly, ship_by=NOW + 3 * H, items=_items(
             partly, ("五常大米 稻花香2号", "5kg", 1, "WC-5", None), ("东北黑木耳", "250g", 4, None, "退款中"))),
-        make_record("6938459704022600200", ship_by=NOW + 5 * H, items=_items(
+        make_record("6938459704022600200", ship_by=NOW + 5 * H, buyer_note="送人的，不要放价格单", items=_items(
             "6938459704022600200", ("五常大米 稻花香2号", "5kg", 1, "WC-5", None))),
     ]
     with transaction(ctx.sessions) as session:
@@ -42,6 +44,8 @@ def _shop(ctx, shop_id) -> None:
     with transaction(ctx.sessions) as session:  # the rice of the second order has left in a parcel
         service.ship_order(session, shop_id=shop_id, principal=CLERK, now=NOW - H,
                            req=service.ShipRequest(partly, "zhongtong", "73123456789012", [partly[:-2] + "11"]))
+        orders_service.update_merchant_note(session, OWNER, shop_id=shop_id, order_id="6938459704022600200",
+                                            note="加送一包小米 <b>试吃</b>", flag_colour=6, now=NOW)
 
 
 def test_each_order_lists_what_is_left_to_pack_and_the_totals_add_it_up(ctx, shop_id):
@@ -73,3 +77,25 @@ def test_the_page_and_the_api_show_the_items_and_totals(app, users, ctx, shop_id
     assert "五常大米 稻花香2号" in totals and "WC-5" in totals
     orders = html.split("订单（按打包顺序）", 1)[1]
     assert orders.index("6938459704022600000") < orders.index("有机小米") < orders.index("6938459704022600100")
+
+
+def test_whoever_packs_reads_the_buyer_note_and_the_merchant_note(app, users, ctx, shop_id):
+    """买家留言 and 商家备注 (with its flag) on the pick list, the deadline view, the home page and the ship form,
+    escaped; in the report and the API too."""
+    _shop(ctx, shop_id)
+    with ctx.sessions() as session:
+        rows = {p["order_id"]: p for p in reports.forecast_report(session, shop_id, NOW)["pick_list"]}
+    noted = rows["6938459704022600200"]
+    assert (noted["buyer_note"], noted["merchant_note"], noted["flag_colour"]) == (
+        "送人的，不要放价格单", "加送一包小米 <b>试吃</b>", 6)
+    assert (rows["6938459704022600000"]["buyer_note"], rows["6938459704022600000"]["flag_colour"]) == (None, 0)
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        assert client.get("/api/v1/forecast").json()["pick_list"][2]["merchant_note"] == "加送一包小米 <b>试吃</b>"
+        pages = {path: client.get(path).text for path in (
+            "/shipping/picklist", "/shipping?view=awaiting", "/shipping?view=awaiting&q=五常", "/",
+            "/shipping/orders/6938459704022600200/ship")}
+    for path, html in pages.items():
+        assert "送人的，不要放价格单" in html, path
+        assert "加送一包小米 &lt;b&gt;试吃&lt;/b&gt;" in html and "<b>试吃</b>" not in html, path
+        assert 'class="flag flag-red"' in html, path

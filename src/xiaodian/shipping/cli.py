@@ -195,6 +195,9 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
         for item in p["items"]:
             after_sale = f"  [after-sale: {item['after_sale_status']}]" if item["after_sale_status"] else ""
             out.print(f"        {_item_text(item)} ×{item['quantity']}{after_sale}", markup=False, soft_wrap=True)
+        for label, key in (("buyer note", "buyer_note"), ("merchant note", "merchant_note")):
+            if p[key]:
+                out.print(f"        {label}: {p[key]}", markup=False, soft_wrap=True)
     if data["pick_totals"]:
         out.print("pick totals (the orders above):")
         for t in data["pick_totals"]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..orders.models import Order, OrderItem
@@ -52,6 +52,20 @@ def items_to_pick(session: Session, shop_id: int, order_ids: Sequence[str]) -> d
             .order_by(Order.id, OrderItem.id))
         for order_id, name, spec, quantity, code, after_sale in rows:
             found[order_id].append(PickItem(name, spec, quantity, code, after_sale))
+    return found
+
+
+def order_notes(session: Session, shop_id: int, order_ids: Sequence[str]) -> dict[str, dict]:
+    """买家留言, 商家备注 and flag of each order that has any, keyed by order id: read by whoever packs it."""
+    unique = list(dict.fromkeys(order_ids))
+    found: dict[str, dict] = {}
+    for start in range(0, len(unique), _CHUNK):
+        rows = session.execute(
+            select(Order.order_id, Order.buyer_note, Order.merchant_note, Order.flag_colour)
+            .where(Order.shop_id == shop_id, Order.order_id.in_(unique[start:start + _CHUNK]),
+                   or_(Order.buyer_note.is_not(None), Order.merchant_note.is_not(None), Order.flag_colour != 0)))
+        for order_id, buyer_note, merchant_note, flag in rows:
+            found[order_id] = {"buyer_note": buyer_note, "merchant_note": merchant_note, "flag_colour": flag}
     return found
 
 

@@ -12,7 +12,7 @@ from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
 from . import forecast as fc
-from .picking import items_to_pick, pick_totals
+from .picking import items_to_pick, order_notes, pick_totals
 from .domain import SHOP_TZ
 from .queries import (
     awaiting_deadline_keys, daily_on_time, get_settings, late_rules, list_violations, rate_over, violation_totals,
@@ -63,6 +63,8 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
     moved = address_changed_order_ids(session, shop_id)
     planned = result.orders[:limit]
     items = items_to_pick(session, shop_id, [p.order_id for p in planned])
+    notes = order_notes(session, shop_id, [p.order_id for p in planned])
+    no_notes = {"buyer_note": None, "merchant_note": None, "flag_colour": 0}
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count,
             "will_miss": result.will_miss, "already_overdue": result.already_overdue,
@@ -71,7 +73,8 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
                            "misses": p.misses, "already_overdue": p.already_overdue,
                            "address_changed": p.order_id in moved,
-                           "items": [asdict(item) for item in items[p.order_id]]}
+                           "items": [asdict(item) for item in items[p.order_id]],
+                           **notes.get(p.order_id, no_notes)}
                           for p in planned],
             "pick_totals": [asdict(total) for total in pick_totals(items.values())]}
 

@@ -88,6 +88,9 @@ class PickRow(BaseModel):
     already_overdue: bool
     address_changed: bool = False
     items: list[PickItemOut] = Field(default_factory=list, description="the order's items not yet in a parcel")
+    buyer_note: str | None = None
+    merchant_note: str | None = None
+    flag_colour: int = Field(0, description="0 = no flag; 1-6 grey, purple, cyan, green, orange, red")
 
 
 class PickTotalOut(BaseModel):

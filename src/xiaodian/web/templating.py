@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from ..clock import SHOP_TZ
 from ..accounts.permissions import allowed
-from ..orders.domain import TO_SHIP
+from ..orders.domain import FLAG_COLOURS, TO_SHIP
 from . import i18n
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -81,6 +81,7 @@ def build_environment() -> Environment:
     env.globals["error_text"] = i18n.error_text
     env.globals["ship_countdown"] = ship_countdown
     env.globals["TO_SHIP"] = TO_SHIP  # statuses whose 改地址 matters (shipping/_cells.html)
+    env.globals["FLAG_COLOURS"] = FLAG_COLOURS  # a flag's colour name by its number (shipping/_cells.html notes)
     return env
 
 
