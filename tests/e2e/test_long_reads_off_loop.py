@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from concurrent.futures import ThreadPoolExecutor
 import time
 
 import httpx
@@ -52,7 +53,9 @@ def _finishing_order(app, search: str, other: str) -> list[str]:
             await slow
             return finished
 
-    return asyncio.run(scenario())
+    # A thread of its own: a worker that ran the browser tests has Playwright's loop running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
 
 
 HELD = threading.Event()
