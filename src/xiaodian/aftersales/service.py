@@ -10,6 +10,7 @@ what the buyer or the platform did).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -349,6 +350,31 @@ def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: s
                  target_type="aftersale", target_id=case.aftersale_id,
                  after={"channel": channel, "summary": row.summary, "outcome": row.outcome})
     return row
+
+
+def refund_pending_orders(session: Session, shop_id: int, order_ids: Sequence[str]) -> set[str]:
+    """The order ids among ``order_ids`` that pending_refund_blocker refuses to ship (the same rule, in two reads
+    per 900 ids), so a deadline view, the ship form and the pick list can say so before anyone packs the box."""
+    from ..shipping.service import PENDING_REFUND_TEXTS
+
+    unique = list(dict.fromkeys(order_ids))
+    blocked: set[str] = set()
+    for start in range(0, len(unique), 900):
+        chunk = unique[start:start + 900]
+        with_cases: set[str] = set()
+        for order_id, status, case_type in session.execute(
+                select(Order.order_id, AfterSaleCase.status, AfterSaleCase.case_type)
+                .join(AfterSaleCase, AfterSaleCase.order_pk == Order.id)
+                .where(Order.shop_id == shop_id, Order.order_id.in_(chunk))):
+            with_cases.add(order_id)
+            if CaseStatus(status) in domain.BLOCKS_SHIPPING and CaseType(case_type) in domain.REFUND_TYPES:
+                blocked.add(order_id)
+        for order_id, text in session.execute(
+                select(Order.order_id, Order.after_sale_status)
+                .where(Order.shop_id == shop_id, Order.order_id.in_(chunk), Order.after_sale_status.is_not(None))):
+            if order_id not in with_cases and text.strip() in PENDING_REFUND_TEXTS:
+                blocked.add(order_id)
+    return blocked
 
 
 def pending_refund_blocker(session: Session, order: Order) -> tuple[str, str] | None:

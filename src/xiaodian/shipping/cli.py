@@ -191,6 +191,7 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
     for i, p in enumerate(data["pick_list"], start=1):
         mark = "overdue" if p["already_overdue"] else ("MISS" if p["misses"] else "")
         moved = "  address changed" if p["address_changed"] else ""
+        moved += "  REFUND PENDING: do not pack" if p["refund_pending"] else ""
         out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}{moved}")
         for item in p["items"]:
             after_sale = f"  [after-sale: {item['after_sale_status']}]" if item["after_sale_status"] else ""

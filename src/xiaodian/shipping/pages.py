@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
+from ..aftersales.service import refund_pending_orders
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
@@ -85,15 +86,15 @@ async def shipping_list(request: Request, view: str = "due24h", page: str = "1",
                 query=q, view=view, view_sort=sort, now=now, page=page, page_size=50)).model()
         else:
             listing = view_page(session, shop_id, view, now, page, 50, total=counts[view], sort=sort)
-        return counts, listing
+        return counts, listing, refund_pending_orders(session, shop_id, [o.order_id for o in listing.orders])
 
-    counts, listing = await read_on_loop_unless(may_scan_matches(q), read)
+    counts, listing, refund_pending = await read_on_loop_unless(may_scan_matches(q), read)
     pages = max((listing.total + 49) // 50, 1)
     searched = "&q=" + quote(q) if q else ""
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
                   sort=sort, sorts=VIEW_SORTS, q=q, searched=searched,
                   kept=("" if sort == "ship_by" else "&sort=" + sort) + searched,
-                  counts=counts, countdown=countdown,
+                  counts=counts, countdown=countdown, refund_pending=refund_pending,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
 
@@ -103,7 +104,7 @@ def _form_context(session, shop_id: int, order_id: str, now) -> dict:
     detail = orders_service.detail_of(session, order, now)
     done = shipped_skus(session, order.id)
     return {"order": detail, "carriers": domain.CARRIERS, "done": done, "countdown": countdown, "now": now,
-            "moved": address_change(detail)}
+            "moved": address_change(detail), "blocked": service.blocker_of(session, order)}
 
 
 def _back(value: str | None) -> str:

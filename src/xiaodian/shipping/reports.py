@@ -8,6 +8,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
+from ..aftersales.service import refund_pending_orders
 from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
@@ -64,6 +65,8 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
     planned = result.orders[:limit]
     items = items_to_pick(session, shop_id, [p.order_id for p in planned])
     notes = order_notes(session, shop_id, [p.order_id for p in planned])
+    # A refund asked for and not refused: shipping is refused until it is, so nothing is picked for it.
+    held = refund_pending_orders(session, shop_id, [p.order_id for p in planned])
     no_notes = {"buyer_note": None, "merchant_note": None, "flag_colour": 0}
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count,
@@ -74,9 +77,10 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
                            "misses": p.misses, "already_overdue": p.already_overdue,
                            "address_changed": p.order_id in moved,
                            "items": [asdict(item) for item in items[p.order_id]],
-                           **notes.get(p.order_id, no_notes)}
+                           "refund_pending": p.order_id in held, **notes.get(p.order_id, no_notes)}
                           for p in planned],
-            "pick_totals": [asdict(total) for total in pick_totals(items.values())]}
+            "pick_totals": [asdict(total) for total in pick_totals(
+                found for order_id, found in items.items() if order_id not in held)]}
 
 
 PACE_DAYS = 7

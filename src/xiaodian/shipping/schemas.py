@@ -91,6 +91,8 @@ class PickRow(BaseModel):
     buyer_note: str | None = None
     merchant_note: str | None = None
     flag_colour: int = Field(0, description="0 = no flag; 1-6 grey, purple, cyan, green, orange, red")
+    refund_pending: bool = Field(False, description="a refund the buyer asked for is not refused yet: shipping is "
+                                                    "refused until it is, so its items are left out of pick_totals")
 
 
 class PickTotalOut(BaseModel):
@@ -113,7 +115,8 @@ class ForecastOut(BaseModel):
     extra_hours_today: float | None
     summary: str
     pick_list: list[PickRow]
-    pick_totals: list[PickTotalOut] = Field(default_factory=list, description="per product and spec, for picking")
+    pick_totals: list[PickTotalOut] = Field(default_factory=list, description="per product and spec, for picking "
+                                            "(orders with a pending refund left out)")
 
 
 class CorrectionIn(BaseModel):

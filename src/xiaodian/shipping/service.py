@@ -151,14 +151,26 @@ def tracking_owner(session: Session, shop_id: int, number: str) -> str | None:
                            .where(Shipment.shop_id == shop_id, Shipment.tracking_no == number).limit(1)).scalar()
 
 
-def check_order(session: Session, order: Order) -> None:
+def blocker_of(session: Session, order: Order) -> tuple[str, str] | None:
+    """(code, message) of what stops this order from shipping now (its status, a pending refund…), or None: the
+    ship form says it before anyone packs, check_order refuses with it."""
     refused = REFUSED_STATUS.get(OrderStatus(order.status))
     if refused:
-        raise ShipRefused(refused[1], code=refused[0], details={"order_id": order.order_id, "status": order.status})
+        return refused
     for blocker in _BLOCKERS:
         found = blocker(session, order)
         if found:
-            raise ShipRefused(found[1], code=found[0], details={"order_id": order.order_id})
+            return found
+    return None
+
+
+def check_order(session: Session, order: Order) -> None:
+    found = blocker_of(session, order)
+    if found:
+        details = {"order_id": order.order_id}
+        if OrderStatus(order.status) in REFUSED_STATUS:
+            details["status"] = order.status
+        raise ShipRefused(found[1], code=found[0], details=details)
 
 
 def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Order | None = None,

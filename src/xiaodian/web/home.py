@@ -19,6 +19,7 @@ from ..clock import SHOP_TZ
 from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
 from ..orders.queries import address_changed_to_ship, day_figures, day_start
+from ..aftersales.service import refund_pending_orders
 from ..shipping.listing import most_urgent
 from ..shipping.pages import countdown
 from ..shipping.queries import view_counts, violation_totals
@@ -70,8 +71,10 @@ def render_home(request: Request, session: Session, principal: Principal):
     ctx = get_ctx(request)
     shop_id = shop_of(request)
     now = ctx.clock.now()
+    urgent = most_urgent(session, shop_id, now, URGENT_SHOWN)
     return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now,
-                  urgent=most_urgent(session, shop_id, now, URGENT_SHOWN), day=shop_day(session, shop_id, now),
+                  urgent=urgent, refund_pending=refund_pending_orders(session, shop_id, [o.order_id for o in urgent]),
+                  day=shop_day(session, shop_id, now),
                   countdown=countdown, can_ship=allowed(principal.role, "shipping.ship"),
                   shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
