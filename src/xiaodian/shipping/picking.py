@@ -1,9 +1,9 @@
 """What the warehouse takes off the shelves for the pick list: each planned order's items still to ship, and the
 totals per product and spec, so a picker walks the shelves once and then packs order by order.
 
-An item already in a parcel (partial shipping) is not picked again. An item with an after-sale status is still
-listed, with that status beside it: a refund asked for before shipping is the platform's to settle, and the packer
-should check it before sealing the box rather than find the line missing."""
+An item already in a parcel (partial shipping) is not picked again. An item whose export row carries an after-sale
+status is listed with that status beside it, for the packer to check before sealing the box. A whole order held by a
+pending refund (aftersales.service.refund_pending_orders) is marked by the report and left out of the totals."""
 
 from __future__ import annotations
 
