@@ -282,6 +282,21 @@ def test_pages_fit_the_screen_without_sideways_scrolling(sized_page):
     assert not page.js_errors, page.js_errors  # CSP violations (inline script or style) are reported here
 
 
+@pytest.mark.parametrize("role", ["owner", "cs", "warehouse"])
+def test_the_top_bar_keeps_every_entry_on_one_line_in_english_at_1366(page, role):
+    """English names are longer than Chinese ones ("Customer service desk", bold when it is the page shown, beside
+    the role "Customer service"): at the laptop width every menu entry still sits on one line and nothing scrolls
+    sideways."""
+    log_in(page, role, path="/login?next=%2F")
+    page.goto("/lang/en?next=" + ("/shipping" if role == "warehouse" else "/inquiries"))
+    page.evaluate("document.querySelector('.user .who').firstChild.textContent = 'kefu-xiaoli'")  # a real login
+    lines = page.evaluate("""[...document.querySelectorAll('.mainnav > a, .mainnav .navmenu > summary')].map(el => {
+        const range = document.createRange(); range.selectNodeContents(el);
+        return [el.textContent.trim(), new Set([...range.getClientRects()].map(r => Math.round(r.top))).size]; })""")
+    assert lines and all(n == 1 for _text, n in lines), lines
+    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
 def test_batch_note_ticks_orders_flags_them_and_the_flag_filter_finds_them(page):
     """批量备注: "select this page" ticks every order and the bar counts them; two ticked orders get a purple flag
     and a note; the 旗标 filter (it applies on choosing) then lists exactly those two. Closed orders: no other test
