@@ -15,11 +15,11 @@ from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..aftersales import queries as aftersale_queries
 from ..aftersales import views as aftersale_views
+from ..aftersales.service import refund_pending_orders
 from ..clock import SHOP_TZ
 from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
 from ..orders.queries import address_changed_to_ship, day_figures, day_start
-from ..aftersales.service import refund_pending_orders
 from ..shipping.listing import most_urgent
 from ..shipping.pages import countdown
 from ..shipping.queries import view_counts, violation_totals
