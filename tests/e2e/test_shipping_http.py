@@ -295,7 +295,7 @@ def test_the_bulk_ship_template_round_trip(ctx, shop_id, owner_client):
     assert download.headers["content-disposition"].startswith('attachment; filename="bulk-ship-awaiting-')
     sheet = load_workbook(io.BytesIO(download.content)).active
     rows = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["订单号", "快递公司", "快递单号", "承诺发货时间", "商品", "收件地区"]
+    assert rows[0] == ["订单号", "快递公司", "快递单号", "承诺发货时间", "商品", "收件地区", "买家留言", "商家备注", "提醒"]
     assert [r[0] for r in rows[1:]] == [LATE, DUE, LATER]  # most urgent first, 19-digit text
     assert sheet["A2"].number_format == "@" and rows[1][1:3] == [None, None]
     assert rows[2][3] == (NOW + timedelta(hours=5)).strftime("%Y-%m-%d %H:%M")

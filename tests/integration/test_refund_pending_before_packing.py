@@ -36,7 +36,8 @@ def _case(session, shop_id, order_id, aftersale_id, kind=CaseType.REFUND_UNSHIPP
 
 def _shop(ctx, shop_id) -> None:
     records = [make_record(order_id, status=OrderStatus.AWAITING_SHIPMENT, ship_by=NOW + (i + 1) * H,
-                           product=f"五常大米 {i + 1}号", after_sale_status="退款中" if order_id == EXPORT_ONLY else None)
+                           product=f"五常大米 {i + 1}号", after_sale_status="退款中" if order_id == EXPORT_ONLY else None,
+                           buyer_note="不要放价格单" if order_id == PLAIN else None)
                for i, order_id in enumerate((ASKED, REFUSED, EXPORT_ONLY, PLAIN, EXCHANGE))]
     with transaction(ctx.sessions) as session:
         upsert_orders(session, shop_id=shop_id, records=records, cipher=ctx.cipher, now=NOW)
@@ -83,3 +84,22 @@ def test_every_page_where_the_box_is_packed_says_so(app, users, ctx, shop_id):
     assert 'data-code="refund_pending"' in held_form and "买家已申请退款" in held_form
     assert '<button type="submit" class="primary" disabled>' in held_form
     assert 'data-code="refund_pending"' not in free_form and '<button type="submit" class="primary">' in free_form
+
+
+def test_the_bulk_ship_template_carries_the_notes_and_the_warning(app, users, ctx, shop_id):
+    """The sheet the warehouse works from says it too, beside the notes; the upload still reads only its three
+    columns."""
+    import io
+
+    from openpyxl import load_workbook
+
+    _shop(ctx, shop_id)
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        download = client.get("/shipping/bulk/template.xlsx", params={"view": "awaiting"})
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(download.content)).active.iter_rows()]
+    header, by_id = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
+    assert header[-3:] == ["买家留言", "商家备注", "提醒"]
+    assert by_id[ASKED]["提醒"] == by_id[EXPORT_ONLY]["提醒"] == "退款待处理，先别打包"
+    assert not by_id[PLAIN]["提醒"] and not by_id[REFUSED]["提醒"]
+    assert by_id[PLAIN]["买家留言"] == "不要放价格单"
