@@ -63,10 +63,11 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
     lang = "zh" if current_language.get() == "zh" else "en"
     moved = address_changed_order_ids(session, shop_id)
     planned = result.orders[:limit]
-    items = items_to_pick(session, shop_id, [p.order_id for p in planned])
-    notes = order_notes(session, shop_id, [p.order_id for p in planned])
+    planned_ids = [p.order_id for p in planned]
+    items = items_to_pick(session, shop_id, planned_ids)
+    notes = order_notes(session, shop_id, planned_ids)
     # A refund asked for and not refused: shipping is refused until it is, so nothing is picked for it.
-    held = refund_pending_orders(session, shop_id, [p.order_id for p in planned])
+    held = refund_pending_orders(session, shop_id, planned_ids)
     no_notes = {"buyer_note": None, "merchant_note": None, "flag_colour": 0}
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count,
