@@ -99,3 +99,16 @@ def test_whoever_packs_reads_the_buyer_note_and_the_merchant_note(app, users, ct
         assert "送人的，不要放价格单" in html, path
         assert "加送一包小米 &lt;b&gt;试吃&lt;/b&gt;" in html and "<b>试吃</b>" not in html, path
         assert 'class="flag flag-red"' in html, path
+
+
+def test_a_flag_without_a_note_is_shown_too(app, users, ctx, shop_id):
+    """A flag alone is the service desk's signal (e.g. cyan = 加急): it shows where the order is packed."""
+    _shop(ctx, shop_id)
+    with transaction(ctx.sessions) as session:
+        orders_service.update_merchant_note(session, OWNER, shop_id=shop_id, order_id="6938459704022600000",
+                                            note="", flag_colour=3, now=NOW)
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        for path in ("/shipping?view=awaiting", "/shipping/picklist", "/shipping/orders/6938459704022600000/ship"):
+            row = client.get(path).text.split("6938459704022600000", 1)[1].split("</tr>", 1)[0]
+            assert 'class="flag flag-cyan"' in row, path
