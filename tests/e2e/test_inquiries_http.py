@@ -141,3 +141,21 @@ def test_cli_eval_runs_the_held_out_set_by_name_and_refuses_an_unknown_set():
     assert report["total"] >= 80 and report["fields"]["intent"]["total"] == report["total"]
     r = CliRunner().invoke(cli_app, ["inquiries", "eval", "--set", "nonsense"])
     assert r.exit_code == 2
+
+
+def test_page_says_how_many_fit_when_it_shows_only_the_closest(app, users, ctx):
+    """An unidentified buyer naming only a product fits dozens of orders: the table shows the closest ten and says
+    how many fit, as the diagnosis does, instead of a count of the rows shown."""
+    build_demo_shop(ctx, orders=1500, progress=False)
+    with TestClient(app) as client:
+        login(client, "cs")
+        r = client.post("/inquiries", data={"message": "我买的五常大米怎么还没发货？", "phone": "", "order_id": "",
+                                            "at": "2026-11-24T18:00", "csrf_token": csrf_of(client, "/inquiries")})
+        api = client.post("/api/v1/inquiries", json={"message": "我买的五常大米怎么还没发货？", "at": NOW.isoformat()},
+                          headers={"x-csrf-token": csrf_of(client)})
+    assert r.status_code == 200 and api.status_code == 200
+    out = api.json()
+    assert len(out["matches"]) == 10 and out["matches_fitting"] > 10
+    heading = r.text.split('id="matches-h">', 1)[1].split("</h2>", 1)[0]
+    assert re.search(r"最相符的 10 单，共 (\d+) 单相符", heading), heading
+    assert int(re.search(r"共 (\d+) 单相符", heading).group(1)) > 10

@@ -54,7 +54,8 @@ class InquiryOut(BaseModel):
     intent: str
     language: str
     entities: EntitiesOut
-    matches: list[MatchOut]
+    matches: list[MatchOut]  # the best-ranked few (matches_shown of them)
+    matches_fitting: int = 0  # how many of all the orders looked at fit what the buyer said (more may exist than shown)
     diagnosis: DiagnosisOut
     reply: str
     identity: str | None = None
@@ -87,5 +88,6 @@ def answer_out(answer, shown: int = 10) -> InquiryOut:
             created_at=iso(f.created_at), items="；".join(f"{name} ×{qty}" for _pid, name, qty in f.items),
             phone_masked=f.phone_masked))
     return InquiryOut(intent=u.intent, language=u.language, entities=EntitiesOut(**u.entities()), matches=matches,
+                      matches_fitting=sum(1 for m in answer.matches if m.fits),
                       diagnosis=DiagnosisOut(code=d.code, facts=d.facts), reply=answer.reply,
                       identity=answer.identity, product_ids=list(u.product_ids))
