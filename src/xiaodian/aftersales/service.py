@@ -10,7 +10,7 @@ what the buyer or the platform did).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -374,6 +374,31 @@ def refund_pending_orders(session: Session, shop_id: int, order_ids: Sequence[st
                 .where(Order.shop_id == shop_id, Order.order_id.in_(chunk), Order.after_sale_status.is_not(None))):
             if order_id not in with_cases and text.strip() in PENDING_REFUND_TEXTS:
                 blocked.add(order_id)
+    return blocked
+
+
+def refund_pending_unshipped(session: Session, shop_id: int, unshipped_pks: Collection[int]) -> set[int]:
+    """Those of ``unshipped_pks`` (row ids of the shop's unshipped orders) that pending_refund_blocker refuses to
+    ship: the forecast leaves them out of the packing plan (packing them is wasted work until the refund is
+    refused). The same rule for a whole shop at once, without reading order rows: the open refund cases (few, by
+    status), and the row ids under the export's pending 售后状态 texts from their index (a shop can hold tens of
+    thousands of shipped orders 售后中; reading each one's status cost ~100 ms at 1M orders), kept when unshipped
+    and the desk has no case for them."""
+    from ..shipping.service import PENDING_REFUND_TEXTS
+
+    unshipped = unshipped_pks if isinstance(unshipped_pks, (set, frozenset)) else set(unshipped_pks)
+    blocked = {pk for pk in session.execute(
+        select(AfterSaleCase.order_pk)
+        .where(AfterSaleCase.shop_id == shop_id, AfterSaleCase.status.in_([s.value for s in domain.BLOCKS_SHIPPING]),
+               AfterSaleCase.case_type.in_([t.value for t in domain.REFUND_TYPES]))).scalars() if pk in unshipped}
+    by_text = [pk for pk in session.execute(
+        select(Order.id).where(Order.shop_id == shop_id,
+                               Order.after_sale_status.in_(sorted(PENDING_REFUND_TEXTS)))).scalars() if pk in unshipped]
+    for start in range(0, len(by_text), 900):
+        chunk = by_text[start:start + 900]
+        with_case = set(session.execute(select(AfterSaleCase.order_pk).where(AfterSaleCase.order_pk.in_(chunk)))
+                        .scalars())
+        blocked.update(pk for pk in chunk if pk not in with_case)
     return blocked
 
 

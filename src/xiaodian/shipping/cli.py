@@ -191,7 +191,6 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
     for i, p in enumerate(data["pick_list"], start=1):
         mark = "overdue" if p["already_overdue"] else ("MISS" if p["misses"] else "")
         moved = "  address changed" if p["address_changed"] else ""
-        moved += "  REFUND PENDING: do not pack" if p["refund_pending"] else ""
         out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}{moved}")
         for item in p["items"]:
             after_sale = f"  [after-sale: {item['after_sale_status']}]" if item["after_sale_status"] else ""
@@ -205,6 +204,13 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
             code = f"  [{t['merchant_code']}]" if t["merchant_code"] else ""
             orders = "1 order" if t["orders"] == 1 else f"{t['orders']} orders"
             out.print(f"  {t['quantity']:>5} × {_item_text(t)}{code}  ({orders})", markup=False, soft_wrap=True)
+    if data["refund_pending"]:
+        out.print(f"not planned, refund pending (do not pack; decide in after-sales first): {data['refund_pending']}")
+        for h in data["refund_pending_orders"]:
+            mark = "  overdue" if h["already_overdue"] else ""
+            out.print(f"        {h['order_id']}  ship-by {h['ship_by'][:16].replace('T', ' ')}{mark}")
+        if data["refund_pending"] > len(data["refund_pending_orders"]):
+            out.print(f"        and {data['refund_pending'] - len(data['refund_pending_orders'])} more (--limit)")
 
 
 def _item_text(item: dict) -> str:

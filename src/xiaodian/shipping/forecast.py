@@ -220,8 +220,9 @@ def _when(value: datetime, now: datetime, tz: tzinfo, lang: str) -> str:
     return local.strftime("%m-%d %H:%M")
 
 
-def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ) -> str:
-    """One sentence, e.g. "按每小时120单，将有37单超时，最早 17:40；今天多打包1.5小时可避免"."""
+def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending: int = 0) -> str:
+    """One sentence, e.g. "按每小时120单，将有37单超时，最早 17:40；今天多打包1.5小时可避免". ``refund_pending``: orders
+    left out of the plan because their buyer asked for a refund (said last, so nobody packs them meanwhile)."""
     zh = lang == "zh"
     c = result.capacity_per_hour
     head = f"按每小时{c}单，" if zh else f"At {c} orders per hour, "
@@ -245,6 +246,9 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ) -> str:
             word = ("其余" if result.already_overdue else "全部") if zh else ("the other" if result.already_overdue else "all")
             parts.append(f"{word}{rest}单都能按时发出，预计 {done} 打包完" if zh
                          else f"{word} {rest} ship on time, all packed by {done}")
-    else:
+    elif not refund_pending:
         parts.append("没有待发货订单" if zh else "no orders are waiting to ship")
+    if refund_pending:
+        parts.append(f"另有{refund_pending}单买家已申请退款，未排入计划，请先在售后处理" if zh
+                     else f"{refund_pending} more with a pending refund are not planned: decide them in after-sales first")
     return head + ("；" if zh else "; ").join(parts)

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
 
-from ..aftersales.service import refund_pending_orders
+from ..aftersales.service import refund_pending_unshipped
 from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
@@ -49,11 +49,19 @@ def violations_report(session: Session, shop_id: int, since: datetime | None, li
 def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int | None = None,
                     limit: int = PICK_LIST_LIMIT) -> dict:
     """The plan runs on integers over every awaiting order; order ids and datetimes are read and built only for
-    the pick list shown (and the first miss), which is what keeps 50,000 orders within a few hundred ms."""
+    the pick list shown (and the first miss), which is what keeps 50,000 orders within a few hundred ms.
+
+    An order whose buyer asked for a refund (not refused yet) cannot ship, and most such refunds are agreed: it is
+    left out of the plan, so it takes no packing time from orders that can ship, and listed apart
+    (``refund_pending_orders``) for after-sales to decide first."""
     settings = get_settings(session, shop_id)
     hours = working_hours(settings)
     capacity = capacity or settings.capacity_per_hour
-    deadlines, pks = awaiting_deadline_keys(session, shop_id)
+    all_deadlines, all_pks = awaiting_deadline_keys(session, shop_id)
+    held = refund_pending_unshipped(session, shop_id, set(all_pks))
+    deadlines = [d for d, pk in zip(all_deadlines, all_pks) if pk not in held] if held else all_deadlines
+    pks = [pk for pk in all_pks if pk not in held] if held else all_pks
+    held_pks = [pk for pk in all_pks if pk in held]  # those with a ship-by, most urgent first
     done = fc.schedule(deadlines, now=now, capacity_per_hour=capacity, hours=hours, keep=limit)
     head = order_ids_in_plan_order(session, pks, limit)
     first_miss = None
@@ -66,22 +74,23 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
     planned_ids = [p.order_id for p in planned]
     items = items_to_pick(session, shop_id, planned_ids)
     notes = order_notes(session, shop_id, planned_ids)
-    # A refund asked for and not refused: shipping is refused until it is, so nothing is picked for it.
-    held = refund_pending_orders(session, shop_id, planned_ids)
     no_notes = {"buyer_note": None, "merchant_note": None, "flag_colour": 0}
     return {"capacity_per_hour": result.capacity_per_hour, "work_start": _hhmm(hours.start_minute),
-            "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days), "awaiting": result.count,
-            "will_miss": result.will_miss, "already_overdue": result.already_overdue,
-            "earliest_miss": iso(result.earliest_miss), "extra_hours_today": result.extra_hours_today,
-            "summary": fc.summary(result, lang),
+            "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days),
+            "awaiting": result.count + len(held_pks), "planned": result.count, "will_miss": result.will_miss,
+            "already_overdue": result.already_overdue, "earliest_miss": iso(result.earliest_miss),
+            "extra_hours_today": result.extra_hours_today,
+            "summary": fc.summary(result, lang, refund_pending=len(held_pks)),
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
                            "misses": p.misses, "already_overdue": p.already_overdue,
                            "address_changed": p.order_id in moved,
                            "items": [asdict(item) for item in items[p.order_id]],
-                           "refund_pending": p.order_id in held, **notes.get(p.order_id, no_notes)}
+                           "refund_pending": False, **notes.get(p.order_id, no_notes)}
                           for p in planned],
-            "pick_totals": [asdict(total) for total in pick_totals(
-                found for order_id, found in items.items() if order_id not in held)]}
+            "pick_totals": [asdict(total) for total in pick_totals(items.values())],
+            "refund_pending": len(held_pks),
+            "refund_pending_orders": [{"order_id": order_id, "ship_by": iso(ship_by), "already_overdue": ship_by < now}
+                                      for order_id, ship_by in order_ids_in_plan_order(session, held_pks, limit)]}
 
 
 PACE_DAYS = 7

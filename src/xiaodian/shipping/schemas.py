@@ -91,8 +91,15 @@ class PickRow(BaseModel):
     buyer_note: str | None = None
     merchant_note: str | None = None
     flag_colour: int = Field(0, description="0 = no flag; 1-6 grey, purple, cyan, green, orange, red")
-    refund_pending: bool = Field(False, description="a refund the buyer asked for is not refused yet: shipping is "
-                                                    "refused until it is, so its items are left out of pick_totals")
+    refund_pending: bool = Field(False, description="always false: an order whose buyer asked for a refund (not "
+                                                    "refused yet) cannot ship and is not planned; it is listed in "
+                                                    "refund_pending_orders instead")
+
+
+class RefundPendingRow(BaseModel):
+    order_id: str
+    ship_by: str
+    already_overdue: bool
 
 
 class PickTotalOut(BaseModel):
@@ -108,7 +115,8 @@ class ForecastOut(BaseModel):
     work_start: str
     work_end: str
     rest_days: list[int] = Field(default_factory=list, description="weekdays without packing: 0 = Monday … 6 = Sunday")
-    awaiting: int
+    awaiting: int = Field(description="unshipped orders with a ship-by: planned + refund_pending")
+    planned: int = Field(0, description="the orders in the packing plan")
     will_miss: int
     already_overdue: int
     earliest_miss: str | None
@@ -116,7 +124,11 @@ class ForecastOut(BaseModel):
     summary: str
     pick_list: list[PickRow]
     pick_totals: list[PickTotalOut] = Field(default_factory=list, description="per product and spec, for picking "
-                                            "(orders with a pending refund left out)")
+                                            "the orders of pick_list")
+    refund_pending: int = Field(0, description="unshipped orders left out of the plan: the buyer asked for a refund "
+                                               "that is not refused yet, so shipping is refused until it is")
+    refund_pending_orders: list[RefundPendingRow] = Field(
+        default_factory=list, description="those orders, earliest ship-by first (as many as the pick list's limit)")
 
 
 class CorrectionIn(BaseModel):
