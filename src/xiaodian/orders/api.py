@@ -16,7 +16,7 @@ from ..errors import DomainError, NotFound, ValidationFailed
 from ..web.deps import db, get_ctx, read_db, read_on_loop_unless, require, require_reading, shop_of, shop_scope
 from ..web.openapi import ERROR_RESPONSES
 from . import service
-from .domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
+from .domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date, check_filter_range
 from .queries import OrderFilter
 from .schemas import OrderDetailOut, OrderPage
 from .search_query import may_scan_matches
@@ -78,6 +78,8 @@ def _filter(q, status, created_from, created_to, paid_from, paid_to, product_id,
     for name, value in (("created_from", created_from), ("created_to", created_to), ("paid_from", paid_from),
                         ("paid_to", paid_to)):
         check_filter_date(name, value)
+    check_filter_range("created_from", created_from, "created_to", created_to)
+    check_filter_range("paid_from", paid_from, "paid_to", paid_to)
     return OrderFilter(query=q, tab=status, created_from=created_from, created_to=created_to, paid_from=paid_from,
                        paid_to=paid_to, product_id=product_id, page=page, page_size=page_size, flag=flag,
                        address_changed=address_changed)

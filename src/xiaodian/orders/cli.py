@@ -12,8 +12,8 @@ from rich.table import Table
 from ..bootstrap import default_shop_id, desk_shops, open_context
 from ..cli_tables import add_columns
 from ..clock import plausible_date
-from ..errors import DomainError
-from ..orders.domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_FILTERS, TABS
+from ..errors import DomainError, ValidationFailed
+from ..orders.domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_FILTERS, TABS, check_filter_range
 from ..web.i18n import label
 from . import service
 from .queries import OrderFilter
@@ -60,7 +60,8 @@ def search(
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
                           created_to=_date(created_to, "--created-to"), page=1, page_size=200, flag=flag,
                           address_changed=address_changed)
-    except ValueError as exc:
+        check_filter_range("--created-from", flt.created_from, "--created-to", flt.created_to)
+    except (ValueError, ValidationFailed) as exc:
         fail(str(exc), 2)
     ctx = open_context()
     shop_id = _shop(ctx, shop, allow_all=True)

@@ -187,6 +187,16 @@ class OrderRecord:
         return self.platform_status_code or PLATFORM_CODE[self.status]
 
 
+def check_filter_range(start_name: str, start, end_name: str, end) -> None:
+    """A date range typed the wrong way round finds nothing, and an empty list reads as "no such orders": refused,
+    naming the field, instead. Raises ValidationFailed (the CLI reports it as a usage error)."""
+    from ..errors import ValidationFailed
+
+    if start is not None and end is not None and start > end:
+        raise ValidationFailed(f"{end_name}: {end} is before {start_name} {start}", code="date_range_reversed",
+                               details={"field": end_name})
+
+
 def check_filter_date(field_name: str, value):
     """Returns the date if it is a plausible order date, else raises ValidationFailed naming the field."""
     from ..errors import ValidationFailed

@@ -140,7 +140,7 @@ class ExportIn(BaseModel):
 
 
 def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
-    from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
+    from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date, check_filter_range
     from ...orders.queries import OrderFilter
     from .orders_export import export_orders
 
@@ -153,6 +153,8 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
                                details={"field": "address_changed"})
     for name in ("created_from", "created_to", "paid_from", "paid_to"):
         check_filter_date(name, getattr(body, name))
+    check_filter_range("created_from", body.created_from, "created_to", body.created_to)
+    check_filter_range("paid_from", body.paid_from, "paid_to", body.paid_to)
     ctx = get_ctx(request)
     flt = OrderFilter(query=body.q, tab=body.status, created_from=body.created_from, created_to=body.created_to,
                       paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id, flag=body.flag,

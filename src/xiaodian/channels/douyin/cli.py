@@ -10,7 +10,7 @@ from datetime import datetime
 
 import typer
 
-from ...errors import DomainError
+from ...errors import DomainError, ValidationFailed
 
 shop_app = typer.Typer(no_args_is_help=True, help="The shop's connection to the Douyin Open Platform")
 sync_app = typer.Typer(no_args_is_help=True, help="Pull orders from a platform")
@@ -136,7 +136,7 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     from ...bootstrap import default_shop_id, open_context
     from ...db import transaction
     from ...orders.cli import _date
-    from ...orders.domain import TABS
+    from ...orders.domain import TABS, check_filter_range
     from ...orders.queries import OrderFilter
     from .orders_export import FORMATS, export_orders
 
@@ -145,7 +145,8 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     try:
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
                           created_to=_date(created_to, "--created-to"))
-    except ValueError as exc:
+        check_filter_range("--created-from", flt.created_from, "--created-to", flt.created_to)
+    except (ValueError, ValidationFailed) as exc:
         _fail(str(exc), 2)
     ctx = open_context()
     try:
