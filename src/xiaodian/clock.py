@@ -54,6 +54,16 @@ def iso(value: datetime | None, tz: ZoneInfo = SHOP_TZ) -> str | None:
     return value.astimezone(tz).isoformat() if value is not None else None
 
 
+def check_filter_range(start_name: str, start, end_name: str, end) -> None:
+    """A date range typed the wrong way round finds nothing, and an empty list reads as "nothing there": refused,
+    naming the field, instead. Raises ValidationFailed (the CLI reports it as a usage error)."""
+    from .errors import ValidationFailed
+
+    if start is not None and end is not None and start > end:
+        raise ValidationFailed(f"{end_name}: {end} is before {start_name} {start}", code="date_range_reversed",
+                               details={"field": end_name})
+
+
 def plausible_date(value: date | datetime) -> bool:
     """Whether a date someone filters on lies within ``FILTER_YEARS``."""
     return FILTER_YEARS[0] <= value.year <= FILTER_YEARS[1]

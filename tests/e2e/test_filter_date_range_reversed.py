@@ -36,3 +36,12 @@ def test_the_cli_refuses_a_reversed_range_as_a_usage_error(tmp_path):
     exported = run("export", "orders", "--output", str(tmp_path / "out.csv"), "--created-from", "2026-11-30",
                    "--created-to", "2026-11-01")
     assert exported.exit_code == 2 and "is before" in exported.output
+
+
+def test_the_audit_api_refuses_a_reversed_range_naming_the_field(owner_client):
+    for path in ("/api/v1/audit", "/api/v1/audit.csv"):
+        refused = owner_client.get(path, params={"since": "2026-11-30T00:00:00", "until": "2026-11-01T00:00:00+08:00"})
+        assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "until", path
+        assert refused.json()["error"]["code"] == "date_range_reversed", path
+        assert owner_client.get(path, params={"since": "2026-11-01T00:00:00", "until": "2026-11-30T00:00:00"}
+                                ).status_code == 200, path

@@ -198,7 +198,7 @@ def revoke_token(token_id: int, request: Request, principal: Principal = Depends
 
 def audit_filter(login: str | None, action: str | None, channel: str | None, since: datetime | None,
                  until: datetime | None, q: str | None, limit: int, offset: int) -> audit.AuditFilter:
-    from ..clock import FILTER_YEARS, SHOP_TZ, plausible_date
+    from ..clock import FILTER_YEARS, SHOP_TZ, check_filter_range, plausible_date
 
     def aware(name: str, value):
         if value is None:
@@ -208,8 +208,10 @@ def audit_filter(login: str | None, action: str | None, channel: str | None, sin
                                    details={"field": name})
         return value.replace(tzinfo=SHOP_TZ) if value.tzinfo is None else value
 
-    return audit.AuditFilter(login=login, action=action, channel=channel, since=aware("since", since),
-                             until=aware("until", until), text=q, limit=limit, offset=offset)
+    since, until = aware("since", since), aware("until", until)
+    check_filter_range("since", since, "until", until)
+    return audit.AuditFilter(login=login, action=action, channel=channel, since=since, until=until, text=q,
+                             limit=limit, offset=offset)
 
 
 @router.get("/audit", response_model=AuditPage, summary="Search the audit log, newest first")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ..clock import FILTER_YEARS, plausible_date
+from ..clock import FILTER_YEARS, check_filter_range, plausible_date  # noqa: F401 - check_filter_range: the filters' too
 from ..whole_numbers import whole_number
 
 
@@ -185,16 +185,6 @@ class OrderRecord:
     @property
     def platform_code(self) -> int:
         return self.platform_status_code or PLATFORM_CODE[self.status]
-
-
-def check_filter_range(start_name: str, start, end_name: str, end) -> None:
-    """A date range typed the wrong way round finds nothing, and an empty list reads as "no such orders": refused,
-    naming the field, instead. Raises ValidationFailed (the CLI reports it as a usage error)."""
-    from ..errors import ValidationFailed
-
-    if start is not None and end is not None and start > end:
-        raise ValidationFailed(f"{end_name}: {end} is before {start_name} {start}", code="date_range_reversed",
-                               details={"field": end_name})
 
 
 def check_filter_date(field_name: str, value):
