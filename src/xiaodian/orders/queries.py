@@ -66,6 +66,9 @@ class OrderFilter:
     flag: str | None = None
     # 改地址: the buyer changed the delivery address; "to_ship" (still to ship) or "any" (domain.ADDRESS_FILTERS)
     address_changed: str | None = None
+    # Every order up to this many from the first instead of a page (orders.listing.all_pks, for an export); not
+    # something a URL sets.
+    every_up_to: int | None = None
 
 
 def day_start(day: date) -> datetime:
@@ -277,6 +280,8 @@ def _unfiltered(flt: OrderFilter) -> bool:
 
 def page_bounds(flt: OrderFilter) -> tuple[int, int]:
     """(offset, page size) of the page asked for; a page size the list does not offer is 50."""
+    if flt.every_up_to is not None:
+        return 0, flt.every_up_to
     size = flt.page_size if flt.page_size in PAGE_SIZES else 50
     return max(flt.page - 1, 0) * size, size
 

@@ -23,7 +23,7 @@ from ...accounts.permissions import check
 from ...accounts.service import Principal
 from ...clock import SHOP_TZ
 from ...errors import ValidationFailed
-from ...orders import service as orders
+from ...orders.listing import EXPORT_MAX_ORDERS, all_pks, order_model, orders_data, rows_by_pk
 from ...orders.models import Order
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
@@ -31,7 +31,7 @@ from ...privacy.reveal import MAX_REASON, MIN_REASON
 from ...spreadsheets import TEXT, csv_text, write_sheet
 
 FORMATS = ("csv", "xlsx")
-MAX_ROWS = 200_000  # orders per export; a larger list should be narrowed by date first
+MAX_ROWS = EXPORT_MAX_ORDERS  # orders per export; a larger list is refused, to be narrowed by date first
 COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商品数量", "商品金额", "订单应付金额", "运费",
            "订单提交时间", "支付完成时间", "承诺发货时间", "订单状态", "售后状态", "收件人", "收件人手机号", "省", "市",
            "区", "详细地址", "快递公司", "快递单号", "买家留言", "商家备注")
@@ -67,18 +67,26 @@ def _items_cell(items) -> str:
     return "；".join(f"{i.product_name}{' ' + i.spec if i.spec else ''} ×{i.quantity}" for i in items)
 
 
+def order_ids(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> list[int]:
+    """The row ids of every order of the filtered list, newest first, read once (a consistent snapshot). More than
+    MAX_ROWS is refused naming the count, rather than a file silently cut short."""
+    total, pks = all_pks(session, shop_id, flt, cipher, MAX_ROWS + 1)
+    if len(pks) > MAX_ROWS:
+        raise ValidationFailed(f"the list holds {total:,} orders, more than an export takes ({MAX_ROWS:,}): narrow it "
+                               "by date (created_from / created_to) or status first", code="export_too_large",
+                               details={"orders": total, "limit": MAX_ROWS})
+    return pks
+
+
 def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, reveal: bool = False,
-         per: str = "sku") -> Iterator[dict]:
+         per: str = "sku", pks: list[int] | None = None) -> Iterator[dict]:
     """Every order of the filtered list (not just one page), newest first, one dict per SKU order (or per shop
-    order, ``per="order"``)."""
-    page, seen = 1, 0
-    while seen < MAX_ROWS:
-        flt.page, flt.page_size = page, 200
-        result = orders.list_orders(session, shop_id=shop_id, flt=flt, cipher=cipher)
-        if not result.orders:
-            return
-        plain = _revealed(session, shop_id, [o.order_id for o in result.orders], cipher) if reveal else {}
-        for o in result.orders:
+    order, ``per="order"``). ``pks``: the list's row ids when already read (order_ids)."""
+    pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher) if pks is None else pks
+    for start in range(0, len(pks), 200):
+        found = [order_model(o) for o in orders_data(session, rows_by_pk(session, pks[start:start + 200]), flt.now)]
+        plain = _revealed(session, shop_id, [o.order_id for o in found], cipher) if reveal else {}
+        for o in found:
             name, phone, address = plain.get(o.order_id, (None, None, None))
             tracking = o.tracking or []
             base = {
@@ -96,7 +104,6 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                 row = {**base, "选购商品": _items_cell(o.items or []),
                        "商品数量": str(sum(i.quantity for i in o.items or []))}
                 yield {c: row.get(c, "") for c in ORDER_COLUMNS}
-                seen += 1
                 continue
             for item in o.items or [None]:
                 row = dict(base)
@@ -105,10 +112,6 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                                 "商品ID": item.product_id or "", "商品数量": str(item.quantity),
                                 "商品金额": yuan(item.unit_price_fen)})
                 yield {c: row.get(c, "") for c in COLUMNS}
-            seen += 1
-        if page * 200 >= result.total:
-            return
-        page += 1
 
 
 def write_csv(records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> tuple[bytes, int]:
@@ -147,7 +150,8 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
         if not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
                                    f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
-    records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per)
+    pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher)  # refused here if too many, before any work
+    records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per, pks=pks)
     columns = ORDER_COLUMNS if per == "order" else COLUMNS
     data, count = write_csv(records, columns) if fmt == "csv" else write_xlsx(records, columns)
     audit.record(session, principal=principal, action="orders.export", now=now, shop_id=shop_id, target_type="orders",

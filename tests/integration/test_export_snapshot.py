@@ -1,0 +1,61 @@
+"""An export reads the filtered list's orders once, then writes them: an order arriving while the file is written
+(a push, a sync) neither appears twice nor pushes another out, and a list longer than an export takes is refused
+naming its size instead of a file cut short (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from xiaodian.channels.douyin import orders_export
+from xiaodian.db import transaction
+from xiaodian.errors import ValidationFailed
+from xiaodian.orders.intake import upsert_orders
+from xiaodian.orders.queries import OrderFilter
+
+from ..conftest import NOW
+from ..factories import make_record
+
+
+def _orders(ctx, shop_id, ids, minutes_ago):
+    records = [make_record(order_id, created_at=NOW - timedelta(minutes=minutes_ago + i))
+               for i, order_id in enumerate(ids)]
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, records=records, cipher=ctx.cipher, now=NOW)
+
+
+def test_an_order_arriving_during_an_export_does_not_shift_it(ctx, shop_id):
+    ids = [f"69384597040230{i:05d}" for i in range(450)]  # three chunks of 200
+    _orders(ctx, shop_id, ids, minutes_ago=10)
+    with ctx.sessions() as session:
+        written = orders_export.rows(session, shop_id=shop_id, flt=OrderFilter(), cipher=ctx.cipher)
+        exported = [next(written)["主订单编号"]]
+        _orders(ctx, shop_id, ["6938459704023999999"], minutes_ago=0)  # the newest, while the file is written
+        exported += [row["主订单编号"] for row in written]
+    assert exported == ids  # newest first, each once, the late one not in this file
+
+
+def test_a_list_longer_than_an_export_takes_is_refused_naming_its_size(ctx, shop_id, monkeypatch):
+    _orders(ctx, shop_id, [f"69384597040240{i:05d}" for i in range(30)], minutes_ago=10)
+    monkeypatch.setattr(orders_export, "MAX_ROWS", 29)
+    with ctx.sessions() as session:
+        for flt in (OrderFilter(), OrderFilter(query="五常", tab="awaiting_shipment")):  # plain list, text search
+            with pytest.raises(ValidationFailed) as refused:
+                orders_export.order_ids(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
+            assert refused.value.code == "export_too_large" and refused.value.details == {"orders": 30, "limit": 29}
+            assert "narrow it by date" in refused.value.message
+        monkeypatch.setattr(orders_export, "MAX_ROWS", 30)
+        assert len(orders_export.order_ids(session, shop_id=shop_id, flt=OrderFilter(), cipher=ctx.cipher)) == 30
+
+
+def test_the_list_page_says_so_instead_of_offering_an_export_it_would_refuse(ctx, shop_id, owner_client, monkeypatch):
+    from xiaodian.orders import pages
+
+    _orders(ctx, shop_id, [f"69384597040250{i:05d}" for i in range(30)], minutes_ago=10)
+    assert "/api/v1/exports/orders?format=xlsx" in owner_client.get("/orders").text
+    monkeypatch.setattr(pages, "EXPORT_MAX_ORDERS", 29)
+    html = owner_client.get("/orders").text
+    assert "/api/v1/exports/orders" not in html and "导出：超过 29 单，请先按下单时间缩小范围" in html
+    narrowed = owner_client.get("/orders", params={"q": "6938459704025000001"}).text
+    assert "/api/v1/exports/orders?format=xlsx" in narrowed
