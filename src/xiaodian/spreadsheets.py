@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from typing import BinaryIO
 
 TEXT = "@"
 # A cell that begins with one of these is a formula to Excel and WPS (=, and +, - or @ typed into a CSV): buyer notes
@@ -36,9 +37,17 @@ def unguarded(value: str) -> str:
 
 def write_sheet(title: str, header: list[str], rows: Iterable[list[tuple[object, str]]],
                 widths: Iterable[float] = ()) -> tuple[bytes, int]:
-    """(XLSX bytes, data rows) of one sheet: the header, then each row's (value, number format) cells, written as
-    they come (openpyxl's write-only mode keeps a large export's memory flat). ``widths``: column widths in
-    characters, from the first column; the header row stays in view when scrolling."""
+    """(XLSX bytes, data rows) of one sheet (write_sheet_to, in memory)."""
+    buffer = io.BytesIO()
+    count = write_sheet_to(buffer, title, header, rows, widths)
+    return buffer.getvalue(), count
+
+
+def write_sheet_to(out: BinaryIO, title: str, header: list[str], rows: Iterable[list[tuple[object, str]]],
+                   widths: Iterable[float] = ()) -> int:
+    """Writes one sheet as XLSX to ``out`` and returns its data rows: the header, then each row's (value, number
+    format) cells, written as they come (openpyxl's write-only mode keeps a large export's memory flat).
+    ``widths``: column widths in characters, from the first column; the header row stays in view when scrolling."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.utils import get_column_letter
@@ -60,9 +69,8 @@ def write_sheet(title: str, header: list[str], rows: Iterable[list[tuple[object,
             cells.append(cell)
         sheet.append(cells)
         count += 1
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), count
+    book.save(out)
+    return count
 
 
 def as_text(values: Iterator[list[object]]) -> Iterator[list[tuple[object, str]]]:

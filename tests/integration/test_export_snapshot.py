@@ -59,3 +59,21 @@ def test_the_list_page_says_so_instead_of_offering_an_export_it_would_refuse(ctx
     assert "/api/v1/exports/orders" not in html and "导出：超过 29 单，请先按下单时间缩小范围" in html
     narrowed = owner_client.get("/orders", params={"q": "6938459704025000001"}).text
     assert "/api/v1/exports/orders?format=xlsx" in narrowed
+
+
+def test_a_refused_cli_export_leaves_no_file_behind(tmp_path, monkeypatch):
+    """The CLI writes beside the output and moves the file over it at the end: refused, nothing is left."""
+    from xiaodian.orders import listing
+
+    from ..conftest import cli_desk
+
+    run = cli_desk(tmp_path, lambda c, s: _orders(c, s, [f"69384597040260{i:05d}" for i in range(30)], 10))
+    output = tmp_path / "out.csv"
+    monkeypatch.setattr(orders_export, "MAX_ROWS", 29)
+    refused = run("export", "orders", "--output", str(output))
+    assert refused.exit_code == 2 and "more than an export takes" in refused.output
+    assert not output.exists() and not list(tmp_path.glob("*.part"))
+    monkeypatch.setattr(orders_export, "MAX_ROWS", listing.EXPORT_MAX_ORDERS)
+    written = run("export", "orders", "--output", str(output))
+    assert written.exit_code == 0 and "30 rows written" in written.output
+    assert output.read_bytes().startswith("\ufeff主订单编号".encode()) and not list(tmp_path.glob("*.part"))

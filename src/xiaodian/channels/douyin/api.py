@@ -4,13 +4,14 @@ connection's status and settings under /api/v1/douyin (owners: settings.manage).
 from __future__ import annotations
 
 import logging
+import tempfile
 import threading
 import time
 from datetime import date
 from functools import partial
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -160,12 +161,34 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
                       paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id, flag=body.flag,
                       address_changed=body.address_changed)
     flt.now = ctx.clock.now()
-    data, count = export_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher, principal=principal,
-                                fmt=body.format, now=ctx.clock.now(), reveal=body.reveal, reason=body.reason,
-                                per=body.per)
+    # Written whole before the answer starts (a refusal or an error is still a JSON error, and the row count is known),
+    # to a file that moves from memory to disk past a few MB, then streamed from it.
+    spool = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)
+    try:
+        count = export_orders(session, shop_id=shop_of(request), flt=flt, cipher=ctx.cipher, principal=principal,
+                              fmt=body.format, now=ctx.clock.now(), out=spool, reveal=body.reveal,
+                              reason=body.reason, per=body.per)
+        size = spool.tell()
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
     stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
-    return Response(data, media_type=MEDIA[body.format], headers={
-        "content-disposition": f'attachment; filename="orders-{stamp}.{body.format}"', "x-row-count": str(count)})
+    return StreamingResponse(_chunks(spool), media_type=MEDIA[body.format], headers={
+        "content-disposition": f'attachment; filename="orders-{stamp}.{body.format}"', "x-row-count": str(count),
+        "content-length": str(size)})
+
+
+EXPORT_SPOOL_BYTES = 8 * 1024 * 1024
+
+
+def _chunks(spool, size: int = 256 * 1024):
+    """The spooled file in pieces, closed (and its disk copy removed) at the end or when the client goes away."""
+    try:
+        while chunk := spool.read(size):
+            yield chunk
+    finally:
+        spool.close()
 
 
 @exports.get("/orders", summary="Export the filtered order list (masked buyer data) as CSV or XLSX",

@@ -151,11 +151,16 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     ctx = open_context()
     try:
         flt.now = ctx.clock.now()
-        with transaction(ctx.sessions) as session:
-            data, count = export_orders(session, shop_id=default_shop_id(ctx), flt=flt, cipher=ctx.cipher,
-                                        principal=cli_principal(), fmt=fmt, now=ctx.clock.now(), reveal=reveal,
-                                        reason=reason, per=per)
-        Path(output).write_bytes(data)
+        # Written beside the output and moved over it at the end: a refused or failed export leaves no half file.
+        partial = Path(output).with_name(Path(output).name + ".part")
+        try:
+            with transaction(ctx.sessions) as session, partial.open("wb") as out:
+                count = export_orders(session, shop_id=default_shop_id(ctx), flt=flt, cipher=ctx.cipher,
+                                      principal=cli_principal(), fmt=fmt, now=ctx.clock.now(), out=out,
+                                      reveal=reveal, reason=reason, per=per)
+            partial.replace(output)
+        finally:
+            partial.unlink(missing_ok=True)
     except DomainError as exc:
         _fail(exc.message, 2)
     except OSError as exc:

@@ -14,6 +14,7 @@ import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
+from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,7 +29,7 @@ from ...orders.models import Order
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
-from ...spreadsheets import TEXT, csv_text, write_sheet
+from ...spreadsheets import TEXT, csv_text, write_sheet_to
 
 FORMATS = ("csv", "xlsx")
 MAX_ROWS = EXPORT_MAX_ORDERS  # orders per export; a larger list is refused, to be narrowed by date first
@@ -114,31 +115,34 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                 yield {c: row.get(c, "") for c in COLUMNS}
 
 
-def write_csv(records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> tuple[bytes, int]:
+def write_csv(out: BinaryIO, records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> int:
     """UTF-8 with BOM (Excel on Windows reads it as UTF-8); ids prefixed with a tab to stay text in Excel, other text
-    that would start a formula with an apostrophe (spreadsheets.csv_text)."""
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    that would start a formula with an apostrophe (spreadsheets.csv_text). Written to ``out`` as the rows come."""
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="", write_through=False)
+    writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(columns)
     count = 0
     for record in records:
         writer.writerow([("\t" + v if c in ID_COLUMNS and v else csv_text(v)) for c, v in record.items()])
         count += 1
-    return ("\ufeff" + out.getvalue()).encode("utf-8"), count
+    text.flush()
+    text.detach()  # ``out`` stays open for the caller
+    return count
 
 
-def write_xlsx(records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> tuple[bytes, int]:
+def write_xlsx(out: BinaryIO, records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> int:
     """Ids and every other text as typed text cells (format "@"), amounts as numbers with two decimals."""
     money = {"商品金额", "订单应付金额", "运费"}
     rows = ([(float(value), "0.00") if column in money and value else (value, TEXT)
              for column, value in record.items()] for record in records)
-    return write_sheet("订单", list(columns), rows)
+    return write_sheet_to(out, "订单", list(columns), rows)
 
 
 def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
-                  fmt: str, now: datetime, reveal: bool = False, reason: str | None = None,
-                  per: str = "sku") -> tuple[bytes, int]:
-    """The file's bytes and the number of rows. Audited; revealing needs ``pii.reveal`` and a reason."""
+                  fmt: str, now: datetime, out: BinaryIO, reveal: bool = False, reason: str | None = None,
+                  per: str = "sku") -> int:
+    """Writes the file to ``out`` (a spooled temporary file in the web app: a large export stays off the heap) and
+    returns the number of rows. Audited; revealing needs ``pii.reveal`` and a reason."""
     check(principal.role, "orders.export")
     if fmt not in FORMATS:
         raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", details={"field": "format"})
@@ -153,9 +157,9 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
     pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher)  # refused here if too many, before any work
     records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per, pks=pks)
     columns = ORDER_COLUMNS if per == "order" else COLUMNS
-    data, count = write_csv(records, columns) if fmt == "csv" else write_xlsx(records, columns)
+    count = write_csv(out, records, columns) if fmt == "csv" else write_xlsx(out, records, columns)
     audit.record(session, principal=principal, action="orders.export", now=now, shop_id=shop_id, target_type="orders",
                  detail={"format": fmt, "per": per, "rows": count, "reveal": reveal, "reason": reason or None,
                          "filter": {"query": flt.query, "tab": flt.tab, "created_from": flt.created_from,
                                     "created_to": flt.created_to}})
-    return data, count
+    return count
