@@ -77,3 +77,23 @@ def test_a_refused_cli_export_leaves_no_file_behind(tmp_path, monkeypatch):
     written = run("export", "orders", "--output", str(output))
     assert written.exit_code == 0 and "30 rows written" in written.output
     assert output.read_bytes().startswith("\ufeff主订单编号".encode()) and not list(tmp_path.glob("*.part"))
+
+
+def test_a_control_character_in_a_note_does_not_break_the_excel_export(ctx, shop_id, owner_client):
+    """openpyxl refused the whole workbook (a 500) for one buyer note holding a control character, which the platform's
+    data can carry; the cell is written as the escape Excel reads (_x0001_) and the other cells as they are."""
+    import io
+
+    from openpyxl import load_workbook
+
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
+                      records=[make_record("6938459704027000001", buyer_note="放门口\x01谢谢", created_at=NOW)])
+    download = owner_client.get("/api/v1/exports/orders", params={"format": "xlsx"})
+    assert download.status_code == 200 and download.headers["x-row-count"] == "1"
+    assert int(download.headers["content-length"]) == len(download.content)
+    sheet = load_workbook(io.BytesIO(download.content)).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    note = rows[1][rows[0].index("买家留言")]
+    assert note == "放门口_x0001_谢谢" and rows[1][0] == "6938459704027000001"
+    assert sheet["A2"].number_format == "@"
