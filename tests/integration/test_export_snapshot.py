@@ -97,3 +97,18 @@ def test_a_control_character_in_a_note_does_not_break_the_excel_export(ctx, shop
     note = rows[1][rows[0].index("买家留言")]
     assert note == "放门口_x0001_谢谢" and rows[1][0] == "6938459704027000001"
     assert sheet["A2"].number_format == "@"
+
+
+def test_a_capped_count_is_not_given_as_the_size(ctx, shop_id, monkeypatch):
+    """PostgreSQL counts a product-text search only up to a cap ("10,000+"): the refusal then says "over" the limit
+    rather than a size smaller than the limit it refuses for."""
+    from xiaodian.orders import search_index
+
+    _orders(ctx, shop_id, [f"69384597040280{i:05d}" for i in range(30)], minutes_ago=10)
+    monkeypatch.setattr(search_index, "COUNT_CAP", 5)
+    monkeypatch.setattr(orders_export, "MAX_ROWS", 29)
+    with ctx.sessions() as session, pytest.raises(ValidationFailed) as refused:
+        orders_export.order_ids(session, shop_id=shop_id, flt=OrderFilter(query="五常"), cipher=ctx.cipher)
+    capped = ctx.engine.dialect.name == "postgresql"
+    assert refused.value.details == {"orders": None if capped else 30, "limit": 29}
+    assert ("holds over 29 orders" if capped else "holds 30 orders") in refused.value.message

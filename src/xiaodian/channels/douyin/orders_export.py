@@ -73,9 +73,12 @@ def order_ids(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCi
     MAX_ROWS is refused naming the count, rather than a file silently cut short."""
     total, pks = all_pks(session, shop_id, flt, cipher, MAX_ROWS + 1)
     if len(pks) > MAX_ROWS:
-        raise ValidationFailed(f"the list holds {total:,} orders, more than an export takes ({MAX_ROWS:,}): narrow it "
+        # PostgreSQL counts a product-text search only up to its cap (search_index.COUNT_CAP): then "over" the limit
+        known = total if total > MAX_ROWS else None
+        held = f"{known:,}" if known else f"over {MAX_ROWS:,}"
+        raise ValidationFailed(f"the list holds {held} orders, more than an export takes ({MAX_ROWS:,}): narrow it "
                                "by date (created_from / created_to) or status first", code="export_too_large",
-                               details={"orders": total, "limit": MAX_ROWS})
+                               details={"orders": known, "limit": MAX_ROWS})
     return pks
 
 
