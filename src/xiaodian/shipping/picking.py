@@ -2,8 +2,8 @@
 totals per product and spec, so a picker walks the shelves once and then packs order by order.
 
 An item already in a parcel (partial shipping) is not picked again. An item whose export row carries an after-sale
-status is listed with that status beside it, for the packer to check before sealing the box. A whole order held by a
-pending refund (aftersales.service.refund_pending_orders) is marked by the report and left out of the totals."""
+status is listed with that status beside it, for the packer to check before sealing the box. An order held by a pending
+refund (aftersales.service.refund_pending_unshipped) is not planned at all: the report lists it apart."""
 
 from __future__ import annotations
 
