@@ -32,6 +32,24 @@ KEYS = {"pii_key": "YmVuY2gtcGlpLWtleS0wMDAwMDAwMDAwMDAwMDAwMDA",
         "session_secret": "YmVuY2gtc2Vzc2lvbi1zZWNyZXQtMDAwMDAwMDAwMDA"}
 
 
+def as_workbook(path: Path) -> Path:
+    """The CSV's cells, all text, as an XLSX workbook beside it."""
+    import csv
+
+    import xlsxwriter
+
+    target = path.with_suffix(".xlsx")
+    book = xlsxwriter.Workbook(str(target), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                             "strings_to_urls": False})
+    sheet = book.add_worksheet("订单")
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for r, row in enumerate(csv.reader(handle)):
+            for c, value in enumerate(row):
+                sheet.write_string(r, c, value)
+    book.close()
+    return target
+
+
 def run(ctx, shop_id, path: Path, label: str, rows: int, dry_run: bool = False, profile: bool = False,
         batch: int | None = None) -> None:
     profiler = cProfile.Profile() if profile else None
@@ -83,6 +101,8 @@ def main() -> None:
     parser.add_argument("--drop-insert-triggers", action="store_true",
                         help="price the AFTER INSERT triggers (tab counters, 售后中 flag, paid counts): drop them in "
                              "the throwaway SQLite database first; the counters are then wrong, so only for comparison")
+    parser.add_argument("--xlsx", action="store_true",
+                        help="the same files as XLSX workbooks (shared strings, as spreadsheet programs write them)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -90,6 +110,8 @@ def main() -> None:
         t0 = time.perf_counter()
         rows = write_export(first, args.orders, now=NOW)
         write_export(later, args.orders, now=NOW, status_shift=True)
+        if args.xlsx:
+            first, later = as_workbook(first), as_workbook(later)
         size = first.stat().st_size
         print(f"generated {rows:,} rows ({args.orders:,} orders, {size / 1e6:.0f} MB) in "
               f"{time.perf_counter() - t0:.1f} s")

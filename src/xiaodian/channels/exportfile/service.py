@@ -25,6 +25,7 @@ from ...privacy.crypto import PiiCipher
 from .grouping import OrderGroup, build_order, order_groups, scattered_orders, sibling_rejections
 from .reader import FileUnreadable, open_export
 from .rows import ParsedRow, RowError, RowParser
+from .spool import RowSpool
 
 # Orders per transaction. Each commit writes the touched index pages (order id, phone and last-4 hashes are
 # random keys, so a batch touches pages all over their B-trees) to the WAL and checkpoints them: at 200,000
@@ -82,11 +83,18 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
         check(principal.role, "orders.import")
         actor = actor or principal.login
     first = open_export(path)
+    spool = RowSpool() if first.kind == "xlsx" else None  # a workbook is parsed once (spool.py)
     try:
+        if spool is not None:
+            first.rows = spool.recording(first.rows)
         scattered = scattered_orders(first)
+    except BaseException:
+        if spool is not None:
+            spool.close()
+        raise
     finally:
         first.close()
-    export = open_export(path)
+    export = spool.replay(first) if spool is not None else open_export(path)
     report = ImportReport(dry_run=dry_run, file_kind=export.kind, encoding=export.encoding,
                           ignored_columns=export.columns.ignored)
     parser = RowParser(export.columns)
