@@ -151,3 +151,4 @@ def test_the_forecast_is_not_all_clear_while_refunds_wait(app, users, ctx, shop_
         html = client.get("/shipping/forecast").text
     summary = html.split("forecast-summary", 1)[1].split("</div>", 1)[0]
     assert 'class="alert warn forecast-summary"' in html and "另有1单买家已申请退款" in summary
+    assert "买家已申请退款的订单不在计划内（见下方）" in html.split('class="muted plan-rule"', 1)[1].split("</p>", 1)[0]
