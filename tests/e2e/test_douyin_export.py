@@ -80,6 +80,18 @@ def test_reveal_needs_a_reason_and_is_audited(seeded, owner_client, ctx):
         entries = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.export")).scalars().all()
     details = [json.loads(e.detail) for e in entries]
     assert any(d["reveal"] and d["reason"] == "快递理赔需要完整地址" and d["rows"] == 2 for d in details)
+    narrowed = owner_client.post("/api/v1/exports/orders", headers={"x-csrf-token": csrf},
+                                 json={"format": "csv", "status": "cancelled", "reveal": True, "reason": "快递理赔需要完整地址",
+                                       "paid_from": "2026-11-01", "paid_to": "2026-11-30", "flag": "any",
+                                       "address_changed": "any", "product_id": "3512000000000000101"})
+    assert narrowed.status_code == 200
+    with ctx.sessions() as session:
+        last = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.export")
+                               .order_by(AuditEntry.id.desc())).scalars().first()
+    # every filter that chose the buyers' data is on record, not only the search, tab and order dates
+    assert json.loads(last.detail)["filter"] == {
+        "query": None, "tab": "cancelled", "paid_from": "2026-11-01", "paid_to": "2026-11-30",
+        "product_id": "3512000000000000101", "flag": "any", "address_changed": "any"}
 
 
 def test_a_role_without_reveal_gets_403_for_full_data(seeded, app, users):

@@ -163,6 +163,16 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
     count = write_csv(out, records, columns) if fmt == "csv" else write_xlsx(out, records, columns)
     audit.record(session, principal=principal, action="orders.export", now=now, shop_id=shop_id, target_type="orders",
                  detail={"format": fmt, "per": per, "rows": count, "reveal": reveal, "reason": reason or None,
-                         "filter": {"query": flt.query, "tab": flt.tab, "created_from": flt.created_from,
-                                    "created_to": flt.created_to}})
+                         "filter": filter_of(flt)})
     return count
+
+
+def filter_of(flt: OrderFilter) -> dict:
+    """What selected the exported orders, for the audit log: the search, the tab and every other filter that was
+    set (a file of buyers' data is only accountable if one can tell later which orders it held)."""
+    chosen = {"query": flt.query, "tab": flt.tab}
+    for name in ("created_from", "created_to", "paid_from", "paid_to", "product_id", "flag", "address_changed"):
+        value = getattr(flt, name)
+        if value is not None:
+            chosen[name] = value
+    return chosen
