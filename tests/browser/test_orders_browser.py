@@ -325,3 +325,19 @@ def test_batch_note_ticks_orders_flags_them_and_the_flag_filter_finds_them(page)
     assert page.locator(f'tbody.order[data-order-id="{chosen[0]}"] .flag-purple').count() == 1
     assert page.locator(f'tbody.order[data-order-id="{chosen[0]}"]').get_by_text("<i>批量</i> 已核对").count() == 1
     assert not page.js_errors, page.js_errors
+
+
+def test_deferred_tab_counts_of_a_text_search_fill_in_as_the_page_showed_them_before(page, monkeypatch):
+    """Over a large desk a product-text search sends its list first; the page's script fetches the tab counts and
+    writes them into the tabs, the same figures the page gave when it counted them itself."""
+    from xiaodian.orders import pages
+
+    log_in(page)
+    page.goto("/orders?q=%E7%B1%B3")  # 米
+    counted = {t.get_attribute("data-tab"): t.locator(".count").inner_text() for t in page.locator(".tabs a").all()}
+    assert page.locator("nav.tabs[data-counts-url]").count() == 0 and counted["all"] not in ("", "0")
+    monkeypatch.setattr(pages, "LAZY_COUNTS_ABOVE", 0)
+    page.goto("/orders?q=%E7%B1%B3")
+    page.wait_for_selector("nav.tabs[data-counts-url]:not([aria-busy])")
+    filled = {t.get_attribute("data-tab"): t.locator(".count").inner_text() for t in page.locator(".tabs a").all()}
+    assert filled == counted and not page.js_errors

@@ -33,6 +33,9 @@ from .queries import PAGE_SIZES, OrderFilter
 from .search_query import classify, may_scan_matches
 
 router = APIRouter(include_in_schema=False)
+
+# A product-text search over more orders than this sends its tab counts after the list (order_list).
+LAZY_COUNTS_ABOVE = 200_000
 DEFAULT_PAGE_SIZE = 50
 DATE_FIELDS = ("created_from", "created_to", "paid_from", "paid_to")
 # The order of the parameters in every link the list builds, so equal filters give equal URLs.
@@ -187,8 +190,11 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
     shops = service.ALL_SHOPS if scope.is_all else scope.selected
 
     def read():
-        # The tab bar first: the list's total is one of its figures, so the list does not count again.
-        counts = service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
+        # The tab bar first: the list's total is one of its figures, so the list does not count again. A product-text
+        # search over a large desk sends the list first and its tab counts after (the page's script asks
+        # /api/v1/orders/counts): they walk every match, ~280 ms for 米 at 1M orders, against ~15 ms for the list.
+        deferred = may_scan_matches(flt.query) and service.order_total(session, shop_id=shops) > LAZY_COUNTS_ABOVE
+        counts = None if deferred else service.tab_counts(session, shop_id=shops, flt=flt, cipher=ctx.cipher)
         page = service.list_orders(session, shop_id=shops, flt=flt, cipher=ctx.cipher, counts=counts)
         pages = max((page.total + page.page_size - 1) // page.page_size, 1)
         if flt.page > pages and page.total:  # a shared link to a page that no longer exists: show the last one
@@ -218,13 +224,16 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
                   now=ctx.clock.now(), scope=scope, shop_param=shop_param,
                   share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
                   anomaly_label=logistics_labels.kind,
-                  export_query=None if scope.is_all else export_query(flt, shop_param), export_limit=EXPORT_MAX_ORDERS)
+                  export_query=None if scope.is_all else export_query(flt, shop_param), export_limit=EXPORT_MAX_ORDERS,
+                  counts_url=None if counts is not None else "/api/v1/orders/counts?" + export_query(flt, shop_param,
+                                                                                                     status=False))
 
 
-def export_query(flt: OrderFilter, shop: str | None = None) -> str:
+def export_query(flt: OrderFilter, shop: str | None = None, status: bool = True) -> str:
     """The export API's query string for what the list shows (masked buyer data; the reveal export is a POST
-    with a reason, API and CLI only). The export covers one shop: the list over all shops offers none."""
-    params = {"shop": shop, "q": flt.query, "status": flt.tab, "created_from": flt.created_from,
+    with a reason, API and CLI only). The export covers one shop: the list over all shops offers none. Without
+    ``status``, the tab counts' query string (they cover every tab)."""
+    params = {"shop": shop, "q": flt.query, "status": flt.tab if status else None, "created_from": flt.created_from,
               "created_to": flt.created_to, "paid_from": flt.paid_from, "paid_to": flt.paid_to,
               "product_id": flt.product_id, "flag": flt.flag, "address_changed": flt.address_changed}
     return urlencode({k: str(v) for k, v in params.items() if v not in (None, "", "all")})

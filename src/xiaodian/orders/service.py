@@ -17,7 +17,8 @@ from ..errors import NotFound, ValidationFailed
 from ..privacy.crypto import PiiCipher
 from .domain import FLAG_COLOURS
 from .models import OrderEvent
-from .queries import OrderFilter, Shops, find_orders, order_events, order_shipments, require_order
+from .queries import (OrderFilter, Shops, find_orders, order_events, order_shipments, require_order,
+                      stored_order_total)
 from .queries import find_order as _find_order
 from .queries import tab_counts as _tab_counts
 from .schemas import EventOut, OrderDetailOut, OrderPage, order_out
@@ -183,3 +184,8 @@ def detail_of(session: Session, order, now: datetime | None = None) -> OrderDeta
 def tab_counts(session: Session, *, shop_id: int | Sequence[int] | str, flt: OrderFilter,
                cipher: PiiCipher) -> dict[str, int]:
     return _tab_counts(session, _shops(shop_id), flt, cipher)
+
+
+def order_total(session: Session, *, shop_id: int | Sequence[int] | str) -> int:
+    """How many orders the shops hold (trigger-kept counters, no scan)."""
+    return stored_order_total(session, _shops(shop_id))

@@ -46,6 +46,27 @@
     }
   });
 
+  // Tab counts of a product-text search over a large desk arrive after the list (orders.pages.LAZY_COUNTS_ABOVE);
+  // without this script the tabs simply show no figure but the current one.
+  var tabs = document.querySelector("nav.tabs[data-counts-url]");
+  if (tabs && window.fetch) {
+    fetch(tabs.getAttribute("data-counts-url"), {credentials: "same-origin", headers: {Accept: "application/json"}})
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) {
+        if (!body || !body.counts) {
+          return;
+        }
+        tabs.querySelectorAll("a[data-tab]").forEach(function (tab) {
+          var n = body.counts[tab.getAttribute("data-tab")];
+          var shown = tab.querySelector(".count");
+          if (shown && typeof n === "number") {
+            shown.textContent = n.toLocaleString("en-US");
+          }
+        });
+        tabs.removeAttribute("aria-busy");
+      }, function () { /* the figures stay away; the list itself is all there */ });
+  }
+
   // "Link to this list": copy the absolute URL so it can be pasted into a chat; falls back to following it.
   document.addEventListener("click", function (event) {
     var link = event.target && event.target.closest ? event.target.closest("a[data-copy]") : null;
