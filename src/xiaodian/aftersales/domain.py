@@ -239,6 +239,12 @@ MERCHANT_TURN = frozenset(s for s, who in WHOSE_MOVE.items() if who is Actor.MER
 BLOCKS_SHIPPING = frozenset({S.WAITING_MERCHANT, S.REFUNDING, S.REFUND_FAILED, S.ARBITRATING})
 
 
+def case_blocks_shipping(status: str, case_type: str) -> bool:
+    """Whether one after-sale case stops its unshipped order from shipping (domain.md §4): a refund asked for and
+    not refused. The one rule behind the ship blocker and its batch forms (aftersales.service)."""
+    return CaseStatus(status) in BLOCKS_SHIPPING and CaseType(case_type) in REFUND_TYPES
+
+
 class Inspection(StrEnum):
     """What the merchant found when the return arrived (issue 6 item 2)."""
 

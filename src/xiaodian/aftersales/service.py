@@ -367,7 +367,7 @@ def refund_pending_orders(session: Session, shop_id: int, order_ids: Sequence[st
                 .join(AfterSaleCase, AfterSaleCase.order_pk == Order.id)
                 .where(Order.shop_id == shop_id, Order.order_id.in_(chunk))):
             with_cases.add(order_id)
-            if CaseStatus(status) in domain.BLOCKS_SHIPPING and CaseType(case_type) in domain.REFUND_TYPES:
+            if domain.case_blocks_shipping(status, case_type):
                 blocked.add(order_id)
         for order_id, text in session.execute(
                 select(Order.order_id, Order.after_sale_status)
@@ -408,7 +408,7 @@ def pending_refund_blocker(session: Session, order: Order) -> tuple[str, str] | 
     rows = session.execute(select(AfterSaleCase.aftersale_id, AfterSaleCase.status, AfterSaleCase.case_type)
                            .where(AfterSaleCase.order_pk == order.id)).all()
     for aftersale_id, status, case_type in rows:
-        if CaseStatus(status) in domain.BLOCKS_SHIPPING and CaseType(case_type) in domain.REFUND_TYPES:
+        if domain.case_blocks_shipping(status, case_type):
             return ("refund_pending", f"the buyer has asked for a refund (after-sale {aftersale_id}, {status}); "
                                       "reject the refund request before shipping")
     if not rows:
