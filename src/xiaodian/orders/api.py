@@ -11,12 +11,13 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
+from ..clock import check_filter_range
 from ..db import MAX_ROW_ID
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..web.deps import db, get_ctx, read_db, read_on_loop_unless, require, require_reading, shop_of, shop_scope
 from ..web.openapi import ERROR_RESPONSES
 from . import service
-from .domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date, check_filter_range
+from .domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
 from .queries import OrderFilter
 from .schemas import OrderDetailOut, OrderPage
 from .search_query import may_scan_matches

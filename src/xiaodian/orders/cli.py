@@ -11,9 +11,9 @@ from rich.table import Table
 
 from ..bootstrap import default_shop_id, desk_shops, open_context
 from ..cli_tables import add_columns
-from ..clock import plausible_date
+from ..clock import check_filter_range, plausible_date
 from ..errors import DomainError, ValidationFailed
-from ..orders.domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_FILTERS, TABS, check_filter_range
+from ..orders.domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_FILTERS, TABS
 from ..web.i18n import label
 from . import service
 from .queries import OrderFilter

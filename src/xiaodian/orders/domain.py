@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from ..clock import FILTER_YEARS, check_filter_range, plausible_date  # noqa: F401 - check_filter_range: the filters' too
+from ..clock import FILTER_YEARS, plausible_date
 from ..whole_numbers import whole_number
 
 

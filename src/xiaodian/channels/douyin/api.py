@@ -141,7 +141,8 @@ class ExportIn(BaseModel):
 
 
 def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
-    from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date, check_filter_range
+    from ...clock import check_filter_range
+    from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
     from ...orders.queries import OrderFilter
     from .orders_export import export_orders
 

@@ -136,7 +136,8 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     from ...bootstrap import default_shop_id, open_context
     from ...db import transaction
     from ...orders.cli import _date
-    from ...orders.domain import TABS, check_filter_range
+    from ...clock import check_filter_range
+    from ...orders.domain import TABS
     from ...orders.queries import OrderFilter
     from .orders_export import FORMATS, export_orders
 
