@@ -112,3 +112,16 @@ def test_a_capped_count_is_not_given_as_the_size(ctx, shop_id, monkeypatch):
     capped = ctx.engine.dialect.name == "postgresql"
     assert refused.value.details == {"orders": None if capped else 30, "limit": 29}
     assert ("holds over 29 orders" if capped else "holds 30 orders") in refused.value.message
+
+
+def test_a_capped_text_count_still_offers_the_export(ctx, shop_id, owner_client, monkeypatch):
+    """PostgreSQL shows a common word's count as "10,000+": that says nothing about the export's limit, so the links
+    stay (the export itself refuses a list that is really too long)."""
+    from xiaodian.orders import pages, search_index
+
+    _orders(ctx, shop_id, [f"69384597040300{i:05d}" for i in range(30)], minutes_ago=10)
+    monkeypatch.setattr(search_index, "COUNT_CAP", 5)
+    monkeypatch.setattr(pages, "EXPORT_MAX_ORDERS", 100)  # the list's 30 fit; PostgreSQL counts them as "5+"
+    monkeypatch.setattr(pages, "LAZY_COUNTS_ABOVE", 0)  # the list's own count (the tab counts are not capped)
+    html = owner_client.get("/orders", params={"q": "五常"}).text
+    assert "/api/v1/exports/orders?format=xlsx" in html and "export-too-large" not in html
