@@ -53,6 +53,7 @@
     fetch(tabs.getAttribute("data-counts-url"), {credentials: "same-origin", headers: {Accept: "application/json"}})
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (body) {
+        tabs.removeAttribute("aria-busy");  // done, with figures or without
         if (!body || !body.counts) {
           return;
         }
@@ -63,8 +64,7 @@
             shown.textContent = n.toLocaleString("en-US");
           }
         });
-        tabs.removeAttribute("aria-busy");
-      }, function () { /* the figures stay away; the list itself is all there */ });
+      }, function () { tabs.removeAttribute("aria-busy"); /* no figures; the list itself is all there */ });
   }
 
   // "Link to this list": copy the absolute URL so it can be pasted into a chat; falls back to following it.
