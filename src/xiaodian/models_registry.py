@@ -8,3 +8,4 @@ def import_all_models() -> None:
     from .logistics import models as _logistics  # noqa: F401
     from .aftersales import models as _aftersales  # noqa: F401
     from .channels.douyin import models as _douyin  # noqa: F401
+    from .exports import models as _exports  # noqa: F401

@@ -43,6 +43,9 @@ def write_sheet(title: str, header: list[str], rows: Iterable[list[tuple[object,
     return buffer.getvalue(), count
 
 
+MAX_SHEET_ROWS = 1_048_575  # Excel's 1,048,576 rows, less the header
+
+
 def write_sheet_to(out: BinaryIO, title: str, header: list[str], rows: Iterable[list[tuple[object, str]]],
                    widths: Iterable[float] = ()) -> int:
     """Writes one sheet as XLSX to ``out`` and returns its data rows: the header, then each row's (value, number
@@ -65,6 +68,12 @@ def write_sheet_to(out: BinaryIO, title: str, header: list[str], rows: Iterable[
     formats: dict[str, object] = {}
     count = 0
     for count, row in enumerate(rows, start=1):
+        if count > MAX_SHEET_ROWS:  # XlsxWriter would drop the rest without a word
+            from .errors import ValidationFailed
+
+            raise ValidationFailed(f"an Excel sheet holds at most {MAX_SHEET_ROWS:,} rows below its header: export "
+                                   "CSV instead, one row per order, or a shorter list", code="sheet_too_long",
+                                   details={"limit": MAX_SHEET_ROWS})
         for column, (value, number_format) in enumerate(row):
             cell_format = formats.get(number_format)
             if cell_format is None:

@@ -19,6 +19,7 @@ class Job:
     name: str
     every_seconds: float
     run: Callable  # run(ctx) -> None; must be idempotent
+    lane: str = "main"  # each lane is a thread of its own: a job that runs for minutes gets a lane of its own
 
 
 def _deadline_scan(ctx) -> None:
@@ -80,13 +81,32 @@ JOBS.append(Job("douyin.sync", 60.0, _douyin_sync))
 JOBS.append(Job("douyin.reconcile", 3600.0, _douyin_reconcile))
 
 
+def _exports(ctx) -> None:
+    """Export jobs asked for on the order list (up to 1,000,000 orders each), and the deletion of week-old files.
+    A lane of its own: writing a million orders takes minutes, and the deadline scans must not wait for it."""
+    from .exports.runner import run_waiting
+
+    for job_id, status in run_waiting(ctx):
+        log.info("export job %s %s", job_id, status)
+
+
+JOBS.append(Job("exports.orders", 2.0, _exports, lane="exports"))
+
+
 def register_job(job: Job) -> None:
     JOBS.append(job)
 
 
-def run_due(ctx, last_run: dict[str, float], monotonic: Callable[[], float]) -> None:
-    """Run each job whose interval has passed; a failing job is logged and does not stop the others."""
+def lanes() -> list[str]:
+    return sorted({job.lane for job in JOBS})
+
+
+def run_due(ctx, last_run: dict[str, float], monotonic: Callable[[], float], lane: str | None = None) -> None:
+    """Run each job (of ``lane``, or every job) whose interval has passed; a failing job is logged and does not
+    stop the others."""
     for job in JOBS:
+        if lane is not None and job.lane != lane:
+            continue
         now = monotonic()
         if now - last_run.get(job.name, float("-inf")) < job.every_seconds:
             continue
@@ -97,19 +117,22 @@ def run_due(ctx, last_run: dict[str, float], monotonic: Callable[[], float]) -> 
             log.exception("job %s failed", job.name)
 
 
-def run_forever(ctx, stop: threading.Event, tick: float = 1.0) -> None:
+def run_forever(ctx, stop: threading.Event, tick: float = 1.0, lane: str | None = None) -> None:
     import time
 
     last_run: dict[str, float] = {}
     while not stop.is_set():
-        run_due(ctx, last_run, time.monotonic)
+        run_due(ctx, last_run, time.monotonic, lane)
         stop.wait(tick)
 
 
 def start_background(ctx) -> threading.Event:
-    """The jobs in a daemon thread of the current process (``xiaodian serve``); set the event to stop them."""
+    """The jobs in daemon threads of the current process (``xiaodian serve``), one per lane; set the event to stop
+    them."""
     stop = threading.Event()
-    threading.Thread(target=run_forever, args=(ctx, stop), name="xiaodian-jobs", daemon=True).start()
+    for lane in lanes():
+        threading.Thread(target=run_forever, args=(ctx, stop, 1.0, lane), name=f"xiaodian-jobs-{lane}",
+                         daemon=True).start()
     return stop
 
 
@@ -124,8 +147,9 @@ def worker(once: bool = typer.Option(False, "--once", help="run every job once, 
 
         run_due(ctx, {}, time.monotonic)
         return
-    stop = threading.Event()
+    stop = start_background(ctx)
     try:
-        run_forever(ctx, stop)
+        while not stop.wait(3600):
+            pass
     except KeyboardInterrupt:
         stop.set()

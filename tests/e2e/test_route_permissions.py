@@ -213,6 +213,22 @@ FORMS[("POST", "/settings/logistics")] = {"pickup_warning": "18", "pickup_timeou
                                           "suspected_lost": "168", "locker_uncollected": "48"}
 
 
+# Export jobs: a list too long to download at once is written in the background and downloaded later.
+ROUTE_PERMISSIONS.update({
+    ("GET", "/exports"): "orders.export",
+    ("POST", "/exports"): "orders.export",
+    ("POST", "/exports/{job_id}/cancel"): "orders.export",
+    ("POST", "/api/v1/exports/jobs"): "orders.export",
+    ("GET", "/api/v1/exports/jobs"): "orders.export",
+    ("GET", "/api/v1/exports/jobs/{job_id}"): "orders.export",
+    ("POST", "/api/v1/exports/jobs/{job_id}/cancel"): "orders.export",
+    ("GET", "/api/v1/exports/jobs/{job_id}/file"): "orders.export",
+})
+PATH_VALUES.update({"job_id": "1"})
+BODIES[("POST", "/api/v1/exports/jobs")] = {"format": "csv"}
+FORMS[("POST", "/exports")] = {"format": "csv", "per": "sku"}
+
+
 def registered_routes() -> list[tuple[str, str, APIRoute]]:
     out = []
     for router in all_routers():

@@ -31,7 +31,9 @@ ACTIONS: dict[str, str] = {
     "user.password_change_refused": N_("Own password change refused"), "token.create": N_("Created an API token"),
     "token.revoke": N_("Revoked an API token"), "pii.reveal": N_("Viewed a buyer's full details"),
     "order.note": N_("Changed note or flag"), "orders.import": N_("Imported an order file"),
-    "orders.export": N_("Exported orders"), "shipping.ship": N_("Shipped an order"),
+    "orders.export": N_("Exported orders"), "orders.export_requested": N_("Asked for an export job"),
+    "orders.export_cancelled": N_("Cancelled an export job"),
+    "orders.export_download": N_("Downloaded an export file"), "shipping.ship": N_("Shipped an order"),
     "shipping.bulk_ship": N_("Shipped from a file"), "shipping.correct_tracking": N_("Corrected a tracking number"),
     "shipping.settings": N_("Changed shipping settings"),
     "shipping.product_promise": N_("Changed a product's ship promise"),
@@ -64,7 +66,7 @@ _CASE_ACTIONS = ("apply", "modify", "cancel",
 TARGETS = {"order": N_("Order"), "orders": N_("Orders"), "aftersale": N_("After-sale case"),
            "anomaly": N_("Logistics anomaly"), "user": N_("User"), "token": N_("API token"), "file": N_("File"),
            "shop": N_("Shop"), "product": N_("Product"), "reason": N_("Reason"),
-           "douyin_connection": N_("Douyin shop")}
+           "douyin_connection": N_("Douyin shop"), "export_job": N_("Export job")}
 
 FIELDS = {
     "status": N_("Status"), "flag_colour": N_("Flag"), "merchant_note": N_("Merchant note"), "role": N_("Role"),

@@ -76,6 +76,7 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "search_kind": ("empty", "order_id", "phone", "last4", "tracking", "text"),
     "role": ("owner", "cs", "warehouse"),
     "weekday": ("0", "1", "2", "3", "4", "5", "6"),  # 0 = Monday (the warehouse's rest days)
+    "export_status": ("queued", "running", "done", "failed", "cancelled", "expired"),  # export jobs
     "todo": ("overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon",
              "address_changed"),  # home cards
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
@@ -104,6 +105,11 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "weak_password", "wrong_password", "same_password", "passwords_differ", "user_exists", "last_owner", "login_locked",
     # 批量备注 on the order list
     "nothing_selected", "too_many_orders", "nothing_to_change", "note_empty", "note_too_long", "orders_not_found",
+    # export jobs
+    "export_too_large", "export_queue_full", "export_job_not_found", "export_job_finished", "export_not_ready",
+    "export_expired", "export_file_missing", "export_requester_disabled", "export_worker_lost", "export_failed",
+    "sheet_too_long",
+    "date_range_reversed",
 )
 
 

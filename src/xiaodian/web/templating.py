@@ -28,6 +28,17 @@ def thousands(count: int) -> str:
     return f"{count:,}"
 
 
+def file_size(size: int | None) -> str:
+    """A file's size as people read it: 980 B, 36 KB, 12.4 MB."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / (1024 * 1024):,.1f} MB"
+
+
 def shop_time(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -77,6 +88,7 @@ def build_environment() -> Environment:
     env.filters["yuan"] = yuan
     env.filters["shop_time"] = shop_time
     env.filters["thousands"] = thousands
+    env.filters["file_size"] = file_size
     env.globals["label"] = i18n.label
     env.globals["error_text"] = i18n.error_text
     env.globals["ship_countdown"] = ship_countdown

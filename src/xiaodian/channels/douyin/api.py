@@ -140,11 +140,12 @@ class ExportIn(BaseModel):
     reason: str | None = Field(None, max_length=200)
 
 
-def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
+def order_filter(body: ExportIn, now):
+    """The order list an export asks for, checked field by field (a 422 naming the field), as of ``now``. Shared by
+    the export written while the request waits and the export job (exports/)."""
     from ...clock import check_filter_range
     from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
     from ...orders.queries import OrderFilter
-    from .orders_export import export_orders
 
     if body.status not in TABS:
         raise ValidationFailed(f"status: one of {', '.join(TABS)}", details={"field": "status"})
@@ -157,11 +158,18 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
         check_filter_date(name, getattr(body, name))
     check_filter_range("created_from", body.created_from, "created_to", body.created_to)
     check_filter_range("paid_from", body.paid_from, "paid_to", body.paid_to)
-    ctx = get_ctx(request)
     flt = OrderFilter(query=body.q, tab=body.status, created_from=body.created_from, created_to=body.created_to,
                       paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id, flag=body.flag,
                       address_changed=body.address_changed)
-    flt.now = ctx.clock.now()
+    flt.now = now
+    return flt
+
+
+def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
+    from .orders_export import export_orders
+
+    ctx = get_ctx(request)
+    flt = order_filter(body, ctx.clock.now())
     # Written whole before the answer starts (a refusal or an error is still a JSON error, and the row count is known),
     # to a file that moves from memory to disk past a few MB, then streamed from it.
     spool = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)

@@ -139,6 +139,10 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     from ...clock import check_filter_range
     from ...orders.domain import TABS
     from ...orders.queries import OrderFilter
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from ...exports import domain
     from .orders_export import FORMATS, export_orders
 
     if status not in TABS or fmt not in FORMATS:
@@ -154,11 +158,18 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
         flt.now = ctx.clock.now()
         # Written beside the output and moved over it at the end: a refused or failed export leaves no half file.
         partial = Path(output).with_name(Path(output).name + ".part")
+        err = Console(stderr=True)
         try:
-            with transaction(ctx.sessions) as session, partial.open("wb") as out:
+            # Nothing times out here, so the CLI takes as long a list as an export job does (the web's own export
+            # stops at 200,000 orders while its request waits).
+            with (transaction(ctx.sessions) as session, partial.open("wb") as out,
+                  Progress(TextColumn("[bold]exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                           console=err, transient=True, disable=not err.is_terminal) as bar):
+                task = bar.add_task("exporting", total=None)
                 count = export_orders(session, shop_id=default_shop_id(ctx), flt=flt, cipher=ctx.cipher,
                                       principal=cli_principal(), fmt=fmt, now=ctx.clock.now(), out=out,
-                                      reveal=reveal, reason=reason, per=per)
+                                      reveal=reveal, reason=reason, per=per, limit=domain.JOB_MAX_ORDERS,
+                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
             partial.replace(output)
         finally:
             partial.unlink(missing_ok=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import BinaryIO
 
@@ -68,26 +68,33 @@ def _items_cell(items) -> str:
     return "；".join(f"{i.product_name}{' ' + i.spec if i.spec else ''} ×{i.quantity}" for i in items)
 
 
-def order_ids(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher) -> list[int]:
+def order_ids(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
+              limit: int | None = None) -> list[int]:
     """The row ids of every order of the filtered list, newest first, read once (a consistent snapshot). More than
-    MAX_ROWS is refused naming the count, rather than a file silently cut short."""
-    total, pks = all_pks(session, shop_id, flt, cipher, MAX_ROWS + 1)
-    if len(pks) > MAX_ROWS:
+    ``limit`` is refused naming the count, rather than a file silently cut short. The limit is MAX_ROWS for an
+    export written while the request waits, the export job's own (exports.domain.JOB_MAX_ORDERS) in the background."""
+    limit = MAX_ROWS if limit is None else limit
+    total, pks = all_pks(session, shop_id, flt, cipher, limit + 1)
+    if len(pks) > limit:
         # PostgreSQL counts a product-text search only up to its cap (search_index.COUNT_CAP): then "over" the limit
-        known = total if total > MAX_ROWS else None
-        held = f"{known:,}" if known else f"over {MAX_ROWS:,}"
-        raise ValidationFailed(f"the list holds {held} orders, more than an export takes ({MAX_ROWS:,}): narrow it "
+        known = total if total > limit else None
+        held = f"{known:,}" if known else f"over {limit:,}"
+        raise ValidationFailed(f"the list holds {held} orders, more than an export takes ({limit:,}): narrow it "
                                "by date (created_from / created_to) or status first", code="export_too_large",
-                               details={"orders": known, "limit": MAX_ROWS})
+                               details={"orders": known, "limit": limit})
     return pks
 
 
 def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, reveal: bool = False,
-         per: str = "sku", pks: list[int] | None = None) -> Iterator[dict]:
+         per: str = "sku", pks: list[int] | None = None,
+         progress: Callable[[int], None] | None = None) -> Iterator[dict]:
     """Every order of the filtered list (not just one page), newest first, one dict per SKU order (or per shop
-    order, ``per="order"``). ``pks``: the list's row ids when already read (order_ids)."""
+    order, ``per="order"``). ``pks``: the list's row ids when already read (order_ids). ``progress(orders done)``
+    is called before each chunk of orders is read (an export job reports how far it got, and can be stopped)."""
     pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher) if pks is None else pks
     for start in range(0, len(pks), 200):
+        if progress is not None:
+            progress(start)
         found = [order_model(o) for o in orders_data(session, rows_by_pk(session, pks[start:start + 200]), flt.now)]
         plain = _revealed(session, shop_id, [o.order_id for o in found], cipher) if reveal else {}
         for o in found:
@@ -143,9 +150,11 @@ def write_xlsx(out: BinaryIO, records: Iterator[dict], columns: tuple[str, ...] 
 
 def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
                   fmt: str, now: datetime, out: BinaryIO, reveal: bool = False, reason: str | None = None,
-                  per: str = "sku") -> int:
+                  per: str = "sku", limit: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> int:
     """Writes the file to ``out`` (a spooled temporary file in the web app: a large export stays off the heap) and
-    returns the number of rows. Audited; revealing needs ``pii.reveal`` and a reason."""
+    returns the number of rows. Audited; revealing needs ``pii.reveal`` and a reason. ``progress(orders done,
+    orders in all)``: see rows()."""
     check(principal.role, "orders.export")
     if fmt not in FORMATS:
         raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", details={"field": "format"})
@@ -157,8 +166,12 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
         if not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
                                    f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
-    pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher)  # refused here if too many, before any work
-    records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per, pks=pks)
+    pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher, limit=limit)  # refused here if too many
+    total = len(pks)
+    if progress is not None:
+        progress(0, total)  # the count first: a list of no orders reports it too
+    records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per, pks=pks,
+                   progress=(lambda n: progress(n, total)) if progress is not None else None)
     columns = ORDER_COLUMNS if per == "order" else COLUMNS
     count = write_csv(out, records, columns) if fmt == "csv" else write_xlsx(out, records, columns)
     audit.record(session, principal=principal, action="orders.export", now=now, shop_id=shop_id, target_type="orders",

@@ -81,4 +81,11 @@
       setTimeout(function () { link.textContent = original; }, 1500);
     }, function () { window.location.href = url; });
   });
+
+  // A page with work in progress (an export job running) reloads itself until the work is done.
+  var refreshing = document.querySelector("[data-refresh-seconds]");
+  if (refreshing) {
+    setTimeout(function () { window.location.reload(); },
+               1000 * Number(refreshing.getAttribute("data-refresh-seconds")));
+  }
 })();

@@ -1,0 +1,77 @@
+"""The 导出任务 page (/exports): the shop's export jobs with their progress and download links, asked for from the
+order list (POST /exports with the list's filters in the query string). Refreshes itself while a job is open."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from ..accounts.service import Principal
+from ..channels.douyin.api import ExportIn
+from ..errors import DomainError, ValidationFailed
+from ..orders.listing import EXPORT_MAX_ORDERS
+from ..web.deps import db, get_ctx, named_shop_query, require, shop_of
+from ..web.templating import render
+from . import service
+from .api import job_out
+from .domain import JOB_MAX_ORDERS, KEEP_FOR, OPEN
+
+router = APIRouter(include_in_schema=False)
+TEMPLATE = "exports/list.html"
+
+
+def _page(request: Request, session: Session, principal: Principal, status_code: int = 200, **extra):
+    jobs = [job_out(j) for j in service.list_jobs(session, shop_id=shop_of(request), principal=principal)]
+    return render(request, TEMPLATE, status_code=status_code, jobs=jobs, keep_days=KEEP_FOR.days,
+                  job_limit=JOB_MAX_ORDERS, direct_limit=EXPORT_MAX_ORDERS,
+                  refreshing=any(j.status in OPEN for j in jobs),
+                  created=request.query_params.get("created"), shop_query=named_shop_query(request), **extra)
+
+
+@router.get("/exports")
+def export_jobs(request: Request, principal: Principal = Depends(require("orders.export")),
+                session: Session = Depends(db, scope="function")):
+    return _page(request, session, principal)
+
+
+def _body(request: Request, fmt: str, per: str) -> ExportIn:
+    """The order list's filters from the query string (the list's own export query), the file's shape from the
+    form. A field that does not parse is a refusal naming it."""
+    fields = {k: v for k, v in request.query_params.items() if k in service.FILTER_FIELDS and v != ""}
+    try:
+        return ExportIn(format=fmt, per=per, **fields)
+    except ValidationError as exc:
+        field = ".".join(str(p) for p in exc.errors()[0]["loc"])
+        raise ValidationFailed(f"{field}: {exc.errors()[0]['msg']}", details={"field": field}) from None
+
+
+@router.post("/exports")
+def ask_for_export(request: Request, format: str = Form("xlsx"), per: str = Form("sku"),
+                   principal: Principal = Depends(require("orders.export")),
+                   session: Session = Depends(db, scope="function")):
+    """From the order list's 后台导出 buttons: queue the job, then show it on the jobs page."""
+    try:
+        job = service.request_export(session, shop_id=shop_of(request), principal=principal,
+                                     body=_body(request, format, per), now=get_ctx(request).clock.now())
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, principal, status_code=exc.http_status, error=exc)
+    shop = request.query_params.get("shop")
+    query = urlencode({k: v for k, v in (("shop", shop), ("created", job.id)) if v})
+    return RedirectResponse(f"/exports?{query}", status_code=303)
+
+
+@router.post("/exports/{job_id}/cancel")
+def cancel_export(job_id: str, request: Request, principal: Principal = Depends(require("orders.export")),
+                  session: Session = Depends(db, scope="function")):
+    try:
+        service.cancel(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                       now=get_ctx(request).clock.now())
+    except DomainError as exc:
+        session.rollback()
+        return _page(request, session, principal, status_code=exc.http_status, error=exc)
+    return RedirectResponse("/exports" + named_shop_query(request), status_code=303)

@@ -1,0 +1,179 @@
+"""The worker's side of export jobs: take the oldest waiting job (or one whose worker died), write its file while
+reporting progress, and delete files past their week.
+
+Coordination is through the database only: a job is taken by a conditional UPDATE, and every progress report
+renews the lease with the holder named, so two workers never write the same job, a cancelled job stops at its next
+report, and a job whose worker died is taken up again once its lease runs out (at most MAX_ATTEMPTS times). The
+file is written beside its final name and renamed when whole: a download never gets half a file.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import threading
+import time
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..accounts.models import User
+from ..accounts.service import Principal
+from ..errors import DomainError
+from .domain import JOB_MAX_ORDERS, LEASE, MAX_ATTEMPTS, JobStatus, expires_at
+from .models import ExportJob
+from .service import folder
+
+log = logging.getLogger("xiaodian.exports")
+REPORT_EVERY_SECONDS = 1.0  # progress reports (and lease renewals) at most this often
+
+
+class JobStopped(Exception):
+    """The job was cancelled, or another worker took it over, while this one wrote it."""
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def claim_next(sessions: sessionmaker[Session], now: datetime, holder: str) -> int | None:
+    """Take the oldest job that waits or whose lease ran out; None when there is none. A job taken up for the
+    (MAX_ATTEMPTS + 1)th time is failed instead: its exports keep killing their worker."""
+    with sessions.begin() as session:
+        waiting = or_(ExportJob.status == JobStatus.QUEUED.value,
+                      (ExportJob.status == JobStatus.RUNNING.value) & (ExportJob.lease_until < now))
+        for job_id, attempts in session.execute(select(ExportJob.id, ExportJob.attempts).where(waiting)
+                                                .order_by(ExportJob.id).limit(5)):
+            if attempts >= MAX_ATTEMPTS:
+                session.execute(update(ExportJob).where(ExportJob.id == job_id, waiting).values(
+                    status=JobStatus.FAILED.value, finished_at=now, lease_until=None, error_code="export_worker_lost",
+                    error_message=f"the worker writing this export stopped {attempts} times; ask for a smaller list"))
+                continue
+            taken = session.execute(update(ExportJob).where(ExportJob.id == job_id, waiting).values(
+                status=JobStatus.RUNNING.value, holder=holder, lease_until=now + LEASE, started_at=now,
+                attempts=attempts + 1, orders_done=0)).rowcount
+            if taken == 1:
+                return job_id
+    return None
+
+
+def _report(sessions, job_id: int, holder: str, now: datetime, **values) -> None:
+    """Progress and a renewed lease, only while this worker still holds the job; else JobStopped."""
+    with sessions.begin() as session:
+        kept = session.execute(update(ExportJob).where(
+            ExportJob.id == job_id, ExportJob.status == JobStatus.RUNNING.value, ExportJob.holder == holder)
+            .values(lease_until=now + LEASE, **values)).rowcount
+    if kept != 1:
+        raise JobStopped(job_id)
+
+
+def _finish(sessions, job_id: int, holder: str, **values) -> bool:
+    with sessions.begin() as session:
+        return session.execute(update(ExportJob).where(
+            ExportJob.id == job_id, ExportJob.status == JobStatus.RUNNING.value, ExportJob.holder == holder)
+            .values(lease_until=None, **values)).rowcount == 1
+
+
+def _requester(session: Session, job: ExportJob) -> Principal | None:
+    """The user who asked, with the role they hold now: a user disabled (or moved to a role without the right)
+    since asking gets no file."""
+    user = session.get(User, job.user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return Principal(user.id, user.login, user.role, "job")
+
+
+def run_job(ctx, job_id: int, holder: str) -> str:
+    """Write the job's file and mark it done (or failed, naming why); returns the final status, or "stopped" when
+    the job was cancelled or taken over meanwhile."""
+    from ..channels.douyin.api import ExportIn, order_filter
+    from ..channels.douyin.orders_export import export_orders
+
+    with ctx.sessions() as session:
+        job = session.get(ExportJob, job_id)
+        session.expunge(job)
+    name = f"{job.id}-{secrets.token_hex(8)}.{job.format}"
+    part = folder(ctx.settings.data_dir) / (name + ".part")
+    last = {"at": float("-inf"), "total": 0}
+
+    def progress(done: int, total: int) -> None:
+        last["total"] = total
+        if time.monotonic() - last["at"] >= REPORT_EVERY_SECONDS:
+            last["at"] = time.monotonic()
+            _report(ctx.sessions, job.id, holder, ctx.clock.now(), orders_done=done, orders_total=total)
+
+    try:
+        with ctx.sessions() as session:
+            principal = _requester(session, job)
+            if principal is None:
+                raise DomainError("the user who asked for this export is disabled", code="export_requester_disabled")
+            flt = order_filter(ExportIn(**json.loads(job.filter_json)), job.created_at)  # the list as it was asked for
+            with open(part, "wb") as out:
+                rows = export_orders(session, shop_id=job.shop_id, flt=flt, cipher=ctx.cipher, principal=principal,
+                                     fmt=job.format, now=ctx.clock.now(), out=out, reveal=job.reveal,
+                                     reason=job.reason, per=job.per, limit=JOB_MAX_ORDERS, progress=progress)
+                out.flush()
+                os.fsync(out.fileno())
+            size = part.stat().st_size
+            part.rename(part.with_suffix(""))
+            now = ctx.clock.now()
+            if not _finish(ctx.sessions, job.id, holder, status=JobStatus.DONE.value, file_name=name,
+                           rows_written=rows, size_bytes=size, finished_at=now, expires_at=expires_at(now),
+                           orders_done=last["total"], orders_total=last["total"]):
+                raise JobStopped(job.id)
+            session.commit()  # the audit entry of the export (orders.export), once the file is there
+        log.info("export job %s done: %s rows, %s bytes", job.id, rows, size)
+        return JobStatus.DONE.value
+    except JobStopped:  # cancelled, or another worker holds it now: that one writes the file
+        _remove(part, part.with_suffix(""))
+        return "stopped"
+    except DomainError as exc:
+        _remove(part, part.with_suffix(""))
+        _finish(ctx.sessions, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
+                error_code=exc.code[:40], error_message=exc.message[:400])
+        return JobStatus.FAILED.value
+    except Exception:
+        log.exception("export job %s broke", job.id)
+        _remove(part, part.with_suffix(""))
+        _finish(ctx.sessions, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
+                error_code="export_failed", error_message="the export broke on the server; the log has the details")
+        return JobStatus.FAILED.value
+
+
+def _remove(*paths) -> None:
+    for path in paths:
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass
+
+
+def expire_files(ctx, now: datetime) -> int:
+    """Delete the files of jobs past their week (they hold buyer data) and mark the jobs expired."""
+    with ctx.sessions.begin() as session:
+        due = session.execute(select(ExportJob.id, ExportJob.file_name).where(
+            ExportJob.status == JobStatus.DONE.value, ExportJob.expires_at < now)).all()
+        for job_id, file_name in due:
+            if file_name:
+                _remove(folder(ctx.settings.data_dir) / file_name)
+            session.execute(update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == JobStatus.DONE.value)
+                            .values(status=JobStatus.EXPIRED.value, file_name=None))
+    return len(due)
+
+
+def run_waiting(ctx, holder: str | None = None, max_jobs: int = 20) -> list[tuple[int, str]]:
+    """The worker's turn: expire old files, then write waiting jobs one after another (at most ``max_jobs``, so
+    the loop gets back to its other duties)."""
+    holder = holder or holder_name()
+    expire_files(ctx, ctx.clock.now())
+    done = []
+    for _ in range(max_jobs):
+        job_id = claim_next(ctx.sessions, ctx.clock.now(), holder)
+        if job_id is None:
+            break
+        done.append((job_id, run_job(ctx, job_id, holder)))
+    return done

@@ -1,0 +1,138 @@
+"""Asking for an export job, reading the shop's jobs, cancelling one and handing out its file. The worker's side
+(taking a job, writing the file, deleting old files) is in runner.py.
+
+Every use case checks the role here, not only the routes: an export job holds buyer data."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..accounts import audit
+from ..accounts.permissions import allowed, check
+from ..accounts.service import Principal
+from ..db import row_id
+from ..errors import Conflict, NotFound, ValidationFailed
+from ..privacy.reveal import MAX_REASON, MIN_REASON
+from .domain import FORMATS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
+from .models import ExportJob
+
+PER = ("sku", "order")
+FILTER_FIELDS = ("q", "status", "created_from", "created_to", "paid_from", "paid_to", "product_id", "flag",
+                 "address_changed")
+
+
+def folder(data_dir: Path) -> Path:
+    """Where job files lie: data_dir/exports, readable by the desk's own user only (the files hold buyer data).
+    Deployments with several machines share the data folder already (the key file lives there too)."""
+    path = Path(data_dir) / "exports"
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path
+
+
+def request_export(session: Session, *, shop_id: int, principal: Principal, body, now: datetime) -> ExportJob:
+    """Queue an export of the list ``body`` selects (the export API's own fields, channels/douyin/api.ExportIn).
+    Everything that can be checked now is checked now, so a mistake is a 422 naming the field, not a failed job
+    found later: format, per, the filters, the reveal's reason, and how many of the shop's jobs are still open."""
+    from ..channels.douyin.api import order_filter
+
+    check(principal.role, "orders.export")
+    if principal.user_id is None:
+        raise ValidationFailed("an export job belongs to a user; the system itself cannot ask for one")
+    if body.format not in FORMATS:
+        raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", details={"field": "format"})
+    if body.per not in PER:
+        raise ValidationFailed(f"per: one of {', '.join(PER)}", details={"field": "per"})
+    reason = (body.reason or "").strip() or None
+    if body.reveal:
+        check(principal.role, "pii.reveal")
+        if reason is None or not MIN_REASON <= len(reason) <= MAX_REASON:
+            raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
+                                   f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
+    order_filter(body, now)  # 422 naming the field, before anything is stored
+    open_jobs = session.scalar(select(func.count()).select_from(ExportJob).where(
+        ExportJob.shop_id == shop_id, ExportJob.status.in_([s.value for s in OPEN])))
+    if open_jobs >= MAX_OPEN_PER_SHOP:
+        raise Conflict(f"the shop already has {open_jobs} exports waiting or running (at most {MAX_OPEN_PER_SHOP}): "
+                       "wait for one to finish or cancel one", code="export_queue_full",
+                       details={"open": open_jobs, "limit": MAX_OPEN_PER_SHOP})
+    chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))
+    job = ExportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
+                    format=body.format, per=body.per, filter_json=json.dumps(chosen, ensure_ascii=False),
+                    reveal=bool(body.reveal), reason=reason if body.reveal else None, status=JobStatus.QUEUED.value,
+                    orders_done=0, attempts=0)
+    session.add(job)
+    session.flush()
+    audit.record(session, principal=principal, action="orders.export_requested", now=now, shop_id=shop_id,
+                 target_type="export_job", target_id=str(job.id),
+                 detail={"format": job.format, "per": job.per, "reveal": job.reveal, "reason": job.reason,
+                         "filter": {k: v for k, v in chosen.items() if v is not None}})
+    return job
+
+
+def filters_of(job: ExportJob) -> dict:
+    """The filters that were set (the others are left out), for display and the API."""
+    chosen = json.loads(job.filter_json)
+    return {k: v for k, v in chosen.items() if v is not None and not (k == "status" and v == "all")}
+
+
+def list_jobs(session: Session, *, shop_id: int, principal: Principal, limit: int = 50) -> list[ExportJob]:
+    check(principal.role, "orders.export")
+    return list(session.scalars(select(ExportJob).where(ExportJob.shop_id == shop_id)
+                                .order_by(ExportJob.id.desc()).limit(limit)))
+
+
+def get_job(session: Session, *, shop_id: int, principal: Principal, job_id: object) -> ExportJob:
+    """A job of this shop; another shop's job, a wrong id and a missing one are the same 404."""
+    check(principal.role, "orders.export")
+    pk = row_id(job_id)
+    job = session.get(ExportJob, pk) if pk is not None else None
+    if job is None or job.shop_id != shop_id:
+        raise NotFound(f"export job {job_id} not found", code="export_job_not_found")
+    return job
+
+
+def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime) -> ExportJob:
+    """Stop a job that waits or runs. Whoever asked for it may, and an owner (users.manage) may stop anyone's.
+    A running worker notices at its next progress report and deletes its half-written file."""
+    job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
+    if job.user_id != principal.user_id and not allowed(principal.role, "users.manage"):
+        raise NotFound(f"export job {job_id} not found", code="export_job_not_found")
+    if not can_move(job.status, JobStatus.CANCELLED):
+        raise Conflict(f"export job {job.id} is {job.status}; only a waiting or running job can be cancelled",
+                       code="export_job_finished", details={"status": job.status})
+    stopped = session.execute(update(ExportJob).where(ExportJob.id == job.id, ExportJob.status.in_(
+        [s.value for s in OPEN])).values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount
+    if stopped != 1:  # it finished between the read and the write
+        session.refresh(job)
+        raise Conflict(f"export job {job.id} is {job.status}; only a waiting or running job can be cancelled",
+                       code="export_job_finished", details={"status": job.status})
+    audit.record(session, principal=principal, action="orders.export_cancelled", now=now, shop_id=shop_id,
+                 target_type="export_job", target_id=str(job.id))
+    session.refresh(job)
+    return job
+
+
+def file_of(session: Session, *, shop_id: int, principal: Principal, job_id: object, data_dir: Path,
+            now: datetime) -> tuple[Path, str, ExportJob]:
+    """The finished file, its download name and the job. A file with full buyer details is handed only to a role
+    that may reveal them. Every download is audited (who took which buyers' data, and when)."""
+    job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
+    if job.reveal:
+        check(principal.role, "pii.reveal")
+    if job.status != JobStatus.DONE or not job.file_name:
+        code = "export_expired" if job.status == JobStatus.EXPIRED else "export_not_ready"
+        raise Conflict(f"export job {job.id} is {job.status}: no file to download", code=code,
+                       details={"status": job.status})
+    path = folder(data_dir) / job.file_name
+    if not path.is_file():
+        raise Conflict(f"export job {job.id}: its file is gone from the data folder", code="export_file_missing",
+                       details={"status": job.status})
+    audit.record(session, principal=principal, action="orders.export_download", now=now, shop_id=shop_id,
+                 target_type="export_job", target_id=str(job.id),
+                 detail={"rows": job.rows_written, "reveal": job.reveal})
+    return path, download_name(job.created_at, job.id, job.format), job

@@ -1,0 +1,68 @@
+"""A list too long to download at once, exported in the background: from the order list's form to the jobs page,
+which follows the job by itself (the desk's worker threads write it) until the file can be downloaded."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from . import shop
+from .conftest import ARTIFACTS, DESKTOP, _open_page, log_in, new_desk, serve_desk
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def export_desk(sqlite_template, tmp_path_factory):
+    """A desk of its own, served, with the background jobs running as in ``xiaodian serve``."""
+    from xiaodian.bootstrap import default_shop_id
+    from xiaodian.worker import start_background
+
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("exports"))
+    shop.seed(ctx, default_shop_id(ctx))
+    served = serve_desk(ctx)
+    url = next(served)
+    stop = start_background(ctx)
+    yield url, ctx
+    stop.set()
+    served.close()
+
+
+@pytest.fixture
+def export_page(request, browser, export_desk):
+    yield from _open_page(request, browser, export_desk[0], DESKTOP)
+
+
+def test_a_long_list_is_exported_in_the_background_and_downloaded(export_page, export_desk, monkeypatch):
+    from xiaodian.orders import pages
+    from xiaodian.orders.domain import OrderStatus
+
+    page = export_page
+    monkeypatch.setattr(pages, "EXPORT_MAX_ORDERS", 1)  # every list of two or more is "too long" here
+    log_in(page, path="/orders?tab=awaiting_shipment")
+    awaiting = sum(1 for r in shop.RECORDS if r.status == OrderStatus.AWAITING_SHIPMENT)
+    assert awaiting > 1
+    form = page.locator("form.export-too-large")
+    assert "后台生成" in form.inner_text()
+    (ARTIFACTS / "layout").mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "layout" / "orders-background-export-desktop.png"))
+    form.locator("select[name=per]").select_option("order")
+    with page.expect_navigation():
+        form.locator("button[value=xlsx]").click()
+    assert "/exports?created=" in page.url
+    assert "已排队" in page.locator(".alert.ok").inner_text()
+    job = page.locator("table.export-jobs tbody tr").first
+    job_id = job.get_attribute("data-job")
+    # The page reloads itself every 3 s while the job is open; the worker thread writes the file meanwhile.
+    page.wait_for_selector(f"tr[data-job='{job_id}'][data-status=done]", timeout=30_000)
+    row = page.locator(f"tr[data-job='{job_id}']")
+    assert "备货中" in row.inner_text() and "Excel · 每个订单一行" in row.inner_text()
+    assert "已完成，请在下方下载文件" in page.locator(".alert.ok").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "layout" / "export-jobs-desktop.png"), full_page=True)
+    with page.expect_download() as download:
+        row.locator("a.download").click()
+    assert download.value.suggested_filename.endswith(f"-{job_id}.xlsx")
+    sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    assert sheet.max_row - 1 == awaiting

@@ -1,0 +1,302 @@
+"""Export jobs (exports/): asked for, written by a worker, downloaded, cancelled, taken up again after a worker
+died, expired; on SQLite and PostgreSQL. The file must equal the export written while the request waits."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from xiaodian.accounts.models import AuditEntry, User
+from xiaodian.accounts.service import Principal
+from xiaodian.channels.douyin import orders_export
+from xiaodian.channels.douyin.api import ExportIn, order_filter
+from xiaodian.db import transaction
+from xiaodian.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from xiaodian.exports import runner, service
+from xiaodian.exports.domain import MAX_ATTEMPTS, takeable
+from xiaodian.exports.models import ExportJob
+from xiaodian.orders.domain import OrderStatus
+from xiaodian.orders.intake import upsert_orders
+
+from ..factories import make_record
+
+IDS = [f"69384597040270{i:05d}" for i in range(30)]
+
+
+@pytest.fixture
+def desk(ctx, shop_id, users):
+    records = [make_record(oid, status=OrderStatus.CANCELLED if i % 7 == 0 else OrderStatus.AWAITING_SHIPMENT)
+               for i, oid in enumerate(IDS)]
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, records=records, cipher=ctx.cipher, now=ctx.clock.now())
+    return ctx
+
+
+def principal(ctx, login: str) -> Principal:
+    with ctx.sessions() as session:
+        user = session.execute(select(User).where(User.login == login)).scalar_one()
+        return Principal(user.id, user.login, user.role, "api")
+
+
+def ask(ctx, shop_id, who="owner", **fields) -> int:
+    with transaction(ctx.sessions) as session:
+        return service.request_export(session, shop_id=shop_id, principal=principal(ctx, who),
+                                      body=ExportIn(**fields), now=ctx.clock.now()).id
+
+
+def job(ctx, job_id) -> ExportJob:
+    with ctx.sessions() as session:
+        return session.get(ExportJob, job_id)
+
+
+def direct_export(ctx, shop_id, **fields) -> bytes:
+    body = ExportIn(**fields)
+    out = io.BytesIO()
+    with transaction(ctx.sessions) as session:
+        orders_export.export_orders(session, shop_id=shop_id, flt=order_filter(body, ctx.clock.now()),
+                                    cipher=ctx.cipher, principal=principal(ctx, "owner"), fmt=body.format,
+                                    now=ctx.clock.now(), out=out, per=body.per)
+    return out.getvalue()
+
+
+def job_file(ctx, shop_id, job_id, who="owner") -> bytes:
+    with transaction(ctx.sessions) as session:
+        path, _name, _job = service.file_of(session, shop_id=shop_id, principal=principal(ctx, who), job_id=job_id,
+                                            data_dir=ctx.settings.data_dir, now=ctx.clock.now())
+    return path.read_bytes()
+
+
+def export_files(ctx) -> list[str]:
+    return sorted(p.name for p in service.folder(ctx.settings.data_dir).iterdir())
+
+
+def test_a_job_writes_the_same_file_as_the_export_the_request_waits_for(desk, shop_id):
+    ctx = desk
+    for fields in ({"format": "csv", "status": "awaiting_shipment"}, {"format": "csv", "per": "order"},
+                   {"format": "xlsx", "q": "五常"}):
+        job_id = ask(ctx, shop_id, **fields)
+        assert job(ctx, job_id).status == "queued"
+        assert runner.run_waiting(ctx) == [(job_id, "done")]
+        done = job(ctx, job_id)
+        expected = direct_export(ctx, shop_id, **fields)
+        if fields["format"] == "csv":
+            assert job_file(ctx, shop_id, job_id) == expected
+        else:  # an XLSX carries its own timestamps: compare the cells
+            from openpyxl import load_workbook
+            cells = [[[c.value for c in row] for row in load_workbook(io.BytesIO(data)).active.iter_rows()]
+                     for data in (job_file(ctx, shop_id, job_id), expected)]
+            assert cells[0] == cells[1] and len(cells[0]) == 31
+        listed = 25 if fields.get("status") == "awaiting_shipment" else 30
+        assert (done.orders_total, done.orders_done) == (listed, listed)
+        assert done.rows_written == listed and done.size_bytes > 0
+        assert done.expires_at - done.finished_at == timedelta(days=7)
+    assert not [name for name in export_files(ctx) if name.endswith(".part")]
+
+
+def test_a_list_too_long_to_download_at_once_is_exported_by_a_job_up_to_its_own_limit(desk, shop_id, monkeypatch):
+    ctx = desk
+    monkeypatch.setattr(orders_export, "MAX_ROWS", 29)
+    with pytest.raises(ValidationFailed) as refused:
+        direct_export(ctx, shop_id, format="csv")
+    assert refused.value.code == "export_too_large"
+    job_id = ask(ctx, shop_id, format="csv")
+    runner.run_waiting(ctx)
+    assert job(ctx, job_id).rows_written == 30
+    monkeypatch.setattr(runner, "JOB_MAX_ORDERS", 29)
+    too_long = ask(ctx, shop_id, format="csv")
+    assert runner.run_waiting(ctx) == [(too_long, "failed")]
+    failed = job(ctx, too_long)
+    assert failed.error_code == "export_too_large" and "30" in failed.error_message and failed.file_name is None
+    assert not [n for n in export_files(ctx) if n.startswith(f"{too_long}-")]
+
+
+def test_everything_checkable_is_checked_when_asked_naming_the_field(desk, shop_id):
+    ctx = desk
+    for fields, field in (({"format": "pdf"}, "format"), ({"per": "line"}, "per"), ({"status": "nope"}, "status"),
+                          ({"created_from": "2026-11-20", "created_to": "2026-11-01"}, "created_to"),
+                          ({"reveal": True}, "reason"), ({"reveal": True, "reason": "短"}, "reason")):
+        with pytest.raises(ValidationFailed) as refused:
+            ask(ctx, shop_id, **fields)
+        assert refused.value.details["field"] == field, fields
+    with pytest.raises(Forbidden):
+        ask(ctx, shop_id, who="warehouse", reveal=True, reason="快递理赔需要完整地址")
+    with ctx.sessions() as session:
+        assert session.scalar(select(ExportJob.id)) is None  # nothing stored by a refusal
+
+
+def test_a_shop_has_at_most_three_open_jobs(desk, shop_id):
+    ctx = desk
+    for _ in range(3):
+        ask(ctx, shop_id)
+    with pytest.raises(Conflict) as full:
+        ask(ctx, shop_id)
+    assert full.value.code == "export_queue_full" and full.value.details == {"open": 3, "limit": 3}
+    runner.run_waiting(ctx)
+    ask(ctx, shop_id)  # the finished ones no longer count
+
+
+def test_two_workers_never_take_the_same_job(desk, shop_id):
+    ctx = desk
+    job_id = ask(ctx, shop_id)
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, "worker-a") == job_id
+    assert runner.claim_next(ctx.sessions, now, "worker-b") is None
+    assert runner.run_job(ctx, job_id, "worker-b") == "stopped"  # b does not hold it: writes nothing
+    assert job(ctx, job_id).holder == "worker-a" and export_files(ctx) == []
+    assert runner.run_job(ctx, job_id, "worker-a") == "done"
+
+
+def test_a_job_whose_worker_died_is_taken_up_again_then_given_up(desk, shop_id):
+    ctx = desk
+    job_id = ask(ctx, shop_id)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert runner.claim_next(ctx.sessions, ctx.clock.now(), f"worker-{attempt}") == job_id
+        assert job(ctx, job_id).attempts == attempt
+        ctx.clock.advance(timedelta(minutes=3))  # silent longer than its lease: that worker died
+    assert runner.claim_next(ctx.sessions, ctx.clock.now(), "worker-last") is None
+    gave_up = job(ctx, job_id)
+    assert gave_up.status == "failed" and gave_up.error_code == "export_worker_lost"
+
+
+def test_a_cancelled_job_stops_and_leaves_no_file(desk, shop_id):
+    ctx = desk
+    job_id = ask(ctx, shop_id)
+    assert runner.claim_next(ctx.sessions, ctx.clock.now(), "w") == job_id
+    with transaction(ctx.sessions) as session:
+        service.cancel(session, shop_id=shop_id, principal=principal(ctx, "owner"), job_id=job_id,
+                       now=ctx.clock.now())
+    assert runner.run_job(ctx, job_id, "w") == "stopped"
+    assert job(ctx, job_id).status == "cancelled" and export_files(ctx) == []
+    with transaction(ctx.sessions) as session, pytest.raises(Conflict) as again:
+        service.cancel(session, shop_id=shop_id, principal=principal(ctx, "owner"), job_id=job_id,
+                       now=ctx.clock.now())
+    assert again.value.code == "export_job_finished"
+
+
+def test_only_the_requester_or_an_owner_cancels(desk, shop_id):
+    ctx = desk
+    job_id = ask(ctx, shop_id, who="cs")
+    with transaction(ctx.sessions) as session, pytest.raises(NotFound):
+        service.cancel(session, shop_id=shop_id, principal=principal(ctx, "warehouse"), job_id=job_id,
+                       now=ctx.clock.now())
+    with transaction(ctx.sessions) as session:
+        service.cancel(session, shop_id=shop_id, principal=principal(ctx, "owner"), job_id=job_id,
+                       now=ctx.clock.now())
+
+
+def test_a_requester_disabled_or_stripped_of_the_right_gets_no_file(desk, shop_id):
+    ctx = desk
+    revealing = ask(ctx, shop_id, who="cs", reveal=True, reason="快递理赔需要完整地址")
+    with transaction(ctx.sessions) as session:
+        session.execute(User.__table__.update().where(User.login == "cs").values(role="warehouse"))
+    plain = ask(ctx, shop_id, who="warehouse")
+    with transaction(ctx.sessions) as session:
+        session.execute(User.__table__.update().where(User.login == "warehouse")
+                        .values(disabled_at=ctx.clock.now()))
+    assert dict(runner.run_waiting(ctx)) == {revealing: "failed", plain: "failed"}
+    assert job(ctx, revealing).error_code == "forbidden"
+    assert job(ctx, plain).error_code == "export_requester_disabled"
+    assert export_files(ctx) == []
+
+
+def test_a_revealing_job_holds_full_details_and_only_a_revealing_role_downloads_it(desk, shop_id):
+    ctx = desk
+    job_id = ask(ctx, shop_id, who="cs", format="csv", status="cancelled", reveal=True, reason="快递理赔需要完整地址")
+    runner.run_waiting(ctx)
+    assert "13812345678" in job_file(ctx, shop_id, job_id, who="cs").decode("utf-8-sig")
+    with pytest.raises(Forbidden):
+        job_file(ctx, shop_id, job_id, who="warehouse")
+    with ctx.sessions() as session:
+        actions = session.execute(select(AuditEntry.action, AuditEntry.login).where(
+            AuditEntry.target_id == str(job_id)).order_by(AuditEntry.id)).all()
+        written = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.export")).scalar_one()
+    assert [tuple(a) for a in actions] == [("orders.export_requested", "cs"), ("orders.export_download", "cs")]
+    assert written.login == "cs" and written.channel == "job" and '"reveal": true' in written.detail
+
+
+def test_files_are_deleted_after_a_week(desk, shop_id):
+    ctx = desk
+    job_id = ask(ctx, shop_id)
+    runner.run_waiting(ctx)
+    assert len(export_files(ctx)) == 1
+    ctx.clock.advance(timedelta(days=7, seconds=-1))
+    runner.run_waiting(ctx)
+    assert job(ctx, job_id).status == "done"
+    ctx.clock.advance(timedelta(seconds=2))
+    runner.run_waiting(ctx)
+    assert job(ctx, job_id).status == "expired" and export_files(ctx) == []
+    with pytest.raises(Conflict) as gone:
+        job_file(ctx, shop_id, job_id)
+    assert gone.value.code == "export_expired"
+
+
+def test_a_job_of_another_shop_or_a_wrong_id_is_not_found(desk, shop_id):
+    ctx = desk
+    from xiaodian.accounts.models import Shop
+
+    with transaction(ctx.sessions) as session:
+        other = Shop(name="隔壁小店", created_at=ctx.clock.now())
+        session.add(other)
+        session.flush()
+        other_id = other.id
+    job_id = ask(ctx, shop_id)
+    for shop, wanted in ((other_id, job_id), (shop_id, "abc"), (shop_id, "9" * 30), (shop_id, job_id + 1)):
+        with ctx.sessions() as session, pytest.raises(NotFound):
+            service.get_job(session, shop_id=shop, principal=principal(ctx, "owner"), job_id=wanted)
+
+
+def test_claiming_follows_the_pure_rule(desk, shop_id):
+    """The worker's SQL picks exactly the jobs domain.takeable allows."""
+    ctx = desk
+    now = ctx.clock.now()
+    cases = [("queued", None), ("running", now + timedelta(minutes=1)), ("running", now - timedelta(minutes=1)),
+             ("done", None), ("failed", None), ("cancelled", None), ("expired", None)]
+    ids = [ask(ctx, shop_id) for _ in range(3)]
+    with transaction(ctx.sessions) as session:  # rows in every state, written directly
+        owner = principal(ctx, "owner")
+        for status, lease in cases[3:]:
+            row = ExportJob(shop_id=shop_id, user_id=owner.user_id, login="owner", created_at=now, format="csv",
+                            per="sku", filter_json="{}", reveal=False, status=status, orders_done=0, attempts=0)
+            session.add(row)
+            session.flush()
+            ids.append(row.id)
+        for job_id, (status, lease) in zip(ids, cases):
+            session.execute(ExportJob.__table__.update().where(ExportJob.id == job_id)
+                            .values(status=status, lease_until=lease))
+    taken = set()
+    while (got := runner.claim_next(ctx.sessions, now, "w")) is not None:
+        taken.add(got)
+    assert taken == {job_id for job_id, (status, lease) in zip(ids, cases) if takeable(status, lease, now)}
+    assert len(taken) == 2
+
+
+def test_an_excel_sheet_never_drops_rows_past_its_limit(desk, shop_id, monkeypatch):
+    """Excel holds 1,048,575 rows below the header and XlsxWriter drops the rest silently; a million orders one row
+    per item can pass that. The job fails naming the limit instead of handing out a file cut short."""
+    from xiaodian import spreadsheets
+
+    ctx = desk
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_ROWS", 29)
+    too_long = ask(ctx, shop_id, format="xlsx")
+    fits = ask(ctx, shop_id, format="csv")
+    assert dict(runner.run_waiting(ctx)) == {too_long: "failed", fits: "done"}
+    assert job(ctx, too_long).error_code == "sheet_too_long" and job(ctx, fits).rows_written == 30
+    assert [n for n in export_files(ctx) if not n.startswith(f"{fits}-")] == []
+
+
+def test_export_jobs_have_a_worker_lane_of_their_own(desk, shop_id, monkeypatch):
+    """A million-order export takes minutes; the deadline scans run in another thread meanwhile."""
+    from xiaodian import worker
+
+    ctx = desk
+    assert {"main", "exports"} <= set(worker.lanes())
+    ran = []
+    monkeypatch.setattr(worker, "JOBS", [worker.Job("a", 60, lambda c: ran.append("a")),
+                                         worker.Job("b", 60, lambda c: ran.append("b"), lane="exports")])
+    worker.run_due(ctx, {}, lambda: 0.0, lane="exports")
+    assert ran == ["b"]
+    worker.run_due(ctx, {}, lambda: 0.0)
+    assert ran == ["b", "a", "b"]
