@@ -300,3 +300,18 @@ def test_export_jobs_have_a_worker_lane_of_their_own(desk, shop_id, monkeypatch)
     assert ran == ["b"]
     worker.run_due(ctx, {}, lambda: 0.0)
     assert ran == ["b", "a", "b"]
+
+
+def test_files_a_killed_worker_left_behind_are_removed_once_their_job_is_not_running(desk, shop_id):
+    ctx = desk
+    kept_id = ask(ctx, shop_id)
+    runner.run_waiting(ctx)
+    kept = job(ctx, kept_id).file_name
+    running = ask(ctx, shop_id)
+    assert runner.claim_next(ctx.sessions, ctx.clock.now(), "alive") == running
+    exports = service.folder(ctx.settings.data_dir)
+    left = [f"{kept_id}-0123456789abcdef.csv.part", f"{kept_id}-fedcba9876543210.csv", "999-0000.csv", "notes.txt"]
+    for name in left + [f"{running}-aaaaaaaaaaaaaaaa.csv.part"]:
+        (exports / name).write_bytes(b"13812345678")
+    assert runner.sweep_orphans(ctx) == len(left)
+    assert export_files(ctx) == sorted([kept, f"{running}-aaaaaaaaaaaaaaaa.csv.part"])  # the one being written stays

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts.models import User
 from ..accounts.service import Principal
+from ..db import row_id
 from ..errors import DomainError
 from .domain import JOB_MAX_ORDERS, LEASE, MAX_ATTEMPTS, JobStatus, expires_at
 from .models import ExportJob
@@ -165,11 +166,33 @@ def expire_files(ctx, now: datetime) -> int:
     return len(due)
 
 
+def sweep_orphans(ctx) -> int:
+    """Delete files no job will hand out: what a worker killed mid-write left (a ``.part``, or a whole file whose
+    job was never marked done), once its job is no longer running. They hold buyer data, so they must not stay in
+    the data folder for ever."""
+    files = [p for p in folder(ctx.settings.data_dir).iterdir() if p.is_file()]
+    if not files:
+        return 0
+    ids = {p: row_id(p.name.split("-", 1)[0]) for p in files}
+    with ctx.sessions() as session:
+        jobs = {r.id: r for r in session.execute(select(ExportJob.id, ExportJob.status, ExportJob.file_name).where(
+            ExportJob.id.in_({i for i in ids.values() if i is not None})))}
+    removed = 0
+    for path, job_id in ids.items():
+        job = jobs.get(job_id)
+        if job is not None and (job.status == JobStatus.RUNNING.value or path.name == job.file_name):
+            continue
+        _remove(path)
+        removed += 1
+    return removed
+
+
 def run_waiting(ctx, holder: str | None = None, max_jobs: int = 20) -> list[tuple[int, str]]:
-    """The worker's turn: expire old files, then write waiting jobs one after another (at most ``max_jobs``, so
-    the loop gets back to its other duties)."""
+    """The worker's turn: expire old files, remove orphans, then write waiting jobs one after another (at most
+    ``max_jobs``, so the loop gets back to its other duties)."""
     holder = holder or holder_name()
     expire_files(ctx, ctx.clock.now())
+    sweep_orphans(ctx)
     done = []
     for _ in range(max_jobs):
         job_id = claim_next(ctx.sessions, ctx.clock.now(), holder)
