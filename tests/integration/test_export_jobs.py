@@ -94,6 +94,9 @@ def test_a_job_writes_the_same_file_as_the_export_the_request_waits_for(desk, sh
         assert done.rows_written == listed and done.size_bytes > 0
         assert done.expires_at - done.finished_at == timedelta(days=7)
     assert not [name for name in export_files(ctx) if name.endswith(".part")]
+    folder = service.folder(ctx.settings.data_dir)
+    assert {oct(path.stat().st_mode & 0o777) for path in folder.iterdir()} == {"0o600"}  # buyer data
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
 
 
 def test_a_list_too_long_to_download_at_once_is_exported_by_a_job_up_to_its_own_limit(desk, shop_id, monkeypatch):

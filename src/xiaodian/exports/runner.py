@@ -113,7 +113,8 @@ def run_job(ctx, job_id: int, holder: str) -> str:
             if principal is None:
                 raise DomainError("the user who asked for this export is disabled", code="export_requester_disabled")
             flt = order_filter(ExportIn(**json.loads(job.filter_json)), job.created_at)  # the list as it was asked for
-            with open(part, "wb") as out:
+            # readable by the desk's own user only, like the folder: the file holds buyer data
+            with os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
                 rows = export_orders(session, shop_id=job.shop_id, flt=flt, cipher=ctx.cipher, principal=principal,
                                      fmt=job.format, now=ctx.clock.now(), out=out, reveal=job.reveal,
                                      reason=job.reason, per=job.per, limit=JOB_MAX_ORDERS, progress=progress)
