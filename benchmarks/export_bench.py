@@ -72,7 +72,8 @@ if user is None:
 with transaction(ctx.sessions) as session:
     who = Principal(user.id, user.login, user.role, "api")
     body = ExportIn(format={fmt!r}, per={per!r}, created_from=(NOW - timedelta(days={days})).date() if {days} else None)
-    job_id = service.request_export(session, shop_id=default_shop_id(ctx), principal=who, body=body, now=NOW).id
+    job_id = service.request_export(session, shop_id=default_shop_id(ctx), principal=who, body=body, now=NOW,
+                                        cipher=ctx.cipher).id
 assert runner.claim_next(ctx.sessions, NOW, "bench") == job_id
 started = time.perf_counter()
 status = runner.run_job(ctx, job_id, "bench")

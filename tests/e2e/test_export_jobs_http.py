@@ -30,7 +30,7 @@ def test_ask_follow_and_download(seeded, owner_client):
     assert asked.status_code == 202
     job = asked.json()
     assert job["status"] == "queued" and job["filter"] == {"q": "五常"} and job["download_url"] is None
-    assert job["requested_by"] == "owner" and job["percent"] is None
+    assert job["requested_by"] == "owner" and job["orders_total"] == 12 and job["percent"] == 0
     not_yet = owner_client.get(f"/api/v1/exports/jobs/{job['id']}/file")
     assert not_yet.status_code == 409 and not_yet.json()["error"]["code"] == "export_not_ready"
     runner.run_waiting(seeded)

@@ -44,7 +44,7 @@ def principal(ctx, login: str) -> Principal:
 def ask(ctx, shop_id, who="owner", **fields) -> int:
     with transaction(ctx.sessions) as session:
         return service.request_export(session, shop_id=shop_id, principal=principal(ctx, who),
-                                      body=ExportIn(**fields), now=ctx.clock.now()).id
+                                      body=ExportIn(**fields), now=ctx.clock.now(), cipher=ctx.cipher).id
 
 
 def job(ctx, job_id) -> ExportJob:
@@ -108,7 +108,7 @@ def test_a_list_too_long_to_download_at_once_is_exported_by_a_job_up_to_its_own_
     job_id = ask(ctx, shop_id, format="csv")
     runner.run_waiting(ctx)
     assert job(ctx, job_id).rows_written == 30
-    monkeypatch.setattr(runner, "JOB_MAX_ORDERS", 29)
+    monkeypatch.setattr(runner, "JOB_MAX_ORDERS", 29)  # the list grew past the limit after it was asked for
     too_long = ask(ctx, shop_id, format="csv")
     assert runner.run_waiting(ctx) == [(too_long, "failed")]
     failed = job(ctx, too_long)
@@ -318,3 +318,18 @@ def test_files_a_killed_worker_left_behind_are_removed_once_their_job_is_not_run
         (exports / name).write_bytes(b"13812345678")
     assert runner.sweep_orphans(ctx) == len(left)
     assert export_files(ctx) == sorted([kept, f"{running}-aaaaaaaaaaaaaaaa.csv.part"])  # the one being written stays
+
+
+def test_a_list_longer_than_a_job_takes_is_refused_when_asked_and_a_waiting_job_shows_its_count(desk, shop_id,
+                                                                                                monkeypatch):
+    ctx = desk
+    monkeypatch.setattr(service, "JOB_MAX_ORDERS", 29)
+    with pytest.raises(ValidationFailed) as refused:
+        ask(ctx, shop_id)
+    assert refused.value.code == "export_too_large" and refused.value.details == {"orders": 30, "limit": 29}
+    waiting = ask(ctx, shop_id, status="cancelled")  # 5 orders
+    assert (job(ctx, waiting).status, job(ctx, waiting).orders_total) == ("queued", 5)
+    with pytest.raises(ValidationFailed):  # a search by phone is counted too (blind index): every order has it
+        ask(ctx, shop_id, q="13812345678")
+    monkeypatch.setattr(service, "JOB_MAX_ORDERS", 30)
+    assert job(ctx, ask(ctx, shop_id, q="13812345678")).orders_total == 30

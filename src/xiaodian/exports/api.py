@@ -71,7 +71,7 @@ def job_out(job: ExportJob) -> ExportJobOut:
 def create_job(request: Request, body: ExportIn, principal: Principal = Depends(require("orders.export")),
                session: Session = Depends(db, scope="function")):
     job = service.request_export(session, shop_id=shop_of(request), principal=principal, body=body,
-                                 now=get_ctx(request).clock.now())
+                                 now=get_ctx(request).clock.now(), cipher=get_ctx(request).cipher)
     return job_out(job)
 
 

@@ -56,7 +56,8 @@ def ask_for_export(request: Request, format: str = Form("xlsx"), per: str = Form
     """From the order list's 后台导出 buttons: queue the job, then show it on the jobs page."""
     try:
         job = service.request_export(session, shop_id=shop_of(request), principal=principal,
-                                     body=_body(request, format, per), now=get_ctx(request).clock.now())
+                                     body=_body(request, format, per), now=get_ctx(request).clock.now(),
+                                     cipher=get_ctx(request).cipher)
     except DomainError as exc:
         session.rollback()
         return _page(request, session, principal, status_code=exc.http_status, error=exc)

@@ -17,8 +17,9 @@ from ..accounts.permissions import allowed, check
 from ..accounts.service import Principal
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..privacy.crypto import PiiCipher
 from ..privacy.reveal import MAX_REASON, MIN_REASON
-from .domain import FORMATS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
+from .domain import FORMATS, JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
 from .models import ExportJob
 
 PER = ("sku", "order")
@@ -34,11 +35,15 @@ def folder(data_dir: Path) -> Path:
     return path
 
 
-def request_export(session: Session, *, shop_id: int, principal: Principal, body, now: datetime) -> ExportJob:
+def request_export(session: Session, *, shop_id: int, principal: Principal, body, now: datetime,
+                   cipher: PiiCipher) -> ExportJob:
     """Queue an export of the list ``body`` selects (the export API's own fields, channels/douyin/api.ExportIn).
     Everything that can be checked now is checked now, so a mistake is a 422 naming the field, not a failed job
-    found later: format, per, the filters, the reveal's reason, and how many of the shop's jobs are still open."""
+    found later: format, per, the filters, the reveal's reason, how many of the shop's jobs are still open, and
+    whether the list is longer than a job takes (counted as the list page counts it). The count is kept, so the
+    jobs page shows how many orders a waiting job holds."""
     from ..channels.douyin.api import order_filter
+    from ..orders.queries import plan_page
 
     check(principal.role, "orders.export")
     if principal.user_id is None:
@@ -53,18 +58,24 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
         if reason is None or not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
                                    f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
-    order_filter(body, now)  # 422 naming the field, before anything is stored
+    flt = order_filter(body, now)  # 422 naming the field, before anything is stored
     open_jobs = session.scalar(select(func.count()).select_from(ExportJob).where(
         ExportJob.shop_id == shop_id, ExportJob.status.in_([s.value for s in OPEN])))
     if open_jobs >= MAX_OPEN_PER_SHOP:
         raise Conflict(f"the shop already has {open_jobs} exports waiting or running (at most {MAX_OPEN_PER_SHOP}): "
                        "wait for one to finish or cancel one", code="export_queue_full",
                        details={"open": open_jobs, "limit": MAX_OPEN_PER_SHOP})
+    plan = plan_page(session, shop_id, flt, cipher)
+    counted = None if plan.capped else plan.total  # PostgreSQL stops counting very common text matches early
+    if counted is not None and counted > JOB_MAX_ORDERS:
+        raise ValidationFailed(f"the list holds {counted:,} orders, more than an export takes ({JOB_MAX_ORDERS:,}): "
+                               "narrow it by date (created_from / created_to) or status first",
+                               code="export_too_large", details={"orders": counted, "limit": JOB_MAX_ORDERS})
     chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))
     job = ExportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     format=body.format, per=body.per, filter_json=json.dumps(chosen, ensure_ascii=False),
                     reveal=bool(body.reveal), reason=reason if body.reveal else None, status=JobStatus.QUEUED.value,
-                    orders_done=0, attempts=0)
+                    orders_total=counted, orders_done=0, attempts=0)
     session.add(job)
     session.flush()
     audit.record(session, principal=principal, action="orders.export_requested", now=now, shop_id=shop_id,
