@@ -40,7 +40,7 @@ def test_a_long_list_is_exported_in_the_background_and_downloaded(export_page, e
     from xiaodian.orders.domain import OrderStatus
 
     page = export_page
-    monkeypatch.setattr(pages, "EXPORT_MAX_ORDERS", 1)  # every list of two or more is "too long" here
+    monkeypatch.setattr(pages, "PAGE_EXPORT_ORDERS", 1)  # every list of two or more is "too long" here
     log_in(page, path="/orders?tab=awaiting_shipment")
     awaiting = sum(1 for r in shop.RECORDS if r.status == OrderStatus.AWAITING_SHIPMENT)
     assert awaiting > 1

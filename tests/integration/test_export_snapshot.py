@@ -55,7 +55,7 @@ def test_the_list_page_offers_a_background_export_instead_of_one_it_would_refuse
 
     _orders(ctx, shop_id, [f"69384597040250{i:05d}" for i in range(30)], minutes_ago=10)
     assert "/api/v1/exports/orders?format=xlsx" in owner_client.get("/orders").text
-    monkeypatch.setattr(pages, "EXPORT_MAX_ORDERS", 29)
+    monkeypatch.setattr(pages, "PAGE_EXPORT_ORDERS", 29)
     html = owner_client.get("/orders").text
     assert "/api/v1/exports/orders" not in html and "导出：超过 29 单，后台生成" in html
     assert '<form class="exports export-too-large" method="post" action="/exports">' in html
@@ -124,7 +124,7 @@ def test_a_capped_text_count_still_offers_the_export(ctx, shop_id, owner_client,
 
     _orders(ctx, shop_id, [f"69384597040300{i:05d}" for i in range(30)], minutes_ago=10)
     monkeypatch.setattr(search_index, "COUNT_CAP", 5)
-    monkeypatch.setattr(pages, "EXPORT_MAX_ORDERS", 100)  # the list's 30 fit; PostgreSQL counts them as "5+"
+    monkeypatch.setattr(pages, "PAGE_EXPORT_ORDERS", 100)  # the list's 30 fit; PostgreSQL counts them as "5+"
     monkeypatch.setattr(pages, "LAZY_COUNTS_ABOVE", 0)  # the list's own count (the tab counts are not capped)
     html = owner_client.get("/orders", params={"q": "五常"}).text
     assert "/api/v1/exports/orders?format=xlsx" in html and "export-too-large" not in html

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..accounts.service import Principal
 from ..channels.douyin.api import ExportIn
 from ..errors import DomainError, ValidationFailed
-from ..orders.listing import EXPORT_MAX_ORDERS
+from ..orders.listing import PAGE_EXPORT_ORDERS
 from ..web.deps import db, get_ctx, named_shop_query, require, shop_of
 from ..web.templating import render
 from . import service
@@ -27,7 +27,7 @@ TEMPLATE = "exports/list.html"
 def _page(request: Request, session: Session, principal: Principal, status_code: int = 200, **extra):
     jobs = [job_out(j) for j in service.list_jobs(session, shop_id=shop_of(request), principal=principal)]
     return render(request, TEMPLATE, status_code=status_code, jobs=jobs, keep_days=KEEP_FOR.days,
-                  job_limit=JOB_MAX_ORDERS, direct_limit=EXPORT_MAX_ORDERS,
+                  job_limit=JOB_MAX_ORDERS, direct_limit=PAGE_EXPORT_ORDERS,
                   refreshing=any(j.status in OPEN for j in jobs),
                   created=request.query_params.get("created"), shop_query=named_shop_query(request), **extra)
 

@@ -27,7 +27,7 @@ from ..whole_numbers import whole_number
 from . import service
 from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, TABS
 from .event_lines import address_change, describe_event
-from .listing import EXPORT_MAX_ORDERS
+from .listing import PAGE_EXPORT_ORDERS
 from .models import Product
 from .queries import PAGE_SIZES, OrderFilter
 from .search_query import classify, may_scan_matches
@@ -224,7 +224,7 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
                   now=ctx.clock.now(), scope=scope, shop_param=shop_param,
                   share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
                   anomaly_label=logistics_labels.kind,
-                  export_query=None if scope.is_all else export_query(flt, shop_param), export_limit=EXPORT_MAX_ORDERS,
+                  export_query=None if scope.is_all else export_query(flt, shop_param), export_limit=PAGE_EXPORT_ORDERS,
                   counts_url=None if counts is not None else "/api/v1/orders/counts?" + export_query(flt, shop_param,
                                                                                                      status=False))
 
