@@ -29,6 +29,7 @@ def test_ask_follow_and_download(seeded, owner_client):
     asked = owner_client.post("/api/v1/exports/jobs", headers=csrf, json={"format": "csv", "q": "五常"})
     assert asked.status_code == 202
     job = asked.json()
+    assert asked.headers["location"] == f"/api/v1/exports/jobs/{job['id']}"
     assert job["status"] == "queued" and job["filter"] == {"q": "五常"} and job["download_url"] is None
     assert job["requested_by"] == "owner" and job["orders_total"] == 12 and job["percent"] == 0
     not_yet = owner_client.get(f"/api/v1/exports/jobs/{job['id']}/file")

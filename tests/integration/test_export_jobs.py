@@ -333,3 +333,15 @@ def test_a_list_longer_than_a_job_takes_is_refused_when_asked_and_a_waiting_job_
         ask(ctx, shop_id, q="13812345678")
     monkeypatch.setattr(service, "JOB_MAX_ORDERS", 30)
     assert job(ctx, ask(ctx, shop_id, q="13812345678")).orders_total == 30
+
+
+def test_an_excel_job_of_more_orders_than_a_sheet_holds_is_refused_when_asked(desk, shop_id, monkeypatch):
+    from xiaodian.exports import service as export_service
+
+    ctx = desk
+    monkeypatch.setattr(export_service, "MAX_SHEET_ROWS", 29)
+    with pytest.raises(ValidationFailed) as refused:
+        ask(ctx, shop_id, format="xlsx", per="order")
+    assert refused.value.code == "sheet_too_long" and refused.value.details["field"] == "format"
+    ask(ctx, shop_id, format="csv")  # CSV has no such limit
+    ask(ctx, shop_id, format="xlsx", status="cancelled")  # 5 orders fit

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
@@ -68,10 +68,12 @@ def job_out(job: ExportJob) -> ExportJobOut:
 @router.post("", response_model=ExportJobOut, status_code=202,
              summary="Ask for an export of the filtered order list (up to 1,000,000 orders), written in the "
                      "background; the file is downloaded from download_url once the job is done, for 7 days")
-def create_job(request: Request, body: ExportIn, principal: Principal = Depends(require("orders.export")),
+def create_job(request: Request, response: Response, body: ExportIn,
+               principal: Principal = Depends(require("orders.export")),
                session: Session = Depends(db, scope="function")):
     job = service.request_export(session, shop_id=shop_of(request), principal=principal, body=body,
                                  now=get_ctx(request).clock.now(), cipher=get_ctx(request).cipher)
+    response.headers["location"] = f"/api/v1/exports/jobs/{job.id}"
     return job_out(job)
 
 

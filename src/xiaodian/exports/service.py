@@ -18,6 +18,7 @@ from ..accounts.service import Principal
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..privacy.crypto import PiiCipher
+from ..spreadsheets import MAX_SHEET_ROWS
 from ..privacy.reveal import MAX_REASON, MIN_REASON
 from .domain import FORMATS, JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
 from .models import ExportJob
@@ -71,6 +72,10 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
         raise ValidationFailed(f"the list holds {counted:,} orders, more than an export takes ({JOB_MAX_ORDERS:,}): "
                                "narrow it by date (created_from / created_to) or status first",
                                code="export_too_large", details={"orders": counted, "limit": JOB_MAX_ORDERS})
+    if counted is not None and body.format == "xlsx" and counted > MAX_SHEET_ROWS:  # one row per order at least
+        raise ValidationFailed(f"the list holds {counted:,} orders, more rows than an Excel sheet holds "
+                               f"({MAX_SHEET_ROWS:,}): export CSV instead, or a shorter list", code="sheet_too_long",
+                               details={"field": "format", "orders": counted, "limit": MAX_SHEET_ROWS})
     chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))
     job = ExportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     format=body.format, per=body.per, filter_json=json.dumps(chosen, ensure_ascii=False),
