@@ -112,3 +112,20 @@ def test_a_revealing_job_is_not_downloadable_by_the_warehouse(seeded, app, users
         cancel = warehouse.post(f"/api/v1/exports/jobs/{job['id']}/cancel",
                                 headers={"x-csrf-token": csrf_of(warehouse)})
         assert cancel.status_code == 404  # someone else's job
+
+
+def test_cancel_on_the_page_and_a_wrong_id_named(seeded, owner_client):
+    token = csrf_of(owner_client, "/exports")
+    job = owner_client.post("/api/v1/exports/jobs", headers={"x-csrf-token": token}, json={"format": "csv"}).json()
+    page = owner_client.get("/exports").text
+    assert f'action="/exports/{job["id"]}/cancel"' in page
+    done = owner_client.post(f"/exports/{job['id']}/cancel", data={"csrf_token": token}, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == "/exports"
+    page = owner_client.get("/exports").text
+    assert "已取消" in page and f'action="/exports/{job["id"]}/cancel"' not in page
+    again = owner_client.post(f"/exports/{job['id']}/cancel", data={"csrf_token": token})
+    assert again.status_code == 409 and 'data-code="export_job_finished"' in again.text and "已经结束" in again.text
+    wrong = owner_client.post("/exports/abc/cancel", data={"csrf_token": token})
+    assert wrong.status_code == 404 and "找不到这个导出任务" in wrong.text
+    forged = owner_client.post(f"/exports/{job['id']}/cancel", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
