@@ -4,6 +4,7 @@ died, expired; on SQLite and PostgreSQL. The file must equal the export written 
 from __future__ import annotations
 
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -218,6 +219,10 @@ def test_a_revealing_job_holds_full_details_and_only_a_revealing_role_downloads_
         written = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.export")).scalar_one()
     assert [tuple(a) for a in actions] == [("orders.export_requested", "cs"), ("orders.export_download", "cs")]
     assert written.login == "cs" and written.channel == "job" and '"reveal": true' in written.detail
+    with ctx.sessions() as session:
+        asked = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.export_requested")).scalar_one()
+    assert json.loads(asked.detail)["filter"] == json.loads(written.detail)["filter"] == {"query": None,
+                                                                                          "tab": "cancelled"}
 
 
 def test_files_are_deleted_after_a_week(desk, shop_id):

@@ -44,6 +44,7 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
     whether the list is longer than a job takes (counted as the list page counts it). The count is kept, so the
     jobs page shows how many orders a waiting job holds."""
     from ..channels.douyin.api import order_filter
+    from ..channels.douyin.orders_export import filter_of
     from ..orders.queries import plan_page
 
     check(principal.role, "orders.export")
@@ -86,7 +87,7 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
     audit.record(session, principal=principal, action="orders.export_requested", now=now, shop_id=shop_id,
                  target_type="export_job", target_id=str(job.id),
                  detail={"format": job.format, "per": job.per, "reveal": job.reveal, "reason": job.reason,
-                         "filter": {k: v for k, v in chosen.items() if v is not None}})
+                         "filter": filter_of(flt)})  # as the export's own entry words it
     return job
 
 
