@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 PAGES = ["/", "/orders", "/orders?tab=shipped", "/shipping", "/shipping/reminders", "/shipping/bulk",
          "/shipping/forecast", "/shipping/health", "/shipping/picklist", "/logistics", "/aftersales", "/quality-rate",
          "/imports/orders", "/inquiries", "/settings/users", "/settings/tokens", "/settings/password", "/audit",
-         "/settings/aftersales", "/settings/logistics", "/settings/douyin"]
+         "/settings/aftersales", "/settings/logistics", "/settings/douyin", "/exports"]
 
 
 def test_no_page_is_wider_than_a_phone(phone_page):
@@ -29,3 +29,18 @@ def test_no_page_is_wider_than_a_phone(phone_page):
     table = page.locator("table.grid.audit")
     assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # the audit table scrolls inside itself
     assert not page.js_errors, page.js_errors
+
+
+def test_the_packing_plan_and_the_export_jobs_show_their_times_and_download_on_a_phone(phone_page):
+    """The forecast's plan clipped its 'packed by' column at 375 px; the jobs page pushed its download off screen."""
+    page = phone_page
+    log_in(page, "owner", path="/shipping/forecast")
+    if page.locator("table.picks tbody tr").count():
+        header = page.locator("table.picks thead th").nth(3)
+        header.scroll_into_view_if_needed()
+        box = header.bounding_box()
+        assert box["x"] + box["width"] <= page.viewport_size["width"], box
+        assert page.locator("table.picks tbody td").nth(2).inner_text().count("-") == 1  # 11-29 23:59, no year
+    page.goto("/exports")
+    assert page.locator("table.export-jobs th").nth(0).is_hidden()  # the id gives way on a phone
+    assert page.locator("table.export-jobs th").nth(5).is_visible()  # the state stays
