@@ -55,7 +55,7 @@ from xiaodian.accounts import service as accounts
 from xiaodian.accounts.models import User
 from xiaodian.accounts.service import Principal
 from xiaodian.bootstrap import default_shop_id, open_context
-from xiaodian.channels.douyin.api import ExportIn
+from xiaodian.channels.douyin.export_request import ExportIn
 from xiaodian.db import transaction
 from xiaodian.exports import runner, service
 from xiaodian.exports.models import ExportJob

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from xiaodian.accounts.models import AuditEntry, User
 from xiaodian.accounts.service import Principal
 from xiaodian.channels.douyin import orders_export
-from xiaodian.channels.douyin.api import ExportIn, order_filter
+from xiaodian.channels.douyin.export_request import ExportIn, order_filter
 from xiaodian.db import transaction
 from xiaodian.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from xiaodian.exports import runner, service

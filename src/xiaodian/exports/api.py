@@ -11,7 +11,8 @@ from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
-from ..channels.douyin.api import ExportIn
+from ..channels.douyin.export_request import ExportIn
+from ..channels.douyin.orders_export import MEDIA
 from ..web.deps import db, get_ctx, require, shop_of
 from ..web.openapi import ERROR_RESPONSES
 from . import service
@@ -19,8 +20,6 @@ from .domain import percent
 from .models import ExportJob
 
 router = APIRouter(prefix="/api/v1/exports/jobs", tags=["orders"], responses=ERROR_RESPONSES)
-MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 class JobError(BaseModel):

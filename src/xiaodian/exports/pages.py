@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
-from ..channels.douyin.api import ExportIn
+from ..channels.douyin.export_request import ExportIn
 from ..errors import DomainError, ValidationFailed
 from ..orders.listing import PAGE_EXPORT_ORDERS
 from ..web.deps import db, get_ctx, named_shop_query, require, shop_of

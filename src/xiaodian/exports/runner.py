@@ -91,7 +91,7 @@ def _requester(session: Session, job: ExportJob) -> Principal | None:
 def run_job(ctx, job_id: int, holder: str) -> str:
     """Write the job's file and mark it done (or failed, naming why); returns the final status, or "stopped" when
     the job was cancelled or taken over meanwhile."""
-    from ..channels.douyin.api import ExportIn, order_filter
+    from ..channels.douyin.export_request import ExportIn, order_filter
     from ..channels.douyin.orders_export import export_orders
 
     with ctx.sessions() as session:

@@ -38,12 +38,12 @@ def folder(data_dir: Path) -> Path:
 
 def request_export(session: Session, *, shop_id: int, principal: Principal, body, now: datetime,
                    cipher: PiiCipher) -> ExportJob:
-    """Queue an export of the list ``body`` selects (the export API's own fields, channels/douyin/api.ExportIn).
+    """Queue an export of the list ``body`` selects (the export API's own fields, channels/douyin/export_request.ExportIn).
     Everything that can be checked now is checked now, so a mistake is a 422 naming the field, not a failed job
     found later: format, per, the filters, the reveal's reason, how many of the shop's jobs are still open, and
     whether the list is longer than a job takes (counted as the list page counts it). The count is kept, so the
     jobs page shows how many orders a waiting job holds."""
-    from ..channels.douyin.api import order_filter
+    from ..channels.douyin.export_request import order_filter
     from ..channels.douyin.orders_export import filter_of
     from ..orders.queries import plan_page
 

@@ -17,12 +17,13 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from ...accounts.service import Principal
-from ...errors import ValidationFailed
 from ...group_commit import committer_for
 from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
 from ...web.openapi import ERROR_RESPONSES
 from . import service
+from .export_request import ExportIn, order_filter
+from .orders_export import MEDIA
 from .push import REPLY_OK, ForgedPush, cached_shop_for, process_pending, store, verify
 
 log = logging.getLogger("xiaodian.douyin.api")
@@ -119,50 +120,6 @@ def put_write_switch(request: Request, body: WriteSwitchIn, principal: Principal
 
 # ---- export of a filtered order list (issue 8 §7) ------------------------------------------------------------
 exports = APIRouter(prefix="/api/v1/exports", tags=["orders"], responses=ERROR_RESPONSES)
-MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-class ExportIn(BaseModel):
-    format: str = Field("csv", description="csv or xlsx")
-    per: str = Field("sku", description="sku: one row per SKU order (re-imports into the desk); order: one row per "
-                     "shop order, its items in one cell")
-    q: str | None = Field(None, max_length=100)
-    status: str = "all"
-    created_from: date | None = None
-    created_to: date | None = None
-    paid_from: date | None = None
-    paid_to: date | None = None
-    product_id: str | None = Field(None, max_length=32)
-    flag: str | None = Field(None, description="the merchant's flag: any, or a colour (grey … red)")
-    address_changed: str | None = Field(None, description="改地址: to_ship (still to ship) or any")
-    reveal: bool = Field(False, description="full buyer name, phone and address (needs pii.reveal and a reason)")
-    reason: str | None = Field(None, max_length=200)
-
-
-def order_filter(body: ExportIn, now):
-    """The order list an export asks for, checked field by field (a 422 naming the field), as of ``now``. Shared by
-    the export written while the request waits and the export job (exports/)."""
-    from ...clock import check_filter_range
-    from ...orders.domain import ADDRESS_FILTERS, FLAG_FILTERS, TABS, check_filter_date
-    from ...orders.queries import OrderFilter
-
-    if body.status not in TABS:
-        raise ValidationFailed(f"status: one of {', '.join(TABS)}", details={"field": "status"})
-    if body.flag is not None and body.flag not in FLAG_FILTERS:
-        raise ValidationFailed(f"flag: one of {', '.join(FLAG_FILTERS)}", details={"field": "flag"})
-    if body.address_changed is not None and body.address_changed not in ADDRESS_FILTERS:
-        raise ValidationFailed(f"address_changed: one of {', '.join(ADDRESS_FILTERS)}",
-                               details={"field": "address_changed"})
-    for name in ("created_from", "created_to", "paid_from", "paid_to"):
-        check_filter_date(name, getattr(body, name))
-    check_filter_range("created_from", body.created_from, "created_to", body.created_to)
-    check_filter_range("paid_from", body.paid_from, "paid_to", body.paid_to)
-    flt = OrderFilter(query=body.q, tab=body.status, created_from=body.created_from, created_to=body.created_to,
-                      paid_from=body.paid_from, paid_to=body.paid_to, product_id=body.product_id, flag=body.flag,
-                      address_changed=body.address_changed)
-    flt.now = now
-    return flt
 
 
 def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:

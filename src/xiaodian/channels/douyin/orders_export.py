@@ -32,6 +32,8 @@ from ...privacy.reveal import MAX_REASON, MIN_REASON
 from ...spreadsheets import TEXT, csv_text, write_sheet_to
 
 FORMATS = ("csv", "xlsx")
+MEDIA = {"csv": "text/csv; charset=utf-8",  # each format's content type, for the downloads
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MAX_ROWS = EXPORT_MAX_ORDERS  # orders per export; a larger list is refused, to be narrowed by date first
 COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商品数量", "商品金额", "订单应付金额", "运费",
            "订单提交时间", "支付完成时间", "承诺发货时间", "订单状态", "售后状态", "收件人", "收件人手机号", "省", "市",
