@@ -1,8 +1,8 @@
 """Rules of an export job, apart from I/O.
 
 Why a job: an export written while the request waits (GET /api/v1/exports/orders) stops at 200,000 orders, since a
-browser or proxy gives up long before a million orders are written (about 75 s for CSV, 220 s for XLSX at the
-rates of benchmarks/RESULTS-export.md). The platform's own export takes up to 1,000,000 orders as a task whose file is
+browser or proxy gives up long before a million orders are written (about two minutes as CSV and five as Excel,
+benchmarks/RESULTS-export.md). The platform's own export takes up to 1,000,000 orders as a task whose file is
 downloaded later; merchants expect the same here. A job's file holds buyer data, so it is kept for a limited time
 and then deleted, and every download is audited.
 """
@@ -40,7 +40,6 @@ TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.CANCELLED: frozenset(),
     JobStatus.EXPIRED: frozenset(),
 }
-FORMATS = ("csv", "xlsx")
 
 
 def can_move(current: str, target: str) -> bool:

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
-from ..channels.douyin.export_request import ExportIn
+from ..channels.douyin.export_request import FILTER_FIELDS, ExportIn
 from ..errors import DomainError, ValidationFailed
 from ..orders.listing import PAGE_EXPORT_ORDERS
 from ..web.deps import db, get_ctx, named_shop_query, require, shop_of
@@ -25,10 +25,12 @@ TEMPLATE = "exports/list.html"
 
 
 def _page(request: Request, session: Session, principal: Principal, status_code: int = 200, **extra):
-    jobs = [job_out(j) for j in service.list_jobs(session, shop_id=shop_of(request), principal=principal)]
+    rows = service.list_jobs(session, shop_id=shop_of(request), principal=principal)
+    jobs = [job_out(j) for j in rows]
     return render(request, TEMPLATE, status_code=status_code, jobs=jobs, keep_days=KEEP_FOR.days,
                   job_limit=JOB_MAX_ORDERS, direct_limit=PAGE_EXPORT_ORDERS,
                   refreshing=any(j.status in OPEN for j in jobs),
+                  cancellable={j.id for j in rows if j.status in OPEN and service.may_cancel(j, principal)},
                   created=request.query_params.get("created"), shop_query=named_shop_query(request), **extra)
 
 
@@ -41,7 +43,7 @@ def export_jobs(request: Request, principal: Principal = Depends(require("orders
 def _body(request: Request, fmt: str, per: str) -> ExportIn:
     """The order list's filters from the query string (the list's own export query), the file's shape from the
     form. A field that does not parse is a refusal naming it."""
-    fields = {k: v for k, v in request.query_params.items() if k in service.FILTER_FIELDS and v != ""}
+    fields = {k: v for k, v in request.query_params.items() if k in FILTER_FIELDS and v != ""}
     try:
         return ExportIn(format=fmt, per=per, **fields)
     except ValidationError as exc:

@@ -148,10 +148,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
 
 def _remove(*paths) -> None:
     for path in paths:
-        try:
-            path.unlink()
-        except FileNotFoundError:
-            pass
+        path.unlink(missing_ok=True)
 
 
 def expire_files(ctx, now: datetime) -> int:

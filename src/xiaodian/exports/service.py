@@ -15,17 +15,13 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import allowed, check
 from ..accounts.service import Principal
+from ..channels.douyin.export_request import FILTER_FIELDS
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..privacy.crypto import PiiCipher
 from ..spreadsheets import MAX_SHEET_ROWS
-from ..privacy.reveal import MAX_REASON, MIN_REASON
-from .domain import FORMATS, JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
+from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
 from .models import ExportJob
-
-PER = ("sku", "order")
-FILTER_FIELDS = ("q", "status", "created_from", "created_to", "paid_from", "paid_to", "product_id", "flag",
-                 "address_changed")
 
 
 def folder(data_dir: Path) -> Path:
@@ -38,28 +34,18 @@ def folder(data_dir: Path) -> Path:
 
 def request_export(session: Session, *, shop_id: int, principal: Principal, body, now: datetime,
                    cipher: PiiCipher) -> ExportJob:
-    """Queue an export of the list ``body`` selects (the export API's own fields, channels/douyin/export_request.ExportIn).
+    """Queue an export of the list ``body`` selects (channels/douyin/export_request.ExportIn, as the export API).
     Everything that can be checked now is checked now, so a mistake is a 422 naming the field, not a failed job
     found later: format, per, the filters, the reveal's reason, how many of the shop's jobs are still open, and
     whether the list is longer than a job takes (counted as the list page counts it). The count is kept, so the
     jobs page shows how many orders a waiting job holds."""
     from ..channels.douyin.export_request import order_filter
-    from ..channels.douyin.orders_export import filter_of
+    from ..channels.douyin.orders_export import check_request, filter_of
     from ..orders.queries import plan_page
 
-    check(principal.role, "orders.export")
+    reason = check_request(principal, fmt=body.format, per=body.per, reveal=body.reveal, reason=body.reason) or None
     if principal.user_id is None:
         raise ValidationFailed("an export job belongs to a user; the system itself cannot ask for one")
-    if body.format not in FORMATS:
-        raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", details={"field": "format"})
-    if body.per not in PER:
-        raise ValidationFailed(f"per: one of {', '.join(PER)}", details={"field": "per"})
-    reason = (body.reason or "").strip() or None
-    if body.reveal:
-        check(principal.role, "pii.reveal")
-        if reason is None or not MIN_REASON <= len(reason) <= MAX_REASON:
-            raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
-                                   f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
     flt = order_filter(body, now)  # 422 naming the field, before anything is stored
     open_jobs = session.scalar(select(func.count()).select_from(ExportJob).where(
         ExportJob.shop_id == shop_id, ExportJob.status.in_([s.value for s in OPEN])))
@@ -77,7 +63,7 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
         raise ValidationFailed(f"the list holds {counted:,} orders, more rows than an Excel sheet holds "
                                f"({MAX_SHEET_ROWS:,}): export CSV instead, or a shorter list", code="sheet_too_long",
                                details={"field": "format", "orders": counted, "limit": MAX_SHEET_ROWS})
-    chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))
+    chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))  # the list, not the file's shape
     job = ExportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     format=body.format, per=body.per, filter_json=json.dumps(chosen, ensure_ascii=False),
                     reveal=bool(body.reveal), reason=reason if body.reveal else None, status=JobStatus.QUEUED.value,
@@ -113,18 +99,21 @@ def get_job(session: Session, *, shop_id: int, principal: Principal, job_id: obj
     return job
 
 
+def may_cancel(job: ExportJob, principal: Principal) -> bool:
+    """Whoever asked for a job may stop it, and an owner (users.manage) may stop anyone's."""
+    return job.user_id == principal.user_id or allowed(principal.role, "users.manage")
+
+
 def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime) -> ExportJob:
-    """Stop a job that waits or runs. Whoever asked for it may, and an owner (users.manage) may stop anyone's.
-    A running worker notices at its next progress report and deletes its half-written file."""
+    """Stop a job that waits or runs (may_cancel says who may). A running worker notices at its next progress
+    report and deletes its half-written file."""
     job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
-    if job.user_id != principal.user_id and not allowed(principal.role, "users.manage"):
+    if not may_cancel(job, principal):
         raise NotFound(f"export job {job_id} not found", code="export_job_not_found")
-    if not can_move(job.status, JobStatus.CANCELLED):
-        raise Conflict(f"export job {job.id} is {job.status}; only a waiting or running job can be cancelled",
-                       code="export_job_finished", details={"status": job.status})
-    stopped = session.execute(update(ExportJob).where(ExportJob.id == job.id, ExportJob.status.in_(
-        [s.value for s in OPEN])).values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount
-    if stopped != 1:  # it finished between the read and the write
+    stopped = can_move(job.status, JobStatus.CANCELLED) and session.execute(
+        update(ExportJob).where(ExportJob.id == job.id, ExportJob.status.in_([s.value for s in OPEN]))
+        .values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount == 1
+    if not stopped:  # finished already, or between the read and the write
         session.refresh(job)
         raise Conflict(f"export job {job.id} is {job.status}; only a waiting or running job can be cancelled",
                        code="export_job_finished", details={"status": job.status})

@@ -27,6 +27,10 @@ class ExportIn(BaseModel):
     reason: str | None = Field(None, max_length=200)
 
 
+# The fields that choose the list (the rest say how the file is written): what an export job keeps
+FILTER_FIELDS = tuple(name for name in ExportIn.model_fields if name not in ("format", "per", "reveal", "reason"))
+
+
 def order_filter(body: ExportIn, now):
     """The order list an export asks for, checked field by field (a 422 naming the field), as of ``now``. Shared by
     the export written while the request waits and the export job (exports/)."""

@@ -158,13 +158,9 @@ def write_xlsx(out: BinaryIO, records: Iterator[dict], columns: tuple[str, ...] 
     return write_sheet_to(out, "订单", list(columns), rows)
 
 
-def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
-                  fmt: str, now: datetime, out: BinaryIO, reveal: bool = False, reason: str | None = None,
-                  per: str = "sku", limit: int | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> int:
-    """Writes the file to ``out`` (a spooled temporary file in the web app: a large export stays off the heap) and
-    returns the number of rows. Audited; revealing needs ``pii.reveal`` and a reason. ``progress(orders done,
-    orders in all)``: see rows()."""
+def check_request(principal: Principal, *, fmt: str, per: str, reveal: bool, reason: str | None) -> str:
+    """The role, the file's shape and a reveal's reason, checked before any work: for an export written now and for
+    an export job when it is asked for. Returns the reason, trimmed ("" when none)."""
     check(principal.role, "orders.export")
     if fmt not in FORMATS:
         raise ValidationFailed(f"format: one of {', '.join(FORMATS)}", details={"field": "format"})
@@ -176,6 +172,17 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
         if not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
                                    f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
+    return reason
+
+
+def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
+                  fmt: str, now: datetime, out: BinaryIO, reveal: bool = False, reason: str | None = None,
+                  per: str = "sku", limit: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Writes the file to ``out`` (a spooled temporary file in the web app: a large export stays off the heap) and
+    returns the number of rows. Audited; revealing needs ``pii.reveal`` and a reason. ``progress(orders done,
+    orders in all)``: see rows()."""
+    reason = check_request(principal, fmt=fmt, per=per, reveal=reveal, reason=reason)
     pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher, limit=limit)  # refused here if too many
     total = len(pks)
     if progress is not None:
