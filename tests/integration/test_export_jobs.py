@@ -295,6 +295,34 @@ def test_an_excel_sheet_never_drops_rows_past_its_limit(desk, shop_id, monkeypat
     assert [n for n in export_files(ctx) if not n.startswith(f"{fits}-")] == []
 
 
+def test_an_excel_job_with_more_item_rows_than_a_sheet_holds_fails_before_writing(desk, shop_id, monkeypatch):
+    """Fewer orders than the sheet's limit can still make more rows one per item: the job fails at once, naming
+    the rows the list makes, instead of minutes later at the limit; one row per order still fits."""
+    from xiaodian import spreadsheets
+    from xiaodian.orders.domain import ItemRecord
+
+    ctx = desk
+    two = [make_record(f"69384597040271{i:05d}", items=[
+        ItemRecord(sku_order_id=f"69384597040272{i:05d}{k}", product_name="东北大米 5kg", quantity=1,
+                   unit_price_fen=5990, product_id="3512000000000000102") for k in range(2)]) for i in range(3)]
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, records=two, cipher=ctx.cipher, now=ctx.clock.now())
+    orders, rows = len(IDS) + 3, len(IDS) + 6
+    monkeypatch.setattr(spreadsheets, "MAX_SHEET_ROWS", orders)  # the orders fit, their item rows do not
+    per_item = ask(ctx, shop_id, format="xlsx")
+    per_order = ask(ctx, shop_id, format="xlsx", per="order")
+    written = []
+    real_write = orders_export.write_xlsx
+    monkeypatch.setattr(orders_export, "write_xlsx", lambda out, records, columns=orders_export.COLUMNS:
+                        written.append(columns) or real_write(out, records, columns))
+    assert dict(runner.run_waiting(ctx)) == {per_item: "failed", per_order: "done"}
+    failed = job(ctx, per_item)
+    assert failed.error_code == "sheet_too_long" and f"{rows:,} rows one per item" in failed.error_message
+    assert written == [orders_export.ORDER_COLUMNS]  # the failed job never started its sheet
+    assert job(ctx, per_order).rows_written == orders
+    assert [n for n in export_files(ctx) if not n.startswith(f"{per_order}-")] == []
+
+
 def test_export_jobs_have_a_worker_lane_of_their_own(desk, shop_id, monkeypatch):
     """A million-order export takes minutes; the deadline scans run in another thread meanwhile."""
     from xiaodian import worker

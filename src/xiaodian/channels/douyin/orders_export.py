@@ -24,11 +24,12 @@ from ...accounts.permissions import check
 from ...accounts.service import Principal
 from ...clock import SHOP_TZ
 from ...errors import ValidationFailed
-from ...orders.listing import EXPORT_MAX_ORDERS, all_pks, orders_data, rows_by_pk
+from ...orders.listing import EXPORT_MAX_ORDERS, all_pks, item_rows, orders_data, rows_by_pk
 from ...orders.models import Order
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
+from ... import spreadsheets
 from ...spreadsheets import TEXT, csv_text, write_sheet_to
 
 FORMATS = ("csv", "xlsx")
@@ -175,6 +176,19 @@ def check_request(principal: Principal, *, fmt: str, per: str, reveal: bool, rea
     return reason
 
 
+def check_sheet_rows(session: Session, pks: list[int], per: str) -> None:
+    """An Excel sheet holds 1,048,575 rows below its header. A list of fewer orders than that can still make more
+    rows one per item: it is refused before the first row is written (the sheet writer would stop only at the
+    limit, minutes into a large export job), naming the rows it makes and what to do instead."""
+    limit = spreadsheets.MAX_SHEET_ROWS
+    made = len(pks) if per == "order" or len(pks) > limit else item_rows(session, pks)
+    if made > limit:
+        raise ValidationFailed(f"the list makes {made:,} rows {'one per order' if per == 'order' else 'one per item'}, "
+                               f"more than an Excel sheet holds ({limit:,}): export CSV instead"
+                               f"{'' if per == 'order' else ', or one row per order'}, or a shorter list",
+                               code="sheet_too_long", details={"field": "format", "rows": made, "limit": limit})
+
+
 def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher, principal: Principal,
                   fmt: str, now: datetime, out: BinaryIO, reveal: bool = False, reason: str | None = None,
                   per: str = "sku", limit: int | None = None,
@@ -185,6 +199,8 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
     reason = check_request(principal, fmt=fmt, per=per, reveal=reveal, reason=reason)
     pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher, limit=limit)  # refused here if too many
     total = len(pks)
+    if fmt == "xlsx":
+        check_sheet_rows(session, pks, per)
     if progress is not None:
         progress(0, total)  # the count first: a list of no orders reports it too
     records = rows(session, shop_id=shop_id, flt=flt, cipher=cipher, reveal=reveal, per=per, pks=pks,
