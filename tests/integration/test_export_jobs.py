@@ -8,7 +8,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from xiaodian.accounts.models import AuditEntry, User
 from xiaodian.accounts.service import Principal
@@ -321,6 +321,36 @@ def test_an_excel_job_with_more_item_rows_than_a_sheet_holds_fails_before_writin
     assert written == [orders_export.ORDER_COLUMNS]  # the failed job never started its sheet
     assert job(ctx, per_order).rows_written == orders
     assert [n for n in export_files(ctx) if not n.startswith(f"{per_order}-")] == []
+
+
+def test_two_requests_at_once_never_pass_the_queue_limit(desk, shop_id, monkeypatch):
+    """Each request counts the shop's open jobs before adding one; the second of two simultaneous requests waits
+    for the first to commit, then counts it, instead of both seeing room for one more."""
+    import threading
+
+    ctx = desk
+    monkeypatch.setattr(service, "MAX_OPEN_PER_SHOP", 1)
+    first = ctx.sessions()
+    service.request_export(first, shop_id=shop_id, principal=principal(ctx, "owner"), body=ExportIn(),
+                           now=ctx.clock.now(), cipher=ctx.cipher)  # not committed yet
+    outcome = {}
+
+    def second():
+        try:
+            outcome["job"] = ask(ctx, shop_id)
+        except Conflict as exc:
+            outcome["refused"] = exc.code
+
+    thread = threading.Thread(target=second)
+    thread.start()
+    thread.join(0.5)
+    assert thread.is_alive()  # waiting for the first request's transaction
+    first.commit()
+    first.close()
+    thread.join(15)
+    assert outcome == {"refused": "export_queue_full"}
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ExportJob)) == 1
 
 
 def test_export_jobs_have_a_worker_lane_of_their_own(desk, shop_id, monkeypatch):

@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
+from ..accounts.models import Shop
 from ..accounts.permissions import allowed, check
 from ..accounts.service import Principal
 from ..channels.douyin.export_request import FILTER_FIELDS
@@ -47,12 +48,6 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
     if principal.user_id is None:
         raise ValidationFailed("an export job belongs to a user; the system itself cannot ask for one")
     flt = order_filter(body, now)  # 422 naming the field, before anything is stored
-    open_jobs = session.scalar(select(func.count()).select_from(ExportJob).where(
-        ExportJob.shop_id == shop_id, ExportJob.status.in_([s.value for s in OPEN])))
-    if open_jobs >= MAX_OPEN_PER_SHOP:
-        raise Conflict(f"the shop already has {open_jobs} exports waiting or running (at most {MAX_OPEN_PER_SHOP}): "
-                       "wait for one to finish or cancel one", code="export_queue_full",
-                       details={"open": open_jobs, "limit": MAX_OPEN_PER_SHOP})
     plan = plan_page(session, shop_id, flt, cipher)
     counted = None if plan.capped else plan.total  # PostgreSQL stops counting very common text matches early
     if counted is not None and counted > JOB_MAX_ORDERS:
@@ -63,6 +58,7 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
         raise ValidationFailed(f"the list holds {counted:,} orders, more rows than an Excel sheet holds "
                                f"({MAX_SHEET_ROWS:,}): export CSV instead, or a shorter list", code="sheet_too_long",
                                details={"field": "format", "orders": counted, "limit": MAX_SHEET_ROWS})
+    _check_queue(session, shop_id)
     chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))  # the list, not the file's shape
     job = ExportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     format=body.format, per=body.per, filter_json=json.dumps(chosen, ensure_ascii=False),
@@ -75,6 +71,20 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
                  detail={"format": job.format, "per": job.per, "reveal": job.reveal, "reason": job.reason,
                          "filter": filter_of(flt)})  # as the export's own entry words it
     return job
+
+
+def _check_queue(session: Session, shop_id: int) -> None:
+    """At most MAX_OPEN_PER_SHOP jobs of a shop wait or run. Two requests at once must not both see room for one
+    more: the shop's row is locked first (PostgreSQL: a row lock; SQLite: the write lock, taken by the first write),
+    so the second request counts after the first has committed. Taken last, after the list was counted, so
+    other writers are never held up by a count of a million orders."""
+    session.execute(update(Shop).where(Shop.id == shop_id).values(name=Shop.name))
+    open_jobs = session.scalar(select(func.count()).select_from(ExportJob).where(
+        ExportJob.shop_id == shop_id, ExportJob.status.in_([s.value for s in OPEN])))
+    if open_jobs >= MAX_OPEN_PER_SHOP:
+        raise Conflict(f"the shop already has {open_jobs} exports waiting or running (at most {MAX_OPEN_PER_SHOP}): "
+                       "wait for one to finish or cancel one", code="export_queue_full",
+                       details={"open": open_jobs, "limit": MAX_OPEN_PER_SHOP})
 
 
 def filters_of(job: ExportJob) -> dict:
