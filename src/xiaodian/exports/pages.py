@@ -31,7 +31,8 @@ def _page(request: Request, session: Session, principal: Principal, status_code:
                   job_limit=JOB_MAX_ORDERS, direct_limit=PAGE_EXPORT_ORDERS,
                   refreshing=any(j.status in OPEN for j in jobs),
                   cancellable={j.id for j in rows if j.status in OPEN and service.may_cancel(j, principal)},
-                  created=request.query_params.get("created"), shop_query=named_shop_query(request), **extra)
+                  created=request.query_params.get("created"), shop_query=named_shop_query(request),
+                  shop_id=shop_of(request), **extra)
 
 
 @router.get("/exports")

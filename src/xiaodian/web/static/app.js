@@ -82,6 +82,88 @@
     }, function () { window.location.href = url; });
   });
 
+  // Export jobs asked for in this browser (the jobs page marks the one just queued) are followed from every page of
+  // the desk, so whoever asked can go on working: when one is done a notice offers its file, when one fails it says
+  // so. Kept per login in localStorage (job and shop ids only), polled every 5 s while any is open, for 6 hours at
+  // most (a desk whose worker is stopped would otherwise be asked for ever). The jobs page shows them itself.
+  var notice = document.getElementById("export-notice");
+  if (notice && window.fetch && window.localStorage) {
+    var watchKey = "xd-export-watch:" + notice.getAttribute("data-login");
+    var readWatched = function () {
+      try { return JSON.parse(window.localStorage.getItem(watchKey)) || []; } catch (e) { return []; }
+    };
+    var writeWatched = function (list) {
+      if (list.length) { window.localStorage.setItem(watchKey, JSON.stringify(list)); }
+      else { window.localStorage.removeItem(watchKey); }
+    };
+    var sameJob = function (a, b) { return a.job === b.job && a.shop === b.shop; };
+    var queued = document.querySelector("[data-watch-job]");
+    if (queued) {
+      var entry = {job: queued.getAttribute("data-watch-job"), shop: queued.getAttribute("data-watch-shop"),
+                   at: Date.now()};
+      var known = readWatched();
+      if (!known.some(function (w) { return sameJob(w, entry); })) { writeWatched(known.concat([entry])); }
+    }
+    var onJobsPage = !!document.querySelector("table.export-jobs");
+    var showJob = function (watched, job) {
+      var item = document.createElement("div");
+      item.className = "export-notice-item " + job.status;
+      item.setAttribute("data-job", watched.job);
+      var text = document.createElement("span");
+      text.textContent = notice.getAttribute(job.status === "done" ? "data-done" : "data-failed")
+        .replace("{id}", watched.job);
+      item.appendChild(text);
+      var links = [[notice.getAttribute("data-jobs"), "/exports?shop=" + encodeURIComponent(watched.shop), false]];
+      if (job.download_url) {
+        links.unshift([notice.getAttribute("data-download"),
+                       job.download_url + "?shop=" + encodeURIComponent(watched.shop), true]);
+      }
+      links.forEach(function (spec) {
+        var link = document.createElement("a");
+        link.textContent = spec[0];
+        link.href = spec[1];
+        if (spec[2]) { link.setAttribute("download", ""); link.className = "download"; }
+        item.appendChild(link);
+      });
+      var close = document.createElement("button");
+      close.type = "button";
+      close.className = "link close";
+      close.textContent = "×";
+      close.setAttribute("aria-label", notice.getAttribute("data-close"));
+      close.addEventListener("click", function () {
+        item.remove();
+        notice.hidden = !notice.children.length;
+      });
+      item.appendChild(close);
+      notice.appendChild(item);
+      notice.hidden = false;
+    };
+    var pollWatched = function () {
+      var list = readWatched().filter(function (w) { return Date.now() - w.at < 6 * 3600 * 1000; });
+      if (!list.length) { writeWatched([]); return; }
+      Promise.all(list.map(function (w) {
+        return fetch("/api/v1/exports/jobs/" + encodeURIComponent(w.job) + "?shop=" + encodeURIComponent(w.shop),
+                     {credentials: "same-origin", headers: {Accept: "application/json"}})
+          .then(function (r) { return r.status === 404 ? {status: "gone"} : (r.ok ? r.json() : null); },
+                function () { return null; });  // offline or logged out: asked again next time
+      })).then(function (jobs) {
+        var finished = [];
+        jobs.forEach(function (job, i) {
+          if (!job || job.status === "queued" || job.status === "running") { return; }
+          finished.push(list[i]);
+          if (!onJobsPage && (job.status === "done" || job.status === "failed")) { showJob(list[i], job); }
+        });
+        // another tab may have added a job meanwhile: only the finished ones are taken out
+        var left = readWatched().filter(function (w) {
+          return !finished.some(function (f) { return sameJob(f, w); });
+        });
+        writeWatched(left);
+        if (left.length) { setTimeout(pollWatched, 5000); }
+      });
+    };
+    pollWatched();
+  }
+
   // A page with work in progress (an export job running) reloads itself until the work is done.
   var refreshing = document.querySelector("[data-refresh-seconds]");
   if (refreshing) {
