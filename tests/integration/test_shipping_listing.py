@@ -95,3 +95,25 @@ def test_the_lean_total_is_the_view_count(ctx, shop_id):
         for view in ("awaiting", "due24h", "overdue"):
             assert listing.view_page(session, shop_id, view, NOW).total == counts[view] > 0
         assert listing.view_page(session, shop_id, "due24h", NOW, page=99).orders == []
+
+
+def test_without_deadlines_an_order_says_the_same_but_the_screen_only_fields(ctx, shop_id):
+    """What an export reads (orders_data(deadlines=False)): every field as the list has it, except those only a
+    screen shows, which are null."""
+    from sqlalchemy import select
+
+    from xiaodian.orders.listing import COLUMNS, orders_data
+    from xiaodian.orders.models import Order
+
+    _fixture(ctx, shop_id)
+    screen_only = {"ship_by_source", "ship_by_explanation", "overdue", "violation", "logistics_state", "anomaly"}
+    with ctx.sessions() as session:
+        rows = session.execute(select(*COLUMNS).where(Order.shop_id == shop_id).order_by(Order.sort_key)).all()
+        full = orders_data(session, rows, NOW)
+        lean = orders_data(session, rows, NOW, deadlines=False)
+    assert len(lean) == len(full) == 33
+    assert any(o["violation"] for o in full) and any(o["logistics_state"] for o in full)  # something to leave out
+    for a, b in zip(full, lean):
+        assert all(b[k] is None for k in screen_only)
+        assert {k: v for k, v in a.items() if k not in screen_only} == {
+            k: v for k, v in b.items() if k not in screen_only}
