@@ -1,10 +1,9 @@
 """The worker's side of export jobs: take the oldest waiting job (or one whose worker died), write its file while
 reporting progress, and delete files past their week.
 
-Coordination is through the database only: a job is taken by a conditional UPDATE, and every progress report
-renews the lease with the holder named, so two workers never write the same job, a cancelled job stops at its next
-report, and a job whose worker died is taken up again once its lease runs out (at most MAX_ATTEMPTS times). The
-file is written beside its final name and renamed when whole: a download never gets half a file.
+Jobs are taken, renewed and ended through the database (job_queue): two workers never write the same job, a
+cancelled job stops at its next progress report, and a job whose worker died is taken up again. The file is written
+beside its final name and renamed when whole: a download never gets half a file.
 """
 
 from __future__ import annotations
@@ -13,19 +12,19 @@ import json
 import logging
 import os
 import secrets
-import socket
-import threading
 import time
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts.models import User
 from ..accounts.service import Principal
 from ..db import row_id
 from ..errors import DomainError
-from .domain import JOB_MAX_ORDERS, LEASE, MAX_ATTEMPTS, JobStatus, expires_at
+from ..job_queue import JobStatus, JobStopped, finish, holder_name, report
+from ..job_queue import claim_next as _claim
+from .domain import JOB_MAX_ORDERS, expires_at
 from .models import ExportJob
 from .service import folder
 
@@ -33,50 +32,9 @@ log = logging.getLogger("xiaodian.exports")
 REPORT_EVERY_SECONDS = 1.0  # progress reports (and lease renewals) at most this often
 
 
-class JobStopped(Exception):
-    """The job was cancelled, or another worker took it over, while this one wrote it."""
-
-
-def holder_name() -> str:
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
-
-
 def claim_next(sessions: sessionmaker[Session], now: datetime, holder: str) -> int | None:
-    """Take the oldest job that waits or whose lease ran out; None when there is none. A job taken up for the
-    (MAX_ATTEMPTS + 1)th time is failed instead: its exports keep killing their worker."""
-    with sessions.begin() as session:
-        waiting = or_(ExportJob.status == JobStatus.QUEUED.value,
-                      (ExportJob.status == JobStatus.RUNNING.value) & (ExportJob.lease_until < now))
-        for job_id, attempts in session.execute(select(ExportJob.id, ExportJob.attempts).where(waiting)
-                                                .order_by(ExportJob.id).limit(5)):
-            if attempts >= MAX_ATTEMPTS:
-                session.execute(update(ExportJob).where(ExportJob.id == job_id, waiting).values(
-                    status=JobStatus.FAILED.value, finished_at=now, lease_until=None, error_code="export_worker_lost",
-                    error_message=f"the worker writing this export stopped {attempts} times; ask for a smaller list"))
-                continue
-            taken = session.execute(update(ExportJob).where(ExportJob.id == job_id, waiting).values(
-                status=JobStatus.RUNNING.value, holder=holder, lease_until=now + LEASE, started_at=now,
-                attempts=attempts + 1, orders_done=0)).rowcount
-            if taken == 1:
-                return job_id
-    return None
-
-
-def _report(sessions, job_id: int, holder: str, now: datetime, **values) -> None:
-    """Progress and a renewed lease, only while this worker still holds the job; else JobStopped."""
-    with sessions.begin() as session:
-        kept = session.execute(update(ExportJob).where(
-            ExportJob.id == job_id, ExportJob.status == JobStatus.RUNNING.value, ExportJob.holder == holder)
-            .values(lease_until=now + LEASE, **values)).rowcount
-    if kept != 1:
-        raise JobStopped(job_id)
-
-
-def _finish(sessions, job_id: int, holder: str, **values) -> bool:
-    with sessions.begin() as session:
-        return session.execute(update(ExportJob).where(
-            ExportJob.id == job_id, ExportJob.status == JobStatus.RUNNING.value, ExportJob.holder == holder)
-            .values(lease_until=None, **values)).rowcount == 1
+    """The oldest export job that waits or whose worker died (job_queue.claim_next), its progress reset."""
+    return _claim(sessions, ExportJob, now, holder, ("export_worker_lost", "ask for a smaller list"), orders_done=0)
 
 
 def _requester(session: Session, job: ExportJob) -> Principal | None:
@@ -105,7 +63,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         last["total"] = total
         if time.monotonic() - last["at"] >= REPORT_EVERY_SECONDS:
             last["at"] = time.monotonic()
-            _report(ctx.sessions, job.id, holder, ctx.clock.now(), orders_done=done, orders_total=total)
+            report(ctx.sessions, ExportJob, job.id, holder, ctx.clock.now(), orders_done=done, orders_total=total)
 
     try:
         with ctx.sessions() as session:
@@ -123,7 +81,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
             size = part.stat().st_size
             part.rename(part.with_suffix(""))
             now = ctx.clock.now()
-            if not _finish(ctx.sessions, job.id, holder, status=JobStatus.DONE.value, file_name=name,
+            if not finish(ctx.sessions, ExportJob, job.id, holder, status=JobStatus.DONE.value, file_name=name,
                            rows_written=rows, size_bytes=size, finished_at=now, expires_at=expires_at(now),
                            orders_done=last["total"], orders_total=last["total"]):
                 raise JobStopped(job.id)
@@ -135,13 +93,13 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         return "stopped"
     except DomainError as exc:
         _remove(part, part.with_suffix(""))
-        _finish(ctx.sessions, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
+        finish(ctx.sessions, ExportJob, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
                 error_code=exc.code[:40], error_message=exc.message[:400])
         return JobStatus.FAILED.value
     except Exception:
         log.exception("export job %s broke", job.id)
         _remove(part, part.with_suffix(""))
-        _finish(ctx.sessions, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
+        finish(ctx.sessions, ExportJob, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
                 error_code="export_failed", error_message="the export broke on the server; the log has the details")
         return JobStatus.FAILED.value
 

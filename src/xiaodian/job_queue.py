@@ -1,0 +1,104 @@
+"""Work a person asks for and a worker does later (an export file, a large import): the rules of such a job and its
+hand-over between processes, shared by every capability that queues work (exports/, imports/).
+
+Coordination is through the database only: a job is taken by a conditional UPDATE; every progress report renews a
+lease naming its holder, so two workers never run the same job, a cancelled job stops at its next report, and a job
+whose worker died is taken up again once its lease runs out (at most MAX_ATTEMPTS times in all). A job's table has
+the columns ``status``, ``holder``, ``lease_until``, ``attempts``, ``started_at``, ``finished_at``, ``error_code``
+and ``error_message`` (exports.models.ExportJob, imports.models.ImportJob).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+MAX_ATTEMPTS = 3  # a job whose worker died is taken up again this many times in all
+LEASE = timedelta(minutes=2)  # renewed at every progress report; a job silent for longer was lost with its worker
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"  # waiting for a worker
+    RUNNING = "running"  # a worker is on it
+    DONE = "done"  # finished; its result (a file, a report) can be had
+    FAILED = "failed"  # refused or broke; error_code says which
+    CANCELLED = "cancelled"  # stopped by a person before it finished
+    EXPIRED = "expired"  # done, and its file has since been deleted
+
+
+OPEN = frozenset({JobStatus.QUEUED, JobStatus.RUNNING})
+TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
+    JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELLED}),
+    # running → running: a worker takes up a job whose worker died (its lease ran out)
+    JobStatus.RUNNING: frozenset({JobStatus.RUNNING, JobStatus.DONE, JobStatus.FAILED, JobStatus.CANCELLED}),
+    JobStatus.DONE: frozenset({JobStatus.EXPIRED}),
+    JobStatus.FAILED: frozenset(),
+    JobStatus.CANCELLED: frozenset(),
+    JobStatus.EXPIRED: frozenset(),
+}
+
+
+def can_move(current: str, target: str) -> bool:
+    return JobStatus(target) in TRANSITIONS[JobStatus(current)]
+
+
+def takeable(status: str, lease_until: datetime | None, now: datetime) -> bool:
+    """A worker may take a job that waits, or one whose worker stopped reporting (its lease ran out)."""
+    if status == JobStatus.QUEUED:
+        return True
+    return status == JobStatus.RUNNING and (lease_until is None or lease_until < now)
+
+
+class JobStopped(Exception):
+    """The job was cancelled, or another worker took it over, while this one worked on it."""
+
+
+def holder_name() -> str:
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def claim_next(sessions: sessionmaker[Session], model, now: datetime, holder: str, lost: tuple[str, str],
+               **restart) -> int | None:
+    """Take the oldest job of ``model`` that waits or whose lease ran out; None when there is none. ``restart``:
+    the columns a job starts again from (its progress). A job taken up for the (MAX_ATTEMPTS + 1)th time is failed
+    instead, with ``lost`` (error code, what to do) as its error: it keeps killing its worker."""
+    with sessions.begin() as session:
+        waiting = or_(model.status == JobStatus.QUEUED.value,
+                      (model.status == JobStatus.RUNNING.value) & (model.lease_until < now))
+        for job_id, attempts in session.execute(select(model.id, model.attempts).where(waiting)
+                                                .order_by(model.id).limit(5)):
+            if attempts >= MAX_ATTEMPTS:
+                session.execute(update(model).where(model.id == job_id, waiting).values(
+                    status=JobStatus.FAILED.value, finished_at=now, lease_until=None, error_code=lost[0],
+                    error_message=f"the worker on this job stopped {attempts} times; {lost[1]}"))
+                continue
+            taken = session.execute(update(model).where(model.id == job_id, waiting).values(
+                status=JobStatus.RUNNING.value, holder=holder, lease_until=now + LEASE, started_at=now,
+                attempts=attempts + 1, **restart)).rowcount
+            if taken == 1:
+                return job_id
+    return None
+
+
+def report(sessions: sessionmaker[Session], model, job_id: int, holder: str, now: datetime, **values) -> None:
+    """Progress and a renewed lease, only while this worker still holds the job; else JobStopped."""
+    with sessions.begin() as session:
+        kept = session.execute(update(model).where(
+            model.id == job_id, model.status == JobStatus.RUNNING.value, model.holder == holder)
+            .values(lease_until=now + LEASE, **values)).rowcount
+    if kept != 1:
+        raise JobStopped(job_id)
+
+
+def finish(sessions: sessionmaker[Session], model, job_id: int, holder: str, **values) -> bool:
+    """The job's end (status and result), if this worker still holds it."""
+    with sessions.begin() as session:
+        return session.execute(update(model).where(
+            model.id == job_id, model.status == JobStatus.RUNNING.value, model.holder == holder)
+            .values(lease_until=None, **values)).rowcount == 1
