@@ -233,3 +233,22 @@ def test_planner_statistics_are_left_alone_on_sqlite(ctx):
         statistics.written_so_far(session, 10**9)
         assert not statistics.active
         assert session.execute(text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")).scalar_one() == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_dry_run_lets_other_writers_in_between_its_batches(ctx, shop_id, tmp_path):
+    """A dry run rolls each batch back as it goes: SQLite's write lock is free between batches, so a clerk's write
+    (or the job's own progress report) is not kept waiting for the whole file."""
+    from sqlalchemy import update
+
+    from xiaodian.accounts.models import Shop
+    from xiaodian.db import best_effort_write
+
+    rows = [export_row(主订单编号=f"69380000000000{i:05d}", 子订单编号=f"69380000000000{i:05d}") for i in range(6)]
+    got_in = []
+    report = import_order_file(ctx.sessions, shop_id=shop_id, path=write_rows(tmp_path / "e.csv", rows),
+                               cipher=ctx.cipher, now=NOW, dry_run=True, batch_orders=2,
+                               progress=lambda done, size: got_in.append(best_effort_write(
+                                   ctx.engine, update(Shop).where(Shop.id == shop_id).values(name="小店"))))
+    assert len(got_in) >= 3 and all(got_in)
+    assert report.created == 6 and _counts(ctx)["orders"] == 0

@@ -1,8 +1,11 @@
 """Import an order export file: read → validate every row → group into orders → idempotent upsert.
 
 One transaction per batch of orders, so a killed import leaves whole batches and a re-run finishes the
-job (the upsert is idempotent). A dry run does the same work in one transaction that is rolled back, so
-its report is exactly what the real import would change.
+job (the upsert is idempotent). A dry run does the same work, batch by batch, and rolls each batch back, so
+its report is exactly what the real import would change (each order lies in one batch, and no batch reads what
+another wrote) while it holds SQLite's write lock no longer than the import does: one dry-run transaction over a
+whole file held it for minutes, and every other writer (a clerk shipping an order, a push from the platform, the
+dry run's own progress report when run as a job) gave up after the busy timeout.
 """
 
 from __future__ import annotations
@@ -107,8 +110,8 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
                          principal=principal)
             if dry_run:
-                session.flush()
-                session.expunge_all()
+                session.rollback()
+                mark_dry_run(session)  # the next batch's transaction is a dry run too
             else:
                 session.commit()
                 statistics.written_so_far(session, report.orders["created"] + report.orders["updated"])
