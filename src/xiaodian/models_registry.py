@@ -9,3 +9,4 @@ def import_all_models() -> None:
     from .aftersales import models as _aftersales  # noqa: F401
     from .channels.douyin import models as _douyin  # noqa: F401
     from .exports import models as _exports  # noqa: F401
+    from .imports import models as _imports  # noqa: F401

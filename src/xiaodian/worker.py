@@ -93,6 +93,30 @@ def _exports(ctx) -> None:
 JOBS.append(Job("exports.orders", 2.0, _exports, lane="exports"))
 
 
+def _imports(ctx) -> None:
+    """Check and import large order export files uploaded on the import page (imports/runner.py). A lane of its
+    own: a file of a million rows takes minutes."""
+    from .imports.runner import run_waiting
+
+    for job_id, status in run_waiting(ctx):
+        log.info("import job %s %s", job_id, status)
+
+
+JOBS.append(Job("imports.orders", 2.0, _imports, lane="imports"))
+
+
+def _sweep_uploads(ctx) -> None:
+    """Parked upload files (previews never applied) hold buyer data in clear: deleted after a day."""
+    from .imports.runner import sweep_uploads
+
+    removed = sweep_uploads(ctx)
+    if removed:
+        log.info("parked uploads deleted: %s", removed)
+
+
+JOBS.append(Job("uploads.sweep", 600.0, _sweep_uploads))
+
+
 def register_job(job: Job) -> None:
     JOBS.append(job)
 

@@ -93,3 +93,57 @@ def test_a_running_import_says_so_and_cannot_be_sent_twice(import_page, tmp_path
     assert len(posts) == 1, posts  # the second submit sent nothing
     assert "尚未导入" in page.locator(".alert.warn").inner_text()
     assert not page.js_errors, page.js_errors
+
+
+@pytest.fixture(scope="module")
+def working_desk(sqlite_template, tmp_path_factory):
+    """A desk of its own, served, with its background jobs running as in ``xiaodian serve``."""
+    from xiaodian.worker import start_background
+
+    from .conftest import new_desk, serve_desk
+
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("imports-bg"))
+    served = serve_desk(ctx)
+    url = next(served)
+    stop = start_background(ctx)
+    yield url
+    stop.set()
+    served.close()
+
+
+@pytest.fixture
+def working_page(request, browser, working_desk):
+    yield from _open_page(request, browser, working_desk, DESKTOP)
+
+
+def test_a_large_file_is_checked_and_imported_by_the_worker_while_its_page_follows(working_page, tmp_path,
+                                                                                     monkeypatch):
+    from xiaodian.channels.exportfile import pages
+
+    page = working_page
+    monkeypatch.setattr(pages, "BACKGROUND_BYTES", 100)  # every file here is "large"
+    export = tmp_path / "大文件.csv"
+    export.write_text("\n".join([HEADER, GOOD_1, BAD_ID, GOOD_2]) + "\n", encoding="utf-8-sig")
+    log_in(page, path="/imports/orders")
+    page.set_input_files("input[type=file]", str(export))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert re.search(r"/imports/orders/jobs/\d+$", page.url)
+    job_url = page.url
+    # The page reloads itself every 2 s while the worker thread checks the file, then shows the preview.
+    page.wait_for_selector("tr[data-count=created]", timeout=30_000)
+    assert "尚未导入" in page.locator(".alert.warn").inner_text()
+    assert page.locator("tr[data-count=created] td.num").first.inner_text() == "2"
+    assert page.locator("table.rejected tbody tr").first.locator("td").all_inner_texts()[:2] == ["3", "主订单编号"]
+    page.screenshot(path=str(ARTIFACTS / "layout" / "import-job-preview-desktop.png"), full_page=True)
+    with page.expect_navigation():
+        page.click("button:has-text('确认导入这些订单')")
+    assert page.url != job_url
+    page.wait_for_selector(".alert.ok:has-text('已导入')", timeout=30_000)
+    assert page.locator("tr[data-count=created] td.num").first.inner_text() == "2"
+    page.goto("/imports/orders")
+    listed = page.locator("table.import-jobs tbody tr")
+    assert listed.count() == 2 and "大文件.csv" in listed.first.inner_text()
+    page.goto("/orders")
+    assert page.locator(".listmeta .total").inner_text() == "共 2 单"
+    assert page.js_errors == []

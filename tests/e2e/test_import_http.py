@@ -102,3 +102,56 @@ def test_upload_page_rejects_a_forged_upload_id(owner_client):
     token = csrf_of(owner_client, "/imports/orders")
     response = owner_client.post("/imports/orders/..%2F..%2Fetc/apply", data={"csrf_token": token})
     assert response.status_code == 404
+
+
+def test_a_large_file_is_checked_and_imported_in_the_background_and_its_page_follows(owner_client, ctx, tmp_path,
+                                                                                       monkeypatch):
+    """Above BACKGROUND_BYTES the upload page hands the file to a worker: its job page shows the progress, then the
+    preview with Apply, then the import's report, as the upload page shows a small file's."""
+    from xiaodian.channels.exportfile import pages
+    from xiaodian.imports import runner
+
+    monkeypatch.setattr(pages, "BACKGROUND_BYTES", 100)  # this file is "large"
+    rows = [export_row(), export_row(主订单编号="6938000000000000001", 子订单编号="6938000000000000001",
+                                     订单提交时间="2026-13-01 00:00:00")]
+    content = write_rows(tmp_path / "e.csv", rows).read_bytes()
+    token = csrf_of(owner_client, "/imports/orders")
+    asked = owner_client.post("/imports/orders", files={"file": ("big-export.csv", content, "text/csv")},
+                              data={"csrf_token": token}, follow_redirects=False)
+    assert asked.status_code == 303 and asked.headers["location"].startswith("/imports/orders/jobs/")
+    page = owner_client.get(asked.headers["location"])
+    assert page.status_code == 200 and "data-refresh-seconds" in page.text and "big-export.csv" in page.text
+    assert "等待后台处理" in page.text
+    assert "big-export.csv" in owner_client.get("/imports/orders").text  # listed on the upload page meanwhile
+    assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
+    preview = owner_client.get(asked.headers["location"])
+    assert "data-refresh-seconds" not in preview.text and "date_invalid" in preview.text
+    assert owner_client.get("/api/v1/orders").json()["total"] == 0  # a preview changes nothing
+    action = preview.text.split('class="apply" method="post" action="', 1)[1].split('"', 1)[0]
+    assert action == asked.headers["location"] + "/apply"
+    assert owner_client.post(action, data={}).status_code == 403  # CSRF
+    applied = owner_client.post(action, data={"csrf_token": token}, follow_redirects=False)
+    assert applied.status_code == 303 and applied.headers["location"] != asked.headers["location"]
+    again = owner_client.post(action, data={"csrf_token": token}, follow_redirects=False)
+    assert again.headers["location"] == applied.headers["location"]  # one import per preview
+    assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
+    done = owner_client.get(applied.headers["location"])
+    assert "已导入" in done.text and "date_invalid" in done.text
+    assert owner_client.get("/api/v1/orders").json()["total"] == 1
+    assert "这个文件的导入已提交" in owner_client.get(asked.headers["location"]).text  # the preview links to it
+    for wrong in ("abc", "99999", "1%20OR%201=1"):
+        assert owner_client.get(f"/imports/orders/jobs/{wrong}").status_code == 404
+
+
+def test_a_large_file_that_cannot_be_read_says_why_on_its_job_page(owner_client, ctx, monkeypatch):
+    from xiaodian.channels.exportfile import pages
+    from xiaodian.imports import runner
+
+    monkeypatch.setattr(pages, "BACKGROUND_BYTES", 10)
+    token = csrf_of(owner_client, "/imports/orders")
+    asked = owner_client.post("/imports/orders", files={"file": ("x.csv", "名字,年龄\n张三,3\n".encode(), "text/csv")},
+                              data={"csrf_token": token}, follow_redirects=False)
+    runner.run_waiting(ctx)
+    page = owner_client.get(asked.headers["location"])
+    assert 'class="alert error"' in page.text and "缺少必需的列：" in page.text and "主订单编号" in page.text
+    assert owner_client.post(asked.headers["location"] + "/apply", data={"csrf_token": token}).status_code == 409

@@ -110,6 +110,9 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "export_expired", "export_file_missing", "export_requester_disabled", "export_worker_lost", "export_failed",
     "sheet_too_long",
     "date_range_reversed",
+    # import jobs
+    "import_job_not_found", "import_not_previewed", "import_worker_lost", "import_requester_disabled", "import_failed",
+    "upload_not_found",
 )
 
 

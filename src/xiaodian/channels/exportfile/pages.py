@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from ...accounts.service import Principal
-from ...web.deps import db, get_ctx, require
+from ...imports.domain import BACKGROUND_BYTES
+from ...web.deps import db, get_ctx, require, shop_of
 from ...web.i18n import _
 from ...web.templating import render
 from . import uploads
@@ -18,9 +20,16 @@ TEMPLATE = "imports/orders.html"
 SHOWN_REJECTIONS = 500
 
 
+def _recent(request: Request, session: Session, principal: Principal) -> list:
+    from ...imports.service import recent_jobs
+
+    return recent_jobs(session, shop_id=shop_of(request), principal=principal)
+
+
 @router.get("/imports/orders")
-def upload_form(request: Request, principal: Principal = Depends(require("orders.import"))):
-    return render(request, TEMPLATE, stage="upload")
+def upload_form(request: Request, principal: Principal = Depends(require("orders.import")),
+                session: Session = Depends(db, scope="function")):
+    return render(request, TEMPLATE, stage="upload", recent=_recent(request, session, principal))
 
 
 @router.post("/imports/orders")
@@ -30,16 +39,25 @@ def preview(request: Request, file: UploadFile | None = File(None),
     session.commit()
     ctx = get_ctx(request)
     if file is None or not file.filename:
-        return render(request, TEMPLATE, status_code=422, stage="upload", error=_("Choose a file."))
+        return render(request, TEMPLATE, status_code=422, stage="upload", error=_("Choose a file."),
+                      recent=_recent(request, session, principal))
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
+    if stored.size > BACKGROUND_BYTES:  # checked by a worker; the job's page follows it (imports/)
+        from ...imports.service import request_preview
+
+        job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
+                              now=ctx.clock.now())
+        return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
     try:
         report = run_import(request, stored, dry_run=True, principal=principal)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message,
-                      error_code=exc.code, error_details=exc.details, filename=stored.filename)
+                      error_code=exc.code, error_details=exc.details, filename=stored.filename,
+                      recent=_recent(request, session, principal))
     return render(request, TEMPLATE, stage="preview", report=report, upload=stored,
-                  shown=report.rejected[:SHOWN_REJECTIONS])
+                  shown=report.rejected[:SHOWN_REJECTIONS], rejected_total=len(report.rejected),
+                  apply_action=f"/imports/orders/{stored.upload_id}/apply")
 
 
 @router.post("/imports/orders/{upload_id}/apply")
@@ -56,4 +74,4 @@ def apply(upload_id: str, request: Request, principal: Principal = Depends(requi
                       error_details=exc.details)
     uploads.delete(ctx.settings.data_dir, upload_id)
     return render(request, TEMPLATE, stage="done", report=report, upload=stored,
-                  shown=report.rejected[:SHOWN_REJECTIONS])
+                  shown=report.rejected[:SHOWN_REJECTIONS], rejected_total=len(report.rejected))

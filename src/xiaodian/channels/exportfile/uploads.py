@@ -71,3 +71,27 @@ def delete(data_dir: Path, upload_id: str) -> None:
     folder = _folder(data_dir)
     for suffix in (".upload", ".json"):
         (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
+
+
+# A file parked for a preview that was never applied is deleted after this long: export files hold buyer names,
+# phones and addresses in clear, and the desk keeps those encrypted (its parked copies included, once gone).
+KEEP_PARKED_SECONDS = 24 * 3600
+
+
+def sweep(data_dir: Path, now: float, keep: set[str] = frozenset()) -> int:
+    """Delete parked uploads (and their notes) last written more than KEEP_PARKED_SECONDS before ``now`` (a Unix
+    time, as file times are), except the ``keep`` ids (files a job is still working on). Returns how many."""
+    removed = 0
+    for path in _folder(data_dir).iterdir():
+        upload_id = path.name.split(".", 1)[0]
+        if upload_id in keep or path.suffix not in (".upload", ".json"):
+            continue
+        try:
+            old = now - path.stat().st_mtime > KEEP_PARKED_SECONDS
+        except FileNotFoundError:  # deleted meanwhile (applied, or its note swept with it)
+            continue
+        if old:
+            path.unlink(missing_ok=True)
+            removed += path.suffix == ".upload"
+    return removed
+

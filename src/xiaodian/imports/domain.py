@@ -1,0 +1,34 @@
+"""Rules of an import job, apart from I/O.
+
+Why a job: checking an export file and importing it run at ~6,000 rows a second (benchmarks/RESULTS-import.md), so
+a file of 300,000 orders takes about a minute for the preview and as long again for the import. Done in the upload's
+request, the browser shows nothing but a timer meanwhile, and a proxy in front of the desk (nginx waits 60 s by
+default) gives up and shows an error while the import goes on unseen. A larger file is therefore handed to a worker
+and the page follows it; a small one is still checked at once, which is quicker to read.
+"""
+
+from __future__ import annotations
+
+from ..job_queue import JobStatus  # noqa: F401 - the job rules, as imports name them
+
+# Files larger than this are checked and imported in the background: ~25,000 rows, a few seconds of work.
+BACKGROUND_BYTES = 8 * 1024 * 1024
+# Rejected rows kept with a job's report (and shown on its page); the count is kept whole. A file with a broken
+# column rejects every row, and a million rejections are no use on a screen: the CLI's --json lists them all.
+KEPT_REJECTIONS = 500
+
+
+def percent(done: int, size: int) -> int:
+    """How far the worker got through the file, in whole percent (100 only once it reached the end)."""
+    if size <= 0:
+        return 100
+    return min(100, done * 100 // size)
+
+
+def stored_report(report) -> dict:
+    """What a job keeps of an ImportReport (channels/exportfile/service.py): the counts, and the first
+    KEPT_REJECTIONS rejections in row order."""
+    return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
+            "orders": dict(report.orders), "ignored_columns": list(report.ignored_columns),
+            "rejected_total": len(report.rejected), "dry_run": report.dry_run,
+            "rejected": [e.as_dict() for e in report.rejected[:KEPT_REJECTIONS]]}

@@ -1,0 +1,39 @@
+"""The import_jobs table (migration 0026): one row per large file checked (dry run) or imported in the background,
+how far its worker got, and its report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, BigId, UTCDateTime
+
+
+class ImportJob(Base):
+    __tablename__ = "import_jobs"
+    __table_args__ = (Index("ix_import_jobs_shop", "shop_id", "id"), Index("ix_import_jobs_status", "status", "id"))
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    login: Mapped[str] = mapped_column(String(64))  # who uploaded, as shown
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    upload_id: Mapped[str] = mapped_column(String(32))  # the parked file (channels/exportfile/uploads.py)
+    file_name: Mapped[str] = mapped_column(String(200))  # as the merchant named it, for display only
+    size_bytes: Mapped[int] = mapped_column(BigInteger)
+    dry_run: Mapped[bool] = mapped_column(Boolean)  # the preview (nothing changes) or the import itself
+    # the preview this import applies: one import per preview, so a second click on Apply finds the first
+    preview_of: Mapped[int | None] = mapped_column(ForeignKey("import_jobs.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(12))
+    bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
+    report_json: Mapped[str | None] = mapped_column(Text)  # domain.stored_report
+    error_code: Mapped[str | None] = mapped_column(String(40))
+    error_message: Mapped[str | None] = mapped_column(String(400))
+    error_details: Mapped[str | None] = mapped_column(Text)  # JSON: what the page's translated text names
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    holder: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

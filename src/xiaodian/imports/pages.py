@@ -1,0 +1,65 @@
+"""The page of an import job (/imports/orders/jobs/{id}): a large file's check, then its import, followed while the
+worker runs (the page reloads itself), then the report, as the upload page shows a small file's. Apply queues the
+import of a checked file."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from ..accounts.service import Principal
+from ..errors import DomainError
+from ..web.deps import db, get_ctx, require, shop_of
+from ..web.templating import render
+from . import service
+from .domain import percent
+from .models import ImportJob
+
+router = APIRouter(include_in_schema=False)
+TEMPLATE = "imports/orders.html"
+
+
+def job_view(session: Session, job: ImportJob) -> dict:
+    """What the import page needs of a job: its stage (the upload page's own: preview, done; or queued, running,
+    failed), its progress, its report, and the import that applied it."""
+    report = json.loads(job.report_json) if job.report_json else None
+    if job.status == "done":
+        stage = "preview" if job.dry_run else "done"
+    else:
+        stage = job.status
+    applied = service.applied_by(session, job) if job.dry_run else None
+    return {"job": job, "stage": stage, "percent": percent(job.bytes_done, job.size_bytes),
+            "report": SimpleNamespace(**report) if report else None,
+            "shown": report["rejected"] if report else [], "rejected_total": report["rejected_total"] if report else 0,
+            "upload": SimpleNamespace(filename=job.file_name, upload_id=job.upload_id),
+            "apply_action": f"/imports/orders/jobs/{job.id}/apply", "applied": applied,
+            "job_error_details": json.loads(job.error_details) if job.error_details else {}}
+
+
+@router.get("/imports/orders/jobs/{job_id}")
+def import_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+               session: Session = Depends(db, scope="function")):
+    job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
+    return render(request, TEMPLATE, **job_view(session, job))
+
+
+@router.post("/imports/orders/jobs/{job_id}/apply")
+def apply_import(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+                 session: Session = Depends(db, scope="function")):
+    """Queue the import of a checked file, then follow it on its own page."""
+    ctx = get_ctx(request)
+    try:
+        job = service.request_apply(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                                    now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
+    except DomainError as exc:
+        session.rollback()
+        if exc.http_status == 404 and exc.code == "import_job_not_found":
+            raise
+        preview = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
+        return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
+                      error_details=exc.details, **job_view(session, preview))
+    return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)

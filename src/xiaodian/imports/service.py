@@ -1,0 +1,85 @@
+"""Asking for an import job (the preview of a parked upload, then the import itself) and reading one. The worker's
+side is in runner.py. Every use case checks the role here, not only the routes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..accounts.permissions import allowed, check
+from ..accounts.service import Principal
+from ..channels.exportfile import uploads
+from ..channels.exportfile.uploads import StoredUpload
+from ..db import row_id
+from ..errors import Conflict, NotFound, ValidationFailed
+from .domain import JobStatus
+from .models import ImportJob
+
+
+def request_preview(session: Session, *, shop_id: int, principal: Principal, upload: StoredUpload,
+                    now: datetime) -> ImportJob:
+    """Queue the check (dry run) of a parked upload; its report is the preview the merchant applies or not."""
+    check(principal.role, "orders.import")
+    if principal.user_id is None:
+        raise ValidationFailed("an import job belongs to a user; the system itself cannot ask for one")
+    job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
+                    upload_id=upload.upload_id, file_name=upload.filename, size_bytes=upload.size, dry_run=True,
+                    status=JobStatus.QUEUED.value, bytes_done=0, attempts=0)
+    session.add(job)
+    session.flush()
+    return job
+
+
+def visible(job: ImportJob, principal: Principal) -> bool:
+    """Whoever uploaded the file sees its job, and an owner (users.manage) sees everyone's: the report's rejected
+    rows quote the file's cells."""
+    return job.user_id == principal.user_id or allowed(principal.role, "users.manage")
+
+
+def get_job(session: Session, *, shop_id: int, principal: Principal, job_id: object) -> ImportJob:
+    """A job of this shop the user may see; another shop's, another user's, a wrong id and a missing one are the
+    same 404."""
+    check(principal.role, "orders.import")
+    pk = row_id(job_id)
+    job = session.get(ImportJob, pk) if pk is not None else None
+    if job is None or job.shop_id != shop_id or not visible(job, principal):
+        raise NotFound(f"import job {job_id} not found", code="import_job_not_found")
+    return job
+
+
+def recent_jobs(session: Session, *, shop_id: int, principal: Principal, limit: int = 10) -> list[ImportJob]:
+    check(principal.role, "orders.import")
+    jobs = session.scalars(select(ImportJob).where(ImportJob.shop_id == shop_id)
+                           .order_by(ImportJob.id.desc()).limit(limit * 3))
+    return [j for j in jobs if visible(j, principal)][:limit]
+
+
+def applied_by(session: Session, preview: ImportJob) -> ImportJob | None:
+    return session.scalar(select(ImportJob).where(ImportJob.preview_of == preview.id))
+
+
+def request_apply(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime,
+                  data_dir: Path) -> ImportJob:
+    """Queue the import of a previewed file. A preview is applied once: a second click on Apply (or a second tab)
+    gets the import already asked for."""
+    preview = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
+    if not preview.dry_run or preview.status != JobStatus.DONE:
+        raise Conflict(f"import job {preview.id} is not a finished preview ({preview.status}); only a checked file "
+                       "can be imported", code="import_not_previewed", details={"status": preview.status})
+    existing = applied_by(session, preview)
+    if existing is not None:
+        return existing
+    uploads.load(data_dir, preview.upload_id)  # 404 upload_not_found when the parked file is gone
+    job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
+                    upload_id=preview.upload_id, file_name=preview.file_name, size_bytes=preview.size_bytes,
+                    dry_run=False, preview_of=preview.id, status=JobStatus.QUEUED.value, bytes_done=0, attempts=0)
+    try:
+        with session.begin_nested():
+            session.add(job)
+    except IntegrityError:  # the same preview applied at the same instant elsewhere: that import it is
+        return applied_by(session, preview)
+    return job

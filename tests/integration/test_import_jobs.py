@@ -1,0 +1,207 @@
+"""Import jobs (imports/): a large file's check and import run by a worker, on SQLite and PostgreSQL. The job's
+report must be the report of the same import done in the request; applying it must store what the import does."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from xiaodian.accounts.models import User
+from xiaodian.accounts.service import Principal
+from xiaodian.channels.exportfile import uploads
+from xiaodian.channels.exportfile.samplegen import export_row, write_rows
+from xiaodian.channels.exportfile.service import import_order_file
+from xiaodian.db import transaction
+from xiaodian.errors import Conflict, NotFound
+from xiaodian.imports import runner, service
+from xiaodian.imports.domain import KEPT_REJECTIONS, stored_report
+from xiaodian.imports.models import ImportJob
+from xiaodian.job_queue import LEASE, MAX_ATTEMPTS
+from xiaodian.orders.models import Order
+
+from ..conftest import SAMPLES
+
+SAMPLE = SAMPLES / "douyin_orders_export.csv"
+
+
+def principal(ctx, login: str) -> Principal:
+    with ctx.sessions() as session:
+        user = session.execute(select(User).where(User.login == login)).scalar_one()
+        return Principal(user.id, user.login, user.role, "web")
+
+
+def park(ctx, path) -> uploads.StoredUpload:
+    with open(path, "rb") as source:
+        return uploads.save(ctx.settings.data_dir, source, path.name)
+
+
+def preview(ctx, shop_id, path, who="owner") -> int:
+    with transaction(ctx.sessions) as session:
+        return service.request_preview(session, shop_id=shop_id, principal=principal(ctx, who),
+                                       upload=park(ctx, path), now=ctx.clock.now()).id
+
+
+def apply(ctx, shop_id, job_id, who="owner") -> int:
+    with transaction(ctx.sessions) as session:
+        return service.request_apply(session, shop_id=shop_id, principal=principal(ctx, who), job_id=job_id,
+                                     now=ctx.clock.now(), data_dir=ctx.settings.data_dir).id
+
+
+def job(ctx, job_id) -> ImportJob:
+    with ctx.sessions() as session:
+        return session.get(ImportJob, job_id)
+
+
+def orders(ctx) -> int:
+    with ctx.sessions() as session:
+        return session.scalar(select(func.count()).select_from(Order))
+
+
+@pytest.fixture
+def bad_file(tmp_path):
+    good = [export_row(主订单编号=f"69380000000000{i:05d}", 子订单编号=f"69380000000000{i:05d}") for i in range(5)]
+    return write_rows(tmp_path / "export.csv", good + [export_row(收件人手机号="1234567")])
+
+
+def test_a_checked_file_is_imported_with_the_report_the_request_would_have_given(ctx, shop_id, users, bad_file):
+    expected = import_order_file(ctx.sessions, shop_id=shop_id, path=bad_file, cipher=ctx.cipher,
+                                 now=ctx.clock.now(), dry_run=True, principal=principal(ctx, "owner"))
+    checked = preview(ctx, shop_id, bad_file)
+    assert job(ctx, checked).status == "queued"
+    assert runner.run_waiting(ctx) == [(checked, "done")]
+    done = job(ctx, checked)
+    assert json.loads(done.report_json) == stored_report(expected) and done.bytes_done == done.size_bytes
+    assert json.loads(done.report_json)["rejected"] == [
+        {"row": 7, "column": "收件人手机号", "code": "phone_invalid", "message": expected.rejected[0].message}]
+    assert orders(ctx) == 0  # a check changes nothing
+    imported = apply(ctx, shop_id, checked)
+    assert apply(ctx, shop_id, checked) == imported  # a second click gets the same import
+    assert runner.run_waiting(ctx) == [(imported, "done")]
+    report = json.loads(job(ctx, imported).report_json)
+    assert (report["created"], report["rejected_total"], report["dry_run"]) == (5, 1, False)
+    assert orders(ctx) == 5
+    with pytest.raises(NotFound):  # the parked file is gone once imported
+        uploads.load(ctx.settings.data_dir, done.upload_id)
+    with pytest.raises(Conflict) as refused:  # an import is not a preview to apply
+        apply(ctx, shop_id, imported)
+    assert refused.value.code == "import_not_previewed"
+
+
+def test_the_kept_report_holds_the_first_rejections_and_counts_them_all(ctx, shop_id, users, tmp_path,
+                                                                          monkeypatch):
+    from xiaodian.imports import domain
+
+    monkeypatch.setattr(domain, "KEPT_REJECTIONS", 2)
+    rows = [export_row(主订单编号=f"69380000000000{i:05d}", 子订单编号=f"69380000000000{i:05d}", 商品数量="0")
+            for i in range(4)]
+    checked = preview(ctx, shop_id, write_rows(tmp_path / "e.csv", rows))
+    runner.run_waiting(ctx)
+    report = json.loads(job(ctx, checked).report_json)
+    assert report["rejected_total"] == 4 and [e["row"] for e in report["rejected"]] == [2, 3]
+    assert KEPT_REJECTIONS == 500
+
+
+def test_a_file_that_cannot_be_read_fails_naming_why_and_is_not_kept(ctx, shop_id, users, tmp_path):
+    path = tmp_path / "e.csv"
+    path.write_text("订单号,金额\n1,2\n", encoding="utf-8")
+    checked = preview(ctx, shop_id, path)
+    assert runner.run_waiting(ctx) == [(checked, "failed")]
+    failed = job(ctx, checked)
+    assert failed.error_code == "missing_columns" and "主订单编号" in failed.error_message
+    with pytest.raises(NotFound):
+        uploads.load(ctx.settings.data_dir, failed.upload_id)
+    with pytest.raises(Conflict):
+        apply(ctx, shop_id, checked)
+
+
+def test_a_job_whose_worker_died_is_done_again_and_writes_nothing_twice(ctx, shop_id, users, bad_file):
+    checked = preview(ctx, shop_id, bad_file)
+    runner.run_waiting(ctx)
+    imported = apply(ctx, shop_id, checked)
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, "died") == imported  # then the worker dies before finishing
+    assert runner.claim_next(ctx.sessions, now, "other") is None  # its lease still runs
+    import_order_file(ctx.sessions, shop_id=shop_id, path=uploads.load(ctx.settings.data_dir, job(ctx, imported)
+                      .upload_id).path, cipher=ctx.cipher, now=now, principal=principal(ctx, "owner"))  # it got far
+    later = now + LEASE + timedelta(seconds=1)
+    assert runner.claim_next(ctx.sessions, later, "other") == imported
+    assert runner.run_job(ctx, imported, "other") == "done"
+    report = json.loads(job(ctx, imported).report_json)
+    assert (report["created"], report["unchanged"], job(ctx, imported).attempts) == (0, 5, 2)
+    assert orders(ctx) == 5
+
+
+def test_a_job_that_keeps_killing_its_worker_is_given_up(ctx, shop_id, users, bad_file):
+    checked = preview(ctx, shop_id, bad_file)
+    now = ctx.clock.now()
+    for attempt in range(MAX_ATTEMPTS):
+        now += LEASE + timedelta(seconds=1)
+        assert runner.claim_next(ctx.sessions, now, f"w{attempt}") == checked
+    assert runner.claim_next(ctx.sessions, now + LEASE + timedelta(seconds=1), "last") is None
+    assert job(ctx, checked).status == "failed" and job(ctx, checked).error_code == "import_worker_lost"
+
+
+def test_only_the_uploader_and_an_owner_see_a_job_and_never_from_another_shop(ctx, shop_id, users, bad_file):
+    from xiaodian.accounts.models import Shop
+
+    mine = preview(ctx, shop_id, bad_file, who="cs")
+    with transaction(ctx.sessions) as session:
+        other_shop = Shop(name="另一家", created_at=ctx.clock.now())
+        session.add(other_shop)
+        session.flush()
+        other_shop = other_shop.id
+    with ctx.sessions() as session:
+        for who, shop, job_id in (("cs", shop_id, mine), ("owner", shop_id, mine)):
+            assert service.get_job(session, shop_id=shop, principal=principal(ctx, who), job_id=job_id).id == mine
+        for who, shop, job_id in (("owner", other_shop, mine), ("cs", shop_id, "abc"), ("cs", shop_id, 10**30),
+                                  ("cs", shop_id, "1 OR 1=1")):
+            with pytest.raises(NotFound):
+                service.get_job(session, shop_id=shop, principal=principal(ctx, who), job_id=job_id)
+    theirs = preview(ctx, shop_id, bad_file, who="owner")
+    with ctx.sessions() as session:
+        with pytest.raises(NotFound):
+            service.get_job(session, shop_id=shop_id, principal=principal(ctx, "cs"), job_id=theirs)
+        assert [j.id for j in service.recent_jobs(session, shop_id=shop_id, principal=principal(ctx, "cs"))] == [mine]
+        assert [j.id for j in service.recent_jobs(session, shop_id=shop_id, principal=principal(ctx, "owner"))] == [
+            theirs, mine]
+
+
+def test_a_disabled_uploader_gets_no_import(ctx, shop_id, users, bad_file):
+    from xiaodian.accounts import users as accounts
+
+    checked = preview(ctx, shop_id, bad_file, who="cs")
+    with transaction(ctx.sessions) as session:
+        accounts.disable_user(session, principal(ctx, "owner"), login="cs", now=ctx.clock.now())
+    assert runner.run_waiting(ctx) == [(checked, "failed")]
+    assert job(ctx, checked).error_code == "import_requester_disabled" and orders(ctx) == 0
+
+
+def test_a_parked_file_gone_before_apply_is_a_404_naming_it(ctx, shop_id, users, bad_file):
+    checked = preview(ctx, shop_id, bad_file)
+    runner.run_waiting(ctx)
+    uploads.delete(ctx.settings.data_dir, job(ctx, checked).upload_id)
+    with pytest.raises(NotFound) as gone:
+        apply(ctx, shop_id, checked)
+    assert gone.value.code == "upload_not_found"
+
+
+def test_parked_files_are_deleted_after_a_day_unless_a_job_still_reads_them(ctx, shop_id, users, bad_file):
+    """An export file holds buyer data in clear: a preview never applied must not keep it in the data folder."""
+    import os
+    import time
+
+    working = job(ctx, preview(ctx, shop_id, bad_file)).upload_id  # queued: its worker will read it
+    stale = park(ctx, bad_file).upload_id  # previewed in the request, never applied
+    fresh = park(ctx, bad_file).upload_id
+    folder = ctx.settings.data_dir / "uploads"
+    day_ago = time.time() - uploads.KEEP_PARKED_SECONDS - 60
+    for upload_id in (working, stale):
+        for suffix in (".upload", ".json"):
+            os.utime(folder / f"{upload_id}{suffix}", (day_ago, day_ago))
+    assert runner.sweep_uploads(ctx) == 1
+    assert sorted(p.name.split(".")[0] for p in folder.glob("*.upload")) == sorted([working, fresh])
+    assert not (folder / f"{stale}.json").exists()
+    assert runner.run_waiting(ctx)[0][1] == "done"  # the queued check still finds its file
