@@ -205,3 +205,25 @@ def test_parked_files_are_deleted_after_a_day_unless_a_job_still_reads_them(ctx,
     assert sorted(p.name.split(".")[0] for p in folder.glob("*.upload")) == sorted([working, fresh])
     assert not (folder / f"{stale}.json").exists()
     assert runner.run_waiting(ctx)[0][1] == "done"  # the queued check still finds its file
+
+
+def test_apply_from_two_tabs_at_once_queues_one_import(ctx, shop_id, users, bad_file):
+    """The second Apply, sent while the first is still being written, ends on the unique preview_of and returns
+    the first's import instead of a second one."""
+    import threading
+
+    checked = preview(ctx, shop_id, bad_file)
+    runner.run_waiting(ctx)
+    first = ctx.sessions()
+    first_job = service.request_apply(first, shop_id=shop_id, principal=principal(ctx, "owner"), job_id=checked,
+                                      now=ctx.clock.now(), data_dir=ctx.settings.data_dir).id  # not committed yet
+    outcome = {}
+    thread = threading.Thread(target=lambda: outcome.setdefault("job", apply(ctx, shop_id, checked)))
+    thread.start()
+    thread.join(0.5)
+    first.commit()
+    first.close()
+    thread.join(15)
+    assert outcome == {"job": first_job}
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(ImportJob).where(ImportJob.preview_of == checked)) == 1
