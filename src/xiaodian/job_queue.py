@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import socket
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -102,3 +103,31 @@ def finish(sessions: sessionmaker[Session], model, job_id: int, holder: str, **v
         return session.execute(update(model).where(
             model.id == job_id, model.status == JobStatus.RUNNING.value, model.holder == holder)
             .values(lease_until=None, **values)).rowcount == 1
+
+
+def requester(session: Session, user_id: int):
+    """The user who asked for a job, with the role they hold now (a Principal), or None when that user is gone or
+    disabled: a job runs on its asker's rights at the time it runs, not at the time it was asked for."""
+    from .accounts.models import User
+    from .accounts.service import Principal
+
+    user = session.get(User, user_id)
+    if user is None or user.disabled_at is not None:
+        return None
+    return Principal(user.id, user.login, user.role, "job")
+
+
+def work_through(ctx, claim: Callable, run: Callable, holder: str | None = None,
+                 max_jobs: int = 20) -> list[tuple[int, str]]:
+    """A worker's turn on one kind of job: take waiting jobs (``claim(sessions, now, holder)``) and run them
+    (``run(ctx, job_id, holder)`` → final status) one after another, at most ``max_jobs``, so the loop gets back to
+    its other duties. Returns (job id, status) for each."""
+    holder = holder or holder_name()
+    done = []
+    for _ in range(max_jobs):
+        job_id = claim(ctx.sessions, ctx.clock.now(), holder)
+        if job_id is None:
+            break
+        done.append((job_id, run(ctx, job_id, holder)))
+    return done
+

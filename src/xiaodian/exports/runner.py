@@ -18,11 +18,9 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..accounts.models import User
-from ..accounts.service import Principal
 from ..db import row_id
 from ..errors import DomainError
-from ..job_queue import JobStatus, JobStopped, finish, holder_name, report
+from ..job_queue import JobStatus, JobStopped, finish, report, requester, work_through
 from ..job_queue import claim_next as _claim
 from .domain import JOB_MAX_ORDERS, expires_at
 from .models import ExportJob
@@ -35,15 +33,6 @@ REPORT_EVERY_SECONDS = 1.0  # progress reports (and lease renewals) at most this
 def claim_next(sessions: sessionmaker[Session], now: datetime, holder: str) -> int | None:
     """The oldest export job that waits or whose worker died (job_queue.claim_next), its progress reset."""
     return _claim(sessions, ExportJob, now, holder, ("export_worker_lost", "ask for a smaller list"), orders_done=0)
-
-
-def _requester(session: Session, job: ExportJob) -> Principal | None:
-    """The user who asked, with the role they hold now: a user disabled (or moved to a role without the right)
-    since asking gets no file."""
-    user = session.get(User, job.user_id)
-    if user is None or user.disabled_at is not None:
-        return None
-    return Principal(user.id, user.login, user.role, "job")
 
 
 def run_job(ctx, job_id: int, holder: str) -> str:
@@ -67,7 +56,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
 
     try:
         with ctx.sessions() as session:
-            principal = _requester(session, job)
+            principal = requester(session, job.user_id)
             if principal is None:
                 raise DomainError("the user who asked for this export is disabled", code="export_requester_disabled")
             flt = order_filter(ExportIn(**json.loads(job.filter_json)), job.created_at)  # the list as it was asked for
@@ -144,15 +133,7 @@ def sweep_orphans(ctx) -> int:
 
 
 def run_waiting(ctx, holder: str | None = None, max_jobs: int = 20) -> list[tuple[int, str]]:
-    """The worker's turn: expire old files, remove orphans, then write waiting jobs one after another (at most
-    ``max_jobs``, so the loop gets back to its other duties)."""
-    holder = holder or holder_name()
+    """The worker's turn: expire old files, remove orphans, then write waiting jobs (job_queue.work_through)."""
     expire_files(ctx, ctx.clock.now())
     sweep_orphans(ctx)
-    done = []
-    for _ in range(max_jobs):
-        job_id = claim_next(ctx.sessions, ctx.clock.now(), holder)
-        if job_id is None:
-            break
-        done.append((job_id, run_job(ctx, job_id, holder)))
-    return done
+    return work_through(ctx, claim_next, run_job, holder, max_jobs)

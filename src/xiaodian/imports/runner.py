@@ -13,13 +13,11 @@ import time
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..accounts.models import User
-from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
 from ..channels.exportfile.service import import_order_file
 from ..errors import DomainError
-from ..job_queue import JobStatus, JobStopped, finish, holder_name, report
+from ..job_queue import JobStatus, JobStopped, finish, report, requester, work_through
 from ..job_queue import claim_next as _claim
 from .domain import stored_report
 from .models import ImportJob
@@ -33,14 +31,6 @@ def claim_next(sessions: sessionmaker[Session], now, holder: str) -> int | None:
     return _claim(sessions, ImportJob, now, holder, ("import_worker_lost", "upload the file again"), bytes_done=0)
 
 
-def _requester(session: Session, job: ImportJob) -> Principal | None:
-    """The user who uploaded, with the role they hold now: a user disabled since gets no import."""
-    user = session.get(User, job.user_id)
-    if user is None or user.disabled_at is not None:
-        return None
-    return Principal(user.id, user.login, user.role, "job")
-
-
 def run_job(ctx, job_id: int, holder: str) -> str:
     """Check or import the job's file and keep the report (or fail, naming why); returns the final status, or
     "stopped" when another worker took the job over meanwhile. The parked file is deleted once imported, or when
@@ -48,7 +38,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
     with ctx.sessions() as session:
         job = session.get(ImportJob, job_id)
         session.expunge(job)
-        principal = _requester(session, job)
+        principal = requester(session, job.user_id)
     last = {"at": float("-inf")}
 
     def progress(done: int, size: int) -> None:
@@ -86,16 +76,8 @@ def run_job(ctx, job_id: int, holder: str) -> str:
 
 
 def run_waiting(ctx, holder: str | None = None, max_jobs: int = 20) -> list[tuple[int, str]]:
-    """The worker's turn: run waiting jobs one after another (at most ``max_jobs``, so the loop gets back to its
-    other duties)."""
-    holder = holder or holder_name()
-    done = []
-    for _ in range(max_jobs):
-        job_id = claim_next(ctx.sessions, ctx.clock.now(), holder)
-        if job_id is None:
-            break
-        done.append((job_id, run_job(ctx, job_id, holder)))
-    return done
+    """The worker's turn: check and import waiting files (job_queue.work_through)."""
+    return work_through(ctx, claim_next, run_job, holder, max_jobs)
 
 
 def sweep_uploads(ctx) -> int:
