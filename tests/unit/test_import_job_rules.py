@@ -1,0 +1,33 @@
+"""Rules of an import job (imports/domain.py): how far a worker got, and what a job keeps of its report."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from xiaodian.channels.exportfile.rows import RowError
+from xiaodian.channels.exportfile.service import ImportReport
+from xiaodian.imports.domain import KEPT_REJECTIONS, percent, stored_report
+
+
+@given(st.integers(min_value=0, max_value=10**12), st.integers(min_value=1, max_value=10**12))
+def test_progress_stays_within_0_and_100_and_is_100_only_at_the_end(done, size):
+    shown = percent(min(done, size), size)
+    assert 0 <= shown <= 100
+    assert (shown == 100) == (min(done, size) == size)
+
+
+def test_an_empty_file_is_done():
+    assert percent(0, 0) == 100
+
+
+def test_the_kept_report_counts_every_rejection_and_keeps_the_first_ones_in_row_order():
+    errors = [RowError(row, "收件人手机号", "phone_invalid", f"row {row}") for row in range(2, KEPT_REJECTIONS + 12)]
+    report = ImportReport(created=3, updated=1, unchanged=2, rejected=errors, dry_run=True,
+                          orders={"created": 3, "updated": 1, "unchanged": 2, "rejected": 7},
+                          ignored_columns=("备注2",))
+    kept = stored_report(report)
+    assert kept["rejected_total"] == KEPT_REJECTIONS + 10 and len(kept["rejected"]) == KEPT_REJECTIONS
+    assert kept["rejected"][0] == {"row": 2, "column": "收件人手机号", "code": "phone_invalid", "message": "row 2"}
+    assert (kept["created"], kept["updated"], kept["unchanged"], kept["dry_run"]) == (3, 1, 2, True)
+    assert kept["orders"]["rejected"] == 7 and kept["ignored_columns"] == ["备注2"]
