@@ -155,3 +155,23 @@ def test_a_large_file_that_cannot_be_read_says_why_on_its_job_page(owner_client,
     page = owner_client.get(asked.headers["location"])
     assert 'class="alert error"' in page.text and "缺少必需的列：" in page.text and "主订单编号" in page.text
     assert owner_client.post(asked.headers["location"] + "/apply", data={"csrf_token": token}).status_code == 409
+
+
+def test_a_background_check_can_be_stopped_from_its_page(owner_client, ctx, tmp_path, monkeypatch):
+    from xiaodian.channels.exportfile import pages
+    from xiaodian.imports import runner
+
+    monkeypatch.setattr(pages, "BACKGROUND_BYTES", 100)
+    content = write_rows(tmp_path / "e.csv", [export_row()]).read_bytes()
+    token = csrf_of(owner_client, "/imports/orders")
+    asked = owner_client.post("/imports/orders", files={"file": ("wrong-file.csv", content, "text/csv")},
+                              data={"csrf_token": token}, follow_redirects=False)
+    page = owner_client.get(asked.headers["location"]).text
+    action = page.split('class="cancel-job"', 1)[0].rsplit('action="', 1)[1].split('"', 1)[0]
+    assert action == asked.headers["location"] + "/cancel" and "停止检查" in page
+    assert owner_client.post(action, data={}).status_code == 403  # CSRF
+    stopped = owner_client.post(action, data={"csrf_token": token})
+    assert stopped.status_code == 200 and "手动停止" in stopped.text and "data-refresh-seconds" not in stopped.text
+    assert runner.run_waiting(ctx) == []
+    again = owner_client.post(action, data={"csrf_token": token})
+    assert again.status_code == 409 and "已经结束" in again.text

@@ -72,6 +72,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("POST", "/imports/orders/{upload_id}/apply"): "orders.import",
     ("GET", "/imports/orders/jobs/{job_id}"): "orders.import",
     ("POST", "/imports/orders/jobs/{job_id}/apply"): "orders.import",
+    ("POST", "/imports/orders/jobs/{job_id}/cancel"): "orders.import",
     ("POST", "/api/v1/imports/orders"): "orders.import",
     ("GET", "/shipping"): "orders.read",
     ("GET", "/shipping/orders/{order_id}/ship"): "shipping.ship",

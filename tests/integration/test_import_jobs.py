@@ -15,7 +15,7 @@ from xiaodian.channels.exportfile import uploads
 from xiaodian.channels.exportfile.samplegen import export_row, write_rows
 from xiaodian.channels.exportfile.service import import_order_file
 from xiaodian.db import transaction
-from xiaodian.errors import Conflict, NotFound
+from xiaodian.errors import Conflict, Forbidden, NotFound
 from xiaodian.imports import runner, service
 from xiaodian.imports.domain import KEPT_REJECTIONS, stored_report
 from xiaodian.imports.models import ImportJob
@@ -227,3 +227,39 @@ def test_apply_from_two_tabs_at_once_queues_one_import(ctx, shop_id, users, bad_
     assert outcome == {"job": first_job}
     with ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(ImportJob).where(ImportJob.preview_of == checked)) == 1
+
+
+def cancel(ctx, shop_id, job_id, who="owner"):
+    with transaction(ctx.sessions) as session:
+        return service.cancel(session, shop_id=shop_id, principal=principal(ctx, who), job_id=job_id,
+                              now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
+
+
+def test_a_check_or_an_import_can_be_stopped_while_it_waits_or_runs(ctx, shop_id, users, bad_file, tmp_path,
+                                                                    monkeypatch):
+    waiting = preview(ctx, shop_id, bad_file, who="cs")
+    with pytest.raises(Forbidden):  # the warehouse does not import
+        cancel(ctx, shop_id, waiting, who="warehouse")
+    assert cancel(ctx, shop_id, waiting, who="cs").status == "cancelled"
+    assert runner.run_waiting(ctx) == []  # nothing left to do
+    with pytest.raises(NotFound):  # its parked file went with it
+        uploads.load(ctx.settings.data_dir, job(ctx, waiting).upload_id)
+    # An import stopped while its worker runs: the worker stops at its next progress report.
+    rows = [export_row(主订单编号=f"69381000000000{i:05d}", 子订单编号=f"69381000000000{i:05d}") for i in range(30)]
+    checked = preview(ctx, shop_id, write_rows(tmp_path / "many.csv", rows))
+    runner.run_waiting(ctx)
+    imported = apply(ctx, shop_id, checked)
+    assert runner.claim_next(ctx.sessions, ctx.clock.now(), "w") == imported
+
+    def importing(*args, progress, **kwargs):
+        def first_batch_written(done, size):
+            cancel(ctx, shop_id, imported)  # someone presses Stop meanwhile
+            progress(done, size)
+        return import_order_file(*args, progress=first_batch_written, batch_orders=10, **kwargs)
+
+    monkeypatch.setattr(runner, "import_order_file", importing)
+    assert runner.run_job(ctx, imported, "w") == "stopped"
+    assert job(ctx, imported).status == "cancelled" and orders(ctx) == 10  # the first batch, whole
+    with pytest.raises(Conflict) as finished:
+        cancel(ctx, shop_id, checked)
+    assert finished.value.code == "import_job_finished"

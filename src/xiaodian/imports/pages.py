@@ -63,3 +63,22 @@ def apply_import(job_id: str, request: Request, principal: Principal = Depends(r
         return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
                       error_details=exc.details, **job_view(session, preview))
     return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
+
+
+@router.post("/imports/orders/jobs/{job_id}/cancel")
+def cancel_import(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+                  session: Session = Depends(db, scope="function")):
+    """Stop a check or an import; the page then says so."""
+    ctx = get_ctx(request)
+    try:
+        job = service.cancel(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                             now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
+    except DomainError as exc:
+        session.rollback()
+        if exc.http_status == 404:
+            raise
+        job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
+        return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
+                      error_details=exc.details, **job_view(session, job))
+    return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
+

@@ -57,9 +57,10 @@ def run_job(ctx, job_id: int, holder: str) -> str:
     except DomainError as exc:
         if isinstance(exc, FileUnreadable):
             uploads.delete(ctx.settings.data_dir, job.upload_id)  # nothing can be imported from it
-        finish(ctx.sessions, ImportJob, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
-               error_code=exc.code[:40], error_message=exc.message[:400],
-               error_details=json.dumps(exc.details or {}, ensure_ascii=False, default=str)[:4000])
+        if not finish(ctx.sessions, ImportJob, job.id, holder, status=JobStatus.FAILED.value,
+                      finished_at=ctx.clock.now(), error_code=exc.code[:40], error_message=exc.message[:400],
+                      error_details=json.dumps(exc.details or {}, ensure_ascii=False, default=str)[:4000]):
+            return "stopped"  # stopped meanwhile (its parked file went with it), or taken over
         return JobStatus.FAILED.value
     except Exception:
         log.exception("import job %s broke", job.id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.uploads import StoredUpload
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..job_queue import OPEN
 from .domain import JobStatus
 from .models import ImportJob
 
@@ -83,3 +84,22 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
     except IntegrityError:  # the same preview applied at the same instant elsewhere: that import it is
         return applied_by(session, preview)
     return job
+
+
+def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime,
+           data_dir: Path) -> ImportJob:
+    """Stop a check or an import that waits or runs (whoever may see it may stop it: the uploader or an owner). A
+    running worker stops at its next progress report, within about a second; an import keeps the batches it had
+    already committed (each is whole, and importing the file again completes it). A stopped check's parked file
+    is deleted; a stopped import's is too (it was applied from a preview)."""
+    job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
+    stopped = session.execute(update(ImportJob).where(
+        ImportJob.id == job.id, ImportJob.status.in_([s.value for s in OPEN]))
+        .values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount == 1
+    session.refresh(job)
+    if not stopped:
+        raise Conflict(f"import job {job.id} is {job.status}; only a waiting or running job can be stopped",
+                       code="import_job_finished", details={"status": job.status})
+    uploads.delete(data_dir, job.upload_id)
+    return job
+
