@@ -22,13 +22,14 @@ from .models import ImportJob
 
 
 def request_preview(session: Session, *, shop_id: int, principal: Principal, upload: StoredUpload,
-                    now: datetime) -> ImportJob:
-    """Queue the check (dry run) of a parked upload; its report is the preview the merchant applies or not."""
+                    now: datetime, dry_run: bool = True) -> ImportJob:
+    """Queue the check (dry run) of a parked upload; its report is the preview the merchant applies or not. An API
+    client may ask for the import straight away (``dry_run=False``), as POST /api/v1/imports/orders does."""
     check(principal.role, "orders.import")
     if principal.user_id is None:
         raise ValidationFailed("an import job belongs to a user; the system itself cannot ask for one")
     job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
-                    upload_id=upload.upload_id, file_name=upload.filename, size_bytes=upload.size, dry_run=True,
+                    upload_id=upload.upload_id, file_name=upload.filename, size_bytes=upload.size, dry_run=dry_run,
                     status=JobStatus.QUEUED.value, bytes_done=0, attempts=0)
     session.add(job)
     session.flush()

@@ -161,6 +161,7 @@ def all_routers() -> list:
     from ..channels.douyin.pages import router as douyin_pages
     from ..exports.api import router as export_jobs_api
     from ..exports.pages import router as export_jobs_pages
+    from ..imports.api import router as import_jobs_api
     from ..imports.pages import router as import_jobs_pages
     from .docs import router as docs_router
     from .session_pages import router as session_pages
@@ -169,7 +170,8 @@ def all_routers() -> list:
     return [logistics_hooks, douyin_hooks, session_pages, orders_pages, orders_api, import_pages, import_api,
             accounts_pages, accounts_api, privacy_pages, privacy_api, shipping_pages, shipping_api, logistics_pages,
             logistics_api, aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, douyin_pages, douyin_api,
-            douyin_exports, export_jobs_pages, export_jobs_api, import_jobs_pages, docs_router]
+            douyin_exports, export_jobs_pages, export_jobs_api, import_jobs_pages,
+            import_jobs_api, docs_router]
 
 
 class _Limits:

@@ -1,0 +1,115 @@
+"""Import jobs API under /api/v1/imports/orders/jobs: hand a large export file to the worker (202, the job), follow
+it, apply a checked file, stop one. The answer of POST /api/v1/imports/orders waits for the whole import, which a
+proxy in front of the desk cuts off after a minute or so; a job does not. Thin adapters over service.py."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from ..accounts.service import Principal
+from ..channels.exportfile import uploads
+from ..channels.exportfile.schemas import RejectedRow
+from ..clock import SHOP_TZ
+from ..web.deps import db, get_ctx, require, shop_of
+from ..web.openapi import ERROR_RESPONSES
+from . import service
+from .domain import percent
+from .models import ImportJob
+
+router = APIRouter(prefix="/api/v1/imports/orders/jobs", tags=["imports"], responses=ERROR_RESPONSES)
+
+
+class JobReport(BaseModel):
+    created: int
+    updated: int
+    unchanged: int
+    rejected_total: int = Field(description="every rejected row; `rejected` lists the first 500")
+    rejected: list[RejectedRow]
+    orders: dict[str, int] = Field(description="the same counts in orders (a multi-SKU order is several rows)")
+    dry_run: bool
+
+
+class JobError(BaseModel):
+    code: str
+    message: str
+    details: dict
+
+
+class ImportJobOut(BaseModel):
+    id: int
+    status: str  # queued, running, done, failed, cancelled
+    dry_run: bool = Field(description="a check (nothing changes) or the import itself")
+    file_name: str
+    size_bytes: int
+    bytes_done: int
+    percent: int
+    requested_by: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    report: JobReport | None
+    error: JobError | None
+    preview_of: int | None = Field(description="the check this import applies")
+    applied_by: int | None = Field(description="the import that applies this check, once asked for")
+
+
+def job_out(session: Session, job: ImportJob) -> ImportJobOut:
+    def shown(value: datetime | None) -> datetime | None:
+        return value.astimezone(SHOP_TZ) if value is not None else None
+
+    applied = service.applied_by(session, job) if job.dry_run else None
+    return ImportJobOut(
+        id=job.id, status=job.status, dry_run=job.dry_run, file_name=job.file_name, size_bytes=job.size_bytes,
+        bytes_done=job.bytes_done, percent=percent(job.bytes_done, job.size_bytes), requested_by=job.login,
+        created_at=shown(job.created_at), started_at=shown(job.started_at), finished_at=shown(job.finished_at),
+        report=JobReport(**json.loads(job.report_json)) if job.report_json else None,
+        error=JobError(code=job.error_code, message=job.error_message or "",
+                       details=json.loads(job.error_details) if job.error_details else {}) if job.error_code else None,
+        preview_of=job.preview_of, applied_by=applied.id if applied else None)
+
+
+@router.post("", response_model=ImportJobOut, status_code=202,
+             summary="Hand an order export file (CSV UTF-8/GBK or XLSX, any size) to the worker: checked only "
+                     "(dry_run) or imported; follow it at the Location given")
+def create_job(request: Request, response: Response, file: UploadFile = File(..., description="the export file"),
+               dry_run: bool = Form(False, description="check the file and report, change nothing"),
+               principal: Principal = Depends(require("orders.import")),
+               session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
+    job = service.request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
+                                  now=ctx.clock.now(), dry_run=dry_run)
+    response.headers["location"] = f"/api/v1/imports/orders/jobs/{job.id}"
+    return job_out(session, job)
+
+
+@router.get("/{job_id}", response_model=ImportJobOut, summary="One import job: its progress, then its report")
+def show_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+             session: Session = Depends(db, scope="function")):
+    return job_out(session, service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id))
+
+
+@router.post("/{job_id}/apply", response_model=ImportJobOut, status_code=202,
+             summary="Import a file whose check is done (once: asking again returns the same import)")
+def apply_job(job_id: str, request: Request, response: Response,
+              principal: Principal = Depends(require("orders.import")),
+              session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    job = service.request_apply(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                                now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
+    response.headers["location"] = f"/api/v1/imports/orders/jobs/{job.id}"
+    return job_out(session, job)
+
+
+@router.post("/{job_id}/cancel", response_model=ImportJobOut,
+             summary="Stop a waiting or running check or import (an import keeps the batches it had written)")
+def cancel_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+               session: Session = Depends(db, scope="function")):
+    ctx = get_ctx(request)
+    return job_out(session, service.cancel(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                                           now=ctx.clock.now(), data_dir=ctx.settings.data_dir))

@@ -1,0 +1,70 @@
+"""The import jobs API over HTTP: a file handed to the worker (202 and a Location), followed, applied, stopped;
+errors in the API's shape."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from xiaodian.channels.exportfile.samplegen import export_row, write_rows
+from xiaodian.imports import runner
+
+from ..conftest import csrf_of
+
+JOBS = "/api/v1/imports/orders/jobs"
+
+
+def _post(client, path, **kwargs):
+    return client.post(path, headers={"x-csrf-token": csrf_of(client)}, **kwargs)
+
+
+def _file(tmp_path) -> bytes:
+    rows = [export_row(), export_row(主订单编号="6938000000000000001", 子订单编号="6938000000000000001",
+                                     收件人手机号="1234567")]
+    return write_rows(tmp_path / "e.csv", rows).read_bytes()
+
+
+def test_a_file_is_checked_then_imported_by_the_worker(owner_client, ctx, tmp_path):
+    asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")},
+                  data={"dry_run": "true"})
+    assert asked.status_code == 202, asked.text
+    body = asked.json()
+    assert asked.headers["location"] == f"{JOBS}/{body['id']}"
+    assert (body["status"], body["dry_run"], body["percent"], body["report"]) == ("queued", True, 0, None)
+    runner.run_waiting(ctx)
+    checked = owner_client.get(asked.headers["location"]).json()
+    assert checked["status"] == "done" and checked["percent"] == 100 and checked["applied_by"] is None
+    report = checked["report"]
+    assert (report["created"], report["rejected_total"], report["dry_run"]) == (1, 1, True)
+    assert report["rejected"][0] | {"message": ""} == {"row": 3, "column": "收件人手机号", "code": "phone_invalid",
+                                                       "message": ""}
+    assert owner_client.get("/api/v1/orders").json()["total"] == 0
+    applied = _post(owner_client, f"{JOBS}/{body['id']}/apply")
+    assert applied.status_code == 202 and applied.json()["preview_of"] == body["id"]
+    assert _post(owner_client, f"{JOBS}/{body['id']}/apply").json()["id"] == applied.json()["id"]  # once
+    runner.run_waiting(ctx)
+    done = owner_client.get(applied.headers["location"]).json()
+    assert done["status"] == "done" and done["report"]["created"] == 1 and done["report"]["dry_run"] is False
+    assert owner_client.get(asked.headers["location"]).json()["applied_by"] == applied.json()["id"]
+    assert owner_client.get("/api/v1/orders").json()["total"] == 1
+
+
+def test_an_import_asked_for_straight_away_and_the_errors_in_the_api_shape(app, owner_client, ctx, tmp_path):
+    asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")})
+    assert asked.status_code == 202 and asked.json()["dry_run"] is False
+    refused = _post(owner_client, f"{JOBS}/{asked.json()['id']}/apply")
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "import_not_previewed"
+    stopped = _post(owner_client, f"{JOBS}/{asked.json()['id']}/cancel")
+    assert stopped.status_code == 200 and stopped.json()["status"] == "cancelled"
+    again = _post(owner_client, f"{JOBS}/{asked.json()['id']}/cancel")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "import_job_finished"
+    assert runner.run_waiting(ctx) == [] and owner_client.get("/api/v1/orders").json()["total"] == 0
+    for wrong in ("abc", "99999", "1%20OR%201%3D1", "9" * 30):
+        missing = owner_client.get(f"{JOBS}/{wrong}")
+        assert missing.status_code == 404 and missing.json()["error"]["code"] == "import_job_not_found"
+    unreadable = _post(owner_client, JOBS, files={"file": ("x.csv", "名字,年龄\n张三,3\n".encode(), "text/csv")})
+    runner.run_waiting(ctx)
+    failed = owner_client.get(unreadable.headers["location"]).json()
+    assert failed["status"] == "failed" and failed["error"]["code"] == "missing_columns"
+    assert "主订单编号" in failed["error"]["details"]["missing"]
+    assert TestClient(app).get(f"{JOBS}/{asked.json()['id']}").status_code == 401
+    assert owner_client.post(JOBS, files={"file": ("e.csv", b"x", "text/csv")}).status_code == 403  # no CSRF
