@@ -97,6 +97,44 @@ def report(sessions: sessionmaker[Session], model, job_id: int, holder: str, now
         raise JobStopped(job_id)
 
 
+class Heartbeat:
+    """Renews a job's lease from a thread of its own while the job runs, every LEASE / 4, for steps that report no
+    progress for longer than a lease: an import first reads the whole file to find orders whose rows lie apart
+    (a 1 GB file: over a minute; a large workbook: minutes), and another worker would otherwise take the job over
+    as lost. ``lost`` turns true once the job was stopped or taken over; the job's own progress checks it."""
+
+    def __init__(self, sessions: sessionmaker[Session], model, job_id: int, holder: str, clock,
+                 every_seconds: float | None = None) -> None:
+        self._args = (sessions, model, job_id, holder)
+        self._clock = clock
+        self._every = LEASE.total_seconds() / 4 if every_seconds is None else every_seconds
+        self._stop = threading.Event()
+        self._lost = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{model.__tablename__}-{job_id}", daemon=True)
+
+    @property
+    def lost(self) -> bool:
+        return self._lost.is_set()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._every):
+            try:
+                report(*self._args, self._clock.now())
+            except JobStopped:
+                self._lost.set()
+                return
+            except Exception:  # noqa: BLE001 - a busy database this time: the next beat tries again
+                continue
+
+    def __enter__(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
 def finish(sessions: sessionmaker[Session], model, job_id: int, holder: str, **values) -> bool:
     """The job's end (status and result), if this worker still holds it."""
     with sessions.begin() as session:

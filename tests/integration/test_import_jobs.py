@@ -263,3 +263,31 @@ def test_a_check_or_an_import_can_be_stopped_while_it_waits_or_runs(ctx, shop_id
     with pytest.raises(Conflict) as finished:
         cancel(ctx, shop_id, checked)
     assert finished.value.code == "import_job_finished"
+
+
+def test_a_heartbeat_keeps_a_long_silent_step_leased_and_notices_a_stop(ctx, shop_id, users, bad_file):
+    """An import's first pass over a large file reports no progress for longer than a lease; the heartbeat renews
+    it meanwhile, so no other worker takes the job over as lost, and it tells the job when it was stopped."""
+    import time
+
+    from xiaodian.job_queue import Heartbeat
+
+    checked = preview(ctx, shop_id, bad_file)
+    start = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, start, "w") == checked
+
+    class Later:
+        def now(self):
+            return start + timedelta(minutes=10)
+
+    with Heartbeat(ctx.sessions, ImportJob, checked, "w", Later(), every_seconds=0.05) as beat:
+        deadline = time.monotonic() + 5
+        while job(ctx, checked).lease_until != start + timedelta(minutes=10) + LEASE and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert job(ctx, checked).lease_until == start + timedelta(minutes=10) + LEASE
+        assert runner.claim_next(ctx.sessions, start + timedelta(minutes=11), "other") is None  # still held
+        assert not beat.lost
+        cancel(ctx, shop_id, checked)
+        while not beat.lost and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert beat.lost

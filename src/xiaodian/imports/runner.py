@@ -17,7 +17,7 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
 from ..channels.exportfile.service import import_order_file
 from ..errors import DomainError
-from ..job_queue import JobStatus, JobStopped, finish, report, requester, work_through
+from ..job_queue import Heartbeat, JobStatus, JobStopped, finish, report, requester, work_through
 from ..job_queue import claim_next as _claim
 from .domain import stored_report
 from .models import ImportJob
@@ -41,7 +41,11 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         principal = requester(session, job.user_id)
     last = {"at": float("-inf")}
 
+    heartbeat = Heartbeat(ctx.sessions, ImportJob, job.id, holder, ctx.clock)
+
     def progress(done: int, size: int) -> None:
+        if heartbeat.lost:
+            raise JobStopped(job.id)
         if time.monotonic() - last["at"] >= REPORT_EVERY_SECONDS:
             last["at"] = time.monotonic()
             report(ctx.sessions, ImportJob, job.id, holder, ctx.clock.now(), bytes_done=done)
@@ -50,8 +54,10 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         if principal is None:
             raise DomainError("the user who uploaded this file is disabled", code="import_requester_disabled")
         upload = uploads.load(ctx.settings.data_dir, job.upload_id)
-        result = import_order_file(ctx.sessions, shop_id=job.shop_id, path=upload.path, cipher=ctx.cipher,
-                                   now=ctx.clock.now(), dry_run=job.dry_run, principal=principal, progress=progress)
+        with heartbeat:  # the first pass over the file reports no progress
+            result = import_order_file(ctx.sessions, shop_id=job.shop_id, path=upload.path, cipher=ctx.cipher,
+                                       now=ctx.clock.now(), dry_run=job.dry_run, principal=principal,
+                                       progress=progress)
     except JobStopped:
         return "stopped"
     except DomainError as exc:
