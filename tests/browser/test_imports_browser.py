@@ -147,3 +147,47 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_while_its_page_follo
     page.goto("/orders")
     assert page.locator(".listmeta .total").inner_text() == "共 2 单"
     assert page.js_errors == []
+
+
+@pytest.fixture(scope="module")
+def quiet_desk(sqlite_template, tmp_path_factory):
+    """A desk served without its background jobs: the test runs the import worker itself, when it chooses."""
+    from .conftest import new_desk, serve_desk
+
+    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("imports-quiet"))
+    served = serve_desk(ctx)
+    yield next(served), ctx
+    served.close()
+
+
+@pytest.fixture
+def quiet_page(request, browser, quiet_desk):
+    yield from _open_page(request, browser, quiet_desk[0], DESKTOP)
+
+
+def test_a_checked_file_is_announced_on_whatever_page_its_uploader_is_on(quiet_page, quiet_desk, tmp_path,
+                                                                        monkeypatch):
+    from xiaodian.channels.exportfile import pages
+    from xiaodian.imports import runner
+
+    page, ctx = quiet_page, quiet_desk[1]
+    monkeypatch.setattr(pages, "BACKGROUND_BYTES", 100)
+    export = tmp_path / "十一月订单.csv"
+    export.write_text("\n".join([HEADER, GOOD_1, GOOD_2]) + "\n", encoding="utf-8-sig")
+    log_in(page, path="/imports/orders")
+    page.set_input_files("input[type=file]", str(export))
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    job_url = page.url
+    assert page.locator("[data-watch-kind=import]").count() == 1
+    page.goto("/orders")
+    assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
+    notice = page.locator("#export-notice .export-notice-item[data-kind=import]")
+    notice.wait_for(timeout=15_000)
+    assert "十一月订单.csv 已检查完" in notice.inner_text()
+    with page.expect_navigation():
+        notice.locator("a").click()
+    assert page.url.split("?")[0] == job_url
+    assert page.locator("tr[data-count=created] td.num").first.inner_text() == "2"
+    assert page.locator("#export-notice .export-notice-item").count() == 0  # announced once, not on its own page
+    assert page.js_errors == []

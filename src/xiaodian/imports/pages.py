@@ -44,7 +44,7 @@ def job_view(session: Session, job: ImportJob) -> dict:
 def import_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
                session: Session = Depends(db, scope="function")):
     job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
-    return render(request, TEMPLATE, **job_view(session, job))
+    return render(request, TEMPLATE, shop_id=shop_of(request), **job_view(session, job))
 
 
 @router.post("/imports/orders/jobs/{job_id}/apply")

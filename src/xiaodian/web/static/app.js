@@ -82,13 +82,16 @@
     }, function () { window.location.href = url; });
   });
 
-  // Export jobs asked for in this browser (the jobs page marks the one just queued) are followed from every page of
-  // the desk, so whoever asked can go on working: when one is done a notice offers its file, when one fails it says
-  // so. Kept per login in localStorage (job and shop ids only), polled every 5 s while any is open, for 6 hours at
-  // most (a desk whose worker is stopped would otherwise be asked for ever). The jobs page shows them itself.
+  // Background jobs asked for in this browser (an export; the check or import of a large file), marked by the page
+  // that queued them, are followed from every page of the desk, so whoever asked can go on working: when one is
+  // done a notice offers its file or its report, when one fails it says so. Kept per login in localStorage (kind,
+  // job and shop ids only), polled every 5 s while any is open, for 6 hours at most (a desk whose worker is stopped
+  // would otherwise be asked for ever). The page that shows a job itself (the export jobs page, an import's page)
+  // gets no notice for it.
   var notice = document.getElementById("export-notice");
   if (notice && window.fetch && window.localStorage) {
     var watchKey = "xd-export-watch:" + notice.getAttribute("data-login");
+    var kindOf = function (w) { return w.kind || "export"; };
     var readWatched = function () {
       try { return JSON.parse(window.localStorage.getItem(watchKey)) || []; } catch (e) { return []; }
     };
@@ -96,29 +99,47 @@
       if (list.length) { window.localStorage.setItem(watchKey, JSON.stringify(list)); }
       else { window.localStorage.removeItem(watchKey); }
     };
-    var sameJob = function (a, b) { return a.job === b.job && a.shop === b.shop; };
-    var queued = document.querySelector("[data-watch-job]");
-    if (queued) {
-      var entry = {job: queued.getAttribute("data-watch-job"), shop: queued.getAttribute("data-watch-shop"),
-                   at: Date.now()};
+    var sameJob = function (a, b) { return kindOf(a) === kindOf(b) && a.job === b.job && a.shop === b.shop; };
+    document.querySelectorAll("[data-watch-job]").forEach(function (queued) {
+      var entry = {kind: queued.getAttribute("data-watch-kind") || "export", job: queued.getAttribute("data-watch-job"),
+                   shop: queued.getAttribute("data-watch-shop"), at: Date.now()};
       var known = readWatched();
       if (!known.some(function (w) { return sameJob(w, entry); })) { writeWatched(known.concat([entry])); }
-    }
-    var onJobsPage = !!document.querySelector("table.export-jobs");
+    });
+    var shownHere = function (w) {
+      if (kindOf(w) === "export") { return !!document.querySelector("table.export-jobs"); }
+      return !!document.querySelector(".import-job-page[data-job='" + w.job + "']");
+    };
+    var urlOf = function (w) {
+      var shop = "?shop=" + encodeURIComponent(w.shop);
+      return (kindOf(w) === "export" ? "/api/v1/exports/jobs/" : "/api/v1/imports/orders/jobs/") +
+        encodeURIComponent(w.job) + shop;
+    };
+    var textOf = function (w, job) {
+      if (kindOf(w) === "export") {
+        return notice.getAttribute(job.status === "done" ? "data-done" : "data-failed").replace("{id}", w.job);
+      }
+      var which = job.status !== "done" ? "data-import-failed" : (job.dry_run ? "data-import-checked" : "data-import-done");
+      return notice.getAttribute(which).replace("{name}", job.file_name);
+    };
+    var linksOf = function (w, job) {
+      var shop = "?shop=" + encodeURIComponent(w.shop);
+      if (kindOf(w) === "import") {
+        return [[notice.getAttribute("data-see"), "/imports/orders/jobs/" + encodeURIComponent(w.job) + shop, false]];
+      }
+      var links = [[notice.getAttribute("data-jobs"), "/exports" + shop, false]];
+      if (job.download_url) { links.unshift([notice.getAttribute("data-download"), job.download_url + shop, true]); }
+      return links;
+    };
     var showJob = function (watched, job) {
       var item = document.createElement("div");
       item.className = "export-notice-item " + job.status;
       item.setAttribute("data-job", watched.job);
+      item.setAttribute("data-kind", kindOf(watched));
       var text = document.createElement("span");
-      text.textContent = notice.getAttribute(job.status === "done" ? "data-done" : "data-failed")
-        .replace("{id}", watched.job);
+      text.textContent = textOf(watched, job);
       item.appendChild(text);
-      var links = [[notice.getAttribute("data-jobs"), "/exports?shop=" + encodeURIComponent(watched.shop), false]];
-      if (job.download_url) {
-        links.unshift([notice.getAttribute("data-download"),
-                       job.download_url + "?shop=" + encodeURIComponent(watched.shop), true]);
-      }
-      links.forEach(function (spec) {
+      linksOf(watched, job).forEach(function (spec) {
         var link = document.createElement("a");
         link.textContent = spec[0];
         link.href = spec[1];
@@ -142,8 +163,7 @@
       var list = readWatched().filter(function (w) { return Date.now() - w.at < 6 * 3600 * 1000; });
       if (!list.length) { writeWatched([]); return; }
       Promise.all(list.map(function (w) {
-        return fetch("/api/v1/exports/jobs/" + encodeURIComponent(w.job) + "?shop=" + encodeURIComponent(w.shop),
-                     {credentials: "same-origin", headers: {Accept: "application/json"}})
+        return fetch(urlOf(w), {credentials: "same-origin", headers: {Accept: "application/json"}})
           .then(function (r) { return r.status === 404 ? {status: "gone"} : (r.ok ? r.json() : null); },
                 function () { return null; });  // offline or logged out: asked again next time
       })).then(function (jobs) {
@@ -151,7 +171,7 @@
         jobs.forEach(function (job, i) {
           if (!job || job.status === "queued" || job.status === "running") { return; }
           finished.push(list[i]);
-          if (!onJobsPage && (job.status === "done" || job.status === "failed")) { showJob(list[i], job); }
+          if (!shownHere(list[i]) && (job.status === "done" || job.status === "failed")) { showJob(list[i], job); }
         });
         // another tab may have added a job meanwhile: only the finished ones are taken out
         var left = readWatched().filter(function (w) {
