@@ -143,18 +143,46 @@ def test_a_large_file_is_checked_and_imported_in_the_background_and_its_page_fol
         assert owner_client.get(f"/imports/orders/jobs/{wrong}").status_code == 404
 
 
-def test_a_large_file_that_cannot_be_read_says_why_on_its_job_page(owner_client, ctx, monkeypatch):
+def test_a_large_file_that_is_no_export_is_refused_at_once(owner_client, ctx, monkeypatch):
+    """Its header is read before it is handed to the worker: a wrong file needs no job to be refused."""
     from xiaodian.channels.exportfile import pages
-    from xiaodian.imports import runner
+    from xiaodian.imports.models import ImportJob
 
     monkeypatch.setattr(pages, "BACKGROUND_BYTES", 10)
     token = csrf_of(owner_client, "/imports/orders")
-    asked = owner_client.post("/imports/orders", files={"file": ("x.csv", "名字,年龄\n张三,3\n".encode(), "text/csv")},
-                              data={"csrf_token": token}, follow_redirects=False)
+    for content, says in (("名字,年龄\n张三,3\n".encode(), "缺少必需的列："), (bytes(range(256)) * 100, "不是抖店的订单导出文件")):
+        refused = owner_client.post("/imports/orders", files={"file": ("x.csv", content, "text/csv")},
+                                    data={"csrf_token": token}, follow_redirects=False)
+        assert refused.status_code == 422 and 'class="alert error"' in refused.text and says in refused.text
+    with ctx.sessions() as session:
+        assert session.query(ImportJob).count() == 0
+    assert not list((ctx.settings.data_dir / "uploads").glob("*.upload"))  # nothing parked
+
+
+def test_a_job_that_failed_says_why_on_its_page(owner_client, ctx, tmp_path):
+    """A file whose header was right but which the worker could not import (here: asked through the service with a
+    file that is no export): its page names the reason, and a failed check cannot be applied."""
+    from sqlalchemy import select
+
+    from xiaodian.accounts.models import User
+    from xiaodian.accounts.service import Principal
+    from xiaodian.bootstrap import default_shop_id
+    from xiaodian.channels.exportfile import uploads
+    from xiaodian.db import transaction
+    from xiaodian.imports import runner, service
+
+    path = tmp_path / "x.csv"
+    path.write_text("名字,年龄\n张三,3\n", encoding="utf-8")
+    with transaction(ctx.sessions) as session, open(path, "rb") as source:
+        user = session.execute(select(User).where(User.login == "owner")).scalar_one()
+        job = service.request_preview(session, shop_id=default_shop_id(ctx), now=ctx.clock.now(),
+                                      principal=Principal(user.id, user.login, user.role, "web"),
+                                      upload=uploads.save(ctx.settings.data_dir, source, "x.csv"))
     runner.run_waiting(ctx)
-    page = owner_client.get(asked.headers["location"])
+    page = owner_client.get(f"/imports/orders/jobs/{job.id}")
     assert 'class="alert error"' in page.text and "缺少必需的列：" in page.text and "主订单编号" in page.text
-    assert owner_client.post(asked.headers["location"] + "/apply", data={"csrf_token": token}).status_code == 409
+    token = csrf_of(owner_client, "/imports/orders")
+    assert owner_client.post(f"/imports/orders/jobs/{job.id}/apply", data={"csrf_token": token}).status_code == 409
 
 
 def test_a_background_check_can_be_stopped_from_its_page(owner_client, ctx, tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from ...web.i18n import _
 from ...web.templating import render
 from . import uploads
 from .api import run_import
-from .reader import FileUnreadable
+from .reader import FileUnreadable, open_export
 
 router = APIRouter(include_in_schema=False)
 TEMPLATE = "imports/orders.html"
@@ -42,13 +42,14 @@ def preview(request: Request, file: UploadFile | None = File(None),
         return render(request, TEMPLATE, status_code=422, stage="upload", error=_("Choose a file."),
                       recent=_recent(request, session, principal))
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
-    if stored.size > BACKGROUND_BYTES:  # checked by a worker; the job's page follows it (imports/)
-        from ...imports.service import request_preview
-
-        job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
-                              now=ctx.clock.now())
-        return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
     try:
+        if stored.size > BACKGROUND_BYTES:  # checked by a worker; the job's page follows it (imports/)
+            from ...imports.service import request_preview
+
+            open_export(stored.path).close()  # but a file that is no export at all is refused at once
+            job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
+                                  now=ctx.clock.now())
+            return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
         report = run_import(request, stored, dry_run=True, principal=principal)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
