@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 MAX_ATTEMPTS = 3  # a job whose worker died is taken up again this many times in all
@@ -141,6 +141,23 @@ def finish(sessions: sessionmaker[Session], model, job_id: int, holder: str, **v
         return session.execute(update(model).where(
             model.id == job_id, model.status == JobStatus.RUNNING.value, model.holder == holder)
             .values(lease_until=None, **values)).rowcount == 1
+
+
+def check_room(session: Session, model, shop_id: int, limit: int, what: str) -> None:
+    """At most ``limit`` jobs of ``model`` a shop wait or run: a guard against filling the disk or the worker's
+    day, not a rule of the platform. Two requests at once must not both see room for one more: the shop's row is
+    locked first (PostgreSQL: a row lock; SQLite: the write lock, taken by the first write), so the second request
+    counts after the first has committed. Call it last before adding the job, after any long count, so that
+    other writers are not held up. Raises Conflict ``{what}_queue_full``."""
+    from .accounts.models import Shop
+    from .errors import Conflict
+
+    session.execute(update(Shop).where(Shop.id == shop_id).values(name=Shop.name))
+    open_jobs = session.scalar(select(func.count()).select_from(model).where(
+        model.shop_id == shop_id, model.status.in_([s.value for s in OPEN])))
+    if open_jobs >= limit:
+        raise Conflict(f"the shop already has {open_jobs} {what}s waiting or running (at most {limit}): wait for one "
+                       "to finish or stop one", code=f"{what}_queue_full", details={"open": open_jobs, "limit": limit})
 
 
 def requester(session: Session, user_id: int):

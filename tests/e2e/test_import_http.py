@@ -203,3 +203,20 @@ def test_a_background_check_can_be_stopped_from_its_page(owner_client, ctx, tmp_
     assert runner.run_waiting(ctx) == []
     again = owner_client.post(action, data={"csrf_token": token})
     assert again.status_code == 409 and "已经结束" in again.text
+
+
+def test_the_upload_page_says_when_the_shops_queue_is_full(owner_client, ctx, tmp_path, monkeypatch):
+    from xiaodian.channels.exportfile import pages
+    from xiaodian.imports import service
+
+    monkeypatch.setattr(pages, "BACKGROUND_BYTES", 100)
+    monkeypatch.setattr(service, "MAX_OPEN_PER_SHOP", 1)
+    content = write_rows(tmp_path / "e.csv", [export_row()]).read_bytes()
+    token = csrf_of(owner_client, "/imports/orders")
+    first = owner_client.post("/imports/orders", files={"file": ("a.csv", content, "text/csv")},
+                              data={"csrf_token": token}, follow_redirects=False)
+    assert first.status_code == 303
+    full = owner_client.post("/imports/orders", files={"file": ("b.csv", content, "text/csv")},
+                             data={"csrf_token": token}, follow_redirects=False)
+    assert full.status_code == 409 and "最多 1 个" in full.text and "b.csv" in full.text
+    assert len(list((ctx.settings.data_dir / "uploads").glob("*.upload"))) == 1

@@ -68,3 +68,14 @@ def test_an_import_asked_for_straight_away_and_the_errors_in_the_api_shape(app, 
     assert "主订单编号" in failed["error"]["details"]["missing"]
     assert TestClient(app).get(f"{JOBS}/{asked.json()['id']}").status_code == 401
     assert owner_client.post(JOBS, files={"file": ("e.csv", b"x", "text/csv")}).status_code == 403  # no CSRF
+
+
+def test_a_full_queue_is_a_409_and_keeps_no_copy_of_the_file(owner_client, ctx, tmp_path, monkeypatch):
+    from xiaodian.imports import service
+
+    monkeypatch.setattr(service, "MAX_OPEN_PER_SHOP", 1)
+    first = _post(owner_client, JOBS, files={"file": ("a.csv", _file(tmp_path), "text/csv")})
+    assert first.status_code == 202
+    full = _post(owner_client, JOBS, files={"file": ("b.csv", _file(tmp_path), "text/csv")})
+    assert full.status_code == 409 and full.json()["error"]["code"] == "import_queue_full"
+    assert len(list((ctx.settings.data_dir / "uploads").glob("*.upload"))) == 1  # only the first's

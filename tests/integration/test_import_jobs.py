@@ -291,3 +291,20 @@ def test_a_heartbeat_keeps_a_long_silent_step_leased_and_notices_a_stop(ctx, sho
         while not beat.lost and time.monotonic() < deadline:
             time.sleep(0.02)
         assert beat.lost
+
+
+def test_a_shop_has_at_most_three_checks_or_imports_open(ctx, shop_id, users, bad_file):
+    """Each open job holds a parked copy of a file of up to 4 GB: the fourth waits until one is done."""
+    from xiaodian.imports.domain import MAX_OPEN_PER_SHOP
+
+    open_jobs = [preview(ctx, shop_id, bad_file, who="cs" if i % 2 else "owner") for i in range(MAX_OPEN_PER_SHOP)]
+    with pytest.raises(Conflict) as full:
+        preview(ctx, shop_id, bad_file)
+    assert full.value.code == "import_queue_full" and full.value.details == {"open": 3, "limit": 3}
+    runner.run_job(ctx, runner.claim_next(ctx.sessions, ctx.clock.now(), "w"), "w")  # one check done
+    assert job(ctx, open_jobs[0]).status == "done"
+    fourth = preview(ctx, shop_id, bad_file)
+    with pytest.raises(Conflict):  # applying a check queues an import too
+        apply(ctx, shop_id, open_jobs[0])
+    cancel(ctx, shop_id, fourth)
+    assert job(ctx, apply(ctx, shop_id, open_jobs[0])).status == "queued"

@@ -9,16 +9,16 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
-from ..accounts.models import Shop
 from ..accounts.permissions import allowed, check
 from ..accounts.service import Principal
 from ..channels.douyin.export_request import FILTER_FIELDS
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
+from ..job_queue import check_room
 from ..privacy.crypto import PiiCipher
 from ..spreadsheets import MAX_SHEET_ROWS
 from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
@@ -58,7 +58,7 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
         raise ValidationFailed(f"the list holds {counted:,} orders, more rows than an Excel sheet holds "
                                f"({MAX_SHEET_ROWS:,}): export CSV instead, or a shorter list", code="sheet_too_long",
                                details={"field": "format", "orders": counted, "limit": MAX_SHEET_ROWS})
-    _check_queue(session, shop_id)
+    check_room(session, ExportJob, shop_id, MAX_OPEN_PER_SHOP, "export")  # last: it locks the shop's row
     chosen = body.model_dump(mode="json", include=set(FILTER_FIELDS))  # the list, not the file's shape
     job = ExportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     format=body.format, per=body.per, filter_json=json.dumps(chosen, ensure_ascii=False),
@@ -71,20 +71,6 @@ def request_export(session: Session, *, shop_id: int, principal: Principal, body
                  detail={"format": job.format, "per": job.per, "reveal": job.reveal, "reason": job.reason,
                          "filter": filter_of(flt)})  # as the export's own entry words it
     return job
-
-
-def _check_queue(session: Session, shop_id: int) -> None:
-    """At most MAX_OPEN_PER_SHOP jobs of a shop wait or run. Two requests at once must not both see room for one
-    more: the shop's row is locked first (PostgreSQL: a row lock; SQLite: the write lock, taken by the first write),
-    so the second request counts after the first has committed. Taken last, after the list was counted, so
-    other writers are never held up by a count of a million orders."""
-    session.execute(update(Shop).where(Shop.id == shop_id).values(name=Shop.name))
-    open_jobs = session.scalar(select(func.count()).select_from(ExportJob).where(
-        ExportJob.shop_id == shop_id, ExportJob.status.in_([s.value for s in OPEN])))
-    if open_jobs >= MAX_OPEN_PER_SHOP:
-        raise Conflict(f"the shop already has {open_jobs} exports waiting or running (at most {MAX_OPEN_PER_SHOP}): "
-                       "wait for one to finish or cancel one", code="export_queue_full",
-                       details={"open": open_jobs, "limit": MAX_OPEN_PER_SHOP})
 
 
 def filters_of(job: ExportJob) -> dict:

@@ -15,6 +15,7 @@ from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..channels.exportfile.schemas import RejectedRow
 from ..clock import SHOP_TZ
+from ..errors import DomainError
 from ..web.deps import db, get_ctx, require, shop_of
 from ..web.openapi import ERROR_RESPONSES
 from . import service
@@ -82,8 +83,12 @@ def create_job(request: Request, response: Response, file: UploadFile = File(...
                session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
-    job = service.request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
-                                  now=ctx.clock.now(), dry_run=dry_run)
+    try:
+        job = service.request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
+                                      now=ctx.clock.now(), dry_run=dry_run)
+    except DomainError:  # the shop's queue is full: the parked copy goes
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)
+        raise
     response.headers["location"] = f"/api/v1/imports/orders/jobs/{job.id}"
     return job_out(session, job)
 

@@ -16,6 +16,8 @@ BACKGROUND_BYTES = 8 * 1024 * 1024
 # Rejected rows kept with a job's report (and shown on its page); the count is kept whole. A file with a broken
 # column rejects every row, and a million rejections are no use on a screen: the CLI's --json lists them all.
 KEPT_REJECTIONS = 500
+# Checks and imports a shop may have waiting or running at once: each holds a parked copy of a file of up to 4 GB.
+MAX_OPEN_PER_SHOP = 3
 
 
 def percent(done: int, size: int) -> int:

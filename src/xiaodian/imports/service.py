@@ -16,8 +16,8 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.uploads import StoredUpload
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..job_queue import OPEN
-from .domain import JobStatus
+from ..job_queue import OPEN, check_room
+from .domain import MAX_OPEN_PER_SHOP, JobStatus
 from .models import ImportJob
 
 
@@ -28,6 +28,7 @@ def request_preview(session: Session, *, shop_id: int, principal: Principal, upl
     check(principal.role, "orders.import")
     if principal.user_id is None:
         raise ValidationFailed("an import job belongs to a user; the system itself cannot ask for one")
+    check_room(session, ImportJob, shop_id, MAX_OPEN_PER_SHOP, "import")
     job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     upload_id=upload.upload_id, file_name=upload.filename, size_bytes=upload.size, dry_run=dry_run,
                     status=JobStatus.QUEUED.value, bytes_done=0, attempts=0)
@@ -76,6 +77,7 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
     if existing is not None:
         return existing
     uploads.load(data_dir, preview.upload_id)  # 404 upload_not_found when the parked file is gone
+    check_room(session, ImportJob, shop_id, MAX_OPEN_PER_SHOP, "import")
     job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
                     upload_id=preview.upload_id, file_name=preview.file_name, size_bytes=preview.size_bytes,
                     dry_run=False, preview_of=preview.id, status=JobStatus.QUEUED.value, bytes_done=0, attempts=0)

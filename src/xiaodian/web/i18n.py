@@ -112,7 +112,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "date_range_reversed",
     # import jobs
     "import_job_not_found", "import_not_previewed", "import_worker_lost", "import_requester_disabled", "import_failed",
-    "upload_not_found", "import_job_finished",
+    "upload_not_found", "import_job_finished", "import_queue_full",
 )
 
 

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
 from ...accounts.service import Principal
+from ...errors import DomainError
 from ...imports.domain import BACKGROUND_BYTES
 from ...web.deps import db, get_ctx, require, shop_of
 from ...web.i18n import _
@@ -47,8 +48,15 @@ def preview(request: Request, file: UploadFile | None = File(None),
             from ...imports.service import request_preview
 
             open_export(stored.path).close()  # but a file that is no export at all is refused at once
-            job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
-                                  now=ctx.clock.now())
+            try:
+                job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
+                                      now=ctx.clock.now())
+            except DomainError as exc:  # the shop's queue is full
+                session.rollback()
+                uploads.delete(ctx.settings.data_dir, stored.upload_id)
+                return render(request, TEMPLATE, status_code=exc.http_status, stage="upload", error=exc.message,
+                              error_code=exc.code, error_details=exc.details, filename=stored.filename,
+                              recent=_recent(request, session, principal))
             return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
         report = run_import(request, stored, dry_run=True, principal=principal)
     except FileUnreadable as exc:
