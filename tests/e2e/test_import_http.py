@@ -139,6 +139,8 @@ def test_a_large_file_is_checked_and_imported_in_the_background_and_its_page_fol
     assert "已导入" in done.text and "date_invalid" in done.text
     assert owner_client.get("/api/v1/orders").json()["total"] == 1
     assert "这个文件的导入已提交" in owner_client.get(asked.headers["location"]).text  # the preview links to it
+    listed = owner_client.get("/imports/orders").text.split('class="grid import-jobs"', 1)[1]
+    assert listed.count("新建 1 · 更新 0 · 无变化 0 · 未通过 1") == 2  # the check and the import, with their results
     for wrong in ("abc", "99999", "1%20OR%201=1"):
         assert owner_client.get(f"/imports/orders/jobs/{wrong}").status_code == 404
 

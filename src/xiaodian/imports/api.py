@@ -19,7 +19,6 @@ from ..errors import DomainError
 from ..web.deps import db, get_ctx, require, shop_of
 from ..web.openapi import ERROR_RESPONSES
 from . import service
-from .domain import percent
 from .models import ImportJob
 
 router = APIRouter(prefix="/api/v1/imports/orders/jobs", tags=["imports"], responses=ERROR_RESPONSES)
@@ -66,9 +65,9 @@ def job_out(session: Session, job: ImportJob) -> ImportJobOut:
     applied = service.applied_by(session, job) if job.dry_run else None
     return ImportJobOut(
         id=job.id, status=job.status, dry_run=job.dry_run, file_name=job.file_name, size_bytes=job.size_bytes,
-        bytes_done=job.bytes_done, percent=percent(job.bytes_done, job.size_bytes), requested_by=job.login,
+        bytes_done=job.bytes_done, percent=job.percent, requested_by=job.login,
         created_at=shown(job.created_at), started_at=shown(job.started_at), finished_at=shown(job.finished_at),
-        report=JobReport(**json.loads(job.report_json)) if job.report_json else None,
+        report=JobReport(**job.report) if job.report else None,
         error=JobError(code=job.error_code, message=job.error_message or "",
                        details=json.loads(job.error_details) if job.error_details else {}) if job.error_code else None,
         preview_of=job.preview_of, applied_by=applied.id if applied else None)

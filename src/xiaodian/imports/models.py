@@ -3,6 +3,7 @@ how far its worker got, and its report."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
@@ -37,3 +38,15 @@ class ImportJob(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def report(self) -> dict | None:
+        """The kept report (domain.stored_report), once the job is done."""
+        return json.loads(self.report_json) if self.report_json else None
+
+    @property
+    def percent(self) -> int:
+        from .domain import percent
+
+        return percent(self.bytes_done, self.size_bytes)
+

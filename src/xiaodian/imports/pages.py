@@ -16,7 +16,6 @@ from ..errors import DomainError
 from ..web.deps import db, get_ctx, require, shop_of
 from ..web.templating import render
 from . import service
-from .domain import percent
 from .models import ImportJob
 
 router = APIRouter(include_in_schema=False)
@@ -26,13 +25,13 @@ TEMPLATE = "imports/orders.html"
 def job_view(session: Session, job: ImportJob) -> dict:
     """What the import page needs of a job: its stage (the upload page's own: preview, done; or queued, running,
     failed), its progress, its report, and the import that applied it."""
-    report = json.loads(job.report_json) if job.report_json else None
+    report = job.report
     if job.status == "done":
         stage = "preview" if job.dry_run else "done"
     else:
         stage = job.status
     applied = service.applied_by(session, job) if job.dry_run else None
-    return {"job": job, "stage": stage, "percent": percent(job.bytes_done, job.size_bytes),
+    return {"job": job, "stage": stage, "percent": job.percent,
             "report": SimpleNamespace(**report) if report else None,
             "shown": report["rejected"] if report else [], "rejected_total": report["rejected_total"] if report else 0,
             "upload": SimpleNamespace(filename=job.file_name, upload_id=job.upload_id),
