@@ -33,6 +33,17 @@ def upload_form(request: Request, principal: Principal = Depends(require("orders
     return render(request, TEMPLATE, stage="upload", recent=_recent(request, session, principal))
 
 
+def _hand_to_worker(request: Request, session: Session, principal: Principal, stored: uploads.StoredUpload):
+    """A large file is checked by a worker and its job's page follows it (imports/); but its header is read now, so
+    a file that is no export at all is refused at once, as a small one is."""
+    from ...imports.service import request_preview
+
+    open_export(stored.path).close()
+    job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
+                          now=get_ctx(request).clock.now())
+    return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
+
+
 @router.post("/imports/orders")
 def preview(request: Request, file: UploadFile | None = File(None),
             principal: Principal = Depends(require("orders.import")), session: Session = Depends(db, scope="function")):
@@ -44,24 +55,13 @@ def preview(request: Request, file: UploadFile | None = File(None),
                       recent=_recent(request, session, principal))
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
-        if stored.size > BACKGROUND_BYTES:  # checked by a worker; the job's page follows it (imports/)
-            from ...imports.service import request_preview
-
-            open_export(stored.path).close()  # but a file that is no export at all is refused at once
-            try:
-                job = request_preview(session, shop_id=shop_of(request), principal=principal, upload=stored,
-                                      now=ctx.clock.now())
-            except DomainError as exc:  # the shop's queue is full
-                session.rollback()
-                uploads.delete(ctx.settings.data_dir, stored.upload_id)
-                return render(request, TEMPLATE, status_code=exc.http_status, stage="upload", error=exc.message,
-                              error_code=exc.code, error_details=exc.details, filename=stored.filename,
-                              recent=_recent(request, session, principal))
-            return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
+        if stored.size > BACKGROUND_BYTES:
+            return _hand_to_worker(request, session, principal, stored)
         report = run_import(request, stored, dry_run=True, principal=principal)
-    except FileUnreadable as exc:
+    except DomainError as exc:  # not an export at all (FileUnreadable), or the shop's job queue is full
+        session.rollback()
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
-        return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message,
+        return render(request, TEMPLATE, status_code=exc.http_status, stage="upload", error=exc.message,
                       error_code=exc.code, error_details=exc.details, filename=stored.filename,
                       recent=_recent(request, session, principal))
     return render(request, TEMPLATE, stage="preview", report=report, upload=stored,
