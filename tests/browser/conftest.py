@@ -94,6 +94,25 @@ def start_desk(sqlite_template, folder: Path, seed: bool = True):
     yield from serve_desk(ctx)
 
 
+def desk_with_context(sqlite_template, folder: Path, seed: bool = True, background: bool = False):
+    """new_desk, served, for tests that reach into the desk itself: yields (base URL, ctx). ``background``: with the
+    background jobs running in threads, as in ``xiaodian serve``; without them a test runs a worker's turn itself,
+    when it chooses (a job then waits until it does)."""
+    from xiaodian.bootstrap import default_shop_id
+    from xiaodian.worker import start_background
+
+    ctx = new_desk(sqlite_template, folder)
+    if seed:
+        shop.seed(ctx, default_shop_id(ctx))
+    served = serve_desk(ctx)
+    url = next(served)
+    stop = start_background(ctx) if background else None
+    yield url, ctx
+    if stop is not None:
+        stop.set()
+    served.close()
+
+
 @pytest.fixture(scope="session")
 def live_server(sqlite_template, tmp_path_factory):
     """The desk on a free port with the known shop from shop.py; tests must not change what others count."""

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from . import shop
-from .conftest import ARTIFACTS, DESKTOP, _open_page, log_in, new_desk, serve_desk
+from .conftest import ARTIFACTS, DESKTOP, _open_page, desk_with_context, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,17 +17,7 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def export_desk(sqlite_template, tmp_path_factory):
     """A desk of its own, served, with the background jobs running as in ``xiaodian serve``."""
-    from xiaodian.bootstrap import default_shop_id
-    from xiaodian.worker import start_background
-
-    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("exports"))
-    shop.seed(ctx, default_shop_id(ctx))
-    served = serve_desk(ctx)
-    url = next(served)
-    stop = start_background(ctx)
-    yield url, ctx
-    stop.set()
-    served.close()
+    yield from desk_with_context(sqlite_template, tmp_path_factory.mktemp("exports"), background=True)
 
 
 @pytest.fixture
@@ -71,13 +61,7 @@ def test_a_long_list_is_exported_in_the_background_and_downloaded(export_page, e
 @pytest.fixture(scope="module")
 def quiet_desk(sqlite_template, tmp_path_factory):
     """A desk served without its background jobs: the test runs the export worker itself, when it chooses."""
-    from xiaodian.bootstrap import default_shop_id
-
-    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("exports-quiet"))
-    shop.seed(ctx, default_shop_id(ctx))
-    served = serve_desk(ctx)
-    yield next(served), ctx
-    served.close()
+    yield from desk_with_context(sqlite_template, tmp_path_factory.mktemp("exports-quiet"))
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from .conftest import ARTIFACTS, DESKTOP, _open_page, log_in, start_desk
+from .conftest import ARTIFACTS, DESKTOP, _open_page, desk_with_context, log_in, start_desk
 
 pytestmark = pytest.mark.browser
 
@@ -98,17 +98,9 @@ def test_a_running_import_says_so_and_cannot_be_sent_twice(import_page, tmp_path
 @pytest.fixture(scope="module")
 def working_desk(sqlite_template, tmp_path_factory):
     """A desk of its own, served, with its background jobs running as in ``xiaodian serve``."""
-    from xiaodian.worker import start_background
-
-    from .conftest import new_desk, serve_desk
-
-    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("imports-bg"))
-    served = serve_desk(ctx)
-    url = next(served)
-    stop = start_background(ctx)
-    yield url
-    stop.set()
-    served.close()
+    for url, _ctx in desk_with_context(sqlite_template, tmp_path_factory.mktemp("imports-bg"), seed=False,
+                                       background=True):
+        yield url
 
 
 @pytest.fixture
@@ -152,12 +144,7 @@ def test_a_large_file_is_checked_and_imported_by_the_worker_while_its_page_follo
 @pytest.fixture(scope="module")
 def quiet_desk(sqlite_template, tmp_path_factory):
     """A desk served without its background jobs: the test runs the import worker itself, when it chooses."""
-    from .conftest import new_desk, serve_desk
-
-    ctx = new_desk(sqlite_template, tmp_path_factory.mktemp("imports-quiet"))
-    served = serve_desk(ctx)
-    yield next(served), ctx
-    served.close()
+    yield from desk_with_context(sqlite_template, tmp_path_factory.mktemp("imports-quiet"), seed=False)
 
 
 @pytest.fixture

@@ -46,6 +46,16 @@ def import_job(job_id: str, request: Request, principal: Principal = Depends(req
     return render(request, TEMPLATE, shop_id=shop_of(request), **job_view(session, job))
 
 
+def _refused(request: Request, session: Session, principal: Principal, job_id: str, exc: DomainError):
+    """A refused Apply or Stop, said on the job's own page; a job the user may not see stays a 404."""
+    session.rollback()
+    if exc.code == "import_job_not_found":
+        raise exc
+    job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
+    return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
+                  error_details=exc.details, shop_id=shop_of(request), **job_view(session, job))
+
+
 @router.post("/imports/orders/jobs/{job_id}/apply")
 def apply_import(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
                  session: Session = Depends(db, scope="function")):
@@ -55,12 +65,7 @@ def apply_import(job_id: str, request: Request, principal: Principal = Depends(r
         job = service.request_apply(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
                                     now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
     except DomainError as exc:
-        session.rollback()
-        if exc.http_status == 404 and exc.code == "import_job_not_found":
-            raise
-        preview = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
-        return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
-                      error_details=exc.details, **job_view(session, preview))
+        return _refused(request, session, principal, job_id, exc)
     return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
 
 
@@ -73,11 +78,6 @@ def cancel_import(job_id: str, request: Request, principal: Principal = Depends(
         job = service.cancel(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
                              now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
     except DomainError as exc:
-        session.rollback()
-        if exc.http_status == 404:
-            raise
-        job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
-        return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
-                      error_details=exc.details, **job_view(session, job))
+        return _refused(request, session, principal, job_id, exc)
     return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
 
