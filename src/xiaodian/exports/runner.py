@@ -12,7 +12,6 @@ import json
 import logging
 import os
 import secrets
-import time
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -20,14 +19,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..db import row_id
 from ..errors import DomainError
-from ..job_queue import JobStatus, JobStopped, finish, report, requester, work_through
+from ..job_queue import JobStatus, JobStopped, ProgressReports, finish, requester, work_through
 from ..job_queue import claim_next as _claim
 from .domain import JOB_MAX_ORDERS, expires_at
 from .models import ExportJob
 from .service import folder
 
 log = logging.getLogger("xiaodian.exports")
-REPORT_EVERY_SECONDS = 1.0  # progress reports (and lease renewals) at most this often
 
 
 def claim_next(sessions: sessionmaker[Session], now: datetime, holder: str) -> int | None:
@@ -46,13 +44,12 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         session.expunge(job)
     name = f"{job.id}-{secrets.token_hex(8)}.{job.format}"
     part = folder(ctx.settings.data_dir) / (name + ".part")
-    last = {"at": float("-inf"), "total": 0}
+    last = {"total": 0}
+    reports = ProgressReports(ctx.sessions, ExportJob, job.id, holder, ctx.clock)
 
     def progress(done: int, total: int) -> None:
         last["total"] = total
-        if time.monotonic() - last["at"] >= REPORT_EVERY_SECONDS:
-            last["at"] = time.monotonic()
-            report(ctx.sessions, ExportJob, job.id, holder, ctx.clock.now(), orders_done=done, orders_total=total)
+        reports(orders_done=done, orders_total=total)
 
     try:
         with ctx.sessions() as session:

@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
@@ -18,10 +18,10 @@ from ..accounts.service import Principal
 from ..channels.douyin.export_request import FILTER_FIELDS
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..job_queue import check_room
+from ..job_queue import check_room, stop
 from ..privacy.crypto import PiiCipher
 from ..spreadsheets import MAX_SHEET_ROWS
-from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, OPEN, JobStatus, can_move, download_name
+from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, JobStatus, can_move, download_name
 from .models import ExportJob
 
 
@@ -106,9 +106,7 @@ def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: obje
     job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
     if not may_cancel(job, principal):
         raise NotFound(f"export job {job_id} not found", code="export_job_not_found")
-    stopped = can_move(job.status, JobStatus.CANCELLED) and session.execute(
-        update(ExportJob).where(ExportJob.id == job.id, ExportJob.status.in_([s.value for s in OPEN]))
-        .values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount == 1
+    stopped = can_move(job.status, JobStatus.CANCELLED) and stop(session, ExportJob, job.id, now)
     if not stopped:  # finished already, or between the read and the write
         session.refresh(job)
         raise Conflict(f"export job {job.id} is {job.status}; only a waiting or running job can be cancelled",

@@ -4,7 +4,6 @@ proxy in front of the desk cuts off after a minute or so; a job does not. Thin a
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFile
@@ -69,7 +68,7 @@ def job_out(session: Session, job: ImportJob) -> ImportJobOut:
         created_at=shown(job.created_at), started_at=shown(job.started_at), finished_at=shown(job.finished_at),
         report=JobReport(**job.report) if job.report else None,
         error=JobError(code=job.error_code, message=job.error_message or "",
-                       details=json.loads(job.error_details) if job.error_details else {}) if job.error_code else None,
+                       details=job.error_detail) if job.error_code else None,
         preview_of=job.preview_of, applied_by=applied.id if applied else None)
 
 

@@ -9,8 +9,6 @@ and the page follows it; a small one is still checked at once, which is quicker 
 
 from __future__ import annotations
 
-from ..job_queue import JobStatus  # noqa: F401 - the job rules, as imports name them
-
 # Files larger than this are checked and imported in the background: ~25,000 rows, a few seconds of work.
 BACKGROUND_BYTES = 8 * 1024 * 1024
 # Rejected rows kept with a job's report (and shown on its page); the count is kept whole. A file with a broken

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
+from .domain import percent
 
 
 class ImportJob(Base):
@@ -45,8 +46,11 @@ class ImportJob(Base):
         return json.loads(self.report_json) if self.report_json else None
 
     @property
-    def percent(self) -> int:
-        from .domain import percent
+    def error_detail(self) -> dict:
+        """What the failure's translated text names (error_details), as a dict."""
+        return json.loads(self.error_details) if self.error_details else {}
 
+    @property
+    def percent(self) -> int:
         return percent(self.bytes_done, self.size_bytes)
 

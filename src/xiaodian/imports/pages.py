@@ -4,7 +4,6 @@ import of a checked file."""
 
 from __future__ import annotations
 
-import json
 from types import SimpleNamespace
 
 from fastapi import APIRouter, Depends, Request
@@ -36,7 +35,7 @@ def job_view(session: Session, job: ImportJob) -> dict:
             "shown": report["rejected"] if report else [], "rejected_total": report["rejected_total"] if report else 0,
             "upload": SimpleNamespace(filename=job.file_name, upload_id=job.upload_id),
             "apply_action": f"/imports/orders/jobs/{job.id}/apply", "applied": applied,
-            "job_error_details": json.loads(job.error_details) if job.error_details else {}}
+            "job_error_details": job.error_detail}
 
 
 @router.get("/imports/orders/jobs/{job_id}")

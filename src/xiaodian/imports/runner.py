@@ -17,13 +17,12 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
 from ..channels.exportfile.service import import_order_file
 from ..errors import DomainError
-from ..job_queue import Heartbeat, JobStatus, JobStopped, finish, report, requester, work_through
+from ..job_queue import Heartbeat, JobStatus, JobStopped, ProgressReports, finish, requester, work_through
 from ..job_queue import claim_next as _claim
 from .domain import stored_report
 from .models import ImportJob
 
 log = logging.getLogger("xiaodian.imports")
-REPORT_EVERY_SECONDS = 1.0  # progress reports (and lease renewals) at most this often
 
 
 def claim_next(sessions: sessionmaker[Session], now, holder: str) -> int | None:
@@ -39,16 +38,11 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         job = session.get(ImportJob, job_id)
         session.expunge(job)
         principal = requester(session, job.user_id)
-    last = {"at": float("-inf")}
-
     heartbeat = Heartbeat(ctx.sessions, ImportJob, job.id, holder, ctx.clock)
+    reports = ProgressReports(ctx.sessions, ImportJob, job.id, holder, ctx.clock, heartbeat)
 
     def progress(done: int, size: int) -> None:
-        if heartbeat.lost:
-            raise JobStopped(job.id)
-        if time.monotonic() - last["at"] >= REPORT_EVERY_SECONDS:
-            last["at"] = time.monotonic()
-            report(ctx.sessions, ImportJob, job.id, holder, ctx.clock.now(), bytes_done=done)
+        reports(bytes_done=done)
 
     try:
         if principal is None:
@@ -96,5 +90,7 @@ def sweep_uploads(ctx) -> int:
     with ctx.sessions() as session:
         working = set(session.scalars(select(ImportJob.upload_id).where(
             ImportJob.status.in_([s.value for s in OPEN]))))
+    # File times are the machine's real time, so they are compared with it, not with the desk's clock (which
+    # XIAODIAN_NOW may pin to another day).
     return uploads.sweep(ctx.settings.data_dir, time.time(), keep=working)
 
