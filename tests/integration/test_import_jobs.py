@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from xiaodian.accounts.models import User
+from xiaodian.accounts.models import AuditEntry, User
 from xiaodian.accounts.service import Principal
 from xiaodian.channels.exportfile import uploads
 from xiaodian.channels.exportfile.samplegen import export_row, write_rows
@@ -241,6 +241,9 @@ def test_a_check_or_an_import_can_be_stopped_while_it_waits_or_runs(ctx, shop_id
     with pytest.raises(Forbidden):  # the warehouse does not import
         cancel(ctx, shop_id, waiting, who="warehouse")
     assert cancel(ctx, shop_id, waiting, who="cs").status == "cancelled"
+    with ctx.sessions() as session:  # a stop is a change of state: in the audit log, by whom
+        entry = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.import_stopped")).scalar_one()
+        assert (entry.target_type, entry.target_id, entry.login) == ("import_job", str(waiting), "cs")
     assert runner.run_waiting(ctx) == []  # nothing left to do
     with pytest.raises(NotFound):  # its parked file went with it
         uploads.load(ctx.settings.data_dir, job(ctx, waiting).upload_id)

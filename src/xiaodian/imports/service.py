@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..accounts import audit
 from ..accounts.permissions import allowed, check
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
@@ -102,5 +103,8 @@ def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: obje
         raise Conflict(f"import job {job.id} is {job.status}; only a waiting or running job can be stopped",
                        code="import_job_finished", details={"status": job.status})
     uploads.delete(data_dir, job.upload_id)
+    audit.record(session, principal=principal, action="orders.import_stopped", now=now, shop_id=shop_id,
+                 target_type="import_job", target_id=str(job.id),
+                 detail={"file": job.file_name, "dry_run": job.dry_run})  # a stopped import leaves part of a file
     return job
 

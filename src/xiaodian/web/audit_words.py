@@ -32,7 +32,7 @@ ACTIONS: dict[str, str] = {
     "token.revoke": N_("Revoked an API token"), "pii.reveal": N_("Viewed a buyer's full details"),
     "order.note": N_("Changed note or flag"), "orders.import": N_("Imported an order file"),
     "orders.export": N_("Exported orders"), "orders.export_requested": N_("Asked for an export job"),
-    "orders.export_cancelled": N_("Cancelled an export job"),
+    "orders.export_cancelled": N_("Cancelled an export job"), "orders.import_stopped": N_("Stopped an import job"),
     "orders.export_download": N_("Downloaded an export file"), "shipping.ship": N_("Shipped an order"),
     "shipping.bulk_ship": N_("Shipped from a file"), "shipping.correct_tracking": N_("Corrected a tracking number"),
     "shipping.settings": N_("Changed shipping settings"),
@@ -66,7 +66,8 @@ _CASE_ACTIONS = ("apply", "modify", "cancel",
 TARGETS = {"order": N_("Order"), "orders": N_("Orders"), "aftersale": N_("After-sale case"),
            "anomaly": N_("Logistics anomaly"), "user": N_("User"), "token": N_("API token"), "file": N_("File"),
            "shop": N_("Shop"), "product": N_("Product"), "reason": N_("Reason"),
-           "douyin_connection": N_("Douyin shop"), "export_job": N_("Export job")}
+           "douyin_connection": N_("Douyin shop"), "export_job": N_("Export job"),
+           "import_job": N_("Import job")}
 
 FIELDS = {
     "status": N_("Status"), "flag_colour": N_("Flag"), "merchant_note": N_("Merchant note"), "role": N_("Role"),
