@@ -92,9 +92,16 @@ def claim_next(sessions: sessionmaker[Session], model, now: datetime, holder: st
 def report(sessions: sessionmaker[Session], model, job_id: int, holder: str, now: datetime, **values) -> None:
     """Progress and a renewed lease, only while this worker still holds the job; else JobStopped."""
     with sessions.begin() as session:
-        kept = session.execute(update(model).where(
-            model.id == job_id, model.status == JobStatus.RUNNING.value, model.holder == holder)
-            .values(lease_until=now + LEASE, **values)).rowcount
+        hold(session, model, job_id, holder, now, **values)
+
+
+def hold(session: Session, model, job_id: int, holder: str, now: datetime, **values) -> None:
+    """In the caller's own transaction: renew the lease and write ``values`` only while this worker still holds the
+    job, else raise JobStopped so that the caller rolls back its other writes with it. A worker whose job was
+    stopped by hand, or taken over because it looked dead, then commits nothing more (an import's batch)."""
+    kept = session.execute(update(model).where(
+        model.id == job_id, model.status == JobStatus.RUNNING.value, model.holder == holder)
+        .values(lease_until=now + LEASE, **values)).rowcount
     if kept != 1:
         raise JobStopped(job_id)
 

@@ -79,3 +79,23 @@ def test_a_full_queue_is_a_409_and_keeps_no_copy_of_the_file(owner_client, ctx, 
     full = _post(owner_client, JOBS, files={"file": ("b.csv", _file(tmp_path), "text/csv")})
     assert full.status_code == 409 and full.json()["error"]["code"] == "import_queue_full"
     assert len(list((ctx.settings.data_dir / "uploads").glob("*.upload"))) == 1  # only the first's
+
+
+def test_an_import_taken_over_from_a_dead_worker_says_where_it_carries_on(owner_client, ctx, tmp_path):
+    """What the page and the API show while a second worker carries on from a dead one's last committed batch."""
+    import json
+
+    from xiaodian.db import transaction
+    from xiaodian.imports.models import ImportJob
+
+    asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")})
+    job_id = asked.json()["id"]
+    assert asked.json()["orders_committed"] is None and asked.json()["attempts"] == 0
+    with transaction(ctx.sessions) as session:  # as the first worker left it, and the second took it up
+        job = session.get(ImportJob, job_id)
+        job.status, job.attempts, job.bytes_done = "running", 2, 0
+        job.checkpoint_json = json.dumps({"orders_done": 5000, "report": {}})
+    followed = owner_client.get(f"{JOBS}/{job_id}").json()
+    assert (followed["orders_committed"], followed["attempts"]) == (5000, 2)
+    page = owner_client.get(f"/imports/orders/jobs/{job_id}")
+    assert page.status_code == 200 and "在导入 5000 个订单后中断" in page.text and "从头" not in page.text

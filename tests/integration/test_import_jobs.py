@@ -13,6 +13,7 @@ from xiaodian.accounts.models import AuditEntry, User
 from xiaodian.accounts.service import Principal
 from xiaodian.channels.exportfile import uploads
 from xiaodian.channels.exportfile.samplegen import export_row, write_rows
+from xiaodian.channels.exportfile import service as import_service
 from xiaodian.channels.exportfile.service import import_order_file
 from xiaodian.db import transaction
 from xiaodian.errors import Conflict, Forbidden, NotFound
@@ -311,3 +312,103 @@ def test_a_shop_has_at_most_three_checks_or_imports_open(ctx, shop_id, users, ba
         apply(ctx, shop_id, open_jobs[0])
     cancel(ctx, shop_id, fourth)
     assert job(ctx, apply(ctx, shop_id, open_jobs[0])).status == "queued"
+
+
+class Killed(BaseException):
+    """The worker's process dies: nothing in the worker catches it, so the job stays running with its lease."""
+
+
+def thirty_orders(tmp_path, bad_rows=(3, 6, 27)):
+    """30 orders, one row each; the orders at ``bad_rows`` (0-based) have a quantity of 0 and are rejected."""
+    rows = [export_row(主订单编号=f"69382000000000{i:05d}", 子订单编号=f"69382000000000{i:05d}",
+                       商品数量="0" if i in bad_rows else "1") for i in range(30)]
+    return write_rows(tmp_path / "thirty.csv", rows)
+
+
+def batches_of_ten(monkeypatch, after_batch=None):
+    """Import jobs run in batches of 10 orders; ``after_batch(n)`` is called once the n-th batch is committed."""
+    def importing(*args, progress, **kwargs):
+        calls = {"n": 0}
+
+        def reported(done, size):
+            progress(done, size)
+            if kwargs.get("resume") is None or calls["n"] > 0:  # not the read past the committed orders
+                calls["n"] += 1
+                if after_batch and done < size:
+                    after_batch(calls["n"])
+        return import_order_file(*args, progress=reported, batch_orders=10, **kwargs)
+
+    monkeypatch.setattr(runner, "import_order_file", importing)
+
+
+def test_a_worker_taking_over_a_dead_ones_import_carries_on_and_reports_the_whole_file(ctx, shop_id, users,
+                                                                                       tmp_path, monkeypatch):
+    """The dead worker committed 2 batches of 10 orders. The next one reads past them without writing, and the
+    report is the one a clean run gives: the orders the dead worker created count as created, not unchanged, and
+    its rejections (only the first kept, as KEPT_REJECTIONS says) are counted."""
+    from xiaodian.imports import domain
+
+    monkeypatch.setattr(domain, "KEPT_REJECTIONS", 1)
+    path = thirty_orders(tmp_path)
+    clean = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
+                              dry_run=True, principal=principal(ctx, "owner"))
+    clean.dry_run = False
+    checked = preview(ctx, shop_id, path)
+    runner.run_waiting(ctx)
+    imported = apply(ctx, shop_id, checked)
+
+    def dies_after_two(n):
+        if n == 2:
+            raise Killed
+    batches_of_ten(monkeypatch, dies_after_two)
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, "dies") == imported
+    with pytest.raises(Killed):
+        runner.run_job(ctx, imported, "dies")
+    assert orders(ctx) == 18  # two batches of 10 orders, 2 of them rejected
+    assert job(ctx, imported).checkpoint["orders_done"] == 20
+
+    written = []
+    real_upsert = import_service.upsert_orders
+    monkeypatch.setattr(import_service, "upsert_orders",
+                        lambda session, **kw: written.extend(r.order_id for r in kw["records"]) or real_upsert(
+                            session, **kw))
+    batches_of_ten(monkeypatch)
+    assert runner.claim_next(ctx.sessions, now + LEASE + timedelta(seconds=1), "next") == imported
+    assert runner.run_job(ctx, imported, "next") == "done"
+    done = job(ctx, imported)
+    assert json.loads(done.report_json) == stored_report(clean)
+    assert (clean.created, clean.unchanged, clean.rejected_total) == (27, 0, 3)
+    assert len(written) == 9  # only the last batch's orders were compared and written again
+    assert orders(ctx) == 27 and done.attempts == 2
+    with ctx.sessions() as session:
+        from xiaodian.imports.api import job_out
+
+        shown = job_out(session, done)
+        assert (shown.orders_committed, shown.attempts, shown.report.created) == (30, 2, 27)
+        entry = session.execute(select(AuditEntry).where(AuditEntry.action == "orders.import")).scalar_one()
+        detail = json.loads(entry.detail)
+        assert (detail["created"], detail["rejected"]) == (27, 3)  # the whole file, once
+
+
+def test_a_worker_taken_for_dead_commits_nothing_more_once_another_holds_the_job(ctx, shop_id, users, tmp_path,
+                                                                                 monkeypatch):
+    """A worker that stalled past its lease but still runs must not write beside the one that took its job over:
+    its next batch is rolled back with the checkpoint that the job no longer lets it write."""
+    path = thirty_orders(tmp_path, bad_rows=())
+    checked = preview(ctx, shop_id, path)
+    runner.run_waiting(ctx)
+    imported = apply(ctx, shop_id, checked)
+    now = ctx.clock.now()
+
+    def taken_over_after_one(n):
+        if n == 1:
+            assert runner.claim_next(ctx.sessions, now + LEASE + timedelta(seconds=1), "next") == imported
+    batches_of_ten(monkeypatch, taken_over_after_one)
+    assert runner.claim_next(ctx.sessions, now, "stalled") == imported
+    assert runner.run_job(ctx, imported, "stalled") == "stopped"
+    assert orders(ctx) == 10 and job(ctx, imported).checkpoint["orders_done"] == 10  # its second batch undone
+    batches_of_ten(monkeypatch)
+    assert runner.run_job(ctx, imported, "next") == "done"
+    report = json.loads(job(ctx, imported).report_json)
+    assert (report["created"], report["unchanged"], orders(ctx)) == (30, 0, 30)

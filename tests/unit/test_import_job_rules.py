@@ -31,3 +31,30 @@ def test_the_kept_report_counts_every_rejection_and_keeps_the_first_ones_in_row_
     assert kept["rejected"][0] == {"row": 2, "column": "收件人手机号", "code": "phone_invalid", "message": "row 2"}
     assert (kept["created"], kept["updated"], kept["unchanged"], kept["dry_run"]) == (3, 1, 2, True)
     assert kept["orders"]["rejected"] == 7 and kept["ignored_columns"] == ["备注2"]
+
+
+@given(st.lists(st.lists(st.integers(min_value=2, max_value=60), max_size=12), max_size=8),
+       st.integers(min_value=1, max_value=6))
+def test_keeping_the_first_rejections_batch_by_batch_keeps_what_sorting_them_all_keeps(batches, keep):
+    """An import job keeps its first rejections up to date batch by batch (for its checkpoint) instead of sorting
+    all of them each time: the result must be the first ones of the whole file, in row order."""
+    from xiaodian.imports import domain
+
+    kept: list[RowError] = []
+    every: list[RowError] = []
+    for rows in batches:
+        new = [RowError(row, "商品数量", "quantity_invalid", f"row {row}") for row in rows]
+        kept = domain.first_rejections(kept, new, limit=keep)
+        every += new
+    assert kept == sorted(every, key=domain.rejection_order)[:keep]
+
+
+def test_a_checkpoint_counts_every_rejection_but_lists_only_the_kept_ones():
+    from xiaodian.imports.domain import checkpoint
+
+    errors = [RowError(row, "商品数量", "quantity_invalid", f"row {row}") for row in (9, 4, 7)]
+    report = ImportReport(created=5, rejected=errors, orders={"created": 5, "updated": 0, "unchanged": 0,
+                                                              "rejected": 3})
+    saved = checkpoint(report, 8, sorted(errors, key=lambda e: e.row)[:2])
+    assert saved["orders_done"] == 8
+    assert saved["report"]["rejected_total"] == 3 and [e["row"] for e in saved["report"]["rejected"]] == [4, 7]

@@ -47,6 +47,10 @@ class ImportJobOut(BaseModel):
     size_bytes: int
     bytes_done: int
     percent: int
+    orders_committed: int | None = Field(
+        description="an import's orders of the file committed so far, batch by batch (null for a check, or before "
+                    "the first batch); a worker taking over from a dead one carries on from there")
+    attempts: int = Field(description="workers that have taken this job up; over 1 after a worker died")
     requested_by: str
     created_at: datetime
     started_at: datetime | None
@@ -62,9 +66,11 @@ def job_out(session: Session, job: ImportJob) -> ImportJobOut:
         return value.astimezone(SHOP_TZ) if value is not None else None
 
     applied = service.applied_by(session, job) if job.dry_run else None
+    committed = job.checkpoint
     return ImportJobOut(
         id=job.id, status=job.status, dry_run=job.dry_run, file_name=job.file_name, size_bytes=job.size_bytes,
-        bytes_done=job.bytes_done, percent=job.percent, requested_by=job.login,
+        bytes_done=job.bytes_done, percent=job.percent, requested_by=job.login, attempts=job.attempts,
+        orders_committed=committed["orders_done"] if committed else None,
         created_at=shown(job.created_at), started_at=shown(job.started_at), finished_at=shown(job.finished_at),
         report=JobReport(**job.report) if job.report else None,
         error=JobError(code=job.error_code, message=job.error_message or "",

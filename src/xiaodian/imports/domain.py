@@ -9,6 +9,8 @@ and the page follows it; a small one is still checked at once, which is quicker 
 
 from __future__ import annotations
 
+import heapq
+
 # Files larger than this are checked and imported in the background: ~25,000 rows, a few seconds of work.
 BACKGROUND_BYTES = 8 * 1024 * 1024
 # Rejected rows kept with a job's report (and shown on its page); the count is kept whole. A file with a broken
@@ -30,5 +32,25 @@ def stored_report(report) -> dict:
     KEPT_REJECTIONS rejections in row order."""
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
             "orders": dict(report.orders), "ignored_columns": list(report.ignored_columns),
-            "rejected_total": len(report.rejected), "dry_run": report.dry_run,
+            "rejected_total": report.rejected_total, "dry_run": report.dry_run,
             "rejected": [e.as_dict() for e in report.rejected[:KEPT_REJECTIONS]]}
+
+
+def rejection_order(error) -> tuple:
+    """Rejections are listed, and the first KEPT_REJECTIONS kept, in the file's row order."""
+    return (error.row, error.column)
+
+
+def first_rejections(kept: list, new: list, limit: int | None = None) -> list:
+    """The first ``limit`` (KEPT_REJECTIONS) of ``kept`` (already the first of the earlier ones) and ``new``, in row
+    order. Whatever ``kept`` dropped lies after its last, so nothing dropped can come back among the first."""
+    return heapq.nsmallest(KEPT_REJECTIONS if limit is None else limit, kept + new, key=rejection_order)
+
+
+def checkpoint(report, orders_done: int, kept: list) -> dict:
+    """What an import job writes with each batch it commits: the file's orders done so far and the report so far,
+    its rejections cut to ``kept`` (first_rejections) but counted whole. A worker taking the job over carries on
+    from here, so the final report is the one a single clean run gives."""
+    stored = stored_report(report)
+    stored["rejected"] = [e.as_dict() for e in kept]
+    return {"orders_done": orders_done, "report": stored}

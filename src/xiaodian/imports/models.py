@@ -31,6 +31,9 @@ class ImportJob(Base):
     status: Mapped[str] = mapped_column(String(12))
     bytes_done: Mapped[int] = mapped_column(BigInteger, default=0)
     report_json: Mapped[str | None] = mapped_column(Text)  # domain.stored_report
+    # an import's progress as committed, batch by batch (domain.checkpoint): a worker that takes the job over from
+    # a dead one carries on from there (migration 0027)
+    checkpoint_json: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[str | None] = mapped_column(String(40))
     error_message: Mapped[str | None] = mapped_column(String(400))
     error_details: Mapped[str | None] = mapped_column(Text)  # JSON: what the page's translated text names
@@ -44,6 +47,11 @@ class ImportJob(Base):
     def report(self) -> dict | None:
         """The kept report (domain.stored_report), once the job is done."""
         return json.loads(self.report_json) if self.report_json else None
+
+    @property
+    def checkpoint(self) -> dict | None:
+        """How far an earlier attempt at this import got (domain.checkpoint), if one committed a batch."""
+        return json.loads(self.checkpoint_json) if self.checkpoint_json else None
 
     @property
     def error_detail(self) -> dict:

@@ -1,8 +1,13 @@
 """The worker's side of import jobs: take the oldest waiting check or import (or one whose worker died), run it on
 the parked upload while reporting how far it got, and keep its report.
 
-A job whose worker died is run again from the start: the import is idempotent (an upsert keyed on shop and SKU
-order id), so the rows the first attempt wrote count as unchanged the second time, and nothing is written twice.
+An import commits batch by batch, and each batch's transaction also writes the job's checkpoint: how many of the
+file's orders are done, and the report so far (domain.checkpoint). A worker that takes over a job whose worker died
+reads past those orders without writing and counts on from the checkpoint, so the report is the one a single clean
+run gives (orders the dead worker created count as created, not as unchanged) and the work already done is not
+compared again. The checkpoint is written only while the worker still holds the job (job_queue.hold): a worker that
+was taken for dead but still runs, or whose job was stopped by hand, has its batch rolled back. A check (dry run)
+writes nothing, so it is simply run again from the start.
 """
 
 from __future__ import annotations
@@ -15,11 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
-from ..channels.exportfile.service import import_order_file
+from ..channels.exportfile.rows import RowError
+from ..channels.exportfile.service import ImportReport, Resume, import_order_file
 from ..errors import DomainError
-from ..job_queue import Heartbeat, JobStatus, JobStopped, ProgressReports, finish, requester, work_through
+from ..job_queue import Heartbeat, JobStatus, JobStopped, ProgressReports, finish, hold, requester, work_through
 from ..job_queue import claim_next as _claim
-from .domain import stored_report
+from .domain import checkpoint, first_rejections, stored_report
 from .models import ImportJob
 
 log = logging.getLogger("xiaodian.imports")
@@ -44,6 +50,8 @@ def run_job(ctx, job_id: int, holder: str) -> str:
     def progress(done: int, size: int) -> None:
         reports(bytes_done=done)
 
+    resume = None if job.dry_run else resumed(job.checkpoint)
+
     try:
         if principal is None:
             raise DomainError("the user who uploaded this file is disabled", code="import_requester_disabled")
@@ -51,7 +59,9 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         with heartbeat:  # the first pass over the file reports no progress
             result = import_order_file(ctx.sessions, shop_id=job.shop_id, path=upload.path, cipher=ctx.cipher,
                                        now=ctx.clock.now(), dry_run=job.dry_run, principal=principal,
-                                       progress=progress)
+                                       progress=progress, resume=resume,
+                                       on_commit=None if job.dry_run else Checkpoints(job.id, holder, ctx.clock,
+                                                                                      resume))
     except JobStopped:
         return "stopped"
     except DomainError as exc:
@@ -74,6 +84,35 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         uploads.delete(ctx.settings.data_dir, job.upload_id)
     log.info("import job %s done: %s rows", job.id, result.rows)
     return JobStatus.DONE.value
+
+
+class Checkpoints:
+    """Writes a job's checkpoint in each batch's transaction, while this worker still holds the job. The first
+    KEPT_REJECTIONS rejections are kept up to date from each batch's new ones, not re-sorted from all of them: a
+    file with a broken column rejects every row."""
+
+    def __init__(self, job_id: int, holder: str, clock, resume: Resume | None) -> None:
+        self._job_id, self._holder, self._clock = job_id, holder, clock
+        self._kept = list(resume.report.rejected) if resume is not None else []
+        self._seen = len(self._kept)
+
+    def __call__(self, session: Session, report: ImportReport, orders_done: int) -> None:
+        self._kept = first_rejections(self._kept, report.rejected[self._seen:])
+        self._seen = len(report.rejected)
+        hold(session, ImportJob, self._job_id, self._holder, self._clock.now(),
+             checkpoint_json=json.dumps(checkpoint(report, orders_done, self._kept), ensure_ascii=False))
+
+
+def resumed(data: dict | None) -> Resume | None:
+    """Where an earlier attempt got (domain.checkpoint), as the import carries on from it; None from the start."""
+    if not data:
+        return None
+    stored = data["report"]
+    kept = [RowError(e["row"], e["column"], e["code"], e["message"]) for e in stored["rejected"]]
+    report = ImportReport(created=stored["created"], updated=stored["updated"], unchanged=stored["unchanged"],
+                          rejected=kept, orders=dict(stored["orders"]),
+                          rejected_unlisted=stored["rejected_total"] - len(kept))
+    return Resume(orders_done=data["orders_done"], report=report)
 
 
 def run_waiting(ctx, holder: str | None = None, max_jobs: int = 20) -> list[tuple[int, str]]:

@@ -1,17 +1,21 @@
 """Import an order export file: read → validate every row → group into orders → idempotent upsert.
 
 One transaction per batch of orders, so a killed import leaves whole batches and a re-run finishes the
-job (the upsert is idempotent). A dry run does the same work, batch by batch, and rolls each batch back, so
-its report is exactly what the real import would change (each order lies in one batch, and no batch reads what
-another wrote) while it holds SQLite's write lock no longer than the import does: one dry-run transaction over a
-whole file held it for minutes, and every other writer (a clerk shipping an order, a push from the platform, the
-dry run's own progress report when run as a job) gave up after the busy timeout.
+job (the upsert is idempotent). An import job (imports/) also keeps, in each batch's transaction, how many of the
+file's orders are done and its report so far, and a worker taking over from a dead one resumes there.
+
+A dry run does the same work, batch by batch, and rolls each batch back, so its report is exactly what the real
+import would change (each order lies in one batch, and no batch reads what another wrote) while it holds SQLite's
+write lock no longer than the import does: one dry-run transaction over a whole file held it for minutes, and every
+other writer (a clerk shipping an order, a push from the platform, the dry run's own progress report when run as a
+job) gave up after the busy timeout.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import islice
 from datetime import datetime
 from pathlib import Path
 
@@ -40,6 +44,8 @@ BATCH_ORDERS = 5000
 # with 3,000-character buyer notes would otherwise keep 5,000 orders' worth (~45 MB) of text per batch.
 BATCH_BYTES = 8 * 1024 * 1024
 Progress = Callable[[int, int], None]  # (bytes read, file size)
+# Called in each committed batch's transaction, just before its commit: (session, report so far, orders done)
+OnCommit = Callable[[Session, "ImportReport", int], None]
 
 # Which export column an upsert rejection is about.
 _FIELD_COLUMNS = {"status": "订单状态", "sku_order_id": "子订单编号", "order_id": "主订单编号"}
@@ -60,28 +66,50 @@ class ImportReport:
     file_kind: str = ""
     encoding: str | None = None
     ignored_columns: tuple[str, ...] = ()
+    # rejections counted but no longer listed: an earlier attempt of a resumed job kept only its first ones
+    rejected_unlisted: int = 0
+
+    @property
+    def rejected_total(self) -> int:
+        return len(self.rejected) + self.rejected_unlisted
 
     @property
     def exit_code(self) -> int:
         """CLI contract: 0 every row accepted, 1 some rows rejected (the rest imported)."""
-        return 1 if self.rejected else 0
+        return 1 if self.rejected_total else 0
 
     @property
     def rows(self) -> int:
-        return self.created + self.updated + self.unchanged + len(self.rejected)
+        return self.created + self.updated + self.unchanged + self.rejected_total
 
     def as_json(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
                 "rejected": [e.as_dict() for e in self.rejected], "dry_run": self.dry_run}
 
 
+@dataclass
+class Resume:
+    """Where an earlier attempt at the same import stopped (an import job whose worker died): the file's first
+    ``orders_done`` orders were committed and ``report`` counted them. The import reads past them without writing
+    and counts on, so the report is the one a single clean run gives: orders the dead worker created count as
+    created, not as unchanged."""
+
+    orders_done: int
+    report: ImportReport
+
+
 def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, cipher: PiiCipher,
                       now: datetime, dry_run: bool = False, actor: str | None = None,
                       progress: Progress | None = None, batch_orders: int = BATCH_ORDERS,
-                      principal: Principal | None = None) -> ImportReport:
+                      principal: Principal | None = None, resume: Resume | None = None,
+                      on_commit: OnCommit | None = None) -> ImportReport:
     """Import ``path`` for ``shop_id``. Raises FileUnreadable (nothing imported) when the file as a whole
     cannot be read; row problems are reported, never raised. With a ``principal`` (every user-facing
-    channel passes one) the role is checked here and a real import is written to the audit log."""
+    channel passes one) the role is checked here and a real import is written to the audit log.
+    ``resume`` carries on from an earlier attempt; ``on_commit`` is called in each batch's transaction before it
+    commits (not in a dry run) and may raise to roll that batch back."""
+    if resume is not None and dry_run:
+        raise ValueError("a dry run commits nothing, so there is nothing to resume")
     if principal is not None:
         check(principal.role, "orders.import")
         actor = actor or principal.login
@@ -98,21 +126,28 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     finally:
         first.close()
     export = spool.replay(first) if spool is not None else open_export(path)
-    report = ImportReport(dry_run=dry_run, file_kind=export.kind, encoding=export.encoding,
-                          ignored_columns=export.columns.ignored)
+    report = resume.report if resume is not None else ImportReport(dry_run=dry_run)
+    report.file_kind, report.encoding, report.ignored_columns = export.kind, export.encoding, export.columns.ignored
     parser = RowParser(export.columns)
     session = sessions()
     try:
         if dry_run:
             mark_dry_run(session)
         statistics = PlannerStatistics(session, BULK_TABLES)
-        for batch in _batches(export, order_groups(export, parser, scattered), batch_orders, BATCH_BYTES):
+        groups = order_groups(export, parser, scattered)
+        done = 0
+        if resume is not None:
+            done = _skip(groups, resume.orders_done, export, progress)
+        for batch in _batches(export, groups, batch_orders, BATCH_BYTES):
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
                          principal=principal)
+            done += len(batch)
             if dry_run:
                 session.rollback()
                 mark_dry_run(session)  # the next batch's transaction is a dry run too
             else:
+                if on_commit is not None:
+                    on_commit(session, report, done)
                 session.commit()
                 statistics.written_so_far(session, report.orders["created"] + report.orders["updated"])
             if progress:
@@ -124,7 +159,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
                 audit.record(session, principal=principal, action="orders.import", now=now, shop_id=shop_id,
                              target_type="file", target_id=Path(path).name[:64],
                              detail={"created": report.created, "updated": report.updated,
-                                     "unchanged": report.unchanged, "rejected": len(report.rejected)})
+                                     "unchanged": report.unchanged, "rejected": report.rejected_total})
             session.commit()
     except BaseException:
         session.rollback()
@@ -136,6 +171,19 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
         progress(export.size, export.size)
     report.rejected.sort(key=lambda e: (e.row, e.column))
     return report
+
+
+def _skip(groups, orders: int, export, progress: Progress | None) -> int:
+    """Read past the first ``orders`` orders (an earlier attempt committed them); returns how many there were."""
+    skipped = 0
+    while skipped < orders:
+        step = sum(1 for _ in islice(groups, min(BATCH_ORDERS, orders - skipped)))
+        if step == 0:
+            break  # the file is shorter than it was: the parked copy never changes, so this is not expected
+        skipped += step
+        if progress:
+            progress(_consumed(export), export.size)
+    return skipped
 
 
 def _consumed(export) -> int:
@@ -244,4 +292,4 @@ def _hashes(session: Session, shop_id: int, ids: list[str]) -> dict[str, str | N
     ).all())
 
 
-__all__ = ["FileUnreadable", "ImportReport", "import_order_file"]
+__all__ = ["FileUnreadable", "ImportReport", "Resume", "import_order_file"]
