@@ -96,6 +96,6 @@ def test_an_import_taken_over_from_a_dead_worker_says_where_it_carries_on(owner_
         job.status, job.attempts, job.bytes_done = "running", 2, 0
         job.checkpoint_json = json.dumps({"orders_done": 5000, "report": {}})
     followed = owner_client.get(f"{JOBS}/{job_id}").json()
-    assert (followed["orders_committed"], followed["attempts"]) == (5000, 2)
+    assert (followed["orders_committed"], followed["attempts"], followed["resumed_after_orders"]) == (5000, 2, 5000)
     page = owner_client.get(f"/imports/orders/jobs/{job_id}")
     assert page.status_code == 200 and "在导入 5000 个订单后中断" in page.text and "从头" not in page.text

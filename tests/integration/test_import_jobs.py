@@ -380,7 +380,7 @@ def test_a_worker_taking_over_a_dead_ones_import_carries_on_and_reports_the_whol
     assert json.loads(done.report_json) == stored_report(clean)
     assert (clean.created, clean.unchanged, clean.rejected_total) == (27, 0, 3)
     assert len(written) == 9  # only the last batch's orders were compared and written again
-    assert orders(ctx) == 27 and done.attempts == 2
+    assert orders(ctx) == 27 and done.attempts == 2 and done.resumed_from == 20
     with ctx.sessions() as session:
         from xiaodian.imports.api import job_out
 

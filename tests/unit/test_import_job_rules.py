@@ -55,6 +55,21 @@ def test_a_checkpoint_counts_every_rejection_but_lists_only_the_kept_ones():
     errors = [RowError(row, "商品数量", "quantity_invalid", f"row {row}") for row in (9, 4, 7)]
     report = ImportReport(created=5, rejected=errors, orders={"created": 5, "updated": 0, "unchanged": 0,
                                                               "rejected": 3})
-    saved = checkpoint(report, 8, sorted(errors, key=lambda e: e.row)[:2])
+    saved = checkpoint(report, 8, sorted(errors, key=lambda e: e.row)[:2], attempt=1, resumed_from=0)
     assert saved["orders_done"] == 8
     assert saved["report"]["rejected_total"] == 3 and [e["row"] for e in saved["report"]["rejected"]] == [4, 7]
+
+
+def test_where_the_current_attempt_took_over_is_the_dead_workers_last_commit_not_its_own_progress():
+    """The page says after how many orders the dead worker stopped; the current attempt's own checkpoints move on
+    and must not change that figure (seen on the demo: it said 30,000 where the dead worker had stopped at 20,000)."""
+    from xiaodian.imports.domain import checkpoint, resumed_from
+
+    report = ImportReport()
+    first = checkpoint(report, 20000, [], attempt=1, resumed_from=0)
+    assert resumed_from(None, 2) is None and resumed_from(first, 1) is None  # from the start
+    assert resumed_from(first, 2) == 20000  # taken over, nothing committed yet by attempt 2
+    second = checkpoint(report, 30000, [], attempt=2, resumed_from=20000)
+    assert resumed_from(second, 2) == 20000  # attempt 2 moved on
+    assert resumed_from(second, 3) == 30000  # and died in turn
+    assert resumed_from(checkpoint(report, 5000, [], attempt=2, resumed_from=0), 2) is None  # attempt 1 wrote none

@@ -51,6 +51,8 @@ class ImportJobOut(BaseModel):
         description="an import's orders of the file committed so far, batch by batch (null for a check, or before "
                     "the first batch); a worker taking over from a dead one carries on from there")
     attempts: int = Field(description="workers that have taken this job up; over 1 after a worker died")
+    resumed_after_orders: int | None = Field(
+        description="orders the earlier attempts had committed when the current one took over from a dead worker")
     requested_by: str
     created_at: datetime
     started_at: datetime | None
@@ -70,7 +72,7 @@ def job_out(session: Session, job: ImportJob) -> ImportJobOut:
     return ImportJobOut(
         id=job.id, status=job.status, dry_run=job.dry_run, file_name=job.file_name, size_bytes=job.size_bytes,
         bytes_done=job.bytes_done, percent=job.percent, requested_by=job.login, attempts=job.attempts,
-        orders_committed=committed["orders_done"] if committed else None,
+        orders_committed=committed["orders_done"] if committed else None, resumed_after_orders=job.resumed_from,
         created_at=shown(job.created_at), started_at=shown(job.started_at), finished_at=shown(job.finished_at),
         report=JobReport(**job.report) if job.report else None,
         error=JobError(code=job.error_code, message=job.error_message or "",

@@ -47,10 +47,22 @@ def first_rejections(kept: list, new: list, limit: int | None = None) -> list:
     return heapq.nsmallest(KEPT_REJECTIONS if limit is None else limit, kept + new, key=rejection_order)
 
 
-def checkpoint(report, orders_done: int, kept: list) -> dict:
+def checkpoint(report, orders_done: int, kept: list, attempt: int, resumed_from: int) -> dict:
     """What an import job writes with each batch it commits: the file's orders done so far and the report so far,
     its rejections cut to ``kept`` (first_rejections) but counted whole. A worker taking the job over carries on
-    from here, so the final report is the one a single clean run gives."""
+    from here, so the final report is the one a single clean run gives. ``attempt`` wrote it, having taken over at
+    ``resumed_from`` orders (0: from the start)."""
     stored = stored_report(report)
     stored["rejected"] = [e.as_dict() for e in kept]
-    return {"orders_done": orders_done, "report": stored}
+    return {"orders_done": orders_done, "report": stored, "attempt": attempt, "resumed_from": resumed_from}
+
+
+def resumed_from(saved: dict | None, attempts: int) -> int | None:
+    """How many orders the earlier attempts had committed when the current one (the ``attempts``-th) took the job
+    over; None when it started from the beginning. Until the current attempt commits its first batch, the saved
+    checkpoint is the dead worker's own, and its orders done are where the current one carries on."""
+    if not saved or attempts <= 1:
+        return None
+    if saved.get("attempt") == attempts:
+        return saved.get("resumed_from") or None
+    return saved["orders_done"] or None

@@ -10,7 +10,7 @@ from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
-from .domain import percent
+from .domain import percent, resumed_from
 
 
 class ImportJob(Base):
@@ -52,6 +52,11 @@ class ImportJob(Base):
     def checkpoint(self) -> dict | None:
         """How far an earlier attempt at this import got (domain.checkpoint), if one committed a batch."""
         return json.loads(self.checkpoint_json) if self.checkpoint_json else None
+
+    @property
+    def resumed_from(self) -> int | None:
+        """Orders an earlier attempt had committed when this one took over from a dead worker (domain.resumed_from)."""
+        return resumed_from(self.checkpoint, self.attempts)
 
     @property
     def error_detail(self) -> dict:

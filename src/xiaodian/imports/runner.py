@@ -60,7 +60,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
             result = import_order_file(ctx.sessions, shop_id=job.shop_id, path=upload.path, cipher=ctx.cipher,
                                        now=ctx.clock.now(), dry_run=job.dry_run, principal=principal,
                                        progress=progress, resume=resume,
-                                       on_commit=None if job.dry_run else Checkpoints(job.id, holder, ctx.clock,
+                                       on_commit=None if job.dry_run else Checkpoints(job, holder, ctx.clock,
                                                                                       resume))
     except JobStopped:
         return "stopped"
@@ -91,16 +91,18 @@ class Checkpoints:
     KEPT_REJECTIONS rejections are kept up to date from each batch's new ones, not re-sorted from all of them: a
     file with a broken column rejects every row."""
 
-    def __init__(self, job_id: int, holder: str, clock, resume: Resume | None) -> None:
-        self._job_id, self._holder, self._clock = job_id, holder, clock
+    def __init__(self, job: ImportJob, holder: str, clock, resume: Resume | None) -> None:
+        self._job_id, self._attempt, self._holder, self._clock = job.id, job.attempts, holder, clock
         self._kept = list(resume.report.rejected) if resume is not None else []
         self._seen = len(self._kept)
+        self._resumed_from = resume.orders_done if resume is not None else 0
 
     def __call__(self, session: Session, report: ImportReport, orders_done: int) -> None:
         self._kept = first_rejections(self._kept, report.rejected[self._seen:])
         self._seen = len(report.rejected)
         hold(session, ImportJob, self._job_id, self._holder, self._clock.now(),
-             checkpoint_json=json.dumps(checkpoint(report, orders_done, self._kept), ensure_ascii=False))
+             checkpoint_json=json.dumps(checkpoint(report, orders_done, self._kept, self._attempt, self._resumed_from),
+                                        ensure_ascii=False))
 
 
 def resumed(data: dict | None) -> Resume | None:
