@@ -98,4 +98,4 @@ def test_an_import_taken_over_from_a_dead_worker_says_where_it_carries_on(owner_
     followed = owner_client.get(f"{JOBS}/{job_id}").json()
     assert (followed["orders_committed"], followed["attempts"], followed["resumed_after_orders"]) == (5000, 2, 5000)
     page = owner_client.get(f"/imports/orders/jobs/{job_id}")
-    assert page.status_code == 200 and "在导入 5000 个订单后中断" in page.text and "从头" not in page.text
+    assert page.status_code == 200 and "在导入 5,000 个订单后中断" in page.text and "从头" not in page.text
