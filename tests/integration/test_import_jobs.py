@@ -412,3 +412,38 @@ def test_a_worker_taken_for_dead_commits_nothing_more_once_another_holds_the_job
     assert runner.run_job(ctx, imported, "next") == "done"
     report = json.loads(job(ctx, imported).report_json)
     assert (report["created"], report["unchanged"], orders(ctx)) == (30, 0, 30)
+
+
+def test_a_worker_that_died_after_its_last_commit_leaves_a_job_the_next_one_only_marks_done(ctx, shop_id, users,
+                                                                                             tmp_path, monkeypatch):
+    """The whole file imported and its audit entry written, then the worker died before marking the job done: the
+    next worker does not read the file again, and the import is in the audit log once."""
+    path = thirty_orders(tmp_path)
+    clean = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
+                              dry_run=True, principal=principal(ctx, "owner"))
+    clean.dry_run = False
+    checked = preview(ctx, shop_id, path)
+    runner.run_waiting(ctx)
+    imported = apply(ctx, shop_id, checked)
+
+    def imports_then_dies(*args, **kwargs):
+        import_order_file(*args, batch_orders=10, **kwargs)
+        raise Killed
+    monkeypatch.setattr(runner, "import_order_file", imports_then_dies)
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, "dies") == imported
+    with pytest.raises(Killed):
+        runner.run_job(ctx, imported, "dies")
+    assert job(ctx, imported).status == "running" and job(ctx, imported).checkpoint["complete"] is True
+
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the file was read again")
+    monkeypatch.setattr(runner, "import_order_file", must_not_run)
+    assert runner.claim_next(ctx.sessions, now + LEASE + timedelta(seconds=1), "next") == imported
+    assert runner.run_job(ctx, imported, "next") == "done"
+    assert json.loads(job(ctx, imported).report_json) == stored_report(clean)
+    with ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.action == "orders.import")) == 1
+    with pytest.raises(NotFound):  # the parked file is gone, as after any import
+        uploads.load(ctx.settings.data_dir, job(ctx, imported).upload_id)

@@ -47,14 +47,16 @@ def first_rejections(kept: list, new: list, limit: int | None = None) -> list:
     return heapq.nsmallest(KEPT_REJECTIONS if limit is None else limit, kept + new, key=rejection_order)
 
 
-def checkpoint(report, orders_done: int, kept: list, attempt: int, resumed_from: int) -> dict:
+def checkpoint(report, orders_done: int, kept: list, attempt: int, resumed_from: int, complete: bool = False) -> dict:
     """What an import job writes with each batch it commits: the file's orders done so far and the report so far,
     its rejections cut to ``kept`` (first_rejections) but counted whole. A worker taking the job over carries on
     from here, so the final report is the one a single clean run gives. ``attempt`` wrote it, having taken over at
-    ``resumed_from`` orders (0: from the start)."""
+    ``resumed_from`` orders (0: from the start). ``complete``: the whole file is imported and its audit entry written,
+    so a worker taking over only has to mark the job done with this report (importing again would log it twice)."""
     stored = stored_report(report)
     stored["rejected"] = [e.as_dict() for e in kept]
-    return {"orders_done": orders_done, "report": stored, "attempt": attempt, "resumed_from": resumed_from}
+    return {"orders_done": orders_done, "report": stored, "attempt": attempt, "resumed_from": resumed_from,
+            "complete": complete}
 
 
 def resumed_from(saved: dict | None, attempts: int) -> int | None:

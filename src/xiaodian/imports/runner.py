@@ -51,6 +51,8 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         reports(bytes_done=done)
 
     resume = None if job.dry_run else resumed(job.checkpoint)
+    if resume is not None and job.checkpoint.get("complete"):  # the dead worker had done all but say so
+        return _done(ctx, job, holder, job.checkpoint["report"])
 
     try:
         if principal is None:
@@ -77,12 +79,18 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         finish(ctx.sessions, ImportJob, job.id, holder, status=JobStatus.FAILED.value, finished_at=ctx.clock.now(),
                error_code="import_failed", error_message="the import broke on the server; the log has the details")
         return JobStatus.FAILED.value
+    return _done(ctx, job, holder, stored_report(result))
+
+
+def _done(ctx, job: ImportJob, holder: str, report: dict) -> str:
+    """Mark the job done with its kept report (domain.stored_report); an import's parked file goes."""
     if not finish(ctx.sessions, ImportJob, job.id, holder, status=JobStatus.DONE.value, finished_at=ctx.clock.now(),
-                  bytes_done=job.size_bytes, report_json=json.dumps(stored_report(result), ensure_ascii=False)):
+                  bytes_done=job.size_bytes, report_json=json.dumps(report, ensure_ascii=False)):
         return "stopped"
     if not job.dry_run:
         uploads.delete(ctx.settings.data_dir, job.upload_id)
-    log.info("import job %s done: %s rows", job.id, result.rows)
+    log.info("import job %s done: %s rows", job.id, report["created"] + report["updated"] + report["unchanged"]
+             + report["rejected_total"])
     return JobStatus.DONE.value
 
 
@@ -97,12 +105,12 @@ class Checkpoints:
         self._seen = len(self._kept)
         self._resumed_from = resume.orders_done if resume is not None else 0
 
-    def __call__(self, session: Session, report: ImportReport, orders_done: int) -> None:
+    def __call__(self, session: Session, report: ImportReport, orders_done: int, complete: bool) -> None:
         self._kept = first_rejections(self._kept, report.rejected[self._seen:])
         self._seen = len(report.rejected)
+        saved = checkpoint(report, orders_done, self._kept, self._attempt, self._resumed_from, complete)
         hold(session, ImportJob, self._job_id, self._holder, self._clock.now(),
-             checkpoint_json=json.dumps(checkpoint(report, orders_done, self._kept, self._attempt, self._resumed_from),
-                                        ensure_ascii=False))
+             checkpoint_json=json.dumps(saved, ensure_ascii=False))
 
 
 def resumed(data: dict | None) -> Resume | None:

@@ -44,8 +44,9 @@ BATCH_ORDERS = 5000
 # with 3,000-character buyer notes would otherwise keep 5,000 orders' worth (~45 MB) of text per batch.
 BATCH_BYTES = 8 * 1024 * 1024
 Progress = Callable[[int, int], None]  # (bytes read, file size)
-# Called in each committed batch's transaction, just before its commit: (session, report so far, orders done)
-OnCommit = Callable[[Session, "ImportReport", int], None]
+# Called in each committed transaction of an import, just before its commit: (session, report so far, orders done,
+# whether it is the last one: the import's audit entry, after the last batch)
+OnCommit = Callable[[Session, "ImportReport", int, bool], None]
 
 # Which export column an upsert rejection is about.
 _FIELD_COLUMNS = {"status": "订单状态", "sku_order_id": "子订单编号", "order_id": "主订单编号"}
@@ -107,7 +108,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
     cannot be read; row problems are reported, never raised. With a ``principal`` (every user-facing
     channel passes one) the role is checked here and a real import is written to the audit log.
     ``resume`` carries on from an earlier attempt; ``on_commit`` is called in each batch's transaction before it
-    commits (not in a dry run) and may raise to roll that batch back."""
+    commits, and in the last one's (the audit entry), not in a dry run; it may raise to roll that one back."""
     if resume is not None and dry_run:
         raise ValueError("a dry run commits nothing, so there is nothing to resume")
     if principal is not None:
@@ -147,7 +148,7 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
                 mark_dry_run(session)  # the next batch's transaction is a dry run too
             else:
                 if on_commit is not None:
-                    on_commit(session, report, done)
+                    on_commit(session, report, done, False)
                 session.commit()
                 statistics.written_so_far(session, report.orders["created"] + report.orders["updated"])
             if progress:
@@ -160,6 +161,8 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
                              target_type="file", target_id=Path(path).name[:64],
                              detail={"created": report.created, "updated": report.updated,
                                      "unchanged": report.unchanged, "rejected": report.rejected_total})
+            if on_commit is not None:
+                on_commit(session, report, done, True)
             session.commit()
     except BaseException:
         session.rollback()
