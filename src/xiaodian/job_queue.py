@@ -3,7 +3,8 @@ hand-over between processes, shared by every capability that queues work (export
 
 Coordination is through the database only: a job is taken by a conditional UPDATE; every progress report renews a
 lease naming its holder, so two workers never run the same job, a cancelled job stops at its next report, and a job
-whose worker died is taken up again once its lease runs out (at most MAX_ATTEMPTS times in all). A job's table has
+whose worker died is taken up again once its lease runs out, or at once when its worker was a process of this
+machine that no longer runs (at most MAX_ATTEMPTS times in all). A job's table has
 the columns ``status``, ``holder``, ``lease_until``, ``attempts``, ``started_at``, ``finished_at``, ``error_code``
 and ``error_message`` (exports.models.ExportJob, imports.models.ImportJob).
 """
@@ -66,22 +67,49 @@ def holder_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{threading.get_ident() % 100000}"
 
 
+def holder_gone(holder: str | None) -> bool:
+    """True when a job's holder (holder_name) was a process of this machine that no longer runs. A worker started
+    again after a crash or a deploy then takes its predecessor's job up at once, instead of leaving the merchant's
+    import or export still for the rest of a lease (two minutes). Only this machine's processes can be seen: a
+    holder elsewhere, or a name that does not parse, counts as alive and its lease decides. A wrong "gone" (one
+    host name in two process namespaces) costs nothing: the holder's next write finds the job taken (report, hold)
+    and it stops."""
+    host, _, rest = (holder or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname()[:40] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # another user's process, say: it exists
+        return False
+    return False
+
+
 def claim_next(sessions: sessionmaker[Session], model, now: datetime, holder: str, lost: tuple[str, str],
                **restart) -> int | None:
-    """Take the oldest job of ``model`` that waits or whose lease ran out; None when there is none. ``restart``:
+    """Take the oldest job of ``model`` that waits, or whose lease ran out, or whose holder was a process of this
+    machine that is gone (holder_gone); None when there is none. ``restart``:
     the columns a job starts again from (its progress). A job taken up for the (MAX_ATTEMPTS + 1)th time is failed
     instead, with ``lost`` (error code, what to do) as its error: it keeps killing its worker."""
     with sessions.begin() as session:
         waiting = or_(model.status == JobStatus.QUEUED.value,
                       (model.status == JobStatus.RUNNING.value) & (model.lease_until < now))
-        for job_id, attempts in session.execute(select(model.id, model.attempts).where(waiting)
-                                                .order_by(model.id).limit(5)):
+        candidates = [(job_id, attempts, waiting) for job_id, attempts in session.execute(
+            select(model.id, model.attempts).where(waiting).order_by(model.id).limit(5))]
+        held_here = session.execute(select(model.id, model.attempts, model.holder).where(
+            model.status == JobStatus.RUNNING.value, model.lease_until >= now,
+            model.holder.startswith(f"{socket.gethostname()[:40]}:", autoescape=True)).order_by(model.id)).all()
+        candidates += [(job_id, attempts, (model.status == JobStatus.RUNNING.value) & (model.holder == holder))
+                       for job_id, attempts, holder in held_here if holder_gone(holder)]
+        for job_id, attempts, still in sorted(candidates, key=lambda c: c[0]):
             if attempts >= MAX_ATTEMPTS:
-                session.execute(update(model).where(model.id == job_id, waiting).values(
+                session.execute(update(model).where(model.id == job_id, still).values(
                     status=JobStatus.FAILED.value, finished_at=now, lease_until=None, error_code=lost[0],
                     error_message=f"the worker on this job stopped {attempts} times; {lost[1]}"))
                 continue
-            taken = session.execute(update(model).where(model.id == job_id, waiting).values(
+            taken = session.execute(update(model).where(model.id == job_id, still).values(
                 status=JobStatus.RUNNING.value, holder=holder, lease_until=now + LEASE, started_at=now,
                 attempts=attempts + 1, **restart)).rowcount
             if taken == 1:

@@ -447,3 +447,28 @@ def test_a_worker_that_died_after_its_last_commit_leaves_a_job_the_next_one_only
             AuditEntry.action == "orders.import")) == 1
     with pytest.raises(NotFound):  # the parked file is gone, as after any import
         uploads.load(ctx.settings.data_dir, job(ctx, imported).upload_id)
+
+
+def test_a_job_whose_worker_process_on_this_machine_has_ended_is_taken_up_at_once(ctx, shop_id, users, bad_file):
+    """A desk restarted after a crash picks its dead process's job up without waiting out the lease; a job held by
+    a process that still runs (here: this one) or by another machine's waits for its lease as before."""
+    import socket
+    import subprocess
+    import sys
+
+    from xiaodian.job_queue import holder_name
+
+    ended = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                               text=True, check=True).stdout)
+    host = socket.gethostname()[:40]
+    first = preview(ctx, shop_id, bad_file)
+    second = preview(ctx, shop_id, bad_file)
+    third = preview(ctx, shop_id, bad_file)
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, holder_name()) == first
+    assert runner.claim_next(ctx.sessions, now, f"elsewhere-{host}:{ended}:1") == second
+    assert runner.claim_next(ctx.sessions, now, f"{host}:{ended}:1") == third
+    assert runner.claim_next(ctx.sessions, now, "restarted") == third  # at once, not after LEASE
+    assert runner.claim_next(ctx.sessions, now, "restarted") is None  # the live one and the other machine's wait
+    assert (job(ctx, third).holder, job(ctx, third).attempts) == ("restarted", 2)
+    assert runner.claim_next(ctx.sessions, now + LEASE + timedelta(seconds=1), "later") == first  # leases as before
