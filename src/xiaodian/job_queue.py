@@ -101,8 +101,8 @@ def claim_next(sessions: sessionmaker[Session], model, now: datetime, holder: st
         held_here = session.execute(select(model.id, model.attempts, model.holder).where(
             model.status == JobStatus.RUNNING.value, model.lease_until >= now,
             model.holder.startswith(f"{socket.gethostname()[:40]}:", autoescape=True)).order_by(model.id)).all()
-        candidates += [(job_id, attempts, (model.status == JobStatus.RUNNING.value) & (model.holder == holder))
-                       for job_id, attempts, holder in held_here if holder_gone(holder)]
+        candidates += [(job_id, attempts, (model.status == JobStatus.RUNNING.value) & (model.holder == gone))
+                       for job_id, attempts, gone in held_here if holder_gone(gone)]
         for job_id, attempts, still in sorted(candidates, key=lambda c: c[0]):
             if attempts >= MAX_ATTEMPTS:
                 session.execute(update(model).where(model.id == job_id, still).values(
