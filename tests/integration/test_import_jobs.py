@@ -325,6 +325,16 @@ def thirty_orders(tmp_path, bad_rows=(3, 6, 27)):
     return write_rows(tmp_path / "thirty.csv", rows)
 
 
+def checked_and_applied(ctx, shop_id, path):
+    """(the report of one clean import of ``path``, the id of its import job, checked and applied, waiting)."""
+    clean = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
+                              dry_run=True, principal=principal(ctx, "owner"))
+    clean.dry_run = False
+    checked = preview(ctx, shop_id, path)
+    runner.run_waiting(ctx)
+    return clean, apply(ctx, shop_id, checked)
+
+
 def batches_of_ten(monkeypatch, after_batch=None):
     """Import jobs run in batches of 10 orders; ``after_batch(n)`` is called once the n-th batch is committed."""
     def importing(*args, progress, **kwargs):
@@ -349,13 +359,7 @@ def test_a_worker_taking_over_a_dead_ones_import_carries_on_and_reports_the_whol
     from xiaodian.imports import domain
 
     monkeypatch.setattr(domain, "KEPT_REJECTIONS", 1)
-    path = thirty_orders(tmp_path)
-    clean = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
-                              dry_run=True, principal=principal(ctx, "owner"))
-    clean.dry_run = False
-    checked = preview(ctx, shop_id, path)
-    runner.run_waiting(ctx)
-    imported = apply(ctx, shop_id, checked)
+    clean, imported = checked_and_applied(ctx, shop_id, thirty_orders(tmp_path))
 
     def dies_after_two(n):
         if n == 2:
@@ -418,13 +422,7 @@ def test_a_worker_that_died_after_its_last_commit_leaves_a_job_the_next_one_only
                                                                                              tmp_path, monkeypatch):
     """The whole file imported and its audit entry written, then the worker died before marking the job done: the
     next worker does not read the file again, and the import is in the audit log once."""
-    path = thirty_orders(tmp_path)
-    clean = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=ctx.clock.now(),
-                              dry_run=True, principal=principal(ctx, "owner"))
-    clean.dry_run = False
-    checked = preview(ctx, shop_id, path)
-    runner.run_waiting(ctx)
-    imported = apply(ctx, shop_id, checked)
+    clean, imported = checked_and_applied(ctx, shop_id, thirty_orders(tmp_path))
 
     def imports_then_dies(*args, **kwargs):
         import_order_file(*args, batch_orders=10, **kwargs)
