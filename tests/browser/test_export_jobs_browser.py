@@ -81,7 +81,7 @@ def test_a_finished_job_is_announced_on_whatever_page_its_asker_is_on(quiet_page
     with page.expect_navigation():
         page.locator("form.export-too-large button[value=csv]").click()
     job_id = page.locator("table.export-jobs tbody tr").first.get_attribute("data-job")
-    assert page.locator(f"[data-watch-job='{job_id}']").count() == 1
+    assert page.locator(f".alert[data-watch-job='{job_id}']").count() == 1
     page.goto("/shipping")
     page.wait_for_timeout(300)
     assert page.locator("#export-notice").is_hidden()  # still waiting for a worker

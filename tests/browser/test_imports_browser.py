@@ -166,7 +166,7 @@ def test_a_checked_file_is_announced_on_whatever_page_its_uploader_is_on(quiet_p
     with page.expect_navigation():
         page.click("main form button[type=submit]")
     job_url = page.url
-    assert page.locator("[data-watch-kind=import]").count() == 1
+    assert page.locator(".import-job[data-watch-kind=import]").count() == 1
     page.goto("/orders")
     assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
     notice = page.locator("#export-notice .export-notice-item[data-kind=import]")
@@ -177,4 +177,34 @@ def test_a_checked_file_is_announced_on_whatever_page_its_uploader_is_on(quiet_p
     assert page.url.split("?")[0] == job_url
     assert page.locator("tr[data-count=created] td.num").first.inner_text() == "2"
     assert page.locator("#export-notice .export-notice-item").count() == 0  # announced once, not on its own page
+    assert page.js_errors == []
+
+
+def test_a_file_sent_through_the_api_is_announced_in_the_browser_too(quiet_page, quiet_desk, tmp_path):
+    """The user's open jobs are marked on every page (web/job_watch.py), so one asked for elsewhere (the API here,
+    or another computer) is announced as well once it is done, not only in the browser that uploaded it."""
+    from sqlalchemy import select
+
+    from xiaodian.accounts.models import User
+    from xiaodian.accounts.service import Principal
+    from xiaodian.bootstrap import default_shop_id
+    from xiaodian.channels.exportfile import uploads
+    from xiaodian.db import transaction
+    from xiaodian.imports import runner, service
+
+    page, ctx = quiet_page, quiet_desk[1]
+    export = tmp_path / "接口上传.csv"
+    export.write_text("\n".join([HEADER, GOOD_1, GOOD_2]) + "\n", encoding="utf-8-sig")
+    log_in(page, path="/orders")
+    with transaction(ctx.sessions) as session, open(export, "rb") as source:  # what POST …/imports/orders/jobs does
+        owner = session.execute(select(User).where(User.login == "owner")).scalar_one()
+        job = service.request_preview(session, shop_id=default_shop_id(ctx), now=ctx.clock.now(),
+                                      principal=Principal(owner.id, owner.login, owner.role, "api"),
+                                      upload=uploads.save(ctx.settings.data_dir, source, export.name))
+        job_id = job.id
+    page.goto("/shipping")  # any page the owner happens to open next
+    assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
+    notice = page.locator(f"#export-notice .export-notice-item[data-kind=import][data-job='{job_id}']")
+    notice.wait_for(timeout=15_000)
+    assert "接口上传.csv 已检查完" in notice.inner_text()
     assert page.js_errors == []

@@ -99,3 +99,20 @@ def test_an_import_taken_over_from_a_dead_worker_says_where_it_carries_on(owner_
     assert (followed["orders_committed"], followed["attempts"], followed["resumed_after_orders"]) == (5000, 2, 5000)
     page = owner_client.get(f"/imports/orders/jobs/{job_id}")
     assert page.status_code == 200 and "在导入 5,000 个订单后中断" in page.text and "从头" not in page.text
+
+
+def test_every_page_lists_the_users_open_jobs_for_the_notice_watcher(app, owner_client, ctx, tmp_path):
+    """A job asked for through the API (or from another browser) is announced on the desk's pages too: each page
+    marks the signed-in user's open jobs for static/app.js. Only their own, only while open."""
+    from ..conftest import login
+
+    asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")},
+                  data={"dry_run": "true"})
+    job_id = asked.json()["id"]
+    marker = f'data-watch-job="{job_id}" data-watch-kind="import"'
+    assert marker in owner_client.get("/orders").text and marker in owner_client.get("/shipping").text
+    clerk = TestClient(app)
+    login(clerk, "cs")
+    assert "data-watch-job" not in clerk.get("/orders").text  # another user's job is not theirs to hear about
+    runner.run_waiting(ctx)
+    assert marker not in owner_client.get("/orders").text  # done: the watcher that saw it open says so

@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from ..clock import SHOP_TZ
 from ..accounts.permissions import allowed
 from ..orders.domain import FLAG_COLOURS, TO_SHIP
-from . import i18n
+from . import i18n, job_watch
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 
@@ -94,6 +94,7 @@ def build_environment() -> Environment:
     env.globals["ship_countdown"] = ship_countdown
     env.globals["TO_SHIP"] = TO_SHIP  # statuses whose 改地址 matters (shipping/_cells.html)
     env.globals["FLAG_COLOURS"] = FLAG_COLOURS  # a flag's colour name by its number (shipping/_cells.html notes)
+    env.globals["open_jobs"] = job_watch.open_jobs  # base.html: the user's open jobs, for the notice watcher
     return env
 
 
