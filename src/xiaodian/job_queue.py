@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 MAX_ATTEMPTS = 3  # a job whose worker died is taken up again this many times in all
@@ -206,6 +206,20 @@ def stop(session: Session, model, job_id: int, now: datetime) -> bool:
     and this write). A running worker notices at its next progress report or heartbeat."""
     return session.execute(update(model).where(model.id == job_id, model.status.in_([s.value for s in OPEN]))
                            .values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount == 1
+
+
+# Open jobs of one user a statement of open_of_user lists, newest first: more than this (each shop has at most 3 of a
+# kind) no notice would still help with.
+SHOWN_OPEN_PER_USER = 10
+
+
+def open_of_user(model, kind: str):
+    """A statement of (kind, job id, shop id) of one user's waiting or running jobs of ``model``, newest first, with
+    the bound parameter ``user_id``: what the notice watcher of every page follows (web/job_watch.py). Built once per
+    kind at import, so that each page only runs it (its compiled form is then cached)."""
+    return (select(literal(kind).label("kind"), model.id, model.shop_id)
+            .where(model.status.in_([s.value for s in OPEN]), model.user_id == bindparam("user_id"))
+            .order_by(model.id.desc()).limit(SHOWN_OPEN_PER_USER).subquery().select())
 
 
 def check_room(session: Session, model, shop_id: int, limit: int, what: str) -> None:

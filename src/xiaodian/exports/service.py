@@ -18,11 +18,14 @@ from ..accounts.service import Principal
 from ..channels.douyin.export_request import FILTER_FIELDS
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..job_queue import check_room, stop
+from ..job_queue import check_room, open_of_user, stop
 from ..privacy.crypto import PiiCipher
 from ..spreadsheets import MAX_SHEET_ROWS
 from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, JobStatus, can_move, download_name
 from .models import ExportJob
+
+# (kind, job id, shop id) of one user's open export jobs, user_id bound: the pages' notice watcher (web/job_watch.py)
+OPEN_OF_USER = open_of_user(ExportJob, "export")
 
 
 def folder(data_dir: Path) -> Path:

@@ -50,9 +50,10 @@ def run_job(ctx, job_id: int, holder: str) -> str:
     def progress(done: int, size: int) -> None:
         reports(bytes_done=done)
 
-    resume = None if job.dry_run else resumed(job.checkpoint)
-    if resume is not None and job.checkpoint.get("complete"):  # the dead worker had done all but say so
-        return _done(ctx, job, holder, job.checkpoint["report"])
+    saved = None if job.dry_run else job.checkpoint
+    if saved and saved.get("complete"):  # the dead worker had done all but say so
+        return _done(ctx, job, holder, saved["report"])
+    resume = resumed(saved)
 
     try:
         if principal is None:

@@ -17,9 +17,12 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.uploads import StoredUpload
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..job_queue import JobStatus, check_room, stop
+from ..job_queue import JobStatus, check_room, open_of_user, stop
 from .domain import MAX_OPEN_PER_SHOP
 from .models import ImportJob
+
+# (kind, job id, shop id) of one user's open import jobs, user_id bound: the pages' notice watcher (web/job_watch.py)
+OPEN_OF_USER = open_of_user(ImportJob, "import")
 
 
 def request_preview(session: Session, *, shop_id: int, principal: Principal, upload: StoredUpload,
