@@ -5,8 +5,8 @@ Coordination is through the database only: a job is taken by a conditional UPDAT
 lease naming its holder, so two workers never run the same job, a cancelled job stops at its next report, and a job
 whose worker died is taken up again once its lease runs out, or at once when its worker was a process of this
 machine that no longer runs (at most MAX_ATTEMPTS times in all). A job's table has
-the columns ``status``, ``holder``, ``lease_until``, ``attempts``, ``started_at``, ``finished_at``, ``error_code``
-and ``error_message`` (exports.models.ExportJob, imports.models.ImportJob).
+the columns ``status``, ``holder``, ``lease_until``, ``attempts``, ``started_at``, ``finished_at``, ``noticed_at``,
+``error_code`` and ``error_message`` (exports.models.ExportJob, imports.models.ImportJob).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import bindparam, func, literal, or_, select, update
+from sqlalchemy import bindparam, func, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session, sessionmaker
 
 MAX_ATTEMPTS = 3  # a job whose worker died is taken up again this many times in all
@@ -208,18 +208,45 @@ def stop(session: Session, model, job_id: int, now: datetime) -> bool:
                            .values(status=JobStatus.CANCELLED.value, finished_at=now, lease_until=None)).rowcount == 1
 
 
-# Open jobs of one user a statement of open_of_user lists, newest first: more than this (each shop has at most 3 of a
-# kind) no notice would still help with.
+# Jobs of one user a statement of watched_of_user lists, newest first: more than this (each shop has at most 3 open
+# of a kind) no notice would still help with.
 SHOWN_OPEN_PER_USER = 10
+# A finished job its asker has not been told of is announced on the next page they open within this time; after it,
+# a notice would be news of something long since dealt with (an export's file is deleted sooner anyway).
+NOTICE_WINDOW = timedelta(days=7)
+TOLD = frozenset({JobStatus.DONE, JobStatus.FAILED})  # the ends a notice announces; a person's own Stop is not news
 
 
-def open_of_user(model, kind: str):
-    """A statement of (kind, job id, shop id) of one user's waiting or running jobs of ``model``, newest first, with
-    the bound parameter ``user_id``: what the notice watcher of every page follows (web/job_watch.py). Built once per
-    kind at import, so that each page only runs it (its compiled form is then cached)."""
-    return (select(literal(kind).label("kind"), model.id, model.shop_id)
-            .where(model.status.in_([s.value for s in OPEN]), model.user_id == bindparam("user_id"))
-            .order_by(model.id.desc()).limit(SHOWN_OPEN_PER_USER).subquery().select())
+def watched_of_user(model, kind: str):
+    """A statement of (kind, job id, shop id) of one user's jobs of ``model`` that the notice watcher of every page
+    follows (web/job_watch.py): those still waiting or running, and those finished since the bound ``since`` that
+    the user has not been told of yet (mark_noticed), so that a job that ended while none of their pages was open is
+    announced on the next one. The bound ``user_id`` names the user. Two seeks on one index (user, noticed_at,
+    finished_at: a user's years of told jobs are never read), newest first; built once per kind at import, so that
+    each page only runs it."""
+    columns = (literal(kind).label("kind"), model.id, model.shop_id)
+    untold = (model.user_id == bindparam("user_id"), model.noticed_at.is_(None))  # an open job is untold too
+    still_open = select(*columns).where(*untold, model.finished_at.is_(None),  # every end sets finished_at
+                                        model.status.in_([s.value for s in OPEN]))
+    finished = select(*columns).where(*untold, model.finished_at >= bindparam("since"),
+                                      model.status.in_([s.value for s in TOLD]))
+    both = union_all(still_open, finished).subquery()
+    return select(both).order_by(both.c.id.desc()).limit(SHOWN_OPEN_PER_USER).subquery().select()
+
+
+def mark_noticed(session: Session, model, job, user_id: int, now: datetime, what: str) -> None:
+    """Record that a job's asker has been told it finished (again: nothing changes). ``job`` is one the caller's
+    service has found and may show. A notice is the asker's: an owner who looks at a clerk's job must not take the
+    clerk's notice away, so anyone else gets NotFound ``{what}_job_not_found``. A job still open cannot have been
+    announced (it would then never be): Conflict ``{what}_job_open``."""
+    from .errors import Conflict, NotFound
+
+    if job.user_id != user_id:
+        raise NotFound(f"{what} job {job.id} not found among yours", code=f"{what}_job_not_found")
+    if job.status in OPEN:
+        raise Conflict(f"{what} job {job.id} is {job.status}: there is nothing to be told yet",
+                       code=f"{what}_job_open", details={"status": job.status})
+    session.execute(update(model).where(model.id == job.id, model.noticed_at.is_(None)).values(noticed_at=now))
 
 
 def check_room(session: Session, model, shop_id: int, limit: int, what: str) -> None:

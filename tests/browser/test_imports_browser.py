@@ -180,9 +180,8 @@ def test_a_checked_file_is_announced_on_whatever_page_its_uploader_is_on(quiet_p
     assert page.js_errors == []
 
 
-def test_a_file_sent_through_the_api_is_announced_in_the_browser_too(quiet_page, quiet_desk, tmp_path):
-    """The user's open jobs are marked on every page (web/job_watch.py), so one asked for elsewhere (the API here,
-    or another computer) is announced as well once it is done, not only in the browser that uploaded it."""
+def _sent_through_the_api(ctx, tmp_path, name: str) -> int:
+    """What POST …/imports/orders/jobs does for the owner: the file parked and its check queued. The job's id."""
     from sqlalchemy import select
 
     from xiaodian.accounts.models import User
@@ -190,21 +189,54 @@ def test_a_file_sent_through_the_api_is_announced_in_the_browser_too(quiet_page,
     from xiaodian.bootstrap import default_shop_id
     from xiaodian.channels.exportfile import uploads
     from xiaodian.db import transaction
-    from xiaodian.imports import runner, service
+    from xiaodian.imports import service
+
+    export = tmp_path / name
+    export.write_text("\n".join([HEADER, GOOD_1, GOOD_2]) + "\n", encoding="utf-8-sig")
+    with transaction(ctx.sessions) as session, open(export, "rb") as source:
+        owner = session.execute(select(User).where(User.login == "owner")).scalar_one()
+        return service.request_preview(session, shop_id=default_shop_id(ctx), now=ctx.clock.now(),
+                                       principal=Principal(owner.id, owner.login, owner.role, "api"),
+                                       upload=uploads.save(ctx.settings.data_dir, source, export.name)).id
+
+
+def test_a_file_sent_through_the_api_is_announced_in_the_browser_too(quiet_page, quiet_desk, tmp_path):
+    """The user's open jobs are marked on every page (web/job_watch.py), so one asked for elsewhere (the API here,
+    or another computer) is announced as well once it is done, not only in the browser that uploaded it."""
+    from xiaodian.imports import runner
 
     page, ctx = quiet_page, quiet_desk[1]
-    export = tmp_path / "接口上传.csv"
-    export.write_text("\n".join([HEADER, GOOD_1, GOOD_2]) + "\n", encoding="utf-8-sig")
     log_in(page, path="/orders")
-    with transaction(ctx.sessions) as session, open(export, "rb") as source:  # what POST …/imports/orders/jobs does
-        owner = session.execute(select(User).where(User.login == "owner")).scalar_one()
-        job = service.request_preview(session, shop_id=default_shop_id(ctx), now=ctx.clock.now(),
-                                      principal=Principal(owner.id, owner.login, owner.role, "api"),
-                                      upload=uploads.save(ctx.settings.data_dir, source, export.name))
-        job_id = job.id
+    job_id = _sent_through_the_api(ctx, tmp_path, "接口上传.csv")
     page.goto("/shipping")  # any page the owner happens to open next
     assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
     notice = page.locator(f"#export-notice .export-notice-item[data-kind=import][data-job='{job_id}']")
     notice.wait_for(timeout=15_000)
     assert "接口上传.csv 已检查完" in notice.inner_text()
     assert page.js_errors == []
+
+
+def test_a_job_that_finished_while_no_page_was_open_is_announced_on_the_next_once(request, browser, quiet_page,
+                                                                                  quiet_desk, tmp_path):
+    """A check sent through the API and done before the owner opens the desk at all is announced on the first page
+    they open; once announced, neither a reload nor another computer announces it again."""
+    from xiaodian.imports import runner
+
+    page, (url, ctx) = quiet_page, quiet_desk
+    job_id = _sent_through_the_api(ctx, tmp_path, "夜里上传.csv")
+    assert [status for _job, status in runner.run_waiting(ctx)] == ["done"]
+    log_in(page, path="/orders")
+    notice = page.locator(f"#export-notice .export-notice-item[data-kind=import][data-job='{job_id}']")
+    notice.wait_for(timeout=15_000)
+    assert "夜里上传.csv 已检查完" in notice.inner_text()
+    page.wait_for_timeout(500)  # the watcher tells the desk it has announced the job
+    page.reload()
+    page.wait_for_timeout(500)
+    assert page.locator("#export-notice .export-notice-item").count() == 0
+    another_computer = _open_page(request, browser, url, DESKTOP)
+    other = next(another_computer)
+    log_in(other, path="/shipping")
+    other.wait_for_timeout(800)
+    assert other.locator("#export-notice .export-notice-item").count() == 0
+    assert page.js_errors == [] and other.js_errors == []
+    next(another_computer, None)  # its context closed

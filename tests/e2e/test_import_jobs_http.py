@@ -101,9 +101,11 @@ def test_an_import_taken_over_from_a_dead_worker_says_where_it_carries_on(owner_
     assert page.status_code == 200 and "在导入 5,000 个订单后中断" in page.text and "从头" not in page.text
 
 
-def test_every_page_lists_the_users_open_jobs_for_the_notice_watcher(app, owner_client, ctx, tmp_path):
+def test_every_page_lists_the_users_jobs_for_the_notice_watcher_until_told(app, owner_client, ctx, tmp_path):
     """A job asked for through the API (or from another browser) is announced on the desk's pages too: each page
-    marks the signed-in user's open jobs for static/app.js. Only their own, only while open."""
+    marks the signed-in user's open jobs for static/app.js. Only their own. Once finished it stays marked until the
+    watcher says it was announced (POST …/noticed), so a job that ended while no page was open is announced on the
+    next one; then no more."""
     from ..conftest import login
 
     asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")},
@@ -114,5 +116,11 @@ def test_every_page_lists_the_users_open_jobs_for_the_notice_watcher(app, owner_
     clerk = TestClient(app)
     login(clerk, "cs")
     assert "data-watch-job" not in clerk.get("/orders").text  # another user's job is not theirs to hear about
+    still_open = _post(owner_client, f"{JOBS}/{job_id}/noticed")
+    assert still_open.status_code == 409 and still_open.json()["error"]["code"] == "import_job_open"
     runner.run_waiting(ctx)
-    assert marker not in owner_client.get("/orders").text  # done: the watcher that saw it open says so
+    assert marker in owner_client.get("/orders").text  # done while no page looked: the next page announces it
+    assert _post(owner_client, f"{JOBS}/{job_id}/noticed").status_code == 204
+    assert marker not in owner_client.get("/orders").text  # told once, not again
+    assert _post(owner_client, f"{JOBS}/{job_id}/noticed").status_code == 204  # a second tab's word changes nothing
+    assert _post(owner_client, f"{JOBS}/999999/noticed").json()["error"]["code"] == "import_job_not_found"

@@ -77,6 +77,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/api/v1/imports/orders/jobs/{job_id}"): "orders.import",
     ("POST", "/api/v1/imports/orders/jobs/{job_id}/apply"): "orders.import",
     ("POST", "/api/v1/imports/orders/jobs/{job_id}/cancel"): "orders.import",
+    ("POST", "/api/v1/imports/orders/jobs/{job_id}/noticed"): "orders.import",
     ("POST", "/api/v1/imports/orders"): "orders.import",
     ("GET", "/shipping"): "orders.read",
     ("GET", "/shipping/orders/{order_id}/ship"): "shipping.ship",
@@ -229,6 +230,7 @@ ROUTE_PERMISSIONS.update({
     ("GET", "/api/v1/exports/jobs"): "orders.export",
     ("GET", "/api/v1/exports/jobs/{job_id}"): "orders.export",
     ("POST", "/api/v1/exports/jobs/{job_id}/cancel"): "orders.export",
+    ("POST", "/api/v1/exports/jobs/{job_id}/noticed"): "orders.export",
     ("GET", "/api/v1/exports/jobs/{job_id}/file"): "orders.export",
 })
 PATH_VALUES.update({"job_id": "1"})

@@ -408,3 +408,65 @@ def test_an_excel_job_of_more_orders_than_a_sheet_holds_is_refused_when_asked(de
     assert refused.value.code == "sheet_too_long" and refused.value.details["field"] == "format"
     ask(ctx, shop_id, format="csv")  # CSV has no such limit
     ask(ctx, shop_id, format="xlsx", status="cancelled")  # 5 orders fit
+
+
+def watched(ctx, login: str) -> list[int]:
+    """The export jobs every page of ``login`` marks for the notice watcher (web/job_watch.py)."""
+    from xiaodian.job_queue import NOTICE_WINDOW
+
+    with ctx.engine.connect() as connection:
+        return [row.id for row in connection.execute(service.WATCHED_OF_USER, {
+            "user_id": principal(ctx, login).user_id, "since": ctx.clock.now() - NOTICE_WINDOW})]
+
+
+def tell(ctx, shop_id, job_id, who):
+    with transaction(ctx.sessions) as session:
+        service.noticed(session, shop_id=shop_id, principal=principal(ctx, who), job_id=job_id, now=ctx.clock.now())
+
+
+def test_a_finished_job_is_announced_to_its_asker_until_told_and_for_a_week_at_most(desk, shop_id):
+    """The pages follow a user's open jobs, and their finished ones until the watcher says it announced them: a job
+    that ended while none of their pages was open is announced on the next. A Stop is nobody's news; a notice is
+    the asker's own (an owner looking at it takes nothing away); after a week it is not news any more."""
+    ctx = desk
+    done, stopped = ask(ctx, shop_id, who="cs"), ask(ctx, shop_id, who="cs")
+    theirs = ask(ctx, shop_id, who="owner")
+    assert watched(ctx, "cs") == [stopped, done] and watched(ctx, "owner") == [theirs]
+    with transaction(ctx.sessions) as session:
+        service.cancel(session, shop_id=shop_id, principal=principal(ctx, "cs"), job_id=stopped, now=ctx.clock.now())
+    with pytest.raises(Conflict) as early:
+        tell(ctx, shop_id, done, "cs")
+    assert early.value.code == "export_job_open"
+    assert dict(runner.run_waiting(ctx)) == {done: "done", theirs: "done"}
+    assert watched(ctx, "cs") == [done] and watched(ctx, "owner") == [theirs]
+    with pytest.raises(NotFound):
+        tell(ctx, shop_id, done, "owner")
+    assert watched(ctx, "cs") == [done]
+    tell(ctx, shop_id, done, "cs")
+    assert watched(ctx, "cs") == []
+    with transaction(ctx.sessions) as session:  # the owner's was done 7 days minus a minute ago, then a minute more
+        session.execute(ExportJob.__table__.update().where(ExportJob.id == theirs)
+                        .values(finished_at=ctx.clock.now() - timedelta(days=7) + timedelta(minutes=1)))
+    assert watched(ctx, "owner") == [theirs]
+    ctx.clock.advance(timedelta(minutes=2))
+    assert watched(ctx, "owner") == []
+
+
+def test_jobs_finished_before_the_migration_are_not_announced_after_it(desk, shop_id, settings):
+    """Migration 0028 counts the jobs that had finished as told (months of old exports announced at once would help
+    nobody); one still open is announced when it finishes."""
+    from alembic import command
+
+    from xiaodian.migrate import alembic_config, upgrade
+
+    ctx = desk
+    finished = ask(ctx, shop_id, who="cs")
+    runner.run_waiting(ctx)
+    waiting = ask(ctx, shop_id, who="cs")
+    ctx.engine.dispose()
+    command.downgrade(alembic_config(settings.database_url), "0027")
+    upgrade(ctx.engine, settings.database_url)
+    assert watched(ctx, "cs") == [waiting]
+    runner.run_waiting(ctx)
+    assert watched(ctx, "cs") == [waiting]
+    assert job(ctx, finished).noticed_at == job(ctx, finished).finished_at and job(ctx, waiting).noticed_at is None

@@ -1,5 +1,6 @@
 """Export jobs API under /api/v1/exports/jobs: ask for one (202, the job), list the shop's jobs, read one, cancel
-it, download its file. Thin adapters over service.py; the worker (runner.py) writes the files."""
+it, download its file, say its asker has been told it finished. Thin adapters over service.py; the worker
+(runner.py) writes the files."""
 
 from __future__ import annotations
 
@@ -94,6 +95,16 @@ def cancel_job(job_id: str, request: Request, principal: Principal = Depends(req
                session: Session = Depends(db, scope="function")):
     return job_out(service.cancel(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
                                   now=get_ctx(request).clock.now()))
+
+
+@router.post("/{job_id}/noticed", status_code=204,
+             summary="Its asker has been told the job finished: the pages stop announcing it (the notice watcher "
+                     "calls this; 404 for another user's job, 409 while it still waits or runs)")
+def noticed(job_id: str, request: Request, principal: Principal = Depends(require("orders.export")),
+            session: Session = Depends(db, scope="function")):
+    service.noticed(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                    now=get_ctx(request).clock.now())
+    return Response(status_code=204)
 
 
 @router.get("/{job_id}/file", response_class=FileResponse,

@@ -13,7 +13,8 @@ from ..db import Base, BigId, UTCDateTime
 
 class ExportJob(Base):
     __tablename__ = "export_jobs"
-    __table_args__ = (Index("ix_export_jobs_shop", "shop_id", "id"), Index("ix_export_jobs_status", "status", "id"))
+    __table_args__ = (Index("ix_export_jobs_shop", "shop_id", "id"), Index("ix_export_jobs_status", "status", "id"),
+                      Index("ix_export_jobs_unnoticed", "user_id", "noticed_at", "finished_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
@@ -38,4 +39,6 @@ class ExportJob(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when its asker was told it had finished (a notice on a page, or its own page): job_queue.watched_of_user
+    noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

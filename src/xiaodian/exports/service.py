@@ -18,14 +18,15 @@ from ..accounts.service import Principal
 from ..channels.douyin.export_request import FILTER_FIELDS
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..job_queue import check_room, open_of_user, stop
+from ..job_queue import check_room, mark_noticed, stop, watched_of_user
 from ..privacy.crypto import PiiCipher
 from ..spreadsheets import MAX_SHEET_ROWS
 from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, JobStatus, can_move, download_name
 from .models import ExportJob
 
-# (kind, job id, shop id) of one user's open export jobs, user_id bound: the pages' notice watcher (web/job_watch.py)
-OPEN_OF_USER = open_of_user(ExportJob, "export")
+# (kind, job id, shop id) of the export jobs the pages' notice watcher follows for one user (web/job_watch.py): open,
+# or finished and not yet announced; user_id and since bound
+WATCHED_OF_USER = watched_of_user(ExportJob, "export")
 
 
 def folder(data_dir: Path) -> Path:
@@ -118,6 +119,13 @@ def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: obje
                  target_type="export_job", target_id=str(job.id))
     session.refresh(job)
     return job
+
+
+def noticed(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime) -> None:
+    """The asker has been told the job finished (a notice on a page, or the jobs page itself): it is not announced
+    again on the next page they open."""
+    job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
+    mark_noticed(session, ExportJob, job, principal.user_id, now, "export")
 
 
 def file_of(session: Session, *, shop_id: int, principal: Principal, job_id: object, data_dir: Path,

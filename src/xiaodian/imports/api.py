@@ -1,6 +1,7 @@
-"""Import jobs API under /api/v1/imports/orders/jobs: hand a large export file to the worker (202, the job), follow
-it, apply a checked file, stop one. The answer of POST /api/v1/imports/orders waits for the whole import, which a
-proxy in front of the desk cuts off after a minute or so; a job does not. Thin adapters over service.py."""
+"""Import jobs API under /api/v1/imports/orders/jobs: hand a large export file to the worker (202, the job), follow it,
+apply a checked file, stop one, say its uploader has been told it finished. The answer of POST /api/v1/imports/orders
+waits for the whole import, which a proxy in front of the desk cuts off after a minute or so; a job does not. Thin
+adapters over service.py."""
 
 from __future__ import annotations
 
@@ -124,3 +125,13 @@ def cancel_job(job_id: str, request: Request, principal: Principal = Depends(req
     ctx = get_ctx(request)
     return job_out(session, service.cancel(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
                                            now=ctx.clock.now(), data_dir=ctx.settings.data_dir))
+
+
+@router.post("/{job_id}/noticed", status_code=204,
+             summary="Its uploader has been told the check or import finished: the pages stop announcing it (the "
+                     "notice watcher calls this; 404 for another user's job, 409 while it still waits or runs)")
+def noticed(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
+            session: Session = Depends(db, scope="function")):
+    service.noticed(session, shop_id=shop_of(request), principal=principal, job_id=job_id,
+                    now=get_ctx(request).clock.now())
+    return Response(status_code=204)

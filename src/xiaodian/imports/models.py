@@ -15,7 +15,8 @@ from .domain import percent, resumed_from
 
 class ImportJob(Base):
     __tablename__ = "import_jobs"
-    __table_args__ = (Index("ix_import_jobs_shop", "shop_id", "id"), Index("ix_import_jobs_status", "status", "id"))
+    __table_args__ = (Index("ix_import_jobs_shop", "shop_id", "id"), Index("ix_import_jobs_status", "status", "id"),
+                      Index("ix_import_jobs_unnoticed", "user_id", "noticed_at", "finished_at"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
@@ -42,6 +43,8 @@ class ImportJob(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # when its asker was told it had finished (a notice on a page, or its own page): job_queue.watched_of_user
+    noticed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def report(self) -> dict | None:

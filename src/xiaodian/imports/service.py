@@ -17,12 +17,13 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.uploads import StoredUpload
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..job_queue import JobStatus, check_room, open_of_user, stop
+from ..job_queue import JobStatus, check_room, mark_noticed, stop, watched_of_user
 from .domain import MAX_OPEN_PER_SHOP
 from .models import ImportJob
 
-# (kind, job id, shop id) of one user's open import jobs, user_id bound: the pages' notice watcher (web/job_watch.py)
-OPEN_OF_USER = open_of_user(ImportJob, "import")
+# (kind, job id, shop id) of the import jobs the pages' notice watcher follows for one user (web/job_watch.py): open,
+# or finished and not yet announced; user_id and since bound
+WATCHED_OF_USER = watched_of_user(ImportJob, "import")
 
 
 def request_preview(session: Session, *, shop_id: int, principal: Principal, upload: StoredUpload,
@@ -91,6 +92,13 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
     except IntegrityError:  # the same preview applied at the same instant elsewhere: that import it is
         return applied_by(session, preview)
     return job
+
+
+def noticed(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime) -> None:
+    """The uploader has been told the check or import finished (a notice on a page, or the job's own page): it is
+    not announced again on the next page they open."""
+    job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
+    mark_noticed(session, ImportJob, job, principal.user_id, now, "import")
 
 
 def cancel(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime,

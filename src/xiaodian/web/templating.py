@@ -94,7 +94,7 @@ def build_environment() -> Environment:
     env.globals["ship_countdown"] = ship_countdown
     env.globals["TO_SHIP"] = TO_SHIP  # statuses whose 改地址 matters (shipping/_cells.html)
     env.globals["FLAG_COLOURS"] = FLAG_COLOURS  # a flag's colour name by its number (shipping/_cells.html notes)
-    env.globals["open_jobs"] = job_watch.open_jobs  # base.html: the user's open jobs, for the notice watcher
+    env.globals["watched_jobs"] = job_watch.watched_jobs  # base.html: the jobs the notice watcher follows or announces
     return env
 
 

@@ -85,7 +85,8 @@
   // Background jobs asked for in this browser (an export; the check or import of a large file), marked by the page
   // that queued them, and the user's jobs still open wherever they were asked for (another computer, the API: every
   // page lists them, web/job_watch.py), are followed from every page of the desk, so whoever asked can go on working: when one is
-  // done a notice offers its file or its report, when one fails it says so. Kept per login in localStorage (kind,
+  // done a notice offers its file or its report, when one fails it says so. A job that finished while none of the
+  // user's pages was open is listed by the next page, and announced there. Kept per login in localStorage (kind,
   // job and shop ids only), polled every 5 s while any is open, for 6 hours at most (a desk whose worker is stopped
   // would otherwise be asked for ever). The page that shows a job itself (the export jobs page, an import's page)
   // gets no notice for it.
@@ -111,10 +112,17 @@
       if (kindOf(w) === "export") { return !!document.querySelector("table.export-jobs"); }
       return !!document.querySelector(".import-job-page[data-job='" + w.job + "']");
     };
-    var urlOf = function (w) {
+    var urlOf = function (w, tail) {
       var shop = "?shop=" + encodeURIComponent(w.shop);
       return (kindOf(w) === "export" ? "/api/v1/exports/jobs/" : "/api/v1/imports/orders/jobs/") +
-        encodeURIComponent(w.job) + shop;
+        encodeURIComponent(w.job) + (tail || "") + shop;
+    };
+    // The desk is told once a finished job has been announced (or its own page shows it), so that the next page,
+    // here or on another computer, does not announce it again. Should this fail, the next page announces it again.
+    var tellDesk = function (w) {
+      fetch(urlOf(w, "/noticed"), {method: "POST", credentials: "same-origin",
+                                   headers: {Accept: "application/json", "X-CSRF-Token": window.xiaodianCsrf}})
+        .catch(function () { return null; });
     };
     var textOf = function (w, job) {
       if (kindOf(w) === "export") {
@@ -172,7 +180,10 @@
         jobs.forEach(function (job, i) {
           if (!job || job.status === "queued" || job.status === "running") { return; }
           finished.push(list[i]);
-          if (!shownHere(list[i]) && (job.status === "done" || job.status === "failed")) { showJob(list[i], job); }
+          if (job.status === "done" || job.status === "failed") {
+            if (!shownHere(list[i])) { showJob(list[i], job); }
+            tellDesk(list[i]);
+          }
         });
         // another tab may have added a job meanwhile: only the finished ones are taken out
         var left = readWatched().filter(function (w) {
