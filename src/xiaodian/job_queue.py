@@ -210,7 +210,7 @@ def stop(session: Session, model, job_id: int, now: datetime) -> bool:
 
 # Jobs of one user a statement of watched_of_user lists, newest first: more than this (each shop has at most 3 open
 # of a kind) no notice would still help with.
-SHOWN_OPEN_PER_USER = 10
+WATCHED_PER_USER = 10
 # A finished job its asker has not been told of is announced on the next page they open within this time; after it,
 # a notice would be news of something long since dealt with (an export's file is deleted sooner anyway).
 NOTICE_WINDOW = timedelta(days=7)
@@ -231,7 +231,7 @@ def watched_of_user(model, kind: str):
     finished = select(*columns).where(*untold, model.finished_at >= bindparam("since"),
                                       model.status.in_([s.value for s in TOLD]))
     both = union_all(still_open, finished).subquery()
-    return select(both).order_by(both.c.id.desc()).limit(SHOWN_OPEN_PER_USER).subquery().select()
+    return select(both).order_by(both.c.id.desc()).limit(WATCHED_PER_USER).subquery().select()
 
 
 def mark_noticed(session: Session, model, job, user_id: int, now: datetime, what: str) -> None:

@@ -112,3 +112,4 @@ def test_a_flag_without_a_note_is_shown_too(app, users, ctx, shop_id):
         for path in ("/shipping?view=awaiting", "/shipping/picklist", "/shipping/orders/6938459704022600000/ship"):
             row = client.get(path).text.split("6938459704022600000", 1)[1].split("</tr>", 1)[0]
             assert 'class="flag flag-cyan"' in row, path
+
