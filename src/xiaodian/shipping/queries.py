@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import BigInteger, Integer, and_, bindparam, cast, func, select
+from sqlalchemy import BigInteger, Date, Integer, and_, bindparam, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..db import in_ids
@@ -241,24 +241,31 @@ class DayRate:
 def daily_on_time(session: Session, shop_id: int, now: datetime, days: int = 30) -> list[DayRate]:
     """On-time shipping per shop day, over orders whose ship_by fell on that day and has passed: on time
     means fully shipped no later than ship_by (cancelled orders do not count). The desk's own formula,
-    stated on the page, since the platform's is not public."""
+    stated on the page, since the platform's is not public. Counted by the database, day by day: reading every
+    order of the 30 days (82,000 at 1M orders) and making datetimes of them took 0.4-0.9 s of the page."""
     today = now.astimezone(SHOP_TZ).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, time(0), tzinfo=SHOP_TZ)
     statuses = (*UNSHIPPED, OrderStatus.SHIPPED.value, OrderStatus.COMPLETED.value)
     table = Order.__table__
-    rows = session.execute(select(table.c.ship_by, table.c.shipped_at, table.c.status)
+    day = _shop_day(session.connection().dialect.name, table.c.ship_by, now)
+    on_time = case((and_(table.c.status.not_in(UNSHIPPED), table.c.shipped_at.is_not(None),
+                         table.c.shipped_at <= table.c.ship_by), 1), else_=0)
+    rows = session.execute(select(day, func.count(), func.sum(on_time))
                            .where(table.c.shop_id == shop_id, table.c.status.in_(statuses),
-                                  table.c.ship_by >= start, table.c.ship_by <= now)).all()
-    by_day = {first + timedelta(days=i): DayRate(first + timedelta(days=i), 0, 0) for i in range(days)}
-    for ship_by, shipped_at, status in rows:
-        slot = by_day.get(ship_by.astimezone(SHOP_TZ).date())
-        if slot is None:
-            continue
-        slot.due += 1
-        if status not in UNSHIPPED and shipped_at is not None and shipped_at <= ship_by:
-            slot.on_time += 1
-    return [by_day[d] for d in sorted(by_day)]
+                                  table.c.ship_by >= start, table.c.ship_by <= now).group_by(day)).all()
+    counted = {date.fromisoformat(str(shop_day)): (due, int(punctual)) for shop_day, due, punctual in rows}
+    return [DayRate(first + timedelta(days=i), *counted.get(first + timedelta(days=i), (0, 0))) for i in range(days)]
+
+
+def _shop_day(dialect: str, column, now: datetime):
+    """The shop's calendar day (Asia/Shanghai) of a stored time, in SQL. SQLite holds naive-UTC text: the shop's
+    offset is added to its whole seconds (date() rounds a fraction to the millisecond, which would carry 23:59:59.9999
+    into the next day); the zone keeps one offset all year (no daylight saving since 1991)."""
+    if dialect == "sqlite":
+        minutes = int(now.astimezone(SHOP_TZ).utcoffset().total_seconds() // 60)
+        return func.date(func.substr(column, 1, 19), f"{minutes:+d} minutes")
+    return cast(func.timezone(SHOP_TZ.key, column), Date)
 
 
 def rate_over(days: list[DayRate], last: int) -> tuple[int, int, float | None]:
