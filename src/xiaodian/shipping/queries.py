@@ -191,7 +191,8 @@ def awaiting_deadline_keys(session: Session, shop_id: int) -> tuple[list[int], l
     unshipped order with a ship-by, in ship-by order (ties by row id; see ``order_ids_in_plan_order``).
     Only columns of ix_orders_shop_ship_by are read, so the index alone answers (no row lookups), and the seconds
     and the order come from the database: reading the stored times and turning each into seconds in Python took
-    ~330 of a forecast's ~1,000 ms at 130,000 awaiting orders (1M orders, a slow machine); now ~140."""
+    ~330 of a forecast's ~1,000 ms at 130,000 awaiting orders (1M orders); now ~150
+    (benchmarks/RESULTS-shipping.md, 2026-11-28 12:25)."""
     connection = session.connection()
     rows = connection.execute(_deadline_keys_statement(connection.dialect.name), {"shop": shop_id}).all()
     return [row[0] for row in rows], [row[1] for row in rows]
@@ -242,7 +243,7 @@ def daily_on_time(session: Session, shop_id: int, now: datetime, days: int = 30)
     """On-time shipping per shop day, over orders whose ship_by fell on that day and has passed: on time
     means fully shipped no later than ship_by (cancelled orders do not count). The desk's own formula,
     stated on the page, since the platform's is not public. Counted by the database, day by day: reading every
-    order of the 30 days (82,000 at 1M orders) and making datetimes of them took 0.4-0.9 s of the page."""
+    order of the 30 days (66,698 at 1M orders) and making datetimes of them took 0.4-0.6 s of the page."""
     today = now.astimezone(SHOP_TZ).date()
     first = today - timedelta(days=days - 1)
     start = datetime.combine(first, time(0), tzinfo=SHOP_TZ)
