@@ -41,3 +41,14 @@ def test_totals_keep_every_unit_and_never_count_more_orders_than_there_are(order
     assert sum(t.quantity for t in totals) == sum(i.quantity for items in orders for i in items)
     assert all(1 <= t.orders <= sum(1 for items in orders if items) for t in totals)
     assert len({(t.product_name, t.spec, t.merchant_code) for t in totals}) == len(totals)
+
+
+def test_the_plain_dicts_are_what_dataclasses_asdict_gives():
+    """The pick list's JSON is built with as_dict, a shallow copy: right only while every field is a scalar."""
+    from dataclasses import asdict
+
+    item = PickItem("五常大米", "5kg", 2, "WC-5", "退款中")
+    total = pick_totals([[item]])[0]
+    for value in (item, total):
+        assert value.as_dict() == asdict(value) and list(value.as_dict()) == list(asdict(value))
+        assert value.as_dict() is not value.__dict__  # a copy: the frozen value is not exposed

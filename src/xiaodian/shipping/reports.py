@@ -3,7 +3,6 @@ pages), each returning plain data."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
 from sqlalchemy.orm import Session
@@ -86,10 +85,10 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: int
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
                            "misses": p.misses, "already_overdue": p.already_overdue,
                            "address_changed": p.order_id in moved,
-                           "items": [asdict(item) for item in items[p.order_id]],
+                           "items": [item.as_dict() for item in items[p.order_id]],
                            "refund_pending": False, **notes.get(p.order_id, no_notes)}
                           for p in planned],
-            "pick_totals": [asdict(total) for total in pick_totals(items.values())],
+            "pick_totals": [total.as_dict() for total in pick_totals(items.values())],
             "refund_pending": len(held_pks),
             "refund_pending_orders": [{"order_id": order_id, "ship_by": iso(ship_by), "already_overdue": ship_by < now}
                                       for order_id, ship_by in order_ids_in_plan_order(session, held_pks, limit)]}
