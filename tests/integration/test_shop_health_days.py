@@ -44,7 +44,8 @@ def test_each_days_rate_is_the_rule_applied_order_by_order(ctx, shop_id):
         if status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED, OrderStatus.PARTIALLY_SHIPPED):
             shipped_at = ship_by + rng.choice([timedelta(0), timedelta(microseconds=1), -timedelta(microseconds=1),
                                                timedelta(hours=rng.randrange(-40, 40))])
-        extra = {"carrier": "中通快递", "tracking_no": f"7310000000{i:04d}", "shipped_at": shipped_at} if shipped_at else {}
+        extra = ({"carrier": "中通快递", "tracking_no": f"7310000000{i:04d}", "shipped_at": shipped_at}
+                 if shipped_at else {})
         records.append(make_record(f"69384597040229{i:05d}", status=status, ship_by=ship_by,
                                    created_at=ship_by - timedelta(days=2), **extra))
         day = ship_by.astimezone(SHOP_TZ).date()

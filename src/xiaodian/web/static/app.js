@@ -84,12 +84,12 @@
 
   // Background jobs asked for in this browser (an export; the check or import of a large file), marked by the page
   // that queued them, and the user's jobs still open wherever they were asked for (another computer, the API: every
-  // page lists them, web/job_watch.py), are followed from every page of the desk, so whoever asked can go on working: when one is
-  // done a notice offers its file or its report, when one fails it says so. A job that finished while none of the
-  // user's pages was open is listed by the next page, and announced there. Kept per login in localStorage (kind,
-  // job and shop ids only), polled every 5 s while any is open, for 6 hours at most (a desk whose worker is stopped
-  // would otherwise be asked for ever). The page that shows a job itself (the export jobs page, an import's page)
-  // gets no notice for it.
+  // page lists them, web/job_watch.py), are followed from every page of the desk, so whoever asked can go on
+  // working: when one is done a notice offers its file or its report, when one fails it says so. A job that
+  // finished while none of the user's pages was open is listed by the next page, and announced there. Kept per
+  // login in localStorage (kind, job and shop ids only), polled every 5 s while any is open, for 6 hours at most (a
+  // desk whose worker is stopped would otherwise be asked for ever). The page that shows a job itself (the export
+  // jobs page, an import's page) gets no notice for it.
   var notice = document.getElementById("export-notice");
   if (notice && window.fetch && window.localStorage) {
     var watchKey = "xd-export-watch:" + notice.getAttribute("data-login");
