@@ -166,7 +166,7 @@ class OrderRecord:
     shipped_at: datetime | None = None
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
-    post_amount_fen: int = 0
+    post_amount_fen: int | None = None  # None: the snapshot did not say (an export file without 运费)
     buyer_name: str | None = None
     buyer_phone: str | None = None  # 11 digits, or a masked copy such as 138****5678
     address: str | None = None

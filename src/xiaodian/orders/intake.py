@@ -8,7 +8,7 @@ would move the status backwards is rejected, since the platform never reopens an
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import UTC, datetime
@@ -92,7 +92,7 @@ def _content_hash(cipher: PiiCipher, rec: OrderRecord) -> str:
     payload = _hash_text(
         [
             rec.status.value, rec.platform_status_code, rec.created_at, rec.paid_at, rec.ship_by, rec.shipped_at,
-            rec.completed_at, rec.cancelled_at, rec.pay_amount_fen, rec.post_amount_fen, rec.buyer_name,
+            rec.completed_at, rec.cancelled_at, rec.pay_amount_fen, rec.post_amount_fen or 0, rec.buyer_name,
             rec.buyer_phone, rec.address, rec.province, rec.city, rec.district, rec.buyer_note, rec.merchant_note,
             rec.cancel_reason, rec.after_sale_status, rec.order_type, rec.carrier, rec.tracking_no,
             [(i.sku_order_id, i.product_id, i.merchant_code, i.product_name, i.spec, i.quantity, i.unit_price_fen,
@@ -363,7 +363,7 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
             pk, shop_id, rec.order_id, digest, source, now_v, now_v, 0, key,
             rec.status.value, rec.platform_code, tm(rec.created_at), tm(rec.paid_at), tm(ship_by),
             "platform" if ship_by else None, tm(rec.shipped_at), tm(rec.completed_at), tm(rec.cancelled_at),
-            rec.pay_amount_fen, rec.post_amount_fen, rec.buyer_note, rec.merchant_note, rec.cancel_reason,
+            rec.pay_amount_fen, rec.post_amount_fen or 0, rec.buyer_note, rec.merchant_note, rec.cancel_reason,
             rec.after_sale_status, rec.order_type, _items_summary(items), sum(i.quantity for i in items),
             *_buyer_values(cipher, rec)))
         item_rows.extend((shop_id, pk, i.sku_order_id, i.product_id, i.merchant_code, i.product_name, i.spec,
@@ -407,29 +407,69 @@ def _free_sort_keys(conn, keys: list[int]) -> list[int]:
     return free
 
 
-def _stored_places(session, pks: list[int]) -> dict[int, tuple]:
-    """The stored delivery address of these orders: (address_enc, province, city, district, address_masked,
-    address_changed_at) by order row id."""
-    found: dict[int, tuple] = {}
+# What a later snapshot may leave unsaid, with what the desk keeps then (keep_known): the platform never unsets these.
+_KEPT_WHEN_UNSAID = ("paid_at", "shipped_at", "completed_at", "cancelled_at", "post_amount_fen", "cancel_reason",
+                     "order_type", "buyer_note", "province", "city", "district")
+_NAME_COLUMNS = ("buyer_name_enc", "buyer_name_masked")
+_ADDRESS_COLUMNS = ("address_enc", "address_masked")
+_PHONE_COLUMNS = ("phone_enc", "phone_masked", "phone_hash", "phone_last4_hash")
+_KNOWN = select(_ORDERS.c.id, *(_ORDERS.c[n] for n in (*_KEPT_WHEN_UNSAID, "ship_by", "ship_by_source",
+                                                     *_BUYER_NAMES, "address_changed_at")))
+
+
+def _stored_known(session, pks: list[int]) -> dict[int, Mapping]:
+    """What the desk holds of these orders that a snapshot may say less of (keep_known), and the address it
+    compares a snapshot's with (address_move), by order row id."""
+    found: dict[int, Mapping] = {}
     for chunk in _chunks(pks):
-        found.update((row[0], tuple(row[1:])) for row in session.execute(
-            select(_ORDERS.c.id, _ORDERS.c.address_enc, _ORDERS.c.province, _ORDERS.c.city, _ORDERS.c.district,
-                   _ORDERS.c.address_masked, _ORDERS.c.address_changed_at).where(_ORDERS.c.id.in_(chunk))))
+        found.update((row.id, row._mapping) for row in session.execute(_KNOWN.where(_ORDERS.c.id.in_(chunk))))
     return found
 
 
-def address_move(cipher: PiiCipher, stored: tuple | None, rec: OrderRecord) -> dict | None:
+def _said_less(given: str | None, masked_copy: str | None) -> bool:
+    """A snapshot's buyer value that tells nothing new: none at all, or exactly the masked copy the desk shows of
+    what it holds (an export of the desk's own list, or a platform file that only has masked copies)."""
+    return given is None or given == masked_copy
+
+
+def keep_known(values: dict, stored, rec: OrderRecord) -> None:
+    """Keeps in ``values`` (a later snapshot's columns) what the snapshot does not say but the desk knows.
+
+    An export without 发货时间 or 运费 columns, or one with the buyer's masked copies (``139****6605``, ``赵*``), is
+    a narrower view of the same order, not news that the order was never shipped, costs no postage or lost its
+    buyer's phone: writing it as it stands erased the full phone (its search with it) for good, and a masked address
+    read as a new one raised a false 改地址. So: a time, the postage, the cancel reason, the order type, the buyer's
+    note or the region left empty keeps the stored one; a ship-by left empty keeps the stored (or derived) one; and a
+    buyer name, address or phone that is empty or equals the stored masked copy keeps the stored ciphertext, masked
+    copy and blind indexes. A value the snapshot does give, and that differs, still wins."""
+    for name in _KEPT_WHEN_UNSAID:
+        if values[name] is None:
+            values[name] = stored[name]
+    if values["ship_by"] is None:
+        values["ship_by"], values["ship_by_source"] = stored["ship_by"], stored["ship_by_source"]
+    phone = (rec.buyer_phone or "").strip() or None
+    for given, masked, names in ((rec.buyer_name, stored["buyer_name_masked"], _NAME_COLUMNS),
+                                 (rec.address, stored["address_masked"], _ADDRESS_COLUMNS),
+                                 (phone, stored["phone_masked"], _PHONE_COLUMNS)):
+        if _said_less(given, masked):
+            values.update((n, stored[n]) for n in names)
+
+
+def address_move(cipher: PiiCipher, stored, rec: OrderRecord) -> dict | None:
     """The masked before → after of a delivery address that a later snapshot changed, else None. Only a change
-    counts: a snapshot without an address (or an order whose address was never known) is not one. The event keeps
-    the masked copies only, never the address itself."""
+    counts: a snapshot without an address, or with only the masked copy of the stored one in the same region, or an
+    order whose address was never known, is not one. The event keeps the masked copies only, never the address."""
     if stored is None or not rec.address:
         return None
-    address_enc, province, city, district, masked = stored[:5]
-    before = cipher.decrypt("address", address_enc) if address_enc else None
-    if before is None or (before, province, city, district) == (rec.address, rec.province, rec.city, rec.district):
+    region = (stored["province"], stored["city"], stored["district"])
+    said_region = tuple(given or kept for given, kept in zip((rec.province, rec.city, rec.district), region))
+    if rec.address == stored["address_masked"] and said_region == region:
         return None
-    return {"before": _place(province, city, district, masked),
-            "after": _place(rec.province, rec.city, rec.district, mask_address(rec.address))}
+    before = cipher.decrypt("address", stored["address_enc"]) if stored["address_enc"] else None
+    if before is None or (before, *region) == (rec.address, rec.province, rec.city, rec.district):
+        return None
+    return {"before": _place(*region, stored["address_masked"]),
+            "after": _place(*said_region, mask_address(rec.address))}
 
 
 def _place(*parts: str | None) -> str:
@@ -439,13 +479,14 @@ def _place(*parts: str | None) -> str:
 def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows):
     """Later snapshots of stored orders, the whole batch in a handful of statements."""
     order_updates = []
-    places = _stored_places(session, [old.id for _i, _r, _d, old in changed])
+    known = _stored_known(session, [old.id for _i, _r, _d, old in changed])
     for _index, rec, digest, old in changed:
         values = _order_columns(rec)
         values.update(_buyer_columns(cipher, rec))
-        stored = places.get(old.id)
+        stored = known[old.id]
+        keep_known(values, stored, rec)
         move = address_move(cipher, stored, rec)
-        values["address_changed_at"] = now if move else (stored[5] if stored else None)
+        values["address_changed_at"] = now if move else stored["address_changed_at"]
         if move:
             events.append(_event(shop_id, old.id, now, now, "address_changed", source, actor, detail=move))
         if old.merchant_note and not rec.merchant_note:

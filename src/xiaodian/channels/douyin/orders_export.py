@@ -36,9 +36,11 @@ FORMATS = ("csv", "xlsx")
 MEDIA = {"csv": "text/csv; charset=utf-8",  # each format's content type, for the downloads
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MAX_ROWS = EXPORT_MAX_ORDERS  # orders per export; a larger list is refused, to be narrowed by date first
+# Every column the desk's import reads back and the list knows, so a round trip through a spreadsheet keeps the order
+# whole: without 发货时间 / 订单完成时间 / 取消原因 a re-import once read as "never shipped", "no reason".
 COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商品数量", "商品金额", "订单应付金额", "运费",
-           "订单提交时间", "支付完成时间", "承诺发货时间", "订单状态", "售后状态", "收件人", "收件人手机号", "省", "市",
-           "区", "详细地址", "快递公司", "快递单号", "买家留言", "商家备注")
+           "订单提交时间", "支付完成时间", "订单完成时间", "承诺发货时间", "订单状态", "售后状态", "取消原因", "收件人",
+           "收件人手机号", "省", "市", "区", "详细地址", "快递公司", "快递单号", "发货时间", "买家留言", "商家备注")
 # One row per shop order: the SKU columns give way to the order's items in one cell and their total quantity.
 ORDER_COLUMNS = tuple(c for c in COLUMNS if c not in ("子订单编号", "规格", "商品ID", "商品金额"))
 PER = ("sku", "order")
@@ -114,6 +116,8 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                 "主订单编号": o["order_id"], "订单应付金额": yuan(o["pay_amount_fen"]),
                 "运费": yuan(o["post_amount_fen"]),
                 "订单提交时间": _time(o["created_at"]), "支付完成时间": _time(o["paid_at"]),
+                "订单完成时间": _time(o["completed_at"]), "发货时间": _time(o["shipped_at"]),
+                "取消原因": o["cancel_reason"] or "",
                 "承诺发货时间": _time(o["ship_by"]), "订单状态": STATUS_TEXT.get(o["status"], o["status"]),
                 "售后状态": o["after_sale_status"] or "",
                 "收件人": (name if reveal else buyer["name_masked"]) or "",

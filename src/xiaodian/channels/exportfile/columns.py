@@ -11,7 +11,7 @@ REQUIRED = ("主订单编号", "子订单编号", "选购商品", "商品数量"
 OPTIONAL = (
     "商品ID", "商家编码", "商品规格", "订单应付金额", "支付完成时间", "订单完成时间", "取消时间", "售后状态", "取消原因",
     "订单类型", "买家留言", "商家备注", "收件人", "收件人手机号", "省", "市", "区", "详细地址", "快递公司", "快递单号",
-    "发货时间", "承诺发货时间",
+    "发货时间", "承诺发货时间", "运费",
 )
 
 # Other spellings seen in back-office exports and spreadsheets people re-save (left: as written, right: canonical).

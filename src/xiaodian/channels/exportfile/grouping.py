@@ -113,6 +113,7 @@ def build_order(rows: list[ParsedRow]) -> OrderRecord:
     return OrderRecord(
         order_id=head.order_id, status=combined_status([r.status for r in rows]), created_at=head.created_at,
         pay_amount_fen=pay if pay is not None else sum(i.amount_fen for i in items), items=items,
+        post_amount_fen=_first(rows, "post_amount_fen"),
         paid_at=_first(rows, "paid_at"), ship_by=_earliest(rows, "ship_by"), shipped_at=_earliest(rows, "shipped_at"),
         completed_at=_first(rows, "completed_at"), cancelled_at=_first(rows, "cancelled_at"),
         buyer_name=_first(rows, "buyer_name"), buyer_phone=_first(rows, "buyer_phone"), address=_first(rows, "address"),
@@ -137,6 +138,7 @@ def _single(r: ParsedRow) -> OrderRecord:
     return OrderRecord(
         order_id=r.order_id, status=r.status, created_at=r.created_at,
         pay_amount_fen=r.pay_amount_fen if r.pay_amount_fen is not None else item.amount_fen, items=[item],
+        post_amount_fen=r.post_amount_fen,
         paid_at=r.paid_at, ship_by=r.ship_by, shipped_at=r.shipped_at, completed_at=r.completed_at,
         cancelled_at=r.cancelled_at, buyer_name=r.buyer_name, buyer_phone=r.buyer_phone, address=r.address,
         province=r.province, city=r.city, district=r.district, buyer_note=r.buyer_note,

@@ -35,6 +35,7 @@ class ParsedRow:
     status: OrderStatus
     created_at: datetime
     pay_amount_fen: int | None = None
+    post_amount_fen: int | None = None
     paid_at: datetime | None = None
     completed_at: datetime | None = None
     cancelled_at: datetime | None = None
@@ -87,6 +88,7 @@ class RowParser:
         self._texts = [(name, attr, limit, ix[name]) for name, attr, limit in _OPTIONAL_TEXT if name in ix]
         self._times = [(name, attr, ix[name]) for name, attr in _OPTIONAL_TIMES if name in ix]
         self._pay = ix.get("订单应付金额")
+        self._post = ix.get("运费")
         self._phone = ix.get("收件人手机号")
         self._core = tuple(ix[name] for name in ("主订单编号", "子订单编号", "选购商品", "商品数量", "商品金额",
                                                  "订单提交时间", "订单状态"))
@@ -142,6 +144,9 @@ class RowParser:
             if self._pay is not None:
                 column = "订单应付金额"
                 parsed.pay_amount_fen = v.fen(cells[self._pay], column, required=False)
+            if self._post is not None:
+                column = "运费"
+                parsed.post_amount_fen = v.fen(cells[self._post], column, required=False)
             for column, attr, index in self._times:
                 value = cells[index]
                 if value:
