@@ -102,6 +102,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "phone_invalid", "status_unknown", "value_too_long", "malformed_row", "bad_encoding", "duplicate_sku_order_id",
     "order_row_rejected", "sku_order_id_conflict",
     # people (issue 3)
+    "forbidden", "csrf_failed",
     "weak_password", "wrong_password", "same_password", "passwords_differ", "user_exists", "last_owner", "login_locked",
     # 批量备注 on the order list
     "nothing_selected", "too_many_orders", "nothing_to_change", "note_empty", "note_too_long", "orders_not_found",
