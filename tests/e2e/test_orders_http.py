@@ -121,3 +121,17 @@ def test_a_token_use_is_recorded_apart_and_never_holds_a_read_up(app, users, ctx
         assert last_used() is None
         assert client.get("/api/v1/orders", headers=headers).status_code == 200
         assert last_used() == NOW
+
+
+def test_the_api_honours_any_page_size_it_accepts(owner_client, ctx, shop_id):
+    """page_size=3 once came back as 50 orders with page_size 50: a caller paging by 3 skipped 47 orders a page."""
+    from datetime import timedelta
+
+    _seed(ctx, shop_id, [make_record(order_id=f"69384597040226560{n:02d}", created_at=NOW - timedelta(hours=n))
+                         for n in range(10)])
+    first = owner_client.get("/api/v1/orders", params={"page_size": 3}).json()
+    second = owner_client.get("/api/v1/orders", params={"page_size": 3, "page": 2}).json()
+    assert (first["total"], first["page_size"], len(first["orders"])) == (10, 3, 3)
+    assert [o["order_id"] for o in first["orders"] + second["orders"]] == [
+        f"69384597040226560{n:02d}" for n in range(6)]
+    assert owner_client.get("/api/v1/orders", params={"page_size": 201}).status_code == 422

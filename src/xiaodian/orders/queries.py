@@ -279,10 +279,11 @@ def _unfiltered(flt: OrderFilter) -> bool:
 
 
 def page_bounds(flt: OrderFilter) -> tuple[int, int]:
-    """(offset, page size) of the page asked for; a page size the list does not offer is 50."""
+    """(offset, page size) of the page asked for. The page offers PAGE_SIZES to choose from, but any size up to the
+    largest is honoured as asked (the API's page_size=10 once came back as 50 orders, unannounced); outside that, 50."""
     if flt.every_up_to is not None:
         return 0, flt.every_up_to
-    size = flt.page_size if flt.page_size in PAGE_SIZES else 50
+    size = flt.page_size if 1 <= flt.page_size <= PAGE_SIZES[-1] else 50
     return max(flt.page - 1, 0) * size, size
 
 
