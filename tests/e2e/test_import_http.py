@@ -222,3 +222,15 @@ def test_the_upload_page_says_when_the_shops_queue_is_full(owner_client, ctx, tm
                              data={"csrf_token": token}, follow_redirects=False)
     assert full.status_code == 409 and "最多 1 个" in full.text and "b.csv" in full.text
     assert len(list((ctx.settings.data_dir / "uploads").glob("*.upload"))) == 1
+
+
+def test_a_file_with_only_its_header_offers_nothing_to_apply(owner_client, ctx, tmp_path):
+    """QA: a header-only export previewed as 0 / 0 / 0 / 0 with an active Apply button."""
+    content = write_rows(tmp_path / "header.csv", []).read_bytes()
+    token = csrf_of(owner_client, "/imports/orders")
+    preview = owner_client.post("/imports/orders", files={"file": ("header.csv", content, "text/csv")},
+                                data={"csrf_token": token})
+    assert preview.status_code == 200, preview.text
+    assert "data-empty-file" in preview.text and "/apply" not in preview.text
+    assert "文件里只有表头，没有订单行" in preview.text
+    assert not list((ctx.settings.data_dir / "uploads").glob("*.upload"))  # nothing left parked

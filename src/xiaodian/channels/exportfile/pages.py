@@ -64,6 +64,8 @@ def preview(request: Request, file: UploadFile | None = File(None),
         return render(request, TEMPLATE, status_code=exc.http_status, stage="upload", error=exc.message,
                       error_code=exc.code, error_details=exc.details, filename=stored.filename,
                       recent=_recent(request, session, principal))
+    if not (report.created or report.updated or report.unchanged or report.rejected):
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)  # only a header: nothing to apply, nothing to keep
     return render(request, TEMPLATE, stage="preview", report=report, upload=stored,
                   shown=report.rejected[:SHOWN_REJECTIONS], rejected_total=len(report.rejected),
                   apply_action=f"/imports/orders/{stored.upload_id}/apply")
