@@ -16,7 +16,7 @@ from ..accounts.service import Principal
 from ..aftersales.service import refund_pending_orders
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
-from ..errors import DomainError
+from ..errors import DomainError, ValidationFailed
 from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
@@ -119,7 +119,8 @@ def _back(value: str | None) -> str:
 
 @router.get("/shipping/orders/{order_id}/ship")
 def ship_form(order_id: str, request: Request, back: str | None = None,
-              principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
+              principal: Principal = Depends(require("shipping.ship")),
+              session: Session = Depends(db, scope="function")):
     ctx = _form_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
     return render(request, "shipping/ship.html", back=_back(back), form={}, shop_query=named_shop_query(request),
                   **ctx)
@@ -127,19 +128,27 @@ def ship_form(order_id: str, request: Request, back: str | None = None,
 
 @router.post("/shipping/orders/{order_id}/ship")
 def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracking_no: str = Form(""),
-                items: list[str] = Form([]), confirm_warnings: str = Form(""),
+                items: list[str] = Form([]), items_listed: str = Form(""), confirm_warnings: str = Form(""),
                 confirm_address_change: str = Form(""), back: str = Form(""),
-                principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
+                principal: Principal = Depends(require("shipping.ship")),
+                session: Session = Depends(db, scope="function")):
+    """The form lists every item with a box (items_listed=1): no box ticked is "nothing in this package", refused
+    like the API's empty list, never "everything left" (a clerk who unticks all would ship what is not packed). A
+    post without the list (a script) ships everything left, as the API does without items."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
-    req = service.ShipRequest(order_id, carrier, tracking_no, items or None, confirm_warnings == "1",
-                              confirm_address_change == "1")
+    listed = items_listed == "1"
+    req = service.ShipRequest(order_id, carrier, tracking_no, items if listed or items else None,
+                              confirm_warnings == "1", confirm_address_change == "1")
     try:
         service.ship_order(session, shop_id=shop_id, req=req, principal=principal, now=now)
     except DomainError as exc:
         session.rollback()
         ctx = _form_context(session, shop_id, order_id, now)
-        form = {"carrier": carrier, "tracking_no": tracking_no, "picked": items,
+        form = {"carrier": carrier, "tracking_no": tracking_no, "picked": items if listed or items else None,
                 "address_confirmed": confirm_address_change == "1"}
+        if exc.code == "items_empty":
+            exc = ValidationFailed(_("Tick the items in this package: nothing was shipped."), code="items_empty",
+                                   details=exc.details)
         return render(request, "shipping/ship.html", status_code=exc.http_status, back=_back(back), form=form,
                       error=exc, needs_confirmation=exc.code == "confirmation_required",
                       shop_query=named_shop_query(request), **ctx)
@@ -163,7 +172,8 @@ def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_P
 
 @router.post("/shipping/bulk")
 def bulk_preview(request: Request, file: UploadFile | None = File(None),
-                 principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
+                 principal: Principal = Depends(require("shipping.ship")),
+                 session: Session = Depends(db, scope="function")):
     session.commit()
     ctx = get_ctx(request)
     if file is None or not file.filename:
@@ -194,7 +204,8 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
 
 
 @router.get("/shipping/health")
-def health(request: Request, principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+def health(request: Request, principal: Principal = Depends(require("orders.read")),
+           session: Session = Depends(db, scope="function")):
     now = get_ctx(request).clock.now()
     data = reports.health_report(session, shop_of(request), now)
     violations = reports.violations_report(session, shop_of(request), None, 100)
@@ -204,7 +215,8 @@ def health(request: Request, principal: Principal = Depends(require("orders.read
 
 @router.get("/shipping/forecast")
 def forecast_page(request: Request, capacity: int | None = None, saved: str | None = None,
-                  principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+                  principal: Principal = Depends(require("orders.read")),
+                  session: Session = Depends(db, scope="function")):
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     capacity = capacity if capacity and 1 <= capacity <= 100_000 else None
     data = reports.forecast_report(session, shop_id, now, capacity, 200)
@@ -221,7 +233,8 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
                   due_soon_hours: int | None = Form(None), urgent_hours: int | None = Form(None),
                   correction_window_hours: int | None = Form(None), max_corrections: int | None = Form(None),
                   rest_day: list[str] = Form([]), rest_days_shown: str = Form(""),
-                  principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db, scope="function")):
+                  principal: Principal = Depends(require("settings.manage")),
+                  session: Session = Depends(db, scope="function")):
     def minutes(value: str, name: str) -> int:
         try:
             h, m = value.split(":")
@@ -246,7 +259,8 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
 
 @router.post("/shipping/products/{product_id}/promise")
 def save_product_promise(product_id: str, request: Request, ship_promise: str = Form(""),
-                         principal: Principal = Depends(require("settings.manage")), session: Session = Depends(db, scope="function")):
+                         principal: Principal = Depends(require("settings.manage")),
+                         session: Session = Depends(db, scope="function")):
     preferences.set_product_promise(session, shop_id=shop_of(request), product_id=product_id, promise=ship_promise,
                                     principal=principal, now=get_ctx(request).clock.now())
     session.commit()
