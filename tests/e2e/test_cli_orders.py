@@ -88,3 +88,28 @@ def test_orders_show_json_and_unknown_id(env):
     assert [e["kind"] for e in detail["events"]][:2] == ["created", "paid"]
     missing = run(env, "orders", "show", "1111111111111111111")
     assert missing.exit_code == 1 and "not found" in missing.output
+
+
+def test_orders_show_text_has_what_the_page_has(env):
+    """QA: the text view printed no ship-by, tracking, notes, flag or after-sale state (only --json had them)."""
+    run(env, "db", "upgrade")
+    _seed(env)
+    from xiaodian.settings import Settings
+
+    ctx = open_context(Settings(database_url=env["XIAODIAN_DATABASE_URL"], data_dir=env["XIAODIAN_DATA_DIR"], now=NOW,
+                                **TEST_KEYS))
+    from xiaodian.bootstrap import default_shop_id
+
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=default_shop_id(ctx), cipher=ctx.cipher, now=NOW, records=[
+            make_record(order_id="6938459704022656027", status=OrderStatus.SHIPPED, carrier="顺丰速运",
+                        tracking_no="SF1234567890123", shipped_at=NOW, ship_by=NOW, buyer_note="不要放驿站",
+                        merchant_note="[red]赠品[/red] 一包", after_sale_status="退款中")])
+    ctx.engine.dispose()
+    shown = run(env, "orders", "show", "6938459704022656027")
+    assert shown.exit_code == 0, shown.output
+    text = shown.stdout
+    for expected in ("ship by", "shipped", "顺丰速运 SF1234567890123", "不要放驿站", "[red]赠品[/red] 一包", "退款中",
+                     "tracking_added", "138****5678"):
+        assert expected in text, expected
+    assert "13812345678" not in text  # masked, as everywhere

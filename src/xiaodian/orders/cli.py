@@ -106,13 +106,62 @@ def show(order_id: str,
     if as_json:
         typer.echo(json.dumps(detail.model_dump(), ensure_ascii=False))
         return
-    out.print(f"[bold]{detail.order_id}[/bold]  {detail.status}  {_yuan(detail.pay_amount_fen)}")
+    _print_detail(detail)
+
+
+def _print_detail(detail) -> None:
+    """The order as a clerk at a terminal needs it: what the page's header, deadline, parcels, notes and timeline
+    say (QA: the text view left out the ship-by, tracking, notes, flag and after-sale state that --json has)."""
+    from rich.markup import escape
+
+    from ..web.templating import shop_time
+    from .event_lines import describe_event
+
+    def say(text: str) -> None:
+        out.print(text, soft_wrap=True)  # a long title or timeline line stays one line, as grep expects
+
+    def when(value) -> str:
+        return shop_time(value, "%Y-%m-%d %H:%M:%S") if value else ""
+
+    def line(name: str, value) -> None:
+        if value not in (None, ""):
+            say(f"  {name:<14}{escape(str(value))}")
+
+    say(f"[bold]{detail.order_id}[/bold]  {detail.status}  {_yuan(detail.pay_amount_fen)}"
+              f"  (postage {_yuan(detail.post_amount_fen)})")
+    for name, value in (("placed", detail.created_at), ("paid", detail.paid_at), ("ship by", detail.ship_by),
+                        ("shipped", detail.shipped_at), ("completed", detail.completed_at),
+                        ("cancelled", detail.cancelled_at)):
+        line(name, when(value))
+    line("ship-by rule", detail.ship_by_explanation)
+    if detail.overdue:
+        say("  [red]OVERDUE: past its ship-by and not shipped[/red]")
+    if detail.violation is not None:
+        line("violation", f"{detail.violation.kind}  -{detail.violation.points} points  "
+                          f"compensation {_yuan(detail.violation.compensation_fen)}")
     for i in detail.items:
-        out.print(f"  {i.product_name} {i.spec or ''} ×{i.quantity}  {_yuan(i.amount_fen)}")
-    out.print(f"  buyer {detail.buyer.name_masked or ''} {detail.buyer.phone_masked or ''} "
-              f"{detail.buyer.province or ''}{detail.buyer.city or ''}{detail.buyer.district or ''}")
+        say(f"  {escape(i.product_name)} {escape(i.spec or '')} ×{i.quantity}  {_yuan(i.amount_fen)}"
+                  f"  [dim]{i.sku_order_id}[/dim]")
+    b = detail.buyer
+    line("buyer", f"{b.name_masked or ''} {b.phone_masked or ''} {b.province or ''}{b.city or ''}{b.district or ''}"
+                  f" {b.address_masked or ''}".strip())
+    if detail.address_changed_at:
+        line("address", f"changed by the buyer at {when(detail.address_changed_at)}: check the label")
+    for t in detail.tracking:
+        line("tracking", f"{t.carrier or ''} {t.tracking_no}".strip())
+    line("parcels", detail.logistics_state)
+    line("after-sale", detail.after_sale_status)
+    line("cancel reason", detail.cancel_reason)
+    line("buyer note", detail.buyer_note)
+    line("merchant note", detail.merchant_note)
+    if detail.flag_colour:
+        line("flag", detail.flag_colour)
+    say("  timeline")
     for e in detail.events:
-        out.print(f"  {e.at}  {e.kind}  {e.to_status or ''}")
+        move = f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
+        facts = "  ".join(f"{name}: {value}" for name, value in describe_event(e.kind, e.detail))
+        say(f"    {when(e.at)}  {e.kind}  {move}  {escape(facts)}  [dim]{e.source}"
+                  f"{' ' + escape(e.actor) if e.actor else ''}[/dim]".rstrip())
 
 
 @orders_app.command("shops")
