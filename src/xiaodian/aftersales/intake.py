@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..accounts.service import Principal
 from ..errors import DomainError, InvalidTransition
 from ..orders.models import Order, OrderItem
-from . import domain, reasons, service
+from . import domain, order_label, reasons, service
 from .domain import CaseStatus, CaseType
 from .models import AfterSaleCase, AfterSaleReason
 
@@ -178,6 +178,8 @@ def from_order_export(session: Session, *, shop_id: int, order_ids: Sequence[str
             existing[r.sku_order_id] = case
         _catch_up(session, case, snap, now, source, principal, rules, now)
         touched += 1
+    # The file wrote its own 售后状态 texts; where the desk knows a later stage (its own actions), the cases win.
+    order_label.refresh(session, {case.order_pk for case in existing.values()})
     return touched
 
 

@@ -3,8 +3,8 @@ the buyer's reasons (append only) and the communication log. The only API that w
 and (later) sync call; each call runs in the caller's transaction.
 
 Every status change writes, in the same transaction: the case's new status and deadline, a case event, a
-line in the order's timeline, and an audit entry naming who (a person, or the import/sync that reported
-what the buyer or the platform did).
+line in the order's timeline, an audit entry naming who (a person, or the import/sync that reported
+what the buyer or the platform did), and the order's 售后状态 label (order_label.refresh).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
-from . import domain
+from . import domain, order_label
 from .domain import Action, CaseStatus, CaseType, Refusal
 from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleReason
 
@@ -148,6 +148,7 @@ def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: 
     audit.record(session, principal=principal, action=f"aftersales.{name}", now=now, shop_id=case.shop_id,
                  target_type="aftersale", target_id=case.aftersale_id, before={"status": current.value},
                  after={"status": new.value, **facts})
+    order_label.refresh(session, [case.order_pk])
     return new
 
 
@@ -162,6 +163,7 @@ def refund_progress(session: Session, case: AfterSaleCase, refund_status: str, *
     detail = {"refund_status": refund_status, "previous": before}
     _case_event(session, case, at, now, "refund_progress", source, None, detail=detail)
     _order_line(session, case, at, now, source, None, {"action": "refund_progress", "refund_status": refund_status})
+    order_label.refresh(session, [case.order_pk])
 
 
 def append_reason(session: Session, case: AfterSaleCase, reason: BuyerReason, *, given_at: datetime, now: datetime,
@@ -232,6 +234,7 @@ def open_case(session: Session, *, shop_id: int, aftersale_id: str, order_id: st
     detail = {"action": "apply", "to": status.value, "refund_fen": case.refund_fen, "sku_order_id": item.sku_order_id}
     _case_event(session, case, applied_at, now, "apply", source, None, None, status.value, detail)
     _order_line(session, case, applied_at, now, source, None, detail)
+    order_label.refresh(session, [order.id])
     audit.record(session, principal=principal, action="aftersales.apply", now=now, shop_id=shop_id,
                  target_type="aftersale", target_id=aftersale_id, after={"status": status.value, "type": case_type.value,
                                                                          "order_id": order_id})
