@@ -195,5 +195,20 @@ def test_requests_are_answered_as_far_as_the_status_allows(intent, status, words
 
 
 def test_every_code_is_covered_here():
-    covered = set(CASES) | {"multiple_matches", "not_found_need_details", "not_found_with_details"}
+    covered = set(CASES) | {"multiple_matches", "not_found_need_details", "not_found_with_details", "phone_mismatch"}
     assert covered == set(CODES)
+
+
+def test_an_order_number_whose_phone_differs_confirms_nothing_and_the_reply_describes_nothing():
+    """The buyer's order number led to an order, the phone they gave is another buyer's (care QA D1)."""
+    from xiaodian.inquiries.matching import phone_mismatch
+
+    shipped = CASES["found_shipped"]
+    d = diagnose([phone_mismatch(score(shipped, Ask(), "order_id"))], intent="logistics", identity="order_id",
+                 stated=False, now=NOW)
+    assert d.code == "phone_mismatch" and not d.confirmed and d.order is None
+    assert d.facts == {"order_id": shipped.order_id, "phone_matches_order": False, "identity_confirmed": False}
+    for lang in ("zh", "en"):
+        reply = draft(d, lang=lang, intent="logistics")
+        assert "73100000000001" not in reply and "五常" not in reply and "shipped" not in reply
+    assert "不一致" in draft(d, lang="zh", intent="logistics")

@@ -7,7 +7,8 @@ carries the facts that prove it, so the reply states only what the data shows.
 
 The identity rule: only an order reached through the buyer's own identity (order number, phone, or last 4 digits
 plus what they said) is *confirmed* as theirs. Orders found by product and date alone may belong to other buyers:
-the agent sees them, the reply does not describe them.
+the agent sees them, the reply does not describe them. An order number with a phone (or its last 4) of another
+buyer confirms nothing either (``phone_mismatch``): knowing an order number is not proof of being its buyer.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ UNPAID_TIMEOUT = timedelta(minutes=30)  # assumption (domain.md §1): the platfo
 
 CODES = ("found_awaiting_shipment", "found_paid_pending_review", "found_unpaid", "found_cancelled_unpaid",
          "found_cancelled_refunded", "found_presale", "found_shipped", "found_delivered", "found_after_sale",
-         "multiple_matches", "not_found_need_details", "not_found_with_details")
+         "multiple_matches", "not_found_need_details", "not_found_with_details", "phone_mismatch")
 
 # Which orders a question is most likely about when the buyer named neither a date nor a product.
 _RELEVANT = {
@@ -142,6 +143,13 @@ def _best(fitting: list[Match], intent: str, enrich: Enrich = _no_enrich) -> lis
     return narrowed if narrowed else top
 
 
+def _phone_mismatch(match: Match, matches: list[Match]) -> Diagnosis:
+    """The order number and the phone the buyer gave belong to different buyers: nothing is confirmed and the
+    diagnosis names no order (the reply may not describe it); the agent sees the order in the matches."""
+    facts = {"order_id": match.order_id, "phone_matches_order": False, "identity_confirmed": False}
+    return Diagnosis("phone_mismatch", facts, None, False, tuple(matches))
+
+
 def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated: bool, now: datetime,
              enrich: Enrich = _no_enrich) -> Diagnosis:
     """``matches``: every order looked at, scored. ``identity``: order_id / phone / last4 when the buyer's identity
@@ -150,6 +158,8 @@ def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated:
     fitting = [m for m in matches if m.fits]
     if identity == "order_id":
         exact = [m for m in matches if m.via == "order_id"]
+        if exact and ("phone_mismatch", "") in exact[0].reasons:
+            return _phone_mismatch(exact[0], matches)
         if exact:
             return _one(exact[0], intent, now, True, matches, enrich)
         return Diagnosis("not_found_with_details", {"identity": identity, "orders_for_identity": 0}, None, False,

@@ -27,6 +27,7 @@ NAMES = {
     "identity": N_("Identified by"), "orders_for_identity": N_("Orders found for it"),
     "count": N_("Matching orders"), "candidates": N_("Candidate orders"), "order_ids": N_("Order nos."),
     "missing": N_("Still needed from the buyer"),
+    "phone_matches_order": N_("Phone matches the order"),
 }
 IDENTITIES = {"order_id": N_("Order no."), "phone": N_("Phone"), "last4": N_("Phone, last 4"),
               "phone_last4": N_("Phone, last 4"), "order_date": N_("Order date")}

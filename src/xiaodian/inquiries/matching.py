@@ -7,7 +7,7 @@ same rice that day), so the reasons also decide whether the desk may answer or m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -132,6 +132,13 @@ def score(facts: OrderFacts, ask: Ask, via: str | None = None) -> Match:
         reasons.append(("quantity", str(ask.quantity)))
     total = sum(WEIGHTS[code] for code, _ in reasons)
     return Match(facts.order_id, total, tuple(reasons), fits, via, facts)
+
+
+def phone_mismatch(match: Match) -> Match:
+    """The order a buyer's order number led to, marked as not theirs by the phone they gave (issue 7: an order
+    number alone is no proof of identity once the buyer's own phone says otherwise). It no longer fits what the
+    buyer said, and the reason says why for the agent."""
+    return replace(match, reasons=(*match.reasons, ("phone_mismatch", "")), fits=False)
 
 
 def rank(matches: list[Match]) -> list[Match]:

@@ -43,6 +43,7 @@ def code_labels() -> dict[str, str]:
         "multiple_matches": _("Several orders match: ask which one"),
         "not_found_need_details": _("Not enough to go on: ask for details"),
         "not_found_with_details": _("Nothing matches the details given"),
+        "phone_mismatch": _("The phone does not match the order: ask the buyer to check"),
     }
 
 

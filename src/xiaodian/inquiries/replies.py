@@ -50,6 +50,15 @@ ASK = {
     "en": "So that we can find your order, could you send us the order number? Or the last 4 digits of the phone "
           "number used for the order and the date you ordered, and we will check right away.",
 }
+# The order number and the phone belong to different buyers: say so and ask to check both, nothing about the order
+# (whoever has an order number must not learn its contents by it).
+PHONE_MISMATCH = {
+    "zh": "您提供的手机号和这个订单号的下单手机号不一致，为了保护订单信息，暂时不能告诉您订单详情。"
+          "麻烦核对一下订单号，以及下单时使用的手机号（后4位即可），我们马上为您查询。",
+    "en": "The phone number you gave does not match the one used for that order number, so to protect the order we "
+          "cannot share its details yet. Could you check the order number and the phone number used for the order "
+          "(the last 4 digits are enough)? We will look it up right away.",
+}
 CHECK_ACCOUNT = {
     "zh": "也麻烦确认一下是不是用同一个抖音账号、同一个App（抖音 / 抖音极速版 / 抖音火山版）下的单，以及支付记录里是否有这笔扣款。",
     "en": "Please also check that the order was placed with the same Douyin account and app (Douyin, Douyin Lite or "
@@ -204,6 +213,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None) -
         out.append(f"在您的信息下查到{n}笔可能相关的订单，麻烦告诉我们是哪一笔（订单号），我们好准确为您查询。" if zh
                    else f"We found {n} orders that could be the one you mean. Could you tell us which one (the order "
                         "number), so we can check the right one?")
+    elif d.code == "phone_mismatch":
+        out.append(PHONE_MISMATCH[lang])
     elif d.code == "not_found_with_details":
         out.append("按您提供的信息，我们店铺里没有查到对应的订单。可能是用了其他抖音账号或App（如抖音极速版）下单，或者是在别的店铺购买的。"
                    "麻烦在「我的-订单」里找到这笔订单，把订单号发给我们；如果已经扣款却找不到订单，可以联系抖音平台客服凭支付记录查询。"

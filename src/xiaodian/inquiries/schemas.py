@@ -72,6 +72,7 @@ def why(code: str, value: str) -> str:
         "date_near": _("ordered on %(day)s, a day from the date given"),
         "product": _("contains %(product)s"),
         "quantity": _("quantity %(n)s"),
+        "phone_mismatch": _("phone differs from the order's"),
     }
     text = texts.get(code, code)
     return text % {"day": value, "product": value, "n": value} if "%(" in text else text

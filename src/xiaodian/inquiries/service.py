@@ -28,7 +28,7 @@ from ..privacy.crypto import PiiCipher
 from ..privacy.masking import normalise_phone
 from . import facts_sources
 from .diagnosis import Diagnosis, diagnose
-from .matching import Ask, Match, OrderFacts, Tracking, rank, score
+from .matching import Ask, Match, OrderFacts, Tracking, phone_mismatch, rank, score
 from .products import CatalogueEntry
 from .replies import draft
 from .understanding import MAX_MESSAGE, Understanding, understand
@@ -221,6 +221,9 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     via, orders = _candidates(session, shop_id, u, order_id=oid, phone=full_phone, last4=last4, cipher=cipher)
     ask = Ask(u.date_from, u.date_to, u.product_ids, u.product, u.quantity)
     matches = rank([score(f, ask, via) for f in _facts(session, orders)])
+    mismatch = via == "order_id" and bool(orders) and not _phone_fits(orders[0], full_phone, last4, cipher)
+    if mismatch:
+        matches = [phone_mismatch(m) for m in matches]
     stated = u.date_from is not None or bool(u.product_ids)
     identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
     d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
@@ -232,7 +235,18 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
                      target_type="order" if d.order else None, target_id=d.order.order_id if d.order else None,
                      detail={"intent": u.intent, "code": d.code, "identity": identity,
                              "orders": [m.order_id for m in matches[:SHOWN_MATCHES]]})
-    return Answer(u, d, matches, reply, identity)
+    return Answer(u, d, matches, reply, None if mismatch else identity)
+
+
+def _phone_fits(order: Order, phone: str | None, last4: str | None, cipher: PiiCipher) -> bool:
+    """Whether the phone the buyer gave (full or last 4) is the one on the order their order number names. No
+    phone given, or none stored on the order, is no contradiction; the comparison is of blind indexes, so no
+    phone is decrypted for it."""
+    if phone and order.phone_hash:
+        return cipher.phone_index(phone) == order.phone_hash
+    if last4 and order.phone_last4_hash:
+        return cipher.last4_index(last4) == order.phone_last4_hash
+    return True
 
 
 def _with_ship_by_explanation(session: Session, shop_id: int, d: Diagnosis, now: datetime) -> Diagnosis:

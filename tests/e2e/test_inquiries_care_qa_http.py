@@ -1,0 +1,45 @@
+"""The 客服工作台 page after the QA pass of the assistant (care report): what the agent reads when the phone and the
+order number disagree, when the buyer already gave some details, how many orders fit, and refusals in Chinese."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fastapi.testclient import TestClient
+
+from xiaodian.demo.shop import build_demo_shop
+
+from ..conftest import csrf_of, login
+
+
+@pytest.fixture
+def scenarios(ctx):
+    summary = build_demo_shop(ctx, orders=300, progress=False)
+    return {s["label"]: s for s in summary["scenarios"]}
+
+
+def post(client, **form):
+    data = {"message": "", "phone": "", "order_id": "", "at": "2026-11-24T18:00", **form}
+    return client.post("/inquiries", data={**data, "csrf_token": csrf_of(client, "/inquiries")})
+
+
+def _diagnosis(html: str) -> str:
+    return html.split('id="diagnosis-h"', 1)[1].split("</section>", 1)[0]
+
+
+def test_the_agent_is_warned_that_the_phone_is_not_the_orders_and_the_draft_tells_nothing(app, users, scenarios):
+    shipped = scenarios["question_shipped_other_buyer"]
+    wrong = "".join(str((int(d) + 1) % 10) for d in shipped["buyer_phone"][-4:])
+    with TestClient(app) as client:
+        login(client, "cs")
+        r = post(client, message="快递好几天没动了，怎么回事？", phone=wrong, order_id=shipped["order_id"])
+    assert r.status_code == 200
+    section = _diagnosis(r.text)
+    assert 'data-code="phone_mismatch"' in section and "手机号与订单不符" in section
+    assert "未提供买家身份" not in section and "不要向买家透露" in section
+    values = dict(re.findall(r'<dd data-fact="(\w+)">([^<]*)</dd>', section))
+    assert values["phone_matches_order"] == "否" and values["identity_confirmed"] == "否"
+    reply = r.text.split('id="reply-text"', 1)[1].split("</textarea>", 1)[0]
+    assert "不一致" in reply and "运单" not in reply and "发货" not in reply
+    assert "与订单手机号不符" in r.text.split('id="matches-h"', 1)[1]

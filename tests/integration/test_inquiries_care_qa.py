@@ -1,0 +1,59 @@
+"""The QA pass of the assistant (care report, D1–D4): what the desk tells a buyer, and the agent, when the phone and
+the order number disagree, when the buyer already gave some of the details, and how many orders really fit."""
+
+from __future__ import annotations
+
+import pytest
+
+from xiaodian.db import transaction
+from xiaodian.demo.shop import DEMO_PRINCIPAL, build_demo_shop
+from xiaodian.inquiries import service
+
+from ..conftest import NOW
+
+
+@pytest.fixture
+def scenarios(ctx, shop_id):
+    summary = build_demo_shop(ctx, orders=500, progress=False)
+    return {s["label"]: s for s in summary["scenarios"]}
+
+
+def ask(ctx, shop_id, message, **kw):
+    with transaction(ctx.sessions) as session:
+        return service.answer(session, DEMO_PRINCIPAL, shop_id=shop_id, message=message, now=NOW, cipher=ctx.cipher,
+                              **kw)
+
+
+def _other_last4(phone: str) -> str:
+    """Four digits that are not the end of ``phone``."""
+    return "".join(str((int(d) + 1) % 10) for d in phone[-4:])
+
+
+@pytest.mark.parametrize("how", ["order_field", "order_in_message"])
+def test_an_order_number_with_someone_elses_phone_confirms_nothing_and_discloses_nothing(ctx, shop_id, scenarios,
+                                                                                          how):
+    """D1: whoever knows an order number must not learn its product, status or tracking by giving any phone."""
+    shipped = scenarios["question_shipped_other_buyer"]
+    oid, phone = shipped["order_id"], shipped["buyer_phone"]
+    wrong_full = phone[:7] + _other_last4(phone)
+    for given in (_other_last4(phone), wrong_full):
+        if how == "order_field":
+            a = ask(ctx, shop_id, "快递好几天没动了，怎么回事？", phone=given, order_id=oid)
+        else:
+            a = ask(ctx, shop_id, f"我的订单{oid}什么时候到？", phone=given)
+        d = a.diagnosis
+        assert d.code == "phone_mismatch" and d.confirmed is False and d.order is None
+        assert d.facts["identity_confirmed"] is False and d.facts["phone_matches_order"] is False
+        assert a.identity is None
+        assert "不一致" in a.reply and "核对" in a.reply
+        for secret in ("五常", "大米", "发货", "运单", "签收", "物流：", "备货"):
+            assert secret not in a.reply, secret
+        assert all(m.fits is False for m in a.matches if m.order_id == oid)
+
+
+def test_an_order_number_with_its_own_phone_is_still_confirmed(ctx, shop_id, scenarios):
+    shipped = scenarios["question_shipped_other_buyer"]
+    for given in (shipped["buyer_phone"], shipped["buyer_phone"][-4:], None):
+        a = ask(ctx, shop_id, "快递好几天没动了，怎么回事？", phone=given, order_id=shipped["order_id"])
+        assert a.diagnosis.confirmed and a.diagnosis.facts["identity_confirmed"] is True
+        assert a.diagnosis.code in ("found_shipped", "found_delivered") and shipped["order_id"] in a.reply
