@@ -254,3 +254,27 @@ def test_the_order_detail_shows_each_parcels_state_latest_scan_and_open_cases(ct
     line = owner_client.get(f"/orders/{ORDER}").text.split(f'<li data-tracking-no="{NUMBER}">', 1)[1]
     line = line.split("</li>", 1)[0]
     assert 'data-state="pending"' in line and "last-scan" not in line and "anomaly-badge" not in line
+
+
+def test_the_buyer_told_first_then_the_carrier_called_twice_and_the_message_claims_only_what_was_done(
+        ctx, shop_id, owner_client):
+    """QA: after 已告知买家 the carrier call could not be recorded (409), nor a follow-up call, and the suggested
+    message already said the carrier had been contacted."""
+    seed(ctx, shop_id)
+    case_id = owner_client.get("/api/v1/anomalies").json()["anomalies"][0]["id"]
+    csrf = {"x-csrf-token": csrf_of(owner_client)}
+
+    def act(action):
+        return owner_client.post(f"/api/v1/anomalies/{case_id}/actions", json={"action": action}, headers=csrf)
+
+    assert act("told_buyer").json()["status"] == "told_buyer"
+    page = owner_client.get(f"/logistics/anomalies/{case_id}").text
+    assert "我们正在联系快递公司核实情况" in page and "我们已经联系快递公司加急处理" not in page
+    assert act("contacted_carrier").json()["status"] == "contacted_carrier"
+    assert act("contacted_carrier").status_code == 200  # the follow-up call is recorded too
+    page = owner_client.get(f"/logistics/anomalies/{case_id}").text
+    assert "我们已经联系快递公司加急处理" in page
+    assert act("told_buyer").json()["status"] == "told_buyer"
+    assert "我们已经联系快递公司加急处理" in owner_client.get(f"/logistics/anomalies/{case_id}").text  # it was, once
+    assert act("resolved").json()["status"] == "resolved"
+    assert act("contacted_carrier").status_code == 409  # a resolved case stays resolved

@@ -105,7 +105,11 @@ def test_kuaidi100_state_codes_and_words_map_to_the_desk_states(code, text, stat
     (AnomalyStatus.CONTACTED_CARRIER, AnomalyStatus.TOLD_BUYER, True),
     (AnomalyStatus.TOLD_BUYER, AnomalyStatus.RESOLVED, True),
     (AnomalyStatus.OPEN, AnomalyStatus.IGNORED, True),
-    (AnomalyStatus.TOLD_BUYER, AnomalyStatus.CONTACTED_CARRIER, False),
+    (AnomalyStatus.TOLD_BUYER, AnomalyStatus.CONTACTED_CARRIER, True),  # the buyer asked first, then the call
+    (AnomalyStatus.CONTACTED_CARRIER, AnomalyStatus.CONTACTED_CARRIER, True),  # a follow-up call
+    (AnomalyStatus.TOLD_BUYER, AnomalyStatus.TOLD_BUYER, True),
+    (AnomalyStatus.RESOLVED, AnomalyStatus.CONTACTED_CARRIER, False),
+    (AnomalyStatus.OPEN, AnomalyStatus.OPEN, False),
     (AnomalyStatus.RESOLVED, AnomalyStatus.OPEN, False),
     (AnomalyStatus.CONTACTED_CARRIER, AnomalyStatus.OPEN, False),
     (AnomalyStatus.IGNORED, AnomalyStatus.OPEN, True),

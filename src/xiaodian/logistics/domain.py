@@ -205,15 +205,17 @@ class AnomalyStatus(StrEnum):
     IGNORED = "ignored"  # 已忽略 (with a reason, optionally until a time)
 
 
-# The merchant's playbook runs forward: contact the carrier, tell the buyer, close it. Telling the buyer
-# first is allowed (the buyer may ask first); going back is not. ``open`` is reached only by the system,
-# when an ignore-until time passes while the problem is still there.
+# The merchant's playbook: contact the carrier and tell the buyer, in either order and as often as the case needs
+# (the buyer often complains first; a stuck parcel takes a second call to the carrier), then close it. Each step is
+# its own action in the case's history; the status is the latest. Forcing carrier-then-buyer left a clerk who had
+# answered the buyer first unable to record the carrier call at all. Nothing goes back to ``open`` except by the
+# system, when an ignore-until time passes while the problem is still there; a resolved case stays resolved.
+_WORKING = frozenset({AnomalyStatus.CONTACTED_CARRIER, AnomalyStatus.TOLD_BUYER, AnomalyStatus.RESOLVED,
+                      AnomalyStatus.IGNORED})
 TRANSITIONS: dict[AnomalyStatus, frozenset[AnomalyStatus]] = {
-    AnomalyStatus.OPEN: frozenset({AnomalyStatus.CONTACTED_CARRIER, AnomalyStatus.TOLD_BUYER,
-                                   AnomalyStatus.RESOLVED, AnomalyStatus.IGNORED}),
-    AnomalyStatus.CONTACTED_CARRIER: frozenset({AnomalyStatus.TOLD_BUYER, AnomalyStatus.RESOLVED,
-                                                AnomalyStatus.IGNORED}),
-    AnomalyStatus.TOLD_BUYER: frozenset({AnomalyStatus.RESOLVED, AnomalyStatus.IGNORED}),
+    AnomalyStatus.OPEN: _WORKING,
+    AnomalyStatus.CONTACTED_CARRIER: _WORKING,
+    AnomalyStatus.TOLD_BUYER: _WORKING,
     AnomalyStatus.IGNORED: frozenset({AnomalyStatus.OPEN, AnomalyStatus.RESOLVED}),
     AnomalyStatus.RESOLVED: frozenset(),
 }

@@ -58,7 +58,6 @@ WHAT_HAPPENED = {
 WHAT_WE_DO = {
     "open": ("我们正在联系快递公司核实情况", "we are contacting the carrier to find out what happened"),
     "contacted_carrier": ("我们已经联系快递公司加急处理", "we have contacted the carrier and asked them to act quickly"),
-    "told_buyer": ("我们已经联系快递公司加急处理", "we have contacted the carrier and asked them to act quickly"),
     "resolved": ("问题已处理", "the problem has been dealt with"),
     "ignored": ("我们会继续跟进", "we will keep following it"),
 }
@@ -82,8 +81,12 @@ class OrderFacts:
     last_scan: str  # e.g. "11-22 14:05 廊坊转运中心 运输中"
 
 
-def buyer_messages(kind: str, status: str, facts: OrderFacts) -> dict[str, str]:
-    """The message to paste into the buyer chat (飞鸽), in Chinese and in English."""
+def buyer_messages(kind: str, status: str, facts: OrderFacts, carrier_contacted: bool = False) -> dict[str, str]:
+    """The message to paste into the buyer chat (飞鸽), in Chinese and in English. It says the carrier has been
+    contacted only when someone recorded doing so (``carrier_contacted``, from the case's history): a case whose
+    buyer was told first once promised a call to the carrier that nobody had made."""
+    if status not in ("resolved", "ignored"):
+        status = "contacted_carrier" if carrier_contacted or status == "contacted_carrier" else "open"
     contact = CONTACT_BY_CODE.get(facts.carrier_code or "")
     carrier_zh = contact.name if contact else (facts.carrier_code or "快递")
     carrier_en = contact.name_en if contact else (facts.carrier_code or "the carrier")

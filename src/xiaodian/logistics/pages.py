@@ -108,7 +108,8 @@ def _case(request, session, anomaly_id: str, principal, *, done=None, error=None
     return render(request, "logistics/case.html", status_code=status_code, case=case, view=view, parcel=parcel,
                   order=order, actions=actions, events=sorted(events, key=lambda e: (e.at, e.id), reverse=True),
                   contact=messages.CONTACT_BY_CODE.get(parcel.carrier_code or ""), labels=labels,
-                  buyer=messages.buyer_messages(case.kind, case.status, facts), done=done, error=error,
+                  buyer=messages.buyer_messages(case.kind, case.status, facts, carrier_contacted=any(
+                      a.action == "contacted_carrier" for a in actions)), done=done, error=error,
                   can_act=allowed(principal.role, "logistics.handle"), actions_allowed=_next_actions(case.status))
 
 
