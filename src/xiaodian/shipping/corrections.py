@@ -24,7 +24,7 @@ from ..orders.queries import require_order
 from . import domain
 from .models import ShippingSettings, TrackingCorrection
 from .queries import get_settings
-from .service import ConfirmationRequired, check_carrier_and_number
+from .service import ConfirmationRequired, check_carrier_and_number, lock_tracking_numbers
 
 MAX_REASON = 200
 
@@ -146,6 +146,7 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
     if (new_carrier.code, number) == (shipment.carrier_code, shipment.tracking_no):
         raise ValidationFailed("the carrier and number are what the package already has; nothing to correct",
                                code="correction_unchanged", details={"field": "tracking_no"})
+    lock_tracking_numbers(session, shop_id, [number])  # the check below and the update stand or fall together
     owner = session.execute(select(Order.order_id, Shipment.id).join(Shipment, Shipment.order_pk == Order.id)
                             .where(Shipment.shop_id == shop_id, Shipment.tracking_no == number,
                                    Shipment.id != shipment.id).limit(1)).first()

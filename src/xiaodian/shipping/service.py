@@ -7,23 +7,28 @@ order's version. Two clerks shipping the same order at once both read version v;
 to v+1, the second matches no row and is refused with ``concurrent_change`` (PostgreSQL: the second UPDATE
 waits for the first's row lock, then re-checks the condition; SQLite: the second writer is refused when the
 first has committed since it read). SKU orders are unique in shipment_items, so an item never ships twice.
+
+A tracking number belongs to one order, but no unique index says so (merged parcels may one day share one): every
+writer of a number first locks it (``lock_tracking_numbers``), then checks who owns it, then writes, all in one
+transaction, so two clerks giving one number to two orders at once cannot both pass the check.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
-from ..db import insert_ignore
+from ..db import IdList, claim_writer, insert_ignore
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..orders.domain import PLATFORM_CODE, OrderStatus, can_transition
 from ..orders.models import Order, OrderEvent, Product, Shipment
@@ -145,6 +150,48 @@ def check_carrier_and_number(carrier_value: str, tracking_value: str) -> tuple[d
     return carrier, number, [warning] if warning else []
 
 
+def _tracking_lock_key(shop_id: int, number: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, one per (shop, normalised number)."""
+    digest = hashlib.blake2b(f"xiaodian.tracking:{shop_id}:{number}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+_ADVISORY_LOCKS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k").bindparams(
+    bindparam("keys", type_=IdList()))
+
+
+def lock_tracking_numbers(session: Session, shop_id: int, numbers: Iterable[str]) -> None:
+    """Hold these numbers until the transaction ends, before checking who owns them (``tracking_owner``).
+
+    Why: the check is a read; without a lock two clerks (or a bulk file and a clerk) both find a number free and
+    both write it, and one parcel ends up on two orders (QA #1; domain.md counts a reused number as 虚假发货).
+    PostgreSQL: a transaction-scoped advisory lock per (shop, number), taken in key order so that two files
+    sharing numbers cannot deadlock; a waiter reads the winner's shipment once it commits (READ COMMITTED).
+    SQLite has one writer at a time: taking its write lock now (claim_writer) serialises the check with it."""
+    if session.get_bind().dialect.name == "postgresql":
+        keys = sorted({_tracking_lock_key(shop_id, n) for n in numbers})
+        if keys:
+            session.execute(_ADVISORY_LOCKS, {"keys": keys})
+    else:
+        claim_writer(session)
+
+
+def _refuse_owned_numbers(session: Session, shop_id: int, plans: list[ShipPlan]) -> None:
+    """Lock the plans' numbers and check them again: another writer may have taken one since the plan was made."""
+    lock_tracking_numbers(session, shop_id, [p.tracking_no for p in plans])
+    owners = dict(session.execute(
+        select(Shipment.tracking_no, Order.order_id).join(Order, Order.id == Shipment.order_pk)
+        .where(Shipment.shop_id == shop_id, Shipment.tracking_no.in_(sorted({p.tracking_no for p in plans})))).all())
+    for plan in plans:
+        owner = owners.get(plan.tracking_no)
+        if owner == plan.order.order_id:
+            raise Conflict(f"{plan.tracking_no} is already on this order", code="tracking_already_on_order",
+                           details={"tracking_no": plan.tracking_no})
+        if owner:
+            raise Conflict(f"{plan.tracking_no} is already used on order {owner}", code="tracking_in_use",
+                           details={"tracking_no": plan.tracking_no, "order_id": owner})
+
+
 def tracking_owner(session: Session, shop_id: int, number: str) -> str | None:
     """The order that already carries this number, if any (a number belongs to one parcel, one order)."""
     return session.execute(select(Order.order_id).join(Shipment, Shipment.order_pk == Order.id)
@@ -217,7 +264,8 @@ def _version_after(previous: datetime, now: datetime) -> datetime:
 def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, principal: Principal, now: datetime,
                 source: str, settings: ShippingSettings | None = None, audit_each: bool = True) -> list[ShipResult]:
     """Write checked plans: conditional status update, shipment and its items, timeline events, violation,
-    audit. Raises Conflict(concurrent_change) when another writer changed an order since it was read.
+    audit. Raises Conflict(concurrent_change) when another writer changed an order since it was read, and
+    Conflict(tracking_in_use) when another writer took one of the numbers since (checked under its lock).
 
     A bulk-ship file applies hundreds of plans at once, so each kind of row is written in one statement for
     the whole list (Core executemany), not one ORM object at a time; what is written is the same."""
@@ -226,6 +274,7 @@ def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, princi
     if not plans:
         return []
     try:
+        _refuse_owned_numbers(session, shop_id, plans)
         session.flush()  # pending ORM changes (e.g. a derived ship_by) go first, as they did before
         _update_orders(session, plans, now)
         conn = session.connection()
