@@ -126,7 +126,8 @@ def test_actions_follow_the_playbook_and_are_recorded_with_who_did_them(ctx, sho
         service.act(session, shop_id=shop_id, anomaly_id=case.id, action="contacted_carrier", principal=CLERK,
                     now=NOW, note="95311 工单 123")
         service.act(session, shop_id=shop_id, anomaly_id=case.id, action="told_buyer", principal=CLERK, now=NOW)
-    with pytest.raises(InvalidTransition), transaction(ctx.sessions) as session:
+        service.act(session, shop_id=shop_id, anomaly_id=case.id, action="resolved", principal=CLERK, now=NOW)
+    with pytest.raises(InvalidTransition), transaction(ctx.sessions) as session:  # a resolved case stays resolved
         service.act(session, shop_id=shop_id, anomaly_id=case.id, action="contacted_carrier", principal=CLERK, now=NOW)
     with ctx.sessions() as session:
         actions = list(session.execute(select(AnomalyAction).where(AnomalyAction.anomaly_id == case.id)
@@ -134,8 +135,8 @@ def test_actions_follow_the_playbook_and_are_recorded_with_who_did_them(ctx, sho
         audits = session.execute(select(func.count()).select_from(AuditEntry)
                                  .where(AuditEntry.action == "logistics.anomaly_action")).scalar_one()
     assert [(a.action, a.actor) for a in actions] == [("detected", "system"), ("contacted_carrier", "kefu1"),
-                                                      ("told_buyer", "kefu1")]
-    assert audits == 2
+                                                      ("told_buyer", "kefu1"), ("resolved", "kefu1")]
+    assert audits == 3
 
 
 def test_ignoring_needs_a_reason_and_an_ignore_until_reopens_the_case_if_still_abnormal(ctx, shop_id):
