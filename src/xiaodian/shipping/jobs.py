@@ -146,9 +146,9 @@ def _no_violation():
 
 
 def _overdue(sessions, shop_id: int, now: datetime, since: datetime | None, rules) -> int:
-    conds = [Order.ship_by <= now, _no_violation()]
+    conds = [Order.ship_by < now, _no_violation()]  # at ship_by itself the order may still ship on time
     if since is not None:
-        conds.append(Order.ship_by > since)
+        conds.append(Order.ship_by >= since)  # the last scan took deadlines before its own now
     return _in_batches(sessions, shop_id, UNSHIPPED, conds, now, rules, shipped=False)
 
 
@@ -194,11 +194,12 @@ def _reminders(sessions, shop_id: int, now: datetime, kind: str, window: timedel
                since: datetime | None) -> int:
     """Reminders of one kind for unshipped orders: ship_by within ``window`` from now (None: already passed).
     An incremental scan looks only at deadlines that entered the window since the last scan."""
-    conds = ([Order.ship_by > now, Order.ship_by <= now + window] if window is not None else [Order.ship_by <= now])
+    # Overdue is strictly after ship_by (shipping at ship_by is on time): the ship_by second is still "due".
+    conds = ([Order.ship_by >= now, Order.ship_by <= now + window] if window is not None else [Order.ship_by < now])
     conds.append(~exists().where(and_(Reminder.order_pk == Order.id, Reminder.kind == kind,
                                       Reminder.ship_by == Order.ship_by)))
     if since is not None:
-        conds.append(Order.ship_by > since + (window or timedelta(0)))
+        conds.append(Order.ship_by > since + window if window is not None else Order.ship_by >= since)
     total = 0
     for status in UNSHIPPED:
         after = None

@@ -34,13 +34,14 @@ DUE_WINDOW = timedelta(hours=24)
 def view_condition(view: str, now: datetime):
     """The three views of issue 4 as conditions on Order (served by ix_orders_shop_ship_by):
     ``awaiting`` 备货中 (sorted by ship_by); ``due24h`` unshipped, ship_by within the next 24 h and not passed;
-    ``overdue`` unshipped after ship_by."""
+    ``overdue`` unshipped after ship_by. Shipping exactly at ship_by is on time (domain.md §2), so the ship_by
+    second itself is still due (due24h), never overdue: the same boundary as the order's own ``overdue``."""
     if view == "awaiting":
         return Order.status == OrderStatus.AWAITING_SHIPMENT.value
     if view == "due24h":
-        return and_(Order.status.in_(UNSHIPPED), Order.ship_by > now, Order.ship_by <= now + DUE_WINDOW)
+        return and_(Order.status.in_(UNSHIPPED), Order.ship_by >= now, Order.ship_by <= now + DUE_WINDOW)
     if view == "overdue":
-        return and_(Order.status.in_(UNSHIPPED), Order.ship_by <= now)
+        return and_(Order.status.in_(UNSHIPPED), Order.ship_by < now)
     raise ValueError(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
 
 
@@ -51,8 +52,8 @@ def _bound_condition(view: str):
     if view == "awaiting":
         return c.status == OrderStatus.AWAITING_SHIPMENT.value
     if view == "due24h":
-        return and_(c.status.in_(UNSHIPPED), c.ship_by > bindparam("lo"), c.ship_by <= bindparam("hi"))
-    return and_(c.status.in_(UNSHIPPED), c.ship_by <= bindparam("lo"))
+        return and_(c.status.in_(UNSHIPPED), c.ship_by >= bindparam("lo"), c.ship_by <= bindparam("hi"))
+    return and_(c.status.in_(UNSHIPPED), c.ship_by < bindparam("lo"))
 
 
 VIEW_WHERE = {view: and_(Order.__table__.c.shop_id == bindparam("shop_id"), _bound_condition(view)) for view in VIEWS}
@@ -254,7 +255,7 @@ def daily_on_time(session: Session, shop_id: int, now: datetime, days: int = 30)
                          table.c.shipped_at <= table.c.ship_by), 1), else_=0)
     rows = session.execute(select(day, func.count(), func.sum(on_time))
                            .where(table.c.shop_id == shop_id, table.c.status.in_(statuses),
-                                  table.c.ship_by >= start, table.c.ship_by <= now).group_by(day)).all()
+                                  table.c.ship_by >= start, table.c.ship_by < now).group_by(day)).all()
     counted = {date.fromisoformat(str(shop_day)): (due, int(punctual)) for shop_day, due, punctual in rows}
     return [DayRate(first + timedelta(days=i), *counted.get(first + timedelta(days=i), (0, 0))) for i in range(days)]
 
