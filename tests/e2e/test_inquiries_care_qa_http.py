@@ -43,3 +43,16 @@ def test_the_agent_is_warned_that_the_phone_is_not_the_orders_and_the_draft_tell
     reply = r.text.split('id="reply-text"', 1)[1].split("</textarea>", 1)[0]
     assert "不一致" in reply and "运单" not in reply and "发货" not in reply
     assert "与订单手机号不符" in r.text.split('id="matches-h"', 1)[1]
+
+
+def test_the_diagnosis_title_does_not_ask_for_what_the_buyer_gave(app, users, scenarios):
+    """D3: with the last 4 digits given, the title and the 还需买家提供 line agree: only the order date is missing."""
+    last4 = scenarios["question_shipped_other_buyer"]["buyer_phone"][-4:]
+    with TestClient(app) as client:
+        login(client, "cs")
+        r = post(client, message="我的订单什么时候发货？", phone=last4)
+    section = _diagnosis(r.text)
+    title = section.split("<strong>", 1)[1].split("</strong>", 1)[0]
+    assert 'data-code="not_found_need_details"' in section and "后4位" not in title and "订单号" not in title
+    values = dict(re.findall(r'<dd data-fact="(\w+)">([^<]*)</dd>', section))
+    assert values["missing"] == "下单日期"

@@ -57,3 +57,22 @@ def test_an_order_number_with_its_own_phone_is_still_confirmed(ctx, shop_id, sce
         a = ask(ctx, shop_id, "快递好几天没动了，怎么回事？", phone=given, order_id=shipped["order_id"])
         assert a.diagnosis.confirmed and a.diagnosis.facts["identity_confirmed"] is True
         assert a.diagnosis.code in ("found_shipped", "found_delivered") and shipped["order_id"] in a.reply
+
+
+HEADLINE = "我这个月20号下了2份五常大米的订单，已经付款了，怎么还没有订单信息？"
+
+
+def test_the_headline_question_is_not_asked_for_the_date_it_gave(ctx, shop_id, scenarios):
+    """D3: the day, product and quantity were understood; the reply asks for the order no. or the last 4 only."""
+    a = ask(ctx, shop_id, HEADLINE)
+    assert a.understanding.date_from is not None and a.diagnosis.code == "multiple_matches"
+    assert a.diagnosis.facts["missing"] == ["order_id", "phone_last4"]
+    assert "订单号" in a.reply and "后4位" in a.reply and "下单日期" not in a.reply
+
+
+def test_the_last_4_digits_given_are_not_asked_for_again(ctx, shop_id, scenarios):
+    last4 = scenarios["question_shipped_other_buyer"]["buyer_phone"][-4:]
+    for message in ("我的订单什么时候发货？", "退款什么时候到账？"):
+        a = ask(ctx, shop_id, message, phone=last4)
+        assert a.diagnosis.code == "not_found_need_details" and a.diagnosis.facts["missing"] == ["order_date"]
+        assert "下单日期" in a.reply and "后4位" not in a.reply and "同一个抖音账号" not in a.reply

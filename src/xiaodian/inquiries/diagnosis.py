@@ -14,7 +14,7 @@ buyer confirms nothing either (``phone_mismatch``): knowing an order number is n
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from .matching import Match, OrderFacts, rank
@@ -150,11 +150,19 @@ def _phone_mismatch(match: Match, matches: list[Match]) -> Diagnosis:
     return Diagnosis("phone_mismatch", facts, None, False, tuple(matches))
 
 
+def _missing(dated: bool) -> list[str]:
+    """What an unidentified buyer is asked for: the order number, or the last 4 digits with the order date; a buyer
+    who already named the day is not asked for it again (domain.md §6: ask only for what is missing)."""
+    return ["order_id", "phone_last4"] + ([] if dated else ["order_date"])
+
+
 def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated: bool, now: datetime,
-             enrich: Enrich = _no_enrich) -> Diagnosis:
+             enrich: Enrich = _no_enrich, dated: bool | None = None) -> Diagnosis:
     """``matches``: every order looked at, scored. ``identity``: order_id / phone / last4 when the buyer's identity
-    is known (given by the agent or written in the message). ``stated``: the buyer named a date or a product.
-    ``enrich`` fills in the logistics and after-sale facts of the orders the diagnosis may name (see Enrich)."""
+    is known (given by the agent or written in the message). ``stated``: the buyer named a date or a product;
+    ``dated``: a date (default: as ``stated``). ``enrich`` fills in the logistics and after-sale facts of the orders
+    the diagnosis may name (see Enrich). ``missing`` in the facts lists what the reply asks the buyer for."""
+    dated = stated if dated is None else dated
     fitting = [m for m in matches if m.fits]
     if identity == "order_id":
         exact = [m for m in matches if m.via == "order_id"]
@@ -179,17 +187,14 @@ def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated:
             return _one(best[0], intent, now, True, matches, enrich)
         return Diagnosis("multiple_matches", {"identity": identity, "count": len(best),
                                               "order_ids": [m.order_id for m in best]}, None, True, tuple(matches))
+    missing = _missing(dated)
     if not stated or not fitting:
         return Diagnosis("not_found_need_details", {"identity": None, "candidates": len(fitting) if stated else 0,
-                                                    "missing": ["order_id", "phone_last4", "order_date"]},
-                         None, False, tuple(matches))
-    if len(fitting) > 1:  # no identity: candidates for the agent, whatever their facts
-        return Diagnosis("multiple_matches", {"identity": None, "count": len(fitting),
-                                              "order_ids": [m.order_id for m in rank(fitting)]}, None, False,
-                         tuple(matches))
-    best = _best(fitting, intent, enrich)
-    if len(best) == 1 and len(fitting) == 1:
-        return _one(best[0], intent, now, False, matches, enrich)
-    return Diagnosis("multiple_matches", {"identity": None, "count": len(fitting),
+                                                    "missing": missing}, None, False, tuple(matches))
+    if len(fitting) == 1:
+        d = _one(fitting[0], intent, now, False, matches, enrich)
+        return replace(d, facts={**d.facts, "missing": missing})
+    # no identity: candidates for the agent, whatever their facts
+    return Diagnosis("multiple_matches", {"identity": None, "count": len(fitting), "missing": missing,
                                           "order_ids": [m.order_id for m in rank(fitting)]}, None, False,
                      tuple(matches))

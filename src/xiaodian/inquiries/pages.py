@@ -41,7 +41,7 @@ def code_labels() -> dict[str, str]:
         "found_delivered": _("Found: delivered"),
         "found_after_sale": _("Found: after-sale case"),
         "multiple_matches": _("Several orders match: ask which one"),
-        "not_found_need_details": _("Not enough to go on: ask for details"),
+        "not_found_need_details": _("Not enough to go on: ask for what is still missing"),
         "not_found_with_details": _("Nothing matches the details given"),
         "phone_mismatch": _("The phone does not match the order: ask the buyer to check"),
     }

@@ -50,6 +50,25 @@ ASK = {
     "en": "So that we can find your order, could you send us the order number? Or the last 4 digits of the phone "
           "number used for the order and the date you ordered, and we will check right away.",
 }
+# The same request without what the buyer already gave (domain.md §6): the day was named, or the last 4 digits.
+ASK_DATED = {
+    "zh": "为了准确查到您的订单，麻烦提供一下订单号，或者下单时使用的手机号后4位，我们马上为您查询。",
+    "en": "So that we can find your order, could you send us the order number, or the last 4 digits of the phone "
+          "number used for the order? We will check right away.",
+}
+ASK_DATE = {
+    "zh": "为了准确查到您的订单，麻烦再提供一下下单日期（或者订单号），我们马上为您查询。",
+    "en": "So that we can find your order, could you also tell us the date you ordered (or the order number)? We "
+          "will check right away.",
+}
+
+
+def _ask_for(missing: list[str] | None, lang: str) -> str:
+    """The request for details, naming only what the diagnosis lists as missing (all of it when it lists none)."""
+    wanted = set(missing or ("order_id", "phone_last4", "order_date"))
+    if "phone_last4" not in wanted:
+        return ASK_DATE[lang]
+    return ASK[lang] if "order_date" in wanted else ASK_DATED[lang]
 # The order number and the phone belong to different buyers: say so and ask to check both, nothing about the order
 # (whoever has an order number must not learn its contents by it).
 PHONE_MISMATCH = {
@@ -223,7 +242,7 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None) -
                    "it under My orders and send us the order number? If money was taken but there is no order, Douyin "
                    "customer service can trace the payment from your payment record.")
     else:
-        out.append(ASK[lang])
+        out.append(_ask_for(d.facts.get("missing"), lang))
         if intent in ("order_missing", "other"):  # an order that cannot be found: asked about where it was placed
             out.append(CHECK_ACCOUNT[lang])
     return ("" if zh else " ").join(out)

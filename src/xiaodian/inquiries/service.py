@@ -227,7 +227,7 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     stated = u.date_from is not None or bool(u.product_ids)
     identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
     d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
-                 enrich=_enricher(session, shop_id, orders, now))
+                 enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None)
     d = _with_ship_by_explanation(session, shop_id, d, now)
     reply = draft(d, lang=u.language, intent=u.intent, product=u.product)
     if record:
