@@ -4,6 +4,7 @@ mechanism. Written out as literal msgids so the catalogue test sees every one.""
 from __future__ import annotations
 
 from ..web.i18n import gettext as _
+from . import reasons
 
 
 def status(key: str | None) -> str:
@@ -88,6 +89,18 @@ def case_status(key: str | None, refund: str | None = None) -> str:
     if key == "refunding" and refund == "refunding":
         return refund_status(refund)
     return status(key)
+
+
+def order_text(text: str | None) -> str:
+    """An order's 售后状态 text (the platform's words, kept by order_label) in the page's language, with the names
+    the After-sales panel uses; a text the desk does not know is shown as the platform wrote it."""
+    value = (text or "").strip()
+    status = reasons.status_from_text(value)
+    if status is None:
+        return value
+    if value in reasons.BUYER_CANCEL_TEXTS:
+        return action("cancel")
+    return case_status(status.value, reasons.REFUND_PROGRESS_BY_TEXT.get(value))
 
 
 def on_expiry(status_key: str) -> str:

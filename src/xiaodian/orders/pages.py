@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
+from ..aftersales import labels as aftersale_labels
 from ..clock import plausible_date
 from ..errors import Conflict, DomainError, NotFound
 from ..logistics import labels as logistics_labels
@@ -224,6 +225,7 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
                   now=ctx.clock.now(), scope=scope, shop_param=shop_param,
                   share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
                   anomaly_label=logistics_labels.kind,
+                  after_sale_label=aftersale_labels.order_text,
                   export_query=None if scope.is_all else export_query(flt, shop_param), export_limit=PAGE_EXPORT_ORDERS,
                   counts_url=None if counts is not None else "/api/v1/orders/counts?" + export_query(flt, shop_param,
                                                                                                      status=False))
