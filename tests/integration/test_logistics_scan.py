@@ -171,3 +171,21 @@ def test_a_second_worker_is_kept_out_by_the_lease_and_an_overlapping_scan_record
     # a's lease expired while it was still writing (a slow batch), and b starts over the same parcels
     second = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=10), full=True, holder="worker-b")
     assert (first.raised, second.raised) == (1, 0) and len(cases(ctx)) == 1
+
+
+def test_a_resolved_pickup_case_cannot_hide_a_parcel_never_scanned_for_a_week(ctx, shop_id):
+    """QA: the clerk closed the pickup case on the courier's word; 12 days later there was still no scan and no case.
+    The incremental scan looks again at the week's mark and raises 疑似丢失 on its own basis."""
+    ship(ctx, shop_id)
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    [case] = cases(ctx)
+    with transaction(ctx.sessions) as session:
+        service.act(session, shop_id=shop_id, anomaly_id=case.id, action="resolved", principal=CLERK, now=NOW,
+                    note="快递说已补揽收")
+    assert scan_shop(ctx.sessions, shop_id, NOW + 3 * 24 * H, full=False).raised == 0
+    report = scan_shop(ctx.sessions, shop_id, SHIPPED + 12 * 24 * H, full=False)
+    assert report.raised == 1
+    lost = cases(ctx, kind="suspected_lost")
+    assert [(c.status, c.severity) for c in lost] == [("open", "serious")]
+    assert json.loads(lost[0].evidence)["never_scanned"] is True
+    assert [c.status for c in cases(ctx, kind="pickup_timeout")] == ["resolved"]  # the clerk's word stays on record

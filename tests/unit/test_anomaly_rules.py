@@ -96,3 +96,16 @@ def test_evidence_names_the_last_scan_its_age_place_and_state():
     text = evidence_text(finding.kind, finding.evidence, "zh")
     assert text.startswith("最后一条轨迹 52 小时前 · 廊坊转运中心 · 运输中")
     assert "last scan 52 h ago" in evidence_text(finding.kind, finding.evidence, "en")
+
+
+def test_a_parcel_never_scanned_for_seven_days_is_suspected_lost_beside_its_pickup_case():
+    """QA: a clerk resolved the pickup case ("the courier will collect it") and the parcel stayed unscanned for 12
+    days without any new case. A week with no scan at all is a case of its own, so a resolved one cannot hide it."""
+    assert kinds(unpicked(), SHIPPED + 7 * 24 * H - H) == {(AnomalyKind.PICKUP_TIMEOUT, Severity.SERIOUS)}
+    found = detect(unpicked(), SHIPPED + 12 * 24 * H)
+    assert {(f.kind, f.severity) for f in found} == {(AnomalyKind.PICKUP_TIMEOUT, Severity.SERIOUS),
+                                                     (AnomalyKind.SUSPECTED_LOST, Severity.SERIOUS)}
+    lost = next(f for f in found if f.kind is AnomalyKind.SUSPECTED_LOST)
+    assert lost.basis_at == SHIPPED
+    assert evidence_text(lost.kind, lost.evidence) == "发货 288 小时仍无任何物流扫描（发货于 11-20 10:00）：包裹可能丢失或未交给快递"
+    assert next_check(unpicked(), SHIPPED + 50 * H) == SHIPPED + 7 * 24 * H  # the scan looks again then
