@@ -107,5 +107,6 @@ def test_a_parcel_never_scanned_for_seven_days_is_suspected_lost_beside_its_pick
                                                      (AnomalyKind.SUSPECTED_LOST, Severity.SERIOUS)}
     lost = next(f for f in found if f.kind is AnomalyKind.SUSPECTED_LOST)
     assert lost.basis_at == SHIPPED
-    assert evidence_text(lost.kind, lost.evidence) == "发货 288 小时仍无任何物流扫描（发货于 11-20 10:00）：包裹可能丢失或未交给快递"
+    assert evidence_text(lost.kind, lost.evidence) == ("发货 288 小时仍无任何物流扫描（发货于 11-20 10:00）："
+                                                       "包裹可能丢失或未交给快递")
     assert next_check(unpicked(), SHIPPED + 50 * H) == SHIPPED + 7 * 24 * H  # the scan looks again then

@@ -102,9 +102,9 @@ def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -
             if severity:
                 found.append(Finding(AnomalyKind.PICKUP_TIMEOUT, severity, f.shipped_at, evidence))
             if since >= th._lost:
-                # Still no scan at all a week after shipping: whatever a clerk was told when closing the pickup case
-                # ("the courier will collect it"), the parcel is now as good as lost, or was never handed over (虚假发货,
-                # domain.md §2). A case of its own, so a resolved pickup case cannot hide it.
+                # Still no scan at all a week after shipping: whatever a clerk was told when closing the pickup
+                # case ("the courier will collect it"), the parcel is now as good as lost, or was never handed over
+                # (虚假发货, domain.md §2). A case of its own, so a resolved pickup case cannot hide it.
                 found.append(Finding(AnomalyKind.SUSPECTED_LOST, Severity.SERIOUS, f.shipped_at,
                                      {**evidence, "never_scanned": True}))
         return found
@@ -181,7 +181,8 @@ def evidence_text(kind: str, ev: dict, lang: str = "zh") -> str:
                 else f"shipped {hours} h ago ({_when(ev['at'])}), no pickup scan yet")
     if ev.get("never_scanned"):
         return (f"发货 {hours} 小时仍无任何物流扫描（发货于 {_when(ev['at'])}）：包裹可能丢失或未交给快递" if zh
-                else f"shipped {hours} h ago ({_when(ev['at'])}) and never scanned: lost, or never handed to the carrier")
+                else f"shipped {hours} h ago ({_when(ev['at'])}) and never scanned: lost, or never handed to the "
+                     "carrier")
     state = (STATE_ZH if zh else STATE_EN).get(ev.get("state", ""), ev.get("state", ""))
     parts = [ev.get("location") or "", state, ev.get("context") or ""]
     tail = " · ".join(p for p in parts if p)
