@@ -227,6 +227,19 @@ def forecast_page(request: Request, capacity: int | None = None, saved: str | No
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved == "1")
 
 
+def _minutes(value: str, name: str, *, end_of_day: bool = False) -> int:
+    """A time of day from the form (HH:MM) as minutes after midnight. Refused, naming its own field, unless it is
+    a real time: "25:99" is not 1,599 minutes, "-1:30" not minus an hour (QA #9: both were blamed on the end
+    time). The end of the working day may also be 24:00, midnight."""
+    hours, _sep, minutes = value.strip().partition(":")
+    if hours.isdigit() and minutes.isdigit() and len(hours) <= 2 and len(minutes) == 2:
+        total = int(hours) * 60 + int(minutes)
+        if (int(hours) < 24 and int(minutes) < 60) or (end_of_day and total == 24 * 60):
+            return total
+    raise ValidationFailed(f"{name}: {value.strip()[:20]!r} is not a time of day; use HH:MM, 00:00–23:59",
+                           details={"field": name})
+
+
 @router.post("/shipping/settings")
 def save_settings(request: Request, capacity_per_hour: int = Form(...), work_start: str = Form("09:00"),
                   work_end: str = Form("18:00"), default_promise: str = Form("48h"),
@@ -235,18 +248,11 @@ def save_settings(request: Request, capacity_per_hour: int = Form(...), work_sta
                   rest_day: list[str] = Form([]), rest_days_shown: str = Form(""),
                   principal: Principal = Depends(require("settings.manage")),
                   session: Session = Depends(db, scope="function")):
-    def minutes(value: str, name: str) -> int:
-        try:
-            h, m = value.split(":")
-            return int(h) * 60 + int(m)
-        except ValueError:
-            raise DomainError(f"{name}: use HH:MM", code="validation_failed") from None
-
     preferences.update_settings(session, shop_id=shop_of(request), principal=principal,
                                 now=get_ctx(request).clock.now(),
                                 changes={"capacity_per_hour": capacity_per_hour,
-                                         "work_start_minute": minutes(work_start, "work_start"),
-                                         "work_end_minute": minutes(work_end, "work_end"),
+                                         "work_start_minute": _minutes(work_start, "work_start"),
+                                         "work_end_minute": _minutes(work_end, "work_end", end_of_day=True),
                                          "default_promise": default_promise, "due_soon_hours": due_soon_hours,
                                          "urgent_hours": urgent_hours,
                                          "correction_window_hours": correction_window_hours,

@@ -49,7 +49,12 @@ def _validate_settings(values: dict) -> None:
 
     if not 1 <= int(values["capacity_per_hour"]) <= 100_000:
         bad("capacity_per_hour", "must be 1–100000 orders per hour")
-    if not 0 <= int(values["work_start_minute"]) < int(values["work_end_minute"]) <= 1440:
+    start, end = int(values["work_start_minute"]), int(values["work_end_minute"])
+    if not 0 <= start < 1440:  # each bound blamed on its own field, the order of the two on the end
+        bad("work_start_minute", "the working day must start at a time of day, 00:00–23:59")
+    if not 0 < end <= 1440:
+        bad("work_end_minute", "the working day must end at a time of day, 00:01–24:00")
+    if start >= end:
         bad("work_end_minute", "working hours must start before they end, within one day")
     rest = str(values.get("rest_weekdays") or "")
     if not set(rest) <= set("0123456"):
