@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
 
@@ -278,3 +278,24 @@ def test_the_buyer_told_first_then_the_carrier_called_twice_and_the_message_clai
     assert "我们已经联系快递公司加急处理" in owner_client.get(f"/logistics/anomalies/{case_id}").text  # it was, once
     assert act("resolved").json()["status"] == "resolved"
     assert act("contacted_carrier").status_code == 409  # a resolved case stays resolved
+
+
+def test_an_until_without_offset_is_shop_time_as_on_the_form_and_the_cli(ctx, shop_id, owner_client):
+    """QA: the API refused "2099-12-01T00:00:00" as "until must be a future time"; the form and the CLI read it as
+    the shop's time."""
+    seed(ctx, shop_id)
+    case_id = owner_client.get("/api/v1/anomalies").json()["anomalies"][0]["id"]
+    moved = owner_client.post(f"/api/v1/anomalies/{case_id}/actions", headers={"x-csrf-token": csrf_of(owner_client)},
+                              json={"action": "ignored", "note": "买家同意等待", "until": "2099-12-01T08:00:00"})
+    assert moved.status_code == 200, moved.text
+    from sqlalchemy import select
+
+    from xiaodian.logistics.models import Anomaly
+
+    with ctx.sessions() as session:
+        until = session.execute(select(Anomaly.ignored_until).where(Anomaly.id == int(case_id))).scalar_one()
+    assert until == datetime(2099, 12, 1, 0, 0, tzinfo=UTC)  # 08:00 in Shanghai is midnight UTC
+    # and the time shows where the case is read (QA: it was stored and shown nowhere)
+    assert "忽略至 12-01 08:00" in owner_client.get(f"/logistics/anomalies/{case_id}").text
+    listed = owner_client.get("/logistics", params={"status": "ignored"}).text
+    assert "data-ignored-until" in listed and "至 12-01 08:00" in listed and "处理状态" in listed

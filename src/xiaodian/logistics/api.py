@@ -88,7 +88,7 @@ class AnomalyListOut(BaseModel):
 class ActionIn(BaseModel):
     action: Literal["contacted_carrier", "told_buyer", "resolved", "ignored"]
     note: str | None = Field(None, max_length=500, description="required for ignored (the reason)")
-    until: datetime | None = Field(None, description="ignored only: reopen then if still abnormal (with offset)")
+    until: datetime | None = Field(None, description="ignored only: reopen then if still abnormal (ISO 8601; without an offset, shop time)")
 
 
 @router.get("/orders/{order_id}/tracking", response_model=TrackingOut,

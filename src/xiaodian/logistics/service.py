@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
-from ..clock import iso
+from ..clock import SHOP_TZ, iso
 from ..db import insert_ignore, row_id
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import OrderEvent
@@ -189,7 +189,9 @@ def act(session: Session, *, shop_id: int, anomaly_id: str | int, action: str, p
                                details={"field": "note"})
     if until is not None and target is not AnomalyStatus.IGNORED:
         raise ValidationFailed("until applies only to ignored", details={"field": "until"})
-    if until is not None and (until.tzinfo is None or until <= now):
+    if until is not None and until.tzinfo is None:
+        until = until.replace(tzinfo=SHOP_TZ)  # a time without offset is the shop's, as on the form and the CLI
+    if until is not None and until <= now:
         raise ValidationFailed("until must be a future time", code="until_in_past", details={"field": "until"})
     case = require_anomaly(session, shop_id, anomaly_id)
     current = AnomalyStatus(case.status)
