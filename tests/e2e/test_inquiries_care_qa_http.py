@@ -13,6 +13,9 @@ from xiaodian.demo.shop import build_demo_shop
 from ..conftest import csrf_of, login
 
 
+HEADLINE = "我这个月20号下了2份五常大米的订单，已经付款了，怎么还没有订单信息？"
+
+
 @pytest.fixture
 def scenarios(ctx):
     summary = build_demo_shop(ctx, orders=300, progress=False)
@@ -56,3 +59,20 @@ def test_the_diagnosis_title_does_not_ask_for_what_the_buyer_gave(app, users, sc
     assert 'data-code="not_found_need_details"' in section and "后4位" not in title and "订单号" not in title
     values = dict(re.findall(r'<dd data-fact="(\w+)">([^<]*)</dd>', section))
     assert values["missing"] == "下单日期"
+
+
+def test_the_matching_orders_heading_counts_those_that_fit_and_names_the_close_ones_apart(app, users, scenarios):
+    """D4: the headline question fits a handful of orders exactly; the ones a day off or of another quantity are
+    counted apart as close, not as matches."""
+    with TestClient(app) as client:
+        login(client, "cs")
+        r = post(client, message=HEADLINE)
+        api = client.post("/api/v1/inquiries", json={"message": HEADLINE, "at": "2026-11-24T18:00:00+08:00"},
+                          headers={"x-csrf-token": csrf_of(client)})
+    out = api.json()
+    exact, close = out["matches_fitting"], out["matches_close"]
+    assert exact >= 1 and close >= 1 and out["diagnosis"]["facts"]["count"] == exact
+    heading = r.text.split('id="matches-h">', 1)[1].split("</h2>", 1)[0]
+    assert f"{exact} 单相符" in heading and f"另有 {close} 单相近" in heading, heading
+    values = dict(re.findall(r'<dd data-fact="(\w+)">([^<]*)</dd>', _diagnosis(r.text)))
+    assert values["count"] == str(exact) and values["close"] == str(close)

@@ -76,3 +76,21 @@ def test_the_last_4_digits_given_are_not_asked_for_again(ctx, shop_id, scenarios
         a = ask(ctx, shop_id, message, phone=last4)
         assert a.diagnosis.code == "not_found_need_details" and a.diagnosis.facts["missing"] == ["order_date"]
         assert "下单日期" in a.reply and "后4位" not in a.reply and "同一个抖音账号" not in a.reply
+
+
+def test_the_count_of_matching_orders_is_of_those_that_fit_everything_the_buyer_said(ctx, shop_id, scenarios):
+    """D4: orders of the day before or after, or of another quantity, are close candidates, not matches."""
+    from xiaodian.inquiries.schemas import answer_out
+
+    a = ask(ctx, shop_id, HEADLINE)
+    u = a.understanding
+    fitting = [m for m in a.matches if m.fits]
+    exact = [m for m in fitting if m.facts.created_day == u.date_from
+             and any(pid in u.product_ids and qty == u.quantity for pid, _n, qty in m.facts.items)]
+    assert 0 < len(exact) < len(fitting)  # the demo has close ones on the 19th / 21st and single bags
+    assert a.diagnosis.facts["count"] == len(exact) and a.diagnosis.facts["close"] == len(fitting) - len(exact)
+    out = answer_out(a)
+    assert out.matches_fitting == len(exact) and out.matches_close == len(fitting) - len(exact)
+    shown_exact = [m for m in out.matches if m.exact]
+    assert {m.order_id for m in shown_exact} <= {m.order_id for m in exact}
+    assert all(not m.exact for m in out.matches if m.order_id not in {e.order_id for e in exact})

@@ -194,7 +194,8 @@ def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated:
     if len(fitting) == 1:
         d = _one(fitting[0], intent, now, False, matches, enrich)
         return replace(d, facts={**d.facts, "missing": missing})
-    # no identity: candidates for the agent, whatever their facts
-    return Diagnosis("multiple_matches", {"identity": None, "count": len(fitting), "missing": missing,
-                                          "order_ids": [m.order_id for m in rank(fitting)]}, None, False,
-                     tuple(matches))
+    # no identity: candidates for the agent, whatever their facts; counted as what fits exactly and what is close
+    exact = sum(1 for m in fitting if m.exact)
+    facts = {"identity": None, "count": exact, "close": len(fitting) - exact, "missing": missing,
+             "order_ids": [m.order_id for m in rank(fitting)]}
+    return Diagnosis("multiple_matches", facts, None, False, tuple(matches))

@@ -25,7 +25,8 @@ NAMES = {
     "tracking": N_("Tracking"), "shipped_at": N_("Shipped at"), "completed_at": N_("Completed at"),
     "logistics": N_("Logistics"), "after_sale": N_("After-sale"), "identity_confirmed": N_("Buyer identity confirmed"),
     "identity": N_("Identified by"), "orders_for_identity": N_("Orders found for it"),
-    "count": N_("Matching orders"), "candidates": N_("Candidate orders"), "order_ids": N_("Order nos."),
+    "count": N_("Matching orders"), "close": N_("Close orders (a day off or another quantity)"),
+    "candidates": N_("Candidate orders"), "order_ids": N_("Order nos."),
     "missing": N_("Still needed from the buyer"),
     "phone_matches_order": N_("Phone matches the order"),
 }

@@ -88,6 +88,9 @@ class Match:
     fits: bool  # every stated date and product agrees
     via: str | None = None  # order_id / phone / last4: how the buyer's identity led to it
     facts: OrderFacts | None = field(default=None, compare=False)
+    # Fits everything said: the very day (not one either side) and the quantity too. ``fits`` is looser on purpose
+    # (it finds the buyer's own order placed just before midnight); the agent is told how many fit exactly.
+    exact: bool = False
 
 
 WEIGHTS = {"order_id": 100, "phone": 50, "last4": 20, "date": 30, "date_near": 10, "product": 30, "quantity": 10}
@@ -131,14 +134,16 @@ def score(facts: OrderFacts, ask: Ask, via: str | None = None) -> Match:
     elif ask.quantity is not None and any(q == ask.quantity for _p, _n, q in facts.items):
         reasons.append(("quantity", str(ask.quantity)))
     total = sum(WEIGHTS[code] for code, _ in reasons)
-    return Match(facts.order_id, total, tuple(reasons), fits, via, facts)
+    codes = {code for code, _ in reasons}
+    exact = fits and "date_near" not in codes and (ask.quantity is None or "quantity" in codes)
+    return Match(facts.order_id, total, tuple(reasons), fits, via, facts, exact)
 
 
 def phone_mismatch(match: Match) -> Match:
     """The order a buyer's order number led to, marked as not theirs by the phone they gave (issue 7: an order
     number alone is no proof of identity once the buyer's own phone says otherwise). It no longer fits what the
     buyer said, and the reason says why for the agent."""
-    return replace(match, reasons=(*match.reasons, ("phone_mismatch", "")), fits=False)
+    return replace(match, reasons=(*match.reasons, ("phone_mismatch", "")), fits=False, exact=False)
 
 
 def rank(matches: list[Match]) -> list[Match]:

@@ -39,6 +39,7 @@ class MatchOut(BaseModel):
     why: list[str]
     reasons: list[ReasonOut]
     fits: bool
+    exact: bool = False  # fits the very day and the quantity too (fits alone: a day either side, any quantity)
     status: str
     created_at: str | None
     items: str
@@ -55,7 +56,8 @@ class InquiryOut(BaseModel):
     language: str
     entities: EntitiesOut
     matches: list[MatchOut]  # the best-ranked few (matches_shown of them)
-    matches_fitting: int = 0  # how many of all the orders looked at fit what the buyer said (more may exist than shown)
+    matches_fitting: int = 0  # how many of all the orders looked at fit everything the buyer said (day, product, qty)
+    matches_close: int = 0  # how many more fit only loosely: a day either side, or another quantity
     diagnosis: DiagnosisOut
     reply: str
     identity: str | None = None
@@ -85,10 +87,12 @@ def answer_out(answer, shown: int = 10) -> InquiryOut:
         f = m.facts
         matches.append(MatchOut(
             order_id=m.order_id, score=m.score, why=[why(c, v) for c, v in m.reasons],
-            reasons=[ReasonOut(code=c, value=v) for c, v in m.reasons], fits=m.fits, status=f.status,
+            reasons=[ReasonOut(code=c, value=v) for c, v in m.reasons], fits=m.fits, exact=m.exact,
+            status=f.status,
             created_at=iso(f.created_at), items="；".join(f"{name} ×{qty}" for _pid, name, qty in f.items),
             phone_masked=f.phone_masked))
     return InquiryOut(intent=u.intent, language=u.language, entities=EntitiesOut(**u.entities()), matches=matches,
-                      matches_fitting=sum(1 for m in answer.matches if m.fits),
+                      matches_fitting=sum(1 for m in answer.matches if m.exact),
+                      matches_close=sum(1 for m in answer.matches if m.fits and not m.exact),
                       diagnosis=DiagnosisOut(code=d.code, facts=d.facts), reply=answer.reply,
                       identity=answer.identity, product_ids=list(u.product_ids))
