@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..clock import iso
@@ -26,6 +27,7 @@ from .importfile import import_aftersale_file
 from .queries import TABS, CaseFilter
 
 router = APIRouter(include_in_schema=False)
+MERCHANT_WORK_TABS = frozenset({"todo", "due_soon"})  # the merchant's moves (domain.MERCHANT_TURN)
 TYPES = tuple(t.value for t in domain.CaseType)
 FAMILIES = ("quality", "other", "unknown")
 
@@ -50,22 +52,31 @@ def countdown_words(now) -> dict:
             "hours": _("%(h)sh %(m)sm")}
 
 
-def _filter(params) -> CaseFilter:
-    tab = params.get("tab") or "todo"
+def tabs_for(principal: Principal) -> tuple[tuple[str, ...], str]:
+    """The tabs a role sees and the one it starts on. 待我处理 and 即将超时 are the merchant's moves (agree, reject,
+    confirm receipt, refund, ship), which only a role allowed to decide can make: a role that cannot (warehouse)
+    is not shown them as its work to do, and starts on 全部 instead."""
+    if allowed(principal.role, "aftersales.decide"):
+        return TABS, TABS[0]
+    return tuple(t for t in TABS if t not in MERCHANT_WORK_TABS), "all"
+
+
+def _filter(params, tabs: tuple[str, ...] = TABS, default: str = TABS[0]) -> CaseFilter:
+    tab = params.get("tab") or default
     kind = params.get("type") or None
     family = params.get("family") or None
     page = page_number(params.get("page"))
-    return CaseFilter(tab=tab if tab in TABS else "todo", case_type=kind if kind in TYPES else None,
+    return CaseFilter(tab=tab if tab in tabs else default, case_type=kind if kind in TYPES else None,
                       family=family if family in FAMILIES else None,
                       product_id=(params.get("product_id") or "").strip()[:32] or None,
                       order_id=(params.get("order_id") or "").strip()[:32] or None, page=page)
 
 
-def list_link(flt: CaseFilter, **changes) -> str:
+def list_link(flt: CaseFilter, default_tab: str = TABS[0], **changes) -> str:
     values = {"tab": flt.tab, "type": flt.case_type, "family": flt.family, "product_id": flt.product_id,
               "order_id": flt.order_id, "page": None}
     values.update(changes)
-    query = {k: v for k, v in values.items() if v not in (None, "", 1) and not (k == "tab" and v == "todo")}
+    query = {k: v for k, v in values.items() if v not in (None, "", 1) and not (k == "tab" and v == default_tab)}
     return "/aftersales" + ("?" + urlencode(query) if query else "")
 
 
@@ -74,14 +85,15 @@ async def case_list(request: Request, principal: Principal = Depends(require_rea
                     session: Session = Depends(read_db, scope="function")):
     """The after-sales list, reloaded all day: read on the event loop (web.deps.read_db)."""
     ctx = get_ctx(request)
-    flt = _filter(request.query_params)
+    tabs, default = tabs_for(principal)
+    flt = _filter(request.query_params, tabs, default)
     page = views.case_page(session, shop_id=shop_of(request), flt=flt, now=ctx.clock.now(),
                            families=views.families_for(session, shop_of(request), ctx.settings))
     pages = max((page.total + flt.page_size - 1) // flt.page_size, 1)
-    return render(request, "aftersales/list.html", page=page, flt=flt, tabs=TABS, types=TYPES, families=FAMILIES,
+    return render(request, "aftersales/list.html", page=page, flt=flt, tabs=tabs, types=TYPES, families=FAMILIES,
                   countdown_now=countdown_words(ctx.clock.now()),
-                  link=lambda **c: list_link(flt, **c), pages=pages, labels=labels, countdown=countdown_text,
-                  done=notices.read(request, "done"), share_url=list_link(flt, page=flt.page))
+                  link=lambda **c: list_link(flt, default, **c), pages=pages, labels=labels, countdown=countdown_text,
+                  done=notices.read(request, "done"), share_url=list_link(flt, default, page=flt.page))
 
 
 def _order_context(session, shop_id: int, order_id: str, now) -> dict:
