@@ -11,12 +11,13 @@ from xiaodian.db import transaction
 from xiaodian.orders.domain import OrderStatus
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.orders.models import Order, Shipment
-from xiaodian.shipping.bulk import ship_file
+from xiaodian.shipping.bulk import Confirmed, ship_file
 
 from ..conftest import NOW
 from ..factories import make_record
 
 CLERK = Principal(None, "warehouse", "warehouse", "cli")
+SEEN = Confirmed(address_change=True, warnings=True)  # the web's preview → apply: seeing the warnings confirms them
 
 
 def oid(i: int) -> str:
@@ -45,7 +46,8 @@ def test_preview_then_apply_then_reupload(ctx, shop_id, tmp_path):
         "4.90754E+18,shunfeng,SF1234567890127",  # Excel damaged the id
         f"{oid(1)},shunfeng,SF1234567890128",  # twice in the file
     ], encoding="gbk")
-    preview = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW, dry_run=True)
+    preview = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW, dry_run=True,
+                        confirmed=SEEN)
     verdicts = {r.row: (r.verdict, r.code) for r in preview.rows}
     assert verdicts == {2: ("ok", ""), 3: ("ok", ""), 4: ("warning", "tracking_shape_mismatch"),
                         5: ("error", "order_cancelled"), 6: ("error", "carrier_unknown"),
@@ -53,7 +55,7 @@ def test_preview_then_apply_then_reupload(ctx, shop_id, tmp_path):
                         9: ("error", "duplicate_order_in_file")}
     with ctx.sessions() as session:
         assert session.execute(select(func.count()).select_from(Shipment)).scalar_one() == 0
-    applied = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW)
+    applied = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=NOW, confirmed=SEEN)
     assert applied.shipped == 3 and len(applied.as_json()["rejected"]) == 5
     with ctx.sessions() as session:
         statuses = dict(session.execute(select(Order.order_id, Order.status)).all())
@@ -85,8 +87,10 @@ def test_a_row_whose_buyer_changed_the_address_is_a_warning_that_says_when(ctx, 
     with transaction(ctx.sessions) as session:
         upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=changed_at,
                       records=[make_record(oid(1), address="文三路 90号")])
-    path = write(tmp_path, ["订单号,快递公司,快递单号", f"{oid(1)},顺丰,YT1234567890123", f"{oid(2)},zhongtong,73123456789012"])
-    preview = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=changed_at, dry_run=True)
+    path = write(tmp_path, ["订单号,快递公司,快递单号", f"{oid(1)},顺丰,YT1234567890123",
+                            f"{oid(2)},zhongtong,73123456789012"])
+    preview = ship_file(ctx.sessions, shop_id=shop_id, path=path, principal=CLERK, now=changed_at, dry_run=True,
+                        confirmed=SEEN)
     first, second = preview.rows
     assert (first.verdict, first.code, second.verdict) == ("warning", "address_changed", "ok")
     assert first.details == {"when": "11-24 18:30"}  # NOW is 11-24 18:00 shop time

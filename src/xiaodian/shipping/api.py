@@ -17,7 +17,7 @@ from ..orders.domain import check_filter_date
 from ..web.deps import db, get_ctx, require
 from ..web.openapi import ERROR_RESPONSES
 from . import corrections, reminders, reports, service, template
-from .bulk import BulkReport, ship_file
+from .bulk import BulkReport, Confirmed, ship_file
 from .queries import VIEW_PATTERN, get_settings
 from .schemas import (BulkReportOut, CorrectionIn, CorrectionOut, ForecastOut, ReminderAckOut, RemindersOut,
                       ShipIn, ShipmentsOut, ShipOut, ViolationsOut)
@@ -29,28 +29,35 @@ router = APIRouter(prefix="/api/v1", tags=["shipping"], responses=ERROR_RESPONSE
              summary="Ship an order (or some of its items) with a carrier and tracking number")
 def ship(order_id: str, body: ShipIn, request: Request, principal: Principal = Depends(require("shipping.ship")),
          session: Session = Depends(db, scope="function")):
-    result = service.ship_order(session, shop_id=shop_of(request), principal=principal, now=get_ctx(request).clock.now(),
-                                req=service.ShipRequest(order_id, body.carrier, body.tracking_no, body.items,
-                                                        body.confirm_warnings, body.confirm_address_change))
+    req = service.ShipRequest(order_id, body.carrier, body.tracking_no, body.items, body.confirm_warnings,
+                              body.confirm_address_change)
+    result = service.ship_order(session, shop_id=shop_of(request), principal=principal,
+                                now=get_ctx(request).clock.now(), req=req)
     return result.as_json()
 
 
-def run_bulk(request: Request, upload: uploads.StoredUpload, *, dry_run: bool, principal: Principal) -> BulkReport:
+def run_bulk(request: Request, upload: uploads.StoredUpload, *, dry_run: bool, principal: Principal,
+             confirmed: Confirmed) -> BulkReport:
     ctx = get_ctx(request)
     return ship_file(ctx.sessions, shop_id=shop_of(request), path=upload.path, principal=principal,
-                     now=ctx.clock.now(), dry_run=dry_run)
+                     now=ctx.clock.now(), dry_run=dry_run, confirmed=confirmed)
 
 
 @router.post("/shipments/bulk", response_model=BulkReportOut,
-             summary="Ship from a file (订单号, 快递公司, 快递单号; CSV or XLSX); dry_run previews every row")
+             summary="Ship from a file (订单号, 快递公司, 快递单号; CSV or XLSX); dry_run previews every row. A row "
+                     "with a warning (address changed, unusual number) is held, not shipped, unless confirmed")
 def bulk(request: Request, file: UploadFile = File(...), dry_run: bool | None = Form(None),
          dry_run_query: bool | None = Query(None, alias="dry_run"),
+         confirm_address_change: bool = Form(False, description="ship rows whose buyer changed the address (the "
+                                             "labels have the new one)"),
+         confirm_warnings: bool = Form(False, description="ship rows whose number looks unusual for the carrier"),
          principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
     session.commit()  # the file is applied in its own batches
     ctx = get_ctx(request)
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
-        report = run_bulk(request, stored, dry_run=bool(dry_run or dry_run_query), principal=principal)
+        report = run_bulk(request, stored, dry_run=bool(dry_run or dry_run_query), principal=principal,
+                          confirmed=Confirmed(address_change=confirm_address_change, warnings=confirm_warnings))
     finally:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
     return report.as_json()

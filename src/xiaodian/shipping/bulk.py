@@ -1,11 +1,13 @@
 """Ship from a file (the platform's 批量发货 template: 订单号, 快递公司 name or code, 快递单号; or the desk's own,
 template.py).
 
-Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / unchanged / skipped
-(carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one transaction
-each. A row whose number is already on its order is "unchanged", so uploading the same file again changes nothing.
-Warning rows (the buyer changed the address since the order came in, or a number of unusual shape) are shown in
-the preview; applying after seeing them is the confirmation.
+Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok / warning / held / unchanged /
+skipped (carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one
+transaction each. A row whose number is already on its order is "unchanged", so uploading the same file again
+changes nothing. Warning rows (the buyer changed the address since the order came in, or a number of unusual shape)
+ship only when confirmed, as a single shipment does: the web's preview shows them and applying after seeing it is
+the confirmation; a file applied directly (CLI, API) holds them back ("held", nothing written) unless the caller
+confirms each kind (confirm_address_change, confirm_warnings).
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ class RowVerdict:
     order_id: str
     carrier: str
     tracking_no: str
-    verdict: str = ""  # ok / warning / unchanged / skipped / error ("" while undecided)
+    verdict: str = ""  # ok / warning / held (a warning not confirmed) / unchanged / skipped / error ("" undecided)
     column: str = ""
     code: str = ""
     message: str = ""
@@ -79,8 +81,13 @@ class BulkReport:
         return sum(1 for r in self.rows if r.applied)
 
     @property
+    def held(self) -> list[RowVerdict]:
+        return [r for r in self.rows if r.verdict == "held"]
+
+    @property
     def exit_code(self) -> int:
-        return 1 if self.rejected else 0
+        """1 when a row did not ship for a reason someone must look at: rejected, or held for a confirmation."""
+        return 1 if self.rejected or self.held else 0
 
     def as_json(self) -> dict:
         """Like the import report: counts, then every rejected row with row, column, stable code, message."""
@@ -89,6 +96,7 @@ class BulkReport:
                              for r in self.rows if r.verdict == "warning"],
                 "rejected": [{"row": r.row, "column": r.column, "code": r.code, "message": r.message}
                              for r in self.rejected],
+                "held": [{"row": r.row, "column": r.column, "code": r.code, "message": r.message} for r in self.held],
                 "dry_run": self.dry_run, "rows": [asdict(r) for r in self.rows]}
 
 
@@ -117,8 +125,9 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
                       else f"{number_raw[:40]!r} is not a tracking number (letters and digits, 8–32 long)")
     earlier = seen_orders.get(verdict.order_id)
     if earlier is not None:
-        return _error(verdict, ORDER, "duplicate_order_in_file", f"order {verdict.order_id} is already on row {earlier}",
-                      {"order_id": verdict.order_id, "row": earlier})
+        return _error(verdict, ORDER, "duplicate_order_in_file",
+                      f"order {verdict.order_id} is already on row {earlier}", {"order_id": verdict.order_id,
+                                                                               "row": earlier})
     other = seen_numbers.get(verdict.tracking_no)
     if other is not None:
         return _error(verdict, NUMBER, "tracking_in_use", f"{verdict.tracking_no} is already on row {other}")
@@ -179,10 +188,58 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
     return plans
 
 
+@dataclass(frozen=True)
+class Confirmed:
+    """What the person applying a file has confirmed for its warning rows (ShipRequest's two confirmations)."""
+
+    address_change: bool = False
+    warnings: bool = False
+
+
+# The confirmation each kind of warning needs: the API's field, the CLI's option.
+CONFIRM_WITH = {"address_changed": ("confirm_address_change", "--confirm-address-change"),
+                "tracking_shape": ("confirm_warnings", "--confirm-warnings")}
+
+
+def _unconfirmed(plan: ShipPlan, confirmed: Confirmed) -> list[str]:
+    """The warnings of an accepted row nobody has confirmed: each would stop a single shipment (ship_order)."""
+    missing = []
+    if plan.order.address_changed_at is not None and not confirmed.address_change:
+        missing.append("address_changed")
+    if plan.warnings and not confirmed.warnings:
+        missing.append("tracking_shape")
+    return missing
+
+
+def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confirmed) -> list:
+    """Keep the plans that may ship; a row with an unconfirmed warning is held back with what to confirm, so that a
+    file applied without a preview (CLI, API) cannot ship a label to the old address unseen (QA #3)."""
+    kept = []
+    for v, plan in plans:
+        missing = _unconfirmed(plan, confirmed)
+        if not missing:
+            kept.append((v, plan))
+            continue
+        reasons = []
+        if "address_changed" in missing:
+            when = domain.shop_month_day_time(plan.order.address_changed_at)
+            reasons.append(f"the buyer changed the address on {when}: check that this label has the new one")
+        if "tracking_shape" in missing:
+            reasons.append(f"{v.tracking_no} does not look like a {plan.carrier.name} number")
+        v.verdict, v.column = "held", ORDER if missing[0] == "address_changed" else NUMBER
+        v.code = "address_changed" if missing[0] == "address_changed" else plan.warnings[0]
+        v.details = {**v.details, "confirm": [CONFIRM_WITH[m][0] for m in missing]}
+        v.message = ("held back, not shipped: " + "; ".join(reasons) + "; to ship it, apply again with "
+                     + " and ".join("{} (CLI {})".format(*CONFIRM_WITH[m]) for m in missing))
+    return kept
+
+
 def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, principal: Principal,
-              now: datetime, dry_run: bool = False, source: str | None = None) -> BulkReport:
+              now: datetime, dry_run: bool = False, source: str | None = None,
+              confirmed: Confirmed = Confirmed()) -> BulkReport:
     """Preview (``dry_run``) or apply a bulk-ship file. Raises FileUnreadable when the file as a whole cannot
-    be read (nothing changes); row problems are verdicts, never exceptions."""
+    be read (nothing changes); row problems are verdicts, never exceptions. Warning rows ship only when
+    ``confirmed`` covers them, else they are "held"; a dry run says the same as the apply would."""
     check(principal.role, "shipping.ship")
     export = open_export(path, header=BULK_SHIP_FILE)
     report = BulkReport(dry_run=dry_run, file_kind=export.kind)
@@ -198,10 +255,10 @@ def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path
             report.rows.append(parsed)
             batch.append(parsed)
             if len(batch) >= BATCH:
-                _run_batch(sessions, shop_id, batch, principal, now, dry_run, source)
+                _run_batch(sessions, shop_id, batch, principal, now, dry_run, source, confirmed)
                 batch = []
         if batch:
-            _run_batch(sessions, shop_id, batch, principal, now, dry_run, source)
+            _run_batch(sessions, shop_id, batch, principal, now, dry_run, source, confirmed)
     finally:
         export.close()
     if not dry_run and report.shipped:
@@ -209,13 +266,13 @@ def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path
             audit.record(session, principal=principal, action="shipping.bulk_ship", now=now, shop_id=shop_id,
                          target_type="file", target_id=Path(path).name[:64],
                          detail={"shipped": report.shipped, "unchanged": report.count("unchanged"),
-                                 "rejected": len(report.rejected)})
+                                 "rejected": len(report.rejected), "held": len(report.held)})
     return report
 
 
-def _run_batch(sessions, shop_id, batch, principal, now, dry_run, source) -> None:
+def _run_batch(sessions, shop_id, batch, principal, now, dry_run, source, confirmed: Confirmed) -> None:
     with sessions() as session:
-        plans = _judge(session, shop_id, batch)
+        plans = _hold_unconfirmed(_judge(session, shop_id, batch), confirmed)
         if dry_run or not plans:
             session.rollback()
             return
@@ -233,7 +290,7 @@ def _run_batch(sessions, shop_id, batch, principal, now, dry_run, source) -> Non
     for v, _plan in plans:
         with sessions() as session:
             v.verdict = ""
-            again = _judge(session, shop_id, [v])
+            again = _hold_unconfirmed(_judge(session, shop_id, [v]), confirmed)
             if not again:
                 continue
             try:

@@ -50,9 +50,11 @@ def ship(
     carrier: str = typer.Option(None, "--carrier", help="carrier code or name, e.g. shunfeng / 顺丰速运"),
     tracking: str = typer.Option(None, "--tracking", help="tracking number"),
     items: str = typer.Option(None, "--items", help="SKU order ids to ship, comma-separated (partial shipment)"),
-    confirm_warnings: bool = typer.Option(False, "--confirm-warnings", help="ship although the number looks unusual"),
+    confirm_warnings: bool = typer.Option(False, "--confirm-warnings", help="ship although the number looks unusual "
+                                          "(with --file: every such row; without it they are held back)"),
     confirm_address_change: bool = typer.Option(False, "--confirm-address-change",
-                                                help="the buyer changed the address: the label has the new one"),
+                                                help="the buyer changed the address: the label has the new one "
+                                                     "(with --file: every such row; without it they are held back)"),
     file: Path = typer.Option(None, "--file", help="bulk-ship file: 订单号, 快递公司, 快递单号 (CSV or XLSX)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="with --file: verdict per row, change nothing"),
     as_json: bool = typer.Option(False, "--json"),
@@ -62,7 +64,7 @@ def ship(
     from ..bootstrap import default_shop_id, open_context
     from ..db import transaction
     from . import service
-    from .bulk import ship_file
+    from .bulk import Confirmed, ship_file
 
     if file is None and (not order_id or not carrier or tracking is None):
         _emit_error(DomainError("give ORDER_ID --carrier CODE --tracking NO, or --file FILE", code="usage"), as_json, 2)
@@ -75,7 +77,8 @@ def ship(
         if file is not None:
             try:
                 report = ship_file(ctx.sessions, shop_id=shop_id, path=file, principal=principal,
-                                   now=ctx.clock.now(), dry_run=dry_run)
+                                   now=ctx.clock.now(), dry_run=dry_run,
+                                   confirmed=Confirmed(confirm_address_change, confirm_warnings))
             except DomainError as exc:
                 _emit_error(exc, as_json, 2)
             if as_json:
@@ -108,11 +111,11 @@ def _print_bulk(report, file: Path) -> None:
     table.add_column("rows", justify="right")
     for name, value in (("ship" if report.dry_run else "shipped", report.shipped),
                         ("unchanged", report.count("unchanged")), ("skipped", report.count("skipped")),
-                        ("warnings", report.count("warning")),
+                        ("warnings", report.count("warning")), ("held (not confirmed)", len(report.held)),
                         ("rejected", len(report.rejected))):
         table.add_row(name, str(value))
     out.print(table)
-    for r in [r for r in report.rows if r.verdict in ("error", "warning")][:50]:
+    for r in [r for r in report.rows if r.verdict in ("error", "held", "warning")][:50]:
         out.print(f"  row {r.row} {r.verdict}: {r.code} {r.message}")
 
 
@@ -161,7 +164,8 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    table = Table(title=f"{data['total']} violations · {data['points']} points · ¥{data['compensation_fen'] / 100:,.2f}")
+    money = data["compensation_fen"] / 100
+    table = Table(title=f"{data['total']} violations · {data['points']} points · ¥{money:,.2f}")
     add_columns(table, ("order id", "kind", "ship-by", "late", "points", "compensation"))
     for v in data["violations"]:
         table.add_row(v["order_id"], v["kind"], (v["ship_by"] or "")[:16].replace("T", " "),

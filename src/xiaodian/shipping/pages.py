@@ -30,6 +30,7 @@ from ..web.paging import page_number
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
+from .bulk import Confirmed
 from .listing import view_page
 from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, get_settings, view_counts
 from .service import shipped_skus
@@ -39,6 +40,8 @@ SHOWN_ROWS = 500
 # The preview lists what needs a look first: refused rows, then warnings, then what will ship; rows already done
 # or not filled in (a template's blank rows) last.
 _VERDICT_ORDER = {"error": 0, "warning": 1, "ok": 2, "unchanged": 3, "skipped": 4}
+# The web shows every warning row in the preview before 确认发货: applying after seeing it confirms them (bulk.py).
+SEEN_IN_PREVIEW = Confirmed(address_change=True, warnings=True)
 
 
 def _shown(report) -> list:
@@ -180,7 +183,7 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=_("Choose a file."))
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
-        report = run_bulk(request, stored, dry_run=True, principal=principal)
+        report = run_bulk(request, stored, dry_run=True, principal=principal, confirmed=SEEN_IN_PREVIEW)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
@@ -195,7 +198,7 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
     ctx = get_ctx(request)
     stored = uploads.load(ctx.settings.data_dir, upload_id)
     try:
-        report = run_bulk(request, stored, dry_run=False, principal=principal)
+        report = run_bulk(request, stored, dry_run=False, principal=principal, confirmed=SEEN_IN_PREVIEW)
     except FileUnreadable as exc:
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
     uploads.delete(ctx.settings.data_dir, upload_id)

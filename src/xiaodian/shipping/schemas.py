@@ -36,7 +36,8 @@ class BulkVerdict(BaseModel):
     order_id: str
     carrier: str
     tracking_no: str
-    verdict: str = Field(description="ok, warning, unchanged, skipped (carrier and number blank) or error")
+    verdict: str = Field(description="ok, warning, held (a warning nobody confirmed: not shipped), unchanged, "
+                                     "skipped (carrier and number blank) or error")
     column: str
     code: str
     message: str
@@ -49,6 +50,8 @@ class BulkReportOut(BaseModel):
     skipped: int = Field(0, description="rows with an order id but no carrier and no number yet (a template row)")
     warnings: list[BulkRow]
     rejected: list[BulkRow]
+    held: list[BulkRow] = Field(default_factory=list, description="rows not shipped because a warning was not "
+                                "confirmed (confirm_address_change, confirm_warnings); the message says which")
     dry_run: bool
     rows: list[BulkVerdict]
 
@@ -134,7 +137,8 @@ class ForecastOut(BaseModel):
 class CorrectionIn(BaseModel):
     carrier: str = Field(..., max_length=50, description="carrier code (shunfeng, zhongtong…) or name (顺丰速运)")
     tracking_no: str = Field(..., max_length=64, description="the right tracking number")
-    reason: str = Field(..., max_length=200, description="why it is corrected (e.g. 单号输错一位); kept in the timeline")
+    reason: str = Field(..., max_length=200,
+                        description="why it is corrected (e.g. 单号输错一位); kept in the timeline")
     confirm_warnings: bool = Field(False, description="save even though the number looks unusual for the carrier")
 
 
