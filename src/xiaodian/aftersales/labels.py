@@ -122,7 +122,7 @@ def describe(data: dict) -> list[tuple[str, str]]:
     out = [(_("After-sale"), f"{data.get('aftersale_id', '')} · {case_type(data.get('type'))}"),
            (_("Step"), action(data.get("action")))]
     if data.get("from") or data.get("to"):
-        out.append((_("Status"), f"{status(data.get('from')) or '—'} → {status(data.get('to'))}"))
+        out.append((_("After-sale status"), f"{status(data.get('from')) or '—'} → {status(data.get('to'))}"))
     names = {"reason": _("Reason"), "previous": _("Previous reason"), "reject_code": _("Reject reason"),
              "note": _("Note"), "inspection": _("Inspection"), "tracking_no": _("Tracking no."), "carrier": _("Carrier"),
              "refund_status": _("Refund")}

@@ -28,6 +28,8 @@ from .queries import TABS, CaseFilter
 
 router = APIRouter(include_in_schema=False)
 MERCHANT_WORK_TABS = frozenset({"todo", "due_soon"})  # the merchant's moves (domain.MERCHANT_TURN)
+# Types that give money back: a 补寄 / 换货 / 维修 case sends goods, so its page shows no refund amount.
+REFUND_TYPES = frozenset(t.value for t in domain.REFUND_TYPES)
 TYPES = tuple(t.value for t in domain.CaseType)
 FAMILIES = ("quality", "other", "unknown")
 
@@ -91,7 +93,7 @@ async def case_list(request: Request, principal: Principal = Depends(require_rea
                            families=views.families_for(session, shop_of(request), ctx.settings))
     pages = max((page.total + flt.page_size - 1) // flt.page_size, 1)
     return render(request, "aftersales/list.html", page=page, flt=flt, tabs=tabs, types=TYPES, families=FAMILIES,
-                  countdown_now=countdown_words(ctx.clock.now()),
+                  countdown_now=countdown_words(ctx.clock.now()), refund_types=REFUND_TYPES,
                   link=lambda **c: list_link(flt, default, **c), pages=pages, labels=labels, countdown=countdown_text,
                   done=notices.read(request, "done"), share_url=list_link(flt, default, page=flt.page))
 
@@ -116,7 +118,8 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
             "case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
             "reject_codes": domain.REJECT_CODES, "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
-            "assumed": detail.due_by_source == "assumed", "settings": ctx.settings,
+            "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
+            "finished": domain.CaseStatus(detail.status) in domain.FINISHED,
             "countdown_now": countdown_words(ctx.clock.now())}
 
 
