@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
+
 from xiaodian.inquiries.diagnosis import diagnose
 from xiaodian.inquiries.matching import Ask, OrderFacts, score
 from xiaodian.inquiries.replies import draft
+from xiaodian.inquiries.understanding import classify_intent, normalise
 
 NOW = datetime.fromisoformat("2026-11-24T18:00:00+08:00")
 DAY = datetime.fromisoformat("2026-11-20T10:00:00+08:00")
@@ -47,3 +50,10 @@ def test_a_buyer_who_gave_nothing_is_asked_for_the_order_number_or_the_last_4_di
     assert d.facts["missing"] == ["order_id", "phone_last4", "order_date"]
     assert "订单号" in zh and "后4位" in zh and "下单日期" in zh
     assert "order number" in en and "last 4 digits" in en and "date you ordered" in en
+
+
+@pytest.mark.parametrize("message", ["快递好几天没动了，怎么回事？", "快递不动了", "物流没更新", "好几天没有物流信息",
+                                     "快递一直不动", "快递三天没动静了", "快递停了好几天了"])
+def test_a_parcel_that_stopped_moving_is_a_logistics_question(message):
+    """D16: the page's own example button read as "other" in Chinese while its English version was logistics."""
+    assert classify_intent(normalise(message))[0] == "logistics"

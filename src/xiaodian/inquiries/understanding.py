@@ -61,6 +61,8 @@ INTENT_RULES: list[tuple[str, str, int]] = [
     ("logistics", r"\bwhere('?s| is| are)\s+(it|they|them)\b", 3),
     ("logistics", r"\bno\s+(shipping|tracking|delivery|logistics)\s+(info|information|update|updates|details|number)|\bwhere('?s| is| are)\s+(my|the)\s+(?!order\b|orders\b|refund\b|money\b|parcel\b|package\b|rice\b|stuff\b|item\b|goods\b)\w+|\bonly\s+(got|received|one parcel|one package|part)", 3),
     ("logistics", r"物流|快递(到|在|怎么|呢|单)|到哪|在哪(儿|里)?了|包裹|运单|没收到|还没到|没到货|派送|派件|签收|不更新|没更新|没有更新|卡住|卡在|驿站|取件|丢件|丢了", 3),
+    # A parcel that stopped moving (快递好几天没动了, 快递一直不动, 快递停了): the page's own example read as "other".
+    ("logistics", r"(快递|包裹|物流|运单)[^，。？！,.?!]{0,8}(没动|不动|没有动|没动静|没有动静|没走|不走|停了|停住|停在|没变|没有变)", 3),
     ("logistics", r"\btrack|\bparcel|\bpackage\b|\bcourier|\bdeliver(y|ed)|not (yet )?(received|arrived)|(hasn'?t|has not|didn'?t|did not|haven'?t|have not|never|still not) (arrive|arrived|come|received|receive|get|got)|where('?s| is| are) (my|the) (parcel|package|rice|stuff|item|goods)|no update|stuck|in transit|signed for|pick-?up point|locker", 3),
     ("ship_status", r"(什么时候|啥时候|几时|何时|多久|哪天|什么时间|多长时间)(能|可以|才|会|给)?(我)?(发货|发出|发走|寄出|发)|还?(没|不)(有)?(发货|发出|寄出|发)|发货了?(吗|没|么|嘛)|催(一下|下)?(发货)?|(快点|尽快|赶紧|早点)(给我)?(发|寄)|(能|可以)(今天|明天)?发(吗|货吗)", 3),
     ("ship_status", r"(能|可以|会)(不能)?(今天|明天|尽快)?(发|寄)(出|走|货)(吗|么|嘛|不|了吗)|(显示|还是|一直是?|状态是?)待发货", 3),
