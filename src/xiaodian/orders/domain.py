@@ -181,6 +181,9 @@ class OrderRecord:
     carrier: str | None = None
     tracking_no: str | None = None
     platform_status_code: int | None = None
+    # Export files name a parcel on the SKU rows it holds: SKU order id → the numbers on its row. None when the
+    # source does not say (the platform API, the demo); the parcel then covers the order as a whole.
+    item_tracking: dict[str, tuple[str, ...]] | None = None
 
     @property
     def platform_code(self) -> int:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select, text, update
 from sqlalchemy.orm import Session
 
-from ..db import UTCDateTime, claim_writer, in_ids, insert_values
+from ..db import UTCDateTime, claim_writer, in_ids, insert_ignore, insert_values
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
@@ -560,7 +560,7 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
         known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
             select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))))
         known.update((pk, normalise_tracking(number)) for pk, number in corrected_away(session, chunk))
-    rows, events = [], []
+    rows, events, held = [], [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
         for number in [n.strip() for n in rec.tracking_no.replace("，", ",").split(",") if n.strip()]:
@@ -573,6 +573,31 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
                          "shipped_at": rec.shipped_at, "recorded_at": p["now"], "source": p["source"]})
             events.append(_event(shop_id, p["order_pk"], rec.shipped_at or p["now"], p["now"], "tracking_added",
                                  p["source"], None, detail={"carrier": rec.carrier, "tracking_no": number}))
+            held.extend((key, sku) for sku in _skus_of(rec, key[1]))
     if rows:
         _bulk_insert(session, _SHIPMENTS, rows)
+    if held:
+        _link_items(session, shop_id, held)
     return events
+
+
+def _skus_of(rec: OrderRecord, number: str) -> list[str]:
+    """The SKU orders whose export rows name this parcel (normalised number); none when the file does not say."""
+    return [sku for sku, numbers in (rec.item_tracking or {}).items()
+            if any(normalise_tracking(n) == number for n in numbers)]
+
+
+def _link_items(session: Session, shop_id: int, held: list[tuple[tuple[int, str], str]]) -> None:
+    """Records which SKU orders the new parcels hold (shipment_items), as a shipment made in the desk does: an export
+    showing one item of three shipped once left all three on the ship form, so the shipped one could go twice.
+    A SKU order already in a parcel keeps that one (a SKU order ships once)."""
+    from ..shipping.models import ShipmentItem  # shipping owns the table (imported late: a cycle)
+
+    ids: dict[tuple[int, str], int] = {}
+    for chunk in _chunks(sorted({pk for (pk, _n), _s in held})):
+        for sid, pk, number in session.execute(select(_SHIPMENTS.c.id, _SHIPMENTS.c.order_pk, _SHIPMENTS.c.tracking_no)
+                                               .where(_SHIPMENTS.c.order_pk.in_(chunk))):
+            ids[pk, normalise_tracking(number)] = max(sid, ids.get((pk, normalise_tracking(number)), 0))
+    insert_ignore(session, ShipmentItem.__table__,
+                  [{"shop_id": shop_id, "shipment_id": ids[key], "order_pk": key[0], "sku_order_id": sku}
+                   for key, sku in held if key in ids], keys=["shop_id", "sku_order_id"])

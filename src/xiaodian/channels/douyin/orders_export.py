@@ -25,7 +25,7 @@ from ...accounts.service import Principal
 from ...clock import SHOP_TZ
 from ...errors import ValidationFailed
 from ...orders.listing import EXPORT_MAX_ORDERS, all_pks, item_rows, orders_data, rows_by_pk
-from ...orders.models import Order
+from ...orders.models import Order, Shipment
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
@@ -73,6 +73,25 @@ def _revealed(session: Session, shop_id: int, order_ids: list[str], cipher: PiiC
                          cipher.decrypt("address", r.address_enc)) for r in rows}
 
 
+def _parcels_of(session: Session, pks: list[int]) -> dict[str, list[tuple[str, str, frozenset]]]:
+    """Each order's parcels in the order they were added: (number, carrier, the SKU orders it holds). A SKU row of
+    the export names only the parcels holding it (every parcel once went on every row, so a re-import or a reader
+    took unshipped items for shipped); a parcel whose items nobody recorded (an old import) goes on every row."""
+    from ...shipping.models import ShipmentItem  # shipping owns the table
+
+    found: dict[str, dict[int, tuple[str, str, set]]] = {}
+    for order_id, sid, number, name, code, sku in session.execute(
+            select(Order.order_id, Shipment.id, Shipment.tracking_no, Shipment.carrier_name, Shipment.carrier_code,
+                   ShipmentItem.sku_order_id)
+            .join(Order, Order.id == Shipment.order_pk)
+            .outerjoin(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
+            .where(Shipment.order_pk.in_(pks)).order_by(Shipment.id)):
+        parcel = found.setdefault(order_id, {}).setdefault(sid, (number, name or code or "", set()))
+        if sku:
+            parcel[2].add(sku)
+    return {oid: [(n, c, frozenset(skus)) for n, c, skus in by_id.values()] for oid, by_id in found.items()}
+
+
 def _items_cell(items) -> str:
     """The order's items as one cell: 五常大米 5kg ×2；小米 1kg ×1 (product, spec, quantity)."""
     return "；".join(f"{i['product_name']}{' ' + i['spec'] if i['spec'] else ''} ×{i['quantity']}" for i in items)
@@ -108,6 +127,7 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
         # The ORDER dicts as orders_data reads them: building the API's models from them only to read them back was
         # a fifth of an export's time (py-spy, 59,000 rows)
         found = orders_data(session, rows_by_pk(session, pks[start:start + 200]), flt.now, deadlines=False)
+        parcels = _parcels_of(session, pks[start:start + 200]) if per == "sku" else {}
         plain = _revealed(session, shop_id, [o["order_id"] for o in found], cipher) if reveal else {}
         for o in found:
             name, phone, address = plain.get(o["order_id"], (None, None, None))
@@ -137,6 +157,9 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                     row.update({"子订单编号": item["sku_order_id"], "选购商品": item["product_name"],
                                 "规格": item["spec"] or "", "商品ID": item["product_id"] or "",
                                 "商品数量": str(item["quantity"]), "商品金额": yuan(item["unit_price_fen"])})
+                    held = [(number, carrier) for number, carrier, skus in parcels.get(o["order_id"], ())
+                            if not skus or item["sku_order_id"] in skus]
+                    row.update({"快递公司": held[0][1] if held else "", "快递单号": ",".join(n for n, _c in held)})
                 yield {c: row.get(c, "") for c in COLUMNS}
 
 

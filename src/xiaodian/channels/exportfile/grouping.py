@@ -122,7 +122,12 @@ def build_order(rows: list[ParsedRow]) -> OrderRecord:
         cancel_reason=_first(rows, "cancel_reason"), order_type=_first(rows, "order_type"),
         after_sale_status=next((i.after_sale_status for i in items if i.after_sale_status), None),
         carrier=_first(rows, "carrier"), tracking_no=",".join(numbers) or None,
+        item_tracking={r.item.sku_order_id: _numbers(r.tracking_no) for r in rows if r.tracking_no} or None,
     )
+
+
+def _numbers(cell: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in cell.replace("，", ",").split(",") if n.strip())
 
 
 def _single(r: ParsedRow) -> OrderRecord:
