@@ -1,6 +1,6 @@
-"""``xiaodian aftersales [--tab T]``, ``aftersales show|act|contact|scan``, ``xiaodian import aftersales FILE`` and
-``xiaodian quality-rate``. Exit codes: 0 done; 1 refused (a message says why) or rows rejected; 2 bad usage or an
-unreadable file (nothing changed)."""
+"""``xiaodian aftersales [--tab T]``, ``aftersales show|act|contact|scan|relabel``, ``xiaodian import aftersales
+FILE`` and ``xiaodian quality-rate``. Exit codes: 0 done; 1 refused (a message says why) or rows rejected; 2 bad
+usage or an unreadable file (nothing changed)."""
 
 from __future__ import annotations
 
@@ -174,6 +174,25 @@ def scan(as_json: bool = typer.Option(False, "--json")) -> None:
     else:
         for r in reports:
             out.print(f"shop {r.shop_id}: due soon {r.due_soon}, overdue {r.overdue}")
+
+
+@app.command("relabel")
+def relabel(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Write every order's 售后状态 label from its cases (once, on a database from before labels followed cases).
+    Not audited: the label is a projection of the cases, whose every change is audited already."""
+    from ..db import transaction
+    from .order_label import refresh_shop
+
+    ctx, shop_id = _context()
+    try:
+        with transaction(ctx.sessions) as session:
+            changed = refresh_shop(session, shop_id)
+    finally:
+        ctx.engine.dispose()
+    if as_json:
+        typer.echo(json.dumps({"orders_relabelled": changed}))
+    else:
+        out.print(f"{changed} orders relabelled")
 
 
 def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: CSV or XLSX"),

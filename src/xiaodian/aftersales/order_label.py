@@ -98,3 +98,23 @@ def _relabel(order: Order, cases: list[AfterSaleCase]) -> None:
         text = _text(item.after_sale_status, own)
         if text != item.after_sale_status:
             item.after_sale_status = text
+
+
+def refresh_shop(session: Session, shop_id: int) -> int:
+    """Write the labels of every order of the shop that has cases; returns how many orders' labels changed. Run
+    once on a database whose labels were written before they followed the cases (``xiaodian aftersales
+    relabel``): until then such an order keeps a stale label until its next case change."""
+    pks = list(session.execute(select(AfterSaleCase.order_pk).where(AfterSaleCase.shop_id == shop_id).distinct())
+               .scalars())
+    before = _labels(session, pks)
+    refresh(session, pks)
+    session.flush()
+    return sum(1 for pk, text in _labels(session, pks).items() if before.get(pk) != text)
+
+
+def _labels(session: Session, pks: list[int]) -> dict[int, tuple]:
+    out: dict[int, tuple] = {}
+    for start in range(0, len(pks), 500):
+        for order in session.execute(select(Order).where(Order.id.in_(pks[start:start + 500]))).scalars():
+            out[order.id] = (order.after_sale_status, *(i.after_sale_status for i in order.items))
+    return out
