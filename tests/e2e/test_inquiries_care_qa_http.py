@@ -76,3 +76,18 @@ def test_the_matching_orders_heading_counts_those_that_fit_and_names_the_close_o
     assert f"{exact} 单相符" in heading and f"另有 {close} 单相近" in heading, heading
     values = dict(re.findall(r'<dd data-fact="(\w+)">([^<]*)</dd>', _diagnosis(r.text)))
     assert values["count"] == str(exact) and values["close"] == str(close)
+
+
+@pytest.mark.parametrize("form,field,words", [
+    ({"phone": "<b>12"}, "phone", "手机号"), ({"order_id": "' or 1=1--"}, "order_id", "订单号"),
+    ({"at": "yesterday"}, "at", "消息时间"),
+])
+def test_a_refused_form_is_explained_in_the_pages_language(app, users, form, field, words):
+    """D12: the Chinese desk showed the domain's English text ("phone: give an 11-digit mobile number…")."""
+    with TestClient(app) as client:
+        login(client, "cs")
+        r = post(client, message="我的订单什么时候发货？", **form)
+    assert r.status_code == 422
+    alert = r.text.split('role="alert"', 1)[1].split("</div>", 1)[0]
+    assert 'data-code="validation_failed"' in r.text and words in alert and "<b>" not in alert
+    assert not re.search(r"[a-z]{3,}", alert.split(">", 1)[1]), alert
