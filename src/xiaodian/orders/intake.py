@@ -8,7 +8,7 @@ would move the status backwards is rejected, since the platform never reopens an
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from operator import itemgetter
 from datetime import UTC, datetime
@@ -413,16 +413,18 @@ _KEPT_WHEN_UNSAID = ("paid_at", "shipped_at", "completed_at", "cancelled_at", "p
 _NAME_COLUMNS = ("buyer_name_enc", "buyer_name_masked")
 _ADDRESS_COLUMNS = ("address_enc", "address_masked")
 _PHONE_COLUMNS = ("phone_enc", "phone_masked", "phone_hash", "phone_last4_hash")
-_KNOWN = select(_ORDERS.c.id, *(_ORDERS.c[n] for n in (*_KEPT_WHEN_UNSAID, "ship_by", "ship_by_source",
-                                                     *_BUYER_NAMES, "address_changed_at")))
+_KNOWN_NAMES = (*_KEPT_WHEN_UNSAID, "ship_by", "ship_by_source", *_BUYER_NAMES, "address_changed_at")
+_KNOWN = select(_ORDERS.c.id, *(_ORDERS.c[n] for n in _KNOWN_NAMES))
 
 
-def _stored_known(session, pks: list[int]) -> dict[int, Mapping]:
+def _stored_known(session, pks: list[int]) -> dict[int, dict]:
     """What the desk holds of these orders that a snapshot may say less of (keep_known), and the address it
-    compares a snapshot's with (address_move), by order row id."""
-    found: dict[int, Mapping] = {}
+    compares a snapshot's with (address_move), by order row id: plain dicts (a Row's mapping costs ~1 µs a key read,
+    25 reads an order, a tenth of a later export's import)."""
+    found: dict[int, dict] = {}
     for chunk in _chunks(pks):
-        found.update((row.id, row._mapping) for row in session.execute(_KNOWN.where(_ORDERS.c.id.in_(chunk))))
+        found.update((row[0], dict(zip(_KNOWN_NAMES, row[1:]))) for row in session.execute(
+            _KNOWN.where(_ORDERS.c.id.in_(chunk))))
     return found
 
 
