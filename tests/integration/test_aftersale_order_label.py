@@ -24,7 +24,7 @@ from .test_aftersale_service import CS, ORDER, REASON, _act, _open, _order
 
 GIVEN = {Action.REJECT: ActionInput(reject_code="evidence_insufficient", note="照片看不出问题"),
          Action.RECEIVE: ActionInput(inspection="as_expected"),
-         Action.RESHIP: ActionInput(tracking_no="SF1234567890123")}
+         Action.RESHIP: ActionInput(tracking_no="SF1234567890123", carrier="shunfeng")}
 
 
 def _labels(ctx, order_id=ORDER):

@@ -78,11 +78,13 @@ def show_case(aftersale_id: str, request: Request, principal: Principal = Depend
 
 @router.post("/aftersales/{aftersale_id}/actions", response_model=CaseDetailOut,
              summary="A merchant action: agree, reject (reject_code + note), receive (inspection), refund, reship "
-                     "(tracking_no), retry_refund (after 退款失败). There is no field for a buyer's reason: only the buyer changes it.")
+                     "(carrier, tracking_no; confirm_warnings for an unusual number), retry_refund (after 退款失败). "
+                     "There is no field for a buyer's reason: only the buyer changes it.")
 def act(aftersale_id: str, body: ActionIn, request: Request, principal: Principal = Depends(require("aftersales.decide")),
         session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    given = domain.ActionInput(body.reject_code, body.note, body.inspection, body.tracking_no, body.carrier)
+    given = domain.ActionInput(body.reject_code, body.note, body.inspection, body.tracking_no, body.carrier,
+                               body.confirm_warnings)
     service.merchant_action(session, shop_id=shop_of(request), aftersale_id=aftersale_id,
                             action=parse_action(body.action), given=given, principal=principal, now=ctx.clock.now(),
                             rules=service.deadlines_from(ctx.settings))

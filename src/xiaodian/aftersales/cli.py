@@ -110,6 +110,8 @@ def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | rejec
         note: str = typer.Option(None, "--note"), inspection: str = typer.Option(None, "--inspection",
                                                                                help="as_expected | damaged | wrong_item | parts_missing"),
         tracking: str = typer.Option(None, "--tracking"), carrier: str = typer.Option(None, "--carrier"),
+        confirm_warnings: bool = typer.Option(False, "--confirm-warnings",
+                                              help="reship: the number is unusual for the carrier, checked"),
         as_json: bool = typer.Option(False, "--json")) -> None:
     """A merchant action on one case (refused with the reason when the case cannot take it)."""
     from ..accounts.cli import cli_principal
@@ -121,7 +123,8 @@ def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | rejec
     try:
         with transaction(ctx.sessions) as session:
             service.merchant_action(session, shop_id=shop_id, aftersale_id=aftersale_id, action=parse_action(action),
-                                    given=domain.ActionInput(reason_code, note, inspection, tracking, carrier),
+                                    given=domain.ActionInput(reason_code, note, inspection, tracking, carrier,
+                                                             confirm_warnings),
                                     principal=cli_principal(), now=ctx.clock.now(),
                                     rules=service.deadlines_from(ctx.settings))
         with ctx.sessions() as session:

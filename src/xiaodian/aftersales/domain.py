@@ -266,6 +266,7 @@ class ActionInput:
     inspection: str | None = None
     tracking_no: str | None = None
     carrier: str | None = None
+    confirm_warnings: bool = False  # a re-send number unusual for its carrier: the person checked it (as shipping asks)
 
 
 def check_input(action: Action, given: ActionInput) -> None:

@@ -3,6 +3,10 @@ mechanism. Written out as literal msgids so the catalogue test sees every one.""
 
 from __future__ import annotations
 
+import json
+
+from ..shipping.domain import find_carrier
+from ..web.i18n import current_language
 from ..web.i18n import gettext as _
 from . import reasons
 
@@ -117,6 +121,24 @@ def on_expiry(status_key: str) -> str:
     }.get(status_key, "")
 
 
+def carrier(value: str | None) -> str:
+    """A re-send's carrier by name in the page's language (中通快递 / ZTO Express): the clerk and the buyer know
+    carriers by name, not by code. A value from before carriers were checked shows as it was stored."""
+    found = find_carrier(value)
+    if found is None:
+        return value or ""
+    return found.name if current_language.get() == "zh" else found.name_en
+
+
+def parcel(detail: str | None) -> tuple[str, str] | None:
+    """(carrier name, tracking number) of a step that shipped something (its event's JSON detail), for the case
+    history: the clerk answering the buyer needs which carrier, not only the number."""
+    data = json.loads(detail) if detail else {}
+    if not isinstance(data, dict) or not data.get("tracking_no"):
+        return None
+    return carrier(data.get("carrier")), str(data["tracking_no"])
+
+
 def describe(data: dict) -> list[tuple[str, str]]:
     """An 'aftersale' line of the order timeline as (label, value) pairs."""
     out = [(_("After-sale"), f"{data.get('aftersale_id', '')} · {case_type(data.get('type'))}"),
@@ -130,6 +152,7 @@ def describe(data: dict) -> list[tuple[str, str]]:
         value = data.get(key)
         if value:
             value = (reject_code(value) if key == "reject_code" else inspection(value) if key == "inspection"
-                     else refund_status(value) if key == "refund_status" else value)
+                     else refund_status(value) if key == "refund_status" else carrier(value) if key == "carrier"
+                     else value)
             out.append((name, str(value)))
     return out

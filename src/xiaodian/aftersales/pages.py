@@ -16,6 +16,7 @@ from ..clock import iso
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
 from ..orders.api import shop_of
+from ..shipping.domain import CARRIERS
 from ..web import notices
 from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
@@ -119,7 +120,7 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
             "reject_codes": domain.REJECT_CODES, "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
-            "finished": domain.CaseStatus(detail.status) in domain.FINISHED,
+            "finished": domain.CaseStatus(detail.status) in domain.FINISHED, "carriers": CARRIERS,
             "countdown_now": countdown_words(ctx.clock.now())}
 
 
@@ -137,10 +138,11 @@ def case_page(aftersale_id: str, request: Request, principal: Principal = Depend
 @router.post("/aftersales/{aftersale_id}/act")
 def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code: str = Form(""), note: str = Form(""),
         inspection: str = Form(""), tracking_no: str = Form(""), carrier: str = Form(""), back: str = Form(""),
+        confirm_warnings: str = Form(""),
         principal: Principal = Depends(require("aftersales.decide")), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     given = domain.ActionInput(reject_code or None, note or None, inspection or None, tracking_no or None,
-                               carrier or None)
+                               carrier or None, confirm_warnings == "1")
     try:
         service.merchant_action(session, shop_id=shop_of(request), aftersale_id=aftersale_id,
                                 action=parse_action(action), given=given, principal=principal, now=ctx.clock.now(),

@@ -22,7 +22,10 @@ class ActionIn(BaseModel):
     inspection: str | None = Field(None, description="required to receive: as_expected, damaged, wrong_item, "
                                                      "parts_missing")
     tracking_no: str | None = Field(None, max_length=40, description="required to reship")
-    carrier: str | None = Field(None, max_length=50)
+    carrier: str | None = Field(None, max_length=50, description="required to reship: a carrier code such as "
+                                "zhongtong or shunfeng (as shipping takes)")
+    confirm_warnings: bool = Field(False, description="reship: the number looks unusual for the carrier and the person "
+                                                      "checked it (otherwise 409 confirmation_required)")
 
 
 class ContactIn(BaseModel):
@@ -102,6 +105,7 @@ class CaseOut(BaseModel):
     merchant_actions: list[str]
     return_tracking_no: str | None
     reship_tracking_no: str | None
+    reship_carrier: str | None
     inspection: str | None
     reject_code: str | None
     reject_note: str | None
@@ -157,6 +161,7 @@ def case_out(case: AfterSaleCase, order_id: str, reasons: dict, families, now: d
         whose_move=who.value if who else None,
         merchant_actions=[a.value for a in domain.allowed_actions(kind, status, domain.Actor.MERCHANT)],
         return_tracking_no=case.return_tracking_no, reship_tracking_no=case.reship_tracking_no,
+        reship_carrier=case.reship_carrier,
         inspection=case.inspection, reject_code=case.reject_code, reject_note=case.reject_note,
         cancelled_by_buyer=case.cancelled_by_buyer,
         first_reason=reason_out(reasons.get(case.first_reason_id), families),

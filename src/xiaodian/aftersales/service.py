@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -22,6 +22,7 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
+from ..shipping.service import ConfirmationRequired, check_carrier_and_number
 from . import domain, order_label
 from .domain import Action, CaseStatus, CaseType, Refusal
 from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleReason
@@ -309,6 +310,8 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         _refuse_too_long(field, value, limit)
     case = require_case(session, shop_id, aftersale_id)
     _check(case, action, given)
+    if action is Action.RESHIP:
+        given = _checked_reship(given)
     detail: dict = {}
     if action is Action.REJECT:
         case.reject_code, case.reject_note = given.reject_code, given.note.strip()
@@ -317,8 +320,8 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         case.inspection = given.inspection
         detail = {"inspection": given.inspection, "note": (given.note or "").strip() or None}
     elif action is Action.RESHIP:
-        case.reship_tracking_no, case.reship_carrier = given.tracking_no.strip(), (given.carrier or None)
-        detail = {"tracking_no": case.reship_tracking_no, "carrier": given.carrier}
+        case.reship_tracking_no, case.reship_carrier = given.tracking_no, given.carrier
+        detail = {"tracking_no": given.tracking_no, "carrier": given.carrier}
     elif given.note:
         detail = {"note": given.note.strip()}
     from_status, version = case.status, case.modified_at
@@ -327,6 +330,19 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
     for listener in _DECISION_LISTENERS:  # the platform must hear the decision, or its deadline decides for the buyer
         listener(session, case, action=action.value, from_status=from_status, version=version, given=given, now=now)
     return case
+
+
+def _checked_reship(given: domain.ActionInput) -> domain.ActionInput:
+    """A re-send / exchange parcel is a parcel like any other: the buyer and the platform track it by carrier and
+    number, so it passes shipping's own checks (a carrier from the desk's list, a number of 8–32 letters or digits;
+    422 naming the field) and, like a single shipment, a number unusual for its carrier ships only once the person
+    confirms (409 confirmation_required). Returns the input with the carrier's code and the normalised number."""
+    carrier, number, warnings = check_carrier_and_number(given.carrier or "", given.tracking_no or "")
+    if warnings and not given.confirm_warnings:
+        raise ConfirmationRequired(
+            f"{number} does not look like a {carrier.name} number; check it and confirm to ship anyway",
+            details={"warnings": warnings, "tracking_no": number, "carrier": carrier.code})
+    return replace(given, carrier=carrier.code, tracking_no=number)
 
 
 def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: str, summary: str,
