@@ -243,17 +243,39 @@ def _minutes(value: str, name: str, *, end_of_day: bool = False) -> int:
                            details={"field": name})
 
 
+def _fen(value: str, name: str) -> int | None:
+    """A sum of money typed in yuan (12, 12.5, 12.50) as integer fen, the unit the desk stores; empty leaves the
+    setting as it is. Anything else (a minus sign, three decimals, 1e3) is refused naming its own field rather
+    than read as some other amount."""
+    text = value.strip().lstrip("¥￥").strip()
+    if not text:
+        return None
+    whole, _sep, cents = text.partition(".")
+    if whole.isdigit() and whole.isascii() and len(whole) <= 9 and (not _sep or (
+            cents.isdigit() and cents.isascii() and 1 <= len(cents) <= 2)):
+        return int(whole) * 100 + int(cents.ljust(2, "0") if _sep else 0)
+    raise ValidationFailed(f"{name}: {value.strip()[:20]!r} is not an amount in yuan; use e.g. 5 or 5.50",
+                           details={"field": name})
+
+
 @router.post("/shipping/settings")
 def save_settings(request: Request, capacity_per_hour: int = Form(...), work_start: str = Form("09:00"),
                   work_end: str = Form("18:00"), default_promise: str = Form("48h"),
                   due_soon_hours: int | None = Form(None), urgent_hours: int | None = Form(None),
                   correction_window_hours: int | None = Form(None), max_corrections: int | None = Form(None),
                   rest_day: list[str] = Form([]), rest_days_shown: str = Form(""),
+                  late_points: int | None = Form(None), compensation_pct: int | None = Form(None),
+                  compensation_min_yuan: str = Form(""), compensation_max_yuan: str = Form(""),
                   principal: Principal = Depends(require("settings.manage")),
                   session: Session = Depends(db, scope="function")):
+    """The owner's settings form, the penalty assumptions included (QA #7: the health page said owners could change
+    them and nothing could). Money is typed in yuan and stored in fen; a field the form leaves out changes nothing."""
     preferences.update_settings(session, shop_id=shop_of(request), principal=principal,
                                 now=get_ctx(request).clock.now(),
                                 changes={"capacity_per_hour": capacity_per_hour,
+                                         "late_points": late_points, "compensation_pct": compensation_pct,
+                                         "compensation_min_fen": _fen(compensation_min_yuan, "compensation_min_yuan"),
+                                         "compensation_max_fen": _fen(compensation_max_yuan, "compensation_max_yuan"),
                                          "work_start_minute": _minutes(work_start, "work_start"),
                                          "work_end_minute": _minutes(work_end, "work_end", end_of_day=True),
                                          "default_promise": default_promise, "due_soon_hours": due_soon_hours,

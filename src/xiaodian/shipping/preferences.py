@@ -21,6 +21,7 @@ from .queries import get_settings
 SETTING_FIELDS = ("capacity_per_hour", "work_start_minute", "work_end_minute", "default_promise", "late_points",
                   "compensation_pct", "compensation_min_fen", "compensation_max_fen", "due_soon_hours",
                   "urgent_hours", "correction_window_hours", "max_corrections", "rest_weekdays")
+MAX_COMPENSATION_FEN = 1_000_000  # ¥10,000
 
 
 def update_settings(session: Session, *, shop_id: int, changes: dict, principal: Principal,
@@ -67,15 +68,24 @@ def _validate_settings(values: dict) -> None:
     except ValueError as exc:
         bad("default_promise", str(exc))
     for name, low, high in (("late_points", 0, 100), ("compensation_pct", 0, 100), ("due_soon_hours", 1, 72),
-                            ("compensation_min_fen", 0, 10**8), ("compensation_max_fen", 0, 10**8),
                             ("urgent_hours", 1, 72), ("correction_window_hours", 0, 24 * 30),
                             ("max_corrections", 0, 10)):
         if not low <= int(values[name]) <= high:
             bad(name, f"must be between {low} and {high}")
-    if int(values["compensation_min_fen"]) > int(values["compensation_max_fen"]):
-        bad("compensation_max_fen", "must not be below the minimum")
+    _validate_compensation(values, bad)
     if int(values["urgent_hours"]) >= int(values["due_soon_hours"]):
         bad("urgent_hours", "the urgent reminder must come after the first one (fewer hours before the ship-by)")
+
+
+def _validate_compensation(values: dict, bad) -> None:
+    """The compensation a late order costs is a share of what the buyer paid, clamped to a minimum and a maximum
+    (domain.md §2): both in ¥0–¥10,000 (a late parcel's compensation is a few yuan, never a fortune: a larger
+    figure is a typo in fen or yuan), and the minimum not above the maximum."""
+    for name in ("compensation_min_fen", "compensation_max_fen"):
+        if not 0 <= int(values[name]) <= MAX_COMPENSATION_FEN:
+            bad(name, f"must be between ¥0.00 and ¥{MAX_COMPENSATION_FEN // 100:,}.00")
+    if int(values["compensation_min_fen"]) > int(values["compensation_max_fen"]):
+        bad("compensation_max_fen", "the maximum compensation must not be below the minimum")
 
 
 def set_product_promise(session: Session, *, shop_id: int, product_id: str, promise: str | None,
