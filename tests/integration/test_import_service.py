@@ -109,6 +109,10 @@ def test_dry_run_reports_exactly_what_the_import_then_does_and_changes_nothing(c
     ({"订单提交时间": "13/11/2026"}, "订单提交时间", "date_invalid"),
     ({"订单状态": "火星状态"}, "订单状态", "status_unknown"),
     ({"商品数量": "0"}, "商品数量", "quantity_invalid"),
+    # rows that cannot all be true (QA: they went in unremarked)
+    ({"支付完成时间": "2026-11-13 07:03:59"}, "支付完成时间", "paid_before_created"),
+    ({"订单状态": "待支付"}, "订单状态", "status_conflict"),
+    ({"订单状态": "待确认"}, "订单状态", "status_conflict"),
 ])
 def test_bad_row_is_rejected_with_row_column_and_code_and_the_rest_is_imported(ctx, shop_id, tmp_path, cells, column,
                                                                                code):

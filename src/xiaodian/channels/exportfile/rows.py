@@ -151,6 +151,10 @@ class RowParser:
                 value = cells[index]
                 if value:
                     setattr(parsed, attr, v.china_time(value, column))
+            column = "支付完成时间"
+            _paid_after_placed(parsed)
+            column = "订单状态"
+            _status_fits_times(parsed)
             if self._phone is not None:
                 column = "收件人手机号"
                 parsed.buyer_phone = v.phone(cells[self._phone], column)
@@ -164,6 +168,21 @@ class RowParser:
         except v.BadValue as problem:
             return RowError(row.number, column, problem.code, problem.message, group_key(cells[self._core[0]]))
         return parsed
+
+
+def _paid_after_placed(parsed: ParsedRow) -> None:
+    """A row whose times and status cannot all be true is refused rather than imported as it stands (QA: a payment
+    before the order, and an unpaid order with a payment time, went in unremarked, and the ship-by clock would run
+    from a time that never was)."""
+    if parsed.paid_at is not None and parsed.paid_at < parsed.created_at:
+        raise v.BadValue("paid_before_created", f"支付完成时间 {parsed.paid_at:%Y-%m-%d %H:%M:%S} is before "
+                                                f"订单提交时间 {parsed.created_at:%Y-%m-%d %H:%M:%S}: one of them is wrong")
+
+
+def _status_fits_times(parsed: ParsedRow) -> None:
+    if parsed.paid_at is not None and parsed.status is OrderStatus.UNPAID:
+        raise v.BadValue("status_conflict", "订单状态 says unpaid (待支付/待确认) but 支付完成时间 is filled in: "
+                                            "one of them is wrong")
 
 
 def group_key(cell: object) -> str:
