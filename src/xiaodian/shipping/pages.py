@@ -4,6 +4,7 @@ pick list."""
 
 from __future__ import annotations
 
+from datetime import date
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -21,7 +22,7 @@ from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
 from ..orders.models import Product
-from ..orders.queries import OrderFilter, require_order
+from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unless, require, require_reading
@@ -206,14 +207,31 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
                   shown=_shown(report), carrier_name=_carrier_name)
 
 
+HEALTH_VIOLATIONS_SHOWN = 500
+
+
+def _since_day(value: str) -> date | None:
+    """A shop day typed in the URL (YYYY-MM-DD); anything else lists every violation, and the heading says so."""
+    try:
+        return date.fromisoformat(value) if len(value) == 10 else None
+    except ValueError:
+        return None
+
+
 @router.get("/shipping/health")
-def health(request: Request, principal: Principal = Depends(require("orders.read")),
+def health(request: Request, since: str = "", principal: Principal = Depends(require("orders.read")),
            session: Session = Depends(db, scope="function")):
+    """``since`` lists the violations whose ship-by falls on or after that shop day, with their totals: the home
+    page's 本月 figures link to ?since=<the 1st> so that the number clicked is the number shown (QA #6: the page
+    showed 30 days and all time, never the month)."""
     now = get_ctx(request).clock.now()
     data = reports.health_report(session, shop_of(request), now)
-    violations = reports.violations_report(session, shop_of(request), None, 100)
+    day = _since_day(since)
+    violations = reports.violations_report(session, shop_of(request), day_start(day) if day else None,
+                                           HEALTH_VIOLATIONS_SHOWN)
+    month_start = now.astimezone(domain.SHOP_TZ).date().replace(day=1)
     return render(request, "shipping/health.html", data=data, chart=reports.rate_chart(data["days"]),
-                  violations=violations)
+                  violations=violations, since=day.isoformat() if day else None, month_start=month_start.isoformat())
 
 
 @router.get("/shipping/forecast")

@@ -46,7 +46,8 @@ def todo_cards(session: Session, principal: Principal, ctx, shop_id: int) -> lis
                   "tone": "soon" if moved else ""})
     if allowed(principal.role, "logistics.handle"):
         anomalies = sum(anomaly_counts(session, shop_id).values())
-        cards.append({"key": "anomalies", "count": anomalies, "href": "/logistics", "tone": "urgent" if anomalies else ""})
+        cards.append({"key": "anomalies", "count": anomalies, "href": "/logistics",
+                      "tone": "urgent" if anomalies else ""})
     if allowed(principal.role, "aftersales.decide"):
         counts = aftersale_queries.tab_counts(session, shop_id, aftersale_queries.CaseFilter(), now,
                                               aftersale_views.families_from(ctx.settings))
@@ -63,8 +64,10 @@ def shop_day(session: Session, shop_id: int, now: datetime) -> dict:
     """Today in shop time (placed, paid and their amount, each linking to the order list so filtered) and this
     month's late-shipment violations: what an owner glances at before the cards' work."""
     today = now.astimezone(SHOP_TZ).date()
-    month = violation_totals(session, shop_id, day_start(today.replace(day=1)))
-    return {"date": today.isoformat(), **day_figures(session, shop_id, today), "month": month}
+    first = today.replace(day=1)  # the month's figures link to its violations: /shipping/health?since=<first>
+    month = violation_totals(session, shop_id, day_start(first))
+    return {"date": today.isoformat(), **day_figures(session, shop_id, today), "month": month,
+            "month_start": first.isoformat()}
 
 
 def render_home(request: Request, session: Session, principal: Principal):
