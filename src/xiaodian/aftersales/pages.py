@@ -237,7 +237,8 @@ def order_summary(session: Session, request: Request, order_id: str) -> dict:
     families = views.families_for(session, order.shop_id, ctx.settings)
     cases = views.order_cases(session, order.id, families, ctx.clock.now())
     blocked = order.status in UNSHIPPED and service.pending_refund_blocker(session, order) is not None
-    return {"cases": cases, "do_not_ship": blocked, "labels": labels, "countdown": countdown_text}
+    return {"cases": cases, "do_not_ship": blocked, "labels": labels, "countdown": countdown_text,
+            "refund_types": REFUND_TYPES}  # a 补寄 / 换货 / 维修 case shows no refund amount here either
 
 
 def _settings_page(request: Request, session: Session, *, error: DomainError | None = None, saved: str | None = None,
