@@ -101,7 +101,8 @@ def order_facts(order: OrderFacts, now: datetime) -> dict:
     if order.after_sale is not None:
         a = order.after_sale
         facts["after_sale"] = {"status": a.status, "kind": a.kind, "case_id": a.case_id, "deadline": _iso(a.deadline),
-                               "refund_status": a.refund_status, "open": a.open}
+                               "refund_status": a.refund_status, "open": a.open, "whose_move": a.whose_move,
+                               "overdue": a.overdue, "refunded_at": _iso(a.refunded_at)}
     return facts
 
 

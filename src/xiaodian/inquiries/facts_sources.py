@@ -55,21 +55,31 @@ def logistics_facts(session: Session, shop_id: int, orders: list[Order], now: da
 
 def _cases(session: Session, orders: list[Order], now: datetime) -> dict[int, AfterSaleFact]:
     try:
-        from ..aftersales import labels, views
+        from ..aftersales import queries, views
     except ImportError:
         return {}
     out: dict[int, AfterSaleFact] = {}
     families = views.families_from(None)
     for order in orders[:LOOKUP_LIMIT]:
-        cases = views.order_cases(session, order.id, families, now)
+        cases = queries.cases_of_order(session, order.id)
         if not cases:
             continue
-        case = cases[-1]  # the latest applied
-        out[order.id] = AfterSaleFact(status=labels.status(case.status), kind=labels.case_type(case.type),
-                                      case_id=case.aftersale_id, deadline=_parse(case.due_by),
-                                      refund_status=case.refund_status,
-                                      open=case.status not in ("succeeded", "closed"))
+        latest = cases[-1]  # the latest applied
+        out[order.id] = case_fact(latest, views.case_rows(session, [latest], families, now)[0])
     return out
+
+
+def case_fact(case, row) -> AfterSaleFact:
+    """One after-sale case (its row and the capability's view of it) as the assistant's fact: the status in the
+    reader's language for the agent, and the keys the reply needs to say whose move it is and what happened."""
+    from ..aftersales import labels
+
+    refunded = row.status == "succeeded" or row.refund_status == "succeeded"
+    return AfterSaleFact(status=labels.status(row.status), kind=labels.case_type(row.type), case_id=row.aftersale_id,
+                         deadline=_parse(row.due_by), refund_status=row.refund_status,
+                         open=row.status not in ("succeeded", "closed"), status_key=row.status, kind_key=row.type,
+                         whose_move=row.whose_move, overdue=row.overdue, reject_code=row.reject_code,
+                         reject_note=row.reject_note, refunded_at=case.finished_at if refunded else None)
 
 
 def after_sale_facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -> dict[int, AfterSaleFact]:
@@ -86,9 +96,21 @@ def export_after_sale_facts(orders: list[Order]) -> dict[int, AfterSaleFact]:
     out: dict[int, AfterSaleFact] = {}
     for o in orders:
         if o.after_sale_status:
-            out[o.id] = AfterSaleFact(status=o.after_sale_status, open=o.after_sale_status not in CLOSED_AFTER_SALE)
+            out[o.id] = AfterSaleFact(status=o.after_sale_status, open=o.after_sale_status not in CLOSED_AFTER_SALE,
+                                      status_key=_status_key(o.after_sale_status))
             continue
         finished = next((i.after_sale_status for i in o.items if i.after_sale_status), None)
         if finished and o.status != "cancelled":
-            out[o.id] = AfterSaleFact(status=finished, open=False)
+            out[o.id] = AfterSaleFact(status=finished, open=False, status_key=_status_key(finished))
     return out
+
+
+def _status_key(text: str) -> str | None:
+    """The after-sales capability's status for an export's 售后状态 text (None: not installed or not known), so a
+    case known only from the order row is still answered by its status."""
+    try:
+        from ..aftersales.reasons import status_from_text
+    except ImportError:
+        return None
+    found = status_from_text(text)
+    return found.value if found is not None else None

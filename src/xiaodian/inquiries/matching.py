@@ -43,6 +43,16 @@ class AfterSaleFact:
     deadline: datetime | None = None
     refund_status: str | None = None
     open: bool = True
+    # The after-sales capability's own words for the case, so the reply can say whose move it is (domain.md §4):
+    # the status and type keys, whose move (merchant / buyer / platform, None when finished), whether the node's
+    # deadline has passed, the merchant's recorded reject reason, and when a refund was made.
+    status_key: str | None = None
+    kind_key: str | None = None
+    whose_move: str | None = None
+    overdue: bool = False
+    reject_code: str | None = None
+    reject_note: str | None = None
+    refunded_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from . import aftersale_replies
 from .diagnosis import Diagnosis
 from .matching import SHOP_TZ, OrderFacts
 
@@ -129,11 +130,9 @@ def _found(d: Diagnosis, lang: str, product: str | None) -> str:
     if code in ("found_shipped", "found_delivered"):
         return _shipped(d, head, lang)
     if code == "found_after_sale":
+        # By the case's status and whose move it is (QA D2): see aftersale_replies.
         a = o.after_sale
-        deadline = f"，处理时限 {when(a.deadline, lang)}" if zh and a.deadline else ""
-        return (head + f"有一笔售后申请，当前状态：{a.status}{deadline}。我们会按流程尽快处理，有进展会第一时间告诉您。"
-                if zh else head + f" has an after-sale request; its current status is \"{a.status}\". We are handling it "
-                "and will let you know as soon as it moves on.")
+        return head + aftersale_replies.intro(a, lang) + aftersale_replies.next_step(a, lang, when)
     return head + ("。" if zh else ".")
 
 
