@@ -222,7 +222,8 @@ def _item_text(item: dict) -> str:
 
 
 def ship_template(output: Path = typer.Argument(..., help="the XLSX file to write"),
-                  view: str = typer.Option("awaiting", "--view", help="awaiting (备货中), due24h or overdue"),
+                  view: str = typer.Option("awaiting", "--view",
+                                           help="awaiting (待发货: 备货中 and 部分发货), due24h or overdue"),
                   query: str = typer.Option(None, "--query", help="only the view's orders this search finds, e.g. a "
                                             "product packed together (as `orders search`)")) -> None:
     """Write the bulk-ship template: the view's orders, most urgent first, 快递公司 and 快递单号 left to fill in;

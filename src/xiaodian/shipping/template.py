@@ -1,4 +1,4 @@
-"""The bulk-ship template: the orders of a deadline view (备货中 / 24小时内需发货 / 已超时), most urgent first, one
+"""The bulk-ship template: the orders of a deadline view (待发货 / 24小时内需发货 / 已超时), most urgent first, one
 row per order, with the three columns the bulk-ship upload reads (订单号, 快递公司, 快递单号) and what the warehouse
 needs beside them to pick and pack (承诺发货时间, 商品 still to ship (an item already in a parcel of a partly
 shipped order is left out, as on the pick list, or it would be packed twice), 收件地区, 买家留言, 商家备注, and
