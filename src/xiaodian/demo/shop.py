@@ -161,7 +161,7 @@ def _summary(data: DemoShopData, result: UpsertResult, products: int, seconds: d
         "rejected": len(result.rejected),
         "products": products,
         "by_status": {s.value: by_status.get(s.value, 0) for s in OrderStatus},
-        "overdue": sum(1 for r in data.orders if _unshipped(r) and r.ship_by <= data.now),
+        "overdue": sum(1 for r in data.orders if _unshipped(r) and r.ship_by < data.now),
         "due_within_24h": sum(1 for r in data.orders
                               if _unshipped(r) and data.now < r.ship_by <= data.now + timedelta(hours=24)),
         "open_after_sales": sum(1 for r in data.orders if r.after_sale_status),
