@@ -70,3 +70,22 @@ def test_a_refunded_case_says_when_the_refund_was_made(ctx, shop_id, demo):
     a = ask(ctx, shop_id, "退款什么时候到账？", oid)
     assert re.search(r"退款已于\d+月\d+日 \d\d:\d\d完成", a.reply), a.reply
     assert "原支付方式" in a.reply and "尽快处理" not in a.reply
+
+
+def test_an_english_reply_names_the_product_in_english(ctx, shop_id, demo):
+    """D13: the product's English name (orders.models.Product.name_en) in an English reply."""
+    from xiaodian.orders.models import OrderItem, Product
+
+    with transaction(ctx.sessions) as session:
+        oid, name_en, name = session.execute(
+            select(Order.order_id, Product.name_en, OrderItem.product_name)
+            .join(OrderItem, OrderItem.order_pk == Order.id)
+            .join(Product, (Product.product_id == OrderItem.product_id) & (Product.shop_id == Order.shop_id))
+            .where(Order.shop_id == shop_id, Order.status == "shipped", Product.name_en.is_not(None))
+            .order_by(Order.id)).first()
+    a = ask(ctx, shop_id, "Where is my parcel? It has not moved for days.", oid)
+    assert a.understanding.language == "en" and a.diagnosis.confirmed
+    assert name_en.strip()[:40] in a.reply and name[:24] not in a.reply
+    from xiaodian.logistics.messages import CONTACTS
+
+    assert not [c.name for c in CONTACTS if c.name != c.name_en and c.name in a.reply], a.reply

@@ -37,12 +37,35 @@ def day(value: datetime | None, lang: str) -> str:
     return f"{local.month}月{local.day}日" if lang == "zh" else f"{_MONTHS[local.month - 1]} {local.day}"
 
 
-def _items(order: OrderFacts, product: str | None, lang: str) -> str:
+def _items(order: OrderFacts, product: str | None, lang: str, names_en: dict[str, str] | None = None) -> str:
+    """The order's items as the buyer knows them: in English by the product's English name when it has one (QA
+    D13), else by the name the buyer used or the shop's (Chinese) name."""
     parts = []
-    for _pid, name, qty in order.items:
-        shown = product if product and product in name else (name if len(name) <= 24 else name[:24] + "…")
+    for pid, name, qty in order.items:
+        english = (names_en or {}).get(pid or "") if lang == "en" else None
+        if english:
+            shown = english if len(english) <= 40 else english[:40] + "…"
+        else:
+            shown = product if product and product in name else (name if len(name) <= 24 else name[:24] + "…")
         parts.append(f"{shown} ×{qty}")
     return ("、" if lang == "zh" else ", ").join(parts)
+
+
+def carrier_name(name: str | None, lang: str) -> str | None:
+    """A carrier in the buyer's language (中通快递 / ZTO Express, QA D13): the logistics capability's contacts, then
+    shipping's carrier list; a carrier neither knows keeps the name it was stored with."""
+    if lang == "zh" or not name:
+        return name
+    try:
+        from ..logistics.messages import CONTACTS
+        from ..shipping.domain import find_carrier
+    except ImportError:
+        return name
+    contact = next((c for c in CONTACTS if name.strip() in (c.code, c.name)), None)
+    if contact is not None:
+        return contact.name_en
+    found = find_carrier(name)
+    return found.name_en if found is not None else name
 
 
 APOLOGY = {"zh": "亲，非常抱歉让您久等了。", "en": "Sorry for the trouble, and thank you for your patience."}
@@ -86,13 +109,13 @@ CHECK_ACCOUNT = {
 }
 
 
-def _found(d: Diagnosis, lang: str, product: str | None) -> str:
+def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str] | None = None) -> str:
     o = d.order
     f = d.facts
     zh = lang == "zh"
-    head = (f"查到您{day(o.created_at, lang)}下的订单（订单号 {o.order_id}，{_items(o, product, lang)}）"
+    head = (f"查到您{day(o.created_at, lang)}下的订单（订单号 {o.order_id}，{_items(o, product, lang, names_en)}）"
             if zh else f"We found your order of {day(o.created_at, lang)} (order no. {o.order_id}, "
-                       f"{_items(o, product, lang)})")
+                       f"{_items(o, product, lang, names_en)})")
     code = d.code
     if code == "found_awaiting_shipment":
         if f.get("within_promise", True):
@@ -142,8 +165,9 @@ def _shipped(d: Diagnosis, head: str, lang: str) -> str:
     t = f.get("tracking")
     parts = [head]
     if t:
-        parts.append(f"，已于{when(t['shipped_at'], lang)}发货，{t['carrier'] or '快递'}运单号 {t['tracking_no']}"
-                     if zh else f": it shipped on {when(t['shipped_at'], lang)} with {t['carrier'] or 'the courier'}, "
+        carrier = carrier_name(t["carrier"], lang)
+        parts.append(f"，已于{when(t['shipped_at'], lang)}发货，{carrier or '快递'}运单号 {t['tracking_no']}"
+                     if zh else f": it shipped on {when(t['shipped_at'], lang)} with {carrier or 'the courier'}, "
                      f"tracking number {t['tracking_no']}")
     else:
         parts.append("，已发货" if zh else ": it has shipped")
@@ -216,13 +240,15 @@ def _intent_note(d: Diagnosis, intent: str, lang: str) -> str:
     return ""
 
 
-def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None) -> str:
-    """The reply an agent can copy. ``lang`` is the buyer's language (zh / en)."""
+def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
+          names_en: dict[str, str] | None = None) -> str:
+    """The reply an agent can copy. ``lang`` is the buyer's language (zh / en); ``names_en`` maps product ids to
+    their English names, for an English reply."""
     lang = "zh" if lang == "zh" else "en"
     zh = lang == "zh"
     out = [APOLOGY[lang]]
     if d.order is not None and d.confirmed:
-        out.append(_found(d, lang, product))
+        out.append(_found(d, lang, product, names_en))
         note = _intent_note(d, intent, lang)
         if note:
             out.append(note)

@@ -229,13 +229,25 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
                  enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None)
     d = _with_ship_by_explanation(session, shop_id, d, now)
-    reply = draft(d, lang=u.language, intent=u.intent, product=u.product)
+    reply = draft(d, lang=u.language, intent=u.intent, product=u.product,
+                  names_en=_english_names(session, shop_id, d.order) if u.language != "zh" else None)
     if record:
         audit.record(session, principal=principal, action="inquiry.answer", now=now, shop_id=shop_id,
                      target_type="order" if d.order else None, target_id=d.order.order_id if d.order else None,
                      detail={"intent": u.intent, "code": d.code, "identity": identity,
                              "orders": [m.order_id for m in matches[:SHOWN_MATCHES]]})
     return Answer(u, d, matches, reply, None if mismatch else identity)
+
+
+def _english_names(session: Session, shop_id: int, order: OrderFacts | None) -> dict[str, str]:
+    """product id → English name of the order's products, for an English reply (QA D13: a buyer writing in English
+    reads "Wuchang rice", not 五常大米); products without one are left out and keep their Chinese name."""
+    pids = {pid for pid, _name, _qty in order.items if pid} if order is not None else set()
+    if not pids:
+        return {}
+    rows = session.execute(select(Product.product_id, Product.name_en)
+                           .where(Product.shop_id == shop_id, Product.product_id.in_(pids))).all()
+    return {pid: name_en.strip() for pid, name_en in rows if name_en and name_en.strip()}
 
 
 def _phone_fits(order: Order, phone: str | None, last4: str | None, cipher: PiiCipher) -> bool:
