@@ -87,3 +87,12 @@ def test_the_next_violation_costs_what_the_owner_set(ctx, shop_id, owner_client)
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
     with ctx.sessions() as session:
         assert session.execute(select(Violation.points, Violation.compensation_fen)).one() == (5, 3000)
+
+
+@sqlite_only
+def test_the_settings_form_reads_in_english_too(owner_client):
+    """A "%" in a label is a format character to the templates' gettext: the English form must still render."""
+    owner_client.get("/lang/en")
+    form = owner_client.get("/shipping/forecast")
+    assert form.status_code == 200
+    assert "Compensation (% of amount paid)" in form.text and "Points per late order" in form.text
