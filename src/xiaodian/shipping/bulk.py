@@ -181,7 +181,7 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
             v.message = f"the buyer changed the address on {when}: check that this label has the new one"
         elif plan.warnings:
             v.verdict, v.code = "warning", plan.warnings[0]
-            v.message = f"{v.tracking_no} does not look like a {plan.carrier.name} number"
+            v.message = f"{v.tracking_no} does not look like a {plan.carrier.name_en} number"
         else:
             v.verdict = "ok"
         plans.append((v, plan))
@@ -225,7 +225,7 @@ def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confi
             when = domain.shop_month_day_time(plan.order.address_changed_at)
             reasons.append(f"the buyer changed the address on {when}: check that this label has the new one")
         if "tracking_shape" in missing:
-            reasons.append(f"{v.tracking_no} does not look like a {plan.carrier.name} number")
+            reasons.append(f"{v.tracking_no} does not look like a {plan.carrier.name_en} number")
         v.verdict, v.column = "held", ORDER if missing[0] == "address_changed" else NUMBER
         v.code = "address_changed" if missing[0] == "address_changed" else plan.warnings[0]
         v.details = {**v.details, "confirm": [CONFIRM_WITH[m][0] for m in missing]}

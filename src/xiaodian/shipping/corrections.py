@@ -154,8 +154,8 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
         raise Conflict(f"{number} is already used on order {owner[0]}", code="tracking_in_use",
                        details={"tracking_no": number, "order_id": owner[0]})
     if warnings and not confirm_warnings:
-        raise ConfirmationRequired(f"{number} does not look like a {new_carrier.name} number; check it and confirm "
-                                   "to save it", details={"warnings": warnings, "tracking_no": number,
+        raise ConfirmationRequired(f"{number} does not look like a {new_carrier.name_en} number; check it and "
+                                   "confirm to save it", details={"warnings": warnings, "tracking_no": number,
                                                           "carrier": new_carrier.code})
     before = {"carrier": shipment.carrier_name or shipment.carrier_code, "carrier_code": shipment.carrier_code,
               "tracking_no": shipment.tracking_no}

@@ -325,13 +325,24 @@ def pick_list(request: Request, principal: Principal = Depends(require("orders.r
 
 # ---------------------------------------------------------------- correcting a tracking number
 
+def carrier_label(code: str | None, stored: str | None = None) -> str:
+    """A carrier by name in the page's language (顺丰速运 / SF Express, QA #10: the English page said 顺丰速运 and
+    showed codes such as shunfeng); a carrier the desk does not know keeps the name it was stored with."""
+    from ..logistics import labels as logistics_labels
+
+    if code and code in domain.CARRIER_BY_CODE:
+        return logistics_labels.carrier(code)
+    return stored or code or ""
+
+
 def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:
     from ..logistics import labels as logistics_labels
 
     order, states = corrections.order_shipment_states(session, shop_id=shop_id, order_id=order_id, now=now)
     settings = get_settings(session, shop_id)
     return {"order": order, "states": states, "history": corrections.corrections_of(session, order.id),
-            "carriers": domain.CARRIERS, "settings": settings, "logistics_label": logistics_labels.state}
+            "carriers": domain.CARRIERS, "settings": settings, "logistics_label": logistics_labels.state,
+            "carrier_label": carrier_label}
 
 
 @router.get("/shipping/orders/{order_id}/tracking")

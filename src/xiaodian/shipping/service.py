@@ -398,7 +398,8 @@ def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: P
             details={"order_id": plan.order.order_id, "when": when})
     if plan.warnings and not req.confirm_warnings:
         raise ConfirmationRequired(
-            f"{plan.tracking_no} does not look like a {plan.carrier.name} number; check it and confirm to ship anyway",
+            f"{plan.tracking_no} does not look like a {plan.carrier.name_en} number; check it and confirm to ship "
+            "anyway",
             details={"warnings": plan.warnings, "tracking_no": plan.tracking_no, "carrier": plan.carrier.code})
     if moved is not None:
         plan.warnings = ["address_changed", *plan.warnings]  # the timeline keeps what was confirmed
