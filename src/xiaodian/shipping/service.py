@@ -183,13 +183,17 @@ def _refuse_owned_numbers(session: Session, shop_id: int, plans: list[ShipPlan])
         select(Shipment.tracking_no, Order.order_id).join(Order, Order.id == Shipment.order_pk)
         .where(Shipment.shop_id == shop_id, Shipment.tracking_no.in_(sorted({p.tracking_no for p in plans})))).all())
     for plan in plans:
-        owner = owners.get(plan.tracking_no)
-        if owner == plan.order.order_id:
-            raise Conflict(f"{plan.tracking_no} is already on this order", code="tracking_already_on_order",
-                           details={"tracking_no": plan.tracking_no})
-        if owner:
-            raise Conflict(f"{plan.tracking_no} is already used on order {owner}", code="tracking_in_use",
-                           details={"tracking_no": plan.tracking_no, "order_id": owner})
+        refuse_if_owned(plan.tracking_no, owners.get(plan.tracking_no), plan.order.order_id)
+
+
+def refuse_if_owned(number: str, owner: str | None, order_id: str) -> None:
+    """A number already on an order (this one or another) cannot go on a new parcel of ``order_id``."""
+    if owner == order_id:
+        raise Conflict(f"{number} is already on this order", code="tracking_already_on_order",
+                       details={"tracking_no": number})
+    if owner:
+        raise Conflict(f"{number} is already used on order {owner}", code="tracking_in_use",
+                       details={"tracking_no": number, "order_id": owner})
 
 
 def tracking_owner(session: Session, shop_id: int, number: str) -> str | None:
@@ -226,13 +230,8 @@ def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Or
     order = order or require_order(session, shop_id, req.order_id.strip())
     check_order(session, order)
     carrier, number, warnings = check_carrier_and_number(req.carrier, req.tracking_no)
-    owner = tracking_owner(session, shop_id, number) if owner_of is False else owner_of
-    if owner == order.order_id:
-        raise Conflict(f"{number} is already on this order", code="tracking_already_on_order",
-                       details={"tracking_no": number})
-    if owner:
-        raise Conflict(f"{number} is already used on order {owner}", code="tracking_in_use",
-                       details={"tracking_no": number, "order_id": owner})
+    refuse_if_owned(number, tracking_owner(session, shop_id, number) if owner_of is False else owner_of,
+                    order.order_id)
     done = shipped_skus(session, order.id) if already is None else already
     remaining = [i.sku_order_id for i in order.items if i.sku_order_id not in done]
     if req.items is not None:  # a list given (even an empty one) means "only these", never "everything"
