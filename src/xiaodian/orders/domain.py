@@ -190,6 +190,12 @@ class OrderRecord:
         return self.platform_status_code or PLATFORM_CODE[self.status]
 
 
+def tracking_numbers(cell: str | None) -> tuple[str, ...]:
+    """The parcels' numbers in a 快递单号 cell or an OrderRecord's tracking_no: comma-separated (ASCII or full-width
+    comma), blanks dropped, each once, in the order written."""
+    return tuple(dict.fromkeys(n.strip() for n in (cell or "").replace("，", ",").split(",") if n.strip()))
+
+
 def check_filter_date(field_name: str, value):
     """Returns the date if it is a plausible order date, else raises ValidationFailed naming the field."""
     from ..errors import ValidationFailed

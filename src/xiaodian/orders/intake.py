@@ -21,7 +21,7 @@ from ..privacy.crypto import PiiCipher
 from ..privacy.masking import MASKED_MOBILE, mask_address, mask_name, mask_phone, normalise_phone
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
 from . import search_index
-from .domain import OrderRecord, OrderStatus, can_catch_up
+from .domain import OrderRecord, OrderStatus, can_catch_up, tracking_numbers
 from .models import Order, OrderEvent, OrderItem, Shipment
 
 # The tables intake writes and then looks orders up in (by order id, SKU id, order): a bulk writer keeps their
@@ -565,7 +565,7 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
     rows, events, held = [], [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
-        for number in [n.strip() for n in rec.tracking_no.replace("，", ",").split(",") if n.strip()]:
+        for number in tracking_numbers(rec.tracking_no):
             key = (p["order_pk"], normalise_tracking(number))
             if key in known:
                 continue
@@ -599,7 +599,8 @@ def _link_items(session: Session, shop_id: int, held: list[tuple[tuple[int, str]
     for chunk in _chunks(sorted({pk for (pk, _n), _s in held})):
         for sid, pk, number in session.execute(select(_SHIPMENTS.c.id, _SHIPMENTS.c.order_pk, _SHIPMENTS.c.tracking_no)
                                                .where(_SHIPMENTS.c.order_pk.in_(chunk))):
-            ids[pk, normalise_tracking(number)] = max(sid, ids.get((pk, normalise_tracking(number)), 0))
+            key = (pk, normalise_tracking(number))
+            ids[key] = max(sid, ids.get(key, 0))
     insert_ignore(session, ShipmentItem.__table__,
                   [{"shop_id": shop_id, "shipment_id": ids[key], "order_pk": key[0], "sku_order_id": sku}
                    for key, sku in held if key in ids], keys=["shop_id", "sku_order_id"])

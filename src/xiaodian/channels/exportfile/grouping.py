@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from ...orders.domain import OrderRecord, OrderStatus
+from ...orders.domain import OrderRecord, OrderStatus, tracking_numbers
 from ...whole_numbers import whole_number
 from .reader import ExportFile
 from .rows import ParsedRow, RowError, RowParser, group_key
@@ -104,11 +104,7 @@ def build_order(rows: list[ParsedRow]) -> OrderRecord:
     if len(rows) == 1:
         return _single(head)
     items = [r.item for r in rows]
-    numbers: list[str] = []
-    for r in rows:
-        for n in (r.tracking_no or "").replace("，", ",").split(","):
-            if n.strip() and n.strip() not in numbers:
-                numbers.append(n.strip())
+    numbers = tracking_numbers(",".join(r.tracking_no for r in rows if r.tracking_no))
     pay = _first(rows, "pay_amount_fen")
     return OrderRecord(
         order_id=head.order_id, status=combined_status([r.status for r in rows]), created_at=head.created_at,
@@ -122,12 +118,8 @@ def build_order(rows: list[ParsedRow]) -> OrderRecord:
         cancel_reason=_first(rows, "cancel_reason"), order_type=_first(rows, "order_type"),
         after_sale_status=next((i.after_sale_status for i in items if i.after_sale_status), None),
         carrier=_first(rows, "carrier"), tracking_no=",".join(numbers) or None,
-        item_tracking={r.item.sku_order_id: _numbers(r.tracking_no) for r in rows if r.tracking_no} or None,
+        item_tracking={r.item.sku_order_id: tracking_numbers(r.tracking_no) for r in rows if r.tracking_no} or None,
     )
-
-
-def _numbers(cell: str) -> tuple[str, ...]:
-    return tuple(n.strip() for n in cell.replace("，", ",").split(",") if n.strip())
 
 
 def _single(r: ParsedRow) -> OrderRecord:
@@ -135,11 +127,7 @@ def _single(r: ParsedRow) -> OrderRecord:
     item = r.item
     tracking = r.tracking_no
     if tracking and ("," in tracking or "，" in tracking):
-        numbers: list[str] = []
-        for n in tracking.replace("，", ",").split(","):
-            if n.strip() and n.strip() not in numbers:
-                numbers.append(n.strip())
-        tracking = ",".join(numbers) or None
+        tracking = ",".join(tracking_numbers(tracking)) or None
     return OrderRecord(
         order_id=r.order_id, status=r.status, created_at=r.created_at,
         pay_amount_fen=r.pay_amount_fen if r.pay_amount_fen is not None else item.amount_fen, items=[item],
