@@ -52,6 +52,9 @@ _CODE_STATE: dict[int, ParcelState] = {
     304: ParcelState.SIGNED, 401: ParcelState.PROBLEM, 203: ParcelState.REFUSED,
 }
 PROBLEM_SUBSTATES = frozenset({201, 202, 204, 205, 206, 207, 208, 209, 210})
+# Every code domain.md §3 documents (9 is not one: customs is 8 and 10–13). A file naming another code is refused
+# rather than read by its words, since a code nobody issues is a typo or a column from some other system.
+KNOWN_CODES = frozenset(_CODE_STATE) | PROBLEM_SUBSTATES
 
 # Words carriers use when a scan carries no code (files, older pushes). Checked in this order.
 _TEXT_STATES: tuple[tuple[tuple[str, ...], ParcelState], ...] = (
@@ -229,5 +232,5 @@ def can_transition(current: AnomalyStatus, target: AnomalyStatus) -> bool:
 
 
 __all__ = ["AnomalyKind", "TIME_BASED", "Severity", "AnomalyStatus", "TRANSITIONS", "ACTIVE_STATUSES", "ACTIONS",
-           "can_transition", "ParcelState", "FINAL_STATES", "RANK", "Event", "Projection", "advance", "project", "normalise",
-           "state_from_text", "FAILED_DELIVERY_WORDS", "PROBLEM_SUBSTATES"]
+           "can_transition", "ParcelState", "FINAL_STATES", "RANK", "Event", "Projection", "advance", "project",
+           "normalise", "state_from_text", "FAILED_DELIVERY_WORDS", "PROBLEM_SUBSTATES", "KNOWN_CODES"]

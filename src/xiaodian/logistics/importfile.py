@@ -20,6 +20,8 @@ from ..clock import SHOP_TZ
 from ..channels.exportfile.columns import ColumnMap
 from ..channels.exportfile.reader import named_columns, open_export
 from ..channels.exportfile.values import BadValue, china_time, text
+from ..shipping.domain import CARRIER_BY_CODE, find_carrier
+from .domain import KNOWN_CODES
 from .ingest import Scan, find_parcels, record_scans
 
 NUMBER, CARRIER, TIME, STATE, LOCATION, CONTEXT = "快递单号", "快递公司", "时间", "状态码", "地点", "描述"
@@ -57,7 +59,7 @@ class ImportReport:
 
 
 def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport,
-           now: datetime) -> tuple[str, Scan] | None:
+           now: datetime) -> tuple[str, Scan, str] | None:
     def cell(name):
         position = columns.index.get(name)
         return cells[position] if position is not None and position < len(cells) else None
@@ -87,11 +89,26 @@ def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport,
             reject(STATE, "state_not_numeric", f"状态码 must be a Kuaidi100 state number, got {raw_state[:20]!r}")
             return None
         code = int(raw_state)
+        if code not in KNOWN_CODES:
+            reject(STATE, "state_unknown", f"状态码 {code} is not a Kuaidi100 state (0–8, 10–14, 101–103, 201–210, "
+                                           "301–304, 401, 501, 1001–1003)")
+            return None
     if at > now + FUTURE_SLACK:
         reject(TIME, "date_in_future", f"时间 {at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M} is in the future; a scan "
                                        "cannot have happened yet")
         return None
-    return tracking, Scan(at=at, context=context, code=code, location=text(cell(LOCATION))[:100])
+    scan = Scan(at=at, context=context, code=code, location=text(cell(LOCATION))[:100])
+    return tracking, scan, text(cell(CARRIER)).strip()
+
+
+def _carrier_fits(parcel_carrier: str | None, named: str) -> bool:
+    """A row naming no carrier, or a parcel whose carrier the desk does not know (none, 其他), fits; otherwise the
+    named carrier (code, Chinese or English name, short name) must be the parcel's: another carrier's scan under
+    the same number belongs to some other parcel, and would sign or return this one."""
+    if not named or parcel_carrier in (None, "qita"):
+        return True
+    found = find_carrier(named)
+    return found is not None and found.code == parcel_carrier
 
 
 def import_tracking_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, principal: Principal,
@@ -109,7 +126,7 @@ def import_tracking_file(sessions: sessionmaker[Session], *, shop_id: int, path:
             report.rows += 1
             parsed = _parse(row.number, row.cells, export.columns, report, now)
             if parsed:
-                pending[parsed[0]].append((row.number, parsed[1]))
+                pending[parsed[0]].append((row.number, parsed[1], parsed[2]))
             if sum(len(v) for v in pending.values()) >= BATCH:
                 _apply(sessions, shop_id, pending, now, report)
                 pending.clear()
@@ -131,11 +148,25 @@ def _apply(sessions, shop_id: int, pending: dict, now: datetime, report: ImportR
         for tracking, items in pending.items():
             parcels = find_parcels(session, shop_id, tracking, now)
             if not parcels:
-                for number, _scan in items:
+                for number, _scan, _carrier in items:
                     report.rejected.append({"row": number, "column": NUMBER, "code": "tracking_unknown",
                                             "message": f"{tracking} is not on any order in the desk"})
                 continue
-            scans = [s for _n, s in items]
-            added = sum(record_scans(session, p, scans, source="file", now=now) for p in parcels)
-            report.added += added
-            report.duplicates += len(scans) * len(parcels) - added
+            by_parcel: dict[int, list[Scan]] = defaultdict(list)
+            for number, scan, carrier in items:
+                fitting = [p for p in parcels if _carrier_fits(p.carrier_code, carrier)]
+                if not fitting:
+                    known = CARRIER_BY_CODE.get(parcels[0].carrier_code)
+                    theirs = f"{known.name} ({known.code})" if known else parcels[0].carrier_code
+                    report.rejected.append({"row": number, "column": CARRIER, "code": "carrier_mismatch",
+                                            "message": f"快递公司 {carrier[:40]!r} is not the carrier of {tracking}: "
+                                                       f"it was shipped with {theirs}"})
+                    continue
+                for parcel in fitting:
+                    by_parcel[parcel.shipment_id].append(scan)
+            for parcel in parcels:
+                scans = by_parcel.get(parcel.shipment_id)
+                if scans:
+                    added = record_scans(session, parcel, scans, source="file", now=now)
+                    report.added += added
+                    report.duplicates += len(scans) - added
