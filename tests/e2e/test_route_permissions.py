@@ -70,6 +70,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/imports/orders"): "orders.import",
     ("POST", "/imports/orders"): "orders.import",
     ("POST", "/imports/orders/{upload_id}/apply"): "orders.import",
+    ("GET", "/imports/orders/{upload_id}/result"): "orders.import",
     ("GET", "/imports/orders/jobs/{job_id}"): "orders.import",
     ("POST", "/imports/orders/jobs/{job_id}/apply"): "orders.import",
     ("POST", "/imports/orders/jobs/{job_id}/cancel"): "orders.import",

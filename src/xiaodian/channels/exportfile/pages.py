@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ...accounts.permissions import allowed
 from ...accounts.service import Principal
-from ...errors import DomainError
-from ...imports.domain import BACKGROUND_BYTES
+from ...errors import Conflict, DomainError, NotFound
+from ...imports.domain import BACKGROUND_BYTES, stored_report
 from ...web.deps import db, get_ctx, require, shop_of
 from ...web.i18n import _
 from ...web.templating import render
@@ -71,18 +74,50 @@ def preview(request: Request, file: UploadFile | None = File(None),
                   apply_action=f"/imports/orders/{stored.upload_id}/apply")
 
 
+def _result_url(upload_id: str) -> str:
+    return f"/imports/orders/{upload_id}/result"
+
+
 @router.post("/imports/orders/{upload_id}/apply")
 def apply(upload_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
           session: Session = Depends(db, scope="function")):
-    """Import the previewed file for real; the parked copy is removed once imported."""
+    """Import the previewed file for real, then send the browser to its result page (POST/redirect/GET), which a
+    reload shows again. The parked copy is taken first (uploads.claim), so a second Apply of the same preview (a
+    double click, a second tab, a reload of this POST) imports nothing: it lands on the same result page."""
     session.commit()
     ctx = get_ctx(request)
-    stored = uploads.load(ctx.settings.data_dir, upload_id)
+    data_dir = ctx.settings.data_dir
+    claimed = uploads.claim(data_dir, upload_id)
+    if claimed is None:
+        if uploads.load_result(data_dir, upload_id) is not None or uploads.applying(data_dir, upload_id):
+            return RedirectResponse(_result_url(upload_id), status_code=303)
+        uploads.load(data_dir, upload_id)  # raises: 404 upload_not_found
     try:
-        report = run_import(request, stored, dry_run=False, principal=principal)
+        report = run_import(request, claimed, dry_run=False, principal=principal)
     except FileUnreadable as exc:
+        uploads.delete(data_dir, upload_id)
         return render(request, TEMPLATE, status_code=422, stage="upload", error=exc.message, error_code=exc.code,
                       error_details=exc.details)
-    uploads.delete(ctx.settings.data_dir, upload_id)
-    return render(request, TEMPLATE, stage="done", report=report, upload=stored,
-                  shown=report.rejected[:SHOWN_REJECTIONS], rejected_total=len(report.rejected))
+    except BaseException:
+        uploads.release(data_dir, claimed)  # broken on the server: Apply may be tried again
+        raise
+    uploads.save_result(data_dir, upload_id, {**stored_report(report), "filename": claimed.filename,
+                                              "shop_id": shop_of(request), "user_id": principal.user_id})
+    uploads.delete(data_dir, upload_id)
+    return RedirectResponse(_result_url(upload_id), status_code=303)
+
+
+@router.get("/imports/orders/{upload_id}/result")
+def applied(upload_id: str, request: Request, principal: Principal = Depends(require("orders.import"))):
+    """What Apply did with a small file, as often as the page is reloaded (for a day: swept with parked files). It is
+    the uploader's and an owner's only, as an import job's page is: its rejected rows quote the file's cells."""
+    ctx = get_ctx(request)
+    result = uploads.load_result(ctx.settings.data_dir, upload_id)
+    if result is None and uploads.applying(ctx.settings.data_dir, upload_id):
+        raise Conflict("this file is still being imported; reload the page in a moment", code="import_in_progress")
+    if result is None or result.get("shop_id") != shop_of(request) or not (
+            result.get("user_id") == principal.user_id or allowed(principal.role, "users.manage")):
+        raise NotFound("no import result here (results are kept for a day)", code="upload_not_found")
+    return render(request, TEMPLATE, stage="done", report=SimpleNamespace(**result),
+                  upload=SimpleNamespace(filename=result["filename"], upload_id=upload_id),
+                  shown=result["rejected"][:SHOWN_REJECTIONS], rejected_total=result["rejected_total"])

@@ -69,8 +69,60 @@ def load(data_dir: Path, upload_id: str) -> StoredUpload:
 
 def delete(data_dir: Path, upload_id: str) -> None:
     folder = _folder(data_dir)
-    for suffix in (".upload", ".json"):
+    for suffix in (".upload", APPLYING, ".json"):
         (folder / f"{upload_id}{suffix}").unlink(missing_ok=True)
+
+
+# An upload being imported by the upload page's Apply is renamed to this suffix first: the rename is atomic, so of two
+# Applies of one preview (a double click, a second tab, a reload of the POST) only one imports the file.
+APPLYING = ".applying"
+RESULT = ".result.json"
+
+
+def claim(data_dir: Path, upload_id: str) -> StoredUpload | None:
+    """Take a parked upload for importing it (renamed to APPLYING); None when another request took it already, or it
+    is gone. Raises NotFound for an id that is no upload id."""
+    if not _ID.match(upload_id or ""):
+        raise NotFound("unknown upload", code="upload_not_found")
+    folder = _folder(data_dir)
+    taken = folder / f"{upload_id}{APPLYING}"
+    try:
+        (folder / f"{upload_id}.upload").rename(taken)
+    except FileNotFoundError:
+        return None
+    try:
+        meta = json.loads((folder / f"{upload_id}.json").read_text())
+    except (OSError, ValueError):
+        meta = {}
+    return StoredUpload(upload_id, taken, meta.get("filename", "upload"), taken.stat().st_size)
+
+
+def release(data_dir: Path, claimed: StoredUpload) -> None:
+    """Put back a claimed upload whose import broke, so that Apply can be tried again."""
+    claimed.path.rename(_folder(data_dir) / f"{claimed.upload_id}.upload")
+
+
+def applying(data_dir: Path, upload_id: str) -> bool:
+    """Whether a request is importing this upload right now."""
+    return bool(_ID.match(upload_id or "")) and (_folder(data_dir) / f"{upload_id}{APPLYING}").is_file()
+
+
+def save_result(data_dir: Path, upload_id: str, result: dict) -> None:
+    """Keep what Apply did, for its result page (swept with the parked files: its rejected rows quote the file)."""
+    folder = _folder(data_dir)
+    partial = folder / f"{upload_id}.result.part"
+    partial.write_text(json.dumps(result, ensure_ascii=False))
+    partial.rename(folder / f"{upload_id}{RESULT}")
+
+
+def load_result(data_dir: Path, upload_id: str) -> dict | None:
+    """What Apply did with this upload, or None (not applied yet, swept, or no upload id at all)."""
+    if not _ID.match(upload_id or ""):
+        return None
+    try:
+        return json.loads((_folder(data_dir) / f"{upload_id}{RESULT}").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 # A file parked for a preview that was never applied is deleted after this long: export files hold buyer names,
@@ -79,12 +131,13 @@ KEEP_PARKED_SECONDS = 24 * 3600
 
 
 def sweep(data_dir: Path, now: float, keep: set[str] = frozenset()) -> int:
-    """Delete parked uploads (and their notes) last written more than KEEP_PARKED_SECONDS before ``now`` (a Unix
-    time, as file times are), except the ``keep`` ids (files a job is still working on). Returns how many."""
+    """Delete parked uploads (and their notes, and Apply's results) last written more than KEEP_PARKED_SECONDS
+    before ``now`` (a Unix time, as file times are), except the ``keep`` ids (files a job is still working on).
+    Returns how many."""
     removed = 0
     for path in _folder(data_dir).iterdir():
         upload_id = path.name.split(".", 1)[0]
-        if upload_id in keep or path.suffix not in (".upload", ".json"):
+        if upload_id in keep or path.suffix not in (".upload", ".json", APPLYING, ".part"):
             continue
         try:
             old = now - path.stat().st_mtime > KEEP_PARKED_SECONDS
