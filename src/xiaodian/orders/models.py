@@ -42,6 +42,11 @@ class Order(Base):
         Index("ix_orders_shop_last4", "shop_id", "phone_last4_hash", "sort_key"),
         Index("ix_orders_shop_paid", "shop_id", "paid_at"),
         Index("ix_orders_shop_ship_by", "shop_id", "status", "ship_by"),
+        # 待发货 / 24小时内需发货 / 已超时 most urgent first (migration 0029): only the unshipped orders, in ship-by
+        # order across both unshipped statuses (shipping.queries.unshipped repeats the predicate word for word).
+        Index("ix_orders_unshipped_by_ship_by", "shop_id", "ship_by", "id",
+              sqlite_where=text("status IN ('awaiting_shipment', 'partially_shipped')"),
+              postgresql_where=text("status IN ('awaiting_shipment', 'partially_shipped')")),
         # 售后中 tab count (migration 0002); on PostgreSQL it carries the id for an index-only count (0016)
         Index("ix_orders_shop_after_sale", "shop_id", "after_sale_status", postgresql_include=["id"]),
         # the orders in the 售后中 tab, newest first: its page and its count under filters (migration 0017)
