@@ -125,10 +125,20 @@ def import_file(request: Request, file: UploadFile = File(...), dry_run: bool | 
 @router.get("/quality-rate", response_model=list[QualityRow],
             summary="品退率 per product (shop first) over a rolling window, by first and by current buyer reason")
 def quality_rate(request: Request, product_id: str | None = Query(None, max_length=32),
+                 product: str | None = Query(None, max_length=32,
+                                             description="the same as product_id (the CLI's --product)"),
                  window: int = Query(30, description="days: 14 or 30"),
-                 principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+                 principal: Principal = Depends(require("orders.read")),
+                 session: Session = Depends(db, scope="function")):
     if window not in (14, 30):
         raise ValidationFailed("window must be 14 or 30 (days)", details={"field": "window"})
+    # ?product= (as the CLI's --product) was ignored, so an unknown product got the whole shop's figures
+    if product is not None and product_id is not None and product.strip() != product_id.strip():
+        raise ValidationFailed("product and product_id name different products: give one",
+                               code="product_conflict", details={"field": "product_id"})
+    product_id = product_id if product_id is not None else product
+    if product_id is not None:
+        product_id = product_id.strip() or product_id  # a blank id stays blank, and is refused as such
     ctx = get_ctx(request)
     families = views.families_for(session, shop_of(request), ctx.settings)
     return quality.rates(session, shop_of(request), ctx.clock.now(), window, families, product_id)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from ..clock import SHOP_TZ
-from ..errors import NotFound
+from ..errors import NotFound, ValidationFailed
 from . import paid_counts, rate
 from .models import AfterSaleCase, AfterSaleReason
 from .reasons import Family, FamilyMap
@@ -138,7 +138,11 @@ def rates(session: Session, shop_id: int, now: datetime, days: int, families: Fa
     """One row per product (most quality returns first), the shop's row first. The CLI/API shape of issue 6. With
     ``product_id``, that product's row: all zero when nothing of it was paid or applied in the window (a product
     that last sold 40 days ago still has a 14-day rate, "—"), NotFound naming the field when the shop has never
-    had it."""
+    had it. A blank id is refused: it is no product, and reading it as "every product" answered with rows that
+    were neither the shop's nor one product's."""
+    if product_id is not None and not product_id.strip():
+        raise ValidationFailed("product_id is empty: give a product id, or leave it out for the whole shop",
+                               code="product_empty", details={"field": "product_id"})
     start = now - timedelta(days=days)
     facts = _facts(session, shop_id, start, now, product_id, families)
     first, current = _quality_counts(facts, start, now)
