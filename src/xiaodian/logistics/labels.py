@@ -3,7 +3,7 @@ translation mechanism. ``N_`` marks a msgid for extraction; the text is translat
 
 from __future__ import annotations
 
-from ..web.i18n import N_, gettext
+from ..web.i18n import N_, current_language, gettext
 
 
 
@@ -62,3 +62,10 @@ def carrier(code: str | None) -> str:
     if known is None:
         return code
     return known.name if current_language.get() == "zh" else known.name_en
+
+
+def carrier_online(contact) -> str:
+    """A carrier's other channels (its app, its WeChat official account) in the page's language, the carrier named
+    as the page names it (a messages.CarrierContact)."""
+    name = contact.name if current_language.get() == "zh" else contact.name_en
+    return gettext(contact.online) % {"carrier": name}
