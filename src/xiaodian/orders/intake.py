@@ -51,12 +51,14 @@ class UpsertResult:
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     created_ids: list[str] = field(default_factory=list)
+    updated_ids: list[str] = field(default_factory=list)
 
     def add(self, other: UpsertResult, offset: int = 0) -> None:
         self.created += other.created
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.created_ids += other.created_ids
+        self.updated_ids += other.updated_ids
         for r in other.rejected:
             self.rejected.append(Rejection(r.index + offset, r.field, r.code, r.message))
 
@@ -220,8 +222,10 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     if new_rows:
         _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_events, shipments, index_rows, result)
     if changed:
-        _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows)
-        result.updated += len(changed)
+        updated = _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows)
+        result.updated += len(updated)
+        result.unchanged += len(changed) - len(updated)
+        result.updated_ids += updated
     if shipments:
         events.extend(_add_shipments(session, shop_id, shipments))
     _insert_tuples(session, _EVENTS, _EVENT_NAMES, new_events)
@@ -414,6 +418,11 @@ _NAME_COLUMNS = ("buyer_name_enc", "buyer_name_masked")
 _ADDRESS_COLUMNS = ("address_enc", "address_masked")
 _PHONE_COLUMNS = ("phone_enc", "phone_masked", "phone_hash", "phone_last4_hash")
 _KNOWN_NAMES = (*_KEPT_WHEN_UNSAID, "ship_by", "ship_by_source", *_BUYER_NAMES, "address_changed_at")
+# The rest of what a later snapshot writes (_order_columns): with the above, everything of the order row that
+# decides whether the snapshot changes anything (_changes_nothing)
+_SHOWN_NAMES = tuple(n for n in ("status", "platform_status_code", "created_at", "pay_amount_fen", "merchant_note",
+                                 "after_sale_status", "items_summary", "item_count") if n not in _KNOWN_NAMES)
+_KNOWN_NAMES = (*_KNOWN_NAMES, *_SHOWN_NAMES)
 _KNOWN = select(_ORDERS.c.id, *(_ORDERS.c[n] for n in _KNOWN_NAMES))
 
 
@@ -478,24 +487,39 @@ def _place(*parts: str | None) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows):
-    """Later snapshots of stored orders, the whole batch in a handful of statements."""
-    order_updates = []
+def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows) -> list[str]:
+    """Later snapshots of stored orders, the whole batch in a handful of statements. Returns the ids of the orders
+    the snapshots changed: one that says nothing new (_changes_nothing; the desk's own export, whose masked buyer
+    data differs from the file first imported, but keeps what is stored) only has its digest brought up to date, so
+    that the next identical file is recognised at once, and counts as unchanged."""
+    order_updates, hash_updates = [], []
     known = _stored_known(session, [old.id for _i, _r, _d, old in changed])
+    values_of = {}
     for _index, rec, digest, old in changed:
         values = _order_columns(rec)
         values.update(_buyer_columns(cipher, rec))
         stored = known[old.id]
         keep_known(values, stored, rec)
-        move = address_move(cipher, stored, rec)
-        values["address_changed_at"] = now if move else stored["address_changed_at"]
-        if move:
-            events.append(_event(shop_id, old.id, now, now, "address_changed", source, actor, detail=move))
         if old.merchant_note and not rec.merchant_note:
             values["merchant_note"] = old.merchant_note  # a note typed in the desk survives an export without one
         # The platform never changes when an order was placed, and the sort key (written once, from the first
         # snapshot) encodes that second: the list's date filters read it from the key's index (queries.created_range).
         values["created_at"] = old.created_at
+        values_of[old.id] = values
+    items_of = _stored_items(session, [old.id for _i, _r, _d, old in changed])
+    quiet = _changes_nothing(session, changed, values_of, known, items_of, shop_id)
+    still = []
+    for entry in changed:
+        _index, rec, digest, old = entry
+        if old.id in quiet:
+            hash_updates.append({"content_hash": digest, "id": old.id})
+            continue
+        still.append(entry)
+        values, stored = values_of[old.id], known[old.id]
+        move = address_move(cipher, stored, rec)
+        values["address_changed_at"] = now if move else stored["address_changed_at"]
+        if move:
+            events.append(_event(shop_id, old.id, now, now, "address_changed", source, actor, detail=move))
         values.update(content_hash=digest, modified_at=now)
         values["id"] = old.id
         order_updates.append(values)
@@ -508,16 +532,11 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
             if at is not None and getattr(old, attr) is None:
                 events.append(_event(shop_id, old.id, at, now, kind, source, actor))
     _bulk_update(session, _ORDERS, order_updates)
-    pks = [old.id for _i, _r, _d, old in changed]
-    stored: dict[int, dict[str, tuple]] = {pk: {} for pk in pks}
-    for chunk in _chunks(pks):
-        for row in session.execute(select(_ITEMS.c.id, _ITEMS.c.order_pk, _ITEMS.c.sku_order_id, _ITEMS.c.product_name,
-                                          _ITEMS.c.spec).where(_ITEMS.c.order_pk.in_(chunk))):
-            stored[row.order_pk][row.sku_order_id] = (row.id, row.product_name, row.spec)
+    _bulk_update(session, _ORDERS, hash_updates)
     new_items, item_updates = [], []
-    for _index, rec, _digest, old in changed:
-        current = stored[old.id]
-        names = {item_id: (name, spec) for item_id, name, spec in current.values()}
+    for _index, rec, _digest, old in still:
+        current = items_of[old.id]
+        names = {row[0]: (row[1]["product_name"], row[1]["spec"]) for row in current.values()}
         added = []
         for item in _item_rows(shop_id, old.id, rec):
             found = current.get(item["sku_order_id"])
@@ -534,6 +553,47 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
     _bulk_update(session, _ITEMS, item_updates)
     if new_items:
         _bulk_insert(session, _ITEMS, new_items)
+    return [rec.order_id for _i, rec, _d, _o in still]
+
+
+_ITEM_SHOWN = ("product_id", "merchant_code", "product_name", "spec", "quantity", "unit_price_fen", "amount_fen",
+               "after_sale_status")
+_STORED_ITEMS = select(_ITEMS.c.id, _ITEMS.c.order_pk, _ITEMS.c.sku_order_id, *(_ITEMS.c[n] for n in _ITEM_SHOWN))
+
+
+def _stored_items(session, pks: list[int]) -> dict[int, dict[str, tuple[int, dict]]]:
+    """The stored items of these orders: order row id → SKU order id → (item row id, its shown columns)."""
+    found: dict[int, dict[str, tuple[int, dict]]] = {pk: {} for pk in pks}
+    for chunk in _chunks(pks):
+        for row in session.execute(_STORED_ITEMS.where(_ITEMS.c.order_pk.in_(chunk))):
+            found[row[1]][row[2]] = (row[0], dict(zip(_ITEM_SHOWN, row[3:])))
+    return found
+
+
+def _changes_nothing(session, changed, values_of: dict, known: dict, items_of: dict, shop_id: int) -> set[int]:
+    """The order row ids whose later snapshot changes nothing the order shows: every column it would write equals
+    the stored one (after keep_known: a masked copy equal to the stored one, or an empty cell, keeps what is
+    stored), each of its items is stored with the same values, and each tracking number it names is already a
+    parcel of the order (or was corrected away). Such a snapshot writes no row and no timeline event."""
+    quiet: set[int] = set()
+    tracked = []
+    for _index, rec, _digest, old in changed:
+        stored, values = known[old.id], values_of[old.id]
+        if any(stored[n] != v for n, v in values.items()):
+            continue
+        items = items_of[old.id]
+        if any((found := items.get(i["sku_order_id"])) is None or any(found[1][n] != i[n] for n in _ITEM_SHOWN)
+               for i in _item_rows(shop_id, old.id, rec)):
+            continue
+        if rec.tracking_no:
+            tracked.append((old.id, rec))
+        else:
+            quiet.add(old.id)
+    if tracked:
+        parcels = _known_parcels(session, [pk for pk, _rec in tracked])
+        quiet.update(pk for pk, rec in tracked
+                     if all((pk, normalise_tracking(n)) in parcels for n in tracking_numbers(rec.tracking_no)))
+    return quiet
 
 
 def _status_time(rec: OrderRecord) -> datetime | None:
@@ -555,13 +615,7 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
     correction history): an export or a platform sync made before the correction still carries the mistyped
     number, and must not bring it back as a second package. Returns the timeline events to write with the
     rest of the batch."""
-    from ..shipping.queries import corrected_away  # shipping owns the correction history (imported late: a cycle)
-
-    known: set = set()
-    for chunk in _chunks(list({p["order_pk"] for p in pending})):
-        known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
-            select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))))
-        known.update((pk, normalise_tracking(number)) for pk, number in corrected_away(session, chunk))
+    known = _known_parcels(session, list({p["order_pk"] for p in pending}))
     rows, events, held = [], [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
@@ -581,6 +635,18 @@ def _add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[
     if held:
         _link_items(session, shop_id, held)
     return events
+
+
+def _known_parcels(session: Session, pks: list[int]) -> set[tuple[int, str]]:
+    """(order row id, normalised number) of these orders' parcels, and of the numbers corrected away on them."""
+    from ..shipping.queries import corrected_away  # shipping owns the correction history (imported late: a cycle)
+
+    known: set = set()
+    for chunk in _chunks(pks):
+        known.update((pk, normalise_tracking(number)) for pk, number in session.execute(
+            select(Shipment.order_pk, Shipment.tracking_no).where(Shipment.order_pk.in_(chunk))))
+        known.update((pk, normalise_tracking(number)) for pk, number in corrected_away(session, chunk))
+    return known
 
 
 def _skus_of(rec: OrderRecord, number: str) -> list[str]:

@@ -19,7 +19,6 @@ from datetime import datetime
 from itertools import islice
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
@@ -27,7 +26,6 @@ from ...accounts.permissions import check
 from ...accounts.service import Principal
 from ...db import PlannerStatistics, mark_dry_run
 from ...orders.intake import BULK_TABLES, upsert_orders
-from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
 from .grouping import OrderGroup, build_order, order_groups, scattered_orders, sibling_rejections
 from .reader import FileUnreadable, open_export
@@ -236,14 +234,11 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         groups.append(group)
     if not records:
         return
-    ids = [r.order_id for r in records]
-    before = _hashes(session, shop_id, ids)
     result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="import",
                            actor=actor)
-    after = _hashes(session, shop_id, list(before)) if before else {}
     _after_sales(session, shop_id, records, now, principal)
     rejected_at = {r.index: r for r in result.rejected}
-    created = set(result.created_ids)
+    created, updated = set(result.created_ids), set(result.updated_ids)
     for index, (record, group) in enumerate(zip(records, groups, strict=True)):
         count = len(group.rows)
         if index in rejected_at:
@@ -252,7 +247,7 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
             outcome = None
         elif record.order_id in created:
             outcome = "created"
-        elif after.get(record.order_id) != before.get(record.order_id):
+        elif record.order_id in updated:  # changed something the order shows (intake: not only its digest)
             outcome = "updated"
         else:
             outcome = "unchanged"
@@ -287,12 +282,6 @@ def _upsert_rejection(group: OrderGroup, rejection) -> list[RowError]:
         if rejection.field == "sku_order_id" else rows[0]
     bad = RowError(culprit.number, column, rejection.code, rejection.message)
     return sibling_rejections(group, [bad], culprit.order_id)
-
-
-def _hashes(session: Session, shop_id: int, ids: list[str]) -> dict[str, str | None]:
-    return dict(session.execute(
-        select(Order.order_id, Order.content_hash).where(Order.shop_id == shop_id, Order.order_id.in_(ids))
-    ).all())
 
 
 __all__ = ["FileUnreadable", "ImportReport", "Resume", "import_order_file"]
