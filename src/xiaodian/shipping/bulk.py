@@ -59,6 +59,9 @@ class RowVerdict:
     message: str = ""
     applied: bool = False
     details: dict = field(default_factory=dict)  # the error's details: what the page fills its own text with
+    # the number as the file has it: a refused row shows it so (tracking_no is the desk's normalised form, upper-cased
+    # without spaces or dashes, which the clerk would not find in the file)
+    typed: str = ""
 
 
 @dataclass
@@ -106,7 +109,8 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
         return cells[position] if position is not None and position < len(cells) else None
 
     carrier_text, number_raw = text(cell(CARRIER)), text(cell(NUMBER))
-    verdict = RowVerdict(row_number, text(cell(ORDER))[:40], carrier_text[:40], domain.normalise_tracking(number_raw))
+    verdict = RowVerdict(row_number, text(cell(ORDER))[:40], carrier_text[:40], domain.normalise_tracking(number_raw),
+                         typed=number_raw[:40])
     if not carrier_text and not number_raw:
         # A template row the warehouse has not filled in yet (template.py): not an error, nothing to ship.
         verdict.verdict, verdict.message = "skipped", "no carrier and no tracking number yet: skipped"
