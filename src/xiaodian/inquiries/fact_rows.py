@@ -65,8 +65,9 @@ def _after_sale(value: dict) -> str:
     from ..aftersales.labels import refund_status
 
     parts = [value.get("kind") or "", value.get("status") or ""]
-    if value.get("refund_status"):
-        parts.append(refund_status(value["refund_status"]))
+    refund = refund_status(value["refund_status"]) if value.get("refund_status") else ""
+    if refund != parts[1]:  # an agreed refund's status already says it (待退款, 退款中, 退款失败): not twice
+        parts.append(refund)
     if value.get("deadline"):
         parts.append(_("deadline %(t)s") % {"t": shop_time(value["deadline"])})
     return _joined(parts)

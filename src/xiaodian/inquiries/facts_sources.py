@@ -71,11 +71,12 @@ def _cases(session: Session, orders: list[Order], now: datetime) -> dict[int, Af
 
 def case_fact(case, row) -> AfterSaleFact:
     """One after-sale case (its row and the capability's view of it) as the assistant's fact: the status in the
-    reader's language for the agent, and the keys the reply needs to say whose move it is and what happened."""
+    reader's language for the agent (as the after-sales list reads it: a refund under way is 退款中, not 待退款), and
+    the keys the reply needs to say whose move it is and what happened."""
     from ..aftersales import labels
 
     refunded = row.status == "succeeded" or row.refund_status == "succeeded"
-    return AfterSaleFact(status=labels.status(row.status), kind=labels.case_type(row.type), case_id=row.aftersale_id,
+    return AfterSaleFact(status=labels.case_status(row.status, row.refund_status), kind=labels.case_type(row.type), case_id=row.aftersale_id,
                          deadline=_parse(row.due_by), refund_status=row.refund_status,
                          open=row.status not in ("succeeded", "closed"), status_key=row.status, kind_key=row.type,
                          whose_move=row.whose_move, overdue=row.overdue, reject_code=row.reject_code,
