@@ -76,8 +76,8 @@ def case_fact(case, row) -> AfterSaleFact:
     from ..aftersales import labels
 
     refunded = row.status == "succeeded" or row.refund_status == "succeeded"
-    return AfterSaleFact(status=labels.case_status(row.status, row.refund_status), kind=labels.case_type(row.type), case_id=row.aftersale_id,
-                         deadline=_parse(row.due_by), refund_status=row.refund_status,
+    return AfterSaleFact(status=labels.case_status(row.status, row.refund_status), kind=labels.case_type(row.type),
+                         case_id=row.aftersale_id, deadline=_parse(row.due_by), refund_status=row.refund_status,
                          open=row.status not in ("succeeded", "closed"), status_key=row.status, kind_key=row.type,
                          whose_move=row.whose_move, overdue=row.overdue, reject_code=row.reject_code,
                          reject_note=row.reject_note, refunded_at=case.finished_at if refunded else None)
