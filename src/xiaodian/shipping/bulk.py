@@ -6,12 +6,14 @@ skipped (carrier and number both blank) / error and why) → apply only the acce
 transaction each. A row whose number is already on its order is "unchanged", so uploading the same file again
 changes nothing. Warning rows (the buyer changed the address since the order came in, or a number of unusual shape)
 ship only when confirmed, as a single shipment does: the web's preview shows them and applying after seeing it is
-the confirmation; a file applied directly (CLI, API) holds them back ("held", nothing written) unless the caller
-confirms each kind (confirm_address_change, confirm_warnings).
+the confirmation of what it showed, row by row (a warning that came up since is held); a file applied directly
+(CLI, API) holds them back ("held", nothing written) unless the caller confirms each kind (confirm_address_change,
+confirm_warnings).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -62,6 +64,8 @@ class RowVerdict:
     # the number as the file has it: a refused row shows it so (tracking_no is the desk's normalised form, upper-cased
     # without spaces or dashes, which the clerk would not find in the file)
     typed: str = ""
+    # every warning of an accepted row, each {"code", "message"}: a row can have both kinds, and the preview shows both
+    warnings: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -178,14 +182,20 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
             column = NUMBER if exc.code.startswith("tracking") else ORDER
             _error(v, column, exc.code, exc.message, exc.details)
             continue
+        v.warnings = []
         if order.address_changed_at is not None:
             # A file's labels may have been printed before the buyer changed the address (推送 105): said first.
             when = domain.shop_month_day_time(order.address_changed_at)
-            v.verdict, v.code, v.details = "warning", "address_changed", {"when": when}
-            v.message = f"the buyer changed the address on {when}: check that this label has the new one"
-        elif plan.warnings:
-            v.verdict, v.code = "warning", plan.warnings[0]
-            v.message = f"{v.tracking_no} does not look like a {plan.carrier.name_en} number"
+            v.details = {"when": when}
+            v.warnings.append({"code": "address_changed",
+                               "message": f"the buyer changed the address on {when}: check that this label has the "
+                                          "new one"})
+        if plan.warnings:
+            v.warnings.append({"code": plan.warnings[0],
+                               "message": f"{v.tracking_no} does not look like a {plan.carrier.name_en} number"})
+        if v.warnings:
+            v.verdict, v.code = "warning", v.warnings[0]["code"]
+            v.message = "; ".join(w["message"] for w in v.warnings)
         else:
             v.verdict = "ok"
         plans.append((v, plan))
@@ -194,10 +204,13 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What the person applying a file has confirmed for its warning rows (ShipRequest's two confirmations)."""
+    """What the person applying a file has confirmed for its warning rows: each kind for every row (ShipRequest's two
+    confirmations: the CLI's and the API's options), or, when ``seen`` is given (the web, which shows a preview
+    first), the warning codes each row (by its number in the file) showed in the preview, and nothing else."""
 
     address_change: bool = False
     warnings: bool = False
+    seen: Mapping[int, frozenset[str]] | None = None
 
 
 # The confirmation each kind of warning needs: the API's field, the CLI's option.
@@ -215,11 +228,34 @@ def _unconfirmed(plan: ShipPlan, confirmed: Confirmed) -> list[str]:
     return missing
 
 
+def _unseen(v: RowVerdict, seen: Mapping[int, frozenset[str]]) -> list[dict]:
+    """The warnings of a row that its preview did not show (the buyer changed the address after it, say)."""
+    shown = seen.get(v.row, frozenset())
+    return [w for w in v.warnings if w["code"] not in shown]
+
+
+def _hold_unseen(v: RowVerdict, unseen: list[dict]) -> None:
+    """Hold a row whose warnings changed since its preview was shown: applying confirmed only what it showed."""
+    v.verdict, v.column = "held", ORDER if unseen[0]["code"] == "address_changed" else NUMBER
+    v.code = unseen[0]["code"]
+    v.details = {**v.details, "since_preview": [w["code"] for w in unseen]}
+    v.message = ("held back, not shipped: the preview did not show this (it came up after the preview): "
+                 + "; ".join(w["message"] for w in unseen) + "; check it, then upload the file again to preview it")
+
+
 def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confirmed) -> list:
     """Keep the plans that may ship; a row with an unconfirmed warning is held back with what to confirm, so that a
-    file applied without a preview (CLI, API) cannot ship a label to the old address unseen (QA #3)."""
+    file applied without a preview (CLI, API) cannot ship a label to the old address unseen (QA #3), nor one applied
+    after its preview a warning that came up since (``confirmed.seen``)."""
     kept = []
     for v, plan in plans:
+        if confirmed.seen is not None:
+            unseen = _unseen(v, confirmed.seen)
+            if unseen:
+                _hold_unseen(v, unseen)
+            else:
+                kept.append((v, plan))
+            continue
         missing = _unconfirmed(plan, confirmed)
         if not missing:
             kept.append((v, plan))

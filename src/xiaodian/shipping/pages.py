@@ -38,15 +38,24 @@ from .service import shipped_skus
 
 router = APIRouter(include_in_schema=False)
 SHOWN_ROWS = 500
-# The preview lists what needs a look first: refused rows, then warnings, then what will ship; rows already done
-# or not filled in (a template's blank rows) last.
-_VERDICT_ORDER = {"error": 0, "warning": 1, "ok": 2, "unchanged": 3, "skipped": 4}
-# The web shows every warning row in the preview before 确认发货: applying after seeing it confirms them (bulk.py).
-SEEN_IN_PREVIEW = Confirmed(address_change=True, warnings=True)
+# The preview lists what needs a look first: refused rows, then held ones (after Apply), then warnings, then what
+# will ship; rows already done or not filled in (a template's blank rows) last.
+_VERDICT_ORDER = {"error": 0, "held": 1, "warning": 2, "ok": 3, "unchanged": 4, "skipped": 5}
+# The preview shows every warning row (as the apply would with both kinds confirmed); what each row showed is kept
+# beside the parked file, and applying after seeing it confirms that much, no more (bulk.Confirmed.seen).
+PREVIEW = Confirmed(address_change=True, warnings=True)
+SEEN_NOTE = "seen"
+
+
+def _seen_in_preview(data_dir, upload_id: str) -> Confirmed:
+    """The warnings each row of this upload's preview showed (the rows it listed); none at all when its note is gone
+    (every warning row is then held)."""
+    note = uploads.load_note(data_dir, upload_id, SEEN_NOTE) or {}
+    return Confirmed(seen={int(row): frozenset(codes) for row, codes in note.items()})
 
 
 def _shown(report) -> list:
-    return sorted(report.rows, key=lambda r: (_VERDICT_ORDER.get(r.verdict, 5), r.row))[:SHOWN_ROWS]
+    return sorted(report.rows, key=lambda r: (_VERDICT_ORDER.get(r.verdict, 6), r.row))[:SHOWN_ROWS]
 
 
 def _carrier_name(code: str, lang: str) -> str:
@@ -184,12 +193,15 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=_("Choose a file."))
     stored = uploads.save(ctx.settings.data_dir, file.file, file.filename)
     try:
-        report = run_bulk(request, stored, dry_run=True, principal=principal, confirmed=SEEN_IN_PREVIEW)
+        report = run_bulk(request, stored, dry_run=True, principal=principal, confirmed=PREVIEW)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
+    shown = _shown(report)
+    uploads.save_note(ctx.settings.data_dir, stored.upload_id, SEEN_NOTE,
+                      {r.row: [w["code"] for w in r.warnings] for r in shown if r.verdict == "warning"})
     return render(request, "shipping/bulk.html", stage="preview", report=report, upload=stored,
-                  shown=_shown(report), carrier_name=_carrier_name)
+                  shown=shown, carrier_name=_carrier_name)
 
 
 @router.post("/shipping/bulk/{upload_id}/apply")
@@ -199,10 +211,12 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
     ctx = get_ctx(request)
     stored = uploads.load(ctx.settings.data_dir, upload_id)
     try:
-        report = run_bulk(request, stored, dry_run=False, principal=principal, confirmed=SEEN_IN_PREVIEW)
+        report = run_bulk(request, stored, dry_run=False, principal=principal,
+                          confirmed=_seen_in_preview(ctx.settings.data_dir, upload_id))
     except FileUnreadable as exc:
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
     uploads.delete(ctx.settings.data_dir, upload_id)
+    uploads.delete_note(ctx.settings.data_dir, upload_id, SEEN_NOTE)
     return render(request, "shipping/bulk.html", stage="done", report=report, upload=stored,
                   shown=_shown(report), carrier_name=_carrier_name)
 

@@ -76,7 +76,6 @@ def delete(data_dir: Path, upload_id: str) -> None:
 # An upload being imported by the upload page's Apply is renamed to this suffix first: the rename is atomic, so of two
 # Applies of one preview (a double click, a second tab, a reload of the POST) only one imports the file.
 APPLYING = ".applying"
-RESULT = ".result.json"
 
 
 def claim(data_dir: Path, upload_id: str) -> StoredUpload | None:
@@ -107,22 +106,38 @@ def applying(data_dir: Path, upload_id: str) -> bool:
     return bool(_ID.match(upload_id or "")) and (_folder(data_dir) / f"{upload_id}{APPLYING}").is_file()
 
 
-def save_result(data_dir: Path, upload_id: str, result: dict) -> None:
-    """Keep what Apply did, for its result page (swept with the parked files: its rejected rows quote the file)."""
+def save_note(data_dir: Path, upload_id: str, kind: str, data: dict) -> None:
+    """Keep something about a parked upload beside it (written whole or not at all), swept with the parked files:
+    Apply's result ("result": its rejected rows quote the file), what a preview showed ("seen")."""
     folder = _folder(data_dir)
-    partial = folder / f"{upload_id}.result.part"
-    partial.write_text(json.dumps(result, ensure_ascii=False))
-    partial.rename(folder / f"{upload_id}{RESULT}")
+    partial = folder / f"{upload_id}.{kind}.part"
+    partial.write_text(json.dumps(data, ensure_ascii=False))
+    partial.rename(folder / f"{upload_id}.{kind}.json")
+
+
+def load_note(data_dir: Path, upload_id: str, kind: str) -> dict | None:
+    """A note kept by save_note, or None (never written, swept, or no upload id at all)."""
+    if not _ID.match(upload_id or ""):
+        return None
+    try:
+        return json.loads((_folder(data_dir) / f"{upload_id}.{kind}.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def delete_note(data_dir: Path, upload_id: str, kind: str) -> None:
+    if _ID.match(upload_id or ""):
+        (_folder(data_dir) / f"{upload_id}.{kind}.json").unlink(missing_ok=True)
+
+
+def save_result(data_dir: Path, upload_id: str, result: dict) -> None:
+    """Keep what Apply did, for its result page."""
+    save_note(data_dir, upload_id, "result", result)
 
 
 def load_result(data_dir: Path, upload_id: str) -> dict | None:
     """What Apply did with this upload, or None (not applied yet, swept, or no upload id at all)."""
-    if not _ID.match(upload_id or ""):
-        return None
-    try:
-        return json.loads((_folder(data_dir) / f"{upload_id}{RESULT}").read_text())
-    except (OSError, ValueError):
-        return None
+    return load_note(data_dir, upload_id, "result")
 
 
 # A file parked for a preview that was never applied is deleted after this long: export files hold buyer names,
