@@ -147,11 +147,15 @@ def _order_columns(rec: OrderRecord) -> dict:
     }
 
 
-def _item_rows(shop_id: int, order_pk: int, rec: OrderRecord) -> list[dict]:
+def _item_rows(shop_id: int, order_pk: int, rec: OrderRecord, kept_labels: dict[str, str] | None = None) -> list[dict]:
+    """The item rows of a snapshot; ``kept_labels``: SKU orders whose stored after-sale label stays
+    (_keep_case_labels)."""
+    kept = kept_labels or {}
     return [
         {"shop_id": shop_id, "order_pk": order_pk, "sku_order_id": i.sku_order_id, "product_id": i.product_id,
          "merchant_code": i.merchant_code, "product_name": i.product_name, "spec": i.spec, "quantity": i.quantity,
-         "unit_price_fen": i.unit_price_fen, "amount_fen": i.amount_fen, "after_sale_status": i.after_sale_status}
+         "unit_price_fen": i.unit_price_fen, "amount_fen": i.amount_fen,
+         "after_sale_status": kept.get(i.sku_order_id, i.after_sale_status)}
         for i in rec.items
     ]
 
@@ -507,7 +511,8 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         values["created_at"] = old.created_at
         values_of[old.id] = values
     items_of = _stored_items(session, [old.id for _i, _r, _d, old in changed])
-    quiet = _changes_nothing(session, changed, values_of, known, items_of, shop_id, cipher)
+    labels = _keep_case_labels(session, changed, values_of, known, items_of)
+    quiet = _changes_nothing(session, changed, values_of, known, items_of, shop_id, labels, cipher)
     still = []
     for entry in changed:
         _index, rec, digest, old = entry
@@ -538,7 +543,7 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         current = items_of[old.id]
         names = {row[0]: (row[1]["product_name"], row[1]["spec"]) for row in current.values()}
         added = []
-        for item in _item_rows(shop_id, old.id, rec):
+        for item in _item_rows(shop_id, old.id, rec, labels.get(old.id)):
             found = current.get(item["sku_order_id"])
             if found is None:
                 new_items.append(item)
@@ -570,6 +575,41 @@ def _stored_items(session, pks: list[int]) -> dict[int, dict[str, tuple[int, dic
     return found
 
 
+def _keep_case_labels(session, changed, values_of: dict, known: dict, items_of: dict) -> dict[int, dict[str, str]]:
+    """Keeps the after-sale label (售后状态) of an order, and of each SKU order, that a snapshot leaves empty while the
+    desk holds after-sale cases for it: the cases are the truth then and keep the label in step with themselves
+    (aftersales/order_label.py), and an empty cell (a later export, a sync without after-sale data) says nothing
+    about them; blanking it took the order off the 售后中 tab while its case was open. An order or SKU order without
+    cases takes what the snapshot says, as order_label does. Sets the order's kept label in ``values_of``; returns
+    the SKU orders' kept labels by order row id (_item_rows)."""
+    wanted = [old.id for _i, rec, _d, old in changed
+              if (values_of[old.id]["after_sale_status"] is None and known[old.id]["after_sale_status"])
+              or any(i.after_sale_status is None and (found := items_of[old.id].get(i.sku_order_id)) is not None
+                     and found[1]["after_sale_status"] for i in rec.items)]
+    if not wanted:
+        return {}
+    from ..aftersales.models import AfterSaleCase  # after-sales owns the cases (imported late: a cycle)
+
+    with_cases: dict[int, set[str]] = {}
+    for chunk in _chunks(wanted):
+        for pk, sku in session.execute(select(AfterSaleCase.order_pk, AfterSaleCase.sku_order_id)
+                                       .where(AfterSaleCase.order_pk.in_(chunk)).distinct()):
+            with_cases.setdefault(pk, set()).add(sku)
+    kept: dict[int, dict[str, str]] = {}
+    for _index, rec, _digest, old in changed:
+        skus = with_cases.get(old.id)
+        if not skus:
+            continue
+        values = values_of[old.id]
+        if values["after_sale_status"] is None:
+            values["after_sale_status"] = known[old.id]["after_sale_status"]
+        for item in rec.items:
+            found = items_of[old.id].get(item.sku_order_id)
+            if item.after_sale_status is None and item.sku_order_id in skus and found is not None:
+                kept.setdefault(old.id, {})[item.sku_order_id] = found[1]["after_sale_status"]
+    return kept
+
+
 # Ciphertexts differ for the same text (a fresh nonce each time): a buyer value given in full is compared in clear.
 _CIPHERED = {"buyer_name_enc": "buyer_name", "address_enc": "address", "phone_enc": "phone"}
 
@@ -587,7 +627,7 @@ def _same_plaintext(cipher: PiiCipher, names: list[str], stored: dict, values: d
 
 
 def _changes_nothing(session, changed, values_of: dict, known: dict, items_of: dict, shop_id: int,
-                     cipher: PiiCipher) -> set[int]:
+                     labels: dict[int, dict[str, str]], cipher: PiiCipher) -> set[int]:
     """The order row ids whose later snapshot changes nothing the order shows: every column it would write equals
     the stored one (after keep_known: a masked copy equal to the stored one, or an empty cell, keeps what is
     stored), each of its items is stored with the same values, and each tracking number it names is already a
@@ -601,7 +641,7 @@ def _changes_nothing(session, changed, values_of: dict, known: dict, items_of: d
             continue
         items = items_of[old.id]
         if any((found := items.get(i["sku_order_id"])) is None or any(found[1][n] != i[n] for n in _ITEM_SHOWN)
-               for i in _item_rows(shop_id, old.id, rec)):
+               for i in _item_rows(shop_id, old.id, rec, labels.get(old.id))):
             continue
         if rec.tracking_no:
             tracked.append((old.id, rec))
