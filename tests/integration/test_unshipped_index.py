@@ -66,6 +66,7 @@ def test_sqlite_reads_each_views_first_page_in_order_from_the_partial_index(ctx,
             with ctx.sessions() as session:
                 page = view_page(session, shop_id, view, NOW, page_size=20)
                 assert [o.order_id for o in page.orders] == _expected(records, view)[:20]
+                assert page.total == len(_expected(records, view))
         plans = plans_of(ctx.engine, "ORDER BY orders.ship_by", read)
         assert plans, view
         for _statement, plan in plans:

@@ -111,7 +111,7 @@ def list_data(session: Session, shops: Shops, flt: OrderFilter, *, cipher: PiiCi
     several shops; a list of one shop leaves it null, the shop is the one asked for). ``total``: the count of
     this filter and tab, already known (queries.plan_page)."""
     if _plain_view(shops, flt):
-        # The view's own count and page statements (index-only count on ix_orders_shop_ship_by), built once:
+        # The view's own count and page statements (shipping.queries.view_total), built once:
         # the general plan builds its statements per call, which cost as much as running them.
         from ..shipping.queries import view_params, view_total
 

@@ -82,19 +82,21 @@ def view_params(shop_id: int, now: datetime) -> dict:
 
 
 def view_total(session: Session, shop_id: int, view: str, now: datetime) -> int:
-    """One view's count, answered from ix_orders_unshipped_by_ship_by (shop, ship_by, id) alone."""
+    """One view's count. 待发货 is every order of two statuses (备货中 and 部分发货): the sum of their trigger-kept
+    per-status counts (migration 0009), where walking the index took ~9 ms on PostgreSQL at 130,000 unshipped orders
+    (benchmarks/RESULTS-shipping.md, 2026-11-28). The other two are index-only counts over
+    ix_orders_unshipped_by_ship_by (shop, ship_by, id)."""
     if view not in VIEW_COUNT:
         raise ValueError(f"unknown view {view!r}; use one of {', '.join(VIEWS)}")
-    return session.connection().execute(VIEW_COUNT[view], view_params(shop_id, now)).scalar_one()
+    connection = session.connection()
+    if view == "awaiting":
+        return int(connection.execute(_AWAITING_STORED, {"shop_id": shop_id}).scalar_one_or_none() or 0)
+    return connection.execute(VIEW_COUNT[view], view_params(shop_id, now)).scalar_one()
 
 
 def view_counts(session: Session, shop_id: int, now: datetime) -> dict[str, int]:
-    """Tab counts for the shipping page and the home page's to-do cards. 待发货 is two statuses (备货中 and 部分发货),
-    so its count is the sum of their trigger-kept per-status counts (migration 0009) rather than a walk over 50,000
-    index entries; the other two are index-only counts over ix_orders_shop_ship_by."""
-    stored = session.connection().execute(_AWAITING_STORED, {"shop_id": shop_id}).scalar_one_or_none()
-    return {"awaiting": int(stored or 0), "due24h": view_total(session, shop_id, "due24h", now),
-            "overdue": view_total(session, shop_id, "overdue", now)}
+    """Tab counts for the shipping page and the home page's to-do cards (see ``view_total``)."""
+    return {view: view_total(session, shop_id, view, now) for view in VIEWS}
 
 
 def get_settings(session: Session, shop_id: int) -> ShippingSettings:
