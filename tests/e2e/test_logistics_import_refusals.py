@@ -93,3 +93,26 @@ def test_the_import_page_lists_the_refused_rows_with_their_column(ctx, shop_id, 
     assert page.status_code == 200 and "新增轨迹 0 条" in page.text
     assert "999" in page.text and "圆通速递" in page.text
     assert stored(ctx) == ([], "pending", 0)
+
+
+def test_the_import_pages_refusals_are_in_chinese_on_the_chinese_page(ctx, shop_id, owner_client, tmp_path):
+    """Every row refusal reads in the page's language, with the offending value; the English message stays in the
+    cell's title for whoever reports it."""
+    seed(ctx, shop_id)
+    path = tmp_path / "scans.csv"
+    path.write_text("快递单号,快递公司,时间,状态码,地点,描述\n"
+                    f"{NUMBER},中通快递,2026-11-24 09:00:00,999,五常市,odd\n"
+                    f"{NUMBER},中通快递,2026-11-24 09:00:00,x1,五常市,odd\n"
+                    f"{NUMBER},圆通速递,2026-11-24 10:00:00,0,杭州,到达杭州\n"
+                    f"{NUMBER},中通快递,2026-11-24 10:00:00,0,杭州,\n"
+                    f"{NUMBER},中通快递,2026-12-24 10:00:00,0,杭州,到达杭州\n"
+                    "YT0000000000001,圆通速递,2026-11-24 10:00:00,0,杭州,到达杭州\n", encoding="utf-8")
+    csrf = csrf_of(owner_client, "/logistics/import")
+    with path.open("rb") as handle:
+        page = owner_client.post("/logistics/import", data={"csrf_token": csrf}, files={"file": ("scans.csv", handle)})
+    assert page.status_code == 200
+    for text in ("状态码 999 不是快递100的状态码", "收到的是“x1”", f"不是单号 {NUMBER} 的承运商：该包裹由中通快递承运",
+                 "描述（轨迹内容）为空", "时间 2026-12-24 10:00 在将来", "快递单号 YT0000000000001 不在任何订单上"):
+        assert text in page.text, text
+    cells = page.text.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert ">is not" not in cells and "is in the future<" not in cells

@@ -64,8 +64,9 @@ def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport,
         position = columns.index.get(name)
         return cells[position] if position is not None and position < len(cells) else None
 
-    def reject(column: str, code: str, message: str) -> None:
-        report.rejected.append({"row": number, "column": column, "code": code, "message": message})
+    def reject(column: str, code: str, message: str, **details) -> None:
+        report.rejected.append({"row": number, "column": column, "code": code, "message": message,
+                                "details": details})
 
     tracking = "".join(text(cell(NUMBER)).split()).upper()
     if not tracking:
@@ -86,16 +87,17 @@ def _parse(number: int, cells: list, columns: ColumnMap, report: ImportReport,
         digits = raw_state[1:] if raw_state.startswith("-") else raw_state
         # ASCII digits only ("²" and "١" pass str.isdigit but not int()), and a size the column can hold
         if not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_STATE_DIGITS:
-            reject(STATE, "state_not_numeric", f"状态码 must be a Kuaidi100 state number, got {raw_state[:20]!r}")
+            reject(STATE, "state_not_numeric", f"状态码 must be a Kuaidi100 state number, got {raw_state[:20]!r}",
+                   value=raw_state[:20])
             return None
         code = int(raw_state)
         if code not in KNOWN_CODES:
             reject(STATE, "state_unknown", f"状态码 {code} is not a Kuaidi100 state (0–8, 10–14, 101–103, 201–210, "
-                                           "301–304, 401, 501, 1001–1003)")
+                                           "301–304, 401, 501, 1001–1003)", value=code)
             return None
     if at > now + FUTURE_SLACK:
         reject(TIME, "date_in_future", f"时间 {at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M} is in the future; a scan "
-                                       "cannot have happened yet")
+                                       "cannot have happened yet", at=f"{at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M}")
         return None
     scan = Scan(at=at, context=context, code=code, location=text(cell(LOCATION))[:100])
     return tracking, scan, text(cell(CARRIER)).strip()
@@ -150,7 +152,8 @@ def _apply(sessions, shop_id: int, pending: dict, now: datetime, report: ImportR
             if not parcels:
                 for number, _scan, _carrier in items:
                     report.rejected.append({"row": number, "column": NUMBER, "code": "tracking_unknown",
-                                            "message": f"{tracking} is not on any order in the desk"})
+                                            "message": f"{tracking} is not on any order in the desk",
+                                            "details": {"tracking_no": tracking}})
                 continue
             by_parcel: dict[int, list[Scan]] = defaultdict(list)
             for number, scan, carrier in items:
@@ -160,7 +163,9 @@ def _apply(sessions, shop_id: int, pending: dict, now: datetime, report: ImportR
                     theirs = f"{known.name} ({known.code})" if known else parcels[0].carrier_code
                     report.rejected.append({"row": number, "column": CARRIER, "code": "carrier_mismatch",
                                             "message": f"快递公司 {carrier[:40]!r} is not the carrier of {tracking}: "
-                                                       f"it was shipped with {theirs}"})
+                                                       f"it was shipped with {theirs}",
+                                            "details": {"named": carrier[:40], "tracking_no": tracking,
+                                                        "carrier": known.name if known else theirs}})
                     continue
                 for parcel in fitting:
                     by_parcel[parcel.shipment_id].append(scan)
