@@ -163,8 +163,9 @@ def start_background(ctx) -> threading.Event:
 def worker(once: bool = typer.Option(False, "--once", help="run every job once, then exit")) -> None:
     """Run the background jobs (deadline scan every minute) until stopped."""
     from .bootstrap import open_context
+    from .logs import configure_logging
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     ctx = open_context()
     if once:
         import time

@@ -17,15 +17,15 @@ def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True) -> No
     ``jobs=False`` (``--no-jobs``): web only, for deployments that run ``xiaodian worker`` apart, so a long
     scan never takes a web process's cores."""
     import gc
-    import logging
     import os
 
     import uvicorn
 
+    from ..logs import configure_logging
     from ..worker import start_background
     from .app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     if jobs:
         start_background(ctx)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
