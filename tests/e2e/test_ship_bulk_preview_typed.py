@@ -34,3 +34,22 @@ def test_the_preview_shows_a_refused_number_as_typed(ctx, shop_id, owner_client)
     assert malformed[3] == "sf-12 3" and "tracking_malformed" in malformed[5]
     assert missing[3] == "sf 1234 5678 9012 3" and "order_not_found" in missing[5]
     assert "SF123<" not in preview.text and "SF1234567890123<" not in preview.text
+
+
+def test_a_number_repeated_in_the_file_is_refused_in_the_pages_language(ctx, shop_id, owner_client):
+    """A number twice in one file: the second row is refused with its own code, naming the number and the first
+    row, in Chinese on the Chinese page (it read in English: the text of tracking_in_use needs the owning order)."""
+    second = "6938459704022657502"
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
+                      records=[make_record(KNOWN), make_record(second)])
+    lines = ["订单号,快递公司,快递单号", f"{KNOWN},顺丰,SF1234567890123", f"{second},顺丰,SF1234567890123"]
+    csrf = csrf_of(owner_client, "/shipping/bulk")
+    preview = owner_client.post("/shipping/bulk", data={"csrf_token": csrf},
+                                files={"file": ("ship.csv", ("\n".join(lines) + "\n").encode(), "text/csv")})
+    assert preview.status_code == 200, preview.text
+    repeated = _cells(preview.text, 3)
+    assert "duplicate_tracking_in_file" in repeated[5]
+    assert "快递单号 SF1234567890123 在文件第 2 行已出现过" in preview.text
+    assert "is already on row" not in preview.text.split('class="grid verdicts"', 1)[1].split("</table>", 1)[0] \
+        .replace('title="SF1234567890123 is already on row 2"', "")

@@ -138,7 +138,8 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
                                                                                "row": earlier})
     other = seen_numbers.get(verdict.tracking_no)
     if other is not None:
-        return _error(verdict, NUMBER, "tracking_in_use", f"{verdict.tracking_no} is already on row {other}")
+        return _error(verdict, NUMBER, "duplicate_tracking_in_file", f"{verdict.tracking_no} is already on row {other}",
+                      {"tracking_no": verdict.tracking_no, "row": other})
     seen_orders[verdict.order_id] = row_number
     seen_numbers[verdict.tracking_no] = row_number
     return verdict

@@ -95,7 +95,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "tracking_empty", "tracking_malformed", "tracking_shape_mismatch", "carrier_unknown", "tracking_already_on_order",
     "tracking_in_use", "item_not_in_order", "item_already_shipped", "concurrent_change", "confirmation_required",
     "address_changed", "address_change_unconfirmed",
-    "not_found", "order_not_found", "duplicate_order_in_file",
+    "not_found", "order_not_found", "duplicate_order_in_file", "duplicate_tracking_in_file",
     # order export files (issue 2): the file as a whole, then a row's cell
     "file_empty", "file_not_export", "file_format_unsupported", "file_too_large", "missing_columns",
     "id_invalid", "id_scientific_notation", "value_missing", "amount_invalid", "quantity_invalid", "date_invalid",
@@ -113,7 +113,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "date_range_reversed",
     # import jobs
     "import_job_not_found", "import_not_previewed", "import_worker_lost", "import_requester_disabled", "import_failed",
-    "upload_not_found", "import_job_finished", "import_queue_full",
+    "upload_not_found", "import_job_finished", "import_queue_full", "import_in_progress",
     "reason_required", "until_in_past",  # logistics: ignoring an anomaly (reason_required: a tracking correction too)
     # logistics: a tracking-events file's rows
     "context_empty", "state_not_numeric", "state_unknown", "date_in_future", "tracking_unknown", "carrier_mismatch",
