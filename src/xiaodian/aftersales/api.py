@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
+from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..errors import ValidationFailed
@@ -105,7 +106,7 @@ def add_contact(aftersale_id: str, body: ContactIn, request: Request,
     return ContactOut(at=iso(row.at), channel=row.channel, summary=row.summary, outcome=row.outcome, actor=row.actor)
 
 
-@router.post("/imports/aftersales", summary="Import an after-sale export (CSV/XLSX); dry_run changes nothing")
+@router.post("/imports/aftersales", max_body_size=UPLOAD_BODY, summary="Import an after-sale export (CSV/XLSX); dry_run changes nothing")
 def import_file(request: Request, file: UploadFile = File(...), dry_run: bool | None = Form(None),
                 dry_run_query: bool | None = Query(None, alias="dry_run"),
                 principal: Principal = Depends(require("orders.import")),

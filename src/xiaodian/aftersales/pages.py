@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
@@ -208,7 +209,7 @@ def import_form(request: Request, principal: Principal = Depends(require("orders
     return render(request, "aftersales/import.html")
 
 
-@router.post("/imports/aftersales")
+@router.post("/imports/aftersales", max_body_size=UPLOAD_BODY)
 def import_upload(request: Request, file: UploadFile | None = File(None), dry_run: str = Form(""),
                   principal: Principal = Depends(require("orders.import")), session: Session = Depends(db, scope="function")):
     session.commit()

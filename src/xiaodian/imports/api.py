@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, Response, UploadFil
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..channels.exportfile.schemas import RejectedRow
@@ -81,7 +82,7 @@ def job_out(session: Session, job: ImportJob) -> ImportJobOut:
         preview_of=job.preview_of, applied_by=applied.id if applied else None)
 
 
-@router.post("", response_model=ImportJobOut, status_code=202,
+@router.post("", response_model=ImportJobOut, status_code=202, max_body_size=UPLOAD_BODY,
              summary="Hand an order export file (CSV UTF-8/GBK or XLSX, any size) to the worker: checked only "
                      "(dry_run) or imported; follow it at the Location given")
 def create_job(request: Request, response: Response, file: UploadFile = File(..., description="the export file"),

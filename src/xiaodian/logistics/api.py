@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ..web.body_limits import PUSH as PUSH_BODY
 from ..accounts.service import Principal
 from ..group_commit import committer_for
 from ..orders.api import shop_of
@@ -26,7 +27,7 @@ from .domain import ACTIONS, AnomalyKind, Severity
 from .tracking import ForgedPush, applying_now, apply_stored_once, check_push, store_push
 
 router = APIRouter(prefix="/api/v1", tags=["logistics"], responses=ERROR_RESPONSES)
-hooks = APIRouter(tags=["hooks"])
+hooks = APIRouter(tags=["hooks"], max_body_size=PUSH_BODY)  # web.body_limits: a push is a few KB
 
 
 class EventOut(BaseModel):

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
@@ -157,7 +158,7 @@ def import_form(request: Request, principal: Principal = Depends(require("logist
     return render(request, "logistics/import.html", report=None)
 
 
-@router.post("/logistics/import")
+@router.post("/logistics/import", max_body_size=UPLOAD_BODY)
 def import_submit(request: Request, file: UploadFile | None = File(None),
                   principal: Principal = Depends(require("logistics.handle")),
                   session: Session = Depends(db, scope="function")):

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
+from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..clock import SHOP_TZ
@@ -43,7 +44,7 @@ def run_bulk(request: Request, upload: uploads.StoredUpload, *, dry_run: bool, p
                      now=ctx.clock.now(), dry_run=dry_run, confirmed=confirmed)
 
 
-@router.post("/shipments/bulk", response_model=BulkReportOut,
+@router.post("/shipments/bulk", response_model=BulkReportOut, max_body_size=UPLOAD_BODY,
              summary="Ship from a file (订单号, 快递公司, 快递单号; CSV or XLSX); dry_run previews every row. A row "
                      "with a warning (address changed, unusual number) is held, not shipped, unless confirmed")
 def bulk(request: Request, file: UploadFile = File(...), dry_run: bool | None = Form(None),

@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..aftersales.service import refund_pending_orders
@@ -183,7 +184,7 @@ def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_P
     return template_response(request, session, view, q)
 
 
-@router.post("/shipping/bulk")
+@router.post("/shipping/bulk", max_body_size=UPLOAD_BODY)
 def bulk_preview(request: Request, file: UploadFile | None = File(None),
                  principal: Principal = Depends(require("shipping.ship")),
                  session: Session = Depends(db, scope="function")):

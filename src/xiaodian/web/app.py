@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from ..context import AppContext
 from ..db import pool_capacity
 from ..errors import DomainError
-from . import i18n
+from . import body_limits, i18n
 from .deps import LoginRequired, login_url
 from .templating import render
 
@@ -30,6 +30,8 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
     "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
 )
+TOO_LARGE_JSON = (b'{"error":{"code":"body_too_large","message":"the request body is larger than this route takes '
+                  b'(see web.body_limits)","details":{}}}')
 SECURITY_HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -64,10 +66,18 @@ class ShellMiddleware:
         started = time.perf_counter()
         status_holder = [0]
 
+        wants_json = scope["path"].startswith(("/api/", "/hooks/"))
+
         async def send_with_headers(message):
+            if wants_json and status_holder[0] == 413 and message["type"] == "http.response.body":
+                message = {"type": "http.response.body", "body": TOO_LARGE_JSON}  # see below
             if message["type"] == "http.response.start":
                 status_holder[0] = message["status"]
                 headers = list(message.get("headers", []))
+                if wants_json and message["status"] == 413:
+                    # Starlette's body limit answers in plain text; the API answers every error in its JSON shape
+                    headers = [(b"content-type", b"application/json"),
+                               (b"content-length", str(len(TOO_LARGE_JSON)).encode())]
                 headers.extend(SECURITY_HEADERS)
                 if scope.get("scheme") == "https":
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
@@ -97,6 +107,19 @@ def _error_response(request: Request, status: int, code: str, message: str, deta
                   details=details or {})
 
 
+def _refusal_of_caller(request: Request) -> DomainError | LoginRequired | None:
+    """Why this request's caller may not call at all (not signed in, a revoked token, a missing CSRF token), as the
+    login check would raise it; None for a caller who may."""
+    from .deps import _authenticate, get_ctx
+
+    with get_ctx(request).sessions() as session:
+        try:
+            _authenticate(request, session)
+        except (DomainError, LoginRequired) as refusal:
+            return refusal
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
@@ -108,8 +131,23 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
+        errors = exc.errors()
+        if any(err.get("type") == "json_invalid" for err in errors):
+            # FastAPI decodes a JSON body before the route's login check runs: a caller who is not signed in must
+            # get the 401 (or the login page) every other request of theirs gets, and learn nothing of the body.
+            refusal = await anyio.to_thread.run_sync(_refusal_of_caller, request)
+            if isinstance(refusal, LoginRequired):
+                return RedirectResponse(login_url(refusal.next_url), status_code=303)
+            if refusal is not None:
+                return _error_response(request, refusal.http_status, refusal.code, refusal.message, refusal.details)
         fields = []
-        for err in exc.errors():
+        for err in errors:
+            if err.get("type") == "json_invalid":  # its loc is ("body", character offset): name the body instead
+                position = err["loc"][-1] if len(err.get("loc", ())) > 1 else None
+                reason = (err.get("ctx") or {}).get("error", "")
+                fields.append({"field": "body", "message": f"not valid JSON: {reason} (character {position})"
+                               if reason else "not valid JSON"})
+                continue
             loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path", "form")]
             fields.append({"field": ".".join(loc), "message": err.get("msg", "")})
         message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
@@ -230,7 +268,9 @@ def create_app(ctx: AppContext) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     for router in all_routers():
-        app.include_router(router)
+        # the bound per route (a file route's or a push hook's own wins), not app-wide: the app-wide limiter sits
+        # outside the middleware below, and its 413 would miss the security headers and the API's JSON error shape
+        app.include_router(router, max_body_size=body_limits.DEFAULT)
     app.add_middleware(AdmissionLimit, limits=limits)  # inside the shell: its access log counts the wait
     app.add_middleware(ShellMiddleware, default_language=ctx.settings.default_language)
     return app

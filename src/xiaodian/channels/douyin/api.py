@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from ...web.body_limits import PUSH as PUSH_BODY
 from ...accounts.service import Principal
 from ...group_commit import committer_for
 from ...orders.api import shop_of
@@ -28,7 +29,7 @@ from .push import REPLY_OK, ForgedPush, cached_shop_for, process_pending, store,
 
 log = logging.getLogger("xiaodian.douyin.api")
 router = APIRouter(prefix="/api/v1/douyin", tags=["douyin"], responses=ERROR_RESPONSES)
-hooks = APIRouter(tags=["hooks"])
+hooks = APIRouter(tags=["hooks"], max_body_size=PUSH_BODY)  # web.body_limits: a push batch is a few KB
 
 
 _processing: dict[int, threading.Lock] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from sqlalchemy.orm import Session
 
+from ...web.body_limits import UPLOAD as UPLOAD_BODY
 from ...accounts.service import Principal
 from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
@@ -24,7 +25,7 @@ def run_import(request: Request, upload: uploads.StoredUpload, *, dry_run: bool,
                              now=ctx.clock.now(), dry_run=dry_run, principal=principal)
 
 
-@router.post("/imports/orders", response_model=ImportReportOut,
+@router.post("/imports/orders", response_model=ImportReportOut, max_body_size=UPLOAD_BODY,
              summary="Import an order export file (CSV UTF-8/GBK or XLSX); dry_run reports without changing",
              responses={422: {"description": "the file cannot be read at all; nothing was imported"}})
 def import_orders(

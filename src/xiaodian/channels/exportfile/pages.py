@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
+from ...web.body_limits import UPLOAD as UPLOAD_BODY
 from ...accounts.permissions import allowed
 from ...accounts.service import Principal
 from ...errors import Conflict, DomainError, NotFound
@@ -47,7 +48,7 @@ def _hand_to_worker(request: Request, session: Session, principal: Principal, st
     return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
 
 
-@router.post("/imports/orders")
+@router.post("/imports/orders", max_body_size=UPLOAD_BODY)
 def preview(request: Request, file: UploadFile | None = File(None),
             principal: Principal = Depends(require("orders.import")), session: Session = Depends(db, scope="function")):
     """Park the file and show what importing it would do; nothing changes until Apply."""
