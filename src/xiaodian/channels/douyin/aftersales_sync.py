@@ -40,8 +40,28 @@ def _time(value) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
+def _whole(case: dict, field: str, what: str) -> int:
+    value = case.get(field)
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        raise MappingError(field, f"not {what}: {value!r}") from None
+
+
 def to_snapshot(case: dict, seen_at: datetime | None = None) -> CaseSnapshot:
-    """Raises MappingError naming the field."""
+    """Raises MappingError naming the field (never another exception: one malformed case is set aside by the
+    caller, it does not stop the push inbox or the sync)."""
+    if not isinstance(case, dict):
+        raise MappingError("after_sale_info", "not an object")
+    try:
+        return _to_snapshot(case, seen_at)
+    except MappingError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        raise MappingError("after_sale_info", f"unreadable ({type(exc).__name__}: {exc})"[:200]) from None
+
+
+def _to_snapshot(case: dict, seen_at: datetime | None) -> CaseSnapshot:
     aftersale_id = str(case.get("aftersale_id") or "").strip()
     if not aftersale_id.isdigit():
         raise MappingError("aftersale_id", f"not an after-sale id: {case.get('aftersale_id')!r}")
@@ -61,14 +81,18 @@ def to_snapshot(case: dict, seen_at: datetime | None = None) -> CaseSnapshot:
         raise MappingError("apply_time", "missing")
     reason = None
     if case.get("reason"):
-        reason = BuyerReason(text=str(case["reason"]), code=str(case["reason_code"]) if case.get("reason_code") else None,
-                             remark=case.get("reason_remark") or None, evidence_count=len(case.get("evidence") or []))
+        evidence = case.get("evidence") or []
+        if not isinstance(evidence, list):
+            raise MappingError("evidence", "not a list")
+        reason = BuyerReason(text=str(case["reason"]),
+                             code=str(case["reason_code"]) if case.get("reason_code") else None,
+                             remark=case.get("reason_remark") or None, evidence_count=len(evidence))
     sku = str(case.get("order_id") or "").strip()
     return CaseSnapshot(aftersale_id=aftersale_id, order_id=order_id, case_type=kind, status=status,
                         applied_at=applied, sku_order_id=sku or None,
-                        reason=reason, refund_fen=int(case.get("refund_amount") or 0),
-                        postage_fen=int(case.get("refund_post_amount") or 0),
-                        quantity=int(case["aftersale_num"]) if case.get("aftersale_num") else None,
+                        reason=reason, refund_fen=_whole(case, "refund_amount", "an amount in fen"),
+                        postage_fen=_whole(case, "refund_post_amount", "an amount in fen"),
+                        quantity=_whole(case, "aftersale_num", "a whole number") if case.get("aftersale_num") else None,
                         return_tracking_no=case.get("return_logistics_code") or None,
                         due_by=_time(case.get("status_deadline")), buyer_cancelled=bool(case.get("close_by_buyer")),
                         seen_at=seen_at or _time(case.get("update_time")))
@@ -107,9 +131,15 @@ def apply_case(sessions, *, shop_id: int, client: DouyinClient, cipher: PiiCiphe
             outcome = upsert_case(session, shop_id=shop_id, snap=snap, now=now, source="sync", principal=SYNC,
                                   rules=deadlines_from(settings))
         setattr(report, outcome, getattr(report, outcome) + 1)
-    except (MappingError, DomainError) as exc:
-        report.errors.append({"aftersale_id": str(case.get("aftersale_id")), "code": getattr(exc, "code", None)
-                              or getattr(exc, "field", None), "msg": str(exc)})
+    except MappingError as exc:  # the case or its order cannot be read: set aside by the caller, naming the field
+        report.errors.append({"aftersale_id": _case_id(case), "code": exc.field, "field": exc.field, "msg": str(exc)})
+    except DomainError as exc:
+        report.errors.append({"aftersale_id": _case_id(case), "code": getattr(exc, "code", None), "msg": str(exc)})
+
+
+def _case_id(case) -> str | None:
+    value = case.get("aftersale_id") if isinstance(case, dict) else None
+    return str(value) if value not in (None, "") else None
 
 
 def sync_aftersales(sessions: sessionmaker[Session], *, shop_id: int, client: DouyinClient, cipher: PiiCipher,
@@ -129,8 +159,10 @@ def sync_aftersales(sessions: sessionmaker[Session], *, shop_id: int, client: Do
                     "page": page, "size": PAGE_SIZE, "order_by": ["update_time asc"]})
                 items = data.get("items") or []
                 for case in items:
+                    before = len(report.errors)
                     apply_case(sessions, shop_id=shop_id, client=client, cipher=cipher, case=case, now=now,
                                settings=settings, report=report)
+                    _set_aside_unreadable(sessions, shop_id, now, report.errors[before:])
                 if not items or (page + 1) * PAGE_SIZE >= int(data.get("total") or 0):
                     break
                 page += 1
@@ -143,9 +175,20 @@ def sync_aftersales(sessions: sessionmaker[Session], *, shop_id: int, client: Do
     return report
 
 
+def _set_aside_unreadable(sessions, shop_id: int, now: datetime, errors: list[dict]) -> None:
+    """A case the desk cannot read is listed on the owner's status page with the field (push.set_aside)."""
+    from .push import set_aside
+
+    for error in errors:
+        if error.get("field") and (error.get("aftersale_id") or "").isdigit():
+            set_aside(sessions, shop_id=shop_id, now=now, aftersale_id=error["aftersale_id"][:40],
+                      reason=f"problem: the platform's data cannot be read: {error['msg']}")
+
+
 def fetch_case(client: DouyinClient, aftersale_id: str) -> dict:
     data = client.call("afterSale.Detail", {"after_sale_id": aftersale_id})
-    case = data.get("process_info", {}).get("after_sale_info") if "process_info" in data else data.get("after_sale_info")
+    process = data.get("process_info")
+    case = process.get("after_sale_info") if isinstance(process, dict) else data.get("after_sale_info")
     if not case:
         raise NotFound(f"after-sale {aftersale_id}: the platform returned no case", code="aftersale_not_found")
     return case

@@ -81,8 +81,12 @@ def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin sho
     ctx = open_context()
     try:
         result = sync_shop(ctx, _shop(ctx, shop), since=since)
+    except typer.Exit:
+        raise
     except DomainError as exc:
         _fail(exc.message, 2, as_json)
+    except Exception as exc:  # noqa: BLE001 - a message, never a traceback (the log has the details)
+        _fail(f"the sync stopped: {type(exc).__name__}: {exc}", 1, as_json)
     finally:
         ctx.engine.dispose()
     if as_json:

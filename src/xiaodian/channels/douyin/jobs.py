@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from .aftersales_sync import sync_aftersales
-from .outbox import send_pending
-from .push import process_pending
+from .aftersales_sync import AfterSaleReport, sync_aftersales
+from .outbox import OutboxReport, send_pending
+from .push import PushReport, process_pending
 from .service import build_client, connected_shop_ids, record_error
-from .sync import reconcile, sync_orders
+from .sync import SyncReport, reconcile, sync_orders
 
 log = logging.getLogger("xiaodian.douyin.jobs")
 
@@ -24,16 +24,32 @@ def sync_shop(ctx, shop_id: int, *, since=None) -> dict:
     """One shop's sync, inbox retry and queued uploads; returns the CLI's JSON shape."""
     now = ctx.clock.now()
     client = build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher, clock=ctx.clock)
-    report = sync_orders(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
-                         settings=ctx.settings, since=since)
-    aftersales = sync_aftersales(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
-                                 settings=ctx.settings, since=since)
-    inbox = process_pending(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now,
-                            settings=ctx.settings)
-    uploads = send_pending(ctx.sessions, shop_id=shop_id, client=client, now=now)
+    errors: list[dict] = []
+
+    def stage(name, run, empty):
+        """Each part runs whatever happened to the one before: an unforeseen error is recorded on the status
+        page and reported, never a traceback that stops the rest."""
+        try:
+            return run()
+        except Exception as exc:  # noqa: BLE001
+            log.exception("douyin %s failed for shop %s", name, shop_id)
+            record_error(ctx.sessions, shop_id=shop_id, error=exc, now=now)
+            errors.append({"stage": name, "msg": f"{type(exc).__name__}: {exc}"[:300]})
+            return empty
+
+    report = stage("order sync", lambda: sync_orders(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher,
+                                                     now=now, settings=ctx.settings, since=since), SyncReport())
+    aftersales = stage("after-sale sync", lambda: sync_aftersales(
+        ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=now, settings=ctx.settings,
+        since=since), AfterSaleReport())
+    inbox = stage("push inbox", lambda: process_pending(ctx.sessions, shop_id=shop_id, client=client,
+                                                        cipher=ctx.cipher, now=now, settings=ctx.settings),
+                  PushReport())
+    uploads = stage("uploads", lambda: send_pending(ctx.sessions, shop_id=shop_id, client=client, now=now),
+                    OutboxReport())
     return {"shop_id": shop_id, "orders": report.orders, "aftersales": aftersales.as_json(),
             "inbox": inbox.as_json(), "uploads": uploads.as_json(), "repaired": report.repaired,
-            "errors": report.errors + aftersales.errors,
+            "errors": report.errors + aftersales.errors + errors,
             "cursor": report.cursor.isoformat() if report.cursor else None}
 
 

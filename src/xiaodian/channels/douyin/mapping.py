@@ -56,16 +56,36 @@ def _spec(value) -> str | None:
     return str(value) if value else None
 
 
+def _count(value, field: str) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        raise MappingError(field, f"not a whole number: {value!r}") from None
+
+
+def _objects(value, field: str) -> list[dict]:
+    """A list of JSON objects (sku_order_list, logistics_info); anything else names the field."""
+    if value in (None, ""):
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+        raise MappingError(field, "not a list of objects")
+    return value
+
+
 def _items(order: dict) -> list[ItemRecord]:
     items = []
-    for sku in order.get("sku_order_list") or []:
+    for sku in _objects(order.get("sku_order_list"), "sku_order_list"):
         after = sku.get("after_sale_info") or {}
+        if not isinstance(after, dict):
+            raise MappingError("sku_order_list.after_sale_info", "not an object")
         items.append(ItemRecord(
             sku_order_id=str(sku.get("order_id") or ""), product_name=str(sku.get("product_name") or ""),
-            quantity=int(sku.get("item_num") or 0), unit_price_fen=_fen(sku.get("origin_amount"), "origin_amount"),
+            quantity=_count(sku.get("item_num"), "sku_order_list.item_num"),
+            unit_price_fen=_fen(sku.get("origin_amount"), "sku_order_list.origin_amount"),
             product_id=str(sku["product_id"]) if sku.get("product_id") else None,
             merchant_code=sku.get("code") or sku.get("out_sku_id") or None, spec=_spec(sku.get("spec")),
-            amount_fen=_fen(sku.get("sum_amount"), "sum_amount") if sku.get("sum_amount") is not None else None,
+            amount_fen=(_fen(sku.get("sum_amount"), "sku_order_list.sum_amount")
+                        if sku.get("sum_amount") is not None else None),
             after_sale_status=str(after["after_sale_status"]) if after.get("after_sale_status") else None))
     if any(not i.sku_order_id for i in items):
         raise MappingError("sku_order_list", "an SKU order has no order_id")
@@ -73,7 +93,19 @@ def _items(order: dict) -> list[ItemRecord]:
 
 
 def to_record(order: dict) -> OrderRecord:
-    """Raises MappingError naming the field when the order cannot be read."""
+    """Raises MappingError naming the field when the order cannot be read (never another exception: one malformed
+    order must be set aside by the caller, not stop the push inbox or the sync)."""
+    if not isinstance(order, dict):
+        raise MappingError("shop_order_detail", "not an object")
+    try:
+        return _to_record(order)
+    except MappingError:
+        raise
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:  # a shape no check above foresaw
+        raise MappingError("order", f"unreadable ({type(exc).__name__}: {exc})"[:200]) from None
+
+
+def _to_record(order: dict) -> OrderRecord:
     order_id = str(order.get("order_id") or "").strip()
     if not order_id.isdigit():
         raise MappingError("order_id", f"not a platform order id: {order.get('order_id')!r}")
@@ -88,7 +120,7 @@ def to_record(order: dict) -> OrderRecord:
     if created is None:
         raise MappingError("create_time", "missing")
     addr = order.get("post_addr") or {}
-    logistics = [x for x in order.get("logistics_info") or [] if x.get("tracking_no")]
+    logistics = [x for x in _objects(order.get("logistics_info"), "logistics_info") if x.get("tracking_no")]
     shipped_at = _time(order.get("ship_time")) or (_time(logistics[0].get("ship_time")) if logistics else None)
     finish = _time(order.get("finish_time"))
     paid = _time(order.get("pay_time")) if status != OrderStatus.UNPAID else None

@@ -37,6 +37,7 @@ REPLY_OK = {"code": 0, "msg": "success"}
 ORDER_TAGS = frozenset({str(t) for t in range(100, 111)} | {"126"})
 AFTERSALE_TAGS = frozenset(str(t) for t in range(200, 210))
 MAX_ATTEMPTS = 8
+SYNC_TAG = "sync"  # not a platform tag: an order or after-sale the sync set aside (see set_aside)
 
 
 class ForgedPush(Exception):
@@ -165,9 +166,9 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
     by_case: dict[str | None, list[int]] = {}
     unused: dict[str, list[int]] = {}
     for row in due:
-        if row.tag in ORDER_TAGS and row.order_id:
+        if row.tag in ORDER_TAGS and row.order_id or row.tag == SYNC_TAG and row.order_id:
             by_order.setdefault(row.order_id, []).append(row.id)
-        elif row.tag in AFTERSALE_TAGS:
+        elif row.tag in AFTERSALE_TAGS or row.tag == SYNC_TAG:
             by_case.setdefault(_aftersale_id(row.data), []).append(row.id)
         else:
             unused.setdefault(row.tag, []).append(row.id)
@@ -175,31 +176,79 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
         _finish(sessions, ids, "ignored", f"tag {tag} is not used by the desk", now)
         report.ignored += len(ids)
     for order_id, ids in by_order.items():
+        # One message's trouble stays with it: a malformed order is set aside at once as a problem naming the
+        # field, a platform error or anything unforeseen is retried with back-off; the other orders carry on.
         try:
             detail = client.call("order.orderDetail", {"shop_order_id": order_id}).get("shop_order_detail") or {}
             record = to_record(detail)
-        except (DouyinError, MappingError) as exc:
-            if _fail(sessions, ids, str(exc), now):
+            with transaction(sessions) as session:
+                result = upsert_orders(session, shop_id=shop_id, records=[record], cipher=cipher, now=now,
+                                       source="sync", actor=SYNC.login)
+                outcome = (f"kept desk state: {result.rejected[0].message}" if result.rejected
+                           else "created" if result.created else "updated" if result.updated else "unchanged")
+                _mark(session, ids, "done", outcome, now)
+                if result.created or result.updated:
+                    audit.record(session, principal=SYNC, action="douyin.push.apply", now=now, shop_id=shop_id,
+                                 target_type="order", target_id=order_id, after={"status": record.status.value},
+                                 detail={"messages": len(ids), "outcome": outcome})
+        except MappingError as exc:
+            _finish(sessions, ids, "failed", problem(exc), now)
+            report.failed += len(ids)
+            continue
+        except Exception as exc:  # noqa: BLE001 - DouyinError or unforeseen: this order only, retried later
+            if not isinstance(exc, DouyinError):
+                log.exception("douyin push for order %s failed", order_id)
+            if _fail(sessions, ids, _error_text(exc), now):
                 report.failed += len(ids)
             else:
                 report.retried += len(ids)
             continue
-        with transaction(sessions) as session:
-            result = upsert_orders(session, shop_id=shop_id, records=[record], cipher=cipher, now=now,
-                                   source="sync", actor=SYNC.login)
-            for name in ("created", "updated", "unchanged"):
-                report.orders[name] += getattr(result, name)
-            outcome = (f"kept desk state: {result.rejected[0].message}" if result.rejected
-                       else "created" if result.created else "updated" if result.updated else "unchanged")
-            _mark(session, ids, "done", outcome, now)
-            if result.created or result.updated:
-                audit.record(session, principal=SYNC, action="douyin.push.apply", now=now, shop_id=shop_id,
-                             target_type="order", target_id=order_id, after={"status": record.status.value},
-                             detail={"messages": len(ids), "outcome": outcome})
+        for name in ("created", "updated", "unchanged"):
+            report.orders[name] += getattr(result, name)
         report.applied += len(ids)
     for aftersale_id, ids in by_case.items():
-        _apply_aftersale(sessions, shop_id, client, cipher, now, settings, aftersale_id, ids, report)
+        try:
+            _apply_aftersale(sessions, shop_id, client, cipher, now, settings, aftersale_id, ids, report)
+        except Exception as exc:  # noqa: BLE001 - unforeseen: this case only, retried later
+            log.exception("douyin push for after-sale %s failed", aftersale_id)
+            if _fail(sessions, ids, _error_text(exc), now):
+                report.failed += len(ids)
+            else:
+                report.retried += len(ids)
     return report
+
+
+def problem(exc: MappingError) -> str:
+    """The outcome of a message (or a synced order) the desk cannot read: set aside, naming the field."""
+    return f"problem: the platform's data cannot be read: {exc}"
+
+
+def _error_text(exc: Exception) -> str:
+    return str(exc) if isinstance(exc, DouyinError) else f"{type(exc).__name__}: {exc}"
+
+
+SET_ASIDE = "set aside by the sync (not a push)"  # the error of the stand-in batch of a sync problem
+
+
+def set_aside(sessions: sessionmaker[Session], *, shop_id: int, now: datetime, reason: str,
+              order_id: str | None = None, aftersale_id: str | None = None) -> None:
+    """An order or after-sale the sync could not read becomes a failed inbox message (tag ``sync``) beside the
+    push problems: the owner's status page lists it with its reason, and its retry fetches the detail again.
+    One message per order or case: a later sync meeting it again only refreshes the reason."""
+    key = f"sync:{order_id}" if order_id else f"sync:as:{aftersale_id}"
+    data = json.dumps({"p_id": order_id} if order_id else {"aftersale_id": aftersale_id})
+    with transaction(sessions) as session:
+        row = session.execute(select(DouyinInbox).where(DouyinInbox.shop_id == shop_id,
+                                                        DouyinInbox.msg_id == key)).scalar_one_or_none()
+        if row is None:
+            batches = DouyinPushBatch.__table__
+            batch_id = session.execute(insert(batches).returning(batches.c.id), {
+                "shop_id": shop_id, "received_at": now, "raw_body": "", "messages": 1, "new_messages": 1,
+                "error": SET_ASIDE}).scalar_one()
+            row = DouyinInbox(shop_id=shop_id, batch_id=batch_id, msg_id=key, tag=SYNC_TAG, data=data,
+                              order_id=order_id, received_at=now, attempts=0)
+            session.add(row)
+        row.state, row.outcome, row.processed_at, row.next_attempt_at = "failed", reason[:300], now, None
 
 
 def _aftersale_id(data: str) -> str | None:
@@ -229,6 +278,11 @@ def _apply_aftersale(sessions, shop_id, client, cipher, now, settings, aftersale
             report.failed += len(ids)
         else:
             report.retried += len(ids)
+        return
+    if result.errors and result.errors[0].get("field"):
+        _finish(sessions, ids, "failed", problem(MappingError(result.errors[0]["field"],
+                                                              result.errors[0]["msg"].split(": ", 1)[-1])), now)
+        report.failed += len(ids)
         return
     if result.errors:
         _finish(sessions, ids, "done", f"kept desk state: {result.errors[0]['msg']}", now)

@@ -62,7 +62,8 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     for field, value, limit in (("shop_id", platform_shop_id, MAX_SHOP_ID), ("app_key", app_key, MAX_APP_KEY),
                                 ("app_secret", app_secret, MAX_APP_SECRET), ("name", name or "", MAX_NAME)):
         if len(value) > limit:  # refused, not cut: a cut key or secret would never sign a request right
-            raise ValidationFailed(f"{field}: at most {limit} characters", details={"field": field, "max_length": limit})
+            raise ValidationFailed(f"{field}: at most {limit} characters",
+                                   details={"field": field, "max_length": limit})
         if field.startswith("app_") and not value.isprintable():
             raise ValidationFailed(f"{field}: control characters are not allowed", details={"field": field})
     other = connection_by_app_key(session, app_key)
@@ -184,11 +185,15 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
                DouyinInbox.outcome.is_not(None))
         .order_by(DouyinInbox.id.desc()).limit(20)).all()
     lag = (now - conn.sync_cursor) if conn.sync_cursor else None
-    last_push = session.execute(select(DouyinPushBatch.received_at).where(DouyinPushBatch.shop_id == shop_id)
-                                .order_by(DouyinPushBatch.id.desc()).limit(1)).scalar_one_or_none()
+    from .push import SET_ASIDE
+
+    last_push = session.execute(select(DouyinPushBatch.received_at).where(
+        DouyinPushBatch.shop_id == shop_id, DouyinPushBatch.error.is_distinct_from(SET_ASIDE))
+        .order_by(DouyinPushBatch.id.desc()).limit(1)).scalar_one_or_none()
     return {
         "connected": True, "platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
-        "token_expires_at": conn.token_expires_at, "token_ok": bool(conn.token_expires_at and conn.token_expires_at > now),
+        "token_expires_at": conn.token_expires_at,
+        "token_ok": bool(conn.token_expires_at and conn.token_expires_at > now),
         "write_enabled": conn.write_enabled, "last_sync_at": conn.last_sync_at, "sync_cursor": conn.sync_cursor,
         "last_push_at": last_push, "lag_seconds": int(lag.total_seconds()) if lag is not None else None,
         "last_error": json.loads(conn.last_error) if conn.last_error else None, "last_error_at": conn.last_error_at,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
@@ -22,6 +22,8 @@ from ...orders.models import Order
 from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError
 from .mapping import MappingError, needs_detail, to_record
+from .models import DouyinInbox
+from .push import SYNC_TAG, problem, set_aside
 from .service import SYNC, record_error, require_connection
 from .windows import plan_windows, sync_start
 
@@ -84,14 +86,19 @@ def _sync_window(sessions, shop_id, client, cipher, now, start: datetime, end: d
         rows = data.get("shop_order_list") or []
         records = []
         for row in rows:
-            if needs_detail(row):
+            if isinstance(row, dict) and needs_detail(row):
                 detail = client.call("order.orderDetail", {"shop_order_id": str(row.get("order_id"))})
                 report.details += 1
                 row = detail.get("shop_order_detail") or row
             try:
                 records.append(to_record(row))
             except MappingError as exc:
-                report.errors.append({"order_id": str(row.get("order_id")), "field": exc.field, "msg": str(exc)})
+                # Set aside (the owner's status page lists it, naming the field); the rest of the window goes on
+                # and the cursor still moves.
+                order_id = str(row.get("order_id") or "") if isinstance(row, dict) else ""
+                report.errors.append({"order_id": order_id or None, "field": exc.field, "msg": str(exc)})
+                if order_id.isdigit():
+                    set_aside(sessions, shop_id=shop_id, now=now, reason=problem(exc), order_id=order_id[:32])
         if records:
             _apply(sessions, shop_id, records, cipher, now, report)
             with sessions() as session:
@@ -109,6 +116,11 @@ def _apply(sessions, shop_id, records, cipher, now, report: SyncReport) -> None:
                                       .where(Order.shop_id == shop_id, Order.order_id.in_(ids))).all())
         result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="sync",
                                actor=SYNC.login)
+        # An order set aside by an earlier sync and readable now is no longer a problem.
+        session.execute(update(DouyinInbox).where(
+            DouyinInbox.shop_id == shop_id, DouyinInbox.tag == SYNC_TAG, DouyinInbox.state == "failed",
+            DouyinInbox.order_id.in_(ids)).values(state="done", outcome="read by a later sync", processed_at=now),
+            execution_options={"synchronize_session": False})
         for name in ("created", "updated", "unchanged"):
             report.orders[name] += getattr(result, name)
         for rejection in result.rejected:

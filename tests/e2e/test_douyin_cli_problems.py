@@ -1,0 +1,64 @@
+"""``xiaodian sync douyin`` / ``shop connect`` as scripts use them when things go wrong (QA pass 2), against the
+local fake Open Platform: a malformed platform order is reported by field in the JSON (exit 1, no traceback) and
+the rest is synced."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime, timedelta
+
+import pytest
+
+from ..conftest import NOW, TEST_KEYS
+from ..fakes.douyin import APP_KEY, APP_SECRET, SHOP_ID, FakeDouyin, platform_order
+
+CLI = [sys.executable, "-c", "from xiaodian.cli import main; main()"]
+BAD, GOOD = "4900000000000000203", "4900000000000000205"
+
+
+@pytest.fixture
+def fake():
+    server = FakeDouyin(now=NOW - timedelta(hours=1))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def env(tmp_path, sqlite_template, fake):
+    shutil.copy(sqlite_template, tmp_path / "cli.db")
+    values = dict(os.environ)
+    values.update({"XIAODIAN_DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+                   "XIAODIAN_DATA_DIR": str(tmp_path / "data"),
+                   "XIAODIAN_NOW": NOW.isoformat(), "XIAODIAN_DOUYIN_GATEWAY": fake.url})
+    values.update({f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()})
+    return values
+
+
+def xiaodian(env, *args, stdin=None, timeout=120):
+    return subprocess.run([*CLI, *args], env=env, capture_output=True, text=True, timeout=timeout, input=stdin)
+
+
+def connect(env, secret=APP_SECRET):
+    return xiaodian(env, "shop", "connect", "--shop-id", SHOP_ID, "--app-key", APP_KEY, "--app-secret-stdin",
+                    stdin=secret + "\n")
+
+
+def test_a_malformed_platform_order_is_reported_by_field_without_a_traceback_and_the_rest_syncs(env, fake):
+    order = platform_order(BAD, create=NOW - timedelta(hours=2))
+    order["sku_order_list"][0]["item_num"] = "two"
+    fake.put_order(order)
+    fake.put_order(platform_order(GOOD, create=NOW - timedelta(hours=2)))
+    assert connect(env).returncode == 0
+    done = xiaodian(env, "sync", "douyin", "--json")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    data = json.loads(done.stdout)
+    assert data["orders"]["created"] == 1 and datetime.fromisoformat(data["cursor"]) == NOW
+    assert data["errors"] == [{"order_id": BAD, "field": "sku_order_list.item_num",
+                               "msg": "sku_order_list.item_num: not a whole number: 'two'"}]
+    plain = xiaodian(env, "sync", "douyin", "--since", (NOW - timedelta(hours=3)).isoformat())
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr and "sku_order_list.item_num" in plain.stderr
