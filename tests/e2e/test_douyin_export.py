@@ -103,6 +103,25 @@ def test_a_role_without_reveal_gets_403_for_full_data(seeded, app, users):
         assert response.status_code == 403
 
 
+def test_cs_reveals_buyers_one_at_a_time_never_a_whole_list(seeded, app, users):
+    """QA D5: cs, just throttled at 30 single reveals an hour, exported 6,444 buyers' full details in one call.
+    Single reveals stay theirs; a revealed export (pii.export) is the owner's."""
+    with TestClient(app) as client:
+        login(client, "cs")
+        csrf = csrf_of(client)
+        for ask in (lambda: client.post("/api/v1/exports/orders", headers={"x-csrf-token": csrf},
+                                        json={"format": "csv", "reveal": True, "reason": "快递理赔需要完整地址"}),
+                    lambda: client.post("/api/v1/exports/jobs", headers={"x-csrf-token": csrf},
+                                        json={"format": "csv", "reveal": True, "reason": "快递理赔需要完整地址"})):
+            refused = ask()
+            assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden", refused.text
+        masked = client.post("/api/v1/exports/orders", headers={"x-csrf-token": csrf}, json={"format": "csv"})
+        assert masked.status_code == 200 and "13812345678" not in masked.text
+        single = client.post(f"/api/v1/orders/{IDS[0]}/reveal", headers={"x-csrf-token": csrf},
+                             json={"reason": "联系买家改地址"})
+        assert single.status_code == 200 and single.json()["phone"] == "13812345678"
+
+
 def test_an_unknown_format_is_a_field_error(seeded, owner_client):
     response = owner_client.get("/api/v1/exports/orders", params={"format": "pdf"})
     assert response.status_code == 422 and response.json()["error"]["details"]["field"] == "format"

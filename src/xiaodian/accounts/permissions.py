@@ -11,6 +11,9 @@ PERMISSIONS: dict[str, str] = {
     "orders.import": "import order export files",
     "orders.export": "export order lists",
     "pii.reveal": "reveal a buyer's full phone, name and address",
+    # a whole list's buyers at once: not held by cs, whose single reveals are rate-limited (QA: an export with
+    # reveal=true handed a cs user just throttled at 30 reveals an hour 6,444 buyers' details in one call)
+    "pii.export": "export or download order lists with the buyers' full phone, name and address",
     "shipping.ship": "ship orders, upload tracking numbers",
     "logistics.handle": "act on parcel anomalies (contact the carrier, tell the buyer), import tracking events",
     "aftersales.decide": "agree or reject after-sale requests",

@@ -131,10 +131,10 @@ def noticed(session: Session, *, shop_id: int, principal: Principal, job_id: obj
 def file_of(session: Session, *, shop_id: int, principal: Principal, job_id: object, data_dir: Path,
             now: datetime) -> tuple[Path, str, ExportJob]:
     """The finished file, its download name and the job. A file with full buyer details is handed only to a role
-    that may reveal them. Every download is audited (who took which buyers' data, and when)."""
+    that may export them (pii.export). Every download is audited (who took which buyers' data, and when)."""
     job = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
     if job.reveal:
-        check(principal.role, "pii.reveal")
+        check(principal.role, "pii.export")
     if job.status != JobStatus.DONE or not job.file_name:
         code = "export_expired" if job.status == JobStatus.EXPIRED else "export_not_ready"
         raise Conflict(f"export job {job.id} is {job.status}: no file to download", code=code,

@@ -175,7 +175,7 @@ def export_get(request: Request, format: str = Query("csv"), per: str = Query("s
                                                          address_changed=address_changed))
 
 
-@exports.post("/orders", summary="Export the filtered order list; reveal=true (pii.reveal, with a reason) gives "
+@exports.post("/orders", summary="Export the filtered order list; reveal=true (pii.export, with a reason) gives "
               "full buyer data", response_class=Response)
 def export_post(request: Request, body: ExportIn, principal: Principal = Depends(require("orders.export")),
                 session: Session = Depends(db, scope="function")):

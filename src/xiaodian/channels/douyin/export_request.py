@@ -23,7 +23,7 @@ class ExportIn(BaseModel):
     product_id: str | None = Field(None, max_length=32)
     flag: str | None = Field(None, description="the merchant's flag: any, or a colour (grey … red)")
     address_changed: str | None = Field(None, description="改地址: to_ship (still to ship) or any")
-    reveal: bool = Field(False, description="full buyer name, phone and address (needs pii.reveal and a reason)")
+    reveal: bool = Field(False, description="full buyer name, phone and address (needs pii.export, the owner's, and a reason)")
     reason: str | None = Field(None, max_length=200)
 
 

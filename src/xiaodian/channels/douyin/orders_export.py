@@ -4,7 +4,7 @@ offers, one row per shop order (``per="order"``: the items in one cell, for read
 
 Ids are text everywhere: XLSX cells are typed text, CSV ids carry a leading tab so Excel does not turn them into
 4.90754E+18 (the desk's import strips it). Amounts are yuan with two decimals, times shop time. Buyer name, phone
-and address are the masked copies unless the user holds ``pii.reveal``, asks for it and gives a reason; such an
+and address are the masked copies unless the user holds ``pii.export``, asks for it and gives a reason; such an
 export is audited with its reason and row count.
 """
 
@@ -196,7 +196,7 @@ def check_request(principal: Principal, *, fmt: str, per: str, reveal: bool, rea
         raise ValidationFailed(f"per: one of {', '.join(PER)}", details={"field": "per"})
     reason = (reason or "").strip()
     if reveal:
-        check(principal.role, "pii.reveal")
+        check(principal.role, "pii.export")
         if not MIN_REASON <= len(reason) <= MAX_REASON:
             raise ValidationFailed(f"reason: say why the export needs the buyers' full details "
                                    f"({MIN_REASON}–{MAX_REASON} characters)", details={"field": "reason"})
@@ -221,7 +221,7 @@ def export_orders(session: Session, *, shop_id: int, flt: OrderFilter, cipher: P
                   per: str = "sku", limit: int | None = None,
                   progress: Callable[[int, int], None] | None = None) -> int:
     """Writes the file to ``out`` (a spooled temporary file in the web app: a large export stays off the heap) and
-    returns the number of rows. Audited; revealing needs ``pii.reveal`` and a reason. ``progress(orders done,
+    returns the number of rows. Audited; revealing needs ``pii.export`` and a reason. ``progress(orders done,
     orders in all)``: see rows()."""
     reason = check_request(principal, fmt=fmt, per=per, reveal=reveal, reason=reason)
     pks = order_ids(session, shop_id=shop_id, flt=flt, cipher=cipher, limit=limit)  # refused here if too many
