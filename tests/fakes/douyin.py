@@ -3,7 +3,10 @@
 Every request's sign is recomputed over the raw body received (wrong sign → error envelope); tokens are created
 (``authorization_self`` for the configured shop), refreshed, and expire on the fake's own clock; order.searchList
 pages (from 0, size ≤ 100) through orders whose ``update_time`` falls in the asked window (at most
-``max_window`` wide); order.orderDetail and order.logisticsAdd (a waybill is accepted once per order);
+``max_window`` wide); order.orderDetail; order.logisticsAdd ships the whole order (refused once any of it has
+shipped) and order.logisticsAddSinglePack ships the given SKU orders (``shipped_order_info``: each SKU order once,
+its whole quantity; ``request_id`` idempotent), both appending the waybill to the order's ``logistics_info`` and
+moving it to 101 (partly shipped) or 3 (all shipped);
 ``throttle`` makes the next requests answer as throttled (an envelope code, or HTTP 429/503).
 afterSale.operate takes the desk's assumed contract (channels/douyin/operate.py): a known ``type``, items naming
 after-sales the fake holds, a ``reject_reason_code`` on every reject, and one answer per case and type.
@@ -52,7 +55,9 @@ class FakeDouyin:
         self.tokens: dict[str, datetime] = {}  # access token → expiry
         self.refresh_tokens: set[str] = set()
         self.requests: list[dict] = []  # {"method", "params", "signed_ok"}
-        self.logistics: dict[str, dict] = {}
+        self.logistics: dict[str, dict] = {}  # order id → the order.logisticsAdd that shipped it whole
+        self.waybills: list[dict] = []  # every accepted waybill: {"order_id", "logistics_code", "company_code", "skus"}
+        self._pack_requests: dict[str, dict] = {}  # request_id → the answer of its first success
         self.operations: list[dict] = []  # accepted afterSale.operate calls: {"type", "aftersale_id", ...}
         self.throttle: list[str] = []  # "code" / "429" / "503", consumed one per request
         self.list_omits: set[str] = set()  # fields searchList leaves out (so the client needs orderDetail)
@@ -91,7 +96,8 @@ class FakeDouyin:
         expected = _sign(self.app_key, method, param_json, query.get("timestamp", ""), self.app_secret,
                          query.get("sign_method", "md5"))
         signed_ok = (query.get("app_key") == self.app_key and query.get("v") == "2"
-                     and method == path.strip("/").replace("/", ".") and hmac.compare_digest(expected, query.get("sign", "")))
+                     and method == path.strip("/").replace("/", ".")
+                     and hmac.compare_digest(expected, query.get("sign", "")))
         try:
             params = json.loads(param_json or "{}")
         except ValueError:
@@ -121,7 +127,8 @@ class FakeDouyin:
         if expiry <= self.now:
             return 200, _err(30001, "access_token 已过期", "isv.access-token-expired", "access_token 已过期")
         handler = {"order.searchList": self._search, "order.orderDetail": self._detail,
-                   "order.logisticsAdd": self._logistics_add, "afterSale.List": self._aftersale_list,
+                   "order.logisticsAdd": self._logistics_add,
+                   "order.logisticsAddSinglePack": self._logistics_single_pack, "afterSale.List": self._aftersale_list,
                    "afterSale.Detail": self._aftersale_detail, "afterSale.operate": self._aftersale_operate}.get(method)
         if handler is None:
             return 200, _err(40001, "参数错误", "isv.method-not-exist", f"未知方法 {method}")
@@ -180,14 +187,60 @@ class FakeDouyin:
             return _err(50002, "业务处理失败", "isv.order-not-exist", "订单不存在")
         if not params.get("company_code") or not params.get("logistics_code"):
             return _err(40001, "参数错误", "isv.invalid-param", "company_code 和 logistics_code 必填")
-        if order_id in self.logistics:
+        if order_id in self.logistics or self._shipped_skus(order_id):
             return _err(50002, "业务处理失败", "isv.order-already-shipped", "订单已发货，不能重复发货")
         self.logistics[order_id] = dict(params)
-        order = self.orders[order_id]
-        order.update(order_status=3, ship_time=int(self.now.timestamp()))
-        order["update_time"] = int(self.now.timestamp())
-        self._window_cache.clear()
+        skus = [str(s["order_id"]) for s in self.orders[order_id].get("sku_order_list") or []]
+        self._ship(order_id, skus, str(params["company_code"]), str(params["logistics_code"]))
         return _ok({})
+
+    def _shipped_skus(self, order_id: str) -> set[str]:
+        return {sku for w in self.waybills if w["order_id"] == order_id for sku in w["skus"]}
+
+    def _ship(self, order_id: str, skus: list[str], company_code: str, logistics_code: str) -> None:
+        order = self.orders[order_id]
+        stamp = int(self.now.timestamp())
+        self.waybills.append({"order_id": order_id, "logistics_code": logistics_code, "company_code": company_code,
+                              "skus": list(skus)})
+        order.setdefault("logistics_info", []).append({
+            "tracking_no": logistics_code, "company": company_code, "company_name": company_code, "ship_time": stamp,
+            "product_info": [{"sku_order_id": sku} for sku in skus]})
+        every = {str(s["order_id"]) for s in order.get("sku_order_list") or []}
+        order.update(order_status=3 if self._shipped_skus(order_id) >= every else 101, update_time=stamp)
+        order["ship_time"] = order.get("ship_time") or stamp
+        self._window_cache.clear()
+
+    def _logistics_single_pack(self, params: dict) -> dict:
+        """One parcel holding the given SKU orders (of one order here; the platform allows several orders)."""
+        request_id = str(params.get("request_id") or "")
+        if request_id and request_id in self._pack_requests:
+            return _ok(self._pack_requests[request_id])  # idempotent: the first success's answer, nothing shipped
+        orders, info = params.get("order_id_list"), params.get("shipped_order_info")
+        if not params.get("company_code") or not params.get("logistics_code"):
+            return _err(40001, "参数错误", "isv.invalid-param", "company_code 和 logistics_code 必填")
+        if not isinstance(orders, list) or not orders or not isinstance(info, list) or not info:
+            return _err(40001, "参数错误", "isv.invalid-param", "order_id_list 和 shipped_order_info 必填")
+        owner = {str(s["order_id"]): (oid, s) for oid in map(str, orders) if oid in self.orders
+                 for s in self.orders[oid].get("sku_order_list") or []}
+        if any(str(o) not in self.orders for o in orders):
+            return _err(50002, "业务处理失败", "isv.order-not-exist", "订单不存在")
+        by_order: dict[str, list[str]] = {}
+        for item in info:
+            sku = str(item.get("shipped_order_id") or "") if isinstance(item, dict) else ""
+            if sku not in owner:
+                return _err(40001, "参数错误", "isv.invalid-param", f"子订单 {sku} 不属于 order_id_list 中的订单")
+            oid, sku_row = owner[sku]
+            if sku in self._shipped_skus(oid) or sku in by_order.get(oid, []):
+                return _err(50002, "业务处理失败", "isv.order-already-shipped", f"子订单 {sku} 已发货，不能重复发货")
+            if item.get("shipped_num") != int(sku_row.get("item_num") or 0):
+                return _err(40001, "参数错误", "isv.invalid-param", f"子订单 {sku} 的 shipped_num 须为待发货数")
+            by_order.setdefault(oid, []).append(sku)
+        for oid, skus in by_order.items():
+            self._ship(oid, skus, str(params["company_code"]), str(params["logistics_code"]))
+        answer = {"pack_id": f"PACK-{len(self.waybills)}"}
+        if request_id:
+            self._pack_requests[request_id] = answer
+        return _ok(answer)
 
     def _aftersale_operate(self, params: dict) -> dict:
         kind, items = params.get("type"), params.get("items")
@@ -264,7 +317,8 @@ def platform_order(order_id: str, *, status: int = 2, create: datetime, pay: dat
         "post_addr": {"province": {"name": "浙江省"}, "city": {"name": "杭州市"}, "town": {"name": "西湖区"},
                       "detail": "文三路 100 号"},
         "mask_post_receiver": "张*", "mask_post_tel": phone[:3] + "****" + phone[-4:],
-        "sku_order_list": [{"order_id": sku or order_id, "parent_order_id": order_id, "product_id": "3500000000000000001",
+        "sku_order_list": [{"order_id": sku or order_id, "parent_order_id": order_id,
+                            "product_id": "3500000000000000001",
                             "product_name": name, "code": "RICE-5KG", "spec": [{"name": "规格", "value": "5kg"}],
                             "item_num": qty, "origin_amount": amount_fen // max(qty, 1), "sum_amount": amount_fen}],
         "logistics_info": [],

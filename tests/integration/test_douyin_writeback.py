@@ -112,7 +112,7 @@ def test_throttling_leaves_the_row_pending_for_the_next_run(ctx, shop_id, client
 
 def test_a_waybill_already_on_the_platform_counts_as_sent_not_as_an_error(ctx, shop_id, client, fake):
     writes(ctx, shop_id, True)
-    fake.logistics[OID] = {"order_id": OID}
+    fake._ship(OID, [OID], "zhongtong", "73100000000001")  # this very waybill, entered on the platform by hand
     ship(ctx, shop_id)
     assert send(ctx, shop_id, client).sent == 1
     assert "already on the platform" in rows(ctx)[0].last_error

@@ -1,7 +1,14 @@
-"""Writes back to the platform through an outbox: shipping in the desk queues an order.logisticsAdd row (only when
-the shop's write switch is on) in the same transaction as the shipment, and a job sends it. One row per shipment
-(unique), and a row once sent is never sent again, so a waybill is never uploaded twice. The after-sales desk's
-decisions (afterSale.operate, see operate.py) go through the same outbox and the same sending job.
+"""Writes back to the platform through an outbox: shipping in the desk queues an upload row (only when the shop's
+write switch is on) in the same transaction as the shipment, and a job sends it. One row per shipment (unique), and
+a row once sent is never sent again, so a waybill is never uploaded twice. The after-sales desk's decisions
+(afterSale.operate, see operate.py) go through the same outbox and the same sending job.
+
+A parcel holding every SKU order of its order is uploaded with order.logisticsAdd (the whole order ships); a parcel
+holding only some of them (partial shipping, or the later parcels of a split order) with
+order.logisticsAddSinglePack, naming exactly its SKU orders and their quantities (``shipped_order_info``) and a
+``request_id`` of its own, so the platform ships those SKU orders only and a re-sent request ships nothing twice.
+A platform answer "already shipped" counts as sent only when the platform's order already holds this very waybill;
+otherwise the row fails with the platform's reason for the owner to see.
 
 Assumption: the desk's carrier codes (zhongtong, yuantong, shunfeng …) are the platform's company_code values.
 """
@@ -25,10 +32,14 @@ from .service import SYNC
 
 log = logging.getLogger("xiaodian.douyin.outbox")
 MAX_ATTEMPTS = 5
-# The platform already has this waybill (shipped there by hand, or our earlier answer was lost): nothing to send.
+# The platform says the order (or SKU order) has shipped: the upload is done only if it holds this very waybill
+# (shipped there by hand with it, or our earlier answer was lost), which send_pending checks in the order's detail.
 ALREADY_DONE = frozenset({"isv.order-already-shipped"})
+WHOLE, PARTIAL = "logistics_add", "logistics_pack"  # the two kinds of tracking upload
+UPLOAD_KINDS = (WHOLE, PARTIAL)
 # Each kind of row: the platform method, the answers meaning "already there", and what the audit entry names.
-KINDS = {"logistics_add": ("order.logisticsAdd", ALREADY_DONE, "order"),
+KINDS = {WHOLE: ("order.logisticsAdd", ALREADY_DONE, "order"),
+         PARTIAL: ("order.logisticsAddSinglePack", ALREADY_DONE, "order"),
          operate.KIND: (operate.METHOD, operate.ALREADY_DONE, "aftersale")}
 
 
@@ -46,12 +57,42 @@ def queue_logistics_upload(session: Session, *, shop_id: int, uploads: list[tupl
                               .where(DouyinConnection.shop_id == shop_id)).scalar_one_or_none()
     if not enabled or not uploads:
         return 0
+    session.flush()
+    held = _parcel_contents(session, shop_id, [u[0] for u in uploads])
     for shipment_id, order_id, carrier_code, tracking_no in uploads:
-        session.add(DouyinOutbox(shop_id=shop_id, kind="logistics_add", ref=str(shipment_id), order_id=order_id,
-                                 payload=json.dumps({"order_id": order_id, "company_code": carrier_code,
-                                                     "logistics_code": tracking_no}, ensure_ascii=False),
-                                 state="pending", attempts=0, created_at=now))
+        skus, every = held.get(shipment_id, ({}, {}))
+        if not skus or set(skus) >= set(every):
+            kind, payload = WHOLE, {"order_id": order_id, "company_code": carrier_code, "logistics_code": tracking_no}
+        else:
+            kind, payload = PARTIAL, {
+                "order_id_list": [order_id], "company_code": carrier_code, "logistics_code": tracking_no,
+                "shipped_order_info": [{"shipped_order_id": sku, "shipped_num": qty}
+                                       for sku, qty in sorted(skus.items())],
+                "request_id": f"xiaodian-{shop_id}-{shipment_id}"}
+        session.add(DouyinOutbox(shop_id=shop_id, kind=kind, ref=str(shipment_id), order_id=order_id,
+                                 payload=json.dumps(payload, ensure_ascii=False), state="pending", attempts=0,
+                                 created_at=now))
     return len(uploads)
+
+
+def _parcel_contents(session: Session, shop_id: int, shipment_ids: list[int]) -> dict[int, tuple[dict, dict]]:
+    """Per shipment: ({SKU order id: quantity} it holds, {SKU order id: quantity} of its whole order)."""
+    from ...orders.models import OrderItem
+    from ...shipping.models import ShipmentItem
+
+    rows = session.execute(select(ShipmentItem.shipment_id, ShipmentItem.sku_order_id, ShipmentItem.order_pk)
+                           .where(ShipmentItem.shop_id == shop_id, ShipmentItem.shipment_id.in_(shipment_ids))).all()
+    order_pks = {r.order_pk for r in rows}
+    items: dict[int, dict[str, int]] = {}
+    for order_pk, sku, quantity in session.execute(
+            select(OrderItem.order_pk, OrderItem.sku_order_id, OrderItem.quantity)
+            .where(OrderItem.shop_id == shop_id, OrderItem.order_pk.in_(order_pks))).all():
+        items.setdefault(order_pk, {})[sku] = quantity
+    out: dict[int, tuple[dict, dict]] = {}
+    for row in rows:
+        every = items.get(row.order_pk, {})
+        out.setdefault(row.shipment_id, ({}, every))[0][row.sku_order_id] = every.get(row.sku_order_id, 1)
+    return out
 
 
 def amend_logistics_upload(session: Session, *, shop_id: int, shipment_id: int, carrier_code: str,
@@ -61,7 +102,7 @@ def amend_logistics_upload(session: Session, *, shop_id: int, shipment_id: int, 
     platform shows the old number: "already_sent" (the desk has no documented method to edit it; the merchant edits
     it in the 抖店 back office, and the correction says so). None: nothing was queued for this package."""
     rows = list(session.execute(select(DouyinOutbox).where(
-        DouyinOutbox.shop_id == shop_id, DouyinOutbox.kind == "logistics_add",
+        DouyinOutbox.shop_id == shop_id, DouyinOutbox.kind.in_(UPLOAD_KINDS),
         DouyinOutbox.ref == str(shipment_id))).scalars())
     if any(row.state == "sent" for row in rows):
         return "already_sent"
@@ -99,24 +140,43 @@ def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Douyi
             client.call(method, payload)
         except DouyinError as exc:
             error = exc
+        done = error is not None and error.sub_code in already_done
+        if done and row.kind in UPLOAD_KINDS:
+            done = _platform_holds(client, row.order_id, payload["logistics_code"])
         with transaction(sessions) as session:
             item = session.get(DouyinOutbox, row.id)
             item.attempts += 1
-            if error is None or error.sub_code in already_done:
+            if error is None or done:
                 item.state, item.sent_at = "sent", now
-                item.last_error = None if error is None else f"{error.sub_code} {error.sub_msg}: already on the platform"
+                item.last_error = (None if error is None
+                                   else f"{error.sub_code} {error.sub_msg}: already on the platform")
                 report.sent += 1
-                audit.record(session, principal=SYNC, action=f"douyin.{row.kind}", now=now, shop_id=shop_id,
+                action = "douyin.logistics_add" if row.kind in UPLOAD_KINDS else f"douyin.{row.kind}"
+                audit.record(session, principal=SYNC, action=action, now=now, shop_id=shop_id,
                              target_type=target_type, target_id=_audit_target(row.kind, row.order_id, payload),
                              after=payload)
             else:
-                item.last_error = json.dumps(error.as_json(), ensure_ascii=False)
+                detail = error.as_json()
+                if error.sub_code in already_done and row.kind in UPLOAD_KINDS:
+                    detail["desk_note"] = "the platform's order does not hold this waybill: not uploaded"
+                item.last_error = json.dumps(detail, ensure_ascii=False)
                 if error.retryable and item.attempts < MAX_ATTEMPTS:
                     report.retry += 1
                 else:
                     item.state = "failed"
                     report.failed += 1
     return report
+
+
+def _platform_holds(client: DouyinClient, order_id: str, tracking_no: str) -> bool:
+    """Whether the platform's order already carries this waybill (then "already shipped" means our upload is done;
+    any other waybill means the platform refused ours)."""
+    try:
+        detail = client.call("order.orderDetail", {"shop_order_id": order_id}).get("shop_order_detail") or {}
+    except DouyinError:
+        return False
+    parcels = detail.get("logistics_info") if isinstance(detail, dict) else None
+    return any(isinstance(p, dict) and str(p.get("tracking_no") or "") == tracking_no for p in parcels or [])
 
 
 def retry_failed_uploads(session: Session, *, shop_id: int) -> int:

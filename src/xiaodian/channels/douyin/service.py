@@ -176,7 +176,10 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
     writes = session.execute(select(DouyinOutbox.kind, DouyinOutbox.state, func.count())
                              .where(DouyinOutbox.shop_id == shop_id)
                              .group_by(DouyinOutbox.kind, DouyinOutbox.state)).all()
-    outbox = {state: n for kind, state, n in writes if kind == "logistics_add"}
+    outbox: dict[str, int] = {}
+    for kind, state, n in writes:
+        if kind in ("logistics_add", "logistics_pack"):  # outbox.UPLOAD_KINDS: whole orders and partial parcels
+            outbox[state] = outbox.get(state, 0) + n
     decisions = {state: n for kind, state, n in writes if kind == "aftersale_operate"}
     problems = session.execute(
         select(DouyinInbox.msg_id, DouyinInbox.tag, DouyinInbox.order_id, DouyinInbox.state, DouyinInbox.attempts,
