@@ -75,7 +75,9 @@ def test_the_carrier_code_is_stored_and_its_name_shown_beside_the_number(owner_c
     assert done.status_code == 200
     assert _stored(desk) == ("waiting_buyer_receive", "zhongtong", "73123456789012")  # normalised as shipping does
     page = owner_client.get(f"/aftersales/{CASE}").text
-    assert '<dd class="reship-parcel"><span class="carrier">中通快递</span> <code>73123456789012</code></dd>' in page
+    shown = page.split('<dd class="reship-parcel">', 1)[1].split("</dd>", 1)[0]
+    assert shown.startswith('<span class="carrier">中通快递</span> <code>73123456789012</code>')
+    assert 'data-state="pending"' in shown  # logistics watches the re-send like any parcel (待揽收 until scanned)
     history = page.split('class="card timeline"', 1)[1]
     assert '<span class="reship-parcel">· 中通快递 <code>73123456789012</code></span>' in history
     timeline = owner_client.get(f"/orders/{ORDER}").text
@@ -94,3 +96,19 @@ def test_the_case_form_offers_the_carrier_list_and_asks_to_confirm_an_unusual_nu
     done = owner_client.post(f"/aftersales/{CASE}/act", data={**data, "confirm_warnings": "1"}, follow_redirects=False)
     assert done.status_code == 303
     assert _stored(desk) == ("waiting_buyer_receive", "zhongtong", "SF1234567890123")
+
+
+def test_a_number_already_on_another_order_is_refused_on_the_api_and_the_page(owner_client, desk, shop_id):
+    """A number belongs to one parcel (a re-send is a parcel logistics watches): 409 tracking_in_use, nothing kept."""
+    with transaction(desk.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=desk.cipher, now=NOW, records=[make_record(
+            order_id="6938459704022656026", status=OrderStatus.SHIPPED, shipped_at=NOW - timedelta(days=1),
+            carrier="中通快递", tracking_no="73123456789012")])
+    refused = _reship(owner_client, carrier="zhongtong", tracking_no="73123456789012")
+    assert refused.status_code == 409
+    assert refused.json()["error"]["details"] == {"tracking_no": "73123456789012", "order_id": "6938459704022656026"}
+    csrf = csrf_of(owner_client, f"/aftersales/{CASE}")
+    page = owner_client.post(f"/aftersales/{CASE}/act", data={"action": "reship", "carrier": "zhongtong",
+                                                               "tracking_no": "73123456789012", "csrf_token": csrf})
+    assert page.status_code == 409 and 'data-code="tracking_in_use"' in page.text
+    assert _stored(desk) == ("waiting_merchant_ship", None, None)

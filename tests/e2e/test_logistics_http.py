@@ -102,7 +102,8 @@ def test_a_tracking_file_applies_once_and_rejects_unknown_numbers_with_row_and_c
                                  now=NOW)
     assert (again.added, again.duplicates) == (0, 2)
     assert again.rejected == [{"row": 4, "column": "快递单号", "code": "tracking_unknown",
-                               "message": "YT0000000000001 is not on any order in the desk"}]
+                               "message": "YT0000000000001 is not on any order in the desk",
+                               "details": {"tracking_no": "YT0000000000001"}}]  # for the page's own language (4543565)
     report = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1), full=False)
     assert report.resolved == 1  # picked up: the pickup case resolves itself
 
@@ -126,7 +127,8 @@ def test_cli_lists_anomalies_as_json_and_acts(ctx, shop_id, monkeypatch, request
     assert listed.exit_code == 0, listed.output
     rows = json.loads(listed.output)
     assert set(rows[0]) == {"id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at",
-                            "evidence"}
+                            "evidence", "resend_of"}
+    assert rows[0]["resend_of"] is None  # the order's own parcel
     acted = runner.invoke(app, ["anomalies", "act", rows[0]["id"], "ignored", "--note", "买家说不急",
                                 "--until", "2026-11-26T09:00", "--json"])
     assert acted.exit_code == 0, acted.output

@@ -22,6 +22,7 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
+from ..shipping.resend import record_resend
 from ..shipping.service import ConfirmationRequired, check_carrier_and_number
 from . import domain, order_label
 from .domain import Action, CaseStatus, CaseType, Refusal
@@ -320,6 +321,7 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         case.inspection = given.inspection
         detail = {"inspection": given.inspection, "note": (given.note or "").strip() or None}
     elif action is Action.RESHIP:
+        _record_resend_parcel(session, case, given, principal, now)
         case.reship_tracking_no, case.reship_carrier = given.tracking_no, given.carrier
         detail = {"tracking_no": given.tracking_no, "carrier": given.carrier}
     elif given.note:
@@ -343,6 +345,20 @@ def _checked_reship(given: domain.ActionInput) -> domain.ActionInput:
             f"{number} does not look like a {carrier.name} number; check it and confirm to ship anyway",
             details={"warnings": warnings, "tracking_no": number, "carrier": carrier.code})
     return replace(given, carrier=carrier.code, tracking_no=number)
+
+
+def _record_resend_parcel(session: Session, case: AfterSaleCase, given: domain.ActionInput, principal: Principal,
+                         now: datetime) -> None:
+    """The parcel goes to the buyer who already had one failure: logistics must watch it like any shipped parcel
+    (a shipment row of kind 'resend', shipping.resend), and its number must be one no order already carries."""
+    from ..shipping.domain import find_carrier
+
+    order_id = session.execute(select(Order.order_id).where(Order.id == case.order_pk)).scalar_one()
+    carrier = find_carrier(given.carrier)
+    record_resend(session, shop_id=case.shop_id, order_pk=case.order_pk, order_id=order_id,
+                  aftersale_case_id=case.id, carrier_code=given.carrier,
+                  carrier_name=carrier.name if carrier else given.carrier, tracking_no=given.tracking_no, now=now,
+                  source=principal.channel)
 
 
 def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: str, summary: str,

@@ -54,6 +54,8 @@ class PackageOut(BaseModel):
     watched: bool = Field(True, description="the desk still tracks it; false once the order is completed or "
                                               "cancelled. Unwatched with no scans: the parcel has no logistics state")
     events: list[EventOut] = []
+    resend_of: str | None = Field(None, description="an after-sale re-send (补寄, exchange or repaired item): the "
+                                                    "case's aftersale_id; null for the order's own parcel")
 
 
 class AnomalyOut(BaseModel):
@@ -72,6 +74,8 @@ class AnomalyOut(BaseModel):
     ignored_until: str | None = None
     note: str | None = None
     parcel_state: str | None = None
+    resend_of: str | None = Field(None, description="the parcel is an after-sale re-send (补寄): the case's "
+                                                    "aftersale_id; null for the order's own parcel")
 
 
 class TrackingOut(BaseModel):
@@ -122,7 +126,8 @@ def act(anomaly_id: str, body: ActionIn, request: Request, principal: Principal 
     service.act(session, shop_id=shop_id, anomaly_id=anomaly_id, action=body.action, principal=principal,
                 now=get_ctx(request).clock.now(), note=body.note, until=body.until)
     case, parcel, order, _actions = queries.anomaly_detail(session, shop_id, anomaly_id)
-    return queries.anomaly_json(case, parcel, current_language.get(), order.order_id)
+    return queries.anomaly_json(case, parcel, current_language.get(), order.order_id,
+                                queries.resend_of(session, [case.shipment_id]).get(case.shipment_id))
 
 
 class ThresholdsIn(BaseModel):

@@ -117,7 +117,7 @@ def anomalies(ctx: typer.Context,
               kind: str = typer.Option(None, "--kind", help="pickup_timeout, stalled, suspected_lost, …"),
               as_json: bool = typer.Option(False, "--json")) -> None:
     """List anomalies, most severe then oldest first: {id, order_id, tracking_no, carrier, kind, severity,
-    status, detected_at, evidence}."""
+    status, detected_at, evidence, resend_of (an after-sale re-send: its case's id)}."""
     if ctx.invoked_subcommand is not None:
         return
     from ..bootstrap import default_shop_id, open_context
@@ -134,7 +134,8 @@ def anomalies(ctx: typer.Context,
             data = list_anomalies(session, default_shop_id(app_ctx), AnomalyFilter(status=status, kind=kind, limit=5000))
     finally:
         app_ctx.engine.dispose()
-    keys = ("id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at", "evidence")
+    keys = ("id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at", "evidence",
+            "resend_of")
     rows = [{k: a[k] for k in keys} for a in data["anomalies"]]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
@@ -142,7 +143,8 @@ def anomalies(ctx: typer.Context,
     table = Table(title=f"{data['total']} anomalies")
     add_columns(table, ("id", "order id", "tracking", "kind", "severity", "status", "evidence"))
     for a in rows:
-        table.add_row(a["id"], a["order_id"] or "", a["tracking_no"], a["kind"], a["severity"], a["status"],
+        tracking = a["tracking_no"] + (f" (补寄 {a['resend_of']})" if a["resend_of"] else "")
+        table.add_row(a["id"], a["order_id"] or "", tracking, a["kind"], a["severity"], a["status"],
                       a["evidence"][:60])
     out.print(table)
 
@@ -158,7 +160,7 @@ def act(anomaly_id: str = typer.Argument(...),
     from ..bootstrap import default_shop_id, open_context
     from ..clock import SHOP_TZ
     from ..db import transaction
-    from .queries import anomaly_detail, anomaly_json
+    from .queries import anomaly_detail, anomaly_json, resend_of
     from .service import act as act_on
 
     until_at = None
@@ -176,7 +178,8 @@ def act(anomaly_id: str = typer.Argument(...),
             act_on(session, shop_id=shop_id, anomaly_id=anomaly_id, action=action, principal=cli_principal(),
                    now=ctx.clock.now(), note=note, until=until_at)
             case, parcel, order, _ = anomaly_detail(session, shop_id, anomaly_id)
-            data = anomaly_json(case, parcel, "zh", order.order_id)
+            data = anomaly_json(case, parcel, "zh", order.order_id,
+                                resend_of(session, [case.shipment_id]).get(case.shipment_id))
     except DomainError as exc:
         _fail(exc, as_json)
     finally:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..db import insert_ignore
+from ..aftersales.models import AfterSaleCase  # a re-send's parcel is watched while its case is open
 from ..orders.models import Order, Shipment
 from . import domain, rules
 from .models import Parcel, TrackingEvent
@@ -38,14 +39,16 @@ def digest(context: str) -> str:
 
 def adopt_shipments(session: Session, shop_id: int, now: datetime, *, after_id: int | None = None,
                     order_pk: int | None = None) -> int:
-    """Give every shipment a parcel row (shipments are made by shipping and by imports, which know nothing of
-    logistics). Parcels of completed or cancelled orders are not watched: the buyer has the goods, or there are
-    none to watch. ``after_id``: only shipments newer than that (the incremental scan)."""
+    """Give every shipment a parcel row (shipments are made by shipping, by imports and by after-sales' re-sends,
+    which know nothing of logistics). Parcels of completed or cancelled orders are not watched: the buyer has the
+    goods, or there are none to watch; a re-send is watched until its case is finished (parcel_done).
+    ``after_id``: only shipments newer than that (the incremental scan)."""
     from ..shipping.domain import find_carrier  # imports name the carrier (中通快递); Kuaidi100 wants its code
 
     query = (select(Shipment.id, Shipment.order_pk, Shipment.carrier_code, Shipment.carrier_name, Shipment.tracking_no,
-                    Shipment.shipped_at, Order.status)
+                    Shipment.shipped_at, Order.status, Shipment.kind, AfterSaleCase.finished_at)
              .join(Order, Order.id == Shipment.order_pk)
+             .outerjoin(AfterSaleCase, AfterSaleCase.id == Shipment.aftersale_case_id)
              .where(Shipment.shop_id == shop_id, ~select(Parcel.shipment_id).where(
                  Parcel.shipment_id == Shipment.id).exists()))
     if after_id is not None:
@@ -53,11 +56,11 @@ def adopt_shipments(session: Session, shop_id: int, now: datetime, *, after_id: 
     if order_pk is not None:
         query = query.where(Shipment.order_pk == order_pk)
     rows = []
-    for sid, order_pk, carrier, carrier_name, number, shipped_at, status in session.execute(query):
+    for sid, order_pk, carrier, carrier_name, number, shipped_at, status, kind, finished in session.execute(query):
         if not carrier and carrier_name:
             found = find_carrier(carrier_name)
             carrier = found.code if found else None
-        watch = status not in DONE_ORDER_STATUSES
+        watch = not parcel_done(kind, status, finished)
         facts = rules.ParcelFacts(shipped_at, domain.ParcelState.PENDING, None, False, None)
         rows.append({"shipment_id": sid, "shop_id": shop_id, "order_pk": order_pk, "carrier_code": carrier,
                      "tracking_no": number, "shipped_at": shipped_at, "state": "pending", "event_count": 0,
@@ -67,6 +70,15 @@ def adopt_shipments(session: Session, shop_id: int, now: datetime, *, after_id: 
     for start in range(0, len(rows), 500):
         total += len(insert_ignore(session, Parcel.__table__, rows[start:start + 500]))
     return total
+
+
+def parcel_done(kind: str | None, order_status: str, case_finished_at: datetime | None) -> bool:
+    """Nothing more to watch on this parcel: its order is completed or cancelled, or, for an after-sale re-send
+    (which usually goes out on a completed order: the first parcel arrived broken or short), its case is finished
+    (the buyer confirmed receipt, or the case closed). A re-send still on its way is watched whatever the order."""
+    if kind == "resend":
+        return case_finished_at is not None
+    return order_status in DONE_ORDER_STATUSES
 
 
 def latest_adopted(session: Session, shop_id: int) -> int:

@@ -28,7 +28,7 @@ from ..leases import last_lease, release_lease, take_lease
 from ..shipping.models import JobLease
 from . import rules
 from . import thresholds as shop_thresholds
-from .ingest import DONE_ORDER_STATUSES, adopt_shipments, facts_of, latest_adopted
+from .ingest import adopt_shipments, facts_of, latest_adopted, parcel_done
 from .models import Parcel
 from .service import apply_findings
 
@@ -110,8 +110,14 @@ COLUMNS = (Parcel.shipment_id, Parcel.shop_id, Parcel.order_pk, Parcel.tracking_
 def _candidates(session: Session, shop_id: int, now: datetime, since: datetime | None, after: int) -> list:
     from ..orders.models import Order
 
-    query = select(*COLUMNS, Order.status).join(Order, Order.id == Parcel.order_pk).where(
-        Parcel.shop_id == shop_id, Parcel.shipment_id > after)
+    from ..aftersales.models import AfterSaleCase
+    from ..orders.models import Shipment
+
+    # the shipment's kind and, for a re-send, its case's end: what parcel_done decides on (two primary-key joins)
+    query = (select(*COLUMNS, Order.status, Shipment.kind, AfterSaleCase.finished_at.label("case_finished_at"))
+             .join(Order, Order.id == Parcel.order_pk).join(Shipment, Shipment.id == Parcel.shipment_id)
+             .outerjoin(AfterSaleCase, AfterSaleCase.id == Shipment.aftersale_case_id)
+             .where(Parcel.shop_id == shop_id, Parcel.shipment_id > after))
     if since is None:
         query = query.where(Parcel.watch.is_(True))
     else:
@@ -142,7 +148,7 @@ def _scan(sessions, shop_id: int, now: datetime, since, thresholds, report: Scan
             after = rows[-1].shipment_id
             batch, updates = [], []
             for row in rows:
-                done = row.status in DONE_ORDER_STATUSES
+                done = parcel_done(row.kind, row.status, row.case_finished_at)
                 facts = facts_of(row, done)
                 batch.append((row, done, rules.detect(facts, now, thresholds)))
                 due = rules.next_check(facts, now, thresholds)

@@ -89,7 +89,8 @@ def _case(request, session, anomaly_id: str, principal, *, done=None, error=None
     shop_id = shop_of(request)
     case, parcel, order, actions = queries.anomaly_detail(session, shop_id, anomaly_id)
     lang = current_language.get()
-    view = queries.anomaly_json(case, parcel, lang, order.order_id)
+    view = queries.anomaly_json(case, parcel, lang, order.order_id,
+                                queries.resend_of(session, [case.shipment_id]).get(case.shipment_id))
     events = queries.scans_of(session, parcel.shipment_id)
     first = order.items[0] if order.items else None
     product_en = None

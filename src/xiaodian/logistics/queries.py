@@ -23,8 +23,10 @@ from .rules import evidence_text
 WORKING = tuple(s.value for s in ACTIVE_STATUSES if s is not AnomalyStatus.IGNORED)
 
 
-def parcel_json(parcel: Parcel, events: list | None = None) -> dict:
-    out = {"tracking_no": parcel.tracking_no, "carrier": parcel.carrier_code, "state": parcel.state,
+def parcel_json(parcel: Parcel, events: list | None = None, resend: str | None = None) -> dict:
+    """``resend``: the after-sale case's id when the parcel is a re-send (resend_of), else None."""
+    out = {"tracking_no": parcel.tracking_no, "resend_of": resend, "carrier": parcel.carrier_code,
+           "state": parcel.state,
            "state_since": iso(parcel.state_since), "shipped_at": iso(parcel.shipped_at),
            "last_event_at": iso(parcel.last_event_at), "last_polled_at": iso(parcel.last_polled_at),
            "last_push_at": iso(parcel.last_push_at), "subscription": parcel.subscription,
@@ -52,10 +54,27 @@ def order_tracking(session: Session, shop_id: int, key: str, now, lang: str = "z
         adopt_shipments(session, shop_id, now, order_pk=order.id)
     parcels = list(session.execute(select(Parcel).where(Parcel.order_pk == order.id).order_by(Parcel.shipment_id))
                    .scalars())
+    resends = resend_of(session, [p.shipment_id for p in parcels])
     return {"order_id": order.order_id, "status": order.status,
-            "packages": [parcel_json(p, scans_of(session, p.shipment_id)) for p in parcels],
-            "anomalies": [anomaly_json(a, p, lang) for a, p in _cases(session, shop_id,
-                                                                       [Anomaly.order_pk == order.id])]}
+            "packages": [parcel_json(p, scans_of(session, p.shipment_id), resends.get(p.shipment_id))
+                         for p in parcels],
+            "anomalies": [anomaly_json(a, p, lang, resend=resends.get(p.shipment_id))
+                          for a, p in _cases(session, shop_id, [Anomaly.order_pk == order.id])]}
+
+
+def resend_of(session: Session, shipment_ids: list[int]) -> dict[int, str]:
+    """shipment id → aftersale_id of the case, for the shipments among these that are an after-sale re-send (补寄,
+    an exchange or repaired item: kind 'resend'), so every view of the parcel says whose it is and links the case."""
+    from ..aftersales.models import AfterSaleCase  # the case a re-send belongs to (read only)
+
+    found: dict[int, str] = {}
+    ids = sorted(set(shipment_ids))
+    for start in range(0, len(ids), 900):
+        found.update(session.execute(
+            select(Shipment.id, AfterSaleCase.aftersale_id)
+            .join(AfterSaleCase, AfterSaleCase.id == Shipment.aftersale_case_id)
+            .where(Shipment.id.in_(ids[start:start + 900]), Shipment.kind == "resend")).all())
+    return found
 
 
 def _unadopted(session: Session, order_pk: int) -> bool:
@@ -64,9 +83,12 @@ def _unadopted(session: Session, order_pk: int) -> bool:
     ).scalar_one() > 0
 
 
-def anomaly_json(a: Anomaly, parcel: Parcel, lang: str = "zh", order_id: str | None = None) -> dict:
+def anomaly_json(a: Anomaly, parcel: Parcel, lang: str = "zh", order_id: str | None = None,
+                 resend: str | None = None) -> dict:
+    """``resend``: the after-sale case's id when the parcel is a re-send (resend_of), else None."""
     evidence = json.loads(a.evidence or "{}")
-    return {"id": str(a.id), "order_id": order_id, "tracking_no": parcel.tracking_no, "carrier": parcel.carrier_code,
+    return {"id": str(a.id), "order_id": order_id, "resend_of": resend, "tracking_no": parcel.tracking_no,
+            "carrier": parcel.carrier_code,
             "kind": a.kind, "severity": a.severity, "status": a.status, "detected_at": iso(a.detected_at),
             "evidence": evidence_text(a.kind, evidence, lang), "escalated_at": iso(a.escalated_at),
             "closed_at": iso(a.closed_at), "closed_by": a.closed_by, "ignored_until": iso(a.ignored_until),
@@ -107,7 +129,9 @@ def list_anomalies(session: Session, shop_id: int, flt: AnomalyFilter, lang: str
     rows = _cases(session, shop_id, conds, flt.limit)
     order_ids = dict(session.execute(select(Order.id, Order.order_id).where(
         Order.id.in_({a.order_pk for a, _p in rows}))).all()) if rows else {}
-    return {"total": total, "anomalies": [anomaly_json(a, p, lang, order_ids.get(a.order_pk)) for a, p in rows]}
+    resends = resend_of(session, [a.shipment_id for a, _p in rows])
+    return {"total": total, "anomalies": [
+        anomaly_json(a, p, lang, order_ids.get(a.order_pk), resends.get(a.shipment_id)) for a, p in rows]}
 
 
 def anomaly_counts(session: Session, shop_id: int) -> dict[str, int]:
@@ -179,6 +203,8 @@ class ParcelLine:
     last_location: str | None
     last_context: str | None
     anomalies: tuple[tuple[str, str], ...]  # (case id, kind) of working cases
+    resend_of: str | None = None  # an after-sale re-send: its case's aftersale_id
+    carrier: str | None = None  # the carrier's code
 
 
 def parcel_lines(session: Session, order_pk: int) -> dict[str, ParcelLine]:
@@ -190,11 +216,22 @@ def parcel_lines(session: Session, order_pk: int) -> dict[str, ParcelLine]:
             .where(Anomaly.order_pk == order_pk, Anomaly.status.in_(WORKING)).order_by(Anomaly.id)):
         cases.setdefault(shipment_id, []).append((str(case_id), kind))
     lines = {}
-    for p in session.execute(select(Parcel).where(Parcel.order_pk == order_pk).order_by(Parcel.shipment_id)).scalars():
+    parcels = list(session.execute(select(Parcel).where(Parcel.order_pk == order_pk).order_by(Parcel.shipment_id))
+                   .scalars())
+    resends = resend_of(session, [p.shipment_id for p in parcels])
+    for p in parcels:
         state = p.state if shows_a_state(p) else None
         lines[p.tracking_no.upper()] = ParcelLine(p.tracking_no, state, p.last_event_at, p.last_location,
-                                                  p.last_context, tuple(cases.get(p.shipment_id, ())))
+                                                  p.last_context, tuple(cases.get(p.shipment_id, ())),
+                                                  resends.get(p.shipment_id), p.carrier_code)
     return lines
+
+
+def resend_lines(lines: dict[str, ParcelLine], aftersale_id: str | None = None) -> list[ParcelLine]:
+    """The re-send parcels among an order's parcel_lines (those of one case when ``aftersale_id`` is given): the
+    order's own tracking list leaves them out, so its detail page and the case page show them apart."""
+    return [line for line in lines.values() if line.resend_of is not None
+            and (aftersale_id is None or line.resend_of == aftersale_id)]
 
 
 def shipment_parcel_states(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:

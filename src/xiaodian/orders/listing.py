@@ -40,7 +40,7 @@ COLUMNS = (_O.c.id, _O.c.shop_id, _O.c.order_id, _O.c.status, _O.c.platform_stat
 PAGE_ITEMS = (select(_I.c.order_pk, _I.c.sku_order_id, _I.c.product_id, _I.c.product_name, _I.c.spec, _I.c.quantity,
                  _I.c.unit_price_fen, _I.c.amount_fen).where(in_ids(_I.c.order_pk)).order_by(_I.c.id))
 PAGE_TRACKING = (select(_S.c.order_pk, _S.c.carrier_code, _S.c.carrier_name, _S.c.tracking_no)
-             .where(in_ids(_S.c.order_pk)).order_by(_S.c.id))
+             .where(in_ids(_S.c.order_pk), _S.c.kind == "order").order_by(_S.c.id))  # not a re-send's
 _BY_PK = select(*COLUMNS).where(in_ids(_O.c.id))
 # The plain list (one shop, a status tab or none): newest first from ix_orders_shop_sort / ix_orders_shop_status_sort.
 _PAGE = (select(*COLUMNS).where(_O.c.shop_id == bindparam("shop")).order_by(_O.c.sort_key.desc())

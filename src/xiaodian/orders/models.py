@@ -143,11 +143,19 @@ class OrderItem(Base):
 
 
 class Shipment(Base):
-    """A tracking number put on (part of) an order: what was shipped, with which carrier, when."""
+    """A tracking number put on (part of) an order: what was shipped, with which carrier, when.
+
+    ``kind`` 'order' is the order's own parcel (what its status, shipped_at, tracking list, export and write-back
+    read: ORDER_PARCEL); 'resend' is a parcel an after-sale case sends the buyer (补寄, an exchange or repaired
+    item, migration 0030), which logistics watches like any other and which no other order may carry the number
+    of, but which changes none of the order's own shipping facts."""
 
     __tablename__ = "shipments"
     __table_args__ = (Index("ix_shipments_shop_tracking", "shop_id", "tracking_no"),
-                      Index("ix_shipments_shop_shipped", "shop_id", "shipped_at"))
+                      Index("ix_shipments_shop_shipped", "shop_id", "shipped_at"),
+                      Index("ix_shipments_aftersale_case", "aftersale_case_id",
+                            sqlite_where=text("aftersale_case_id IS NOT NULL"),
+                            postgresql_where=text("aftersale_case_id IS NOT NULL")))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
@@ -158,6 +166,14 @@ class Shipment(Base):
     shipped_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     source: Mapped[str] = mapped_column(String(16), default="import")
+    kind: Mapped[str] = mapped_column(String(8), default="order", server_default="order")
+    aftersale_case_id: Mapped[int | None] = mapped_column(BigInteger)  # kind 'resend': its case (no FK, see 0030)
+
+
+# The order's own parcels (every reader of its shipping facts filters with this; logistics and the duplicate-number
+# checks read every kind).
+ORDER_PARCEL = Shipment.kind == "order"
+RESEND = "resend"
 
 
 class OrderEvent(Base):

@@ -16,7 +16,7 @@ from ..privacy.crypto import PiiCipher
 from . import search_index
 from .domain import FLAG_COLOURS, TABS, TO_SHIP, OrderStatus
 from .intake import sort_key_for
-from .models import Order, OrderAfterSaleCount, OrderEvent, OrderItem, OrderStatusCount, Shipment
+from .models import ORDER_PARCEL, Order, OrderAfterSaleCount, OrderEvent, OrderItem, OrderStatusCount, Shipment
 from .search_query import SearchQuery, classify
 
 PAGE_SIZES = (20, 50, 100, 200)
@@ -599,6 +599,8 @@ def order_events(session: Session, order_pk: int) -> list[OrderEvent]:
 def order_shipments(session: Session, order_pks: list[int]) -> dict[int, list[Shipment]]:
     out: dict[int, list[Shipment]] = {pk: [] for pk in order_pks}
     if order_pks:
-        for row in session.execute(select(Shipment).where(Shipment.order_pk.in_(order_pks)).order_by(Shipment.id)).scalars():
+        # the order's own parcels: a re-send (kind 'resend') is the after-sale case's, shown apart (logistics)
+        for row in session.execute(select(Shipment).where(Shipment.order_pk.in_(order_pks), ORDER_PARCEL)
+                                   .order_by(Shipment.id)).scalars():
             out[row.order_pk].append(row)
     return out

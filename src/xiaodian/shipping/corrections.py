@@ -19,7 +19,7 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..orders.models import Order, OrderEvent, Shipment
+from ..orders.models import ORDER_PARCEL, Order, OrderEvent, Shipment
 from ..orders.queries import require_order
 from . import domain
 from .models import ShippingSettings, TrackingCorrection
@@ -78,7 +78,7 @@ def _correction_counts(session: Session, shipment_ids: list[int]) -> dict[int, i
 def shipment_states(session: Session, shop_id: int, order: Order, now: datetime,
                     rules: domain.CorrectionRules | None = None) -> list[ShipmentState]:
     rules = rules or correction_rules(get_settings(session, shop_id))
-    shipments = list(session.execute(select(Shipment).where(Shipment.order_pk == order.id)
+    shipments = list(session.execute(select(Shipment).where(Shipment.order_pk == order.id, ORDER_PARCEL)
                                      .order_by(Shipment.id)).scalars())
     ids = [s.id for s in shipments]
     parcels, counts = _parcels(session, ids), _correction_counts(session, ids)
@@ -106,7 +106,7 @@ def corrections_of(session: Session, order_pk: int) -> list[TrackingCorrection]:
 def find_shipment(session: Session, order: Order, *, shipment_id: int | str | None = None,
                   tracking_no: str | None = None) -> Shipment:
     """The order's package by id, or by its current number (the CLI's --old)."""
-    query = select(Shipment).where(Shipment.order_pk == order.id)
+    query = select(Shipment).where(Shipment.order_pk == order.id, ORDER_PARCEL)  # a re-send is its case's
     if shipment_id is not None:
         pk = row_id(shipment_id)
         if pk is None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..db import in_ids
 from ..orders.domain import OrderStatus
-from ..orders.models import Order, OrderStatusCount, Shipment
+from ..orders.models import ORDER_PARCEL, Order, OrderStatusCount, Shipment
 from .domain import SHOP_TZ, LateRules
 from .forecast import WorkingHours
 from .models import ShippingSettings, Violation
@@ -296,7 +296,8 @@ def orders_shipped_between(session: Session, shop_id: int, start: datetime, end:
     """Orders with a parcel shipped in [start, end) (an order shipped in two parcels counts once), from
     ix_shipments_shop_shipped."""
     return session.execute(select(func.count(func.distinct(Shipment.order_pk))).where(
-        Shipment.shop_id == shop_id, Shipment.shipped_at >= start, Shipment.shipped_at < end)).scalar_one()
+        Shipment.shop_id == shop_id, Shipment.shipped_at >= start, Shipment.shipped_at < end,
+        ORDER_PARCEL)).scalar_one()  # an after-sale re-send ships no order
 
 
 def violation_totals(session: Session, shop_id: int, since: datetime) -> dict[str, int]:

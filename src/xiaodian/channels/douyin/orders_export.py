@@ -25,7 +25,7 @@ from ...accounts.service import Principal
 from ...clock import SHOP_TZ
 from ...errors import ValidationFailed
 from ...orders.listing import EXPORT_MAX_ORDERS, all_pks, item_rows, orders_data, rows_by_pk
-from ...orders.models import Order, Shipment
+from ...orders.models import ORDER_PARCEL, Order, Shipment
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
@@ -85,7 +85,7 @@ def _parcels_of(session: Session, pks: list[int]) -> dict[str, list[tuple[str, s
                    ShipmentItem.sku_order_id)
             .join(Order, Order.id == Shipment.order_pk)
             .outerjoin(ShipmentItem, ShipmentItem.shipment_id == Shipment.id)
-            .where(Shipment.order_pk.in_(pks)).order_by(Shipment.id)):
+            .where(Shipment.order_pk.in_(pks), ORDER_PARCEL).order_by(Shipment.id)):  # a re-send is no 快递单号
         parcel = found.setdefault(order_id, {}).setdefault(sid, (number, name or code or "", set()))
         if sku:
             parcel[2].add(sku)
