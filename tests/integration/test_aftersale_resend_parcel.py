@@ -180,3 +180,29 @@ def test_the_order_page_and_the_case_page_show_the_resends_state_and_link_the_ca
     assert 'data-kind="pickup_timeout"' in reship
     worklist = owner_client.get("/logistics").text
     assert f'data-resend-of="{CASE}"' in worklist
+
+
+def test_the_migration_gives_resends_recorded_before_it_their_parcel(desk, shop_id, settings):
+    """Downgraded to 0029 (the re-send's row goes, it would read as the order's own parcel there) and upgraded again:
+    the re-send recorded on the case gets its row back, shipped when the case says, and is watched."""
+    from alembic import command
+
+    from xiaodian.migrate import alembic_config, upgrade
+
+    _reship(desk, shop_id, at=NOW + H)
+    desk.engine.dispose()
+    command.downgrade(alembic_config(settings.database_url), "0029")
+    with desk.sessions() as session:
+        numbers = session.execute(select(Shipment.__table__.c.tracking_no).join(
+            Order, Order.id == Shipment.__table__.c.order_pk).where(Order.order_id == ORDER)).scalars().all()
+        assert numbers == [OWN]
+    upgrade(desk.engine, settings.database_url)
+    with desk.sessions() as session:
+        case_id = session.execute(select(AfterSaleCase.id).where(AfterSaleCase.aftersale_id == CASE)).scalar_one()
+        shipped = session.execute(select(Shipment.shipped_at).where(Shipment.tracking_no == RESEND)).scalar_one()
+    assert _shipments(desk) == [(OWN, "order", None), (RESEND, "resend", case_id)]
+    assert shipped == NOW + H
+    scan_shop(desk.sessions, shop_id, NOW + 26 * H, full=True)
+    with desk.sessions() as session:
+        listed = list_anomalies(session, shop_id, AnomalyFilter(), "zh")["anomalies"]
+    assert [(a["tracking_no"], a["kind"], a["resend_of"]) for a in listed] == [(RESEND, "pickup_timeout", CASE)]
