@@ -29,10 +29,13 @@ NAMES = {
     "candidates": N_("Candidate orders"), "order_ids": N_("Order nos."),
     "missing": N_("Still needed from the buyer"),
     "phone_matches_order": N_("Phone matches the order"),
+    "douyin_sync_behind": N_("The desk's Douyin orders may be behind"),
+    "douyin_synced_up_to": N_("Douyin orders complete up to"),
 }
 IDENTITIES = {"order_id": N_("Order no."), "phone": N_("Phone"), "last4": N_("Phone, last 4"),
               "phone_last4": N_("Phone, last 4"), "order_date": N_("Order date")}
-_TIMES = frozenset({"created_at", "paid_at", "closes_at", "ship_by", "cancelled_at", "shipped_at", "completed_at"})
+_TIMES = frozenset({"created_at", "paid_at", "closes_at", "ship_by", "cancelled_at", "shipped_at", "completed_at",
+                    "douyin_synced_up_to"})
 _HIDDEN = frozenset({"items", "closes_at_is_estimate"})  # items: the matches table shows them; the flag: a suffix
 SHOWN_IDS = 8
 

@@ -102,6 +102,21 @@ PHONE_MISMATCH = {
           "cannot share its details yet. Could you check the order number and the phone number used for the order "
           "(the last 4 digits are enough)? We will look it up right away.",
 }
+def sync_behind(since: str | None, lang: str) -> str:
+    """The desk's own order data is behind (domain.md §6: the desk's sync lag is a cause to check): said instead of
+    "there is no such order", which the desk cannot know."""
+    if since:
+        return (f"我们这边暂时还没有查到这笔订单，不过店铺系统里的订单目前只同步到{when(since, 'zh')}，"
+                "之后下的单可能还没同步过来，这并不代表订单不存在。我们核实后会尽快回复您。" if lang == "zh"
+                else "We have not found this order on our side yet, but our system's orders are only up to date as of "
+                     f"{when(since, 'en')}: an order placed after that may not have reached us yet, so this does not "
+                     "mean there is no order. We will check and get back to you shortly.")
+    return ("我们这边暂时还没有查到这笔订单，不过店铺系统里的订单还没有同步完整，"
+            "这并不代表订单不存在。我们核实后会尽快回复您。" if lang == "zh"
+            else "We have not found this order on our side yet, but our system's orders are not fully up to date, "
+                 "so this does not mean there is no order. We will check and get back to you shortly.")
+
+
 CHECK_ACCOUNT = {
     "zh": "也麻烦确认一下是不是用同一个抖音账号、同一个App（抖音 / 抖音极速版 / 抖音火山版）下的单，以及支付记录里是否有这笔扣款。",
     "en": "Please also check that the order was placed with the same Douyin account and app (Douyin, Douyin Lite or "
@@ -259,6 +274,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
                         "number), so we can check the right one?")
     elif d.code == "phone_mismatch":
         out.append(PHONE_MISMATCH[lang])
+    elif d.code == "not_found_with_details" and d.facts.get("douyin_sync_behind"):
+        out.append(sync_behind(d.facts.get("douyin_synced_up_to"), lang))
     elif d.code == "not_found_with_details":
         out.append("按您提供的信息，我们店铺里没有查到对应的订单。可能是用了其他抖音账号或App（如抖音极速版）下单，或者是在别的店铺购买的。"
                    "麻烦在「我的-订单」里找到这笔订单，把订单号发给我们；如果已经扣款却找不到订单，可以联系抖音平台客服凭支付记录查询。"
@@ -268,6 +285,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
                    "customer service can trace the payment from your payment record.")
     else:
         out.append(_ask_for(d.facts.get("missing"), lang))
-        if intent in ("order_missing", "other"):  # an order that cannot be found: asked about where it was placed
+        if d.facts.get("douyin_sync_behind"):
+            out.append(sync_behind(d.facts.get("douyin_synced_up_to"), lang))
+        elif intent in ("order_missing", "other"):  # an order that cannot be found: asked about where it was placed
             out.append(CHECK_ACCOUNT[lang])
     return ("" if zh else " ").join(out)

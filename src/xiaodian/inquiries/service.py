@@ -229,6 +229,7 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
                  enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None)
     d = _with_ship_by_explanation(session, shop_id, d, now)
+    d = _with_sync_lag(session, shop_id, d, u, now)
     reply = draft(d, lang=u.language, intent=u.intent, product=u.product,
                   names_en=_english_names(session, shop_id, d.order) if u.language != "zh" else None)
     if record:
@@ -237,6 +238,27 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
                      detail={"intent": u.intent, "code": d.code, "identity": identity,
                              "orders": [m.order_id for m in matches[:SHOWN_MATCHES]]})
     return Answer(u, d, matches, reply, None if mismatch else identity)
+
+
+def _with_sync_lag(session: Session, shop_id: int, d: Diagnosis, u, now: datetime) -> Diagnosis:
+    """An order not found while the desk's Douyin order data is behind or failing (for the day the buyer named, or
+    any day when they named none) may simply not have reached the desk: the facts say so and since when, and the
+    reply does not tell the buyer there is no such order (QA pass 2, D6)."""
+    from ..channels.douyin.service import sync_warnings
+
+    if not d.code.startswith("not_found"):
+        return d
+    found = sync_warnings(session, now=now, shop_ids=[shop_id])
+    if not found:
+        return d
+    since = found[0]["synced_up_to"]
+    if since is not None and u.date_to is not None:
+        named_end = datetime.combine(u.date_to + timedelta(days=1), time(), SHOP_TZ)
+        if named_end <= since:
+            return d  # the desk has every order of the day the buyer named
+    facts = {**d.facts, "douyin_sync_behind": True,
+             "douyin_synced_up_to": since.astimezone(SHOP_TZ).isoformat() if since else None}
+    return Diagnosis(d.code, facts, d.order, d.confirmed, d.candidates)
 
 
 def _english_names(session: Session, shop_id: int, order: OrderFacts | None) -> dict[str, str]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
 from ..aftersales import labels as aftersale_labels
+from ..channels.douyin.service import sync_warnings
 from ..clock import plausible_date
 from ..errors import Conflict, DomainError, NotFound
 from ..logistics import labels as logistics_labels
@@ -223,6 +224,9 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
                   address_filters=ADDRESS_FILTERS, address_filter_label=address_filter_label,
                   done=notices.read(request, "done"), refused=notices.read(request, "refused"),
                   now=ctx.clock.now(), scope=scope, shop_param=shop_param,
+                  sync_warnings=sync_warnings(session, now=ctx.clock.now(),
+                                              shop_ids=None if scope.is_all else [scope.selected]),
+                  sync_warning_link=allowed(principal.role, "settings.manage"),
                   share_url=list_link(flt, shop_param, page=flt.page), logistics_label=logistics_labels.state,
                   anomaly_label=logistics_labels.kind,
                   after_sale_label=aftersale_labels.order_text,

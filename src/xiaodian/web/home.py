@@ -16,6 +16,7 @@ from ..accounts.service import Principal
 from ..aftersales import queries as aftersale_queries
 from ..aftersales import views as aftersale_views
 from ..aftersales.service import refund_pending_orders
+from ..channels.douyin.service import sync_warnings
 from ..clock import SHOP_TZ
 from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
@@ -80,4 +81,6 @@ def render_home(request: Request, session: Session, principal: Principal):
                   day=shop_day(session, shop_id, now),
                   countdown=countdown, can_ship=allowed(principal.role, "shipping.ship"),
                   shipped=notices.read(request, "shipped"),
+                  sync_warnings=sync_warnings(session, now=now, shop_ids=[shop_id]),
+                  sync_warning_link=allowed(principal.role, "settings.manage"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))

@@ -207,5 +207,31 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
     }
 
 
+LAG_WARNING = timedelta(minutes=15)  # a sync not caught up for this long is shown as behind (the job runs each minute)
+
+
+def sync_warnings(session: Session, *, now: datetime, shop_ids: list[int] | None = None) -> list[dict]:
+    """The connected shops (of ``shop_ids``, default all) whose order data may be incomplete: the sync is behind
+    (its cursor more than LAG_WARNING old, or it never ran) or failing (the last platform error is newer than
+    the last sync). Each: shop_id, shop name, ``synced_up_to`` (the time up to which the desk has every order;
+    None when never), ``lag_minutes``, ``failing``, ``error_at``. What the home page and order list show everyone
+    and what the inquiry assistant tells a buyer before saying an order does not exist."""
+    stmt = select(DouyinConnection, Shop.name).join(Shop, Shop.id == DouyinConnection.shop_id)
+    if shop_ids is not None:
+        stmt = stmt.where(DouyinConnection.shop_id.in_(shop_ids))
+    out = []
+    for conn, name in session.execute(stmt.order_by(DouyinConnection.shop_id)).all():
+        failing = conn.last_error_at is not None and (conn.last_sync_at is None
+                                                      or conn.last_error_at > conn.last_sync_at)
+        behind = stale(conn.sync_cursor, now, LAG_WARNING)
+        if not (failing or behind):
+            continue
+        lag = now - conn.sync_cursor if conn.sync_cursor else None
+        out.append({"shop_id": conn.shop_id, "shop_name": name, "synced_up_to": conn.sync_cursor,
+                    "lag_minutes": max(int(lag.total_seconds() // 60), 0) if lag is not None else None,
+                    "failing": failing, "error_at": conn.last_error_at if failing else None})
+    return out
+
+
 def stale(value: datetime | None, now: datetime, limit: timedelta) -> bool:
     return value is None or now - value > limit
