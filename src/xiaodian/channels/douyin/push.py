@@ -165,9 +165,12 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
     by_order: dict[str, list[int]] = {}
     by_case: dict[str | None, list[int]] = {}
     unused: dict[str, list[int]] = {}
+    no_order: list[int] = []
     for row in due:
         if row.tag in ORDER_TAGS and row.order_id or row.tag == SYNC_TAG and row.order_id:
             by_order.setdefault(row.order_id, []).append(row.id)
+        elif row.tag in ORDER_TAGS:  # an order message the desk cannot attribute: a problem, not an unused tag
+            no_order.append(row.id)
         elif row.tag in AFTERSALE_TAGS or row.tag == SYNC_TAG:
             by_case.setdefault(_aftersale_id(row.data), []).append(row.id)
         else:
@@ -175,6 +178,9 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
     for tag, ids in unused.items():
         _finish(sessions, ids, "ignored", f"tag {tag} is not used by the desk", now)
         report.ignored += len(ids)
+    if no_order:
+        _finish(sessions, no_order, "failed", problem(MappingError("p_id", "an order message without p_id")), now)
+        report.failed += len(no_order)
     for order_id, ids in by_order.items():
         # One message's trouble stays with it: a malformed order is set aside at once as a problem naming the
         # field, a platform error or anything unforeseen is retried with back-off; the other orders carry on.
