@@ -1,9 +1,11 @@
 """Push messages at the edges of the contract (QA pass 2), through the ASGI app and the local fake Open Platform
-(SQLite and PostgreSQL): an order message without p_id is a problem for the owner, not an unused tag."""
+(SQLite and PostgreSQL): an order message without p_id is a problem for the owner, not an unused tag; a ship-by
+moved by the platform (push 126, or a sync) is an event on the order's timeline."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import json
+from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -61,3 +63,42 @@ def test_an_order_message_without_p_id_is_a_problem_message_not_an_ignored_tag(c
         status = service.status(session, shop_id=shop_id, now=NOW)
     assert status["inbox"]["failed"] == 1 and status["inbox"]["ignored"] == 0
     assert [p["msg_id"] for p in status["problems"]] == ["p1"]
+
+
+def test_a_ship_by_moved_by_the_platform_tag_126_adds_a_timeline_event(connected, owner_client, fake, shop_id):
+    from xiaodian.orders.models import Order, OrderEvent
+
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1), exp_ship=NOW + timedelta(days=2)))
+    send(owner_client, fake, [{"tag": 101, "msg_id": "f0", "data": {"p_id": OID}}])
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1), exp_ship=NOW + timedelta(hours=2)))
+    send(owner_client, fake, [{"tag": 126, "msg_id": "f1", "data": {"p_id": OID}}])
+    send(owner_client, fake, [{"tag": 126, "msg_id": "f2", "data": {"p_id": OID}}])  # the same time again: no event
+    with connected.sessions() as session:
+        order = session.execute(select(Order).where(Order.order_id == OID)).scalar_one()
+        events = session.execute(select(OrderEvent).where(OrderEvent.order_pk == order.id,
+                                                          OrderEvent.kind == "ship_by_changed")).scalars().all()
+    assert order.ship_by == NOW + timedelta(hours=2)
+    (event,) = events
+    assert (event.source, event.actor, event.at) == ("sync", "douyin", NOW)
+    detail = {k: datetime.fromisoformat(v) for k, v in json.loads(event.detail).items()}
+    assert detail == {"previous_ship_by": NOW + timedelta(days=2), "ship_by": NOW + timedelta(hours=2)}
+    page = owner_client.get(f"/orders/{OID}").text
+    assert "平台修改承诺发货时间" in page and "原承诺发货时间" in page and "2026-11-26 18:00" in page
+
+
+def test_a_sync_that_brings_a_new_ship_by_adds_the_event_too(connected, fake, shop_id):
+    from xiaodian.channels.douyin import sync
+    from xiaodian.orders.models import OrderEvent
+
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1), exp_ship=NOW + timedelta(days=2)))
+    client = service.build_client(connected.sessions, shop_id=shop_id, settings=connected.settings,
+                                  cipher=connected.cipher, clock=connected.clock, sleep=lambda s: None)
+    sync.sync_orders(connected.sessions, shop_id=shop_id, client=client, cipher=connected.cipher, now=NOW,
+                     settings=connected.settings)
+    fake.now = NOW + timedelta(minutes=1)
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1), exp_ship=NOW + timedelta(days=1)))
+    sync.sync_orders(connected.sessions, shop_id=shop_id, client=client, cipher=connected.cipher,
+                     now=NOW + timedelta(minutes=2), settings=connected.settings)
+    with connected.sessions() as session:
+        kinds = session.execute(select(OrderEvent.kind)).scalars().all()
+    assert kinds.count("ship_by_changed") == 1

@@ -76,6 +76,7 @@ def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
         "compensation_fen": (_("Compensation"), yuan),
         "promise": (_("Ship promise"), str),
         "ship_by": (_("Ship by"), shop_time),
+        "previous_ship_by": (_("Previous ship-by"), shop_time),
         "until": (_("Until"), shop_time),
         "before": (_("Before"), _number),
         "after": (_("After"), _number),

@@ -67,7 +67,8 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "tab": ("all", "unpaid", "paid_pending", "awaiting_shipment", "partially_shipped", "shipped", "completed",
             "cancelled", "after_sale"),
     "event": ("created", "paid", "shipped", "completed", "cancelled", "status_changed", "tracking_added",
-              "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived", "address_changed"),
+              "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived", "address_changed",
+              "ship_by_changed"),
     "view": ("awaiting", "due24h", "overdue"),  # shipping views (issue 4)
     "verdict": ("ok", "warning", "unchanged", "skipped", "error"),  # bulk-ship file rows
     "violation": ("late_shipment", "overdue_unshipped"),

@@ -31,6 +31,7 @@ from .mapping import MappingError, to_record
 from .models import DouyinInbox, DouyinPushBatch
 from .service import SYNC, connection_by_app_key
 from .signing import event_sign_ok
+from .timeline import record_ship_by_moves, ship_by_before
 
 log = logging.getLogger("xiaodian.douyin.push")
 REPLY_OK = {"code": 0, "msg": "success"}
@@ -188,8 +189,10 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
             detail = client.call("order.orderDetail", {"shop_order_id": order_id}).get("shop_order_detail") or {}
             record = to_record(detail)
             with transaction(sessions) as session:
+                before = ship_by_before(session, shop_id, [order_id])
                 result = upsert_orders(session, shop_id=shop_id, records=[record], cipher=cipher, now=now,
                                        source="sync", actor=SYNC.login)
+                record_ship_by_moves(session, shop_id, before, now=now, actor=SYNC.login)
                 outcome = (f"kept desk state: {result.rejected[0].message}" if result.rejected
                            else "created" if result.created else "updated" if result.updated else "unchanged")
                 _mark(session, ids, "done", outcome, now)

@@ -24,6 +24,7 @@ from .client import DouyinClient, DouyinError
 from .mapping import MappingError, needs_detail, to_record
 from .models import DouyinInbox
 from .push import SYNC_TAG, problem, set_aside
+from .timeline import record_ship_by_moves, ship_by_before
 from .service import SYNC, record_error, require_connection
 from .windows import plan_windows, sync_start
 
@@ -114,8 +115,10 @@ def _apply(sessions, shop_id, records, cipher, now, report: SyncReport) -> None:
     with transaction(sessions) as session:
         before = dict(session.execute(select(Order.order_id, Order.status)
                                       .where(Order.shop_id == shop_id, Order.order_id.in_(ids))).all())
+        ship_by = ship_by_before(session, shop_id, ids)
         result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="sync",
                                actor=SYNC.login)
+        record_ship_by_moves(session, shop_id, ship_by, now=now, actor=SYNC.login)
         # An order set aside by an earlier sync and readable now is no longer a problem.
         session.execute(update(DouyinInbox).where(
             DouyinInbox.shop_id == shop_id, DouyinInbox.tag == SYNC_TAG, DouyinInbox.state == "failed",
