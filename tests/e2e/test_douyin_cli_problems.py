@@ -62,3 +62,31 @@ def test_a_malformed_platform_order_is_reported_by_field_without_a_traceback_and
                                "msg": "sku_order_list.item_num: not a whole number: 'two'"}]
     plain = xiaodian(env, "sync", "douyin", "--since", (NOW - timedelta(hours=3)).isoformat())
     assert plain.returncode == 1 and "Traceback" not in plain.stderr and "sku_order_list.item_num" in plain.stderr
+
+
+def test_loop_keeps_syncing_until_interrupted(env, fake):
+    """D8: --loop used to run one sync and exit 0."""
+    import selectors
+    import signal
+    import time
+
+    fake.put_order(platform_order(GOOD, create=NOW - timedelta(hours=2)))
+    assert connect(env).returncode == 0
+    proc = subprocess.Popen([*CLI, "sync", "douyin", "--loop", "--interval", "1", "--json"],
+                            env={**env, "PYTHONUNBUFFERED": "1"}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    lines, deadline = [], time.monotonic() + 60
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stdout, selectors.EVENT_READ)
+    try:
+        while len(lines) < 3 and time.monotonic() < deadline and proc.poll() is None:
+            if selector.select(timeout=1):
+                line = proc.stdout.readline()
+                if line.strip():
+                    lines.append(json.loads(line))
+        assert proc.poll() is None, "the loop ended by itself"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _out, err = proc.communicate(timeout=30)
+    assert len(lines) == 3 and proc.returncode == 0 and "Traceback" not in err
+    assert lines[0]["orders"]["created"] == 1 and lines[1]["orders"]["created"] == 0

@@ -68,11 +68,16 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
 
 @sync_app.command("douyin")
 def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin shop id; default: the desk's shop"),
-                once: bool = typer.Option(True, "--once/--loop"),
-                since: datetime | None = typer.Option(None, "--since", help="ISO time with offset"),
-                as_json: bool = typer.Option(False, "--json")) -> None:
-    """One incremental sync (and inbox retry). Output: {"orders": {created, updated, unchanged}, "aftersales",
-    "errors"}."""
+                once: bool = typer.Option(True, "--once/--loop", help="--loop: sync again every --interval seconds "
+                                          "until interrupted (Ctrl-C), as the worker does every minute"),
+                interval: float = typer.Option(60.0, "--interval", min=1.0, help="seconds between syncs with --loop"),
+                since: datetime | None = typer.Option(None, "--since", help="ISO time with offset (the first sync)"),
+                as_json: bool = typer.Option(False, "--json", help="one JSON object per sync (per line)")) -> None:
+    """One incremental sync (and inbox retry), or one every --interval seconds with --loop. Output per sync:
+    {"orders": {created, updated, unchanged}, "aftersales", "errors"}. Exit 1 when the (last) sync had errors;
+    a --loop stopped with Ctrl-C exits 0."""
+    import time
+
     from ...bootstrap import open_context
     from .jobs import sync_shop
 
@@ -80,15 +85,33 @@ def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin sho
         _fail("--since needs a UTC offset, e.g. 2026-11-20T00:00:00+08:00", 2, as_json)
     ctx = open_context()
     try:
-        result = sync_shop(ctx, _shop(ctx, shop), since=since)
+        shop_id = _shop(ctx, shop)
+        while True:
+            result = _sync_once(ctx, shop_id, since, as_json, sync_shop, stop_on_error=once)
+            if once:
+                raise typer.Exit(1 if result["errors"] else 0)
+            since = None  # later rounds carry on from the cursor
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        raise typer.Exit(0) from None
+    finally:
+        ctx.engine.dispose()
+
+
+def _sync_once(ctx, shop_id: int, since, as_json: bool, sync_shop, *, stop_on_error: bool) -> dict:
+    """One sync, printed. An unforeseen error is a message, never a traceback (the log has the details): it ends a
+    single sync with exit 1 and is reported as that round's error in a loop, which carries on."""
+    try:
+        result = sync_shop(ctx, shop_id, since=since)
     except typer.Exit:
         raise
     except DomainError as exc:
         _fail(exc.message, 2, as_json)
-    except Exception as exc:  # noqa: BLE001 - a message, never a traceback (the log has the details)
-        _fail(f"the sync stopped: {type(exc).__name__}: {exc}", 1, as_json)
-    finally:
-        ctx.engine.dispose()
+    except Exception as exc:  # noqa: BLE001
+        if stop_on_error:
+            _fail(f"the sync stopped: {type(exc).__name__}: {exc}", 1, as_json)
+        result = {"shop_id": shop_id, "orders": {"created": 0, "updated": 0, "unchanged": 0},
+                  "errors": [{"msg": f"the sync stopped: {type(exc).__name__}: {exc}"}]}
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False, default=str))
     else:
@@ -96,7 +119,7 @@ def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin sho
         typer.echo(f"orders: {o['created']} created, {o['updated']} updated, {o['unchanged']} unchanged")
         for e in result["errors"]:
             typer.echo(f"error: {e}", err=True)
-    raise typer.Exit(1 if result["errors"] else 0)
+    return result
 
 
 @reconcile_app.command("douyin")
