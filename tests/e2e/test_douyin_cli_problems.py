@@ -90,3 +90,23 @@ def test_loop_keeps_syncing_until_interrupted(env, fake):
         _out, err = proc.communicate(timeout=30)
     assert len(lines) == 3 and proc.returncode == 0 and "Traceback" not in err
     assert lines[0]["orders"]["created"] == 1 and lines[1]["orders"]["created"] == 0
+
+
+def test_connect_says_what_happens_to_writes(env):
+    """D9: a re-connect said 'writes are off' while it left them on."""
+    import sqlite3
+
+    assert "writes to the platform are off" in connect(env).stdout
+    db = env["XIAODIAN_DATABASE_URL"].removeprefix("sqlite:///")
+
+    def writes() -> int:
+        with sqlite3.connect(db) as conn:
+            return conn.execute("select write_enabled from douyin_connections").fetchone()[0]
+
+    with sqlite3.connect(db) as conn:
+        conn.execute("update douyin_connections set write_enabled = 1")
+    again = connect(env, secret="a-rotated-secret")  # the same app and shop, a new secret: writes stay on
+    assert again.returncode == 0 and "writes to the platform stay on" in again.stdout and writes() == 1
+    moved = xiaodian(env, "shop", "connect", "--shop-id", "88990022", "--app-key", APP_KEY, "--app-secret-stdin",
+                     stdin="another-secret\n")  # another Douyin shop: writes off, as it says
+    assert moved.returncode == 0 and "writes to the platform are off" in moved.stdout and writes() == 0

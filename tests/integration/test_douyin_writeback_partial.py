@@ -147,3 +147,21 @@ def test_a_lost_answer_resent_ships_nothing_twice(ctx, shop_id, client, fake):
         session.execute(DouyinOutbox.__table__.update().values(state="pending", sent_at=None))
     assert send(ctx, shop_id, client).sent == 1
     assert len(fake.waybills) == 1 and rows(ctx)[0].state == "sent"
+
+
+def test_reconnecting_to_another_douyin_shop_turns_writes_off_and_holds_uploads_queued_for_the_old_one(
+        ctx, shop_id, client, fake):
+    """D9: uploads queued for the old shop must not be sent with the new connection's credentials."""
+    ship(ctx, shop_id, "中通快递", "73111111111111")
+    with transaction(ctx.sessions) as session:  # a new secret for the same app and shop: nothing changes
+        conn = service.connect(session, shop_id=shop_id, platform_shop_id=SHOP_ID, app_key=APP_KEY,
+                               app_secret="rotated-secret", cipher=ctx.cipher, principal=service.SYNC, now=NOW)
+        assert conn.write_enabled
+    assert [r.state for r in rows(ctx)] == ["pending"]
+    with transaction(ctx.sessions) as session:
+        conn = service.connect(session, shop_id=shop_id, platform_shop_id="88990022", app_key=APP_KEY,
+                               app_secret=APP_SECRET, cipher=ctx.cipher, principal=service.SYNC, now=NOW)
+        assert not conn.write_enabled
+    (row,) = rows(ctx)
+    assert row.state == "failed" and "previous Douyin shop 88990011" in json.loads(row.last_error)["msg"]
+    assert send(ctx, shop_id, client).sent == 0 and fake.waybills == []

@@ -56,14 +56,17 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
     ctx = open_context()
     try:
         with transaction(ctx.sessions) as session:
-            service.connect(session, shop_id=default_shop_id(ctx), platform_shop_id=shop_id, app_key=app_key,
-                            app_secret=secret, cipher=ctx.cipher, principal=cli_principal(), now=ctx.clock.now(),
-                            name=name)
+            conn = service.connect(session, shop_id=default_shop_id(ctx), platform_shop_id=shop_id, app_key=app_key,
+                                   app_secret=secret, cipher=ctx.cipher, principal=cli_principal(),
+                                   now=ctx.clock.now(), name=name)
+            writes_on = bool(conn.write_enabled)
     except DomainError as exc:
         _fail(exc.message, 2)
     finally:
         ctx.engine.dispose()
-    typer.echo(f"connected shop {shop_id} (writes to the platform are off until an owner turns them on)")
+    typer.echo(f"connected shop {shop_id} " + ("(writes to the platform stay on: shipping uploads tracking numbers)"
+                                                if writes_on else
+                                                "(writes to the platform are off until an owner turns them on)"))
 
 
 @sync_app.command("douyin")

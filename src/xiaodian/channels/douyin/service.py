@@ -51,7 +51,10 @@ def connected_shop_ids(session: Session) -> list[int]:
 def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: str, app_secret: str,
             cipher: PiiCipher, principal: Principal, now: datetime, name: str | None = None) -> DouyinConnection:
     """Creates or replaces the shop's connection. A new key or secret drops the stored tokens (they belong to
-    the old app). The secret is never written to the audit log."""
+    the old app). Writes to the platform start off, and a new app key or Douyin shop id turns them off again (the
+    owner turns them on for the new app); a new secret alone leaves the switch as it was. With a new Douyin shop id,
+    uploads still waiting were queued for the old shop: they are held as failed with a note, not sent to the new
+    one. The secret is never written to the audit log."""
     platform_shop_id, app_key, app_secret = platform_shop_id.strip(), app_key.strip(), app_secret.strip()
     for field, value in (("shop_id", platform_shop_id), ("app_key", app_key), ("app_secret", app_secret)):
         if not value:
@@ -75,7 +78,12 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
         conn = DouyinConnection(shop_id=shop_id, created_at=now, write_enabled=False)
         session.add(conn)
     else:
-        before = {"platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key}
+        before = {"platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
+                  "write_enabled": conn.write_enabled}
+        if conn.platform_shop_id != platform_shop_id or conn.app_key != app_key:
+            conn.write_enabled = False
+        if conn.platform_shop_id != platform_shop_id:
+            _hold_pending_writes(session, shop_id, conn.platform_shop_id)
     conn.platform_shop_id, conn.app_key = platform_shop_id, app_key
     conn.app_secret_enc = cipher.encrypt("douyin_app_secret", app_secret)
     conn.access_token_enc = conn.refresh_token_enc = conn.token_expires_at = None
@@ -89,8 +97,17 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     session.flush()
     audit.record(session, principal=principal, action="douyin.connect", now=now, shop_id=shop_id,
                  target_type="douyin_connection", target_id=platform_shop_id, before=before,
-                 after={"platform_shop_id": platform_shop_id, "app_key": app_key})
+                 after={"platform_shop_id": platform_shop_id, "app_key": app_key,
+                        "write_enabled": bool(conn.write_enabled)})
     return conn
+
+
+def _hold_pending_writes(session: Session, shop_id: int, old_platform_shop_id: str) -> None:
+    note = json.dumps({"msg": f"queued for the previous Douyin shop {old_platform_shop_id}; not sent to the newly "
+                              "connected shop (retry only if it is the same shop)"}, ensure_ascii=False)
+    for row in session.execute(select(DouyinOutbox).where(DouyinOutbox.shop_id == shop_id,
+                                                          DouyinOutbox.state == "pending")).scalars():
+        row.state, row.last_error = "failed", note
 
 
 def forget_credentials() -> None:
