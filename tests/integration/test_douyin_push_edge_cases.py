@@ -102,3 +102,26 @@ def test_a_sync_that_brings_a_new_ship_by_adds_the_event_too(connected, fake, sh
     with connected.sessions() as session:
         kinds = session.execute(select(OrderEvent.kind)).scalars().all()
     assert kinds.count("ship_by_changed") == 1
+
+
+def test_a_secret_rotated_by_another_process_is_honoured_after_the_cache_ttl_with_a_fixed_desk_clock(
+        connected, http, fake, shop_id, monkeypatch):
+    """D10: under XIAODIAN_NOW (a FixedClock, as here) the credential cache measured its age with the desk's clock,
+    which stands still, so a secret changed by `xiaodian shop connect` in another process was never honoured."""
+    from xiaodian.channels.douyin import push
+    from xiaodian.channels.douyin.models import DouyinConnection
+
+    ticks = [1000.0]
+    monkeypatch.setattr(push, "_monotonic", lambda: ticks[0], raising=False)
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1)))
+    assert send(http, fake, [{"tag": 101, "msg_id": "r1", "data": {"p_id": OID}}]).status_code == 200  # now cached
+    with transaction(connected.sessions) as session:  # what the other process wrote (this one's cache not cleared)
+        conn = session.execute(select(DouyinConnection)).scalar_one()
+        conn.app_secret_enc = connected.cipher.encrypt("douyin_app_secret", "new-secret-rotated")
+    ticks[0] += push.CREDENTIALS_TTL.total_seconds() + 10
+    fake.app_secret = "new-secret-rotated"
+    body = fake.push_body([{"tag": 101, "msg_id": "r2", "data": {"p_id": OID}}])
+    assert http.post("/hooks/douyin", content=body, headers=fake.push_headers(body)).status_code == 200
+    fake.app_secret = APP_SECRET  # the old secret: refused now
+    body = fake.push_body([{"tag": 101, "msg_id": "r3", "data": {"p_id": OID}}])
+    assert http.post("/hooks/douyin", content=body, headers=fake.push_headers(body)).status_code == 403

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
@@ -75,22 +76,29 @@ def _messages(raw_body: bytes) -> tuple[list[dict], str | None]:
     return out, None
 
 
-_CREDENTIALS: dict[str, tuple[datetime, tuple[int, str, str]]] = {}
+_CREDENTIALS: dict[str, tuple[float, tuple[int, str, str]]] = {}
 CREDENTIALS_TTL = timedelta(seconds=30)  # a changed secret is honoured within this time
+# The cache's age is measured on the machine's monotonic clock, never the desk's: under XIAODIAN_NOW (demos, tests,
+# replays) the desk's clock stands still, and a secret rotated by another process was never picked up.
+_monotonic = time.monotonic
+
+
+def _fresh(stamp: float) -> bool:
+    return 0 <= _monotonic() - stamp < CREDENTIALS_TTL.total_seconds()
 
 
 def _credentials(sessions, cipher: PiiCipher, app_id: str, now: datetime) -> tuple[int, str, str]:
     """(shop id, app key, app secret) for the app-id header, cached briefly: a burst of pushes should not read
     and decrypt the same row for each one."""
     cached = _CREDENTIALS.get(app_id)
-    if cached is not None and abs(now - cached[0]) < CREDENTIALS_TTL:
+    if cached is not None and _fresh(cached[0]):
         return cached[1]
     with sessions() as session:
         conn = connection_by_app_key(session, app_id) if app_id else None
         if conn is None:
             raise ForgedPush("unknown app-id")
         found = (conn.shop_id, conn.app_key, cipher.decrypt("douyin_app_secret", conn.app_secret_enc) or "")
-    _CREDENTIALS[app_id] = (now, found)
+    _CREDENTIALS[app_id] = (_monotonic(), found)
     return found
 
 
@@ -98,7 +106,7 @@ def cached_shop_for(app_id: str | None, now: datetime) -> int | None:
     """The shop of a recently seen app-id without touching the database (the hook checks this first so that a
     burst of pushes verifies in the event loop)."""
     cached = _CREDENTIALS.get((app_id or "").strip())
-    if cached is not None and abs(now - cached[0]) < CREDENTIALS_TTL:
+    if cached is not None and _fresh(cached[0]):
         return cached[1][0]
     return None
 
