@@ -99,16 +99,22 @@ def test_the_form_refuses_a_bad_filter_on_the_page(seeded, owner_client):
     assert "created_from" in refused.text and "暂无导出任务" in refused.text
 
 
-def test_a_revealing_job_is_not_downloadable_by_the_warehouse(seeded, app, users):
-    with TestClient(app) as cs, TestClient(app) as warehouse:
+def test_a_revealing_job_is_downloadable_by_the_owner_alone(seeded, app, users):
+    """A file with every buyer's full details is the owner's (pii.export): cs reveals one order at a time."""
+    with TestClient(app) as owner, TestClient(app) as cs, TestClient(app) as warehouse:
+        login(owner, "owner")
         login(cs, "cs")
         login(warehouse, "warehouse")
-        job = cs.post("/api/v1/exports/jobs", headers={"x-csrf-token": csrf_of(cs)},
-                      json={"reveal": True, "reason": "快递理赔需要完整地址"}).json()
+        refused = cs.post("/api/v1/exports/jobs", headers={"x-csrf-token": csrf_of(cs)},
+                          json={"reveal": True, "reason": "快递理赔需要完整地址"})
+        assert refused.status_code == 403
+        job = owner.post("/api/v1/exports/jobs", headers={"x-csrf-token": csrf_of(owner)},
+                         json={"reveal": True, "reason": "快递理赔需要完整地址"}).json()
         runner.run_waiting(seeded)
-        assert cs.get(f"/api/v1/exports/jobs/{job['id']}/file").status_code == 200
-        assert warehouse.get(f"/api/v1/exports/jobs/{job['id']}/file").status_code == 403
-        assert 'class="download"' not in warehouse.get("/exports").text  # not offered either
+        assert owner.get(f"/api/v1/exports/jobs/{job['id']}/file").status_code == 200
+        for other in (cs, warehouse):
+            assert other.get(f"/api/v1/exports/jobs/{job['id']}/file").status_code == 403
+            assert 'class="download"' not in other.get("/exports").text  # not offered either
         cancel = warehouse.post(f"/api/v1/exports/jobs/{job['id']}/cancel",
                                 headers={"x-csrf-token": csrf_of(warehouse)})
         assert cancel.status_code == 404  # someone else's job
