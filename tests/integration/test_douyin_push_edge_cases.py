@@ -125,3 +125,54 @@ def test_a_secret_rotated_by_another_process_is_honoured_after_the_cache_ttl_wit
     fake.app_secret = APP_SECRET  # the old secret: refused now
     body = fake.push_body([{"tag": 101, "msg_id": "r3", "data": {"p_id": OID}}])
     assert http.post("/hooks/douyin", content=body, headers=fake.push_headers(body)).status_code == 403
+
+
+def test_a_replayed_batch_does_not_store_its_raw_body_again(connected, http, fake):
+    """D12: each replay of a captured batch (the signature has no timestamp) added a row with the whole raw body."""
+    from xiaodian.channels.douyin.models import DouyinPushBatch
+
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1)))
+    for _ in range(5):
+        assert send(http, fake, [{"tag": 101, "msg_id": "a1", "data": {"p_id": OID}}]).json() == {"code": 0,
+                                                                                                  "msg": "success"}
+    send(http, fake, [{"tag": 101, "msg_id": "a1", "data": {"p_id": OID}},
+                      {"tag": 105, "msg_id": "a2", "data": {"p_id": OID}}])  # one new message: kept
+    with connected.sessions() as session:
+        batches = session.execute(select(DouyinPushBatch.new_messages).order_by(DouyinPushBatch.id)).scalars().all()
+    assert batches == [1, 1] and len(inbox(connected)) == 2
+
+
+def test_handled_messages_and_their_batches_are_pruned_after_the_retention_pending_and_failed_are_kept(
+        connected, http, fake, shop_id):
+    from xiaodian.channels.douyin import push
+    from xiaodian.channels.douyin.models import DouyinPushBatch
+
+    fake.put_order(platform_order(OID, create=NOW - timedelta(hours=1)))
+    send(http, fake, [{"tag": 101, "msg_id": "old1", "data": {"p_id": OID}},
+                      {"tag": 999, "msg_id": "old2", "data": {}}])  # done, ignored
+    send(http, fake, [{"tag": 101, "msg_id": "bad", "data": {"shop_order_id": OID}}])  # failed: kept for the owner
+    assert push.prune(connected.sessions, shop_id=shop_id, now=NOW + push.PUSH_RETENTION - timedelta(minutes=1)) == 0
+    assert set(inbox(connected)) == {"old1", "old2", "bad"}
+    assert push.prune(connected.sessions, shop_id=shop_id, now=NOW + push.PUSH_RETENTION + timedelta(minutes=1)) == 1
+    assert set(inbox(connected)) == {"bad"}
+    with connected.sessions() as session:
+        assert session.execute(select(DouyinPushBatch.messages)).scalars().all() == [1]
+
+
+def test_the_hourly_reconcile_job_prunes(connected, fake, shop_id):
+    from xiaodian.channels.douyin import push
+    from xiaodian.channels.douyin.jobs import run_reconcile
+
+    with transaction(connected.sessions) as session:
+        push.store(session, shop_id=shop_id, now=NOW - push.PUSH_RETENTION - timedelta(hours=1),
+                   raw_body=fake.push_body([{"tag": 999, "msg_id": "x", "data": {}}]))
+    push.process_pending(connected.sessions, shop_id=shop_id, client=None, cipher=connected.cipher, now=NOW)
+    run_reconcile(connected)
+    assert inbox(connected) == {}
+
+
+def test_the_status_page_states_the_retention(connected, owner_client):
+    from xiaodian.channels.douyin.push import PUSH_RETENTION
+
+    page = owner_client.get("/settings/douyin").text
+    assert f"推送原文和已处理的消息保留 {PUSH_RETENTION.days} 天后删除" in page

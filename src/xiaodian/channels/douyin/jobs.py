@@ -8,7 +8,7 @@ import logging
 
 from .aftersales_sync import AfterSaleReport, sync_aftersales
 from .outbox import OutboxReport, send_pending
-from .push import PushReport, process_pending
+from .push import PushReport, process_pending, prune
 from .service import build_client, connected_shop_ids, record_error
 from .sync import SyncReport, reconcile, sync_orders
 
@@ -73,6 +73,7 @@ def run_reconcile(ctx, days: float = 3.0) -> list[dict]:
             report = reconcile(ctx.sessions, shop_id=shop_id, client=client, cipher=ctx.cipher, now=ctx.clock.now(),
                                settings=ctx.settings, days=days)
             out.append({"shop_id": shop_id, **report.as_json()})
+            prune(ctx.sessions, shop_id=shop_id, now=ctx.clock.now())  # push batches past their retention
             if report.repaired:
                 log.warning("douyin reconcile repaired %d orders in shop %s", len(report.repaired), shop_id)
         except Exception as exc:  # noqa: BLE001

@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
@@ -133,6 +133,11 @@ def store(session: Session, *, shop_id: int, raw_body: bytes, now: datetime) -> 
     new_messages = len(insert_ignore(session, DouyinInbox.__table__, rows))  # a msg_id seen before is skipped
     if new_messages:
         session.execute(update(batches).where(batches.c.id == batch_id).values(new_messages=new_messages))
+    elif messages and error is None:
+        # A replay (every msg_id seen before) changes nothing: its raw body is not kept again, so replaying a captured
+        # batch does not grow the database. Deleted in the same transaction, which is race-free against a concurrent
+        # copy of the same batch (whichever stored the messages keeps its row).
+        session.execute(delete(batches).where(batches.c.id == batch_id))
     # No write to the connection row here: every push would queue on that one row. The status page reads
     # the last push from the newest batch instead.
     return new_messages
@@ -333,6 +338,41 @@ def _fail(sessions, ids: list[int], error: str, now: datetime) -> bool:
             else:
                 row.next_attempt_at = retry_at(row.attempts, now)
     return gave_up
+
+
+# Raw push batches and handled messages (they may hold buyer data) are kept this long.
+PUSH_RETENTION = timedelta(days=7)
+
+
+def prune(sessions: sessionmaker[Session], *, shop_id: int, now: datetime, batch: int = 5000) -> int:
+    """Deletes handled inbox messages (done, ignored) received more than PUSH_RETENTION ago and the raw batches left
+    without messages that old; pending and failed messages and their batches stay until handled. Run hourly by the
+    reconcile job. Returns the batches deleted. A msg_id pruned this way could be applied once more if the platform
+    re-sent it after a week; applying is idempotent (the order's current detail), so that changes nothing."""
+    cutoff = now - PUSH_RETENTION
+    removed = 0
+    while True:
+        with transaction(sessions) as session:
+            ids = session.execute(select(DouyinInbox.id).where(
+                DouyinInbox.shop_id == shop_id, DouyinInbox.state.in_(("done", "ignored")),
+                DouyinInbox.received_at < cutoff).limit(batch)).scalars().all()
+            if ids:
+                session.execute(delete(DouyinInbox).where(DouyinInbox.id.in_(ids)),
+                                execution_options={"synchronize_session": False})
+        if len(ids) < batch:
+            break
+    while True:
+        with transaction(sessions) as session:
+            held = select(DouyinInbox.batch_id).where(DouyinInbox.batch_id == DouyinPushBatch.id).exists()
+            ids = session.execute(select(DouyinPushBatch.id).where(
+                DouyinPushBatch.shop_id == shop_id, DouyinPushBatch.received_at < cutoff, ~held)
+                .limit(batch)).scalars().all()
+            if ids:
+                session.execute(delete(DouyinPushBatch).where(DouyinPushBatch.id.in_(ids)),
+                                execution_options={"synchronize_session": False})
+        removed += len(ids)
+        if len(ids) < batch:
+            return removed
 
 
 def retry_failed(session: Session, *, shop_id: int, now: datetime) -> int:
