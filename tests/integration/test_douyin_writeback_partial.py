@@ -165,3 +165,16 @@ def test_reconnecting_to_another_douyin_shop_turns_writes_off_and_holds_uploads_
     (row,) = rows(ctx)
     assert row.state == "failed" and "previous Douyin shop 88990011" in json.loads(row.last_error)["msg"]
     assert send(ctx, shop_id, client).sent == 0 and fake.waybills == []
+
+
+def test_the_owner_sees_each_refused_upload_with_the_platform_reason(ctx, shop_id, client, fake, owner_client):
+    fake._ship(OID, [SKU_A, SKU_B], "yunda", "4300000000001")
+    ship(ctx, shop_id, "中通快递", "73111111111111")
+    send(ctx, shop_id, client)
+    with ctx.sessions() as session:
+        (refused,) = service.status(session, shop_id=shop_id, now=NOW)["failed_writes"]
+    assert refused["order_id"] == OID and refused["tracking_no"] == "73111111111111"
+    assert "isv.order-already-shipped" in refused["reason"] and "不能重复发货" in refused["reason"]
+    page = owner_client.get("/settings/douyin").text
+    table = page.split('data-testid="dy-failed-writes"', 1)[1].split("</table>", 1)[0]
+    assert "73111111111111" in table and "不能重复发货" in table

@@ -102,6 +102,29 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     return conn
 
 
+def failed_writes(session: Session, shop_id: int, limit: int = 20) -> list[dict]:
+    """The latest writes the platform refused (or that were held): what, for which order, and the platform's reason
+    as it answered (sub_code, sub_msg), for the owner's status page."""
+    rows = session.execute(select(DouyinOutbox.kind, DouyinOutbox.order_id, DouyinOutbox.payload,
+                                  DouyinOutbox.last_error, DouyinOutbox.attempts)
+                           .where(DouyinOutbox.shop_id == shop_id, DouyinOutbox.state == "failed")
+                           .order_by(DouyinOutbox.id.desc()).limit(limit)).all()
+    out = []
+    for kind, order_id, payload, last_error, attempts in rows:
+        try:
+            error = json.loads(last_error) if last_error else {}
+        except ValueError:
+            error = {"msg": last_error}
+        try:
+            waybill = json.loads(payload).get("logistics_code")
+        except (ValueError, AttributeError):
+            waybill = None
+        reason = " ".join(str(error.get(k)) for k in ("sub_code", "sub_msg", "msg", "desk_note") if error.get(k))
+        out.append({"kind": kind, "order_id": order_id, "tracking_no": waybill, "reason": reason or None,
+                    "attempts": attempts})
+    return out
+
+
 def _hold_pending_writes(session: Session, shop_id: int, old_platform_shop_id: str) -> None:
     note = json.dumps({"msg": f"queued for the previous Douyin shop {old_platform_shop_id}; not sent to the newly "
                               "connected shop (retry only if it is the same shop)"}, ensure_ascii=False)
@@ -221,6 +244,7 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
         "outbox": {state: outbox.get(state, 0) for state in ("pending", "sent", "failed")},
         "decisions": {state: decisions.get(state, 0) for state in ("pending", "sent", "failed")},
         "problems": [dict(row._mapping) for row in problems],
+        "failed_writes": failed_writes(session, shop_id),
     }
 
 
