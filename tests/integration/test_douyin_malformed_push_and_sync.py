@@ -157,3 +157,42 @@ def test_the_after_sale_sync_sets_a_malformed_case_aside_and_takes_the_others(co
         assert session.execute(select(DouyinConnection.aftersale_cursor)).scalar_one() == NOW
         problems = service.status(session, shop_id=shop_id, now=NOW)["problems"]
     assert len(problems) == 1 and "aftersale_num" in problems[0]["outcome"]
+
+
+@pytest.mark.parametrize("field,value,named", [
+    ("item_num", 10 ** 25, "sku_order_list.item_num"), ("item_num", -3, "sku_order_list.item_num"),
+    ("origin_amount", 10 ** 25, "sku_order_list.origin_amount"),
+    ("product_name", "米" * 2000, "sku_order_list.product_name"),
+    ("order_id", "4900000000000000299" * 3, "sku_order_list.order_id")])
+def test_values_the_desk_cannot_store_are_refused_naming_the_field_and_the_rest_syncs(connected, fake, shop_id, field,
+                                                                                      value, named):
+    order = platform_order(BAD, create=NOW - timedelta(hours=2))
+    order["sku_order_list"][0][field] = value
+    fake.put_order(order)
+    fake.put_order(platform_order(GOOD, create=NOW - timedelta(hours=2)))
+    report = sync.sync_orders(connected.sessions, shop_id=shop_id, client=client_of(connected, shop_id),
+                              cipher=connected.cipher, now=NOW, settings=connected.settings)
+    assert orders(connected) == {GOOD} and [e["field"] for e in report.errors] == [named]
+
+
+def test_an_order_the_database_refuses_is_set_aside_alone_and_the_page_is_stored(connected, fake, shop_id, monkeypatch):
+    """The safety net behind the mapping: a page the desk fails to store is applied order by order."""
+    from sqlalchemy.exc import DataError
+
+    real = sync.upsert_orders
+
+    def refusing(session, *, records, **kw):
+        if any(r.order_id == BAD for r in records):
+            raise DataError("INSERT …", {}, Exception("value too long for type character varying(40)"))
+        return real(session, records=records, **kw)
+
+    monkeypatch.setattr(sync, "upsert_orders", refusing)
+    fake.put_order(platform_order(BAD, create=NOW - timedelta(hours=2)))
+    fake.put_order(platform_order(GOOD, create=NOW - timedelta(hours=2)))
+    report = sync.sync_orders(connected.sessions, shop_id=shop_id, client=client_of(connected, shop_id),
+                              cipher=connected.cipher, now=NOW, settings=connected.settings)
+    assert orders(connected) == {GOOD} and report.orders["created"] == 1
+    assert report.errors[0]["order_id"] == BAD and "value too long" in report.errors[0]["msg"]
+    with connected.sessions() as session:
+        assert session.execute(select(DouyinConnection.sync_cursor)).scalar_one() == NOW
+    assert inbox(connected)[f"sync:{BAD}"].state == "failed"

@@ -36,11 +36,29 @@ def _time(value) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
+MAX_FEN = 10 ** 15  # far above any real order; the desk's amount columns hold 64-bit integers
+MAX_COUNT = 2 ** 31 - 1  # item_num: the quantity column's range
+# The desk's columns' sizes (orders.models): a longer value is refused naming its field, never cut or left to the
+# database to refuse (which would take the whole page of a sync with it).
+MAX_LENGTH = {"order_id": 32, "sku_order_list.order_id": 32, "sku_order_list.product_id": 32,
+              "sku_order_list.product_name": 300, "sku_order_list.spec": 100, "sku_order_list.code": 64,
+              "post_addr.province": 30, "post_addr.city": 30, "post_addr.town": 30, "cancel_reason": 200}
+
+
 def _fen(value, field: str) -> int:
     try:
-        return int(value or 0)
+        amount = int(value or 0)
     except (TypeError, ValueError):
         raise MappingError(field, f"not an amount in fen: {value!r}") from None
+    if abs(amount) > MAX_FEN:
+        raise MappingError(field, f"amount out of range: {value!r}")
+    return amount
+
+
+def _fits(value, field: str):
+    if value is not None and len(str(value)) > MAX_LENGTH[field]:
+        raise MappingError(field, f"longer than {MAX_LENGTH[field]} characters")
+    return value
 
 
 def _name(part) -> str | None:
@@ -58,9 +76,12 @@ def _spec(value) -> str | None:
 
 def _count(value, field: str) -> int:
     try:
-        return int(value or 0)
+        count = int(value or 0)
     except (TypeError, ValueError):
         raise MappingError(field, f"not a whole number: {value!r}") from None
+    if not 0 <= count <= MAX_COUNT:
+        raise MappingError(field, f"out of range: {value!r}")
+    return count
 
 
 def _objects(value, field: str) -> list[dict]:
@@ -78,6 +99,8 @@ def _items(order: dict) -> list[ItemRecord]:
         after = sku.get("after_sale_info") or {}
         if not isinstance(after, dict):
             raise MappingError("sku_order_list.after_sale_info", "not an object")
+        for name in ("order_id", "product_id", "product_name", "spec", "code"):
+            _fits(_spec(sku.get(name)) if name == "spec" else sku.get(name), f"sku_order_list.{name}")
         items.append(ItemRecord(
             sku_order_id=str(sku.get("order_id") or ""), product_name=str(sku.get("product_name") or ""),
             quantity=_count(sku.get("item_num"), "sku_order_list.item_num"),
@@ -107,7 +130,7 @@ def to_record(order: dict) -> OrderRecord:
 
 def _to_record(order: dict) -> OrderRecord:
     order_id = str(order.get("order_id") or "").strip()
-    if not order_id.isdigit():
+    if not order_id.isdigit() or len(order_id) > MAX_LENGTH["order_id"]:
         raise MappingError("order_id", f"not a platform order id: {order.get('order_id')!r}")
     try:
         code = int(order.get("order_status"))
@@ -120,6 +143,10 @@ def _to_record(order: dict) -> OrderRecord:
     if created is None:
         raise MappingError("create_time", "missing")
     addr = order.get("post_addr") or {}
+    if isinstance(addr, dict):
+        for part in ("province", "city", "town"):
+            _fits(_name(addr.get(part)), f"post_addr.{part}")
+    _fits(order.get("cancel_reason") or None, "cancel_reason")
     logistics = [x for x in _objects(order.get("logistics_info"), "logistics_info") if x.get("tracking_no")]
     shipped_at = _time(order.get("ship_time")) or (_time(logistics[0].get("ship_time")) if logistics else None)
     finish = _time(order.get("finish_time"))

@@ -9,10 +9,12 @@ sweep over recent days without moving the cursor, reporting the orders it had to
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
@@ -29,6 +31,7 @@ from .service import SYNC, record_error, require_connection
 from .windows import plan_windows, sync_start
 
 PAGE_SIZE = 100  # the platform's maximum page size
+log = logging.getLogger("xiaodian.douyin.sync")
 
 
 @dataclass
@@ -101,13 +104,32 @@ def _sync_window(sessions, shop_id, client, cipher, now, start: datetime, end: d
                 if order_id.isdigit():
                     set_aside(sessions, shop_id=shop_id, now=now, reason=problem(exc), order_id=order_id[:32])
         if records:
-            _apply(sessions, shop_id, records, cipher, now, report)
+            _apply_isolated(sessions, shop_id, records, cipher, now, report)
             with sessions() as session:
                 statistics.written_so_far(session, report.orders["created"] + report.orders["updated"])
         total = int(data.get("total") or 0)
         if not rows or (page + 1) * PAGE_SIZE >= total:
             return
         page += 1
+
+
+def _apply_isolated(sessions, shop_id, records, cipher, now, report: SyncReport) -> None:
+    """The page in one transaction; should the desk fail to store it (an order the mapping let through but the
+    database refuses), each order on its own, and the one that cannot be stored is set aside naming the cause,
+    so one order never stops the sync (nothing of it is half-written: its transaction is rolled back)."""
+    try:
+        _apply(sessions, shop_id, records, cipher, now, report)
+        return
+    except (SQLAlchemyError, ValueError, OverflowError):
+        log.warning("douyin sync: a page could not be stored whole; applying its orders one by one", exc_info=True)
+    for record in records:
+        try:
+            _apply(sessions, shop_id, [record], cipher, now, report)
+        except (SQLAlchemyError, ValueError, OverflowError) as exc:
+            cause = str(getattr(exc, "orig", None) or exc).splitlines()[0][:160]
+            error = MappingError("order", f"the desk cannot store it ({type(exc).__name__}: {cause})")
+            report.errors.append({"order_id": record.order_id, "field": error.field, "msg": str(error)})
+            set_aside(sessions, shop_id=shop_id, now=now, reason=problem(error), order_id=record.order_id)
 
 
 def _apply(sessions, shop_id, records, cipher, now, report: SyncReport) -> None:
