@@ -196,3 +196,19 @@ def test_an_order_the_database_refuses_is_set_aside_alone_and_the_page_is_stored
     with connected.sessions() as session:
         assert session.execute(select(DouyinConnection.sync_cursor)).scalar_one() == NOW
     assert inbox(connected)[f"sync:{BAD}"].state == "failed"
+
+
+@pytest.mark.parametrize("field,value", [("refund_amount", 10 ** 25), ("aftersale_num", 2 ** 40),
+                                         ("refund_post_amount", -5)])
+def test_an_after_sale_value_the_desk_cannot_store_is_set_aside_and_the_cursor_moves(connected, fake, shop_id, field,
+                                                                                     value):
+    fake.put_order(platform_order(GOOD, create=NOW - timedelta(hours=3)))
+    broken = platform_aftersale("7000000000000000001", GOOD, apply=NOW - timedelta(hours=1))
+    broken[field] = value
+    fake.put_aftersale(broken)
+    fake.put_aftersale(platform_aftersale("7000000000000000002", GOOD, apply=NOW - timedelta(hours=1)))
+    report = sync_aftersales(connected.sessions, shop_id=shop_id, client=client_of(connected, shop_id),
+                             cipher=connected.cipher, now=NOW, settings=connected.settings)
+    assert report.created == 1 and report.errors[0]["field"] == field
+    with connected.sessions() as session:
+        assert session.execute(select(DouyinConnection.aftersale_cursor)).scalar_one() == NOW

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...aftersales import domain as as_domain
@@ -40,12 +41,15 @@ def _time(value) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds > 0 else None
 
 
-def _whole(case: dict, field: str, what: str) -> int:
+def _whole(case: dict, field: str, what: str, limit: int = 10 ** 15) -> int:
     value = case.get(field)
     try:
-        return int(value or 0)
+        number = int(value or 0)
     except (TypeError, ValueError):
         raise MappingError(field, f"not {what}: {value!r}") from None
+    if not 0 <= number <= limit:  # the desk's columns (amounts in fen, a quantity) cannot hold it
+        raise MappingError(field, f"out of range: {value!r}")
+    return number
 
 
 def to_snapshot(case: dict, seen_at: datetime | None = None) -> CaseSnapshot:
@@ -92,7 +96,8 @@ def _to_snapshot(case: dict, seen_at: datetime | None) -> CaseSnapshot:
                         applied_at=applied, sku_order_id=sku or None,
                         reason=reason, refund_fen=_whole(case, "refund_amount", "an amount in fen"),
                         postage_fen=_whole(case, "refund_post_amount", "an amount in fen"),
-                        quantity=_whole(case, "aftersale_num", "a whole number") if case.get("aftersale_num") else None,
+                        quantity=(_whole(case, "aftersale_num", "a whole number", 2 ** 31 - 1)
+                                  if case.get("aftersale_num") else None),
                         return_tracking_no=case.get("return_logistics_code") or None,
                         due_by=_time(case.get("status_deadline")), buyer_cancelled=bool(case.get("close_by_buyer")),
                         seen_at=seen_at or _time(case.get("update_time")))
@@ -160,8 +165,14 @@ def sync_aftersales(sessions: sessionmaker[Session], *, shop_id: int, client: Do
                 items = data.get("items") or []
                 for case in items:
                     before = len(report.errors)
-                    apply_case(sessions, shop_id=shop_id, client=client, cipher=cipher, case=case, now=now,
-                               settings=settings, report=report)
+                    try:
+                        apply_case(sessions, shop_id=shop_id, client=client, cipher=cipher, case=case, now=now,
+                                   settings=settings, report=report)
+                    except (SQLAlchemyError, ValueError, OverflowError) as exc:  # the desk cannot store this case
+                        cause = str(getattr(exc, "orig", None) or exc).splitlines()[0][:160]
+                        report.errors.append({"aftersale_id": _case_id(case), "code": "after_sale_info",
+                                              "field": "after_sale_info",
+                                              "msg": f"the desk cannot store it ({type(exc).__name__}: {cause})"})
                     _set_aside_unreadable(sessions, shop_id, now, report.errors[before:])
                 if not items or (page + 1) * PAGE_SIZE >= int(data.get("total") or 0):
                     break
