@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from xiaodian.aftersales.models import AfterSaleCase
@@ -18,32 +17,12 @@ from xiaodian.db import transaction
 from xiaodian.orders.models import Order, OrderItem
 
 from ..conftest import NOW
-from ..fakes.douyin import APP_KEY, APP_SECRET, SHOP_ID, FakeDouyin, platform_aftersale, platform_order
+from ..fakes.douyin import platform_aftersale, platform_order
 
 BAD, GOOD = "4900000000000000203", "4900000000000000205"
 
 
-@pytest.fixture
-def fake():
-    server = FakeDouyin(now=NOW - timedelta(minutes=30))
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def connected(ctx, shop_id, fake):
-    ctx.settings = ctx.settings.model_copy(update={"douyin_gateway": fake.url})
-    with transaction(ctx.sessions) as session:
-        service.connect(session, shop_id=shop_id, platform_shop_id=SHOP_ID, app_key=APP_KEY, app_secret=APP_SECRET,
-                        cipher=ctx.cipher, principal=service.SYNC, now=NOW)
-    return ctx
-
-
-@pytest.fixture
-def http(connected, app):
-    with TestClient(app) as client:
-        yield client
+FAKE_NOW = NOW - timedelta(minutes=30)  # the platform's clock (conftest.fake)
 
 
 def client_of(ctx, shop_id):

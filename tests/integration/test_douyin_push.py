@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from xiaodian.accounts.models import AuditEntry
@@ -18,32 +17,11 @@ from xiaodian.db import transaction
 from xiaodian.orders.models import Order
 
 from ..conftest import NOW
-from ..fakes.douyin import APP_KEY, APP_SECRET, SHOP_ID, FakeDouyin, platform_order
+from ..fakes.douyin import SHOP_ID, platform_order
 
 OID = "4907538423936588900"
 
 
-@pytest.fixture
-def fake():
-    server = FakeDouyin(now=NOW)
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def connected(ctx, shop_id, fake):
-    ctx.settings = ctx.settings.model_copy(update={"douyin_gateway": fake.url})
-    with transaction(ctx.sessions) as session:
-        service.connect(session, shop_id=shop_id, platform_shop_id=SHOP_ID, app_key=APP_KEY, app_secret=APP_SECRET,
-                        cipher=ctx.cipher, principal=service.SYNC, now=NOW)
-    return ctx
-
-
-@pytest.fixture
-def http(connected, app):
-    with TestClient(app) as client:
-        yield client
 
 
 def send(http, fake, messages, forged=False, headers=None):
