@@ -86,6 +86,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("GET", "/shipping/bulk"): "shipping.ship",
     ("POST", "/shipping/bulk"): "shipping.ship",
     ("POST", "/shipping/bulk/{upload_id}/apply"): "shipping.ship",
+    ("GET", "/shipping/bulk/{upload_id}/result"): "shipping.ship",
     ("GET", "/shipping/health"): "orders.read",
     ("GET", "/shipping/forecast"): "orders.read",
     ("POST", "/shipping/settings"): "settings.manage",

@@ -4,7 +4,9 @@ pick list."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from datetime import date
+from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
@@ -18,7 +20,7 @@ from ..accounts.service import Principal
 from ..aftersales.service import refund_pending_orders
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
-from ..errors import DomainError, ValidationFailed
+from ..errors import Conflict, DomainError, NotFound, ValidationFailed
 from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
@@ -32,7 +34,7 @@ from ..web.paging import page_number
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
-from .bulk import Confirmed
+from .bulk import Confirmed, RowVerdict
 from .listing import view_page
 from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, get_settings, view_counts
 from .service import shipped_skus
@@ -205,21 +207,75 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
                   shown=shown, carrier_name=_carrier_name)
 
 
+RESULT_KIND = "bulk_ship"  # marks a bulk ship's stored result apart from an order import's (uploads share a folder)
+
+
+def _bulk_result_url(upload_id: str) -> str:
+    return f"/shipping/bulk/{upload_id}/result"
+
+
 @router.post("/shipping/bulk/{upload_id}/apply")
 def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(require("shipping.ship")),
                session: Session = Depends(db, scope="function")):
+    """Ship the previewed file, then send the browser to its result page (POST/redirect/GET), which a reload shows
+    again: the warehouse reloads, and a reload of the POST answered 404 "already applied?" though the parcels had
+    shipped. The parked copy is taken first (uploads.claim), so a second Apply (a double click, a second tab) ships
+    nothing and lands on the same result."""
     session.commit()
     ctx = get_ctx(request)
-    stored = uploads.load(ctx.settings.data_dir, upload_id)
+    data_dir = ctx.settings.data_dir
+    claimed = uploads.claim(data_dir, upload_id)
+    if claimed is None:
+        if uploads.load_result(data_dir, upload_id) is not None or uploads.applying(data_dir, upload_id):
+            return RedirectResponse(_bulk_result_url(upload_id), status_code=303)
+        uploads.load(data_dir, upload_id)  # raises: 404 upload_not_found
     try:
-        report = run_bulk(request, stored, dry_run=False, principal=principal,
-                          confirmed=_seen_in_preview(ctx.settings.data_dir, upload_id))
+        report = run_bulk(request, claimed, dry_run=False, principal=principal,
+                          confirmed=_seen_in_preview(data_dir, upload_id))
     except FileUnreadable as exc:
+        uploads.delete(data_dir, upload_id)
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
-    uploads.delete(ctx.settings.data_dir, upload_id)
-    uploads.delete_note(ctx.settings.data_dir, upload_id, SEEN_NOTE)
-    return render(request, "shipping/bulk.html", stage="done", report=report, upload=stored,
-                  shown=_shown(report), carrier_name=_carrier_name)
+    except BaseException:
+        uploads.release(data_dir, claimed)  # broken on the server: Apply may be tried again
+        raise
+    uploads.save_result(data_dir, upload_id, {
+        "kind": RESULT_KIND, "filename": claimed.filename, "shop_id": shop_of(request), "user_id": principal.user_id,
+        "file_kind": report.file_kind, "rows": [asdict(r) for r in _shown(report)],
+        "counts": {verdict: report.count(verdict) for verdict in _VERDICT_ORDER}, "shipped": report.shipped})
+    uploads.delete(data_dir, upload_id)
+    uploads.delete_note(data_dir, upload_id, SEEN_NOTE)
+    return RedirectResponse(_bulk_result_url(upload_id), status_code=303)
+
+
+@dataclass
+class _StoredBulkReport:
+    """A bulk ship's result as kept for its page: its counts, and the rows the page lists (at most SHOWN_ROWS)."""
+
+    rows: list
+    counts: dict
+    shipped: int
+    file_kind: str = ""
+
+    def count(self, verdict: str) -> int:
+        return self.counts.get(verdict, 0)
+
+
+@router.get("/shipping/bulk/{upload_id}/result")
+def bulk_applied(upload_id: str, request: Request, principal: Principal = Depends(require("shipping.ship"))):
+    """What Apply shipped, as often as the page is reloaded (for a day: swept with the parked files); the uploader's
+    and an owner's only, as the file's rows quote order numbers and tracking numbers."""
+    ctx = get_ctx(request)
+    result = uploads.load_result(ctx.settings.data_dir, upload_id)
+    if result is None and uploads.applying(ctx.settings.data_dir, upload_id):
+        raise Conflict("this file is still being shipped; reload the page in a moment", code="import_in_progress")
+    if result is None or result.get("kind") != RESULT_KIND or result.get("shop_id") != shop_of(request) or not (
+            result.get("user_id") == principal.user_id or allowed(principal.role, "users.manage")):
+        raise NotFound("no bulk ship result here (results are kept for a day)", code="upload_not_found")
+    rows = [RowVerdict(**row) for row in result["rows"]]
+    report = _StoredBulkReport(rows, result["counts"], result["shipped"], result.get("file_kind", ""))
+    return render(request, "shipping/bulk.html", stage="done", report=report,
+                  upload=SimpleNamespace(filename=result["filename"], upload_id=upload_id), shown=rows,
+                  carrier_name=_carrier_name)
 
 
 HEALTH_VIOLATIONS_SHOWN = 500

@@ -116,7 +116,7 @@ def applied(upload_id: str, request: Request, principal: Principal = Depends(req
     result = uploads.load_result(ctx.settings.data_dir, upload_id)
     if result is None and uploads.applying(ctx.settings.data_dir, upload_id):
         raise Conflict("this file is still being imported; reload the page in a moment", code="import_in_progress")
-    if result is None or result.get("shop_id") != shop_of(request) or not (
+    if result is None or result.get("kind", "import") != "import" or result.get("shop_id") != shop_of(request) or not (
             result.get("user_id") == principal.user_id or allowed(principal.role, "users.manage")):
         raise NotFound("no import result here (results are kept for a day)", code="upload_not_found")
     return render(request, TEMPLATE, stage="done", report=SimpleNamespace(**result),
