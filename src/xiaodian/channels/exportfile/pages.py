@@ -88,11 +88,9 @@ def apply(upload_id: str, request: Request, principal: Principal = Depends(requi
     session.commit()
     ctx = get_ctx(request)
     data_dir = ctx.settings.data_dir
-    claimed = uploads.claim(data_dir, upload_id)
-    if claimed is None:
-        if uploads.load_result(data_dir, upload_id) is not None or uploads.applying(data_dir, upload_id):
-            return RedirectResponse(_result_url(upload_id), status_code=303)
-        uploads.load(data_dir, upload_id)  # raises: 404 upload_not_found
+    claimed = uploads.claim_for_apply(data_dir, upload_id)
+    if claimed is None:  # applied already, or being applied: its result
+        return RedirectResponse(_result_url(upload_id), status_code=303)
     try:
         report = run_import(request, claimed, dry_run=False, principal=principal)
     except FileUnreadable as exc:

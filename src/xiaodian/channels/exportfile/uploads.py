@@ -96,6 +96,17 @@ def claim(data_dir: Path, upload_id: str) -> StoredUpload | None:
     return StoredUpload(upload_id, taken, meta.get("filename", "upload"), taken.stat().st_size)
 
 
+def claim_for_apply(data_dir: Path, upload_id: str) -> StoredUpload | None:
+    """Take a previewed upload for its Apply (the import page's, the bulk ship page's): the upload, or None when an
+    Apply took it already (done, or running right now): the caller then shows that Apply's result page, so a double
+    click or a second tab does the work once. Raises NotFound when it was never parked, or was swept."""
+    claimed = claim(data_dir, upload_id)
+    if claimed is None and load_result(data_dir, upload_id) is None and not applying(data_dir, upload_id):
+        load(data_dir, upload_id)  # raises: 404 upload_not_found
+        claimed = claim(data_dir, upload_id)  # there after all: put back by an Apply that broke a moment ago
+    return claimed
+
+
 def release(data_dir: Path, claimed: StoredUpload) -> None:
     """Put back a claimed upload whose import broke, so that Apply can be tried again."""
     claimed.path.rename(_folder(data_dir) / f"{claimed.upload_id}.upload")
