@@ -79,16 +79,22 @@ class DouyinInbox(Base):
     outcome: Mapped[str | None] = mapped_column(String(300))
 
 
+# The kinds of tracking upload in the outbox: a whole order (order.logisticsAdd) or a parcel of some of its SKU
+# orders (order.logisticsAddSinglePack); see outbox.py.
+UPLOAD_WHOLE, UPLOAD_PARTIAL = "logistics_add", "logistics_pack"
+UPLOAD_KINDS = (UPLOAD_WHOLE, UPLOAD_PARTIAL)
+
+
 class DouyinOutbox(Base):
-    """A write to the platform waiting to be sent (order.logisticsAdd). Unique per shipment, so a waybill is
-    never uploaded twice however often shipping or the job runs."""
+    """A write to the platform waiting to be sent (a tracking upload, or an after-sale decision). Unique per
+    shipment, so a waybill is never uploaded twice however often shipping or the job runs."""
 
     __tablename__ = "douyin_outbox"
     __table_args__ = (UniqueConstraint("shop_id", "kind", "ref"), Index("ix_douyin_outbox_state", "shop_id", "state"))
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"))
-    kind: Mapped[str] = mapped_column(String(24))  # logistics_add
+    kind: Mapped[str] = mapped_column(String(24))  # UPLOAD_KINDS, or aftersale_operate (operate.KIND)
     ref: Mapped[str] = mapped_column(String(64))  # the shipment id
     order_id: Mapped[str] = mapped_column(String(32))
     payload: Mapped[str] = mapped_column(Text)

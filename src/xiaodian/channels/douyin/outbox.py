@@ -27,7 +27,7 @@ from ...accounts import audit
 from ...db import transaction
 from . import operate
 from .client import DouyinClient, DouyinError
-from .models import DouyinConnection, DouyinOutbox
+from .models import UPLOAD_KINDS, UPLOAD_PARTIAL, UPLOAD_WHOLE, DouyinConnection, DouyinOutbox
 from .service import SYNC
 
 log = logging.getLogger("xiaodian.douyin.outbox")
@@ -35,8 +35,7 @@ MAX_ATTEMPTS = 5
 # The platform says the order (or SKU order) has shipped: the upload is done only if it holds this very waybill
 # (shipped there by hand with it, or our earlier answer was lost), which send_pending checks in the order's detail.
 ALREADY_DONE = frozenset({"isv.order-already-shipped"})
-WHOLE, PARTIAL = "logistics_add", "logistics_pack"  # the two kinds of tracking upload
-UPLOAD_KINDS = (WHOLE, PARTIAL)
+WHOLE, PARTIAL = UPLOAD_WHOLE, UPLOAD_PARTIAL  # the two kinds of tracking upload
 # Each kind of row: the platform method, the answers meaning "already there", and what the audit entry names.
 KINDS = {WHOLE: ("order.logisticsAdd", ALREADY_DONE, "order"),
          PARTIAL: ("order.logisticsAddSinglePack", ALREADY_DONE, "order"),

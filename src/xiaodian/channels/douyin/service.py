@@ -20,7 +20,7 @@ from ...db import transaction
 from ...errors import NotFound, ValidationFailed
 from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError, Token
-from .models import DouyinConnection, DouyinInbox, DouyinOutbox, DouyinPushBatch
+from .models import UPLOAD_KINDS, DouyinConnection, DouyinInbox, DouyinOutbox, DouyinPushBatch
 
 # Who acts when the platform changes an order: audit rows and order events name this principal.
 SYNC = Principal(user_id=None, login="douyin", role="owner", channel="sync")
@@ -218,7 +218,7 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
                              .group_by(DouyinOutbox.kind, DouyinOutbox.state)).all()
     outbox: dict[str, int] = {}
     for kind, state, n in writes:
-        if kind in ("logistics_add", "logistics_pack"):  # outbox.UPLOAD_KINDS: whole orders and partial parcels
+        if kind in UPLOAD_KINDS:  # whole orders and partial parcels
             outbox[state] = outbox.get(state, 0) + n
     decisions = {state: n for kind, state, n in writes if kind == "aftersale_operate"}
     problems = session.execute(
