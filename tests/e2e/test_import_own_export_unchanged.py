@@ -1,6 +1,6 @@
 """Re-importing the desk's own export changes nothing an order shows, so its preview and report count every order as
 unchanged (not "updated") and no timeline event is written: the export's masked phone, name and address equal the
-stored masked copies and keep what is stored (intake.keep_known)."""
+stored masked copies and keep what is stored (later_snapshot.keep_known)."""
 
 from __future__ import annotations
 

@@ -120,7 +120,7 @@ def describe_event(kind: str, detail: str | None) -> list[tuple[str, str]]:
         if before.get("flag_colour") != after.get("flag_colour"):
             out.append((_("Flag"), f"{_flag_name(before.get('flag_colour'))} → {_flag_name(after.get('flag_colour'))}"))
         return out
-    if kind == "address_changed":  # masked copies only (intake.address_move)
+    if kind == "address_changed":  # masked copies only (later_snapshot.address_move)
         return [(_("Delivery address"), f"{data.get('before') or '—'} → {data.get('after') or '—'}")]
     fields = _fields(kind)
     out = []
