@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..clock import iso
 from ..db import in_ids, row_id
 from ..errors import NotFound
-from ..orders.models import Order, Shipment
+from ..orders.models import ORDER_PARCEL, RESEND, Order, Shipment
 from ..orders.queries import get_order, require_order
 from .domain import ACTIVE_STATUSES, AnomalyStatus
 from .ingest import adopt_shipments, scans_of
@@ -167,8 +167,19 @@ def shows_a_state(parcel: Parcel) -> bool:
     return bool(parcel.event_count) or bool(parcel.watch)
 
 
+def own_parcel():
+    """The parcel is one of the order's own, not an after-sale's re-send (补寄): the order's logistics state on the
+    list, and the list's filter by it, describe the order's delivery, while the re-send is the case's (its state is on
+    the order page, the case page and the worklist). Read as "not among the re-sends", which the partial index
+    ix_shipments_aftersale_case lists: the few re-sends, not every parcel of a state looked up one by one."""
+    return Parcel.shipment_id.not_in(select(Shipment.id).where(Shipment.aftersale_case_id.is_not(None),
+                                                               Shipment.kind == RESEND))
+
+
 # Built once (a page of the order list runs them on every request; building a statement cost more than running it).
-_PAGE_STATES = (select(Parcel.order_pk, Parcel.state).where(in_ids(Parcel.order_pk), has_a_state())
+_PAGE_STATES = (select(Parcel.order_pk, Parcel.state)
+                .join(Shipment, Shipment.id == Parcel.shipment_id)
+                .where(in_ids(Parcel.order_pk), has_a_state(), ORDER_PARCEL)
                 .order_by(Parcel.order_pk, Parcel.shipment_id))
 _PAGE_ANOMALIES = (select(Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Anomaly.severity_level, Anomaly.detected_at)
                    .where(in_ids(Anomaly.order_pk), Anomaly.status.in_(WORKING)))
@@ -243,8 +254,10 @@ def shipment_parcel_states(session: Session, shipment_ids: list[int]) -> dict[in
 
 
 def order_logistics(session: Session, order_pk: int) -> dict:
-    """What the order list shows per order: the packages' states and the worst open case (badge)."""
-    states = list(session.execute(select(Parcel.state).where(Parcel.order_pk == order_pk, has_a_state())
+    """What the order list shows per order: its own packages' states (not a re-send's: own_parcel) and the worst open
+    case on any of its parcels (badge: a re-send's case is work on the order too)."""
+    states = list(session.execute(select(Parcel.state).join(Shipment, Shipment.id == Parcel.shipment_id)
+                                  .where(Parcel.order_pk == order_pk, has_a_state(), ORDER_PARCEL)
                                   .order_by(Parcel.shipment_id)).scalars())
     worst = session.execute(select(Anomaly.kind, Anomaly.severity).where(
         Anomaly.order_pk == order_pk, Anomaly.status.in_(WORKING))

@@ -8,7 +8,7 @@ from sqlalchemy.orm import object_session
 
 from .domain import AnomalyKind, ParcelState
 from .models import Anomaly, Parcel
-from .queries import WORKING, has_a_state, order_logistics
+from .queries import WORKING, has_a_state, order_logistics, own_parcel
 
 SHIPPED_STATUSES = frozenset({"partially_shipped", "shipped", "completed"})
 STATES = tuple(s.value for s in ParcelState)
@@ -27,13 +27,16 @@ def order_logistics_fields(order, prefetched: dict | None = None) -> dict:
 
 
 def filter_conditions(order_pk, logistics_state: str | None, anomaly: str | None) -> list:
-    """Order-list conditions on the orders' row id (``order_pk``, a column or an expression of it): a package in
-    this logistics state; a case being worked on (of this kind)."""
+    """Order-list conditions on the orders' row id (``order_pk``, a column or an expression of it): one of the
+    order's own packages in this logistics state (an after-sale's re-send describes the case, not the order's
+    delivery: an order received weeks ago is not "in transit" because its 补寄 is); a case being worked on (of this
+    kind) on any of its parcels, a re-send's included (it is work the merchant has on the order)."""
     # The orders' ids from the parcels and cases, once: as correlated EXISTS, SQLite probed them for every order of
     # the shop newest first (250 ms at 1M orders, for a filter that matched none).
     conds = []
     if logistics_state in STATES:
-        conds.append(order_pk.in_(select(Parcel.order_pk).where(Parcel.state == logistics_state, has_a_state())))
+        conds.append(order_pk.in_(select(Parcel.order_pk).where(Parcel.state == logistics_state, has_a_state(),
+                                                                own_parcel())))
     if anomaly in ANOMALY_FILTERS:
         cond = [Anomaly.status.in_(WORKING)]
         if anomaly != "any":
