@@ -78,6 +78,7 @@ def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
         "ship_by": (_("Ship by"), shop_time),
         "previous_ship_by": (_("Previous ship-by"), shop_time),
         "until": (_("Until"), shop_time),
+        "resend_of": (_("Re-send"), str),  # a corrected after-sale re-send (补寄): its case
         "before": (_("Before"), _number),
         "after": (_("After"), _number),
         "platform_upload": (_("Platform upload"), str),

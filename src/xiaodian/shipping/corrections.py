@@ -19,12 +19,13 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
-from ..orders.models import ORDER_PARCEL, Order, OrderEvent, Shipment
+from ..orders.models import RESEND, Order, OrderEvent, Shipment
 from ..orders.queries import require_order
 from . import domain
 from .models import ShippingSettings, TrackingCorrection
 from .queries import get_settings
-from .service import ConfirmationRequired, check_carrier_and_number, lock_tracking_numbers
+from .resend import move_case_number, resend_cases
+from .service import ConfirmationRequired, check_carrier_and_number, lock_tracking_numbers, refuse_if_owned
 
 MAX_REASON = 200
 
@@ -53,6 +54,7 @@ class ShipmentState:
     correctable: bool
     refusal_code: str | None
     refusal: str | None
+    resend_of: str | None = None  # an after-sale re-send (补寄): its case's aftersale_id
 
     def as_json(self) -> dict:
         out = asdict(self)
@@ -77,18 +79,26 @@ def _correction_counts(session: Session, shipment_ids: list[int]) -> dict[int, i
 
 def shipment_states(session: Session, shop_id: int, order: Order, now: datetime,
                     rules: domain.CorrectionRules | None = None) -> list[ShipmentState]:
+    """The order's packages, its own first and then its after-sale re-sends (补寄), each with whether its number may
+    still be corrected: an own parcel by the order's status, a re-send by its case (it usually goes out on a
+    completed order), both by the parcel itself (no carrier scan yet, the window, the count)."""
     rules = rules or correction_rules(get_settings(session, shop_id))
-    shipments = list(session.execute(select(Shipment).where(Shipment.order_pk == order.id, ORDER_PARCEL)
-                                     .order_by(Shipment.id)).scalars())
+    shipments = list(session.execute(select(Shipment).where(Shipment.order_pk == order.id)
+                                     .order_by(Shipment.kind == RESEND, Shipment.id)).scalars())
     ids = [s.id for s in shipments]
-    parcels, counts = _parcels(session, ids), _correction_counts(session, ids)
+    parcels, counts, cases = _parcels(session, ids), _correction_counts(session, ids), resend_cases(session, ids)
     out = []
     for s in shipments:
         state, picked = parcels.get(s.id, (None, False))
-        refusal = domain.correction_refusal(order.status, state, picked, s.shipped_at, counts.get(s.id, 0), now, rules)
+        made = counts.get(s.id, 0)
+        if s.kind == RESEND:
+            case, finished = cases.get(s.id, (None, True))  # a re-send whose case is gone is no one's to correct
+            refusal = domain.resend_correction_refusal(finished, state, picked, s.shipped_at, made, now, rules)
+        else:
+            case, refusal = None, domain.correction_refusal(order.status, state, picked, s.shipped_at, made, now, rules)
         out.append(ShipmentState(s.id, s.carrier_code, s.carrier_name or s.carrier_code, s.tracking_no, s.shipped_at,
-                                 state, counts.get(s.id, 0), refusal is None, refusal[0] if refusal else None,
-                                 refusal[1] if refusal else None))
+                                 state, made, refusal is None, refusal[0] if refusal else None,
+                                 refusal[1] if refusal else None, case))
     return out
 
 
@@ -105,8 +115,8 @@ def corrections_of(session: Session, order_pk: int) -> list[TrackingCorrection]:
 
 def find_shipment(session: Session, order: Order, *, shipment_id: int | str | None = None,
                   tracking_no: str | None = None) -> Shipment:
-    """The order's package by id, or by its current number (the CLI's --old)."""
-    query = select(Shipment).where(Shipment.order_pk == order.id, ORDER_PARCEL)  # a re-send is its case's
+    """The order's package by id, or by its current number (the CLI's --old): its own, or an after-sale re-send."""
+    query = select(Shipment).where(Shipment.order_pk == order.id)
     if shipment_id is not None:
         pk = row_id(shipment_id)
         if pk is None:
@@ -150,6 +160,8 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
     owner = session.execute(select(Order.order_id, Shipment.id).join(Shipment, Shipment.order_pk == Order.id)
                             .where(Shipment.shop_id == shop_id, Shipment.tracking_no == number,
                                    Shipment.id != shipment.id).limit(1)).first()
+    if state.resend_of is not None:  # checked as a new re-send's number is (shipping.resend.refuse_taken_number)
+        refuse_if_owned(number, owner[0] if owner else None, order.order_id)
     if owner is not None:
         raise Conflict(f"{number} is already used on order {owner[0]}", code="tracking_in_use",
                        details={"tracking_no": number, "order_id": owner[0]})
@@ -173,11 +185,16 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
                                    old_carrier_code=before["carrier_code"], old_tracking_no=before["tracking_no"],
                                    new_carrier_code=new_carrier.code, new_tracking_no=number, reason=reason, at=now,
                                    actor=principal.login, source=principal.channel))
-    from ..channels.douyin.outbox import amend_logistics_upload
+    if state.resend_of is None:
+        from ..channels.douyin.outbox import amend_logistics_upload
 
-    platform = amend_logistics_upload(session, shop_id=shop_id, shipment_id=shipment.id,
-                                      carrier_code=new_carrier.code, tracking_no=number)
-    detail = {"shipment_id": shipment.id, "before": before, "after": after, "reason": reason}
+        platform = amend_logistics_upload(session, shop_id=shop_id, shipment_id=shipment.id,
+                                          carrier_code=new_carrier.code, tracking_no=number)
+    else:  # the order's shipment on Douyin is its own parcel: a re-send is never uploaded as one, nor amended
+        platform = None
+        move_case_number(session, shipment, carrier_code=new_carrier.code, tracking_no=number)
+    resend = {"resend_of": state.resend_of} if state.resend_of is not None else {}
+    detail = {"shipment_id": shipment.id, **resend, "before": before, "after": after, "reason": reason}
     if platform:
         detail["platform_upload"] = platform
     if warnings:
@@ -187,11 +204,11 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
                            detail=json.dumps(detail, ensure_ascii=False)))
     audit.record(session, principal=principal, action="shipping.correct_tracking", now=now, shop_id=shop_id,
                  target_type="order", target_id=order.order_id, before=before, after=after,
-                 detail={"shipment_id": shipment.id, "reason": reason})
+                 detail={"shipment_id": shipment.id, **resend, "reason": reason})
     _restart_tracking(session, shop_id, order.id, shipment.id, now, principal,
                       f"tracking number corrected: {before['tracking_no']} → {number} ({reason})")
-    return {"order_id": order.order_id, "shipment_id": shipment.id, "before": before, "after": after,
-            "reason": reason, "warnings": warnings, "corrections": state.corrections + 1,
+    return {"order_id": order.order_id, "shipment_id": shipment.id, "resend_of": state.resend_of, "before": before,
+            "after": after, "reason": reason, "warnings": warnings, "corrections": state.corrections + 1,
             "platform_upload": platform}
 
 

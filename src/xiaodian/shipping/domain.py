@@ -311,6 +311,24 @@ def correction_refusal(order_status: str, parcel_state: str | None, picked_up: b
                                    "longer be corrected")
     if order_status == "cancelled":
         return ("order_cancelled", "the order is cancelled; its tracking number can no longer be corrected")
+    return parcel_correction_refusal(parcel_state, picked_up, shipped_at, corrections_made, now, rules)
+
+
+def resend_correction_refusal(case_finished: bool, parcel_state: str | None, picked_up: bool,
+                              shipped_at: datetime | None, corrections_made: int, now: datetime,
+                              rules: CorrectionRules) -> tuple[str, str] | None:
+    """correction_refusal for an after-sale re-send (补寄): it usually goes out on a completed order, so the order's
+    status does not decide; its case does (a finished case's parcel is no longer watched or the merchant's to fix).
+    The parcel's own rules are the same as for any parcel: before the first scan, within the window and the count."""
+    if case_finished:
+        return ("case_finished", "the after-sale case of this re-send is finished; its tracking number can no "
+                                 "longer be corrected")
+    return parcel_correction_refusal(parcel_state, picked_up, shipped_at, corrections_made, now, rules)
+
+
+def parcel_correction_refusal(parcel_state: str | None, picked_up: bool, shipped_at: datetime | None,
+                              corrections_made: int, now: datetime, rules: CorrectionRules) -> tuple[str, str] | None:
+    """The rules on the parcel itself, whoever sent it (the order or an after-sale case)."""
     if parcel_state in DELIVERED:
         return ("parcel_delivered", "the parcel has already been signed for (or returned) under this number; "
                                     "it can no longer be corrected")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from ..orders.models import RESEND, Shipment
@@ -36,3 +36,28 @@ def record_resend(session: Session, *, shop_id: int, order_pk: int, order_id: st
         aftersale_case_id=aftersale_case_id)).scalar_one()
     adopt_shipments(session, shop_id, now, order_pk=order_pk)
     return shipment_id
+
+
+def resend_cases(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:
+    """shipment id → (the case's aftersale_id, is the case finished?) for the re-sends among these shipments: a
+    correction of a re-send is ruled by its case (shipping.domain.resend_correction_refusal), not by the order."""
+    from ..aftersales.models import AfterSaleCase  # the case a re-send belongs to (read only)
+
+    if not shipment_ids:
+        return {}
+    return {sid: (aftersale_id, finished is not None) for sid, aftersale_id, finished in session.execute(
+        select(Shipment.id, AfterSaleCase.aftersale_id, AfterSaleCase.finished_at)
+        .join(AfterSaleCase, AfterSaleCase.id == Shipment.aftersale_case_id)
+        .where(Shipment.id.in_(shipment_ids), Shipment.kind == RESEND))}
+
+
+def move_case_number(session: Session, shipment: Shipment, *, carrier_code: str, tracking_no: str) -> None:
+    """A corrected re-send number is the case's too: the case page and API name the parcel by its reship_* columns,
+    which must not keep the mistyped number (the case's history keeps what was typed at the time, the correction
+    record and the order's timeline keep both)."""
+    from ..aftersales.models import AfterSaleCase
+
+    session.execute(update(AfterSaleCase.__table__)
+                    .where(AfterSaleCase.__table__.c.id == shipment.aftersale_case_id)
+                    .values(reship_carrier=carrier_code, reship_tracking_no=tracking_no)
+                    .execution_options(synchronize_session=False))

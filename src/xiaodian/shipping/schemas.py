@@ -151,6 +151,8 @@ class TrackingRef(BaseModel):
 class CorrectionOut(BaseModel):
     order_id: str
     shipment_id: int
+    resend_of: str | None = Field(None, description="an after-sale re-send (补寄): its case's aftersale_id; its "
+                                  "correction changes none of the order's own shipping and is never uploaded")
     before: TrackingRef
     after: TrackingRef
     reason: str
@@ -172,6 +174,8 @@ class ShipmentStateOut(BaseModel):
     correctable: bool
     refusal_code: str | None = Field(description="why the number can no longer be corrected, when it cannot")
     refusal: str | None
+    resend_of: str | None = Field(None, description="an after-sale re-send (补寄): its case's aftersale_id (null: the "
+                                  "order's own package)")
 
 
 class ShipmentsOut(BaseModel):
