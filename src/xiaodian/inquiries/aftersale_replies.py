@@ -211,3 +211,35 @@ def refund_made(a: AfterSaleFact, lang: str, when: Callable) -> str:
             "Douyin Pay). When it shows up is up to your bank or payment channel; it usually arrives soon after the "
             "refund, though some banks take longer. If you do not see it, check the refund record in your payment "
             "app, or tell us and we will look into it.")
+
+
+def resends(order_resends: tuple, lang: str, when: Callable) -> str:
+    """The parcels an after-sale case re-sent (补寄) as the buyer should hear of them: named as the re-send, apart
+    from the order's own parcel (which the reply has described), with the carrier, the number and where it is as
+    the data shows (its state and latest scan), and nothing promised beyond that."""
+    try:
+        from ..logistics import labels
+    except ImportError:
+        return ""
+    zh = lang == "zh"
+    out = []
+    for r in order_resends:
+        carrier = in_language(lang, labels.carrier, r.carrier) if r.carrier else ""
+        state = in_language(lang, labels.state, r.state) if r.state else ""
+        if zh:
+            text = f"售后补寄的包裹（售后单 {r.case_id}）：{carrier or '快递'}运单号 {r.tracking_no}"
+            text += f"，目前{state}" if state else ""
+            text += f"，最新物流：{r.last_event}（{when(r.last_event_at, lang)}）" if r.last_event else ""
+            text += "。"
+            if r.anomalies:
+                text += "补寄包裹的物流有些异常，我们会马上联系快递核实，并把结果告诉您。"
+        else:
+            text = (f"The parcel we re-sent for your after-sale request ({r.case_id}): {carrier or 'courier'} "
+                    f"tracking number {r.tracking_no}")
+            text += f", now {state.lower()}" if state else ""
+            text += f"; latest update: {r.last_event} ({when(r.last_event_at, lang)})" if r.last_event else ""
+            text += "."
+            if r.anomalies:
+                text += " Its tracking shows a problem; we are contacting the courier and will update you."
+        out.append(text)
+    return ("" if zh else " ").join(out)

@@ -98,6 +98,10 @@ def order_facts(order: OrderFacts, now: datetime) -> dict:
         lg = order.logistics
         facts["logistics"] = {"state": lg.state, "label": lg.label, "last_event_at": _iso(lg.last_event_at),
                               "last_event": lg.last_event, "anomalies": list(lg.anomalies), "delivered": lg.delivered}
+    if order.resends:  # an after-sale's parcels, apart from the order's own (tracking, logistics)
+        facts["resends"] = [{"case_id": r.case_id, "carrier": r.carrier, "tracking_no": r.tracking_no,
+                             "shipped_at": _iso(r.shipped_at), "state": r.state, "last_event_at": _iso(r.last_event_at),
+                             "last_event": r.last_event, "anomalies": list(r.anomalies)} for r in order.resends]
     if order.after_sale is not None:
         a = order.after_sale
         facts["after_sale"] = {"status": a.status, "kind": a.kind, "case_id": a.case_id, "deadline": _iso(a.deadline),

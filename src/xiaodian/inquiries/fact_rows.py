@@ -23,7 +23,8 @@ NAMES = {
     "cancel_reason": N_("Cancel reason"), "payment_completed": N_("Paid before it closed"),
     "shipped_before_close": N_("Shipped before it closed"), "refund_route": N_("Refund goes to"),
     "tracking": N_("Tracking"), "shipped_at": N_("Shipped at"), "completed_at": N_("Completed at"),
-    "logistics": N_("Logistics"), "after_sale": N_("After-sale"), "identity_confirmed": N_("Buyer identity confirmed"),
+    "logistics": N_("Logistics"), "resends": N_("Re-send"), "after_sale": N_("After-sale"),
+    "identity_confirmed": N_("Buyer identity confirmed"),
     "identity": N_("Identified by"), "orders_for_identity": N_("Orders found for it"),
     "count": N_("Matching orders"), "close": N_("Close orders (a day off or another quantity)"),
     "candidates": N_("Candidate orders"), "order_ids": N_("Order nos."),
@@ -64,6 +65,21 @@ def _logistics(value: dict) -> str:
     return _joined(parts)
 
 
+def _resends(value: list) -> str:
+    """Each after-sale re-send (补寄) on one line part: carrier, number, state, last scan, open cases, its case."""
+    from ..logistics import labels
+
+    lines = []
+    for r in value:
+        parts = [" ".join(p for p in (labels.carrier(r.get("carrier")), r.get("tracking_no")) if p),
+                 labels.state(r["state"]) if r.get("state") else ""]
+        parts.append(_logistics({"last_event_at": r.get("last_event_at"), "last_event": r.get("last_event"),
+                                 "anomalies": r.get("anomalies")}))
+        parts.append(f"{_('After-sale')} {r.get('case_id') or ''}".strip())
+        lines.append(_joined(parts))
+    return "; ".join(lines)
+
+
 def _after_sale(value: dict) -> str:
     from ..aftersales.labels import refund_status
 
@@ -97,6 +113,8 @@ def _text(key: str, value, facts: dict) -> str:
         return _tracking(value)
     if key == "logistics" and isinstance(value, dict):
         return _logistics(value)
+    if key == "resends" and isinstance(value, list):
+        return _resends(value)
     if key == "after_sale" and isinstance(value, dict):
         return _after_sale(value)
     if isinstance(value, dict):

@@ -13,12 +13,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from ..orders.models import Order
-from .matching import AfterSaleFact, LogisticsFact
+from .matching import AfterSaleFact, LogisticsFact, ResendFact
 
 # Order-level after-sale texts that mean the case is finished (the 售后中 tab holds only open ones).
 CLOSED_AFTER_SALE = ("退款成功", "售后完成", "售后关闭", "售后成功", "已关闭", "退款关闭", "售后失败")
 
 
+WORKING = ("open", "contacted_carrier", "told_buyer")  # anomaly cases still being worked on
 LOOKUP_LIMIT = 20  # orders per question whose parcels and cases are read (candidates come newest first)
 SHIPPED = ("partially_shipped", "shipped", "completed")
 
@@ -27,30 +28,47 @@ def _parse(value):
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def logistics_facts(session: Session, shop_id: int, orders: list[Order], now: datetime) -> dict[int, LogisticsFact]:
-    """order pk → the latest parcel's state, last scan and open anomalies, from the logistics capability's
-    ``order_tracking`` (the read the tracking API serves). Empty when logistics is not installed."""
+def parcel_facts(session: Session, shop_id: int, orders: list[Order],
+                 now: datetime) -> tuple[dict[int, LogisticsFact], dict[int, tuple[ResendFact, ...]]]:
+    """(order pk → the latest own parcel's state, last scan and open anomalies; order pk → its after-sale re-sends),
+    from the logistics capability's ``order_tracking`` (the read the tracking API serves). A re-send (补寄) is the
+    case's parcel: as the order's "latest parcel" it had the reply give the original's number with the re-send's
+    scans. Empty when logistics is not installed."""
     try:
         from ..logistics import labels, queries
     except ImportError:
-        return {}
+        return {}, {}
     out: dict[int, LogisticsFact] = {}
+    resends: dict[int, tuple[ResendFact, ...]] = {}
     for order in [o for o in orders if o.status in SHIPPED][:LOOKUP_LIMIT]:
         view = queries.order_tracking(session, shop_id, order.order_id, now)
+        working = [a for a in view.get("anomalies", []) if a.get("status") in WORKING]
+        sent = tuple(_resend(p, tuple(labels.kind(a["kind"]) for a in working if a["tracking_no"] == p["tracking_no"]))
+                     for p in view["packages"] if p.get("resend_of"))
+        if sent:
+            resends[order.id] = sent
         # A parcel of an order completed before any scan arrived has no state (logistics.queries.has_a_state):
         # its stored "pending" would have the assistant say 待揽收 beside a reply that says 已签收.
-        packages = [p for p in view["packages"] if p["has_state"]]
+        packages = [p for p in view["packages"] if p["has_state"] and not p.get("resend_of")]
         if not packages:
             continue
         latest = max(packages, key=lambda p: p.get("shipped_at") or "")
         scans = latest.get("events") or []
-        anomalies = tuple(labels.kind(a["kind"]) for a in view.get("anomalies", [])
-                          if a.get("status") in ("open", "contacted_carrier", "told_buyer"))
+        anomalies = tuple(labels.kind(a["kind"]) for a in working if not a.get("resend_of"))
         out[order.id] = LogisticsFact(state=latest["state"], label=labels.state(latest["state"]),
                                       last_event_at=_parse(scans[0]["at"]) if scans else _parse(latest["last_event_at"]),
                                       last_event=scans[0]["context"] if scans else None, anomalies=anomalies,
                                       delivered=latest["state"] == "signed")
-    return out
+    return out, resends
+
+
+def _resend(package: dict, anomalies: tuple[str, ...]) -> ResendFact:
+    scans = package.get("events") or []
+    return ResendFact(case_id=package["resend_of"], carrier=package.get("carrier"), tracking_no=package["tracking_no"],
+                      shipped_at=_parse(package.get("shipped_at")),
+                      state=package["state"] if package["has_state"] else None,
+                      last_event_at=_parse(scans[0]["at"]) if scans else _parse(package.get("last_event_at")),
+                      last_event=scans[0]["context"] if scans else None, anomalies=anomalies)
 
 
 def _cases(session: Session, orders: list[Order], now: datetime) -> dict[int, AfterSaleFact]:

@@ -34,6 +34,21 @@ class LogisticsFact:
 
 
 @dataclass(frozen=True)
+class ResendFact:
+    """A parcel an after-sale case sent the buyer (补寄, an exchange or repaired item): told apart from the order's
+    own parcel, which ``tracking`` and ``logistics`` describe, because the buyer waiting for it asks about both."""
+
+    case_id: str  # the case's aftersale_id
+    carrier: str | None  # the carrier's code (logistics.labels.carrier names it in either language)
+    tracking_no: str
+    shipped_at: datetime | None = None
+    state: str | None = None  # None: nothing known yet (logistics.queries.has_a_state)
+    last_event_at: datetime | None = None
+    last_event: str | None = None
+    anomalies: tuple[str, ...] = ()  # its open cases, named in the reader's language
+
+
+@dataclass(frozen=True)
 class AfterSaleFact:
     """An after-sale case on the order (issue 6), or the status text the order export carried."""
 
@@ -70,9 +85,10 @@ class OrderFacts:
     items: tuple[tuple[str | None, str, int], ...] = ()  # (product_id, product name, quantity)
     tracking: tuple[Tracking, ...] = ()
     after_sale: AfterSaleFact | None = None
-    logistics: LogisticsFact | None = None
+    logistics: LogisticsFact | None = None  # the order's own parcels
     ship_by_explanation: str | None = None
     phone_masked: str | None = None
+    resends: tuple[ResendFact, ...] = ()
 
     @property
     def created_day(self) -> date:

@@ -264,6 +264,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
     out = [APOLOGY[lang]]
     if d.order is not None and d.confirmed:
         out.append(_found(d, lang, product, names_en))
+        if d.order.resends:  # the after-sale's re-send, told apart from the order's own parcel
+            out.append(aftersale_replies.resends(d.order.resends, lang, when))
         note = _intent_note(d, intent, lang)
         if note:
             out.append(note)

@@ -185,16 +185,18 @@ def _enricher(session: Session, shop_id: int, orders: list[Order], now: datetime
         wanted = [by_id[m.order_id] for m in matches[:facts_sources.LOOKUP_LIMIT] if m.order_id in by_id]
         if not wanted:
             return matches
-        logistics = facts_sources.logistics_facts(session, shop_id, wanted, now)
+        logistics, resends = facts_sources.parcel_facts(session, shop_id, wanted, now)
         cases = facts_sources.after_sale_facts(session, shop_id, wanted, now)
         out = []
         for m in matches:
             order = by_id.get(m.order_id)
-            if order is None or m.facts is None or (order.id not in logistics and order.id not in cases):
+            if order is None or m.facts is None or (order.id not in logistics and order.id not in cases
+                                                    and order.id not in resends):
                 out.append(m)
                 continue
             facts = replace(m.facts, logistics=logistics.get(order.id, m.facts.logistics),
-                            after_sale=cases.get(order.id, m.facts.after_sale))
+                            after_sale=cases.get(order.id, m.facts.after_sale),
+                            resends=resends.get(order.id, m.facts.resends))
             out.append(replace(m, facts=facts))
         return out
     return enrich
