@@ -87,7 +87,8 @@ def same(value):
 
 
 def insert_tuples(session: Session, table, names: tuple[str, ...], rows: list[tuple]) -> None:
-    """INSERT rows given as tuples in ``names`` order (times already as the driver wants them: see ``intake._insert_new``)."""
+    """INSERT rows given as tuples in ``names`` order (times already as the driver wants them: see
+    ``intake._insert_new``)."""
     if not rows:
         return
     conn = session.connection()

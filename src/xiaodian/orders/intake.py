@@ -24,7 +24,7 @@ from .later_snapshot import address_move, changes_nothing, keep_case_labels, kee
 from .models import Order, OrderEvent, OrderItem
 from .snapshot_columns import (BUYER_NAMES, buyer_columns, buyer_values, event_row, item_rows, items_summary,
                                order_columns)
-from .snapshot_parcels import add_shipments
+from .snapshot_parcels import add_shipments, known_parcels
 
 # The tables intake writes and then looks orders up in (by order id, SKU id, order): a bulk writer keeps their
 # PostgreSQL statistics in step with what it loaded (db.PlannerStatistics).
@@ -162,15 +162,17 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     events: list[dict] = []
     shipments: list[dict] = []
     index_rows: list[tuple[int, int, str]] = []
+    parcels: set[tuple[int, str]] = set()  # the stored orders' parcels (a new order has none): read once a batch
     if new_rows:
         _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_events, shipments, index_rows, result)
     if changed:
-        updated = _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows)
+        updated = _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows,
+                                 parcels)
         result.updated += len(updated)
         result.unchanged += len(changed) - len(updated)
         result.updated_ids += updated
     if shipments:
-        events.extend(add_shipments(session, shop_id, shipments))
+        events.extend(add_shipments(session, shop_id, shipments, parcels))
     insert_tuples(session, _EVENTS, _EVENT_NAMES, new_events)
     if events:
         bulk_insert(session, _EVENTS, events)
@@ -272,12 +274,15 @@ def _free_sort_keys(conn, keys: list[int]) -> list[int]:
 
 
 
-def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows) -> list[str]:
+def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events, shipments, index_rows,
+                   parcels: set) -> list[str]:
     """Later snapshots of stored orders, the whole batch in a handful of statements. Returns the ids of the orders
     the snapshots changed: one that says nothing new (changes_nothing; the desk's own export, whose masked buyer
     data differs from the file first imported, but keeps what is stored) only has its digest brought up to date, so
-    that the next identical file is recognised at once, and counts as unchanged."""
+    that the next identical file is recognised at once, and counts as unchanged. Adds to ``parcels`` the parcels of
+    the orders whose snapshot names tracking numbers (known_parcels), for the comparison and for add_shipments."""
     order_updates, hash_updates = [], []
+    parcels.update(known_parcels(session, [old.id for _i, rec, _d, old in changed if rec.tracking_no]))
     known = stored_known(session, [old.id for _i, _r, _d, old in changed])
     values_of = {}
     for _index, rec, digest, old in changed:
@@ -293,7 +298,7 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         values_of[old.id] = values
     items_of = stored_items(session, [old.id for _i, _r, _d, old in changed])
     labels = keep_case_labels(session, changed, values_of, known, items_of)
-    quiet = changes_nothing(session, changed, values_of, known, items_of, shop_id, labels, cipher)
+    quiet = changes_nothing(changed, values_of, known, items_of, shop_id, labels, cipher, parcels)
     still = []
     for entry in changed:
         _index, rec, digest, old = entry

@@ -16,7 +16,6 @@ from .bulk_writes import chunks
 from .domain import OrderRecord, tracking_numbers
 from .models import Order, OrderItem
 from .snapshot_columns import BUYER_NAMES, item_rows
-from .snapshot_parcels import known_parcels
 
 _ORDERS = Order.__table__
 _ITEMS = OrderItem.__table__
@@ -162,12 +161,13 @@ def _same_plaintext(cipher: PiiCipher, names: list[str], stored: dict, values: d
     return True
 
 
-def changes_nothing(session, changed, values_of: dict, known: dict, items_of: dict, shop_id: int,
-                     labels: dict[int, dict[str, str]], cipher: PiiCipher) -> set[int]:
+def changes_nothing(changed, values_of: dict, known: dict, items_of: dict, shop_id: int,
+                    labels: dict[int, dict[str, str]], cipher: PiiCipher, parcels: set[tuple[int, str]]) -> set[int]:
     """The order row ids whose later snapshot changes nothing the order shows: every column it would write equals
     the stored one (after keep_known: a masked copy equal to the stored one, or an empty cell, keeps what is
     stored), each of its items is stored with the same values, and each tracking number it names is already a
-    parcel of the order (or was corrected away). Such a snapshot writes no row and no timeline event."""
+    parcel of the order (or was corrected away: ``parcels``, known_parcels of these orders). Such a snapshot writes no
+    row and no timeline event."""
     quiet: set[int] = set()
     tracked = []
     for _index, rec, _digest, old in changed:
@@ -184,7 +184,6 @@ def changes_nothing(session, changed, values_of: dict, known: dict, items_of: di
         else:
             quiet.add(old.id)
     if tracked:
-        parcels = known_parcels(session, [pk for pk, _rec in tracked])
         quiet.update(pk for pk, rec in tracked
                      if all((pk, normalise_tracking(n)) in parcels for n in tracking_numbers(rec.tracking_no)))
     return quiet

@@ -16,14 +16,14 @@ from .snapshot_columns import event_row
 _SHIPMENTS = Shipment.__table__
 
 
-def add_shipments(session: Session, shop_id: int, pending: list[dict]) -> list[dict]:
+def add_shipments(session: Session, shop_id: int, pending: list[dict], known: set[tuple[int, str]]) -> list[dict]:
     """Tracking numbers from snapshots (export column 快递单号); each number once per order.
 
     A number the order already has is skipped, and so is one a clerk corrected away on that order (the
     correction history): an export or a platform sync made before the correction still carries the mistyped
     number, and must not bring it back as a second package. Returns the timeline events to write with the
-    rest of the batch."""
-    known = known_parcels(session, list({p["order_pk"] for p in pending}))
+    rest of the batch. ``known``: known_parcels of the pending orders already stored (an order created by this batch
+    has none), read once by the caller; the numbers added here join it."""
     rows, events, held = [], [], []
     for p in pending:
         rec: OrderRecord = p["rec"]
