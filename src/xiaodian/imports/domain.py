@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import heapq
 
+from ..errors import Conflict
+
 # Files larger than this are checked and imported in the background: ~25,000 rows, a few seconds of work.
 BACKGROUND_BYTES = 8 * 1024 * 1024
 # Rejected rows kept with a job's report (and shown on its page); the count is kept whole. A file with a broken
@@ -18,6 +20,25 @@ BACKGROUND_BYTES = 8 * 1024 * 1024
 KEPT_REJECTIONS = 500
 # Checks and imports a shop may have waiting or running at once: each holds a parked copy of a file of up to 4 GB.
 MAX_OPEN_PER_SHOP = 3
+
+
+# The note kept beside a parked upload whose preview found nothing to apply (the file itself is deleted: it holds buyer
+# data and nothing would use it); an Apply that arrives anyway (a stale page, a script) is refused by it.
+NOTHING_NOTE = "nothing_to_apply"
+
+
+def would_import(created: int, updated: int) -> bool:
+    """Whether applying a checked file changes anything: unchanged rows are already so and rejected ones are skipped,
+    so a preview without an order to create or update offers no Apply (QA 5 E13: it did, and "imported" nothing)."""
+    return created + updated > 0
+
+
+def nothing_to_apply(what: str) -> Conflict:
+    """The refusal of an Apply whose preview found nothing to do (``what``: "import" or "ship"), for a page that still
+    showed the button or a client that asks anyway: it changes nothing and says why."""
+    wording = {"import": "no order to create or update", "ship": "no row to ship"}[what]
+    return Conflict(f"the preview of this file found {wording}: applying it would change nothing; fix the rejected "
+                    "rows in the file and upload it again", code="nothing_to_apply", details={"apply": what})
 
 
 def percent(done: int, size: int) -> int:

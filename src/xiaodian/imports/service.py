@@ -18,7 +18,7 @@ from ..channels.exportfile.uploads import StoredUpload
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..job_queue import JobStatus, check_room, mark_noticed, stop, watched_of_user
-from .domain import MAX_OPEN_PER_SHOP
+from .domain import MAX_OPEN_PER_SHOP, nothing_to_apply, would_import
 from .models import ImportJob
 
 # (kind, job id, shop id) of the import jobs the pages' notice watcher follows for one user (web/job_watch.py): open,
@@ -73,7 +73,8 @@ def applied_by(session: Session, preview: ImportJob) -> ImportJob | None:
 def request_apply(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime,
                   data_dir: Path) -> ImportJob:
     """Queue the import of a previewed file. A preview is applied once: a second click on Apply (or a second tab)
-    gets the import already asked for."""
+    gets the import already asked for. One that found nothing to create or update is not applied at all (409
+    nothing_to_apply)."""
     preview = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
     if not preview.dry_run or preview.status != JobStatus.DONE:
         raise Conflict(f"import job {preview.id} is not a finished preview ({preview.status}); only a checked file "
@@ -81,6 +82,9 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
     existing = applied_by(session, preview)
     if existing is not None:
         return existing
+    report = preview.report or {}
+    if not would_import(report.get("created", 0), report.get("updated", 0)):
+        raise nothing_to_apply("import")  # its page offered no Apply: a stale page or a script asks anyway
     uploads.load(data_dir, preview.upload_id)  # 404 upload_not_found when the parked file is gone
     check_room(session, ImportJob, shop_id, MAX_OPEN_PER_SHOP, "import")
     job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,

@@ -21,6 +21,7 @@ from ..aftersales.service import refund_pending_orders
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import Conflict, DomainError, NotFound, ValidationFailed
+from ..imports.domain import NOTHING_NOTE, nothing_to_apply
 from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
@@ -29,7 +30,7 @@ from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unless, require, require_reading
-from ..web.i18n import gettext as _
+from ..web.i18n import error_text, gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
 from . import corrections, domain, preferences, reminders, reports, service
@@ -201,8 +202,12 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
     shown = _shown(report)
-    uploads.save_note(ctx.settings.data_dir, stored.upload_id, SEEN_NOTE,
-                      {r.row: [w["code"] for w in r.warnings] for r in shown if r.verdict == "warning"})
+    if report.shipped:
+        uploads.save_note(ctx.settings.data_dir, stored.upload_id, SEEN_NOTE,
+                          {r.row: [w["code"] for w in r.warnings] for r in shown if r.verdict == "warning"})
+    else:  # no row would ship: no Apply is offered, and the parked file (tracking numbers, orders) is not kept
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)
+        uploads.save_note(ctx.settings.data_dir, stored.upload_id, NOTHING_NOTE, {"filename": stored.filename})
     return render(request, "shipping/bulk.html", stage="preview", report=report, upload=stored,
                   shown=shown, carrier_name=_carrier_name)
 
@@ -224,6 +229,10 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
     session.commit()
     ctx = get_ctx(request)
     data_dir = ctx.settings.data_dir
+    if uploads.load_note(data_dir, upload_id, NOTHING_NOTE) is not None:  # its preview offered no Apply (stale page)
+        refusal = nothing_to_apply("ship")
+        return render(request, "shipping/bulk.html", status_code=refusal.http_status, stage="upload",
+                      error=error_text(refusal.code, refusal.message, refusal.details))
     claimed = uploads.claim_for_apply(data_dir, upload_id)
     if claimed is None:  # applied already, or being applied: its result
         return RedirectResponse(_bulk_result_url(upload_id), status_code=303)

@@ -12,7 +12,7 @@ from ...web.body_limits import UPLOAD as UPLOAD_BODY
 from ...accounts.permissions import allowed
 from ...accounts.service import Principal
 from ...errors import Conflict, DomainError, NotFound
-from ...imports.domain import BACKGROUND_BYTES, stored_report
+from ...imports.domain import BACKGROUND_BYTES, NOTHING_NOTE, nothing_to_apply, stored_report, would_import
 from ...web.deps import db, get_ctx, require, shop_of
 from ...web.i18n import _
 from ...web.templating import render
@@ -68,8 +68,9 @@ def preview(request: Request, file: UploadFile | None = File(None),
         return render(request, TEMPLATE, status_code=exc.http_status, stage="upload", error=exc.message,
                       error_code=exc.code, error_details=exc.details, filename=stored.filename,
                       recent=_recent(request, session, principal))
-    if not (report.created or report.updated or report.unchanged or report.rejected):
-        uploads.delete(ctx.settings.data_dir, stored.upload_id)  # only a header: nothing to apply, nothing to keep
+    if not would_import(report.created, report.updated):  # only a header, or only unchanged and rejected rows
+        uploads.delete(ctx.settings.data_dir, stored.upload_id)  # nothing to apply, nothing to keep
+        uploads.save_note(ctx.settings.data_dir, stored.upload_id, NOTHING_NOTE, {"filename": stored.filename})
     return render(request, TEMPLATE, stage="preview", report=report, upload=stored,
                   shown=report.rejected[:SHOWN_REJECTIONS], rejected_total=len(report.rejected),
                   apply_action=f"/imports/orders/{stored.upload_id}/apply")
@@ -88,6 +89,12 @@ def apply(upload_id: str, request: Request, principal: Principal = Depends(requi
     session.commit()
     ctx = get_ctx(request)
     data_dir = ctx.settings.data_dir
+    nothing = uploads.load_note(data_dir, upload_id, NOTHING_NOTE)
+    if nothing is not None:  # its preview offered no Apply; a stale page or a script asks anyway
+        refusal = nothing_to_apply("import")
+        return render(request, TEMPLATE, status_code=refusal.http_status, stage="upload", error=refusal.message,
+                      error_code=refusal.code, error_details=refusal.details, filename=nothing.get("filename"),
+                      recent=_recent(request, session, principal))
     claimed = uploads.claim_for_apply(data_dir, upload_id)
     if claimed is None:  # applied already, or being applied: its result
         return RedirectResponse(_result_url(upload_id), status_code=303)
