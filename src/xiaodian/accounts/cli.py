@@ -200,4 +200,7 @@ def register(app: typer.Typer) -> None:
     app.add_typer(db_app, name="db")
     app.add_typer(user_app, name="user")
     app.add_typer(token_app, name="token")
+    from .shops_cli import shop_app
+
+    app.add_typer(shop_app, name="shop")
     app.command("audit")(audit_command)

@@ -64,7 +64,7 @@ def search(
     except (ValueError, ValidationFailed) as exc:
         fail(str(exc), 2)
     ctx = open_context()
-    shop_id = _shop(ctx, shop, allow_all=True)
+    shop_id = shop_option(ctx, shop, allow_all=True)
     flt.view, flt.now, flt.view_sort = view, ctx.clock.now(), sort
     with ctx.sessions() as session:
         page = service.list_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher)
@@ -93,7 +93,7 @@ def show(order_id: str,
     ctx = open_context()
     try:
         if shop is not None:
-            shops, prefer = _shop(ctx, shop, allow_all=False), None
+            shops, prefer = shop_option(ctx, shop, allow_all=False), None
         else:
             shops, prefer = service.ALL_SHOPS, default_shop_id(ctx)
         with ctx.sessions() as session:
@@ -177,8 +177,9 @@ def shops(as_json: bool = typer.Option(False, "--json")) -> None:
         out.print(f"{s.id}\t{s.name}\t{s.platform_shop_id or ''}{'  (default)' if i == 0 else ''}")
 
 
-def _shop(ctx, value: str | None, *, allow_all: bool):
-    """--shop: a shop id of this desk, or all (where a list can show every shop); exit 2 otherwise."""
+def shop_option(ctx, value: str | None, *, allow_all: bool, name: str = "--shop"):
+    """--shop: a shop id of this desk, or all (where a list can show every shop); exit 2 otherwise. None: the
+    default shop."""
     from ..cli import fail
 
     if value is None:
@@ -187,9 +188,9 @@ def _shop(ctx, value: str | None, *, allow_all: bool):
     if value == service.ALL_SHOPS and allow_all:
         return service.ALL_SHOPS
     if not (value.isascii() and value.isdigit()):
-        fail(f"--shop must be a shop id{' or all' if allow_all else ''} (see `xiaodian orders shops`), got {value!r}", 2)
+        fail(f"{name} must be a shop id{' or all' if allow_all else ''} (see `xiaodian shop list`), got {value!r}", 2)
     if not any(s.id == int(value) for s in desk_shops(ctx)):
-        fail(f"--shop: no shop with id {value} (see `xiaodian orders shops`)", 2)
+        fail(f"{name}: no shop with id {value} (see `xiaodian shop list`)", 2)
     return int(value)
 
 

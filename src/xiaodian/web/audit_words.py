@@ -53,9 +53,10 @@ ACTIONS: dict[str, str] = {
     "douyin.reconcile": N_("Reconciled orders with Douyin"), "douyin.push.apply": N_("Applied a Douyin push message"),
     "douyin.logistics_add": N_("Sent a tracking number to Douyin"),
     "douyin.aftersale_operate": N_("Sent an after-sale decision to Douyin"),
+    "shop.add": N_("Added a shop"), "shop.rename": N_("Renamed a shop"),
 }
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    (N_("People and sign-in"), ("session.", "user.", "token.", "pii.")),
+    (N_("People and sign-in"), ("session.", "user.", "token.", "pii.")), (N_("Shops"), ("shop.",)),
     (N_("Orders"), ("order.", "orders.")), (N_("Shipping"), ("shipping.",)), (N_("Logistics"), ("logistics.",)),
     (N_("After-sales"), ("aftersales.",)), (N_("Buyer questions"), ("inquiry.",)), (N_("Douyin"), ("douyin.",)),
 )

@@ -10,12 +10,14 @@ import typer
 from ..settings import Settings
 
 
-def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True) -> None:
+def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True, trust_proxy: str | None = None) -> None:
     """The web app and, in this process, the background jobs (deadline scan every minute, issue 4).
     With several workers, uvicorn starts that many web processes (each builds its own context from the
     same settings); the jobs still run once, here, and coordinate through the database anyway.
     ``jobs=False`` (``--no-jobs``): web only, for deployments that run ``xiaodian worker`` apart, so a long
-    scan never takes a web process's cores."""
+    scan never takes a web process's cores. ``trust_proxy``: the addresses of a reverse proxy (TLS in front of the
+    desk) whose X-Forwarded-For and X-Forwarded-Proto are believed, so that the audit log and the login throttle see
+    the address of the person signing in and cookies are marked Secure on https; headers from anyone else are ignored."""
     import gc
     import os
 
@@ -29,7 +31,9 @@ def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True) -> No
     if jobs:
         start_background(ctx)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
-    options = dict(host=host, port=port, log_level="info", proxy_headers=False, access_log=False)
+    options = dict(host=host, port=port, log_level="info", proxy_headers=bool(trust_proxy), access_log=False)
+    if trust_proxy:
+        options["forwarded_allow_ips"] = trust_proxy
     if workers > 1:
         os.environ["XIAODIAN_DATABASE_URL"] = ctx.settings.database_url
         os.environ["XIAODIAN_DATA_DIR"] = str(ctx.settings.data_dir)
@@ -46,11 +50,14 @@ def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True) -> No
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           workers: int = typer.Option(1, "--workers", min=1, max=64, help="web processes (one per core)"),
           no_jobs: bool = typer.Option(False, "--no-jobs", help="web only: the background jobs run in `xiaodian "
-                                       "worker` processes of their own")) -> None:
+                                       "worker` processes of their own"),
+          trust_proxy: str = typer.Option(None, "--trust-proxy", help="behind a reverse proxy: its address(es), "
+                                          "comma-separated, whose X-Forwarded-For / -Proto headers are believed")
+          ) -> None:
     """Start the desk on an existing, migrated database."""
     from ..bootstrap import open_context
 
-    _serve(open_context(), host, port, workers, jobs=not no_jobs)
+    _serve(open_context(), host, port, workers, jobs=not no_jobs, trust_proxy=trust_proxy)
 
 
 def demo(

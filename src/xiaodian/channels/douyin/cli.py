@@ -10,9 +10,9 @@ from datetime import datetime
 
 import typer
 
+from ...accounts.shops_cli import shop_app
 from ...errors import DomainError, ValidationFailed
 
-shop_app = typer.Typer(no_args_is_help=True, help="The shop's connection to the Douyin Open Platform")
 sync_app = typer.Typer(no_args_is_help=True, help="Pull orders from a platform")
 reconcile_app = typer.Typer(no_args_is_help=True, help="Repair what pushes missed")
 
@@ -42,11 +42,14 @@ def _shop(ctx, platform_shop_id: str | None) -> int:
 def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (店铺 ID)"),
             app_key: str = typer.Option(..., "--app-key"),
             app_secret_stdin: bool = typer.Option(False, "--app-secret-stdin", help="read the secret from stdin"),
-            name: str | None = typer.Option(None, "--name")) -> None:
-    """Connect the desk's shop to a self-use app; the secret is read from stdin so it stays out of the shell
+            name: str | None = typer.Option(None, "--name"),
+            desk_shop: str | None = typer.Option(None, "--desk-shop", help="which of the desk's shops (an id, see "
+                                                 "`xiaodian shop list`); default: the first")) -> None:
+    """Connect one of the desk's shops to a self-use app; the secret is read from stdin so it stays out of the shell
     history, and stored encrypted."""
     from ...accounts.cli import cli_principal
-    from ...bootstrap import default_shop_id, open_context
+    from ...bootstrap import open_context
+    from ...orders.cli import shop_option
     from ...db import transaction
     from . import service
 
@@ -54,9 +57,10 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
         _fail("give the app secret on stdin with --app-secret-stdin", 2)
     secret = sys.stdin.readline().strip()
     ctx = open_context()
+    desk_shop_id = shop_option(ctx, desk_shop, allow_all=False, name="--desk-shop")
     try:
         with transaction(ctx.sessions) as session:
-            conn = service.connect(session, shop_id=default_shop_id(ctx), platform_shop_id=shop_id, app_key=app_key,
+            conn = service.connect(session, shop_id=desk_shop_id, platform_shop_id=shop_id, app_key=app_key,
                                    app_secret=secret, cipher=ctx.cipher, principal=cli_principal(),
                                    now=ctx.clock.now(), name=name)
             writes_on = bool(conn.write_enabled)
@@ -214,6 +218,5 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
 
 def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
-    app.add_typer(shop_app, name="shop")
     app.add_typer(sync_app, name="sync")
     app.add_typer(reconcile_app, name="reconcile")

@@ -29,15 +29,18 @@ def import_orders(
     file: Path = typer.Argument(..., help="order export: CSV (UTF-8, UTF-8 with BOM, GBK) or XLSX"),
     dry_run: bool = typer.Option(False, "--dry-run", help="report what would change, change nothing"),
     as_json: bool = typer.Option(False, "--json", help="print one JSON report object and nothing else"),
+    shop: str | None = typer.Option(None, "--shop", help="which of the desk's shops the file is from (an id, see "
+                                    "`xiaodian shop list`); default: the first"),
 ) -> None:
     """Import orders from an export file (idempotent: re-importing the same file changes nothing)."""
     from ...accounts.cli import cli_principal
-    from ...bootstrap import default_shop_id, open_context
+    from ...bootstrap import open_context
+    from ...orders.cli import shop_option
 
     if not file.is_file():
         _unreadable(DomainError(f"no such file: {file}", code="file_not_found"), as_json)
     ctx = open_context()
-    shop_id = default_shop_id(ctx)
+    shop_id = shop_option(ctx, shop, allow_all=False)
     show_progress = not as_json and err.is_terminal
     try:
         if show_progress:
