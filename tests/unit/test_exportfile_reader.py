@@ -182,3 +182,51 @@ def test_row_with_invalid_bytes_is_rejected_not_the_file(tmp_path):
     groups = _groups(path)
     assert groups[0].rows[0].code == "bad_encoding" and groups[0].rows[0].column == "详细地址"
     assert isinstance(groups[1].rows[0], ParsedRow)
+
+
+def _cut_after(path, column):
+    """The file as a download cut off in its last row just after ``column`` (no newline after the cut)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[-1].split(",")
+    lines[-1] = ",".join(cells[:HEADER.index(column) + 1])
+    path.write_text("\n".join(lines), encoding="utf-8-sig")
+    return path
+
+
+def test_a_row_cut_off_mid_file_is_rejected_as_truncated_not_imported_with_blanks(tmp_path):
+    """QA pass 5 (E11): the last row of a cut-off download lost its phone, address and tracking columns."""
+    good = export_row()
+    cut = export_row(主订单编号="6938000000000000001", 子订单编号="6938000000000000001", 订单状态="已发货",
+                     快递公司="圆通速递", 快递单号="YT9541369884671", 发货时间="2026-11-14 10:00:00")
+    path = _cut_after(write_rows(tmp_path / "e.csv", [good, cut]), "收件人")
+    groups = _groups(path)
+    assert isinstance(groups[0].rows[0], ParsedRow)
+    [error] = groups[1].rows
+    assert (error.row, error.column, error.code) == (3, "收件人手机号", "row_truncated")
+    assert f"{HEADER.index('收件人') + 1} fields but the header has {len(HEADER)}" in error.message
+
+
+def test_a_row_with_more_fields_than_the_header_is_rejected_but_trailing_empty_fields_and_blank_lines_are_not(
+        tmp_path):
+    rows = [export_row(主订单编号=f"693800000000000000{n}", 子订单编号=f"693800000000000000{n}") for n in (1, 2, 3)]
+    path = write_rows(tmp_path / "e.csv", rows)
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    lines[1] += ",,"  # a trailing separator some tools add: nothing is lost or shifted
+    lines[2] = lines[2].replace("东北长粒香大米 10斤 家庭装", "东北长粒香大米 10斤,家庭装")  # an unquoted comma
+    path.write_text("\n".join(lines[:3] + ["", lines[3], ""]), encoding="utf-8-sig")
+    groups = _groups(path)
+    assert [type(g.rows[0]).__name__ for g in groups] == ["ParsedRow", "RowError", "ParsedRow"]
+    assert (groups[1].rows[0].row, groups[1].rows[0].code) == (3, "row_misaligned")
+    assert groups[2].rows[0].number == 5  # the blank line 4 is skipped, not rejected
+
+
+def test_a_workbook_row_without_its_trailing_empty_cells_is_not_truncated(tmp_path):
+    """openpyxl gives a shorter tuple when a row's last cells are empty: legitimate in a workbook."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    row = export_row()
+    sheet.append([row[name] for name in HEADER[:HEADER.index("详细地址") + 1]])
+    workbook.save(tmp_path / "e.xlsx")
+    [group] = _groups(tmp_path / "e.xlsx")
+    assert isinstance(group.rows[0], ParsedRow) and group.rows[0].tracking_no is None

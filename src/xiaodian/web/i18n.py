@@ -102,6 +102,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "id_invalid", "id_scientific_notation", "value_missing", "amount_invalid", "quantity_invalid", "date_invalid",
     "phone_invalid", "status_unknown", "value_too_long", "malformed_row", "bad_encoding", "duplicate_sku_order_id",
     "order_row_rejected", "sku_order_id_conflict", "paid_before_created", "status_conflict",
+    "row_truncated", "row_misaligned",
     # people (issue 3)
     "forbidden", "csrf_failed",
     "weak_password", "wrong_password", "same_password", "passwords_differ", "user_exists", "last_owner", "login_locked",

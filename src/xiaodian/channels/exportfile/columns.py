@@ -45,10 +45,13 @@ def canonical(header: object) -> str:
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Where each known column sits in a row (index), plus the columns the file did not have."""
+    """Where each known column sits in a row (index), plus the columns the file did not have. ``header`` is every
+    header cell's name in order, set for CSV files only: there a row with fewer fields than the header was cut off
+    (a download stopped mid-row), while a workbook legitimately leaves out trailing empty cells."""
 
     index: dict[str, int]
     ignored: tuple[str, ...]
+    header: tuple[str, ...] = ()
 
     def has(self, name: str) -> bool:
         return name in self.index

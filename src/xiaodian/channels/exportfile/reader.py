@@ -10,12 +10,12 @@ import csv
 import io
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from ...errors import ValidationFailed
-from .columns import ColumnMap, looks_like_header, map_header
+from .columns import ColumnMap, canonical, looks_like_header, map_header
 
 SNIFF_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the header in re-saved spreadsheets
@@ -158,7 +158,8 @@ class _MalformedRow(str):
 def _open_csv(raw: BinaryIO, size: int, encoding: str, header: HeaderSpec) -> ExportFile:
     rows = _csv_rows(raw, encoding)
     columns, header_row = _find_header(rows, header)
-    return ExportFile("csv", encoding, columns, header_row, rows, size, raw.tell, raw.close)
+    columns = replace(columns, header=tuple(canonical(c) for c in header_row.cells))
+    return ExportFile("csv", encoding, columns, header_row.number, rows, size, raw.tell, raw.close)
 
 
 def _open_xlsx(raw: BinaryIO, size: int, header: HeaderSpec) -> ExportFile:
@@ -189,10 +190,10 @@ def _open_xlsx(raw: BinaryIO, size: int, header: HeaderSpec) -> ExportFile:
     except BaseException:
         close()
         raise
-    return ExportFile("xlsx", None, columns, header_row, iterator, size, raw.tell, close)
+    return ExportFile("xlsx", None, columns, header_row.number, iterator, size, raw.tell, close)
 
 
-def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, int]:
+def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, Row]:
     first: Row | None = None
     seen = 0
     for row in rows:
@@ -211,13 +212,13 @@ def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, in
     return _checked(first, header)
 
 
-def _checked(row: Row, header: HeaderSpec) -> tuple[ColumnMap, int]:
+def _checked(row: Row, header: HeaderSpec) -> tuple[ColumnMap, Row]:
     columns, missing = header.map_header(row.cells)
     if missing:
         raise FileUnreadable(
             f"not {header.what}: required column(s) missing: {', '.join(missing)} (header row {row.number})",
             code="missing_columns", details={"missing": missing, "row": row.number})
-    return columns, row.number
+    return columns, row
 
 
 def _filled(cell: object) -> bool:

@@ -93,6 +93,9 @@ class RowParser:
         self._core = tuple(ix[name] for name in ("主订单编号", "子订单编号", "选购商品", "商品数量", "商品金额",
                                                  "订单提交时间", "订单状态"))
         self._width = max(ix.values()) + 1
+        header = columns.header  # CSV only (empty for a workbook: nothing to check the row's length against)
+        self._fields = len(header)
+        self._named = max((i + 1 for i, name in enumerate(header) if name), default=0)
         self._item_extra = [(name, attr, limit, ix[name]) for name, attr, limit in (
             ("商品ID", "product_id", 32), ("商家编码", "merchant_code", 64), ("商品规格", "spec", 100),
             ("售后状态", "after_sale_status", 40)) if name in ix]
@@ -104,7 +107,10 @@ class RowParser:
             return None
         if isinstance(row.cells[0], _MalformedRow):
             return RowError(row.number, "", "malformed_row", f"the line cannot be read as CSV: {row.cells[0]}")
-        if len(cells) < self._width:
+        count = len(cells)
+        if count < self._named or (count > self._fields and self._fields and any(cells[self._fields:])):
+            return self._misfit(row.number, cells)
+        if count < self._width:
             cells.extend([None] * (self._width - len(cells)))
         column = "主订单编号"
         try:
@@ -168,6 +174,22 @@ class RowParser:
         except v.BadValue as problem:
             return RowError(row.number, column, problem.code, problem.message, group_key(cells[self._core[0]]))
         return parsed
+
+    def _misfit(self, number: int, cells: list) -> RowError:
+        """A CSV row with fewer fields than the header was cut off (a download stopped mid-row): its missing
+        columns are not empty, they are unknown, so the row is refused rather than imported with blanks. One
+        with more (non-empty) fields is misaligned (an unquoted comma), so no cell can be trusted to be its column's."""
+        count, fields = len(cells), self._fields
+        i_order = self._core[0]
+        key = group_key(cells[i_order]) if i_order < count else ""
+        if count < self._named:
+            missing = next(name for name in self.columns.header[count:] if name)
+            return RowError(number, missing, "row_truncated",
+                            f"the row has {count} fields but the header has {fields}: it was cut off "
+                            f"(an incomplete download?), so its last columns are missing", key)
+        return RowError(number, "", "row_misaligned",
+                        f"the row has {count} fields but the header has {fields}: its values do not line up "
+                        f"with the columns (an unquoted comma?)", key)
 
 
 def _paid_after_placed(parsed: ParsedRow) -> None:
