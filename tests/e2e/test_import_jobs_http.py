@@ -124,3 +124,22 @@ def test_every_page_lists_the_users_jobs_for_the_notice_watcher_until_told(app, 
     assert marker not in owner_client.get("/orders").text  # told once, not again
     assert _post(owner_client, f"{JOBS}/{job_id}/noticed").status_code == 204  # a second tab's word changes nothing
     assert _post(owner_client, f"{JOBS}/999999/noticed").json()["error"]["code"] == "import_job_not_found"
+
+
+def test_a_check_applied_through_the_api_is_no_longer_announced(owner_client, ctx, tmp_path):
+    """QA 5 E12: a check applied by a client without the page script (POST …/apply) was still announced on the next
+    page as "checked: see the preview and import it", inviting a second import of the file. Applying it counts as
+    being told; the import itself is announced instead."""
+    asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")},
+                  data={"dry_run": "true"})
+    preview_id = asked.json()["id"]
+    runner.run_waiting(ctx)
+    marker = 'data-watch-job="{}" data-watch-kind="import"'
+    assert marker.format(preview_id) in owner_client.get("/orders").text  # checked, not yet told
+    applied = _post(owner_client, f"{JOBS}/{preview_id}/apply")
+    assert applied.status_code == 202, applied.text
+    page = owner_client.get("/orders").text
+    assert marker.format(preview_id) not in page and marker.format(applied.json()["id"]) in page
+    runner.run_waiting(ctx)
+    page = owner_client.get("/orders").text
+    assert marker.format(preview_id) not in page and marker.format(applied.json()["id"]) in page  # done: told next

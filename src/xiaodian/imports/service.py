@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -81,6 +81,7 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
                        "can be imported", code="import_not_previewed", details={"status": preview.status})
     existing = applied_by(session, preview)
     if existing is not None:
+        _told_by_apply(session, preview, now)
         return existing
     report = preview.report or {}
     if not would_import(report.get("created", 0), report.get("updated", 0)):
@@ -95,7 +96,16 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
             session.add(job)
     except IntegrityError:  # the same preview applied at the same instant elsewhere: that import it is
         return applied_by(session, preview)
+    _told_by_apply(session, preview, now)
     return job
+
+
+def _told_by_apply(session: Session, preview: ImportJob, now: datetime) -> None:
+    """An applied check needs no notice: "checked: see the preview and import it" would invite a second import of
+    the file (QA 5 E12: a preview applied through the API, or from a page without its script, was still announced).
+    Its uploader hears of the import instead, when it is theirs."""
+    session.execute(update(ImportJob).where(ImportJob.id == preview.id, ImportJob.noticed_at.is_(None))
+                    .values(noticed_at=now))
 
 
 def noticed(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime) -> None:
