@@ -3,6 +3,14 @@ and the merchant's actions on a case. The only API that web, CLI, jobs and the d
 
 Every change to a case writes an action row (who, when, from → to), a line on the order's timeline, and, for
 people's actions, the audit log, in the same transaction.
+
+Concurrency: every writer reads a case, decides from its status, then changes it with an UPDATE conditional on
+what it read (the status, and that the case is still active). Two clerks acting on one case at once, or a clerk
+and the scan, cannot both pass: the second UPDATE matches no row (PostgreSQL re-checks the condition once the
+first's row lock is released; SQLite serialises writers and the second sees the first's commit). A person who
+loses is refused with ``concurrent_change`` and nothing of theirs is written; the scan skips the case and looks
+again at its next run. Without this, "resolved" and "told buyer" at once both passed and left a case told_buyer
+with closed_at set and no open_kind, which the unique index on (shipment, open_kind) no longer guarded.
 """
 
 from __future__ import annotations
@@ -13,13 +21,14 @@ from datetime import datetime
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..clock import SHOP_TZ, iso
 from ..db import insert_ignore, row_id
-from ..errors import InvalidTransition, NotFound, ValidationFailed
+from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import OrderEvent
 from . import domain, rules
 from .domain import AnomalyKind, AnomalyStatus, Severity
@@ -86,26 +95,27 @@ def apply_findings(session: Session, shop_id: int, batch: list[tuple[Parcel, boo
             found_keys.add(key)
             case = active.get(key)
             if case is not None and f.kind in domain.TIME_BASED and case.basis_at != f.basis_at:
-                _close(session, case, now, _moved_note(parcel), actions, events, source)  # moved, then stuck again
-                report.resolved += 1
+                # moved, then stuck again: a new case for the new basis (unless a clerk's action on the old one
+                # won the race: then the insert meets the active case and waits for the next scan)
+                report.resolved += _close(session, case, now, _moved_note(parcel), actions, events, source)
                 case = None
             if case is None:
                 inserts.append((parcel, f))
                 continue
-            if f.severity.level > case.severity_level:
-                before = case.severity
-                session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
-                    severity=f.severity.value, severity_level=f.severity.level, escalated_at=now, updated_at=now,
-                    evidence=json.dumps(f.evidence, ensure_ascii=False)))
+            before = case.severity
+            if f.severity.level > case.severity_level and _changed(session, case, [
+                    Anomaly.severity_level == case.severity_level], severity=f.severity.value,
+                    severity_level=f.severity.level, escalated_at=now, updated_at=now,
+                    evidence=json.dumps(f.evidence, ensure_ascii=False)):
                 actions.append(_action(shop_id, case.id, now, SYSTEM, source, "escalated", before, f.severity.value))
                 events.append(_order_event(shop_id, parcel.order_pk, now, "logistics_anomaly_escalated", None, source,
                                            {"anomaly_id": str(case.id), "kind": f.kind.value, "from": before,
                                             "to": f.severity.value, "tracking_no": parcel.tracking_no}))
                 report.escalated += 1
             if case.status == AnomalyStatus.IGNORED.value and case.ignored_until is not None \
-                    and case.ignored_until <= now:
-                session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
-                    status=AnomalyStatus.OPEN.value, ignored_until=None, updated_at=now))
+                    and case.ignored_until <= now and _changed(session, case, [
+                        Anomaly.status == AnomalyStatus.IGNORED.value],
+                        status=AnomalyStatus.OPEN.value, ignored_until=None, updated_at=now):
                 actions.append(_action(shop_id, case.id, now, SYSTEM, source, "reopened", AnomalyStatus.IGNORED.value,
                                        AnomalyStatus.OPEN.value, "ignore period ended; still abnormal"))
                 report.reopened += 1
@@ -115,8 +125,7 @@ def apply_findings(session: Session, shop_id: int, batch: list[tuple[Parcel, boo
         parcel, done = by_id[key[0]]
         settled = done or parcel.state == domain.ParcelState.SIGNED.value
         if AnomalyKind(case.kind) in domain.TIME_BASED or settled:
-            _close(session, case, now, _moved_note(parcel), actions, events, source)
-            report.resolved += 1
+            report.resolved += _close(session, case, now, _moved_note(parcel), actions, events, source)
     report.raised = _insert(session, shop_id, inserts, now, actions, events, source)
     if actions:
         session.execute(AnomalyAction.__table__.insert(), actions)
@@ -125,16 +134,28 @@ def apply_findings(session: Session, shop_id: int, batch: list[tuple[Parcel, boo
     return report
 
 
-def _close(session, case: Anomaly, now, note: str, actions: list, events: list, source: str) -> None:
-    session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
-        status=AnomalyStatus.RESOLVED.value, open_kind=None, closed_at=now, closed_by=SYSTEM, updated_at=now,
-        note=note[:MAX_NOTE]))
-    actions.append(_action(case.shop_id, case.id, now, SYSTEM, source, "auto_resolved", case.status,
+def _changed(session: Session, case: Anomaly, conditions: list, **values) -> bool:
+    """UPDATE the case only if it is still active and as ``conditions`` say it was read; False when someone
+    changed it in between (the caller then records nothing). On success ``case`` shows the new values."""
+    if session.execute(update(Anomaly).where(Anomaly.id == case.id, Anomaly.open_kind.is_not(None), *conditions)
+                       .values(**values).execution_options(synchronize_session=False)).rowcount != 1:
+        return False
+    for key, value in values.items():
+        set_committed_value(case, key, value)
+    return True
+
+
+def _close(session, case: Anomaly, now, note: str, actions: list, events: list, source: str) -> bool:
+    """The system resolves an active case; False (nothing recorded) when a person changed it since it was read."""
+    before = case.status
+    if not _changed(session, case, [Anomaly.status == before], status=AnomalyStatus.RESOLVED.value,
+                    open_kind=None, closed_at=now, closed_by=SYSTEM, updated_at=now, note=note[:MAX_NOTE]):
+        return False
+    actions.append(_action(case.shop_id, case.id, now, SYSTEM, source, "auto_resolved", before,
                            AnomalyStatus.RESOLVED.value, note))
     events.append(_order_event(case.shop_id, case.order_pk, now, "logistics_anomaly_resolved", None, source,
                                {"anomaly_id": str(case.id), "kind": case.kind, "reason": note}))
-    case.open_kind = None
-    session.flush()
+    return True
 
 
 def _insert(session, shop_id, inserts, now, actions, events, source) -> int:
@@ -149,7 +170,8 @@ def _insert(session, shop_id, inserts, now, actions, events, source) -> int:
     if not ids:
         return 0
     for a_id, shipment_id, order_pk, kind, severity, tracking in session.execute(
-            select(Anomaly.id, Anomaly.shipment_id, Anomaly.order_pk, Anomaly.kind, Anomaly.severity, Parcel.tracking_no)
+            select(Anomaly.id, Anomaly.shipment_id, Anomaly.order_pk, Anomaly.kind, Anomaly.severity,
+                   Parcel.tracking_no)
             .join(Parcel, Parcel.shipment_id == Anomaly.shipment_id).where(Anomaly.id.in_(ids))):
         actions.append(_action(shop_id, a_id, now, SYSTEM, source, "detected", None, AnomalyStatus.OPEN.value))
         events.append(_order_event(shop_id, order_pk, now, "logistics_anomaly_detected", None, source,
@@ -198,16 +220,25 @@ def act(session: Session, *, shop_id: int, anomaly_id: str | int, action: str, p
     if not domain.can_transition(current, target):
         raise InvalidTransition(f"a case that is {current.value} cannot become {target.value}",
                                 details={"from": current.value, "to": target.value})
-    values = {"status": target.value, "updated_at": now, "note": note or case.note}
+    values = {"status": target.value, "updated_at": now}
+    if note:  # else the case keeps its note (whatever it is by now: the one read may be stale)
+        values["note"] = note
     if target is AnomalyStatus.RESOLVED:
         values.update(open_kind=None, closed_at=now, closed_by=principal.login)
     if target is AnomalyStatus.IGNORED:
         values["ignored_until"] = until
-        if until is not None:  # the scan must look again exactly then
+        if until is not None:  # the scan must look again exactly then. Parcel before case, as the scan locks them
+            # (the other order could deadlock with it on PostgreSQL); a refusal below rolls this back with the rest.
             session.execute(update(Parcel).where(Parcel.shipment_id == case.shipment_id,
                                                  (Parcel.next_check_at.is_(None)) | (Parcel.next_check_at > until))
                             .values(next_check_at=until, watch=True))
-    session.execute(update(Anomaly).where(Anomaly.id == case.id).values(**values))
+    # Only if the case is still as read: the transition was checked against this status (and this open_kind).
+    same_kind = Anomaly.open_kind.is_(None) if case.open_kind is None else Anomaly.open_kind == case.open_kind
+    changed = session.execute(update(Anomaly).where(Anomaly.id == case.id, Anomaly.status == current.value, same_kind)
+                              .values(**values).execution_options(synchronize_session=False)).rowcount
+    if changed != 1:
+        raise Conflict(f"anomaly case {case.id} was changed by someone else just now; reload it",
+                       code="concurrent_change", details={"anomaly_id": str(case.id)})
     detail = {"anomaly_id": str(case.id), "kind": case.kind, "from": current.value, "to": target.value}
     if note:
         detail["note"] = note
@@ -251,17 +282,21 @@ def forget_parcel(session: Session, shipment_id: int, *, now: datetime, note: st
     parcel = session.execute(select(Parcel.shipment_id, Parcel.tracking_no)
                              .where(Parcel.shipment_id == shipment_id)).first()
     actions, events = [], []
+    # Locked as read (PostgreSQL; on SQLite the caller already holds the write lock): a clerk's action on one of
+    # these cases waits, then finds it changed (concurrent_change), and this never closes a case twice.
     for case in session.execute(select(Anomaly).where(Anomaly.shipment_id == shipment_id,
-                                                      Anomaly.open_kind.is_not(None))).scalars():
+                                                      Anomaly.open_kind.is_not(None))
+                                .with_for_update().execution_options(populate_existing=True)).scalars():
         if case.kind == AnomalyKind.PICKUP_TIMEOUT.value:
             actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected_kept", case.status,
                                    case.status, note))
             report.kept += 1
             continue
-        session.execute(update(Anomaly).where(Anomaly.id == case.id).values(
-            status=AnomalyStatus.RESOLVED.value, open_kind=None, closed_at=now, closed_by=actor, updated_at=now,
-            note=note))
-        actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected", case.status,
+        before = case.status
+        if not _changed(session, case, [Anomaly.status == before], status=AnomalyStatus.RESOLVED.value,
+                        open_kind=None, closed_at=now, closed_by=actor, updated_at=now, note=note):
+            continue  # not reached while the row lock holds; never record a close that did not happen
+        actions.append(_action(case.shop_id, case.id, now, actor, source, "tracking_corrected", before,
                                AnomalyStatus.RESOLVED.value, note))
         events.append(_order_event(case.shop_id, case.order_pk, now, "logistics_anomaly_resolved",
                                    None if actor == SYSTEM else actor, source,
