@@ -7,6 +7,7 @@ would move the status backwards is rejected, since the platform never reopens an
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,6 +123,7 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
         else:
             merged[rec.order_id] = (index, rec)
     ids = list(merged)
+    lock_shop_intake(session, shop_id)
     existing: dict = {}
     for chunk in chunks(ids):
         existing.update((row.order_id, row) for row in session.execute(
@@ -181,6 +183,33 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     return result
 
 
+_INTAKE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _intake_lock_key(shop_id: int) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, one per shop (beside shipping's per tracking number)."""
+    digest = hashlib.blake2b(f"xiaodian.intake:{shop_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def lock_shop_intake(session: Session, shop_id: int) -> None:
+    """Hold the shop's intake until the transaction ends, before reading which orders and SKU orders exist.
+
+    Why: upsert_orders decides from that read which orders are new and who owns each SKU order, then writes. Two
+    imports of the same new orders at once (two clerks uploading one day's export, a worker job and a direct import,
+    a Douyin push meeting an import) both found them missing, both inserted, and one broke on the unique key
+    (QA pass 5, E1: job "failed", HTTP 500); two later snapshots of one stored order both added its parcel and
+    events. With the lock the second waits, then reads what the first committed, and ends as if it had run after
+    it: its orders count as unchanged or updated. PostgreSQL: a transaction-scoped advisory lock per shop (an import
+    holds it for one batch: two imports interleave batch by batch; under READ COMMITTED each statement after it sees
+    the other's commit). SQLite: its single write lock, taken now instead of at the batch's first write
+    (claim_writer): reads made before it would see the database as it was before the other import's batch."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_INTAKE_LOCK, {"key": _intake_lock_key(shop_id)})
+    else:
+        claim_writer(session)
+
+
 # Core tables: bulk writes through them skip the ORM's per-row bookkeeping (an import writes ~10 rows per order).
 _ORDERS = Order.__table__
 _ITEMS = OrderItem.__table__
@@ -212,8 +241,7 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
     # Each row is inserted with its id and final sort key (created second + low bits of the id), so nothing is
     # written twice: setting the key afterwards rewrote four indexes per order (~15 µs an order at 200,000).
     if sqlite:
-        # Ids chosen here, under the write lock, as SQLite itself would (max + 1).
-        claim_writer(session)
+        # Ids chosen here, under the write lock (lock_shop_intake), as SQLite itself would (max + 1).
         next_id = conn.exec_driver_sql("SELECT coalesce(max(id), 0) + 1 FROM orders").scalar_one()
         ids = range(next_id, next_id + len(new_rows))
     else:
