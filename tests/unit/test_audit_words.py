@@ -86,3 +86,16 @@ def test_the_filter_offers_every_case_action_and_keeps_an_unknown_one(zh):
     assert "aftersales.auto_close" in keys and "aftersales.reject" in keys and "made.up" in keys
     assert len(keys) == len(set(keys))
     assert groups[0][0] == "人员与登录" and groups[-1] == ("其他", [("made.up", "made.up")])
+
+
+def test_a_carrier_stored_by_name_reads_in_english_on_the_english_log():
+    """QA pass 5 (E6): audit entries store the carrier's Chinese name; the English log said "Carrier: 圆通速递"."""
+    token = current_language.set("en")
+    try:
+        assert audit_words.value_text("carrier", "圆通速递") == "YTO Express"
+        assert audit_words.value_text("carrier", "小蜜蜂同城配送") == "小蜜蜂同城配送"  # a file's free text
+        shipped = audit_words.details({"carrier": "圆通速递", "carrier_code": "yuantong", "tracking_no": "YT1"})
+        assert [value for _name, value in shipped] == ["YTO Express", "YT1"]
+    finally:
+        current_language.reset(token)
+

@@ -27,7 +27,8 @@ def test_a_shipment_names_carrier_number_items_and_the_warning_confirmed(lang):
     got = lines("tracking_added", {"carrier": "圆通速递", "carrier_code": "yuantong", "tracking_no": "SF1234567890123",
                                    "items": ["6979542068512062847"], "confirmed_warnings": ["tracking_shape_mismatch"]})
     zh = lang == "zh"
-    assert got == {"快递公司" if zh else "Carrier": "圆通速递", "运单号" if zh else "Tracking no.": "SF1234567890123",
+    assert got == {"快递公司" if zh else "Carrier": "圆通速递" if zh else "YTO Express",
+                   "运单号" if zh else "Tracking no.": "SF1234567890123",
                    "子订单" if zh else "SKU orders": "6979542068512062847",
                    "已确认的提示" if zh else "Confirmed warnings":
                        "单号格式与该快递公司常见单号不符，请核对。" if zh else "tracking shape mismatch"}
@@ -59,3 +60,15 @@ def test_unknown_keys_and_damaged_details_are_shown_not_dropped():
     assert describe_event("violation_recorded", json.dumps({"late_by_seconds": "soon"}))[0][1] == "soon"
     assert describe_event("created", "not json") == [("", "not json")]
     assert describe_event("created", None) == []
+
+
+def test_carriers_stored_by_name_read_in_the_readers_language_and_an_unknown_one_as_stored(lang):
+    """QA pass 5 (E6): the English timeline said "Carrier: 圆通速递" (events store the Chinese name)."""
+    zh = lang == "zh"
+    assert lines("tracking_added", {"carrier": "圆通速递"}) == {"快递公司" if zh else "Carrier":
+                                                                "圆通速递" if zh else "YTO Express"}
+    assert list(lines("tracking_added", {"carrier": "小蜜蜂同城配送"}).values()) == ["小蜜蜂同城配送"]
+    edited = lines("tracking_edited", {"before": {"carrier": "顺丰速运", "tracking_no": "SF1234567890123"},
+                                       "after": {"carrier": "中通快递", "tracking_no": "73123456789012"}})
+    assert list(edited.values()) == (["顺丰速运 SF1234567890123", "中通快递 73123456789012"] if zh else
+                                     ["SF Express SF1234567890123", "ZTO Express 73123456789012"])

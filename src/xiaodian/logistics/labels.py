@@ -52,13 +52,15 @@ def action(key: str | None) -> str:
 
 
 def carrier(code: str | None) -> str:
-    """A carrier's name in the reader's language (中通快递 / ZTO Express) instead of its Kuaidi100 code."""
+    """A carrier's name in the reader's language (中通快递 / ZTO Express) instead of its Kuaidi100 code, or of the
+    name it was stored under: imported orders, the timeline and the audit log keep the Chinese name (QA pass 5, E6:
+    the English order page said 圆通速递). A carrier the desk does not know (a file's free text) shows as stored."""
     if not code:
         return ""
-    from ..shipping.domain import CARRIER_BY_CODE
+    from ..shipping.domain import find_carrier
     from ..web.i18n import current_language
 
-    known = CARRIER_BY_CODE.get(code)
+    known = find_carrier(code)
     if known is None:
         return code
     return known.name if current_language.get() == "zh" else known.name_en

@@ -38,7 +38,7 @@ def _ids(values) -> str:
 
 def _number(before_after) -> str:
     if isinstance(before_after, dict):
-        carrier = before_after.get("carrier") or before_after.get("carrier_code") or ""
+        carrier = logistics_labels.carrier(before_after.get("carrier") or before_after.get("carrier_code"))
         return f"{carrier} {before_after.get('tracking_no') or ''}".strip()
     return str(before_after)
 
@@ -65,7 +65,7 @@ def _from_to(event_kind: str) -> Callable[[str], str]:
 
 def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
     return {
-        "carrier": (_("Carrier"), str),
+        "carrier": (_("Carrier"), logistics_labels.carrier),  # a name or a code, in the reader's language
         "tracking_no": (_("Tracking no."), str),
         "items": (_("SKU orders"), _ids),
         "confirmed_warnings": (_("Confirmed warnings"), _warnings),

@@ -215,7 +215,8 @@ def details(detail: Any, target_type: str | None = None) -> list[tuple[str, str]
         return []
     if not isinstance(detail, dict):
         return [("", value_text("", detail, target_type))]
-    return [(field_label(k, target_type), value_text(k, v, target_type)) for k, v in detail.items() if k not in _QUIET]
+    return [(field_label(k, target_type), value_text(k, v, target_type)) for k, v in detail.items() if k not in _QUIET
+            and not (k == "carrier_code" and "carrier" in detail)]  # one carrier, not its name and its code
 
 
 def target(entry: dict) -> tuple[str, str, str | None]:
