@@ -23,9 +23,14 @@ class SearchQuery:
 
 
 def _clean(raw: str) -> str:
+    """NFKC, without control or invisible characters, and without Excel's leading apostrophe (its mark of a number
+    kept as text: '6938… pasted from a sheet is the order id). Apostrophes alone are what was typed, as any other
+    punctuation is (% * [ 【 search the product text for it): stripped to nothing they turned the search into the
+    plain list, every order shown as if it matched (QA 5 E14)."""
     text = unicodedata.normalize("NFKC", raw)
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C" or ch in "\t ")
-    return text.strip().lstrip("'").strip()
+    text = text.strip()
+    return text.lstrip("'").strip() or text
 
 
 def classify(raw: str | None) -> SearchQuery:
