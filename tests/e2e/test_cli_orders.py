@@ -113,3 +113,25 @@ def test_orders_show_text_has_what_the_page_has(env):
                      "tracking_added", "138****5678"):
         assert expected in text, expected
     assert "13812345678" not in text  # masked, as everywhere
+
+
+def test_orders_search_says_when_its_total_is_only_a_lower_bound(env, monkeypatch):
+    """QA 5 E5: on PostgreSQL a very common product-text match is counted up to a cap (10,000), and the CLI printed
+    that as the exact total. --json carries total_is_capped as the API does (the stable keys unchanged), and the
+    table says "10,000+"."""
+    from xiaodian.orders import service
+
+    run(env, "db", "upgrade")
+    _seed(env)
+    exact = json.loads(run(env, "orders", "search", "--json").stdout)
+    assert (exact["total"], exact["total_is_capped"]) == (2, False) and len(exact["orders"]) == 2
+    listed = service.list_orders
+
+    def capped(*args, **kwargs):  # what PostgreSQL's capped count answers for a desk of 25,000 matches
+        return listed(*args, **kwargs).model_copy(update={"total": 10_000, "total_is_capped": True})
+
+    monkeypatch.setattr(service, "list_orders", capped)
+    body = json.loads(run(env, "orders", "search", "--json").stdout)
+    assert (body["total"], body["total_is_capped"]) == (10_000, True) and len(body["orders"]) == 2
+    table = run(env, "orders", "search")
+    assert table.exit_code == 0 and "10,000+ orders" in table.stdout
