@@ -99,3 +99,14 @@ def test_a_carrier_stored_by_name_reads_in_english_on_the_english_log():
     finally:
         current_language.reset(token)
 
+
+
+def test_counts_get_thousands_separators_but_ids_years_and_settings_do_not(zh):
+    """QA pass 5 (E9): the detail of an export said "Rows: 44639"."""
+    value = audit_words.value_text
+    assert value("rows", 44639) == "44,639" and value("created", 1200) == "1,200" and value("rejected", 7) == "7"
+    assert value("shipment_id", 44639) == "44639" and value("reminder_id", 12345) == "12345"
+    assert value("order_id", 6979588022491498981) == "6979588022491498981" and value("year", 2026) == "2026"
+    assert value("max_corrections", 1000) == "1000"  # a setting, not a count
+    shown = audit_words.details({"rows": 44639, "shipment_id": 44639})
+    assert [text for _name, text in shown] == ["44,639", "44639"]

@@ -28,18 +28,38 @@ def source_msgids() -> dict[str, str]:
     return found
 
 
-def catalogue(language: str) -> dict[str, str]:
+def source_plurals() -> dict[str, str]:
+    """ngettext calls in the sources: singular msgid → plural msgid."""
+    with (REPO / "babel.cfg").open() as handle:
+        method_map, options_map = parse_mapping_cfg(handle)
+    return {message[0]: message[1] for _f, _l, message, _c, _x in extract_from_dir(str(REPO), method_map, options_map)
+            if isinstance(message, tuple) and len(message) == 2 and message[1]}
+
+
+def read_catalogue(language: str):
     path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     with path.open("rb") as handle:
-        catalog = read_po(handle, locale=language)
-    return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+        return read_po(handle, locale=language)
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """msgid → text; a plural entry is keyed by its singular msgid and counts as translated when every form is."""
+    out = {}
+    for m in read_catalogue(language):
+        if not m.id or m.fuzzy:
+            continue
+        if isinstance(m.id, tuple):
+            out[m.id[0]] = m.string[0] if all(m.string) else ""
+        else:
+            out[m.id] = m.string
+    return out
 
 
 def test_extraction_finds_the_strings_of_templates_and_python():
     found = source_msgids()
     assert "Wrong login or password." in found  # Python, session_pages.py
     assert "Order no., buyer phone (or last 4), tracking no., product name" in found  # Jinja, orders/list.html
-    assert "%(n)s orders" in found  # Jinja with a parameter
+    assert "%(n)s order" in found  # Jinja ngettext with a parameter
     assert len(found) > 80
 
 
@@ -106,3 +126,32 @@ def test_english_is_one_switch_away():
         assert i18n.gettext("Wrong login or password.") == "Wrong login or password."
     finally:
         i18n.current_language.reset(token)
+
+
+@pytest.mark.parametrize("language", i18n.LANGUAGES)
+def test_every_ngettext_has_a_plural_entry_with_all_its_forms(language):
+    """QA pass 5 (E8): "1 orders". A count followed by a noun goes through ngettext; each language's entry carries
+    the msgid_plural and as many forms as the language has (English 2, Chinese 1), with the same placeholders."""
+    plurals = source_plurals()
+    assert plurals["%(n)s order"] == "%(n)s orders" and plurals["%(n)s entry"] == "%(n)s entries"
+    catalog = read_catalogue(language)
+    entries = {m.id[0]: m for m in catalog if isinstance(m.id, tuple)}
+    for singular, plural in plurals.items():
+        entry = entries.get(singular)
+        assert entry is not None and entry.id[1] == plural, singular
+        assert len(entry.string) == catalog.num_plurals and all(entry.string), singular
+        for form in entry.string:
+            assert set(PLACEHOLDER.findall(form)) <= set(PLACEHOLDER.findall(plural)), singular
+        if language == "en":
+            assert tuple(entry.string) == (singular, plural)
+
+
+@pytest.mark.parametrize("language,one,many", [("en", "1 order", "2 orders"), ("zh", "共 1 单", "共 2 单")])
+def test_ngettext_picks_the_form_by_the_count(language, one, many):
+    token = i18n.current_language.set(language)
+    try:
+        assert i18n.ngettext("%(n)s order", "%(n)s orders", 1) % {"n": 1} == one
+        assert i18n.ngettext("%(n)s order", "%(n)s orders", 2) % {"n": 2} == many
+    finally:
+        i18n.current_language.reset(token)
+
