@@ -110,3 +110,13 @@ def test_counts_get_thousands_separators_but_ids_years_and_settings_do_not(zh):
     assert value("max_corrections", 1000) == "1000"  # a setting, not a count
     shown = audit_words.details({"rows": 44639, "shipment_id": 44639})
     assert [text for _name, text in shown] == ["44,639", "44639"]
+
+
+def test_lists_are_joined_as_the_readers_language_writes_them(language):
+    """QA pass 5 (E7): the English log said "SKU orders: 6970588022491498900、6970588022491498901"."""
+    items = audit_words.value_text("items", ["6970588022491498900", "6970588022491498901"])
+    days = audit_words.value_text("rest_weekdays", "56")
+    if language == "zh":
+        assert items == "6970588022491498900、6970588022491498901" and days == "周六、周日"
+    else:
+        assert items == "6970588022491498900, 6970588022491498901" and "、" not in days and ", " in days

@@ -72,3 +72,10 @@ def test_carriers_stored_by_name_read_in_the_readers_language_and_an_unknown_one
                                        "after": {"carrier": "中通快递", "tracking_no": "73123456789012"}})
     assert list(edited.values()) == (["顺丰速运 SF1234567890123", "中通快递 73123456789012"] if zh else
                                      ["SF Express SF1234567890123", "ZTO Express 73123456789012"])
+
+
+def test_the_sku_orders_of_a_shipment_are_joined_in_the_readers_language(lang):
+    """QA pass 5 (E7): the English timeline joined SKU order ids with the Chinese 、."""
+    got = lines("tracking_added", {"items": ["6970588022491498900", "6970588022491498901"]})
+    sep = "、" if lang == "zh" else ", "
+    assert list(got.values()) == [sep.join(["6970588022491498900", "6970588022491498901"])]

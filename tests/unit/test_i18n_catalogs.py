@@ -155,3 +155,18 @@ def test_ngettext_picks_the_form_by_the_count(language, one, many):
     finally:
         i18n.current_language.reset(token)
 
+
+
+@pytest.mark.parametrize("language,joined", [("zh", "周六、周日"), ("en", "周六, 周日")])
+def test_lists_join_with_the_languages_separator(language, joined):
+    token = i18n.current_language.set(language)
+    try:
+        assert i18n.join_list(["周六", "周日"]) == joined
+    finally:
+        i18n.current_language.reset(token)
+    token = i18n.current_language.set("zh")
+    try:  # a translated error text fills a list detail the Chinese way
+        assert "主订单编号、子订单编号" in i18n.error_text("missing_columns", "x", {"missing": ["主订单编号", "子订单编号"],
+                                                                                "row": 1})
+    finally:
+        i18n.current_language.reset(token)

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable
 
 from ..logistics import labels as logistics_labels
-from ..web.i18n import error_text, gettext as _, label
+from ..web.i18n import error_text, gettext as _, join_list, label
 from ..web.templating import shop_time, yuan
 from .domain import FLAG_COLOURS, TO_SHIP
 
@@ -33,7 +33,7 @@ def _warnings(codes) -> str:
 
 
 def _ids(values) -> str:
-    return "、".join(map(str, values)) if isinstance(values, list) else str(values)
+    return join_list(map(str, values)) if isinstance(values, list) else str(values)
 
 
 def _number(before_after) -> str:

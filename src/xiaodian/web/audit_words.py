@@ -16,7 +16,7 @@ from ..aftersales import labels as aftersale_labels
 from ..logistics import labels as logistics_labels
 from ..logistics import thresholds as logistics_thresholds
 from ..orders.domain import FLAG_COLOURS
-from .i18n import N_, gettext, label
+from .i18n import N_, gettext, join_list, label
 from .templating import shop_time, thousands, yuan
 
 
@@ -179,14 +179,14 @@ def value_text(name: str, value: Any, target_type: str | None = None) -> str:
     if name.endswith("_minute") and isinstance(value, int):
         return f"{value // 60:02d}:{value % 60:02d}"
     if name == "rest_weekdays" and isinstance(value, str):
-        return "、".join(label("weekday", d) for d in value) or _NOTHING
+        return join_list(label("weekday", d) for d in value) or _NOTHING
     if name in ("until", "ship_by", "due_by") and isinstance(value, str):
         return _time_text(value)
     if isinstance(value, dict):
         return "; ".join(f"{field_label(k)}: {value_text(k, v, target_type)}" for k, v in value.items()
                          if v not in (None, ""))
     if isinstance(value, (list, tuple)):
-        return "、".join(value_text(name, v, target_type) for v in value) or _NOTHING
+        return join_list(value_text(name, v, target_type) for v in value) or _NOTHING
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)

@@ -55,6 +55,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def join_list(items) -> str:
+    """Items of a list in a sentence, joined as the reader's language writes them: 周六、周日 in Chinese, but "Sat, Sun"
+    in English (QA pass 5, E7: the English audit log and timeline showed the Chinese 、)."""
+    return ("、" if current_language.get() == "zh" else ", ").join(items)
+
+
 def N_(message: str) -> str:
     """Marks a msgid for extraction where it is written (a table of labels); it is translated when shown."""
     return message
@@ -150,7 +156,7 @@ def error_text(code: str | None, message: str, details: dict | None = None) -> s
     values = {}
     for key, value in (details or {}).items():
         if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
-            value = "、".join(value)
+            value = join_list(value)
         if isinstance(value, (str, int)):
             values[key] = value
     try:
