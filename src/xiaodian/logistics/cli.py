@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ..cli_tables import add_columns
+from ..clock import iso
 from ..errors import DomainError
 
 out = Console()
@@ -231,7 +232,7 @@ def thresholds(set_: list[str] = typer.Option(None, "--set", help="FIELD=HOURS, 
     if as_json:
         typer.echo(json.dumps(view.as_json(), ensure_ascii=False))
         return
-    source = (f"the shop's own (set by {view.updated_by} at {view.updated_at.isoformat()[:16]})" if view.custom
+    source = (f"the shop's own (set by {view.updated_by} at {iso(view.updated_at)[:16]})" if view.custom
               else "the defaults (assumptions)")
     table = Table(title=f"anomaly thresholds, hours: {source}")
     for col in ("field", "kind", "severity", "hours", "default (assumption)"):

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..clock import iso
 from ..errors import Conflict, ValidationFailed
 from . import rules
 from .models import AnomalyThresholds
@@ -104,7 +105,7 @@ class View:
     def as_json(self) -> dict:
         return {"thresholds": self.values, "defaults": self.defaults, "custom": self.custom,
                 "defaults_are_assumptions": True,
-                "updated_at": self.updated_at.isoformat() if self.updated_at else None, "updated_by": self.updated_by,
+                "updated_at": iso(self.updated_at), "updated_by": self.updated_by,  # shop time, as every API time
                 "kinds": {f: {"kind": k, "severity": g} for f, (k, g) in FIELDS.items()},
                 "maximum_hours": MAX_HOURS, "minimum_hours": MIN_HOURS}
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..clock import iso
 from ..db import row_id
 from ..errors import Conflict, NotFound, ValidationFailed
 from ..orders.models import RESEND, Order, OrderEvent, Shipment
@@ -57,8 +58,9 @@ class ShipmentState:
     resend_of: str | None = None  # an after-sale re-send (补寄): its case's aftersale_id
 
     def as_json(self) -> dict:
+        """Times in shop time (+08:00), as every other JSON output gives them (QA 5 E17: this gave the stored UTC)."""
         out = asdict(self)
-        out["shipped_at"] = self.shipped_at.isoformat() if self.shipped_at else None
+        out["shipped_at"] = iso(self.shipped_at)
         return out
 
 

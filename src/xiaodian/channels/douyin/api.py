@@ -7,7 +7,7 @@ import logging
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query, Request
@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...web.body_limits import PUSH as PUSH_BODY
 from ...accounts.service import Principal
+from ...clock import iso
 from ...group_commit import committer_for
 from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
@@ -94,10 +95,22 @@ class WriteSwitchIn(BaseModel):
     write_enabled: bool
 
 
+def _status_out(value):
+    """The status with every time in shop time (+08:00), as every other endpoint gives them: the stored ones came back
+    in UTC (QA 5 E17). The status page formats the same datetimes itself."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {key: _status_out(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_status_out(item) for item in value]
+    return value
+
+
 @router.get("/status", summary="Connection status: token expiry, last sync and push, lag, inbox, recent errors")
 def get_status(request: Request, principal: Principal = Depends(require("settings.manage")),
                session: Session = Depends(db, scope="function")):
-    return service.status(session, shop_id=shop_of(request), now=get_ctx(request).clock.now())
+    return _status_out(service.status(session, shop_id=shop_of(request), now=get_ctx(request).clock.now()))
 
 
 @router.put("/connection", summary="Connect the shop (self-use app key and secret)")
@@ -107,7 +120,7 @@ def put_connection(request: Request, body: ConnectIn, principal: Principal = Dep
     service.connect(session, shop_id=shop_of(request), platform_shop_id=body.shop_id, app_key=body.app_key,
                     app_secret=body.app_secret, cipher=ctx.cipher, principal=principal, now=ctx.clock.now(),
                     name=body.name)
-    return service.status(session, shop_id=shop_of(request), now=ctx.clock.now())
+    return _status_out(service.status(session, shop_id=shop_of(request), now=ctx.clock.now()))
 
 
 @router.put("/write-switch", summary="Turn writes back to the platform (logisticsAdd) on or off")
@@ -116,7 +129,7 @@ def put_write_switch(request: Request, body: WriteSwitchIn, principal: Principal
     ctx = get_ctx(request)
     service.set_write_enabled(session, shop_id=shop_of(request), enabled=body.write_enabled, principal=principal,
                               now=ctx.clock.now())
-    return service.status(session, shop_id=shop_of(request), now=ctx.clock.now())
+    return _status_out(service.status(session, shop_id=shop_of(request), now=ctx.clock.now()))
 
 
 # ---- export of a filtered order list (issue 8 §7) ------------------------------------------------------------
