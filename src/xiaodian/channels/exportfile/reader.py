@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import logging
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
@@ -16,6 +17,8 @@ from typing import BinaryIO
 
 from ...errors import ValidationFailed
 from .columns import ColumnMap, canonical, looks_like_header, map_header
+
+log = logging.getLogger(__name__)
 
 SNIFF_BYTES = 64 * 1024
 HEADER_SEARCH_ROWS = 10  # a title row or two may sit above the header in re-saved spreadsheets
@@ -28,7 +31,9 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # legacy .xls
 
 class FileUnreadable(ValidationFailed):
     """The file as a whole cannot be imported (empty, not an export, required columns missing): nothing
-    is imported, so the merchant fixes the file rather than ending up with half of it."""
+    is imported, so the merchant fixes the file rather than ending up with half of it. The message is what an
+    English page shows the clerk under "The file cannot be imported", so it is a sentence saying what to do; the
+    technical cause (an exception's name, the CSV parser's words) goes to the log (QA pass 5, E10)."""
 
     code = "file_unreadable"
 
@@ -118,15 +123,15 @@ def open_export(path: str | Path, *, header: HeaderSpec | None = None) -> Export
         head = raw.read(SNIFF_BYTES)
         raw.seek(0)
         if not head.strip(b" \t\r\n\xef\xbb\xbf"):
-            raise FileUnreadable("the file is empty", code="file_empty")
+            raise FileUnreadable("The file is empty: there is nothing to import.", code="file_empty")
         if head.startswith(ZIP_MAGIC):
             return _open_xlsx(raw, size, header)
         if head.startswith(OLE_MAGIC):
-            raise FileUnreadable("this is an old .xls workbook; save it as .xlsx or CSV and import that",
+            raise FileUnreadable("This is an old .xls workbook: save it as .xlsx or CSV and import that.",
                                  code="file_format_unsupported")
         if _looks_binary(head):
-            raise FileUnreadable("the file is not a CSV or XLSX order export (it looks like binary data)",
-                                 code="file_not_export")
+            raise FileUnreadable("This is not a CSV or XLSX file: its content looks like binary data (an image, a PDF "
+                                 "or a damaged download?).", code="file_not_export")
         return _open_csv(raw, size, detect_encoding(head), header)
     except BaseException:
         raw.close()
@@ -168,12 +173,13 @@ def _open_xlsx(raw: BinaryIO, size: int, header: HeaderSpec) -> ExportFile:
     try:
         workbook = openpyxl.load_workbook(raw, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise FileUnreadable(f"the file is a damaged or unsupported workbook ({exc.__class__.__name__})",
-                             code="file_not_export") from None
+        log.warning("unreadable workbook %s: %s: %s", getattr(raw, "name", ""), exc.__class__.__name__, exc)
+        raise FileUnreadable("The workbook is damaged or is not a real .xlsx file: open it in Excel, save it again "
+                             "as .xlsx (or CSV) and import that.", code="file_not_export") from None
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
         workbook.close()
-        raise FileUnreadable("the workbook has no sheets", code="file_empty")
+        raise FileUnreadable("The workbook has no sheets: there is nothing to import.", code="file_empty")
 
     def rows() -> Iterator[Row]:
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
@@ -200,7 +206,9 @@ def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, Ro
         if not any(_filled(c) for c in row.cells):
             continue
         if any(isinstance(c, _MalformedRow) for c in row.cells):
-            raise FileUnreadable(f"row {row.number} cannot be read as CSV: {row.cells[0]}", code="file_not_export")
+            log.warning("row %s of a file cannot be read as CSV: %s", row.number, row.cells[0])
+            raise FileUnreadable(f"Row {row.number} cannot be read as CSV: the file is damaged or is not "
+                                 f"{header.what}.", code="file_not_export")
         first = first or row
         if header.looks_like_header(row.cells):
             return _checked(row, header)
@@ -208,7 +216,7 @@ def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, Ro
         if seen >= HEADER_SEARCH_ROWS:
             break
     if first is None:
-        raise FileUnreadable("the file has no rows", code="file_empty")
+        raise FileUnreadable("The file has no rows: there is nothing to import.", code="file_empty")
     return _checked(first, header)
 
 
@@ -216,7 +224,8 @@ def _checked(row: Row, header: HeaderSpec) -> tuple[ColumnMap, Row]:
     columns, missing = header.map_header(row.cells)
     if missing:
         raise FileUnreadable(
-            f"not {header.what}: required column(s) missing: {', '.join(missing)} (header row {row.number})",
+            f"This is not {header.what}: the required column(s) {', '.join(missing)} are missing "
+            f"(header row {row.number}).",
             code="missing_columns", details={"missing": missing, "row": row.number})
     return columns, row
 

@@ -45,7 +45,7 @@ def save(data_dir: Path, source: BinaryIO, filename: str | None) -> StoredUpload
             if size > MAX_UPLOAD_BYTES:
                 target.close()
                 path.unlink(missing_ok=True)
-                raise ValidationFailed("the file is larger than 4 GB", code="file_too_large")
+                raise ValidationFailed("The file is larger than 4 GB.", code="file_too_large")
             target.write(chunk)
     name = Path(filename or "upload").name[:200]
     (folder / f"{upload_id}.json").write_text(json.dumps({"filename": name, "size": size}, ensure_ascii=False))
