@@ -72,6 +72,11 @@ class TabCounts(BaseModel):
 class NoteIn(BaseModel):
     merchant_note: str | None = Field(None, max_length=500)
     flag_colour: int | None = Field(None, ge=0, le=6)
+    expected_merchant_note: str | None = Field(
+        None, max_length=500,
+        description="the note as the client last read it (null: no note); when given and the stored note has changed "
+                    "since, the edit is refused with 409 concurrent_change instead of overwriting it. Leave out to "
+                    "replace the note whatever it is")
 
 
 def _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size,
@@ -162,8 +167,11 @@ def edit_note(order_id: str, body: NoteIn, request: Request, shop: str | None = 
     ctx = get_ctx(request)
     shops, prefer = _find_scope(request)
     order = service.find_order(session, shop_id=shops, order_id=order_id, prefer=prefer)
+    expected = (body.expected_merchant_note if "expected_merchant_note" in body.model_fields_set
+                else service.UNCHECKED)
     service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
-                                 note=body.merchant_note, flag_colour=body.flag_colour, now=ctx.clock.now())
+                                 note=body.merchant_note, flag_colour=body.flag_colour, now=ctx.clock.now(),
+                                 expected_note=expected)
     session.flush()
     return service.detail_of(session, order, now=ctx.clock.now())
 

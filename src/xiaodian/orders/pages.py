@@ -290,11 +290,16 @@ def _back_link(request: Request) -> str:
 
 @router.post("/orders/{order_id}/note")
 def save_note(order_id: str, request: Request, merchant_note: str = Form(""), flag_colour: int = Form(0),
-              back: str = Form(""), principal: Principal = Depends(require("orders.note")), session: Session = Depends(db, scope="function")):
+              back: str = Form(""), loaded_note: str = Form(""), note_checked: str = Form(""),
+              principal: Principal = Depends(require("orders.note")), session: Session = Depends(db, scope="function")):
     scope = shop_scope(request)
     order = _find(session, scope, order_id)
+    # The form sends the note it showed (loaded_note; an empty field arrives as the default, so note_checked says
+    # the form sent one): a save over a note someone changed since is refused.
+    expected = loaded_note if note_checked else service.UNCHECKED
     service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
-                                 note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now())
+                                 note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now(),
+                                 expected_note=expected)
     # Commit before answering: the db dependency would commit only after the redirect is sent, and the
     # browser's next request could read the old note.
     session.commit()

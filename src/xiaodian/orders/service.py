@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
@@ -13,11 +14,12 @@ from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..bootstrap import ALL_SHOPS  # noqa: F401  (callers say service.ALL_SHOPS)
 from ..clock import iso
-from ..errors import NotFound, ValidationFailed
+from ..db import claim_writer
+from ..errors import Conflict, NotFound, ValidationFailed
 from ..privacy.crypto import PiiCipher
 from .domain import FLAG_COLOURS
-from .models import OrderEvent
-from .queries import (OrderFilter, Shops, find_orders, order_events, order_shipments, require_order,
+from .models import Order, OrderEvent
+from .queries import (OrderFilter, Shops, order_events, order_shipments, require_order,
                       stored_order_total)
 from .queries import find_order as _find_order
 from .queries import tab_counts as _tab_counts
@@ -29,14 +31,71 @@ def _shops(shop_id) -> Shops:
     return None if shop_id == ALL_SHOPS else shop_id
 
 MAX_NOTE_LENGTH = 500
+UNCHECKED = object()  # update_merchant_note's expected_note when the caller did not say what it loaded
 
 
 def update_merchant_note(session: Session, principal: Principal, *, shop_id: int, order_id: str, note: str | None,
-                         flag_colour: int | None, now: datetime) -> dict:
+                         flag_colour: int | None, now: datetime, expected_note: str | None | object = UNCHECKED
+                         ) -> dict:
     """Change the merchant note (商家备注) and/or flag (小旗子). Stored verbatim; escaped only when shown.
-    The role is checked here, so every channel (page, API, CLI, demo) obeys the same rule."""
+    The role is checked here, so every channel (page, API, CLI, demo) obeys the same rule.
+
+    The note is replaced whole, so a caller that shows the note before the edit (the order page) passes the note it
+    loaded as ``expected_note``: when the stored note is no longer that one, someone else changed it meanwhile and
+    the save is refused (409 concurrent_change) instead of silently wiping their text (QA pass 5, E2). The order
+    row is locked before it is read, so the check and the write see the same note."""
     check(principal.role, "orders.note")
-    return _note_order(session, principal, require_order(session, shop_id, order_id), note, flag_colour, now)
+    order = require_order(session, shop_id, order_id)
+    _lock_order(session, order)
+    if expected_note is not UNCHECKED and note is not None:
+        _refuse_stale_note(order, expected_note, note)
+    return _note_order(session, principal, order, note, flag_colour, now)
+
+
+def _same_note(a: str | None, b: str | None) -> bool:
+    """Two notes are the same text: no note and an empty one alike, and a browser's CRLF (a form sends every line
+    break so) the same as LF."""
+    def plain(text):
+        return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return plain(a) == plain(b)
+
+
+def _refuse_stale_note(order, expected_note, note: str) -> None:
+    """Refuse a save made over a note that changed since the editor loaded it, unless the save leaves the note as
+    it now is anyway (nothing of the other edit is lost)."""
+    if not _same_note(order.merchant_note, expected_note) and not _same_note(order.merchant_note, note):
+        raise Conflict("the merchant note was changed by someone else just now; reload the order and check it "
+                       "before saving", code="concurrent_change", details={"order_id": order.order_id,
+                                                                             "field": "merchant_note"})
+
+
+def _lock_order(session: Session, order) -> None:
+    """Lock the order's row until the transaction ends and read it afresh, before a read-modify-write of its note
+    (_locked_orders says why)."""
+    claim_writer(session)
+    session.execute(select(Order).where(Order.id == order.id).with_for_update(key_share=True)
+                    .execution_options(populate_existing=True)).scalar_one()
+
+
+def _lock_in_shops(session: Session, order_ids_by_shop: dict[int, Sequence[str]]) -> None:
+    """Lock every shop's orders of a batch at once, in row-id order, before any shop's are read (_locked_orders
+    then finds them locked): shop by shop, two batches naming the same shops in another order could deadlock."""
+    claim_writer(session)
+    wanted = or_(*(and_(Order.shop_id == shop, Order.order_id.in_(list(ids)))
+                   for shop, ids in order_ids_by_shop.items()))
+    session.execute(select(Order.id).where(wanted).order_by(Order.id).with_for_update(key_share=True)).all()
+
+
+def _locked_orders(session: Session, shop_id: int, order_ids: Sequence[str]) -> list:
+    """The orders of one shop with these ids (those that exist), their rows locked until the transaction ends and
+    read afresh (an order the session already holds is refreshed), before a read-modify-write of their notes: two
+    clerks appending at once each read the same note and the second write dropped the first's text (QA pass 5, E2).
+    PostgreSQL: FOR NO KEY UPDATE (a timeline event inserted for the order still goes through), in row-id order, so
+    two batches over the same orders cannot deadlock. SQLite: its write lock, taken before the read."""
+    claim_writer(session)
+    return list(session.execute(select(Order).where(Order.shop_id == shop_id, Order.order_id.in_(list(order_ids)))
+                                .order_by(Order.id).with_for_update(key_share=True)
+                                .execution_options(populate_existing=True)).scalars())
 
 
 def _check_note(note: str | None, flag_colour: int | None) -> None:
@@ -80,6 +139,8 @@ def update_notes_in_shops(session: Session, principal: Principal, order_ids_by_s
     transaction, so a refusal in any shop leaves every shop as it was once the caller rolls back."""
     check_batch_size(sum(len(ids) for ids in order_ids_by_shop.values()))
     done: dict[str, list[str]] = {"updated": [], "unchanged": []}
+    if len(order_ids_by_shop) > 1:
+        _lock_in_shops(session, order_ids_by_shop)
     for shop_id, ids in order_ids_by_shop.items():
         part = update_merchant_notes(session, principal, shop_id=shop_id, order_ids=ids, note=note,
                                      note_mode=note_mode, flag_colour=flag_colour, now=now)
@@ -115,7 +176,8 @@ def update_merchant_notes(session: Session, principal: Principal, *, shop_id: in
                                details={"field": "flag_colour"})
     if note_mode == "append" and not (note or "").strip():
         raise ValidationFailed("a note to append is empty", code="note_empty", details={"field": "merchant_note"})
-    orders = {o.order_id: o for o in find_orders(session, shop_id, ids)}
+    # Locked before they are read: an append reads the note it extends (two appends at once kept only one).
+    orders = {o.order_id: o for o in _locked_orders(session, shop_id, ids)}
     missing = [i for i in ids if i not in orders]
     if missing:
         raise NotFound(f"no such order in this shop: {', '.join(missing[:10])}", code="orders_not_found",

@@ -1,0 +1,74 @@
+"""The order page's note editor replaces the note, so it sends the note it showed: a save over a note someone changed
+since the page was loaded is refused (409 concurrent_change) instead of silently wiping the other clerk's text
+(QA pass 5, E2). The API's PATCH does the same when told the note it read (expected_merchant_note); without it,
+it replaces the note as before."""
+
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from xiaodian.db import transaction
+from xiaodian.orders.intake import upsert_orders
+
+from ..conftest import NOW, csrf_of
+from ..factories import make_record
+
+A = "6938459704022656025"
+
+
+def _seed(ctx, shop_id):
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[make_record(order_id=A)])
+
+
+def _note_form(client) -> dict:
+    """The hidden fields of the order page's note form, as the browser would send them back."""
+    html = client.get(f"/orders/{A}").text
+    form = html.split('class="note-form"', 1)[1].split("</form>", 1)[0]
+    fields = re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form)
+    return {name: unescape(value) for name, value in fields}
+
+
+def _patch(client, body: dict):
+    return client.patch(f"/api/v1/orders/{A}/note", json=body, headers={"X-CSRF-Token": csrf_of(client)})
+
+
+def _note(client):
+    return client.get(f"/api/v1/orders/{A}").json()["merchant_note"]
+
+
+def test_a_page_save_over_a_note_changed_since_the_page_loaded_is_refused(owner_client, ctx, shop_id):
+    _seed(ctx, shop_id)
+    loaded = _note_form(owner_client)  # clerk 1 opens the order: no note yet
+    assert loaded["loaded_note"] == "" and loaded["note_checked"] == "1"
+    assert _patch(owner_client, {"merchant_note": "缺货"}).status_code == 200  # clerk 2 writes one meanwhile
+    stale = owner_client.post(f"/orders/{A}/note", data={**loaded, "merchant_note": "已电话联系", "flag_colour": "0"},
+                              follow_redirects=False)
+    assert stale.status_code == 409
+    assert "其他人刚刚处理了这个订单" in stale.text
+    assert _note(owner_client) == "缺货"
+    fresh = _note_form(owner_client)  # reloaded: shows 缺货, and saving over it is fine
+    assert fresh["loaded_note"] == "缺货"
+    saved = owner_client.post(f"/orders/{A}/note", data={**fresh, "merchant_note": "缺货\r\n已电话联系",
+                                                         "flag_colour": "0"}, follow_redirects=False)
+    assert saved.status_code == 303
+    again = _note_form(owner_client)  # the stored CRLF, shown and sent back, still counts as the same note
+    saved = owner_client.post(f"/orders/{A}/note", data={**again, "merchant_note": "改好了", "flag_colour": "0"},
+                              follow_redirects=False)
+    assert saved.status_code == 303 and _note(owner_client) == "改好了"
+
+
+def test_the_api_refuses_an_edit_over_a_note_changed_since_it_was_read_when_asked(owner_client, ctx, shop_id):
+    _seed(ctx, shop_id)
+    assert _patch(owner_client, {"merchant_note": "缺货"}).status_code == 200
+    for stale in ("基础", None):
+        refused = _patch(owner_client, {"merchant_note": "已发顺丰", "expected_merchant_note": stale})
+        assert refused.status_code == 409 and refused.json()["error"]["code"] == "concurrent_change"
+    assert _note(owner_client) == "缺货"
+    done = _patch(owner_client, {"merchant_note": "缺货；已发顺丰", "expected_merchant_note": "缺货"})
+    assert done.status_code == 200 and done.json()["merchant_note"] == "缺货；已发顺丰"
+    events = [e for e in done.json()["events"] if e["kind"] == "note_changed"]
+    assert '"before": {"merchant_note": "缺货"' in events[-1]["detail"]
+    assert _patch(owner_client, {"merchant_note": "整个换掉"}).status_code == 200  # not asked: replaces, as before
+    assert _note(owner_client) == "整个换掉"
