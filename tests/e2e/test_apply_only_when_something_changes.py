@@ -83,6 +83,6 @@ def test_a_bulk_ship_preview_with_nothing_to_ship_offers_no_apply_and_refuses_on
     assert not list((ctx.settings.data_dir / "uploads").glob("*.upload"))
     stale = owner_client.post(f"/shipping/bulk/{_parked_id(ctx)}/apply", data={"csrf_token": token},
                               follow_redirects=False)
-    assert stale.status_code == 409 and "nothing to apply" not in stale.text and "no row to ship" in stale.text
+    assert stale.status_code == 409 and "这个文件的预览里没有可导入或可发货的行" in stale.text  # errtext_nothing_to_apply
     with ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Shipment)) == 0

@@ -23,7 +23,7 @@ from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web import notices
 from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, read_on_loop_unless, require,
                         require_reading, shop_of, shop_scope)
-from ..web.i18n import current_language, error_text, gettext as _, label
+from ..web.i18n import current_language, error_text, gettext as _, label, ngettext
 from ..web.templating import render
 from ..whole_numbers import whole_number
 from . import service
@@ -358,9 +358,11 @@ def save_batch_note(request: Request, order_id: list[str] = Form([]), flag_colou
         notice = notices.signed(request, "refused", error_text(exc.code, exc.message, exc.details))
     else:
         session.commit()  # before the redirect: the list it leads to must show the new flags
-        words = (_("Note or flag changed on %(n)s orders (%(same)s already so).") if done["unchanged"]
-                 else _("Note or flag changed on %(n)s orders."))
-        notice = notices.signed(request, "done", words % {"n": len(done["updated"]), "same": len(done["unchanged"])})
+        n = len(done["updated"])
+        words = (ngettext("Note or flag changed on %(n)s order (%(same)s already so).",
+                          "Note or flag changed on %(n)s orders (%(same)s already so).", n) if done["unchanged"]
+                 else ngettext("Note or flag changed on %(n)s order.", "Note or flag changed on %(n)s orders.", n))
+        notice = notices.signed(request, "done", words % {"n": n, "same": len(done["unchanged"])})
     joiner = "&" if "?" in target else "?"
     return RedirectResponse(target + joiner + urlencode(notice), status_code=303)
 
