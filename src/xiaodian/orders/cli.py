@@ -170,15 +170,11 @@ def _print_detail(detail) -> None:
 
 @orders_app.command("shops")
 def shops(as_json: bool = typer.Option(False, "--json")) -> None:
-    """The shops of this desk: the ids --shop takes (the first is the default shop)."""
-    ctx = open_context()
-    found = desk_shops(ctx)
-    if as_json:
-        typer.echo(json.dumps({"shops": [{"id": s.id, "name": s.name, "platform_shop_id": s.platform_shop_id,
-                                          "default": i == 0} for i, s in enumerate(found)]}, ensure_ascii=False))
-        return
-    for i, s in enumerate(found):
-        out.print(f"{s.id}\t{s.name}\t{s.platform_shop_id or ''}{'  (default)' if i == 0 else ''}")
+    """The shops of this desk: the ids --shop takes (the first is the default shop); the same as `xiaodian shop
+    list`."""
+    from ..accounts.shops_cli import list_shops
+
+    list_shops(as_json)
 
 
 def shop_option(ctx, value: str | None, *, allow_all: bool, name: str = "--shop"):
