@@ -14,7 +14,6 @@ from sqlalchemy import event, func, select
 from xiaodian.accounts.models import AuditEntry
 from xiaodian.accounts.service import Principal
 from xiaodian.db import transaction
-from xiaodian.errors import DomainError
 from xiaodian.logistics import service
 from xiaodian.logistics.jobs import scan_shop
 from xiaodian.logistics.models import Anomaly, AnomalyAction
@@ -24,6 +23,7 @@ from xiaodian.orders.models import OrderEvent
 
 from ..conftest import NOW
 from ..factories import make_record
+from ..races import in_sessions, refusal_codes
 
 H = timedelta(hours=1)
 BOSS = Principal(None, "owner", "owner", "api")
@@ -56,27 +56,12 @@ def read_together(monkeypatch, parties: int) -> None:
 
 def race(ctx, shop_id, case_id, moves: list[tuple[Principal, str]]) -> list[str]:
     """Each (clerk, action) in a thread with its own session and transaction; the outcome of each."""
-    outcomes: list = [None] * len(moves)
-
-    def clerk(index: int) -> None:
+    def clerk(index: int, session) -> str:
         principal, action = moves[index]
-        session = ctx.sessions()
-        try:
-            service.act(session, shop_id=shop_id, anomaly_id=case_id, action=action, principal=principal, now=NOW)
-            session.commit()
-            outcomes[index] = "ok"
-        except DomainError as exc:
-            session.rollback()
-            outcomes[index] = exc.code
-        finally:
-            session.close()
+        service.act(session, shop_id=shop_id, anomaly_id=case_id, action=action, principal=principal, now=NOW)
+        return "ok"
 
-    threads = [threading.Thread(target=clerk, args=(i,)) for i in range(len(moves))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=90)
-    return outcomes
+    return refusal_codes(in_sessions(ctx.sessions, clerk, len(moves)))
 
 
 def history(ctx, case_id) -> tuple[Anomaly, list[AnomalyAction], int, int]:

@@ -24,6 +24,7 @@ from xiaodian.orders.models import Order, OrderEvent, OrderItem, Shipment
 
 from ..conftest import NOW
 from ..factories import make_record
+from ..races import in_threads
 
 
 class Rendezvous:
@@ -59,27 +60,6 @@ def hold_before(monkeypatch, name: str) -> Rendezvous:
 
     monkeypatch.setattr(intake, name, held)
     return meeting
-
-
-def at_once(work, n: int = 2) -> list:
-    """``work(index)`` in ``n`` threads started together; each one's result, or the exception it raised."""
-    outcomes: list = [None] * n
-    start = threading.Barrier(n, timeout=30)
-
-    def run(index: int) -> None:
-        try:
-            start.wait()
-            outcomes[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            outcomes[index] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "an import hung"
-    return outcomes
 
 
 def upsert_alone(ctx, shop_id, records, now=NOW):
@@ -123,7 +103,7 @@ def stored(ctx, shop_id) -> dict:
 
 def test_two_intakes_of_the_same_new_orders_at_once_both_succeed(ctx, shop_id, monkeypatch):
     meeting = hold_before(monkeypatch, "_insert_new")
-    outcomes = at_once(lambda i: upsert_alone(ctx, shop_id, new_orders()))
+    outcomes = in_threads(lambda i: upsert_alone(ctx, shop_id, new_orders()), 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted((o.created, o.unchanged, o.updated, len(o.rejected)) for o in outcomes) == [(0, 12, 0, 0),
                                                                                               (12, 0, 0, 0)]
@@ -145,7 +125,7 @@ def test_two_new_orders_claiming_one_sku_order_at_once_reject_the_second(ctx, sh
                           unit_price_fen=8990, product_id="3512000000000000101")
         return upsert_alone(ctx, shop_id, [make_record(order_id, items=[item])])
 
-    outcomes = at_once(claim)
+    outcomes = in_threads(claim, 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(o.created for o in outcomes) == [0, 1]
     assert sorted(r.code for o in outcomes for r in o.rejected) == ["sku_order_id_conflict"]
@@ -163,7 +143,7 @@ def test_two_intakes_moving_a_stored_order_on_at_once_write_its_parcel_and_event
             make_record(f"69520000000000{k:05d}", status=OrderStatus.SHIPPED, shipped_at=NOW - timedelta(hours=3),
                         carrier="中通快递", tracking_no=f"7588810000{k:04d}") for k in range(5)])
 
-    outcomes = at_once(later)
+    outcomes = in_threads(later, 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted((o.updated, o.unchanged) for o in outcomes) == [(0, 5), (5, 0)]
     held = stored(ctx, shop_id)
@@ -182,7 +162,7 @@ def test_two_file_imports_of_the_same_new_orders_at_once_both_finish(ctx, shop_i
         return import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=NOW,
                                  batch_orders=30)
 
-    outcomes = at_once(run)
+    outcomes = in_threads(run, 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     for report in outcomes:
         assert report.rejected == []

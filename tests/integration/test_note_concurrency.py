@@ -24,6 +24,7 @@ from xiaodian.orders.models import Order, OrderEvent
 
 from ..conftest import NOW
 from ..factories import make_record
+from ..races import in_sessions
 
 CLERK = Principal(None, "kefu1", "cs", "api")
 ORDER = "6969588683442028845"
@@ -54,33 +55,6 @@ def hold_before_writing(monkeypatch, parties: int) -> None:
     monkeypatch.setattr(service, "_note_order", held)
 
 
-def at_once(sessions, work, n: int) -> list:
-    """``work(index, session)`` in ``n`` threads started together, each in its own session and transaction; each
-    one's result, or the exception it raised."""
-    outcomes: list = [None] * n
-    start = threading.Barrier(n, timeout=30)
-
-    def run(index: int) -> None:
-        session = sessions()
-        try:
-            start.wait()
-            outcomes[index] = work(index, session)
-            session.commit()
-        except Exception as exc:  # noqa: BLE001 - the outcome under test
-            session.rollback()
-            outcomes[index] = exc
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not any(t.is_alive() for t in threads), "a note change hung"
-    return outcomes
-
-
 def note_and_history(ctx, shop_id, order_id: str = ORDER) -> tuple[str, list[dict]]:
     with ctx.sessions() as session:
         order = session.execute(select(Order).where(Order.shop_id == shop_id, Order.order_id == order_id)).scalar_one()
@@ -97,7 +71,7 @@ def test_appends_at_once_are_all_kept_and_the_timeline_chains(ctx, shop_id, monk
         return service.update_merchant_notes(session, CLERK, shop_id=shop_id, order_ids=[ORDER],
                                              note=f"追加{index}", note_mode="append", now=NOW)
 
-    outcomes = at_once(ctx.sessions, append, APPENDS)
+    outcomes = in_sessions(ctx.sessions, append, APPENDS)
     assert all(o == {"updated": [ORDER], "unchanged": []} for o in outcomes), outcomes
     note, history = note_and_history(ctx, shop_id)
     parts = note.split(service.NOTE_SEPARATOR)
@@ -118,7 +92,7 @@ def test_two_batches_naming_the_same_orders_in_opposite_order_keep_both_appends(
         return service.update_notes_in_shops(session, CLERK, {shop_id: ids}, note=f"批{index}", note_mode="append",
                                              now=NOW)
 
-    outcomes = at_once(ctx.sessions, append, 2)
+    outcomes = in_sessions(ctx.sessions, append, 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(note_and_history(ctx, shop_id)[0].split(service.NOTE_SEPARATOR)) == ["基础", "批0", "批1"]
     assert sorted(note_and_history(ctx, shop_id, OTHER)[0].split(service.NOTE_SEPARATOR)) == ["批0", "批1"]
@@ -169,7 +143,7 @@ def test_two_batches_over_two_shops_named_in_opposite_order_keep_both_appends(ct
             shops = dict(reversed(shops.items()))
         return service.update_notes_in_shops(session, CLERK, shops, note=f"批{index}", note_mode="append", now=NOW)
 
-    outcomes = at_once(ctx.sessions, append, 2)
+    outcomes = in_sessions(ctx.sessions, append, 2)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert sorted(note_and_history(ctx, shop_id)[0].split(service.NOTE_SEPARATOR)) == ["基础", "批0", "批1"]
     assert sorted(note_and_history(ctx, second)[0].split(service.NOTE_SEPARATOR)) == ["批0", "批1"]

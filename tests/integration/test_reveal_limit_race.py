@@ -12,12 +12,12 @@ from xiaodian.accounts import audit
 from xiaodian.accounts.models import AuditEntry
 from xiaodian.accounts.service import Principal, get_user
 from xiaodian.db import transaction
-from xiaodian.errors import DomainError
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.privacy import reveal
 
 from ..conftest import NOW
 from ..factories import make_record
+from ..races import in_sessions, refusal_codes
 
 LIMIT = 5
 REQUESTS = 12
@@ -50,27 +50,12 @@ def count_then_wait(monkeypatch) -> None:
 
 
 def reveal_all_at_once(ctx, shop_id, principal) -> list[str]:
-    outcomes: list = [None] * REQUESTS
+    def request(index: int, session) -> str:
+        reveal.reveal_buyer(session, principal, shop_id=shop_id, order_id=ORDERS[index], reason="买家来电核对地址",
+                            now=NOW, cipher=ctx.cipher, limit_per_hour=LIMIT)
+        return "revealed"
 
-    def request(index: int) -> None:
-        session = ctx.sessions()
-        try:
-            reveal.reveal_buyer(session, principal, shop_id=shop_id, order_id=ORDERS[index], reason="买家来电核对地址",
-                                now=NOW, cipher=ctx.cipher, limit_per_hour=LIMIT)
-            session.commit()
-            outcomes[index] = "revealed"
-        except DomainError as exc:
-            session.rollback()
-            outcomes[index] = exc.code
-        finally:
-            session.close()
-
-    threads = [threading.Thread(target=request, args=(i,)) for i in range(REQUESTS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return outcomes
+    return refusal_codes(in_sessions(ctx.sessions, request, REQUESTS))
 
 
 def reveals_recorded(ctx) -> int:
