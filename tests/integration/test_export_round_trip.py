@@ -11,11 +11,11 @@ import csv
 import io
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from xiaodian.channels.douyin import orders_export
 from xiaodian.channels.exportfile.service import import_order_file
-from xiaodian.orders.models import Order, OrderEvent
+from xiaodian.orders.models import Order, OrderEvent, OrderItem
 from xiaodian.orders.queries import OrderFilter, search_page
 
 from ..conftest import NOW, SAMPLES
@@ -133,3 +133,80 @@ def test_a_new_address_or_phone_in_a_later_file_still_wins(ctx, shop_id, tmp_pat
         kinds = session.execute(select(OrderEvent.kind).where(OrderEvent.order_pk == order.id)).scalars().all()
         assert "address_changed" in kinds
     assert NOW - timedelta(seconds=1) <= order.address_changed_at.astimezone(NOW.tzinfo) <= NOW + timedelta(seconds=1)
+
+
+def _with_merchant_codes(ctx) -> dict[str, tuple]:
+    """商家编码 on every item (the platform's export carries the merchant's own codes; the sample leaves them blank),
+    one of them with leading zeros a spreadsheet would eat; returns each item's product id and code."""
+    with ctx.sessions.begin() as session:
+        session.execute(update(OrderItem).values(merchant_code="WC-DHX-5KG"))
+        first = session.execute(select(OrderItem.id).order_by(OrderItem.id).limit(1)).scalar_one()
+        session.execute(update(OrderItem).where(OrderItem.id == first).values(merchant_code="000123"))
+    return _items(ctx)
+
+
+def _items(ctx) -> dict[str, tuple]:
+    with ctx.sessions() as session:
+        return {sku: (pid, code) for sku, pid, code in session.execute(
+            select(OrderItem.sku_order_id, OrderItem.product_id, OrderItem.merchant_code))}
+
+
+def test_merchant_codes_go_out_in_the_export_and_survive_a_file_without_them(ctx, shop_id, tmp_path):
+    """QA (user check, this session): the desk's own export had no 商家编码 column, and importing it back counted every
+    order 'updated' and erased every item's merchant code, which the pick list prints."""
+    assert _import(ctx, shop_id, SAMPLE).rejected == []
+    codes = _with_merchant_codes(ctx)
+    exported = tmp_path / "export.csv"
+    _export(ctx, shop_id, exported)
+    table = list(csv.DictReader(io.StringIO(exported.read_text(encoding="utf-8-sig"))))
+    assert {row["商家编码"].lstrip("\t") for row in table} == {"WC-DHX-5KG", "000123"}
+    assert any(row["商家编码"] == "\t000123" for row in table)  # typed text for a spreadsheet, as the ids are
+
+    report = _import(ctx, shop_id, exported)
+    assert (report.created, report.updated, report.rejected) == (0, 0, [])
+    assert _items(ctx) == codes
+
+    narrow = tmp_path / "narrow.csv"  # an older export, or a sheet someone trimmed: no 商家编码, no 商品ID
+    _export(ctx, shop_id, narrow, drop=("商家编码", "商品ID"))
+    report = _import(ctx, shop_id, narrow)
+    assert (report.created, report.updated, report.rejected) == (0, 0, [])
+    assert _items(ctx) == codes
+
+
+def test_an_items_own_after_sale_label_and_a_time_to_the_microsecond_round_trip(ctx, shop_id, tmp_path):
+    """QA (user check, this session, on the demo): re-importing the desk's own export still 'updated' 67 of 6,330
+    orders. The export put the order's after-sale label on every SKU row, so the items without an after-sale took it
+    (with a timeline event each); and a parcel shipped in the desk keeps its time to the microsecond, which the
+    file gives to the second."""
+    table = list(csv.DictReader(io.StringIO(SAMPLE.read_text(encoding="utf-8-sig"))))
+    counts: dict[str, int] = {}
+    for row in table:
+        counts[row["主订单编号"]] = counts.get(row["主订单编号"], 0) + 1
+    two = next(row for row in table if counts[row["主订单编号"]] > 1)
+    two["售后状态"] = "待买家退货"  # one item of a two-item order has a return under way: a case of its own
+    first = tmp_path / "first.csv"
+    with first.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.DictWriter(out, list(table[0]))
+        writer.writeheader()
+        writer.writerows(table)
+    assert _import(ctx, shop_id, first).rejected == []
+    with ctx.sessions.begin() as session:
+        shipped = session.execute(select(Order.id, Order.shipped_at).where(Order.shipped_at.is_not(None))
+                                  .limit(1)).one()
+        session.execute(update(Order).where(Order.id == shipped.id)
+                        .values(shipped_at=shipped.shipped_at + timedelta(microseconds=473576)))
+    with ctx.sessions() as session:
+        labels = dict(session.execute(select(OrderItem.sku_order_id, OrderItem.after_sale_status)).all())
+        events = session.execute(select(func.count()).select_from(OrderEvent)).scalar_one()
+    assert sorted(v for v in labels.values() if v) == ["待买家退货"]
+    before = _state(ctx)
+    exported = tmp_path / "export.csv"
+    _export(ctx, shop_id, exported)
+
+    report = _import(ctx, shop_id, exported)
+
+    assert (report.created, report.updated, report.rejected) == (0, 0, [])
+    assert _state(ctx) == before
+    with ctx.sessions() as session:
+        assert dict(session.execute(select(OrderItem.sku_order_id, OrderItem.after_sale_status)).all()) == labels
+        assert session.execute(select(func.count()).select_from(OrderEvent)).scalar_one() == events

@@ -21,10 +21,10 @@ from ..privacy.crypto import PiiCipher
 from . import search_index
 from .bulk_writes import bulk_insert, bulk_update, chunks, insert_tuples, same, sqlite_time
 from .domain import OrderRecord, OrderStatus, can_catch_up
-from .later_snapshot import address_move, changes_nothing, keep_case_labels, keep_known, stored_known, stored_items
+from .later_snapshot import (address_move, changes_nothing, items_after, keep_case_labels, keep_known, stored_items,
+                             stored_known)
 from .models import Order, OrderEvent, OrderItem
-from .snapshot_columns import (BUYER_NAMES, buyer_columns, buyer_values, event_row, item_rows, items_summary,
-                               order_columns)
+from .snapshot_columns import BUYER_NAMES, buyer_columns, buyer_values, event_row, items_summary, order_columns
 from .snapshot_parcels import add_shipments, known_parcels
 
 # The tables intake writes and then looks orders up in (by order id, SKU id, order): a bulk writer keeps their
@@ -357,7 +357,7 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         current = items_of[old.id]
         names = {row[0]: (row[1]["product_name"], row[1]["spec"]) for row in current.values()}
         added = []
-        for item in item_rows(shop_id, old.id, rec, labels.get(old.id)):
+        for item in items_after(shop_id, old.id, rec, labels.get(old.id), current):
             found = current.get(item["sku_order_id"])
             if found is None:
                 new_items.append(item)

@@ -23,6 +23,8 @@ _ITEMS = OrderItem.__table__
 # What a later snapshot may leave unsaid, with what the desk keeps then (keep_known): the platform never unsets these.
 _KEPT_WHEN_UNSAID = ("paid_at", "shipped_at", "completed_at", "cancelled_at", "post_amount_fen", "cancel_reason",
                      "order_type", "buyer_note", "province", "city", "district")
+# Times a file gives to the second while the desk may hold them to the microsecond (a parcel shipped in the desk).
+_TIMES = ("paid_at", "shipped_at", "completed_at", "cancelled_at", "ship_by")
 _NAME_COLUMNS = ("buyer_name_enc", "buyer_name_masked")
 _ADDRESS_COLUMNS = ("address_enc", "address_masked")
 _PHONE_COLUMNS = ("phone_enc", "phone_masked", "phone_hash", "phone_last4_hash")
@@ -65,6 +67,10 @@ def keep_known(values: dict, stored, rec: OrderRecord) -> None:
     for name in _KEPT_WHEN_UNSAID:
         if values[name] is None:
             values[name] = stored[name]
+    for name in _TIMES:
+        given, kept = values[name], stored[name]
+        if given is not None and kept is not None and given != kept and kept.replace(microsecond=0) == given:
+            values[name] = kept  # a file's times are to the second: the desk's stored time, to that second, is the same
     if values["ship_by"] is None:
         values["ship_by"], values["ship_by_source"] = stored["ship_by"], stored["ship_by_source"]
     phone = (rec.buyer_phone or "").strip() or None
@@ -108,6 +114,26 @@ def stored_items(session, pks: list[int]) -> dict[int, dict[str, tuple[int, dict
         for row in session.execute(_STORED_ITEMS.where(_ITEMS.c.order_pk.in_(chunk))):
             found[row[1]][row[2]] = (row[0], dict(zip(_ITEM_SHOWN, row[3:])))
     return found
+
+
+# An item's columns a later snapshot may leave empty while the desk knows them: a file without 商家编码 or 商品ID (the
+# desk's own export before it carried 商家编码, a sheet someone trimmed) re-imported once erased every item's merchant
+# code, which the pick list and its totals print. As keep_known does for the order, an empty cell keeps the stored one.
+_ITEM_KEPT_WHEN_UNSAID = ("product_id", "merchant_code")
+
+
+def items_after(shop_id: int, order_pk: int, rec: OrderRecord, kept_labels: dict[str, str] | None,
+                stored: dict[str, tuple[int, dict]]) -> list[dict]:
+    """The item rows a later snapshot writes (item_rows), with the stored product id and merchant code of an item
+    the snapshot leaves them empty on. ``stored``: the order's items as stored_items reads them."""
+    rows = item_rows(shop_id, order_pk, rec, kept_labels)
+    for row in rows:
+        found = stored.get(row["sku_order_id"])
+        if found is not None:
+            for name in _ITEM_KEPT_WHEN_UNSAID:
+                if not row[name]:
+                    row[name] = found[1][name]
+    return rows
 
 
 def keep_case_labels(session, changed, values_of: dict, known: dict, items_of: dict) -> dict[int, dict[str, str]]:
@@ -177,7 +203,7 @@ def changes_nothing(changed, values_of: dict, known: dict, items_of: dict, shop_
             continue
         items = items_of[old.id]
         if any((found := items.get(i["sku_order_id"])) is None or any(found[1][n] != i[n] for n in _ITEM_SHOWN)
-               for i in item_rows(shop_id, old.id, rec, labels.get(old.id))):
+               for i in items_after(shop_id, old.id, rec, labels.get(old.id), items)):
             continue
         if rec.tracking_no:
             tracked.append((old.id, rec))

@@ -69,7 +69,7 @@ def item_rows(shop_id: int, order_pk: int, rec: OrderRecord, kept_labels: dict[s
 
 
 def event_row(shop_id: int, order_pk: int, at: datetime, now: datetime, kind: str, source: str, actor: str | None,
-           from_status: str | None = None, to_status: str | None = None, detail: dict | None = None) -> dict:
+              from_status: str | None = None, to_status: str | None = None, detail: dict | None = None) -> dict:
     return {"shop_id": shop_id, "order_pk": order_pk, "at": at, "recorded_at": now, "kind": kind,
             "from_status": from_status, "to_status": to_status, "source": source, "actor": actor,
             "detail": json.dumps(detail, ensure_ascii=False) if detail else None}

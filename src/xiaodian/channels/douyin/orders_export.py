@@ -25,7 +25,7 @@ from ...accounts.service import Principal
 from ...clock import SHOP_TZ
 from ...errors import ValidationFailed
 from ...orders.listing import EXPORT_MAX_ORDERS, all_pks, item_rows, orders_data, rows_by_pk
-from ...orders.models import ORDER_PARCEL, Order, Shipment
+from ...orders.models import ORDER_PARCEL, Order, OrderItem, Shipment
 from ...orders.queries import OrderFilter
 from ...privacy.crypto import PiiCipher
 from ...privacy.reveal import MAX_REASON, MIN_REASON
@@ -37,14 +37,16 @@ MEDIA = {"csv": "text/csv; charset=utf-8",  # each format's content type, for th
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 MAX_ROWS = EXPORT_MAX_ORDERS  # orders per export; a larger list is refused, to be narrowed by date first
 # Every column the desk's import reads back and the list knows, so a round trip through a spreadsheet keeps the order
-# whole: without 发货时间 / 订单完成时间 / 取消原因 a re-import once read as "never shipped", "no reason".
-COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商品数量", "商品金额", "订单应付金额", "运费",
-           "订单提交时间", "支付完成时间", "订单完成时间", "承诺发货时间", "订单状态", "售后状态", "取消原因", "收件人",
-           "收件人手机号", "省", "市", "区", "详细地址", "快递公司", "快递单号", "发货时间", "买家留言", "商家备注")
+# whole: without 发货时间 / 订单完成时间 / 取消原因 a re-import once read as "never shipped", "no reason";
+# without 商家编码 it erased the warehouse's codes.
+COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商家编码", "商品数量", "商品金额", "订单应付金额",
+           "运费", "订单提交时间", "支付完成时间", "订单完成时间", "承诺发货时间", "订单状态", "售后状态", "取消原因",
+           "收件人", "收件人手机号", "省", "市", "区", "详细地址", "快递公司", "快递单号", "发货时间", "买家留言",
+           "商家备注")
 # One row per shop order: the SKU columns give way to the order's items in one cell and their total quantity.
-ORDER_COLUMNS = tuple(c for c in COLUMNS if c not in ("子订单编号", "规格", "商品ID", "商品金额"))
+ORDER_COLUMNS = tuple(c for c in COLUMNS if c not in ("子订单编号", "规格", "商品ID", "商家编码", "商品金额"))
 PER = ("sku", "order")
-ID_COLUMNS = frozenset({"主订单编号", "子订单编号", "商品ID", "快递单号"})
+ID_COLUMNS = frozenset({"主订单编号", "子订单编号", "商品ID", "商家编码", "快递单号"})  # Excel must keep them as typed
 STATUS_TEXT = {"unpaid": "待支付", "paid_pending": "已支付", "awaiting_shipment": "备货中", "partially_shipped": "部分发货",
                "shipped": "已发货", "completed": "已完成", "cancelled": "已取消"}
 
@@ -92,6 +94,16 @@ def _parcels_of(session: Session, pks: list[int]) -> dict[str, list[tuple[str, s
     return {oid: [(n, c, frozenset(skus)) for n, c, skus in by_id.values()] for oid, by_id in found.items()}
 
 
+def _item_facts(session: Session, pks: list[int]) -> dict[str, tuple[str | None, str | None]]:
+    """(商家编码, 售后状态) by SKU order id, which the list's item rows do not carry: the warehouse's own codes, which
+    the pick list prints, and each SKU order's own after-sale label. A re-import must find both as stored: without
+    商家编码 it erased the codes; with the order's label on every SKU row it put an after-sale label (and a timeline
+    event) on items that have no after-sale."""
+    return {sku: (code, label) for sku, code, label in session.execute(
+        select(OrderItem.sku_order_id, OrderItem.merchant_code, OrderItem.after_sale_status)
+        .where(OrderItem.order_pk.in_(pks)))}
+
+
 def _items_cell(items) -> str:
     """The order's items as one cell: 五常大米 5kg ×2；小米 1kg ×1 (product, spec, quantity)."""
     return "；".join(f"{i['product_name']}{' ' + i['spec'] if i['spec'] else ''} ×{i['quantity']}" for i in items)
@@ -128,6 +140,7 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
         # a fifth of an export's time (py-spy, 59,000 rows)
         found = orders_data(session, rows_by_pk(session, pks[start:start + 200]), flt.now, deadlines=False)
         parcels = _parcels_of(session, pks[start:start + 200]) if per == "sku" else {}
+        facts = _item_facts(session, pks[start:start + 200]) if per == "sku" else {}
         plain = _revealed(session, shop_id, [o["order_id"] for o in found], cipher) if reveal else {}
         for o in found:
             name, phone, address = plain.get(o["order_id"], (None, None, None))
@@ -151,12 +164,18 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                 row = {**base, "选购商品": _items_cell(items), "商品数量": str(sum(i["quantity"] for i in items))}
                 yield {c: row.get(c, "") for c in ORDER_COLUMNS}
                 continue
+            # Each SKU row says its own after-sale label, unless none of the order's items has one (a label known
+            # for the order only: every row says it, as before).
+            own_labels = any(facts.get(i["sku_order_id"], (None, None))[1] for i in items)
             for item in items or [None]:
                 row = dict(base)
                 if item is not None:
+                    code, label = facts.get(item["sku_order_id"], (None, None))
                     row.update({"子订单编号": item["sku_order_id"], "选购商品": item["product_name"],
-                                "规格": item["spec"] or "", "商品ID": item["product_id"] or "",
+                                "规格": item["spec"] or "", "商品ID": item["product_id"] or "", "商家编码": code or "",
                                 "商品数量": str(item["quantity"]), "商品金额": yuan(item["unit_price_fen"])})
+                    if own_labels:
+                        row["售后状态"] = label or ""
                     held = [(number, carrier) for number, carrier, skus in parcels.get(o["order_id"], ())
                             if not skus or item["sku_order_id"] in skus]
                     row.update({"快递公司": held[0][1] if held else "", "快递单号": ",".join(n for n, _c in held)})
