@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from .accounts import service as accounts
 from .context import AppContext
 from .db import transaction
+from .errors import NotFound
 from .migrate import require_current, upgrade
 from .settings import Settings
 
@@ -27,9 +28,26 @@ def open_context(settings: Settings | None = None, *, migrate: bool = False, clo
     return ctx
 
 
-def default_shop_id(ctx: AppContext) -> int:
+def first_shop_id(ctx: AppContext) -> int:
+    """The desk's first shop (made now if there is none)."""
     with ctx.sessions() as session:
         return accounts.ensure_shop(session, ctx.clock.now()).id
+
+
+def default_shop_id(ctx: AppContext) -> int:
+    """The shop a command works on when it names none: XIAODIAN_SHOP (settings.shop), else the desk's first shop.
+    A shop id the desk does not have is refused rather than falling back, so that a warehouse script meant for the
+    second store never ships or exports the first one's orders."""
+    wanted = ctx.settings.shop
+    if wanted is None:
+        return first_shop_id(ctx)
+    from .accounts.models import Shop
+
+    with ctx.sessions() as session:
+        if session.get(Shop, wanted) is None:
+            raise NotFound(f"XIAODIAN_SHOP={wanted}: the desk has no shop with that id (see `xiaodian shop list`)",
+                           code="shop_not_found", details={"shop_id": wanted})
+    return wanted
 
 
 # A list or a search over every shop of the desk (the URL's ?shop=all, the API's shop=all, the CLI's --shop all).

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     # When set, every command and the server take this instant as "now" (demos, tests, replays).
     now: datetime | None = None
     shop_timezone: str = "Asia/Shanghai"
+    # The shop a command works on when it names none (XIAODIAN_SHOP, an id from `xiaodian shop list`): a merchant
+    # with several stores runs the warehouse's CLI for one of them. Default: the desk's first shop.
+    shop: int | None = None
     # Secrets may be given explicitly (base64url, 32 bytes); otherwise generated at first run into data_dir.
     pii_key: str | None = None
     index_key: str | None = None

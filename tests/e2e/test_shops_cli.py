@@ -75,3 +75,23 @@ def subprocess_connect(env, *extra):
 
     return subprocess.run([*CLI, "shop", "connect", "--shop-id", "77001", "--app-key", "k1", "--app-secret-stdin",
                            *extra], env=env, input="s3cret\n", capture_output=True, text=True, timeout=120)
+
+
+def test_xiaodian_shop_picks_the_shop_of_every_command_that_names_none(env, tmp_path):  # noqa: F811
+    """XIAODIAN_SHOP: the warehouse's scripts for the second store (ship, export, forecast, tracking…) work on that
+    store without a --shop on each command; an id the desk does not have is refused, never the first shop instead."""
+    second = _json(xiaodian(env, "shop", "add", "二号店", "--json"))["id"]
+    assert _json(xiaodian(env, "import", "orders", str(SAMPLE), "--shop", str(second), "--json"))["created"] == 43
+    there = dict(env, XIAODIAN_SHOP=str(second))
+
+    assert _json(xiaodian(there, "orders", "search", "--json"))["total"] == 40
+    assert _json(xiaodian(env, "orders", "search", "--json"))["total"] == 0
+    exported = tmp_path / "second.csv"
+    done = xiaodian(there, "export", "orders", "--format", "csv", "--output", str(exported))
+    assert done.returncode == 0, done.stderr
+    assert len(exported.read_text(encoding="utf-8-sig").splitlines()) == 44  # header + the 43 SKU rows
+    forecast = _json(xiaodian(there, "forecast", "--json"))
+    assert forecast and _json(xiaodian(env, "forecast", "--json")) != forecast
+
+    nowhere = xiaodian(dict(env, XIAODIAN_SHOP="9"), "orders", "search", "--json")
+    assert nowhere.returncode != 0 and "XIAODIAN_SHOP=9" in (nowhere.stderr + nowhere.stdout)

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..bootstrap import default_shop_id
+from ..bootstrap import first_shop_id
 from ..accounts.service import Principal
 from ..clock import iso
 from ..context import AppContext
@@ -74,7 +74,7 @@ def build_demo_shop(ctx: AppContext, *, orders: int = 5000, progress: bool = Tru
     """
     started = time.perf_counter()
     now = ctx.clock.now()
-    shop_id = default_shop_id(ctx)
+    shop_id = first_shop_id(ctx)  # a fresh demo database: its one shop, whatever XIAODIAN_SHOP says
     with _progress(progress) as bar:
         task = bar.add_task("生成演示订单 generating", total=max(orders, 1))
         data = generate_shop(now, orders=orders, seed=seed)

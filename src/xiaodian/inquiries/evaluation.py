@@ -165,13 +165,13 @@ def _expected_date(value) -> tuple[str | None, str | None]:
 
 
 def run_cases(ctx, shop: Shop, cases: list[dict]) -> Report:
-    from ..bootstrap import default_shop_id
+    from ..bootstrap import first_shop_id
     from ..db import transaction
     from ..demo.shop import DEMO_PRINCIPAL
     from . import service
 
     report = Report(now=EVAL_NOW.isoformat())
-    shop_id = default_shop_id(ctx)
+    shop_id = first_shop_id(ctx)  # the evaluation's own database
     for case in cases:
         at = datetime.fromisoformat(case["at"]) if case.get("at") else EVAL_NOW
         with transaction(ctx.sessions) as session:
