@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
@@ -271,6 +272,31 @@ def claim_writer(session: Session) -> None:
     nothing: it locks rows, not the database."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(text("DELETE FROM alembic_version WHERE 0"))  # a write that changes nothing
+
+
+def _lock_key(name: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory locks, one per name."""
+    return int.from_bytes(hashlib.blake2b(f"xiaodian.{name}".encode(), digest_size=8).digest(), "big", signed=True)
+
+
+_ADVISORY_LOCKS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k").bindparams(
+    bindparam("keys", type_=IdList()))
+
+
+def hold_locks(session: Session, names: Iterable[str]) -> None:
+    """Hold these names until the transaction ends, before a read that decides a write (who owns a tracking number,
+    which orders exist, how many failed logins): without it two writers both read "free" and both write. The one
+    way the desk serialises a check-then-write across processes (shipping, intake, login).
+
+    PostgreSQL: a transaction-scoped advisory lock per name, taken in key order, so two holders of overlapping
+    names cannot deadlock; a waiter reads the winner's rows once it commits (READ COMMITTED). SQLite has one writer
+    at a time: its write lock taken now (claim_writer) serialises the check with every other writer."""
+    if session.get_bind().dialect.name == "postgresql":
+        keys = sorted({_lock_key(name) for name in names})
+        if keys:
+            session.execute(_ADVISORY_LOCKS, {"keys": keys})
+    else:
+        claim_writer(session)
 
 
 def mark_dry_run(session: Session) -> None:

@@ -8,11 +8,11 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ..db import best_effort_write, claim_writer
+from ..db import best_effort_write, hold_locks
 from ..errors import Conflict, ConfigurationError, NotFound, Throttled, Unauthenticated, ValidationFailed
 from .models import ApiToken, LoginAttempt, Meta, Shop, User, WebSession
 from .passwords import check_policy, hash_password, verify_password
@@ -115,24 +115,12 @@ def authenticate(session: Session, *, login: str, password: str, now: datetime, 
     return user
 
 
-_LOGIN_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-
-
-def _login_lock_key(login: str) -> int:
-    """A signed 64-bit key for PostgreSQL's advisory locks, one per login (beside intake's and shipping's)."""
-    digest = hashlib.blake2b(f"xiaodian.login:{login}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def _reserve_attempt(engine, login: str, now: datetime, settings, remote_addr: str | None) -> int:
     """Refuse the attempt while the login is locked out; else record it as a failure (until it proves right) and
     return its id. Committed at once, in a transaction of its own that holds the login's lock (an advisory lock on
     PostgreSQL; SQLite's write lock) only while it counts and inserts: every attempt after it counts this one."""
     with Session(engine) as own, own.begin():
-        if own.get_bind().dialect.name == "postgresql":
-            own.execute(_LOGIN_LOCK, {"key": _login_lock_key(login)})
-        else:
-            claim_writer(own)
+        hold_locks(own, [f"login:{login}"])
         window_start = now - timedelta(seconds=settings.login_window_seconds)
         recent = own.execute(
             select(LoginAttempt.at, LoginAttempt.success).where(LoginAttempt.login == login,

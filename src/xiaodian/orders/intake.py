@@ -7,7 +7,6 @@ would move the status backwards is rejected, since the platform never reopens an
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from ..db import claim_writer, in_ids
+from ..db import hold_locks, in_ids
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .bulk_writes import bulk_insert, bulk_update, chunks, insert_tuples, same, sqlite_time
@@ -183,15 +182,6 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     return result
 
 
-_INTAKE_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
-
-
-def _intake_lock_key(shop_id: int) -> int:
-    """A signed 64-bit key for PostgreSQL's advisory locks, one per shop (beside shipping's per tracking number)."""
-    digest = hashlib.blake2b(f"xiaodian.intake:{shop_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def lock_shop_intake(session: Session, shop_id: int) -> None:
     """Hold the shop's intake until the transaction ends, before reading which orders and SKU orders exist.
 
@@ -204,10 +194,7 @@ def lock_shop_intake(session: Session, shop_id: int) -> None:
     holds it for one batch: two imports interleave batch by batch; under READ COMMITTED each statement after it sees
     the other's commit). SQLite: its single write lock, taken now instead of at the batch's first write
     (claim_writer): reads made before it would see the database as it was before the other import's batch."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(_INTAKE_LOCK, {"key": _intake_lock_key(shop_id)})
-    else:
-        claim_writer(session)
+    hold_locks(session, [f"intake:{shop_id}"])
 
 
 # Core tables: bulk writes through them skip the ORM's per-row bookkeeping (an import writes ~10 rows per order).

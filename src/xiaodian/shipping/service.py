@@ -15,20 +15,19 @@ transaction, so two clerks giving one number to two orders at once cannot both p
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
-from ..db import IdList, claim_writer, insert_ignore
+from ..db import hold_locks, insert_ignore
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..orders.domain import PLATFORM_CODE, OrderStatus, can_transition
 from ..orders.models import Order, OrderEvent, Product, Shipment
@@ -150,16 +149,6 @@ def check_carrier_and_number(carrier_value: str, tracking_value: str) -> tuple[d
     return carrier, number, [warning] if warning else []
 
 
-def _tracking_lock_key(shop_id: int, number: str) -> int:
-    """A signed 64-bit key for PostgreSQL's advisory locks, one per (shop, normalised number)."""
-    digest = hashlib.blake2b(f"xiaodian.tracking:{shop_id}:{number}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-_ADVISORY_LOCKS = text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(:keys) AS k").bindparams(
-    bindparam("keys", type_=IdList()))
-
-
 def lock_tracking_numbers(session: Session, shop_id: int, numbers: Iterable[str]) -> None:
     """Hold these numbers until the transaction ends, before checking who owns them (``tracking_owner``).
 
@@ -168,12 +157,7 @@ def lock_tracking_numbers(session: Session, shop_id: int, numbers: Iterable[str]
     PostgreSQL: a transaction-scoped advisory lock per (shop, number), taken in key order so that two files
     sharing numbers cannot deadlock; a waiter reads the winner's shipment once it commits (READ COMMITTED).
     SQLite has one writer at a time: taking its write lock now (claim_writer) serialises the check with it."""
-    if session.get_bind().dialect.name == "postgresql":
-        keys = sorted({_tracking_lock_key(shop_id, n) for n in numbers})
-        if keys:
-            session.execute(_ADVISORY_LOCKS, {"keys": keys})
-    else:
-        claim_writer(session)
+    hold_locks(session, (f"tracking:{shop_id}:{n}" for n in numbers))
 
 
 def _refuse_owned_numbers(session: Session, shop_id: int, plans: list[ShipPlan]) -> None:
