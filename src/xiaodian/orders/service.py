@@ -45,8 +45,8 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
     the save is refused (409 concurrent_change) instead of silently wiping their text (QA pass 5, E2). The order
     row is locked before it is read, so the check and the write see the same note."""
     check(principal.role, "orders.note")
-    order = require_order(session, shop_id, order_id)
-    _lock_order(session, order)
+    locked = _locked_orders(session, shop_id, [order_id])
+    order = locked[0] if locked else require_order(session, shop_id, order_id)  # require_order: its 404
     if expected_note is not UNCHECKED and note is not None:
         _refuse_stale_note(order, expected_note, note)
     return _note_order(session, principal, order, note, flag_colour, now)
@@ -67,14 +67,6 @@ def _refuse_stale_note(order, expected_note, note: str) -> None:
         raise Conflict("the merchant note was changed by someone else just now; reload the order and check it "
                        "before saving", code="concurrent_change", details={"order_id": order.order_id,
                                                                              "field": "merchant_note"})
-
-
-def _lock_order(session: Session, order) -> None:
-    """Lock the order's row until the transaction ends and read it afresh, before a read-modify-write of its note
-    (_locked_orders says why)."""
-    claim_writer(session)
-    session.execute(select(Order).where(Order.id == order.id).with_for_update(key_share=True)
-                    .execution_options(populate_existing=True)).scalar_one()
 
 
 def _lock_in_shops(session: Session, order_ids_by_shop: dict[int, Sequence[str]]) -> None:
