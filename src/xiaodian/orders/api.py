@@ -77,6 +77,11 @@ class NoteIn(BaseModel):
         description="the note as the client last read it (null: no note); when given and the stored note has changed "
                     "since, the edit is refused with 409 concurrent_change instead of overwriting it. Leave out to "
                     "replace the note whatever it is")
+    expected_flag_colour: int | None = Field(
+        None, ge=0, le=6,
+        description="the flag colour as the client last read it (0 or null: no flag); when given and the stored flag "
+                    "has changed since, a flag change is refused with 409 concurrent_change. Leave out to set the "
+                    "flag whatever it is")
 
 
 def _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size,
@@ -169,9 +174,11 @@ def edit_note(order_id: str, body: NoteIn, request: Request, shop: str | None = 
     order = service.find_order(session, shop_id=shops, order_id=order_id, prefer=prefer)
     expected = (body.expected_merchant_note if "expected_merchant_note" in body.model_fields_set
                 else service.UNCHECKED)
+    expected_flag = (body.expected_flag_colour if "expected_flag_colour" in body.model_fields_set
+                     else service.UNCHECKED)
     service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
                                  note=body.merchant_note, flag_colour=body.flag_colour, now=ctx.clock.now(),
-                                 expected_note=expected)
+                                 expected_note=expected, expected_flag=expected_flag)
     session.flush()
     return service.detail_of(session, order, now=ctx.clock.now())
 

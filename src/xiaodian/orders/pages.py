@@ -248,7 +248,6 @@ def export_query(flt: OrderFilter, shop: str | None = None, status: bool = True)
 @router.get("/orders/{order_id}")
 async def order_detail(order_id: str, request: Request, principal: Principal = Depends(require_reading("orders.read")),
                        session: Session = Depends(read_db, scope="function")):
-    ctx = get_ctx(request)
     scope = shop_scope(request)
     try:
         order = _find(session, scope, order_id)
@@ -258,20 +257,29 @@ async def order_detail(order_id: str, request: Request, principal: Principal = D
         return render(request, "orders/choose_shop.html", status_code=409, order_id=order_id, choices=choices,
                       back=_back_link(request))
     pin_shop(request, order.shop_id)  # the after-sales and reveal sections below look in the order's shop
+    return _detail_page(request, session, principal, order, scope)
+
+
+def _detail_page(request: Request, session: Session, principal: Principal, order, scope, *,
+                 draft: dict | None = None, status_code: int = 200):
+    """The order page. ``draft``: the note and flag a clerk typed when the save was refused because someone else
+    changed them meanwhile; the editor shows the typed text again (a clerk must not retype a long note) beside
+    what the other person saved, and saving again replaces it knowingly."""
+    ctx = get_ctx(request)
     detail = service.detail_of(session, order, now=ctx.clock.now())
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     from ..aftersales.pages import order_summary
     from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
 
-    return render(request, "orders/detail.html", order=detail, events=events, flag_colours=FLAG_COLOURS,
-                  moved=address_change(detail),
+    return render(request, "orders/detail.html", status_code=status_code, order=detail, events=events,
+                  flag_colours=FLAG_COLOURS, moved=address_change(detail),
                   aftersales=order_summary(session, request, order.order_id),
                   parcels=parcel_lines(session, order.id), logistics_labels=logistics_labels,
                   can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),
                   saved=request.query_params.get("saved") == "1", back=_back_link(request),
                   shipped=notices.read(request, "shipped") == order.order_id,
                   shop_query=f"?shop={order.shop_id}" if scope.several else "",
-                  shop_name=scope.name(order.shop_id) if scope.several else None)
+                  shop_name=scope.name(order.shop_id) if scope.several else None, draft=draft)
 
 
 def _find(session: Session, scope, order_id: str):
@@ -291,15 +299,26 @@ def _back_link(request: Request) -> str:
 @router.post("/orders/{order_id}/note")
 def save_note(order_id: str, request: Request, merchant_note: str = Form(""), flag_colour: int = Form(0),
               back: str = Form(""), loaded_note: str = Form(""), note_checked: str = Form(""),
+              loaded_flag: str = Form(""),
               principal: Principal = Depends(require("orders.note")), session: Session = Depends(db, scope="function")):
     scope = shop_scope(request)
     order = _find(session, scope, order_id)
-    # The form sends the note it showed (loaded_note; an empty field arrives as the default, so note_checked says
-    # the form sent one): a save over a note someone changed since is refused.
+    # The form sends the note and flag it showed (loaded_note: an empty field arrives as the default, so
+    # note_checked says the form sent one): a save over a note or flag someone changed since is refused.
     expected = loaded_note if note_checked else service.UNCHECKED
-    service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
-                                 note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now(),
-                                 expected_note=expected)
+    shown_flag = whole_number(loaded_flag)
+    expected_flag = shown_flag if shown_flag is not None else service.UNCHECKED
+    try:
+        service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
+                                     note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now(),
+                                     expected_note=expected, expected_flag=expected_flag)
+    except Conflict as exc:
+        if exc.code != "concurrent_change":
+            raise
+        session.rollback()
+        order = _find(session, scope, order_id)
+        draft = {"note": merchant_note, "flag_colour": flag_colour, "field": exc.details.get("field")}
+        return _detail_page(request, session, principal, order, scope, draft=draft, status_code=409)
     # Commit before answering: the db dependency would commit only after the redirect is sent, and the
     # browser's next request could read the old note.
     session.commit()

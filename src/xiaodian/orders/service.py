@@ -35,20 +35,24 @@ UNCHECKED = object()  # update_merchant_note's expected_note when the caller did
 
 
 def update_merchant_note(session: Session, principal: Principal, *, shop_id: int, order_id: str, note: str | None,
-                         flag_colour: int | None, now: datetime, expected_note: str | None | object = UNCHECKED
-                         ) -> dict:
+                         flag_colour: int | None, now: datetime, expected_note: str | None | object = UNCHECKED,
+                         expected_flag: int | None | object = UNCHECKED) -> dict:
     """Change the merchant note (商家备注) and/or flag (小旗子). Stored verbatim; escaped only when shown.
     The role is checked here, so every channel (page, API, CLI, demo) obeys the same rule.
 
     The note is replaced whole, so a caller that shows the note before the edit (the order page) passes the note it
     loaded as ``expected_note``: when the stored note is no longer that one, someone else changed it meanwhile and
-    the save is refused (409 concurrent_change) instead of silently wiping their text (QA pass 5, E2). The order
-    row is locked before it is read, so the check and the write see the same note."""
+    the save is refused (409 concurrent_change) instead of silently wiping their text (QA pass 5, E2). The flag
+    likewise with ``expected_flag``: a clerk who flagged an order red (缺货) must not see it quietly turned back by a
+    colleague's form loaded before. The order row is locked before it is read, so the check and the write see the
+    same note."""
     check(principal.role, "orders.note")
     locked = _locked_orders(session, shop_id, [order_id])
     order = locked[0] if locked else require_order(session, shop_id, order_id)  # require_order: its 404
     if expected_note is not UNCHECKED and note is not None:
         _refuse_stale_note(order, expected_note, note)
+    if expected_flag is not UNCHECKED and flag_colour is not None:
+        _refuse_stale_flag(order, expected_flag, flag_colour)
     return _note_order(session, principal, order, note, flag_colour, now)
 
 
@@ -67,6 +71,15 @@ def _refuse_stale_note(order, expected_note, note: str) -> None:
         raise Conflict("the merchant note was changed by someone else just now; reload the order and check it "
                        "before saving", code="concurrent_change", details={"order_id": order.order_id,
                                                                              "field": "merchant_note"})
+
+
+def _refuse_stale_flag(order, expected_flag, flag_colour: int) -> None:
+    """Refuse a flag change made over a flag that changed since the editor loaded it, unless it sets the flag the
+    order now has anyway."""
+    stored = order.flag_colour or 0
+    if stored != (expected_flag or 0) and stored != flag_colour:
+        raise Conflict("the flag was changed by someone else just now; reload the order and check it before saving",
+                       code="concurrent_change", details={"order_id": order.order_id, "field": "flag_colour"})
 
 
 def _lock_in_shops(session: Session, order_ids_by_shop: dict[int, Sequence[str]]) -> None:
