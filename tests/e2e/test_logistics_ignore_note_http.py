@@ -35,4 +35,4 @@ def test_the_english_page_keeps_the_english_refusal(ctx, shop_id, owner_client):
     case_id = owner_client.get("/api/v1/anomalies").json()["anomalies"][0]["id"]
     owner_client.get("/lang/en")
     status, text, code = refusal(owner_client, case_id)
-    assert (status, code, text) == (422, "reason_required", "ignoring an anomaly needs a reason (note)")
+    assert (status, code, text) == (422, "reason_required", "Ignoring an anomaly needs a reason (note)")

@@ -165,7 +165,7 @@ def test_refusals_on_the_ship_page_read_in_the_pages_language_with_their_details
     client.cookies.set("lang", "en")
     english = client.post("/shipping/orders/6938459704022656009/ship",
                           data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "73100000000002"})
-    assert "the order is not paid yet; it cannot ship" in english.text  # English pages: the domain's message
+    assert "The order is not paid yet; it cannot ship" in english.text  # English pages: the domain's message, a sentence
 
 
 def test_error_text_falls_back_to_the_domain_message():

@@ -31,7 +31,7 @@ def test_a_shipment_names_carrier_number_items_and_the_warning_confirmed(lang):
                    "运单号" if zh else "Tracking no.": "SF1234567890123",
                    "子订单" if zh else "SKU orders": "6979542068512062847",
                    "已确认的提示" if zh else "Confirmed warnings":
-                       "单号格式与该快递公司常见单号不符，请核对。" if zh else "tracking shape mismatch"}
+                       "单号格式与该快递公司常见单号不符，请核对。" if zh else "Tracking shape mismatch"}
 
 
 def test_a_violation_gives_its_kind_lateness_points_and_compensation(lang):

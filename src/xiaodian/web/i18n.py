@@ -6,6 +6,7 @@ are read at start-up (no compile step), so a fresh checkout runs without buildin
 
 from __future__ import annotations
 
+import re
 from contextvars import ContextVar
 from functools import lru_cache
 from gettext import c2py
@@ -147,7 +148,9 @@ def error_text(code: str | None, message: str, details: dict | None = None) -> s
     text for the error's stable code, with its details (order id, tracking number…) filled in — or the domain's
     message when the code has no text yet, or the text needs a detail this error does not carry."""
     language = current_language.get()
-    if not code or language == "en":
+    if language == "en":
+        return sentence_case(message)
+    if not code:
         return message
     msgid = f"errtext_{code}"
     text = gettext(msgid)
@@ -163,6 +166,21 @@ def error_text(code: str | None, message: str, details: dict | None = None) -> s
         return text % values
     except (KeyError, TypeError, ValueError):
         return message
+
+
+_PLAIN_FIRST_WORD = re.compile(r"[a-z][a-z']*(?=[ ,;:.]|$)")
+_KEEP_LOWER = frozenset({"xiaodian", "q"})  # the command, and the search parameter: names, not words
+
+
+def sentence_case(message: str) -> str:
+    """A domain refusal as an English page shows it: the services write their messages lower case, log style
+    ("the import broke on the server; …"), which reads as an error dump at the top of a page. The first letter is
+    raised when the message starts with a plain word; a field or parameter name ("merchant_note is longer…",
+    "dry_run=…") or a command is left as written, since it is spelled as the user types it."""
+    match = _PLAIN_FIRST_WORD.match(message)
+    if not match or match.group(0) in _KEEP_LOWER:
+        return message
+    return message[0].upper() + message[1:]
 
 
 def pick_language(cookie: str | None, accept: str | None, default: str = DEFAULT_LANGUAGE) -> str:
