@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .accounts import service as accounts
 from .context import AppContext
-from .db import transaction
+from .db import MAX_ROW_ID, transaction
 from .errors import NotFound
 from .migrate import require_current, upgrade
 from .settings import Settings
@@ -34,20 +34,30 @@ def first_shop_id(ctx: AppContext) -> int:
         return accounts.ensure_shop(session, ctx.clock.now()).id
 
 
-def default_shop_id(ctx: AppContext) -> int:
-    """The shop a command works on when it names none: XIAODIAN_SHOP (settings.shop), else the desk's first shop.
-    A shop id the desk does not have is refused rather than falling back, so that a warehouse script meant for the
-    second store never ships or exports the first one's orders."""
+def default_shop_id(ctx: AppContext, explicit: int | None = None) -> int:
+    """The shop a command works on: its ``--shop`` (``explicit``) when given, else XIAODIAN_SHOP (settings.shop),
+    else the desk's first shop. So a merchant with two stores can name the store on each command, and a script's
+    --shop is not overridden by a variable left exported in the shell. A shop id the desk does not have is refused
+    rather than falling back, so that a warehouse script meant for the second store never ships or exports the first
+    one's orders."""
+    if explicit is not None:
+        return _known_shop(ctx, explicit, f"--shop {explicit}")
     wanted = ctx.settings.shop
     if wanted is None:
         return first_shop_id(ctx)
+    return _known_shop(ctx, wanted, f"XIAODIAN_SHOP={wanted}")
+
+
+def _known_shop(ctx: AppContext, shop_id: int, given_as: str) -> int:
+    """``shop_id`` if the desk has that shop; NotFound (shop_not_found) naming where the id came from otherwise."""
     from .accounts.models import Shop
 
     with ctx.sessions() as session:
-        if session.get(Shop, wanted) is None:
-            raise NotFound(f"XIAODIAN_SHOP={wanted}: the desk has no shop with that id (see `xiaodian shop list`)",
-                           code="shop_not_found", details={"shop_id": wanted})
-    return wanted
+        # An id past the database's integer (--shop 99999999999999999999) is a shop it cannot have, not a crash.
+        if not 0 < shop_id <= MAX_ROW_ID or session.get(Shop, shop_id) is None:
+            raise NotFound(f"{given_as}: the desk has no shop with that id (see `xiaodian shop list`)",
+                           code="shop_not_found", details={"shop_id": shop_id})
+    return shop_id
 
 
 # A list or a search over every shop of the desk (the URL's ?shop=all, the API's shop=all, the CLI's --shop all).

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cli import ShopOption, group_shop
 from ..cli_tables import add_columns
 from ..errors import DomainError
 
@@ -29,11 +30,17 @@ def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _context():
+def _context(shop: int | None, as_json: bool = False):
+    """A fresh context and the shop the command works on: its --shop, else XIAODIAN_SHOP, else the first shop. A
+    shop the desk lacks is refused (exit 1), nothing done."""
     from ..bootstrap import default_shop_id, open_context
 
     ctx = open_context()
-    return ctx, default_shop_id(ctx)
+    try:
+        return ctx, default_shop_id(ctx, shop)
+    except DomainError as exc:
+        ctx.engine.dispose()
+        _emit_error(exc, as_json)
 
 
 @app.callback()
@@ -42,7 +49,8 @@ def list_cases(typer_ctx: typer.Context,
                                                                "completed, closed, all"),
                case_type: str = typer.Option(None, "--type", help="return_refund, refund_shipped, …"),
                family: str = typer.Option(None, "--family", help="quality, other, unknown (current reason)"),
-               page: int = typer.Option(1, "--page", min=1, max=MAX_PAGE), as_json: bool = typer.Option(False, "--json")) -> None:
+               page: int = typer.Option(1, "--page", min=1, max=MAX_PAGE),
+               as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """List the cases of a tab, most urgent first."""
     if typer_ctx.invoked_subcommand is not None:
         return
@@ -57,7 +65,7 @@ def list_cases(typer_ctx: typer.Context,
         _emit_error(DomainError(f"--type must be one of {', '.join(types)}", code="usage"), as_json, 2)
     if family is not None and family not in FAMILIES:
         _emit_error(DomainError(f"--family must be one of {', '.join(FAMILIES)}", code="usage"), as_json, 2)
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(shop, as_json)
     try:
         with ctx.sessions() as session:
             data = views.case_page(session, shop_id=shop_id, now=ctx.clock.now(),
@@ -80,11 +88,12 @@ def list_cases(typer_ctx: typer.Context,
 
 
 @app.command("show")
-def show(aftersale_id: str, as_json: bool = typer.Option(False, "--json")) -> None:
+def show(command: typer.Context, aftersale_id: str, as_json: bool = typer.Option(False, "--json"),
+         shop: ShopOption = None) -> None:
     """One case with its reason history, steps and communication log."""
     from . import views
 
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(group_shop(command, shop), as_json)
     try:
         with ctx.sessions() as session:
             data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
@@ -105,21 +114,22 @@ def show(aftersale_id: str, as_json: bool = typer.Option(False, "--json")) -> No
 
 
 @app.command("act")
-def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | reject | receive | refund | reship | retry_refund"),
+def act(command: typer.Context, aftersale_id: str,
+        action: str = typer.Argument(..., help="agree | reject | receive | refund | reship | retry_refund"),
         reason_code: str = typer.Option(None, "--reason-code", help="reject reason code (required to reject)"),
-        note: str = typer.Option(None, "--note"), inspection: str = typer.Option(None, "--inspection",
-                                                                               help="as_expected | damaged | wrong_item | parts_missing"),
+        note: str = typer.Option(None, "--note"),
+        inspection: str = typer.Option(None, "--inspection", help="as_expected | damaged | wrong_item | parts_missing"),
         tracking: str = typer.Option(None, "--tracking"), carrier: str = typer.Option(None, "--carrier"),
         confirm_warnings: bool = typer.Option(False, "--confirm-warnings",
                                               help="reship: the number is unusual for the carrier, checked"),
-        as_json: bool = typer.Option(False, "--json")) -> None:
+        as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """A merchant action on one case (refused with the reason when the case cannot take it)."""
     from ..accounts.cli import cli_principal
     from ..db import transaction
     from . import domain, service, views
     from .api import parse_action
 
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(group_shop(command, shop), as_json)
     try:
         with transaction(ctx.sessions) as session:
             service.merchant_action(session, shop_id=shop_id, aftersale_id=aftersale_id, action=parse_action(action),
@@ -141,14 +151,16 @@ def act(aftersale_id: str, action: str = typer.Argument(..., help="agree | rejec
 
 
 @app.command("contact")
-def contact(aftersale_id: str, channel: str = typer.Option(..., "--channel", help="feige | phone | sms | other"),
-            summary: str = typer.Option(..., "--summary"), outcome: str = typer.Option(None, "--outcome")) -> None:
+def contact(command: typer.Context, aftersale_id: str,
+            channel: str = typer.Option(..., "--channel", help="feige | phone | sms | other"),
+            summary: str = typer.Option(..., "--summary"), outcome: str = typer.Option(None, "--outcome"),
+            shop: ShopOption = None) -> None:
     """Log a conversation with the buyer."""
     from ..accounts.cli import cli_principal
     from ..db import transaction
     from . import service
 
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(group_shop(command, shop))
     try:
         with transaction(ctx.sessions) as session:
             service.add_contact(session, shop_id=shop_id, aftersale_id=aftersale_id, channel=channel, summary=summary,
@@ -180,13 +192,13 @@ def scan(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 @app.command("relabel")
-def relabel(as_json: bool = typer.Option(False, "--json")) -> None:
+def relabel(command: typer.Context, as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Write every order's 售后状态 label from its cases (once, on a database from before labels followed cases).
     Not audited: the label is a projection of the cases, whose every change is audited already."""
     from ..db import transaction
     from .order_label import refresh_shop
 
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(group_shop(command, shop), as_json)
     try:
         with transaction(ctx.sessions) as session:
             changed = refresh_shop(session, shop_id)
@@ -200,7 +212,7 @@ def relabel(as_json: bool = typer.Option(False, "--json")) -> None:
 
 def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: CSV or XLSX"),
                       dry_run: bool = typer.Option(False, "--dry-run", help="report what would change, change nothing"),
-                      as_json: bool = typer.Option(False, "--json")) -> None:
+                      as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Import an after-sale export (re-importing a later one records status and reason changes)."""
     from ..accounts.cli import cli_principal
     from . import service
@@ -208,7 +220,7 @@ def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: 
 
     if not file.is_file():
         _emit_error(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(shop, as_json)
     try:
         report = import_aftersale_file(ctx.sessions, shop_id=shop_id, path=file, now=ctx.clock.now(),
                                        principal=cli_principal(), dry_run=dry_run,
@@ -229,13 +241,13 @@ def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: 
 
 def quality_rate(product: str = typer.Option(None, "--product", help="one product id"),
                  window: int = typer.Option(30, "--window", help="14 or 30 days"),
-                 as_json: bool = typer.Option(False, "--json")) -> None:
+                 as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """品退率 per product (and the shop), by first and by current buyer reason."""
     from . import quality, views
 
     if window not in (14, 30):
         _emit_error(DomainError("--window must be 14 or 30", code="usage"), as_json, 2)
-    ctx, shop_id = _context()
+    ctx, shop_id = _context(shop, as_json)
     try:
         with ctx.sessions() as session:
             families = views.families_for(session, shop_id, ctx.settings)

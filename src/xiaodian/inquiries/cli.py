@@ -12,6 +12,7 @@ from datetime import datetime
 import typer
 from rich.console import Console
 
+from ..cli import ShopOption
 from ..errors import DomainError
 
 out = Console()
@@ -32,6 +33,7 @@ def ask(
     order: str = typer.Option(None, "--order", help="an order number the buyer gave"),
     at: str = typer.Option(None, "--at", help="when the message was sent, ISO 8601 with offset (default now)"),
     as_json: bool = typer.Option(False, "--json"),
+    shop: ShopOption = None,
 ) -> None:
     """Understand a buyer's message and answer it from the order data."""
     from ..accounts.cli import cli_principal
@@ -50,7 +52,7 @@ def ask(
             _fail(DomainError("--at needs a UTC offset, e.g. +08:00", code="usage"), as_json, 2)
     ctx = open_context()
     try:
-        shop_id = default_shop_id(ctx)
+        shop_id = default_shop_id(ctx, shop)
         with transaction(ctx.sessions) as session:
             result = answer_out(service.answer(session, cli_principal(), shop_id=shop_id, message=message,
                                                phone=phone, order_id=order, at=when, now=ctx.clock.now(),

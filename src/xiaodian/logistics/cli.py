@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cli import ShopOption, group_shop
 from ..cli_tables import add_columns
 from ..clock import iso
 from ..errors import DomainError
@@ -32,19 +33,29 @@ def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
+def _shop_id(ctx, shop: int | None, as_json: bool) -> int:
+    """The shop --shop names (else XIAODIAN_SHOP, else the first); one the desk lacks is refused, exit 1."""
+    from ..bootstrap import default_shop_id
+
+    try:
+        return default_shop_id(ctx, shop)
+    except DomainError as exc:
+        _fail(exc, as_json)
+
+
 @tracking_app.command("import")
 def import_file(file: Path = typer.Argument(..., help="CSV or XLSX: 快递单号, 快递公司, 时间, 状态码, 地点, 描述"),
-                as_json: bool = typer.Option(False, "--json")) -> None:
+                as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Import carrier scans for carriers without an integration (duplicates are ignored)."""
     from ..accounts.cli import cli_principal
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from .importfile import import_tracking_file
 
     if not file.is_file():
         _fail(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
     ctx = open_context()
     try:
-        report = import_tracking_file(ctx.sessions, shop_id=default_shop_id(ctx), path=file,
+        report = import_tracking_file(ctx.sessions, shop_id=_shop_id(ctx, shop, as_json), path=file,
                                       principal=cli_principal(), now=ctx.clock.now())
     except DomainError as exc:
         _fail(exc, as_json, 2)
@@ -61,7 +72,7 @@ def import_file(file: Path = typer.Argument(..., help="CSV or XLSX: 快递单号
 
 
 def track(key: str = typer.Argument(..., help="order id or tracking number"),
-          as_json: bool = typer.Option(False, "--json")) -> None:
+          as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """An order's packages: state, last successful poll, and every scan (newest first)."""
     from ..bootstrap import default_shop_id, open_context
     from ..db import transaction
@@ -70,7 +81,7 @@ def track(key: str = typer.Argument(..., help="order id or tracking number"),
     ctx = open_context()
     try:
         with transaction(ctx.sessions) as session:
-            data = order_tracking(session, default_shop_id(ctx), key, ctx.clock.now())
+            data = order_tracking(session, default_shop_id(ctx, shop), key, ctx.clock.now())
     except DomainError as exc:
         _fail(exc, as_json)
     finally:
@@ -116,12 +127,12 @@ def scan_logistics(full: bool = typer.Option(True, "--full/--incremental", help=
 def anomalies(ctx: typer.Context,
               status: str = typer.Option("open", "--status", help="open (being worked on) | all"),
               kind: str = typer.Option(None, "--kind", help="pickup_timeout, stalled, suspected_lost, …"),
-              as_json: bool = typer.Option(False, "--json")) -> None:
+              as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """List anomalies, most severe then oldest first: {id, order_id, tracking_no, carrier, kind, severity,
     status, detected_at, evidence, resend_of (an after-sale re-send: its case's id)}."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from .domain import AnomalyKind
     from .queries import AnomalyFilter, list_anomalies
 
@@ -132,7 +143,8 @@ def anomalies(ctx: typer.Context,
     app_ctx = open_context()
     try:
         with app_ctx.sessions() as session:
-            data = list_anomalies(session, default_shop_id(app_ctx), AnomalyFilter(status=status, kind=kind, limit=5000))
+            data = list_anomalies(session, _shop_id(app_ctx, shop, as_json),
+                                  AnomalyFilter(status=status, kind=kind, limit=5000))
     finally:
         app_ctx.engine.dispose()
     keys = ("id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at", "evidence",
@@ -151,11 +163,11 @@ def anomalies(ctx: typer.Context,
 
 
 @anomalies_app.command("act")
-def act(anomaly_id: str = typer.Argument(...),
+def act(command: typer.Context, anomaly_id: str = typer.Argument(...),
         action: str = typer.Argument(..., help="contacted_carrier | told_buyer | resolved | ignored"),
         note: str = typer.Option(None, "--note", help="what was done; the reason when ignoring"),
         until: str = typer.Option(None, "--until", help="ignored only: reopen then, e.g. 2026-11-26T09:00+08:00"),
-        as_json: bool = typer.Option(False, "--json")) -> None:
+        as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Move a case along the playbook; recorded with who did it."""
     from ..accounts.cli import cli_principal
     from ..bootstrap import default_shop_id, open_context
@@ -172,9 +184,10 @@ def act(anomaly_id: str = typer.Argument(...),
             _fail(DomainError(f"--until must be a time like 2026-11-26T09:00, got {until!r}", code="usage"), as_json, 2)
         if until_at.tzinfo is None:
             until_at = until_at.replace(tzinfo=SHOP_TZ)  # a time without offset is the shop's
+    shop = group_shop(command, shop)  # `anomalies --shop 2 act …` as well as `anomalies act … --shop 2`
     ctx = open_context()
     try:
-        shop_id = default_shop_id(ctx)
+        shop_id = default_shop_id(ctx, shop)
         with transaction(ctx.sessions) as session:
             act_on(session, shop_id=shop_id, anomaly_id=anomaly_id, action=action, principal=cli_principal(),
                    now=ctx.clock.now(), note=note, until=until_at)
@@ -196,7 +209,7 @@ def thresholds(set_: list[str] = typer.Option(None, "--set", help="FIELD=HOURS, 
                                               "pickup_timeout, pickup_serious, stalled_warning, stalled_timeout, "
                                               "stalled_serious, suspected_lost, locker_uncollected"),
                reset: bool = typer.Option(False, "--reset", help="back to the defaults (assumptions)"),
-               as_json: bool = typer.Option(False, "--json")) -> None:
+               as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Show the shop's anomaly thresholds (hours), or change them (owners; validated, audited; the next scan
     applies them to every watched parcel)."""
     from ..accounts.cli import cli_principal
@@ -214,7 +227,7 @@ def thresholds(set_: list[str] = typer.Option(None, "--set", help="FIELD=HOURS, 
         changes[field.strip()] = hours.strip()
     ctx = open_context()
     try:
-        shop_id = default_shop_id(ctx)
+        shop_id = default_shop_id(ctx, shop)
         with transaction(ctx.sessions) as session:
             if reset:
                 view = shop_thresholds.reset_thresholds(session, shop_id=shop_id, principal=cli_principal(),

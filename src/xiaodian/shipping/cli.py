@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from ..cli import ShopOption
 from ..cli_tables import add_columns
 from ..errors import DomainError
 
@@ -29,20 +30,31 @@ def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _in_transaction(as_json: bool, action):
-    """Run ``action(session, shop_id, now)`` as one transaction on a fresh context; a refused action prints the
-    reason (JSON too with --json) and exits 1. The engine is disposed either way."""
+def _in_transaction(as_json: bool, action, shop: int | None = None):
+    """Run ``action(session, shop_id, now)`` as one transaction on a fresh context, in the shop --shop names (else
+    the default shop); a refused action or an unknown shop prints the reason (JSON too with --json) and exits 1.
+    The engine is disposed either way."""
     from ..bootstrap import default_shop_id, open_context
     from ..db import transaction
 
     ctx = open_context()
     try:
         with transaction(ctx.sessions) as session:
-            return action(session, default_shop_id(ctx), ctx.clock.now())
+            return action(session, default_shop_id(ctx, shop), ctx.clock.now())
     except DomainError as exc:
         _emit_error(exc, as_json)
     finally:
         ctx.engine.dispose()
+
+
+def _shop_id(ctx, shop: int | None, as_json: bool) -> int:
+    """The shop --shop names (else XIAODIAN_SHOP, else the first); one the desk lacks is refused, exit 1."""
+    from ..bootstrap import default_shop_id
+
+    try:
+        return default_shop_id(ctx, shop)
+    except DomainError as exc:
+        _emit_error(exc, as_json)
 
 
 def ship(
@@ -58,10 +70,11 @@ def ship(
     file: Path = typer.Option(None, "--file", help="bulk-ship file: 订单号, 快递公司, 快递单号 (CSV or XLSX)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="with --file: verdict per row, change nothing"),
     as_json: bool = typer.Option(False, "--json"),
+    shop: ShopOption = None,
 ) -> None:
     """Ship one order (carrier + tracking number), or every row of a bulk-ship file."""
     from ..accounts.cli import cli_principal
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from ..db import transaction
     from . import service
     from .bulk import Confirmed, ship_file
@@ -71,9 +84,9 @@ def ship(
     if file is not None and not file.is_file():
         _emit_error(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
     ctx = open_context()
-    shop_id = default_shop_id(ctx)
     principal = cli_principal()
     try:
+        shop_id = _shop_id(ctx, shop, as_json)
         if file is not None:
             try:
                 report = ship_file(ctx.sessions, shop_id=shop_id, path=file, principal=principal,
@@ -143,9 +156,9 @@ def scan_deadlines(full: bool = typer.Option(True, "--full/--incremental", help=
 
 def violations(since: str = typer.Option(None, "--since", help="ship-by on or after YYYY-MM-DD (shop day)"),
                limit: int = typer.Option(500, "--limit", min=1, max=5000),
-               as_json: bool = typer.Option(False, "--json")) -> None:
+               as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Late-shipment violations with points and compensation (defaults are assumptions)."""
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from ..clock import SHOP_TZ
     from .reports import violations_report
 
@@ -158,7 +171,7 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = violations_report(session, default_shop_id(ctx), start, limit)
+            data = violations_report(session, _shop_id(ctx, shop, as_json), start, limit)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -177,15 +190,15 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
 
 def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000, help="orders packed per hour"),
              limit: int = typer.Option(50, "--limit", min=0, max=2000, help="pick-list rows"),
-             as_json: bool = typer.Option(False, "--json")) -> None:
+             as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Which awaiting orders will miss their ship-by at this packing pace, and the ship-first pick list."""
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from .reports import forecast_report
 
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = forecast_report(session, default_shop_id(ctx), ctx.clock.now(), capacity, limit)
+            data = forecast_report(session, _shop_id(ctx, shop, as_json), ctx.clock.now(), capacity, limit)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -225,10 +238,11 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
                   view: str = typer.Option("awaiting", "--view",
                                            help="awaiting (待发货: 备货中 and 部分发货), due24h or overdue"),
                   query: str = typer.Option(None, "--query", help="only the view's orders this search finds, e.g. a "
-                                            "product packed together (as `orders search`)")) -> None:
+                                            "product packed together (as `orders search`)"),
+                  shop: ShopOption = None) -> None:
     """Write the bulk-ship template: the view's orders, most urgent first, 快递公司 and 快递单号 left to fill in;
     `xiaodian ship --file` takes it back (blank rows are skipped)."""
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from .queries import VIEWS
     from .template import bulk_template
 
@@ -238,7 +252,8 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data, count = bulk_template(session, default_shop_id(ctx), view, ctx.clock.now(), query, ctx.cipher)
+            data, count = bulk_template(session, _shop_id(ctx, shop, False), view, ctx.clock.now(), query,
+                                        ctx.cipher)
     finally:
         ctx.engine.dispose()
     output.write_bytes(data)
@@ -254,6 +269,7 @@ def correct_tracking(
     reason: str = typer.Option(..., "--reason", help="why (kept in the order's timeline and the audit log)"),
     confirm_warnings: bool = typer.Option(False, "--confirm-warnings", help="save although the number looks unusual"),
     as_json: bool = typer.Option(False, "--json"),
+    shop: ShopOption = None,
 ) -> None:
     """Correct a mistyped tracking number on one package (until the carrier has scanned it)."""
     from ..accounts.cli import cli_principal
@@ -263,7 +279,8 @@ def correct_tracking(
         _emit_error(DomainError("give the package: --old NUMBER or --shipment ID", code="usage"), as_json, 2)
     result = _in_transaction(as_json, lambda session, shop_id, now: correct(
         session, shop_id=shop_id, order_id=order_id, shipment_id=shipment, old_tracking_no=old, carrier=carrier,
-        tracking_no=tracking, reason=reason, confirm_warnings=confirm_warnings, principal=cli_principal(), now=now))
+        tracking_no=tracking, reason=reason, confirm_warnings=confirm_warnings, principal=cli_principal(), now=now),
+        shop)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
@@ -277,15 +294,15 @@ reminders_app = typer.Typer(no_args_is_help=True, help="Deadline reminders (due 
 
 @reminders_app.command("list")
 def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
-                   as_json: bool = typer.Option(False, "--json")) -> None:
+                   as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Open reminders, most pressing first (overdue, due within 2 h, within 6 h)."""
-    from ..bootstrap import default_shop_id, open_context
+    from ..bootstrap import open_context
     from .reminders import reminders_report
 
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = reminders_report(session, default_shop_id(ctx), limit)
+            data = reminders_report(session, _shop_id(ctx, shop, as_json), limit)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -300,13 +317,13 @@ def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
 
 @reminders_app.command("ack")
 def reminders_ack(reminder_id: int = typer.Argument(..., help="reminder id (from `xiaodian reminders list`)"),
-                  as_json: bool = typer.Option(False, "--json")) -> None:
+                  as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Acknowledge one reminder (someone has it in hand)."""
     from ..accounts.cli import cli_principal
     from .reminders import acknowledge
 
     result = _in_transaction(as_json, lambda session, shop_id, now: acknowledge(
-        session, shop_id=shop_id, reminder_id=reminder_id, principal=cli_principal(), now=now))
+        session, shop_id=shop_id, reminder_id=reminder_id, principal=cli_principal(), now=now), shop)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import datetime, timezone
 
 import typer
 
 from ...accounts.shops_cli import shop_app
+from ...cli import ShopOption
 from ...errors import DomainError, ValidationFailed
 
 sync_app = typer.Typer(no_args_is_help=True, help="Pull orders from a platform")
@@ -24,13 +25,23 @@ def _fail(message: str, code: int, as_json: bool = False) -> None:
     raise typer.Exit(code)
 
 
-def _shop(ctx, platform_shop_id: str | None) -> int:
+def _shop(ctx, platform_shop_id: str | None, desk_shop: str | None, as_json: bool) -> int:
+    """The desk shop to sync: the one connected to Douyin shop --shop, or the desk's --desk-shop (as `shop connect`
+    names it), else XIAODIAN_SHOP, else the first shop."""
     from ...accounts.models import Shop
     from ...bootstrap import default_shop_id
+    from ...orders.cli import shop_option
     from sqlalchemy import select
 
+    if platform_shop_id and desk_shop is not None:
+        _fail("give --shop (the Douyin shop id) or --desk-shop (the desk's shop id), not both", 2, as_json)
+    if desk_shop is not None:
+        return shop_option(ctx, desk_shop, allow_all=False, name="--desk-shop")
     if not platform_shop_id:
-        return default_shop_id(ctx)
+        try:
+            return default_shop_id(ctx)
+        except DomainError as exc:  # XIAODIAN_SHOP names a shop the desk lacks
+            _fail(exc.message, 1, as_json)
     with ctx.sessions() as session:
         found = session.execute(select(Shop.id).where(Shop.platform_shop_id == platform_shop_id)).scalar_one_or_none()
     if found is None:
@@ -75,6 +86,9 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
 
 @sync_app.command("douyin")
 def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin shop id; default: the desk's shop"),
+                desk_shop: str | None = typer.Option(None, "--desk-shop", help="or which of the desk's shops (an id, "
+                                                     "see `xiaodian shop list`); default: XIAODIAN_SHOP, else the "
+                                                     "first"),
                 once: bool = typer.Option(True, "--once/--loop", help="--loop: sync again every --interval seconds "
                                           "until interrupted (Ctrl-C), as the worker does every minute"),
                 interval: float = typer.Option(60.0, "--interval", min=1.0, help="seconds between syncs with --loop"),
@@ -92,7 +106,7 @@ def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin sho
         _fail("--since needs a UTC offset, e.g. 2026-11-20T00:00:00+08:00", 2, as_json)
     ctx = open_context()
     try:
-        shop_id = _shop(ctx, shop)
+        shop_id = _shop(ctx, shop, desk_shop, as_json)
         while True:
             result = _sync_once(ctx, shop_id, since, as_json, sync_shop, stop_on_error=once)
             if once:
@@ -120,13 +134,33 @@ def _sync_once(ctx, shop_id: int, since, as_json: bool, sync_shop, *, stop_on_er
         result = {"shop_id": shop_id, "orders": {"created": 0, "updated": 0, "unchanged": 0},
                   "errors": [{"msg": f"the sync stopped: {type(exc).__name__}: {exc}"}]}
     if as_json:
-        typer.echo(json.dumps(result, ensure_ascii=False, default=str))
+        typer.echo(_json_in_shop_time(result))
     else:
         o = result["orders"]
         typer.echo(f"orders: {o['created']} created, {o['updated']} updated, {o['unchanged']} unchanged")
         for e in result["errors"]:
             typer.echo(f"error: {e}", err=True)
     return result
+
+
+def _json_in_shop_time(data) -> str:
+    """A sync's or a sweep's report as JSON, every time in it ISO 8601 in shop time (+08:00) as the API and every
+    other output of the desk give times: the sync gives its cursor as stored, in UTC, which read as a different
+    hour from the one the merchant sees on the status page."""
+    from ...clock import iso
+
+    def shop_time(value) -> str:
+        if isinstance(value, datetime):
+            return iso(value if value.tzinfo else value.replace(tzinfo=timezone.utc))  # stored times are UTC
+        return str(value)
+
+    def cursor_in_shop_time(report):
+        if isinstance(report, dict) and isinstance(report.get("cursor"), str):
+            return {**report, "cursor": shop_time(datetime.fromisoformat(report["cursor"]))}
+        return report
+
+    reports = [cursor_in_shop_time(r) for r in data] if isinstance(data, list) else cursor_in_shop_time(data)
+    return json.dumps(reports, ensure_ascii=False, default=shop_time)
 
 
 @reconcile_app.command("douyin")
@@ -141,7 +175,7 @@ def reconcile_douyin(days: float = typer.Option(3.0, "--days"), as_json: bool = 
     finally:
         ctx.engine.dispose()
     if as_json:
-        typer.echo(json.dumps(results, ensure_ascii=False, default=str))
+        typer.echo(_json_in_shop_time(results))
     else:
         for r in results:
             typer.echo(f"shop {r['shop_id']}: {len(r['repaired'])} repaired, errors {len(r['errors'])}")
@@ -161,7 +195,7 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
                                               "per shop order)"),
                       output: str = typer.Option(..., "--output", help="file to write"),
                       reveal: bool = typer.Option(False, "--reveal", help="full buyer data (needs a --reason)"),
-                      reason: str | None = typer.Option(None, "--reason")) -> None:
+                      reason: str | None = typer.Option(None, "--reason"), shop: ShopOption = None) -> None:
     """Every order of the filtered list, one row per SKU order (or per shop order, --per order): ids as text,
     amounts in yuan, buyer data masked unless --reveal with a --reason (audited)."""
     from pathlib import Path
@@ -189,6 +223,11 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
         _fail(str(exc), 2)
     ctx = open_context()
     try:
+        shop_id = default_shop_id(ctx, shop)
+    except DomainError as exc:  # refused as by every command, before a file is started
+        ctx.engine.dispose()
+        _fail(exc.message, 1)
+    try:
         flt.now = ctx.clock.now()
         # Written beside the output and moved over it at the end: a refused or failed export leaves no half file.
         partial = Path(output).with_name(Path(output).name + ".part")
@@ -200,7 +239,7 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
                   Progress(TextColumn("[bold]exporting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                            console=err, transient=True, disable=not err.is_terminal) as bar):
                 task = bar.add_task("exporting", total=None)
-                count = export_orders(session, shop_id=default_shop_id(ctx), flt=flt, cipher=ctx.cipher,
+                count = export_orders(session, shop_id=shop_id, flt=flt, cipher=ctx.cipher,
                                       principal=cli_principal(), fmt=fmt, now=ctx.clock.now(), out=out,
                                       reveal=reveal, reason=reason, per=per, limit=domain.JOB_MAX_ORDERS,
                                       progress=lambda done, total: bar.update(task, completed=done, total=total))
