@@ -194,12 +194,12 @@ FORMS[("POST", "/settings/password")] = {"current_password": "not-the-password-1
                                          "password_again": "sweep-password-2"}
 # Shipping: correcting a tracking number (order page → 更正单号) and the deadline reminders list.
 ROUTE_PERMISSIONS.update({
-    ("GET", "/shipping/orders/{order_id}/tracking"): "shipping.ship",
-    ("POST", "/shipping/orders/{order_id}/shipments/{shipment_id}/correct"): "shipping.ship",
+    ("GET", "/shipping/orders/{order_id}/tracking"): "shipping.correct",
+    ("POST", "/shipping/orders/{order_id}/shipments/{shipment_id}/correct"): "shipping.correct",
     ("GET", "/shipping/reminders"): "orders.read",
     ("POST", "/shipping/reminders/{reminder_id}/ack"): "shipping.ship",
     ("GET", "/api/v1/orders/{order_id}/shipments"): "orders.read",
-    ("PATCH", "/api/v1/orders/{order_id}/shipments/{shipment_id}"): "shipping.ship",
+    ("PATCH", "/api/v1/orders/{order_id}/shipments/{shipment_id}"): "shipping.correct",
     ("GET", "/api/v1/shipping/reminders"): "orders.read",
     ("POST", "/api/v1/shipping/reminders/{reminder_id}/ack"): "shipping.ship",
 })

@@ -16,7 +16,7 @@ from xiaodian.aftersales import service as aftersales
 from xiaodian.aftersales.domain import Action, ActionInput, CaseType
 from xiaodian.aftersales.models import AfterSaleCase
 from xiaodian.db import transaction
-from xiaodian.errors import Conflict, ValidationFailed
+from xiaodian.errors import Conflict, Forbidden, ValidationFailed
 from xiaodian.logistics.ingest import Scan, record_scans
 from xiaodian.logistics.jobs import scan_shop
 from xiaodian.logistics.models import Anomaly, Parcel
@@ -26,20 +26,22 @@ from xiaodian.orders.models import Order, OrderEvent, Shipment
 from xiaodian.shipping.corrections import correct_tracking, order_shipment_states
 from xiaodian.shipping.models import TrackingCorrection
 
-from ..conftest import NOW, cli_desk, csrf_of
+from ..conftest import NOW, cli_desk, csrf_of, login
 from ..factories import make_record
 from . import test_aftersale_resend_parcel as resend
-from .test_aftersale_resend_parcel import CASE, CS, ELSEWHERE, H, ORDER, OWN, RESEND, _order_facts, _reship
+from .test_aftersale_resend_parcel import (CASE, CS, ELSEWHERE, H, ORDER, OWN, RESEND, WAREHOUSE, _order_facts,
+                                          _reship)
 
 desk = resend.desk  # the fixture: a completed order with a 补寄 case the merchant agreed to
 RIGHT = "73123456789099"  # the number the parcel really carries (ZTO-shaped)
 OWNER = CS.__class__(None, "boss", "owner", "web")
 
 
-def _correct(ctx, shop_id, number=RIGHT, reason="单号输错两位", at=NOW + 2 * H, **kw):
+def _correct(ctx, shop_id, number=RIGHT, reason="单号输错两位", at=NOW + 2 * H, principal=OWNER, **kw):
     with transaction(ctx.sessions) as session:
         return correct_tracking(session, shop_id=shop_id, order_id=ORDER, old_tracking_no=kw.pop("old", RESEND),
-                                carrier="zhongtong", tracking_no=number, reason=reason, principal=OWNER, now=at, **kw)
+                                carrier="zhongtong", tracking_no=number, reason=reason, principal=principal, now=at,
+                                **kw)
 
 
 def test_a_resend_number_is_corrected_without_touching_the_orders_own_shipping(desk, shop_id):
@@ -131,6 +133,67 @@ def test_the_page_and_the_api_correct_a_resend(desk, shop_id, owner_client):
     timeline = owner_client.get(f"/orders/{ORDER}").text.split('class="card timeline"', 1)[1]
     fixed = timeline.split('class="ev-tracking_edited"')[2].split("</li>", 1)[0]  # the page's correction
     assert f'<span class="muted">补寄:</span> {CASE}</div>' in fixed and f"中通快递 {RIGHT}</div>" in fixed
+
+
+def test_customer_service_corrects_the_resend_it_recorded_but_not_the_orders_own_parcel(desk, shop_id):
+    """cs records a re-send with the case (aftersales.decide): it may correct that number itself instead of asking
+    the warehouse; an order's own parcel stays the warehouse's and the owner's (shipping.ship)."""
+    _reship(desk, shop_id)
+    with transaction(desk.sessions) as session:
+        own = session.execute(select(Shipment.id).where(Shipment.tracking_no == OWN)).scalar_one()
+        session.execute(Order.__table__.update().where(Order.order_id == ORDER).values(status="shipped",
+                                                                                       completed_at=None))
+        with pytest.raises(Forbidden) as refused:
+            correct_tracking(session, shop_id=shop_id, order_id=ORDER, shipment_id=own, carrier="zhongtong",
+                             tracking_no=RIGHT, reason="输错", principal=CS, now=NOW + 2 * H)
+        assert refused.value.details["permission"] == "shipping.ship"
+    out = _correct(desk, shop_id, principal=CS)
+    assert out["after"]["tracking_no"] == RIGHT
+    with transaction(desk.sessions) as session:  # the warehouse still corrects re-sends too
+        correct_tracking(session, shop_id=shop_id, order_id=ORDER, old_tracking_no=RIGHT, carrier="zhongtong",
+                         tracking_no=RESEND, reason="改回", principal=WAREHOUSE, now=NOW + 2 * H)
+
+
+def test_the_cases_own_history_records_the_correction(desk, shop_id, owner_client):
+    _reship(desk, shop_id)
+    _correct(desk, shop_id, principal=CS, reason="单号输错两位")
+    history = owner_client.get(f"/api/v1/aftersales/{CASE}").json()["history"]
+    [fixed] = [e for e in history if e["action"] == "resend_corrected"]
+    assert json.loads(fixed["detail"]) == {"carrier": "zhongtong", "tracking_no": RIGHT, "old_tracking_no": RESEND,
+                                           "reason": "单号输错两位"}
+    assert (fixed["actor"], fixed["from_status"], fixed["to_status"]) == ("kefu1", None, None)  # no status change
+    page = owner_client.get(f"/aftersales/{CASE}").text.split('class="card timeline"', 1)[1]
+    assert "补寄单号已更正" in page and f"<code>{RIGHT}</code>" in page
+    assert f"（原单号 {RESEND}；原因：单号输错两位）" in page
+
+
+def test_a_cs_user_gets_the_correction_form_for_the_resend_only(desk, shop_id, app, users):
+    from fastapi.testclient import TestClient
+
+    _reship(desk, shop_id)
+    with transaction(desk.sessions) as session:  # the order's own parcel still correctable (by the warehouse)
+        session.execute(Order.__table__.update().where(Order.order_id == ORDER).values(
+            status="shipped", completed_at=None, shipped_at=NOW - H))
+        session.execute(Shipment.__table__.update().where(Shipment.tracking_no == OWN).values(shipped_at=NOW - H))
+    with TestClient(app) as cs:
+        login(cs, "cs")
+        assert f'/shipping/orders/{ORDER}/tracking"' in cs.get(f"/aftersales/{CASE}").text
+        assert f'href="/shipping/orders/{ORDER}/tracking"' in cs.get(f"/orders/{ORDER}").text
+        page = cs.get(f"/shipping/orders/{ORDER}/tracking")
+        assert page.status_code == 200
+        own_card = page.text.split(f"<code>{OWN}</code>", 1)[1].split("</section>", 1)[0]
+        assert "/correct" not in own_card and "not-yours" in own_card
+        resend_card = page.text.split(f'data-resend-of="{CASE}"', 1)[1].split("</section>", 1)[0]
+        assert "/correct" in resend_card
+        listed = cs.get(f"/api/v1/orders/{ORDER}/shipments").json()["shipments"]
+        by_no = {s["tracking_no"]: s["shipment_id"] for s in listed}
+        refused = cs.patch(f"/api/v1/orders/{ORDER}/shipments/{by_no[OWN]}", headers={"x-csrf-token": csrf_of(cs)},
+                           json={"carrier": "zhongtong", "tracking_no": RIGHT, "reason": "输错"})
+        assert refused.status_code == 403
+        posted = cs.post(f"/shipping/orders/{ORDER}/shipments/{by_no[RESEND]}/correct", data={
+            "carrier": "zhongtong", "tracking_no": RIGHT, "reason": "输错", "csrf_token": csrf_of(cs)},
+            follow_redirects=False)
+        assert posted.status_code == 303
 
 
 def _seed(ctx, shop_id):

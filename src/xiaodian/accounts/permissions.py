@@ -15,6 +15,9 @@ PERMISSIONS: dict[str, str] = {
     # reveal=true handed a cs user just throttled at 30 reveals an hour 6,444 buyers' details in one call)
     "pii.export": "export or download order lists with the buyers' full phone, name and address",
     "shipping.ship": "ship orders, upload tracking numbers",
+    # the correction page and API: an order's own parcel needs shipping.ship as well; an after-sale re-send (补寄),
+    # recorded by customer service with the case, is theirs to correct too (aftersales.decide suffices for it)
+    "shipping.correct": "open the tracking-number correction (own parcels: shipping.ship; re-sends: either)",
     "logistics.handle": "act on parcel anomalies (contact the carrier, tell the buyer), import tracking events",
     "aftersales.decide": "agree or reject after-sale requests",
     "inquiries.answer": "use the buyer inquiry assistant",
@@ -29,9 +32,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(PERMISSIONS),
     "cs": frozenset({"orders.read", "orders.note", "orders.import", "orders.export", "pii.reveal",
                      "aftersales.decide", "inquiries.answer", "logistics.handle", "tokens.own",
-                     "account.own"}),
+                     "account.own", "shipping.correct"}),
     "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "logistics.handle", "tokens.own",
-                            "account.own"}),
+                            "account.own", "shipping.correct"}),
 }
 
 

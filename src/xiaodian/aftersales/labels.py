@@ -45,6 +45,7 @@ def action(key: str | None) -> str:
         "reason_given": _("Buyer gave a reason"), "reason_changed": _("Buyer changed the reason"),
         "contact": _("Contact logged"), "deadline_changed": _("Deadline moved by the platform"),
         "reminder_due_soon": _("Deadline reminder"), "reminder_overdue": _("Deadline passed"),
+        "resend_corrected": _("Re-send number corrected"),
     }.get(key or "", key or "")
 
 
@@ -137,6 +138,12 @@ def parcel(detail: str | None) -> tuple[str, str] | None:
     if not isinstance(data, dict) or not data.get("tracking_no"):
         return None
     return carrier(data.get("carrier")), str(data["tracking_no"])
+
+
+def correction(detail: str | None) -> dict:
+    """The old number and the reason of a re-send number correction (its case event's JSON detail)."""
+    data = json.loads(detail) if detail else {}
+    return {"old": str(data.get("old_tracking_no") or ""), "reason": str(data.get("reason") or "")}
 
 
 def describe(data: dict) -> list[tuple[str, str]]:

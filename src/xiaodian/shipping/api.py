@@ -122,7 +122,8 @@ def shipments(order_id: str, request: Request, principal: Principal = Depends(re
               summary="Correct a mistyped tracking number (carrier and/or number) with a reason; refused (409 "
                       "correction_refused) once the parcel is picked up or signed, or past the correction limits")
 def correct(order_id: str, shipment_id: str, body: CorrectionIn, request: Request,
-            principal: Principal = Depends(require("shipping.ship")), session: Session = Depends(db, scope="function")):
+            principal: Principal = Depends(require("shipping.correct")),
+            session: Session = Depends(db, scope="function")):
     return corrections.correct_tracking(session, shop_id=shop_of(request), order_id=order_id, shipment_id=shipment_id,
                                         carrier=body.carrier, tracking_no=body.tracking_no, reason=body.reason,
                                         confirm_warnings=body.confirm_warnings, principal=principal,

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..accounts import audit
-from ..accounts.permissions import check
+from ..accounts.permissions import allowed, check
 from ..accounts.service import Principal
 from ..clock import iso
 from ..db import row_id
@@ -135,13 +135,29 @@ def find_shipment(session: Session, order: Order, *, shipment_id: int | str | No
     return found
 
 
+def may_correct(role: str, *, resend: bool) -> bool:
+    """Whether this role corrects this kind of parcel (see correct_tracking): the page offers the form only then."""
+    if resend:
+        return allowed(role, "shipping.ship") or allowed(role, "aftersales.decide")
+    return allowed(role, "shipping.ship")
+
+
+def check_may_correct(role: str, *, resend: bool) -> None:
+    if not may_correct(role, resend=resend):
+        check(role, "shipping.ship")  # the refusal names the permission an own parcel needs
+
+
 def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: str, tracking_no: str, reason: str,
                      principal: Principal, now: datetime, shipment_id: int | str | None = None,
                      old_tracking_no: str | None = None, confirm_warnings: bool = False) -> dict:
     """Correct one package's carrier and/or number, in the caller's transaction. Refusals carry stable codes:
     ``correction_refused`` (details.reason_code says why), ``validation_failed``/``tracking_*`` (the same checks as
-    shipping), ``tracking_in_use``, ``confirmation_required``, ``concurrent_change``."""
-    check(principal.role, "shipping.ship")
+    shipping), ``tracking_in_use``, ``confirmation_required``, ``concurrent_change``.
+
+    Who: an order's own parcel is the warehouse's (shipping.ship); an after-sale re-send (补寄) is recorded by
+    customer service with the case (aftersales.decide), so they may correct its number too, without asking the
+    warehouse."""
+    check(principal.role, "shipping.correct")
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("give a reason for the correction (e.g. 单号输错一位)", code="reason_required",
@@ -151,6 +167,7 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
     order = require_order(session, shop_id, order_id.strip())
     shipment = find_shipment(session, order, shipment_id=shipment_id, tracking_no=old_tracking_no)
     [state] = [s for s in shipment_states(session, shop_id, order, now) if s.shipment_id == shipment.id]
+    check_may_correct(principal.role, resend=state.resend_of is not None)
     if not state.correctable:
         raise CorrectionRefused(state.refusal, details={"reason_code": state.refusal_code, "order_id": order.order_id,
                                                         "shipment_id": shipment.id})
@@ -194,7 +211,8 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
                                           carrier_code=new_carrier.code, tracking_no=number)
     else:  # the order's shipment on Douyin is its own parcel: a re-send is never uploaded as one, nor amended
         platform = None
-        move_case_number(session, shipment, carrier_code=new_carrier.code, tracking_no=number)
+        move_case_number(session, shipment, carrier_code=new_carrier.code, tracking_no=number, now=now,
+                         principal=principal, old_tracking_no=before["tracking_no"], reason=reason)
     resend = {"resend_of": state.resend_of} if state.resend_of is not None else {}
     detail = {"shipment_id": shipment.id, **resend, "before": before, "after": after, "reason": reason}
     if platform:

@@ -425,7 +425,7 @@ def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:
 
 @router.get("/shipping/orders/{order_id}/tracking")
 def tracking_form(order_id: str, request: Request, platform: str | None = Query(None, pattern="^already_sent$"),
-                  principal: Principal = Depends(require("shipping.ship")),
+                  principal: Principal = Depends(require("shipping.correct")),
                   session: Session = Depends(db, scope="function")):
     ctx = _tracking_context(session, shop_of(request), order_id, get_ctx(request).clock.now())
     return render(request, "shipping/tracking.html", forms={}, corrected=notices.read(request, "corrected"),
@@ -435,7 +435,7 @@ def tracking_form(order_id: str, request: Request, platform: str | None = Query(
 @router.post("/shipping/orders/{order_id}/shipments/{shipment_id}/correct")
 def tracking_correct(order_id: str, shipment_id: str, request: Request, carrier: str = Form(""),
                      tracking_no: str = Form(""), reason: str = Form(""), confirm_warnings: str = Form(""),
-                     principal: Principal = Depends(require("shipping.ship")),
+                     principal: Principal = Depends(require("shipping.correct")),
                      session: Session = Depends(db, scope="function")):
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     try:

@@ -4,6 +4,7 @@ own shipping facts (status, shipped_at, ship-by violations, tracking list, expor
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -51,13 +52,21 @@ def resend_cases(session: Session, shipment_ids: list[int]) -> dict[int, tuple[s
         .where(Shipment.id.in_(shipment_ids), Shipment.kind == RESEND))}
 
 
-def move_case_number(session: Session, shipment: Shipment, *, carrier_code: str, tracking_no: str) -> None:
+def move_case_number(session: Session, shipment: Shipment, *, carrier_code: str, tracking_no: str, now: datetime,
+                     principal, old_tracking_no: str, reason: str) -> None:
     """A corrected re-send number is the case's too: the case page and API name the parcel by its reship_* columns,
-    which must not keep the mistyped number (the case's history keeps what was typed at the time, the correction
-    record and the order's timeline keep both)."""
-    from ..aftersales.models import AfterSaleCase
+    which must not keep the mistyped number. The case's history keeps what was typed at the time and gets a step of
+    its own for the correction (old and new number, reason, who), so the clerk answering the buyer from the case
+    sees why the number changed; the correction record and the order's timeline keep both numbers too."""
+    from ..aftersales.models import AfterSaleCase, AfterSaleEvent
 
     session.execute(update(AfterSaleCase.__table__)
                     .where(AfterSaleCase.__table__.c.id == shipment.aftersale_case_id)
                     .values(reship_carrier=carrier_code, reship_tracking_no=tracking_no)
                     .execution_options(synchronize_session=False))
+    detail = {"carrier": carrier_code, "tracking_no": tracking_no, "old_tracking_no": old_tracking_no,
+              "reason": reason}
+    session.execute(insert(AfterSaleEvent.__table__).values(
+        shop_id=shipment.shop_id, case_id=shipment.aftersale_case_id, at=now, recorded_at=now,
+        action="resend_corrected", source=principal.channel, actor=principal.login,
+        detail=json.dumps(detail, ensure_ascii=False)))
