@@ -38,11 +38,12 @@ MEDIA = {"csv": "text/csv; charset=utf-8",  # each format's content type, for th
 MAX_ROWS = EXPORT_MAX_ORDERS  # orders per export; a larger list is refused, to be narrowed by date first
 # Every column the desk's import reads back and the list knows, so a round trip through a spreadsheet keeps the order
 # whole: without 发货时间 / 订单完成时间 / 取消原因 a re-import once read as "never shipped", "no reason";
-# without 商家编码 it erased the warehouse's codes.
-COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商家编码", "商品数量", "商品金额", "订单应付金额",
-           "运费", "订单提交时间", "支付完成时间", "订单完成时间", "承诺发货时间", "订单状态", "售后状态", "取消原因",
-           "收件人", "收件人手机号", "省", "市", "区", "详细地址", "快递公司", "快递单号", "发货时间", "买家留言",
-           "商家备注")
+# without 商家编码 it erased the warehouse's codes. 取消时间 and 订单类型 (普通订单, 预售订单…) too: a file handed to
+# the accountant or another tool says when an order was cancelled and what kind it is, as the platform's own does.
+COLUMNS = ("主订单编号", "子订单编号", "选购商品", "规格", "商品ID", "商家编码", "商品数量", "商品金额",
+           "订单应付金额", "运费", "订单提交时间", "支付完成时间", "订单完成时间", "取消时间", "承诺发货时间",
+           "订单状态", "订单类型", "售后状态", "取消原因", "收件人", "收件人手机号", "省", "市", "区", "详细地址",
+           "快递公司", "快递单号", "发货时间", "买家留言", "商家备注")
 # One row per shop order: the SKU columns give way to the order's items in one cell and their total quantity.
 ORDER_COLUMNS = tuple(c for c in COLUMNS if c not in ("子订单编号", "规格", "商品ID", "商家编码", "商品金额"))
 PER = ("sku", "order")
@@ -104,6 +105,11 @@ def _item_facts(session: Session, pks: list[int]) -> dict[str, tuple[str | None,
         .where(OrderItem.order_pk.in_(pks)))}
 
 
+def _order_types(session: Session, pks: list[int]) -> dict[str, str | None]:
+    """订单类型 by order id, which the list's rows do not carry (no screen shows it)."""
+    return dict(session.execute(select(Order.order_id, Order.order_type).where(Order.id.in_(pks))).tuples().all())
+
+
 def _items_cell(items) -> str:
     """The order's items as one cell: 五常大米 5kg ×2；小米 1kg ×1 (product, spec, quantity)."""
     return "；".join(f"{i['product_name']}{' ' + i['spec'] if i['spec'] else ''} ×{i['quantity']}" for i in items)
@@ -142,6 +148,7 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
         parcels = _parcels_of(session, pks[start:start + 200]) if per == "sku" else {}
         facts = _item_facts(session, pks[start:start + 200]) if per == "sku" else {}
         plain = _revealed(session, shop_id, [o["order_id"] for o in found], cipher) if reveal else {}
+        kinds = _order_types(session, pks[start:start + 200])
         for o in found:
             name, phone, address = plain.get(o["order_id"], (None, None, None))
             buyer, tracking, items = o["buyer"], o["tracking"] or [], o["items"] or []
@@ -150,6 +157,7 @@ def rows(session: Session, *, shop_id: int, flt: OrderFilter, cipher: PiiCipher,
                 "运费": yuan(o["post_amount_fen"]),
                 "订单提交时间": _time(o["created_at"]), "支付完成时间": _time(o["paid_at"]),
                 "订单完成时间": _time(o["completed_at"]), "发货时间": _time(o["shipped_at"]),
+                "取消时间": _time(o["cancelled_at"]), "订单类型": kinds.get(o["order_id"]) or "",
                 "取消原因": o["cancel_reason"] or "",
                 "承诺发货时间": _time(o["ship_by"]), "订单状态": STATUS_TEXT.get(o["status"], o["status"]),
                 "售后状态": o["after_sale_status"] or "",
