@@ -112,3 +112,32 @@ def test_the_api_refuses_a_flag_change_over_a_flag_changed_since_it_was_read_whe
     assert _patch(owner_client, {"flag_colour": 2, "expected_flag_colour": 6}).status_code == 200
     assert _patch(owner_client, {"flag_colour": 3}).status_code == 200  # not asked: sets it, as before
     assert owner_client.get(f"/api/v1/orders/{A}").json()["flag_colour"] == 3
+
+
+def test_only_what_the_clerk_changed_is_saved_so_independent_edits_both_stay(owner_client, ctx, shop_id):
+    """Clerk 1 flags the order while clerk 2 writes a note (or the other way round): no conflict, both stay; and
+    when the notes do conflict, the page keeps the colleague's flag rather than the stale one clerk 1's form held."""
+    _seed(ctx, shop_id)
+    loaded = _note_form(owner_client)
+    assert _patch(owner_client, {"merchant_note": "缺货"}).status_code == 200  # clerk 2's note
+    flagged = owner_client.post(f"/orders/{A}/note", data={**loaded, "merchant_note": "", "flag_colour": "5"},
+                                follow_redirects=False)
+    assert flagged.status_code == 303  # clerk 1 only set a flag: clerk 2's note stays
+    order = owner_client.get(f"/api/v1/orders/{A}").json()
+    assert (order["merchant_note"], order["flag_colour"]) == ("缺货", 5)
+
+    loaded = _note_form(owner_client)
+    assert _patch(owner_client, {"flag_colour": 6}).status_code == 200  # clerk 2 flags it red
+    noted = owner_client.post(f"/orders/{A}/note", data={**loaded, "merchant_note": "缺货；已联系买家",
+                                                        "flag_colour": "5"}, follow_redirects=False)
+    assert noted.status_code == 303  # clerk 1 only wrote the note: the red flag stays
+    order = owner_client.get(f"/api/v1/orders/{A}").json()
+    assert (order["merchant_note"], order["flag_colour"]) == ("缺货；已联系买家", 6)
+
+    loaded = _note_form(owner_client)
+    assert _patch(owner_client, {"merchant_note": "改成顺丰", "flag_colour": 3}).status_code == 200
+    stale = owner_client.post(f"/orders/{A}/note", data={**loaded, "merchant_note": "我的备注", "flag_colour": "6"},
+                              follow_redirects=False)
+    assert stale.status_code == 409
+    assert 'name="flag_colour" value="3" checked' in stale.text  # the colleague's flag: clerk 1 did not touch it
+    assert ">我的备注</textarea>" in stale.text

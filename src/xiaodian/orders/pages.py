@@ -304,20 +304,26 @@ def save_note(order_id: str, request: Request, merchant_note: str = Form(""), fl
     scope = shop_scope(request)
     order = _find(session, scope, order_id)
     # The form sends the note and flag it showed (loaded_note: an empty field arrives as the default, so
-    # note_checked says the form sent one): a save over a note or flag someone changed since is refused.
-    expected = loaded_note if note_checked else service.UNCHECKED
+    # note_checked says the form sent one). Only what this clerk changed is saved: a flag set while a colleague
+    # edited the note keeps the colleague's note, and the other way round. A change over a note or flag someone
+    # changed since is refused, and the page comes back with the clerk's change kept.
     shown_flag = whole_number(loaded_flag)
-    expected_flag = shown_flag if shown_flag is not None else service.UNCHECKED
+    note_changed = not note_checked or not service.same_note(merchant_note, loaded_note)
+    flag_changed = shown_flag is None or flag_colour != shown_flag
     try:
         service.update_merchant_note(session, principal, shop_id=order.shop_id, order_id=order.order_id,
-                                     note=merchant_note, flag_colour=flag_colour, now=get_ctx(request).clock.now(),
-                                     expected_note=expected, expected_flag=expected_flag)
+                                     note=merchant_note if note_changed else None,
+                                     flag_colour=flag_colour if flag_changed else None,
+                                     now=get_ctx(request).clock.now(),
+                                     expected_note=loaded_note if note_checked else service.UNCHECKED,
+                                     expected_flag=shown_flag if shown_flag is not None else service.UNCHECKED)
     except Conflict as exc:
         if exc.code != "concurrent_change":
             raise
         session.rollback()
         order = _find(session, scope, order_id)
-        draft = {"note": merchant_note, "flag_colour": flag_colour, "field": exc.details.get("field")}
+        draft = {"note": merchant_note if note_changed else None,
+                 "flag_colour": flag_colour if flag_changed else None}
         return _detail_page(request, session, principal, order, scope, draft=draft, status_code=409)
     # Commit before answering: the db dependency would commit only after the redirect is sent, and the
     # browser's next request could read the old note.

@@ -56,7 +56,7 @@ def update_merchant_note(session: Session, principal: Principal, *, shop_id: int
     return _note_order(session, principal, order, note, flag_colour, now)
 
 
-def _same_note(a: str | None, b: str | None) -> bool:
+def same_note(a: str | None, b: str | None) -> bool:
     """Two notes are the same text: no note and an empty one alike, and a browser's CRLF (a form sends every line
     break so) the same as LF."""
     def plain(text):
@@ -67,7 +67,7 @@ def _same_note(a: str | None, b: str | None) -> bool:
 def _refuse_stale_note(order, expected_note, note: str) -> None:
     """Refuse a save made over a note that changed since the editor loaded it, unless the save leaves the note as
     it now is anyway (nothing of the other edit is lost)."""
-    if not _same_note(order.merchant_note, expected_note) and not _same_note(order.merchant_note, note):
+    if not same_note(order.merchant_note, expected_note) and not same_note(order.merchant_note, note):
         raise Conflict("the merchant note was changed by someone else just now; reload the order and check it "
                        "before saving", code="concurrent_change", details={"order_id": order.order_id,
                                                                              "field": "merchant_note"})
