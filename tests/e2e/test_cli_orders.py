@@ -53,7 +53,7 @@ def test_db_upgrade_then_user_add_then_token_create(env):
     added = run(env, "user", "add", "boss", "--password-stdin", stdin="Sup3r-secret-pw\n")
     assert added.exit_code == 0, added.output
     weak = run(env, "user", "add", "clerk", "--password-stdin", stdin="short\n")
-    assert weak.exit_code == 1 and "password needs" in weak.output
+    assert weak.exit_code == 1 and "the password needs to" in weak.output
     token = run(env, "token", "create", "boss")
     assert token.exit_code == 0 and token.stdout.strip().splitlines()[0].startswith("xdt_")
     missing = run(env, "token", "create", "nobody")

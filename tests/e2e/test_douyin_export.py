@@ -43,6 +43,8 @@ def read_csv(data: bytes) -> list[dict]:
 def test_csv_has_every_order_of_the_filter_with_ids_as_text_and_yuan(seeded, owner_client):
     response = owner_client.get("/api/v1/exports/orders", params={"format": "csv"})
     assert response.status_code == 200 and response.headers["x-row-count"] == "231"
+    # named in shop time, as the export jobs and the bulk-ship template are (it said 10:00 for 18:00, in UTC)
+    assert response.headers["content-disposition"] == 'attachment; filename="orders-20261124-180000.csv"'
     rows = read_csv(response.content)
     assert len(rows) == 231 and {r["主订单编号"].strip() for r in rows} == set(IDS)
     assert all(r["主订单编号"].startswith("\t") for r in rows)  # Excel keeps it text

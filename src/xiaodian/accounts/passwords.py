@@ -24,13 +24,15 @@ def check_policy(password: str, login: str) -> None:
     """At least 10 characters, letters and digits, not containing the login."""
     problems = []
     if len(password) < MIN_LENGTH:
-        problems.append(f"at least {MIN_LENGTH} characters")
+        problems.append(f"have at least {MIN_LENGTH} characters")
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
-        problems.append("both letters and digits")
+        problems.append("mix letters and digits")
     if login and login.lower() in password.lower():
-        problems.append("must not contain the login")
+        problems.append("not contain the login")
     if problems:
-        raise ValidationFailed("password needs " + ", ".join(problems), code="weak_password",
+        # "the password needs to have at least 10 characters and not contain the login" (QA pass 6: the CLI printed
+        # "password needs must not contain the login")
+        raise ValidationFailed("the password needs to " + " and ".join(problems), code="weak_password",
                                details={"field": "password"})
 
 

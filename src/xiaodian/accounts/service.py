@@ -61,7 +61,8 @@ def add_user(session: Session, *, login: str, password: str, role: str, now: dat
              display_name: str | None = None) -> User:
     login = login.strip()
     if not login or len(login) > 64 or any(c.isspace() for c in login):
-        raise ValidationFailed("login must be 1–64 characters without spaces", details={"field": "login"})
+        raise ValidationFailed("login must be 1–64 characters without spaces", code="login_invalid",
+                               details={"field": "login"})
     if role not in ROLES:
         raise ValidationFailed(f"role must be one of {', '.join(ROLES)}", details={"field": "role"})
     if session.execute(select(User.id).where(User.login == login)).first():

@@ -200,7 +200,8 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         report = run_bulk(request, stored, dry_run=True, principal=principal, confirmed=PREVIEW)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
-        return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
+        return render(request, "shipping/bulk.html", status_code=422, stage="upload",
+                      error=error_text(exc.code, exc.message, exc.details))
     shown = _shown(report)
     if report.shipped:
         uploads.save_note(ctx.settings.data_dir, stored.upload_id, SEEN_NOTE,
@@ -241,7 +242,8 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
                           confirmed=_seen_in_preview(data_dir, upload_id))
     except FileUnreadable as exc:
         uploads.delete(data_dir, upload_id)
-        return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=exc.message)
+        return render(request, "shipping/bulk.html", status_code=422, stage="upload",
+                      error=error_text(exc.code, exc.message, exc.details))
     except BaseException:
         uploads.release(data_dir, claimed)  # broken on the server: Apply may be tried again
         raise

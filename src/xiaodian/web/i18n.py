@@ -109,7 +109,8 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "id_invalid", "id_scientific_notation", "value_missing", "amount_invalid", "quantity_invalid", "date_invalid",
     "phone_invalid", "status_unknown", "value_too_long", "malformed_row", "bad_encoding", "duplicate_sku_order_id",
     "order_row_rejected", "sku_order_id_conflict", "paid_before_created", "status_conflict",
-    "row_truncated", "row_misaligned",
+    "row_truncated", "row_misaligned", "type_unknown", "invalid_transition", "stale_snapshot", "not_allowed_in_status",
+    "login_invalid", "reveal_limit",
     # people (issue 3)
     "forbidden", "csrf_failed",
     "weak_password", "wrong_password", "same_password", "passwords_differ", "user_exists", "last_owner", "login_locked",
@@ -165,7 +166,8 @@ def error_text(code: str | None, message: str, details: dict | None = None) -> s
     try:
         return text % values
     except (KeyError, TypeError, ValueError):
-        return message
+        # a text naming a detail this error lacks: "找不到订单 %(order_id)s" for a 404 of a page or an after-sale case
+        return gettext("Not found: there is no such page or record.") if code == "not_found" else message
 
 
 _PLAIN_FIRST_WORD = re.compile(r"[a-z][a-z']*(?=[ ,;:.]|$)")

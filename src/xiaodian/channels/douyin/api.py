@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...web.body_limits import PUSH as PUSH_BODY
 from ...accounts.service import Principal
-from ...clock import iso
+from ...clock import SHOP_TZ, iso
 from ...group_commit import committer_for
 from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
@@ -153,7 +153,7 @@ def _export(request: Request, session: Session, principal: Principal, body: Expo
     except BaseException:
         spool.close()
         raise
-    stamp = ctx.clock.now().strftime("%Y%m%d-%H%M%S")
+    stamp = ctx.clock.now().astimezone(SHOP_TZ).strftime("%Y%m%d-%H%M%S")  # shop time, as every file name
     return StreamingResponse(_chunks(spool), media_type=MEDIA[body.format], headers={
         "content-disposition": f'attachment; filename="orders-{stamp}.{body.format}"', "x-row-count": str(count),
         "content-length": str(size)})

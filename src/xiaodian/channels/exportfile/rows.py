@@ -20,6 +20,7 @@ class RowError:
     code: str
     message: str
     order_key: str = ""  # the row's 主订单编号 as written, so its sibling rows can be rejected with it
+    details: dict | None = None  # the refusal's details (an order id…), for a page's translated text
 
     def as_dict(self) -> dict:
         return {"row": self.row, "column": self.column, "code": self.code, "message": self.message}
