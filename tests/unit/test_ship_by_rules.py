@@ -153,3 +153,10 @@ def test_empty_and_malformed_numbers_are_refused(raw, problem):
 
 def test_numbers_copied_with_spaces_and_lower_case_are_normalised():
     assert normalise_tracking(" sf 1234-5678-90123 ") == "SF1234567890123"
+
+
+def test_full_width_numbers_typed_in_a_chinese_ime_are_made_plain():
+    """QA pass 6, #13: ＳＦ４９２３６４９３４９９７１ (全角) was refused as malformed while search understood it."""
+    assert normalise_tracking("ＳＦ４９２３６４９３４９９７１") == "SF4923649349971"
+    assert normalise_tracking("SF100000000000２\u3000") == "SF1000000000002"  # and the ideographic space
+    assert tracking_problem(normalise_tracking("７５３９９９９９９９９１")) is None

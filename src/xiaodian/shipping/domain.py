@@ -5,6 +5,7 @@ carriers and tracking-number shapes. Standard library only; every time is tz-awa
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
@@ -258,8 +259,10 @@ TRACKING_FORM = re.compile(r"^[A-Z0-9]{8,32}$")
 
 
 def normalise_tracking(value: str | None) -> str:
-    """Upper-case, spaces and dashes removed (people copy numbers from labels with spaces)."""
-    return re.sub(r"[\s\-]", "", (value or "")).upper()
+    """Upper-case, spaces and dashes removed (people copy numbers from labels with spaces), full-width letters and
+    digits made plain (NFKC): a Chinese IME in 全角 mode types ＳＦ１２３, which search already understood and shipping
+    refused as malformed while showing a number that looked right (QA pass 6, #13)."""
+    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value or "")).upper()
 
 
 class TrackingProblem(StrEnum):
