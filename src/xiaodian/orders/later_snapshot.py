@@ -2,15 +2,15 @@
 
 A later export or sync is often a narrower view of the same order (no 发货时间 column, masked buyer data, an empty
 售后状态): these rules keep what the desk knows (keep_known, keep_case_labels), recognise a real address change
-(address_move) and a snapshot that changes nothing the order shows (changes_nothing), so that re-importing the
-desk's own export writes nothing."""
+(address_move), refuse an older snapshot's receiver (keep_current_buyer) and recognise a snapshot that changes
+nothing the order shows (changes_nothing), so that re-importing the desk's own export writes nothing."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from ..privacy.crypto import PiiCipher
-from ..privacy.masking import mask_address
+from ..privacy.masking import mask_address, normalise_phone
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
 from .bulk_writes import chunks
 from .domain import OrderRecord, tracking_numbers
@@ -28,7 +28,8 @@ _TIMES = ("paid_at", "shipped_at", "completed_at", "cancelled_at", "ship_by")
 _NAME_COLUMNS = ("buyer_name_enc", "buyer_name_masked")
 _ADDRESS_COLUMNS = ("address_enc", "address_masked")
 _PHONE_COLUMNS = ("phone_enc", "phone_masked", "phone_hash", "phone_last4_hash")
-_KNOWN_NAMES = (*_KEPT_WHEN_UNSAID, "ship_by", "ship_by_source", *BUYER_NAMES, "address_changed_at")
+_KNOWN_NAMES = (*_KEPT_WHEN_UNSAID, "ship_by", "ship_by_source", *BUYER_NAMES, "address_changed_at",
+                "replaced_buyer_digests")
 # The rest of what a later snapshot writes (order_columns): with the above, everything of the order row that
 # decides whether the snapshot changes anything (changes_nothing)
 _SHOWN_NAMES = tuple(n for n in ("status", "platform_status_code", "created_at", "pay_amount_fen", "merchant_note",
@@ -94,12 +95,76 @@ def address_move(cipher: PiiCipher, stored, rec: OrderRecord) -> dict | None:
     before = cipher.decrypt("address", stored["address_enc"]) if stored["address_enc"] else None
     if before is None or (before, *region) == (rec.address, rec.province, rec.city, rec.district):
         return None
+    raw = (rec.buyer_phone or "").strip()
+    phone = normalise_phone(raw) if raw else None
+    if _older_receiver(stored, rec, _receiver_moves(cipher, stored, rec, cipher.phone_index(phone) if phone else None)):
+        return None  # an older file's address, kept out by keep_current_buyer: no move, and none by the buyer
     return {"before": _place(*region, stored["address_masked"]),
             "after": _place(*said_region, mask_address(rec.address))}
 
 
 def _place(*parts: str | None) -> str:
     return " ".join(p for p in parts if p)
+
+
+def _token(cipher: PiiCipher, kind: str, *parts: str | None) -> str:
+    """A replaced buyer value as orders.replaced_buyer_digests keeps it: its kind and a keyed digest, never the text."""
+    return f"{kind}:" + cipher.blind_index(f"replaced-{kind}", "\x1f".join(p or "" for p in parts))
+
+
+def _receiver_moves(cipher: PiiCipher, stored, rec: OrderRecord, phone_hash: str | None) -> list[tuple[str, str]]:
+    """(the snapshot's, the stored) digest of each receiver value the snapshot gives in full and that differs from
+    the stored one: the delivery place (address with its region), the phone (``phone_hash``: the snapshot's blind
+    index of it), the name. Empty cells and masked copies say nothing (keep_known); a value the desk never knew in
+    full has nothing to replace."""
+    moves = []
+    if rec.address and stored["address_enc"] and rec.address != stored["address_masked"]:
+        region = (stored["province"], stored["city"], stored["district"])
+        said = tuple(given or kept for given, kept in zip((rec.province, rec.city, rec.district), region))
+        before = cipher.decrypt("address", stored["address_enc"])
+        if (rec.address, *said) != (before, *region):
+            moves.append((_token(cipher, "a", *said, rec.address), _token(cipher, "a", *region, before)))
+    if phone_hash and stored["phone_hash"] and phone_hash != stored["phone_hash"]:
+        moves.append((_token(cipher, "p", phone_hash), _token(cipher, "p", stored["phone_hash"])))
+    if rec.buyer_name and stored["buyer_name_enc"] and rec.buyer_name != stored["buyer_name_masked"]:
+        before = cipher.decrypt("buyer_name", stored["buyer_name_enc"])
+        if rec.buyer_name != before:
+            moves.append((_token(cipher, "n", rec.buyer_name), _token(cipher, "n", before)))
+    return moves
+
+
+def _older_receiver(stored, rec: OrderRecord, moves: list[tuple[str, str]]) -> bool:
+    """Whether the snapshot gives a receiver value the order has had and replaced, without moving the order's status
+    on: then it is older than the snapshot that replaced it (the morning's export uploaded again after the evening's).
+    A snapshot that moves the status on is newer than every one the desk has read (the platform never moves a status
+    back, and intake refuses a file that would), so its receiver is the buyer's latest, even one she had before."""
+    if not moves or rec.status.value != stored["status"] or not stored["replaced_buyer_digests"]:
+        return False
+    replaced = stored["replaced_buyer_digests"].split()
+    return any(given in replaced for given, _stored in moves)
+
+
+def keep_current_buyer(cipher: PiiCipher, values: dict, stored, rec: OrderRecord) -> None:
+    """Keeps in ``values`` (after keep_known) the stored receiver (name, phone, address, region) when the snapshot
+    is an older one (_older_receiver), and otherwise adds to ``values["replaced_buyer_digests"]`` a digest of each
+    receiver value the snapshot replaces.
+
+    Why: uploading the morning's export again after the evening's, in which the buyer had moved, put the old address
+    back, logged a second 买家修改收货地址 in the buyer's name and had the ship form tell the packer to print the
+    address she had moved away from (QA pass 6, #2). A file says nothing of when it was made, but an address the
+    order has already had and replaced, in a snapshot that does not move the order on, can only come from before
+    the change. A value the desk has not seen replaced (a genuinely new address, phone or name) still wins, as does
+    any in a snapshot that moves the status on. Limit: a buyer who goes back to an earlier address while the order
+    still waits in the same status is taken for an older file until the status moves (the platform's next export)."""
+    moves = _receiver_moves(cipher, stored, rec, values["phone_hash"])  # the snapshot's, or the stored one kept
+    replaced = stored["replaced_buyer_digests"]
+    if _older_receiver(stored, rec, moves):
+        values.update((name, stored[name]) for name in BUYER_NAMES)
+    elif moves:
+        tokens = (replaced or "").split()
+        tokens += [old for _given, old in moves if old not in tokens]
+        replaced = " ".join(tokens)
+    values["replaced_buyer_digests"] = replaced
 
 
 _ITEM_SHOWN = ("product_id", "merchant_code", "product_name", "spec", "quantity", "unit_price_fen", "amount_fen",
@@ -191,13 +256,16 @@ def changes_nothing(changed, values_of: dict, known: dict, items_of: dict, shop_
                     labels: dict[int, dict[str, str]], cipher: PiiCipher, parcels: set[tuple[int, str]]) -> set[int]:
     """The order row ids whose later snapshot changes nothing the order shows: every column it would write equals
     the stored one (after keep_known: a masked copy equal to the stored one, or an empty cell, keeps what is
-    stored), each of its items is stored with the same values, and each tracking number it names is already a
-    parcel of the order (or was corrected away: ``parcels``, known_parcels of these orders). Such a snapshot writes no
-    row and no timeline event."""
+    stored; an older snapshot's receiver keeps the stored one: keep_current_buyer, which this applies to
+    ``values_of`` first), each of its items is stored with the same values, and each tracking number it names is
+    already a parcel of the order (or was corrected away: ``parcels``, known_parcels of these orders). Such a snapshot
+    writes no row and no timeline event."""
     quiet: set[int] = set()
     tracked = []
     for _index, rec, _digest, old in changed:
         stored, values = known[old.id], values_of[old.id]
+        # Before comparing: an older snapshot's receiver is no change (and writes nothing); a new one is recorded
+        keep_current_buyer(cipher, values, stored, rec)
         differ = [n for n, v in values.items() if stored[n] != v]
         if differ and not _same_plaintext(cipher, differ, stored, values):
             continue

@@ -104,6 +104,9 @@ class Order(Base):
     in_after_sale: Mapped[bool] = mapped_column(Boolean, server_default=false())
     # When a later snapshot brought another delivery address (migration 0023); the event has masked before → after
     address_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Keyed digests of the delivery places, phones and names a later snapshot replaced (migration 0031): an older
+    # file that gives one again cannot bring it back (later_snapshot.keep_current_buyer)
+    replaced_buyer_digests: Mapped[str | None] = mapped_column(Text)
     order_type: Mapped[str | None] = mapped_column(String(40))
 
     items_summary: Mapped[str] = mapped_column(Text, default="")
