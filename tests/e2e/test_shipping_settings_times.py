@@ -1,5 +1,6 @@
 """Working hours on the shipping settings form: an impossible time is refused naming its own field (QA #9: 25:99 was
-read as 1,599 minutes and blamed on work_end_minute), and nothing is saved."""
+read as 1,599 minutes and blamed on work_end_minute), and nothing is saved. The refusal comes back on the forecast
+page beside the form, in Chinese, with what was typed (QA pass 6, #7: a bare English 422 page that lost the form)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from ..conftest import NOW, csrf_of
 OWNER = Principal(None, "owner", "owner", "web")
 
 
+def refused_field(page) -> str:
+    """The field the settings form's error names (data-field of its alert)."""
+    return page.text.split('class="alert error settings-error"', 1)[1].split('data-field="', 1)[1].split('"', 1)[0]
+
+
 def post_hours(client, start: str, end: str = "18:00"):
     return client.post("/shipping/settings", follow_redirects=False, data={
         "csrf_token": csrf_of(client, "/shipping/forecast"), "capacity_per_hour": "100", "work_start": start,
@@ -26,7 +32,8 @@ def post_hours(client, start: str, end: str = "18:00"):
 def test_an_impossible_start_time_is_refused_naming_the_start_field(ctx, shop_id, owner_client, start):
     page = post_hours(owner_client, start)
     assert page.status_code == 422
-    assert "work_start" in page.text and "work_end" not in page.text
+    assert refused_field(page) == "work_start" and "没有保存任何改动" in page.text
+    assert f'name="work_start" value="{start}"' in page.text  # what was typed, to correct
     with ctx.sessions() as session:
         assert get_settings(session, shop_id).work_start_minute == 9 * 60
 
@@ -38,7 +45,7 @@ def test_real_times_are_saved_and_the_day_may_end_at_midnight(ctx, shop_id, owne
         row = get_settings(session, shop_id)
         assert (row.work_start_minute, row.work_end_minute) == (7 * 60 + 30, 24 * 60)
     refused = post_hours(owner_client, "10:00", "24:01")
-    assert refused.status_code == 422 and "work_end" in refused.text
+    assert refused.status_code == 422 and refused_field(refused) == "work_end"
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -52,3 +59,24 @@ def test_the_service_blames_a_start_outside_the_day_on_the_start(ctx, shop_id):
             preferences.update_settings(session, shop_id=shop_id, principal=OWNER, now=NOW,
                                         changes={"work_start_minute": 19 * 60, "work_end_minute": 18 * 60})
         assert info.value.details == {"field": "work_end_minute"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_the_form_explains_refusals_in_chinese_and_takes_full_width_digits_and_the_pages_own_words(
+        ctx, shop_id, owner_client):
+    def post(**fields):
+        return owner_client.post("/shipping/settings", follow_redirects=False, data={
+            "csrf_token": csrf_of(owner_client, "/shipping/forecast"), "capacity_per_hour": "100",
+            "work_start": "09:00", "work_end": "18:00", "default_promise": "48h", **fields})
+
+    reversed_hours = post(work_start="18:00", work_end="09:00")
+    assert reversed_hours.status_code == 422 and "上班时间要早于下班时间" in reversed_hours.text
+    too_many = post(capacity_per_hour="-5")
+    assert too_many.status_code == 422 and "应填一个整数" in too_many.text
+    out_of_range = post(due_soon_hours="6", urgent_hours="8")
+    assert "紧急提醒要晚于第一次提醒" in out_of_range.text
+    assert 'name="urgent_hours" min="1" max="71" value="8"' in out_of_range.text  # the typed values stay
+    assert post(capacity_per_hour="１２", default_promise="次日发").status_code == 303
+    with ctx.sessions() as session:
+        row = get_settings(session, shop_id)
+        assert (row.capacity_per_hour, row.default_promise) == (12, "next_day")

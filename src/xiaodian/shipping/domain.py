@@ -58,12 +58,18 @@ DEFAULT_PROMISE = Promise(PromiseKind.H48)
 MAX_DAYS = 365
 
 
+# The names the platform's back office and the settings page give the promises (QA pass 6, #7: 次日发 was refused on
+# a page that itself calls next_day 次日发).
+_PROMISE_WORDS = {"次日发": "next_day", "当日发": "same_day", "48小时": "48h", "48小时发货": "48h"}
+
+
 def parse_promise(text: str | None) -> Promise:
     """``48h`` | ``next_day`` | ``same_day[:H]`` | ``days:N`` | ``presale:N`` | ``presale:YYYY-MM-DD``.
     Empty means the platform default (48 h). Anything else raises ValueError naming the problem."""
-    raw = (text or "").strip().lower()
+    raw = unicodedata.normalize("NFKC", text or "").strip().lower()
     if not raw:
         return DEFAULT_PROMISE
+    raw = _PROMISE_WORDS.get(raw, raw)  # the page's own words: 次日发, 当日发, 48小时
     kind, _, arg = raw.partition(":")
     arg = arg.strip()
     if kind in ("48h", "48"):

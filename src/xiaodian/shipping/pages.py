@@ -4,6 +4,8 @@ pick list."""
 
 from __future__ import annotations
 
+import unicodedata
+
 from dataclasses import asdict, dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -33,6 +35,7 @@ from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unle
 from ..web.i18n import error_text, gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
+from ..whole_numbers import whole_number
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
 from .bulk import Confirmed, RowVerdict
@@ -318,14 +321,70 @@ def health(request: Request, since: str = "", principal: Principal = Depends(req
 def forecast_page(request: Request, capacity: int | None = None, saved: str | None = None,
                   principal: Principal = Depends(require("orders.read")),
                   session: Session = Depends(db, scope="function")):
+    return _forecast(request, session, principal, capacity=capacity, saved=saved == "1")
+
+
+def _forecast(request: Request, session: Session, principal: Principal, *, capacity: int | None = None,
+              saved: bool = False, settings_error: DomainError | None = None, typed: dict | None = None,
+              status_code: int = 200):
+    """The forecast page; ``settings_error`` and ``typed``: a refused settings form, shown beside the form with
+    what the owner typed, rather than a bare error page that loses every field (QA pass 6, #7)."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     capacity = capacity if capacity and 1 <= capacity <= 100_000 else None
     data = reports.forecast_report(session, shop_id, now, capacity, 200)
     products = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
                                .where(Product.shop_id == shop_id).order_by(Product.name)).all()
-    return render(request, "shipping/forecast.html", data=data, settings=get_settings(session, shop_id),
+    settings = get_settings(session, shop_id)
+    return render(request, "shipping/forecast.html", status_code=status_code, data=data, settings=settings,
+                  form={**_settings_form(settings), **(typed or {})}, settings_error=settings_error,
+                  settings_error_field=setting_labels().get((settings_error.details or {}).get("field", ""), "")
+                  if settings_error else "",
                   pace=reports.recent_pace(session, shop_id, now),
-                  can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved == "1")
+                  can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved)
+
+
+def setting_labels() -> dict[str, str]:
+    """The settings form's field labels by the names a refusal gives its field, to say which field is wrong."""
+    hours_from, hours_to = _("Working hours from"), _("to")
+    return {"capacity_per_hour": _("Packing capacity (orders per hour)"), "work_start": hours_from,
+            "work_start_minute": hours_from, "work_end": f"{hours_from} … {hours_to}",
+            "work_end_minute": f"{hours_from} … {hours_to}", "rest_weekdays": _("Rest days (no packing)"),
+            "default_promise": _("Default ship promise"),
+            "due_soon_hours": _("First reminder (hours before ship-by)"),
+            "urgent_hours": _("Urgent reminder (hours before ship-by)"),
+            "correction_window_hours": _("Tracking numbers correctable for (hours after shipping)"),
+            "max_corrections": _("Corrections per package"), "late_points": _("Points per late order"),
+            "compensation_pct": _("Compensation (%% of amount paid)").replace("%%", "%"),
+            "compensation_min_yuan": _("Minimum compensation"), "compensation_min_fen": _("Minimum compensation"),
+            "compensation_max_yuan": _("Maximum compensation"), "compensation_max_fen": _("Maximum compensation")}
+
+
+def _settings_form(settings) -> dict[str, str]:
+    """The settings form's fields as text, from the stored settings."""
+    def hhmm(minutes: int) -> str:
+        return "23:59" if minutes >= 1440 else f"{minutes // 60:02d}:{minutes % 60:02d}"
+    return {"capacity_per_hour": str(settings.capacity_per_hour), "work_start": hhmm(settings.work_start_minute),
+            "work_end": hhmm(settings.work_end_minute), "rest_weekdays": settings.rest_weekdays or "",
+            "default_promise": settings.default_promise or "", "due_soon_hours": str(settings.due_soon_hours),
+            "urgent_hours": str(settings.urgent_hours),
+            "correction_window_hours": str(settings.correction_window_hours),
+            "max_corrections": str(settings.max_corrections), "late_points": str(settings.late_points),
+            "compensation_pct": str(settings.compensation_pct),
+            "compensation_min_yuan": f"{settings.compensation_min_fen / 100:.2f}",
+            "compensation_max_yuan": f"{settings.compensation_max_fen / 100:.2f}"}
+
+
+def _count(value: str, name: str) -> int | None:
+    """A whole number from the form (digits typed full-width by a Chinese IME included); empty leaves the setting
+    as it is; anything else is refused naming its field."""
+    text = unicodedata.normalize("NFKC", value or "").strip()
+    if not text:
+        return None
+    number = whole_number(text, 9)
+    if number is None:
+        raise ValidationFailed(f"{name}: {text[:20]!r} is not a whole number", code="number_invalid",
+                               details={"field": name})
+    return number
 
 
 def _minutes(value: str, name: str, *, end_of_day: bool = False) -> int:
@@ -338,7 +397,7 @@ def _minutes(value: str, name: str, *, end_of_day: bool = False) -> int:
         if (int(hours) < 24 and int(minutes) < 60) or (end_of_day and total == 24 * 60):
             return total
     raise ValidationFailed(f"{name}: {value.strip()[:20]!r} is not a time of day; use HH:MM, 00:00–23:59",
-                           details={"field": name})
+                           code="time_invalid", details={"field": name})
 
 
 def _fen(value: str, name: str) -> int | None:
@@ -353,35 +412,50 @@ def _fen(value: str, name: str) -> int | None:
             cents.isdigit() and cents.isascii() and 1 <= len(cents) <= 2)):
         return int(whole) * 100 + int(cents.ljust(2, "0") if _sep else 0)
     raise ValidationFailed(f"{name}: {value.strip()[:20]!r} is not an amount in yuan; use e.g. 5 or 5.50",
-                           details={"field": name})
+                           code="amount_invalid", details={"field": name})
 
 
 @router.post("/shipping/settings")
-def save_settings(request: Request, capacity_per_hour: int = Form(...), work_start: str = Form("09:00"),
+def save_settings(request: Request, capacity_per_hour: str = Form(""), work_start: str = Form("09:00"),
                   work_end: str = Form("18:00"), default_promise: str = Form("48h"),
-                  due_soon_hours: int | None = Form(None), urgent_hours: int | None = Form(None),
-                  correction_window_hours: int | None = Form(None), max_corrections: int | None = Form(None),
+                  due_soon_hours: str = Form(""), urgent_hours: str = Form(""),
+                  correction_window_hours: str = Form(""), max_corrections: str = Form(""),
                   rest_day: list[str] = Form([]), rest_days_shown: str = Form(""),
-                  late_points: int | None = Form(None), compensation_pct: int | None = Form(None),
+                  late_points: str = Form(""), compensation_pct: str = Form(""),
                   compensation_min_yuan: str = Form(""), compensation_max_yuan: str = Form(""),
                   principal: Principal = Depends(require("settings.manage")),
                   session: Session = Depends(db, scope="function")):
     """The owner's settings form, the penalty assumptions included (QA #7: the health page said owners could change
-    them and nothing could). Money is typed in yuan and stored in fen; a field the form leaves out changes nothing."""
-    preferences.update_settings(session, shop_id=shop_of(request), principal=principal,
-                                now=get_ctx(request).clock.now(),
-                                changes={"capacity_per_hour": capacity_per_hour,
-                                         "late_points": late_points, "compensation_pct": compensation_pct,
-                                         "compensation_min_fen": _fen(compensation_min_yuan, "compensation_min_yuan"),
-                                         "compensation_max_fen": _fen(compensation_max_yuan, "compensation_max_yuan"),
-                                         "work_start_minute": _minutes(work_start, "work_start"),
-                                         "work_end_minute": _minutes(work_end, "work_end", end_of_day=True),
-                                         "default_promise": default_promise, "due_soon_hours": due_soon_hours,
-                                         "urgent_hours": urgent_hours,
-                                         "correction_window_hours": correction_window_hours,
-                                         "max_corrections": max_corrections,
-                                         # no box ticked is "no rest day"; a form without the boxes changes nothing
-                                         "rest_weekdays": "".join(rest_day) if rest_days_shown else None})
+    them and nothing could). Money is typed in yuan and stored in fen; a field the form leaves out changes nothing.
+    A refused value comes back on the forecast page beside the form, naming the field, with what was typed."""
+    typed = {"capacity_per_hour": capacity_per_hour, "work_start": work_start, "work_end": work_end,
+             "default_promise": default_promise, "due_soon_hours": due_soon_hours, "urgent_hours": urgent_hours,
+             "correction_window_hours": correction_window_hours, "max_corrections": max_corrections,
+             "late_points": late_points, "compensation_pct": compensation_pct,
+             "compensation_min_yuan": compensation_min_yuan, "compensation_max_yuan": compensation_max_yuan}
+    try:
+        capacity = _count(capacity_per_hour, "capacity_per_hour")
+        if capacity is None:
+            raise ValidationFailed("capacity_per_hour: give the orders packed per hour", code="value_missing",
+                                   details={"field": "capacity_per_hour"})
+        counts = {name: _count(typed[name], name) for name in (
+            "due_soon_hours", "urgent_hours", "correction_window_hours", "max_corrections", "late_points",
+            "compensation_pct")}
+        preferences.update_settings(
+            session, shop_id=shop_of(request), principal=principal, now=get_ctx(request).clock.now(),
+            changes={"capacity_per_hour": capacity, **counts,
+                     "compensation_min_fen": _fen(compensation_min_yuan, "compensation_min_yuan"),
+                     "compensation_max_fen": _fen(compensation_max_yuan, "compensation_max_yuan"),
+                     "work_start_minute": _minutes(work_start, "work_start"),
+                     "work_end_minute": _minutes(work_end, "work_end", end_of_day=True),
+                     "default_promise": default_promise,
+                     # no box ticked is "no rest day"; a form without the boxes changes nothing
+                     "rest_weekdays": "".join(rest_day) if rest_days_shown else None})
+    except DomainError as exc:
+        session.rollback()
+        if rest_days_shown:
+            typed["rest_weekdays"] = "".join(rest_day)
+        return _forecast(request, session, principal, settings_error=exc, typed=typed, status_code=exc.http_status)
     session.commit()
     return RedirectResponse("/shipping/forecast?saved=1", status_code=303)
 

@@ -45,36 +45,38 @@ def update_settings(session: Session, *, shop_id: int, changes: dict, principal:
 
 
 def _validate_settings(values: dict) -> None:
-    def bad(name: str, message: str):
-        raise ValidationFailed(f"{name}: {message}", details={"field": name})
+    def bad(name: str, message: str, code: str = "validation_failed", **details):
+        # each refusal its stable code (and the bounds), so the settings form explains it in the page's language
+        raise ValidationFailed(f"{name}: {message}", code=code, details={"field": name, **details})
 
     if not 1 <= int(values["capacity_per_hour"]) <= 100_000:
-        bad("capacity_per_hour", "must be 1–100000 orders per hour")
+        bad("capacity_per_hour", "must be 1–100000 orders per hour", "setting_out_of_range", low=1, high=100_000)
     start, end = int(values["work_start_minute"]), int(values["work_end_minute"])
     if not 0 <= start < 1440:  # each bound blamed on its own field, the order of the two on the end
-        bad("work_start_minute", "the working day must start at a time of day, 00:00–23:59")
+        bad("work_start_minute", "the working day must start at a time of day, 00:00–23:59", "time_invalid")
     if not 0 < end <= 1440:
-        bad("work_end_minute", "the working day must end at a time of day, 00:01–24:00")
+        bad("work_end_minute", "the working day must end at a time of day, 00:01–24:00", "time_invalid")
     if start >= end:
-        bad("work_end_minute", "working hours must start before they end, within one day")
+        bad("work_end_minute", "working hours must start before they end, within one day", "working_hours_reversed")
     rest = str(values.get("rest_weekdays") or "")
     if not set(rest) <= set("0123456"):
         bad("rest_weekdays", "rest days are weekday digits 0 (Monday) to 6 (Sunday)")
     if len(set(rest)) == 7:
-        bad("rest_weekdays", "at least one day of the week must be a working day")
+        bad("rest_weekdays", "at least one day of the week must be a working day", "rest_days_all")
     values["rest_weekdays"] = "".join(sorted(set(rest)))
     try:
         values["default_promise"] = domain.parse_promise(values["default_promise"]).text()
     except ValueError as exc:
-        bad("default_promise", str(exc))
+        bad("default_promise", str(exc), "promise_unknown")
     for name, low, high in (("late_points", 0, 100), ("compensation_pct", 0, 100), ("due_soon_hours", 1, 72),
                             ("urgent_hours", 1, 72), ("correction_window_hours", 0, 24 * 30),
                             ("max_corrections", 0, 10)):
         if not low <= int(values[name]) <= high:
-            bad(name, f"must be between {low} and {high}")
+            bad(name, f"must be between {low} and {high}", "setting_out_of_range", low=low, high=high)
     _validate_compensation(values, bad)
     if int(values["urgent_hours"]) >= int(values["due_soon_hours"]):
-        bad("urgent_hours", "the urgent reminder must come after the first one (fewer hours before the ship-by)")
+        bad("urgent_hours", "the urgent reminder must come after the first one (fewer hours before the ship-by)",
+            "reminders_reversed")
 
 
 def _validate_compensation(values: dict, bad) -> None:
@@ -83,9 +85,11 @@ def _validate_compensation(values: dict, bad) -> None:
     figure is a typo in fen or yuan), and the minimum not above the maximum."""
     for name in ("compensation_min_fen", "compensation_max_fen"):
         if not 0 <= int(values[name]) <= MAX_COMPENSATION_FEN:
-            bad(name, f"must be between ¥0.00 and ¥{MAX_COMPENSATION_FEN // 100:,}.00")
+            bad(name, f"must be between ¥0.00 and ¥{MAX_COMPENSATION_FEN // 100:,}.00", "setting_out_of_range",
+                low="¥0.00", high=f"¥{MAX_COMPENSATION_FEN // 100:,}.00")
     if int(values["compensation_min_fen"]) > int(values["compensation_max_fen"]):
-        bad("compensation_max_fen", "the maximum compensation must not be below the minimum")
+        bad("compensation_max_fen", "the maximum compensation must not be below the minimum",
+            "compensation_reversed")
 
 
 def set_product_promise(session: Session, *, shop_id: int, product_id: str, promise: str | None,

@@ -111,6 +111,9 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "order_row_rejected", "sku_order_id_conflict", "paid_before_created", "status_conflict",
     "row_truncated", "row_misaligned", "type_unknown", "invalid_transition", "stale_snapshot", "not_allowed_in_status",
     "login_invalid", "reveal_limit",
+    # 发货设置 (the forecast page's settings form)
+    "setting_out_of_range", "time_invalid", "working_hours_reversed", "rest_days_all", "promise_unknown",
+    "compensation_reversed", "reminders_reversed", "number_invalid",
     # people (issue 3)
     "forbidden", "csrf_failed",
     "weak_password", "wrong_password", "same_password", "passwords_differ", "user_exists", "last_owner", "login_locked",
