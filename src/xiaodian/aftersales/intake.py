@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..accounts.service import Principal
 from ..errors import DomainError, InvalidTransition
 from ..orders.models import Order, OrderItem
-from . import domain, order_label, reasons, service
+from . import domain, order_close, order_label, reasons, service
 from .domain import CaseStatus, CaseType
 from .models import AfterSaleCase, AfterSaleReason
 
@@ -44,7 +44,8 @@ class CaseSnapshot:
     refund_status: str | None = None  # pending / refunding / failed when the source says (待退款 / 退款中 / 退款失败)
 
 
-def _find(session: Session, shop_id: int, snap: CaseSnapshot) -> AfterSaleCase | None:
+def _find(session: Session, shop_id: int, snap: CaseSnapshot) -> tuple[AfterSaleCase | None, bool]:
+    """The stored case the snapshot speaks of, and whether it was a provisional one the snapshot just made real."""
     case = session.execute(select(AfterSaleCase).where(AfterSaleCase.shop_id == shop_id,
                                                        AfterSaleCase.aftersale_id == snap.aftersale_id)
                            ).scalar_one_or_none()
@@ -57,7 +58,8 @@ def _find(session: Session, shop_id: int, snap: CaseSnapshot) -> AfterSaleCase |
         if case is not None:
             case.aftersale_id, case.provisional, case.case_type = snap.aftersale_id, False, snap.case_type.value
             case.applied_at = min(case.applied_at, snap.applied_at)
-    return case
+            return case, True
+    return case, False
 
 
 def upsert_case(session: Session, *, shop_id: int, snap: CaseSnapshot, now: datetime, source: str,
@@ -65,7 +67,7 @@ def upsert_case(session: Session, *, shop_id: int, snap: CaseSnapshot, now: date
     """Returns created / updated / unchanged. Raises a DomainError (stale snapshot, unknown order) that the
     caller reports against the file row."""
     seen = snap.seen_at or now
-    case = _find(session, shop_id, snap)
+    case, promoted = _find(session, shop_id, snap)
     if case is None:
         case = service.open_case(session, shop_id=shop_id, aftersale_id=snap.aftersale_id, order_id=snap.order_id,
                                  sku_order_id=snap.sku_order_id, case_type=snap.case_type, applied_at=snap.applied_at,
@@ -99,6 +101,11 @@ def upsert_case(session: Session, *, shop_id: int, snap: CaseSnapshot, now: date
         if snap.refund_status and snap.refund_status != case.refund_status and case.status == "refunding":
             service.refund_progress(session, case, snap.refund_status, at=seen, now=now, source=source)
             changed = True
+    if promoted and case.status == snap.status.value == CaseStatus.SUCCEEDED.value:
+        # the order export had already moved the guessed case to 售后成功; now that its type is known, a refund
+        # before shipping closes the order as service.transition would have
+        changed |= order_close.close_if_refunded(session, case, at=case.finished_at or seen, now=now, source=source,
+                                                 principal=principal)
     if changed:
         session.flush()
     return "updated" if changed else "unchanged"

@@ -46,6 +46,7 @@ def action(key: str | None) -> str:
         "contact": _("Contact logged"), "deadline_changed": _("Deadline moved by the platform"),
         "reminder_due_soon": _("Deadline reminder"), "reminder_overdue": _("Deadline passed"),
         "resend_corrected": _("Re-send number corrected"),
+        "order_closed": _("Order closed: refunded in full before shipping"),
     }.get(key or "", key or "")
 
 

@@ -4,7 +4,8 @@ and (later) sync call; each call runs in the caller's transaction.
 
 Every status change writes, in the same transaction: the case's new status and deadline, a case event, a
 line in the order's timeline, an audit entry naming who (a person, or the import/sync that reported
-what the buyer or the platform did), and the order's 售后状态 label (order_label.refresh).
+what the buyer or the platform did), and the order's 售后状态 label (order_label.refresh). A refund before shipping
+that now covers the whole unshipped order closes the order too (order_close, domain.md §1 发货前退款完结).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
 from ..shipping.resend import record_resend
 from ..shipping.service import ConfirmationRequired, check_carrier_and_number
-from . import domain, order_label
+from . import domain, order_close, order_label
 from .domain import Action, CaseStatus, CaseType, Refusal
 from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleReason
 
@@ -151,6 +152,9 @@ def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: 
                  target_type="aftersale", target_id=case.aftersale_id, before={"status": current.value},
                  after={"status": new.value, **facts})
     order_label.refresh(session, [case.order_pk])
+    if new is CaseStatus.SUCCEEDED and new != current and kind is CaseType.REFUND_UNSHIPPED:
+        # refunded before shipping: the platform closes an order so refunded in full, and so does the desk
+        order_close.close_if_refunded(session, case, at=at, now=now, source=source, principal=principal)
     return new
 
 
