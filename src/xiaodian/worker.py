@@ -32,9 +32,10 @@ def _deadline_scan(ctx) -> None:
 
 def _logistics_scan(ctx) -> None:
     from .logistics.jobs import scan_all_shops
-    from .logistics.service import thresholds_from
+    from .logistics.service import live_tracking, thresholds_from
 
-    for report in scan_all_shops(ctx.sessions, ctx.clock.now(), thresholds=thresholds_from(ctx.settings)):
+    for report in scan_all_shops(ctx.sessions, ctx.clock.now(), thresholds=thresholds_from(ctx.settings),
+                                 tracked=live_tracking(ctx.settings)):
         if report.raised or report.escalated or report.resolved or report.reopened:
             log.info("logistics scan %s", report.as_json())
 

@@ -106,12 +106,12 @@ def scan_logistics(full: bool = typer.Option(True, "--full/--incremental", help=
     """Run the anomaly detectors (idempotent): raise, escalate and self-resolve cases."""
     from ..bootstrap import open_context
     from .jobs import scan_all_shops
-    from .service import thresholds_from
+    from .service import live_tracking, thresholds_from
 
     ctx = open_context()
     try:
         reports = scan_all_shops(ctx.sessions, ctx.clock.now(), full=full, holder="cli",
-                                 thresholds=thresholds_from(ctx.settings))
+                                 thresholds=thresholds_from(ctx.settings), tracked=live_tracking(ctx.settings))
     finally:
         ctx.engine.dispose()
     if as_json:

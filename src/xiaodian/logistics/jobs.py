@@ -72,10 +72,13 @@ def last_scan(session: Session, shop_id: int) -> JobLease | None:
 
 
 def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,
-              holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS) -> ScanReport:
+              holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS,
+              tracked: bool | None = True) -> ScanReport:
     """One scan of one shop. ``full=None`` decides: full when never run, the last full scan is an hour old, or
     the owner changed the shop's thresholds since it. ``thresholds`` is the fallback (the environment settings):
-    the owner's stored thresholds of the shop, when there are any, are the ones applied."""
+    the owner's stored thresholds of the shop, when there are any, are the ones applied. ``tracked``: whether
+    scans can arrive (Kuaidi100, the demo carrier); None decides per shop: tracked once any of its parcels has a
+    scan (a tracking file imported). An untracked shop gets no cases about parcels without scans."""
     started = time.perf_counter()
     lease = _take_lease(sessions, shop_id, now, holder)
     if lease is None:
@@ -93,7 +96,10 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
         with sessions.begin() as session:
             report.adopted = adopt_shipments(session, shop_id, now,
                                              after_id=None if full else latest_adopted(session, shop_id))
-        _scan(sessions, shop_id, now, since, thresholds, report)
+        if tracked is None:
+            with sessions() as session:
+                tracked = has_scans(session, shop_id)
+        _scan(sessions, shop_id, now, since, thresholds, report, untracked=not tracked)
         ok = True
     finally:
         _release(sessions, shop_id, now, holder, full, ok)
@@ -137,7 +143,15 @@ def _ignored_until(sessions, shop_id: int, now: datetime) -> dict[int, datetime]
             .group_by(Anomaly.shipment_id)).all())
 
 
-def _scan(sessions, shop_id: int, now: datetime, since, thresholds, report: ScanReport) -> None:
+def has_scans(session: Session, shop_id: int) -> bool:
+    """Whether any parcel of the shop has ever had a carrier scan (from Kuaidi100, a push or a tracking file)."""
+    return session.execute(select(Parcel.shipment_id).where(Parcel.shop_id == shop_id,
+                                                            Parcel.last_event_at.is_not(None)).limit(1)).first() \
+        is not None
+
+
+def _scan(sessions, shop_id: int, now: datetime, since, thresholds, report: ScanReport, *,
+          untracked: bool = False) -> None:
     after = 0
     wake = _ignored_until(sessions, shop_id, now)
     while True:
@@ -150,7 +164,7 @@ def _scan(sessions, shop_id: int, now: datetime, since, thresholds, report: Scan
             for row in rows:
                 done = parcel_done(row.kind, row.status, row.case_finished_at)
                 facts = facts_of(row, done)
-                batch.append((row, done, rules.detect(facts, now, thresholds)))
+                batch.append((row, done, rules.detect(facts, now, thresholds, untracked=untracked)))
                 due = rules.next_check(facts, now, thresholds)
                 if row.shipment_id in wake and (due is None or wake[row.shipment_id] < due):
                     due = wake[row.shipment_id]
@@ -173,14 +187,16 @@ def _scan(sessions, shop_id: int, now: datetime, since, thresholds, report: Scan
 
 
 def scan_all_shops(sessions: sessionmaker[Session], now: datetime, *, full: bool | None = None,
-                   holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS) -> list[ScanReport]:
+                   holder: str = HOLDER, thresholds: rules.Thresholds = rules.DEFAULT_THRESHOLDS,
+                   tracked: bool | None = True) -> list[ScanReport]:
     """Every shop, each in its own transactions: a failing shop is logged and the others still run."""
     with sessions() as session:
         shop_ids = list(session.execute(select(Shop.id).order_by(Shop.id)).scalars())
     reports = []
     for shop_id in shop_ids:
         try:
-            reports.append(scan_shop(sessions, shop_id, now, full=full, holder=holder, thresholds=thresholds))
+            reports.append(scan_shop(sessions, shop_id, now, full=full, holder=holder, thresholds=thresholds,
+                                     tracked=tracked))
         except Exception:  # one shop's failure must not stop the others
             log.exception("logistics scan failed for shop %s", shop_id)
     return reports

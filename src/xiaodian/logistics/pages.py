@@ -27,7 +27,7 @@ from . import labels, messages, queries, service
 from . import thresholds as shop_thresholds
 from .domain import ACTIONS, AnomalyKind, AnomalyStatus, Severity
 from .importfile import import_tracking_file
-from .jobs import last_scan
+from .jobs import has_scans, last_scan
 from .tracking import last_successful_poll
 from .views import by_parcel
 
@@ -47,6 +47,7 @@ def integration(request: Request, session: Session, shop_id: int) -> dict:
     fmt = shop_thresholds.format_hours
     return {"kuaidi100": bool(settings.kuaidi100_customer and settings.kuaidi100_key),
             "push": bool(settings.kuaidi100_salt and settings.kuaidi100_callback_url), "demo": settings.demo,
+            "has_scans": has_scans(session, shop_id),
             "last_poll": last_successful_poll(session, shop_id), "last_scan": lease.last_run_at if lease else None,
             "thresholds": th, "custom_thresholds": shop_thresholds.changed_at(session, shop_id) is not None,
             "hours": {"pickup": " / ".join(map(fmt, th.pickup)), "stalled": " / ".join(map(fmt, th.stalled)),

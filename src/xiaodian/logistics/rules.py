@@ -89,13 +89,17 @@ def _last_scan(f: ParcelFacts, now: datetime) -> dict:
             "state": f.state.value, "context": f.last_context[:120]}
 
 
-def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> list[Finding]:
-    """Every anomaly the parcel shows at ``now``. Signed parcels, and parcels of completed orders, show none."""
+def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS, *,
+           untracked: bool = False) -> list[Finding]:
+    """Every anomaly the parcel shows at ``now``. Signed parcels, and parcels of completed orders, show none.
+    ``untracked``: the shop has no source of scans at all (no Kuaidi100, no tracking file ever imported), so a
+    parcel with no scan says nothing about its pickup: no 揽收超时 or never-scanned case, whose buyer message would
+    claim "still waiting for pickup" on no evidence (QA pass 6, #4: every parcel of an export-only shop)."""
     if f.state is ParcelState.SIGNED or f.order_done:
         return []
     found: list[Finding] = []
     if not f.picked_up:
-        if f.shipped_at is not None:
+        if f.shipped_at is not None and not untracked:
             since = now - f.shipped_at
             severity = _graded(since, th._pickup)
             evidence = {"hours": _hours(since), "at": f.shipped_at.isoformat()}

@@ -38,6 +38,12 @@ SYSTEM = "system"
 MAX_NOTE = 500
 
 
+def live_tracking(settings) -> bool | None:
+    """True when scans arrive by themselves (Kuaidi100 configured, or the demo's simulated carrier); None when only
+    files bring them, which the scan then decides per shop (logistics.jobs.scan_shop's ``tracked``)."""
+    return True if (settings.kuaidi100_customer and settings.kuaidi100_key) or settings.demo else None
+
+
 def thresholds_from(settings) -> rules.Thresholds:
     """The configured thresholds (XIAODIAN_LOGISTICS_*); the defaults are assumptions, labelled on screen."""
     return rules.Thresholds(pickup=tuple(settings.logistics_pickup_hours),
