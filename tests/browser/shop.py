@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections import Counter
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from xiaodian.db import transaction
 from xiaodian.orders.domain import ItemRecord, OrderStatus
 from xiaodian.orders.intake import upsert_orders
@@ -83,8 +85,9 @@ RECORDS = build_records()
 def seed(ctx, shop_id: int) -> None:
     with transaction(ctx.sessions) as session:
         upsert_orders(session, shop_id=shop_id, records=RECORDS, cipher=ctx.cipher, now=NOW)
-        for pid, name, _spec, _price in PRODUCTS:  # the catalogue, as the demo shop or a sync would fill it
-            session.add(Product(shop_id=shop_id, product_id=pid, name=name, name_en=ENGLISH_NAMES[pid], created_at=NOW))
+        # The import made the catalogue from the orders' titles (orders.catalogue); the merchant gave English names.
+        for product in session.execute(select(Product).where(Product.shop_id == shop_id)).scalars():
+            product.name_en = ENGLISH_NAMES[product.product_id]
 
 
 def expected_counts() -> dict[str, int]:

@@ -19,6 +19,7 @@ from ..db import hold_locks, in_ids
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .bulk_writes import bulk_insert, bulk_update, chunks, insert_tuples, same, sqlite_time
+from .catalogue import add_missing_products
 from .domain import OrderRecord, OrderStatus, can_catch_up
 from .later_snapshot import (address_move, changes_nothing, items_after, keep_case_labels, keep_known, stored_items,
                              stored_known)
@@ -158,6 +159,7 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
                                              f"{rec.status.value}"))
         else:
             changed.append((index, rec, digest, old))
+    add_missing_products(session, shop_id, merged.values(), result.rejected, now)
 
     new_events: list[tuple] = []
     events: list[dict] = []
