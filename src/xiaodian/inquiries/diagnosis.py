@@ -162,11 +162,13 @@ def _missing(dated: bool) -> list[str]:
 
 
 def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated: bool, now: datetime,
-             enrich: Enrich = _no_enrich, dated: bool | None = None) -> Diagnosis:
+             enrich: Enrich = _no_enrich, dated: bool | None = None, by_case: str | None = None) -> Diagnosis:
     """``matches``: every order looked at, scored. ``identity``: order_id / phone / last4 when the buyer's identity
     is known (given by the agent or written in the message). ``stated``: the buyer named a date or a product;
     ``dated``: a date (default: as ``stated``). ``enrich`` fills in the logistics and after-sale facts of the orders
-    the diagnosis may name (see Enrich). ``missing`` in the facts lists what the reply asks the buyer for."""
+    the diagnosis may name (see Enrich). ``missing`` in the facts lists what the reply asks the buyer for.
+    ``by_case``: the buyer's only order with an after-sale of the kind asked about (see case_lookup), which names
+    the order of an after-sale question as a stated date or product would."""
     dated = stated if dated is None else dated
     fitting = [m for m in matches if m.fits]
     if identity == "order_id":
@@ -179,7 +181,9 @@ def diagnose(matches: list[Match], *, intent: str, identity: str | None, stated:
                          tuple(matches))
     if identity in ("phone", "last4"):
         own = [m for m in fitting if m.via == identity]
-        if identity == "last4" and not stated:
+        if by_case is not None and not stated:
+            own = [m for m in matches if m.via == identity and m.order_id == by_case]
+        elif identity == "last4" and not stated:
             own = []  # four digits are shared by many buyers: they identify an order only with a date or product
         if not own:
             code = "not_found_with_details" if identity == "phone" or stated else "not_found_need_details"

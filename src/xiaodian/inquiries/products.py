@@ -62,7 +62,9 @@ class CatalogueEntry:
         words = frozenset(w for ws in split for w in ws if len(w) >= 5 and w not in LATIN_STOP)
         pairs = frozenset(a + b for ws in split for a, b in zip(ws, ws[1:], strict=False)
                           if len(a) >= 3 and len(b) >= 3 and not {a, b} & PAIR_STOP)
-        return cls(product_id, short or name, names, tuple(dict.fromkeys(compact(n)[0] for n in names)), words,
+        # Without a short name (a product named only by an imported listing title) the buyer's own words name it
+        # back: "五常大米", not "【新米】五常大米 稻花香2号 5kg 真空装".
+        return cls(product_id, short or "", names, tuple(dict.fromkeys(compact(n)[0] for n in names)), words,
                    pairs)
 
 
@@ -160,19 +162,26 @@ def _latin_words(text: str, where: list[int]) -> list[tuple[int, int]]:
     return [(at[m.start()], at[m.end() - 1] + 1) for m in re.finditer(r"[a-z]+", norm)]
 
 
+def _shared_span(msg: str, covers: list[set[int]]) -> tuple[int, int]:
+    """Where in ``msg`` the words the buyer used that every tied product shares are (the longest such run, the
+    first of equals); the first product's whole match when they share none."""
+    common = set.intersection(*covers) if covers else set()
+    best, start = (0, 0), None
+    for k in range(len(msg) + 1):
+        if k < len(msg) and k in common:
+            start = k if start is None else start
+        elif start is not None:
+            if k - start > best[1] - best[0]:
+                best = (start, k)
+            start = None
+    return best if best[1] > best[0] else (min(covers[0]), max(covers[0]) + 1)
+
+
 def _shared_run(msg: str, covers: list[set[int]]) -> str:
     """The words the buyer used that every tied product shares (the longest such run): "大米" when all the rice
     listings tie."""
-    common = set.intersection(*covers) if covers else set()
-    runs: list[str] = []
-    current: list[str] = []
-    for k in range(len(msg) + 1):
-        if k < len(msg) and k in common:
-            current.append(msg[k])
-        elif current:
-            runs.append("".join(current))
-            current = []
-    return max(runs, key=len) if runs else msg[min(covers[0]):max(covers[0]) + 1]
+    start, end = _shared_span(msg, covers)
+    return msg[start:end]
 
 
 def match_products(text: str, catalogue: list[CatalogueEntry]) -> ProductMatch | None:
@@ -221,6 +230,12 @@ def match_products(text: str, catalogue: list[CatalogueEntry]) -> ProductMatch |
     covered_all = set().union(*(c for _, c in winners))
     original = frozenset(where[k] for k in covered_all)
     canonicals = {entry.canonical for entry, _ in winners}
-    canonical = canonicals.pop() if len(canonicals) == 1 else _shared_run(msg, [c for _, c in winners])
+    if "" in canonicals:  # a product without a short name: the words the buyer used, as they spaced them
+        start, end = _shared_span(msg, [c for _, c in winners])
+        canonical = text[where[start]:where[end - 1] + 1].strip()
+    elif len(canonicals) == 1:
+        canonical = canonicals.pop()
+    else:
+        canonical = _shared_run(msg, [c for _, c in winners])
     return ProductMatch(tuple(entry.product_id for entry, _ in winners), canonical, top,
                         (min(original), max(original) + 1), original)

@@ -51,6 +51,28 @@ def _items(order: OrderFacts, product: str | None, lang: str, names_en: dict[str
     return ("、" if lang == "zh" else ", ").join(parts)
 
 
+# The cancel reasons the platform and the export use, in English (a reason not listed is left out of an English
+# reply rather than shown in Chinese or as empty brackets).
+_REASONS_EN = (("超时未支付", "payment not completed in time"),
+               ("多拍/拍错/不想要", "ordered by mistake or no longer wanted"), ("不想要", "no longer wanted"),
+               ("拍错", "ordered by mistake"), ("地址填错", "wrong address"),
+               ("未按约定时间发货", "not shipped in time"), ("价格原因", "price"), ("缺货", "out of stock"),
+               ("买家取消", "cancelled by the buyer"), ("商家取消", "cancelled by the shop"),
+               ("风控", "platform security review"))
+_REFUND_ASKED = "买家申请退款"
+
+
+def cancel_reason_en(reason: str | None) -> str | None:
+    """The English for a known cancel reason ("买家申请退款：地址填错" → "refund requested by the buyer: wrong
+    address"), else None."""
+    if not reason:
+        return None
+    known = next((en for zh, en in _REASONS_EN if zh in reason), None)
+    if _REFUND_ASKED in reason:
+        return "refund requested by the buyer" + (f": {known}" if known else "")
+    return known
+
+
 def carrier_name(name: str | None, lang: str) -> str | None:
     """A carrier in the buyer's language (中通快递 / ZTO Express, QA D13): the logistics capability's contacts, then
     shipping's carrier list; a carrier neither knows keeps the name it was stored with."""
@@ -151,16 +173,23 @@ def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str
                 if zh else head + ": it has not been paid yet. Please complete the payment under My orders → To pay in "
                 "Douyin; unpaid orders are closed automatically after a short time.")
     if code == "found_cancelled_unpaid":
-        return (head + f"，这笔订单没有完成付款，已于{when(o.cancelled_at, lang)}因超时未支付自动关闭，所以看不到待发货的订单。"
+        # An export has no close time (QA pass 6, #5): then the sentence goes without it rather than with a blank.
+        closed = when(o.cancelled_at, lang)
+        return (head + f"，这笔订单没有完成付款，已{'于' + closed if closed else ''}因超时未支付自动关闭，"
+                "所以看不到待发货的订单。"
                 "如果您的支付记录显示已扣款，请把支付记录截图发给我们，或联系抖音平台客服核实这笔支付。需要的话可以重新下单。"
-                if zh else head + f": the payment was never completed, so the order was closed automatically on "
-                f"{when(o.cancelled_at, lang)}. If your payment records show a charge, please send us a screenshot or "
-                "ask Douyin customer service to trace the payment. You are welcome to order again.")
+                if zh else head + ": the payment was never completed, so the order was closed automatically"
+                f"{' on ' + closed if closed else ''}. If your payment records show a charge, please send us a "
+                "screenshot or ask Douyin customer service to trace the payment. You are welcome to order again.")
     if code == "found_cancelled_refunded":
-        reason = f"（{o.cancel_reason}）" if zh and o.cancel_reason else ""
-        return (head + f"，已在发货前取消并退款{reason}，关闭时间 {when(o.cancelled_at, lang)}。退款会按原支付方式退回。"
-                if zh else head + f": it was cancelled and refunded before shipping ({when(o.cancelled_at, lang)}). "
-                "The money goes back the way it was paid.")
+        closed = when(o.cancelled_at, lang)
+        if zh:
+            reason = f"（{o.cancel_reason}）" if o.cancel_reason else ""
+            return (head + f"，已在发货前取消并退款{reason}{'，关闭时间 ' + closed if closed else ''}。"
+                    "退款会按原支付方式退回。")
+        reason_en = cancel_reason_en(o.cancel_reason)
+        return (head + f": it was cancelled and refunded before shipping{f' ({reason_en})' if reason_en else ''}"
+                f"{' on ' + closed if closed else ''}. The money goes back the way it was paid.")
     if code == "found_presale":
         return (head + f"，已付款成功。这是预售商品，会在{when(o.ship_by, lang)}前发货，发货后即可看到物流信息。"
                 if zh else head + f": it is paid. This is a presale item that ships by {when(o.ship_by, lang)}; "

@@ -26,8 +26,9 @@ from ..orders.models import Order, OrderItem, Product
 from ..orders.queries import get_order, order_shipments
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import normalise_phone
-from . import facts_sources
+from . import case_lookup, facts_sources
 from .diagnosis import Diagnosis, diagnose
+from .glossary import english_names
 from .matching import Ask, Match, OrderFacts, Tracking, phone_mismatch, rank, score
 from .products import CatalogueEntry
 from .replies import draft
@@ -51,6 +52,8 @@ class Answer:
 
 
 def load_catalogue(session: Session, shop_id: int) -> list[CatalogueEntry]:
+    """The shop's products as the matcher sees them; one without an English name (made from an imported order's
+    title, see orders.catalogue) answers to the glossary's English words for what its title says it is."""
     rows = session.execute(select(Product.product_id, Product.name, Product.name_en, Product.aliases)
                            .where(Product.shop_id == shop_id)).all()
     out = []
@@ -59,6 +62,8 @@ def load_catalogue(session: Session, shop_id: int) -> list[CatalogueEntry]:
             names = tuple(a for a in json.loads(aliases or "[]") if isinstance(a, str))
         except ValueError:
             names = ()
+        if not (name_en or "").strip():  # an imported product: the glossary's English words of its title
+            names += english_names(name)
         out.append(CatalogueEntry.build(product_id, name, name_en, names))
     return out
 
@@ -228,8 +233,10 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
         matches = [phone_mismatch(m) for m in matches]
     stated = u.date_from is not None or bool(u.product_ids)
     identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
+    by_case = (case_lookup.single_case_order(session, orders, text)
+               if u.intent == "after_sale_status" and via in ("phone", "last4") and not stated else None)
     d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
-                 enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None)
+                 enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None, by_case=by_case)
     d = _with_ship_by_explanation(session, shop_id, d, now)
     d = _with_sync_lag(session, shop_id, d, u, now)
     reply = draft(d, lang=u.language, intent=u.intent, product=u.product,
@@ -265,13 +272,20 @@ def _with_sync_lag(session: Session, shop_id: int, d: Diagnosis, u, now: datetim
 
 def _english_names(session: Session, shop_id: int, order: OrderFacts | None) -> dict[str, str]:
     """product id → English name of the order's products, for an English reply (QA D13: a buyer writing in English
-    reads "Wuchang rice", not 五常大米); products without one are left out and keep their Chinese name."""
+    reads "Wuchang rice", not 五常大米; "peanut oil" for an imported 压榨一级花生油 5L, see glossary); products
+    without one are left out and keep their Chinese name."""
     pids = {pid for pid, _name, _qty in order.items if pid} if order is not None else set()
     if not pids:
         return {}
-    rows = session.execute(select(Product.product_id, Product.name_en)
+    rows = session.execute(select(Product.product_id, Product.name, Product.name_en)
                            .where(Product.shop_id == shop_id, Product.product_id.in_(pids))).all()
-    return {pid: name_en.strip() for pid, name_en in rows if name_en and name_en.strip()}
+    out = {}
+    for pid, name, name_en in rows:
+        # an imported product has no English name: the glossary's word for what its title says it is
+        english = (name_en or "").strip() or next(iter(english_names(name or "")), "")
+        if english:
+            out[pid] = english
+    return out
 
 
 def _phone_fits(order: Order, phone: str | None, last4: str | None, cipher: PiiCipher) -> bool:
