@@ -215,3 +215,29 @@ def test_kefu_refunds_through_the_web_and_the_warehouse_cannot_ship_it(app, user
     with TestClient(app) as client:
         login(client, "owner")
         assert "售后：订单已关闭：发货前已全额退款" in client.get("/audit").text
+
+
+def test_a_partly_refunded_order_ships_the_rest_and_never_the_refunded_item(ctx, shop_id, app, users):
+    """The refunded SKU order is off the pick list and the ship form, a request naming it is refused
+    (item_refunded), and shipping what is left ships the order (已发货)."""
+    from xiaodian.shipping.picking import items_to_pick
+
+    refunded_sku, kept_sku = f"{TWO_SKUS[:-1]}2", f"{TWO_SKUS[:-1]}3"
+    _two_sku_order(ctx, shop_id)
+    _open(ctx, shop_id, TWO_SKUS, sku_order_id=refunded_sku)
+    _act(ctx, shop_id, Action.AGREE)
+    _act(ctx, shop_id, Action.REFUND)
+    with ctx.sessions() as session:
+        assert [i.product_name for i in items_to_pick(session, shop_id, [TWO_SKUS])[TWO_SKUS]] == ["小米 3号"]
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        form = client.get(f"/shipping/orders/{TWO_SKUS}/ship").text
+        assert f'value="{refunded_sku}" disabled' in form and "发货前已退款，勿发" in form
+        assert "小米 3号" in client.get("/shipping/picklist").text
+    with transaction(ctx.sessions) as session:
+        with pytest.raises(Exception) as refused:
+            shipping.plan_shipment(session, shop_id, shipping.ShipRequest(
+                TWO_SKUS, "zhongtong", "75399999999991", items=[refunded_sku]))
+        assert refused.value.code == "item_refunded"
+        plan = shipping.plan_shipment(session, shop_id, shipping.ShipRequest(TWO_SKUS, "zhongtong", "75399999999991"))
+        assert (plan.items, plan.target) == ([kept_sku], OrderStatus.SHIPPED)

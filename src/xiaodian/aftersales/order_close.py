@@ -51,6 +51,32 @@ def refunded_skus(cases) -> dict[str, int]:
     return covered
 
 
+def refunded_unshipped_skus(session: Session, order_pks: list[int]) -> dict[int, set[str]]:
+    """Order row id → the SKU orders refunded in full before shipping (successful 未发货仅退款 cases of the platform's
+    type, for the item's whole quantity), for the orders among ``order_pks`` that have any. Shipping leaves them out
+    of what is left to ship: on a partly refunded order the warehouse packs the rest, not the refunded item (QA pass
+    6, #1: the refunded SKU stayed on the pick list and the ship form)."""
+    if not order_pks:
+        return {}
+    from ..orders.models import OrderItem
+
+    cases_by_order: dict[int, list] = {}
+    for case in session.execute(select(AfterSaleCase).where(
+            AfterSaleCase.order_pk.in_(order_pks), AfterSaleCase.case_type == CaseType.REFUND_UNSHIPPED.value,
+            AfterSaleCase.status == CaseStatus.SUCCEEDED.value)).scalars():
+        cases_by_order.setdefault(case.order_pk, []).append(case)
+    if not cases_by_order:
+        return {}
+    out: dict[int, set[str]] = {}
+    items = session.execute(select(OrderItem.order_pk, OrderItem.sku_order_id, OrderItem.quantity)
+                            .where(OrderItem.order_pk.in_(list(cases_by_order)))).all()
+    for pk, sku, quantity in items:
+        covered = refunded_skus(cases_by_order[pk])
+        if covered.get(sku, 0) >= (quantity or 0) > 0:
+            out.setdefault(pk, set()).add(sku)
+    return out
+
+
 def fully_refunded(order: Order, cases) -> bool:
     """Every SKU order of the order refunded before shipping, each for its whole quantity (a case naming the shop
     order's own id covers the whole order)."""

@@ -32,7 +32,7 @@ from ..orders.models import Order, Shipment
 from . import domain
 from .models import ShipmentItem
 from .queries import get_settings
-from .service import ShipPlan, ShipRequest, apply_plans, plan_shipment
+from .service import ShipPlan, ShipRequest, apply_plans, plan_shipment, refunded_skus
 
 ORDER, CARRIER, NUMBER = "订单号", "快递公司", "快递单号"
 ALIASES = {"主订单编号": ORDER, "订单编号": ORDER, "店铺单号": ORDER, "订单ID": ORDER, "物流公司": CARRIER,
@@ -166,6 +166,7 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
         for pk, sku in session.execute(select(ShipmentItem.order_pk, ShipmentItem.sku_order_id)
                                        .where(ShipmentItem.order_pk.in_(list(shipped)))):
             shipped[pk].add(sku)
+    refunded = refunded_skus(session, list(shipped))
     plans = []
     for v in live:
         order = orders.get(v.order_id)
@@ -178,7 +179,8 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
             continue
         try:
             plan = plan_shipment(session, shop_id, ShipRequest(v.order_id, v.carrier, v.tracking_no), order=order,
-                                 already=shipped[order.id], owner_of=owners.get(v.tracking_no))
+                                 already=shipped[order.id], owner_of=owners.get(v.tracking_no),
+                                 refunded=refunded.get(order.id, set()))
         except DomainError as exc:
             column = NUMBER if exc.code.startswith("tracking") else ORDER
             _error(v, column, exc.code, exc.message, exc.details)

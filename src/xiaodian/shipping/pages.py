@@ -123,7 +123,9 @@ def _form_context(session, shop_id: int, order_id: str, now) -> dict:
     order = require_order(session, shop_id, order_id)
     detail = orders_service.detail_of(session, order, now)
     done = shipped_skus(session, order.id)
-    return {"order": detail, "carriers": domain.CARRIERS, "done": done, "countdown": countdown, "now": now,
+    refunded = service.refunded_skus(session, [order.id]).get(order.id, set())
+    return {"order": detail, "carriers": domain.CARRIERS, "done": done, "refunded": refunded,
+            "countdown": countdown, "now": now,
             "moved": address_change(detail), "blocked": service.blocker_of(session, order)}
 
 

@@ -48,7 +48,10 @@ class PickTotal(_Scalars):
 
 
 def items_to_pick(session: Session, shop_id: int, order_ids: Sequence[str]) -> dict[str, list[PickItem]]:
-    """Each order's items not yet in a parcel, in the order's own item order, keyed by order id."""
+    """Each order's items not yet in a parcel, in the order's own item order, keyed by order id; an item refunded
+    before shipping is not packed (its order, partly refunded, still ships the rest)."""
+    from .service import refunded_skus
+
     found: dict[str, list[PickItem]] = {oid: [] for oid in order_ids}
     shipped = select(ShipmentItem.id).where(and_(ShipmentItem.shop_id == OrderItem.shop_id,
                                                  ShipmentItem.sku_order_id == OrderItem.sku_order_id))
@@ -56,12 +59,14 @@ def items_to_pick(session: Session, shop_id: int, order_ids: Sequence[str]) -> d
     for start in range(0, len(unique), _CHUNK):
         rows = session.execute(
             select(Order.order_id, OrderItem.product_name, OrderItem.spec, OrderItem.quantity,
-                   OrderItem.merchant_code, OrderItem.after_sale_status)
+                   OrderItem.merchant_code, OrderItem.after_sale_status, Order.id, OrderItem.sku_order_id)
             .join(OrderItem, OrderItem.order_pk == Order.id)
             .where(Order.shop_id == shop_id, Order.order_id.in_(unique[start:start + _CHUNK]), ~shipped.exists())
-            .order_by(Order.id, OrderItem.id))
-        for order_id, name, spec, quantity, code, after_sale in rows:
-            found[order_id].append(PickItem(name, spec, quantity, code, after_sale))
+            .order_by(Order.id, OrderItem.id)).all()
+        refunded = refunded_skus(session, list({row[6] for row in rows}))
+        for order_id, name, spec, quantity, code, after_sale, pk, sku in rows:
+            if sku not in refunded.get(pk, ()):
+                found[order_id].append(PickItem(name, spec, quantity, code, after_sale))
     return found
 
 

@@ -132,6 +132,13 @@ def shipped_skus(session: Session, order_pk: int) -> set[str]:
     return set(session.execute(select(ShipmentItem.sku_order_id).where(ShipmentItem.order_pk == order_pk)).scalars())
 
 
+def refunded_skus(session: Session, order_pks: list[int]) -> dict[int, set[str]]:
+    """The SKU orders refunded in full before shipping, per order row id: never to be packed or shipped."""
+    from ..aftersales.order_close import refunded_unshipped_skus  # after-sales owns the cases
+
+    return refunded_unshipped_skus(session, order_pks)
+
+
 def check_carrier_and_number(carrier_value: str, tracking_value: str) -> tuple[domain.Carrier, str, list[str]]:
     carrier = domain.find_carrier(carrier_value)
     if carrier is None:
@@ -209,7 +216,8 @@ def check_order(session: Session, order: Order) -> None:
 
 
 def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Order | None = None,
-                  already: set[str] | None = None, owner_of: str | None | bool = False) -> ShipPlan:
+                  already: set[str] | None = None, owner_of: str | None | bool = False,
+                  refunded: set[str] | None = None) -> ShipPlan:
     """Every check, nothing written. Raises a DomainError with a stable code when the request is refused."""
     order = order or require_order(session, shop_id, req.order_id.strip())
     check_order(session, order)
@@ -217,7 +225,8 @@ def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Or
     refuse_if_owned(number, tracking_owner(session, shop_id, number) if owner_of is False else owner_of,
                     order.order_id)
     done = shipped_skus(session, order.id) if already is None else already
-    remaining = [i.sku_order_id for i in order.items if i.sku_order_id not in done]
+    refunded = refunded_skus(session, [order.id]).get(order.id, set()) if refunded is None else refunded
+    remaining = [i.sku_order_id for i in order.items if i.sku_order_id not in done and i.sku_order_id not in refunded]
     if req.items is not None:  # a list given (even an empty one) means "only these", never "everything"
         wanted = list(dict.fromkeys(s.strip() for s in req.items if s.strip()))
         if not wanted:
@@ -230,6 +239,9 @@ def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Or
                                        code="item_not_in_order", details={"field": "items", "sku_order_id": sku})
             if sku in done:
                 raise Conflict(f"SKU order {sku} has already shipped", code="item_already_shipped",
+                               details={"sku_order_id": sku})
+            if sku in refunded:
+                raise Conflict(f"SKU order {sku} was refunded before shipping; do not ship it", code="item_refunded",
                                details={"sku_order_id": sku})
     else:
         wanted = remaining

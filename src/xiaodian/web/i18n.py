@@ -113,7 +113,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "login_invalid", "reveal_limit",
     # 发货设置 (the forecast page's settings form)
     "setting_out_of_range", "time_invalid", "working_hours_reversed", "rest_days_all", "promise_unknown",
-    "compensation_reversed", "reminders_reversed", "number_invalid",
+    "compensation_reversed", "reminders_reversed", "number_invalid", "item_refunded",
     # people (issue 3)
     "forbidden", "csrf_failed",
     "weak_password", "wrong_password", "same_password", "passwords_differ", "user_exists", "last_owner", "login_locked",
