@@ -49,3 +49,10 @@ def test_status_and_type_codes_from_text_refuse_odd_digits(text):
 def test_a_promise_with_odd_digits_is_a_clear_value_error(promise):
     with pytest.raises(ValueError, match="same_day|days|presale"):
         parse_promise(promise)
+
+
+def test_half_width_makes_full_width_ascii_plain_and_nothing_else():
+    from xiaodian.whole_numbers import half_width
+
+    assert half_width("ＳＦ１２３\u3000４－５") == "SF123 4-5"
+    assert half_width("²٣") == "²٣"  # not digits a merchant types: still refused where numbers are read

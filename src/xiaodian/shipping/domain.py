@@ -5,14 +5,13 @@ carriers and tracking-number shapes. Standard library only; every time is tz-awa
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from ..whole_numbers import whole_number
+from ..whole_numbers import half_width, whole_number
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 END_OF_DAY = time(23, 59, 59)
@@ -66,7 +65,7 @@ _PROMISE_WORDS = {"次日发": "next_day", "当日发": "same_day", "48小时": 
 def parse_promise(text: str | None) -> Promise:
     """``48h`` | ``next_day`` | ``same_day[:H]`` | ``days:N`` | ``presale:N`` | ``presale:YYYY-MM-DD``.
     Empty means the platform default (48 h). Anything else raises ValueError naming the problem."""
-    raw = unicodedata.normalize("NFKC", text or "").strip().lower()
+    raw = half_width(text or "").strip().lower()
     if not raw:
         return DEFAULT_PROMISE
     raw = _PROMISE_WORDS.get(raw, raw)  # the page's own words: 次日发, 当日发, 48小时
@@ -266,9 +265,9 @@ TRACKING_FORM = re.compile(r"^[A-Z0-9]{8,32}$")
 
 def normalise_tracking(value: str | None) -> str:
     """Upper-case, spaces and dashes removed (people copy numbers from labels with spaces), full-width letters and
-    digits made plain (NFKC): a Chinese IME in 全角 mode types ＳＦ１２３, which search already understood and shipping
-    refused as malformed while showing a number that looked right (QA pass 6, #13)."""
-    return re.sub(r"[\s\-]", "", unicodedata.normalize("NFKC", value or "")).upper()
+    digits made plain (half_width): a Chinese IME in 全角 mode types ＳＦ１２３, which search already understood
+    and shipping refused as malformed while showing a number that looked right (QA pass 6, #13)."""
+    return re.sub(r"[\s\-]", "", half_width(value or "")).upper()
 
 
 class TrackingProblem(StrEnum):

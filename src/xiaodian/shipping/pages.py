@@ -4,8 +4,6 @@ pick list."""
 
 from __future__ import annotations
 
-import unicodedata
-
 from dataclasses import asdict, dataclass
 from datetime import date
 from types import SimpleNamespace
@@ -35,7 +33,7 @@ from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unle
 from ..web.i18n import error_text, gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
-from ..whole_numbers import whole_number
+from ..whole_numbers import half_width, whole_number
 from . import corrections, domain, preferences, reminders, reports, service
 from .api import run_bulk, template_response
 from .bulk import Confirmed, RowVerdict
@@ -379,7 +377,7 @@ def _settings_form(settings) -> dict[str, str]:
 def _count(value: str, name: str) -> int | None:
     """A whole number from the form (digits typed full-width by a Chinese IME included); empty leaves the setting
     as it is; anything else is refused naming its field."""
-    text = unicodedata.normalize("NFKC", value or "").strip()
+    text = half_width(value or "").strip()
     if not text:
         return None
     number = whole_number(text, 9)
