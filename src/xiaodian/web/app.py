@@ -19,7 +19,7 @@ from ..context import AppContext
 from ..db import pool_capacity
 from ..errors import DomainError
 from . import body_limits, i18n
-from .deps import LoginRequired, login_url
+from .deps import SESSION_COOKIE, LoginRequired, login_url
 from .templating import render
 
 log = logging.getLogger("xiaodian.web")
@@ -120,6 +120,16 @@ def _refusal_of_caller(request: Request) -> DomainError | LoginRequired | None:
     return None
 
 
+def _why_login(request: Request) -> str | None:
+    """Why a page sends its user to the login form, for the form to say so (QA pass 6, #8: a warehouse clerk whose
+    session had ended clicked 发货 and landed on a bare login page, not told that nothing was shipped): a form sent
+    without a live session was not saved ("unsaved"); a page asked with a session cookie that no longer holds
+    (logged out elsewhere, role changed, expired) means the session ended ("ended"); a first visit says nothing."""
+    if request.method not in ("GET", "HEAD"):
+        return "unsaved"
+    return "ended" if request.cookies.get(SESSION_COOKIE) else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError):
@@ -127,7 +137,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired):
-        return RedirectResponse(login_url(exc.next_url), status_code=303)
+        return RedirectResponse(login_url(exc.next_url, why=_why_login(request)), status_code=303)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):

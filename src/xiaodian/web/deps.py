@@ -288,8 +288,8 @@ def pin_shop(request: Request, shop_id: int) -> None:
     request.state.pinned_shop = shop_id
 
 
-def login_url(next_url: str) -> str:
-    return "/login?next=" + quote(next_url, safe="")
+def login_url(next_url: str, why: str | None = None) -> str:
+    return "/login?next=" + quote(next_url, safe="") + (f"&why={why}" if why else "")
 
 
 __all__ = ["DomainError", "LoginRequired", "ShopScope", "current_principal", "db", "get_ctx", "require", "login_url",

@@ -36,11 +36,15 @@ def _secure(request: Request) -> bool:
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None, lang: str | None = None):
+def login_form(request: Request, next: str | None = None, lang: str | None = None, why: str | None = None):
     if lang in LANGUAGES:
         current_language.set(lang)
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", next=_safe_next(next), login_csrf=token, error=None)
+    notice = {"unsaved": _("Your session had ended, so what you just submitted was not saved. Log in and do it "
+                           "again."),
+              "ended": _("Your session has ended (logged out, expired, or your account was changed). Log in "
+                         "again.")}.get(why or "")
+    response = render(request, "login.html", next=_safe_next(next), login_csrf=token, error=None, notice=notice)
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", secure=_secure(request))
     if lang in LANGUAGES:
         response.set_cookie("lang", lang, samesite="lax", max_age=365 * 86400, secure=_secure(request))
