@@ -55,6 +55,10 @@ def test_apply_redirects_to_a_result_page_that_a_reload_shows_again(owner_client
         assert '<td class="num">2</td>' in _count(page.text, "shipped")
         assert '<td class="num">1</td>' in _count(page.text, "rejected")
         assert "order_not_found" in page.text and MISSING in page.text
+        # each shipped row says so, not the preview's 通过 (QA pass 6, #9)
+        row = page.text.split(f"<td>{FIRST}</td>", 1)[1].split("</tr>", 1)[0]
+        assert 'class="tag ok verdict-shipped">已发货</span>' in row and "通过" not in row
+        assert "其中确认提醒后发货" in _count(page.text, "warnings")
     with ctx.sessions() as session:
         assert set(session.scalars(select(Order.status).where(Order.order_id.in_([FIRST, SECOND])))) == {"shipped"}
     assert not list((ctx.settings.data_dir / "uploads").glob("*.upload"))  # the parked file is gone
