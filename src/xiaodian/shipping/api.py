@@ -95,7 +95,7 @@ def violations(request: Request, since: date | None = Query(None, description="s
                session: Session = Depends(db, scope="function")):
     check_filter_date("since", since)
     start = datetime.combine(since, time(0), tzinfo=SHOP_TZ) if since else None
-    return reports.violations_report(session, shop_of(request), start, limit)
+    return reports.violations_report(session, shop_of(request), start, limit, now=get_ctx(request).clock.now())
 
 
 @router.get("/forecast", response_model=ForecastOut,

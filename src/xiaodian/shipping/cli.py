@@ -171,7 +171,7 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = violations_report(session, _shop_id(ctx, shop, as_json), start, limit)
+            data = violations_report(session, _shop_id(ctx, shop, as_json), start, limit, now=ctx.clock.now())
     finally:
         ctx.engine.dispose()
     if as_json:

@@ -311,7 +311,7 @@ def health(request: Request, since: str = "", principal: Principal = Depends(req
     data = reports.health_report(session, shop_of(request), now)
     day = _since_day(since)
     violations = reports.violations_report(session, shop_of(request), day_start(day) if day else None,
-                                           HEALTH_VIOLATIONS_SHOWN)
+                                           HEALTH_VIOLATIONS_SHOWN, now=now)
     month_start = now.astimezone(domain.SHOP_TZ).date().replace(day=1)
     return render(request, "shipping/health.html", data=data, chart=reports.rate_chart(data["days"]),
                   violations=violations, since=day.isoformat() if day else None, month_start=month_start.isoformat())

@@ -3,7 +3,7 @@ pages), each returning plain data."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
@@ -34,13 +34,24 @@ def assumptions(session: Session, shop_id: int) -> dict:
             "note": "configurable defaults, not the platform's published figures"}
 
 
-def violations_report(session: Session, shop_id: int, since: datetime | None, limit: int = 500) -> dict:
+def violations_report(session: Session, shop_id: int, since: datetime | None, limit: int = 500,
+                      now: datetime | None = None) -> dict:
+    """The violations, latest deadline first. An order still unshipped (超时未发货) is late by as long as it has been
+    overdue up to ``now``: the stored figure is the one measured when the scan first recorded it, which the health
+    page showed frozen beside the home page's growing countdown (QA pass 6, #19)."""
     total, rows = list_violations(session, shop_id, since, limit)
+
+    def late_by(v) -> int:
+        if now is None or v.shipped_at is not None or v.ship_by is None:
+            return v.late_by_seconds
+        ship_by = v.ship_by if v.ship_by.tzinfo else v.ship_by.replace(tzinfo=timezone.utc)
+        return max(v.late_by_seconds, int((now - ship_by).total_seconds()))
+
     totals = violation_totals(session, shop_id, since or datetime(2000, 1, 1).astimezone())
     return {"total": total, "points": totals["points"], "compensation_fen": totals["compensation_fen"],
             "assumptions": assumptions(session, shop_id),
             "violations": [{"order_id": oid, "kind": v.kind, "ship_by": iso(v.ship_by), "shipped_at": iso(v.shipped_at),
-                            "late_by_seconds": v.late_by_seconds, "points": v.points,
+                            "late_by_seconds": late_by(v), "points": v.points,
                             "compensation_fen": v.compensation_fen, "detected_at": iso(v.detected_at)}
                            for v, oid, _amount in rows]}
 
