@@ -195,3 +195,15 @@ def test_flows_that_never_pay_a_refund_have_no_refund_failure():
         with pytest.raises(Refusal) as refused:
             domain.next_status(kind, CaseStatus.WAITING_MERCHANT_SHIP, Action.RETRY_REFUND)
         assert refused.value.code == "action_not_for_type"
+
+
+def test_the_reject_form_offers_only_the_reasons_that_fit_the_case():
+    """QA pass 6, #25: returned-goods reasons only once a return has arrived; 已发货 only before shipping."""
+    from xiaodian.aftersales.domain import RETURN_RECEIPT_CODES, reject_codes_for
+
+    refund_only = reject_codes_for("refund_shipped", "waiting_merchant")
+    assert not RETURN_RECEIPT_CODES & set(refund_only) and "already_shipped" not in refund_only
+    assert "already_shipped" in reject_codes_for("refund_unshipped", "waiting_merchant")
+    assert RETURN_RECEIPT_CODES <= set(reject_codes_for("return_refund", "waiting_receipt"))
+    assert not RETURN_RECEIPT_CODES & set(reject_codes_for("return_refund", "waiting_merchant"))
+    assert "other" in refund_only and "evidence_insufficient" in refund_only

@@ -257,6 +257,24 @@ class Inspection(StrEnum):
 # Reject reason codes the desk offers (afterSale.operate needs one); the note says the rest in words.
 REJECT_CODES = ("goods_not_returned", "return_damaged_by_buyer", "wrong_item_returned", "parts_missing",
                 "already_shipped", "beyond_policy", "evidence_insufficient", "agreed_other_solution", "other")
+# Reasons about goods that came back: they fit only once a return has arrived (待商家二次同意).
+RETURN_RECEIPT_CODES = frozenset({"goods_not_returned", "return_damaged_by_buyer", "wrong_item_returned",
+                                  "parts_missing"})
+
+
+def reject_codes_for(case_type: str, status: str) -> tuple[str, ...]:
+    """The reject reasons that fit this case where it stands, for the form to offer (QA pass 6, #25: a refund-only
+    case offered 未收到退货 and 退回商品已损坏, though nothing is ever returned). The returned-goods reasons only
+    once a return has arrived; 已发货 (refuse, return instead) only on a refund asked before shipping. The service
+    still accepts every code, as the platform does."""
+    codes = []
+    for code in REJECT_CODES:
+        if code in RETURN_RECEIPT_CODES and status != CaseStatus.WAITING_RECEIPT.value:
+            continue
+        if code == "already_shipped" and case_type != CaseType.REFUND_UNSHIPPED.value:
+            continue
+        codes.append(code)
+    return tuple(codes)
 
 
 @dataclass(frozen=True)

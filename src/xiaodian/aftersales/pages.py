@@ -118,7 +118,7 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
                                families=views.families_for(session, shop_of(request), ctx.settings))
     return {**_order_context(session, shop_of(request), detail.order_id, ctx.clock.now()),
             "case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
-            "reject_codes": domain.REJECT_CODES, "inspections": [i.value for i in domain.Inspection],
+            "reject_codes": domain.reject_codes_for(detail.type, detail.status), "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
             "finished": domain.CaseStatus(detail.status) in domain.FINISHED, "carriers": CARRIERS,
