@@ -1,7 +1,9 @@
 """Matching a product known only by an imported listing title (QA pass 6, #3), the English glossary behind English
-questions about such products, and the English of a closed order's cancel reason (#5)."""
+questions about such products, the English of a closed order's cancel reason (#5), and full-width digits in the form (#13)."""
 
 from __future__ import annotations
+
+import pytest
 
 from xiaodian.inquiries.glossary import english_names
 from xiaodian.inquiries.products import CatalogueEntry, match_products
@@ -66,3 +68,15 @@ def test_a_closed_order_without_its_close_time_leaves_no_blank_in_either_languag
     unpaid = _closed(paid_at=None, cancel_reason="超时未支付")
     assert "已因超时未支付自动关闭" in _draft(unpaid, "zh")
     assert "closed automatically. If" in _draft(unpaid, "en")
+
+
+def test_the_phone_and_order_fields_take_digits_typed_full_width():
+    """QA pass 6, #13: １５０１１１１２２０３ in the 买家手机号 field was refused while the order search understood it."""
+    from xiaodian.errors import ValidationFailed
+    from xiaodian.inquiries.service import check_inputs
+
+    assert check_inputs("在吗", "２２０３", None)[1:3] == (None, "2203")
+    assert check_inputs("在吗", "１５０１１１１２２０３", None)[1:3] == ("15011112203", "2203")
+    assert check_inputs("在吗", None, "６９３８８６１０２０８７０４９８１５９")[3] == "6938861020870498159"
+    with pytest.raises(ValidationFailed):
+        check_inputs("在吗", "٢٢٠٣", None)  # Arabic-Indic digits: no phone of the platform's

@@ -26,6 +26,7 @@ from ..orders.models import Order, OrderItem, Product
 from ..orders.queries import get_order, order_shipments
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import normalise_phone
+from ..whole_numbers import half_width
 from . import case_lookup, facts_sources
 from .diagnosis import Diagnosis, diagnose
 from .glossary import english_names
@@ -39,7 +40,7 @@ LATEST_AT = datetime(2100, 1, 1, tzinfo=timezone.utc)
 CANDIDATE_LIMIT = 200  # orders looked at per question: enough for a busy day's sales of one product
 RARE_PRODUCT = 5000  # items of a product below which its orders are read by product rather than by date
 SHOWN_MATCHES = 10
-_ORDER_ID = re.compile(r"^\d{16,20}$")
+_ORDER_ID = re.compile(r"^[0-9]{16,20}$")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def load_catalogue(session: Session, shop_id: int) -> list[CatalogueEntry]:
 
 def check_inputs(message: str | None, phone: str | None, order_id: str | None) -> tuple[str, str | None, str | None, str | None]:
     """(message, full phone, last 4, order id), or ValidationFailed naming the field. ``phone`` takes a full
-    number or its last 4 digits."""
+    number or its last 4 digits. Digits typed full-width (２２０３, a Chinese IME in 全角 mode) count as digits, as
+    the order search reads them (QA pass 6, #13); other scripts' digits do not."""
     text = (message or "").strip()
     if not text:
         raise ValidationFailed("message: the buyer's message is empty", details={"field": "message"})
@@ -78,8 +80,8 @@ def check_inputs(message: str | None, phone: str | None, order_id: str | None) -
         raise ValidationFailed(f"message: at most {MAX_MESSAGE} characters", details={"field": "message"})
     full = last4 = None
     if phone and phone.strip():
-        p = phone.strip()
-        if re.fullmatch(r"\d{4}", p):
+        p = half_width(phone).strip()
+        if re.fullmatch(r"[0-9]{4}", p):
             last4 = p
         else:
             full = normalise_phone(p)
@@ -89,7 +91,7 @@ def check_inputs(message: str | None, phone: str | None, order_id: str | None) -
             last4 = full[-4:]
     oid = None
     if order_id and order_id.strip():
-        oid = order_id.strip().lstrip("'")
+        oid = half_width(order_id).strip().lstrip("'")
         if not _ORDER_ID.match(oid):
             raise ValidationFailed("order_id: an order number is 19 digits", details={"field": "order_id"})
     return text, full, last4, oid
