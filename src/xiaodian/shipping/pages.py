@@ -104,15 +104,16 @@ async def shipping_list(request: Request, view: str = "due24h", page: str = "1",
                 query=q, view=view, view_sort=sort, now=now, page=page, page_size=50)).model()
         else:
             listing = view_page(session, shop_id, view, now, page, 50, total=counts[view], sort=sort)
-        return counts, listing, refund_pending_orders(session, shop_id, [o.order_id for o in listing.orders])
+        return (counts, listing, refund_pending_orders(session, shop_id, [o.order_id for o in listing.orders]),
+                service.shipped_items_of(session, shop_id, listing.orders))
 
-    counts, listing, refund_pending = await read_on_loop_unless(may_scan_matches(q), read)
+    counts, listing, refund_pending, shipped_items = await read_on_loop_unless(may_scan_matches(q), read)
     pages = max((listing.total + 49) // 50, 1)
     searched = "&q=" + quote(q) if q else ""
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
                   sort=sort, sorts=VIEW_SORTS, q=q, searched=searched,
                   kept=("" if sort == "ship_by" else "&sort=" + sort) + searched,
-                  counts=counts, countdown=countdown, refund_pending=refund_pending,
+                  counts=counts, countdown=countdown, refund_pending=refund_pending, shipped_items=shipped_items,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
                   tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
 

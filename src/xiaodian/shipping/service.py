@@ -132,6 +132,21 @@ def shipped_skus(session: Session, order_pk: int) -> set[str]:
     return set(session.execute(select(ShipmentItem.sku_order_id).where(ShipmentItem.order_pk == order_pk)).scalars())
 
 
+def shipped_items_of(session: Session, shop_id: int, orders) -> dict[str, set[str]]:
+    """Order id → its SKU orders already in a parcel, for the partly shipped orders among ``orders`` (rows with
+    ``order_id`` and ``status``): a deadline card lists every item of the order, and a packer working from it must
+    see which ones already left (QA pass 6, #10)."""
+    partly = [o.order_id for o in orders if o.status == OrderStatus.PARTIALLY_SHIPPED.value]
+    if not partly:
+        return {}
+    found: dict[str, set[str]] = {}
+    for order_id, sku in session.execute(
+            select(Order.order_id, ShipmentItem.sku_order_id).join(ShipmentItem, ShipmentItem.order_pk == Order.id)
+            .where(Order.shop_id == shop_id, Order.order_id.in_(partly))):
+        found.setdefault(order_id, set()).add(sku)
+    return found
+
+
 def refunded_skus(session: Session, order_pks: list[int]) -> dict[int, set[str]]:
     """The SKU orders refunded in full before shipping, per order row id: never to be packed or shipped."""
     from ..aftersales.order_close import refunded_unshipped_skus  # after-sales owns the cases

@@ -22,6 +22,7 @@ from ..logistics.queries import anomaly_counts
 from ..orders.api import shop_of
 from ..orders.queries import address_changed_to_ship, day_figures, day_start
 from ..shipping.listing import most_urgent
+from ..shipping.service import shipped_items_of
 from ..shipping.pages import countdown
 from ..shipping.queries import view_counts, violation_totals
 from . import notices
@@ -78,6 +79,7 @@ def render_home(request: Request, session: Session, principal: Principal):
     urgent = most_urgent(session, shop_id, now, URGENT_SHOWN)
     return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now,
                   urgent=urgent, refund_pending=refund_pending_orders(session, shop_id, [o.order_id for o in urgent]),
+                  shipped_items=shipped_items_of(session, shop_id, urgent),
                   day=shop_day(session, shop_id, now),
                   countdown=countdown, can_ship=allowed(principal.role, "shipping.ship"),
                   shipped=notices.read(request, "shipped"),
