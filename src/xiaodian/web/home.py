@@ -23,11 +23,10 @@ from ..orders.api import shop_of
 from ..orders.queries import address_changed_to_ship, day_figures, day_start
 from ..shipping.listing import most_urgent
 from ..shipping.service import shipped_items_of
-from ..shipping.pages import countdown
+from ..shipping.pages import countdown, countdown_templates
 from ..shipping.queries import view_counts, violation_totals
 from . import notices
 from .deps import get_ctx
-from .i18n import gettext as _
 from .templating import render
 
 
@@ -85,4 +84,4 @@ def render_home(request: Request, session: Session, principal: Principal):
                   shipped=notices.read(request, "shipped"),
                   sync_warnings=sync_warnings(session, now=now, shop_ids=[shop_id]),
                   sync_warning_link=allowed(principal.role, "settings.manage"),
-                  tpl_left=_("%(h)sh %(m)sm left"), tpl_late=_("Overdue %(h)sh %(m)sm"))
+                  **countdown_templates())

@@ -7,7 +7,16 @@
   var offset = serverNow - Date.now(); // the desk's clock wins (demos run at a fixed time)
   var tplLeft = table.getAttribute("data-tpl-left");
   var tplLate = table.getAttribute("data-tpl-late");
+  var tplLeftDays = table.getAttribute("data-tpl-left-days") || tplLeft;
+  var tplLateDays = table.getAttribute("data-tpl-late-days") || tplLate;
   function fill(tpl, h, m) { return tpl.replace("%(h)s", h).replace("%(m)s", m); }
+  // beyond a day in days and hours (剩余 1天9小时), as the server writes it (shipping.pages.countdown)
+  function words(left, h, m) {
+    if (h >= 24) {
+      return (left < 0 ? tplLateDays : tplLeftDays).replace("%(d)s", Math.floor(h / 24)).replace("%(h)s", h % 24);
+    }
+    return fill(left < 0 ? tplLate : tplLeft, h, m);
+  }
   function tick() {
     var now = Date.now() + offset;
     table.querySelectorAll(".countdown[data-ship-by]").forEach(function (el) {
@@ -15,7 +24,7 @@
       var minutes = Math.floor(Math.abs(left) / 60);
       var h = Math.floor(minutes / 60), m = minutes % 60;
       var level = left < 0 ? "late" : left < 6 * 3600 ? "urgent" : left < 24 * 3600 ? "soon" : "ok";
-      el.textContent = fill(left < 0 ? tplLate : tplLeft, h, m);
+      el.textContent = words(left, h, m);
       el.className = "countdown cd-" + level;
     });
   }
