@@ -62,6 +62,11 @@ def test_apply_redirects_to_a_result_page_that_a_reload_shows_again(owner_client
     with ctx.sessions() as session:
         assert set(session.scalars(select(Order.status).where(Order.order_id.in_([FIRST, SECOND])))) == {"shipped"}
     assert not list((ctx.settings.data_dir / "uploads").glob("*.upload"))  # the parked file is gone
+    with ctx.sessions() as session:  # the audit log names the file the clerk uploaded, not the parked copy
+        from xiaodian.accounts.models import AuditEntry
+
+        assert session.scalar(select(AuditEntry.target_id).where(AuditEntry.action == "shipping.bulk_ship")) \
+            == "ship-today.csv"
 
 
 def test_a_second_apply_ships_nothing_again_and_lands_on_the_same_result(owner_client, ctx, shop_id):

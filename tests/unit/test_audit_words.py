@@ -120,3 +120,15 @@ def test_lists_are_joined_as_the_readers_language_writes_them(language):
         assert items == "6970588022491498900、6970588022491498901" and days == "周六、周日"
     else:
         assert items == "6970588022491498900, 6970588022491498901" and "、" not in days and ", " in days
+
+
+def test_the_assistants_and_imports_details_read_in_words(zh):
+    """QA pass 6, #16: 操作日志 showed code：found_awaiting_shipment, identity：last4, intent：ship_status, via：import,
+    added：4 / duplicates：0, 筛选：tab: all."""
+    value, field = audit_words.value_text, audit_words.field_label
+    assert (field("intent"), value("intent", "ship_status")) == ("咨询类型", "什么时候发货")
+    assert value("code", "found_awaiting_shipment") == "已查到：已付款，待发货"
+    assert (field("identity"), value("identity", "last4")) == ("买家身份核对方式", "手机尾号后4位")
+    assert value("via", "import") == "导入" and field("duplicates") == "已存在" and field("added") == "新增"
+    assert value("filter", {"tab": "all"}) == "状态页签: 全部"
+    assert field("resend_of") == "补寄所属售后"

@@ -41,7 +41,7 @@ def run_bulk(request: Request, upload: uploads.StoredUpload, *, dry_run: bool, p
              confirmed: Confirmed) -> BulkReport:
     ctx = get_ctx(request)
     return ship_file(ctx.sessions, shop_id=shop_of(request), path=upload.path, principal=principal,
-                     now=ctx.clock.now(), dry_run=dry_run, confirmed=confirmed)
+                     now=ctx.clock.now(), dry_run=dry_run, confirmed=confirmed, filename=upload.filename)
 
 
 @router.post("/shipments/bulk", response_model=BulkReportOut, max_body_size=UPLOAD_BODY,

@@ -279,7 +279,7 @@ def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confi
 
 def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path, principal: Principal,
               now: datetime, dry_run: bool = False, source: str | None = None,
-              confirmed: Confirmed = Confirmed()) -> BulkReport:
+              confirmed: Confirmed = Confirmed(), filename: str | None = None) -> BulkReport:
     """Preview (``dry_run``) or apply a bulk-ship file. Raises FileUnreadable when the file as a whole cannot
     be read (nothing changes); row problems are verdicts, never exceptions. Warning rows ship only when
     ``confirmed`` covers them, else they are "held"; a dry run says the same as the apply would."""
@@ -307,7 +307,8 @@ def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path
     if not dry_run and report.shipped:
         with sessions.begin() as session:
             audit.record(session, principal=principal, action="shipping.bulk_ship", now=now, shop_id=shop_id,
-                         target_type="file", target_id=Path(path).name[:64],
+                         # the name the clerk uploaded, not the parked copy's (QA pass 6, #16: "文件 65caf….applying")
+                         target_type="file", target_id=(filename or Path(path).name)[:64],
                          detail={"shipped": report.shipped, "unchanged": report.count("unchanged"),
                                  "rejected": len(report.rejected), "held": len(report.held)})
     return report

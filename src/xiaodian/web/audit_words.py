@@ -97,7 +97,15 @@ FIELDS = {
     "errors": N_("Errors"), "kind": N_("Kind"), "ship_by": N_("Ship-by"), "custom": N_("Own thresholds"),
     "reset": N_("Back to the defaults"), "before": N_("Before"), "after": N_("After"),
     "platform_upload": N_("Sent to Douyin"), "reminder_id": N_("Reminder"),
+    # 回答买家咨询, 导入物流轨迹, the export's filter (QA pass 6, #16: shown as raw keys)
+    "intent": N_("Question"), "code": N_("Diagnosis"), "identity": N_("Buyer identified by"),
+    "orders": N_("Orders"), "held": N_("Held"), "added": N_("Added"), "duplicates": N_("Already known"),
+    "via": N_("Through"), "resend_of": N_("Re-send of after-sale"), "tab": N_("Tab"), "q": N_("Search"),
+    "created_from": N_("Created from"), "created_to": N_("Created to"), "paid_from": N_("Paid from"),
+    "paid_to": N_("Paid to"), "product_id": N_("Product"), "flag": N_("Flag"),
+    "address_changed": N_("Address changed"),
 }
+_IDENTITY = {"order_id": N_("order number"), "phone": N_("phone number"), "last4": N_("last 4 digits of the phone")}
 _STATUS_OF = {"aftersale": N_("After-sale status"), "anomaly": N_("Handling status")}
 # Book-keeping that says nothing to a reader of the log (the shop is the one on screen; scans that did nothing).
 _QUIET = frozenset({"shop_id", "skipped", "full"})
@@ -166,6 +174,16 @@ def value_text(name: str, value: Any, target_type: str | None = None) -> str:
         return gettext("SKU order") if value == "sku" else gettext("Order")
     if name == "inspection":
         return aftersale_labels.inspection(value)
+    if name in ("intent", "code") and isinstance(value, str):
+        from ..inquiries.pages import code_labels, intent_labels  # the assistant's own words for them
+
+        return (intent_labels() if name == "intent" else code_labels()).get(value, value)
+    if name == "identity" and value in _IDENTITY:
+        return gettext(_IDENTITY[value])
+    if name == "via" and isinstance(value, str):
+        return label("via", value)
+    if name == "tab" and isinstance(value, str):
+        return label("tab", value)
     if name == "reject_code":
         return aftersale_labels.reject_code(value)
     if name == "type" and target_type == "aftersale":
