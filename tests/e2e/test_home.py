@@ -10,7 +10,7 @@ from ..conftest import login
 CARDS = {
     "owner": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon"},
     "cs": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon"},
-    "warehouse": {"overdue", "due24h", "awaiting", "address_changed", "anomalies"},
+    "warehouse": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_to_send"},
 }
 
 

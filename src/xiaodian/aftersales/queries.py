@@ -16,7 +16,9 @@ from .domain import CaseStatus
 from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleReason
 from .reasons import Family, FamilyMap
 
-TABS = ("todo", "due_soon", "waiting_return", "waiting_receipt", "completed", "closed", "all")
+# to_send: an exchange, re-send or repaired item the merchant must ship (待商家发货): the warehouse packs it, so the
+# warehouse sees it among its work too (QA pass 6, #18: it reached none of the warehouse's lists).
+TABS = ("todo", "due_soon", "to_send", "waiting_return", "waiting_receipt", "completed", "closed", "all")
 PAGE_SIZE = 50
 
 
@@ -28,6 +30,8 @@ def tab_condition(tab: str, now: datetime):
         return c.status.in_(merchant)
     if tab == "due_soon":
         return and_(c.status.in_(merchant), c.due_by > now, c.due_by <= now + domain.DUE_SOON)
+    if tab == "to_send":
+        return c.status == CaseStatus.WAITING_MERCHANT_SHIP.value
     if tab == "waiting_return":
         return c.status == CaseStatus.WAITING_BUYER_RETURN.value
     if tab == "waiting_receipt":
@@ -119,6 +123,7 @@ def tab_counts(session: Session, shop_id: int, flt: CaseFilter, now: datetime, f
     due_soon = session.execute(select(func.count()).select_from(AfterSaleCase)
                                .where(*conds, tab_condition("due_soon", now))).scalar_one()
     return {"todo": sum(by_status.get(s.value, 0) for s in domain.MERCHANT_TURN), "due_soon": due_soon,
+            "to_send": by_status.get(CaseStatus.WAITING_MERCHANT_SHIP.value, 0),
             "waiting_return": by_status.get(CaseStatus.WAITING_BUYER_RETURN.value, 0),
             "waiting_receipt": by_status.get(CaseStatus.WAITING_RECEIPT.value, 0),
             "completed": by_status.get(CaseStatus.SUCCEEDED.value, 0),

@@ -485,8 +485,22 @@ def save_product_promise(product_id: str, request: Request, ship_promise: str = 
 @router.get("/shipping/picklist")
 def pick_list(request: Request, principal: Principal = Depends(require("orders.read")),
               session: Session = Depends(db, scope="function")):
-    data = reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), None)
-    return render(request, "shipping/picklist.html", data=data, body_class="print")
+    ctx = get_ctx(request)
+    data = reports.forecast_report(session, shop_of(request), ctx.clock.now(), None)
+    return render(request, "shipping/picklist.html", data=data, body_class="print",
+                  to_send=_cases_to_send(session, shop_of(request), ctx))
+
+
+def _cases_to_send(session: Session, shop_id: int, ctx) -> list:
+    """Exchanges, re-sends and repaired items the merchant must ship (售后 待商家发货), most urgent first: goods the
+    warehouse packs as well, against the case's deadline (QA pass 6, #18: they reached none of its lists)."""
+    from ..aftersales import queries as aftersale_queries, views as aftersale_views
+
+    now = ctx.clock.now()
+    families = aftersale_views.families_from(ctx.settings)
+    _total, cases = aftersale_queries.list_cases(session, shop_id, aftersale_queries.CaseFilter(
+        tab="to_send", page_size=200), now, families)
+    return aftersale_views.case_rows(session, cases, families, now)
 
 
 # ---------------------------------------------------------------- correcting a tracking number

@@ -49,6 +49,12 @@ def todo_cards(session: Session, principal: Principal, ctx, shop_id: int) -> lis
         anomalies = sum(anomaly_counts(session, shop_id).values())
         cards.append({"key": "anomalies", "count": anomalies, "href": "/logistics",
                       "tone": "urgent" if anomalies else ""})
+    if allowed(principal.role, "shipping.ship") and not allowed(principal.role, "aftersales.decide"):
+        # the warehouse packs exchanges and re-sends too (cs and the owner see them under 待我处理)
+        counts = aftersale_queries.tab_counts(session, shop_id, aftersale_queries.CaseFilter(), now,
+                                              aftersale_views.families_from(ctx.settings))
+        cards.append({"key": "aftersale_to_send", "count": counts["to_send"], "href": "/aftersales?tab=to_send",
+                      "tone": "soon" if counts["to_send"] else ""})
     if allowed(principal.role, "aftersales.decide"):
         counts = aftersale_queries.tab_counts(session, shop_id, aftersale_queries.CaseFilter(), now,
                                               aftersale_views.families_from(ctx.settings))

@@ -1,0 +1,33 @@
+"""An exchange or re-send the merchant must ship (售后 待商家发货) reaches the warehouse: a 待发给买家 tab it sees, a
+home card counting them, and a section of the pick list with the case's deadline (QA pass 6, #18: they reached none of the
+warehouse's lists, which only learnt of them if someone said so). Shipping it from the case stays with cs and the
+owner, who record the parcel with the case."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from ..conftest import login
+from . import test_aftersale_resend_parcel as resend
+from .test_aftersale_resend_parcel import CASE, ORDER, _reship
+
+desk = resend.desk  # a completed order with a 补寄 case the merchant agreed to: 待商家发货
+
+
+def test_the_warehouse_sees_what_after_sales_it_must_send(desk, shop_id, app, users):
+    with TestClient(app) as warehouse:
+        login(warehouse, "warehouse")
+        home = warehouse.get("/").text
+        card = home.split('data-card="aftersale_to_send"', 1)[1].split("</a>", 1)[0]
+        assert '<span class="big">1</span><span>换货/补寄待发</span>' in card
+        assert 'href="/aftersales?tab=to_send"' in home
+        tab = warehouse.get("/aftersales", params={"tab": "to_send"}).text
+        assert "待发给买家" in tab and CASE in tab
+        picks = warehouse.get("/shipping/picklist").text
+        section = picks.split('id="to-send"', 1)[1]
+        assert CASE in section and ORDER in section
+    _reship(desk, shop_id)  # cs ships it: off every list
+    with TestClient(app) as warehouse:
+        login(warehouse, "warehouse")
+        assert 'id="to-send"' not in warehouse.get("/shipping/picklist").text
+        assert CASE not in warehouse.get("/aftersales", params={"tab": "to_send"}).text.split("<tbody", 1)[-1]
