@@ -1,7 +1,7 @@
-"""An exchange or re-send the merchant must ship (售后 待商家发货) reaches the warehouse: a 待发给买家 tab it sees, a
-home card counting them, and a section of the pick list with the case's deadline (QA pass 6, #18: they reached none of the
-warehouse's lists, which only learnt of them if someone said so). Shipping it from the case stays with cs and the
-owner, who record the parcel with the case."""
+"""An exchange or re-send the merchant must ship (售后 待商家发货) reaches the warehouse: a 待发给买家 tab it sees,
+a home card counting them, and a section of the pick list with the case's deadline (QA pass 6, #18: they reached
+none of the warehouse's lists, which only learnt of them if someone said so). Shipping it from the case stays with
+cs and the owner, who record the parcel with the case."""
 
 from __future__ import annotations
 
