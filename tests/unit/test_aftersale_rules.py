@@ -207,3 +207,11 @@ def test_the_reject_form_offers_only_the_reasons_that_fit_the_case():
     assert RETURN_RECEIPT_CODES <= set(reject_codes_for("return_refund", "waiting_receipt"))
     assert not RETURN_RECEIPT_CODES & set(reject_codes_for("return_refund", "waiting_merchant"))
     assert "other" in refund_only and "evidence_insufficient" in refund_only
+
+
+def test_an_after_sale_file_may_write_the_return_type_either_way_round():
+    """QA pass 6, #15: 退款退货, a common way merchants write 退货退款, was refused as an unknown type."""
+    from xiaodian.aftersales.domain import CaseType
+    from xiaodian.aftersales.reasons import type_from_text
+
+    assert type_from_text("退款退货") is type_from_text("退货退款") is CaseType.RETURN_REFUND

@@ -25,7 +25,8 @@ class CaseType(StrEnum):
 TYPE_CODE = {CaseType.RETURN_REFUND: 0, CaseType.REFUND_SHIPPED: 1, CaseType.REFUND_UNSHIPPED: 2,
              CaseType.EXCHANGE: 3, CaseType.PRICE_PROTECTION: 6, CaseType.RESEND: 7, CaseType.REPAIR: 8}
 TYPE_BY_CODE = {code: t for t, code in TYPE_CODE.items()}
-TYPE_BY_TEXT = {"退货退款": CaseType.RETURN_REFUND, "已发货仅退款": CaseType.REFUND_SHIPPED,
+TYPE_BY_TEXT = {"退货退款": CaseType.RETURN_REFUND, "退款退货": CaseType.RETURN_REFUND,  # as merchants also write it
+                "已发货仅退款": CaseType.REFUND_SHIPPED,
                 "未发货仅退款": CaseType.REFUND_UNSHIPPED, "仅退款": CaseType.REFUND_SHIPPED, "换货": CaseType.EXCHANGE,
                 "价保": CaseType.PRICE_PROTECTION, "补寄": CaseType.RESEND, "维修": CaseType.REPAIR}
 # Types the desk only records from files and sync: the merchant back office handles them elsewhere.
