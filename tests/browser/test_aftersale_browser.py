@@ -98,3 +98,30 @@ def test_agree_reject_and_confirm_receipt_from_the_after_sales_list(as_page):
     page.goto("/aftersales?tab=waiting_receipt")
     assert page.locator(f'tr[data-aftersale-id="{RECEIVE}"]').count() == 0
     assert not page.js_errors, page.js_errors
+
+
+@pytest.fixture
+def as_phone(request, browser, aftersale_server):
+    from .conftest import PHONE
+
+    yield from _open_page(request, browser, aftersale_server, PHONE)
+
+
+def test_on_a_phone_each_case_is_a_card_with_its_deadline_on_screen(as_phone):
+    """QA pass 6, #11: on a phone the product wrapped one character a line and the deadline and 处理 were beyond the
+    right edge of an eight-column table."""
+    page = as_phone
+    log_in(page, "cs", path="/aftersales?tab=all")
+    rows = page.locator("table.cases tbody tr")
+    assert rows.count() >= 2
+    width = page.viewport_size["width"]
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        for cell in range(row.locator("td").count()):
+            part = row.locator("td").nth(cell).bounding_box()
+            assert part is None or part["x"] + part["width"] <= width + 1, (cell, part)
+        product = row.locator("td.as-product").bounding_box()
+        assert product["width"] > width / 2  # a line of its own, not a squeezed column
+    assert not page.js_errors, page.js_errors

@@ -85,3 +85,20 @@ def test_worklist_filters_by_kind_and_fits_a_phone(small_page):
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"] + 40, width
     assert not page.js_errors, page.js_errors
+
+
+def test_on_a_phone_each_anomaly_is_a_card_with_handle_on_screen(small_page):
+    """QA pass 6, #11: on a phone the kind wrapped one character a line (揽/收/超/时) and 处理 was off screen."""
+    page = small_page
+    log_in(page, "cs", path="/logistics")
+    rows = page.locator("table.anomalies tbody tr")
+    assert rows.count() >= 2
+    width = page.viewport_size["width"]
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        box, handle = row.bounding_box(), row.locator("a.button").bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        assert handle["x"] + handle["width"] <= width, handle
+        kind = row.locator("td").nth(1).bounding_box()
+        assert kind["height"] < 3 * 22  # the kind reads on one or two lines, not one character a line
+    assert not page.js_errors, page.js_errors
