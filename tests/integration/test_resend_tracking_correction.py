@@ -219,3 +219,13 @@ def test_the_cli_corrects_a_resend_by_its_old_number(tmp_path):
     assert (out["resend_of"], out["after"]["tracking_no"]) == (CASE, RIGHT)
     shown = json.loads(run("orders", "show", ORDER, "--json").stdout)
     assert [t["tracking_no"] for t in shown["tracking"]] == [OWN]  # the order's own tracking list
+
+
+def test_a_parcel_no_source_reported_on_reads_no_tracking_information_not_awaiting_pickup(desk, shop_id, owner_client):
+    """QA pass 6, #20: the completed order's own parcel, never scanned and no longer watched, read 物流: 待揽收 on the
+    correction page while the order page said 无物流信息."""
+    page = owner_client.get(f"/shipping/orders/{ORDER}/tracking").text
+    own = page.split(f"<code>{OWN}</code>", 1)[1].split("</section>", 1)[0]
+    assert "无物流信息" in own and "待揽收" not in own
+    listed = owner_client.get(f"/api/v1/orders/{ORDER}/shipments").json()["shipments"]
+    assert [s["parcel_state"] for s in listed if s["tracking_no"] == OWN] == [None]

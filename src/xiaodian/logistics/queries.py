@@ -246,11 +246,16 @@ def resend_lines(lines: dict[str, ParcelLine], aftersale_id: str | None = None) 
 
 
 def shipment_parcel_states(session: Session, shipment_ids: list[int]) -> dict[int, tuple[str, bool]]:
-    """(state, picked up?) of each shipment's package, for the shipping desk's rule on correcting a number."""
+    """(state, picked up?) of each shipment's package, for the shipping desk's rule on correcting a number. The state
+    is None for a parcel that has no scan and is not watched (as shows_a_state has it for the order page): a completed
+    order's parcel that no source ever reported on read 待揽收 on the correction page and 无物流信息 on the order page
+    (QA pass 6, #20). The correction rule reads None as it read "pending": not picked up."""
     if not shipment_ids:
         return {}
-    return {sid: (state, picked is not None) for sid, state, picked in session.execute(
-        select(Parcel.shipment_id, Parcel.state, Parcel.picked_up_at).where(Parcel.shipment_id.in_(shipment_ids)))}
+    return {sid: (state if events or watch else None, picked is not None)
+            for sid, state, picked, events, watch in session.execute(
+                select(Parcel.shipment_id, Parcel.state, Parcel.picked_up_at, Parcel.event_count, Parcel.watch)
+                .where(Parcel.shipment_id.in_(shipment_ids)))}
 
 
 def order_logistics(session: Session, order_pk: int) -> dict:
