@@ -80,3 +80,13 @@ def test_the_form_explains_refusals_in_chinese_and_takes_full_width_digits_and_t
     with ctx.sessions() as session:
         row = get_settings(session, shop_id)
         assert (row.capacity_per_hour, row.default_promise) == (12, "next_day")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_capacity_to_try_that_is_no_capacity_is_said_so_and_the_saved_one_is_used(owner_client):
+    """QA pass 6, #12: ?capacity=0 silently planned at the default, ?capacity=abc gave an English 422 page."""
+    for bad in ("0", "abc", "-5"):
+        page = owner_client.get("/shipping/forecast", params={"capacity": bad})
+        assert page.status_code == 200 and "不是有效的打包产能" in page.text and "按每小时100单" in page.text
+    tried = owner_client.get("/shipping/forecast", params={"capacity": "１２"}).text
+    assert "按每小时12单" in tried and "不是有效的打包产能" not in tried

@@ -330,15 +330,20 @@ def health(request: Request, since: str = "", principal: Principal = Depends(req
 
 
 @router.get("/shipping/forecast")
-def forecast_page(request: Request, capacity: int | None = None, saved: str | None = None,
+def forecast_page(request: Request, capacity: str | None = None, saved: str | None = None,
                   principal: Principal = Depends(require("orders.read")),
                   session: Session = Depends(db, scope="function")):
-    return _forecast(request, session, principal, capacity=capacity, saved=saved == "1")
+    # 换一个产能试试: a capacity that is no whole number in 1–100,000 (0, -5, abc, １２ is fine) is said so, and the
+    # plan runs at the saved capacity (QA pass 6, #12: 0 silently became the default, abc gave an English 422 page)
+    asked = whole_number(half_width(capacity or "").strip(), 6) if capacity else None
+    refused = bool(capacity and capacity.strip()) and not (asked and 1 <= asked <= 100_000)
+    return _forecast(request, session, principal, capacity=None if refused else asked, saved=saved == "1",
+                     capacity_refused=capacity.strip()[:20] if refused else None)
 
 
 def _forecast(request: Request, session: Session, principal: Principal, *, capacity: int | None = None,
               saved: bool = False, settings_error: DomainError | None = None, typed: dict | None = None,
-              status_code: int = 200):
+              status_code: int = 200, capacity_refused: str | None = None):
     """The forecast page; ``settings_error`` and ``typed``: a refused settings form, shown beside the form with
     what the owner typed, rather than a bare error page that loses every field (QA pass 6, #7)."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
@@ -352,7 +357,8 @@ def _forecast(request: Request, session: Session, principal: Principal, *, capac
                   settings_error_field=setting_labels().get((settings_error.details or {}).get("field", ""), "")
                   if settings_error else "",
                   pace=reports.recent_pace(session, shop_id, now),
-                  can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved)
+                  can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved,
+                  capacity_refused=capacity_refused)
 
 
 def setting_labels() -> dict[str, str]:
