@@ -194,3 +194,21 @@ def log_in(page, login: str = "owner", password: str = PASSWORD, path: str = "/o
         page.goto(path)
         if urlsplit(page.url).path == "/login":
             raise AssertionError(f"login as {login} did not start a session ({page.url})")
+
+
+def phone_cards(page, rows_selector: str, minimum: int = 2) -> list:
+    """The rows of a list shown as cards on a phone, each checked to lie within the screen with every cell of it
+    (a cell beyond the right edge is what a squeezed table looked like); returns them for the caller's own checks."""
+    rows = page.locator(rows_selector)
+    assert rows.count() >= minimum, rows.count()
+    width = page.viewport_size["width"]
+    found = []
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        box = row.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= width, box
+        for cell in range(row.locator("td").count()):
+            part = row.locator("td").nth(cell).bounding_box()
+            assert part is None or part["x"] + part["width"] <= width + 1, (cell, part)
+        found.append(row)
+    return found
