@@ -146,20 +146,23 @@ FORMS = {
 ROUTE_PERMISSIONS.update({
     ("GET", "/aftersales"): "orders.read",
     ("GET", "/aftersales/{aftersale_id}"): "orders.read",
-    ("POST", "/aftersales/{aftersale_id}/act"): "aftersales.decide",
+    ("POST", "/aftersales/{aftersale_id}/act"): "aftersales.ship",
     ("POST", "/aftersales/{aftersale_id}/contacts"): "aftersales.decide",
     ("GET", "/quality-rate"): "orders.read",
     ("GET", "/imports/aftersales"): "orders.import",
     ("POST", "/imports/aftersales"): "orders.import",
     ("GET", "/api/v1/aftersales"): "orders.read",
     ("GET", "/api/v1/aftersales/{aftersale_id}"): "orders.read",
-    ("POST", "/api/v1/aftersales/{aftersale_id}/actions"): "aftersales.decide",
+    ("POST", "/api/v1/aftersales/{aftersale_id}/actions"): "aftersales.ship",
     ("POST", "/api/v1/aftersales/{aftersale_id}/contacts"): "aftersales.decide",
     ("POST", "/api/v1/imports/aftersales"): "orders.import",
     ("GET", "/api/v1/quality-rate"): "orders.read",
 })
 PATH_VALUES["aftersale_id"] = "7000000000000000001"
-BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/actions")] = {"action": "agree"}
+# shipping to the buyer is the one action the route's permission (aftersales.ship) gives alone; the service keeps
+# agree / reject / refund for aftersales.decide (tests/integration/test_aftersale_to_send_for_the_warehouse.py)
+BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/actions")] = {"action": "reship", "carrier": "zhongtong",
+                                                                 "tracking_no": "73123456789012"}
 BODIES[("POST", "/api/v1/aftersales/{aftersale_id}/contacts")] = {"channel": "phone", "summary": "sweep"}
 # 设置 → 售后设置: owners change which buyer reasons count toward 品退率.
 ROUTE_PERMISSIONS.update({

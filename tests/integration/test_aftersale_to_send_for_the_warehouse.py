@@ -31,3 +31,24 @@ def test_the_warehouse_sees_what_after_sales_it_must_send(desk, shop_id, app, us
         login(warehouse, "warehouse")
         assert 'id="to-send"' not in warehouse.get("/shipping/picklist").text
         assert CASE not in warehouse.get("/aftersales", params={"tab": "to_send"}).text.split("<tbody", 1)[-1]
+
+
+def test_the_warehouse_ships_the_re_send_from_the_case_but_decides_nothing(desk, shop_id, app, users):
+    """The warehouse packs the re-send and holds its tracking number: 发货给买家 is its move too (aftersales.ship);
+    agreeing, rejecting or refunding stay with cs and the owner."""
+    from ..conftest import csrf_of
+
+    with TestClient(app) as warehouse:
+        login(warehouse, "warehouse")
+        page = warehouse.get(f"/aftersales/{CASE}").text
+        assert 'class="act-form act-reship"' in page
+        refused = warehouse.post(f"/api/v1/aftersales/{CASE}/actions", headers={"x-csrf-token": csrf_of(warehouse)},
+                                 json={"action": "reject", "reject_code": "other", "note": "不行"})
+        assert refused.status_code == 403 and refused.json()["error"]["details"]["permission"] == "aftersales.decide"
+        shipped = warehouse.post(f"/aftersales/{CASE}/act", follow_redirects=False, data={
+            "csrf_token": csrf_of(warehouse, f"/aftersales/{CASE}"), "action": "reship", "carrier": "zhongtong",
+            "tracking_no": "73123456789012"})
+        assert shipped.status_code == 303, shipped.text
+        case = warehouse.get(f"/api/v1/aftersales/{CASE}").json()
+        assert (case["status"], case["reship_tracking_no"]) == ("waiting_buyer_receive", "73123456789012")
+        assert case["history"][-1]["actor"] == "warehouse"

@@ -20,6 +20,8 @@ PERMISSIONS: dict[str, str] = {
     "shipping.correct": "open the tracking-number correction (own parcels: shipping.ship; re-sends: either)",
     "logistics.handle": "act on parcel anomalies (contact the carrier, tell the buyer), import tracking events",
     "aftersales.decide": "agree or reject after-sale requests",
+    # the warehouse packs an exchange or a re-send: it ships it from the case and records the parcel (QA pass 6, #18)
+    "aftersales.ship": "ship an exchange or re-send to the buyer (发货给买家)",
     "inquiries.answer": "use the buyer inquiry assistant",
     "users.manage": "add, disable and change users",
     "settings.manage": "shop settings, rules and thresholds",
@@ -32,9 +34,9 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "owner": frozenset(PERMISSIONS),
     "cs": frozenset({"orders.read", "orders.note", "orders.import", "orders.export", "pii.reveal",
                      "aftersales.decide", "inquiries.answer", "logistics.handle", "tokens.own",
-                     "account.own", "shipping.correct"}),
+                     "account.own", "shipping.correct", "aftersales.ship"}),
     "warehouse": frozenset({"orders.read", "orders.export", "shipping.ship", "logistics.handle", "tokens.own",
-                            "account.own", "shipping.correct"}),
+                            "account.own", "shipping.correct", "aftersales.ship"}),
 }
 
 

@@ -81,7 +81,7 @@ def show_case(aftersale_id: str, request: Request, principal: Principal = Depend
              summary="A merchant action: agree, reject (reject_code + note), receive (inspection), refund, reship "
                      "(carrier, tracking_no; confirm_warnings for an unusual number), retry_refund (after 退款失败). "
                      "There is no field for a buyer's reason: only the buyer changes it.")
-def act(aftersale_id: str, body: ActionIn, request: Request, principal: Principal = Depends(require("aftersales.decide")),
+def act(aftersale_id: str, body: ActionIn, request: Request, principal: Principal = Depends(require("aftersales.ship")),
         session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     given = domain.ActionInput(body.reject_code, body.note, body.inspection, body.tracking_no, body.carrier,

@@ -140,7 +140,8 @@ def case_page(aftersale_id: str, request: Request, principal: Principal = Depend
 def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code: str = Form(""), note: str = Form(""),
         inspection: str = Form(""), tracking_no: str = Form(""), carrier: str = Form(""), back: str = Form(""),
         confirm_warnings: str = Form(""),
-        principal: Principal = Depends(require("aftersales.decide")), session: Session = Depends(db, scope="function")):
+        # the route lets in whoever may ship to the buyer; the service allows the other actions to deciders only
+        principal: Principal = Depends(require("aftersales.ship")), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     given = domain.ActionInput(reject_code or None, note or None, inspection or None, tracking_no or None,
                                carrier or None, confirm_warnings == "1")

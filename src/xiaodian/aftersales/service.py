@@ -306,8 +306,9 @@ def _check(case: AfterSaleCase, action: Action, given: domain.ActionInput) -> No
 def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action: Action, given: domain.ActionInput,
                     principal: Principal, now: datetime, rules: domain.Deadlines | None = None) -> AfterSaleCase:
     """Agree, reject (reason code + note), confirm receipt (inspection), refund, or ship the exchange /
-    re-send (tracking). The role is checked here, so warehouse staff cannot decide through any channel."""
-    check(principal.role, "aftersales.decide")
+    re-send (tracking). The role is checked here, so warehouse staff cannot decide through any channel; shipping
+    the exchange or re-send is theirs too (aftersales.ship): they pack it and hold its tracking number."""
+    check(principal.role, "aftersales.ship" if action is Action.RESHIP else "aftersales.decide")
     if domain.ACTOR_OF.get(action) is not domain.Actor.MERCHANT:
         raise ValidationFailed(f"{action.value} is not something the merchant does", code="not_a_merchant_action")
     for field, value, limit in (("note", given.note, MAX_TEXT), ("tracking_no", given.tracking_no, MAX_TRACKING),
