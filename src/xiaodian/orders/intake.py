@@ -324,7 +324,7 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
             continue
         still.append(entry)
         values, stored = values_of[old.id], known[old.id]
-        move = address_move(cipher, stored, rec)
+        move = address_move(cipher, stored, rec, values)
         values["address_changed_at"] = now if move else stored["address_changed_at"]
         if move:
             events.append(event_row(shop_id, old.id, now, now, "address_changed", source, actor, detail=move))

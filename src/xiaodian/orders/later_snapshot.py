@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..privacy.crypto import PiiCipher
-from ..privacy.masking import mask_address, normalise_phone
+from ..privacy.masking import mask_address
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
 from .bulk_writes import chunks
 from .domain import OrderRecord, tracking_numbers
@@ -82,11 +82,13 @@ def keep_known(values: dict, stored, rec: OrderRecord) -> None:
             values.update((n, stored[n]) for n in names)
 
 
-def address_move(cipher: PiiCipher, stored, rec: OrderRecord) -> dict | None:
+def address_move(cipher: PiiCipher, stored, rec: OrderRecord, values: dict) -> dict | None:
     """The masked before → after of a delivery address that a later snapshot changed, else None. Only a change
     counts: a snapshot without an address, or with only the masked copy of the stored one in the same region, or an
-    order whose address was never known, is not one. The event keeps the masked copies only, never the address."""
-    if stored is None or not rec.address:
+    order whose address was never known, is not one. ``values``: what the snapshot writes, after keep_known and
+    keep_current_buyer; when it keeps the stored address (an older file's, kept out), nothing moved. The event
+    keeps the masked copies only, never the address."""
+    if stored is None or not rec.address or values["address_enc"] == stored["address_enc"]:
         return None
     region = (stored["province"], stored["city"], stored["district"])
     said_region = tuple(given or kept for given, kept in zip((rec.province, rec.city, rec.district), region))
@@ -95,10 +97,6 @@ def address_move(cipher: PiiCipher, stored, rec: OrderRecord) -> dict | None:
     before = cipher.decrypt("address", stored["address_enc"]) if stored["address_enc"] else None
     if before is None or (before, *region) == (rec.address, rec.province, rec.city, rec.district):
         return None
-    raw = (rec.buyer_phone or "").strip()
-    phone = normalise_phone(raw) if raw else None
-    if _older_receiver(stored, rec, _receiver_moves(cipher, stored, rec, cipher.phone_index(phone) if phone else None)):
-        return None  # an older file's address, kept out by keep_current_buyer: no move, and none by the buyer
     return {"before": _place(*region, stored["address_masked"]),
             "after": _place(*said_region, mask_address(rec.address))}
 
