@@ -75,3 +75,9 @@ def shop_iso_of_utc(naive_utc: datetime) -> str:
     if naive_utc >= SHOP_FIXED_FROM:
         return (naive_utc + SHOP_OFFSET).isoformat() + "+08:00"
     return naive_utc.replace(tzinfo=UTC).astimezone(SHOP_TZ).isoformat()
+
+
+def version_after(previous: datetime, now: datetime) -> datetime:
+    """The next value of a row's modified_at, which doubles as its version for conditional updates: it must change
+    on every write, even with a frozen clock (XIAODIAN_NOW) or two writes in one microsecond."""
+    return now if now > previous else previous + timedelta(microseconds=1)

@@ -17,7 +17,7 @@ reason, and an audit entry, as shipping does when it ships.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..accounts import audit
 from ..accounts.service import Principal
+from ..clock import version_after
 from ..db import claim_writer
 from ..errors import Conflict
 from ..orders.domain import PLATFORM_CODE, OrderStatus, can_transition
@@ -67,12 +68,12 @@ def refunded_unshipped_skus(session: Session, order_pks: list[int]) -> dict[int,
         cases_by_order.setdefault(case.order_pk, []).append(case)
     if not cases_by_order:
         return {}
+    covered_by_order = {pk: refunded_skus(cases) for pk, cases in cases_by_order.items()}
     out: dict[int, set[str]] = {}
     items = session.execute(select(OrderItem.order_pk, OrderItem.sku_order_id, OrderItem.quantity)
                             .where(OrderItem.order_pk.in_(list(cases_by_order)))).all()
     for pk, sku, quantity in items:
-        covered = refunded_skus(cases_by_order[pk])
-        if covered.get(sku, 0) >= (quantity or 0) > 0:
+        if covered_by_order[pk].get(sku, 0) >= (quantity or 0) > 0:
             out.setdefault(pk, set()).add(sku)
     return out
 
@@ -126,7 +127,7 @@ def _close(session: Session, order: Order, current: OrderStatus, *, at: datetime
     version = order.modified_at
     values = {"status": OrderStatus.CANCELLED.value, "platform_status_code": PLATFORM_CODE[OrderStatus.CANCELLED],
               "cancelled_at": at, "cancel_reason": order.cancel_reason or CLOSE_REASON,
-              "modified_at": now if now > version else version + timedelta(microseconds=1)}
+              "modified_at": version_after(version, now)}
     table = Order.__table__
     changed = session.execute(update(table).where(table.c.id == order.id, table.c.status == current.value,
                                                   table.c.modified_at == version).values(**values)).rowcount

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from ..orders.bulk_writes import chunks
 from ..orders.models import Order, OrderItem
 from . import domain
 from .domain import CaseStatus
@@ -170,6 +171,16 @@ def case_history(session: Session, case_id: int) -> list[AfterSaleEvent]:
 def case_contacts(session: Session, case_id: int) -> list[AfterSaleContact]:
     return list(session.execute(select(AfterSaleContact).where(AfterSaleContact.case_id == case_id)
                                 .order_by(AfterSaleContact.at, AfterSaleContact.id)).scalars())
+
+
+def case_types_by_order(session: Session, order_pks: list[int]) -> dict[int, set[str]]:
+    """Order row id → the types of its after-sale cases, for the orders among ``order_pks`` that have any."""
+    out: dict[int, set[str]] = {}
+    for chunk in chunks(order_pks):
+        for pk, case_type in session.execute(select(AfterSaleCase.order_pk, AfterSaleCase.case_type)
+                                             .where(AfterSaleCase.order_pk.in_(chunk))):
+            out.setdefault(pk, set()).add(case_type)
+    return out
 
 
 def cases_of_order(session: Session, order_pk: int) -> list[AfterSaleCase]:

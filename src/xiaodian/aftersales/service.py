@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..clock import version_after
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
 from ..shipping.resend import record_resend
@@ -76,9 +77,6 @@ def deadlines_from(settings) -> domain.Deadlines:
                             merchant_receive=timedelta(days=settings.aftersales_merchant_receive_days))
 
 
-def _version_after(previous: datetime, now: datetime) -> datetime:
-    return now if now > previous else previous + timedelta(microseconds=1)
-
 
 def _order_line(session, case: AfterSaleCase, at: datetime, now: datetime, source: str, actor: str | None,
                 detail: dict) -> None:
@@ -117,7 +115,7 @@ def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: 
                                 details={"aftersale_id": case.aftersale_id, "status": current.value,
                                          "action": action.value if action else None}) from None
     at = at or now
-    values = {"status": new.value, "modified_at": _version_after(case.modified_at, now)}
+    values = {"status": new.value, "modified_at": version_after(case.modified_at, now)}
     if new != current:
         values["status_since"] = at
     if new in domain.FINISHED:

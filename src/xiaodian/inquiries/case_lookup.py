@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..orders.bulk_writes import chunks
 from ..orders.models import Order
 
 REFUNDS = frozenset({"return_refund", "refund_shipped", "refund_unshipped", "price_protection"})
@@ -38,16 +36,12 @@ def wanted_kind(message: str) -> tuple[frozenset[str], tuple[str, ...]] | None:
 
 
 def _case_types(session: Session, pks: list[int]) -> dict[int, set[str]] | None:
+    """From the after-sales capability's own read (facts_sources: its service and queries, never its tables)."""
     try:
-        from ..aftersales.models import AfterSaleCase
+        from ..aftersales.queries import case_types_by_order
     except ImportError:
         return None
-    out: dict[int, set[str]] = {}
-    for chunk in chunks(pks):
-        for pk, case_type in session.execute(select(AfterSaleCase.order_pk, AfterSaleCase.case_type)
-                                             .where(AfterSaleCase.order_pk.in_(chunk))):
-            out.setdefault(pk, set()).add(case_type)
-    return out
+    return case_types_by_order(session, pks)
 
 
 def single_case_order(session: Session, orders: list[Order], message: str) -> str | None:

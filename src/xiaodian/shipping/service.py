@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
+from ..clock import version_after
 from ..db import hold_locks, insert_ignore
 from ..errors import Conflict, DomainError, ValidationFailed
 from ..orders.domain import PLATFORM_CODE, OrderStatus, can_transition
@@ -266,10 +267,6 @@ def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Or
     return ShipPlan(order, carrier, number, wanted, target, warnings)
 
 
-def _version_after(previous: datetime, now: datetime) -> datetime:
-    """modified_at doubles as the order's version: it must change on every write, even with a frozen clock."""
-    return now if now > previous else previous + timedelta(microseconds=1)
-
 
 def apply_plans(session: Session, shop_id: int, plans: list[ShipPlan], *, principal: Principal, now: datetime,
                 source: str, settings: ShippingSettings | None = None, audit_each: bool = True) -> list[ShipResult]:
@@ -337,7 +334,7 @@ def _update_orders(session: Session, plans: list[ShipPlan], now: datetime) -> No
                            code="invalid_transition")
         rows.append({"b_id": order.id, "b_status": order.status, "b_version": order.modified_at,
                      "status": plan.target.value, "platform_status_code": PLATFORM_CODE[plan.target],
-                     "modified_at": _version_after(order.modified_at, now),
+                     "modified_at": version_after(order.modified_at, now),
                      "shipped_at": now if plan.target is OrderStatus.SHIPPED or order.shipped_at is None
                      else order.shipped_at})
     stmt = (update(table).where(table.c.id == bindparam("b_id"), table.c.status == bindparam("b_status"),
