@@ -3,6 +3,8 @@ the filter offers the actions by name; the API and the CSV keep the stable keys.
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from html import unescape
 
@@ -43,10 +45,19 @@ def test_the_log_reads_as_sentences_and_the_api_keeps_the_keys(owner_client, ctx
 
     api = owner_client.get("/api/v1/audit", params={"action": "order.note"}).json()
     assert api["entries"][0]["action"] == "order.note" and api["entries"][0]["after"]["flag_colour"] == 6
-    csv = owner_client.get("/audit/export.csv", params={"action": "user.role"}).text
-    assert "user.role" in csv and '""role"": ""warehouse""' in csv
-    header, row = csv.lstrip("\ufeff").splitlines()[:2]
+    api_csv = owner_client.get("/api/v1/audit.csv", params={"action": "user.role"}).text
+    assert "user.role" in api_csv and '""role"": ""warehouse""' in api_csv
+    header, row = api_csv.lstrip("\ufeff").splitlines()[:2]
     assert header.endswith(",action_words,change_words") and row.endswith(",修改角色,角色: 客服 → 仓库")
+
+    # The page's own export is for the owner in Excel: headers, time, actor and target in words; the key last.
+    page_csv = list(csv.reader(io.StringIO(
+        owner_client.get("/audit/export.csv", params={"action": "user.role"}).text.lstrip("\ufeff"))))
+    assert page_csv[0] == ["时间", "操作人", "渠道", "操作", "对象", "对象编号", "变更与详情", "操作代码", "记录编号"]
+    at, who, channel, action, target, target_id, said, key, _no = page_csv[1]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", at) and "+" not in at and "T" not in at
+    assert (who, channel, action, target, target_id, said, key) == ("owner", "网页", "修改角色", "用户", "cs",
+                                                                    "角色: 客服 → 仓库", "user.role")
 
     english = owner_client.get("/lang/en", params={"next": "/audit"}, follow_redirects=True)
     assert "Changed note or flag" in english.text and "Changed a role" in english.text
@@ -61,3 +72,27 @@ def test_the_action_filter_lists_actions_by_name_and_keeps_an_unknown_one_escape
     assert hostile.status_code == 200 and "<script>alert(1)" not in hostile.text
     assert "当前筛选条件下没有记录。" in hostile.text
     assert 'value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" selected' in hostile.text
+
+
+def test_who_acted_reads_as_words_when_no_person_logged_in():
+    from xiaodian.web import audit_words
+
+    assert audit_words.who("cli:root", "cli") == "命令行 · root"
+    assert audit_words.who("system", "job") == "系统（定时任务）"
+    assert audit_words.who("douyin", "sync") == "抖店同步"
+    # A person whose login merely looks like one of those keeps it: only the channel says who it was.
+    assert audit_words.who("system", "web") == "system" and audit_words.who("cli:x", "web") == "cli:x"
+    assert audit_words.who(None, "job") == "—"
+
+
+def test_the_page_names_a_command_line_import_by_its_shell_user(owner_client, ctx, shop_id):
+    from xiaodian.accounts import audit
+    from xiaodian.accounts.service import Principal
+
+    with transaction(ctx.sessions) as session:
+        audit.record(session, principal=Principal(None, "cli:root", "owner", "cli"), action="orders.import",
+                     now=NOW, shop_id=shop_id, target_type="file", target_id="订单导出.csv",
+                     detail={"created": 3, "updated": 0, "unchanged": 0, "rejected": 0})
+    row = next(r for r in _rows(owner_client.get("/audit").text) if "导入订单文件" in r)
+    assert "命令行 · root" in row and "cli:root" not in row
+    assert 'title="cli:root"' in owner_client.get("/audit").text  # the stored login is still one hover away

@@ -15,6 +15,8 @@ from ..clock import iso
 from ..errors import DomainError, ValidationFailed
 from ..spreadsheets import csv_text
 from ..web import audit_words
+from ..web.i18n import N_, gettext
+from ..web.templating import shop_time
 from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
 from . import audit, users
@@ -226,20 +228,40 @@ def audit_log(
 
 
 def audit_csv(entries) -> Response:
-    """The stable columns (keys and JSON, for scripts), then the same entry in words (web.audit_words) in the
-    reader's language, for the owner who opens the file in Excel after a dispute."""
+    """For scripts (the API): the stable columns, keys and JSON that never change, then the same entry in words
+    (web.audit_words) in the reader's language."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["id", "at", "login", "channel", "action", "target_type", "target_id", "before", "after", "detail",
                      "action_words", "change_words"])
     for e in entries:
         said = audit_words.describe(audit.entry_json(e))
-        lines = [f"{name}: {before} → {after}" if before is not None else f"{name}: {after}"
-                 for name, before, after in said["changes"]]
-        lines += [f"{name}: {value}" if name else value for name, value in said["details"]]
         writer.writerow([csv_text(v) for v in (e.id, iso(e.at), e.login, e.channel, e.action, e.target_type,
                                                e.target_id, e.before or "", e.after or "", e.detail or "",
-                                               said["action_label"], "; ".join(lines))])
+                                               said["action_label"], "; ".join(audit_words.summary_lines(said)))])
+    return _csv_response(buffer)
+
+
+# The 操作日志 page's export is read by an owner in Excel after a dispute: headers in the reader's language, the
+# time in shop time, the actor and the target in words, one cell of changes (QA pass 6, #16: its headers were
+# English keys). The action's key and the entry's number stay at the end, to quote to whoever keeps the desk.
+READER_COLUMNS = (N_("Time"), N_("Who"), N_("Channel"), N_("Action"), N_("Target"), N_("Target id"),
+                  N_("Changes and details"), N_("Action key"), N_("Entry no."))
+
+
+def audit_csv_for_reader(entries) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([gettext(c) for c in READER_COLUMNS])
+    for e in entries:
+        said = audit_words.describe(audit.entry_json(e))
+        writer.writerow([csv_text(v) for v in (
+            shop_time(e.at, "%Y-%m-%d %H:%M:%S"), said["who"], gettext("via_" + e.channel), said["action_label"],
+            said["target_words"], e.target_id or "", "\n".join(audit_words.summary_lines(said)), e.action, e.id)])
+    return _csv_response(buffer)
+
+
+def _csv_response(buffer: io.StringIO) -> Response:
     return Response("\ufeff" + buffer.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="audit.csv"'})
 

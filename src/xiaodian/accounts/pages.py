@@ -17,7 +17,7 @@ from ..web.i18n import gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
 from . import audit, users
-from .api import audit_csv
+from .api import audit_csv_for_reader
 from .service import ROLES, Principal
 
 router = APIRouter(include_in_schema=False)
@@ -187,4 +187,4 @@ def audit_page(request: Request, principal: Principal = Depends(require("audit.r
 def audit_export(request: Request, principal: Principal = Depends(require("audit.read")),
                  session: Session = Depends(db, scope="function")):
     _total, entries = audit.search(session, _audit_filter(request.query_params, 10_000, 0))
-    return audit_csv(entries)
+    return audit_csv_for_reader(entries)

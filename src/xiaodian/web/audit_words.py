@@ -253,10 +253,36 @@ def target(entry: dict) -> tuple[str, str, str | None]:
     return words, ident, href
 
 
+# Who acted when no person logged in did: the desk's own jobs, the Douyin sync, the demo builder. A person's login
+# stays as typed (QA pass 6, #16: an import from the shell read "cli:root").
+_NOT_A_PERSON = {("job", "system"): N_("The desk (scheduled job)"), ("sync", "douyin"): N_("Douyin sync"),
+                 ("demo", "demo"): N_("Demo data")}
+
+
+def who(login: str | None, channel: str | None) -> str:
+    """The actor as a reader names them: a login, "命令行 · root" for the shell user of a CLI command, or what the
+    desk itself did."""
+    if not login:
+        return _NOTHING
+    if channel == "cli" and login.startswith("cli:"):
+        return gettext("Command line · %(user)s") % {"user": login[4:]}
+    if (channel, login) in _NOT_A_PERSON:
+        return gettext(_NOT_A_PERSON[(channel, login)])
+    return login
+
+
 def describe(entry: dict) -> dict:
-    """An ``audit.entry_json`` entry with its words added: action, target, changes and details."""
+    """An ``audit.entry_json`` entry with its words added: who, action, target, changes and details."""
     kind = entry.get("target_type")
     what, ident, href = target(entry)
-    return {**entry, "action_label": action_label(entry["action"]), "target_words": what, "target_ident": ident,
-            "target_href": href, "changes": changes(entry.get("before"), entry.get("after"), kind),
+    return {**entry, "who": who(entry.get("login"), entry.get("channel")),
+            "action_label": action_label(entry["action"]), "target_words": what, "target_ident": ident, "target_href": href,
+            "changes": changes(entry.get("before"), entry.get("after"), kind),
             "details": details(entry.get("detail"), kind)}
+
+
+def summary_lines(said: dict) -> list[str]:
+    """A described entry's changes and details as lines of text ("角色: 客服 → 仓库"), for a file."""
+    lines = [f"{name}: {before} → {after}" if before is not None else f"{name}: {after}"
+             for name, before, after in said["changes"]]
+    return lines + [f"{name}: {value}" if name else value for name, value in said["details"]]
