@@ -236,12 +236,17 @@ def test_the_forecast_shows_the_pace_the_warehouse_kept_over_the_last_seven_days
         upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=records)
         pace = recent_pace(session, shop_id, NOW)
     assert (pace["first_day"], pace["last_day"], pace["shipped"]) == ("2026-11-17", "2026-11-23", 6)
-    assert pace["per_hour"] == round(6 / 63, 1) and pace["capacity"] == 1
+    # 6 orders in 63 working hours is 0.1 an hour: the forecast runs at 0.1, not at a whole order rounded up to 1
+    # (QA pass 6, #12: a plan ten times kinder than the warehouse's real pace).
+    assert pace["per_hour"] == round(6 / 63, 1) == pace["capacity"] == 0.1
     assert forecast.pace_per_hour(630, 7, forecast.WorkingHours()) == 10.0
     page = owner_client.get("/shipping/forecast").text
-    assert "近7天（11-17 至 11-23）实际发出 6 单" in page and 'href="/shipping/forecast?capacity=1"' in page
-    at_pace = owner_client.get("/shipping/forecast?capacity=1").text  # already at that pace: no link to itself
-    assert "实际发出 6 单" in at_pace and 'href="/shipping/forecast?capacity=1"' not in at_pace
+    assert "近7天（11-17 至 11-23）实际发出 6 单" in page and 'href="/shipping/forecast?capacity=0.1"' in page
+    at_pace = owner_client.get("/shipping/forecast?capacity=0.1").text  # already at that pace: no link to itself
+    assert "实际发出 6 单" in at_pace and 'href="/shipping/forecast?capacity=0.1"' not in at_pace
+    assert "按每小时0.1单" in at_pace
+    api = owner_client.get("/api/v1/forecast", params={"capacity": 0.1, "limit": 0}).json()
+    assert api["capacity_per_hour"] == 0.1 and api["summary"].startswith("按每小时0.1单")
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

@@ -85,8 +85,12 @@ def test_the_form_explains_refusals_in_chinese_and_takes_full_width_digits_and_t
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_a_capacity_to_try_that_is_no_capacity_is_said_so_and_the_saved_one_is_used(owner_client):
     """QA pass 6, #12: ?capacity=0 silently planned at the default, ?capacity=abc gave an English 422 page."""
-    for bad in ("0", "abc", "-5"):
+    for bad in ("0", "abc", "-5", "0.25", "0.05"):
         page = owner_client.get("/shipping/forecast", params={"capacity": bad})
         assert page.status_code == 200 and "不是有效的打包产能" in page.text and "按每小时100单" in page.text
     tried = owner_client.get("/shipping/forecast", params={"capacity": "１２"}).text
     assert "按每小时12单" in tried and "不是有效的打包产能" not in tried
+    small = owner_client.get("/shipping/forecast", params={"capacity": "０.３"}).text  # a small shop's real pace
+    assert "按每小时0.3单" in small and "不是有效的打包产能" not in small and 'value="0.3"' in small
+    refused = owner_client.get("/api/v1/forecast", params={"capacity": 0.25})
+    assert refused.status_code == 422 and refused.json()["error"]["details"]["field"] == "capacity"

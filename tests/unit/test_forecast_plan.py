@@ -22,7 +22,7 @@ def brute_force(orders, now, capacity, hours):
     done = {}
     packed = Fraction(0)
     t = now
-    per_minute = Fraction(capacity, 60)
+    per_minute = Fraction(capacity) / 60
     k = 0
     while k < len(ordered):
         local = t.astimezone(SHOP_TZ)
@@ -64,6 +64,42 @@ def test_plan_matches_a_minute_by_minute_simulation(deadlines, seconds, capacity
 
 
 @settings(max_examples=100, deadline=None)
+@given(
+    deadlines=st.lists(st.integers(-60, 6 * 24 * 60), min_size=0, max_size=12),
+    tenths=st.integers(3, 50),
+    start=st.integers(0, 20 * 60),
+    length=st.integers(120, 24 * 60),
+    now_minute=st.integers(0, 24 * 60 - 1),
+)
+def test_a_capacity_below_one_an_hour_plans_exactly_too(deadlines, tenths, start, length, now_minute):
+    """A small shop packs 0.3 orders an hour (QA pass 6, #12: its pace was rounded up to 1, a plan 3× too kind)."""
+    hours = WorkingHours(start, min(start + length, 24 * 60))
+    now = datetime(2026, 11, 24, tzinfo=SHOP_TZ) + timedelta(minutes=now_minute)
+    orders = [(f"{i:03d}", now + timedelta(minutes=m, seconds=17 * i % 60)) for i, m in enumerate(deadlines)]
+    capacity = Fraction(tenths, 10)
+    result = plan(orders, now=now, capacity_per_hour=capacity, hours=hours)
+    assert {p.order_id for p in result.orders if p.misses} == brute_force(orders, now, capacity, hours)
+
+
+def test_capacities_are_whole_or_tenths_and_read_as_typed():
+    from xiaodian.shipping.forecast import capacity_text, capacity_value
+
+    assert capacity_value("120") == 120 and isinstance(capacity_value("120"), int)
+    assert capacity_value("0.3") == Fraction(3, 10) and capacity_value(2.5) == Fraction(5, 2)
+    assert capacity_value("3.0") == 3 and isinstance(capacity_value("3.0"), int)
+    for bad in ("0", "-5", "0.25", "0.05", "abc", "", "100001", "1e3x", "nan", "inf"):
+        try:
+            capacity_value(bad)
+        except ValueError:
+            continue
+        raise AssertionError(f"{bad!r} was taken as a capacity")
+    assert capacity_text(Fraction(3, 10)) == "0.3" and capacity_text(120) == "120"
+    late = plan([("a", NOW + timedelta(hours=2))], now=NOW, capacity_per_hour=Fraction(3, 10),
+                hours=WorkingHours(9 * 60, 18 * 60))
+    assert summary(late).startswith("按每小时0.3单，将有1单超时")  # one order takes 3 h 20 min at 0.3 an hour
+
+
+@settings(max_examples=100, deadline=None)
 @given(deadlines=st.lists(st.integers(0, 3 * 24 * 60), min_size=1, max_size=30), capacity=st.integers(1, 30),
        now_minute=st.integers(8 * 60, 17 * 60))
 def test_working_the_advised_extra_hours_today_avoids_every_future_miss(deadlines, capacity, now_minute):
@@ -82,7 +118,7 @@ def test_working_the_advised_extra_hours_today_avoids_every_future_miss(deadline
 
 def brute_force_two_windows(orders, now, capacity, today_hours, other_hours):
     ordered = sorted(orders, key=lambda o: (o[1], o[0]))
-    per_minute = Fraction(capacity, 60)
+    per_minute = Fraction(capacity) / 60
     packed, t, k, done = Fraction(0), now, 0, {}
     today = now.astimezone(SHOP_TZ).date()
     while k < len(ordered):

@@ -13,11 +13,13 @@ from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..clock import SHOP_TZ
+from ..errors import ValidationFailed
 from ..orders.api import shop_of
 from ..orders.domain import check_filter_date
 from ..web.deps import db, get_ctx, require
 from ..web.openapi import ERROR_RESPONSES
 from . import corrections, reminders, reports, service, template
+from . import forecast as fc
 from .bulk import BulkReport, Confirmed, ship_file
 from .queries import VIEW_PATTERN, get_settings
 from .schemas import (BulkReportOut, CorrectionIn, CorrectionOut, ForecastOut, ReminderAckOut, RemindersOut,
@@ -100,10 +102,22 @@ def violations(request: Request, since: date | None = Query(None, description="s
 
 @router.get("/forecast", response_model=ForecastOut,
             summary="Which awaiting orders will miss their ship-by at the packing capacity (EDF plan)")
-def forecast(request: Request, capacity: int | None = Query(None, ge=1, le=100_000, description="orders per hour"),
+def forecast(request: Request,
+             capacity: float | None = Query(None, ge=0.1, le=100_000,
+                                            description="orders per hour, at most one decimal (0.3 for a small shop)"),
              limit: int = Query(500, ge=0, le=reports.PICK_LIST_LIMIT),
              principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
-    return reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(), capacity, limit)
+    return reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(),
+                                   _capacity(capacity, "capacity"), limit)
+
+
+def _capacity(value: float | None, field: str) -> fc.Capacity | None:
+    if value is None:
+        return None
+    try:
+        return fc.capacity_value(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"{field}: {exc}", code="capacity_invalid", details={"field": field}) from None
 
 
 @router.get("/orders/{order_id}/shipments", response_model=ShipmentsOut,

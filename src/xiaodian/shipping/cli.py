@@ -188,7 +188,18 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
     out.print("[dim]points and compensation are configurable defaults (assumptions), not platform figures[/dim]")
 
 
-def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000, help="orders packed per hour"),
+def _capacity(value: float | None):
+    from ..cli import fail
+    from . import forecast as fc
+
+    try:
+        return None if value is None else fc.capacity_value(value)
+    except ValueError as exc:
+        fail(f"--capacity: {exc}")
+
+
+def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100_000,
+                                           help="orders packed per hour, at most one decimal (0.3)"),
              limit: int = typer.Option(50, "--limit", min=0, max=2000, help="pick-list rows"),
              as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Which awaiting orders will miss their ship-by at this packing pace, and the ship-first pick list."""
@@ -198,7 +209,8 @@ def forecast(capacity: int = typer.Option(None, "--capacity", min=1, max=100_000
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = forecast_report(session, _shop_id(ctx, shop, as_json), ctx.clock.now(), capacity, limit)
+            data = forecast_report(session, _shop_id(ctx, shop, as_json), ctx.clock.now(),
+                                   _capacity(capacity), limit)
     finally:
         ctx.engine.dispose()
     if as_json:

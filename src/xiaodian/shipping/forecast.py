@@ -5,7 +5,9 @@ The model: packing happens only inside the daily working window [start, end) in 
 orders per hour, one order after another in ship-by order (ties by order id). Order *k* (1-based) is finished
 at the instant when the working time elapsed since ``now`` reaches k × 3600 / capacity seconds. It misses when
 that instant is after its ship_by. All arithmetic is in integer "capacity-seconds" (seconds × capacity), so
-there is no rounding anywhere; ship_by times are taken to the whole second.
+there is no rounding anywhere; ship_by times are taken to the whole second. A capacity may have one decimal (0.3
+orders an hour: a small shop's real pace, QA pass 6 #12); it is then counted in tenths, and an order costs
+36,000 capacity-seconds instead of 3,600.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from fractions import Fraction
 
 from .domain import SHOP_TZ
 
@@ -47,6 +50,41 @@ class WorkingHours:
         return sum(1 for i in range(days) if self.works_on(first + timedelta(days=i)))
 
 
+MIN_CAPACITY, MAX_CAPACITY = Fraction(1, 10), 100_000
+Capacity = int | Fraction
+
+
+def capacity_value(value: int | float | str | Fraction) -> Capacity:
+    """A packing capacity as the plan takes it: orders per hour, 0.1–100,000, with at most one decimal (a whole
+    number stays an int). Raises ValueError for anything else: 0, -5, 0.25, abc."""
+    try:
+        exact = Fraction(str(value).strip()) if not isinstance(value, Fraction) else value
+    except (ValueError, ZeroDivisionError):
+        raise ValueError(f"not a number: {value!r}") from None
+    if (exact * 10).denominator != 1:
+        raise ValueError("a capacity has at most one decimal")
+    if not MIN_CAPACITY <= exact <= MAX_CAPACITY:
+        raise ValueError("a capacity is 0.1–100000 orders per hour")
+    return int(exact) if exact.denominator == 1 else exact
+
+
+def capacity_text(value: Capacity) -> str:
+    """120, or 0.3: as typed, never 3/10."""
+    return str(value) if isinstance(value, int) or value.denominator == 1 else f"{float(value):g}"
+
+
+def capacity_json(value: Capacity) -> int | float:
+    return value if isinstance(value, int) else (int(value) if value.denominator == 1 else float(value))
+
+
+def _per_order(capacity: Capacity) -> tuple[int, int]:
+    """(c, unit): capacity-seconds are seconds × c, and one order costs ``unit`` of them."""
+    exact = Fraction(capacity)
+    if exact <= 0:
+        raise ValueError("capacity must be more than 0 orders per hour")
+    return exact.numerator, 3600 * exact.denominator
+
+
 def pace_per_hour(shipped: int, working_days: int, hours: WorkingHours) -> float:
     """Orders shipped per working hour over ``working_days`` whole working days of the shop's window: the pace the
     warehouse actually kept, in the unit the plan's capacity is given in (what it shipped on a rest day counts
@@ -66,7 +104,7 @@ class Planned:
 
 @dataclass
 class Plan:
-    capacity_per_hour: int
+    capacity_per_hour: Capacity
     hours: WorkingHours
     now: datetime
     orders: list[Planned] = field(default_factory=list)  # every order, or the first ``keep`` when asked
@@ -106,22 +144,21 @@ class Schedule:
     already_overdue: int = 0
     first_miss: int | None = None  # position (0-based) of the first order that will miss: the earliest deadline
     need_extra: int = 0  # capacity-seconds missing, at worst, by a deadline that will be missed
+    per_second: int = 1  # capacity-seconds in a second (the capacity's numerator)
     extra_today_possible: bool = True
     last_done: int | None = None  # epoch second (rounded up) when the last order is packed
     head: list[tuple[int, bool, bool]] = field(default_factory=list)  # (done epoch, misses, overdue) of the first keep
 
 
-def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: int, hours: WorkingHours = WorkingHours(),
+def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: Capacity, hours: WorkingHours = WorkingHours(),
              tz: tzinfo = SHOP_TZ, keep: int | None = None) -> Schedule:
     """The plan of orders whose deadlines (epoch seconds) are given in packing order (ascending).
 
     Orders are packed back to back, so the finishing instants inside one working window form an arithmetic
     progression: the loop walks window by window and decides each order with one integer comparison."""
-    if capacity_per_hour < 1:
-        raise ValueError("capacity must be at least 1 order per hour")
-    c = capacity_per_hour
+    c, unit = _per_order(capacity_per_hour)
     n = len(deadlines)
-    out = Schedule(count=n)
+    out = Schedule(count=n, per_second=c)
     keep = n if keep is None else min(keep, n)
     t_now = _epoch(now)
     today = now.astimezone(tz).date()
@@ -141,12 +178,12 @@ def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: int, hou
     while k < n:
         w_start, w_end = next(wins)
         capacity_end = win_base + (w_end - w_start) * c
-        # Orders k+1 .. last finish inside this window: (last) * 3600 <= capacity_end.
-        last = min(n, capacity_end // 3600)
-        offset = w_start * c - win_base  # done numerator of order j (1-based) = offset + j * 3600
+        # Orders k+1 .. last finish inside this window: last * unit <= capacity_end.
+        last = min(n, capacity_end // unit)
+        offset = w_start * c - win_base  # done numerator of order j (1-based) = offset + j * unit
         for j in range(k + 1, last + 1):
             deadline = deadlines[j - 1]
-            done_num = offset + j * 3600
+            done_num = offset + j * unit
             misses = done_num > deadline * c
             overdue = deadline < t_now
             if j <= keep:
@@ -162,7 +199,7 @@ def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: int, hou
             while d_end <= deadline:  # working capacity-seconds between now and the deadline
                 d_base += (d_end - d_start) * c
                 d_start, d_end = next(dl_wins)
-            shortfall = j * 3600 - d_base - (deadline - d_start) * c if deadline > d_start else j * 3600 - d_base
+            shortfall = j * unit - d_base - (deadline - d_start) * c if deadline > d_start else j * unit - d_base
             reachable = (deadline if deadline < midnight_next else midnight_next) - extend_from
             if shortfall > (reachable * c if reachable > 0 else 0):
                 out.extra_today_possible = False
@@ -176,7 +213,7 @@ def schedule(deadlines: list[int], *, now: datetime, capacity_per_hour: int, hou
     return out
 
 
-def plan(orders: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: int,
+def plan(orders: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: Capacity,
          hours: WorkingHours = WorkingHours(), tz: tzinfo = SHOP_TZ) -> Plan:
     """Earliest-deadline-first plan of ``orders`` ((order_id, ship_by) pairs)."""
     ordered = sorted(orders, key=lambda pair: (pair[1], pair[0]))
@@ -185,12 +222,11 @@ def plan(orders: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour
     return to_plan(done, ordered, now=now, capacity_per_hour=capacity_per_hour, hours=hours)
 
 
-def to_plan(done: Schedule, head: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: int,
+def to_plan(done: Schedule, head: list[tuple[str, datetime]], *, now: datetime, capacity_per_hour: Capacity,
             hours: WorkingHours, first_miss_ship_by: datetime | None = None) -> Plan:
     """A Plan from a schedule and the (order_id, ship_by) of its first orders in packing order (at least up to
     the first miss, unless ``first_miss_ship_by`` is given)."""
-    c = capacity_per_hour
-    result = Plan(capacity_per_hour=c, hours=hours, now=now, will_miss=done.will_miss,
+    result = Plan(capacity_per_hour=capacity_per_hour, hours=hours, now=now, will_miss=done.will_miss,
                   already_overdue=done.already_overdue, extra_today_possible=done.extra_today_possible,
                   count=done.count)
     result.orders = [Planned(oid, ship_by, datetime.fromtimestamp(at, UTC), misses, overdue)
@@ -198,7 +234,7 @@ def to_plan(done: Schedule, head: list[tuple[str, datetime]], *, now: datetime, 
     if done.first_miss is not None:
         result.earliest_miss = first_miss_ship_by or head[done.first_miss][1]
     if result.will_miss:
-        seconds = -(-done.need_extra // c)
+        seconds = -(-done.need_extra // done.per_second)
         tenths = -(-seconds // 360)  # rounded up to a tenth of an hour: the advice must be enough
         result.extra_hours_today = tenths / 10 if result.extra_today_possible else None
     if done.last_done is not None:
@@ -224,7 +260,7 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending
     """One sentence, e.g. "按每小时120单，将有37单超时，最早 17:40；今天多打包1.5小时可避免". ``refund_pending``: orders
     left out of the plan because their buyer asked for a refund (said last, so nobody packs them meanwhile)."""
     zh = lang == "zh"
-    c = result.capacity_per_hour
+    c = capacity_text(result.capacity_per_hour)
     head = f"按每小时{c}单，" if zh else f"At {c} orders per hour, "
     parts = []
     if result.already_overdue:

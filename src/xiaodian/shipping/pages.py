@@ -35,6 +35,7 @@ from ..web.paging import page_number
 from ..web.templating import render
 from ..whole_numbers import half_width, whole_number
 from . import corrections, domain, preferences, reminders, reports, service
+from . import forecast as fc
 from .api import run_bulk, template_response
 from .bulk import Confirmed, RowVerdict
 from .listing import view_page
@@ -333,21 +334,24 @@ def health(request: Request, since: str = "", principal: Principal = Depends(req
 def forecast_page(request: Request, capacity: str | None = None, saved: str | None = None,
                   principal: Principal = Depends(require("orders.read")),
                   session: Session = Depends(db, scope="function")):
-    # 换一个产能试试: a capacity that is no whole number in 1–100,000 (0, -5, abc, １２ is fine) is said so, and the
-    # plan runs at the saved capacity (QA pass 6, #12: 0 silently became the default, abc gave an English 422 page)
-    asked = whole_number(half_width(capacity or "").strip(), 6) if capacity else None
-    refused = bool(capacity and capacity.strip()) and not (asked and 1 <= asked <= 100_000)
-    return _forecast(request, session, principal, capacity=None if refused else asked, saved=saved == "1",
+    # 换一个产能试试: a capacity that is not one (0, -5, abc, 0.25; １２ and 0.3 are fine) is said so, and the plan
+    # runs at the saved capacity (QA pass 6, #12: 0 silently became the default, abc gave an English 422 page)
+    asked, refused = None, False
+    if capacity and capacity.strip():
+        try:
+            asked = fc.capacity_value(half_width(capacity).strip()[:12])
+        except ValueError:
+            refused = True
+    return _forecast(request, session, principal, capacity=asked, saved=saved == "1",
                      capacity_refused=capacity.strip()[:20] if refused else None)
 
 
-def _forecast(request: Request, session: Session, principal: Principal, *, capacity: int | None = None,
+def _forecast(request: Request, session: Session, principal: Principal, *, capacity: fc.Capacity | None = None,
               saved: bool = False, settings_error: DomainError | None = None, typed: dict | None = None,
               status_code: int = 200, capacity_refused: str | None = None):
     """The forecast page; ``settings_error`` and ``typed``: a refused settings form, shown beside the form with
     what the owner typed, rather than a bare error page that loses every field (QA pass 6, #7)."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
-    capacity = capacity if capacity and 1 <= capacity <= 100_000 else None
     data = reports.forecast_report(session, shop_id, now, capacity, 200)
     products = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
                                .where(Product.shop_id == shop_id).order_by(Product.name)).all()

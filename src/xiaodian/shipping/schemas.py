@@ -114,7 +114,7 @@ class PickTotalOut(BaseModel):
 
 
 class ForecastOut(BaseModel):
-    capacity_per_hour: int
+    capacity_per_hour: int | float
     work_start: str
     work_end: str
     rest_days: list[int] = Field(default_factory=list, description="weekdays without packing: 0 = Monday … 6 = Sunday")
