@@ -61,12 +61,12 @@ def test_the_countdown_ticks_every_minute_turns_red_within_12_hours_and_says_ove
     page.clock.install()
     log_in(page, "cs", path=path)
     page.wait_for_url(f"**{path}")
-    assert _clock(page, selector) == ("soon", "剩 12小时2分")  # as the server rendered it
+    assert _clock(page, selector) == ("soon", "剩余 12小时2分")  # as the server rendered it
     page.clock.run_for(60_000)  # one minute: the script's first tick
-    assert _clock(page, selector) == ("soon", "剩 12小时1分")
+    assert _clock(page, selector) == ("soon", "剩余 12小时1分")
     page.clock.run_for(2 * 60_000)
     level, text = _clock(page, selector)
-    assert level == "urgent" and text == "剩 11小时59分"
+    assert level == "urgent" and text == "剩余 11小时59分"
     assert page.locator(selector).evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(245, 63, 63)"
     page.clock.run_for(12 * 3600_000)  # 30 s past the deadline
     assert _clock(page, selector) == ("overdue", "已超时 0小时0分")

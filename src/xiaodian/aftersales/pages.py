@@ -37,7 +37,7 @@ FAMILIES = ("quality", "other", "unknown")
 
 
 def countdown_text(seconds: int | None) -> dict | None:
-    """剩 5小时12分 / 超时 2小时3分, with the level the colours follow."""
+    """剩余 5小时12分 / 超时 2小时3分, with the level the colours follow."""
     if seconds is None:
         return None
     minutes = abs(seconds) // 60

@@ -70,7 +70,7 @@ def _carrier_name(code: str, lang: str) -> str:
 
 
 def countdown(ship_by: str | None, now, status: str) -> dict | None:
-    """剩 5小时12分 / 超时 2小时3分, coloured by urgency: late, < 6 h, < 24 h, later. Beyond a day in days and
+    """剩余 5小时12分 / 超时 2小时3分, coloured by urgency: late, < 6 h, < 24 h, later. Beyond a day in days and
     hours (剩余 1天9小时, 已超时 10天14小时), as the order list and the order page write it: "254小时" is hard to read
     at a glance, and the same order read two ways on two pages (QA pass 6, #23). shipping.js keeps the same rule."""
     from datetime import datetime

@@ -1,4 +1,4 @@
-// Live after-sale deadline countdowns (剩 5小时12分 / 已超时 2小时3分) on the after-sales list and case page.
+// Live after-sale deadline countdowns (剩余 5小时12分 / 已超时 2小时3分) on the after-sales list and case page.
 // The server renders the first value (correct without JavaScript); this refreshes it every minute without a
 // reload. Levels follow aftersales/domain.py countdown(): the deadline instant counts as passed, ≤ 12 h is
 // urgent (red), ≤ 24 h soon. Words come from the page (data-tpl-*), so both languages read right.

@@ -1,4 +1,4 @@
-// Live ship-by countdowns (剩 5小时12分) on the shipping pages; the server renders the first value, this keeps it fresh.
+// Live ship-by countdowns (剩余 5小时12分) on the shipping pages; the server renders the first value, this keeps it fresh.
 (function () {
   "use strict";
   var table = document.querySelector("[data-now][data-tpl-left]");
