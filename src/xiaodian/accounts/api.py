@@ -15,7 +15,7 @@ from ..clock import iso
 from ..errors import DomainError, ValidationFailed
 from ..spreadsheets import csv_text
 from ..web import audit_words
-from ..web.i18n import N_, gettext
+from ..web.i18n import N_, gettext, label
 from ..web.templating import shop_time
 from ..web.openapi import ERROR_RESPONSES
 from ..web.deps import SESSION_COOKIE, db, get_ctx, require
@@ -256,7 +256,7 @@ def audit_csv_for_reader(entries) -> Response:
     for e in entries:
         said = audit_words.describe(audit.entry_json(e))
         writer.writerow([csv_text(v) for v in (
-            shop_time(e.at, "%Y-%m-%d %H:%M:%S"), said["who"], gettext("via_" + e.channel), said["action_label"],
+            shop_time(e.at, "%Y-%m-%d %H:%M:%S"), said["who"], label("via", e.channel), said["action_label"],
             said["target_words"], e.target_id or "", "\n".join(audit_words.summary_lines(said)), e.action, e.id)])
     return _csv_response(buffer)
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.service import Principal
 from ..channels.exportfile import uploads
-from ..channels.exportfile.schemas import RejectedRow
+from ..channels.exportfile.schemas import RejectedRow, WarnedRow
 from ..clock import SHOP_TZ
 from ..errors import DomainError
 from ..web.deps import db, get_ctx, require, shop_of
@@ -33,6 +33,8 @@ class JobReport(BaseModel):
     rejected: list[RejectedRow]
     orders: dict[str, int] = Field(description="the same counts in orders (a multi-SKU order is several rows)")
     dry_run: bool
+    warnings_total: int = Field(0, description="rows imported as the file gives them but worth a look")
+    warnings: list[WarnedRow] = Field(default_factory=list, description="the first 500 of those")
 
 
 class JobError(BaseModel):

@@ -54,7 +54,8 @@ def stored_report(report) -> dict:
     return {"created": report.created, "updated": report.updated, "unchanged": report.unchanged,
             "orders": dict(report.orders), "ignored_columns": list(report.ignored_columns),
             "rejected_total": report.rejected_total, "dry_run": report.dry_run,
-            "rejected": [e.as_dict() for e in report.rejected[:KEPT_REJECTIONS]]}
+            "rejected": [e.as_dict() for e in report.rejected[:KEPT_REJECTIONS]],
+            "warnings": [e.as_warning() for e in report.warnings], "warnings_total": report.warnings_total}
 
 
 def rejection_order(error) -> tuple:

@@ -120,9 +120,12 @@ def resumed(data: dict | None) -> Resume | None:
         return None
     stored = data["report"]
     kept = [RowError(e["row"], e["column"], e["code"], e["message"]) for e in stored["rejected"]]
+    warned = [RowError(e["row"], e["column"], e["code"], e["message"], e["order_id"])
+              for e in stored.get("warnings", [])]
     report = ImportReport(created=stored["created"], updated=stored["updated"], unchanged=stored["unchanged"],
                           rejected=kept, orders=dict(stored["orders"]),
-                          rejected_unlisted=stored["rejected_total"] - len(kept))
+                          rejected_unlisted=stored["rejected_total"] - len(kept), warnings=warned,
+                          warnings_unlisted=stored.get("warnings_total", len(warned)) - len(warned))
     return Resume(orders_done=data["orders_done"], report=report)
 
 

@@ -89,6 +89,15 @@ def _print_summary(report: ImportReport, file: Path) -> None:
         out.print(rejected)
         if len(report.rejected) > SHOWN_REJECTIONS:
             out.print(f"… and {len(report.rejected) - SHOWN_REJECTIONS} more (use --json for all)")
+    if report.warnings:
+        warned = Table(title="imported, but worth a look")
+        for col in ("row", "order", "message"):
+            warned.add_column(col)
+        for e in report.warnings[:SHOWN_REJECTIONS]:
+            warned.add_row(str(e.row), e.order_key, e.message)
+        out.print(warned)
+        if report.warnings_total > SHOWN_REJECTIONS:
+            out.print(f"… and {report.warnings_total - SHOWN_REJECTIONS} more (use --json)")
 
 
 def register(app: typer.Typer) -> None:

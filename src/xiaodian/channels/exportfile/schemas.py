@@ -12,9 +12,16 @@ class RejectedRow(BaseModel):
     message: str
 
 
+class WarnedRow(RejectedRow):
+    order_id: str = Field(description="the order the row belongs to: it was imported")
+
+
 class ImportReportOut(BaseModel):
     created: int = Field(description="rows whose order was created")
     updated: int = Field(description="rows whose order changed")
     unchanged: int = Field(description="rows whose order was already stored exactly so")
     rejected: list[RejectedRow]
     dry_run: bool = False
+    warnings: list[WarnedRow] = Field(default_factory=list, description=(
+        "rows imported as the file gives them but worth a look, e.g. closed_unpaid_with_payment (the first 500)"))
+    warnings_total: int = 0

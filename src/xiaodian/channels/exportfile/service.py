@@ -46,6 +46,8 @@ Progress = Callable[[int, int], None]  # (bytes read, file size)
 # whether it is the last one: the import's audit entry, after the last batch)
 OnCommit = Callable[[Session, "ImportReport", int, bool], None]
 
+# Warnings listed with a report (the count is kept whole): a file whose every row warns needs no million lines.
+KEPT_WARNINGS = 500
 # Which export column an upsert rejection is about.
 _FIELD_COLUMNS = {"status": "订单状态", "sku_order_id": "子订单编号", "order_id": "主订单编号"}
 
@@ -67,6 +69,20 @@ class ImportReport:
     ignored_columns: tuple[str, ...] = ()
     # rejections counted but no longer listed: an earlier attempt of a resumed job kept only its first ones
     rejected_unlisted: int = 0
+    # rows imported as the file gives them but worth a look (rows.ParsedRow.warning), the first KEPT_WARNINGS in
+    # the file's order, and how many more there were
+    warnings: list[RowError] = field(default_factory=list)
+    warnings_unlisted: int = 0
+
+    @property
+    def warnings_total(self) -> int:
+        return len(self.warnings) + self.warnings_unlisted
+
+    def warn(self, warning: RowError) -> None:
+        if len(self.warnings) < KEPT_WARNINGS:
+            self.warnings.append(warning)
+        else:
+            self.warnings_unlisted += 1
 
     @property
     def rejected_total(self) -> int:
@@ -83,7 +99,8 @@ class ImportReport:
 
     def as_json(self) -> dict:
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": [e.as_dict() for e in self.rejected], "dry_run": self.dry_run}
+                "rejected": [e.as_dict() for e in self.rejected], "dry_run": self.dry_run,
+                "warnings": [e.as_warning() for e in self.warnings], "warnings_total": self.warnings_total}
 
 
 @dataclass
@@ -254,6 +271,9 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         if outcome:
             setattr(report, outcome, getattr(report, outcome) + count)
             report.orders[outcome] += 1
+            for row in group.rows:
+                if row.warning is not None:
+                    report.warn(row.warning)
 
 
 def _after_sales(session: Session, shop_id: int, records, now: datetime, principal: Principal | None) -> None:
