@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from ..orders.domain import closed_as_unpaid
 from .matching import Match, OrderFacts, rank
 
 UNPAID_TIMEOUT = timedelta(minutes=30)  # assumption (domain.md §1): the platform closes unpaid orders after ~30 min
@@ -86,6 +87,8 @@ def order_facts(order: OrderFacts, now: datetime) -> dict:
                      payment_completed=order.paid_at is not None, shipped_before_close=order.shipped_at is not None)
         if order.paid_at is not None:
             facts["refund_route"] = "original_payment_method"
+            if closed_as_unpaid(order.cancel_reason):  # paid, yet closed as never paid: not a refund to promise
+                facts["payment_unclear"] = True
     if order.tracking:
         latest = max(order.tracking, key=lambda t: (t.shipped_at or order.created_at))
         facts["tracking"] = {"carrier": latest.carrier, "tracking_no": latest.tracking_no,

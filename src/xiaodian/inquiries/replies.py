@@ -183,6 +183,15 @@ def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str
                 "screenshot or ask Douyin customer service to trace the payment. You are welcome to order again.")
     if code == "found_cancelled_refunded":
         closed = when(o.cancelled_at, lang)
+        if d.facts.get("payment_unclear"):
+            # The order says paid and closed as never paid (a pre-sale deposit?): promise no refund, trace it.
+            return (head + f"，订单已关闭{'（' + closed + '）' if closed else ''}，"
+                    f"平台记录的关闭原因是「{o.cancel_reason}」，但订单上有付款时间，我们正在核实这笔款项。如果已扣款，会按原支付方式退回；"
+                    "方便的话请把支付记录截图发给我们，核实后第一时间回复您。"
+                    if zh else head + f": it is closed{' (' + closed + ')' if closed else ''}, and the platform gives "
+                    f"the reason as “{cancel_reason_en(o.cancel_reason) or o.cancel_reason}”, yet it shows a "
+                    "payment time. We are tracing the payment: if you were charged, it goes back the way it was paid. "
+                    "A screenshot of your payment record would help; we will reply as soon as we have checked.")
         if zh:
             reason = f"（{o.cancel_reason}）" if o.cancel_reason else ""
             return (head + f"，已在发货前取消并退款{reason}{'，关闭时间 ' + closed if closed else ''}。"

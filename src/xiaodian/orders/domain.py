@@ -107,6 +107,13 @@ def status_from_text(text: str) -> OrderStatus | None:
     return STATUS_BY_CODE.get(code) if code is not None else None
 
 
+def closed_as_unpaid(cancel_reason: str | None) -> bool:
+    """Whether a closed order's 取消原因 says it was never paid (超时未支付, 买家未付款…). Beside a payment time it
+    contradicts the order (a pre-sale deposit paid, its balance not): the import names such rows and the assistant
+    promises no refund for them."""
+    return bool(cancel_reason) and ("未支付" in cancel_reason or "未付款" in cancel_reason)
+
+
 # Tabs of the order list, in the order merchants see them on the platform.
 TABS: tuple[str, ...] = (
     "all",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ...clock import SHOP_TZ
-from ...orders.domain import ItemRecord, OrderStatus
+from ...orders.domain import ItemRecord, OrderStatus, closed_as_unpaid
 from . import values as v
 from .columns import ColumnMap
 from .reader import Row, _MalformedRow
@@ -229,7 +229,7 @@ def _closed_unpaid_with_payment(parsed: ParsedRow) -> RowError | None:
     the file gives it (it counts as paid that day, as the file says), and the report names the row, so nobody
     tells the buyer "you never paid" from one column while another says otherwise (QA pass 6: the sample export
     has five such rows, imported unremarked)."""
-    if "未支付" not in parsed.cancel_reason and "未付款" not in parsed.cancel_reason:
+    if not closed_as_unpaid(parsed.cancel_reason):
         return None
     return RowError(parsed.number, "支付完成时间", "closed_unpaid_with_payment",
                     f"closed as {parsed.cancel_reason} (never paid), yet paid at "
