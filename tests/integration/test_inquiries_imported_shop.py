@@ -98,3 +98,17 @@ def test_a_closed_unpaid_order_with_a_payment_time_gets_no_refund_promise(ctx, s
     a = ask(ctx, shop_id, message, order_id="6938538366292908046")
     assert a.diagnosis.facts["payment_unclear"] is True
     assert all(w in a.reply for w in words) and not_said not in a.reply, a.reply
+
+
+@pytest.mark.parametrize(("phone", "code", "order_id"), [("5601", "found_awaiting_shipment", "6938454209955028604"),
+                                                         ("6605", "not_found_with_details", None)])
+def test_wuchang_rice_in_english_is_the_wuchang_order_as_in_chinese(ctx, shop_id, imported, phone, code, order_id):
+    """QA pass 7, #1: "Wuchang rice" was read as plain "rice", and buyer 6605 (no Wuchang order at all) was told
+    their long-grain rice order of the 19th was found and delivered. The English question now gets the Chinese one's
+    answer."""
+    en = ask(ctx, shop_id, "I ordered 2 bags of Wuchang rice on the 20th and paid, why is there no order info?",
+             phone=phone)
+    zh = ask(ctx, shop_id, "我这个月20号拍了2份五常大米，也付款了，怎么还没有订单信息？", phone=phone)
+    assert en.understanding.product_ids == zh.understanding.product_ids == ("3512000000000000101",)
+    assert en.diagnosis.code == zh.diagnosis.code == code
+    assert (en.diagnosis.order.order_id if en.diagnosis.order else None) == order_id

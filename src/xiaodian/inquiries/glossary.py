@@ -9,7 +9,8 @@ always wins). It is a small fixed list of a grain and produce store's everyday g
 from __future__ import annotations
 
 TERMS: dict[str, tuple[str, ...]] = {
-    "大米": ("rice",), "稻花香": ("Daohuaxiang rice",), "长粒香": ("long grain rice",), "糯米": ("glutinous rice",),
+    "大米": ("rice",), "五常": ("Wuchang rice",), "东北大米": ("northeast rice", "northeastern rice"),
+    "香米": ("fragrant rice",), "珍珠米": ("pearl rice",), "稻花香": ("Daohuaxiang rice",), "长粒香": ("long grain rice",), "糯米": ("glutinous rice",),
     "黑米": ("black rice",), "糙米": ("brown rice",), "小米": ("millet",), "黄小米": ("yellow millet", "millet"),
     "面粉": ("flour",), "小麦粉": ("wheat flour", "flour"), "面包粉": ("bread flour",), "挂面": ("noodles",),
     "面条": ("noodles",), "燕麦": ("oats", "oatmeal"), "荞麦": ("buckwheat",), "玉米": ("corn", "maize"),
