@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from .shipping.models import JobLease
 
+# The deadline scan's lease name (shipping/jobs.py), here because order intake asks it for a full run too.
+DEADLINE_SCAN = "deadline_scan"
+
 
 def _ensure_row(session: Session, shop_id: int, name: str) -> None:
     if session.connection().dialect.name == "postgresql":
@@ -54,6 +57,14 @@ def release_lease(sessions: sessionmaker[Session], shop_id: int, name: str, now:
         table = JobLease.__table__
         session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == name,
                                             table.c.holder == holder).values(**values))
+
+
+def ask_full_run(session: Session, shop_id: int, name: str) -> None:
+    """Make the job's next run for the shop a full one, in the caller's transaction: something arrived that an
+    incremental run, which looks only past its watermark, would not see (an imported order already overdue)."""
+    table = JobLease.__table__
+    session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == name,
+                                        table.c.last_full_at.is_not(None)).values(last_full_at=None))
 
 
 def last_lease(session: Session, shop_id: int, name: str) -> JobLease | None:

@@ -116,3 +116,34 @@ def test_scan_derives_ship_by_for_orders_without_one(ctx, shop_id):
     with ctx.sessions() as session:
         order = session.execute(select(Order)).scalar_one()
     assert (order.ship_by_source, order.ship_promise) == ("promise", "48h")
+
+
+def test_an_imported_order_already_overdue_is_seen_by_the_next_minutes_scan(ctx, shop_id):
+    """QA pass 7, #2: the minute's incremental scan looks only at deadlines that passed since its last run, so orders
+    imported with a ship-by already past (or inside the 6 h window) went without a violation or a reminder until the
+    hourly full scan. Importing them now asks the next scan to look at everything."""
+    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).overdue == 0  # the shop's scans are running
+    assert not scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1)).full
+    later = NOW + timedelta(minutes=2)
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=later, records=[
+            make_record(oid(1), ship_by=NOW - timedelta(days=1)),  # overdue since yesterday
+            make_record(oid(2), ship_by=later + timedelta(hours=3))])  # inside the 6 h window, outside the 2 h one
+    scan = scan_shop(ctx.sessions, shop_id, later + timedelta(minutes=1))
+    assert scan.full and (scan.overdue, scan.reminders) == (1, 2)  # oid(1): overdue; oid(2): due within 6 h
+    assert not scan_shop(ctx.sessions, shop_id, later + timedelta(minutes=2)).full  # once
+
+
+def test_a_new_paid_order_keeps_the_scans_incremental(ctx, shop_id):
+    """Every new paid order has a ship-by a day or two ahead: the incremental scan sees it enter the window, so a
+    push stream of new orders must not turn every minute's scan into a full one."""
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    seed(ctx, shop_id, [make_record(oid(1), ship_by=NOW + timedelta(hours=48))])
+    assert not scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1)).full
+
+
+def test_a_ship_by_worked_out_in_the_past_is_recorded_by_the_same_scan(ctx, shop_id):
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    seed(ctx, shop_id, [make_record(oid(1), paid_at=NOW - timedelta(hours=50), ship_by=None)])
+    report = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1))
+    assert report.derived == 1 and report.full and report.overdue == 1  # 48 h from payment passed 2 h ago
