@@ -7,7 +7,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
@@ -70,6 +70,8 @@ class TabCounts(BaseModel):
 
 
 class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # QA pass 7, #7: {"note": …} answered 200 and saved nothing
+
     merchant_note: str | None = Field(None, max_length=500)
     flag_colour: int | None = Field(None, ge=0, le=6)
     expected_merchant_note: str | None = Field(
@@ -82,6 +84,12 @@ class NoteIn(BaseModel):
         description="the flag colour as the client last read it (0 or null: no flag); when given and the stored flag "
                     "has changed since, a flag change is refused with 409 concurrent_change. Leave out to set the "
                     "flag whatever it is")
+
+    @model_validator(mode="after")
+    def _something_to_change(self):
+        if not {"merchant_note", "flag_colour"} & self.model_fields_set:
+            raise ValueError("give merchant_note and/or flag_colour: the body changes nothing")
+        return self
 
 
 def _filter(q, status, created_from, created_to, paid_from, paid_to, product_id, page, page_size,

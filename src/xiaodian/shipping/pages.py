@@ -587,7 +587,7 @@ def reminder_list(request: Request, acked: str | None = None, principal: Princip
                   recent=reminders.recently_acknowledged(session, shop_id, now),
                   kinds=reminder_kinds(get_settings(session, shop_id)),
                   can_ack=allowed(principal.role, "shipping.ship"),
-                  acked=acked, error=None)
+                  acked=acked, error=None, shipped=notices.read(request, "shipped"))
 
 
 @router.post("/shipping/reminders/{reminder_id}/ack")
