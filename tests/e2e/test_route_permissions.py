@@ -229,6 +229,7 @@ FORMS[("POST", "/settings/logistics")] = {"pickup_warning": "18", "pickup_timeou
 # Export jobs: a list too long to download at once is written in the background and downloaded later.
 ROUTE_PERMISSIONS.update({
     ("GET", "/exports"): "orders.export",
+    ("GET", "/jobs/watched"): "orders.export",
     ("POST", "/exports"): "orders.export",
     ("POST", "/exports/{job_id}/cancel"): "orders.export",
     ("POST", "/api/v1/exports/jobs"): "orders.export",

@@ -8,13 +8,14 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..channels.douyin.export_request import ExportIn
 from ..channels.douyin.orders_export import MEDIA
 from ..web.deps import db, get_ctx, require, shop_of
+from ..web.job_watch import WorkerWatch
 from ..web.openapi import ERROR_RESPONSES
 from . import service
 from .domain import percent
@@ -47,9 +48,14 @@ class ExportJobOut(BaseModel):
     size_bytes: int | None
     error: JobError | None
     download_url: str | None
+    unattended_minutes: int | None = Field(
+        None, description="set while the job waits or runs with no worker on it (none took it up, or its worker "
+                          "stopped renewing its lease) for over 2 minutes: is `xiaodian worker` running? Null while a "
+                          "worker is on it, while it only waits its turn behind another job, and once it ended")
 
 
-def job_out(job: ExportJob) -> ExportJobOut:
+def job_out(job: ExportJob, watch: WorkerWatch | None = None) -> ExportJobOut:
+    """The job as the API and the jobs page show it; ``watch`` (one per list) says whether no worker is on it."""
     from ..clock import SHOP_TZ
 
     def shown(value: datetime | None) -> datetime | None:
@@ -62,7 +68,8 @@ def job_out(job: ExportJob) -> ExportJobOut:
         orders_done=job.orders_done, percent=percent(job.orders_done, job.orders_total), rows=job.rows_written,
         size_bytes=job.size_bytes,
         error=JobError(code=job.error_code, message=job.error_message or "") if job.error_code else None,
-        download_url=f"/api/v1/exports/jobs/{job.id}/file" if job.status == "done" else None)
+        download_url=f"/api/v1/exports/jobs/{job.id}/file" if job.status == "done" else None,
+        unattended_minutes=watch.minutes(job) if watch is not None else None)
 
 
 @router.post("", response_model=ExportJobOut, status_code=202,
@@ -80,13 +87,15 @@ def create_job(request: Request, response: Response, body: ExportIn,
 @router.get("", response_model=list[ExportJobOut], summary="The shop's export jobs, newest first (the last 50)")
 def list_jobs(request: Request, principal: Principal = Depends(require("orders.export")),
               session: Session = Depends(db, scope="function")):
-    return [job_out(j) for j in service.list_jobs(session, shop_id=shop_of(request), principal=principal)]
+    watch = WorkerWatch(session, ExportJob, get_ctx(request).clock.now())
+    return [job_out(j, watch) for j in service.list_jobs(session, shop_id=shop_of(request), principal=principal)]
 
 
 @router.get("/{job_id}", response_model=ExportJobOut, summary="One export job: its status and progress")
 def show_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.export")),
              session: Session = Depends(db, scope="function")):
-    return job_out(service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id))
+    job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
+    return job_out(job, WorkerWatch(session, ExportJob, get_ctx(request).clock.now()))
 
 
 @router.post("/{job_id}/cancel", response_model=ExportJobOut,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
@@ -15,10 +15,12 @@ from ..channels.douyin.export_request import FILTER_FIELDS, ExportIn
 from ..errors import DomainError, ValidationFailed
 from ..orders.listing import PAGE_EXPORT_ORDERS
 from ..web.deps import db, get_ctx, named_shop_query, require, shop_of
+from ..web.job_watch import WorkerWatch, watched_jobs
 from ..web.templating import render
 from . import service
 from .api import job_out
 from .domain import JOB_MAX_ORDERS, KEEP_FOR, OPEN
+from .models import ExportJob
 
 router = APIRouter(include_in_schema=False)
 TEMPLATE = "exports/list.html"
@@ -26,13 +28,25 @@ TEMPLATE = "exports/list.html"
 
 def _page(request: Request, session: Session, principal: Principal, status_code: int = 200, **extra):
     rows = service.list_jobs(session, shop_id=shop_of(request), principal=principal)
-    jobs = [job_out(j) for j in rows]
+    watch = WorkerWatch(session, ExportJob, get_ctx(request).clock.now())
+    jobs = [job_out(j, watch) for j in rows]
     return render(request, TEMPLATE, status_code=status_code, jobs=jobs, keep_days=KEEP_FOR.days,
                   job_limit=JOB_MAX_ORDERS, direct_limit=PAGE_EXPORT_ORDERS,
                   refreshing=any(j.status in OPEN for j in jobs),
                   cancellable={j.id for j in rows if j.status in OPEN and service.may_cancel(j, principal)},
                   created=request.query_params.get("created"), shop_query=named_shop_query(request),
                   shop_id=shop_of(request), **extra)
+
+
+@router.get("/jobs/watched")
+def watched(request: Request, principal: Principal = Depends(require("orders.export"))):
+    """The signed-in user's jobs the notice watcher follows or announces (web/job_watch.py), as the page's own list
+    at load: an open page asks for it now and then (static/app.js), so that a job asked for after it was loaded,
+    through the API or on another computer, is announced there too (QA 7 #8), not only after a reload. Every role
+    that may ask for an import may ask for an export, so orders.export guards it; the list holds imports only for
+    a role that may import."""
+    return JSONResponse({"jobs": [{"kind": kind, "job": str(job_id), "shop": str(shop)}
+                                  for kind, job_id, shop in watched_jobs(request)]})
 
 
 @router.get("/exports")

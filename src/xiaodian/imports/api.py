@@ -18,6 +18,7 @@ from ..channels.exportfile.schemas import RejectedRow, WarnedRow
 from ..clock import SHOP_TZ
 from ..errors import DomainError
 from ..web.deps import db, get_ctx, require, shop_of
+from ..web.job_watch import WorkerWatch
 from ..web.openapi import ERROR_RESPONSES
 from . import service
 from .models import ImportJob
@@ -65,9 +66,14 @@ class ImportJobOut(BaseModel):
     error: JobError | None
     preview_of: int | None = Field(description="the check this import applies")
     applied_by: int | None = Field(description="the import that applies this check, once asked for")
+    unattended_minutes: int | None = Field(
+        None, description="set while the job waits or runs with no worker on it (none took it up, or its worker "
+                          "stopped renewing its lease) for over 2 minutes: is `xiaodian worker` running? Null while a "
+                          "worker is on it, while it only waits its turn behind another job, and once it ended")
 
 
-def job_out(session: Session, job: ImportJob) -> ImportJobOut:
+def job_out(session: Session, job: ImportJob, now: datetime | None = None) -> ImportJobOut:
+    """The job as the API shows it; given ``now``, whether no worker is on it (job_watch.WorkerWatch)."""
     def shown(value: datetime | None) -> datetime | None:
         return value.astimezone(SHOP_TZ) if value is not None else None
 
@@ -81,7 +87,8 @@ def job_out(session: Session, job: ImportJob) -> ImportJobOut:
         report=JobReport(**job.report) if job.report else None,
         error=JobError(code=job.error_code, message=job.error_message or "",
                        details=job.error_detail) if job.error_code else None,
-        preview_of=job.preview_of, applied_by=applied.id if applied else None)
+        preview_of=job.preview_of, applied_by=applied.id if applied else None,
+        unattended_minutes=WorkerWatch(session, ImportJob, now).minutes(job) if now is not None else None)
 
 
 @router.post("", response_model=ImportJobOut, status_code=202, max_body_size=UPLOAD_BODY,
@@ -106,11 +113,13 @@ def create_job(request: Request, response: Response, file: UploadFile = File(...
 @router.get("/{job_id}", response_model=ImportJobOut, summary="One import job: its progress, then its report")
 def show_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
              session: Session = Depends(db, scope="function")):
-    return job_out(session, service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id))
+    job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
+    return job_out(session, job, get_ctx(request).clock.now())
 
 
 @router.post("/{job_id}/apply", response_model=ImportJobOut, status_code=202,
-             summary="Import a file whose check is done (once: asking again returns the same import)")
+             summary="Import a file whose check is done (once: asking again returns the same import; 409 "
+                     "import_stopped once that import was stopped or failed, and the file is uploaded again)")
 def apply_job(job_id: str, request: Request, response: Response,
               principal: Principal = Depends(require("orders.import")),
               session: Session = Depends(db, scope="function")):

@@ -33,12 +33,26 @@ def would_import(created: int, updated: int) -> bool:
     return created + updated > 0
 
 
-def nothing_to_apply(what: str) -> Conflict:
+def nothing_to_apply(what: str, rejected: int | None = None) -> Conflict:
     """The refusal of an Apply whose preview found nothing to do (``what``: "import" or "ship"), for a page that still
-    showed the button or a client that asks anyway: it changes nothing and says why."""
+    showed the button or a client that asks anyway: it changes nothing and says why. ``rejected``: the preview's
+    rejected rows, when the caller knows them. Without any, the file only holds what the desk already has (an
+    export imported before): there is nothing to fix, and "fix the rejected rows" misled (QA 7 #12); with some, those
+    are what keeps the file from changing anything. Unknown (None): the fix is offered only "if rows were rejected"."""
     wording = {"import": "no order to create or update", "ship": "no row to ship"}[what]
-    return Conflict(f"the preview of this file found {wording}: applying it would change nothing; fix the rejected "
-                    "rows in the file and upload it again", code="nothing_to_apply", details={"apply": what})
+    found = f"the preview of this file found {wording}: applying it would change nothing"
+    already = {"import": "in the desk as the file gives them", "ship": "shipped or not to be shipped"}[what]
+    details: dict = {"apply": what}
+    if rejected is None:
+        advice = "; if rows were rejected, fix them in the file and upload it again"
+    elif rejected == 0:
+        advice = f"; every row of it is already {already}: the file holds nothing new"
+        details["rejected"] = 0
+    else:
+        advice = (f"; the rows not rejected are already {already}, and {rejected:,} "
+                  f"{'row was' if rejected == 1 else 'rows were'} rejected: fix them in the file and upload it again")
+        details["rejected"] = rejected
+    return Conflict(found + advice, code="nothing_to_apply", details=details)
 
 
 def percent(done: int, size: int) -> int:

@@ -4,6 +4,7 @@ import of a checked file."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from types import SimpleNamespace
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from sqlalchemy.orm import Session
 from ..accounts.service import Principal
 from ..errors import DomainError
 from ..web.deps import db, get_ctx, require, shop_of
+from ..web.job_watch import WorkerWatch
 from ..web.templating import render
 from . import service
 from .models import ImportJob
@@ -21,9 +23,10 @@ router = APIRouter(include_in_schema=False)
 TEMPLATE = "imports/orders.html"
 
 
-def job_view(session: Session, job: ImportJob) -> dict:
+def job_view(session: Session, job: ImportJob, now: datetime) -> dict:
     """What the import page needs of a job: its stage (the upload page's own: preview, done; or queued, running,
-    failed), its progress, its report, and the import that applied it."""
+    failed), its progress, its report, the import that applied it, and whether no worker is on it
+    (job_watch.WorkerWatch: minutes, or None)."""
     report = job.report
     if job.status == "done":
         stage = "preview" if job.dry_run else "done"
@@ -35,14 +38,15 @@ def job_view(session: Session, job: ImportJob) -> dict:
             "shown": report["rejected"] if report else [], "rejected_total": report["rejected_total"] if report else 0,
             "upload": SimpleNamespace(filename=job.file_name, upload_id=job.upload_id),
             "apply_action": f"/imports/orders/jobs/{job.id}/apply", "applied": applied,
-            "job_error_details": job.error_detail}
+            "job_error_details": job.error_detail,
+            "unattended_minutes": WorkerWatch(session, ImportJob, now).minutes(job)}
 
 
 @router.get("/imports/orders/jobs/{job_id}")
 def import_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
                session: Session = Depends(db, scope="function")):
     job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
-    return render(request, TEMPLATE, shop_id=shop_of(request), **job_view(session, job))
+    return render(request, TEMPLATE, shop_id=shop_of(request), **job_view(session, job, get_ctx(request).clock.now()))
 
 
 def _refused(request: Request, session: Session, principal: Principal, job_id: str, exc: DomainError):
@@ -52,7 +56,8 @@ def _refused(request: Request, session: Session, principal: Principal, job_id: s
         raise exc
     job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
     return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
-                  error_details=exc.details, shop_id=shop_of(request), **job_view(session, job))
+                  error_details=exc.details, shop_id=shop_of(request),
+                  **job_view(session, job, get_ctx(request).clock.now()))
 
 
 @router.post("/imports/orders/jobs/{job_id}/apply")

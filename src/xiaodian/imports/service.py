@@ -73,7 +73,10 @@ def applied_by(session: Session, preview: ImportJob) -> ImportJob | None:
 def request_apply(session: Session, *, shop_id: int, principal: Principal, job_id: object, now: datetime,
                   data_dir: Path) -> ImportJob:
     """Queue the import of a previewed file. A preview is applied once: a second click on Apply (or a second tab)
-    gets the import already asked for. One that found nothing to create or update is not applied at all (409
+    gets the import already asked for, while it waits or runs or once it is done. One whose import was stopped or
+    failed is refused (409 import_stopped): answering 202 with the ended job queued nothing (QA 7 #10), and the
+    preview cannot be imported again (its import is one row of the table, and a stopped import's parked file is
+    deleted), so the file is uploaded again. One that found nothing to create or update is not applied at all (409
     nothing_to_apply)."""
     preview = get_job(session, shop_id=shop_id, principal=principal, job_id=job_id)
     if not preview.dry_run or preview.status != JobStatus.DONE:
@@ -81,11 +84,13 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
                        "can be imported", code="import_not_previewed", details={"status": preview.status})
     existing = applied_by(session, preview)
     if existing is not None:
+        if existing.status in STOPPED:
+            raise import_stopped(existing)
         _told_by_apply(session, preview, now)
         return existing
     report = preview.report or {}
-    if not would_import(report.get("created", 0), report.get("updated", 0)):
-        raise nothing_to_apply("import")  # its page offered no Apply: a stale page or a script asks anyway
+    if not would_import(report.get("created", 0), report.get("updated", 0)):  # a stale page or a script asks anyway
+        raise nothing_to_apply("import", rejected=report.get("rejected_total"))
     uploads.load(data_dir, preview.upload_id)  # 404 upload_not_found when the parked file is gone
     check_room(session, ImportJob, shop_id, MAX_OPEN_PER_SHOP, "import")
     job = ImportJob(shop_id=shop_id, user_id=principal.user_id, login=principal.login, created_at=now,
@@ -98,6 +103,19 @@ def request_apply(session: Session, *, shop_id: int, principal: Principal, job_i
         return applied_by(session, preview)
     _told_by_apply(session, preview, now)
     return job
+
+
+# The ends of an import after which its preview cannot be applied again: the file must be uploaded again.
+STOPPED = frozenset({JobStatus.CANCELLED.value, JobStatus.FAILED.value})
+
+
+def import_stopped(job: ImportJob) -> Conflict:
+    """The refusal of an Apply whose import was stopped by hand or failed: nothing is queued, and the way on is to
+    upload the file again (the batches already written stay; importing the file again completes it)."""
+    how = "was stopped before it finished" if job.status == JobStatus.CANCELLED else "failed"
+    return Conflict(f"this file's import (job {job.id}) {how}, and a checked file is imported once: the orders it had "
+                    "written stay; upload the file again to import the rest", code="import_stopped",
+                    details={"import_job": job.id, "status": job.status})
 
 
 def _told_by_apply(session: Session, preview: ImportJob, now: datetime) -> None:

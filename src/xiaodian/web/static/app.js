@@ -89,7 +89,9 @@
   // finished while none of the user's pages was open is listed by the next page, and announced there. Kept per
   // login in localStorage (kind, job and shop ids only), polled every 5 s while any is open, for 6 hours at most (a
   // desk whose worker is stopped would otherwise be asked for ever). The page that shows a job itself (the export
-  // jobs page, an import's page) gets no notice for it.
+  // jobs page, an import's page) gets no notice for it. An open page also asks the desk for the user's list again
+  // every 20 s while it is in view (GET /jobs/watched: one small query), so that a job asked for after it was
+  // loaded, through the API or on another computer, is announced on it too, not only after a reload.
   var notice = document.getElementById("export-notice");
   if (notice && window.fetch && window.localStorage) {
     var watchKey = "xd-export-watch:" + notice.getAttribute("data-login");
@@ -102,11 +104,18 @@
       else { window.localStorage.removeItem(watchKey); }
     };
     var sameJob = function (a, b) { return kindOf(a) === kindOf(b) && a.job === b.job && a.shop === b.shop; };
-    document.querySelectorAll("[data-watch-job]").forEach(function (queued) {
-      var entry = {kind: queued.getAttribute("data-watch-kind") || "export", job: queued.getAttribute("data-watch-job"),
-                   shop: queued.getAttribute("data-watch-shop"), at: Date.now()};
+    var announced = [];  // finished jobs this page has announced or let go: a later list may still name them
+    var follow = function (kind, job, shop) {
+      var entry = {kind: kind || "export", job: String(job), shop: String(shop), at: Date.now()};
+      if (announced.some(function (w) { return sameJob(w, entry); })) { return false; }
       var known = readWatched();
-      if (!known.some(function (w) { return sameJob(w, entry); })) { writeWatched(known.concat([entry])); }
+      if (known.some(function (w) { return sameJob(w, entry); })) { return false; }
+      writeWatched(known.concat([entry]));
+      return true;
+    };
+    document.querySelectorAll("[data-watch-job]").forEach(function (queued) {
+      follow(queued.getAttribute("data-watch-kind"), queued.getAttribute("data-watch-job"),
+             queued.getAttribute("data-watch-shop"));
     });
     var shownHere = function (w) {
       if (kindOf(w) === "export") { return !!document.querySelector("table.export-jobs"); }
@@ -168,9 +177,15 @@
       notice.appendChild(item);
       notice.hidden = false;
     };
+    var timer = null;
+    var polling = false;
+    var schedule = function (ms) {  // one poll at a time; a poll in flight schedules the next itself
+      if (timer === null && !polling) { timer = setTimeout(function () { timer = null; pollWatched(); }, ms); }
+    };
     var pollWatched = function () {
       var list = readWatched().filter(function (w) { return Date.now() - w.at < 6 * 3600 * 1000; });
       if (!list.length) { writeWatched([]); return; }
+      polling = true;
       Promise.all(list.map(function (w) {
         return fetch(urlOf(w), {credentials: "same-origin", headers: {Accept: "application/json"}})
           .then(function (r) { return r.status === 404 ? {status: "gone"} : (r.ok ? r.json() : null); },
@@ -180,6 +195,7 @@
         jobs.forEach(function (job, i) {
           if (!job || job.status === "queued" || job.status === "running") { return; }
           finished.push(list[i]);
+          announced.push(list[i]);
           if (job.status === "done" || job.status === "failed") {
             if (!shownHere(list[i])) { showJob(list[i], job); }
             tellDesk(list[i]);
@@ -190,10 +206,25 @@
           return !finished.some(function (f) { return sameJob(f, w); });
         });
         writeWatched(left);
-        if (left.length) { setTimeout(pollWatched, 5000); }
+        polling = false;
+        if (left.length) { schedule(5000); }
       });
     };
     pollWatched();
+    // The user's jobs asked for since this page was loaded (through the API, another tab or computer): followed as
+    // those the page was given. Only while the page is in view, and at once when it comes back into view.
+    var discover = function () {
+      if (document.hidden) { return; }
+      fetch("/jobs/watched", {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then(function (r) { return r.ok ? r.json() : null; }, function () { return null; })
+        .then(function (body) {
+          if (!body || !body.jobs) { return; }  // signed out, or offline: asked again next time
+          var added = body.jobs.filter(function (w) { return follow(w.kind, w.job, w.shop); });
+          if (added.length) { schedule(0); }
+        }, function () { return null; });
+    };
+    setInterval(discover, 20000);
+    document.addEventListener("visibilitychange", function () { if (!document.hidden) { discover(); } });
   }
 
   // A page with work in progress (an export job running) reloads itself until the work is done.
