@@ -47,3 +47,49 @@ def test_shipping_from_the_reminders_page_says_it_shipped_there(owner_client, ct
     assert f"订单 {ORDER} 已发货" in page.split('role="status"', 1)[1].split("</div>", 1)[0]
     forged = owner_client.get(f"/shipping/reminders?shipped={ORDER}&shipped_sig=bad").text
     assert 'role="status"' not in forged  # only the desk's own notice is shown
+
+
+def test_the_forecast_sentence_writes_counts_as_the_page_does_and_ends_in_english():
+    """#14: "the other 1660 ship on time" beside "5,944", and no full stop."""
+    from datetime import timedelta
+
+    from xiaodian.shipping.forecast import plan, summary
+
+    orders = [(f"{i:04d}", NOW + timedelta(days=30)) for i in range(1660)]
+    result = plan(orders, now=NOW, capacity_per_hour=1000)
+    assert "all 1,660 ship on time" in summary(result, "en") and summary(result, "en").endswith(".")
+    assert "全部1,660单都能按时发出" in summary(result, "zh") and summary(result, "en").startswith("At 1,000 orders")
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_english_pages_name_carriers_and_pages_in_english_without_repeating_themselves(owner_client, ctx, shop_id):
+    """#5, #14: the correction page said 圆通速递 for an imported parcel, its refusal repeated "can no longer be
+    corrected", and a 404 read "Not found" then "Not Found"."""
+    from xiaodian.orders.domain import OrderStatus
+
+    _seed(ctx, shop_id, status=OrderStatus.COMPLETED, carrier="圆通速递", tracking_no="YT5092202593088")
+    owner_client.get("/lang/en")
+    page = owner_client.get(f"/shipping/orders/{ORDER}/tracking").text
+    assert "YTO Express" in page and "圆通速递" not in page
+    refusal = page.split('class="alert warn refusal"', 1)[1].split("</p>", 1)[0]
+    assert refusal.count("can no longer be corrected") == 1 and "the buyer has the goods" in refusal
+    missing = owner_client.get("/no/such/page")
+    assert missing.status_code == 404 and "Not Found" not in missing.text
+    assert "There is nothing at this address; check the link" in missing.text
+    owner_client.get("/lang/zh")
+    refusal_zh = owner_client.get(f"/shipping/orders/{ORDER}/tracking").text.split('class="alert warn refusal"', 1)[1]
+    assert "订单已完成（买家已收货）</p>" in refusal_zh and "运单号不能再更正" not in refusal_zh.split("</p>", 1)[0]
+
+
+def test_items_and_reasons_are_separated_as_the_readers_language_does():
+    """#13: English pages joined items and match reasons with the Chinese "；"."""
+    from xiaodian.web.i18n import current_language
+    from xiaodian.web.templating import items_text
+
+    summary = "高筋小麦粉 面包粉 5斤 ×1；压榨一级花生油 5L ×1"
+    token = current_language.set("en")
+    try:
+        assert items_text(summary) == "高筋小麦粉 面包粉 5斤 ×1; 压榨一级花生油 5L ×1"
+    finally:
+        current_language.reset(token)
+    assert items_text(summary) == summary and items_text(None) == ""

@@ -46,7 +46,10 @@ def _joined(parts: list[str]) -> str:
 
 
 def _tracking(value: dict) -> str:
-    parts = [" ".join(p for p in (value.get("carrier"), value.get("tracking_no")) if p)]
+    from ..logistics import labels
+
+    # The carrier as the order page names it (圆通速递 / YTO Express, QA pass 7, #5); the facts keep the stored name
+    parts = [" ".join(p for p in (labels.carrier(value.get("carrier")), value.get("tracking_no")) if p)]
     if value.get("shipped_at"):
         parts.append(_("shipped %(t)s") % {"t": shop_time(value["shipped_at"])})
     if (value.get("parcels") or 0) > 1:

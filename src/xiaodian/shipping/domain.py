@@ -346,7 +346,8 @@ def parcel_correction_refusal(parcel_state: str | None, picked_up: bool, shipped
                                     "the platform's merchant service if it is really wrong")
     if corrections_made >= rules.max_corrections:
         return ("correction_limit_reached", f"this package's number has already been corrected "
-                                            f"{corrections_made} time(s), the limit is {rules.max_corrections}")
+                                            f"{corrections_made} time{'' if corrections_made == 1 else 's'}, "
+                                            f"the limit is {rules.max_corrections}")
     if shipped_at is not None and now - shipped_at > timedelta(hours=rules.window_hours):
         return ("correction_window_passed", f"numbers can be corrected within {rules.window_hours} hours of "
                                             "shipping; this package shipped earlier")

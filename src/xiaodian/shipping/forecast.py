@@ -70,7 +70,7 @@ def capacity_value(value: int | float | str | Fraction) -> Capacity:
 
 def capacity_text(value: Capacity) -> str:
     """120, or 0.3: as typed, never 3/10."""
-    return str(value) if isinstance(value, int) or value.denominator == 1 else f"{float(value):g}"
+    return f"{int(value):,}" if isinstance(value, int) or value.denominator == 1 else f"{float(value):g}"
 
 
 def capacity_json(value: Capacity) -> int | float:
@@ -264,11 +264,11 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending
     head = f"按每小时{c}单，" if zh else f"At {c} orders per hour, "
     parts = []
     if result.already_overdue:
-        parts.append(f"已有{result.already_overdue}单超时" if zh else f"{result.already_overdue} already overdue")
+        parts.append(f"已有{result.already_overdue:,}单超时" if zh else f"{result.already_overdue:,} already overdue")
     if result.will_miss:
         first = _when(result.earliest_miss, result.now, tz, lang)
-        parts.append(f"将有{result.will_miss}单超时，最早 {first}" if zh
-                     else f"{result.will_miss} will miss their ship-by, the first at {first}")
+        parts.append(f"将有{result.will_miss:,}单超时，最早 {first}" if zh
+                     else f"{result.will_miss:,} will miss their ship-by, the first at {first}")
         if result.extra_hours_today is not None:
             hours = f"{result.extra_hours_today:g}"
             parts.append(f"今天多打包{hours}小时可避免" if zh else f"packing {hours} h longer today avoids them")
@@ -280,11 +280,13 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending
         rest = result.count - result.already_overdue
         if rest:
             word = ("其余" if result.already_overdue else "全部") if zh else ("the other" if result.already_overdue else "all")
-            parts.append(f"{word}{rest}单都能按时发出，预计 {done} 打包完" if zh
-                         else f"{word} {rest} ship on time, all packed by {done}")
+            parts.append(f"{word}{rest:,}单都能按时发出，预计 {done} 打包完" if zh
+                         else f"{word} {rest:,} ship on time, all packed by {done}")
     elif not refund_pending:
         parts.append("没有待发货订单" if zh else "no orders are waiting to ship")
     if refund_pending:
-        parts.append(f"另有{refund_pending}单买家已申请退款，未排入计划，请先在售后处理" if zh
-                     else f"{refund_pending} more with a pending refund are not planned: decide them in after-sales first")
-    return head + ("；" if zh else "; ").join(parts)
+        parts.append(f"另有{refund_pending:,}单买家已申请退款，未排入计划，请先在售后处理" if zh
+                     else f"{refund_pending:,} more with a pending refund are not planned: decide them in after-sales first")
+    # Counts with thousands separators as the page writes them, and an English sentence ends with its full stop
+    # (QA pass 7, #14: "the other 1660 ship on time" beside "5,944")
+    return head + ("；".join(parts) if zh else "; ".join(parts) + ".")

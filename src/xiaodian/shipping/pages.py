@@ -522,7 +522,8 @@ def carrier_label(code: str | None, stored: str | None = None) -> str:
 
     if code and code in domain.CARRIER_BY_CODE:
         return logistics_labels.carrier(code)
-    return stored or code or ""
+    # An imported parcel has only the name its file gave (圆通速递): the desk knows it by name too (QA pass 7, #5)
+    return logistics_labels.carrier(stored) if stored else (code or "")
 
 
 def _tracking_context(session, shop_id: int, order_id: str, now) -> dict:

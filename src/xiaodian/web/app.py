@@ -166,7 +166,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return _error_response(request, exc.status_code, code, str(exc.detail))
+        message = str(exc.detail)
+        if exc.status_code == 404 and message == "Not Found":  # the router's own: no route at this address
+            message = "there is nothing at this address; check the link"  # (QA pass 7: "Not found", "Not Found")
+        return _error_response(request, exc.status_code, code, message)
 
     @app.exception_handler(SQLAlchemyDataError)
     async def unstorable_value(request: Request, exc: SQLAlchemyDataError):
