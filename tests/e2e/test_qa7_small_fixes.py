@@ -93,3 +93,25 @@ def test_items_and_reasons_are_separated_as_the_readers_language_does():
     finally:
         current_language.reset(token)
     assert items_text(summary) == summary and items_text(None) == ""
+
+
+def test_the_demo_says_it_did_not_use_the_database_url_and_how_to_reach_its_own(tmp_path):
+    """#11: with XIAODIAN_DATABASE_URL naming PostgreSQL the demo went into SQLite without a word, and the next
+    command on the same environment found an empty database. The demo never writes there (it wipes its database)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from xiaodian.cli import _register, app
+
+    from ..conftest import TEST_KEYS
+
+    _register()
+    env = {"XIAODIAN_DATABASE_URL": "postgresql://ops:secret@db.example/shop", "XIAODIAN_DATA_DIR": str(tmp_path),
+           "XIAODIAN_NOW": NOW.isoformat(), **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
+    result = CliRunner().invoke(app, ["demo", "--no-serve", "--orders", "10", "--json"], env=env)
+    assert result.exit_code == 0, result.output
+    built = json.loads(result.stdout.strip().splitlines()[-1])
+    assert built["database_url"] == f"sqlite:///{(tmp_path / 'demo.db').resolve()}"
+    assert "not in XIAODIAN_DATABASE_URL" in result.stderr and built["database_url"] in result.stderr
+    assert "secret" not in result.stderr  # the password is not repeated

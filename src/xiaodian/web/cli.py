@@ -67,8 +67,10 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="build the demo database, then exit"),
     as_json: bool = typer.Option(False, "--json", help="quiet; print the logins as JSON"),
 ) -> None:
-    """Build a fresh demo shop (a grain and produce store) and start the desk on it."""
+    """Build a fresh demo shop (a grain and produce store) in its own SQLite file, DATA_DIR/demo.db, and start the
+    desk on it. It never writes to XIAODIAN_DATABASE_URL: building a demo wipes its database first."""
     import json
+    import os
 
     from ..accounts import service as accounts
     from ..bootstrap import open_context
@@ -80,7 +82,15 @@ def demo(
     db_path = (data_dir / "demo.db").resolve()
     for suffix in ("", "-wal", "-shm"):
         Path(str(db_path) + suffix).unlink(missing_ok=True)
-    settings = base.model_copy(update={"database_url": f"sqlite:///{db_path}", "demo": True})
+    demo_url = f"sqlite:///{db_path}"
+    settings = base.model_copy(update={"database_url": demo_url, "demo": True})
+    given = os.environ.get("XIAODIAN_DATABASE_URL")
+    if given and given != demo_url:
+        # QA pass 7, #11: the demo went into SQLite while the operator meant PostgreSQL, and the next command on
+        # the same environment found an empty database. The demo is never built in a database one names (it wipes
+        # it first), so it says where it went and how to reach it.
+        typer.echo(f"note: the demo is built in its own SQLite file, not in XIAODIAN_DATABASE_URL ({_masked(given)}); "
+                   f"to run other commands on it: export XIAODIAN_DATABASE_URL={demo_url}", err=True)
     ctx = open_context(settings, migrate=True)
     logins = {"owner": "owner", "cs": "kefu", "warehouse": "cangku"}
     passwords = {}
@@ -90,15 +100,27 @@ def demo(
             accounts.add_user(session, login=login, password=passwords[login], role=role, now=ctx.clock.now())
     summary = build_demo_shop(ctx, orders=orders, progress=not as_json)
     if as_json:
-        typer.echo(json.dumps({"database": str(db_path), "url": f"http://{host}:{port}", "users": passwords,
+        typer.echo(json.dumps({"database": str(db_path), "database_url": demo_url, "url": f"http://{host}:{port}",
+                               "users": passwords,
                                "orders": summary["orders"]}, ensure_ascii=False))
     else:
         typer.echo(f"\n小店 demo shop ready: {summary['orders']} orders in {db_path}")
+        typer.echo(f"(other commands on it: XIAODIAN_DATABASE_URL={demo_url})")
         typer.echo(f"Open http://{host}:{port} and log in:")
         for role, login in logins.items():
             typer.echo(f"  {role:<10} {login:<8} {passwords[login]}")
     if not no_serve:
         _serve(ctx, host, port)
+
+
+def _masked(url: str) -> str:
+    """A database URL without its password, for a message."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: say nothing of it
+        return "?"
 
 
 def register(app: typer.Typer) -> None:
