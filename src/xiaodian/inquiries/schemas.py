@@ -36,7 +36,9 @@ class ReasonOut(BaseModel):
 class MatchOut(BaseModel):
     order_id: str
     score: int
-    why: list[str]
+    why: list[str] = Field(description="the reasons, for the agent, in the desk's language (Chinese unless the "
+                                       "session switched to English), whatever the buyer's language; `reasons` "
+                                       "gives the same as stable codes and values")
     reasons: list[ReasonOut]
     fits: bool
     exact: bool = False  # fits the very day and the quantity too (fits alone: a day either side, any quantity)
