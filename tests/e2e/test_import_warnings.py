@@ -48,7 +48,7 @@ def test_the_preview_and_the_result_name_the_row_and_link_the_imported_order(own
     content = _file(tmp_path).read_bytes()
     preview = owner_client.post("/imports/orders", files={"file": ("e.csv", content, "text/csv")},
                                 data={"csrf_token": csrf_of(owner_client, "/imports/orders")})
-    assert preview.status_code == 200 and "已导入，但请核对" in preview.text
+    assert preview.status_code == 200 and "将会导入，但请核对" in preview.text and "已导入，但请核对" not in preview.text
     section = preview.text.split('class="grid warnings"', 1)[1].split("</table>", 1)[0]
     assert CLOSED_UNPAID in section and CLOSED_REFUNDED not in section and UNPAID_NO_TIME not in section
     assert "取消原因为未支付，但支付完成时间有值" in section  # the Chinese text, not the English message
@@ -56,6 +56,7 @@ def test_the_preview_and_the_result_name_the_row_and_link_the_imported_order(own
     done = owner_client.post(apply_url, data={"csrf_token": csrf_of(owner_client, "/imports/orders")},
                              follow_redirects=True)
     assert done.status_code == 200 and f'<a href="/orders/{CLOSED_UNPAID}">' in done.text
+    assert "已导入，但请核对" in done.text
     order = owner_client.get(f"/api/v1/orders/{CLOSED_UNPAID}").json()
     assert order["status"] == "cancelled" and order["paid_at"].startswith("2026-11-23T01:25:00")  # as the file gives
 
@@ -72,7 +73,7 @@ def test_the_api_and_a_background_job_report_the_warnings(owner_client, ctx, tmp
     job = owner_client.get(f"/api/v1/imports/orders/jobs/{asked.json()['id']}").json()
     assert job["report"]["warnings_total"] == 1 and job["report"]["warnings"][0]["row"] == 2
     page = owner_client.get(f"/imports/orders/jobs/{asked.json()['id']}").text
-    assert "已导入，但请核对" in page and CLOSED_UNPAID in page
+    assert "将会导入，但请核对" in page and CLOSED_UNPAID in page
 
 
 def test_the_cli_json_lists_the_warnings_and_still_exits_0(tmp_path):

@@ -233,7 +233,7 @@ def _closed_unpaid_with_payment(parsed: ParsedRow) -> RowError | None:
         return None
     return RowError(parsed.number, "支付完成时间", "closed_unpaid_with_payment",
                     f"closed as {parsed.cancel_reason} (never paid), yet paid at "
-                    f"{parsed.paid_at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M:%S}: imported as given; check it in the "
+                    f"{parsed.paid_at.astimezone(SHOP_TZ):%Y-%m-%d %H:%M:%S}: taken as given; check it in the "
                     f"Douyin back office (a pre-sale deposit whose balance was not paid?)",
                     parsed.order_id, {"order_id": parsed.order_id})
 
