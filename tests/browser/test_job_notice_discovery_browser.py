@@ -1,0 +1,49 @@
+"""QA 7 #8: a page already open when its user asks for a job elsewhere (the API, another computer) announces it when
+it is done, without a reload: the page asks the desk for the user's jobs now and then (GET /jobs/watched)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import DESKTOP, _open_page, desk_with_context, log_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def quiet_desk(sqlite_template, tmp_path_factory):
+    """Served without its background jobs: the test runs the export worker's turn itself."""
+    yield from desk_with_context(sqlite_template, tmp_path_factory.mktemp("notice-discovery"))
+
+
+@pytest.fixture
+def quiet_page(request, browser, quiet_desk):
+    yield from _open_page(request, browser, quiet_desk[0], DESKTOP)
+
+
+def test_an_export_asked_for_through_the_api_is_announced_on_a_page_open_before(quiet_page, quiet_desk):
+    from xiaodian.exports import runner
+
+    page, ctx = quiet_page, quiet_desk[1]
+    log_in(page, path="/shipping")
+    page.wait_for_timeout(300)
+    assert page.locator("#export-notice").is_hidden()
+    csrf = page.evaluate("window.xiaodianCsrf")
+    asked = page.request.post("/api/v1/exports/jobs", data={"format": "csv", "per": "order"},
+                              headers={"x-csrf-token": csrf})  # the API, with this browser's session
+    assert asked.status == 202, asked.text()
+    job_id = str(asked.json()["id"])
+    assert dict(runner.run_waiting(ctx)) == {int(job_id): "done"}
+    # The page was loaded before the job existed. Its next look at the user's jobs (every 20 s while in view, and
+    # whenever it comes back into view: prompted here) finds it, and the next poll announces it.
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    notice = page.locator(f"#export-notice .export-notice-item[data-job='{job_id}']")
+    notice.wait_for(timeout=15_000)
+    assert f"导出任务 {job_id} 已完成" in notice.inner_text()
+    page.reload()
+    page.wait_for_timeout(500)
+    assert page.locator("#export-notice .export-notice-item").count() == 0  # announced once
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_timeout(1000)
+    assert page.locator("#export-notice .export-notice-item").count() == 0
+    assert page.js_errors == []
