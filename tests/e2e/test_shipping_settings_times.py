@@ -71,8 +71,14 @@ def test_the_form_explains_refusals_in_chinese_and_takes_full_width_digits_and_t
 
     reversed_hours = post(work_start="18:00", work_end="09:00")
     assert reversed_hours.status_code == 422 and "上班时间要早于下班时间" in reversed_hours.text
-    too_many = post(capacity_per_hour="-5")
-    assert too_many.status_code == 422 and "应填一个整数" in too_many.text
+    for bad in ("-5", "abc", "0.25", "0"):  # orders an hour with at most one decimal (0.3: a small shop)
+        refused = post(capacity_per_hour=bad)
+        assert refused.status_code == 422 and "应在 0.1 到 100,000 之间" in refused.text, bad
+    assert post(capacity_per_hour="０.３").status_code == 303
+    with ctx.sessions() as session:
+        assert get_settings(session, shop_id).capacity_per_hour == 0.3
+    page = owner_client.get("/shipping/forecast").text
+    assert "按每小时0.3单" in page and 'name="capacity_per_hour" min="0.1" max="100000" step="0.1" value="0.3"' in page
     out_of_range = post(due_soon_hours="6", urgent_hours="8")
     assert "紧急提醒要晚于第一次提醒" in out_of_range.text
     assert 'name="urgent_hours" min="1" max="71" value="8"' in out_of_range.text  # the typed values stay

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
@@ -17,7 +17,8 @@ class ShippingSettings(Base):
     __tablename__ = "shipping_settings"
 
     shop_id: Mapped[int] = mapped_column(ForeignKey("shops.id"), primary_key=True)
-    capacity_per_hour: Mapped[int] = mapped_column(Integer, default=100)
+    # Migration 0032: one decimal (a small shop packs 0.3 orders an hour); read as a float, planned exactly in tenths
+    capacity_per_hour: Mapped[float] = mapped_column(Numeric(9, 1, asdecimal=False), default=100)
     work_start_minute: Mapped[int] = mapped_column(Integer, default=9 * 60)
     work_end_minute: Mapped[int] = mapped_column(Integer, default=18 * 60)
     default_promise: Mapped[str] = mapped_column(String(40), default="48h")

@@ -385,7 +385,7 @@ def _settings_form(settings) -> dict[str, str]:
     """The settings form's fields as text, from the stored settings."""
     def hhmm(minutes: int) -> str:
         return "23:59" if minutes >= 1440 else f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return {"capacity_per_hour": str(settings.capacity_per_hour), "work_start": hhmm(settings.work_start_minute),
+    return {"capacity_per_hour": fc.capacity_text(fc.capacity_value(settings.capacity_per_hour)).replace(",", ""), "work_start": hhmm(settings.work_start_minute),
             "work_end": hhmm(settings.work_end_minute), "rest_weekdays": settings.rest_weekdays or "",
             "default_promise": settings.default_promise or "", "due_soon_hours": str(settings.due_soon_hours),
             "urgent_hours": str(settings.urgent_hours),
@@ -456,7 +456,7 @@ def save_settings(request: Request, capacity_per_hour: str = Form(""), work_star
              "late_points": late_points, "compensation_pct": compensation_pct,
              "compensation_min_yuan": compensation_min_yuan, "compensation_max_yuan": compensation_max_yuan}
     try:
-        capacity = _count(capacity_per_hour, "capacity_per_hour")
+        capacity = half_width(capacity_per_hour or "").strip()[:20] or None  # checked with the others, as typed
         if capacity is None:
             raise ValidationFailed("capacity_per_hour: give the orders packed per hour", code="value_missing",
                                    details={"field": "capacity_per_hour"})

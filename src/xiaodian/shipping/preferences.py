@@ -14,6 +14,7 @@ from ..accounts.service import Principal
 from ..errors import ValidationFailed
 from ..orders.models import Product
 from . import domain
+from .forecast import capacity_value
 from .models import ShippingSettings
 from .queries import get_settings
 
@@ -30,6 +31,7 @@ def update_settings(session: Session, *, shop_id: int, changes: dict, principal:
     check(principal.role, "settings.manage")
     row = get_settings(session, shop_id)
     before = {f: getattr(row, f) for f in SETTING_FIELDS}
+    before["capacity_per_hour"] = float(before["capacity_per_hour"])  # an unsaved default is the int 100
     after = {**before, **{k: v for k, v in changes.items() if k in SETTING_FIELDS and v is not None}}
     _validate_settings(after)
     if after == before and session.get(ShippingSettings, shop_id) is not None:
@@ -49,8 +51,11 @@ def _validate_settings(values: dict) -> None:
         # each refusal its stable code (and the bounds), so the settings form explains it in the page's language
         raise ValidationFailed(f"{name}: {message}", code=code, details={"field": name, **details})
 
-    if not 1 <= int(values["capacity_per_hour"]) <= 100_000:
-        bad("capacity_per_hour", "must be 1–100000 orders per hour", "setting_out_of_range", low=1, high=100_000)
+    try:  # orders per hour with at most one decimal: 0.3 for a small shop (forecast.capacity_value)
+        values["capacity_per_hour"] = float(capacity_value(values["capacity_per_hour"]))
+    except ValueError:
+        bad("capacity_per_hour", "must be 0.1–100000 orders per hour, with at most one decimal",
+            "setting_out_of_range", low="0.1", high="100,000")
     start, end = int(values["work_start_minute"]), int(values["work_end_minute"])
     if not 0 <= start < 1440:  # each bound blamed on its own field, the order of the two on the end
         bad("work_start_minute", "the working day must start at a time of day, 00:00–23:59", "time_invalid")

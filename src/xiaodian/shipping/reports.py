@@ -66,7 +66,7 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
     (``refund_pending_orders``) for after-sales to decide first."""
     settings = get_settings(session, shop_id)
     hours = working_hours(settings)
-    capacity = capacity or settings.capacity_per_hour
+    capacity = capacity or fc.capacity_value(settings.capacity_per_hour)
     all_deadlines, all_pks = awaiting_deadline_keys(session, shop_id)
     held = refund_pending_unshipped(session, shop_id, set(all_pks))
     deadlines = [d for d, pk in zip(all_deadlines, all_pks) if pk not in held] if held else all_deadlines
