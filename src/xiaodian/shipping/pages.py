@@ -385,7 +385,8 @@ def _settings_form(settings) -> dict[str, str]:
     """The settings form's fields as text, from the stored settings."""
     def hhmm(minutes: int) -> str:
         return "23:59" if minutes >= 1440 else f"{minutes // 60:02d}:{minutes % 60:02d}"
-    return {"capacity_per_hour": fc.capacity_text(fc.capacity_value(settings.capacity_per_hour)).replace(",", ""), "work_start": hhmm(settings.work_start_minute),
+    capacity = fc.capacity_text(fc.capacity_value(settings.capacity_per_hour)).replace(",", "")  # 0.3, 120
+    return {"capacity_per_hour": capacity, "work_start": hhmm(settings.work_start_minute),
             "work_end": hhmm(settings.work_end_minute), "rest_weekdays": settings.rest_weekdays or "",
             "default_promise": settings.default_promise or "", "due_soon_hours": str(settings.due_soon_hours),
             "urgent_hours": str(settings.urgent_hours),
