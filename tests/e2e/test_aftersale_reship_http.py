@@ -79,7 +79,7 @@ def test_the_carrier_code_is_stored_and_its_name_shown_beside_the_number(owner_c
     assert shown.startswith('<span class="carrier">中通快递</span> <code>73123456789012</code>')
     assert 'data-state="pending"' in shown  # logistics watches the re-send like any parcel (待揽收 until scanned)
     history = page.split('class="card timeline"', 1)[1]
-    assert '<span class="reship-parcel">· 中通快递 <code>73123456789012</code></span>' in history
+    assert '<span class="reship-parcel"> · 中通快递 <code>73123456789012</code></span>' in history
     timeline = owner_client.get(f"/orders/{ORDER}").text
     assert "中通快递" in timeline and "zhongtong" not in timeline
 

@@ -79,16 +79,18 @@ def show_case(aftersale_id: str, request: Request, principal: Principal = Depend
 
 @router.post("/aftersales/{aftersale_id}/actions", response_model=CaseDetailOut,
              summary="A merchant action: agree, reject (reject_code + note), receive (inspection), refund, reship "
-                     "(carrier, tracking_no; confirm_warnings for an unusual number), retry_refund (after 退款失败). "
+                     "(carrier, tracking_no; confirm_warnings for an unusual number), retry_refund (after 退款失败); "
+                     "refund_fen with refund / retry_refund when the case's amount is unknown (null). "
                      "There is no field for a buyer's reason: only the buyer changes it.")
 def act(aftersale_id: str, body: ActionIn, request: Request, principal: Principal = Depends(require("aftersales.ship")),
         session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     given = domain.ActionInput(body.reject_code, body.note, body.inspection, body.tracking_no, body.carrier,
-                               body.confirm_warnings)
+                               body.confirm_warnings, body.refund_fen)
     service.merchant_action(session, shop_id=shop_of(request), aftersale_id=aftersale_id,
                             action=parse_action(body.action), given=given, principal=principal, now=ctx.clock.now(),
                             rules=service.deadlines_from(ctx.settings))
+    session.flush()  # the sessions do not autoflush: without this the answer's history lacked the step just taken
     return views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
                              families=views.families_for(session, shop_of(request), ctx.settings))
 

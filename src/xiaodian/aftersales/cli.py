@@ -82,7 +82,8 @@ def list_cases(typer_ctx: typer.Context,
         reason = c.current_reason.text if c.current_reason else "—"
         if c.first_reason and c.current_reason and c.first_reason.seq != c.current_reason.seq:
             reason += f" (first: {c.first_reason.text})"
-        table.add_row(c.aftersale_id, c.order_id, c.type, c.status, reason, f"¥{c.refund_fen / 100:.2f}",
+        refund = "unknown" if c.refund_fen is None else f"¥{c.refund_fen / 100:.2f}"  # never ¥0.00 for 'not known'
+        table.add_row(c.aftersale_id, c.order_id, c.type, c.status, reason, refund,
                       (c.due_by or "—")[:16].replace("T", " ") + (" OVERDUE" if c.overdue else ""))
     out.print(table)
 
@@ -122,6 +123,9 @@ def act(command: typer.Context, aftersale_id: str,
         tracking: str = typer.Option(None, "--tracking"), carrier: str = typer.Option(None, "--carrier"),
         confirm_warnings: bool = typer.Option(False, "--confirm-warnings",
                                               help="reship: the number is unusual for the carrier, checked"),
+        refund_amount: str = typer.Option(None, "--refund-amount",
+                                          help="refund / retry_refund when the case's amount is unknown: the amount "
+                                               "in yuan the buyer applied for (e.g. 238.00)"),
         as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """A merchant action on one case (refused with the reason when the case cannot take it)."""
     from ..accounts.cli import cli_principal
@@ -131,10 +135,11 @@ def act(command: typer.Context, aftersale_id: str,
 
     ctx, shop_id = _context(group_shop(command, shop), as_json)
     try:
+        given = domain.ActionInput(reason_code, note, inspection, tracking, carrier, confirm_warnings,
+                                   service.refund_amount_from_yuan(refund_amount))
         with transaction(ctx.sessions) as session:
             service.merchant_action(session, shop_id=shop_id, aftersale_id=aftersale_id, action=parse_action(action),
-                                    given=domain.ActionInput(reason_code, note, inspection, tracking, carrier,
-                                                             confirm_warnings),
+                                    given=given,
                                     principal=cli_principal(), now=ctx.clock.now(),
                                     rules=service.deadlines_from(ctx.settings))
         with ctx.sessions() as session:

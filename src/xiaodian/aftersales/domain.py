@@ -286,6 +286,19 @@ class ActionInput:
     tracking_no: str | None = None
     carrier: str | None = None
     confirm_warnings: bool = False  # a re-send number unusual for its carrier: the person checked it (as shipping asks)
+    refund_fen: int | None = None  # refund / retry_refund of a case whose amount is unknown: the amount paid back
+
+
+# Actions by which the merchant pays money back: the amount must be known (or given) first.
+PAYING_ACTIONS = frozenset({Action.REFUND, Action.RETRY_REFUND})
+
+
+def refund_amount_known(case_type: str, refund_fen: int | None) -> bool:
+    """Whether a case's refund amount is known. The column holds 0 when no source said it: a case opened from an
+    order export's 售后状态 (the export carries no amount), or an after-sale file with 退款金额 empty. The platform
+    never returns ¥0.00 on a refund, so 0 on a type that gives money back means 'not known' (shown as such, and
+    refused as the amount of a refund); a 补寄 / 换货 / 维修 case returns no money and has nothing to know."""
+    return CaseType(case_type) not in REFUND_TYPES or bool(refund_fen and refund_fen > 0)
 
 
 def check_input(action: Action, given: ActionInput) -> None:

@@ -142,6 +142,20 @@ def parcel(detail: str | None) -> tuple[str, str] | None:
     return carrier(data.get("carrier")), str(data["tracking_no"])
 
 
+def paid_back(detail: str | None) -> dict | None:
+    """The amount a refund step paid back (its event's JSON detail) as text, and whether a person typed it (the
+    case's amount was not known): the history says how much went back, not only that it did."""
+    data = json.loads(detail) if detail else {}
+    fen = data.get("refund_fen") if isinstance(data, dict) else None
+    if not isinstance(fen, int) or isinstance(fen, bool) or fen <= 0:
+        return None
+    return {"amount": _yuan(fen), "entered": bool(data.get("refund_entered"))}
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
 def correction(detail: str | None) -> dict:
     """The old number and the reason of a re-send number correction (its case event's JSON detail)."""
     data = json.loads(detail) if detail else {}
@@ -156,12 +170,14 @@ def describe(data: dict) -> list[tuple[str, str]]:
         out.append((_("After-sale status"), f"{status(data.get('from')) or '—'} → {status(data.get('to'))}"))
     names = {"reason": _("Reason"), "previous": _("Previous reason"), "reject_code": _("Reject reason"),
              "note": _("Note"), "inspection": _("Inspection"), "tracking_no": _("Tracking no."), "carrier": _("Carrier"),
-             "refund_status": _("Refund")}
+             "refund_status": _("Refund"), "refund_fen": _("Refund amount")}
     for key, name in names.items():
         value = data.get(key)
+        if key == "refund_fen" and data.get("action") not in ("refund", "retry_refund"):
+            continue  # the amount a refund step paid back; an application's 0 means only 'not known yet'
         if value:
             value = (reject_code(value) if key == "reject_code" else inspection(value) if key == "inspection"
                      else refund_status(value) if key == "refund_status" else carrier(value) if key == "carrier"
-                     else value)
+                     else _yuan(value) if key == "refund_fen" and isinstance(value, int) else value)
             out.append((name, str(value)))
     return out

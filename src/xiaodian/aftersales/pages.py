@@ -116,7 +116,12 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
     ctx = get_ctx(request)
     detail = views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
                                families=views.families_for(session, shop_of(request), ctx.settings))
+    # a refund of an amount nobody has said yet asks for it, with the most the SKU order paid (service.py)
+    unknown = detail.type in REFUND_TYPES and detail.refund_fen is None
+    limit = service.refund_limit_fen(session, service.require_case(session, shop_of(request), aftersale_id)) \
+        if unknown else None
     return {**_order_context(session, shop_of(request), detail.order_id, ctx.clock.now()),
+            "refund_unknown": unknown, "refund_limit_fen": limit,
             "case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
             "reject_codes": domain.reject_codes_for(detail.type, detail.status), "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
@@ -139,13 +144,14 @@ def case_page(aftersale_id: str, request: Request, principal: Principal = Depend
 @router.post("/aftersales/{aftersale_id}/act")
 def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code: str = Form(""), note: str = Form(""),
         inspection: str = Form(""), tracking_no: str = Form(""), carrier: str = Form(""), back: str = Form(""),
-        confirm_warnings: str = Form(""),
+        confirm_warnings: str = Form(""), refund_amount: str = Form(""),
         # the route lets in whoever may ship to the buyer; the service allows the other actions to deciders only
         principal: Principal = Depends(require("aftersales.ship")), session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    given = domain.ActionInput(reject_code or None, note or None, inspection or None, tracking_no or None,
-                               carrier or None, confirm_warnings == "1")
     try:
+        given = domain.ActionInput(reject_code or None, note or None, inspection or None, tracking_no or None,
+                                   carrier or None, confirm_warnings == "1",
+                                   service.refund_amount_from_yuan(refund_amount))
         service.merchant_action(session, shop_id=shop_of(request), aftersale_id=aftersale_id,
                                 action=parse_action(action), given=given, principal=principal, now=ctx.clock.now(),
                                 rules=service.deadlines_from(ctx.settings))
@@ -153,7 +159,7 @@ def act(aftersale_id: str, request: Request, action: str = Form(""), reject_code
         session.rollback()
         return render(request, "aftersales/detail.html", status_code=exc.http_status, error=exc, back=_back(back),
                       form={"action": action, "reject_code": reject_code, "note": note, "inspection": inspection,
-                            "tracking_no": tracking_no, "carrier": carrier},
+                            "tracking_no": tracking_no, "carrier": carrier, "refund_amount": refund_amount},
                       **_detail_context(session, request, aftersale_id))
     session.commit()  # before the redirect, so the next page already shows the decision
     target = _back(back) if back else f"/aftersales/{quote(aftersale_id, safe='')}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from ..clock import iso
 from . import domain
@@ -26,6 +26,11 @@ class ActionIn(BaseModel):
                                 "zhongtong or shunfeng (as shipping takes)")
     confirm_warnings: bool = Field(False, description="reship: the number looks unusual for the carrier and the person "
                                                       "checked it (otherwise 409 confirmation_required)")
+    refund_fen: StrictInt | None = Field(
+        None, description="refund / retry_refund of a case whose refund_fen is null (amount unknown: the case came "
+                          "from an order export): the amount paid back in fen, as the platform's after-sale page "
+                          "shows it, > 0 and at most what the SKU order paid (otherwise 422 refund_amount_required / "
+                          "refund_amount_invalid with details.max_fen). Leave it out when the amount is known")
 
 
 class ContactIn(BaseModel):
@@ -93,7 +98,8 @@ class CaseOut(BaseModel):
     status: str
     platform_status_code: int | None
     refund_status: str | None
-    refund_fen: int
+    refund_fen: int | None = Field(..., description="null: not known yet (a case seen only in an order export, "
+                                                    "which carries no amount); 0 for a type that returns no money")
     postage_fen: int
     quantity: int
     applied_at: str | None
@@ -155,7 +161,8 @@ def case_out(case: AfterSaleCase, order_id: str, reasons: dict, families, now: d
         sku_order_id=case.sku_order_id, product_id=case.product_id, product_name=item[0] if item else None,
         spec=item[1] if item else None, type=kind.value, type_code=domain.TYPE_CODE[kind],
         status=status.value, platform_status_code=domain.PLATFORM_CODE.get(status), refund_status=case.refund_status,
-        refund_fen=case.refund_fen, postage_fen=case.postage_fen, quantity=case.quantity,
+        refund_fen=case.refund_fen if domain.refund_amount_known(case.case_type, case.refund_fen) else None,
+        postage_fen=case.postage_fen, quantity=case.quantity,
         applied_at=iso(case.applied_at), due_by=iso(case.due_by), due_by_source=case.due_by_source,
         countdown_seconds=cd.seconds if cd else None, overdue=bool(cd and cd.level == "overdue"),
         whose_move=who.value if who else None,

@@ -316,6 +316,7 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
     _check(case, action, given)
     if action is Action.RESHIP:
         given = _checked_reship(given)
+    paid_back = _checked_refund_amount(session, case, given) if action in domain.PAYING_ACTIONS else {}
     detail: dict = {}
     if action is Action.REJECT:
         case.reject_code, case.reject_note = given.reject_code, given.note.strip()
@@ -329,12 +330,72 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         detail = {"tracking_no": given.tracking_no, "carrier": given.carrier}
     elif given.note:
         detail = {"note": given.note.strip()}
+    if paid_back.get("refund_entered"):
+        case.refund_fen = paid_back["refund_fen"]
+    detail |= paid_back
     from_status, version = case.status, case.modified_at
     transition(session, case, action=action, now=now, source=principal.channel, principal=principal, rules=rules,
                detail=detail)
     for listener in _DECISION_LISTENERS:  # the platform must hear the decision, or its deadline decides for the buyer
         listener(session, case, action=action.value, from_status=from_status, version=version, given=given, now=now)
     return case
+
+
+def _yuan(fen: int) -> str:
+    return f"¥{fen / 100:,.2f}"
+
+
+def refund_limit_fen(session: Session, case: AfterSaleCase) -> int:
+    """What the case's SKU order paid, the most a refund of it gives back: a single-item order's paid amount
+    (postage included, which a refund before shipping returns too); an item of a larger order, its own amount,
+    never more than the whole order paid."""
+    paid = session.execute(select(Order.pay_amount_fen).where(Order.id == case.order_pk)).scalar_one() or 0
+    items = session.execute(select(OrderItem.sku_order_id, OrderItem.amount_fen)
+                            .where(OrderItem.order_pk == case.order_pk)).all()
+    if len(items) <= 1:
+        return paid
+    own = next((amount for sku, amount in items if sku == case.sku_order_id), paid)
+    return min(own, paid)
+
+
+def refund_amount_from_yuan(value: str | None) -> int | None:
+    """An amount a person typed in yuan (238, 238.00, ¥238.00) as fen for ActionInput.refund_fen; blank is None.
+    The web form and the CLI take yuan, as the platform shows it; the API takes fen, as all its money."""
+    from ..channels.exportfile.values import BadValue, fen
+
+    if not (value or "").strip():
+        return None
+    try:
+        return fen(value.strip(), "the refund amount")
+    except BadValue as exc:
+        raise ValidationFailed(exc.message, code="refund_amount_invalid", details={"field": "refund_fen"}) from None
+
+
+def _checked_refund_amount(session: Session, case: AfterSaleCase, given: domain.ActionInput) -> dict:
+    """The amount a refund (or a retried one) pays back, for its history and audit line. A case whose amount is
+    not known (opened from an order export, which carries none) is never refunded as ¥0.00: the person gives the
+    amount the buyer applied for, as the platform shows it, more than ¥0.00 and at most what the SKU order paid
+    (422 refund_amount_required / refund_amount_invalid, naming the most allowed). A known amount (the after-sale
+    export's or sync's) is the platform's: a different one given is refused rather than written over it."""
+    ids = {"aftersale_id": case.aftersale_id, "field": "refund_fen"}
+    if domain.refund_amount_known(case.case_type, case.refund_fen):
+        if given.refund_fen is not None and given.refund_fen != case.refund_fen:
+            raise ValidationFailed(f"this case's refund amount is known ({_yuan(case.refund_fen)}, as the platform "
+                                   "reported it); leave the amount out", code="refund_amount_invalid",
+                                   details={**ids, "refund_fen": case.refund_fen})
+        return {"refund_fen": case.refund_fen}
+    limit = refund_limit_fen(session, case)
+    if given.refund_fen is None:
+        raise ValidationFailed(
+            "the refund amount of this case is not known (the order export does not carry it): give the amount the "
+            f"buyer applied for, as the platform's after-sale page shows it (at most {_yuan(limit)}, what the item "
+            "was paid), or import the after-sale export first", code="refund_amount_required",
+            details={**ids, "max_fen": limit})
+    if not 0 < given.refund_fen <= limit:
+        raise ValidationFailed(f"the refund amount must be more than ¥0.00 and at most {_yuan(limit)} (what the "
+                               f"item was paid); got {_yuan(given.refund_fen)}", code="refund_amount_invalid",
+                               details={**ids, "max_fen": limit})
+    return {"refund_fen": given.refund_fen, "refund_entered": True}
 
 
 def _checked_reship(given: domain.ActionInput) -> domain.ActionInput:
