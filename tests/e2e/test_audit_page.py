@@ -96,3 +96,15 @@ def test_the_page_names_a_command_line_import_by_its_shell_user(owner_client, ct
     row = next(r for r in _rows(owner_client.get("/audit").text) if "导入订单文件" in r)
     assert "命令行 · root" in row and "cli:root" not in row
     assert 'title="cli:root"' in owner_client.get("/audit").text  # the stored login is still one hover away
+
+
+def test_a_scheduled_check_lists_what_it_found_not_its_zeros():
+    from xiaodian.web import audit_words
+
+    entry = {"action": "shipping.deadline_scan", "login": "system", "channel": "job", "target_type": None,
+             "target_id": None, "before": None, "after": None,
+             "detail": {"full": True, "derived": 0, "overdue": 114, "late_shipped": 0, "reminders": 21}}
+    said = dict(audit_words.describe(entry)["details"])
+    assert said == {"已超时": "114", "提醒数": "21"}
+    imported = {**entry, "action": "orders.import", "detail": {"created": 0, "updated": 3}}
+    assert dict(audit_words.describe(imported)["details"]) == {"创建": "0", "已更新": "3"}  # an import's 0 says something

@@ -235,13 +235,16 @@ def changes(before: Any, after: Any, target_type: str | None = None) -> list[tup
     return rows
 
 
-def details(detail: Any, target_type: str | None = None) -> list[tuple[str, str]]:
+def details(detail: Any, target_type: str | None = None, *, zeros: bool = True) -> list[tuple[str, str]]:
+    """``zeros``: False leaves out counts of 0 (a scheduled check lists what it found: "补算承诺发货时间：0" says
+    nothing)."""
     if detail is None:
         return []
     if not isinstance(detail, dict):
         return [("", value_text("", detail, target_type))]
     return [(field_label(k, target_type), value_text(k, v, target_type)) for k, v in detail.items() if k not in _QUIET
-            and not (k == "carrier_code" and "carrier" in detail)]  # one carrier, not its name and its code
+            and not (k == "carrier_code" and "carrier" in detail)  # one carrier, not its name and its code
+            and (zeros or not (k in _COUNTS and v == 0))]
 
 
 def target(entry: dict) -> tuple[str, str, str | None]:
@@ -278,7 +281,7 @@ def describe(entry: dict) -> dict:
     return {**entry, "who": who(entry.get("login"), entry.get("channel")),
             "action_label": action_label(entry["action"]), "target_words": what, "target_ident": ident, "target_href": href,
             "changes": changes(entry.get("before"), entry.get("after"), kind),
-            "details": details(entry.get("detail"), kind)}
+            "details": details(entry.get("detail"), kind, zeros=not entry["action"].endswith("_scan"))}
 
 
 def summary_lines(said: dict) -> list[str]:
