@@ -176,3 +176,22 @@ def test_an_open_page_can_ask_for_the_users_jobs_asked_for_after_it_was_loaded(a
     login(warehouse, "warehouse")
     assert warehouse.get("/jobs/watched").json() == {"jobs": []}  # only one's own
     assert TestClient(app).get("/jobs/watched", follow_redirects=False).status_code in (303, 401)
+
+
+
+def test_the_recent_import_list_can_say_which_jobs_no_worker_is_on(owner_client, ctx, tmp_path):
+    """The upload page's list of recent jobs carries the hint once its page passes the time (recent_jobs(now=…)):
+    one query for the whole list at most."""
+    from xiaodian.accounts.service import Principal
+    from xiaodian.imports.service import recent_jobs
+
+    asked = _post(owner_client, JOBS, files={"file": ("export.csv", _file(tmp_path), "text/csv")}).json()
+    with ctx.sessions() as session:
+        job = session.get(ImportJob, asked["id"])
+        owner = Principal(job.user_id, "owner", "owner", "web")
+        assert [j.unattended_minutes for j in recent_jobs(session, shop_id=job.shop_id, principal=owner,
+                                                          now=ctx.clock.now())] == [None]
+    ctx.clock.advance(timedelta(minutes=5))
+    with ctx.sessions() as session:
+        assert [j.unattended_minutes for j in recent_jobs(session, shop_id=job.shop_id, principal=owner,
+                                                          now=ctx.clock.now())] == [5]

@@ -59,11 +59,21 @@ def get_job(session: Session, *, shop_id: int, principal: Principal, job_id: obj
     return job
 
 
-def recent_jobs(session: Session, *, shop_id: int, principal: Principal, limit: int = 10) -> list[ImportJob]:
+def recent_jobs(session: Session, *, shop_id: int, principal: Principal, limit: int = 10,
+                now: datetime | None = None) -> list[ImportJob]:
+    """The latest jobs the user may see, newest first. Given ``now``, each carries ``unattended_minutes``
+    (web/job_watch.WorkerWatch: one query for the list at most), which the upload page's list shows."""
     check(principal.role, "orders.import")
     mine = [] if allowed(principal.role, "users.manage") else [ImportJob.user_id == principal.user_id]  # visible()
-    return list(session.scalars(select(ImportJob).where(ImportJob.shop_id == shop_id, *mine)
+    jobs = list(session.scalars(select(ImportJob).where(ImportJob.shop_id == shop_id, *mine)
                                 .order_by(ImportJob.id.desc()).limit(limit)))
+    if now is not None:
+        from ..web.job_watch import WorkerWatch  # it reads this module's statement
+
+        watch = WorkerWatch(session, ImportJob, now)
+        for job in jobs:
+            job.unattended_minutes = watch.minutes(job)
+    return jobs
 
 
 def applied_by(session: Session, preview: ImportJob) -> ImportJob | None:
