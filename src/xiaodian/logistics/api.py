@@ -27,6 +27,8 @@ from .domain import ACTIONS, AnomalyKind, Severity
 from .tracking import ForgedPush, applying_now, apply_stored_once, check_push, store_push
 
 router = APIRouter(prefix="/api/v1", tags=["logistics"], responses=ERROR_RESPONSES)
+# Past any list a shop can have, and within what every database's OFFSET takes (a larger one was a server error).
+MAX_OFFSET = 1_000_000_000
 hooks = APIRouter(tags=["hooks"], max_body_size=PUSH_BODY)  # web.body_limits: a push is a few KB
 
 
@@ -86,7 +88,9 @@ class TrackingOut(BaseModel):
 
 
 class AnomalyListOut(BaseModel):
-    total: int
+    total: int = Field(description="every matching case, not only this page's")
+    parcels: int = Field(0, description="the distinct parcels among all the matching cases")
+    offset: int = Field(0, description="cases skipped before this page (the request's offset)")
     anomalies: list[AnomalyOut]
 
 
@@ -113,8 +117,11 @@ def anomalies(request: Request,
               kind: str | None = Query(None, pattern="^(" + "|".join(k.value for k in AnomalyKind) + ")$"),
               severity: str | None = Query(None, pattern="^(" + "|".join(s.value for s in Severity) + ")$"),
               carrier: str | None = Query(None, max_length=32), limit: int = Query(500, ge=1, le=5000),
+              offset: int = Query(0, ge=0, le=MAX_OFFSET, description="cases to skip: the next page is at offset + "
+                                                                      "limit, until offset reaches total"),
               principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
-    flt = queries.AnomalyFilter(status=status, kind=kind, severity=severity, carrier=carrier, limit=limit)
+    flt = queries.AnomalyFilter(status=status, kind=kind, severity=severity, carrier=carrier, limit=limit,
+                                offset=offset)
     return queries.list_anomalies(session, shop_of(request), flt, current_language.get())
 
 

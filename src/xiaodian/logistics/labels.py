@@ -6,7 +6,6 @@ from __future__ import annotations
 from ..web.i18n import N_, current_language, gettext
 
 
-
 STATE = {"pending": N_("Awaiting pickup"), "picked_up": N_("Picked up"), "in_transit": N_("In transit"),
          "delivering": N_("Out for delivery"), "at_locker": N_("Waiting at locker/station"), "signed": N_("Signed"),
          "refused": N_("Refused"), "returning": N_("Returning"), "returned": N_("Returned to sender"),
@@ -23,6 +22,13 @@ ACTION = {"contacted_carrier": N_("Contacted the carrier"), "told_buyer": N_("To
           "escalated": N_("Severity rose"), "auto_resolved": N_("Resolved by itself (parcel moved)"),
           "reopened": N_("Reopened"), "tracking_corrected": N_("Closed: tracking number corrected"),
           "tracking_corrected_kept": N_("Tracking number corrected; still not picked up")}
+# The notice after an action on a case: what the case now is, in a sentence (QA pass 7, #14: "Saved: Ignore", the
+# button's label, read as an order). Ignoring with an end time says until when.
+DONE = {"contacted_carrier": N_("Saved: the carrier has been contacted."),
+        "told_buyer": N_("Saved: the buyer has been told."),
+        "resolved": N_("Saved: the case is resolved."),
+        "ignored": N_("Saved: the case is ignored.")}
+IGNORED_UNTIL_DONE = N_("Saved: the case is ignored until %(t)s.")
 
 
 def _get(table: dict, key: str | None) -> str:
@@ -71,3 +77,10 @@ def carrier_online(contact) -> str:
     as the page names it (a messages.CarrierContact)."""
     name = contact.name if current_language.get() == "zh" else contact.name_en
     return gettext(contact.online) % {"carrier": name}
+
+
+def done(action: str | None, until: str | None = None) -> str:
+    """The notice once ``action`` is saved; ``until`` (the time, already formatted) for a case ignored until then."""
+    if action == "ignored" and until:
+        return gettext(IGNORED_UNTIL_DONE) % {"t": until}
+    return gettext(DONE[action]) if action in DONE else gettext("Saved.")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from ..shipping.domain import CARRIER_BY_CODE
 from ..web.i18n import N_
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
@@ -20,11 +21,20 @@ SHOP_TZ = ZoneInfo("Asia/Shanghai")
 @dataclass(frozen=True)
 class CarrierContact:
     code: str
-    name: str
-    name_en: str
     hotline: str
     hours: str  # when the hotline answers people (as the carriers publish it)
     online: str  # where else to reach them: a msgid, shown by labels.carrier_online in the page's language
+
+    # The carrier's names are the shipping desk's (shipping.domain.CARRIERS): the worklist's filter and hotline
+    # table said "China Post parcels" and "Deppon Express" where the ship form says "China Post parcel" and "Deppon"
+    # (QA pass 7, #15).
+    @property
+    def name(self) -> str:
+        return CARRIER_BY_CODE[self.code].name
+
+    @property
+    def name_en(self) -> str:
+        return CARRIER_BY_CODE[self.code].name_en
 
 
 APP_AND_WECHAT = N_("%(carrier)s app / WeChat official account")
@@ -32,17 +42,16 @@ APP_AND_WECHAT = N_("%(carrier)s app / WeChat official account")
 
 # Maintained by hand: the carriers' public customer-service numbers (check the carrier's site if one changes).
 CONTACTS: tuple[CarrierContact, ...] = (
-    CarrierContact("shunfeng", "顺丰速运", "SF Express", "95338", "24h", APP_AND_WECHAT),
-    CarrierContact("zhongtong", "中通快递", "ZTO Express", "95311", "08:00–20:00", APP_AND_WECHAT),
-    CarrierContact("yuantong", "圆通速递", "YTO Express", "95554", "08:00–21:00", APP_AND_WECHAT),
-    CarrierContact("yunda", "韵达快递", "Yunda Express", "95546", "08:00–21:00", APP_AND_WECHAT),
-    CarrierContact("shentong", "申通快递", "STO Express", "95543", "08:00–21:00", APP_AND_WECHAT),
-    CarrierContact("jtexpress", "极兔速递", "J&T Express", "956025", "08:00–21:00", APP_AND_WECHAT),
-    CarrierContact("jd", "京东快递", "JD Logistics", "950616", "24h", N_("%(carrier)s app")),
-    CarrierContact("ems", "EMS", "EMS", "11183", "24h", N_("EMS app / China Post WeChat official account")),
-    CarrierContact("youzhengguonei", "邮政快递包裹", "China Post parcels", "11183", "24h",
-                   N_("China Post WeChat official account")),
-    CarrierContact("debangkuaidi", "德邦快递", "Deppon Express", "95353", "24h", APP_AND_WECHAT),
+    CarrierContact("shunfeng", "95338", "24h", APP_AND_WECHAT),
+    CarrierContact("zhongtong", "95311", "08:00–20:00", APP_AND_WECHAT),
+    CarrierContact("yuantong", "95554", "08:00–21:00", APP_AND_WECHAT),
+    CarrierContact("yunda", "95546", "08:00–21:00", APP_AND_WECHAT),
+    CarrierContact("shentong", "95543", "08:00–21:00", APP_AND_WECHAT),
+    CarrierContact("jtexpress", "956025", "08:00–21:00", APP_AND_WECHAT),
+    CarrierContact("jd", "950616", "24h", N_("%(carrier)s app")),
+    CarrierContact("ems", "11183", "24h", N_("EMS app / China Post WeChat official account")),
+    CarrierContact("youzhengguonei", "11183", "24h", N_("China Post WeChat official account")),
+    CarrierContact("debangkuaidi", "95353", "24h", APP_AND_WECHAT),
 )
 CONTACT_BY_CODE = {c.code: c for c in CONTACTS}
 
