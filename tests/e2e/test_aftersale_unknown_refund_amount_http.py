@@ -211,3 +211,11 @@ def test_the_case_history_separates_the_status_from_the_parcel_with_a_spaced_dot
     owner_client.get("/lang/en")
     text = _resend_history(owner_client)
     assert "Waiting for buyer to receive · Yunda Express 312345678901234" in text and "receive·" not in text
+
+
+def test_the_order_page_says_the_amount_is_unknown_and_a_chinese_refusal_reads_in_chinese(desk, owner_client):
+    page = owner_client.get(f"/orders/{ORDER}").text
+    assert "金额未知" in page and "¥0.00" not in page.split("售后", 1)[-1].split("</table>", 1)[0]
+    from xiaodian.web.i18n import error_text
+
+    assert "请填写买家申请的金额" in error_text("refund_amount_required", "the refund amount of this case is not known")

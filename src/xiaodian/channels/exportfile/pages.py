@@ -28,7 +28,7 @@ SHOWN_REJECTIONS = 500
 def _recent(request: Request, session: Session, principal: Principal) -> list:
     from ...imports.service import recent_jobs
 
-    return recent_jobs(session, shop_id=shop_of(request), principal=principal)
+    return recent_jobs(session, shop_id=shop_of(request), principal=principal, now=get_ctx(request).clock.now())
 
 
 @router.get("/imports/orders")
