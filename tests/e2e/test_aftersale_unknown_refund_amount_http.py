@@ -168,7 +168,11 @@ def test_the_cli_lists_an_unknown_amount_as_unknown_and_refunds_with_the_amount(
     listed = runner.invoke(app, ["aftersales", "--tab", "all", "--json"])
     assert listed.exit_code == 0, listed.output
     assert json.loads(listed.output)["cases"][0]["refund_fen"] is None
-    table = runner.invoke(app, ["aftersales", "--tab", "all"], env={"COLUMNS": "200"})
+    from xiaodian.aftersales import cli as aftersales_cli
+
+    # the table's console was made at import, its width from whatever terminal there was (80 columns in CI)
+    monkeypatch.setattr(aftersales_cli.out, "width", 200)
+    table = runner.invoke(app, ["aftersales", "--tab", "all"])
     assert "unknown" in table.output and "¥0.00" not in table.output
     refused = runner.invoke(app, ["aftersales", "act", CASE, "refund", "--json"])
     assert refused.exit_code != 0 and "refund_amount_required" in refused.output
