@@ -129,6 +129,9 @@ def test_cli_lists_anomalies_as_json_and_acts(ctx, shop_id, monkeypatch, request
     assert set(rows[0]) == {"id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at",
                             "evidence", "resend_of"}
     assert rows[0]["resend_of"] is None  # the order's own parcel
+    # past the limit with --offset (QA pass 7, #3: no way past the first 5,000 cases)
+    assert json.loads(runner.invoke(app, ["anomalies", "--json", "--offset", str(len(rows))]).output) == []
+    assert json.loads(runner.invoke(app, ["anomalies", "--json", "--limit", "1"]).output) == rows[:1]
     acted = runner.invoke(app, ["anomalies", "act", rows[0]["id"], "ignored", "--note", "买家说不急",
                                 "--until", "2026-11-26T09:00", "--json"])
     assert acted.exit_code == 0, acted.output

@@ -127,6 +127,9 @@ def scan_logistics(full: bool = typer.Option(True, "--full/--incremental", help=
 def anomalies(ctx: typer.Context,
               status: str = typer.Option("open", "--status", help="open (being worked on) | all"),
               kind: str = typer.Option(None, "--kind", help="pickup_timeout, stalled, suspected_lost, …"),
+              limit: int = typer.Option(5000, "--limit", min=1, max=5000, help="cases listed"),
+              offset: int = typer.Option(0, "--offset", min=0, max=1_000_000_000,
+                                         help="cases skipped first, to list past the limit"),
               as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """List anomalies, most severe then oldest first: {id, order_id, tracking_no, carrier, kind, severity,
     status, detected_at, evidence, resend_of (an after-sale re-send: its case's id)}."""
@@ -144,7 +147,7 @@ def anomalies(ctx: typer.Context,
     try:
         with app_ctx.sessions() as session:
             data = list_anomalies(session, _shop_id(app_ctx, shop, as_json),
-                                  AnomalyFilter(status=status, kind=kind, limit=5000))
+                                  AnomalyFilter(status=status, kind=kind, limit=limit, offset=offset))
     finally:
         app_ctx.engine.dispose()
     keys = ("id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at", "evidence",
@@ -153,7 +156,8 @@ def anomalies(ctx: typer.Context,
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False))
         return
-    table = Table(title=f"{data['total']} anomalies")
+    shown = f"{offset + 1}–{offset + len(rows)} of " if rows and (offset or len(rows) < data["total"]) else ""
+    table = Table(title=f"{shown}{data['total']} anomalies")
     add_columns(table, ("id", "order id", "tracking", "kind", "severity", "status", "evidence"))
     for a in rows:
         tracking = a["tracking_no"] + (f" (补寄 {a['resend_of']})" if a["resend_of"] else "")
