@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ...accounts.service import Principal
 from ...errors import DomainError
 from ...orders.api import shop_of
-from ...web.deps import db, get_ctx, require
+from ...web.deps import db, get_ctx, named_shop_query, require
 from ...web.templating import render
 from . import service
 from .outbox import retry_failed_uploads
@@ -20,10 +20,13 @@ router = APIRouter(include_in_schema=False)
 LAG_WARNING_SECONDS = 15 * 60  # a sync that has not caught up for this long is shown as lagging
 
 
-def _page(request: Request, session: Session, error: str | None = None, status_code: int = 200):
+def _page(request: Request, session: Session, error: DomainError | None = None, status_code: int = 200):
     status = service.status(session, shop_id=shop_of(request), now=get_ctx(request).clock.now())
+    # shop_query: a page opened as ?shop=2 posts its forms back to shop 2 (QA pass 8, #1: they switched and replaced
+    # the default shop's connection)
     return render(request, "douyin/status.html", status=status, error=error, lag_warning=LAG_WARNING_SECONDS,
-                  gateway=get_ctx(request).settings.douyin_gateway, status_code=status_code)
+                  gateway=get_ctx(request).settings.douyin_gateway, status_code=status_code,
+                  shop_query=named_shop_query(request))
 
 
 @router.get("/settings/douyin")
@@ -43,8 +46,8 @@ def connect_form(request: Request, shop_id: str = Form(""), app_key: str = Form(
                         name=name or None)
     except DomainError as exc:
         session.rollback()
-        return _page(request, session, error=exc.message, status_code=422)
-    return RedirectResponse("/settings/douyin", status_code=303)
+        return _page(request, session, error=exc, status_code=422)
+    return RedirectResponse("/settings/douyin" + named_shop_query(request), status_code=303)
 
 
 @router.post("/settings/douyin/writes")
@@ -52,7 +55,7 @@ def write_switch(request: Request, enabled: str = Form("0"), principal: Principa
                  session: Session = Depends(db, scope="function")):
     service.set_write_enabled(session, shop_id=shop_of(request), enabled=enabled == "1", principal=principal,
                               now=get_ctx(request).clock.now())
-    return RedirectResponse("/settings/douyin", status_code=303)
+    return RedirectResponse("/settings/douyin" + named_shop_query(request), status_code=303)
 
 
 @router.post("/settings/douyin/retry")
@@ -61,4 +64,4 @@ def retry(request: Request, principal: Principal = Depends(require("settings.man
     service.require_connection(session, shop_of(request))
     retry_failed(session, shop_id=shop_of(request), now=get_ctx(request).clock.now())
     retry_failed_uploads(session, shop_id=shop_of(request))
-    return RedirectResponse("/settings/douyin", status_code=303)
+    return RedirectResponse("/settings/douyin" + named_shop_query(request), status_code=303)

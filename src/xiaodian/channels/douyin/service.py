@@ -58,20 +58,28 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     platform_shop_id, app_key, app_secret = platform_shop_id.strip(), app_key.strip(), app_secret.strip()
     for field, value in (("shop_id", platform_shop_id), ("app_key", app_key), ("app_secret", app_secret)):
         if not value:
-            raise ValidationFailed(f"{field}: required", details={"field": field})
+            raise ValidationFailed(f"{field}: required", code="value_missing", details={"field": field})
     if not (platform_shop_id.isascii() and platform_shop_id.isdigit()):
-        raise ValidationFailed("shop_id: the Douyin shop id is a number", details={"field": "shop_id"})
+        raise ValidationFailed("shop_id: the Douyin shop id is a number", code="shop_id_not_number",
+                               details={"field": "shop_id"})
     name = (name or "").strip() or None
     for field, value, limit in (("shop_id", platform_shop_id, MAX_SHOP_ID), ("app_key", app_key, MAX_APP_KEY),
                                 ("app_secret", app_secret, MAX_APP_SECRET), ("name", name or "", MAX_NAME)):
         if len(value) > limit:  # refused, not cut: a cut key or secret would never sign a request right
-            raise ValidationFailed(f"{field}: at most {limit} characters",
+            raise ValidationFailed(f"{field}: at most {limit} characters", code="value_too_long",
                                    details={"field": field, "max_length": limit})
         if field.startswith("app_") and not value.isprintable():
             raise ValidationFailed(f"{field}: control characters are not allowed", details={"field": field})
     other = connection_by_app_key(session, app_key)
     if other is not None and other.shop_id != shop_id:
-        raise ValidationFailed("app_key: already connected to another shop of this desk", details={"field": "app_key"})
+        raise ValidationFailed("app_key: already connected to another shop of this desk", code="app_key_taken",
+                               details={"field": "app_key", "shop": other.shop_id})
+    taken = session.execute(select(Shop.id).where(Shop.platform_shop_id == platform_shop_id, Shop.id != shop_id)
+                            ).scalar_one_or_none()
+    if taken is not None:  # QA pass 8, #3: the unique key broke the request (500, a CLI traceback)
+        raise ValidationFailed(f"shop_id: Douyin shop {platform_shop_id} is already connected to shop {taken} of this "
+                               "desk; one Douyin shop feeds one desk shop", code="platform_shop_taken",
+                               details={"field": "shop_id", "shop": taken})
     conn = get_connection(session, shop_id)
     before = None
     if conn is None:
