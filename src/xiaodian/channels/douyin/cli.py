@@ -138,9 +138,24 @@ def _sync_once(ctx, shop_id: int, since, as_json: bool, sync_shop, *, stop_on_er
     else:
         o = result["orders"]
         typer.echo(f"orders: {o['created']} created, {o['updated']} updated, {o['unchanged']} unchanged")
-        for e in result["errors"]:
-            typer.echo(f"error: {e}", err=True)
+        for line in _error_lines(result["errors"]):
+            typer.echo(f"error: {line}", err=True)
     return result
+
+
+def _error_lines(errors) -> list[str]:
+    """The platform's refusals as lines a person reads ("token.create: 40003 签名校验失败 isv.invalid-sign"), each once:
+    the orders and the after-sales of one sync report the same broken token (QA pass 8, #8: dicts, printed twice)."""
+    lines = []
+    for e in errors:
+        if isinstance(e, dict):
+            parts = [str(e[k]) for k in ("code", "msg", "sub_code", "sub_msg") if e.get(k) not in (None, "")]
+            text = (f"{e['method']}: " if e.get("method") else "") + " ".join(parts) if parts else str(e)
+        else:
+            text = str(e)
+        if text not in lines:
+            lines.append(text)
+    return lines
 
 
 def _json_in_shop_time(data) -> str:
@@ -179,6 +194,8 @@ def reconcile_douyin(days: float = typer.Option(3.0, "--days"), as_json: bool = 
     else:
         for r in results:
             typer.echo(f"shop {r['shop_id']}: {len(r['repaired'])} repaired, errors {len(r['errors'])}")
+            for line in _error_lines(r["errors"]):
+                typer.echo(f"error: shop {r['shop_id']}: {line}", err=True)
     raise typer.Exit(1 if any(r["errors"] for r in results) else 0)
 
 
