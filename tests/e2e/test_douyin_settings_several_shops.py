@@ -59,3 +59,16 @@ def test_a_douyin_shop_already_connected_elsewhere_is_refused_with_a_reason(ctx,
     with ctx.sessions() as session:
         kept = {c.shop_id: c.platform_shop_id for c in session.query(DouyinConnection)}
     assert kept == {first: "88990011", second: "88990022"}
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_replacing_the_connection_clears_the_platform_error_of_the_old_one(ctx, owner_client, two_shops):
+    """QA pass 8, #4: after a wrong shop id was corrected, "平台最近错误" kept the old connection's token.create error."""
+    first, _second = two_shops
+    with transaction(ctx.sessions) as session:
+        conn = session.query(DouyinConnection).filter_by(shop_id=first).one()
+        conn.last_error, conn.last_error_at = '{"method": "token.create", "msg": "shop_id 与应用不匹配"}', NOW
+    headers = {"x-csrf-token": csrf_of(owner_client, "/settings/douyin")}
+    status = owner_client.put("/api/v1/douyin/connection", params={"shop": first}, headers=headers,
+                              json={"shop_id": "88990033", "app_key": "7000000000000000001", "app_secret": "s2"})
+    assert status.status_code == 200 and status.json()["last_error"] is None

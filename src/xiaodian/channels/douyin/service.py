@@ -95,6 +95,9 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     conn.platform_shop_id, conn.app_key = platform_shop_id, app_key
     conn.app_secret_enc = cipher.encrypt("douyin_app_secret", app_secret)
     conn.access_token_enc = conn.refresh_token_enc = conn.token_expires_at = None
+    # the platform's last error was about the credentials just replaced (QA pass 8, #4: a fixed connection kept
+    # showing "token.create … shop_id 与应用不匹配" of the old one)
+    conn.last_error = conn.last_error_at = None
     conn.updated_at = now
     forget_credentials()
     shop = session.get(Shop, shop_id)
