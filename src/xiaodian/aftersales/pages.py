@@ -113,6 +113,8 @@ def _order_context(session, shop_id: int, order_id: str, now) -> dict:
 
 
 def _detail_context(session, request: Request, aftersale_id: str) -> dict:
+    from ..channels.douyin.refusals import reason_in, refused_decisions  # the channel's outbox, read only
+
     ctx = get_ctx(request)
     detail = views.case_detail(session, shop_id=shop_of(request), aftersale_id=aftersale_id, now=ctx.clock.now(),
                                families=views.families_for(session, shop_of(request), ctx.settings))
@@ -127,7 +129,9 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
             "finished": domain.CaseStatus(detail.status) in domain.FINISHED, "carriers": CARRIERS,
-            "countdown_now": countdown_words(ctx.clock.now())}
+            "countdown_now": countdown_words(ctx.clock.now()),
+            # decisions Douyin refused: the case is not settled on the platform (QA 8, #2)
+            "douyin_refused": refused_decisions(session, shop_of(request), aftersale_id), "douyin_reason": reason_in}
 
 
 def _back(value: str | None) -> str:

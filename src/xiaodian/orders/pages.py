@@ -270,6 +270,7 @@ def _detail_page(request: Request, session: Session, principal: Principal, order
     events = [{"event": e, "lines": describe_event(e.kind, e.detail)} for e in reversed(detail.events)]
     from ..aftersales.pages import order_summary
     from ..logistics.queries import parcel_lines  # the logistics capability owns parcels
+    from ..channels.douyin.refusals import refused_uploads  # tracking uploads Douyin refused (QA 8, #2)
 
     return render(request, "orders/detail.html", status_code=status_code, order=detail, events=events,
                   flag_colours=FLAG_COLOURS, moved=address_change(detail),
@@ -279,7 +280,8 @@ def _detail_page(request: Request, session: Session, principal: Principal, order
                   saved=request.query_params.get("saved") == "1", back=_back_link(request),
                   shipped=notices.read(request, "shipped") == order.order_id,
                   shop_query=f"?shop={order.shop_id}" if scope.several else "",
-                  shop_name=scope.name(order.shop_id) if scope.several else None, draft=draft)
+                  shop_name=scope.name(order.shop_id) if scope.several else None, draft=draft,
+                  douyin_refused=refused_uploads(session, order.shop_id, order.order_id))
 
 
 def _find(session: Session, scope, order_id: str):

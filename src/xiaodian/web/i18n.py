@@ -75,7 +75,7 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
             "cancelled", "after_sale"),
     "event": ("created", "paid", "shipped", "completed", "cancelled", "status_changed", "tracking_added",
               "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived", "address_changed",
-              "ship_by_changed"),
+              "ship_by_changed", "douyin_upload_refused", "douyin_upload_accepted"),
     "view": ("awaiting", "due24h", "overdue"),  # shipping views (issue 4)
     "verdict": ("ok", "warning", "unchanged", "skipped", "error"),  # bulk-ship file rows
     "violation": ("late_shipment", "overdue_unshipped"),

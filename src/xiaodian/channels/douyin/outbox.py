@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
 from ...db import transaction
-from . import operate
+from . import operate, refusals
 from .client import DouyinClient, DouyinError
 from .models import UPLOAD_KINDS, UPLOAD_PARTIAL, UPLOAD_WHOLE, DouyinConnection, DouyinOutbox
 from .service import SYNC
@@ -145,6 +145,7 @@ def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Douyi
         with transaction(sessions) as session:
             item = session.get(DouyinOutbox, row.id)
             item.attempts += 1
+            tried_before = item.last_error is not None  # refused (or failed) on an earlier try
             if error is None or done:
                 item.state, item.sent_at = "sent", now
                 item.last_error = (None if error is None
@@ -154,6 +155,8 @@ def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Douyi
                 audit.record(session, principal=SYNC, action=action, now=now, shop_id=shop_id,
                              target_type=target_type, target_id=_audit_target(row.kind, row.order_id, payload),
                              after=payload)
+                if tried_before:  # after a refusal on its timeline: the platform has it now
+                    refusals.record_accepted(session, item, payload, now)
             else:
                 detail = error.as_json()
                 if error.sub_code in already_done and row.kind in UPLOAD_KINDS:
@@ -164,6 +167,8 @@ def send_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Douyi
                 else:
                     item.state = "failed"
                     report.failed += 1
+                    # on the order's timeline or the case's history too, not only on the owner's status page
+                    refusals.record_refused(session, item, payload, detail, now)
     return report
 
 
