@@ -167,3 +167,18 @@ def test_a_refused_decision_is_in_the_case_history_and_the_case_is_not_shown_as_
     assert send(ctx, shop_id, client, minutes=10).sent == 1
     html = page_as(app, "cs", f"/aftersales/{AID}")
     assert "douyin-refused" not in html and "抖音已接受这项处理" in html
+
+
+def test_an_upload_held_when_the_shop_was_reconnected_elsewhere_is_warned_as_not_uploaded(ctx, shop_id, client,
+                                                                                          fake, app):
+    """Held by the desk, never answered by the platform: the order says the number was not uploaded (not that
+    Douyin refused it), with the desk's reason."""
+    with transaction(ctx.sessions) as session:
+        shipping.ship_order(session, shop_id=shop_id, req=ShipRequest(OID, "zhongtong", "73100000000001"),
+                            principal=CLERK, now=NOW)
+    with transaction(ctx.sessions) as session:
+        service.connect(session, shop_id=shop_id, platform_shop_id="7777777", app_key=APP_KEY,
+                        app_secret=APP_SECRET, cipher=ctx.cipher, principal=service.SYNC, now=NOW)
+    html = page_as(app, "warehouse", f"/orders/{OID}", lang="en")
+    assert "Tracking number 73100000000001 (ZTO Express) was not uploaded to Douyin." in html
+    assert "queued for the previous Douyin shop" in html and "Douyin did not accept" not in html

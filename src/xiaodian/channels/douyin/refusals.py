@@ -45,6 +45,12 @@ def reason_in(detail: str | None) -> str:
     return str(_error_of(detail).get("reason") or "")
 
 
+def _held(error: dict) -> bool:
+    """A row the desk itself held back (the shop was connected to another Douyin shop, service.py), never answered
+    by the platform: no code of the platform's in its error."""
+    return not any(error.get(k) for k in ("code", "sub_code", "method"))
+
+
 def _error_of(last_error: str | None) -> dict:
     try:
         error = json.loads(last_error) if last_error else {}
@@ -160,9 +166,9 @@ def refused_uploads(session: Session, shop_id: int, order_id: str) -> list[dict]
                            .order_by(DouyinOutbox.id)).all()
     out = []
     for payload, last_error in rows:
-        data = _error_of(payload)
+        data, error = _error_of(payload), _error_of(last_error)
         out.append({"tracking_no": data.get("logistics_code"), "carrier": data.get("company_code"),
-                    "reason": reason_of(_error_of(last_error)) or None})
+                    "reason": reason_of(error) or None, "held": _held(error)})
     return out
 
 
@@ -179,6 +185,7 @@ def refused_decisions(session: Session, shop_id: int, aftersale_id: str) -> list
         if _aftersale_of(data) != aftersale_id:
             continue
         item = (data.get("items") or [{}])[0]
+        error = _error_of(last_error)
         out.append({"operate_type": data.get("type"), "reject": "reject_reason_code" in item,
-                    "reason": reason_of(_error_of(last_error)) or None})
+                    "reason": reason_of(error) or None, "held": _held(error)})
     return out
