@@ -92,6 +92,9 @@ def list_cases(typer_ctx: typer.Context,
 def show(command: typer.Context, aftersale_id: str, as_json: bool = typer.Option(False, "--json"),
          shop: ShopOption = None) -> None:
     """One case with its reason history, steps and communication log."""
+    from rich.markup import escape
+
+    from ..channels.douyin.refusals import reason_in, refused_decisions
     from . import views
 
     ctx, shop_id = _context(group_shop(command, shop), as_json)
@@ -99,6 +102,7 @@ def show(command: typer.Context, aftersale_id: str, as_json: bool = typer.Option
         with ctx.sessions() as session:
             data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
                                      families=views.families_for(session, shop_id, ctx.settings))
+            refused = refused_decisions(session, shop_id, aftersale_id)  # decisions Douyin did not take (QA 8, #2)
     except DomainError as exc:
         _emit_error(exc, as_json)
     finally:
@@ -110,8 +114,14 @@ def show(command: typer.Context, aftersale_id: str, as_json: bool = typer.Option
     for r in data.reason_history:
         out.print(f"  reason #{r.seq}: {r.text} [{r.family}] {r.given_at} via {r.source}")
     for e in data.history:
-        out.print(f"  {e.at}  {e.action}  {e.from_status or ''} → {e.to_status or ''}  {e.actor or ''}")
-    out.print(f"  merchant can: {', '.join(data.merchant_actions) or 'nothing now'}")
+        out.print(f"  {e.at}  {e.action}  {e.from_status or ''} → {e.to_status or ''}  {e.actor or ''}  "
+                  f"{escape(reason_in(e.detail)) if e.action == 'platform_refused' else ''}".rstrip())
+    for r in refused:
+        out.print(f"  [red]Douyin did not take the decision made here ({escape(r['reason'] or 'no reason given')}): "
+                  "the case is not settled on the platform; act on it in the Douyin back office before its deadline"
+                  "[/red]")
+    nothing = "nothing here: act on the platform" if refused else "nothing now"
+    out.print(f"  merchant can: {', '.join(data.merchant_actions) or nothing}")
 
 
 @app.command("act")
