@@ -207,3 +207,26 @@ def test_the_cli_shows_a_refused_decision_and_does_not_say_nothing_to_do(ctx, sh
     assert "platform_refused" in text and "isv.aftersale-not-exist" in text
     assert "Douyin did not take the decision made here" in text and "act on the platform" in text
     assert "nothing now" not in text
+
+
+def test_correcting_a_refused_number_uploads_the_corrected_one_and_a_second_refusal_names_it(ctx, shop_id, client,
+                                                                                            fake, app):
+    from xiaodian.shipping.corrections import correct_tracking
+
+    fake._ship(OID, [OID], "yuantong", "YT9999999999999")
+    with transaction(ctx.sessions) as session:
+        shipping.ship_order(session, shop_id=shop_id, req=ShipRequest(OID, "zhongtong", "73100000000001"),
+                            principal=CLERK, now=NOW)
+    assert send(ctx, shop_id, client).failed == 1
+    with transaction(ctx.sessions) as session:
+        result = correct_tracking(session, shop_id=shop_id, order_id=OID, carrier="zhongtong",
+                                  tracking_no="73100000000002", reason="单号输错", principal=CLERK,
+                                  now=NOW + timedelta(minutes=5), old_tracking_no="73100000000001")
+    assert result["platform_upload"] == "amended"
+    assert "douyin-refused" not in page_as(app, "warehouse", f"/orders/{OID}")  # queued again, not refused yet
+    assert send(ctx, shop_id, client, minutes=6).failed == 1  # the platform holds YT… : refused again
+    refusals = [json.loads(e["detail"])["tracking_no"] for e in api_as(app, "warehouse", f"/api/v1/orders/{OID}")
+                ["events"] if e["kind"] == "douyin_upload_refused"]
+    assert refusals == ["73100000000001", "73100000000002"]
+    html = page_as(app, "warehouse", f"/orders/{OID}")
+    assert "抖音未接受快递单号 73100000000002" in html and "抖音未接受快递单号 73100000000001" not in html

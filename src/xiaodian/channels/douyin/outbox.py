@@ -97,7 +97,8 @@ def _parcel_contents(session: Session, shop_id: int, shipment_ids: list[int]) ->
 def amend_logistics_upload(session: Session, *, shop_id: int, shipment_id: int, carrier_code: str,
                            tracking_no: str) -> str | None:
     """A clerk corrected a package's number: the platform must never be sent the mistyped one. An upload still
-    waiting (or failed, to be retried) is rewritten to the new number: "amended". One already sent means the
+    waiting (or failed) is rewritten to the new number: "amended"; a failed one is queued again, since the
+    correction is what its refusal asked for (the order page says so, QA pass 8, #2). One already sent means the
     platform shows the old number: "already_sent" (the desk has no documented method to edit it; the merchant edits
     it in the 抖店 back office, and the correction says so). None: nothing was queued for this package."""
     rows = list(session.execute(select(DouyinOutbox).where(
@@ -109,6 +110,8 @@ def amend_logistics_upload(session: Session, *, shop_id: int, shipment_id: int, 
         payload = json.loads(row.payload)
         payload.update(company_code=carrier_code, logistics_code=tracking_no)
         row.payload = json.dumps(payload, ensure_ascii=False)
+        if row.state == "failed":
+            row.state, row.attempts = "pending", 0
     return "amended" if rows else None
 
 
