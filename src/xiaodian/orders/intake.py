@@ -23,8 +23,8 @@ from . import search_index
 from .bulk_writes import bulk_insert, bulk_update, chunks, insert_tuples, same, sqlite_time
 from .catalogue import add_missing_products
 from .domain import OrderRecord, OrderStatus, can_catch_up
-from .later_snapshot import (address_move, changes_nothing, items_after, keep_case_labels, keep_known, stored_items,
-                             stored_known)
+from .later_snapshot import (address_move, changes_nothing, items_after, keep_case_labels, keep_current_ship_by,
+                             keep_item_specs, keep_known, ship_by_move, stored_items, stored_known)
 from .models import Order, OrderEvent, OrderItem
 from .snapshot_columns import BUYER_NAMES, buyer_columns, buyer_values, event_row, items_summary, order_columns
 from .snapshot_parcels import add_shipments, known_parcels
@@ -329,6 +329,7 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
     order_updates, hash_updates = [], []
     parcels.update(known_parcels(session, [old.id for _i, rec, _d, old in changed if rec.tracking_no]))
     known = stored_known(session, [old.id for _i, _r, _d, old in changed])
+    items_of = stored_items(session, [old.id for _i, _r, _d, old in changed])
     values_of = {}
     for _index, rec, digest, old in changed:
         values = order_columns(rec)
@@ -340,8 +341,10 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         # The platform never changes when an order was placed, and the sort key (written once, from the first
         # snapshot) encodes that second: the list's date filters read it from the key's index (queries.created_range).
         values["created_at"] = old.created_at
+        keep_item_specs(values, rec, items_of[old.id])
         values_of[old.id] = values
-    items_of = stored_items(session, [old.id for _i, _r, _d, old in changed])
+    if source != "sync":  # a file may be older than what the desk holds; a sync is the platform's current state
+        keep_current_ship_by(session, changed, values_of, known)
     labels = keep_case_labels(session, changed, values_of, known, items_of)
     quiet = changes_nothing(changed, values_of, known, items_of, shop_id, labels, cipher, parcels)
     still = []
@@ -356,6 +359,9 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         values["address_changed_at"] = now if move else stored["address_changed_at"]
         if move:
             events.append(event_row(shop_id, old.id, now, now, "address_changed", source, actor, detail=move))
+        # A sync records its own ship-by moves (channels/douyin/timeline.py, push 126 and order sync alike)
+        if source != "sync" and (moved := ship_by_move(stored, values)) is not None:
+            events.append(event_row(shop_id, old.id, now, now, "ship_by_changed", source, actor, detail=moved))
         values.update(content_hash=digest, modified_at=now)
         values["id"] = old.id
         order_updates.append(values)

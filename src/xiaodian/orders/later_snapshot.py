@@ -2,10 +2,14 @@
 
 A later export or sync is often a narrower view of the same order (no 发货时间 column, masked buyer data, an empty
 售后状态): these rules keep what the desk knows (keep_known, keep_case_labels), recognise a real address change
-(address_move), refuse an older snapshot's receiver (keep_current_buyer) and recognise a snapshot that changes
-nothing the order shows (changes_nothing), so that re-importing the desk's own export writes nothing."""
+(address_move), refuse an older snapshot's receiver (keep_current_buyer) and ship-by (keep_current_ship_by), record
+a ship-by a file moves (ship_by_move) and recognise a snapshot that changes nothing the order shows
+(changes_nothing), so that re-importing the desk's own export writes nothing."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -14,11 +18,12 @@ from ..privacy.masking import mask_address
 from ..shipping.domain import normalise_tracking  # pure rule: how the desk compares tracking numbers
 from .bulk_writes import chunks
 from .domain import OrderRecord, tracking_numbers
-from .models import Order, OrderItem
-from .snapshot_columns import BUYER_NAMES, item_rows
+from .models import Order, OrderEvent, OrderItem
+from .snapshot_columns import BUYER_NAMES, item_rows, rows_summary
 
 _ORDERS = Order.__table__
 _ITEMS = OrderItem.__table__
+_EVENTS = OrderEvent.__table__
 
 # What a later snapshot may leave unsaid, with what the desk keeps then (keep_known): the platform never unsets these.
 _KEPT_WHEN_UNSAID = ("paid_at", "shipped_at", "completed_at", "cancelled_at", "post_amount_fen", "cancel_reason",
@@ -181,14 +186,16 @@ def stored_items(session, pks: list[int]) -> dict[int, dict[str, tuple[int, dict
 
 # An item's columns a later snapshot may leave empty while the desk knows them: a file without 商家编码 or 商品ID (the
 # desk's own export before it carried 商家编码, a sheet someone trimmed) re-imported once erased every item's merchant
-# code, which the pick list and its totals print. As keep_known does for the order, an empty cell keeps the stored one.
-_ITEM_KEPT_WHEN_UNSAID = ("product_id", "merchant_code")
+# code, which the pick list and its totals print; a file without 商品规格 took the spec off the item, the order's
+# summary and its search (QA pass 8, #5: "五常大米 5kg 5kg ×2" became "五常大米 5kg ×2"). A SKU order's spec is what
+# the buyer chose and never changes. As keep_known does for the order, an empty cell keeps the stored one.
+_ITEM_KEPT_WHEN_UNSAID = ("product_id", "merchant_code", "spec")
 
 
 def items_after(shop_id: int, order_pk: int, rec: OrderRecord, kept_labels: dict[str, str] | None,
                 stored: dict[str, tuple[int, dict]]) -> list[dict]:
-    """The item rows a later snapshot writes (item_rows), with the stored product id and merchant code of an item
-    the snapshot leaves them empty on. ``stored``: the order's items as stored_items reads them."""
+    """The item rows a later snapshot writes (item_rows), with the stored product id, merchant code and spec of an
+    item the snapshot leaves them empty on. ``stored``: the order's items as stored_items reads them."""
     rows = item_rows(shop_id, order_pk, rec, kept_labels)
     for row in rows:
         found = stored.get(row["sku_order_id"])
@@ -197,6 +204,62 @@ def items_after(shop_id: int, order_pk: int, rec: OrderRecord, kept_labels: dict
                 if not row[name]:
                     row[name] = found[1][name]
     return rows
+
+
+def keep_item_specs(values: dict, rec: OrderRecord, stored: dict[str, tuple[int, dict]]) -> None:
+    """Writes into ``values["items_summary"]`` the stored spec of an item the snapshot gives none for (items_after
+    keeps it on the item row), so that the list's summary says what the items say. ``stored``: stored_items'."""
+    if all(i.spec for i in rec.items) or not any(found[1]["spec"] for found in stored.values()):
+        return
+    values["items_summary"] = rows_summary(items_after(0, 0, rec, None, stored))
+
+
+def _second(at: datetime) -> datetime:
+    return at.replace(microsecond=0)
+
+
+_SHIP_BY_MOVES = select(_EVENTS.c.order_pk, _EVENTS.c.detail).where(_EVENTS.c.kind == "ship_by_changed")
+
+
+def keep_current_ship_by(session, changed, values_of: dict, known: dict) -> None:
+    """Keeps in ``values_of`` (after keep_known) the stored ship-by of an order when a file brings one the order has
+    had and that was replaced (a ship_by_changed event's previous_ship_by, written by a sync or an import), in a
+    snapshot that does not move the order's status on: it can only be an older file (the morning's export uploaded
+    after the platform moved the deadline), the same evidence keep_current_buyer takes for the receiver.
+
+    Why not simply keep the later deadline: the platform moves ship-bys both ways (push 126 and a sync can bring an
+    earlier one), and a file says nothing of when it was made; a later deadline kept by mistake makes the desk miss
+    the real one, an earlier one taken from a file at worst ships early. So a ship-by the desk has not seen replaced
+    still wins (with its ship_by_changed event), as does any in a snapshot that moves the status on. A sync is
+    never older: the platform's current value, read now, always wins (intake does not call this for a sync).
+    Limit: a platform that moves a deadline back to a value it had, while the order waits in the same status, is
+    taken for an older file until the status moves or a sync brings it. One look-up a batch, only for orders whose
+    ship-by a file would move."""
+    wanted = [old.id for _i, rec, _d, old in changed
+              if rec.status.value == known[old.id]["status"] and known[old.id]["ship_by"] is not None
+              and values_of[old.id]["ship_by"] != known[old.id]["ship_by"]]
+    if not wanted:
+        return
+    replaced: dict[int, set[datetime]] = {}
+    for chunk in chunks(wanted):
+        for pk, detail in session.execute(_SHIP_BY_MOVES.where(_EVENTS.c.order_pk.in_(chunk))):
+            previous = json.loads(detail).get("previous_ship_by") if detail else None
+            if previous:
+                replaced.setdefault(pk, set()).add(_second(datetime.fromisoformat(previous)))
+    for pk in wanted:
+        values, stored = values_of[pk], known[pk]
+        if _second(values["ship_by"]) in replaced.get(pk, ()):
+            values["ship_by"], values["ship_by_source"] = stored["ship_by"], stored["ship_by_source"]
+
+
+def ship_by_move(stored, values: dict) -> dict | None:
+    """The detail of the ship_by_changed event of a later snapshot that moves the stored ship-by (after keep_known
+    and keep_current_ship_by), as the sync writes it (channels/douyin/timeline.py), else None. A ship-by given for
+    the first time is no move (the order's own story: paid, derived)."""
+    before, after = stored["ship_by"], values["ship_by"]
+    if before is None or after is None or before == after:
+        return None
+    return {"previous_ship_by": before.astimezone(UTC).isoformat(), "ship_by": after.astimezone(UTC).isoformat()}
 
 
 def keep_case_labels(session, changed, values_of: dict, known: dict, items_of: dict) -> dict[int, dict[str, str]]:

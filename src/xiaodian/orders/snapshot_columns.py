@@ -41,6 +41,12 @@ def items_summary(items) -> str:
     return "；".join(f"{i.product_name}{(' ' + i.spec) if i.spec else ''} ×{i.quantity}" for i in items)[:2000]
 
 
+def rows_summary(rows: list[dict]) -> str:
+    """items_summary of item rows (item_rows' dicts): the same text."""
+    return "；".join(f"{r['product_name']}{(' ' + r['spec']) if r['spec'] else ''} ×{r['quantity']}"
+                    for r in rows)[:2000]
+
+
 def order_columns(rec: OrderRecord) -> dict:
     names = items_summary(rec.items)
     return {
