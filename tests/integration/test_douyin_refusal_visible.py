@@ -230,3 +230,17 @@ def test_correcting_a_refused_number_uploads_the_corrected_one_and_a_second_refu
     assert refusals == ["73100000000001", "73100000000002"]
     html = page_as(app, "warehouse", f"/orders/{OID}")
     assert "抖音未接受快递单号 73100000000002" in html and "抖音未接受快递单号 73100000000001" not in html
+
+
+def test_a_number_entered_by_hand_on_douyin_is_confirmed_by_the_owners_retry(ctx, shop_id, client, fake, app):
+    fake._ship(OID, [OID], "yuantong", "YT9999999999999")
+    with transaction(ctx.sessions) as session:
+        shipping.ship_order(session, shop_id=shop_id, req=ShipRequest(OID, "shunfeng", "SF1000000000980"),
+                            principal=CLERK, now=NOW)
+    assert send(ctx, shop_id, client).failed == 1
+    fake._ship(OID, [OID], "shunfeng", "SF1000000000980")  # the merchant adds it in the back office
+    with transaction(ctx.sessions) as session:
+        assert outbox.retry_failed_uploads(session, shop_id=shop_id) == 1
+    assert send(ctx, shop_id, client, minutes=10).sent == 1
+    html = page_as(app, "warehouse", f"/orders/{OID}")
+    assert "douyin-refused" not in html and "抖音已接受快递单号" in html
