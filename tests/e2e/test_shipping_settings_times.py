@@ -73,7 +73,7 @@ def test_the_form_explains_refusals_in_chinese_and_takes_full_width_digits_and_t
     assert reversed_hours.status_code == 422 and "上班时间要早于下班时间" in reversed_hours.text
     for bad in ("-5", "abc", "0.25", "0"):  # orders an hour with at most one decimal (0.3: a small shop)
         refused = post(capacity_per_hour=bad)
-        assert refused.status_code == 422 and "应在 0.1 到 100,000 之间" in refused.text, bad
+        assert refused.status_code == 422 and "应在 0.1 到 100,000 之间，最多一位小数" in refused.text, bad
     assert post(capacity_per_hour="０.３").status_code == 303
     with ctx.sessions() as session:
         assert get_settings(session, shop_id).capacity_per_hour == 0.3

@@ -55,7 +55,7 @@ def _validate_settings(values: dict) -> None:
         values["capacity_per_hour"] = float(capacity_value(values["capacity_per_hour"]))
     except ValueError:
         bad("capacity_per_hour", "must be 0.1–100000 orders per hour, with at most one decimal",
-            "setting_out_of_range", low="0.1", high="100,000")
+            "capacity_invalid")
     start, end = int(values["work_start_minute"]), int(values["work_end_minute"])
     if not 0 <= start < 1440:  # each bound blamed on its own field, the order of the two on the end
         bad("work_start_minute", "the working day must start at a time of day, 00:00–23:59", "time_invalid")

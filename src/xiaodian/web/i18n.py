@@ -130,6 +130,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "upload_not_found", "import_job_finished", "import_queue_full", "import_in_progress", "nothing_to_apply",
     "import_stopped", "refund_amount_required", "refund_amount_invalid",
     "shop_id_not_number", "app_key_taken", "platform_shop_taken",  # 抖店连接
+    "capacity_invalid",  # 发货设置 and the forecast's capacity
     "reason_required", "until_in_past",  # logistics: ignoring an anomaly (reason_required: a tracking correction too)
     # logistics: a tracking-events file's rows
     "context_empty", "state_not_numeric", "state_unknown", "date_in_future", "tracking_unknown", "carrier_mismatch",
