@@ -160,6 +160,12 @@ def test_a_refused_decision_is_in_the_case_history_and_the_case_is_not_shown_as_
     assert "抖音拒绝了这项处理</strong>" in html  # the history line
     english = page_as(app, "warehouse", f"/aftersales/{AID}", lang="en")
     assert "Douyin refused the decision taken here" in english and "Nothing for the merchant to do now" not in english
+    # the owner's list names the case and the decision (QA pass 8, #6: only the order, under an empty 运单号)
+    with ctx.sessions() as session:
+        (row,) = service.status(session, shop_id=shop_id, now=NOW)["failed_writes"]
+    assert (row["aftersale_id"], row["decision"], row["tracking_no"]) == (AID, "reject", None)
+    table = page_as(app, "owner", "/settings/douyin").split('data-testid="dy-failed-writes"', 1)[1]
+    assert f'href="/aftersales/{AID}">售后单 {AID}</a> · 拒绝' in table.split("</table>", 1)[0]
 
     fake.put_aftersale(platform_aftersale(AID, SHIPPED_OID, apply=NOW - timedelta(hours=1)))
     with transaction(ctx.sessions) as session:

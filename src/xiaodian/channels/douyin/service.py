@@ -113,6 +113,19 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     return conn
 
 
+def _decision_of(kind: str, params) -> dict:
+    """A refused after-sale decision names its case and what was decided (QA pass 8, #6: the row showed only the
+    order, under a 运单号 column left empty); nothing for a tracking upload."""
+    from . import operate
+
+    if kind != operate.KIND or not isinstance(params, dict):
+        return {}
+    items = params.get("items") or [{}]
+    decided = next((decision for (_review, decision, _goods), code in operate.OPERATE_TYPES.items()
+                    if code == params.get("type")), None)
+    return {"aftersale_id": str(items[0].get("aftersale_id") or "") or None, "decision": decided}
+
+
 def failed_writes(session: Session, shop_id: int, limit: int = 20) -> list[dict]:
     """The latest writes the platform refused (or that were held): what, for which order, and the platform's reason
     as it answered (sub_code, sub_msg), for the owner's status page."""
@@ -127,12 +140,13 @@ def failed_writes(session: Session, shop_id: int, limit: int = 20) -> list[dict]
         except ValueError:
             error = {"msg": last_error}
         try:
-            waybill = json.loads(payload).get("logistics_code")
-        except (ValueError, AttributeError):
-            waybill = None
+            params = json.loads(payload)
+        except ValueError:
+            params = {}
+        waybill = params.get("logistics_code") if isinstance(params, dict) else None
         reason = " ".join(str(error.get(k)) for k in ("sub_code", "sub_msg", "msg", "desk_note") if error.get(k))
         out.append({"kind": kind, "order_id": order_id, "tracking_no": waybill, "reason": reason or None,
-                    "attempts": attempts})
+                    "attempts": attempts, **_decision_of(kind, params)})
     return out
 
 
