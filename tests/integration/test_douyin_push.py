@@ -169,7 +169,20 @@ def test_after_sale_tags_bring_the_case_in_with_reason_history_and_unknown_tags_
     assert status["inbox"]["ignored"] == 1 and status["last_push_at"] == NOW
 
 
-def test_a_signed_body_that_is_not_a_message_array_is_still_stored_raw(connected, http, fake):
+def test_a_signed_body_that_is_not_a_message_array_is_still_stored_raw(connected, http, fake, shop_id, owner_client):
+    assert send(http, fake, [msg("m1", "101")]).status_code == 200  # a readable push counts as nothing unreadable
+    with connected.sessions() as session:
+        assert service.status(session, shop_id=shop_id, now=NOW)["unreadable_pushes"]["count"] == 0
     body = b'{"not": "messages"}'
     response = http.post("/hooks/douyin", content=body, headers=fake.push_headers(body))
-    assert response.status_code == 200 and count(connected, DouyinPushBatch) == 1
+    assert response.status_code == 200 and count(connected, DouyinPushBatch) == 2
+    with connected.sessions() as session:
+        unreadable = service.status(session, shop_id=shop_id, now=NOW)["unreadable_pushes"]
+    # acknowledged (sending it again would not help), and counted where the owner looks (QA pass 8, #7)
+    assert unreadable["count"] == 1 and unreadable["latest_error"]
+    empty = b"[]"
+    assert http.post("/hooks/douyin", content=empty, headers=fake.push_headers(empty)).status_code == 200
+    with connected.sessions() as session:
+        assert service.status(session, shop_id=shop_id, now=NOW)["unreadable_pushes"]["count"] == 2
+    page = owner_client.get("/settings/douyin").text
+    assert "近 7 天有 2 批已验签的推送无法读取" in page and "推送方有问题" in page

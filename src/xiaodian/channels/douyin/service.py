@@ -10,7 +10,7 @@ import weakref
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ...accounts import audit
@@ -258,6 +258,14 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
     last_push = session.execute(select(DouyinPushBatch.received_at).where(
         DouyinPushBatch.shop_id == shop_id, DouyinPushBatch.error.is_distinct_from(SET_ASIDE))
         .order_by(DouyinPushBatch.id.desc()).limit(1)).scalar_one_or_none()
+    # Signed bodies the desk could not read (not JSON, not a list of messages, or none in it): acknowledged, since
+    # sending them again would not help, but the sender is broken and the IT person must see it (QA pass 8, #7:
+    # they were counted nowhere). Kept 7 days, like every raw batch.
+    unreadable = and_(DouyinPushBatch.shop_id == shop_id, DouyinPushBatch.error.is_distinct_from(SET_ASIDE),
+                      or_(DouyinPushBatch.error.is_not(None), DouyinPushBatch.messages == 0))
+    unreadable_count = session.execute(select(func.count()).select_from(DouyinPushBatch).where(unreadable)).scalar_one()
+    latest_unreadable = session.execute(select(DouyinPushBatch.received_at, DouyinPushBatch.error).where(unreadable)
+                                        .order_by(DouyinPushBatch.id.desc()).limit(1)).first()
     return {
         "connected": True, "platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
         "token_expires_at": conn.token_expires_at,
@@ -270,6 +278,10 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
         "decisions": {state: decisions.get(state, 0) for state in ("pending", "sent", "failed")},
         "problems": [dict(row._mapping) for row in problems],
         "failed_writes": failed_writes(session, shop_id),
+        "unreadable_pushes": {"count": unreadable_count,
+                              "latest_at": latest_unreadable.received_at if latest_unreadable else None,
+                              "latest_error": (latest_unreadable.error or "no message in it")
+                              if latest_unreadable else None},
     }
 
 
