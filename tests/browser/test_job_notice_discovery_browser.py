@@ -36,10 +36,13 @@ def test_an_export_asked_for_through_the_api_is_announced_on_a_page_open_before(
     assert dict(runner.run_waiting(ctx)) == {int(job_id): "done"}
     # The page was loaded before the job existed. Its next look at the user's jobs (every 20 s while in view, and
     # whenever it comes back into view: prompted here) finds it, and the next poll announces it.
-    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
-    notice = page.locator(f"#export-notice .export-notice-item[data-job='{job_id}']")
-    notice.wait_for(timeout=15_000)
-    assert f"导出任务 {job_id} 已完成" in notice.inner_text()
+    # The page tells the desk it announced the job (POST …/noticed) just after showing it: wait for that answer, or a
+    # reload in between (CI once did) finds the job still unannounced and rightly shows it again.
+    with page.expect_response(lambda r: f"/{job_id}/noticed?" in r.url, timeout=15_000) as told:
+        page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+        notice = page.locator(f"#export-notice .export-notice-item[data-job='{job_id}']")
+        notice.wait_for(timeout=15_000)
+    assert told.value.ok and f"导出任务 {job_id} 已完成" in notice.inner_text()
     page.reload()
     page.wait_for_timeout(500)
     assert page.locator("#export-notice .export-notice-item").count() == 0  # announced once
