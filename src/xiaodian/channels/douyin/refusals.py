@@ -42,7 +42,7 @@ def reason_of(error: dict) -> str:
 
 def reason_in(detail: str | None) -> str:
     """The platform's reason kept in a ``platform_refused`` history event's detail (the case page's history)."""
-    return str(_error_of(detail).get("reason") or "")
+    return str(error_of(detail).get("reason") or "")
 
 
 def _held(error: dict) -> bool:
@@ -51,7 +51,7 @@ def _held(error: dict) -> bool:
     return not any(error.get(k) for k in ("code", "sub_code", "method"))
 
 
-def _error_of(last_error: str | None) -> dict:
+def error_of(last_error: str | None) -> dict:
     try:
         error = json.loads(last_error) if last_error else {}
     except ValueError:
@@ -101,12 +101,12 @@ def record_accepted(session: Session, row: DouyinOutbox, payload: dict, now: dat
         if pk is not None and _last_upload_event(session, pk, row.ref) == UPLOAD_REFUSED:
             _order_event(session, row, UPLOAD_ACCEPTED, _upload_detail(row, payload, None), now)
     elif row.kind == DECISION:
-        case_id = _case_id(session, row.shop_id, _aftersale_of(payload))
+        case_id = _case_id(session, row.shop_id, aftersale_of(payload))
         if case_id is not None and _last_decision_event(session, case_id, row.ref) == DECISION_REFUSED:
             _case_event(session, row, payload, DECISION_ACCEPTED, {"operate_type": payload.get("type")}, now)
 
 
-def _aftersale_of(payload: dict) -> str:
+def aftersale_of(payload: dict) -> str:
     items = payload.get("items") or [{}]
     return str(items[0].get("aftersale_id") or "")
 
@@ -125,7 +125,7 @@ def _case_event(session: Session, row: DouyinOutbox, payload: dict, action: str,
                 now: datetime) -> None:
     from ...aftersales.models import AfterSaleEvent
 
-    case_id = _case_id(session, row.shop_id, _aftersale_of(payload))
+    case_id = _case_id(session, row.shop_id, aftersale_of(payload))
     if case_id is None:
         return
     facts = {k: v for k, v in {**detail, "outbox_ref": row.ref}.items() if v not in (None, "")}
@@ -140,7 +140,7 @@ def _last_upload_event(session: Session, order_pk: int, ref: str) -> str | None:
         OrderEvent.order_pk == order_pk, OrderEvent.kind.in_((UPLOAD_REFUSED, UPLOAD_ACCEPTED)))
         .order_by(OrderEvent.id.desc())).all()
     for kind, detail in rows:
-        if str(_error_of(detail).get("shipment_id")) == ref:
+        if str(error_of(detail).get("shipment_id")) == ref:
             return kind
     return None
 
@@ -152,7 +152,7 @@ def _last_decision_event(session: Session, case_id: int, ref: str) -> str | None
         AfterSaleEvent.case_id == case_id, AfterSaleEvent.action.in_((DECISION_REFUSED, DECISION_ACCEPTED)))
         .order_by(AfterSaleEvent.id.desc())).all()
     for action, detail in rows:
-        if _error_of(detail).get("outbox_ref") == ref:
+        if error_of(detail).get("outbox_ref") == ref:
             return action
     return None
 
@@ -166,7 +166,7 @@ def refused_uploads(session: Session, shop_id: int, order_id: str) -> list[dict]
                            .order_by(DouyinOutbox.id)).all()
     out = []
     for payload, last_error in rows:
-        data, error = _error_of(payload), _error_of(last_error)
+        data, error = error_of(payload), error_of(last_error)
         out.append({"tracking_no": data.get("logistics_code"), "carrier": data.get("company_code"),
                     "reason": reason_of(error) or None, "held": _held(error)})
     return out
@@ -181,11 +181,11 @@ def refused_decisions(session: Session, shop_id: int, aftersale_id: str) -> list
                            .order_by(DouyinOutbox.id)).all()
     out = []
     for payload, last_error in rows:
-        data = _error_of(payload)
-        if _aftersale_of(data) != aftersale_id:
+        data = error_of(payload)
+        if aftersale_of(data) != aftersale_id:
             continue
         item = (data.get("items") or [{}])[0]
-        error = _error_of(last_error)
+        error = error_of(last_error)
         out.append({"operate_type": data.get("type"), "reject": "reject_reason_code" in item,
                     "reason": reason_of(error) or None, "held": _held(error)})
     return out

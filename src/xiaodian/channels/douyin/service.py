@@ -117,13 +117,13 @@ def _decision_of(kind: str, params) -> dict:
     """A refused after-sale decision names its case and what was decided (QA pass 8, #6: the row showed only the
     order, under a 运单号 column left empty); nothing for a tracking upload."""
     from . import operate
+    from .refusals import aftersale_of
 
-    if kind != operate.KIND or not isinstance(params, dict):
+    if kind != operate.KIND:
         return {}
-    items = params.get("items") or [{}]
     decided = next((decision for (_review, decision, _goods), code in operate.OPERATE_TYPES.items()
                     if code == params.get("type")), None)
-    return {"aftersale_id": str(items[0].get("aftersale_id") or "") or None, "decision": decided}
+    return {"aftersale_id": aftersale_of(params) or None, "decision": decided}
 
 
 def failed_writes(session: Session, shop_id: int, limit: int = 20) -> list[dict]:
@@ -133,17 +133,12 @@ def failed_writes(session: Session, shop_id: int, limit: int = 20) -> list[dict]
                                   DouyinOutbox.last_error, DouyinOutbox.attempts)
                            .where(DouyinOutbox.shop_id == shop_id, DouyinOutbox.state == "failed")
                            .order_by(DouyinOutbox.id.desc()).limit(limit)).all()
+    from .refusals import error_of  # a stored JSON object, or {"msg": the text} when it is none
+
     out = []
     for kind, order_id, payload, last_error, attempts in rows:
-        try:
-            error = json.loads(last_error) if last_error else {}
-        except ValueError:
-            error = {"msg": last_error}
-        try:
-            params = json.loads(payload)
-        except ValueError:
-            params = {}
-        waybill = params.get("logistics_code") if isinstance(params, dict) else None
+        error, params = error_of(last_error), error_of(payload)
+        waybill = params.get("logistics_code")
         reason = " ".join(str(error.get(k)) for k in ("sub_code", "sub_msg", "msg", "desk_note") if error.get(k))
         out.append({"kind": kind, "order_id": order_id, "tracking_no": waybill, "reason": reason or None,
                     "attempts": attempts, **_decision_of(kind, params)})
