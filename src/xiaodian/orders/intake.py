@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 
 from ..db import hold_locks, in_ids
 from ..leases import DEADLINE_SCAN, ask_full_run
-from ..shipping.models import ShippingSettings
 from ..privacy.crypto import PiiCipher
 from . import search_index
 from .bulk_writes import bulk_insert, bulk_update, chunks, insert_tuples, same, sqlite_time
@@ -189,10 +188,8 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
     return result
 
 
-# Reminders start at most this long before a ship-by (shipping/preferences.py: due_soon_hours is 1–72; 6 until the
-# owner saves another, shipping/queries.get_settings).
+# Reminders start at most this long before a ship-by (shipping/preferences.py: due_soon_hours is 1–72).
 _REMINDER_REACH = timedelta(hours=72)
-_DEFAULT_DUE_SOON_HOURS = 6
 _TO_SHIP = frozenset({OrderStatus.PAID_PENDING, OrderStatus.AWAITING_SHIPMENT, OrderStatus.PARTIALLY_SHIPPED})
 
 
@@ -207,9 +204,9 @@ def _deadline_close(session: Session, shop_id: int, records: Sequence[OrderRecor
     soonest = min((rec.ship_by for rec in records if rec.status in _TO_SHIP and rec.ship_by is not None), default=None)
     if soonest is None or soonest > now + _REMINDER_REACH:
         return False
-    hours = session.execute(select(ShippingSettings.due_soon_hours)
-                            .where(ShippingSettings.shop_id == shop_id)).scalar_one_or_none()
-    return soonest <= now + timedelta(hours=hours or _DEFAULT_DUE_SOON_HOURS)
+    from ..shipping.queries import get_settings  # the shop's reminder window, or the documented default
+
+    return soonest <= now + timedelta(hours=get_settings(session, shop_id).due_soon_hours)
 
 
 def lock_shop_intake(session: Session, shop_id: int) -> None:
