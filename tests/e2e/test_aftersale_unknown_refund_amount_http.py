@@ -191,7 +191,7 @@ def test_refund_limit_of_an_item_in_a_larger_order_is_its_own_amount(ctx, shop_i
             order_id=other, status=OrderStatus.SHIPPED, items=items, shipped_at=NOW - timedelta(days=2))])
         from_order_export(session, shop_id=shop_id, order_ids=[other], now=NOW, source="import", principal=CS)
         case = session.execute(select(AfterSaleCase).where(AfterSaleCase.sku_order_id == ORDER)).scalar_one()
-        assert service.refund_limit_fen(session, case) == 23800  # not the order's ¥298.00
+        assert service.refund_limit(session, case).max_fen == 23800  # not the order's ¥298.00
 
 
 def _resend_history(client) -> str:

@@ -120,10 +120,10 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
                                families=views.families_for(session, shop_of(request), ctx.settings))
     # a refund of an amount nobody has said yet asks for it, with the most the SKU order paid (service.py)
     unknown = detail.type in REFUND_TYPES and detail.refund_fen is None
-    limit = service.refund_limit_fen(session, service.require_case(session, shop_of(request), aftersale_id)) \
+    limit = service.refund_limit(session, service.require_case(session, shop_of(request), aftersale_id)) \
         if unknown else None
     return {**_order_context(session, shop_of(request), detail.order_id, ctx.clock.now()),
-            "refund_unknown": unknown, "refund_limit_fen": limit,
+            "refund_unknown": unknown, "refund_limit": limit,
             "case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
             "reject_codes": domain.reject_codes_for(detail.type, detail.status), "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),

@@ -29,8 +29,9 @@ class ActionIn(BaseModel):
     refund_fen: StrictInt | None = Field(
         None, description="refund / retry_refund of a case whose refund_fen is null (amount unknown: the case came "
                           "from an order export): the amount paid back in fen, as the platform's after-sale page "
-                          "shows it, > 0 and at most what the SKU order paid (otherwise 422 refund_amount_required / "
-                          "refund_amount_invalid with details.max_fen). Leave it out when the amount is known")
+                          "shows it, > 0 and at most what the SKU order paid less what other cases already refunded "
+                          "on it (otherwise 422 refund_amount_required / refund_amount_invalid with details.max_fen, "
+                          "paid_fen, refunded_fen and refunded_by). Leave it out when the amount is known")
 
 
 class ContactIn(BaseModel):

@@ -345,17 +345,57 @@ def _yuan(fen: int) -> str:
     return f"¥{fen / 100:,.2f}"
 
 
-def refund_limit_fen(session: Session, case: AfterSaleCase) -> int:
+@dataclass(frozen=True)
+class RefundLimit:
+    """The most a refund of a case may still give back, and why: what the SKU order paid, less what other cases on
+    the same order already paid back (or are paying back) on it. ``earlier`` names those cases (售后单号, fen)."""
+
+    max_fen: int
+    paid_fen: int
+    earlier: tuple[tuple[str, int], ...] = ()
+
+    @property
+    def refunded_fen(self) -> int:
+        return sum(fen for _, fen in self.earlier)
+
+    @property
+    def refunded_by(self) -> list[str]:
+        return [case_id for case_id, _ in self.earlier]
+
+    def details(self) -> dict:
+        """The error details a refused amount carries: the page and the API name the cases that used the rest."""
+        return {"max_fen": self.max_fen, "paid_fen": self.paid_fen, "refunded_fen": self.refunded_fen,
+                "refunded_by": self.refunded_by}
+
+
+# the refund of a case in these statuses is paid out, or being paid: its money is no longer the buyer's to claim
+_MONEY_GIVEN = (CaseStatus.SUCCEEDED.value, CaseStatus.REFUNDING.value, CaseStatus.REFUND_FAILED.value)
+
+
+def refund_limit(session: Session, case: AfterSaleCase) -> RefundLimit:
     """What the case's SKU order paid, the most a refund of it gives back: a single-item order's paid amount
     (postage included, which a refund before shipping returns too); an item of a larger order, its own amount,
-    never more than the whole order paid."""
+    never more than the whole order paid. Money other cases already gave back is taken off, on the item and on the
+    order: a buyer who had ¥30 back for a crushed bag cannot then have the full ¥89 back for the same item, which
+    the platform would refuse and the desk would have shown as settled."""
     paid = session.execute(select(Order.pay_amount_fen).where(Order.id == case.order_pk)).scalar_one() or 0
     items = session.execute(select(OrderItem.sku_order_id, OrderItem.amount_fen)
                             .where(OrderItem.order_pk == case.order_pk)).all()
-    if len(items) <= 1:
-        return paid
-    own = next((amount for sku, amount in items if sku == case.sku_order_id), paid)
-    return min(own, paid)
+    own = paid if len(items) <= 1 else min(next((amount for sku, amount in items if sku == case.sku_order_id), paid),
+                                           paid)
+    others = session.execute(
+        select(AfterSaleCase.aftersale_id, AfterSaleCase.sku_order_id, AfterSaleCase.refund_fen)
+        .where(AfterSaleCase.order_pk == case.order_pk, AfterSaleCase.id != case.id,
+               AfterSaleCase.case_type.in_([t.value for t in domain.REFUND_TYPES]), AfterSaleCase.refund_fen > 0,
+               AfterSaleCase.status.in_(_MONEY_GIVEN))
+        .order_by(AfterSaleCase.aftersale_id)).all()
+    same_item = len(items) <= 1
+    on_item = [(a, fen) for a, sku, fen in others if same_item or sku == case.sku_order_id]
+    item_left = own - sum(fen for _, fen in on_item)
+    order_left = paid - sum(fen for _, _, fen in others)
+    if item_left <= order_left:  # name the refunds that bound it: the item's own, or the whole order's
+        return RefundLimit(max_fen=max(item_left, 0), paid_fen=own, earlier=tuple(on_item))
+    return RefundLimit(max_fen=max(order_left, 0), paid_fen=paid, earlier=tuple((a, fen) for a, _, fen in others))
 
 
 def refund_amount_from_yuan(value: str | None) -> int | None:
@@ -384,17 +424,24 @@ def _checked_refund_amount(session: Session, case: AfterSaleCase, given: domain.
                                    "reported it); leave the amount out", code="refund_amount_invalid",
                                    details={**ids, "refund_fen": case.refund_fen})
         return {"refund_fen": case.refund_fen}
-    limit = refund_limit_fen(session, case)
+    limit = refund_limit(session, case)
+    by = ", ".join(limit.refunded_by)
+    given_back = f", less {_yuan(limit.refunded_fen)} already refunded by case {by}" if limit.earlier else ""
+    if limit.max_fen <= 0:
+        raise ValidationFailed(f"nothing is left to refund on this item: other cases already refunded "
+                               f"{_yuan(limit.refunded_fen)} of the {_yuan(limit.paid_fen)} it was paid "
+                               f"(case {by})", code="refund_amount_invalid",
+                               details={**ids, **limit.details()})
     if given.refund_fen is None:
         raise ValidationFailed(
             "the refund amount of this case is not known (the order export does not carry it): give the amount the "
-            f"buyer applied for, as the platform's after-sale page shows it (at most {_yuan(limit)}, what the item "
-            "was paid), or import the after-sale export first", code="refund_amount_required",
-            details={**ids, "max_fen": limit})
-    if not 0 < given.refund_fen <= limit:
-        raise ValidationFailed(f"the refund amount must be more than ¥0.00 and at most {_yuan(limit)} (what the "
-                               f"item was paid); got {_yuan(given.refund_fen)}", code="refund_amount_invalid",
-                               details={**ids, "max_fen": limit})
+            f"buyer applied for, as the platform's after-sale page shows it (at most {_yuan(limit.max_fen)}, what the "
+            f"item was paid{given_back}), or import the after-sale export first", code="refund_amount_required",
+            details={**ids, **limit.details()})
+    if not 0 < given.refund_fen <= limit.max_fen:
+        raise ValidationFailed(f"the refund amount must be more than ¥0.00 and at most {_yuan(limit.max_fen)} (what "
+                               f"the item was paid{given_back}); got {_yuan(given.refund_fen)}",
+                               code="refund_amount_invalid", details={**ids, **limit.details()})
     return {"refund_fen": given.refund_fen, "refund_entered": True}
 
 
