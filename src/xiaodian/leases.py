@@ -45,26 +45,37 @@ def take_lease(sessions: sessionmaker[Session], shop_id: int, name: str, now: da
 
 
 def release_lease(sessions: sessionmaker[Session], shop_id: int, name: str, now: datetime, holder: str, *,
-                  full: bool, advance: bool = True) -> None:
+                  full: bool, advance: bool = True, served_asks: int = 0) -> None:
     """Give the lease back. ``advance`` moves the watermark to ``now`` (a failed run keeps the old one, so the
-    next run looks at the same rows again); ``full`` also records a full run."""
+    next run looks at the same rows again); ``full`` also records a full run, which served the ``served_asks``
+    asks for one that were pending when it took the lease (lease.full_asks). Asks that came in while it ran are
+    left standing: the rows they were about may have been written after this run read past them."""
+    table = JobLease.__table__
     values: dict = {"lease_until": None, "last_run_at": now}
     if advance:
         values["watermark"] = now
         if full:
             values["last_full_at"] = now
+            if served_asks:
+                values["full_asks"] = table.c.full_asks - served_asks
     with sessions.begin() as session:
-        table = JobLease.__table__
         session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == name,
                                             table.c.holder == holder).values(**values))
 
 
 def ask_full_run(session: Session, shop_id: int, name: str) -> None:
     """Make the job's next run for the shop a full one, in the caller's transaction: something arrived that an
-    incremental run, which looks only past its watermark, would not see (an imported order already overdue)."""
+    incremental run, which looks only past its watermark, would not see (an imported order already overdue, the
+    owner's new thresholds). Counted, not flagged, so a full run already under way does not swallow it."""
     table = JobLease.__table__
-    session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == name,
-                                        table.c.last_full_at.is_not(None)).values(last_full_at=None))
+    session.execute(update(table).where(table.c.shop_id == shop_id, table.c.name == name)
+                    .values(full_asks=table.c.full_asks + 1).execution_options(synchronize_session=False))
+
+
+def full_run_due(lease: JobLease, now: datetime, every: timedelta) -> bool:
+    """Whether a job's run decides to be full: never run, asked for, or the last full run is ``every`` old."""
+    return (lease.watermark is None or lease.last_full_at is None or bool(lease.full_asks)
+            or now - lease.last_full_at >= every)
 
 
 def last_lease(session: Session, shop_id: int, name: str) -> JobLease | None:

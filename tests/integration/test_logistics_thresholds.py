@@ -121,7 +121,7 @@ def test_the_scan_uses_the_shops_thresholds_and_a_change_is_applied_to_every_par
     change(ctx, shop_id, now=NOW + 21 * M, pickup_warning=8, pickup_timeout=9,
            pickup_serious=40)
     with ctx.sessions() as session:
-        assert last_scan(session, shop_id).last_full_at is None  # the change asks for a full scan
+        assert last_scan(session, shop_id).full_asks == 1  # the change asks for a full scan
     after = scan_shop(ctx.sessions, shop_id, NOW + 25 * M, full=None)
     assert after.full and after.parcels == 1 and after.raised == 1
     [case] = cases(ctx)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from xiaodian.db import transaction
@@ -132,6 +133,47 @@ def test_an_imported_order_already_overdue_is_seen_by_the_next_minutes_scan(ctx,
     scan = scan_shop(ctx.sessions, shop_id, later + timedelta(minutes=1))
     assert scan.full and (scan.overdue, scan.reminders) == (1, 2)  # oid(1): overdue; oid(2): due within 6 h
     assert not scan_shop(ctx.sessions, shop_id, later + timedelta(minutes=2)).full  # once
+
+
+def test_an_ask_made_while_a_full_scan_runs_is_not_swallowed_by_its_end(ctx, shop_id, monkeypatch):
+    """An import commits an overdue order while an hourly full scan is under way, after the scan has read past it.
+    The scan's end used to record 'full run done' over the import's ask, and the order waited an hour."""
+    from xiaodian.shipping import jobs
+
+    assert scan_shop(ctx.sessions, shop_id, NOW, full=True).overdue == 0
+    later = NOW + timedelta(minutes=2)
+    original = jobs._late_shipped
+
+    def import_meanwhile(*args, **kwargs):  # the full scan has already looked for overdue orders
+        with transaction(ctx.sessions) as session:
+            upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=later, records=[
+                make_record(oid(1), ship_by=NOW - timedelta(days=1))])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(jobs, "_late_shipped", import_meanwhile)
+    running = scan_shop(ctx.sessions, shop_id, later, full=True)  # the hourly full scan
+    assert running.full and running.overdue == 0
+    monkeypatch.setattr(jobs, "_late_shipped", original)
+    scan = scan_shop(ctx.sessions, shop_id, later + timedelta(minutes=1))
+    assert scan.full and scan.overdue == 1
+    assert not scan_shop(ctx.sessions, shop_id, later + timedelta(minutes=2)).full  # the ask is served once
+
+
+def test_a_failed_scan_keeps_its_watermark_and_the_ask_for_a_full_one(ctx, shop_id, monkeypatch):
+    from xiaodian.shipping import jobs
+
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    seed(ctx, shop_id, [make_record(oid(1), ship_by=NOW - timedelta(days=1))])  # asks for a full scan
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(jobs, "_overdue", broken)
+    with pytest.raises(RuntimeError):
+        scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=1))
+    monkeypatch.undo()
+    scan = scan_shop(ctx.sessions, shop_id, NOW + timedelta(minutes=2))
+    assert scan.full and scan.overdue == 1
 
 
 def test_a_new_paid_order_keeps_the_scans_incremental(ctx, shop_id):

@@ -24,7 +24,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..accounts.models import Shop
-from ..leases import last_lease, release_lease, take_lease
+from ..leases import full_run_due, last_lease, release_lease, take_lease
 from ..shipping.models import JobLease
 from . import rules
 from . import thresholds as shop_thresholds
@@ -62,9 +62,9 @@ def _take_lease(sessions, shop_id: int, now: datetime, holder: str) -> JobLease 
     return take_lease(sessions, shop_id, JOB, now, holder, LEASE)
 
 
-def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool, ok: bool) -> None:
+def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool, ok: bool, served_asks: int) -> None:
     # a failed scan keeps the old watermark, so the next one looks at the same parcels again
-    release_lease(sessions, shop_id, JOB, now, holder, full=full, advance=ok)
+    release_lease(sessions, shop_id, JOB, now, holder, full=full, advance=ok, served_asks=served_asks)
 
 
 def last_scan(session: Session, shop_id: int) -> JobLease | None:
@@ -87,8 +87,7 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
         thresholds = shop_thresholds.for_shop(session, shop_id, thresholds)
         changed = shop_thresholds.changed_at(session, shop_id)
     if full is None:
-        full = (lease.watermark is None or lease.last_full_at is None or now - lease.last_full_at >= FULL_EVERY
-                or (changed is not None and changed >= lease.last_full_at))
+        full = full_run_due(lease, now, FULL_EVERY) or (changed is not None and changed >= lease.last_full_at)
     since = None if full or lease.watermark is None else lease.watermark - MARGIN
     report = ScanReport(shop_id, full)
     ok = False
@@ -102,7 +101,7 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
         _scan(sessions, shop_id, now, since, thresholds, report, untracked=not tracked)
         ok = True
     finally:
-        _release(sessions, shop_id, now, holder, full, ok)
+        _release(sessions, shop_id, now, holder, full, ok, lease.full_asks)
     report.seconds = round(time.perf_counter() - started, 4)
     return report
 

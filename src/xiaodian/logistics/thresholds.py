@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -162,11 +162,10 @@ def validate(values: dict[str, float]) -> rules.Thresholds:
 
 def _rescan_fully(session: Session, shop_id: int) -> None:
     """The next logistics scan of the shop looks at every watched parcel (not only the changed ones)."""
-    from ..shipping.models import JobLease
+    from ..leases import ask_full_run
     from .jobs import JOB
 
-    session.execute(update(JobLease).where(JobLease.shop_id == shop_id, JobLease.name == JOB)
-                    .values(last_full_at=None).execution_options(synchronize_session=False))
+    ask_full_run(session, shop_id, JOB)
 
 
 def update_thresholds(session: Session, *, shop_id: int, changes: dict, principal: Principal, now: datetime,

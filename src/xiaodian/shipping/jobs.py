@@ -29,7 +29,7 @@ from ..accounts.models import Shop
 from ..db import insert_ignore
 from ..orders.domain import OrderStatus
 from ..orders.models import Order, OrderEvent
-from ..leases import DEADLINE_SCAN, release_lease, take_lease
+from ..leases import DEADLINE_SCAN, full_run_due, release_lease, take_lease
 from . import domain
 from .models import JobLease, Reminder, Violation
 from .queries import UNSHIPPED, get_settings, late_rules
@@ -63,8 +63,9 @@ def _take_lease(sessions: sessionmaker[Session], shop_id: int, now: datetime, ho
     return take_lease(sessions, shop_id, JOB, now, holder, LEASE)
 
 
-def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool) -> None:
-    release_lease(sessions, shop_id, JOB, now, holder, full=full)
+def _release(sessions, shop_id: int, now: datetime, holder: str, full: bool, ok: bool, served_asks: int) -> None:
+    # a failed scan keeps the old watermark (and the asks for a full one), so the next looks at the same orders again
+    release_lease(sessions, shop_id, JOB, now, holder, full=full, advance=ok, served_asks=served_asks)
 
 
 def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, full: bool | None = None,
@@ -77,9 +78,10 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
     if lease is None:
         return ScanReport(shop_id, bool(full), skipped=True)
     if full is None:
-        full = lease.watermark is None or lease.last_full_at is None or now - lease.last_full_at >= FULL_EVERY
+        full = full_run_due(lease, now, FULL_EVERY)
     since = None if full or lease.watermark is None else lease.watermark - MARGIN
     report = ScanReport(shop_id, full)
+    ok = False
     try:
         report.derived = _derive(sessions, shop_id, now)
         if report.derived and not full:
@@ -99,8 +101,9 @@ def scan_shop(sessions: sessionmaker[Session], shop_id: int, now: datetime, *, f
             with sessions.begin() as session:
                 audit.record(session, principal=audit.SYSTEM, action="shipping.deadline_scan", now=now,
                              shop_id=shop_id, detail={k: v for k, v in report.as_json().items() if k != "seconds"})
+        ok = True
     finally:
-        _release(sessions, shop_id, now, holder, full)
+        _release(sessions, shop_id, now, holder, full, ok, lease.full_asks)
     report.seconds = round(time.perf_counter() - started, 4)
     return report
 

@@ -130,3 +130,6 @@ class JobLease(Base):
     watermark: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_full_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # full runs asked for and not yet served (leases.ask_full_run): a count, so an ask made while a full run is
+    # under way outlives that run's release instead of being swallowed by it
+    full_asks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
