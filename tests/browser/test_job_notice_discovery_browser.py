@@ -50,3 +50,28 @@ def test_an_export_asked_for_through_the_api_is_announced_on_a_page_open_before(
     page.wait_for_timeout(1000)
     assert page.locator("#export-notice .export-notice-item").count() == 0
     assert page.js_errors == []
+
+
+def test_a_reload_before_the_desk_has_recorded_the_announcement_does_not_announce_the_job_again(quiet_page,
+                                                                                                quiet_desk):
+    """The page that announced a job reloads before its POST …/noticed reached the desk (here: it never does): the
+    desk still lists the job as unannounced, and the browser remembers it has already shown it."""
+    from xiaodian.exports import runner
+
+    page, ctx = quiet_page, quiet_desk[1]
+    log_in(page, path="/shipping")
+    told = []
+    page.route("**/noticed?*", lambda route: (told.append(route.request.url), route.abort()))
+    csrf = page.evaluate("window.xiaodianCsrf")
+    asked = page.request.post("/api/v1/exports/jobs", data={"format": "csv", "per": "order"},
+                              headers={"x-csrf-token": csrf})
+    job_id = str(asked.json()["id"])
+    assert dict(runner.run_waiting(ctx)) == {int(job_id): "done"}
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.locator(f"#export-notice .export-notice-item[data-job='{job_id}']").wait_for(timeout=15_000)
+    page.wait_for_timeout(300)
+    assert any(f"/{job_id}/noticed?" in url for url in told)  # it tried to tell the desk, and could not
+    page.reload()
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    page.wait_for_timeout(1500)
+    assert page.locator("#export-notice .export-notice-item").count() == 0

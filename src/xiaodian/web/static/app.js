@@ -105,9 +105,23 @@
     };
     var sameJob = function (a, b) { return kindOf(a) === kindOf(b) && a.job === b.job && a.shop === b.shop; };
     var announced = [];  // finished jobs this page has announced or let go: a later list may still name them
+    // Jobs announced in this browser lately, kept across pages: a page loaded before the desk has recorded the
+    // announcement (a reload right after it) would otherwise be given the job again and announce it twice.
+    var toldKey = "xd-export-told:" + notice.getAttribute("data-login");
+    var readTold = function () {
+      var list;
+      try { list = JSON.parse(window.localStorage.getItem(toldKey)) || []; } catch (e) { list = []; }
+      return list.filter(function (w) { return Date.now() - w.at < 3600 * 1000; });
+    };
+    var rememberTold = function (w) {
+      var list = readTold().filter(function (t) { return !sameJob(t, w); });
+      list.push({kind: kindOf(w), job: w.job, shop: w.shop, at: Date.now()});
+      window.localStorage.setItem(toldKey, JSON.stringify(list.slice(-50)));
+    };
     var follow = function (kind, job, shop) {
       var entry = {kind: kind || "export", job: String(job), shop: String(shop), at: Date.now()};
       if (announced.some(function (w) { return sameJob(w, entry); })) { return false; }
+      if (readTold().some(function (w) { return sameJob(w, entry); })) { return false; }
       var known = readWatched();
       if (known.some(function (w) { return sameJob(w, entry); })) { return false; }
       writeWatched(known.concat([entry]));
@@ -129,7 +143,9 @@
     // The desk is told once a finished job has been announced (or its own page shows it), so that the next page,
     // here or on another computer, does not announce it again. Should this fail, the next page announces it again.
     var tellDesk = function (w) {
-      fetch(urlOf(w, "/noticed"), {method: "POST", credentials: "same-origin",
+      rememberTold(w);
+      // keepalive: the request is sent even when the page is left or reloaded at once
+      fetch(urlOf(w, "/noticed"), {method: "POST", credentials: "same-origin", keepalive: true,
                                    headers: {Accept: "application/json", "X-CSRF-Token": window.xiaodianCsrf}})
         .catch(function () { return null; });
     };
