@@ -81,6 +81,20 @@ def test_page_shows_understanding_matches_diagnosis_and_reply(app, users, asker)
     assert "items" not in facts and "T" not in values["ship_by"] and "awaiting_shipment" not in values.values()
 
 
+def test_the_english_page_names_the_product_in_english_beside_its_chinese_name(app, users, asker):
+    with TestClient(app) as client:
+        login(client, "cs")
+        client.get("/lang/en")
+        r = client.post("/inquiries", data={"message": SEED, "phone": asker["buyer_phone"], "order_id": "",
+                                            "at": "2026-11-24T18:00", "csrf_token": csrf_of(client, "/inquiries")})
+        product = r.text.split('data-field="product">', 1)[1].split("</dd>", 1)[0]
+        assert "Wuchang rice" in product and "(五常大米)" in product
+        client.get("/lang/zh")
+        r = client.post("/inquiries", data={"message": SEED, "phone": asker["buyer_phone"], "order_id": "",
+                                            "at": "2026-11-24T18:00", "csrf_token": csrf_of(client, "/inquiries")})
+    assert r.text.split('data-field="product">', 1)[1].split("</dd>", 1)[0] == "五常大米"
+
+
 def test_page_without_csrf_is_refused_and_bad_input_is_shown_not_crashed(app, users, asker):
     with TestClient(app) as client:
         login(client, "cs")

@@ -13,7 +13,7 @@ from ..clock import SHOP_TZ
 from ..errors import DomainError, ValidationFailed
 from ..orders.api import shop_of
 from ..web.deps import db, get_ctx, require
-from ..web.i18n import error_text
+from ..web.i18n import current_language, error_text
 from ..web.i18n import gettext as _
 from ..web.templating import render
 from . import service
@@ -76,8 +76,9 @@ def error_message(exc: DomainError) -> str:
     return error_text(exc.code, exc.message, exc.details)
 
 
-def _page(request: Request, *, form: dict, result=None, error=None, status_code: int = 200):
+def _page(request: Request, *, form: dict, result=None, error=None, status_code: int = 200, product_en=None):
     return render(request, "inquiries/desk.html", status_code=status_code, form=form, result=result, error=error,
+                  product_en=product_en,
                   error_message=error_message(error) if error else None, intents=intent_labels(),
                   codes=code_labels(), fact_rows=fact_rows, examples=examples())
 
@@ -110,4 +111,8 @@ def desk_answer(request: Request, message: str = Form(""), phone: str = Form("")
                                 order_id=order_id or None, at=_parse_at(at), now=ctx.clock.now(), cipher=ctx.cipher)
     except DomainError as exc:
         return _page(request, form=form, error=exc, status_code=exc.http_status)
-    return _page(request, form=form, result=answer_out(result))
+    out = answer_out(result)
+    # the desk in English names the product in English too, beside the Chinese the orders are written in
+    product_en = (service.english_product_name(session, shop_of(request), out.product_ids)
+                  if current_language.get() == "en" and out.product_ids else None)
+    return _page(request, form=form, result=out, product_en=product_en)

@@ -277,6 +277,36 @@ def _english_names(session: Session, shop_id: int, order: OrderFacts | None) -> 
     reads "Wuchang rice", not 五常大米; "peanut oil" for an imported 压榨一级花生油 5L, see glossary); products
     without one are left out and keep their Chinese name."""
     pids = {pid for pid, _name, _qty in order.items if pid} if order is not None else set()
+    return english_names_of(session, shop_id, pids)
+
+
+def english_product_name(session: Session, shop_id: int, product_ids) -> str | None:
+    """The English name the products the buyer named share, for the desk's English page ("Wuchang rice" beside
+    五常大米, which three listings share): the shortest English name of one of them that every other one also goes
+    by (its English name or an alias). None when they share none."""
+    pids = set(product_ids)
+    english = english_names_of(session, shop_id, pids)
+    if not english:
+        return None
+    known: dict[str, set[str]] = {pid: {name.casefold()} for pid, name in english.items()}
+    for pid, aliases in session.execute(select(Product.product_id, Product.aliases)
+                                        .where(Product.shop_id == shop_id, Product.product_id.in_(pids))).all():
+        known.setdefault(pid, set()).update(a.casefold() for a in _alias_list(aliases))
+    shared = [name for name in sorted(set(english.values()), key=len)
+              if all(name.casefold() in known.get(pid, set()) for pid in pids)]
+    return shared[0] if shared else None
+
+
+def _alias_list(stored: str | None) -> list[str]:
+    try:
+        value = json.loads(stored or "[]")
+    except ValueError:
+        return []
+    return [a for a in value if isinstance(a, str)] if isinstance(value, list) else []
+
+
+def english_names_of(session: Session, shop_id: int, pids: set[str]) -> dict[str, str]:
+    """product id → English name (its own, or the glossary's words for an imported title) of those that have one."""
     if not pids:
         return {}
     rows = session.execute(select(Product.product_id, Product.name, Product.name_en)
