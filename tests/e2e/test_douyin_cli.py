@@ -61,8 +61,11 @@ def test_connect_then_sync_prints_one_json_object_and_a_second_sync_changes_noth
     assert all(r["signed_ok"] for r in fake.requests)
 
 
-def test_a_wrong_secret_exits_1_with_the_platform_sub_code(env):
-    assert connect(env, secret="wrong").returncode == 0
+def test_a_wrong_secret_exits_1_with_the_platform_sub_code(env, fake):
+    refused = connect(env, secret="wrong")  # checked at connect (credentials.py): refused, nothing saved
+    assert refused.returncode == 1 and "app_secret" in refused.stderr and "isv.invalid-sign" in refused.stderr
+    assert connect(env).returncode == 0
+    fake.app_secret = "rotated-in-the-back-office"  # the secret the desk holds no longer signs right
     done = xiaodian(env, "sync", "douyin", "--once", "--json")
     assert done.returncode == 1
     assert json.loads(done.stdout)["errors"][0]["sub_code"] == "isv.invalid-sign"

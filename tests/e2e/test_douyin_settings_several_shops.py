@@ -71,4 +71,6 @@ def test_replacing_the_connection_clears_the_platform_error_of_the_old_one(ctx, 
     headers = {"x-csrf-token": csrf_of(owner_client, "/settings/douyin")}
     status = owner_client.put("/api/v1/douyin/connection", params={"shop": first}, headers=headers,
                               json={"shop_id": "88990033", "app_key": "7000000000000000001", "app_secret": "s2"})
-    assert status.status_code == 200 and status.json()["last_error"] is None
+    # the old error is gone; what stands now is at most the new connection's own check (credentials.py: this test's
+    # gateway is closed, so the reason the platform could not be asked)
+    assert status.status_code == 200 and (status.json()["last_error"] or {}).get("msg") != "shop_id 与应用不匹配"

@@ -24,6 +24,7 @@ from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, require
 from ...web.openapi import ERROR_RESPONSES
 from . import service
+from .credentials import connect_checked
 from .export_request import ExportIn, order_filter
 from .orders_export import MEDIA
 from .push import REPLY_OK, ForgedPush, cached_shop_for, process_pending, store, verify
@@ -113,13 +114,15 @@ def get_status(request: Request, principal: Principal = Depends(require("setting
     return _status_out(service.status(session, shop_id=shop_of(request), now=get_ctx(request).clock.now()))
 
 
-@router.put("/connection", summary="Connect the shop (self-use app key and secret)")
+@router.put("/connection", summary="Connect the shop (self-use app key and secret, checked with the platform first: "
+            "422 douyin_credentials_refused names the field it refused; when it cannot be reached the connection is "
+            "saved with credentials_checked false)")
 def put_connection(request: Request, body: ConnectIn, principal: Principal = Depends(require("settings.manage")),
                    session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    service.connect(session, shop_id=shop_of(request), platform_shop_id=body.shop_id, app_key=body.app_key,
-                    app_secret=body.app_secret, cipher=ctx.cipher, principal=principal, now=ctx.clock.now(),
-                    name=body.name)
+    connect_checked(session, settings=ctx.settings, shop_id=shop_of(request), platform_shop_id=body.shop_id,
+                    app_key=body.app_key, app_secret=body.app_secret, cipher=ctx.cipher, principal=principal,
+                    clock=ctx.clock, name=body.name)
     return _status_out(service.status(session, shop_id=shop_of(request), now=ctx.clock.now()))
 
 

@@ -62,26 +62,31 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
     from ...bootstrap import open_context
     from ...orders.cli import shop_option
     from ...db import transaction
-    from . import service
+    from .credentials import REFUSED, connect_checked
 
     if not app_secret_stdin:
         _fail("give the app secret on stdin with --app-secret-stdin", 2)
     secret = sys.stdin.readline().strip()
     ctx = open_context()
     desk_shop_id = shop_option(ctx, desk_shop, allow_all=False, name="--desk-shop")
-    try:
+    try:  # the platform is asked about the key and secret before anything is saved (credentials.py)
         with transaction(ctx.sessions) as session:
-            conn = service.connect(session, shop_id=desk_shop_id, platform_shop_id=shop_id, app_key=app_key,
-                                   app_secret=secret, cipher=ctx.cipher, principal=cli_principal(),
-                                   now=ctx.clock.now(), name=name)
+            conn, check = connect_checked(session, settings=ctx.settings, shop_id=desk_shop_id,
+                                          platform_shop_id=shop_id, app_key=app_key, app_secret=secret,
+                                          cipher=ctx.cipher, principal=cli_principal(), clock=ctx.clock, name=name)
             writes_on = bool(conn.write_enabled)
     except DomainError as exc:
-        _fail(exc.message, 2)
+        _fail(exc.message, 1 if exc.code == REFUSED else 2)  # 1: the platform refused them (see the module doc)
     finally:
         ctx.engine.dispose()
     typer.echo(f"connected shop {shop_id} " + ("(writes to the platform stay on: shipping uploads tracking numbers)"
                                                 if writes_on else
                                                 "(writes to the platform are off until an owner turns them on)"))
+    if check.checked:
+        typer.echo("the Douyin Open Platform accepted the app key and secret")
+    else:
+        typer.echo(f"the app key and secret could not be checked yet: the Douyin Open Platform did not answer the "
+                   f"token request ({check.error}); they will be checked at the first sync")
 
 
 @sync_app.command("douyin")

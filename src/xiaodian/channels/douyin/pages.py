@@ -13,6 +13,7 @@ from ...orders.api import shop_of
 from ...web.deps import db, get_ctx, named_shop_query, require
 from ...web.templating import render
 from . import service
+from .credentials import connect_checked
 from .outbox import retry_failed_uploads
 from .push import retry_failed
 
@@ -40,10 +41,10 @@ def connect_form(request: Request, shop_id: str = Form(""), app_key: str = Form(
                  name: str = Form(""), principal: Principal = Depends(require("settings.manage")),
                  session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    try:
-        service.connect(session, shop_id=shop_of(request), platform_shop_id=shop_id, app_key=app_key,
-                        app_secret=app_secret, cipher=ctx.cipher, principal=principal, now=ctx.clock.now(),
-                        name=name or None)
+    try:  # the platform is asked about the key and secret before anything is saved (credentials.py)
+        connect_checked(session, settings=ctx.settings, shop_id=shop_of(request), platform_shop_id=shop_id,
+                        app_key=app_key, app_secret=app_secret, cipher=ctx.cipher, principal=principal,
+                        clock=ctx.clock, name=name or None)
     except DomainError as exc:
         session.rollback()
         return _page(request, session, error=exc, status_code=422)

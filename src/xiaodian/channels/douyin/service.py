@@ -48,13 +48,10 @@ def connected_shop_ids(session: Session) -> list[int]:
     return list(session.execute(select(DouyinConnection.shop_id).order_by(DouyinConnection.shop_id)).scalars())
 
 
-def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: str, app_secret: str,
-            cipher: PiiCipher, principal: Principal, now: datetime, name: str | None = None) -> DouyinConnection:
-    """Creates or replaces the shop's connection. A new key or secret drops the stored tokens (they belong to
-    the old app). Writes to the platform start off, and a new app key or Douyin shop id turns them off again (the
-    owner turns them on for the new app); a new secret alone leaves the switch as it was. With a new Douyin shop id,
-    uploads still waiting were queued for the old shop: they are held as failed with a note, not sent to the new
-    one. The secret is never written to the audit log."""
+def checked_input(session: Session, *, shop_id: int, platform_shop_id: str, app_key: str, app_secret: str,
+                  name: str | None = None) -> tuple[str, str, str, str | None]:
+    """The connection form's values, trimmed, once the desk has found nothing wrong with them (reads only, so the
+    platform can be asked about the credentials before anything is written): (Douyin shop id, key, secret, name)."""
     platform_shop_id, app_key, app_secret = platform_shop_id.strip(), app_key.strip(), app_secret.strip()
     for field, value in (("shop_id", platform_shop_id), ("app_key", app_key), ("app_secret", app_secret)):
         if not value:
@@ -80,6 +77,21 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
         raise ValidationFailed(f"shop_id: Douyin shop {platform_shop_id} is already connected to shop {taken} of this "
                                "desk; one Douyin shop feeds one desk shop", code="platform_shop_taken",
                                details={"field": "shop_id", "shop": taken})
+    return platform_shop_id, app_key, app_secret, name
+
+
+def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: str, app_secret: str,
+            cipher: PiiCipher, principal: Principal, now: datetime, name: str | None = None,
+            credentials_checked: bool | None = None) -> DouyinConnection:
+    """Creates or replaces the shop's connection. A new key or secret drops the stored tokens (they belong to
+    the old app). Writes to the platform start off, and a new app key or Douyin shop id turns them off again (the
+    owner turns them on for the new app); a new secret alone leaves the switch as it was. With a new Douyin shop id,
+    uploads still waiting were queued for the old shop: they are held as failed with a note, not sent to the new
+    one. The secret is never written to the audit log. ``credentials_checked``: whether the platform accepted the
+    key and secret before they were saved (credentials.py; None when nobody asked it), kept in the audit entry.
+    The owner's pages and the CLI connect through ``credentials.connect_checked``."""
+    platform_shop_id, app_key, app_secret, name = checked_input(
+        session, shop_id=shop_id, platform_shop_id=platform_shop_id, app_key=app_key, app_secret=app_secret, name=name)
     conn = get_connection(session, shop_id)
     before = None
     if conn is None:
@@ -109,7 +121,8 @@ def connect(session: Session, *, shop_id: int, platform_shop_id: str, app_key: s
     audit.record(session, principal=principal, action="douyin.connect", now=now, shop_id=shop_id,
                  target_type="douyin_connection", target_id=platform_shop_id, before=before,
                  after={"platform_shop_id": platform_shop_id, "app_key": app_key,
-                        "write_enabled": bool(conn.write_enabled)})
+                        "write_enabled": bool(conn.write_enabled),
+                        **({} if credentials_checked is None else {"credentials_checked": credentials_checked})})
     return conn
 
 
@@ -265,6 +278,9 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
         "connected": True, "platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
         "token_expires_at": conn.token_expires_at,
         "token_ok": bool(conn.token_expires_at and conn.token_expires_at > now),
+        # the platform has taken these credentials (a token at connect, or a sync since); otherwise they were saved
+        # while it could not be reached (credentials.py) and the first sync checks them
+        "credentials_checked": conn.token_expires_at is not None or conn.last_sync_at is not None,
         "write_enabled": conn.write_enabled, "last_sync_at": conn.last_sync_at, "sync_cursor": conn.sync_cursor,
         "last_push_at": last_push, "lag_seconds": int(lag.total_seconds()) if lag is not None else None,
         "last_error": json.loads(conn.last_error) if conn.last_error else None, "last_error_at": conn.last_error_at,
