@@ -27,6 +27,16 @@ TEST_KEYS = {  # fixed test keys (base64url of 32 bytes); never used outside tes
 
 
 @pytest.fixture(autouse=True, scope="session")
+def offline_douyin_gateway():
+    """Connecting a shop asks the Douyin gateway for a token (channels/douyin/credentials.py): a test that does not
+    start the local fake must never reach the real platform, so the default gateway is a closed local port (the
+    connection is saved unchecked). Tests with the fake set its address, which wins."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XIAODIAN_DOUYIN_GATEWAY", os.environ.get("XIAODIAN_DOUYIN_GATEWAY", "http://127.0.0.1:9"))
+        yield
+
+
+@pytest.fixture(autouse=True, scope="session")
 def cheap_password_hashing():
     """argon2id as the desk runs it costs 50-250 ms a hash on a 2-core machine, and most tests add three users
     and log in: the suite hashes with one pass over 256 KiB instead (the same code path, the same argon2id
