@@ -14,6 +14,7 @@ from ...web.deps import db, get_ctx, named_shop_query, require
 from ...web.templating import render
 from . import service
 from .credentials import connect_checked
+from .texts import desk_text, state_text
 from .outbox import retry_failed_uploads
 from .push import retry_failed
 
@@ -27,7 +28,7 @@ def _page(request: Request, session: Session, error: DomainError | None = None, 
     # the default shop's connection)
     return render(request, "douyin/status.html", status=status, error=error, lag_warning=LAG_WARNING_SECONDS,
                   gateway=get_ctx(request).settings.douyin_gateway, status_code=status_code,
-                  shop_query=named_shop_query(request))
+                  shop_query=named_shop_query(request), desk_text=desk_text, state_text=state_text)
 
 
 @router.get("/settings/douyin")
