@@ -92,7 +92,7 @@ def test_loop_keeps_syncing_until_interrupted(env, fake):
     assert lines[0]["orders"]["created"] == 1 and lines[1]["orders"]["created"] == 0
 
 
-def test_connect_says_what_happens_to_writes(env):
+def test_connect_says_what_happens_to_writes(env, fake):
     """D9: a re-connect said 'writes are off' while it left them on."""
     import sqlite3
 
@@ -105,8 +105,10 @@ def test_connect_says_what_happens_to_writes(env):
 
     with sqlite3.connect(db) as conn:
         conn.execute("update douyin_connections set write_enabled = 1")
+    fake.app_secret = "a-rotated-secret"  # rotated in the back office (connect checks it with the platform now)
     again = connect(env, secret="a-rotated-secret")  # the same app and shop, a new secret: writes stay on
     assert again.returncode == 0 and "writes to the platform stay on" in again.stdout and writes() == 1
+    fake.shop_id, fake.app_secret = "88990022", "another-secret"  # the app now serves another Douyin shop
     moved = xiaodian(env, "shop", "connect", "--shop-id", "88990022", "--app-key", APP_KEY, "--app-secret-stdin",
                      stdin="another-secret\n")  # another Douyin shop: writes off, as it says
     assert moved.returncode == 0 and "writes to the platform are off" in moved.stdout and writes() == 0
