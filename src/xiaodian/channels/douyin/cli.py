@@ -184,14 +184,27 @@ def _json_in_shop_time(data) -> str:
 
 
 @reconcile_app.command("douyin")
-def reconcile_douyin(days: float = typer.Option(3.0, "--days"), as_json: bool = typer.Option(False, "--json")) -> None:
-    """Sweep recent updates and report the orders repaired (created or moved) that pushes had missed."""
+def reconcile_douyin(days: float = typer.Option(3.0, "--days"), as_json: bool = typer.Option(False, "--json"),
+                     shop: str | None = typer.Option(None, "--shop", help="Douyin shop id; default: every connected "
+                                                     "shop"),
+                     desk_shop: str | None = typer.Option(None, "--desk-shop", help="or which of the desk's shops (an "
+                                                          "id, see `xiaodian shop list`)")) -> None:
+    """Sweep recent updates and report the orders repaired (created or moved) that pushes had missed: in every
+    connected shop, or only the one named by --shop (the Douyin shop id, as `sync douyin --shop`) or --desk-shop."""
     from ...bootstrap import open_context
     from .jobs import run_reconcile
+    from .service import get_connection
 
     ctx = open_context()
     try:
-        results = run_reconcile(ctx, days=days)
+        shop_ids = None
+        if shop or desk_shop is not None:  # the same lookup and refusals as `sync douyin`
+            shop_id = _shop(ctx, shop, desk_shop, as_json)
+            with ctx.sessions() as session:
+                if get_connection(session, shop_id) is None:
+                    _fail(f"shop {shop_id} is not connected to the Douyin Open Platform", 2, as_json)
+            shop_ids = [shop_id]
+        results = run_reconcile(ctx, days=days, shop_ids=shop_ids)
     finally:
         ctx.engine.dispose()
     if as_json:

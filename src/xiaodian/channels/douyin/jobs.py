@@ -64,9 +64,10 @@ def run_sync(ctx) -> None:
             record_error(ctx.sessions, shop_id=shop_id, error=exc, now=ctx.clock.now())
 
 
-def run_reconcile(ctx, days: float = 3.0) -> list[dict]:
+def run_reconcile(ctx, days: float = 3.0, shop_ids: list[int] | None = None) -> list[dict]:
+    """The sweep of every connected shop, or of ``shop_ids`` only (the CLI's --shop)."""
     out = []
-    for shop_id in _shops(ctx):
+    for shop_id in _shops(ctx) if shop_ids is None else shop_ids:
         try:
             client = build_client(ctx.sessions, shop_id=shop_id, settings=ctx.settings, cipher=ctx.cipher,
                                   clock=ctx.clock)
