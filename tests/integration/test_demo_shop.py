@@ -100,3 +100,26 @@ def test_demo_address_changes_keep_the_platforms_six_hour_window(ctx, shop_id):
             assert timedelta(0) < order.address_changed_at - order.paid_at <= timedelta(hours=6), order.order_id
             kinds = set(session.execute(select(OrderEvent.kind).where(OrderEvent.order_pk == order.id)).scalars())
             assert "address_changed" in kinds
+
+
+def test_a_part_shipped_demo_order_says_which_items_its_parcel_holds(ctx, shop_id):
+    """QA pass 9, #1: the demo's 部分发货 orders had parcels tied to no item, so the ship form and the pick list
+    offered every item again. Each shipped SKU row now names its parcel, as the platform's export does."""
+    from xiaodian.orders.models import OrderItem
+    from xiaodian.shipping.models import ShipmentItem
+    from xiaodian.shipping.service import shipped_skus
+
+    build_demo_shop(ctx, orders=N, progress=False)
+    with ctx.sessions() as session:
+        partial = session.execute(select(Order).where(Order.shop_id == shop_id,
+                                                      Order.status == "partially_shipped")).scalars().all()
+        assert partial
+        for order in partial:
+            skus = set(session.execute(select(OrderItem.sku_order_id)
+                                       .where(OrderItem.order_pk == order.id)).scalars())
+            shipped = shipped_skus(session, order.id)
+            assert shipped and shipped < skus, order.order_id  # some, not all, of its items went
+        linked = session.execute(select(func.count(func.distinct(ShipmentItem.order_pk)))).scalar_one()
+        with_parcels = session.execute(select(func.count(func.distinct(Shipment.order_pk)))
+                                       .where(Shipment.kind == "order")).scalar_one()
+    assert linked == with_parcels  # every shipped order's parcel says what it holds

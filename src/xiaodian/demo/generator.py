@@ -223,12 +223,17 @@ class ShopGenerator:
                        after_sale_status=state.line_after_sale.get(i))
             for i, (sku_id, line) in enumerate(zip(sku_ids, lines, strict=True))
         ]
-        carrier = tracking = None
+        carrier = tracking = item_tracking = None
         if state.shipped_packages:
             heavy = any(line.product.heavy for line in lines)
             chosen = self.parcels.carrier_for(heavy, buyer_wants_sf=buyer_note == "发顺丰可以吗")
             carrier = chosen.name
-            tracking = ",".join(self.parcels.number(chosen) for _ in state.shipped_packages)
+            numbers = [self.parcels.number(chosen) for _ in state.shipped_packages]
+            tracking = ",".join(numbers)
+            # each SKU row names the parcel it went in, as the platform's export does: a part-shipped order's
+            # ship form and pick list then offer only the items still to ship (QA pass 9, #1)
+            item_tracking = {sku_ids[i]: (number,) for (_at, held), number in zip(state.shipped_packages, numbers,
+                                                                                  strict=True) for i in held}
         presale = any(line.product.is_presale for line in lines)
         return OrderRecord(
             order_id=order_id, status=state.status, created_at=created,
@@ -239,7 +244,7 @@ class ShopGenerator:
             address=buyer.address, province=buyer.province, city=buyer.city, district=buyer.district,
             buyer_note=buyer_note, merchant_note=merchant_note, cancel_reason=state.cancel_reason,
             after_sale_status=state.after_sale, order_type="预售订单" if presale else "普通订单",
-            carrier=carrier, tracking_no=tracking,
+            carrier=carrier, tracking_no=tracking, item_tracking=item_tracking,
         )
 
     def natural_orders(self, count: int, data: DemoShopData) -> None:

@@ -135,8 +135,11 @@ def _form_context(session, shop_id: int, order_id: str, now) -> dict:
     detail = orders_service.detail_of(session, order, now)
     done = shipped_skus(session, order.id)
     refunded = service.refunded_skus(session, [order.id]).get(order.id, set())
+    # part-shipped, but no parcel says which items it holds (an export without a number per SKU row): ticking
+    # every item would ship again what already went, so the packer ticks what is in this package (QA pass 9, #1)
+    unknown = order.status == "partially_shipped" and not done and bool(detail.tracking)
     return {"order": detail, "carriers": domain.CARRIERS, "done": done, "refunded": refunded,
-            "countdown": countdown, "now": now,
+            "contents_unknown": unknown, "countdown": countdown, "now": now,
             "moved": address_change(detail), "blocked": service.blocker_of(session, order)}
 
 
@@ -362,7 +365,7 @@ def _forecast(request: Request, session: Session, principal: Principal, *, capac
                   if settings_error else "",
                   pace=reports.recent_pace(session, shop_id, now),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved,
-                  capacity_refused=capacity_refused)
+                  capacity_refused=capacity_refused, capacity_asked=capacity is not None)
 
 
 def setting_labels() -> dict[str, str]:
@@ -494,10 +497,15 @@ def save_product_promise(product_id: str, request: Request, ship_promise: str = 
 
 
 @router.get("/shipping/picklist")
-def pick_list(request: Request, principal: Principal = Depends(require("orders.read")),
+def pick_list(request: Request, capacity: str | None = None, principal: Principal = Depends(require("orders.read")),
               session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    data = reports.forecast_report(session, shop_of(request), ctx.clock.now(), None)
+    # printed at the capacity the forecast was looking at (its 换一个产能试试), else the saved one (QA pass 9, #12)
+    try:
+        asked = fc.capacity_value(half_width(capacity).strip()[:12]) if capacity and capacity.strip() else None
+    except ValueError:
+        asked = None
+    data = reports.forecast_report(session, shop_of(request), ctx.clock.now(), asked)
     return render(request, "shipping/picklist.html", data=data, body_class="print",
                   to_send=_cases_to_send(session, shop_of(request), ctx))
 

@@ -70,6 +70,23 @@ def items_to_pick(session: Session, shop_id: int, order_ids: Sequence[str]) -> d
     return found
 
 
+def contents_unknown(session: Session, shop_id: int, order_ids: Sequence[str]) -> set[str]:
+    """The part-shipped orders among ``order_ids`` whose parcels say nothing of the items they hold (an export with
+    no number on each SKU row): all their items are listed, and the packer must check which ones already went."""
+    from ..orders.models import ORDER_PARCEL, Shipment
+
+    linked = select(ShipmentItem.id).where(ShipmentItem.order_pk == Order.id)
+    parcel = select(Shipment.id).where(Shipment.order_pk == Order.id, ORDER_PARCEL)
+    unique = list(dict.fromkeys(order_ids))
+    found: set[str] = set()
+    for start in range(0, len(unique), _CHUNK):
+        found.update(session.execute(
+            select(Order.order_id).where(Order.shop_id == shop_id, Order.order_id.in_(unique[start:start + _CHUNK]),
+                                         Order.status == "partially_shipped", parcel.exists(), ~linked.exists())
+        ).scalars())
+    return found
+
+
 def order_notes(session: Session, shop_id: int, order_ids: Sequence[str]) -> dict[str, dict]:
     """买家留言, 商家备注 and flag of each order that has any, keyed by order id: read by whoever packs it."""
     unique = list(dict.fromkeys(order_ids))

@@ -12,7 +12,7 @@ from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
 from . import forecast as fc
-from .picking import items_to_pick, order_notes, pick_totals
+from .picking import contents_unknown, items_to_pick, order_notes, pick_totals
 from .domain import SHOP_TZ
 from .queries import (
     awaiting_deadline_keys, daily_on_time, get_settings, late_rules, list_violations, rate_over, violation_totals,
@@ -86,6 +86,7 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
     planned_ids = [p.order_id for p in planned]
     items = items_to_pick(session, shop_id, planned_ids)
     notes = order_notes(session, shop_id, planned_ids)
+    unknown = contents_unknown(session, shop_id, planned_ids)
     no_notes = {"buyer_note": None, "merchant_note": None, "flag_colour": 0}
     return {"capacity_per_hour": fc.capacity_json(result.capacity_per_hour), "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days),
@@ -96,6 +97,7 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
             "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
                            "misses": p.misses, "already_overdue": p.already_overdue,
                            "address_changed": p.order_id in moved,
+                           "parcel_contents_unknown": p.order_id in unknown,
                            "items": [item.as_dict() for item in items[p.order_id]],
                            "refund_pending": False, **notes.get(p.order_id, no_notes)}
                           for p in planned],
