@@ -28,6 +28,7 @@ from .client import DouyinClient, DouyinError
 from .mapping import MappingError, to_record
 from .models import DouyinConnection
 from .service import SYNC, record_error, require_connection
+from .settle import settle_decisions
 from .windows import plan_windows, sync_start
 
 PAGE_SIZE = 100
@@ -135,6 +136,9 @@ def apply_case(sessions, *, shop_id: int, client: DouyinClient, cipher: PiiCiphe
         with transaction(sessions) as session:
             outcome = upsert_case(session, shop_id=shop_id, snap=snap, now=now, source="sync", principal=SYNC,
                                   rules=deadlines_from(settings))
+            # a refused decision the merchant took in the back office: the platform's case shows it now
+            settle_decisions(session, shop_id=shop_id, aftersale_id=snap.aftersale_id, platform_status=snap.status,
+                             now=now)
         setattr(report, outcome, getattr(report, outcome) + 1)
     except MappingError as exc:  # the case or its order cannot be read: set aside by the caller, naming the field
         report.errors.append({"aftersale_id": _case_id(case), "code": exc.field, "field": exc.field, "msg": str(exc)})

@@ -104,7 +104,7 @@ def amend_logistics_upload(session: Session, *, shop_id: int, shipment_id: int, 
     rows = list(session.execute(select(DouyinOutbox).where(
         DouyinOutbox.shop_id == shop_id, DouyinOutbox.kind.in_(UPLOAD_KINDS),
         DouyinOutbox.ref == str(shipment_id))).scalars())
-    if any(row.state == "sent" for row in rows):
+    if any(row.state in ("sent", "settled") for row in rows):  # settled: the platform holds a number (settle.py)
         return "already_sent"
     for row in rows:
         payload = json.loads(row.payload)

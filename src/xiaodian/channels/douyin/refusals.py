@@ -26,6 +26,7 @@ from .models import UPLOAD_KINDS, DouyinOutbox
 from .operate import KIND as DECISION
 
 UPLOAD_REFUSED, UPLOAD_ACCEPTED = "douyin_upload_refused", "douyin_upload_accepted"  # order events
+UPLOAD_SETTLED = "douyin_upload_settled"  # order event: a later sync found the waybill on the platform (settle.py)
 DECISION_REFUSED, DECISION_ACCEPTED = "platform_refused", "platform_accepted"  # case history actions
 ACTOR = "douyin"
 
@@ -45,7 +46,7 @@ def reason_in(detail: str | None) -> str:
     return str(error_of(detail).get("reason") or "")
 
 
-def _held(error: dict) -> bool:
+def held(error: dict) -> bool:
     """A row the desk itself held back (the shop was connected to another Douyin shop, service.py), never answered
     by the platform: no code of the platform's in its error."""
     return not any(error.get(k) for k in ("code", "sub_code", "method"))
@@ -104,6 +105,16 @@ def record_accepted(session: Session, row: DouyinOutbox, payload: dict, now: dat
         case_id = _case_id(session, row.shop_id, aftersale_of(payload))
         if case_id is not None and _last_decision_event(session, case_id, row.ref) == DECISION_REFUSED:
             _case_event(session, row, payload, DECISION_ACCEPTED, {"operate_type": payload.get("type")}, now)
+
+
+def record_settled(session: Session, row: DouyinOutbox, payload: dict, now: datetime) -> None:
+    """A later sync found what ``row`` aimed at already on the platform (settle.py): a line where its refusal was
+    written, saying the platform has it (done there, not by the desk)."""
+    if row.kind in UPLOAD_KINDS:
+        _order_event(session, row, UPLOAD_SETTLED, _upload_detail(row, payload, None), now)
+    elif row.kind == DECISION:
+        _case_event(session, row, payload, DECISION_ACCEPTED,
+                    {"operate_type": payload.get("type"), "settled_on_platform": True}, now)
 
 
 def aftersale_of(payload: dict) -> str:
@@ -168,7 +179,7 @@ def refused_uploads(session: Session, shop_id: int, order_id: str) -> list[dict]
     for payload, last_error in rows:
         data, error = error_of(payload), error_of(last_error)
         out.append({"tracking_no": data.get("logistics_code"), "carrier": data.get("company_code"),
-                    "reason": reason_of(error) or None, "held": _held(error)})
+                    "reason": reason_of(error) or None, "held": held(error)})
     return out
 
 
@@ -187,5 +198,5 @@ def refused_decisions(session: Session, shop_id: int, aftersale_id: str) -> list
         item = (data.get("items") or [{}])[0]
         error = error_of(last_error)
         out.append({"operate_type": data.get("type"), "reject": "reject_reason_code" in item,
-                    "reason": reason_of(error) or None, "held": _held(error)})
+                    "reason": reason_of(error) or None, "held": held(error)})
     return out

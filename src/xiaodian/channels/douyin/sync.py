@@ -28,6 +28,7 @@ from .models import DouyinInbox
 from .push import SYNC_TAG, problem, set_aside
 from .timeline import record_ship_by_moves, ship_by_before
 from .service import SYNC, record_error, require_connection
+from .settle import settle_uploads
 from .windows import plan_windows, sync_start
 
 PAGE_SIZE = 100  # the platform's maximum page size
@@ -141,6 +142,8 @@ def _apply(sessions, shop_id, records, cipher, now, report: SyncReport) -> None:
         result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="sync",
                                actor=SYNC.login)
         record_ship_by_moves(session, shop_id, ship_by, now=now, actor=SYNC.login)
+        # refused uploads the merchant made in the back office: the platform's order holds the waybill now
+        settle_uploads(session, shop_id=shop_id, tracking={r.order_id: r.tracking_no for r in records}, now=now)
         # An order set aside by an earlier sync and readable now is no longer a problem.
         session.execute(update(DouyinInbox).where(
             DouyinInbox.shop_id == shop_id, DouyinInbox.tag == SYNC_TAG, DouyinInbox.state == "failed",
