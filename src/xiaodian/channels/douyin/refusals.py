@@ -27,6 +27,10 @@ from .operate import KIND as DECISION
 
 UPLOAD_REFUSED, UPLOAD_ACCEPTED = "douyin_upload_refused", "douyin_upload_accepted"  # order events
 UPLOAD_SETTLED = "douyin_upload_settled"  # order event: a later sync found the waybill on the platform (settle.py)
+# order events of an after-sale decision (its case's history has its own lines): the order's timeline tells the whole
+# story of the order, and a refused refund decision is part of it
+DECISION_REFUSED_ON_ORDER, DECISION_ACCEPTED_ON_ORDER, DECISION_SETTLED_ON_ORDER = (
+    "douyin_decision_refused", "douyin_decision_accepted", "douyin_decision_settled")
 DECISION_REFUSED, DECISION_ACCEPTED = "platform_refused", "platform_accepted"  # case history actions
 ACTOR = "douyin"
 
@@ -83,6 +87,16 @@ def _upload_detail(row: DouyinOutbox, payload: dict, reason: str | None) -> dict
     return detail
 
 
+def _decision_detail(payload: dict, reason: str | None) -> dict:
+    """An order event's detail for a decision: its case (for the API; the page leaves the id out, as for every
+    after-sale line) and the platform's reason; the event's kind says what happened (the case's history says which
+    decision)."""
+    detail = {"aftersale_id": aftersale_of(payload)}
+    if reason:
+        detail["reason"] = reason
+    return detail
+
+
 def record_refused(session: Session, row: DouyinOutbox, payload: dict, error: dict, now: datetime) -> None:
     """The platform refused ``row`` for good (it is now ``failed``): a line on the order's timeline or the case's
     history, with the platform's code and message."""
@@ -92,6 +106,7 @@ def record_refused(session: Session, row: DouyinOutbox, payload: dict, error: di
     elif row.kind == DECISION:
         _case_event(session, row, payload, DECISION_REFUSED, {"reason": reason, "operate_type": payload.get("type")},
                     now)
+        _order_event(session, row, DECISION_REFUSED_ON_ORDER, _decision_detail(payload, reason), now)
 
 
 def record_accepted(session: Session, row: DouyinOutbox, payload: dict, now: datetime) -> None:
@@ -105,6 +120,7 @@ def record_accepted(session: Session, row: DouyinOutbox, payload: dict, now: dat
         case_id = _case_id(session, row.shop_id, aftersale_of(payload))
         if case_id is not None and _last_decision_event(session, case_id, row.ref) == DECISION_REFUSED:
             _case_event(session, row, payload, DECISION_ACCEPTED, {"operate_type": payload.get("type")}, now)
+            _order_event(session, row, DECISION_ACCEPTED_ON_ORDER, _decision_detail(payload, None), now)
 
 
 def record_settled(session: Session, row: DouyinOutbox, payload: dict, now: datetime) -> None:
@@ -115,6 +131,7 @@ def record_settled(session: Session, row: DouyinOutbox, payload: dict, now: date
     elif row.kind == DECISION:
         _case_event(session, row, payload, DECISION_ACCEPTED,
                     {"operate_type": payload.get("type"), "settled_on_platform": True}, now)
+        _order_event(session, row, DECISION_SETTLED_ON_ORDER, _decision_detail(payload, None), now)
 
 
 def aftersale_of(payload: dict) -> str:
