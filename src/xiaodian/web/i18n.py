@@ -75,7 +75,8 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
             "cancelled", "after_sale"),
     "event": ("created", "paid", "shipped", "completed", "cancelled", "status_changed", "tracking_added",
               "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived", "address_changed",
-              "ship_by_changed", "douyin_upload_refused", "douyin_upload_accepted"),
+              "ship_by_changed", "douyin_upload_refused", "douyin_upload_accepted", "douyin_upload_settled",
+              "douyin_decision_refused", "douyin_decision_accepted", "douyin_decision_settled"),
     "view": ("awaiting", "due24h", "overdue"),  # shipping views (issue 4)
     "verdict": ("ok", "warning", "unchanged", "skipped", "error"),  # bulk-ship file rows
     "violation": ("late_shipment", "overdue_unshipped"),
