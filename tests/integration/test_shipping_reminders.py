@@ -52,8 +52,10 @@ def test_open_reminders_come_most_pressing_first(ctx, shop_id):
     seed(ctx, shop_id, make_record(oid(1), ship_by=NOW + 5 * H), make_record(oid(2), ship_by=NOW - 2 * H),
          make_record(oid(3), ship_by=NOW + 1 * H), make_record(oid(4), ship_by=NOW + 30 * H))
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
-    listed, _rows = open_list(ctx, shop_id)
-    assert listed == [(oid(2), "overdue"), (oid(3), "due_urgent"), (oid(3), "due_soon"), (oid(1), "due_soon")]
+    listed, rows = open_list(ctx, shop_id)
+    # one line per order, at its most pressing reminder (QA pass 9, #9)
+    assert listed == [(oid(2), "overdue"), (oid(3), "due_urgent"), (oid(1), "due_soon")]
+    assert [r.superseded for r in rows] == [0, 1, 0]
 
 
 def test_each_reminder_is_acknowledged_once_by_someone_and_audited(ctx, shop_id):
@@ -64,7 +66,7 @@ def test_each_reminder_is_acknowledged_once_by_someone_and_audited(ctx, shop_id)
     out = ack(ctx, shop_id, urgent.id)
     assert (out["order_id"], out["kind"], out["acknowledged_by"]) == (oid(1), "due_urgent", "cangku")
     listed, _rows = open_list(ctx, shop_id)
-    assert listed == [(oid(1), "due_soon")]  # the other one is still open: acknowledged individually
+    assert listed == []  # the earlier 6 h one went with it (QA pass 9, #9)
     with pytest.raises(DomainError) as info:
         ack(ctx, shop_id, urgent.id, principal=Principal(None, "laoban", "owner", "web"))
     assert info.value.code == "already_acknowledged" and "cangku" in info.value.message
@@ -126,4 +128,4 @@ def test_the_reminder_hours_and_correction_limits_are_owner_settings(ctx, shop_i
     seed(ctx, shop_id, make_record(oid(1), ship_by=NOW + 3 * H), make_record(oid(2), ship_by=NOW + 10 * H))
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
     listed, _rows = open_list(ctx, shop_id)
-    assert listed == [(oid(1), "due_urgent"), (oid(1), "due_soon"), (oid(2), "due_soon")]
+    assert listed == [(oid(1), "due_urgent"), (oid(2), "due_soon")]

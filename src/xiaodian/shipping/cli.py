@@ -307,7 +307,8 @@ reminders_app = typer.Typer(no_args_is_help=True, help="Deadline reminders (due 
 @reminders_app.command("list")
 def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
                    as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
-    """Open reminders, most pressing first (overdue, due within 2 h, within 6 h)."""
+    """Orders with an open reminder, one line each at its most pressing one, most pressing first (overdue, due
+    within 2 h, within 6 h); "earlier" counts the order's less pressing open reminders it stands for."""
     from ..bootstrap import open_context
     from .reminders import reminders_report
 
@@ -320,17 +321,18 @@ def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False))
         return
-    table = Table(title=f"{data['open']} open reminders")
-    add_columns(table, ("id", "kind", "order id", "ship-by", "items"))
+    table = Table(title=f"{data['open']} orders with open reminders")
+    add_columns(table, ("id", "kind", "order id", "ship-by", "earlier", "items"))
     for r in data["reminders"]:
-        table.add_row(str(r["id"]), r["kind"], r["order_id"], r["ship_by"][:16].replace("T", " "), r["items"][:40])
+        table.add_row(str(r["id"]), r["kind"], r["order_id"], r["ship_by"][:16].replace("T", " "),
+                      str(r["superseded"] or ""), r["items"][:40])
     out.print(table)
 
 
 @reminders_app.command("ack")
 def reminders_ack(reminder_id: int = typer.Argument(..., help="reminder id (from `xiaodian reminders list`)"),
                   as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
-    """Acknowledge one reminder (someone has it in hand)."""
+    """Acknowledge an order's reminder (someone has it in hand), with the order's earlier, less pressing ones."""
     from ..accounts.cli import cli_principal
     from .reminders import acknowledge
 
@@ -339,7 +341,8 @@ def reminders_ack(reminder_id: int = typer.Argument(..., help="reminder id (from
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))
     else:
-        out.print(f"reminder {result['id']} ({result['kind']}, order {result['order_id']}) acknowledged")
+        also = f" with {len(result['also_acknowledged'])} earlier" if result["also_acknowledged"] else ""
+        out.print(f"reminder {result['id']} ({result['kind']}, order {result['order_id']}) acknowledged{also}")
 
 
 def register(app: typer.Typer) -> None:

@@ -195,12 +195,16 @@ class ReminderOut(BaseModel):
     items: str
     acknowledged_at: str | None
     acknowledged_by: str | None
+    superseded: int = Field(0, description="the order's other open, less pressing reminders this one stands for "
+                                           "(acknowledging it closes them too)")
 
 
 class RemindersOut(BaseModel):
-    open: int = Field(description="reminders not yet acknowledged whose order still has to ship")
+    open: int = Field(description="orders with a reminder not yet acknowledged that still have to ship (one line "
+                                  "each, at the most pressing reminder)")
     due_soon_hours: int
     urgent_hours: int
+    superseded: int = Field(0, description="open, less pressing reminders the listed ones stand for")
     reminders: list[ReminderOut]
 
 
@@ -210,3 +214,5 @@ class ReminderAckOut(BaseModel):
     kind: str
     acknowledged_at: str
     acknowledged_by: str
+    also_acknowledged: list[int] = Field([], description="the order's earlier, less pressing open reminders this "
+                                                         "acknowledgement closed with it")
