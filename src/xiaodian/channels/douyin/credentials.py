@@ -102,7 +102,7 @@ def connect_checked(session: Session, *, settings, shop_id: int, platform_shop_i
                     app_secret: str, cipher: PiiCipher, principal: Principal, clock, name: str | None = None,
                     http: httpx.Client | None = None) -> tuple[DouyinConnection, CredentialCheck]:
     """The owner's connect: the desk's own checks of the form first (nothing sent for a blank or taken key), then the
-    platform's; refused → raises and nothing is written; taken or unreachable → the connection is saved (with the
+    platform's; refused → raises and nothing is written; accepted or unreachable → the connection is saved (with the
     token, or with the reason the platform could not be asked as its last error)."""
     platform_shop_id, app_key, app_secret, name = service.checked_input(
         session, shop_id=shop_id, platform_shop_id=platform_shop_id, app_key=app_key, app_secret=app_secret, name=name)
