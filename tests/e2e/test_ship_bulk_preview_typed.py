@@ -37,8 +37,9 @@ def test_the_preview_shows_a_refused_number_as_typed(ctx, shop_id, owner_client)
 
 
 def test_a_number_repeated_in_the_file_is_refused_in_the_pages_language(ctx, shop_id, owner_client):
-    """A number twice in one file: the second row is refused with its own code, naming the number and the first
-    row, in Chinese on the Chinese page (it read in English: the text of tracking_in_use needs the owning order)."""
+    """A number twice in one file for two orders: both rows are refused (QA pass 9, #13: the first one shipped), each
+    naming the other row, in Chinese on the Chinese page (it read in English: the text of tracking_in_use needs the
+    owning order); the code stays in a data attribute."""
     second = "6938459704022657502"
     with transaction(ctx.sessions) as session:
         upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW,
@@ -48,8 +49,9 @@ def test_a_number_repeated_in_the_file_is_refused_in_the_pages_language(ctx, sho
     preview = owner_client.post("/shipping/bulk", data={"csrf_token": csrf},
                                 files={"file": ("ship.csv", ("\n".join(lines) + "\n").encode(), "text/csv")})
     assert preview.status_code == 200, preview.text
-    repeated = _cells(preview.text, 3)
-    assert "duplicate_tracking_in_file" in repeated[5]
-    assert "快递单号 SF1234567890123 在文件第 2 行已出现过" in preview.text
-    assert "is already on row" not in preview.text.split('class="grid verdicts"', 1)[1].split("</table>", 1)[0] \
-        .replace('title="SF1234567890123 is already on row 2"', "")
+    repeated, first = _cells(preview.text, 3), _cells(preview.text, 2)
+    code = 'data-code="duplicate_tracking_in_file"'
+    assert code in repeated[5] and code in first[5]
+    assert "快递单号：快递单号 SF1234567890123 在文件第 2 行也出现了" in repeated[5]
+    assert "在文件第 3 行也出现了" in first[5]
+    assert "is also on row" not in preview.text.split('class="grid verdicts"', 1)[1].split("</table>", 1)[0]

@@ -9,6 +9,12 @@ ship only when confirmed, as a single shipment does: the web's preview shows the
 the confirmation of what it showed, row by row (a warning that came up since is held); a file applied directly
 (CLI, API) holds them back ("held", nothing written) unless the caller confirms each kind (confirm_address_change,
 confirm_warnings).
+
+A tracking number on two or more rows for different orders is ambiguous: which parcel does it belong to? Every one
+of those rows is refused (not only the later ones: QA pass 9, #13, row 5 shipped with row 25's number), each naming
+the other rows, and nothing of them ships until the file is corrected. The same order twice is refused on its later
+row (duplicate_order_in_file), as before: the earlier row ships and nothing is lost. The report keeps each column's
+header as the file spells it (物流单号, 订单编号…), so the page can say which column a problem is in.
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from ..accounts import audit
 from ..accounts.permissions import check
 from ..accounts.service import Principal
 from ..channels.exportfile.columns import ColumnMap, canonical
-from ..channels.exportfile.reader import named_columns, open_export
+from ..channels.exportfile.reader import HeaderSpec, named_columns, open_export
 from ..channels.exportfile.values import BadValue, platform_id, text
 from ..errors import Conflict, DomainError
 from ..orders.models import Order, Shipment
@@ -47,6 +53,19 @@ def _name(cell: object) -> str:
 
 
 BULK_SHIP_FILE = named_columns(COLUMNS, COLUMNS, _name, 2, "a bulk-ship file (订单号, 快递公司, 快递单号)")
+
+
+def _header_noting(spelled: dict[str, str]) -> HeaderSpec:
+    """BULK_SHIP_FILE, noting in ``spelled`` each column's header as the file writes it (订单编号 for 订单号)."""
+
+    def map_header(cells: list[object]):
+        for cell in cells:
+            name = _name(cell)
+            if name in COLUMNS:
+                spelled.setdefault(name, str(cell).replace("\ufeff", "").strip().strip("'\"").strip() or name)
+        return BULK_SHIP_FILE.map_header(cells)
+
+    return HeaderSpec(map_header, BULK_SHIP_FILE.looks_like_header, BULK_SHIP_FILE.what)
 
 
 @dataclass
@@ -73,6 +92,7 @@ class BulkReport:
     dry_run: bool
     rows: list[RowVerdict] = field(default_factory=list)
     file_kind: str = ""
+    headers: dict[str, str] = field(default_factory=dict)  # 订单号/快递公司/快递单号 → the file's own header
 
     def count(self, verdict: str) -> int:
         return sum(1 for r in self.rows if r.verdict == verdict)
@@ -104,10 +124,10 @@ class BulkReport:
                 "rejected": [{"row": r.row, "column": r.column, "code": r.code, "message": r.message}
                              for r in self.rejected],
                 "held": [{"row": r.row, "column": r.column, "code": r.code, "message": r.message} for r in self.held],
-                "dry_run": self.dry_run, "rows": [asdict(r) for r in self.rows]}
+                "dry_run": self.dry_run, "headers": dict(self.headers), "rows": [asdict(r) for r in self.rows]}
 
 
-def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, seen_numbers: dict) -> RowVerdict:
+def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, numbered: dict) -> RowVerdict:
     def cell(name):
         position = columns.index.get(name)
         return cells[position] if position is not None and position < len(cells) else None
@@ -131,18 +151,32 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
     if problem:
         return _error(verdict, NUMBER, problem.value, "the tracking number is empty" if not number_raw
                       else f"{number_raw[:40]!r} is not a tracking number (letters and digits, 8–32 long)")
+    numbered.setdefault(verdict.tracking_no, []).append(verdict)
     earlier = seen_orders.get(verdict.order_id)
     if earlier is not None:
         return _error(verdict, ORDER, "duplicate_order_in_file",
                       f"order {verdict.order_id} is already on row {earlier}", {"order_id": verdict.order_id,
                                                                                "row": earlier})
-    other = seen_numbers.get(verdict.tracking_no)
-    if other is not None:
-        return _error(verdict, NUMBER, "duplicate_tracking_in_file", f"{verdict.tracking_no} is already on row {other}",
-                      {"tracking_no": verdict.tracking_no, "row": other})
     seen_orders[verdict.order_id] = row_number
-    seen_numbers[verdict.tracking_no] = row_number
     return verdict
+
+
+def _hold_shared_numbers(numbered: dict[str, list[RowVerdict]]) -> None:
+    """Refuse every row whose number is also on another row for a different order, naming the other rows: the
+    number can belong to one parcel only, and the file does not say which (QA pass 9, #13). A row already refused
+    as the same order again keeps that reason."""
+    for number, rows in numbered.items():
+        if len({r.order_id for r in rows}) < 2:
+            continue
+        for v in rows:
+            if v.verdict:
+                continue
+            others = [r.row for r in rows if r is not v]
+            listed = ", ".join(str(n) for n in others)
+            _error(v, NUMBER, "duplicate_tracking_in_file",
+                   f"{number} is also on row{'s' if len(others) > 1 else ''} {listed} of this file for another order: "
+                   "none of these rows ships until the file is corrected",
+                   {"tracking_no": number, "row": others[0], "rows": others})
 
 
 def _error(verdict: RowVerdict, column: str, code: str, message: str, details: dict | None = None) -> RowVerdict:
@@ -284,26 +318,21 @@ def ship_file(sessions: sessionmaker[Session], *, shop_id: int, path: str | Path
     be read (nothing changes); row problems are verdicts, never exceptions. Warning rows ship only when
     ``confirmed`` covers them, else they are "held"; a dry run says the same as the apply would."""
     check(principal.role, "shipping.ship")
-    export = open_export(path, header=BULK_SHIP_FILE)
-    report = BulkReport(dry_run=dry_run, file_kind=export.kind)
+    headers: dict[str, str] = {}
+    export = open_export(path, header=_header_noting(headers))
+    report = BulkReport(dry_run=dry_run, file_kind=export.kind, headers=headers)
     seen_orders: dict[str, int] = {}
-    seen_numbers: dict[str, int] = {}
+    numbered: dict[str, list[RowVerdict]] = {}
     source = source or principal.channel
-    try:
-        batch: list[RowVerdict] = []
+    try:  # the whole file first: a number shared with a later row must stop the earlier one too
         for row in export.rows:
-            if not any(text(c) for c in row.cells):
-                continue
-            parsed = _parse(row.number, row.cells, export.columns, seen_orders, seen_numbers)
-            report.rows.append(parsed)
-            batch.append(parsed)
-            if len(batch) >= BATCH:
-                _run_batch(sessions, shop_id, batch, principal, now, dry_run, source, confirmed)
-                batch = []
-        if batch:
-            _run_batch(sessions, shop_id, batch, principal, now, dry_run, source, confirmed)
+            if any(text(c) for c in row.cells):
+                report.rows.append(_parse(row.number, row.cells, export.columns, seen_orders, numbered))
     finally:
         export.close()
+    _hold_shared_numbers(numbered)
+    for start in range(0, len(report.rows), BATCH):
+        _run_batch(sessions, shop_id, report.rows[start:start + BATCH], principal, now, dry_run, source, confirmed)
     if not dry_run and report.shipped:
         with sessions.begin() as session:
             audit.record(session, principal=principal, action="shipping.bulk_ship", now=now, shop_id=shop_id,

@@ -4,7 +4,7 @@ pick list."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
@@ -30,14 +30,14 @@ from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unless, require, require_reading
-from ..web.i18n import error_text, gettext as _
+from ..web.i18n import error_text, gettext as _, join_list, ngettext
 from ..web.paging import page_number
 from ..web.templating import render
 from ..whole_numbers import half_width, whole_number
 from . import corrections, domain, preferences, reminders, reports, service
 from . import forecast as fc
 from .api import run_bulk, template_response
-from .bulk import Confirmed, RowVerdict
+from .bulk import NUMBER, ORDER, Confirmed, RowVerdict
 from .listing import view_page
 from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, get_settings, view_counts
 from .service import shipped_skus
@@ -67,6 +67,39 @@ def _shown(report) -> list:
 def _carrier_name(code: str, lang: str) -> str:
     carrier = domain.find_carrier(code)
     return code if carrier is None else carrier.name if lang == "zh" else carrier.name_en
+
+
+# The column a warning is about: the address belongs to the order's row, an unusual shape to the number.
+_WARNING_COLUMN = {"address_changed": ORDER}
+
+
+def _bulk_reasons(row: RowVerdict, headers: dict) -> list[dict]:
+    """Why a row of a bulk-ship file did not simply ship, as the page says it: each reason in words, after the
+    column it is about as the file's own header spells it (物流单号: …), and its stable code kept apart for the
+    page's data attribute, not shown (QA pass 9, #13: every reason started with an English code)."""
+    def told(code: str, column: str, message: str, details: dict) -> dict:
+        if code == "duplicate_tracking_in_file" and details.get("rows"):
+            rows = details["rows"]
+            text = ngettext("Tracking number %(no)s is also on row %(rows)s of this file, for another order: none of "
+                            "these rows ships until the file is corrected.",
+                            "Tracking number %(no)s is also on rows %(rows)s of this file, for other orders: none of "
+                            "these rows ships until the file is corrected.", len(rows)) % {
+                "no": details.get("tracking_no", ""), "rows": join_list([str(n) for n in rows])}
+        else:
+            text = error_text(code, message, details)
+        heading = headers.get(column) or column
+        return {"code": code, "column": column,
+                "text": _("%(column)s: %(reason)s") % {"column": heading, "reason": text} if heading else text}
+
+    if row.details.get("since_preview"):
+        return [told(w["code"], _WARNING_COLUMN.get(w["code"], NUMBER), w["message"], row.details)
+                for w in row.warnings if w["code"] in row.details["since_preview"]]
+    if row.warnings:
+        return [told(w["code"], _WARNING_COLUMN.get(w["code"], NUMBER), w["message"], row.details)
+                for w in row.warnings]
+    if row.code:
+        return [told(row.code, row.column, row.message, row.details)]
+    return []
 
 
 def countdown(ship_by: str | None, now, status: str) -> dict | None:
@@ -229,7 +262,7 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
         uploads.save_note(ctx.settings.data_dir, stored.upload_id, NOTHING_NOTE, {"filename": stored.filename})
     return render(request, "shipping/bulk.html", stage="preview", report=report, upload=stored,
-                  shown=shown, carrier_name=_carrier_name)
+                  shown=shown, carrier_name=_carrier_name, reasons=_bulk_reasons)
 
 
 RESULT_KIND = "bulk_ship"  # marks a bulk ship's stored result apart from an order import's (uploads share a folder)
@@ -268,7 +301,7 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
         raise
     uploads.save_result(data_dir, upload_id, {
         "kind": RESULT_KIND, "filename": claimed.filename, "shop_id": shop_of(request), "user_id": principal.user_id,
-        "file_kind": report.file_kind, "rows": [asdict(r) for r in _shown(report)],
+        "file_kind": report.file_kind, "headers": report.headers, "rows": [asdict(r) for r in _shown(report)],
         "counts": {verdict: report.count(verdict) for verdict in _VERDICT_ORDER}, "shipped": report.shipped})
     uploads.delete(data_dir, upload_id)
     uploads.delete_note(data_dir, upload_id, SEEN_NOTE)
@@ -283,6 +316,7 @@ class _StoredBulkReport:
     counts: dict
     shipped: int
     file_kind: str = ""
+    headers: dict = field(default_factory=dict)
 
     def count(self, verdict: str) -> int:
         return self.counts.get(verdict, 0)
@@ -300,10 +334,11 @@ def bulk_applied(upload_id: str, request: Request, principal: Principal = Depend
             result.get("user_id") == principal.user_id or allowed(principal.role, "users.manage")):
         raise NotFound("no bulk ship result here (results are kept for a day)", code="upload_not_found")
     rows = [RowVerdict(**row) for row in result["rows"]]
-    report = _StoredBulkReport(rows, result["counts"], result["shipped"], result.get("file_kind", ""))
+    report = _StoredBulkReport(rows, result["counts"], result["shipped"], result.get("file_kind", ""),
+                               result.get("headers") or {})
     return render(request, "shipping/bulk.html", stage="done", report=report,
                   upload=SimpleNamespace(filename=result["filename"], upload_id=upload_id), shown=rows,
-                  carrier_name=_carrier_name)
+                  carrier_name=_carrier_name, reasons=_bulk_reasons)
 
 
 HEALTH_VIOLATIONS_SHOWN = 500

@@ -42,6 +42,8 @@ class BulkVerdict(BaseModel):
     code: str
     message: str
     applied: bool
+    details: dict = Field(default_factory=dict, description="what the message names, e.g. duplicate_tracking_in_file: "
+                                                           "tracking_no and rows, the other rows with that number")
 
 
 class BulkReportOut(BaseModel):
@@ -53,6 +55,8 @@ class BulkReportOut(BaseModel):
     held: list[BulkRow] = Field(default_factory=list, description="rows not shipped because a warning was not "
                                 "confirmed (confirm_address_change, confirm_warnings); the message says which")
     dry_run: bool
+    headers: dict[str, str] = Field(default_factory=dict, description="each column (订单号, 快递公司, 快递单号) as the "
+                                    "file's own header spells it (订单编号, 物流单号…): a row's column is the former")
     rows: list[BulkVerdict]
 
 
