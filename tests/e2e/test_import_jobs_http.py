@@ -143,3 +143,14 @@ def test_a_check_applied_through_the_api_is_no_longer_announced(owner_client, ct
     runner.run_waiting(ctx)
     page = owner_client.get("/orders").text
     assert marker.format(preview_id) not in page and marker.format(applied.json()["id"]) in page  # done: told next
+
+
+def test_the_audit_log_names_an_imported_file_as_it_was_uploaded(owner_client, ctx, tmp_path):
+    """QA pass 9, #14: the log named the desk's stored copy (357fdd61….upload), which nobody can recognise."""
+    asked = _post(owner_client, JOBS, files={"file": ("十一月订单.csv", _file(tmp_path), "text/csv")})
+    runner.run_waiting(ctx)
+    assert owner_client.get(asked.headers["location"]).json()["status"] == "done"
+    direct = _post(owner_client, "/api/v1/imports/orders", files={"file": ("补录.csv", _file(tmp_path), "text/csv")})
+    assert direct.status_code == 200, direct.text
+    entries = owner_client.get("/api/v1/audit", params={"action": "orders.import"}).json()["entries"]
+    assert sorted(e["target_id"] for e in entries) == ["十一月订单.csv", "补录.csv"]

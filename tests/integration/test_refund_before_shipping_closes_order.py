@@ -214,7 +214,33 @@ def test_kefu_refunds_through_the_web_and_the_warehouse_cannot_ship_it(app, user
     assert _status(ctx, shop_id) == "cancelled"
     with TestClient(app) as client:
         login(client, "owner")
-        assert "售后：订单已关闭：发货前已全额退款" in client.get("/audit").text
+        assert "售后：订单已关闭：发货前退款完结" in client.get("/audit").text
+
+
+def test_a_close_that_refunded_less_than_was_paid_says_so_on_the_order_and_in_the_audit(ctx, shop_id, app, users):
+    """QA pass 9, #2: ¥24.90 of goods refunded on an order paid ¥34.90 with ¥10.00 postage: the order closes
+    (the platform's 发货前退款完结), and its timeline and the audit log say ¥10.00 was paid and not refunded."""
+    from dataclasses import replace
+
+    with transaction(ctx.sessions) as session:
+        upsert_orders(session, shop_id=shop_id, cipher=ctx.cipher, now=NOW, records=[replace(
+            make_record(ORDER, ship_by=OVERDUE, product="高筋小麦粉 面包粉 5斤", unit_price_fen=2490),
+            pay_amount_fen=3490, post_amount_fen=1000)])
+    _open(ctx, shop_id)
+    _act(ctx, shop_id, Action.AGREE)
+    _act(ctx, shop_id, Action.REFUND)
+    assert _status(ctx, shop_id) == "cancelled"
+    with ctx.sessions() as session:
+        closed = session.execute(select(OrderEvent.detail).where(OrderEvent.kind == "status_changed",
+                                                                 OrderEvent.to_status == "cancelled")).scalar_one()
+    assert json.loads(closed) == {"reason": "发货前退款完结", "aftersale_id": CASE, "paid_fen": 3490,
+                                       "refunded_fen": 2490, "not_refunded_fen": 1000}
+    with TestClient(app) as client:
+        login(client, "owner")
+        page = client.get(f"/orders/{ORDER}").text
+        audit = client.get("/audit").text
+    assert "实付未退（运费？）：请在抖店后台核对" in page and "¥10.00" in page.split("实付未退（运费？）", 1)[1][:200]
+    assert "实付未退" in audit and "¥10.00" in audit.split("实付未退", 1)[1][:200]
 
 
 def test_a_partly_refunded_order_ships_the_rest_and_never_the_refunded_item(ctx, shop_id, app, users):

@@ -46,7 +46,7 @@ def action(key: str | None) -> str:
         "contact": _("Contact logged"), "deadline_changed": _("Deadline moved by the platform"),
         "reminder_due_soon": _("Deadline reminder"), "reminder_overdue": _("Deadline passed"),
         "resend_corrected": _("Re-send number corrected"),
-        "order_closed": _("Order closed: refunded in full before shipping"),
+        "order_closed": _("Order closed: refund before shipping completed"),
     }.get(key or "", key or "")
 
 

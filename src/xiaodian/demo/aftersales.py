@@ -133,6 +133,14 @@ def _plans(records: list[OrderRecord], rng: random.Random, now: datetime) -> lis
     return plans
 
 
+def _refund_of(rec: OrderRecord, item, kind: CaseType) -> int:
+    """The amount the buyer applied for: the item's; a one-item order refunded before shipping gets its postage back
+    too, as the platform pays it (the whole order is cancelled)."""
+    if kind is CaseType.REFUND_UNSHIPPED and len(rec.items) == 1:
+        return item.amount_fen + (rec.post_amount_fen or 0)
+    return item.amount_fen
+
+
 def build_demo_aftersales(ctx, shop_id: int, records: list[OrderRecord], now: datetime, seed: int) -> dict:
     """Open and walk every planned case; returns counts by type and status for the demo summary."""
     rng = random.Random(seed * 7 + 6)
@@ -156,7 +164,7 @@ def build_demo_aftersales(ctx, shop_id: int, records: list[OrderRecord], now: da
                 session, shop_id=shop_id, aftersale_id=aftersale_id, order_id=rec.order_id,
                 sku_order_id=item.sku_order_id, case_type=kind, applied_at=plan["applied"], now=plan["applied"],
                 source="demo", principal=None, reason=reason, quantity=item.quantity,
-                refund_fen=500 if kind is CaseType.PRICE_PROTECTION else item.amount_fen)
+                refund_fen=500 if kind is CaseType.PRICE_PROTECTION else _refund_of(rec, item, kind))
             steps = _path(kind, target, rng)
             span = max((now - plan["applied"]) * 0.8, timedelta(minutes=10))
             at = plan["applied"]

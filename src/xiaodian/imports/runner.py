@@ -62,7 +62,7 @@ def run_job(ctx, job_id: int, holder: str) -> str:
         with heartbeat:  # the first pass over the file reports no progress
             result = import_order_file(ctx.sessions, shop_id=job.shop_id, path=upload.path, cipher=ctx.cipher,
                                        now=ctx.clock.now(), dry_run=job.dry_run, principal=principal,
-                                       progress=progress, resume=resume,
+                                       progress=progress, resume=resume, file_name=job.file_name,
                                        on_commit=None if job.dry_run else Checkpoints(job, holder, ctx.clock,
                                                                                       resume))
     except JobStopped:

@@ -85,6 +85,9 @@ def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
         "via": (_("Via"), lambda value: label("via", value)),
         "reason": (_("Reason"), str),
         "note": (_("Note"), str),
+        "paid_fen": (_("Amount paid"), yuan),  # an order closed by refunds before shipping (aftersales/order_close)
+        "refunded_fen": (_("Refunded"), yuan),
+        "not_refunded_fen": (_("Paid but not refunded (postage?): check it in the Douyin back office"), yuan),
     }
 
 

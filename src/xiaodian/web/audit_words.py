@@ -104,6 +104,11 @@ FIELDS = {
     "created_from": N_("Created from"), "created_to": N_("Created to"), "paid_from": N_("Paid from"),
     "paid_to": N_("Paid to"), "product_id": N_("Product"), "flag": N_("Flag"),
     "address_changed": N_("Address changed"),
+    # an order closed by refunds before shipping, an export's search (QA pass 9, #14: shown as raw keys)
+    "cancel_reason": N_("Cancel reason"), "main_status": N_("Douyin order status"),
+    "aftersale_ids": N_("After-sale cases"), "aftersale_id": N_("After-sale case"), "refund_fen": N_("Refund amount"),
+    "paid_fen": N_("Amount paid"), "refunded_fen": N_("Refunded"),
+    "not_refunded_fen": N_("Paid but not refunded"), "query": N_("Search"),
 }
 _IDENTITY = {"order_id": N_("order number"), "phone": N_("phone number"), "last4": N_("last 4 digits of the phone")}
 _STATUS_OF = {"aftersale": N_("After-sale status"), "anomaly": N_("Handling status")}
@@ -190,6 +195,8 @@ def value_text(name: str, value: Any, target_type: str | None = None) -> str:
         return aftersale_labels.case_type(value)
     if name == "channel" and target_type == "aftersale":
         return aftersale_labels.channel(value)
+    if name == "main_status" and value == 21:  # the platform's 发货前退款完结, the only one the desk writes
+        return f"21 · {label('status', 'cancelled')}"
     if name in _COUNTS and isinstance(value, int):
         return thousands(value)
     if name.endswith("_fen") and isinstance(value, int):

@@ -22,7 +22,7 @@ def run_import(request: Request, upload: uploads.StoredUpload, *, dry_run: bool,
     """Shared by the API and the upload page: the report of importing a stored upload."""
     ctx = get_ctx(request)
     return import_order_file(ctx.sessions, shop_id=shop_of(request), path=upload.path, cipher=ctx.cipher,
-                             now=ctx.clock.now(), dry_run=dry_run, principal=principal)
+                             now=ctx.clock.now(), dry_run=dry_run, principal=principal, file_name=upload.filename)
 
 
 @router.post("/imports/orders", response_model=ImportReportOut, max_body_size=UPLOAD_BODY,
