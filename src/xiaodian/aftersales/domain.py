@@ -263,16 +263,17 @@ RETURN_RECEIPT_CODES = frozenset({"goods_not_returned", "return_damaged_by_buyer
                                   "parts_missing"})
 
 
-def reject_codes_for(case_type: str, status: str) -> tuple[str, ...]:
+def reject_codes_for(case_type: str, status: str, order_shipped: bool = True) -> tuple[str, ...]:
     """The reject reasons that fit this case where it stands, for the form to offer (QA pass 6, #25: a refund-only
     case offered 未收到退货 and 退回商品已损坏, though nothing is ever returned). The returned-goods reasons only
-    once a return has arrived; 已发货 (refuse, return instead) only on a refund asked before shipping. The service
-    still accepts every code, as the platform does."""
+    once a return has arrived; 已发货 (refuse, return instead) only on a refund asked before shipping, and only once
+    the order has a parcel (QA pass 9, #4: a false 已发货 sent to the platform is what gets a shop penalised; the
+    service refuses it, see service.merchant_action)."""
     codes = []
     for code in REJECT_CODES:
         if code in RETURN_RECEIPT_CODES and status != CaseStatus.WAITING_RECEIPT.value:
             continue
-        if code == "already_shipped" and case_type != CaseType.REFUND_UNSHIPPED.value:
+        if code == "already_shipped" and (case_type != CaseType.REFUND_UNSHIPPED.value or not order_shipped):
             continue
         codes.append(code)
     return tuple(codes)

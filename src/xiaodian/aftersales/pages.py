@@ -122,10 +122,13 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
     unknown = detail.type in REFUND_TYPES and detail.refund_fen is None
     limit = service.refund_limit(session, service.require_case(session, shop_of(request), aftersale_id)) \
         if unknown else None
-    return {**_order_context(session, shop_of(request), detail.order_id, ctx.clock.now()),
+    order_context = _order_context(session, shop_of(request), detail.order_id, ctx.clock.now())
+    shipped = bool(order_context["order"].tracking)
+    return {**order_context,
             "refund_unknown": unknown, "refund_limit": limit,
             "case": detail, "labels": labels, "countdown": countdown_text(detail.countdown_seconds),
-            "reject_codes": domain.reject_codes_for(detail.type, detail.status), "inspections": [i.value for i in domain.Inspection],
+            "reject_codes": domain.reject_codes_for(detail.type, detail.status, shipped),
+            "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
             "finished": domain.CaseStatus(detail.status) in domain.FINISHED, "carriers": CARRIERS,

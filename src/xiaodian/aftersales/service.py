@@ -318,6 +318,11 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         given = _checked_reship(given)
     paid_back = _checked_refund_amount(session, case, given) if action in domain.PAYING_ACTIONS else {}
     detail: dict = {}
+    if action is Action.REJECT and given.reject_code == "already_shipped" and not _has_parcel(session, case):
+        raise ValidationFailed("the order has no parcel: 已发货 (refuse the parcel, return it instead) would tell the "
+                               "platform something untrue; ship it first, or choose another reason",
+                               code="reject_reason_untrue", details={"field": "reject_code",
+                                                                      "aftersale_id": case.aftersale_id})
     if action is Action.REJECT:
         case.reject_code, case.reject_note = given.reject_code, given.note.strip()
         detail = {"reject_code": given.reject_code, "note": case.reject_note}
@@ -339,6 +344,14 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
     for listener in _DECISION_LISTENERS:  # the platform must hear the decision, or its deadline decides for the buyer
         listener(session, case, action=action.value, from_status=from_status, version=version, given=given, now=now)
     return case
+
+
+def _has_parcel(session: Session, case: AfterSaleCase) -> bool:
+    """Whether the case's order has a parcel of its own (a shipment of kind 'order')."""
+    from ..orders.models import ORDER_PARCEL, Shipment
+
+    return session.execute(select(Shipment.id).where(Shipment.order_pk == case.order_pk, ORDER_PARCEL)
+                           .limit(1)).first() is not None
 
 
 def _yuan(fen: int) -> str:
