@@ -15,7 +15,7 @@ from xiaodian.orders import queries
 from xiaodian.orders.domain import ItemRecord, OrderStatus
 from xiaodian.orders.intake import upsert_orders
 from xiaodian.orders.queries import OrderFilter, day_start, search_page, tab_counts
-from xiaodian.orders.search_index import normalise
+from xiaodian.orders.search_index import normalise, normalised_terms
 
 from ..conftest import NOW
 from ..factories import make_record
@@ -56,7 +56,7 @@ def _seed(ctx, shop_id, records) -> None:
 
 def _expected(records, query: str, flt: OrderFilter | None = None) -> list[str]:
     """Order ids matching by a plain Python substring scan, newest first."""
-    terms = normalise(query).split()
+    terms = normalised_terms([query])  # whitespace runs, split where CJK meets Latin or digits (QA pass 9, #16)
     hits = [r for r in records if all(t in _text(r) for t in terms)]
     if flt is not None:
         if flt.tab not in ("all", "after_sale"):

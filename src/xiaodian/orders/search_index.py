@@ -1,8 +1,11 @@
 """Product-name search index: CJK unigram/bigram grams, kept in step by intake, one backend per database.
 
 Merchants search order titles by any fragment they remember (米, 稻花香, `iPhone 15 壳`), so the contract
-is an exact case-insensitive substring test of every whitespace-separated term against the order's
-product text (names and specs, NFKC + lower on both sides). Word segmentation misses substrings and
+is an exact case-insensitive substring test of every term against the order's product text (names and specs,
+NFKC + lower on both sides). The terms are the query's whitespace-separated runs, each further split where a
+CJK character (ideograph, kana, hangul) meets a Latin letter or digit: merchants type `五常2.5kg` for what
+`五常 2.5kg` finds, so it is the two terms `五常` and `2.5kg` (QA pass 9, #16); `iphone15`, `2.5kg` and
+`【顺丰包邮】五常` (punctuation is no boundary) stay whole. Word segmentation misses substrings and
 trigrams cannot serve 1–2 characters, so the index stores every character (unigram) and every pair of
 neighbouring characters (bigram); a longer term is a phrase of its consecutive bigrams.
 
@@ -124,9 +127,36 @@ def pg_grams(shop_id: int, normalised: str) -> list[str]:
 
 # ---------------------------------------------------------------- queries
 
+def is_cjk_char(ch: str) -> bool:
+    """CJK ideographs (and their extension A and compatibility forms), kana and hangul: the script side of a term
+    boundary."""
+    o = ord(ch)
+    return (0x4E00 <= o <= 0x9FFF or 0x3400 <= o <= 0x4DBF or 0xF900 <= o <= 0xFAFF or 0x3041 <= o <= 0x3096
+            or 0x30A1 <= o <= 0x30FA or 0xAC00 <= o <= 0xD7A3)
+
+
+def _is_latin_or_digit(ch: str) -> bool:
+    return "a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9"
+
+
+def script_terms(run: str) -> list[str]:
+    """One whitespace-free run split where a CJK character and a Latin letter or digit touch: 五常2.5kg → 五常,
+    2.5kg; 小米14 → 小米, 14; 316不锈钢 → 316, 不锈钢. Punctuation is no boundary (【官方】五常 stays whole)."""
+    out: list[str] = []
+    start = 0
+    for i in range(1, len(run)):
+        a, b = run[i - 1], run[i]
+        if (is_cjk_char(a) and _is_latin_or_digit(b)) or (_is_latin_or_digit(a) and is_cjk_char(b)):
+            out.append(run[start:i])
+            start = i
+    out.append(run[start:])
+    return [t for t in out if t]
+
+
 def normalised_terms(terms: Iterable[str]) -> list[str]:
-    """Query terms as compared: normalised, re-split (NFKC can turn an ideographic space into a space)."""
-    return [t for term in terms for t in normalise(term).split() if t]
+    """Query terms as compared: normalised, re-split (NFKC can turn an ideographic space into a space), and split
+    where CJK meets Latin letters or digits (``script_terms``)."""
+    return [part for term in terms for t in normalise(term).split() if t for part in script_terms(t)]
 
 
 def _quote(token: str) -> str:

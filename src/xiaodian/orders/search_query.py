@@ -7,6 +7,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from ..privacy.masking import normalise_phone
+from .search_index import script_terms
 
 _ORDER_ID = re.compile(r"^\d{19}$")
 _LAST4 = re.compile(r"^\d{4}$")
@@ -36,7 +37,8 @@ def _clean(raw: str) -> str:
 def classify(raw: str | None) -> SearchQuery:
     """19 digits → order id; a mobile (+86, spaces, dashes) → phone; 4 digits → last 4 of the phone;
     a tracking-number shape → tracking number (falls back to product text when none matches);
-    anything else → product-name substrings, every whitespace-separated term must match."""
+    anything else → product-name substrings, every term must match: the whitespace-separated runs, each split
+    where CJK meets a Latin letter or digit (五常2.5kg is 五常 + 2.5kg, see search_index.script_terms)."""
     text = _clean(raw or "")[:MAX_QUERY_LENGTH]
     if not text:
         return SearchQuery("empty", "")
@@ -47,7 +49,7 @@ def classify(raw: str | None) -> SearchQuery:
         return SearchQuery("phone", phone)
     if _LAST4.match(text):
         return SearchQuery("last4", text)
-    terms = tuple(t for t in text.split() if t)
+    terms = tuple(part for t in text.split() if t for part in script_terms(t))
     if _TRACKING.match(text):
         return SearchQuery("tracking", text.upper(), terms)
     return SearchQuery("text", text, terms)
