@@ -75,18 +75,20 @@ def test_pickup_timeout_is_raised_once_escalates_and_resolves_when_the_parcel_is
     assert "moved again" in json.loads(resolved.detail)["reason"]
 
 
-def test_stalled_then_suspected_lost_then_moving_again_resolves_both_and_says_so(ctx, shop_id):
+def test_stalled_then_suspected_lost_then_moving_again_resolves_it_and_says_so(ctx, shop_id):
+    """QA pass 9, #10: the stalled case becomes the suspected-lost one (one case per parcel), not a second case."""
     tracking = ship(ctx, shop_id, shipped_at=NOW - 100 * H)
     last = NOW - 99 * H
     scans(ctx, shop_id, tracking, (NOW - 99.5 * H, 1, "已揽收", "五常市"), (last, 0, "到达【廊坊转运中心】", "廊坊转运中心"))
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
     [stalled] = cases(ctx)
     assert (stalled.kind, stalled.severity) == ("stalled", "serious")
-    assert scan_shop(ctx.sessions, shop_id, last + 7 * 24 * H, full=False).raised == 1
-    assert {c.kind for c in cases(ctx, status="open")} == {"stalled", "suspected_lost"}
+    report = scan_shop(ctx.sessions, shop_id, last + 7 * 24 * H, full=False)
+    assert (report.raised, report.escalated) == (0, 1)
+    assert [(c.id, c.kind) for c in cases(ctx, status="open")] == [(stalled.id, "suspected_lost")]
     moved = last + 7 * 24 * H + H
     scans(ctx, shop_id, tracking, (moved, 0, "到达【杭州转运中心】", "杭州转运中心"), now=moved)
-    assert scan_shop(ctx.sessions, shop_id, moved, full=False).resolved == 2
+    assert scan_shop(ctx.sessions, shop_id, moved, full=False).resolved == 1
     assert {c.status for c in cases(ctx)} == {"resolved"}
 
 

@@ -3,6 +3,8 @@ translation mechanism. ``N_`` marks a msgid for extraction; the text is translat
 
 from __future__ import annotations
 
+import re
+
 from ..web.i18n import N_, current_language, gettext
 
 
@@ -21,7 +23,9 @@ ACTION = {"contacted_carrier": N_("Contacted the carrier"), "told_buyer": N_("To
           "resolved": N_("Mark resolved"), "ignored": N_("Ignore"), "detected": N_("Detected"),
           "escalated": N_("Severity rose"), "auto_resolved": N_("Resolved by itself (parcel moved)"),
           "reopened": N_("Reopened"), "tracking_corrected": N_("Closed: tracking number corrected"),
-          "tracking_corrected_kept": N_("Tracking number corrected; still not picked up")}
+          "tracking_corrected_kept": N_("Tracking number corrected; still not picked up"),
+          "cause_changed": N_("Cause changed"), "merged": N_("Merged into another case"),
+          "merged_in": N_("Cases merged in"), "superseded": N_("Closed: the cause was already handled")}
 # The notice after an action on a case: what the case now is, in a sentence (QA pass 7, #14: "Saved: Ignore", the
 # button's label, read as an order). Ignoring with an end time says until when.
 DONE = {"contacted_carrier": N_("Saved: the carrier has been contacted."),
@@ -84,3 +88,31 @@ def done(action: str | None, until: str | None = None) -> str:
     if action == "ignored" and until:
         return gettext(IGNORED_UNTIL_DONE) % {"t": until}
     return gettext(DONE[action]) if action in DONE else gettext("Saved.")
+
+
+# The system's history notes are stored in plain words with codes (the API and CLI show them as stored); the case page
+# says them in the reader's language (one parcel, one case: QA pass 9, #10).
+_CAUSE_CHANGED = re.compile(r"^(\w+) → (\w+)$")
+_MERGED = re.compile(r"^merged into case (\d+) \((\w+)\)$")
+_MERGED_IN = re.compile(r"case (\d+) \((\w+), (\w+)\) merged in")
+_SUPERSEDED = re.compile(r"^superseded by case (\d+) \((\w+)\), already closed$")
+_LESSER = re.compile(r"^(\w+) (warning|timeout|serious)$")
+
+
+def history_note(action: str, note: str | None) -> str:
+    """A history line's note as the case page shows it."""
+    if not note:
+        return ""
+    if action == "cause_changed" and (m := _CAUSE_CHANGED.match(note)):
+        return f"{kind(m[1])} → {kind(m[2])}"
+    if action == "merged" and (m := _MERGED.match(note)):
+        return gettext(N_("merged into case %(id)s (%(kind)s)")) % {"id": m[1], "kind": kind(m[2])}
+    if action == "merged_in" and (found := _MERGED_IN.findall(note)):
+        return "; ".join(gettext(N_("case %(id)s (%(kind)s, %(status)s) merged into this one")) % {
+            "id": i, "kind": kind(k), "status": status(st)} for i, k, st in found)
+    if action == "superseded" and (m := _SUPERSEDED.match(note)):
+        return gettext(N_("case %(id)s (%(kind)s) on the same facts is already closed")) % {"id": m[1],
+                                                                                            "kind": kind(m[2])}
+    if action == "escalated" and (m := _LESSER.match(note)):
+        return f"{kind(m[1])} · {severity(m[2])}"
+    return note

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint
+from sqlalchemy import (Boolean, Float, ForeignKey, Index, Integer, SmallInteger, String, Text, UniqueConstraint,
+                        text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId, UTCDateTime
@@ -78,15 +79,19 @@ class Parcel(Base):
 
 
 class Anomaly(Base):
-    """One case to act on. ``open_kind`` equals ``kind`` while the case is active and is NULL once closed: the
-    unique (shipment, open_kind) keeps one active case per package and kind on both databases (NULLs never
-    collide). The unique (shipment, kind, basis_at) makes rescans, and two scanners at once, idempotent, and
-    keeps a case the merchant closed from being raised again on the same facts."""
+    """One case to act on. ``open_kind`` equals ``kind`` while the case is active and is NULL once closed. The
+    unique index on the shipment of the active cases (open_kind set) keeps one active case per package on both
+    databases (migration 0034, QA pass 9, #10: one parcel had a 退回 and a 物流停滞 case open at once, with buyer
+    messages that contradicted each other); the case carries the parcel's most telling cause (rules.PRECEDENCE)
+    and changes kind when a more telling one appears. The unique (shipment, kind, basis_at) makes rescans, and two
+    scanners at once, idempotent, and keeps a case the merchant closed from being raised again on the same facts."""
 
     __tablename__ = "logistics_anomalies"
     __table_args__ = (
         UniqueConstraint("shipment_id", "kind", "basis_at"),
         UniqueConstraint("shipment_id", "open_kind"),
+        Index("uq_logistics_anomalies_one_active", "shipment_id", unique=True,
+              sqlite_where=text("open_kind IS NOT NULL"), postgresql_where=text("open_kind IS NOT NULL")),
         Index("ix_logistics_anomalies_shop_status", "shop_id", "status", "severity_level", "detected_at"),
     )
 

@@ -4,6 +4,7 @@ timeline, and the tracking-events file upload."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
@@ -132,9 +133,24 @@ def _case(request, session, anomaly_id: str, principal, *, done=None, error=None
     return render(request, "logistics/case.html", status_code=status_code, case=case, view=view, parcel=parcel,
                   order=order, actions=actions, events=sorted(events, key=lambda e: (e.at, e.id), reverse=True),
                   contact=messages.CONTACT_BY_CODE.get(parcel.carrier_code or ""), labels=labels,
-                  buyer=messages.buyer_messages(case.kind, case.status, facts, carrier_contacted=any(
-                      a.action == "contacted_carrier" for a in actions)), done=done, error=error,
+                  buyer=messages.buyer_messages(case.kind, case.status, facts,
+                                                carrier_contacted=carrier_contacted_since_cause(actions),
+                                                evidence=json.loads(case.evidence or "{}"),
+                                                parcel_state=parcel.state, now=get_ctx(request).clock.now()),
+                  done=done, error=error,
                   can_act=allowed(principal.role, "logistics.handle"), actions_allowed=_next_actions(case.status))
+
+
+def carrier_contacted_since_cause(actions: list) -> bool:
+    """Whether someone recorded calling the carrier since the case took its present cause: a call about a stuck
+    parcel is not a call about its return (QA pass 9, #10), so the buyer message does not claim one."""
+    contacted = False
+    for a in actions:  # oldest first
+        if a.action == "cause_changed":
+            contacted = False
+        elif a.action == "contacted_carrier":
+            contacted = True
+    return contacted
 
 
 def _next_actions(status: str) -> list[str]:

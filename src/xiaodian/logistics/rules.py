@@ -1,7 +1,32 @@
-"""Pure anomaly detectors: a parcel's facts and ``now`` → what is wrong, how badly, and the evidence.
+"""Pure anomaly detectors: a parcel's facts and ``now`` → what is wrong, how badly, and the evidence; and which of
+those findings is the one case the merchant works on the parcel.
 
 Thresholds are configurable; the defaults are the desk's assumptions (the platform's parcel centre grades
 pickup and transit delays but does not publish its numbers), and every screen that shows them says so.
+
+One parcel, one case (QA pass 9, #10). A parcel often shows several kinds at once: a parcel refused by the buyer
+and now on its way back has not scanned for days, so it is 退回 *and* 物流停滞; a parcel idle for eight days is
+物流停滞 *and* 疑似丢失. As separate cases they told the buyer contradicting things ("the parcel is being returned"
+beside "we have asked the courier to hurry"), and working one left the other open. So the parcel gets one open
+case, of its most telling cause (``PRECEDENCE``, most telling first):
+
+1. 退回 (returned/returning): the end of the delivery: the parcel is going back to the shop whatever else is
+   true of it. What the merchant does next is about the goods coming back (re-send, refund), not about speed.
+2. 拒签 (refused): the buyer, or someone at the address, turned it down; it becomes 退回 once the carrier
+   starts the trip back, so 退回 outranks it as the later word of the same story.
+3. 派件异常 (delivery failed), then 疑难件 (problem parcel): the carrier has said what is wrong, and what it said
+   is what the merchant acts on. A failed delivery is the more specific word (the courier tried; the buyer's
+   phone or address is the fix) so it outranks the generic problem.
+4. 驿站超时未取 (uncollected at a locker): delivered to a station; the buyer must act.
+5. 疑似丢失 (suspected lost): an inference from a long silence, graver than
+6. 物流停滞 (stalled): an inference from a shorter silence, graver than
+7. 揽收超时 (pickup overdue): no scan yet after shipping.
+
+Facts the carrier reported outrank inferences from silence (a parcel the carrier says is returning is not
+"stalled": its last scan is simply old). The case's severity is the worst of all the findings (how urgent the
+parcel is), while its kind, evidence and buyer message are the most telling finding's. When a more telling cause
+appears later, the open case changes to it (the service records the change in the case's history), never a
+second case.
 """
 
 from __future__ import annotations
@@ -132,6 +157,32 @@ def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS, *
         kind = AnomalyKind.DELIVERY_FAILED if failed_delivery(f.last_code, f.last_context) else AnomalyKind.PROBLEM
         found.append(Finding(kind, Severity.TIMEOUT, f.last_event_at, {**_last_scan(f, now), "code": f.last_code}))
     return found
+
+
+# Most telling first (see the module docstring).
+PRECEDENCE: tuple[AnomalyKind, ...] = (
+    AnomalyKind.RETURNED, AnomalyKind.REFUSED, AnomalyKind.DELIVERY_FAILED, AnomalyKind.PROBLEM,
+    AnomalyKind.LOCKER_UNCOLLECTED, AnomalyKind.SUSPECTED_LOST, AnomalyKind.STALLED, AnomalyKind.PICKUP_TIMEOUT)
+_TELLING = {kind: len(PRECEDENCE) - i for i, kind in enumerate(PRECEDENCE)}
+
+
+def telling(kind: str) -> int:
+    """How telling a cause is: higher outranks lower (0: a kind the desk does not know)."""
+    try:
+        return _TELLING[AnomalyKind(kind)]
+    except ValueError:
+        return 0
+
+
+def case_finding(found: list[Finding]) -> Finding | None:
+    """The one finding the parcel's case shows: the most telling kind, graded with the worst severity of all the
+    findings (a returning parcel silent for a week is seriously overdue however its kind is graded). None: the
+    parcel shows nothing."""
+    if not found:
+        return None
+    top = max(found, key=lambda f: telling(f.kind))
+    worst = max((f.severity for f in found), key=lambda s: s.level)
+    return top if worst is top.severity else Finding(top.kind, worst, top.basis_at, top.evidence)
 
 
 def next_check(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> datetime | None:

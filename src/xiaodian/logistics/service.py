@@ -83,61 +83,123 @@ def _moved_note(parcel: Parcel) -> str:
 def apply_findings(session: Session, shop_id: int, batch: list[tuple[Parcel, bool, list[rules.Finding]]],
                    now: datetime, source: str = "job") -> ApplyReport:
     """Bring the cases of a batch of parcels in line with what the detectors found now. ``batch`` holds
-    (parcel, order_done, findings). Idempotent: running it twice with the same facts changes nothing."""
+    (parcel, order_done, findings). Idempotent: running it twice with the same facts changes nothing.
+
+    One active case per parcel (rules' module docstring; the unique index on the active cases' shipment holds it
+    on both databases), of the parcel's most telling cause (rules.case_finding):
+
+    - no case: raise one for that cause (not when a case of the same cause on the same facts was closed: the
+      merchant dealt with it, and a lesser cause of the same parcel is not raised in its place either);
+    - a case of that cause: grow its severity, reopen it when its ignore period is over, or (a time-based cause on
+      a new basis: the parcel moved, then stuck again) close it and raise a new one;
+    - a case of a less telling cause: the case *becomes* the new cause (kind, evidence, severity; back to 待处理,
+      since nobody has acted on the new cause yet) with a ``cause_changed`` line in its history, so the work
+      recorded on it stays with it. Its buyer message is the new cause's;
+    - a case of a more telling cause that no longer holds: closed by itself when the cause was time-based (then a
+      case for what the parcel shows now); a carrier-reported one stays until the parcel is signed or a person
+      closes it (as before), graded with what the parcel shows now."""
     report = ApplyReport()
     if not batch:
         return report
     by_id = {p.shipment_id: (p, done) for p, done, _f in batch}
     # One range read over the unique (shipment, kind, basis) index instead of an IN list of thousands of ids.
-    active: dict[tuple[int, str], Anomaly] = {
-        (a.shipment_id, a.kind): a for a in session.execute(
-            select(Anomaly).where(Anomaly.shipment_id.between(min(by_id), max(by_id)),
-                                  Anomaly.open_kind.is_not(None))).scalars() if a.shipment_id in by_id}
+    active: dict[int, Anomaly] = {}
+    for a in session.execute(select(Anomaly).where(Anomaly.shipment_id.between(min(by_id), max(by_id)),
+                                                   Anomaly.open_kind.is_not(None))).scalars():
+        if a.shipment_id in by_id and (a.shipment_id not in active
+                                       or rules.telling(a.kind) > rules.telling(active[a.shipment_id].kind)):
+            active[a.shipment_id] = a
     inserts, actions, events = [], [], []
-    found_keys = set()
     for parcel, done, findings in batch:
-        for f in findings:
-            key = (parcel.shipment_id, f.kind.value)
-            found_keys.add(key)
-            case = active.get(key)
-            if case is not None and f.kind in domain.TIME_BASED and case.basis_at != f.basis_at:
+        top = rules.case_finding(findings)
+        case = active.get(parcel.shipment_id)
+        if case is None:
+            if top is not None:
+                inserts.append((parcel, top))
+            continue
+        settled = done or parcel.state == domain.ParcelState.SIGNED.value
+        time_based = AnomalyKind(case.kind) in domain.TIME_BASED
+        if top is None or top.kind.value != case.kind and rules.telling(top.kind) < rules.telling(case.kind):
+            # the case's cause no longer shows (nothing does, or only a lesser one)
+            if time_based or settled:
+                report.resolved += _close(session, case, now, _moved_note(parcel), actions, events, source)
+                if top is not None:  # unless a clerk's action won the race: then the next scan raises it
+                    inserts.append((parcel, top))
+            elif top is not None:
+                _keep(session, case, parcel, top, now, actions, events, source, report)
+            continue
+        if top.kind.value == case.kind:
+            if time_based and case.basis_at != top.basis_at:
                 # moved, then stuck again: a new case for the new basis (unless a clerk's action on the old one
                 # won the race: then the insert meets the active case and waits for the next scan)
                 report.resolved += _close(session, case, now, _moved_note(parcel), actions, events, source)
-                case = None
-            if case is None:
-                inserts.append((parcel, f))
-                continue
-            before = case.severity
-            if f.severity.level > case.severity_level and _changed(session, case, [
-                    Anomaly.severity_level == case.severity_level], severity=f.severity.value,
-                    severity_level=f.severity.level, escalated_at=now, updated_at=now,
-                    evidence=json.dumps(f.evidence, ensure_ascii=False)):
-                actions.append(_action(shop_id, case.id, now, SYSTEM, source, "escalated", before, f.severity.value))
-                events.append(_order_event(shop_id, parcel.order_pk, now, "logistics_anomaly_escalated", None, source,
-                                           {"anomaly_id": str(case.id), "kind": f.kind.value, "from": before,
-                                            "to": f.severity.value, "tracking_no": parcel.tracking_no}))
-                report.escalated += 1
-            if case.status == AnomalyStatus.IGNORED.value and case.ignored_until is not None \
-                    and case.ignored_until <= now and _changed(session, case, [
-                        Anomaly.status == AnomalyStatus.IGNORED.value],
-                        status=AnomalyStatus.OPEN.value, ignored_until=None, updated_at=now):
-                actions.append(_action(shop_id, case.id, now, SYSTEM, source, "reopened", AnomalyStatus.IGNORED.value,
-                                       AnomalyStatus.OPEN.value, "ignore period ended; still abnormal"))
-                report.reopened += 1
-    for key, case in active.items():
-        if key in found_keys or case.open_kind is None:
+                inserts.append((parcel, top))
+            else:
+                _keep(session, case, parcel, top, now, actions, events, source, report)
             continue
-        parcel, done = by_id[key[0]]
-        settled = done or parcel.state == domain.ParcelState.SIGNED.value
-        if AnomalyKind(case.kind) in domain.TIME_BASED or settled:
-            report.resolved += _close(session, case, now, _moved_note(parcel), actions, events, source)
+        report.escalated += _change_cause(session, case, parcel, top, now, actions, events, source)
     report.raised = _insert(session, shop_id, inserts, now, actions, events, source)
     if actions:
         session.execute(AnomalyAction.__table__.insert(), actions)
     if events:
         session.execute(OrderEvent.__table__.insert(), events)
     return report
+
+
+def _keep(session, case: Anomaly, parcel: Parcel, f: rules.Finding, now, actions: list, events: list, source: str,
+          report: ApplyReport) -> None:
+    """The case stays as it is: its severity grows to what the parcel shows now, and an ignore period that has
+    ended reopens it (the parcel is still abnormal)."""
+    shop_id = case.shop_id
+    before = case.severity
+    same = f.kind.value == case.kind
+    values = dict(severity=f.severity.value, severity_level=f.severity.level, escalated_at=now, updated_at=now)
+    if same:  # the evidence is the case's own cause's, seen now (a lesser cause keeps the case's evidence)
+        values["evidence"] = json.dumps(f.evidence, ensure_ascii=False)
+    if f.severity.level > case.severity_level and _changed(session, case, [
+            Anomaly.severity_level == case.severity_level], **values):
+        actions.append(_action(shop_id, case.id, now, SYSTEM, source, "escalated", before, f.severity.value,
+                               None if same else f"{f.kind.value} {f.severity.value}"))
+        events.append(_order_event(shop_id, parcel.order_pk, now, "logistics_anomaly_escalated", None, source,
+                                   {"anomaly_id": str(case.id), "kind": case.kind, "from": before,
+                                    "to": f.severity.value, "tracking_no": parcel.tracking_no}))
+        report.escalated += 1
+    if case.status == AnomalyStatus.IGNORED.value and case.ignored_until is not None \
+            and case.ignored_until <= now and _changed(session, case, [
+                Anomaly.status == AnomalyStatus.IGNORED.value],
+                status=AnomalyStatus.OPEN.value, ignored_until=None, updated_at=now):
+        actions.append(_action(shop_id, case.id, now, SYSTEM, source, "reopened", AnomalyStatus.IGNORED.value,
+                               AnomalyStatus.OPEN.value, "ignore period ended; still abnormal"))
+        report.reopened += 1
+
+
+def _change_cause(session, case: Anomaly, parcel: Parcel, f: rules.Finding, now, actions: list, events: list,
+                  source: str) -> int:
+    """A more telling cause showed on a parcel whose case is of a lesser one: the case becomes it. Back to 待处理
+    (also from 已忽略: the reason to ignore was about the old cause), with a ``cause_changed`` history line saying
+    old → new, kept apart from the work recorded before it. When a case of the new cause on the same facts was
+    already closed (a duplicate a person resolved before the parcel had one case), that case said the last word:
+    this one closes, naming it. Returns 1 when the case changed."""
+    before_kind, before_status = case.kind, case.status
+    closed = session.execute(select(Anomaly.id).where(
+        Anomaly.shipment_id == case.shipment_id, Anomaly.kind == f.kind.value, Anomaly.basis_at == f.basis_at)
+    ).scalar()
+    if closed is not None:
+        _close(session, case, now, f"superseded by case {closed} ({f.kind.value}), already closed", actions, events,
+               source, action="superseded")
+        return 0
+    if not _changed(session, case, [Anomaly.status == before_status, Anomaly.open_kind == before_kind],
+                    kind=f.kind.value, open_kind=f.kind.value, basis_at=f.basis_at, severity=f.severity.value,
+                    severity_level=f.severity.level, evidence=json.dumps(f.evidence, ensure_ascii=False),
+                    status=AnomalyStatus.OPEN.value, ignored_until=None, escalated_at=now, updated_at=now):
+        return 0  # a person acted on it in between: the next scan looks again
+    note = f"{before_kind} → {f.kind.value}"
+    actions.append(_action(case.shop_id, case.id, now, SYSTEM, source, "cause_changed", before_status,
+                           AnomalyStatus.OPEN.value, note))
+    events.append(_order_event(case.shop_id, parcel.order_pk, now, "logistics_anomaly_cause_changed", None, source,
+                               {"anomaly_id": str(case.id), "kind": f.kind.value, "severity": f.severity.value,
+                                "tracking_no": parcel.tracking_no, "note": note}))
+    return 1
 
 
 def _changed(session: Session, case: Anomaly, conditions: list, **values) -> bool:
@@ -151,13 +213,14 @@ def _changed(session: Session, case: Anomaly, conditions: list, **values) -> boo
     return True
 
 
-def _close(session, case: Anomaly, now, note: str, actions: list, events: list, source: str) -> bool:
+def _close(session, case: Anomaly, now, note: str, actions: list, events: list, source: str,
+           action: str = "auto_resolved") -> bool:
     """The system resolves an active case; False (nothing recorded) when a person changed it since it was read."""
     before = case.status
     if not _changed(session, case, [Anomaly.status == before], status=AnomalyStatus.RESOLVED.value,
                     open_kind=None, closed_at=now, closed_by=SYSTEM, updated_at=now, note=note[:MAX_NOTE]):
         return False
-    actions.append(_action(case.shop_id, case.id, now, SYSTEM, source, "auto_resolved", before,
+    actions.append(_action(case.shop_id, case.id, now, SYSTEM, source, action, before,
                            AnomalyStatus.RESOLVED.value, note))
     events.append(_order_event(case.shop_id, case.order_pk, now, "logistics_anomaly_resolved", None, source,
                                {"anomaly_id": str(case.id), "kind": case.kind, "reason": note}))
