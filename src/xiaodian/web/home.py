@@ -18,7 +18,7 @@ from ..aftersales import views as aftersale_views
 from ..aftersales.service import refund_pending_orders
 from ..channels.douyin.service import sync_warnings
 from ..clock import SHOP_TZ
-from ..logistics.queries import anomaly_counts
+from ..logistics.queries import parcels_needing_attention
 from ..orders.api import shop_of
 from ..orders.queries import address_changed_to_ship, day_figures, day_start
 from ..shipping.listing import most_urgent
@@ -46,7 +46,7 @@ def todo_cards(session: Session, principal: Principal, ctx, shop_id: int) -> lis
     cards.append({"key": "address_changed", "count": moved, "href": "/orders?address_changed=to_ship",
                   "tone": "soon" if moved else ""})
     if allowed(principal.role, "logistics.handle"):
-        anomalies = sum(anomaly_counts(session, shop_id).values())
+        anomalies = parcels_needing_attention(session, shop_id)  # parcels, not cases
         cards.append({"key": "anomalies", "count": anomalies, "href": "/logistics",
                       "tone": "urgent" if anomalies else ""})
     if allowed(principal.role, "shipping.ship") and not allowed(principal.role, "aftersales.decide"):
