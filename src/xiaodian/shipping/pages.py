@@ -34,7 +34,7 @@ from ..web.i18n import error_text, gettext as _, join_list, ngettext
 from ..web.paging import page_number
 from ..web.templating import render
 from ..whole_numbers import half_width, whole_number
-from . import corrections, domain, preferences, reminders, reports, service
+from . import corrections, domain, preferences, promise_choice, reminders, reports, service
 from . import forecast as fc
 from .api import run_bulk, template_response
 from .bulk import NUMBER, ORDER, Confirmed, RowVerdict
@@ -400,7 +400,16 @@ def _forecast(request: Request, session: Session, principal: Principal, *, capac
                   if settings_error else "",
                   pace=reports.recent_pace(session, shop_id, now),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved,
-                  capacity_refused=capacity_refused, capacity_asked=capacity is not None)
+                  capacity_refused=capacity_refused, capacity_asked=capacity is not None,
+                  promise_kinds=promise_kind_words())
+
+
+def promise_kind_words() -> list[tuple[str, str]]:
+    """The default promise's choices in the merchant's words, in the form's order (promise_choice.KINDS)."""
+    words = {"same_day": _("Same day"), "next_day": _("Next day"), "48h": _("Within 48 hours"),
+             "days": _("Within N days"), "presale_days": _("Presale: within N days of payment"),
+             "presale_date": _("Presale: by a date")}
+    return [(kind, words[kind]) for kind in promise_choice.KINDS]
 
 
 def setting_labels() -> dict[str, str]:
@@ -409,7 +418,9 @@ def setting_labels() -> dict[str, str]:
     return {"capacity_per_hour": _("Packing capacity (orders per hour)"), "work_start": hours_from,
             "work_start_minute": hours_from, "work_end": f"{hours_from} … {hours_to}",
             "work_end_minute": f"{hours_from} … {hours_to}", "rest_weekdays": _("Rest days (no packing)"),
-            "default_promise": _("Default ship promise"),
+            "default_promise": _("Default ship promise"), "promise_kind": _("Default ship promise"),
+            "promise_cutoff": _("Same-day cut-off (hour)"), "promise_days": _("Number of days"),
+            "promise_date": _("Presale ship date"),
             "due_soon_hours": _("First reminder (hours before ship-by)"),
             "urgent_hours": _("Urgent reminder (hours before ship-by)"),
             "correction_window_hours": _("Tracking numbers correctable for (hours after shipping)"),
@@ -426,7 +437,8 @@ def _settings_form(settings) -> dict[str, str]:
     capacity = fc.capacity_text(fc.capacity_value(settings.capacity_per_hour)).replace(",", "")  # 0.3, 120
     return {"capacity_per_hour": capacity, "work_start": hhmm(settings.work_start_minute),
             "work_end": hhmm(settings.work_end_minute), "rest_weekdays": settings.rest_weekdays or "",
-            "default_promise": settings.default_promise or "", "due_soon_hours": str(settings.due_soon_hours),
+            "default_promise": settings.default_promise or "", **promise_choice.choice_of(settings.default_promise),
+            "due_soon_hours": str(settings.due_soon_hours),
             "urgent_hours": str(settings.urgent_hours),
             "correction_window_hours": str(settings.correction_window_hours),
             "max_corrections": str(settings.max_corrections), "late_points": str(settings.late_points),
@@ -478,7 +490,9 @@ def _fen(value: str, name: str) -> int | None:
 
 @router.post("/shipping/settings")
 def save_settings(request: Request, capacity_per_hour: str = Form(""), work_start: str = Form("09:00"),
-                  work_end: str = Form("18:00"), default_promise: str = Form("48h"),
+                  work_end: str = Form("18:00"), default_promise: str | None = Form(None),
+                  promise_kind: str = Form(""), promise_cutoff: str = Form(""), promise_days: str = Form(""),
+                  promise_date: str = Form(""),
                   due_soon_hours: str = Form(""), urgent_hours: str = Form(""),
                   correction_window_hours: str = Form(""), max_corrections: str = Form(""),
                   rest_day: list[str] = Form([]), rest_days_shown: str = Form(""),
@@ -488,17 +502,27 @@ def save_settings(request: Request, capacity_per_hour: str = Form(""), work_star
                   session: Session = Depends(db, scope="function")):
     """The owner's settings form, the penalty assumptions included (QA #7: the health page said owners could change
     them and nothing could). Money is typed in yuan and stored in fen; a field the form leaves out changes nothing.
-    A refused value comes back on the forecast page beside the form, naming the field, with what was typed."""
+    A refused value comes back on the forecast page beside the form, naming the field, with what was typed.
+    The default promise comes as the form's choice (promise_kind and its hour, days or date: promise_choice), or as
+    the stored code typed (default_promise: 48h, next_day, same_day:16…), as before; neither leaves it unchanged."""
     typed = {"capacity_per_hour": capacity_per_hour, "work_start": work_start, "work_end": work_end,
-             "default_promise": default_promise, "due_soon_hours": due_soon_hours, "urgent_hours": urgent_hours,
+             "default_promise": default_promise or "", "promise_kind": promise_kind, "promise_cutoff": promise_cutoff,
+             "promise_days": promise_days, "promise_date": promise_date,
+             "due_soon_hours": due_soon_hours, "urgent_hours": urgent_hours,
              "correction_window_hours": correction_window_hours, "max_corrections": max_corrections,
              "late_points": late_points, "compensation_pct": compensation_pct,
              "compensation_min_yuan": compensation_min_yuan, "compensation_max_yuan": compensation_max_yuan}
+    if not promise_kind:  # a form without the choice: the page shows the stored one again
+        for name in ("promise_kind", "promise_cutoff", "promise_days", "promise_date"):
+            typed.pop(name)
     try:
         capacity = half_width(capacity_per_hour or "").strip()[:20] or None  # checked with the others, as typed
         if capacity is None:
             raise ValidationFailed("capacity_per_hour: give the orders packed per hour", code="value_missing",
                                    details={"field": "capacity_per_hour"})
+        if promise_kind:
+            default_promise = promise_choice.promise_from_choice(promise_kind, cutoff=promise_cutoff,
+                                                                 days=promise_days, on=promise_date)
         counts = {name: _count(typed[name], name) for name in (
             "due_soon_hours", "urgent_hours", "correction_window_hours", "max_corrections", "late_points",
             "compensation_pct")}
