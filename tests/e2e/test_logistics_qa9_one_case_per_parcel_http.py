@@ -70,3 +70,19 @@ def test_the_home_card_the_worklist_and_the_api_count_parcels(ctx, shop_id, owne
     assert "2 个包裹需要处理" in worklist and "个异常" not in worklist.split('class="summary"', 1)[1].split("</p>")[0]
     listing = owner_client.get("/api/v1/anomalies").json()
     assert (listing["total"], listing["parcels"]) == (2, 2)
+
+
+def test_the_case_page_says_in_chinese_when_a_stalled_case_became_a_return(ctx, shop_id, owner_client):
+    from ..integration.test_logistics_qa9_one_case_per_parcel import scans, ship
+
+    tracking = ship(ctx, shop_id, shipped_at=NOW - 100 * H)
+    scans(ctx, shop_id, tracking, (NOW - 99 * H, 1, "已揽收", "五常市"),
+          (NOW - 80 * H, 0, "快件已到达【廊坊转运中心】", "廊坊转运中心"))
+    scan_shop(ctx.sessions, shop_id, NOW, full=True)
+    scans(ctx, shop_id, tracking, (NOW + H, 6, "快件退回中", "廊坊转运中心"), now=NOW + H)
+    scan_shop(ctx.sessions, shop_id, NOW + 2 * H, full=False)
+    [case] = owner_client.get("/api/v1/anomalies").json()["anomalies"]
+    assert case["kind"] == "returned"
+    history = owner_client.get(f"/logistics/anomalies/{case['id']}").text.split('<section class="history">', 1)[1]
+    history = history.split("</section>", 1)[0]
+    assert "异常原因已变更" in history and "物流停滞 → 退回" in history and "stalled" not in history

@@ -142,7 +142,8 @@ def test_an_ignored_case_reopens_when_a_more_telling_cause_appears(ctx, shop_id)
 def test_a_lesser_cause_never_replaces_a_more_telling_open_case(ctx, shop_id):
     """A problem parcel that then stops moving stays 疑难件 (graded by how long it has been silent), not 物流停滞."""
     tracking = ship(ctx, shop_id, shipped_at=NOW - 60 * H)
-    scans(ctx, shop_id, tracking, (NOW - 59 * H, 1, "已揽收", "五常市"), (NOW - 50 * H, 2, "收件地址不详，疑难件", "杭州市"))
+    scans(ctx, shop_id, tracking, (NOW - 59 * H, 1, "已揽收", "五常市"),
+          (NOW - 50 * H, 2, "收件地址不详，疑难件", "杭州市"))
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
     [case] = cases(ctx)
     assert (case.kind, case.severity) == ("problem", "timeout")

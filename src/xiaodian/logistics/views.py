@@ -47,9 +47,9 @@ def filter_conditions(order_pk, logistics_state: str | None, anomaly: str | None
 
 def by_parcel(cases: list[dict]) -> list[dict]:
     """The worklist's cases one row per parcel: its most urgent case (``cases`` come most urgent first), with the
-    parcel's other open cases under ``others``. A parcel idle for eight days is both 物流停滞 and 疑似丢失, a
-    returning one that stopped moving both 退回 and 物流停滞: as separate rows the merchant met the same parcel twice
-    and could call the carrier twice about it."""
+    parcel's other listed cases under ``others``. A parcel has one active case (QA pass 9, #10), so ``others`` are its
+    earlier, closed cases when the list shows closed ones too (状态: 全部): as separate rows the merchant met the same
+    parcel twice."""
     rows: dict[tuple, dict] = {}
     for case in cases:
         key = (case["order_id"], case["tracking_no"])
