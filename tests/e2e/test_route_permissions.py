@@ -43,6 +43,7 @@ ROUTE_PERMISSIONS: dict[tuple[str, str], str | None] = {
     ("POST", "/settings/users/{login}/enable"): "users.manage",
     ("POST", "/settings/users/{login}/role"): "users.manage",
     ("POST", "/settings/users/{login}/password"): "users.manage",
+    ("GET", "/settings"): "tokens.own",  # the index of the settings pages a role may open (QA pass 9, #17)
     ("GET", "/settings/tokens"): "tokens.own",
     ("POST", "/settings/tokens"): "tokens.own",
     ("POST", "/settings/tokens/{token_id}/revoke"): "tokens.own",

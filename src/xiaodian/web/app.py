@@ -216,13 +216,14 @@ def all_routers() -> list:
     from ..imports.pages import router as import_jobs_pages
     from .docs import router as docs_router
     from .session_pages import router as session_pages
+    from .settings_index import router as settings_index
 
     # The push endpoints first: routes are matched in order, and pushes come in bursts of hundreds a second.
     return [logistics_hooks, douyin_hooks, session_pages, orders_pages, orders_api, import_pages, import_api,
             accounts_pages, accounts_api, privacy_pages, privacy_api, shipping_pages, shipping_api, logistics_pages,
             logistics_api, aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, douyin_pages, douyin_api,
             douyin_exports, export_jobs_pages, export_jobs_api, import_jobs_pages,
-            import_jobs_api, docs_router]
+            import_jobs_api, docs_router, settings_index]
 
 
 class _Limits:
