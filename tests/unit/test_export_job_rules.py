@@ -33,7 +33,8 @@ def test_moves_follow_the_table():
 
 def test_the_file_keeps_a_week_and_is_named_in_shop_time():
     assert expires_at(NOW) - NOW == KEEP_FOR == timedelta(days=7)
-    assert download_name(NOW, 12, "csv") == "orders-20261128-103000-12.csv"  # 02:30 UTC is 10:30 in Shanghai
+    # 02:30 UTC is 10:30 in Shanghai; the name says the tab and the layout too (QA pass 9, #19)
+    assert download_name(NOW, 12, "csv") == "orders-all-per-sku-20261128-103000-12.csv"
 
 
 def test_file_sizes_read_as_people_say_them():

@@ -34,7 +34,22 @@ def percent(done: int | None, total: int | None) -> int | None:
     return min(100, (done or 0) * 100 // total)
 
 
-def download_name(created_at: datetime, job_id: int, fmt: str) -> str:
-    """orders-20261128-103000-12.csv: when it was asked for, in shop time, and which job (two jobs asked for in
-    the same second get two names)."""
-    return f"orders-{created_at.astimezone(SHOP_TZ):%Y%m%d-%H%M%S}-{job_id}.{fmt}"
+def download_name(created_at: datetime, job_id: int | None, fmt: str, *, per: str = "sku", status: str = "all",
+                  filtered: bool = False) -> str:
+    """The file's name in ASCII, saying what it holds (QA pass 9, #19: every list export was orders-<time>.csv):
+    orders-awaiting-shipment-filtered-per-order-20261128-103000-12.csv. Its tab (all when none), "filtered" when
+    more than the tab chose the list, its layout (per-sku / per-order), when it was asked for in shop time to the
+    second, and the job (two jobs asked for in the same second get two names; a download written while the request
+    waits has no job). A page in Chinese names it in words (file_names.py); this is the fallback."""
+    parts = ["orders", (status or "all").replace("_", "-")]
+    if filtered:
+        parts.append("filtered")
+    parts += ["per-order" if per == "order" else "per-sku", f"{created_at.astimezone(SHOP_TZ):%Y%m%d-%H%M%S}"]
+    if job_id is not None:
+        parts.append(str(job_id))
+    return "-".join(parts) + f".{fmt}"
+
+
+def is_filtered(filters: dict) -> bool:
+    """Whether anything besides the tab chose the list (a search, dates, a product, a flag…)."""
+    return any(value not in (None, "") for name, value in filters.items() if name != "status")

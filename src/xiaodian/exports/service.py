@@ -21,7 +21,7 @@ from ..errors import Conflict, NotFound, ValidationFailed
 from ..job_queue import check_room, mark_noticed, stop, watched_of_user
 from ..privacy.crypto import PiiCipher
 from ..spreadsheets import MAX_SHEET_ROWS
-from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, JobStatus, can_move, download_name
+from .domain import JOB_MAX_ORDERS, MAX_OPEN_PER_SHOP, JobStatus, can_move, download_name, is_filtered
 from .models import ExportJob
 
 # (kind, job id, shop id) of the export jobs the pages' notice watcher follows for one user (web/job_watch.py): open,
@@ -146,4 +146,10 @@ def file_of(session: Session, *, shop_id: int, principal: Principal, job_id: obj
     audit.record(session, principal=principal, action="orders.export_download", now=now, shop_id=shop_id,
                  target_type="export_job", target_id=str(job.id),
                  detail={"rows": job.rows_written, "reveal": job.reveal})
-    return path, download_name(job.created_at, job.id, job.format), job
+    return path, download_name(job.created_at, job.id, job.format, **file_shape(job)), job
+
+
+def file_shape(job: ExportJob) -> dict:
+    """What a job's file holds, as its name says it: the layout, the tab, and whether more than the tab chose it."""
+    chosen = filters_of(job)
+    return {"per": job.per, "status": chosen.get("status", "all"), "filtered": is_filtered(chosen)}
