@@ -44,7 +44,11 @@ def test_csv_has_every_order_of_the_filter_with_ids_as_text_and_yuan(seeded, own
     response = owner_client.get("/api/v1/exports/orders", params={"format": "csv"})
     assert response.status_code == 200 and response.headers["x-row-count"] == "231"
     # named in shop time, as the export jobs and the bulk-ship template are (it said 10:00 for 18:00, in UTC)
-    assert response.headers["content-disposition"] == 'attachment; filename="orders-20261124-180000.csv"'
+    # and for what it holds, in the page's words with an ASCII fallback (QA pass 9, #19)
+    assert response.headers["content-disposition"] == (
+        'attachment; filename="orders-all-per-sku-20261124-180000.csv"; '
+        "filename*=UTF-8''%E8%AE%A2%E5%8D%95-%E5%85%A8%E9%83%A8-%E6%AF%8F%E4%B8%AA%E5%95%86%E5%93%81%E4%B8%80%E8%A1%8C"
+        "-20261124-180000.csv")
     rows = read_csv(response.content)
     assert len(rows) == 231 and {r["主订单编号"].strip() for r in rows} == set(IDS)
     assert all(r["主订单编号"].startswith("\t") for r in rows)  # Excel keeps it text
