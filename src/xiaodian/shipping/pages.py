@@ -5,7 +5,7 @@ pick list."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timezone
 from types import SimpleNamespace
 from urllib.parse import quote, urlencode
 
@@ -39,7 +39,7 @@ from . import forecast as fc
 from .api import run_bulk, template_response
 from .bulk import NUMBER, ORDER, Confirmed, RowVerdict
 from .listing import view_page
-from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, get_settings, view_counts
+from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, first_violation_at, get_settings, view_counts
 from .service import shipped_skus
 
 router = APIRouter(include_in_schema=False)
@@ -364,8 +364,20 @@ def health(request: Request, since: str = "", principal: Principal = Depends(req
     violations = reports.violations_report(session, shop_of(request), day_start(day) if day else None,
                                            HEALTH_VIOLATIONS_SHOWN, now=now)
     month_start = now.astimezone(domain.SHOP_TZ).date().replace(day=1)
+    # the whole list says where it begins: it is neither 本月 (home's figure, ?since=<the 1st>) nor the 30 days of
+    # the cards above it (QA pass 9, #19)
+    first = None if day else first_violation_at(session, shop_of(request))
     return render(request, "shipping/health.html", data=data, chart=reports.rate_chart(data["days"]),
-                  violations=violations, since=day.isoformat() if day else None, month_start=month_start.isoformat())
+                  violations=violations, since=day.isoformat() if day else None, month_start=month_start.isoformat(),
+                  first_day=_shop_day(first))
+
+
+def _shop_day(at) -> str | None:
+    """A stored UTC time (naive from SQLite) as its shop day, YYYY-MM-DD."""
+    if at is None:
+        return None
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    return at.astimezone(domain.SHOP_TZ).date().isoformat()
 
 
 @router.get("/shipping/forecast")

@@ -170,6 +170,12 @@ def list_violations(session: Session, shop_id: int, since: datetime | None = Non
     return total, [(v, oid, amount) for v, oid, amount in rows]
 
 
+def first_violation_at(session: Session, shop_id: int) -> datetime | None:
+    """The earliest deadline a violation was recorded for: where the whole list on the health page begins, so its
+    heading can say its period (QA pass 9, #19: it read like this month's figure, or the 30 days')."""
+    return session.execute(select(func.min(Violation.ship_by)).where(Violation.shop_id == shop_id)).scalar_one()
+
+
 def awaiting_deadlines(session: Session, shop_id: int) -> list[tuple[str, datetime]]:
     """Every unshipped order with a ship-by: what the forecast plans. Read through Core in one pass (the
     forecast runs over tens of thousands of orders)."""
