@@ -39,7 +39,9 @@ def test_a_buyer_who_named_the_day_is_not_asked_for_the_order_date_again():
 
 
 def test_a_buyer_who_gave_the_last_4_digits_is_asked_for_the_date_only():
-    d, zh, en = _ask(_orders(1), Ask(), identity="last4", intent="logistics")
+    # two unshipped orders for a tracking question: neither is singled out (one order alone would be answered,
+    # QA pass 9, #5)
+    d, zh, en = _ask(_orders(2), Ask(), identity="last4", intent="logistics")
     assert d.code == "not_found_need_details" and d.facts["missing"] == ["order_date"]
     assert "下单日期" in zh and "后4位" not in zh and "手机号" not in zh
     assert "date" in en and "last 4" not in en and "phone" not in en

@@ -32,7 +32,10 @@ NAMES = {
     "phone_matches_order": N_("Phone matches the order"),
     "douyin_sync_behind": N_("The desk's Douyin orders may be behind"),
     "douyin_synced_up_to": N_("Douyin orders complete up to"),
+    "picked": N_("Chosen because"), "near_order": N_("The buyer's order of that day (another product)"),
 }
+PICKED = {"only_order": N_("the only order for this phone"),
+          "only_order_for_intent": N_("the only order of this phone in a state the question is about")}
 IDENTITIES = {"order_id": N_("Order no."), "phone": N_("Phone"), "last4": N_("Phone, last 4"),
               "phone_last4": N_("Phone, last 4"), "order_date": N_("Order date")}
 _TIMES = frozenset({"created_at", "paid_at", "closes_at", "ship_by", "cancelled_at", "shipped_at", "completed_at",
@@ -105,6 +108,11 @@ def _text(key: str, value, facts: dict) -> str:
         return label("status", value)
     if key == "identity":
         return _(IDENTITIES.get(value, value))
+    if key == "picked":
+        return _(PICKED[value]) if value in PICKED else str(value)
+    if key == "near_order" and isinstance(value, dict):
+        return _joined([value.get("order_id") or "", shop_time(value["created_at"]) if value.get("created_at") else "",
+                        label("status", value["status"]) if value.get("status") else ""])
     if key == "missing":
         return ", ".join(_(IDENTITIES.get(v, v)) for v in value)
     if key == "refund_route":

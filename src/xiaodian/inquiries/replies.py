@@ -139,6 +139,43 @@ def sync_behind(since: str | None, lang: str) -> str:
                  "so this does not mean there is no order. We will check and get back to you shortly.")
 
 
+NOT_THIS_ONE = {
+    "zh": "如果您问的不是这笔订单，麻烦把订单号发给我们，我们再帮您查。",
+    "en": "If this is not the order you mean, please send us its order number and we will check that one.",
+}
+_STATUS_WORDS = {
+    "unpaid": ("还没有付款", "not paid yet"), "paid_pending": ("平台审核中", "in the platform's review"),
+    "awaiting_shipment": ("备货中，还没有发货", "being prepared, not shipped yet"),
+    "partially_shipped": ("部分商品已发出", "partly shipped"), "shipped": ("已发货", "shipped"),
+    "completed": ("已完成", "completed"), "cancelled": ("已关闭", "closed"),
+}
+
+
+def _not_fitting(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str] | None) -> str:
+    """The buyer's phone has orders, none of them what they described (QA pass 9, #5): never "no order in our shop,
+    perhaps another shop" while their orders are on the agent's screen. Their one order of the day they named is
+    shown for them to confirm; otherwise they are asked for the order number."""
+    zh = lang == "zh"
+    near = d.facts.get("near_order")
+    order = next((m.facts for m in d.candidates if near and m.order_id == near["order_id"] and m.facts), None)
+    if order is not None:
+        zh_state, en_state = _STATUS_WORDS.get(order.status, ("", ""))
+        if zh:
+            return (f"按您说的商品没有查到对应的订单，不过查到{day(order.created_at, lang)}的一笔订单（订单号 "
+                    f"{order.order_id}，{_items(order, None, lang)}{'，' + zh_state if zh_state else ''}），"
+                    "商品和您说的不一样。麻烦确认一下是不是这一笔；如果不是，请把订单号发给我们，我们马上为您查询。")
+        return (f"We found no order of the product you mention, but there is an order of "
+                f"{day(order.created_at, lang)} (order no. {order.order_id}, {_items(order, None, lang, names_en)}"
+                f"{', ' + en_state if en_state else ''}) with a different product. Could you confirm whether that is "
+                "the one? If not, please send us the order number and we will check right away.")
+    n = d.facts["orders_for_identity"]
+    return (f"按您说的日期和商品，没有查到完全对应的订单（这个手机号下查到{n}笔其他订单）。"
+            "麻烦在「我的-订单」里找到这笔订单，把订单号发给我们，我们马上为您核对。"
+            if zh else f"No order matches the date and product you mention ({n} other order{'s' if n != 1 else ''} "
+            "found for this phone number). Could you find the order under My orders and send us its order number? "
+            "We will check it right away.")
+
+
 CHECK_ACCOUNT = {
     "zh": "也麻烦确认一下是不是用同一个抖音账号、同一个App（抖音 / 抖音极速版 / 抖音火山版）下的单，以及支付记录里是否有这笔扣款。",
     "en": "Please also check that the order was placed with the same Douyin account and app (Douyin, Douyin Lite or "
@@ -307,6 +344,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
         note = _intent_note(d, intent, lang)
         if note:
             out.append(note)
+        if d.facts.get("picked"):  # chosen from the phone alone: the buyer may mean another order
+            out.append(NOT_THIS_ONE[lang])
     elif d.code == "multiple_matches" and d.confirmed:
         n = d.facts.get("count", 2)
         out.append(f"在您的信息下查到{n}笔可能相关的订单，麻烦告诉我们是哪一笔（订单号），我们好准确为您查询。" if zh
@@ -316,6 +355,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
         out.append(PHONE_MISMATCH[lang])
     elif d.code == "not_found_with_details" and d.facts.get("douyin_sync_behind"):
         out.append(sync_behind(d.facts.get("douyin_synced_up_to"), lang))
+    elif d.code == "not_found_with_details" and d.facts.get("orders_for_identity"):
+        out.append(_not_fitting(d, lang, product, names_en))
     elif d.code == "not_found_with_details":
         out.append("按您提供的信息，我们店铺里没有查到对应的订单。可能是用了其他抖音账号或App（如抖音极速版）下单，或者是在别的店铺购买的。"
                    "麻烦在「我的-订单」里找到这笔订单，把订单号发给我们；如果已经扣款却找不到订单，可以联系抖音平台客服凭支付记录查询。"
