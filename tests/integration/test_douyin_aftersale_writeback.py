@@ -111,10 +111,10 @@ def test_with_writes_on_an_agreed_refund_is_sent_once_however_often_the_job_runs
 def test_a_reject_carries_the_reject_reason_code_and_note(ctx, shop_id, client, fake):
     writes(ctx, shop_id, True)
     open_case(ctx, shop_id)
-    decide(ctx, shop_id, Action.REJECT, ActionInput(reject_code="already_shipped", note="已发货，请拒收后再申请"))
+    decide(ctx, shop_id, Action.REJECT, ActionInput(reject_code="beyond_policy", note="超出售后政策，请联系客服"))
     assert send(ctx, shop_id, client).sent == 1
     assert fake.operations == [{"type": operate.REJECT_REFUND, "aftersale_id": AID,
-                                "reject_reason_code": "already_shipped", "remark": "已发货，请拒收后再申请"}]
+                                "reject_reason_code": "beyond_policy", "remark": "超出售后政策，请联系客服"}]
 
 
 def test_the_fake_refuses_a_reject_without_a_reason_code_and_the_message_is_kept(ctx, shop_id, client, fake):

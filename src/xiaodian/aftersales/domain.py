@@ -224,6 +224,16 @@ def allowed_actions(case_type: CaseType, status: CaseStatus, actor: Actor | None
     return [a for (s, a) in TRANSITIONS[flow] if s is status and (actor is None or ACTOR_OF[a] is actor)]
 
 
+def merchant_actions_now(case_type: CaseType, status: CaseStatus, refund_status: str | None) -> list[Action]:
+    """What the merchant may do now. An agreed refund the platform already reports as 退款中 (refund status 2: the
+    money is on its way) is not the merchant's to pay again: 退款 is not offered, the platform's 退款成功 settles it
+    (QA pass 9, #11: the button invited a second refund). 待退款 and 退款失败 still are."""
+    actions = allowed_actions(case_type, status, Actor.MERCHANT)
+    if status is CaseStatus.REFUNDING and refund_status == "refunding":
+        actions = [a for a in actions if a is not Action.REFUND]
+    return actions
+
+
 def can_catch_up(case_type: CaseType, current: CaseStatus, target: CaseStatus) -> bool:
     """A later snapshot (export file, sync) may skip steps it did not see, but never goes backwards. A
     modified case returns to waiting_merchant, which is why WAITING_MERCHANT is reachable from REJECTED."""

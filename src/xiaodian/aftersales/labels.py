@@ -98,6 +98,24 @@ def case_status(key: str | None, refund: str | None = None) -> str:
     return status(key)
 
 
+def event_status(key: str | None, detail: str | None) -> str:
+    """A history line's new status, as the header would have said it then (退款中 rather than 待退款 when the
+    step said the refund was under way)."""
+    try:
+        data = json.loads(detail) if detail else {}
+    except ValueError:
+        data = {}
+    return case_status(key, data.get("refund_status") if isinstance(data, dict) else None)
+
+
+def case_id(aftersale_id: str) -> str:
+    """A case id as people read it: a provisional case (seen only in an order export's 售后状态) has no platform id
+    yet, only the desk's key sku:<SKU order>, which says nothing to a merchant (QA pass 9, #11)."""
+    if aftersale_id.startswith("sku:"):
+        return _("(no case no. yet)")
+    return aftersale_id
+
+
 def order_text(text: str | None) -> str:
     """An order's 售后状态 text (the platform's words, kept by order_label) in the page's language, with the names
     the After-sales panel uses; a text the desk does not know is shown as the platform wrote it."""

@@ -167,7 +167,7 @@ def case_out(case: AfterSaleCase, order_id: str, reasons: dict, families, now: d
         applied_at=iso(case.applied_at), due_by=iso(case.due_by), due_by_source=case.due_by_source,
         countdown_seconds=cd.seconds if cd else None, overdue=bool(cd and cd.level == "overdue"),
         whose_move=who.value if who else None,
-        merchant_actions=[a.value for a in domain.allowed_actions(kind, status, domain.Actor.MERCHANT)],
+        merchant_actions=[a.value for a in domain.merchant_actions_now(kind, status, case.refund_status)],
         return_tracking_no=case.return_tracking_no, reship_tracking_no=case.reship_tracking_no,
         reship_carrier=case.reship_carrier,
         inspection=case.inspection, reject_code=case.reject_code, reject_note=case.reject_note,

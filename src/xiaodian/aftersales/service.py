@@ -144,6 +144,8 @@ def transition(session: Session, case: AfterSaleCase, *, now: datetime, source: 
     name = action.value if action else "status_synced"
     who = principal.login if principal and action and domain.ACTOR_OF[action] is domain.Actor.MERCHANT else None
     facts = {k: v for k, v in (detail or {}).items() if v not in (None, "")}
+    if new is CaseStatus.REFUNDING and values.get("refund_status") == "refunding":
+        facts.setdefault("refund_status", "refunding")  # the history then reads 退款中, as the case's header does
     _case_event(session, case, at, now, name, source, who, current.value, new.value, facts)
     _order_line(session, case, at, now, source, who, {"action": name, "from": current.value, "to": new.value, **facts})
     audit.record(session, principal=principal, action=f"aftersales.{name}", now=now, shop_id=case.shop_id,
@@ -314,6 +316,10 @@ def merchant_action(session: Session, *, shop_id: int, aftersale_id: str, action
         _refuse_too_long(field, value, limit)
     case = require_case(session, shop_id, aftersale_id)
     _check(case, action, given)
+    if action is Action.REFUND and case.status == CaseStatus.REFUNDING.value and case.refund_status == "refunding":
+        raise Conflict("the platform reports this refund as under way (退款中): it settles by itself when the money "
+                       "arrives; paying it again would refund twice", code="refund_in_progress",
+                       details={"aftersale_id": case.aftersale_id, "status": case.status})
     if action is Action.RESHIP:
         given = _checked_reship(given)
     paid_back = _checked_refund_amount(session, case, given) if action in domain.PAYING_ACTIONS else {}

@@ -142,7 +142,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "product_not_found", "reason_text_required", "refund_status_invalid", "reject_note_required",
     "reject_reason_required", "reminder_not_found", "shipment_not_found", "shop_name_missing", "shop_name_taken",
     "shop_name_too_long", "shop_not_found", "summary_required", "threshold_unknown", "too_long", "tracking_required",
-    "user_disabled", "reject_reason_untrue",
+    "user_disabled", "reject_reason_untrue", "refund_in_progress", "douyin_credentials_refused",
 )
 
 
