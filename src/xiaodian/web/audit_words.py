@@ -53,6 +53,7 @@ ACTIONS: dict[str, str] = {
     "douyin.reconcile": N_("Reconciled orders with Douyin"), "douyin.push.apply": N_("Applied a Douyin push message"),
     "douyin.logistics_add": N_("Sent a tracking number to Douyin"),
     "douyin.aftersale_operate": N_("Sent an after-sale decision to Douyin"),
+    "douyin.refusal_settled": N_("Found a refused Douyin write done on the platform"),
     "shop.add": N_("Added a shop"), "shop.rename": N_("Renamed a shop"),
 }
 GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (

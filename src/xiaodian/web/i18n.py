@@ -76,7 +76,9 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "event": ("created", "paid", "shipped", "completed", "cancelled", "status_changed", "tracking_added",
               "note_changed", "tracking_edited", "violation_recorded", "ship_by_derived", "address_changed",
               "ship_by_changed", "douyin_upload_refused", "douyin_upload_accepted", "douyin_upload_settled",
-              "douyin_decision_refused", "douyin_decision_accepted", "douyin_decision_settled"),
+              "douyin_decision_refused", "douyin_decision_accepted", "douyin_decision_settled", "aftersale",
+              "logistics_anomaly_detected", "logistics_anomaly_escalated", "logistics_anomaly_resolved",
+              "logistics_anomaly_action", "logistics_anomaly_cause_changed"),
     "view": ("awaiting", "due24h", "overdue"),  # shipping views (issue 4)
     "verdict": ("ok", "warning", "unchanged", "skipped", "error"),  # bulk-ship file rows
     "violation": ("late_shipment", "overdue_unshipped"),
