@@ -29,7 +29,8 @@ def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
 
 def ask(
     message: str = typer.Argument(..., help="the buyer's message, Chinese or English"),
-    phone: str = typer.Option(None, "--phone", help="the buyer's phone: 11 digits or the last 4"),
+    phone: str = typer.Option(None, "--phone",
+                              help="the buyer's phone: 11 digits, the last 4, or masked (178****3424)"),
     order: str = typer.Option(None, "--order", help="an order number the buyer gave"),
     at: str = typer.Option(None, "--at", help="when the message was sent, ISO 8601 with offset (default now)"),
     as_json: bool = typer.Option(False, "--json"),

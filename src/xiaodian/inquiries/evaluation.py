@@ -11,7 +11,7 @@ by the agent; ``at`` message time; ``e`` expected: ``intent``, ``lang``, ``dx`` 
 message and the expectations: ``{phone:L}``, ``{last4:L}``, ``{order:L}``, ``{zh_day:L}`` (11月20日), ``{en_day:L}``
 (Nov 20), ``{product:L}`` (the short name of the order's product), ``{day:L}`` (2026-11-20) for scenario label L
 (``L#2`` for the third order with that label); ``{phone_fmt:L}`` (+86 186 8467 5939) and ``{phone_dash:L}``
-(186-8467-5939) are the phone as buyers type it.
+(186-8467-5939) are the phone as buyers type it, ``{phone_mask:L}`` (186****5939) as the desk and the platform show it.
 
 Two sets: ``in_sample`` (``eval_cases.jsonl``, written together with the rules) and ``holdout``
 (``eval_holdout.jsonl``, written afterwards and labelled from the issue's rules and the shop's data before it was
@@ -46,7 +46,8 @@ HOLDOUT_FLOOR = {"intent": 109, "language": 109, "date": 108, "product": 108, "q
 FRESH_FLOOR = {"intent": 38, "language": 38, "date": 38, "product": 38, "quantity": 38, "order_id": 38,
                "phone_last4": 38, "diagnosis": 38}
 FIELDS = ("intent", "language", "date", "product", "quantity", "order_id", "phone_last4", "diagnosis")
-_PLACEHOLDER = re.compile(r"\{(phone_fmt|phone_dash|phone|last4|order|zh_day|en_day|product|day):([a-z0-9_#]+)\}")
+_PLACEHOLDER = re.compile(
+    r"\{(phone_fmt|phone_dash|phone_mask|phone|last4|order|zh_day|en_day|product|day):([a-z0-9_#]+)\}")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -122,7 +123,8 @@ class Shop:
         local = self.created[s["order_id"]]
         phone = s["buyer_phone"]
         return {"phone": phone, "phone_fmt": f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}",
-                "phone_dash": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "last4": s["buyer_phone"][-4:],
+                "phone_dash": f"{phone[:3]}-{phone[3:7]}-{phone[7:]}", "phone_mask": f"{phone[:3]}****{phone[-4:]}",
+                "last4": s["buyer_phone"][-4:],
                 "order": s["order_id"],
                 "zh_day": f"{local.month}月{local.day}日", "en_day": f"{_MONTHS[local.month - 1]} {local.day}",
                 "product": self.products.get(s["order_id"], ""), "day": local.date().isoformat()}[kind]

@@ -14,7 +14,8 @@ from ..web.i18n import gettext as _
 
 class InquiryIn(BaseModel):
     message: str = Field(..., min_length=1, max_length=1000, description="the buyer's message, Chinese or English")
-    phone: str | None = Field(None, max_length=20, description="the buyer's phone: 11 digits or the last 4")
+    phone: str | None = Field(None, max_length=24, description="the buyer's phone: 11 digits, the last 4, or masked as "
+                                                                "the desk shows it (178****3424)")
     order_id: str | None = Field(None, max_length=32, description="an order number the buyer gave")
     at: datetime | None = Field(None, description="when the message was sent (ISO 8601 with offset); default now")
 

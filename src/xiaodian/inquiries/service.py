@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..accounts import audit
@@ -24,6 +24,7 @@ from ..errors import ValidationFailed
 from ..orders.intake import SORT_MASK, sort_key_for
 from ..orders.models import Order, OrderItem, Product
 from ..orders.queries import get_order, order_shipments
+from ..orders.search_query import masked_phone
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import normalise_phone
 from ..whole_numbers import half_width
@@ -69,20 +70,26 @@ def load_catalogue(session: Session, shop_id: int) -> list[CatalogueEntry]:
     return out
 
 
-def check_inputs(message: str | None, phone: str | None, order_id: str | None) -> tuple[str, str | None, str | None, str | None]:
-    """(message, full phone, last 4, order id), or ValidationFailed naming the field. ``phone`` takes a full
-    number or its last 4 digits. Digits typed full-width (２２０３, a Chinese IME in 全角 mode) count as digits, as
-    the order search reads them (QA pass 6, #13); other scripts' digits do not."""
+def check_inputs(message: str | None, phone: str | None,
+                 order_id: str | None) -> tuple[str, str | None, str | None, str | None, str | None]:
+    """(message, full phone, last 4, order id, first 3 of a masked phone), or ValidationFailed naming the field.
+    ``phone`` takes a full number, its last 4 digits, or the number masked as the desk shows it (178****3424, QA
+    pass 9, #6: read as its last 4, its first 3 checked against the orders' masked copies). Digits typed
+    full-width (２２０３, a Chinese IME in 全角 mode) count as digits, as the order search reads them (QA pass 6, #13);
+    other scripts' digits do not."""
     text = (message or "").strip()
     if not text:
         raise ValidationFailed("message: the buyer's message is empty", details={"field": "message"})
     if len(text) > MAX_MESSAGE:
         raise ValidationFailed(f"message: at most {MAX_MESSAGE} characters", details={"field": "message"})
-    full = last4 = None
+    full = last4 = first3 = None
     if phone and phone.strip():
         p = half_width(phone).strip()
+        masked = masked_phone(p)
         if re.fullmatch(r"[0-9]{4}", p):
             last4 = p
+        elif masked:
+            first3, last4 = masked
         else:
             full = normalise_phone(p)
             if full is None:
@@ -94,7 +101,7 @@ def check_inputs(message: str | None, phone: str | None, order_id: str | None) -
         oid = half_width(order_id).strip().lstrip("'")
         if not _ORDER_ID.match(oid):
             raise ValidationFailed("order_id: an order number is 19 digits", details={"field": "order_id"})
-    return text, full, last4, oid
+    return text, full, last4, oid, first3
 
 
 def _day_bounds(first, last) -> tuple[datetime, datetime]:
@@ -104,9 +111,10 @@ def _day_bounds(first, last) -> tuple[datetime, datetime]:
 
 
 def _candidates(session: Session, shop_id: int, u: Understanding, *, order_id: str | None, phone: str | None,
-                last4: str | None, cipher: PiiCipher) -> tuple[str | None, list[Order]]:
+                last4: str | None, cipher: PiiCipher, first3: str | None = None) -> tuple[str | None, list[Order]]:
     """(how the buyer was identified, the orders to look at). Indexed lookups only: order id, phone blind index,
-    last-4 blind index, or the creation-time range (sort_key) narrowed by product."""
+    last-4 blind index (with the first 3 digits of a masked phone checked against the orders' masked copies: an
+    order without one stays in), or the creation-time range (sort_key) narrowed by product."""
     if order_id:
         order = get_order(session, shop_id, order_id) or session.execute(
             select(Order).join(OrderItem, OrderItem.order_pk == Order.id)
@@ -117,6 +125,9 @@ def _candidates(session: Session, shop_id: int, u: Understanding, *, order_id: s
         via = "phone" if phone else "last4"
         conds.append(Order.phone_hash == cipher.phone_index(phone) if phone
                      else Order.phone_last4_hash == cipher.last4_index(last4))
+        if not phone and first3:
+            conds.append(or_(Order.phone_masked.is_(None), ~Order.phone_masked.like("1%"),
+                             Order.phone_masked.like(f"{first3}%")))
         stated = _stated(u)[:1]  # the day range when one was named (scoring checks the product), else the product
         if not stated:
             return via, _newest(session, conds, CANDIDATE_LIMIT)
@@ -216,7 +227,7 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     The role is checked here; the lookup is written to the audit log (codes and order ids, never the message,
     which may hold a phone number)."""
     check(principal.role, "inquiries.answer")
-    text, full_phone, last4, oid = check_inputs(message, phone, order_id)
+    text, full_phone, last4, oid, first3 = check_inputs(message, phone, order_id)
     at = at or now
     if at.tzinfo is None:
         raise ValidationFailed("at: the message time needs a UTC offset", details={"field": "at"})
@@ -226,11 +237,13 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     u = understand(text, at, load_catalogue(session, shop_id))
     oid = oid or u.order_id
     full_phone = full_phone or u.phone
-    last4 = last4 or u.phone_last4
-    via, orders = _candidates(session, shop_id, u, order_id=oid, phone=full_phone, last4=last4, cipher=cipher)
+    if not last4 and u.phone_last4:
+        last4, first3 = u.phone_last4, u.phone_first3
+    via, orders = _candidates(session, shop_id, u, order_id=oid, phone=full_phone, last4=last4, cipher=cipher,
+                              first3=first3)
     ask = Ask(u.date_from, u.date_to, u.product_ids, u.product, u.quantity)
     matches = rank([score(f, ask, via) for f in _facts(session, orders)])
-    mismatch = via == "order_id" and bool(orders) and not _phone_fits(orders[0], full_phone, last4, cipher)
+    mismatch = via == "order_id" and bool(orders) and not _phone_fits(orders[0], full_phone, last4, cipher, first3)
     if mismatch:
         matches = [phone_mismatch(m) for m in matches]
     stated = u.date_from is not None or bool(u.product_ids)
@@ -320,12 +333,15 @@ def english_names_of(session: Session, shop_id: int, pids: set[str]) -> dict[str
     return out
 
 
-def _phone_fits(order: Order, phone: str | None, last4: str | None, cipher: PiiCipher) -> bool:
+def _phone_fits(order: Order, phone: str | None, last4: str | None, cipher: PiiCipher,
+                first3: str | None = None) -> bool:
     """Whether the phone the buyer gave (full or last 4) is the one on the order their order number names. No
     phone given, or none stored on the order, is no contradiction; the comparison is of blind indexes, so no
     phone is decrypted for it."""
     if phone and order.phone_hash:
         return cipher.phone_index(phone) == order.phone_hash
+    if first3 and (order.phone_masked or "").startswith("1") and not order.phone_masked.startswith(first3):
+        return False  # a masked phone (178****3424) whose first 3 digits are not the order's
     if last4 and order.phone_last4_hash:
         return cipher.last4_index(last4) == order.phone_last4_hash
     return True

@@ -26,6 +26,9 @@ INTENTS = ("order_missing", "ship_status", "logistics", "after_sale_status", "ch
 
 _ORDER_ID = re.compile(r"(?<!\d)(\d{19})(?!\d)")
 _PHONE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
+# A phone masked as the desk and the platform show it (137****0754, +86 137 **** 0754): its last 4 digits name the
+# buyer, its first 3 are checked against the orders' masked copies (QA pass 9, #6). Full-width ＊ is * after NFKC.
+_MASKED_PHONE = re.compile(r"(?<![\d*])(?:\+?86[\s-]?)?(1\d{2})[\s-]?\*{4}[\s-]?(\d{4})(?![\d*])")
 _LAST4 = re.compile(
     r"(?:尾号|后四位|后4位|末四位|末4位|尾数)\s*(?:是|为|:|：)?\s*(\d{4})(?!\d)"
     r"|(?:last\s+(?:4|four)(?:\s+digits?)?|(?:ending|ends?)(?:\s+(?:in|with))?)(?:\s+of\s+(?:my|the)\s+(?:phone|mobile|number))?"
@@ -91,6 +94,7 @@ class Understanding:
     phone: str | None  # a full number written in the message (never echoed back to the buyer)
     phone_last4: str | None
     intent_scores: dict[str, int]
+    phone_first3: str | None = None  # the first 3 digits of a masked phone in the message (137****0754)
 
     def entities(self) -> dict:
         return {"date_from": self.date_from.isoformat() if self.date_from else None,
@@ -114,8 +118,9 @@ def _blank(text: str, spans) -> str:
     return "".join(chars)
 
 
-def read_ids(text: str) -> tuple[str | None, str | None, str | None, list[tuple[int, int]]]:
-    """(order id, full phone, last 4 digits, spans to blank). A full phone also gives its last 4."""
+def read_ids(text: str) -> tuple[str | None, str | None, str | None, list[tuple[int, int]], str | None]:
+    """(order id, full phone, last 4 digits, spans to blank, first 3 digits of a masked phone). A full phone also
+    gives its last 4; a masked one (137****0754) its last 4 and first 3."""
     spans = []
     order = _ORDER_ID.search(text)
     if order:
@@ -127,11 +132,16 @@ def read_ids(text: str) -> tuple[str | None, str | None, str | None, list[tuple[
         phone = re.sub(r"\D", "", m.group(1))
         spans.append(m.span())
     last4 = phone[-4:] if phone else None
-    m4 = _LAST4.search(text)
-    if m4 and not phone:
+    first3 = None
+    masked = None if phone else _MASKED_PHONE.search(text)
+    if masked:
+        first3, last4 = masked.group(1), masked.group(2)
+        spans.append(masked.span())
+    m4 = None if phone or masked else _LAST4.search(text)
+    if m4:
         last4 = m4.group(1) or m4.group(2)
         spans.append(m4.span())
-    return (order.group(1) if order else None), phone, last4, spans
+    return (order.group(1) if order else None), phone, last4, spans, first3
 
 
 def classify_intent(text: str) -> tuple[str, dict[str, int]]:
@@ -165,7 +175,7 @@ def shop_day(at: datetime) -> date:
 def understand(message: str, at: datetime, catalogue: list[CatalogueEntry]) -> Understanding:
     """Read ``message`` as sent at ``at`` (tz-aware); ``catalogue`` is the shop's products."""
     text = normalise(message)
-    order_id, phone, last4, id_spans = read_ids(text)
+    order_id, phone, last4, id_spans, first3 = read_ids(text)
     rest = _blank(text, id_spans)
     product = match_products(rest, catalogue)
     if product is not None:
@@ -178,4 +188,4 @@ def understand(message: str, at: datetime, catalogue: list[CatalogueEntry]) -> U
         date_from=when.start if when else None, date_to=when.end if when else None,
         product=product.canonical if product else None, product_ids=product.product_ids if product else (),
         quantity=quantity[0] if quantity else None, order_id=order_id, phone=phone, phone_last4=last4,
-        intent_scores=scores)
+        intent_scores=scores, phone_first3=first3)

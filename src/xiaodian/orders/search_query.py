@@ -14,6 +14,9 @@ _LAST4 = re.compile(r"^\d{4}$")
 # Tracking numbers: letters+digits such as SF1234567890123, or 12-15 plain digits (ZTO, STO, Yunda).
 _TRACKING = re.compile(r"^(?:[A-Za-z]{1,4}\d{8,20}|[A-Za-z]{2}[A-Za-z0-9]{2}\d{9,13}|\d{12,15})$")
 MAX_QUERY_LENGTH = 100
+# A phone masked as the desk and the platform show it (178****3424), after spaces, dashes and a +86 are dropped.
+_MASKED_PHONE = re.compile(r"^(?:\+?86|0086)?(1\d{2})\*{4}(\d{4})$")
+_PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,17 @@ class SearchQuery:
     kind: str  # empty / order_id / phone / last4 / tracking / text
     value: str
     terms: tuple[str, ...] = ()
+    first3: str | None = None  # last4 read from a masked phone: its first 3 digits, to check against a masked copy
+
+
+def masked_phone(raw: str | None) -> tuple[str, str] | None:
+    """(first 3, last 4 digits) of a phone masked as the desk itself shows it (178****3424; also +86 178 **** 3424,
+    full-width ＊ and digits), else None. Customer service copy these from the desk and from 飞鸽 all day (QA pass 9,
+    #6): such a number names the buyer by its last 4 digits, and its first 3 can be checked against an order's
+    masked copy."""
+    text = _PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
+    m = _MASKED_PHONE.match(text)
+    return (m.group(1), m.group(2)) if m else None
 
 
 def _clean(raw: str) -> str:
@@ -35,7 +49,8 @@ def _clean(raw: str) -> str:
 
 
 def classify(raw: str | None) -> SearchQuery:
-    """19 digits → order id; a mobile (+86, spaces, dashes) → phone; 4 digits → last 4 of the phone;
+    """19 digits → order id; a mobile (+86, spaces, dashes) → phone; 4 digits, or a masked phone (178****3424)
+    → last 4 of the phone;
     a tracking-number shape → tracking number (falls back to product text when none matches);
     anything else → product-name substrings, every term must match: the whitespace-separated runs, each split
     where CJK meets a Latin letter or digit (五常2.5kg is 五常 + 2.5kg, see search_index.script_terms)."""
@@ -49,6 +64,9 @@ def classify(raw: str | None) -> SearchQuery:
         return SearchQuery("phone", phone)
     if _LAST4.match(text):
         return SearchQuery("last4", text)
+    masked = masked_phone(text)
+    if masked:  # searched as its last 4 digits, as the desk shows it
+        return SearchQuery("last4", masked[1], first3=masked[0])
     terms = tuple(part for t in text.split() if t for part in script_terms(t))
     if _TRACKING.match(text):
         return SearchQuery("tracking", text.upper(), terms)
