@@ -8,8 +8,10 @@ from fastapi.testclient import TestClient
 from ..conftest import login
 
 CARDS = {
-    "owner": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon"},
-    "cs": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon"},
+    "owner": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon",
+              "aftersale_overdue"},
+    "cs": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_todo", "aftersale_due_soon",
+           "aftersale_overdue"},
     "warehouse": {"overdue", "due24h", "awaiting", "address_changed", "anomalies", "aftersale_to_send"},
 }
 

@@ -56,7 +56,7 @@ def button(key: str) -> str:
 
 
 def tab(key: str) -> str:
-    return {"todo": _("Waiting for me"), "due_soon": _("Due within 12 h"), "to_send": _("To send to the buyer"),
+    return {"todo": _("Waiting for me"), "overdue": _("Past the deadline"), "due_soon": _("Due within 12 h"), "to_send": _("To send to the buyer"),
             "waiting_return": _("Buyer to return"),
             "waiting_receipt": _("To receive"), "completed": _("Completed"), "closed": _("Closed"),
             "all": _("All cases")}.get(key, key)

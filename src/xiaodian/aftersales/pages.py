@@ -29,7 +29,7 @@ from .importfile import import_aftersale_file
 from .queries import TABS, CaseFilter
 
 router = APIRouter(include_in_schema=False)
-MERCHANT_WORK_TABS = frozenset({"todo", "due_soon"})  # the merchant's moves (domain.MERCHANT_TURN)
+MERCHANT_WORK_TABS = frozenset({"todo", "overdue", "due_soon"})  # the merchant's moves (domain.MERCHANT_TURN)
 # Types that give money back: a 补寄 / 换货 / 维修 case sends goods, so its page shows no refund amount.
 REFUND_TYPES = frozenset(t.value for t in domain.REFUND_TYPES)
 TYPES = tuple(t.value for t in domain.CaseType)

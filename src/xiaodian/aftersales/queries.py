@@ -19,7 +19,7 @@ from .reasons import Family, FamilyMap
 
 # to_send: an exchange, re-send or repaired item the merchant must ship (待商家发货): the warehouse packs it, so the
 # warehouse sees it among its work too (QA pass 6, #18: it reached none of the warehouse's lists).
-TABS = ("todo", "due_soon", "to_send", "waiting_return", "waiting_receipt", "completed", "closed", "all")
+TABS = ("todo", "overdue", "due_soon", "to_send", "waiting_return", "waiting_receipt", "completed", "closed", "all")
 PAGE_SIZE = 50
 
 
@@ -31,6 +31,8 @@ def tab_condition(tab: str, now: datetime):
         return c.status.in_(merchant)
     if tab == "due_soon":
         return and_(c.status.in_(merchant), c.due_by > now, c.due_by <= now + domain.DUE_SOON)
+    if tab == "overdue":  # past its deadline and still the merchant's move (QA pass 9, #15: no card showed them)
+        return and_(c.status.in_(merchant), c.due_by <= now)
     if tab == "to_send":
         return c.status == CaseStatus.WAITING_MERCHANT_SHIP.value
     if tab == "waiting_return":
@@ -123,7 +125,10 @@ def tab_counts(session: Session, shop_id: int, flt: CaseFilter, now: datetime, f
                                      .group_by(AfterSaleCase.status)).all())
     due_soon = session.execute(select(func.count()).select_from(AfterSaleCase)
                                .where(*conds, tab_condition("due_soon", now))).scalar_one()
+    overdue = session.execute(select(func.count()).select_from(AfterSaleCase)
+                              .where(*conds, tab_condition("overdue", now))).scalar_one()
     return {"todo": sum(by_status.get(s.value, 0) for s in domain.MERCHANT_TURN), "due_soon": due_soon,
+            "overdue": overdue,
             "to_send": by_status.get(CaseStatus.WAITING_MERCHANT_SHIP.value, 0),
             "waiting_return": by_status.get(CaseStatus.WAITING_BUYER_RETURN.value, 0),
             "waiting_receipt": by_status.get(CaseStatus.WAITING_RECEIPT.value, 0),

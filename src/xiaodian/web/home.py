@@ -59,6 +59,9 @@ def todo_cards(session: Session, principal: Principal, ctx, shop_id: int) -> lis
         counts = aftersale_queries.tab_counts(session, shop_id, aftersale_queries.CaseFilter(), now,
                                               aftersale_views.families_from(ctx.settings))
         cards.append({"key": "aftersale_todo", "count": counts["todo"], "href": "/aftersales?tab=todo", "tone": ""})
+        # past the deadline: the platform may already be deciding for the buyer (QA pass 9, #15)
+        cards.append({"key": "aftersale_overdue", "count": counts["overdue"], "href": "/aftersales?tab=overdue",
+                      "tone": "urgent" if counts["overdue"] else ""})
         cards.append({"key": "aftersale_due_soon", "count": counts["due_soon"], "href": "/aftersales?tab=due_soon",
                       "tone": "soon" if counts["due_soon"] else ""})
     return cards

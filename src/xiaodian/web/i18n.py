@@ -89,7 +89,7 @@ KEYED_MESSAGES: dict[str, tuple[str, ...]] = {
     "weekday": ("0", "1", "2", "3", "4", "5", "6"),  # 0 = Monday (the warehouse's rest days)
     "export_status": ("queued", "running", "done", "failed", "cancelled", "expired"),  # export jobs
     "todo": ("overdue", "due24h", "awaiting", "anomalies", "aftersale_todo", "aftersale_due_soon",
-             "address_changed", "aftersale_to_send"),  # home cards
+             "address_changed", "aftersale_to_send", "aftersale_overdue"),  # home cards
     "error": ("bad_request", "validation_failed", "not_found", "invalid_transition", "conflict",
               "unauthenticated", "forbidden", "csrf_failed", "throttled", "configuration_error",
               "method_not_allowed", "http_error", "internal_error"),
