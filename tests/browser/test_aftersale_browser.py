@@ -84,9 +84,12 @@ def test_agree_reject_and_confirm_receipt_from_the_after_sales_list(as_page):
     assert page.locator("form.act-reject").count() == 1  # the browser's required check kept us on the page
     assert page.locator(".as-status").first.get_attribute("data-status") == "waiting_merchant"
     page.fill("form.act-reject textarea[name=note]", "照片看不出破损，已请买家补充")
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))  # 确认拒绝？ (QA pass 9, #18)
     with page.expect_navigation():
         page.click("form.act-reject button[type=submit]")
     assert page.locator(".as-status").first.get_attribute("data-status") == "rejected"
+    assert len(asked) == 1 and "确认拒绝" in asked[0]
     assert "买家可以在平台上自行更正" in page.locator(".guidance").inner_text()
 
     _decide(page, RECEIVE, "receive", {"inspection": "as_expected"})
@@ -115,4 +118,30 @@ def test_on_a_phone_each_case_is_a_card_with_its_deadline_on_screen(as_phone):
     for row in phone_cards(page, "table.cases tbody tr"):
         product = row.locator("td.as-product").bounding_box()
         assert product["width"] > page.viewport_size["width"] / 2  # a line of its own, not a squeezed column
+    assert not page.js_errors, page.js_errors
+
+
+def test_a_refund_asks_once_more_and_a_no_leaves_the_case_as_it_was(as_page):
+    """QA pass 9, #18: 退款 sends money at once; the page now asks, naming the amount, and Cancel sends nothing."""
+    page = as_page
+    log_in(page, "cs", path=f"/aftersales/{AGREE}")
+    if page.locator("form.act-agree").count():  # the other test of this module may have agreed it already
+        with page.expect_navigation():
+            page.locator("form.act-agree button[type=submit]").click()
+    answer = {"accept": False}
+    asked: list[str] = []
+
+    def reply(dialog):
+        asked.append(dialog.message)
+        dialog.accept() if answer["accept"] else dialog.dismiss()
+
+    page.on("dialog", reply)
+    page.locator("form.act-refund button[type=submit]").click()
+    page.wait_for_timeout(500)
+    assert asked and "确认退款 ¥89.90 给买家" in asked[0]
+    assert page.locator(".as-status").first.get_attribute("data-status") == "refunding"  # nothing was sent
+    answer["accept"] = True
+    with page.expect_navigation():
+        page.locator("form.act-refund button[type=submit]").click()
+    assert page.locator(".as-status").first.get_attribute("data-status") == "succeeded"
     assert not page.js_errors, page.js_errors

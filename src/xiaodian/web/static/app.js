@@ -92,6 +92,19 @@
   // jobs page, an import's page) gets no notice for it. An open page also asks the desk for the user's list again
   // every 20 s while it is in view (GET /jobs/watched: one small query), so that a job asked for after it was
   // loaded, through the API or on another computer, is announced on it too, not only after a reload.
+  // A form that moves money, sends a refusal or locks someone out asks once more (data-confirm); "{name}" in the
+  // question is replaced by what the form's field of that name holds (the refund amount typed in).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var ask = form && form.getAttribute && form.getAttribute("data-confirm");
+    if (!ask) { return; }
+    var text = ask.replace(/\{([a-z_]+)\}/g, function (whole, name) {
+      var field = form.elements[name];
+      return field ? field.value.trim().replace(/^[¥￥]\s*/, "") : whole;
+    });
+    if (!window.confirm(text)) { event.preventDefault(); }
+  });
+
   var notice = document.getElementById("export-notice");
   if (notice && window.fetch && window.localStorage) {
     var watchKey = "xd-export-watch:" + notice.getAttribute("data-login");
