@@ -32,7 +32,10 @@ _RELEVANT = {
     "logistics": {"partially_shipped", "shipped"},
     "change_address": {"unpaid", "paid_pending", "awaiting_shipment"},
     "cancel_order": {"unpaid", "paid_pending", "awaiting_shipment", "partially_shipped"},
+    # a new complaint about the goods (少了一袋, 有虫子要退货): about goods sent
+    "complaint": {"partially_shipped", "shipped", "completed"},
 }
+UNSHIPPED = frozenset({"unpaid", "paid_pending", "awaiting_shipment"})
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,10 @@ def status_code(order: OrderFacts, intent: str, now: datetime) -> str:
     status (it decides what happens next); a signed parcel counts as delivered even before the buyer confirms."""
     if order.status == "cancelled":
         return "found_cancelled_unpaid" if order.paid_at is None else "found_cancelled_refunded"
-    if order.after_sale is not None and (order.after_sale.open or intent == "after_sale_status"):
+    # A complaint about goods (intent "complaint") on an order not shipped yet is answered by that fact, not by a
+    # refund the buyer may have asked for on it (QA pass 9, #7).
+    if (order.after_sale is not None and (order.after_sale.open or intent == "after_sale_status")
+            and not (intent == "complaint" and order.status in UNSHIPPED)):
         return "found_after_sale"
     if order.status == "unpaid":
         return "found_unpaid"
@@ -135,7 +141,8 @@ def _one(match: Match, intent: str, now: datetime, confirmed: bool, matches: lis
 
 def _best(fitting: list[Match], intent: str, enrich: Enrich = _no_enrich) -> list[Match]:
     """The orders the buyer most likely means: highest score; without a stated date or product, those whose
-    status the question is about (an open order for "when will it ship"), when that narrows it down."""
+    status the question is about (an open order for "when will it ship", a shipped one for a complaint about the
+    goods: ``intent`` "complaint"), when that narrows it down."""
     ranked = rank(fitting)
     top = [m for m in ranked if m.score == ranked[0].score]
     if intent == "after_sale_status":

@@ -30,6 +30,12 @@ def intent_labels() -> dict[str, str]:
             "change_address": _("Change the address"), "cancel_order": _("Cancel the order"), "other": _("Other")}
 
 
+def complaint_labels() -> dict[str, str]:
+    """A new complaint about the goods, shown as the intent (its API intent stays after_sale_status)."""
+    return {"missing_item": _("Complaint: an item is missing"),
+            "quality": _("Complaint: a quality problem (return or refund wanted)")}
+
+
 def code_labels() -> dict[str, str]:
     return {
         "found_awaiting_shipment": _("Found: paid, waiting to ship"),
@@ -80,6 +86,7 @@ def _page(request: Request, *, form: dict, result=None, error=None, status_code:
     return render(request, "inquiries/desk.html", status_code=status_code, form=form, result=result, error=error,
                   product_en=product_en,
                   error_message=error_message(error) if error else None, intents=intent_labels(),
+                  complaints=complaint_labels(),
                   codes=code_labels(), fact_rows=fact_rows, examples=examples())
 
 

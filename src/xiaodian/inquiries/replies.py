@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from . import aftersale_replies
+from .complaint_replies import PHOTOS, complaint_reply
 from .diagnosis import Diagnosis
 from .matching import SHOP_TZ, OrderFacts
 
@@ -183,13 +184,22 @@ CHECK_ACCOUNT = {
 }
 
 
+def _head(o: OrderFacts, lang: str, product: str | None, names_en: dict[str, str] | None) -> str:
+    return (f"查到您{day(o.created_at, lang)}下的订单（订单号 {o.order_id}，{_items(o, product, lang, names_en)}）"
+            if lang == "zh" else f"We found your order of {day(o.created_at, lang)} (order no. {o.order_id}, "
+                                 f"{_items(o, product, lang, names_en)})")
+
+
+# A complaint about the goods is answered by the order's state (complaint_replies), except where the order's own
+# story is the answer: a case already open on it, or the order closed before it shipped.
+_COMPLAINT_OWN_STORY = ("found_after_sale", "found_cancelled_unpaid", "found_cancelled_refunded")
+
+
 def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str] | None = None) -> str:
     o = d.order
     f = d.facts
     zh = lang == "zh"
-    head = (f"查到您{day(o.created_at, lang)}下的订单（订单号 {o.order_id}，{_items(o, product, lang, names_en)}）"
-            if zh else f"We found your order of {day(o.created_at, lang)} (order no. {o.order_id}, "
-                       f"{_items(o, product, lang, names_en)})")
+    head = _head(o, lang, product, names_en)
     code = d.code
     if code == "found_awaiting_shipment":
         if f.get("within_promise", True):
@@ -331,13 +341,18 @@ def _intent_note(d: Diagnosis, intent: str, lang: str) -> str:
 
 
 def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
-          names_en: dict[str, str] | None = None) -> str:
+          names_en: dict[str, str] | None = None, complaint: str | None = None) -> str:
     """The reply an agent can copy. ``lang`` is the buyer's language (zh / en); ``names_en`` maps product ids to
-    their English names, for an English reply."""
+    their English names, for an English reply; ``complaint`` the kind of a new complaint about the goods
+    (missing_item / quality, see complaint_replies)."""
     lang = "zh" if lang == "zh" else "en"
     zh = lang == "zh"
     out = [APOLOGY[lang]]
-    if d.order is not None and d.confirmed:
+    if d.order is not None and d.confirmed and complaint and d.code not in _COMPLAINT_OWN_STORY:
+        out.append(complaint_reply(d.order, complaint, _head(d.order, lang, product, names_en), lang))
+        if d.facts.get("picked"):
+            out.append(NOT_THIS_ONE[lang])
+    elif d.order is not None and d.confirmed:
         out.append(_found(d, lang, product, names_en))
         if d.order.resends:  # the after-sale's re-send, told apart from the order's own parcel
             out.append(aftersale_replies.resends(d.order.resends, lang, when))
@@ -351,6 +366,8 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
         out.append(f"在您的信息下查到{n}笔可能相关的订单，麻烦告诉我们是哪一笔（订单号），我们好准确为您查询。" if zh
                    else f"We found {n} orders that could be the one you mean. Could you tell us which one (the order "
                         "number), so we can check the right one?")
+        if complaint in PHOTOS:
+            out.append(PHOTOS[complaint][lang])
     elif d.code == "phone_mismatch":
         out.append(PHONE_MISMATCH[lang])
     elif d.code == "not_found_with_details" and d.facts.get("douyin_sync_behind"):
@@ -370,4 +387,6 @@ def draft(d: Diagnosis, *, lang: str, intent: str, product: str | None = None,
             out.append(sync_behind(d.facts.get("douyin_synced_up_to"), lang))
         elif intent in ("order_missing", "other"):  # an order that cannot be found: asked about where it was placed
             out.append(CHECK_ACCOUNT[lang])
+        if complaint in PHOTOS:
+            out.append(PHOTOS[complaint][lang])
     return ("" if zh else " ").join(out)

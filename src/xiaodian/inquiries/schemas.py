@@ -65,6 +65,8 @@ class InquiryOut(BaseModel):
     reply: str
     identity: str | None = None
     product_ids: list[str] = []
+    # a new complaint about the goods (missing_item / quality; intent after_sale_status), None otherwise
+    complaint: str | None = None
 
 
 def why(code: str, value: str) -> str:
@@ -98,4 +100,4 @@ def answer_out(answer, shown: int = 10) -> InquiryOut:
                       matches_fitting=sum(1 for m in answer.matches if m.exact),
                       matches_close=sum(1 for m in answer.matches if m.fits and not m.exact),
                       diagnosis=DiagnosisOut(code=d.code, facts=d.facts), reply=answer.reply,
-                      identity=answer.identity, product_ids=list(u.product_ids))
+                      identity=answer.identity, product_ids=list(u.product_ids), complaint=u.complaint)

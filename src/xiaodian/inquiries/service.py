@@ -249,12 +249,14 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
     stated = u.date_from is not None or bool(u.product_ids)
     identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
     by_case = (case_lookup.single_case_order(session, orders, text)
-               if u.intent == "after_sale_status" and via in ("phone", "last4") and not stated else None)
-    d = diagnose(matches, intent=u.intent, identity=identity, stated=stated, now=now,
+               if u.intent == "after_sale_status" and not u.complaint and via in ("phone", "last4") and not stated
+               else None)
+    # a new complaint about the goods is about an order sent, not about a case already open (QA pass 9, #7)
+    d = diagnose(matches, intent="complaint" if u.complaint else u.intent, identity=identity, stated=stated, now=now,
                  enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None, by_case=by_case)
     d = _with_ship_by_explanation(session, shop_id, d, now)
     d = _with_sync_lag(session, shop_id, d, u, now)
-    reply = draft(d, lang=u.language, intent=u.intent, product=u.product,
+    reply = draft(d, lang=u.language, intent=u.intent, product=u.product, complaint=u.complaint,
                   names_en=_english_names(session, shop_id, d.order) if u.language != "zh" else None)
     if record:
         audit.record(session, principal=principal, action="inquiry.answer", now=now, shop_id=shop_id,

@@ -73,6 +73,32 @@ INTENT_RULES: list[tuple[str, str, int]] = [
     ("ship_status", r"\bwhen\b.{0,30}\b(ship|shipped|shipping|dispatch|dispatched|dispatching|send|sent|sending|post|posted|posting)\b|(not|n'?t|yet to be|never)\s+(been\s+)?(shipped|dispatched|sent out|sent)|\b(hasn'?t|has not|haven'?t|have not|didn'?t|did not|isn'?t|wasn'?t)\b.{0,25}\b(shipped|dispatched|sent)\b|\bhurry|shipping (date|time|status)|dispatch (date|time|status)", 3),
     ("ship_status", r"\bship(s|ped|ping)?\b.{0,12}\b(soon|today|tomorrow|asap|faster|quickly)|\bship it\b|\bplease ship|\bship asap", 4),
 ]
+# What a buyer reports wrong with the goods (QA pass 9, #7; the after-sale reasons 少件/漏发 and 质量问题 of domain.md
+# §4): a new complaint, an after-sale to open, read as after_sale_status (the closest intent) with its kind in
+# ``complaint``, unless the message asks about a case already open (申请了, 进度, 到账: ``_CASE_PROGRESS``).
+MISSING_ITEM = (
+    r"少(了|发了?|寄了?|给了?|装了?)\s*(一|两|二|三|几|\d+)?\s*(个|袋|包|件|瓶|盒|桶|罐|份|样)(?!裹|包裹|快递)"
+    r"|(少发|漏发|漏寄|漏装|少寄)(了)?(\s*(一|两|二|三|几|\d+)\s*(个|袋|包|件|瓶|盒|桶|罐|份|样)(?!裹|包裹))?"
+    r"|缺件|少件|缺(了)?\s*(一|两|\d)?\s*(个|袋|包|件|瓶|盒|罐|份|样)(?!裹|包裹)|没(有)?(发|寄|装)全"
+    r"|数量不对|数量不够|\bmissing\s+(item|bag|pack|bottle|box|piece|one)s?\b"
+    r"|\b(one|a|an|1|two|2)\s+(bag|item|pack|bottle|box|piece)s?\s+(is|are|was|were)\s+missing"
+    r"|\bonly\s+(got|received)\s+(one|1|two|2|three|3)\s+(bag|item|pack|bottle|box|piece)s?\b"
+    r"|\b(short|missing)\s+(by\s+)?(one|a|1)\s+(bag|item|pack|bottle|box|piece)")
+QUALITY = (
+    r"有虫|生虫|长虫|虫子|发霉|霉变|霉了|长毛|变质|坏了|臭了|馊了|异味|味道不对|质量(问题|不好|太差|很差|差|有问题)|受潮|结块"
+    r"|有沙子|有石子|有杂质|破损|破了|摔坏|压坏|漏了|漏油|发错|过期|不新鲜"
+    r"|\b(mou?ldy|mou?ld|bugs?|insects?|worms?|weevils?|spoiled|rotten|stale|damaged|broken|leak(ing|ed|s)?|torn"
+    r"|crushed|expired)\b|smells?\s+(bad|off|weird|strange|funny)|bad\s+smell|wrong\s+item|poor\s+quality"
+    r"|quality\s+(issue|problem)")
+# "只收到两包" beside a missing item says how much arrived (alone, "只到了一袋" is a parcel question: logistics)
+_RECEIVED_COUNT = re.compile(r"(只|才)(收到|到)了?\s*(一|两|二|三|\d+)\s*(个|袋|包|件|瓶|盒|桶|罐|份|样)(?!裹|包裹|快递)")
+COMPLAINTS = (("missing_item", re.compile(MISSING_ITEM)), ("quality", re.compile(QUALITY)))
+_CASE_PROGRESS = re.compile(
+    r"(申请|提交)了?(退款|退货|售后|仅退款|换货|补发|补寄)|(退款|退货|售后|仅退款|换货)(申请|已申请|已经申请|进度|审核|处理)"
+    r"|(退款|退货|钱|款).{0,6}(什么时候|多久|进度|到哪|到了|到账|退回|没到)|到账|寄回去了|退回去了|已经退货"
+    r"|\b(status|progress|any\s+(news|update))\b|when\s+(will|do|does|can)\s+i\s+get\s+(my|the)\s+(money|refund)"
+    r"|\b(i|we)\s+(asked|applied|requested|sent\s+it\s+back|returned)\b")
+INTENT_RULES.append(("after_sale_status", MISSING_ITEM + r"|质量(问题|不好|太差|很差|差|有问题)|过期|不新鲜", 3))
 _COMPILED = [(intent, re.compile(pattern), weight) for intent, pattern, weight in INTENT_RULES]
 _PRIORITY = {name: i for i, name in enumerate(
     ("change_address", "cancel_order", "after_sale_status", "order_missing", "logistics", "ship_status", "other"))}
@@ -95,6 +121,7 @@ class Understanding:
     phone_last4: str | None
     intent_scores: dict[str, int]
     phone_first3: str | None = None  # the first 3 digits of a masked phone in the message (137****0754)
+    complaint: str | None = None  # missing_item / quality: a new complaint about the goods (after_sale_status)
 
     def entities(self) -> dict:
         return {"date_from": self.date_from.isoformat() if self.date_from else None,
@@ -155,6 +182,14 @@ def classify_intent(text: str) -> tuple[str, dict[str, int]]:
     return min((i for i, s in scores.items() if s == best), key=_PRIORITY.__getitem__), scores
 
 
+def read_complaint(text: str, intent: str) -> str | None:
+    """The kind of a new complaint about the goods (missing_item first: "少了一袋，袋子也破了" is first a missing
+    item), for an after-sale message that does not ask about a case already open; else None."""
+    if intent != "after_sale_status" or _CASE_PROGRESS.search(text):
+        return None
+    return next((kind for kind, pattern in COMPLAINTS if pattern.search(text)), None)
+
+
 def detect_language(text: str, product: ProductMatch | None) -> str:
     """Chinese when Chinese characters (outside the product name) are at least as many as Latin words: "我的
     Wuchang rice还没发货" is Chinese, "I ordered 五常大米 on the 20th" is English."""
@@ -181,11 +216,17 @@ def understand(message: str, at: datetime, catalogue: list[CatalogueEntry]) -> U
     if product is not None:
         rest = _blank(rest, [(i, i + 1) for i in product.covered])
     when = parse_date(rest, shop_day(at))
-    quantity = parse_quantity(_blank(rest, [when.at]) if when else rest, before=product.span[0] if product else None)
-    intent, scores = classify_intent(re.sub(r"\s+", " ", _blank(text, id_spans)))
+    said = re.sub(r"\s+", " ", _blank(text, id_spans))
+    intent, scores = classify_intent(said)
+    complaint = read_complaint(said, intent)
+    # "少了一袋" (and beside it "只收到两包") says how much is missing or came, not how much was ordered
+    counts = [COMPLAINTS[0][1], _RECEIVED_COUNT] if complaint == "missing_item" else [COMPLAINTS[0][1]]
+    counted = _blank(rest, [m.span() for pattern in counts for m in pattern.finditer(rest)])
+    quantity = parse_quantity(_blank(counted, [when.at]) if when else counted,
+                              before=product.span[0] if product else None)
     return Understanding(
         message=message, language=detect_language(text, product), intent=intent,
         date_from=when.start if when else None, date_to=when.end if when else None,
         product=product.canonical if product else None, product_ids=product.product_ids if product else (),
         quantity=quantity[0] if quantity else None, order_id=order_id, phone=phone, phone_last4=last4,
-        intent_scores=scores, phone_first3=first3)
+        intent_scores=scores, phone_first3=first3, complaint=complaint)
