@@ -107,6 +107,23 @@ def status_from_text(text: str) -> OrderStatus | None:
     return STATUS_BY_CODE.get(code) if code is not None else None
 
 
+# The platform's risk review (风控审核) of a paid order usually ends within hours; one held this long is stuck, and
+# only the platform can release it (QA pass 9, #8: an order 9 days in review looked like one paid this morning).
+REVIEW_STUCK_HOURS = 24
+
+
+def review_held_days(status: str, paid_at: datetime | str | None, now: datetime) -> int | None:
+    """Whole days a paid order has been held in the platform's review (待处理 / paid_pending), once that is more than
+    REVIEW_STUCK_HOURS; None otherwise. ``paid_at``: a datetime or ISO 8601 text with an offset (the API's)."""
+    if status != OrderStatus.PAID_PENDING.value or not paid_at:
+        return None
+    paid = datetime.fromisoformat(paid_at) if isinstance(paid_at, str) else paid_at
+    held = now - paid
+    if held.total_seconds() < REVIEW_STUCK_HOURS * 3600:
+        return None
+    return max(1, held.days)
+
+
 def closed_as_unpaid(cancel_reason: str | None) -> bool:
     """Whether a closed order's 取消原因 says it was never paid (超时未支付, 买家未付款…). Beside a payment time it
     contradicts the order (a pre-sale deposit paid, its balance not): the import names such rows and the assistant

@@ -27,7 +27,7 @@ from ..web.i18n import current_language, error_text, gettext as _, label, ngette
 from ..web.templating import render
 from ..whole_numbers import whole_number
 from . import service
-from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, TABS
+from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, TABS, review_held_days
 from .event_lines import address_change, describe_event
 from .listing import PAGE_EXPORT_ORDERS
 from .models import Product
@@ -223,7 +223,7 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
                   flag_colours=FLAG_COLOURS, flag_filters=FLAG_FILTERS, flag_filter_label=flag_filter_label,
                   address_filters=ADDRESS_FILTERS, address_filter_label=address_filter_label,
                   done=notices.read(request, "done"), refused=notices.read(request, "refused"),
-                  now=ctx.clock.now(), scope=scope, shop_param=shop_param,
+                  now=ctx.clock.now(), scope=scope, shop_param=shop_param, review_held_days=review_held_days,
                   sync_warnings=sync_warnings(session, now=ctx.clock.now(),
                                               shop_ids=None if scope.is_all else [scope.selected]),
                   sync_warning_link=allowed(principal.role, "settings.manage"),
@@ -277,6 +277,7 @@ def _detail_page(request: Request, session: Session, principal: Principal, order
                   aftersales=order_summary(session, request, order.order_id),
                   parcels=parcel_lines(session, order.id), logistics_labels=logistics_labels,
                   can_note=allowed(principal.role, "orders.note"), now=ctx.clock.now(),
+                  review_days=review_held_days(detail.status, detail.paid_at, ctx.clock.now()),
                   saved=request.query_params.get("saved") == "1", back=_back_link(request),
                   shipped=notices.read(request, "shipped") == order.order_id,
                   shop_query=f"?shop={order.shop_id}" if scope.several else "",
