@@ -242,8 +242,11 @@ def test_the_forecast_shows_the_pace_the_warehouse_kept_over_the_last_seven_days
     assert forecast.pace_per_hour(630, 7, forecast.WorkingHours()) == 10.0
     page = owner_client.get("/shipping/forecast").text
     assert "近7天（11-17 至 11-23）实际发出 6 单" in page and 'href="/shipping/forecast?capacity=0.1"' in page
+    # the saved 100 an hour is a thousand times that pace: the plan says so (QA pass 9, #12)
+    assert 'data-ratio="1000"' in page and "是仓库近 7 天实际发货节奏（每小时 0.1 单）的 1000 倍" in page
     at_pace = owner_client.get("/shipping/forecast?capacity=0.1").text  # already at that pace: no link to itself
     assert "实际发出 6 单" in at_pace and 'href="/shipping/forecast?capacity=0.1"' not in at_pace
+    assert "capacity-vs-pace" not in at_pace
     assert "按每小时0.1单" in at_pace
     api = owner_client.get("/api/v1/forecast", params={"capacity": 0.1, "limit": 0}).json()
     assert api["capacity_per_hour"] == 0.1 and api["summary"].startswith("按每小时0.1单")
