@@ -74,6 +74,23 @@ def status_code(order: OrderFacts, intent: str, now: datetime) -> str:
     return "found_shipped"
 
 
+LONG_REVIEW_DAYS = 2  # assumption: the platform's risk review takes minutes to hours; from 2 shop days it is long
+
+
+def review_facts(order: OrderFacts, now: datetime) -> dict:
+    """An order held by the platform's risk review (paid_pending, QA pass 9, #8): since how many shop days (from
+    payment), and whether its ship-by passed while held. The shop cannot ship it, so it is not "overdue" as an
+    order the shop failed to ship is; saying "within the promise: no" beside "overdue: no" contradicted itself."""
+    from .matching import SHOP_TZ
+
+    facts: dict = {}
+    if order.paid_at is not None:
+        facts["review_days"] = (now.astimezone(SHOP_TZ).date() - order.paid_at.astimezone(SHOP_TZ).date()).days
+    if order.ship_by is not None and now > order.ship_by:
+        facts["ship_by_passed_in_review"] = True
+    return facts
+
+
 def order_facts(order: OrderFacts, now: datetime) -> dict:
     """The facts every channel shows for one order (ISO times with the shop's offset)."""
     facts: dict = {"order_id": order.order_id, "status": order.status, "created_at": _iso(order.created_at),
@@ -86,6 +103,8 @@ def order_facts(order: OrderFacts, now: datetime) -> dict:
         facts["ship_by"] = _iso(order.ship_by)
         facts["within_promise"] = now <= order.ship_by
         facts["ship_by_explanation"] = order.ship_by_explanation
+    if order.status == "paid_pending":
+        facts.update(review_facts(order, now))
     if order.presale:
         facts["presale"] = True
     if order.status == "cancelled":

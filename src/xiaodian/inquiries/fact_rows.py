@@ -19,6 +19,8 @@ NAMES = {
     "order_id": N_("Order no."), "status": N_("Order status"), "created_at": N_("Order time"),
     "paid_at": N_("Payment time"), "closes_at": N_("Closes unpaid at"), "ship_by": N_("Ship by"),
     "within_promise": N_("Within the ship-by promise"), "overdue": N_("Overdue"),
+    "ship_by_passed_in_review": N_("Ship-by passed while held by the review"),
+    "review_days": N_("Days in the platform's risk review"),
     "ship_by_explanation": N_("Ship-by rule"), "presale": N_("Pre-sale"), "cancelled_at": N_("Cancelled at"),
     "cancel_reason": N_("Cancel reason"), "payment_completed": N_("Paid before it closed"),
     "shipped_before_close": N_("Shipped before it closed"), "refund_route": N_("Refund goes to"),

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from . import aftersale_replies
 from .complaint_replies import PHOTOS, complaint_reply
-from .diagnosis import Diagnosis
+from .diagnosis import LONG_REVIEW_DAYS, Diagnosis
 from .matching import SHOP_TZ, OrderFacts
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -211,6 +211,8 @@ def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str
         return (head + f"，已付款，还在备货中，已经超过承诺的发货时间（{when(o.ship_by, lang)}），我们正在尽快安排发出，发货后会第一时间告诉您。"
                 if zh else head + f": it is paid and still being prepared, and it is past the promised ship-by time "
                 f"({when(o.ship_by, lang)}). We are arranging dispatch now and will tell you as soon as it ships.")
+    if code == "found_paid_pending_review" and (f.get("review_days") or 0) >= LONG_REVIEW_DAYS:
+        return _long_review(head, o, f, lang)
     if code == "found_paid_pending_review":
         return (head + "，已付款成功，目前处于平台的安全审核（风控审核）中，审核通过后会进入备货并发货。审核期间订单暂时不能发货，无需重复下单。"
                 if zh else head + ": the payment went through and the platform is running its routine security review "
@@ -257,6 +259,22 @@ def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str
         a = o.after_sale
         return head + aftersale_replies.intro(a, lang) + aftersale_replies.next_step(a, lang, when)
     return head + ("。" if zh else ".")
+
+
+def _long_review(head: str, o: OrderFacts, f: dict, lang: str) -> str:
+    """A risk review that has lasted days (QA pass 9, #8): said as it is, with the ship-by it outlasted; the desk
+    cannot ship a held order, so it promises only to take it up with the platform."""
+    n = f["review_days"]
+    passed = f.get("ship_by_passed_in_review") and o.ship_by is not None
+    if lang == "zh":
+        return (head + f"，已付款成功，但付款后一直在平台的安全审核（风控审核）中，已经{n}天了，比通常要久"
+                + (f"，承诺的发货时间（{when(o.ship_by, lang)}）也已经过了" if passed else "")
+                + "。审核期间订单暂时不能发货，我们会联系平台核实审核进度，有结果第一时间告诉您，无需重复下单。")
+    return (head + f": the payment went through, but since then the order has been held in the platform's security "
+            f"review for {n} days, longer than usual"
+            + (f", past the promised ship-by time ({when(o.ship_by, lang)})" if passed else "")
+            + ". It cannot be shipped while held; we are asking the platform about the review and will tell you as "
+            "soon as we hear. There is no need to order again.")
 
 
 def _shipped(d: Diagnosis, head: str, lang: str) -> str:

@@ -356,5 +356,7 @@ def _with_ship_by_explanation(session: Session, shop_id: int, d: Diagnosis, now:
     from ..orders import service as orders_service
 
     detail = orders_service.order_detail(session, shop_id=shop_id, order_id=d.order.order_id, now=now)
-    facts = dict(d.facts, ship_by_explanation=detail.ship_by_explanation, overdue=detail.overdue)
+    facts = dict(d.facts, ship_by_explanation=detail.ship_by_explanation)
+    if d.order.status != "paid_pending":  # a held order is told by review_facts, not as overdue (QA pass 9, #8)
+        facts["overdue"] = detail.overdue
     return Diagnosis(d.code, facts, d.order, d.confirmed, d.candidates)
