@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import bindparam, func, literal_column, select
+from sqlalchemy import bindparam, func, literal_column, or_, select
 from sqlalchemy.orm import Session
 
 from ..clock import SHOP_TZ
@@ -161,6 +161,8 @@ def _base_conditions(session: Session, shops: Shops, flt: OrderFilter,
         conds.append(Order.phone_hash == cipher.phone_index(q.value))
     elif q.kind == "last4":
         conds.append(Order.phone_last4_hash == cipher.last4_index(q.value))
+        if q.first3:  # a masked phone pasted from the desk (178****3424): its first 3 digits narrow it too
+            conds.append(or_(Order.phone_masked.is_(None), Order.phone_masked.like(f"{q.first3}%")))
     elif q.kind == "tracking":
         ship_shop = shop_condition(Shipment.shop_id, shops)
         tracked = select(Shipment.order_pk).where(*([ship_shop] if ship_shop is not None else []),
@@ -358,7 +360,8 @@ def _point_page(session: Session, shops: Shops, flt: OrderFilter, cipher: PiiCip
     """The page of a point search of one shop narrowed by nothing but a status tab, else None (general plan).
     A tracking number that finds nothing is None too: the general plan then searches it as product text."""
     q = classify(flt.query)
-    if q.kind not in POINT_SEARCHES or not isinstance(shops, int) or flt.tab == "after_sale" or _narrowed(flt):
+    if (q.kind not in POINT_SEARCHES or not isinstance(shops, int) or flt.tab == "after_sale" or _narrowed(flt)
+            or q.first3):  # a masked phone's first 3 digits are checked by the general plan
         return None
     params = {"shop": shops, "value": _point_value(q, cipher)}
     rows = session.connection().execute((POINT_KEYS if flt.tab == "all" else POINT_SEARCHES)[q.kind], params).all()
