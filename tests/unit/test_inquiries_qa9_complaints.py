@@ -36,7 +36,8 @@ def test_a_complaint_about_the_goods_is_an_after_sale_with_its_kind(message, kin
 
 @pytest.mark.parametrize("message", ["退款什么时候到账", "申请了退货，发霉了，退款什么时候到",
                                      "退货已经寄回去了，钱什么时候退",
-                                     "I returned the mouldy rice, when do I get my money back?"])
+                                     "I returned the mouldy rice, when do I get my money back?",
+                                     "补寄的什么时候到？之前少发了一袋", "补发了吗？少了一袋"])
 def test_a_question_about_a_case_already_open_is_no_new_complaint(message):
     u = understand(message, NOW, [])
     assert u.intent == "after_sale_status" and u.complaint is None

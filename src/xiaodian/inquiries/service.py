@@ -248,9 +248,10 @@ def answer(session: Session, principal: Principal, *, shop_id: int, message: str
         matches = [phone_mismatch(m) for m in matches]
     stated = u.date_from is not None or bool(u.product_ids)
     identity = "order_id" if oid else ("phone" if full_phone else ("last4" if last4 else None))
+    # a complaint naming what it wants (退货, 补寄 …) is about the buyer's only case of that kind, if there is one
+    about_case = u.intent == "after_sale_status" and (not u.complaint or case_lookup.wanted_kind(text) is not None)
     by_case = (case_lookup.single_case_order(session, orders, text)
-               if u.intent == "after_sale_status" and not u.complaint and via in ("phone", "last4") and not stated
-               else None)
+               if about_case and via in ("phone", "last4") and not stated else None)
     # a new complaint about the goods is about an order sent, not about a case already open (QA pass 9, #7)
     d = diagnose(matches, intent="complaint" if u.complaint else u.intent, identity=identity, stated=stated, now=now,
                  enrich=_enricher(session, shop_id, orders, now), dated=u.date_from is not None, by_case=by_case)

@@ -96,6 +96,7 @@ COMPLAINTS = (("missing_item", re.compile(MISSING_ITEM)), ("quality", re.compile
 _CASE_PROGRESS = re.compile(
     r"(申请|提交)了?(退款|退货|售后|仅退款|换货|补发|补寄)|(退款|退货|售后|仅退款|换货)(申请|已申请|已经申请|进度|审核|处理)"
     r"|(退款|退货|钱|款).{0,6}(什么时候|多久|进度|到哪|到了|到账|退回|没到)|到账|寄回去了|退回去了|已经退货"
+    r"|(补寄|补发|换货|换的)的?.{0,8}(什么时候|多久|到哪|到了|发了|寄了)|(补寄|补发)了?(吗|没|么)"
     r"|\b(status|progress|any\s+(news|update))\b|when\s+(will|do|does|can)\s+i\s+get\s+(my|the)\s+(money|refund)"
     r"|\b(i|we)\s+(asked|applied|requested|sent\s+it\s+back|returned)\b")
 INTENT_RULES.append(("after_sale_status", MISSING_ITEM + r"|质量(问题|不好|太差|很差|差|有问题)|过期|不新鲜", 3))
