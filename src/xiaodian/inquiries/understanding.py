@@ -91,7 +91,8 @@ QUALITY = (
     r"|crushed|expired)\b|smells?\s+(bad|off|weird|strange|funny)|bad\s+smell|wrong\s+item|poor\s+quality"
     r"|quality\s+(issue|problem)")
 # "只收到两包" beside a missing item says how much arrived (alone, "只到了一袋" is a parcel question: logistics)
-_RECEIVED_COUNT = re.compile(r"(只|才)(收到|到)了?\s*(一|两|二|三|\d+)\s*(个|袋|包|件|瓶|盒|桶|罐|份|样)(?!裹|包裹|快递)")
+_RECEIVED_COUNT = re.compile(
+    r"(只|才)(收到|到)了?\s*(一|两|二|三|\d+)\s*(个|袋|包|件|瓶|盒|桶|罐|份|样)(?!裹|包裹|快递)")
 COMPLAINTS = (("missing_item", re.compile(MISSING_ITEM)), ("quality", re.compile(QUALITY)))
 _CASE_PROGRESS = re.compile(
     r"(申请|提交)了?(退款|退货|售后|仅退款|换货|补发|补寄)|(退款|退货|售后|仅退款|换货)(申请|已申请|已经申请|进度|审核|处理)"
