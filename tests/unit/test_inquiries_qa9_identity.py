@@ -48,7 +48,8 @@ def test_an_address_change_on_the_only_unshipped_order_says_it_can_still_be_chan
     assert d.code == "found_awaiting_shipment" and "申请修改地址" in zh
 
 
-@pytest.mark.parametrize("intent,status", [("ship_status", "awaiting_shipment"), ("change_address", "awaiting_shipment"),
+@pytest.mark.parametrize("intent,status", [("ship_status", "awaiting_shipment"),
+                                           ("change_address", "awaiting_shipment"),
                                            ("logistics", "shipped"), ("cancel_order", "paid_pending")])
 def test_the_one_order_the_question_is_about_among_many_is_answered(intent, status):
     others = [order(i, status="completed", created_at=DAY - timedelta(days=i)) for i in range(2, 10)]

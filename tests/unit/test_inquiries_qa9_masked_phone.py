@@ -11,7 +11,8 @@ from xiaodian.inquiries.service import check_inputs
 from xiaodian.inquiries.understanding import normalise, read_ids
 from xiaodian.orders.search_query import classify, masked_phone
 
-MASKED = ["178****3424", "+86 178 **** 3424", "+86178****3424", "178 **** 3424", "178-****-3424", "１７８＊＊＊＊３４２４",
+MASKED = ["178****3424", "+86 178 **** 3424", "+86178****3424", "178 **** 3424", "178-****-3424",
+          "１７８＊＊＊＊３４２４",
           "+86 １７８ ＊＊＊＊ ３４２４", " 178****3424 ", "0086 178****3424"]
 
 
