@@ -140,7 +140,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     # QA pass 9, #3: refusals that reached Chinese pages in English (after-sales, shipping, accounts, settings)
     "action_not_for_type", "action_unknown", "aftersale_not_found", "already_acknowledged", "at_out_of_range",
     "bad_credentials", "case_exists", "case_finished", "correction_unchanged", "douyin_not_connected", "family_unknown",
-    "inspection_required", "invalid_token", "items_empty", "order_ambiguous", "product_conflict", "product_empty",
+    "inspection_required", "invalid_token", "order_ambiguous", "product_conflict", "product_empty",
     "product_not_found", "reason_text_required", "refund_status_invalid", "reject_note_required",
     "reject_reason_required", "reminder_not_found", "shipment_not_found", "shop_name_missing", "shop_name_taken",
     "shop_name_too_long", "shop_not_found", "summary_required", "threshold_unknown", "too_long", "tracking_required",
