@@ -185,6 +185,21 @@ def ctx(settings, clock):
 
 
 @pytest.fixture
+def cli_env(settings, monkeypatch):
+    """The CLI pointed at this test's desk (its database, data folder, keys and NOW) through the environment, as a
+    merchant's shell would be, with its commands registered. Yields the Typer app to invoke."""
+    from xiaodian.cli import _register, app
+
+    monkeypatch.setenv("XIAODIAN_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
+    for key, value in TEST_KEYS.items():
+        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", value)
+    _register()
+    return app
+
+
+@pytest.fixture
 def shop_id(ctx) -> int:
     from xiaodian.bootstrap import default_shop_id
 

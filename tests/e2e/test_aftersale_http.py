@@ -141,17 +141,9 @@ def test_quality_rate_of_a_product_without_sales_in_the_window_or_unknown(owner_
     assert after_notice.strip() == shop_page.split("</h1>", 1)[1].strip()
 
 
-def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, settings, monkeypatch):
-    from xiaodian.cli import _register, app
+def test_cli_lists_shows_and_acts_with_the_documented_exit_codes(desk, cli_env):
+    app = cli_env
 
-    from ..conftest import TEST_KEYS
-
-    monkeypatch.setenv("XIAODIAN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
-    for key, value in TEST_KEYS.items():
-        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", value)
-    _register()
     runner = CliRunner()
     listing = runner.invoke(app, ["aftersales", "--tab", "todo", "--json"])
     assert listing.exit_code == 0, listing.output

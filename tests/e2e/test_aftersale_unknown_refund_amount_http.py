@@ -151,18 +151,10 @@ def test_the_refund_form_asks_for_the_amount_and_says_why_in_chinese(owner_clien
     assert "退款金额" in timeline and "¥238.00" in timeline
 
 
-def test_the_cli_lists_an_unknown_amount_as_unknown_and_refunds_with_the_amount(desk, shop_id, settings,
+def test_the_cli_lists_an_unknown_amount_as_unknown_and_refunds_with_the_amount(desk, shop_id, cli_env,
                                                                                  monkeypatch):
-    from xiaodian.cli import _register, app
+    app = cli_env
 
-    from ..conftest import TEST_KEYS
-
-    monkeypatch.setenv("XIAODIAN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
-    for key, value in TEST_KEYS.items():
-        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", value)
-    _register()
     _agree(desk, shop_id)
     runner = CliRunner()
     listed = runner.invoke(app, ["aftersales", "--tab", "all", "--json"])

@@ -44,16 +44,8 @@ def test_an_empty_product_id_is_refused_not_answered_with_every_product(owner_cl
         assert error["code"] == "product_empty" and error["details"]["field"] == "product_id"
 
 
-def test_the_cli_refuses_an_empty_product_too(desk, settings, monkeypatch):  # noqa: F811
-    from xiaodian.cli import _register, app
+def test_the_cli_refuses_an_empty_product_too(desk, cli_env):  # noqa: F811
+    app = cli_env
 
-    from ..conftest import NOW, TEST_KEYS
-
-    monkeypatch.setenv("XIAODIAN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
-    for key, value in TEST_KEYS.items():
-        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", value)
-    _register()
     blank = CliRunner().invoke(app, ["quality-rate", "--product", " ", "--json"])
     assert blank.exit_code == 1 and "product_empty" in blank.output

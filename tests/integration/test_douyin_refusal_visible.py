@@ -190,23 +190,14 @@ def test_an_upload_held_when_the_shop_was_reconnected_elsewhere_is_warned_as_not
     assert "queued for the previous Douyin shop" in html and "Douyin did not accept" not in html
 
 
-def test_the_cli_shows_a_refused_decision_and_does_not_say_nothing_to_do(ctx, shop_id, client, fake, settings,
-                                                                         monkeypatch):
+def test_the_cli_shows_a_refused_decision_and_does_not_say_nothing_to_do(ctx, shop_id, client, fake, cli_env):
     from typer.testing import CliRunner
 
-    from xiaodian.cli import _register, app as cli
-
-    from ..conftest import TEST_KEYS
+    cli = cli_env
 
     del fake.aftersales[AID]
     open_case_and_reject(ctx, shop_id)
     assert send(ctx, shop_id, client).failed == 1
-    monkeypatch.setenv("XIAODIAN_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("XIAODIAN_DATA_DIR", str(settings.data_dir))
-    monkeypatch.setenv("XIAODIAN_NOW", NOW.isoformat())
-    for key, value in TEST_KEYS.items():
-        monkeypatch.setenv(f"XIAODIAN_{key.upper()}", value)
-    _register()
     shown = CliRunner().invoke(cli, ["aftersales", "show", AID])
     assert shown.exit_code == 0, shown.output
     text = " ".join(shown.output.split())
