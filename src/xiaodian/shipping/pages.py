@@ -386,14 +386,19 @@ def forecast_page(request: Request, capacity: str | None = None, saved: str | No
                   session: Session = Depends(db, scope="function")):
     # 换一个产能试试: a capacity that is not one (0, -5, abc, 0.25; １２ and 0.3 are fine) is said so, and the plan
     # runs at the saved capacity (QA pass 6, #12: 0 silently became the default, abc gave an English 422 page)
-    asked, refused = None, False
-    if capacity and capacity.strip():
-        try:
-            asked = fc.capacity_value(half_width(capacity).strip()[:12])
-        except ValueError:
-            refused = True
+    asked, refused = _asked_capacity(capacity)
     return _forecast(request, session, principal, capacity=asked, saved=saved == "1",
                      capacity_refused=capacity.strip()[:20] if refused else None)
+
+
+def _asked_capacity(capacity: str | None) -> tuple[fc.Capacity | None, bool]:
+    """A capacity to try as typed (１２ and 0.3 are fine): (the capacity or None, whether what was typed is refused)."""
+    if not capacity or not capacity.strip():
+        return None, False
+    try:
+        return fc.capacity_value(half_width(capacity).strip()[:12]), False
+    except ValueError:
+        return None, True
 
 
 def _forecast(request: Request, session: Session, principal: Principal, *, capacity: fc.Capacity | None = None,
@@ -572,10 +577,7 @@ def pick_list(request: Request, capacity: str | None = None, principal: Principa
               session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
     # printed at the capacity the forecast was looking at (its 换一个产能试试), else the saved one (QA pass 9, #12)
-    try:
-        asked = fc.capacity_value(half_width(capacity).strip()[:12]) if capacity and capacity.strip() else None
-    except ValueError:
-        asked = None
+    asked, _refused = _asked_capacity(capacity)  # a refused one prints at the saved capacity
     data = reports.forecast_report(session, shop_of(request), ctx.clock.now(), asked)
     return render(request, "shipping/picklist.html", data=data, body_class="print",
                   to_send=_cases_to_send(session, shop_of(request), ctx))
