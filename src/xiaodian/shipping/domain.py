@@ -171,6 +171,12 @@ def shop_month_day_time(value: datetime) -> str:
     return _month_day_time(value.astimezone(SHOP_TZ))
 
 
+def promise_words(promise_text: str | None, lang: str = "zh") -> str:
+    """A stored promise in the merchant's words (承诺48小时发货, 预售，12-05 前发货…): the product promise list shows it
+    instead of the code (48h, presale:2026-12-05). An unreadable one reads as the platform default."""
+    return _words_of(promise_text, lang)
+
+
 @lru_cache(maxsize=256)
 def _words_of(promise_text: str | None, lang: str) -> str:
     try:

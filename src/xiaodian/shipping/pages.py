@@ -30,7 +30,7 @@ from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unless, require, require_reading
-from ..web.i18n import error_text, gettext as _, join_list, ngettext
+from ..web.i18n import current_language, error_text, gettext as _, join_list, ngettext
 from ..web.paging import page_number
 from ..web.templating import render
 from ..whole_numbers import half_width, whole_number
@@ -403,14 +403,13 @@ def _asked_capacity(capacity: str | None) -> tuple[fc.Capacity | None, bool]:
 
 def _forecast(request: Request, session: Session, principal: Principal, *, capacity: fc.Capacity | None = None,
               saved: bool = False, settings_error: DomainError | None = None, typed: dict | None = None,
-              status_code: int = 200, capacity_refused: str | None = None):
+              status_code: int = 200, capacity_refused: str | None = None, product_error: dict | None = None):
     """The forecast page; ``settings_error`` and ``typed``: a refused settings form, shown beside the form with
     what the owner typed, rather than a bare error page that loses every field (QA pass 6, #7)."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     data = reports.forecast_report(session, shop_id, now, capacity, 200)
-    products = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
-                               .where(Product.shop_id == shop_id).order_by(Product.name)).all()
     settings = get_settings(session, shop_id)
+    products = _product_promises(session, shop_id, settings.default_promise, product_error)
     return render(request, "shipping/forecast.html", status_code=status_code, data=data, settings=settings,
                   form={**_settings_form(settings), **(typed or {})}, settings_error=settings_error,
                   settings_error_field=setting_labels().get((settings_error.details or {}).get("field", ""), "")
@@ -418,7 +417,25 @@ def _forecast(request: Request, session: Session, principal: Principal, *, capac
                   pace=reports.recent_pace(session, shop_id, now),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved,
                   capacity_refused=capacity_refused, capacity_asked=capacity is not None,
-                  promise_kinds=promise_kind_words())
+                  promise_kinds=promise_kind_words(), product_error=product_error)
+
+
+def _product_promises(session: Session, shop_id: int, default_promise: str | None,
+                      product_error: dict | None) -> list[dict]:
+    """Each product's promise in words and as the form's choice (none: the shop default applies), so the owner picks
+    当日发 / 预售… from a list instead of typing codes such as same_day:16 (QA pass 9, #17). A refused row shows what
+    was typed."""
+    lang = "zh" if current_language.get() == "zh" else "en"
+    rows = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
+                           .where(Product.shop_id == shop_id).order_by(Product.name)).all()
+    products = []
+    for product_id, name, promise in rows:
+        choice = promise_choice.choice_of(promise) if promise else None
+        if product_error and product_error["product_id"] == product_id:
+            choice = product_error["typed"]
+        products.append({"product_id": product_id, "name": name, "promise": promise, "choice": choice,
+                         "words": domain.promise_words(promise or default_promise, lang)})
+    return products
 
 
 def promise_kind_words() -> list[tuple[str, str]]:
@@ -437,7 +454,7 @@ def setting_labels() -> dict[str, str]:
             "work_end_minute": f"{hours_from} … {hours_to}", "rest_weekdays": _("Rest days (no packing)"),
             "default_promise": _("Default ship promise"), "promise_kind": _("Default ship promise"),
             "promise_cutoff": _("Same-day cut-off (hour)"), "promise_days": _("Number of days"),
-            "promise_date": _("Presale ship date"),
+            "promise_date": _("Presale ship date"), "ship_promise": _("Ship promise"),
             "due_soon_hours": _("First reminder (hours before ship-by)"),
             "urgent_hours": _("Urgent reminder (hours before ship-by)"),
             "correction_window_hours": _("Tracking numbers correctable for (hours after shipping)"),
@@ -563,11 +580,31 @@ def save_settings(request: Request, capacity_per_hour: str = Form(""), work_star
 
 
 @router.post("/shipping/products/{product_id}/promise")
-def save_product_promise(product_id: str, request: Request, ship_promise: str = Form(""),
-                         principal: Principal = Depends(require("settings.manage")),
+def save_product_promise(product_id: str, request: Request, promise_kind: str | None = Form(None),
+                         promise_cutoff: str = Form(""), promise_days: str = Form(""), promise_date: str = Form(""),
+                         ship_promise: str = Form(""), principal: Principal = Depends(require("settings.manage")),
                          session: Session = Depends(db, scope="function")):
-    preferences.set_product_promise(session, shop_id=shop_of(request), product_id=product_id, promise=ship_promise,
-                                    principal=principal, now=get_ctx(request).clock.now())
+    """One product's promise, chosen from the list (promise_kind ``default`` = follow the shop default) or, as
+    before, typed as a code (ship_promise). A refusal comes back on the forecast page above the list, naming the
+    product and the field, with the row as typed; nothing is saved."""
+    typed = {"promise_kind": promise_kind, "promise_cutoff": promise_cutoff, "promise_days": promise_days,
+             "promise_date": promise_date}
+    try:
+        if promise_kind is not None:
+            ship_promise = "" if promise_kind == "default" else promise_choice.promise_from_choice(
+                promise_kind, cutoff=promise_cutoff, days=promise_days, on=promise_date)
+        preferences.set_product_promise(session, shop_id=shop_of(request), product_id=product_id,
+                                        promise=ship_promise, principal=principal, now=get_ctx(request).clock.now())
+    except DomainError as exc:
+        session.rollback()
+        if (exc.details or {}).get("field") == "product_id":
+            raise
+        name = session.execute(select(Product.name).where(Product.shop_id == shop_of(request),
+                                                          Product.product_id == product_id)).scalar_one_or_none()
+        field = setting_labels().get((exc.details or {}).get("field", ""), "")
+        return _forecast(request, session, principal, status_code=exc.http_status, product_error={
+            "product_id": product_id, "name": name or product_id, "field": field, "error": exc,
+            "typed": typed if promise_kind not in (None, "default") else None})
     session.commit()
     return RedirectResponse("/shipping/forecast?saved=1#products", status_code=303)
 
