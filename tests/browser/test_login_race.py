@@ -9,14 +9,15 @@ import pytest
 from ..conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
+LOGINS = 10
 
 
 def test_the_list_opens_right_after_every_login(browser, live_server):
     """FastAPI runs a yield dependency's exit code (our commit) after the response has been sent unless the
     dependency is declared with scope="function"; a fast browser then follows the redirect before the new
-    session row exists and lands on the login page again, with no error. Twenty logins, no bounce."""
+    session row exists and lands on the login page again, with no error. Ten logins, no bounce."""
     bounced = 0
-    for _ in range(20):
+    for _ in range(LOGINS):
         context = browser.new_context(base_url=live_server)
         page = context.new_page()
         page.goto("/login?next=%2Forders")
@@ -26,5 +27,5 @@ def test_the_list_opens_right_after_every_login(browser, live_server):
             page.click("button[type=submit]")
         bounced += urlsplit(page.url).path == "/login"
         context.close()
-    assert bounced == 0, (f"{bounced} of 20 logins bounced back to the login page: commit the session before "
+    assert bounced == 0, (f"{bounced} of {LOGINS} logins bounced back to the login page: commit the session before "
                           "redirecting (session.commit() in login_submit, or Depends(db, scope='function'))")

@@ -20,6 +20,8 @@ from xiaodian.shipping.jobs import scan_shop
 from ..conftest import NOW, cli_desk, csrf_of
 from ..factories import make_record
 
+pytestmark = pytest.mark.both_backends
+
 OID, DUE = "6938459704022656025", "6938459704022656026"
 CLERK = Principal(None, "warehouse", "warehouse", "web")
 

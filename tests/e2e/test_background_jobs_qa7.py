@@ -4,6 +4,7 @@ a job asked for after it was loaded (#8)."""
 
 from __future__ import annotations
 
+import pytest
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
@@ -17,6 +18,8 @@ from xiaodian.imports.models import ImportJob
 from xiaodian.job_queue import LEASE
 
 from ..conftest import csrf_of, login
+
+pytestmark = pytest.mark.both_backends
 
 JOBS = "/api/v1/imports/orders/jobs"
 EXPORTS = "/api/v1/exports/jobs"

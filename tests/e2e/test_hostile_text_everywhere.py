@@ -16,6 +16,8 @@ from xiaodian.orders.intake import upsert_orders
 from ..conftest import NOW, csrf_of
 from ..factories import make_record
 
+pytestmark = pytest.mark.both_backends
+
 HOSTILE = [
     "<script>alert('x')</script>",
     "\"><img src=x onerror=alert(1)>",

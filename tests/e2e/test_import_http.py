@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from xiaodian.channels.exportfile.samplegen import export_row, write_rows
 
 from ..conftest import SAMPLES, csrf_of, login
+
+pytestmark = pytest.mark.both_backends
 
 SAMPLE = SAMPLES / "douyin_orders_export.csv"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from xiaodian.db import transaction
@@ -9,6 +10,8 @@ from xiaodian.orders.intake import upsert_orders
 
 from ..conftest import NOW, csrf_of
 from ..factories import make_record
+
+pytestmark = pytest.mark.both_backends
 
 
 def _seed(ctx, shop_id, records):

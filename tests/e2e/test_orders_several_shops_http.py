@@ -18,6 +18,8 @@ from xiaodian.web.deps import SHOP_COOKIE
 from ..conftest import NOW, TEST_KEYS, csrf_of, login
 from ..integration.test_orders_several_shops import SHARED_ID, two_shops
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def second(ctx, shop_id):

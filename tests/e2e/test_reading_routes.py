@@ -16,6 +16,8 @@ from xiaodian.orders.models import Order, OrderEvent
 from ..conftest import NOW
 from ..factories import make_record
 
+pytestmark = pytest.mark.both_backends
+
 
 def _on_the_loop() -> bool:
     try:

@@ -3,6 +3,7 @@ answered, promptly (web.app: AdmissionLimit and the thread limit set in the life
 
 from __future__ import annotations
 
+import pytest
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,6 +16,8 @@ from xiaodian.db import pool_capacity, transaction
 
 from ..browser.conftest import _free_port
 from ..conftest import NOW, FixedClock, make_settings
+
+pytestmark = pytest.mark.both_backends
 
 
 ROUNDS = 5

@@ -16,7 +16,7 @@ from xiaodian.web.deps import SESSION_COOKIE
 from ..conftest import NOW, PASSWORD, csrf_of, login
 from ..factories import make_record
 
-pytestmark = pytest.mark.usefixtures("users")
+pytestmark = [pytest.mark.usefixtures("users"), pytest.mark.both_backends]
 
 INJECTIONS = [
     "'; DROP TABLE orders; --",
