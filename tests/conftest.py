@@ -276,3 +276,123 @@ def cli_desk(tmp_path: Path, seed=None):
         seed(ctx, default_shop_id(ctx))
         ctx.engine.dispose()
     return run
+
+
+# ---------------------------------------------------------------- the demo shop, built once per worker
+
+_DEMO_COPIES: dict[tuple[str, int], tuple[str, dict]] = {}
+
+
+def _pristine(ctx) -> bool:
+    """A freshly migrated desk with only its default shop: no user, order or shop more. Only such a desk may be
+    replaced by a copy of a demo built on another pristine desk (a test that added users first keeps them)."""
+    with ctx.engine.connect() as conn:
+        return conn.execute(text("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM orders) "
+                                 "+ (SELECT count(*) FROM shops)")).scalar_one() <= 1
+
+
+def _sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+def _copy_demo_in(ctx, copy: str) -> None:
+    """Replace the test's database with ``copy`` (a file for SQLite, a template database for PostgreSQL)."""
+    url = ctx.settings.database_url
+    ctx.engine.dispose()
+    if ctx.settings.is_sqlite:
+        target = _sqlite_path(url)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copy(copy, target)
+        return
+    if url in _RESETS:
+        _RESETS[url][0].dispose()
+    name = url.rsplit("/", 1)[1]
+    with _postgres_admin() as admin:
+        admin.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{copy}"'))
+
+
+def _keep_demo(ctx, orders: int) -> str:
+    """Keep the demo just built in the test's database as a copy for the next tests: its file, or a template."""
+    url = ctx.settings.database_url
+    if ctx.settings.is_sqlite:
+        with ctx.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        ctx.engine.dispose()
+        copy = Path(_demo_folder()) / f"demo-{orders}.db"
+        shutil.copy(_sqlite_path(url), copy)
+        return str(copy)
+    ctx.engine.dispose()
+    if url in _RESETS:
+        _RESETS[url][0].dispose()
+    name = url.rsplit("/", 1)[1]
+    copy = f"{name}_demo_{orders}"
+    with _postgres_admin() as admin:
+        admin.execute(text(f'DROP DATABASE IF EXISTS "{copy}"'))
+        admin.execute(text(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"'))
+    _DEMO_TEMPLATES.append(copy)
+    return copy
+
+
+_DEMO_TEMPLATES: list[str] = []
+_DEMO_FOLDER: list[str] = []
+
+
+def _demo_folder() -> str:
+    if not _DEMO_FOLDER:
+        import tempfile
+
+        _DEMO_FOLDER.append(tempfile.mkdtemp(prefix="xiaodian-demo-copies-"))
+    return _DEMO_FOLDER[0]
+
+
+class _postgres_admin:
+    """An autocommit connection to the test server's maintenance database (CREATE/DROP DATABASE)."""
+
+    def __enter__(self):
+        self.engine = create_engine(postgres_url().replace("postgresql://", "postgresql+psycopg://", 1),
+                                    isolation_level="AUTOCOMMIT")
+        self.conn = self.engine.connect()
+        return self.conn
+
+    def __exit__(self, *exc):
+        self.conn.close()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_demo_copies():
+    yield
+    if _DEMO_TEMPLATES:
+        with _postgres_admin() as admin:
+            for name in _DEMO_TEMPLATES:
+                admin.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    if _DEMO_FOLDER:
+        shutil.rmtree(_DEMO_FOLDER[0], ignore_errors=True)
+
+
+@pytest.fixture
+def built_demo(ctx):
+    """``built_demo(orders)`` = ``build_demo_shop(ctx, orders=orders, progress=False)``, built once per worker,
+    backend and size: the next test on a pristine desk gets a copy of the database the build left (the SQLite file;
+    a PostgreSQL database made from it as a template) and the same summary. The demo is deterministic for the fixed
+    clock and seed, so the copy is what a build would write; building it for each of some 100 inquiry tests cost
+    minutes of CI. Tests of the build itself (tests/integration/test_demo_shop.py) call build_demo_shop."""
+    import copy as copies
+
+    from xiaodian.demo.shop import build_demo_shop
+
+    def build(orders: int) -> dict:
+        key = ("sqlite" if ctx.settings.is_sqlite else "postgres", orders)
+        if not _pristine(ctx):
+            return build_demo_shop(ctx, orders=orders, progress=False)
+        if key in _DEMO_COPIES:
+            kept, summary = _DEMO_COPIES[key]
+            _copy_demo_in(ctx, kept)
+            return copies.deepcopy(summary)
+        summary = build_demo_shop(ctx, orders=orders, progress=False)
+        _DEMO_COPIES[key] = (_keep_demo(ctx, orders), copies.deepcopy(summary))
+        return summary
+
+    return build

@@ -16,7 +16,6 @@ from xiaodian.aftersales.domain import CaseStatus
 from xiaodian.aftersales.models import AfterSaleCase
 from xiaodian.aftersales.reasons import STATUS_BY_TEXT
 from xiaodian.db import transaction
-from xiaodian.demo.shop import build_demo_shop
 from xiaodian.orders.models import Order
 from xiaodian.orders.queries import OrderFilter, day_start, search_orders, tab_counts
 
@@ -209,8 +208,8 @@ def test_several_writes_in_one_transaction_and_a_rollback_leave_the_counter_righ
 
 
 @pytest.fixture
-def demo(ctx, shop_id):
-    return build_demo_shop(ctx, orders=300, progress=False)
+def demo(ctx, shop_id, built_demo):
+    return built_demo(300)
 
 
 def test_tab_counts_equal_a_brute_force_count_of_the_demo_shop(ctx, shop_id, demo):

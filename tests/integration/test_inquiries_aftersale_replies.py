@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from xiaodian.aftersales.models import AfterSaleCase
 from xiaodian.db import transaction
-from xiaodian.demo.shop import DEMO_PRINCIPAL, build_demo_shop
+from xiaodian.demo.shop import DEMO_PRINCIPAL
 from xiaodian.inquiries import service
 from xiaodian.orders.models import Order
 from xiaodian.web.i18n import current_language
@@ -20,8 +20,8 @@ from ..conftest import NOW
 
 
 @pytest.fixture
-def demo(ctx, shop_id):
-    build_demo_shop(ctx, orders=500, progress=False)
+def demo(ctx, shop_id, built_demo):
+    built_demo(500)
 
 
 def _order_of(ctx, shop_id, **where) -> tuple[str, AfterSaleCase]:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import pytest
 
 from xiaodian.db import transaction
-from xiaodian.demo.shop import DEMO_PRINCIPAL, build_demo_shop
+from xiaodian.demo.shop import DEMO_PRINCIPAL
 from xiaodian.inquiries import service
 
 from ..conftest import NOW
 
 
 @pytest.fixture
-def scenarios(ctx, shop_id):
-    summary = build_demo_shop(ctx, orders=500, progress=False)
+def scenarios(ctx, shop_id, built_demo):
+    summary = built_demo(500)
     return {s["label"]: s for s in summary["scenarios"]}
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from xiaodian.db import transaction
-from xiaodian.demo.shop import DEMO_PRINCIPAL, build_demo_shop
+from xiaodian.demo.shop import DEMO_PRINCIPAL
 from xiaodian.inquiries import service
 from xiaodian.inquiries.evaluation import (FIELDS, FRESH_FLOOR, HOLDOUT_FLOOR, TARGET, Shop, load_cases,
                                           run_cases)
@@ -20,8 +20,8 @@ SEED_EN = ("I placed an order for 2 portions of Wuchang rice on the 20th of this
 
 
 @pytest.fixture
-def demo(ctx, shop_id):
-    summary = build_demo_shop(ctx, orders=500, progress=False)
+def demo(ctx, shop_id, built_demo):
+    summary = built_demo(500)
     return {s["label"]: s for s in summary["scenarios"]}, summary
 
 
