@@ -30,3 +30,28 @@
   }
   setInterval(tick, 30000);
 })();
+
+// A promise choice (the shop default and each product's row) shows only the field its kind uses: the cut-off hour
+// for 当日发, the days for N天内 and 预售 N 天, the date for 预售到某天. Without this script every field shows and
+// the server ignores the ones the kind does not use.
+(function () {
+  "use strict";
+  var NEEDS = {same_day: "promise_cutoff", days: "promise_days", presale_days: "promise_days",
+               presale_date: "promise_date"};
+  document.querySelectorAll(".promise-choice, .promise-row").forEach(function (box) {
+    var kind = box.querySelector("select[name=promise_kind]");
+    if (!kind) { return; }
+    function show() {
+      ["promise_cutoff", "promise_days", "promise_date"].forEach(function (name) {
+        var input = box.querySelector("input[name=" + name + "]");
+        var label = input && input.closest("label");
+        if (label) { label.hidden = NEEDS[kind.value] !== name; }
+      });
+    }
+    kind.addEventListener("change", show);
+    show();
+  });
+  // a refused settings or promise form comes back on this long page: bring its message into view
+  var refused = document.querySelector(".settings-error, .product-promise-error");
+  if (refused) { refused.scrollIntoView({block: "center"}); }
+})();
