@@ -82,3 +82,35 @@ def test_the_typed_code_is_still_accepted(ctx, desk):
     response = _post(desk, ship_promise="tomorrow-ish")
     assert response.status_code == 422 and 'data-field="ship_promise"' in response.text
     assert _promise(ctx) == "days:3"
+
+
+def test_a_presale_date_already_past_is_refused_in_the_form_and_as_a_code(ctx, desk):
+    """QA pass 10, D1/D2: a past presale date (every order would be overdue at once) and a date that is no date."""
+    _post(desk, promise_kind="next_day")
+    past = _post(desk, promise_kind="presale_date", promise_date="2020-01-01")
+    assert past.status_code == 422 and 'data-field="promise_date"' in past.text
+    assert "预售发货日期不能早于今天（2026-11-24）" in past.text
+    typed = _post(desk, ship_promise="presale:2020-01-01")
+    assert typed.status_code == 422 and "presale_date_past" in typed.text
+    garbled = _post(desk, promise_kind="presale_date", promise_date="2026-13-45")
+    assert "日期无效：应为 2026-12-05 这样的日期" in garbled.text and "07:04:00" not in garbled.text
+    assert _promise(ctx) == "next_day"
+
+
+def test_a_saved_row_says_so_where_the_owner_is_looking(ctx, desk):
+    """QA pass 10, D3: the page-top 已保存 was 670 px out of sight after saving a row far down the list."""
+    saved = _post(desk, promise_kind="days", promise_days="5")
+    assert saved.headers["location"] == f"/shipping/forecast?saved_product={RICE}#promise-{RICE}"
+    page = desk.get(saved.headers["location"]).text
+    row = _row(page)
+    assert f'id="promise-{RICE}"' in row and "已保存" in row
+    assert "已保存" not in _row(page, "3512000000000000102")
+
+
+def test_the_audit_log_says_the_promise_in_words_and_names_the_product(ctx, desk):
+    """QA pass 10, D4: the log read "48h → same_day:14" against a bare product id."""
+    _post(desk, promise_kind="same_day", promise_cutoff="14")
+    _post(desk, promise_kind="default")
+    log = desk.get("/audit").text
+    assert "承诺当日发货（14:00 前付款）" in log and "跟随店铺默认" in log
+    assert "五常大米" in log and "same_day:14" not in log

@@ -9,6 +9,10 @@ import re
 
 import pytest
 
+from sqlalchemy import update
+
+from xiaodian.db import transaction
+from xiaodian.shipping.models import ShippingSettings
 from xiaodian.shipping.queries import get_settings
 
 from ..conftest import csrf_of
@@ -81,3 +85,19 @@ def test_the_aftersales_settings_name_no_environment_variable(owner_client):
     page = owner_client.get("/settings/aftersales").text
     assert "XIAODIAN_" not in page and "环境变量" not in page
     assert "管理员" in page  # who changes them
+
+
+def test_a_default_presale_date_already_past_is_refused_but_a_stored_one_does_not_block_other_settings(
+        ctx, shop_id, owner_client):
+    """QA pass 10, D1: a newly chosen past presale date is refused; one saved earlier that has since passed stays,
+    and the owner can still change the capacity without touching it."""
+    refused = post(owner_client, promise_kind="presale_date", promise_date="2026-11-23")
+    assert refused.status_code == 422 and "预售发货日期不能早于今天（2026-11-24）" in refused.text
+    assert 'data-field="promise_date"' in refused.text
+    assert post(owner_client, promise_kind="presale_date", promise_date="2026-11-30").status_code == 303
+    with transaction(ctx.sessions) as session:  # time has passed since it was chosen
+        session.execute(update(ShippingSettings).where(ShippingSettings.shop_id == shop_id)
+                        .values(default_promise="presale:2026-11-20"))
+    assert post(owner_client, promise_kind="presale_date", promise_date="2026-11-20",
+                capacity_per_hour="80").status_code == 303
+    assert stored(ctx, shop_id) == "presale:2026-11-20"

@@ -35,7 +35,7 @@ def test_every_choice_the_form_lists_is_understood():
     ("days", {"days": "abc"}, "promise_days", "number_invalid"),
     ("presale_days", {"days": "0"}, "promise_days", "setting_out_of_range"),
     ("presale_date", {"on": ""}, "promise_date", "value_missing"),
-    ("presale_date", {"on": "2026-13-01"}, "promise_date", "date_invalid"),
+    ("presale_date", {"on": "2026-13-01"}, "promise_date", "day_invalid"),
     ("whenever", {}, "promise_kind", "promise_unknown")])
 def test_a_choice_without_what_it_needs_is_refused_naming_the_field(kind, extra, field, code):
     with pytest.raises(ValidationFailed) as info:
@@ -45,3 +45,4 @@ def test_a_choice_without_what_it_needs_is_refused_naming_the_field(kind, extra,
 
 def test_an_unreadable_stored_promise_shows_as_the_platform_default():
     assert choice_of("nonsense")["promise_kind"] == "48h" and choice_of(None)["promise_kind"] == "48h"
+

@@ -96,6 +96,12 @@ def parse_promise(text: str | None) -> Promise:
     raise ValueError(f"unknown ship promise {text!r}: use 48h, next_day, same_day:H, days:N or presale:N|DATE")
 
 
+def presale_date_passed(promise: Promise, today: date) -> bool:
+    """A presale promise to ship by a day already gone: every order paid under it would be overdue at once, so a
+    newly chosen one is refused (QA pass 10, D1: 2020-01-01 was saved and shown as 01-01, like next New Year)."""
+    return promise.kind is PromiseKind.PRESALE and promise.on is not None and promise.on < today
+
+
 def _end_of(day: date, tz: tzinfo) -> datetime:
     return datetime.combine(day, END_OF_DAY, tzinfo=tz)
 

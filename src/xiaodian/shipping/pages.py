@@ -382,13 +382,13 @@ def _shop_day(at) -> str | None:
 
 @router.get("/shipping/forecast")
 def forecast_page(request: Request, capacity: str | None = None, saved: str | None = None,
-                  principal: Principal = Depends(require("orders.read")),
+                  saved_product: str | None = None, principal: Principal = Depends(require("orders.read")),
                   session: Session = Depends(db, scope="function")):
     # 换一个产能试试: a capacity that is not one (0, -5, abc, 0.25; １２ and 0.3 are fine) is said so, and the plan
     # runs at the saved capacity (QA pass 6, #12: 0 silently became the default, abc gave an English 422 page)
     asked, refused = _asked_capacity(capacity)
     return _forecast(request, session, principal, capacity=asked, saved=saved == "1",
-                     capacity_refused=capacity.strip()[:20] if refused else None)
+                     capacity_refused=capacity.strip()[:20] if refused else None, saved_product=saved_product)
 
 
 def _asked_capacity(capacity: str | None) -> tuple[fc.Capacity | None, bool]:
@@ -403,7 +403,8 @@ def _asked_capacity(capacity: str | None) -> tuple[fc.Capacity | None, bool]:
 
 def _forecast(request: Request, session: Session, principal: Principal, *, capacity: fc.Capacity | None = None,
               saved: bool = False, settings_error: DomainError | None = None, typed: dict | None = None,
-              status_code: int = 200, capacity_refused: str | None = None, product_error: dict | None = None):
+              status_code: int = 200, capacity_refused: str | None = None, product_error: dict | None = None,
+              saved_product: str | None = None):
     """The forecast page; ``settings_error`` and ``typed``: a refused settings form, shown beside the form with
     what the owner typed, rather than a bare error page that loses every field (QA pass 6, #7)."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
@@ -417,7 +418,7 @@ def _forecast(request: Request, session: Session, principal: Principal, *, capac
                   pace=reports.recent_pace(session, shop_id, now),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved,
                   capacity_refused=capacity_refused, capacity_asked=capacity is not None,
-                  promise_kinds=promise_kind_words(), product_error=product_error)
+                  promise_kinds=promise_kind_words(), product_error=product_error, saved_product=saved_product)
 
 
 def _product_promises(session: Session, shop_id: int, default_promise: str | None,
@@ -572,11 +573,19 @@ def save_settings(request: Request, capacity_per_hour: str = Form(""), work_star
                      "rest_weekdays": "".join(rest_day) if rest_days_shown else None})
     except DomainError as exc:
         session.rollback()
+        _blame_the_date_field(exc, promise_kind)
         if rest_days_shown:
             typed["rest_weekdays"] = "".join(rest_day)
         return _forecast(request, session, principal, settings_error=exc, typed=typed, status_code=exc.http_status)
     session.commit()
     return RedirectResponse("/shipping/forecast?saved=1", status_code=303)
+
+
+def _blame_the_date_field(exc: DomainError, promise_kind: str | None) -> None:
+    """A past presale date refused by the service names the stored promise; on a form with the choice list the
+    field to correct is the date."""
+    if exc.code == "presale_date_past" and promise_kind and exc.details is not None:
+        exc.details["field"] = "promise_date"
 
 
 @router.post("/shipping/products/{product_id}/promise")
@@ -599,6 +608,7 @@ def save_product_promise(product_id: str, request: Request, promise_kind: str | 
         session.rollback()
         if (exc.details or {}).get("field") == "product_id":
             raise
+        _blame_the_date_field(exc, promise_kind)
         name = session.execute(select(Product.name).where(Product.shop_id == shop_of(request),
                                                           Product.product_id == product_id)).scalar_one_or_none()
         field = setting_labels().get((exc.details or {}).get("field", ""), "")
@@ -606,7 +616,9 @@ def save_product_promise(product_id: str, request: Request, promise_kind: str | 
             "product_id": product_id, "name": name or product_id, "field": field, "error": exc,
             "typed": typed if promise_kind not in (None, "default") else None})
     session.commit()
-    return RedirectResponse("/shipping/forecast?saved=1#products", status_code=303)
+    # back to the row just saved, marked 已保存 there (QA pass 10, D3: the page-top notice was out of sight)
+    return RedirectResponse(f"/shipping/forecast?saved_product={quote(product_id, safe='')}"
+                            f"#promise-{quote(product_id, safe='')}", status_code=303)
 
 
 @router.get("/shipping/picklist")

@@ -34,6 +34,8 @@ def update_settings(session: Session, *, shop_id: int, changes: dict, principal:
     before["capacity_per_hour"] = float(before["capacity_per_hour"])  # an unsaved default is the int 100
     after = {**before, **{k: v for k, v in changes.items() if k in SETTING_FIELDS and v is not None}}
     _validate_settings(after)
+    if after["default_promise"] != before["default_promise"]:
+        _refuse_passed_presale(after["default_promise"], "default_promise", now)
     if after == before and session.get(ShippingSettings, shop_id) is not None:
         return row
     for key, value in after.items():
@@ -110,8 +112,18 @@ def set_product_promise(session: Session, *, shop_id: int, product_id: str, prom
     except ValueError as exc:
         raise ValidationFailed(str(exc), details={"field": "ship_promise"}) from None
     if text != product.ship_promise:
+        _refuse_passed_presale(text, "ship_promise", now)
         audit.record(session, principal=principal, action="shipping.product_promise", now=now, shop_id=shop_id,
                      target_type="product", target_id=product_id, before={"ship_promise": product.ship_promise},
-                     after={"ship_promise": text})
+                     after={"ship_promise": text}, detail={"product_name": product.name})
         product.ship_promise = text
     return text
+
+
+def _refuse_passed_presale(text: str | None, field: str, now: datetime) -> None:
+    """A newly chosen presale date must not be before today in shop time (a stored one that has since passed is
+    left alone: saving other settings does not trip over it)."""
+    today = now.astimezone(domain.SHOP_TZ).date()
+    if text and domain.presale_date_passed(domain.parse_promise(text), today):
+        raise ValidationFailed(f"{field}: the presale ship date is before today ({today.isoformat()})",
+                               code="presale_date_past", details={"field": field, "today": today.isoformat()})

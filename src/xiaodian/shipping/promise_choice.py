@@ -59,7 +59,8 @@ def _whole(value: str | None, field: str, low: int, high: int) -> int:
 def promise_from_choice(kind: str, *, cutoff: str | None = None, days: str | None = None,
                         on: str | None = None) -> str:
     """The stored promise text for the form's choice; refused (ValidationFailed naming promise_kind,
-    promise_cutoff, promise_days or promise_date) when the choice lacks what it needs."""
+    promise_cutoff, promise_days or promise_date) when the choice lacks what it needs. Whether a presale date has
+    passed is the service's to say (preferences), since only a newly chosen one is refused."""
     if kind == "48h":
         return Promise(PromiseKind.H48).text()
     if kind == "next_day":
@@ -77,6 +78,6 @@ def promise_from_choice(kind: str, *, cutoff: str | None = None, days: str | Non
         try:
             day = date.fromisoformat(half_width(text))
         except ValueError:
-            raise _refuse("promise_date", f"{text[:20]!r} is not a date (YYYY-MM-DD)", "date_invalid") from None
+            raise _refuse("promise_date", f"{text[:20]!r} is not a date (YYYY-MM-DD)", "day_invalid") from None
         return Promise(PromiseKind.PRESALE, on=day).text()
     raise _refuse("promise_kind", f"unknown choice {str(kind)[:20]!r}", "promise_unknown")

@@ -16,7 +16,7 @@ from ..aftersales import labels as aftersale_labels
 from ..logistics import labels as logistics_labels
 from ..logistics import thresholds as logistics_thresholds
 from ..orders.domain import FLAG_COLOURS
-from .i18n import N_, gettext, join_list, label
+from .i18n import N_, current_language, gettext, join_list, label
 from .templating import shop_time, thousands, yuan
 
 
@@ -72,6 +72,7 @@ TARGETS = {"order": N_("Order"), "orders": N_("Orders"), "aftersale": N_("After-
            "import_job": N_("Import job")}
 
 FIELDS = {
+    "product_name": N_("Product"),
     "status": N_("Status"), "flag_colour": N_("Flag"), "merchant_note": N_("Merchant note"), "role": N_("Role"),
     "disabled": N_("Disabled"), "login": N_("Login"), "name": N_("Name"), "prefix": N_("Token prefix"),
     "carrier": N_("Carrier"), "carrier_code": N_("Carrier"), "tracking_no": N_("Tracking number"),
@@ -160,6 +161,8 @@ def field_label(name: str, target_type: str | None = None) -> str:
 def value_text(name: str, value: Any, target_type: str | None = None) -> str:
     """One value as the pages show it elsewhere: statuses, flags, roles and carriers by name, money in yuan,
     times in shop time, minutes of the day as 09:00, weekday digits as 周六."""
+    if name in ("ship_promise", "default_promise"):  # 48h, same_day:14 → 承诺48小时发货 (QA pass 10, D4)
+        return _promise_text(name, value)
     if value is None or value == "":
         return _NOTHING
     if isinstance(value, bool):
@@ -216,6 +219,19 @@ def value_text(name: str, value: Any, target_type: str | None = None) -> str:
     if isinstance(value, float):
         return f"{value:g}"
     return str(value)
+
+
+def _promise_text(name: str, value: Any) -> str:
+    """A stored ship promise in the words of the forecast page; a product's empty one follows the shop default."""
+    from ..shipping.domain import promise_words
+
+    if value in (None, ""):
+        return gettext("Shop default") if name == "ship_promise" else promise_words(None, _lang())
+    return promise_words(str(value), _lang())
+
+
+def _lang() -> str:
+    return "zh" if current_language.get() == "zh" else "en"
 
 
 def _time_text(value: str) -> str:

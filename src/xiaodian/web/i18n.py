@@ -145,6 +145,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "reject_reason_required", "reminder_not_found", "shipment_not_found", "shop_name_missing", "shop_name_taken",
     "shop_name_too_long", "shop_not_found", "summary_required", "threshold_unknown", "too_long", "tracking_required",
     "user_disabled", "reject_reason_untrue", "refund_in_progress", "douyin_credentials_refused",
+    "day_invalid", "presale_date_past",  # 发货时效: a presale date typed wrong or already past (QA pass 10)
 )
 
 
