@@ -76,24 +76,27 @@ def test_agree_reject_and_confirm_receipt_from_the_after_sales_list(as_page):
     assert page.locator('a[data-tab="due_soon"] .count').inner_text() == "2"  # 8 h left on the two new requests
     assert "商品破损/污渍" in page.locator(f'tr[data-aftersale-id="{AGREE}"]').inner_text()
 
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))  # every step asks once more (QA 9 #18, 10 D10)
     _decide(page, AGREE, "agree")
     assert page.locator(".as-status").first.get_attribute("data-status") == "refunding"
+    assert asked == ["同意退款 ¥89.90？同意后不能撤回。"]
+    assert page.locator('.alert.ok[role="status"]').inner_text() == "已同意，等待退款 ¥89.90"
 
     _decide(page, REJECT, "reject", {"reject_code": "evidence_insufficient"}, navigate=False)  # no note
     page.wait_for_timeout(300)
     assert page.locator("form.act-reject").count() == 1  # the browser's required check kept us on the page
     assert page.locator(".as-status").first.get_attribute("data-status") == "waiting_merchant"
     page.fill("form.act-reject textarea[name=note]", "照片看不出破损，已请买家补充")
-    asked: list[str] = []
-    page.on("dialog", lambda d: (asked.append(d.message), d.accept()))  # 确认拒绝？ (QA pass 9, #18)
     with page.expect_navigation():
         page.click("form.act-reject button[type=submit]")
     assert page.locator(".as-status").first.get_attribute("data-status") == "rejected"
-    assert len(asked) == 1 and "确认拒绝" in asked[0]
+    assert len(asked) == 2 and "确认拒绝" in asked[1]
     assert "买家可以在平台上自行更正" in page.locator(".guidance").inner_text()
 
     _decide(page, RECEIVE, "receive", {"inspection": "as_expected"})
     assert page.locator(".as-status").first.get_attribute("data-status") == "refunding"
+    assert asked[2] == "确认已收到买家退回的商品？确认后应退款 ¥89.90 给买家，不能撤回。"
 
     page.goto("/aftersales")
     assert page.locator(f'tr[data-aftersale-id="{REJECT}"]').count() == 0  # the buyer's move now
@@ -125,10 +128,7 @@ def test_a_refund_asks_once_more_and_a_no_leaves_the_case_as_it_was(as_page):
     """QA pass 9, #18: 退款 sends money at once; the page now asks, naming the amount, and Cancel sends nothing."""
     page = as_page
     log_in(page, "cs", path=f"/aftersales/{AGREE}")
-    if page.locator("form.act-agree").count():  # the other test of this module may have agreed it already
-        with page.expect_navigation():
-            page.locator("form.act-agree button[type=submit]").click()
-    answer = {"accept": False}
+    answer = {"accept": True}
     asked: list[str] = []
 
     def reply(dialog):
@@ -136,6 +136,10 @@ def test_a_refund_asks_once_more_and_a_no_leaves_the_case_as_it_was(as_page):
         dialog.accept() if answer["accept"] else dialog.dismiss()
 
     page.on("dialog", reply)
+    if page.locator("form.act-agree").count():  # the other test of this module may have agreed it already
+        with page.expect_navigation():
+            page.locator("form.act-agree button[type=submit]").click()
+    answer["accept"], asked[:] = False, []
     page.locator("form.act-refund button[type=submit]").click()
     page.wait_for_timeout(500)
     assert asked and "确认退款 ¥89.90 给买家" in asked[0]

@@ -23,7 +23,7 @@ from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
-from . import domain, labels, quality, rate, reason_families, service, views
+from . import decision_words, domain, labels, quality, rate, reason_families, service, views
 from .api import parse_action
 from .importfile import import_aftersale_file
 from .queries import TABS, CaseFilter
@@ -34,6 +34,10 @@ MERCHANT_WORK_TABS = frozenset({"todo", "overdue", "due_soon"})  # the merchant'
 REFUND_TYPES = frozenset(t.value for t in domain.REFUND_TYPES)
 TYPES = tuple(t.value for t in domain.CaseType)
 FAMILIES = ("quality", "other", "unknown")
+# "Contact the buyer … and solve the problem" is for a request not settled yet: one to decide, or refused and
+# possibly coming back through an appeal. Once agreed, the refund or shipment is the next step, not a conversation.
+ASK_BUYER = frozenset(s.value for s in (domain.CaseStatus.WAITING_MERCHANT, domain.CaseStatus.REJECTED,
+                                        domain.CaseStatus.REJECTED_SECOND, domain.CaseStatus.ARBITRATING))
 
 
 def countdown_text(seconds: int | None) -> dict | None:
@@ -131,10 +135,25 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
             "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
-            "finished": domain.CaseStatus(detail.status) in domain.FINISHED, "carriers": CARRIERS,
+            "carriers": CARRIERS,
+            "ask_buyer": detail.status in ASK_BUYER, "confirm_for": decision_words.question,
             "countdown_now": countdown_words(ctx.clock.now()),
             # decisions Douyin refused: the case is not settled on the platform (QA 8, #2)
             "douyin_refused": refused_decisions(session, shop_of(request), aftersale_id), "douyin_reason": reason_in}
+
+
+def _done_text(done: str | None, detail) -> str | None:
+    """The green box after a step on this case (act() writes ``<case id>:<action>``, add_contact ``contact``): the
+    result as the case now stands, e.g. 已同意，等待退款 ¥45.90, not a bare 已保存 (QA pass 10, D11)."""
+    if not done:
+        return None
+    if done == "contact":
+        return _("Saved.")
+    case_id, _sep, action = done.rpartition(":")  # a provisional case's id (sku:…) has a colon of its own
+    if case_id != detail.aftersale_id:
+        return None
+    parcel = (labels.carrier(detail.reship_carrier), detail.reship_tracking_no) if detail.reship_tracking_no else None
+    return decision_words.result(action, detail.status, detail.refund_fen, parcel)
 
 
 def _back(value: str | None) -> str:
@@ -144,8 +163,9 @@ def _back(value: str | None) -> str:
 @router.get("/aftersales/{aftersale_id}")
 def case_page(aftersale_id: str, request: Request, principal: Principal = Depends(require("orders.read")),
               session: Session = Depends(db, scope="function")):
+    context = _detail_context(session, request, aftersale_id)
     return render(request, "aftersales/detail.html", back=_back(request.query_params.get("back")),
-                  done=notices.read(request, "done"), **_detail_context(session, request, aftersale_id))
+                  done_text=_done_text(notices.read(request, "done"), context["case"]), **context)
 
 
 @router.post("/aftersales/{aftersale_id}/act")
