@@ -183,12 +183,12 @@ def parcels_needing_attention(session: Session, shop_id: int) -> int:
 def anomaly_detail(session: Session, shop_id: int, anomaly_id: str) -> tuple[Anomaly, Parcel, Order, list]:
     pk = row_id(anomaly_id)  # a whole number the database can hold, else nothing to find
     if pk is None:
-        raise NotFound(f"anomaly {str(anomaly_id)[:40]} not found")
+        raise NotFound(f"anomaly {str(anomaly_id)[:40]} not found", details={"anomaly_id": str(anomaly_id)[:40]})
     row = session.execute(select(Anomaly, Parcel, Order).join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
                           .join(Order, Order.id == Anomaly.order_pk)
                           .where(Anomaly.id == pk, Anomaly.shop_id == shop_id)).first()
     if row is None:
-        raise NotFound(f"anomaly {pk} not found")
+        raise NotFound(f"anomaly {pk} not found", details={"anomaly_id": str(pk)})
     actions = list(session.execute(select(AnomalyAction).where(AnomalyAction.anomaly_id == pk)
                                    .order_by(AnomalyAction.at, AnomalyAction.id)).scalars())
     return row[0], row[1], row[2], actions

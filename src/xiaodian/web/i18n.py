@@ -146,6 +146,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "shop_name_too_long", "shop_not_found", "summary_required", "threshold_unknown", "too_long", "tracking_required",
     "user_disabled", "reject_reason_untrue", "refund_in_progress", "douyin_credentials_refused",
     "day_invalid", "presale_date_past",  # 发货时效: a presale date typed wrong or already past (QA pass 10)
+    "method_not_allowed",  # a form's address opened as a page with no page above it
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -119,5 +120,18 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
     context.setdefault("lang", i18n.current_language.get())
     context.setdefault("request_path", request.url.path)
     context.setdefault("request_query", request.url.query)
+    context.setdefault("lang_next", page_to_reopen(request))
     html = ENV.get_template(template).render(request=request, **context)
     return HTMLResponse(html, status_code=status_code)
+
+
+def page_to_reopen(request: Request) -> str:
+    """Where the language switch brings the reader back to: this page, or, for a page that answered a form (a
+    refused save shown at the form's POST address), the page the form was on, since opening a POST address is a
+    405 (QA pass 10, D18). The Referer counts only from this desk; else the home page."""
+    if request.method in ("GET", "HEAD"):
+        return request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc == request.url.netloc and referer.path.startswith("/"):
+        return referer.path + (f"?{referer.query}" if referer.query else "")
+    return "/"
