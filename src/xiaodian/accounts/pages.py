@@ -24,10 +24,13 @@ router = APIRouter(include_in_schema=False)
 AUDIT_PAGE = 100
 
 
-def _users_page(request, session, principal, *, error=None, notice=None, status=200):
+def _users_page(request, session, principal, *, error=None, notice=None, status=200, form=None):
+    """``form``: a refused 添加账号 as typed (login and role, never the password), so the owner fixes only what was
+    wrong instead of retyping — and does not add a warehouse clerk as 客服 by a role select back at its default."""
     return render(request, "accounts/users.html", status_code=status, users=users.list_users(session, principal),
                   sessions=users.session_summary(session, principal, get_ctx(request).clock.now()),
-                  roles=ROLES, error=error, notice=notice)
+                  roles=ROLES, error=error, notice=notice, form=form or {},
+                  error_field=(error.details or {}).get("field") if error is not None else None)
 
 
 @router.get("/settings/users")
@@ -48,14 +51,15 @@ def _done_words(done: str | None) -> str | None:
     return words % {"login": login, "role": _(role)} if words else None
 
 
-def _user_action(request, session, principal, action, done: str):
-    """Run an owner action; on a refused one show the page again with the reason, keeping nothing half-done."""
+def _user_action(request, session, principal, action, done: str, form: dict | None = None):
+    """Run an owner action; on a refused one show the page again with the reason (and ``form`` as typed), keeping
+    nothing half-done."""
     try:
         action(get_ctx(request).clock.now())
         session.flush()
     except DomainError as exc:
         session.rollback()
-        return _users_page(request, session, principal, error=exc, status=exc.http_status)
+        return _users_page(request, session, principal, error=exc, status=exc.http_status, form=form)
     return RedirectResponse("/settings/users?" + urlencode(notices.signed(request, "done", done)), status_code=303)
 
 
@@ -64,7 +68,8 @@ def add_user(request: Request, login: str = Form(""), password: str = Form(""), 
              principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.create_user(session, principal, login=login, password=password, role=role,
-                                                      now=now), f"added:{login}")
+                                                      now=now), f"added:{login}",
+                        form={"login": login, "role": role})
 
 
 @router.post("/settings/users/{login}/disable")
@@ -83,7 +88,8 @@ def enable_user(login: str, request: Request, principal: Principal = Depends(req
 
 @router.post("/settings/users/{login}/role")
 def change_role(login: str, request: Request, role: str = Form(""),
-                principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
+                principal: Principal = Depends(require("users.manage")),
+                session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.change_role(session, principal, login=login, role=role, now=now),
                         f"role:{login}:{role}")
@@ -91,7 +97,8 @@ def change_role(login: str, request: Request, role: str = Form(""),
 
 @router.post("/settings/users/{login}/password")
 def reset_password(login: str, request: Request, password: str = Form(""),
-                   principal: Principal = Depends(require("users.manage")), session: Session = Depends(db, scope="function")):
+                   principal: Principal = Depends(require("users.manage")),
+                   session: Session = Depends(db, scope="function")):
     return _user_action(request, session, principal,
                         lambda now: users.reset_password(session, principal, login=login, password=password, now=now),
                         f"password:{login}")

@@ -108,7 +108,9 @@ def case_page(anomaly_id: str, request: Request, done: str | None = None,
     return _case(request, session, anomaly_id, principal, done=done)
 
 
-def _case(request, session, anomaly_id: str, principal, *, done=None, error=None, status_code=200):
+def _case(request, session, anomaly_id: str, principal, *, done=None, error=None, status_code=200, form=None):
+    """``form``: a refused action's note and 忽略至 as typed, so adding the missing reason does not mean picking the
+    date again (QA pass 10, D17)."""
     shop_id = shop_of(request)
     case, parcel, order, actions = queries.anomaly_detail(session, shop_id, anomaly_id)
     lang = current_language.get()
@@ -137,7 +139,8 @@ def _case(request, session, anomaly_id: str, principal, *, done=None, error=None
                                                 carrier_contacted=carrier_contacted_since_cause(actions),
                                                 evidence=json.loads(case.evidence or "{}"),
                                                 parcel_state=parcel.state, now=get_ctx(request).clock.now()),
-                  done=done, error=error,
+                  done=done, error=error, form=form or {},
+                  error_field=(error.details or {}).get("field") if error is not None else None,
                   can_act=allowed(principal.role, "logistics.handle"), actions_allowed=_next_actions(case.status))
 
 
@@ -178,7 +181,8 @@ def act_submit(anomaly_id: str, request: Request, action: str = Form(""), note: 
         session.rollback()
         if exc.http_status == 404:
             raise
-        return _case(request, session, anomaly_id, principal, error=exc, status_code=exc.http_status)
+        return _case(request, session, anomaly_id, principal, error=exc, status_code=exc.http_status,
+                     form={"note": note, "until": until.strip()})
     session.commit()  # before the redirect, so the next page already shows the new status
     return RedirectResponse(f"/logistics/anomalies/{quote(anomaly_id, safe='')}?done={quote(action)}", status_code=303)
 

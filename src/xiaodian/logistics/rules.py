@@ -223,8 +223,38 @@ STATE_EN = {"pending": "awaiting pickup", "picked_up": "picked up", "in_transit"
             "refused": "refused", "returning": "returning", "returned": "returned to sender", "problem": "problem"}
 
 
+# Kuaidi100 ``state`` codes in words (domain.md §3), for the "carrier reported" evidence: a merchant reads
+# "快递反馈（11-23 19:11，派件异常）", not "状态码 204" (QA pass 10, D9). Rendered when shown, from the stored code.
+CODE_WORDS: dict[int, tuple[str, str]] = {
+    0: ("在途", "in transit"), 1: ("揽收", "picked up"), 2: ("疑难", "problem"), 3: ("签收", "signed"),
+    4: ("退签", "returned to sender"), 5: ("派件", "out for delivery"), 6: ("退回", "returning"),
+    7: ("转投", "re-routed"), 8: ("清关", "customs"), 10: ("待清关", "awaiting customs"), 11: ("清关中", "in customs"),
+    12: ("已清关", "cleared customs"), 13: ("清关异常", "customs problem"), 14: ("拒签", "refused"),
+    101: ("已下单", "order placed"), 102: ("待揽收", "awaiting pickup"), 103: ("已揽收", "picked up"),
+    1001: ("到达派件城市", "arrived in the delivery city"), 1002: ("干线运输", "on the trunk line"),
+    1003: ("转递", "forwarded"), 501: ("投柜/驿站", "put in a locker or station"),
+    301: ("本人签收", "signed by the buyer"), 302: ("派件异常后签收", "signed after a failed delivery"),
+    303: ("代签收", "signed for by someone else"),
+    304: ("投柜/驿站签收", "signed at a locker or station"), 401: ("销单", "waybill cancelled"),
+    201: ("超时未签收", "not signed in time"), 202: ("超时未更新", "no update in time"), 203: ("拒收", "refused"),
+    204: ("派件异常", "delivery failed"), 205: ("驿站超时未取", "not collected from the station in time"),
+    206: ("无法联系", "recipient unreachable"), 207: ("超区", "outside the delivery area"),
+    208: ("滞留", "held up"), 209: ("破损", "damaged"), 210: ("销单", "waybill cancelled"),
+}
+
+
+def code_words(code: int, zh: bool) -> str:
+    """A Kuaidi100 state code as the merchant reads it; an undocumented one keeps its number for the carrier."""
+    if code in CODE_WORDS:
+        return CODE_WORDS[code][0 if zh else 1]
+    return f"未知状态 {code}" if zh else f"unknown state {code}"
+
+
 def _when(iso_text: str) -> str:
     return datetime.fromisoformat(iso_text).astimezone(SHOP_TZ).strftime("%m-%d %H:%M")
+
+
+_SILENCE_KINDS = (AnomalyKind.LOCKER_UNCOLLECTED, AnomalyKind.STALLED, AnomalyKind.SUSPECTED_LOST)
 
 
 def evidence_text(kind: str, ev: dict, lang: str = "zh") -> str:
@@ -239,15 +269,17 @@ def evidence_text(kind: str, ev: dict, lang: str = "zh") -> str:
                 else f"shipped {hours} h ago ({_when(ev['at'])}) and never scanned: lost, or never handed to the "
                      "carrier")
     state = (STATE_ZH if zh else STATE_EN).get(ev.get("state", ""), ev.get("state", ""))
+    code = ev.get("code")
+    said = code_words(code, zh) if kind not in _SILENCE_KINDS and code not in (None, -1) else ""
+    if said and state and (state in said or said in state):  # "疑难" once, not "（…，疑难）· 疑难"
+        state = ""
     parts = [ev.get("location") or "", state, ev.get("context") or ""]
     tail = " · ".join(p for p in parts if p)
     if kind == AnomalyKind.LOCKER_UNCOLLECTED:
         head = f"在驿站/快递柜 {hours} 小时未取" if zh else f"waiting at a locker/station for {hours} h"
     elif kind in (AnomalyKind.STALLED, AnomalyKind.SUSPECTED_LOST):
         head = f"最后一条轨迹 {hours} 小时前" if zh else f"last scan {hours} h ago"
-    else:
-        code = ev.get("code")
-        shown = code not in (None, -1)  # Kuaidi100's state code, for whoever calls the carrier
-        head = (f"快递反馈（{_when(ev['at'])}{f'，状态码 {code}' if shown else ''}）" if zh
-                else f"carrier reported ({_when(ev['at'])}{f', state {code}' if shown else ''})")
+    else:  # what the carrier's state code said, in words
+        head = (f"快递反馈（{_when(ev['at'])}{f'，{said}' if said else ''}）" if zh
+                else f"carrier reported ({_when(ev['at'])}{f', {said}' if said else ''})")
     return f"{head} · {tail}" if tail else head

@@ -206,9 +206,11 @@ def write_csv(out: BinaryIO, records: Iterator[dict], columns: tuple[str, ...] =
 
 
 def write_xlsx(out: BinaryIO, records: Iterator[dict], columns: tuple[str, ...] = COLUMNS) -> int:
-    """Ids and every other text as typed text cells (format "@"), amounts as numbers with two decimals."""
+    """Ids and every other text as typed text cells (format "@"), amounts as numbers with two decimals, 商品数量 as a
+    whole number (as text Excel flagged "number stored as text" and SUM gave 0: QA pass 10, D7)."""
     money = {"商品金额", "订单应付金额", "运费"}
-    rows = ([(float(value), "0.00") if column in money and value else (value, TEXT)
+    rows = ([(float(value), "0.00") if column in money and value else
+             (int(value), "0") if column == "商品数量" and value else (value, TEXT)
              for column, value in record.items()] for record in records)
     return write_sheet_to(out, "订单", list(columns), rows)
 
