@@ -97,6 +97,9 @@ def test_the_web_preview_then_apply_ships_the_warning_rows_it_showed(ctx, shop_i
     preview = client.post("/shipping/bulk", data={"csrf_token": csrf}, files={"file": ("ship.csv", body, "text/csv")})
     assert preview.status_code == 200 and preview.text.count('class="v-warning"') == 2
     action = preview.text.split('action="/shipping/bulk/', 1)[1].split('"', 1)[0]
-    done = client.post(f"/shipping/bulk/{action}", data={"csrf_token": csrf})
+    # each warning row's own "checked: ship anyway" box ticked (QA pass 10, D14: unticked, it is held)
+    ticked = [part.split('"', 1)[0] for part in preview.text.split('name="confirm_row" value="')[1:]]
+    assert len(ticked) == 2
+    done = client.post(f"/shipping/bulk/{action}", data={"csrf_token": csrf, "confirm_row": ticked})
     assert done.status_code == 200
     assert set(statuses(ctx).values()) == {"shipped"}

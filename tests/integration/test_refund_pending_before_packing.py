@@ -133,7 +133,8 @@ def test_the_bulk_ship_template_carries_the_notes_and_the_warning(app, users, ct
     rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(download.content)).active.iter_rows()]
     header, by_id = rows[0], {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert header[-3:] == ["买家留言", "商家备注", "提醒"]
-    assert by_id[ASKED]["提醒"] == by_id[EXPORT_ONLY]["提醒"] == "退款待处理，先别打包"
+    assert by_id[ASKED]["提醒"] == "退款待处理，先别打包"
+    assert by_id[EXPORT_ONLY]["提醒"] == "已同意退款，不要发货"  # 退款中: agreed, being paid (QA pass 10, D13)
     assert not by_id[PLAIN]["提醒"] and not by_id[REFUSED]["提醒"]
     assert by_id[PLAIN]["买家留言"] == "不要放价格单"
 

@@ -272,7 +272,10 @@ def order_summary(session: Session, request: Request, order_id: str) -> dict:
     families = views.families_for(session, order.shop_id, ctx.settings)
     cases = views.order_cases(session, order.id, families, ctx.clock.now())
     blocked = order.status in UNSHIPPED and service.pending_refund_blocker(session, order) is not None
-    return {"cases": cases, "do_not_ship": blocked, "labels": labels, "countdown": countdown_text,
+    agreed = blocked and order.order_id in service.refund_pending_orders(session, order.shop_id,
+                                                                         [order.order_id]).agreed
+    return {"cases": cases, "do_not_ship": blocked, "refund_agreed": agreed,  # agreed: nothing to reject (QA 10, D13)
+            "labels": labels, "countdown": countdown_text,
             "refund_types": REFUND_TYPES}  # a 补寄 / 换货 / 维修 case shows no refund amount here either
 
 

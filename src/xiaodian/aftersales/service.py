@@ -517,13 +517,33 @@ def add_contact(session: Session, *, shop_id: int, aftersale_id: str, channel: s
     return row
 
 
-def refund_pending_orders(session: Session, shop_id: int, order_ids: Sequence[str]) -> set[str]:
+class RefundHolds(set):
+    """The order ids a refund stops from shipping (a set, as before), and ``agreed``: those of them whose refund the
+    shop has already agreed (待退款 / 退款失败: the money is still to be paid), which close when it is paid. Every
+    other one is still the buyer's request waiting for the shop's (or the platform's) decision. The warehouse is
+    told apart: "refund pending, reject it to ship" would be wrong advice on an agreed refund (QA pass 10, D13)."""
+
+    def __init__(self, held=(), agreed=()):
+        super().__init__(held)
+        self.agreed: frozenset[str] = frozenset(agreed) & frozenset(self)
+
+
+# A refund the merchant agreed and has not paid out yet: the order is not to ship, and nothing is left to decide.
+REFUND_AGREED = frozenset({CaseStatus.REFUNDING, CaseStatus.REFUND_FAILED})
+
+
+def refund_pending_orders(session: Session, shop_id: int, order_ids: Sequence[str]) -> RefundHolds:
     """The order ids among ``order_ids`` that pending_refund_blocker refuses to ship (the same rule, in two reads
-    per 900 ids), so a deadline view, the ship form and the pick list can say so before anyone packs the box."""
-    from ..shipping.service import PENDING_REFUND_TEXTS
+    per 900 ids), so a deadline view, the ship form and the pick list can say so before anyone packs the box; with
+    ``.agreed``, those whose every blocking refund is agreed already (REFUND_AGREED, or the export's 待退款 /
+    退款中)."""
+    from ..shipping.service import AGREED_REFUND_TEXTS, PENDING_REFUND_TEXTS
 
     unique = list(dict.fromkeys(order_ids))
     blocked: set[str] = set()
+    by_case: set[str] = set()  # held by a case of the desk's: agreed unless one of them is still undecided
+    undecided: set[str] = set()
+    agreed_texts: set[str] = set()
     for start in range(0, len(unique), 900):
         chunk = unique[start:start + 900]
         with_cases: set[str] = set()
@@ -534,12 +554,17 @@ def refund_pending_orders(session: Session, shop_id: int, order_ids: Sequence[st
             with_cases.add(order_id)
             if domain.case_blocks_shipping(status, case_type):
                 blocked.add(order_id)
+                by_case.add(order_id)
+                if CaseStatus(status) not in REFUND_AGREED:
+                    undecided.add(order_id)
         for order_id, text in session.execute(
                 select(Order.order_id, Order.after_sale_status)
                 .where(Order.shop_id == shop_id, Order.order_id.in_(chunk), Order.after_sale_status.is_not(None))):
             if order_id not in with_cases and text.strip() in PENDING_REFUND_TEXTS:
                 blocked.add(order_id)
-    return blocked
+                if text.strip() in AGREED_REFUND_TEXTS:
+                    agreed_texts.add(order_id)
+    return RefundHolds(blocked, (by_case - undecided) | agreed_texts)
 
 
 def refund_pending_unshipped(session: Session, shop_id: int, unshipped_pks: Collection[int]) -> set[int]:

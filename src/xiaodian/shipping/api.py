@@ -14,9 +14,11 @@ from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..clock import SHOP_TZ
 from ..errors import ValidationFailed
+from ..exports.file_names import content_disposition
 from ..orders.api import shop_of
 from ..orders.domain import check_filter_date
 from ..web.deps import db, get_ctx, require
+from ..web.i18n import current_language, gettext as _, label
 from ..web.openapi import ERROR_RESPONSES
 from . import corrections, reminders, reports, service, template
 from . import forecast as fc
@@ -71,13 +73,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def template_response(request: Request, session: Session, view: str, query: str | None = None) -> Response:
     """The bulk-ship template of a deadline view (searched with ``query``) as an XLSX download (template.py), named
-    by view and time."""
+    by view and time in the reader's language, as the order exports are (批量发货模板-24h需发货-20261129-1616.xlsx on
+    a Chinese page, QA pass 10, D16), with the ASCII name (bulk-ship-due24h-…) for a client that reads no other."""
     ctx = get_ctx(request)
     now = ctx.clock.now()
     data, count = template.bulk_template(session, shop_of(request), view, now, query, ctx.cipher)
     stamp = now.astimezone(SHOP_TZ).strftime("%Y%m%d-%H%M")
+    ascii_name = f"bulk-ship-{view}-{stamp}.xlsx"
+    name = (ascii_name if current_language.get() == "en"
+            else f"{_('bulk-ship template')}-{label('view', view)}-{stamp}.xlsx")
     return Response(data, media_type=XLSX, headers={
-        "content-disposition": f'attachment; filename="bulk-ship-{view}-{stamp}.xlsx"', "x-row-count": str(count)})
+        "content-disposition": content_disposition(name, ascii_name), "x-row-count": str(count)})
 
 
 @router.get("/shipments/template", response_class=Response,

@@ -5,10 +5,11 @@ Read with the order import's streaming CSV/XLSX reader → a verdict per row (ok
 skipped (carrier and number both blank) / error and why) → apply only the accepted rows, in batches of one
 transaction each. A row whose number is already on its order is "unchanged", so uploading the same file again
 changes nothing. Warning rows (the buyer changed the address since the order came in, or a number of unusual shape)
-ship only when confirmed, as a single shipment does: the web's preview shows them and applying after seeing it is
-the confirmation of what it showed, row by row (a warning that came up since is held); a file applied directly
-(CLI, API) holds them back ("held", nothing written) unless the caller confirms each kind (confirm_address_change,
-confirm_warnings).
+ship only when confirmed, as a single shipment does: the web's preview shows each with a box to tick ("checked: ship
+anyway", unticked), and only a ticked row ships, with no more than the preview showed (QA pass 10, D14: one Apply
+shipped every warned row unconfirmed); an unticked one is held, and so is one whose warning came up since. A file
+applied directly (CLI, API) holds them back ("held", nothing written) unless the caller confirms each kind
+(confirm_address_change, confirm_warnings).
 
 A tracking number on two or more rows for different orders is ambiguous: which parcel does it belong to? Every one
 of those rows is refused (not only the later ones: QA pass 9, #13, row 5 shipped with row 25's number), each naming
@@ -145,7 +146,8 @@ def _parse(row_number: int, cells: list, columns: ColumnMap, seen_orders: dict, 
         return _error(verdict, ORDER, exc.code, exc.message)
     carrier = domain.find_carrier(carrier_text)
     if carrier is None:
-        return _error(verdict, CARRIER, "carrier_unknown", f"unknown carrier {carrier_text!r}")
+        return _error(verdict, CARRIER, "carrier_unknown", f"unknown carrier {carrier_text!r}",
+                      {"carrier": carrier_text[:40]})
     verdict.carrier = carrier.code
     problem = domain.tracking_problem(verdict.tracking_no)
     if problem:
@@ -243,11 +245,13 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
 class Confirmed:
     """What the person applying a file has confirmed for its warning rows: each kind for every row (ShipRequest's two
     confirmations: the CLI's and the API's options), or, when ``seen`` is given (the web, which shows a preview
-    first), the warning codes each row (by its number in the file) showed in the preview, and nothing else."""
+    first), the warning codes each row (by its number in the file) showed in the preview, of which only the rows in
+    ``ticked`` (each row's own "checked: ship anyway" box) are confirmed; nothing else."""
 
     address_change: bool = False
     warnings: bool = False
     seen: Mapping[int, frozenset[str]] | None = None
+    ticked: frozenset[int] = frozenset()
 
 
 # The confirmation each kind of warning needs: the API's field, the CLI's option.
@@ -280,6 +284,15 @@ def _hold_unseen(v: RowVerdict, unseen: list[dict]) -> None:
                  + "; ".join(w["message"] for w in unseen) + "; check it, then upload the file again to preview it")
 
 
+def _hold_unticked(v: RowVerdict) -> None:
+    """Hold a warning row of the preview that nobody ticked as checked: seeing a warning is not confirming it."""
+    v.verdict, v.column = "held", ORDER if v.warnings[0]["code"] == "address_changed" else NUMBER
+    v.code = v.warnings[0]["code"]
+    v.details = {**v.details, "unticked": True}
+    v.message = ("held back, not shipped: its warning was not ticked as checked in the preview: "
+                 + "; ".join(w["message"] for w in v.warnings) + "; check it, then upload the file again to ship it")
+
+
 def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confirmed) -> list:
     """Keep the plans that may ship; a row with an unconfirmed warning is held back with what to confirm, so that a
     file applied without a preview (CLI, API) cannot ship a label to the old address unseen (QA #3), nor one applied
@@ -290,6 +303,8 @@ def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confi
             unseen = _unseen(v, confirmed.seen)
             if unseen:
                 _hold_unseen(v, unseen)
+            elif v.warnings and v.row not in confirmed.ticked:
+                _hold_unticked(v)
             else:
                 kept.append((v, plan))
             continue

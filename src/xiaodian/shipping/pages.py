@@ -53,11 +53,13 @@ PREVIEW = Confirmed(address_change=True, warnings=True)
 SEEN_NOTE = "seen"
 
 
-def _seen_in_preview(data_dir, upload_id: str) -> Confirmed:
-    """The warnings each row of this upload's preview showed (the rows it listed); none at all when its note is gone
+def _seen_in_preview(data_dir, upload_id: str, ticked: list[str]) -> Confirmed:
+    """The warnings each row of this upload's preview showed (the rows it listed), and which of those rows the person
+    ticked as checked (``ticked``: the row numbers the form sent; only they ship); none at all when its note is gone
     (every warning row is then held)."""
     note = uploads.load_note(data_dir, upload_id, SEEN_NOTE) or {}
-    return Confirmed(seen={int(row): frozenset(codes) for row, codes in note.items()})
+    seen = {int(row): frozenset(codes) for row, codes in note.items()}
+    return Confirmed(seen=seen, ticked=frozenset(int(r) for r in ticked if r.isdigit() and int(r) in seen))
 
 
 def _shown(report) -> list:
@@ -85,6 +87,10 @@ def _bulk_reasons(row: RowVerdict, headers: dict) -> list[dict]:
                             "Tracking number %(no)s is also on rows %(rows)s of this file, for other orders: none of "
                             "these rows ships until the file is corrected.", len(rows)) % {
                 "no": details.get("tracking_no", ""), "rows": join_list([str(n) for n in rows])}
+        elif code == "carrier_unknown":  # a file has no list to choose from: name what it may say (QA pass 10, D15)
+            text = _("Unknown carrier %(name)s. Write one of: %(names)s.") % {
+                "name": details.get("carrier") or row.carrier,
+                "names": join_list([c.name if current_language.get() == "zh" else c.name_en for c in domain.CARRIERS])}
         else:
             text = error_text(code, message, details)
         heading = headers.get(column) or column
@@ -171,9 +177,13 @@ def _form_context(session, shop_id: int, order_id: str, now) -> dict:
     # part-shipped, but no parcel says which items it holds (an export without a number per SKU row): ticking
     # every item would ship again what already went, so the packer ticks what is in this package (QA pass 9, #1)
     unknown = order.status == "partially_shipped" and not done and bool(detail.tracking)
+    blocked = service.blocker_of(session, order)
     return {"order": detail, "carriers": domain.CARRIERS, "done": done, "refunded": refunded,
             "contents_unknown": unknown, "countdown": countdown, "now": now,
-            "moved": address_change(detail), "blocked": service.blocker_of(session, order)}
+            "moved": address_change(detail), "blocked": blocked,
+            # a refund the shop agreed already: the page says so, not "reject it first" (QA pass 10, D13)
+            "refund_agreed": bool(blocked) and blocked[0] == "refund_pending"
+            and order.order_id in refund_pending_orders(session, shop_id, [order.order_id]).agreed}
 
 
 def _back(value: str | None) -> str:
@@ -273,12 +283,14 @@ def _bulk_result_url(upload_id: str) -> str:
 
 
 @router.post("/shipping/bulk/{upload_id}/apply")
-def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(require("shipping.ship")),
+def bulk_apply(upload_id: str, request: Request, confirm_row: list[str] = Form([]),
+               principal: Principal = Depends(require("shipping.ship")),
                session: Session = Depends(db, scope="function")):
-    """Ship the previewed file, then send the browser to its result page (POST/redirect/GET), which a reload shows
-    again: the warehouse reloads, and a reload of the POST answered 404 "already applied?" though the parcels had
-    shipped. The parked copy is taken first (uploads.claim), so a second Apply (a double click, a second tab) ships
-    nothing and lands on the same result."""
+    """Ship the previewed file: its rows without a warning, and those warning rows whose box the person ticked
+    (``confirm_row``; an unticked one is held), then send the browser to its result page (POST/redirect/GET), which
+    a reload shows again: the warehouse reloads, and a reload of the POST answered 404 "already applied?" though the
+    parcels had shipped. The parked copy is taken first (uploads.claim), so a second Apply (a double click, a second
+    tab) ships nothing and lands on the same result."""
     session.commit()
     ctx = get_ctx(request)
     data_dir = ctx.settings.data_dir
@@ -291,7 +303,7 @@ def bulk_apply(upload_id: str, request: Request, principal: Principal = Depends(
         return RedirectResponse(_bulk_result_url(upload_id), status_code=303)
     try:
         report = run_bulk(request, claimed, dry_run=False, principal=principal,
-                          confirmed=_seen_in_preview(data_dir, upload_id))
+                          confirmed=_seen_in_preview(data_dir, upload_id, confirm_row))
     except FileUnreadable as exc:
         uploads.delete(data_dir, upload_id)
         return render(request, "shipping/bulk.html", status_code=422, stage="upload",

@@ -65,6 +65,8 @@ REFUSED_STATUS = {
 # until it exists the export's 售后状态 text stands in. Other capabilities register their own check here.
 ShipBlocker = Callable[[Session, Order], tuple[str, str] | None]
 PENDING_REFUND_TEXTS = frozenset({"待商家处理", "待商家同意", "退款中", "待退款", "申请退款", "售后中", "买家申请退款"})
+# Of these, the texts of a refund the shop has agreed already (to be paid): still held, but nothing left to decide.
+AGREED_REFUND_TEXTS = frozenset({"退款中", "待退款"})
 
 
 def _pending_refund_from_export(_session: Session, order: Order) -> tuple[str, str] | None:

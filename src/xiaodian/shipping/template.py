@@ -2,8 +2,8 @@
 row per order, with the three columns the bulk-ship upload reads (订单号, 快递公司, 快递单号) and what the warehouse
 needs beside them to pick and pack (承诺发货时间, 商品 still to ship (an item already in a parcel of a partly
 shipped order is left out, as on the pick list, or it would be packed twice), 收件地区, 买家留言, 商家备注, and
-提醒: 退款待处理 when a refund the buyer asked for stops the order from shipping, 改地址 when the buyer changed the
-address).
+提醒: 退款待处理 when a refund the buyer asked for stops the order from shipping (已同意退款 once the shop agreed it),
+改地址 when the buyer changed the address).
 
 The warehouse fills in carrier and number as parcels are labelled and uploads the sheet (发货 → 批量发货); rows
 still blank are skipped, so a half-done sheet can go up as the day goes on. Order ids are typed text cells:
@@ -32,6 +32,7 @@ BUYER_NOTE, MERCHANT_NOTE, WARNINGS = "买家留言", "商家备注", "提醒"
 COLUMNS = (ORDER, CARRIER, NUMBER, SHIP_BY, ITEMS, REGION, BUYER_NOTE, MERCHANT_NOTE, WARNINGS)
 WIDTHS = (24, 14, 22, 18, 60, 20, 30, 30, 24)
 REFUND_PENDING, ADDRESS_CHANGED = "退款待处理，先别打包", "买家改过地址，按新地址打单"
+REFUND_AGREED = "已同意退款，不要发货"  # the refund is agreed: the order closes when it is paid
 MAX_ROWS = 10_000  # a sheet a warehouse can work through; the view's first orders, most urgent first
 _PAGE = 200
 
@@ -52,7 +53,8 @@ def rows(session: Session, shop_id: int, view: str, now: datetime, query: str | 
         held = refund_pending_orders(session, shop_id, order_ids)
         to_pick = items_to_pick(session, shop_id, order_ids)
         for order in listing.orders:
-            warnings = [text for text, applies in ((REFUND_PENDING, order.order_id in held),
+            warnings = [text for text, applies in ((REFUND_AGREED, order.order_id in held.agreed),
+                                                   (REFUND_PENDING, order.order_id in held - held.agreed),
                                                    (ADDRESS_CHANGED, bool(order.address_changed_at))) if applies]
             ship_by = datetime.fromisoformat(order.ship_by).astimezone(SHOP_TZ) if order.ship_by else None
             items = "；".join(f"{i.product_name}{' ' + i.spec if i.spec else ''} ×{i.quantity}"
