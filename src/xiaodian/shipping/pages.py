@@ -25,7 +25,7 @@ from ..imports.domain import NOTHING_NOTE, nothing_to_apply
 from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
-from ..orders.models import Product
+from ..orders.models import Order, Product
 from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
@@ -166,6 +166,7 @@ async def shipping_list(request: Request, view: str = "due24h", page: str = "1",
                   kept=("" if sort == "ship_by" else "&sort=" + sort) + searched,
                   counts=counts, countdown=countdown, refund_pending=refund_pending, shipped_items=shipped_items,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
+                  part_shipped=part_shipped_notice(request),
                   **countdown_templates())
 
 
@@ -219,7 +220,8 @@ def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracki
     req = service.ShipRequest(order_id, carrier, tracking_no, items if listed or items else None,
                               confirm_warnings == "1", confirm_address_change == "1")
     try:
-        service.ship_order(session, shop_id=shop_id, req=req, principal=principal, now=now)
+        result = service.ship_order(session, shop_id=shop_id, req=req, principal=principal, now=now)
+        left = _items_left(session, shop_id, order_id) if result.status == "partially_shipped" else 0
     except DomainError as exc:
         session.rollback()
         ctx = _form_context(session, shop_id, order_id, now)
@@ -233,8 +235,28 @@ def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracki
                       shop_query=named_shop_query(request), **ctx)
     session.commit()  # before the redirect, so the next page already sees the shipment
     target = _back(back)
-    notice = urlencode(notices.signed(request, "shipped", order_id))
+    # a part of the order only: said so, with what is left to pack (QA pass 10, D20: "已发货" read as done)
+    notice = urlencode(notices.signed(request, "part_shipped", f"{order_id}:{len(result.items)}:{left}") if left
+                       else notices.signed(request, "shipped", order_id))
     return RedirectResponse(target + ("&" if "?" in target else "?") + notice, status_code=303)
+
+
+def _items_left(session: Session, shop_id: int, order_id: str) -> int:
+    """How many of the order's items no parcel holds yet (after this one)."""
+    from ..orders.models import OrderItem
+
+    order = require_order(session, shop_id, order_id)
+    skus = set(session.execute(select(OrderItem.sku_order_id).where(OrderItem.order_pk == order.id)).scalars())
+    return len(skus - service.shipped_skus(session, order.id))
+
+
+def part_shipped_notice(request: Request) -> dict | None:
+    """The signed notice of a partial shipment: the order, the items in this parcel and those left."""
+    text = notices.read(request, "part_shipped")
+    parts = (text or "").split(":")
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        return None
+    return {"order_id": parts[0], "sent": int(parts[1]), "left": int(parts[2])}
 
 
 @router.get("/shipping/bulk")
@@ -728,10 +750,30 @@ def reminder_list(request: Request, acked: str | None = None, principal: Princip
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     total, rows = reminders.open_reminders(session, shop_id, 500)
     return render(request, "shipping/reminders.html", total=total, rows=rows, now=now, countdown=countdown,
+                  gone=_items_gone(session, shop_id, rows),
                   recent=reminders.recently_acknowledged(session, shop_id, now),
                   kinds=reminder_kinds(get_settings(session, shop_id)),
                   can_ack=allowed(principal.role, "shipping.ship"),
-                  acked=acked, error=None, shipped=notices.read(request, "shipped"))
+                  acked=acked, error=None, shipped=notices.read(request, "shipped"),
+                  part_shipped=part_shipped_notice(request))
+
+
+def _items_gone(session: Session, shop_id: int, rows) -> dict[str, list[str]]:
+    """Order id → "名称 规格 ×2" of the items already in a parcel, for the partly shipped orders of a reminder list:
+    the reminder lists every item, and a packer must see which already left (QA pass 10, D23)."""
+    from ..orders.models import OrderItem
+
+    shipped = service.shipped_items_of(session, shop_id, rows)
+    skus = [sku for found in shipped.values() for sku in found]
+    if not skus:
+        return {}
+    gone: dict[str, list[str]] = {}
+    for order_id, name, spec, quantity in session.execute(
+            select(Order.order_id, OrderItem.product_name, OrderItem.spec, OrderItem.quantity)
+            .join(Order, Order.id == OrderItem.order_pk)
+            .where(OrderItem.shop_id == shop_id, OrderItem.sku_order_id.in_(skus))):
+        gone.setdefault(order_id, []).append(f"{name}{' ' + spec if spec else ''} ×{quantity}")
+    return gone
 
 
 @router.post("/shipping/reminders/{reminder_id}/ack")
