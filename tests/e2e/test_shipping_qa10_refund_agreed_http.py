@@ -96,3 +96,19 @@ def test_the_bulk_ship_template_says_agreed(app, users, ctx, shop_id):
     by_id = {row[0]: dict(zip(rows[0], row)) for row in rows[1:]}
     assert by_id[AGREED]["提醒"] == by_id[EXPORT_AGREED]["提醒"] == "已同意退款，不要发货"
     assert by_id[ASKED]["提醒"] == "退款待处理，先别打包"
+
+
+def test_the_forecast_and_pick_list_tell_an_agreed_refund_from_a_pending_one(app, users, ctx, shop_id):
+    """The orders the plan leaves out for a refund: an agreed one is not "pending: decide it first"."""
+    from fastapi.testclient import TestClient
+
+    _shop(ctx, shop_id)
+    with TestClient(app) as client:
+        login(client, "warehouse")
+        for path in ("/shipping/forecast", "/shipping/picklist"):
+            page = client.get(path).text
+            held = page.split('class="grid refund-pending-list"', 1)[1].split("</table>", 1)[0]
+            assert "已同意退款，不要发货" in _row(held, AGREED) and "已同意退款" in _row(held, EXPORT_AGREED)
+            assert "已同意退款" not in _row(held, ASKED) and "退款待处理" in _row(held, ASKED)
+        rows = {r["order_id"]: r["agreed"] for r in client.get("/api/v1/forecast").json()["refund_pending_orders"]}
+    assert rows == {ASKED: False, AGREED: True, EXPORT_AGREED: True}

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
 
-from ..aftersales.service import refund_pending_unshipped
+from ..aftersales.service import refund_pending_orders, refund_pending_unshipped
 from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import current_language
@@ -103,8 +103,16 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
                           for p in planned],
             "pick_totals": [total.as_dict() for total in pick_totals(items.values())],
             "refund_pending": len(held_pks),
-            "refund_pending_orders": [{"order_id": order_id, "ship_by": iso(ship_by), "already_overdue": ship_by < now}
-                                      for order_id, ship_by in order_ids_in_plan_order(session, held_pks, limit)]}
+            "refund_pending_orders": _held_rows(session, shop_id, order_ids_in_plan_order(session, held_pks, limit),
+                                                now)}
+
+
+def _held_rows(session: Session, shop_id: int, held: list, now: datetime) -> list[dict]:
+    """The orders a refund keeps out of the plan, each saying whether the refund is still to decide or already
+    agreed (then the order closes when it is paid: nothing to decide, nothing to pack; QA pass 10, D13)."""
+    agreed = refund_pending_orders(session, shop_id, [order_id for order_id, _ship_by in held]).agreed if held else ()
+    return [{"order_id": order_id, "ship_by": iso(ship_by), "already_overdue": ship_by < now,
+             "agreed": order_id in agreed} for order_id, ship_by in held]
 
 
 PACE_DAYS = 7

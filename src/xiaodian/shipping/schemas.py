@@ -107,6 +107,8 @@ class RefundPendingRow(BaseModel):
     order_id: str
     ship_by: str
     already_overdue: bool
+    agreed: bool = Field(False, description="the shop has agreed the refund already: the order closes when it is "
+                                            "paid (nothing to decide, nothing to pack)")
 
 
 class PickTotalOut(BaseModel):
