@@ -210,14 +210,22 @@ def add_contact(aftersale_id: str, request: Request, channel: str = Form(""), su
                             + urlencode(notices.signed(request, "done", "contact")) + "#contacts", status_code=303)
 
 
+DEFAULT_WINDOW = 30  # days
 PRODUCTS_SHOWN = 100  # the page lists the products with most quality cases; the API and CLI give every product
 
 
 @router.get("/quality-rate")
-def quality_page(request: Request, window: int = 30, product_id: str | None = None, all_products: int = 0,
-                 principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
+def quality_page(request: Request, window: str | None = None, product_id: str | None = None,
+                 all_products: str | None = None, principal: Principal = Depends(require("orders.read")),
+                 session: Session = Depends(db, scope="function")):
     ctx = get_ctx(request)
-    window = window if window in rate.WINDOWS else 30
+    # A mistyped link (?window=abc, ?window=45) shows the default window and says so, in the page's language
+    # (QA pass 10, D24: it gave an English 422 page).
+    asked = (window or "").strip()
+    known = asked.isascii() and asked.isdigit() and int(asked) in rate.WINDOWS
+    window = int(asked) if known else DEFAULT_WINDOW
+    unknown_window = asked[:20] if asked and not known else None
+    all_products = 1 if (all_products or "").strip() == "1" else 0
     product_id = (product_id or "").strip()[:32] or None
     now, shop_id = ctx.clock.now(), shop_of(request)
     families = views.families_for(session, shop_id, ctx.settings)
@@ -233,7 +241,7 @@ def quality_page(request: Request, window: int = 30, product_id: str | None = No
         rows = [*rows, selected]
     return render(request, "aftersales/quality.html", rows=rows, products_total=data["products"], shop=rows[0],
                   selected=selected, window=window, windows=rate.WINDOWS, product_id=product_id,
-                  unknown_product=unknown_product,
+                  unknown_product=unknown_product, unknown_window=unknown_window,
                   chart=rate.chart(data["trend"]), breakdown=data["breakdown"], labels=labels,
                   small_sample=rate.SMALL_SAMPLE, all_products=bool(all_products))
 

@@ -69,6 +69,18 @@ def refunded(a: AfterSaleFact) -> bool:
     return CaseType(a.kind_key) in REFUND_TYPES
 
 
+def aside(a: AfterSaleFact, lang: str) -> str:
+    """The case mentioned after a parcel in trouble (QA pass 10, D21): what it is and its status, and no next step,
+    since the next step may be to send back goods that have not arrived."""
+    kind, status = _kind_text(a, lang), _status_text(a, lang)
+    if lang == "zh":
+        return (f"另外，这笔订单上的{kind or ''}售后申请（当前状态：{status}）我们也会一并跟进，"
+                "包裹的情况核实清楚后再和您确认下一步。")
+    named = f" \"{kind}\"" if kind else ""
+    return (f" The order's after-sale request{named} (status: {status}) is being followed up as well; we will "
+            "confirm the next step with you once the parcel is sorted out.")
+
+
 def intro(a: AfterSaleFact, lang: str) -> str:
     """What the case is and its status, in the buyer's language (follows the order's head)."""
     kind, status = _kind_text(a, lang), _status_text(a, lang)

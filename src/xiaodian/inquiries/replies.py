@@ -12,7 +12,7 @@ from datetime import datetime
 
 from . import aftersale_replies
 from .complaint_replies import PHOTOS, complaint_reply
-from .diagnosis import LONG_REVIEW_DAYS, Diagnosis
+from .diagnosis import LONG_REVIEW_DAYS, Diagnosis, parcel_trouble
 from .matching import SHOP_TZ, OrderFacts
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -306,12 +306,41 @@ def _shipped(d: Diagnosis, head: str, lang: str) -> str:
         parts.append(f"。订单已{on}确认收货、交易完成，如果您还没有收到，请告诉我们，我们马上联系快递核实。" if zh
                      else f". The order was confirmed as received{on} and is complete; if you have not received it, "
                      "tell us and we will check with the courier right away.")
-    elif lg and lg.anomalies:
-        parts.append("。物流更新有些异常，我们会马上联系快递核实，并把结果告诉您。" if zh
-                     else ". The tracking shows a problem; we are contacting the courier and will update you.")
+    elif parcel_trouble(o):
+        parts.append(_trouble(o, carrier_name(t["carrier"], lang) if t else None, lang))
+        if o.after_sale is not None and o.after_sale.open:
+            parts.append(aftersale_replies.aside(o.after_sale, lang))
     else:
         parts.append("，可以在订单详情里查看物流进度。" if zh else "; you can follow it in the order details.")
     return "".join(parts)
+
+
+def _trouble(o: OrderFacts, carrier: str | None, lang: str) -> str:
+    """A parcel in trouble said as it is (QA pass 10, D21): not picked up, refused or on its way back, a problem
+    parcel, or no scan since the last one; and that the shop is chasing the carrier, by name."""
+    lg, zh = o.logistics, lang == "zh"
+    who = carrier or ("快递" if zh else "the courier")
+    since = when(lg.last_event_at, lang)
+    if lg.state == "pending":
+        return (f"。不过{who}到现在还没有揽收包裹，我们正在催{who}尽快揽收，有进展第一时间告诉您。" if zh
+                else f". However, {who} has not picked the parcel up yet; we are chasing {who} to collect it and will "
+                "tell you as soon as it moves.")
+    if lg.state in ("refused", "returning", "returned"):
+        return (f"。物流显示包裹被拒收或正在退回，我们正在联系{who}核实原因，核实后第一时间告诉您。" if zh
+                else f". The tracking shows the parcel as refused or on its way back; we are asking {who} why and "
+                "will tell you as soon as we know.")
+    if lg.state == "problem":
+        return (f"。{who}把包裹标记为疑难件（派送遇到问题），我们正在联系{who}核实，有结果第一时间告诉您。" if zh
+                else f". {who} has marked the parcel as a problem parcel (the delivery ran into trouble); we are "
+                "checking with them and will tell you as soon as we know.")
+    if since:
+        return (f"。包裹从{since}以后一直没有新的物流更新，确实停滞了，"
+                f"我们正在联系{who}核实包裹位置，有结果第一时间告诉您。" if zh
+                else f". The parcel has not moved since {since}; we are chasing {who} to find out where it is and "
+                "will tell you as soon as we know.")
+    return (f"。包裹的物流一直没有更新，我们正在联系{who}核实包裹位置，有结果第一时间告诉您。" if zh
+            else f". The parcel's tracking has not moved; we are chasing {who} to find out where it is and will tell "
+            "you as soon as we know.")
 
 
 def _intent_note(d: Diagnosis, intent: str, lang: str) -> str:

@@ -93,12 +93,24 @@
   // every 20 s while it is in view (GET /jobs/watched: one small query), so that a job asked for after it was
   // loaded, through the API or on another computer, is announced on it too, not only after a reload.
   // A form that moves money, sends a refusal or locks someone out asks once more (data-confirm); "{name}" in the
-  // question is replaced by what the form's field of that name holds (the refund amount typed in).
+  // question is replaced by what the form's field of that name holds (the refund amount typed in). A question that
+  // depends on the current choice has data-confirm-if="name=value other": asked only while every field named holds
+  // that value (or, without "=", is not empty); "{checked:attr}" counts the form's ticked boxes carrying that
+  // attribute (the ticked orders whose note a batch "replace" overwrites).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var ask = form && form.getAttribute && form.getAttribute("data-confirm");
     if (!ask) { return; }
-    var text = ask.replace(/\{([a-z_]+)\}/g, function (whole, name) {
+    var only = (form.getAttribute("data-confirm-if") || "").split(/\s+/).filter(Boolean);
+    if (!only.every(function (test) {
+      var pair = test.split("="), field = form.elements[pair[0]], value = field ? field.value.trim() : "";
+      return pair.length > 1 ? value === pair[1] : value !== "";
+    })) { return; }
+    var text = ask.replace(/\{checked:([a-z-]+)\}/g, function (whole, attr) {
+      return String(Array.prototype.filter.call(form.elements, function (el) {
+        return el.checked && el.hasAttribute(attr);
+      }).length);
+    }).replace(/\{([a-z_]+)\}/g, function (whole, name) {
       var field = form.elements[name];
       return field ? field.value.trim().replace(/^[¥￥]\s*/, "") : whole;
     });
