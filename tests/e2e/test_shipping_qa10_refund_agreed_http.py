@@ -112,3 +112,19 @@ def test_the_forecast_and_pick_list_tell_an_agreed_refund_from_a_pending_one(app
             assert "已同意退款" not in _row(held, ASKED) and "退款待处理" in _row(held, ASKED)
         rows = {r["order_id"]: r["agreed"] for r in client.get("/api/v1/forecast").json()["refund_pending_orders"]}
     assert rows == {ASKED: False, AGREED: True, EXPORT_AGREED: True}
+
+
+def test_the_api_refusal_tells_an_agreed_refund_from_a_pending_one(ctx, shop_id, owner_client):
+    _shop(ctx, shop_id)
+    from ..conftest import csrf_of
+
+    token = csrf_of(owner_client)
+    said = {}
+    for order_id in (ASKED, AGREED, EXPORT_AGREED):
+        response = owner_client.post(f"/api/v1/orders/{order_id}/shipments", headers={"x-csrf-token": token},
+                                     json={"carrier": "zhongtong", "tracking_no": "73100000000999"})
+        assert response.status_code >= 400 and response.json()["error"]["code"] == "refund_pending"
+        said[order_id] = response.json()["error"]["message"]
+    assert "reject the refund request" in said[ASKED]
+    for order_id in (AGREED, EXPORT_AGREED):
+        assert "refund is agreed" in said[order_id] and "reject" not in said[order_id]

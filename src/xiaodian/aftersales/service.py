@@ -597,14 +597,26 @@ def pending_refund_blocker(session: Session, order: Order) -> tuple[str, str] | 
     An order whose cases the desk has never seen falls back to the export's 售后状态 text."""
     rows = session.execute(select(AfterSaleCase.aftersale_id, AfterSaleCase.status, AfterSaleCase.case_type)
                            .where(AfterSaleCase.order_pk == order.id)).all()
-    for aftersale_id, status, case_type in rows:
-        if domain.case_blocks_shipping(status, case_type):
-            return ("refund_pending", f"the buyer has asked for a refund (after-sale {aftersale_id}, {status}); "
-                                      "reject the refund request before shipping")
+    blocking = [(aftersale_id, status) for aftersale_id, status, case_type in rows
+                if domain.case_blocks_shipping(status, case_type)]
+    undecided = [(aftersale_id, status) for aftersale_id, status in blocking
+                 if CaseStatus(status) not in REFUND_AGREED]
+    if undecided:
+        aftersale_id, status = undecided[0]
+        return ("refund_pending", f"the buyer has asked for a refund (after-sale {aftersale_id}, {status}); "
+                                  "reject the refund request before shipping")
+    if blocking:  # agreed already: nothing to reject (QA pass 10, D13: the API still advised rejecting it)
+        aftersale_id, status = blocking[0]
+        return ("refund_pending", f"the refund is agreed (after-sale {aftersale_id}, {status}): do not ship; the "
+                                  "order closes when the refund is paid")
     if not rows:
-        from ..shipping.service import PENDING_REFUND_TEXTS
+        from ..shipping.service import AGREED_REFUND_TEXTS, PENDING_REFUND_TEXTS
 
-        if (order.after_sale_status or "").strip() in PENDING_REFUND_TEXTS:
+        text = (order.after_sale_status or "").strip()
+        if text in AGREED_REFUND_TEXTS:
+            return ("refund_pending", f"the refund is agreed ({text}): do not ship; the order closes when the refund "
+                                      "is paid")
+        if text in PENDING_REFUND_TEXTS:
             return ("refund_pending", f"the buyer has asked for a refund ({order.after_sale_status}); reject the "
                                       "refund request before shipping")
     return None
