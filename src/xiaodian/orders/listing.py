@@ -192,7 +192,7 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     from ..logistics.views import SHIPPED_STATUSES
     from ..shipping.queries import page_violations
     from ..shipping.views import shipping_fields  # and shipping these
-    from ..web.i18n import current_language
+    from ..web.i18n import words_language
 
     pks = [r[0] for r in rows]
     conn = session.connection()  # Core statements: the ORM session's execute adds nothing here but CPU
@@ -206,7 +206,7 @@ def orders_data(session: Session, rows: list, now: datetime | None, with_shop: b
     violations = page_violations(session, pks) if deadlines else {}
     shipped = [r[0] for r in rows if r.status in SHIPPED_STATUSES] if deadlines else []
     logistics = orders_logistics(session, shipped) if shipped else {}
-    lang = "zh" if current_language.get() == "zh" else "en"
+    lang = words_language()
     out = []
     for row in rows:
         (pk, shop_id, order_id, status, code, created_at, paid_at, ship_by, shipped_at, completed_at, cancelled_at,

@@ -28,7 +28,7 @@ from ..orders.listing import PAGE_ITEMS, PAGE_TRACKING
 from ..orders.models import Order
 from ..orders.queries import PAGE_SIZES
 from ..orders.schemas import BuyerOut, ItemOut, OrderOut, TrackingOut, ViolationOut
-from ..web.i18n import current_language
+from ..web.i18n import words_language
 from . import domain
 from .queries import UNSHIPPED, VIEW_SORTS, VIEW_WHERE, VIEWS, page_violations, view_order, view_params, view_total
 
@@ -152,7 +152,7 @@ def orders_out(session: Session, rows: list, now: datetime | None) -> list:
         from ..logistics.queries import orders_logistics  # the logistics capability owns these fields
 
         logistics = orders_logistics(session, shipped)
-    lang = "zh" if current_language.get() == "zh" else "en"
+    lang = words_language()
     explain = domain.explain
     out = []
     for (pk, order_id, status, code, created_at, paid_at, ship_by, shipped_at, completed_at, cancelled_at, pay, post,

@@ -25,12 +25,12 @@ from ..imports.domain import NOTHING_NOTE, nothing_to_apply
 from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
-from ..orders.models import Order, Product
+from ..orders.models import Order, OrderItem, Product
 from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
 from ..web.deps import db, get_ctx, named_shop_query, read_db, read_on_loop_unless, require, require_reading
-from ..web.i18n import current_language, error_text, gettext as _, join_list, ngettext
+from ..web.i18n import current_language, error_text, gettext as _, join_list, ngettext, words_language
 from ..web.paging import page_number
 from ..web.templating import render
 from ..whole_numbers import half_width, whole_number
@@ -243,8 +243,6 @@ def ship_submit(order_id: str, request: Request, carrier: str = Form(""), tracki
 
 def _items_left(session: Session, shop_id: int, order_id: str) -> int:
     """How many of the order's items no parcel holds yet (after this one)."""
-    from ..orders.models import OrderItem
-
     order = require_order(session, shop_id, order_id)
     skus = set(session.execute(select(OrderItem.sku_order_id).where(OrderItem.order_pk == order.id)).scalars())
     return len(skus - service.shipped_skus(session, order.id))
@@ -460,7 +458,7 @@ def _product_promises(session: Session, shop_id: int, default_promise: str | Non
     """Each product's promise in words and as the form's choice (none: the shop default applies), so the owner picks
     当日发 / 预售… from a list instead of typing codes such as same_day:16 (QA pass 9, #17). A refused row shows what
     was typed."""
-    lang = "zh" if current_language.get() == "zh" else "en"
+    lang = words_language()
     rows = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
                            .where(Product.shop_id == shop_id).order_by(Product.name)).all()
     products = []
@@ -761,8 +759,6 @@ def reminder_list(request: Request, acked: str | None = None, principal: Princip
 def _items_gone(session: Session, shop_id: int, rows) -> dict[str, list[str]]:
     """Order id → "名称 规格 ×2" of the items already in a parcel, for the partly shipped orders of a reminder list:
     the reminder lists every item, and a packer must see which already left (QA pass 10, D23)."""
-    from ..orders.models import OrderItem
-
     shipped = service.shipped_items_of(session, shop_id, rows)
     skus = [sku for found in shipped.values() for sku in found]
     if not skus:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from ..aftersales.service import refund_pending_orders, refund_pending_unshipped
 from ..clock import iso
 from ..orders.queries import address_changed_order_ids
-from ..web.i18n import current_language
+from ..web.i18n import words_language
 from . import forecast as fc
 from .picking import contents_unknown, items_to_pick, order_notes, pick_totals
 from .domain import SHOP_TZ
@@ -80,7 +80,7 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
         # order alone is read: reading every order up to it took 1.3-2.3 s at 1M orders, 110,000 awaiting.
         first_miss = order_ids_in_plan_order(session, pks[done.first_miss:done.first_miss + 1], 1)[0][1]
     result = fc.to_plan(done, head, now=now, capacity_per_hour=capacity, hours=hours, first_miss_ship_by=first_miss)
-    lang = "zh" if current_language.get() == "zh" else "en"
+    lang = words_language()
     moved = address_changed_order_ids(session, shop_id)
     planned = result.orders[:limit]
     planned_ids = [p.order_id for p in planned]

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ..web.i18n import current_language
+from ..web.i18n import words_language
 from . import domain
 from .queries import UNSHIPPED
 
 
 def order_shipping_fields(order, violation, now: datetime | None) -> dict:
     return shipping_fields(order.status, order.ship_by_source, order.ship_promise, order.paid_at, order.ship_by,
-                           violation, now, "zh" if current_language.get() == "zh" else "en")
+                           violation, now, words_language())
 
 
 def shipping_fields(status: str, source: str | None, promise: str | None, paid_at: datetime | None,

@@ -16,7 +16,7 @@ from ..aftersales import labels as aftersale_labels
 from ..logistics import labels as logistics_labels
 from ..logistics import thresholds as logistics_thresholds
 from ..orders.domain import FLAG_COLOURS
-from .i18n import N_, current_language, gettext, join_list, label
+from .i18n import N_, gettext, join_list, label, words_language
 from .templating import shop_time, thousands, yuan
 
 
@@ -226,12 +226,8 @@ def _promise_text(name: str, value: Any) -> str:
     from ..shipping.domain import promise_words
 
     if value in (None, ""):
-        return gettext("Shop default") if name == "ship_promise" else promise_words(None, _lang())
-    return promise_words(str(value), _lang())
-
-
-def _lang() -> str:
-    return "zh" if current_language.get() == "zh" else "en"
+        return gettext("Shop default") if name == "ship_promise" else promise_words(None, words_language())
+    return promise_words(str(value), words_language())
 
 
 def _time_text(value: str) -> str:

@@ -56,6 +56,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
+def words_language() -> str:
+    """"zh" or "en": the language of the words pure rules write themselves (shipping.domain.explain, promise words),
+    which know only those two; read from the request's language."""
+    return "zh" if current_language.get() == "zh" else "en"
+
+
 def join_list(items) -> str:
     """Items of a list in a sentence, joined as the reader's language writes them: 周六、周日 in Chinese, but "Sat, Sun"
     in English (QA pass 5, E7: the English audit log and timeline showed the Chinese 、)."""
