@@ -139,7 +139,7 @@ def generate(n: int, shop_id: int, cipher, start_pk: int = 1):
                 number = "7" + number[1:]
             ships.append({"shop_id": shop_id, "order_pk": pk, "carrier_code": None, "carrier_name": carrier,
                           "tracking_no": number, "shipped_at": shipped, "recorded_at": NOW, "source": "import"})
-        text = " ".join(f"{it['product_name']} {it['spec'] or ''}" for it in items)
+        text = search_index.order_text((it["product_name"], it["spec"]) for it in items)
         yield order, items, ships, text
 
 

@@ -196,6 +196,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.execute("PRAGMA temp_store=MEMORY")
     cursor.close()
+    from .orders.search_index import sqlite_functions  # noqa: PLC0415 - search_index imports this module
+
+    sqlite_functions(dbapi_connection)
 
 
 def make_engine(url: str, **kwargs) -> Engine:

@@ -41,12 +41,30 @@ def test_a_phrase_cannot_span_two_runs_because_of_the_sentinel():
 ])
 def test_one_char_is_a_unigram_two_a_bigram_longer_a_phrase_of_bigrams(term, expected):
     expr, post = si.fts_query(1, [term])
-    assert expr == expected and post == []
+    branches = expr.split(" OR ")
+    assert branches[0] == f"({expected})" and post == []
+    # the same under each further item's slot: 米 in the second item of an order is found too
+    assert branches[1] == "(" + expected.replace('"1', '"1\U00100002').replace(" 1", " 1\U00100002") + ")"
+    assert len(branches) == si.MAX_ITEM_SLOTS
 
 
 def test_terms_are_anded_and_duplicates_dropped():
     expr, _ = si.fts_query(3, ["米", "15", "米"])
-    assert expr == 'uni : "3米" AND bi : "315"'
+    assert expr.split(" OR ")[0] == '(uni : "3米" AND bi : "315")'
+
+
+def test_each_item_is_indexed_under_its_slot_and_no_gram_spans_two_items():
+    uni, bi = si.fts_columns(1, si.normalise(si.order_text([("大米", "5kg"), ("小米", None)])))
+    second = "1\U00100002"
+    assert set(uni.split()) == {"1大", "1米", "15", "1k", "1g", second + "小", second + "米"}
+    assert bi.split() == ["1大米", si.SENTINEL, "15k", "1kg", si.SENTINEL, second + "小米"]
+    assert si.fts_columns(1, "大米 5kg") == ("1大 1米 15 1k 1g", "1大米 x 15k 1kg")  # one item: as before
+
+
+def test_an_order_of_more_items_than_slots_shares_the_last_slot():
+    body = si.order_text([(f"商品{k}", None) for k in range(si.MAX_ITEM_SLOTS + 3)])
+    slots = si.item_slots(body)
+    assert len(slots) == si.MAX_ITEM_SLOTS and slots[-1].count("商品") == 4
 
 
 @pytest.mark.parametrize("term", ["【官方", "10kg/袋", "a-b", "%", "\"", "2.5"])
@@ -63,7 +81,7 @@ def test_non_plain_letters_and_shared_marker_characters_get_the_exact_post_filte
 
 def test_a_term_of_punctuation_only_is_still_an_index_lookup():
     expr, post = si.fts_query(1, ["%_\\"])
-    assert expr.startswith('bi : "1') and post == []
+    assert expr.startswith('(bi : "1') and post == []
 
 
 HOSTILE = ['"a" OR b*', "NEAR(a b)", "a AND b", "^米", "col:米", "*", "米*", "(", ")", "'", '""', "{uni}:x",
@@ -75,7 +93,7 @@ def test_hostile_terms_become_quoted_tokens_of_letters_and_digits_only(raw):
     expr, _post = si.fts_query(1, si.normalised_terms([raw]))
     if expr is None:
         return
-    for clause in expr.split(" AND "):
+    for clause in (c for branch in expr.split(" OR ") for c in branch.strip("()").split(" AND ")):
         column, _, quoted = clause.partition(" : ")
         assert column in ("uni", "bi")
         assert re.fullmatch(r'"[^"]+"', quoted)
@@ -100,11 +118,13 @@ def test_every_substring_of_a_plain_run_is_found_in_the_tokens(text, shop):
     norm = si.normalise(text)
     uni, bi = si.fts_columns(shop, norm)
     uni_set, bi_list = set(uni.split()), bi.split()
-    for part in si.runs(norm):
-        for i in range(len(part)):
-            assert f"{shop}{part[i]}" in uni_set
-            if i + 1 < len(part):
-                assert f"{shop}{part[i:i + 2]}" in bi_list
+    for slot, item in enumerate(si.item_slots(norm), 1):
+        prefix = str(shop) if slot == 1 else f"{shop}{chr(0x100000 + slot)}"
+        for part in si.runs(item):
+            for i in range(len(part)):
+                assert f"{prefix}{part[i]}" in uni_set
+                if i + 1 < len(part):
+                    assert f"{prefix}{part[i:i + 2]}" in bi_list
 
 
 @pytest.mark.parametrize(("raw", "kind"), [

@@ -386,7 +386,7 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
                 item_updates.append({**item, "id": found[0]})
                 names[found[0]] = (item["product_name"], item["spec"])
         texts = [names[i] for i in sorted(names)] + added
-        index_rows.append((old.id, old.sort_key, " ".join(f"{n} {s or ''}" for n, s in texts)))
+        index_rows.append((old.id, old.sort_key, search_index.order_text(texts)))
         if rec.tracking_no:
             shipments.append({"order_pk": old.id, "rec": rec, "now": now, "source": source})
     bulk_update(session, _ITEMS, item_updates)
@@ -405,6 +405,6 @@ def _status_time(rec: OrderRecord) -> datetime | None:
 
 
 def _search_text(rec: OrderRecord) -> str:
-    return " ".join(f"{i.product_name} {i.spec or ''}" for i in rec.items)
+    return search_index.order_text((i.product_name, i.spec) for i in rec.items)
 
 
