@@ -214,6 +214,15 @@ def install_error_handlers(app: FastAPI) -> None:
                                "a value cannot be stored (for example a NUL character in a text field); remove it "
                                "and try again")
 
+    @app.exception_handler(OverflowError)
+    async def number_too_large(request: Request, exc: OverflowError):
+        # SQLite's driver refuses an integer beyond 64 bits (an id or a position typed as 99999999999999999999):
+        # a bad request, not a fault of the desk (QA pass 11, #1, #2). Handled here, the request ends cleanly
+        # (the catch-all below re-raises to the server, which then drops the connection).
+        log.warning("refused a number too large to store on %s %s", request.method, request.url.path)
+        return _error_response(request, 422, "number_too_large",
+                               "a number in the request is too large (at most 9223372036854775807); check it")
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)

@@ -153,6 +153,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "user_disabled", "reject_reason_untrue", "refund_in_progress", "douyin_credentials_refused",
     "day_invalid", "presale_date_past",  # 发货时效: a presale date typed wrong or already past (QA pass 10)
     "method_not_allowed",  # a form's address opened as a page with no page above it
+    "number_too_large",  # an id or a position beyond 64 bits (QA pass 11, #1)
 )
 
 
