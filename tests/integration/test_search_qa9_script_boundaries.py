@@ -28,6 +28,9 @@ TITLES = [("五常大米 稻花香2号 新米", "2.5kg"), ("五常大米 稻花�
     ("五常２．５ｋｇ", ("五常", "2.5kg")), ("小米14充电器", ("小米", "14", "充电器")), ("316不锈钢", ("316", "不锈钢")),
     ("iphone15", ("iphone15",)), ("【顺丰包邮】五常", ("【顺丰包邮】五常",)), ("1.8l*2", ("1.8l*2",)),
     ("五常大米", ("五常大米",)),
+    # QA pass 11, #4: a number keeps the Chinese unit after it (1斤 is not 1 + 斤, which found 10斤)
+    ("长粒香1斤", ("长粒香", "1斤")), ("米 2斤", ("米", "2斤")), ("稻花香2号", ("稻花香", "2号")),
+    ("2袋装五常", ("2袋装五常",)), ("5公斤", ("5公斤",)), ("500g*2袋", ("500g*2袋",)), ("xl码", ("xl", "码")),
 ])
 def test_terms_split_where_cjk_meets_latin_or_digits(typed, terms):
     q = classify(typed)
@@ -69,7 +72,7 @@ def _found(ctx, shop_id, query: str) -> set[str]:
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 @pytest.mark.parametrize("typed,spaced", [("五常2.5kg", "五常 2.5kg"), ("2.5kg五常", "2.5kg 五常"),
                                           ("五常２．５ｋｇ", "五常 2.5kg"), ("小米14充电器", "小米 14 充电器"),
-                                          ("稻花香2号", "稻花香 2 号")])
+                                          ("稻花香2号", "稻花香 2号"), ("大米10斤", "大米 10斤")])
 def test_the_unspaced_query_finds_what_the_spaced_one_finds(ctx, shop_id, records, typed, spaced):
     got = _found(ctx, shop_id, typed)
     assert got and got == _found(ctx, shop_id, spaced)
@@ -84,3 +87,13 @@ def test_each_part_stays_an_exact_substring(ctx, shop_id, records):
     texts = {r.order_id: _text(r) for r in records}
     assert got and all("五常" in texts[o] and "2.5kg" in texts[o] for o in got)
     assert not any(o in got for o, t in texts.items() if "东北大米" in t or t.endswith(" 5kg"))
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_number_keeps_its_chinese_unit(ctx, shop_id, records):
+    """`米 1斤` found the 10斤 orders (1 and 斤 anywhere in the item); now 1斤 is one exact term: none of these
+    titles holds it. `大米 10斤` finds the 10斤 order only."""
+    assert _found(ctx, shop_id, "米 1斤") == set()
+    texts = {r.order_id: _text(r) for r in records}
+    got = _found(ctx, shop_id, "大米10斤")
+    assert got and got == {o for o, t in texts.items() if "10斤" in t and "大米" in t}

@@ -198,14 +198,21 @@ def _is_latin_or_digit(ch: str) -> bool:
     return "a" <= ch <= "z" or "A" <= ch <= "Z" or "0" <= ch <= "9"
 
 
+# Units and measure words written after a number in Chinese titles and specs (10斤, 2袋装, 500克, 5公斤, 42码, 2号):
+# the number keeps its unit, so `1斤` is one term and does not find 10斤 as 1 + 斤 did (QA pass 11, #4).
+_UNITS = frozenset("斤两克千公吨升毫厘米寸尺码袋包箱盒瓶罐桶件个只支条片粒颗根双套对张本台块份杯碗斗号枚头人代度年月天日周岁层色款")
+
+
 def script_terms(run: str) -> list[str]:
     """One whitespace-free run split where a CJK character and a Latin letter or digit touch: 五常2.5kg → 五常,
-    2.5kg; 小米14 → 小米, 14; 316不锈钢 → 316, 不锈钢. Punctuation is no boundary (【官方】五常 stays whole)."""
+    2.5kg; 小米14 → 小米, 14; 316不锈钢 → 316, 不锈钢; but a digit keeps the unit after it: 长粒香1斤 → 长粒香, 1斤;
+    稻花香2号 → 稻花香, 2号. Punctuation is no boundary (【官方】五常 stays whole)."""
     out: list[str] = []
     start = 0
     for i in range(1, len(run)):
         a, b = run[i - 1], run[i]
-        if (is_cjk_char(a) and _is_latin_or_digit(b)) or (_is_latin_or_digit(a) and is_cjk_char(b)):
+        if (is_cjk_char(a) and _is_latin_or_digit(b)) or (_is_latin_or_digit(a) and is_cjk_char(b)
+                                                          and not ("0" <= a <= "9" and b in _UNITS)):
             out.append(run[start:i])
             start = i
     out.append(run[start:])
