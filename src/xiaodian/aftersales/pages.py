@@ -17,13 +17,14 @@ from ..clock import iso
 from ..channels.exportfile.reader import FileUnreadable
 from ..errors import DomainError
 from ..orders.api import shop_of
+from ..orders.product_labels import english_names, product_label
 from ..shipping.domain import CARRIERS
 from ..web import notices
 from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
 from ..web.paging import page_number
 from ..web.templating import render
-from . import decision_words, domain, labels, quality, rate, reason_families, service, views
+from . import decision_words, domain, labels, paid_counts, quality, rate, reason_families, service, views
 from .api import parse_action
 from .importfile import import_aftersale_file
 from .queries import TABS, CaseFilter
@@ -99,9 +100,27 @@ async def case_list(request: Request, principal: Principal = Depends(require_rea
                            families=views.families_for(session, shop_of(request), ctx.settings))
     pages = max((page.total + flt.page_size - 1) // flt.page_size, 1)
     return render(request, "aftersales/list.html", page=page, flt=flt, tabs=tabs, types=TYPES, families=FAMILIES,
+                  product_name=_product_name(session, shop_of(request), flt.product_id),
                   countdown_now=countdown_words(ctx.clock.now()), refund_types=REFUND_TYPES,
                   link=lambda **c: list_link(flt, default, **c), pages=pages, labels=labels, countdown=countdown_text,
                   done=notices.read(request, "done"), share_url=list_link(flt, default, page=flt.page))
+
+
+def _product_name(session, shop_id: int, product_id: str | None) -> str | None:
+    """The product filter's chip names the product as the rows do (its English name after it on an English page),
+    not by its 19-digit id alone (QA pass 11, #8); None for an id the shop does not know."""
+    if not product_id:
+        return None
+    name = paid_counts.names(session, shop_id, {product_id}).get(product_id)
+    return product_label(name, english_names(session, shop_id, [product_id]).get(product_id)) if name else None
+
+
+def _with_english_names(session, shop_id: int, rows: list[dict]) -> list[dict]:
+    """The quality table's rows with each product named as the order rows name it plus, on an English page, its
+    English name in brackets (QA pass 11, #8); the figures and the API's product_name are left as they are."""
+    english = english_names(session, shop_id, [r.get("product_id") for r in rows])
+    return [{**r, "product_name": product_label(r["product_name"], english.get(r["product_id"]))}
+            if r.get("product_id") and r.get("product_name") else r for r in rows]
 
 
 def _order_context(session, shop_id: int, order_id: str, now) -> dict:
@@ -239,6 +258,8 @@ def quality_page(request: Request, window: str | None = None, product_id: str | 
     if selected is None:  # not among the products listed, or nothing paid or applied in the window
         selected = quality.rates(session, shop_id, now, window, families, product_id)[0]
         rows = [*rows, selected]
+    rows = _with_english_names(session, shop_id, rows)
+    selected = next((r for r in rows if r.get("product_id") == selected.get("product_id")), selected)
     return render(request, "aftersales/quality.html", rows=rows, products_total=data["products"], shop=rows[0],
                   selected=selected, window=window, windows=rate.WINDOWS, product_id=product_id,
                   unknown_product=unknown_product, unknown_window=unknown_window,

@@ -23,7 +23,7 @@ from ..logistics.views import ANOMALY_FILTERS, STATES as LOGISTICS_STATES
 from ..web import notices
 from ..web.deps import (ALL_SHOPS, SHOP_COOKIE, db, get_ctx, pin_shop, read_db, read_on_loop_unless, require,
                         require_reading, shop_of, shop_scope)
-from ..web.i18n import current_language, error_text, gettext as _, label, ngettext
+from ..web.i18n import error_text, gettext as _, label, ngettext
 from ..web.templating import render
 from ..whole_numbers import whole_number
 from . import service
@@ -31,6 +31,7 @@ from .domain import ADDRESS_FILTERS, FILTER_YEARS, FLAG_COLOURS, FLAG_FILTERS, T
 from .event_lines import address_change, describe_event
 from .listing import PAGE_EXPORT_ORDERS
 from .models import Product
+from .product_labels import product_label
 from .queries import PAGE_SIZES, OrderFilter
 from .search_query import classify, may_scan_matches
 
@@ -207,10 +208,10 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
         return counts, page, pages
 
     counts, page, pages = await read_on_loop_unless(may_scan_matches(flt.query), read)
-    english = current_language.get() == "en"
+    # each product as its rows name it, its English name in brackets on an English page (QA pass 11, #8)
     product_rows = session.execute(select(Product.product_id, Product.name, Product.name_en).where(
         *([Product.shop_id == scope.selected] if scope.selected is not None else [])).order_by(Product.name)).all()
-    products = list(dict.fromkeys((pid, (name_en or name) if english else name) for pid, name, name_en in product_rows))
+    products = list(dict.fromkeys((pid, product_label(name, name_en)) for pid, name, name_en in product_rows))
     understood = classify(flt.query)
     shop_param = scope.param if scope.several else None
 

@@ -26,6 +26,7 @@ from ..orders import service as orders_service
 from ..orders.api import shop_of
 from ..orders.event_lines import address_change
 from ..orders.models import Order, OrderItem, Product
+from ..orders.product_labels import product_label
 from ..orders.queries import OrderFilter, day_start, require_order
 from ..orders.search_query import may_scan_matches
 from ..web import notices
@@ -459,14 +460,15 @@ def _product_promises(session: Session, shop_id: int, default_promise: str | Non
     当日发 / 预售… from a list instead of typing codes such as same_day:16 (QA pass 9, #17). A refused row shows what
     was typed."""
     lang = words_language()
-    rows = session.execute(select(Product.product_id, Product.name, Product.ship_promise)
+    rows = session.execute(select(Product.product_id, Product.name, Product.name_en, Product.ship_promise)
                            .where(Product.shop_id == shop_id).order_by(Product.name)).all()
     products = []
-    for product_id, name, promise in rows:
+    for product_id, name, name_en, promise in rows:
         choice = promise_choice.choice_of(promise) if promise else None
         if product_error and product_error["product_id"] == product_id:
             choice = product_error["typed"]
-        products.append({"product_id": product_id, "name": name, "promise": promise, "choice": choice,
+        products.append({"product_id": product_id, "name": product_label(name, name_en), "promise": promise,
+                         "choice": choice,
                          "words": domain.promise_words(promise or default_promise, lang)})
     return products
 
@@ -641,8 +643,9 @@ def save_product_promise(product_id: str, request: Request, promise_kind: str | 
         if (exc.details or {}).get("field") == "product_id":
             raise
         _blame_the_date_field(exc, promise_kind)
-        name = session.execute(select(Product.name).where(Product.shop_id == shop_of(request),
-                                                          Product.product_id == product_id)).scalar_one_or_none()
+        named = session.execute(select(Product.name, Product.name_en).where(
+            Product.shop_id == shop_of(request), Product.product_id == product_id)).one_or_none()
+        name = product_label(*named) if named else None
         field = setting_labels().get((exc.details or {}).get("field", ""), "")
         return _forecast(request, session, principal, status_code=exc.http_status, product_error={
             "product_id": product_id, "name": name or product_id, "field": field, "error": exc,
