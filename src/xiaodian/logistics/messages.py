@@ -8,12 +8,14 @@ message states what happened and what the shop is doing, apologises, and promise
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ..shipping.domain import CARRIER_BY_CODE
 from ..web.i18n import N_
+from .rules import CODE_WORDS, STATE_EN, failed_delivery
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -143,6 +145,26 @@ class OrderFacts:
     tracking_no: str
     carrier_code: str | None
     last_scan: str  # e.g. "11-22 14:05 廊坊转运中心 运输中"
+    # The same scan for the English message: its time and the carrier's state in English words, e.g. "11-23 18:59,
+    # delivery failed" (scan_in_english). The carrier's Chinese scan text is not pasted to an English-speaking buyer
+    # (QA pass 11, #9); empty: the English message leaves the scan out.
+    last_scan_en: str = ""
+
+
+def scan_in_english(at: datetime | None, code: int | None, state: str | None, context: str | None) -> str:
+    """The last scan as the English buyer message quotes it: its time and what it said in English words, as the
+    English staff-side evidence reads it (rules.code_words / STATE_EN), never the carrier's Chinese text."""
+    if failed_delivery(code, context or ""):
+        words = "delivery failed"
+    elif code in CODE_WORDS:
+        words = CODE_WORDS[code][1]
+    else:
+        words = STATE_EN.get(state or "", "")
+    when = at.astimezone(SHOP_TZ).strftime("%m-%d %H:%M") if at else ""
+    return ", ".join(x for x in (when, words) if x)
+
+
+_EN_SCAN = re.compile(r" \((?:last scan: )?\{last\}\)")
 
 
 def buyer_messages(kind: str, status: str, facts: OrderFacts, carrier_contacted: bool = False, *,
@@ -162,13 +184,16 @@ def buyer_messages(kind: str, status: str, facts: OrderFacts, carrier_contacted:
     day = facts.ordered_at.astimezone(SHOP_TZ)
     happened_zh, happened_en = _what_happened(kind, evidence, parcel_state)
     filled = {"last": facts.last_scan, "days": _days(evidence, now)}
+    filled_en = {**filled, "last": facts.last_scan_en}
+    if not facts.last_scan_en:  # no English words for the scan: say what happened without quoting it
+        happened_en = _EN_SCAN.sub("", happened_en).replace("{last}", "")
     doing_zh, doing_en = _what_we_do(kind, status)
     ask_zh, ask_en = ASK.get(kind, ("", ""))
     zh = (f"亲，您好！您{day.month}月{day.day}日购买的「{facts.product}」（{carrier_zh} {facts.tracking_no}），"
           f"{happened_zh.format(**filled)}。{doing_zh}，有进展会第一时间告诉您。"
           + (f"{ask_zh}。" if ask_zh else "") + "给您带来不便，非常抱歉！")
     en = (f"Hello! About the {facts.product_en or facts.product} you ordered on {day.strftime('%d %b')} "
-          f"({carrier_en} {facts.tracking_no}): {happened_en.format(**filled)}. {doing_en[0].upper()}"
+          f"({carrier_en} {facts.tracking_no}): {happened_en.format(**filled_en)}. {doing_en[0].upper()}"
           f"{doing_en[1:]}, and we will tell you as soon as we hear more."
           + (f" {ask_en[0].upper()}{ask_en[1:]}." if ask_en else "") + " We are sorry for the trouble.")
     return {"zh": zh, "en": en}

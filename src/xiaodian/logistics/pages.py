@@ -131,7 +131,9 @@ def _case(request, session, anomaly_id: str, principal, *, done=None, error=None
                                 (parcel.last_context or "")[:40]) if x)
     facts = messages.OrderFacts(product=first.product_name if first else "", product_en=product_en or "",
                                 ordered_at=order.created_at, tracking_no=parcel.tracking_no,
-                                carrier_code=parcel.carrier_code, last_scan=last or "—")
+                                carrier_code=parcel.carrier_code, last_scan=last or "—",
+                                last_scan_en=messages.scan_in_english(parcel.last_event_at, parcel.last_code,
+                                                                      parcel.state, parcel.last_context))
     return render(request, "logistics/case.html", status_code=status_code, case=case, view=view, parcel=parcel,
                   order=order, actions=actions, events=sorted(events, key=lambda e: (e.at, e.id), reverse=True),
                   contact=messages.CONTACT_BY_CODE.get(parcel.carrier_code or ""), labels=labels,
