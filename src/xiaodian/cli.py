@@ -2,16 +2,91 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+
+try:
+    from typer._click.exceptions import UsageError  # Typer 0.26 and later carry their own copy of Click
+except ImportError:  # pragma: no cover
+    from click import UsageError
 
 from .errors import DomainError
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="xiaodian 小店 — order desk for Douyin shops")
 err = Console(stderr=True)
+
+# Whether this run was given --json (set by the root command for each run): with it, every error is also one JSON
+# object {"error": {"code", "message", "details"}} on stdout, whichever command or check refused (QA pass 11, #7).
+_run_wants_json = False
+
+
+def wants_json() -> bool:
+    return _run_wants_json
+
+
+def _print_error(message: str, code: str, details: dict | None = None) -> None:
+    if _run_wants_json:
+        typer.echo(json.dumps({"error": {"code": code, "message": message, "details": details or {}}},
+                              ensure_ascii=False))
+    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)  # one line, as grep and logs want
+
+
+def _settings_message(exc) -> str:
+    """A bad XIAODIAN_* variable as one line naming it (QA pass 11, #3), never pydantic's dump and its URL."""
+    parts = []
+    for e in exc.errors(include_url=False):
+        name = "XIAODIAN_" + "_".join(str(p) for p in e["loc"][:1]).upper()
+        text = str(e["msg"]).removeprefix("Value error, ").removeprefix(f"{name} ")
+        parts.append(f"{name}: {text}, got {e['input']!r}" if isinstance(e.get("input"), str | int) else
+                     f"{name}: {text}")
+    return "; ".join(parts)
+
+
+class RootGroup(TyperGroup):
+    """The root command: the one place that turns an error no command translated into one ``error: …`` line (and
+    the JSON object with --json) instead of a Python traceback. A bad XIAODIAN_* setting, a path that cannot be
+    read or written and a number past the database's integers are the user's to fix: exit 2, as other bad usage.
+    A refused action (DomainError) exits 1, as the commands' own refusals do."""
+
+    def invoke(self, ctx: typer.Context):
+        from pydantic import ValidationError
+
+        global _run_wants_json
+        args = [*ctx._protected_args, *ctx.args]
+        _run_wants_json = "--json" in (args[:args.index("--")] if "--" in args else args)
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:  # Click prints it and exits 2; a script reading stdout gets the object too
+            if _run_wants_json:
+                typer.echo(json.dumps({"error": {"code": "usage", "message": exc.format_message(), "details": {}}},
+                                      ensure_ascii=False))
+            raise
+        except DomainError as exc:
+            _print_error(exc.message, exc.code, exc.details)
+            raise typer.Exit(1) from None
+        except ValidationError as exc:
+            if exc.title != "Settings":
+                raise
+            _print_error(_settings_message(exc), "configuration_error")
+            raise typer.Exit(2) from None
+        except OSError as exc:
+            if exc.filename is None:  # a network or system failure is not the user's input: keep the trace
+                raise
+            _print_error(f"cannot use {exc.filename}: {exc.strerror or exc}", "file_error",
+                         {"path": str(exc.filename)})
+            raise typer.Exit(2) from None
+        except OverflowError:
+            _print_error("a number given is too large for the database (ids go up to 9223372036854775807)",
+                         "number_too_large")
+            raise typer.Exit(2) from None
+
+
+app = typer.Typer(cls=RootGroup, no_args_is_help=True, add_completion=False,
+                  help="xiaodian 小店 — order desk for Douyin shops")
 
 
 # The one --shop of every command that works on one shop (bootstrap.default_shop_id): it wins over XIAODIAN_SHOP, which
@@ -31,9 +106,20 @@ def group_shop(command: typer.Context, shop: int | None) -> int | None:
 
 
 def fail(error: DomainError | str, code: int = 1) -> None:
-    message = error.message if isinstance(error, DomainError) else error
-    err.print(f"[red]error:[/red] {message}", highlight=False)
+    """Print ``error: …`` (and, with --json, the error object on stdout) and exit with ``code``."""
+    if isinstance(error, DomainError):
+        _print_error(error.message, error.code, error.details)
+    else:
+        _print_error(error, "usage" if code == 2 else "refused")
     raise typer.Exit(code)
+
+
+def missing_file(file) -> DomainError:
+    """The refusal for a FILE argument that is not a readable file: a folder is called a folder (QA pass 11, #12),
+    not "no such file" when it plainly exists."""
+    if file.is_dir():
+        return DomainError(f"{file} is a folder: give the file itself (CSV or XLSX)", code="file_is_folder")
+    return DomainError(f"no such file: {file}", code="file_not_found")
 
 
 def _register() -> None:

@@ -24,9 +24,7 @@ def _change(action, as_json: bool) -> None:
         with transaction(ctx.sessions) as session:
             shop = action(session, cli_principal(), ctx.clock.now())
             shown = {"id": shop.id, "name": shop.name}
-    except DomainError as exc:
-        if as_json:
-            typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
+    except DomainError as exc:  # fail prints the error object too under --json (one object, QA pass 11, #7)
         fail(exc, 2 if exc.http_status in (404, 422) else 1)
     finally:
         ctx.engine.dispose()

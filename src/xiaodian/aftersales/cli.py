@@ -24,10 +24,10 @@ app = typer.Typer(help="After-sale cases: list, show, act, log a contact, scan d
 
 
 def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    if as_json:
-        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
-    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-    raise typer.Exit(code)
+    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
+    from ..cli import fail
+
+    fail(exc, code)
 
 
 def _context(shop: int | None, as_json: bool = False):
@@ -234,7 +234,9 @@ def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: 
     from .importfile import import_aftersale_file
 
     if not file.is_file():
-        _emit_error(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
+        from ..cli import missing_file
+
+        _emit_error(missing_file(file), as_json, 2)
     ctx, shop_id = _context(shop, as_json)
     try:
         report = import_aftersale_file(ctx.sessions, shop_id=shop_id, path=file, now=ctx.clock.now(),

@@ -21,10 +21,10 @@ inquiries_app = typer.Typer(no_args_is_help=True, help="Buyer inquiry assistant"
 
 
 def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    if as_json:
-        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
-    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-    raise typer.Exit(code)
+    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
+    from ..cli import fail
+
+    fail(exc, code)
 
 
 def ask(

@@ -27,10 +27,10 @@ logistics_app = typer.Typer(no_args_is_help=True, help="Logistics settings: the 
 
 
 def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    if as_json:
-        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
-    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-    raise typer.Exit(code)
+    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
+    from ..cli import fail
+
+    fail(exc, code)
 
 
 def _shop_id(ctx, shop: int | None, as_json: bool) -> int:
@@ -52,7 +52,9 @@ def import_file(file: Path = typer.Argument(..., help="CSV or XLSX: 快递单号
     from .importfile import import_tracking_file
 
     if not file.is_file():
-        _fail(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
+        from ..cli import missing_file
+
+        _fail(missing_file(file), as_json, 2)
     ctx = open_context()
     try:
         report = import_tracking_file(ctx.sessions, shop_id=_shop_id(ctx, shop, as_json), path=file,

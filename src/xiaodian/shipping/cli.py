@@ -24,10 +24,10 @@ scan_app = typer.Typer(no_args_is_help=True, help="Run background scans by hand"
 
 
 def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    if as_json:
-        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
-    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-    raise typer.Exit(code)
+    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
+    from ..cli import fail
+
+    fail(exc, code)
 
 
 def _in_transaction(as_json: bool, action, shop: int | None = None):
@@ -82,7 +82,9 @@ def ship(
     if file is None and (not order_id or not carrier or tracking is None):
         _emit_error(DomainError("give ORDER_ID --carrier CODE --tracking NO, or --file FILE", code="usage"), as_json, 2)
     if file is not None and not file.is_file():
-        _emit_error(DomainError(f"no such file: {file}", code="file_not_found"), as_json, 2)
+        from ..cli import missing_file
+
+        _emit_error(missing_file(file), as_json, 2)
     ctx = open_context()
     principal = cli_principal()
     try:
@@ -195,7 +197,7 @@ def _capacity(value: float | None):
     try:
         return None if value is None else fc.capacity_value(value)
     except ValueError as exc:
-        fail(f"--capacity: {exc}")
+        fail(f"--capacity: {exc}", 2)  # bad usage, as --capacity 0 (QA pass 11, #7)
 
 
 def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100_000,
@@ -259,8 +261,7 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
     from .template import bulk_template
 
     if view not in VIEWS:
-        err.print(f"--view: one of {', '.join(VIEWS)}")
-        raise typer.Exit(2)
+        _emit_error(DomainError(f"--view must be one of {', '.join(VIEWS)}", code="usage"), False, 2)
     ctx = open_context()
     try:
         with ctx.sessions() as session:
@@ -268,7 +269,10 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
                                         ctx.cipher)
     finally:
         ctx.engine.dispose()
-    output.write_bytes(data)
+    try:
+        output.write_bytes(data)
+    except OSError as exc:  # a folder that does not exist or is not writable: say so, as `export orders` does
+        _emit_error(DomainError(f"cannot write {output}: {exc.strerror or exc}", code="cannot_write"), False, 2)
     out.print(f"{count} orders written to {output}")
 
 

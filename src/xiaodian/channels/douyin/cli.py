@@ -19,10 +19,11 @@ reconcile_app = typer.Typer(no_args_is_help=True, help="Repair what pushes misse
 
 
 def _fail(message: str, code: int, as_json: bool = False) -> None:
-    if as_json:
-        typer.echo(json.dumps({"error": {"code": "failed", "message": message}}, ensure_ascii=False))
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
+    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object (with its details, as every
+    command's) on stdout too (cli.fail)."""
+    from ...cli import fail
+
+    fail(DomainError(message, code="failed"), code)
 
 
 def _shop(ctx, platform_shop_id: str | None, desk_shop: str | None, as_json: bool) -> int:

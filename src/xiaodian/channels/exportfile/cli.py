@@ -35,10 +35,11 @@ def import_orders(
     """Import orders from an export file (idempotent: re-importing the same file changes nothing)."""
     from ...accounts.cli import cli_principal
     from ...bootstrap import open_context
+    from ...cli import missing_file
     from ...orders.cli import shop_option
 
     if not file.is_file():
-        _unreadable(DomainError(f"no such file: {file}", code="file_not_found"), as_json)
+        _unreadable(missing_file(file), as_json)
     ctx = open_context()
     shop_id = shop_option(ctx, shop, allow_all=False)
     show_progress = not as_json and err.is_terminal
@@ -65,10 +66,9 @@ def import_orders(
 
 
 def _unreadable(exc: DomainError, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(exc.to_json(), ensure_ascii=False))
-    err.print(f"[red]error:[/red] {exc.message}", highlight=False)
-    raise typer.Exit(2)
+    from ...cli import fail
+
+    fail(exc, 2)
 
 
 def _print_summary(report: ImportReport, file: Path) -> None:
