@@ -105,10 +105,18 @@ def group_shop(command: typer.Context, shop: int | None) -> int | None:
     return shop if shop is not None else outer
 
 
+# A refusal that a confirmation lifts, and the option that gives it on the command line: the services say "confirm to
+# ship anyway" as the web form has a checkbox; at a terminal the clerk needs the option's name (QA pass 11, #12).
+CONFIRM_OPTIONS = {"confirmation_required": "--confirm-warnings",
+                   "address_change_unconfirmed": "--confirm-address-change"}
+
+
 def fail(error: DomainError | str, code: int = 1) -> None:
     """Print ``error: …`` (and, with --json, the error object on stdout) and exit with ``code``."""
     if isinstance(error, DomainError):
-        _print_error(error.message, error.code, error.details)
+        option = CONFIRM_OPTIONS.get(error.code)
+        hint = f" (confirm with {option})" if option else ""
+        _print_error(error.message + hint, error.code, error.details)
     else:
         _print_error(error, "usage" if code == 2 else "refused")
     raise typer.Exit(code)

@@ -95,9 +95,13 @@ def ship(
                                    now=ctx.clock.now(), dry_run=dry_run,
                                    confirmed=Confirmed(confirm_address_change, confirm_warnings))
             except DomainError as exc:
+                if exc.code == "file_empty":  # the reader speaks of an import; this is a bulk-ship file
+                    exc = DomainError(f"bulk-ship file {file.name}: "
+                                      + exc.message.replace("nothing to import", "nothing to ship"),
+                                      code=exc.code, details=exc.details)
                 _emit_error(exc, as_json, 2)
             if as_json:
-                typer.echo(json.dumps(report.as_json(), ensure_ascii=False))
+                typer.echo(json.dumps(_bulk_json(report), ensure_ascii=False))
             else:
                 _print_bulk(report, file)
             raise typer.Exit(report.exit_code)
@@ -120,11 +124,20 @@ def ship(
             out.print(f"[yellow]late: {result.violation['late_by_seconds'] // 60} min after ship-by[/yellow]")
 
 
+def _bulk_json(report) -> dict:
+    """The bulk report as scripts read it. "shipped" stays (scripts rely on it) but in a preview it counts the rows
+    that WOULD ship: "would_ship" and "changed" say so without reading "dry_run" (QA pass 11, #12)."""
+    data = report.as_json()
+    data["would_ship"] = report.shipped if report.dry_run else 0
+    data["changed"] = not report.dry_run and report.shipped > 0
+    return data
+
+
 def _print_bulk(report, file: Path) -> None:
     table = Table(title=f"{file.name}: {'preview, nothing changed' if report.dry_run else 'shipped'}")
     table.add_column("")
     table.add_column("rows", justify="right")
-    for name, value in (("ship" if report.dry_run else "shipped", report.shipped),
+    for name, value in (("would ship" if report.dry_run else "shipped", report.shipped),
                         ("unchanged", report.count("unchanged")), ("skipped", report.count("skipped")),
                         ("warnings", report.count("warning")), ("held (not confirmed)", len(report.held)),
                         ("rejected", len(report.rejected))):

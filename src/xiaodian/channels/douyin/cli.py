@@ -249,8 +249,10 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     from ...exports import domain
     from .orders_export import FORMATS, export_orders
 
-    if status not in TABS or fmt not in FORMATS:
-        _fail(f"--status must be one of {', '.join(TABS)}; --format one of {', '.join(FORMATS)}", 2)
+    if status not in TABS:  # each option named only when it is the wrong one (QA pass 11, #12)
+        _fail(f"--status must be one of {', '.join(TABS)}", 2)
+    if fmt not in FORMATS:
+        _fail(f"--format must be one of {', '.join(FORMATS)}", 2)
     try:
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
                           created_to=_date(created_to, "--created-to"))
