@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from rich.table import Table
 
 # Column name → the width its values need in full.
-IDENTIFIER_WIDTHS = {"order id": 19, "order": 19, "after-sale": 19, "tracking": 14, "buyer": 11}
+IDENTIFIER_WIDTHS = {"order id": 19, "order": 19, "after-sale": 19, "tracking": 14, "buyer": 11,
+                     "ship-by": 11}  # a deadline cut to "11-…" tells the clerk nothing
 
 
 def add_columns(table: Table, names: Iterable[str]) -> Table:
