@@ -18,6 +18,7 @@ from ..cli import ShopOption, group_shop
 from ..cli_tables import add_columns
 from ..clock import iso
 from ..errors import DomainError
+from ..web.i18n import words_language
 
 out = Console()
 err = Console(stderr=True)
@@ -83,7 +84,7 @@ def track(key: str = typer.Argument(..., help="order id or tracking number"),
     ctx = open_context()
     try:
         with transaction(ctx.sessions) as session:
-            data = order_tracking(session, default_shop_id(ctx, shop), key, ctx.clock.now())
+            data = order_tracking(session, default_shop_id(ctx, shop), key, ctx.clock.now(), words_language())
     except DomainError as exc:
         _fail(exc, as_json)
     finally:
@@ -149,7 +150,8 @@ def anomalies(ctx: typer.Context,
     try:
         with app_ctx.sessions() as session:
             data = list_anomalies(session, _shop_id(app_ctx, shop, as_json),
-                                  AnomalyFilter(status=status, kind=kind, limit=limit, offset=offset))
+                                  AnomalyFilter(status=status, kind=kind, limit=limit, offset=offset),
+                                  words_language())  # the run's language (XIAODIAN_DEFAULT_LANGUAGE, QA 11 #5)
     finally:
         app_ctx.engine.dispose()
     keys = ("id", "order_id", "tracking_no", "carrier", "kind", "severity", "status", "detected_at", "evidence",
@@ -198,7 +200,7 @@ def act(command: typer.Context, anomaly_id: str = typer.Argument(...),
             act_on(session, shop_id=shop_id, anomaly_id=anomaly_id, action=action, principal=cli_principal(),
                    now=ctx.clock.now(), note=note, until=until_at)
             case, parcel, order, _ = anomaly_detail(session, shop_id, anomaly_id)
-            data = anomaly_json(case, parcel, "zh", order.order_id,
+            data = anomaly_json(case, parcel, words_language(), order.order_id,
                                 resend_of(session, [case.shipment_id]).get(case.shipment_id))
     except DomainError as exc:
         _fail(exc, as_json)

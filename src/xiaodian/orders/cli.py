@@ -156,7 +156,8 @@ def _print_detail(detail) -> None:
         if value not in (None, ""):
             say(f"  {name:<14}{escape(str(value))}")
 
-    say(f"[bold]{detail.order_id}[/bold]  {detail.status}  {_yuan(detail.pay_amount_fen)}"
+    # Status words as `orders search` and the web show them, in the run's language (QA pass 11, #5); --json keeps codes.
+    say(f"[bold]{detail.order_id}[/bold]  {label('status', detail.status)}  {_yuan(detail.pay_amount_fen)}"
               f"  (postage {_yuan(detail.post_amount_fen)})")
     for name, value in (("placed", detail.created_at), ("paid", detail.paid_at), ("ship by", detail.ship_by),
                         ("shipped", detail.shipped_at), ("completed", detail.completed_at),
@@ -187,9 +188,10 @@ def _print_detail(detail) -> None:
         line("flag", detail.flag_colour)
     say("  timeline")
     for e in detail.events:
-        move = f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
+        move = (f"{label('status', e.from_status) + ' → ' if e.from_status else ''}{label('status', e.to_status)}"
+                if e.to_status else "")
         facts = "  ".join(f"{name}: {value}" for name, value in describe_event(e.kind, e.detail))
-        say(f"    {when(e.at)}  {e.kind}  {move}  {escape(facts)}  [dim]{e.source}"
+        say(f"    {when(e.at)}  {e.kind}  {move}  {escape(facts)}  [dim]{label('via', e.source)}"
                   f"{' ' + escape(e.actor) if e.actor else ''}[/dim]".rstrip())
 
 
