@@ -197,10 +197,25 @@ def audit_command(
     for col in ("at", "who", "via", "action", "target", "change"):
         table.add_column(col)
     for e in entries:
-        change = f"{e['before'] or ''} → {e['after'] or ''}" if (e["before"] or e["after"]) else (e["detail"] or "")
+        change = (f"{_readable(e['before'])} → {_readable(e['after'])}" if (e["before"] or e["after"])
+                  else _readable(e["detail"]))
         table.add_row(e["at"][:19], e["login"] or "", e["channel"], e["action"],
-                      f"{e['target_type'] or ''} {e['target_id'] or ''}", str(change)[:60])
+                      f"{e['target_type'] or ''} {e['target_id'] or ''}", change[:120])
     out.print(table)
+
+
+def _readable(value) -> str:
+    """An audit entry's before/after/detail as a person reads it: ``code: not_found, identity: last4`` rather than a
+    Python dict repr (QA pass 11, #13); --json keeps the structure."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dict):
+        parts = ((key, f"({_readable(item)})" if isinstance(item, dict) else _readable(item))
+                 for key, item in value.items())
+        return ", ".join(f"{key}: {text}" for key, text in parts if text not in ("", "()"))
+    if isinstance(value, list | tuple):
+        return ", ".join(_readable(item) for item in value)
+    return str(value)
 
 
 def register(app: typer.Typer) -> None:

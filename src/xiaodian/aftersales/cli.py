@@ -23,6 +23,20 @@ MAX_PAGE = 100_000  # as the API: a larger page would overflow the database driv
 app = typer.Typer(help="After-sale cases: list, show, act, log a contact, scan deadlines", invoke_without_command=True)
 
 
+def _tabs() -> tuple[str, ...]:
+    """The tabs --tab takes, as the command checks them (QA pass 11, #11: the help left out overdue and to_send)."""
+    from .queries import TABS
+
+    return tuple(TABS)
+
+
+def _when(value) -> str:
+    """A time as the other CLI tables show it (shop time, to the minute), not ISO with microseconds (QA 11, #13)."""
+    from ..web.templating import shop_time
+
+    return shop_time(value, "%Y-%m-%d %H:%M") if value else "—"
+
+
 def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
     """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
     from ..cli import fail
@@ -45,8 +59,7 @@ def _context(shop: int | None, as_json: bool = False):
 
 @app.callback()
 def list_cases(typer_ctx: typer.Context,
-               tab: str = typer.Option("todo", "--tab", help="todo, due_soon, waiting_return, waiting_receipt, "
-                                                               "completed, closed, all"),
+               tab: str = typer.Option("todo", "--tab", help=", ".join(_tabs())),
                case_type: str = typer.Option(None, "--type", help="return_refund, refund_shipped, …"),
                family: str = typer.Option(None, "--family", help="quality, other, unknown (current reason)"),
                page: int = typer.Option(1, "--page", min=1, max=MAX_PAGE),
@@ -110,11 +123,13 @@ def show(command: typer.Context, aftersale_id: str, as_json: bool = typer.Option
     if as_json:
         typer.echo(data.model_dump_json())
         return
-    out.print(f"{data.aftersale_id}  order {data.order_id}  {data.type}  {data.status}  due {data.due_by or '—'}")
+    out.print(f"{data.aftersale_id}  order {data.order_id}  {data.type}  {data.status}  due {_when(data.due_by)}")
     for r in data.reason_history:
-        out.print(f"  reason #{r.seq}: {r.text} [{r.family}] {r.given_at} via {r.source}")
+        out.print(f"  reason #{r.seq}: {escape(r.text)} {escape(f'[{r.family}]')} {_when(r.given_at)} via {r.source}")
     for e in data.history:
-        out.print(f"  {e.at}  {e.action}  {e.from_status or ''} → {e.to_status or ''}  {e.actor or ''}  "
+        # A step that changed no status (a reason given, a reminder) shows none, not an empty "→".
+        move = f"{e.from_status or ''} → {e.to_status}" if e.to_status else ""
+        out.print(f"  {_when(e.at)}  {e.action}  {move}  {e.actor or ''}  "
                   f"{escape(reason_in(e.detail)) if e.action == 'platform_refused' else ''}".rstrip())
     for r in refused:
         out.print(f"  [red]Douyin did not take the decision made here ({escape(r['reason'] or 'no reason given')}): "
