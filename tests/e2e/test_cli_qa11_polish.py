@@ -48,6 +48,8 @@ def test_audit_change_is_readable(cli_env):
     result = runner.invoke(cli_env, ["audit"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "{'" not in result.stdout and "'}" not in result.stdout, result.stdout
+    # the shell user is named as the web's audit page names it, in the run's language (Chinese by default)
+    assert "命令行 · " in result.stdout and "cli:" not in result.stdout, result.stdout
 
 
 def test_aftersales_tab_help_lists_every_tab(cli_env):

@@ -188,6 +188,8 @@ def audit_command(
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Read the audit log, newest first."""
+    from ..web.audit_words import who  # the actor named as the web's audit page names it (QA pass 11, #13)
+
     flt = audit.AuditFilter(login=user, since=_since(since), action=action, limit=limit)
     total, entries = _run(lambda s, ctx: (lambda r: (r[0], [audit.entry_json(e) for e in r[1]]))(audit.search(s, flt)))
     if as_json:
@@ -199,7 +201,7 @@ def audit_command(
     for e in entries:
         change = (f"{_readable(e['before'])} → {_readable(e['after'])}" if (e["before"] or e["after"])
                   else _readable(e["detail"]))
-        table.add_row(e["at"][:19], e["login"] or "", e["channel"], e["action"],
+        table.add_row(e["at"][:19], who(e["login"], e["channel"]), e["channel"], e["action"],
                       f"{e['target_type'] or ''} {e['target_id'] or ''}", change[:120])
     out.print(table)
 
