@@ -276,6 +276,7 @@ class _Limits:
         self.threads = threads
         self.slots = slots
         self.admission: anyio.Semaphore | None = None
+        self.writes: anyio.Semaphore | None = None
 
     def lifespan(self):
         @asynccontextmanager
@@ -284,10 +285,11 @@ class _Limits:
             # 40 a page cost twice its CPU under load (benchmarks/RESULTS.md).
             anyio.to_thread.current_default_thread_limiter().total_tokens = self.threads
             self.admission = anyio.Semaphore(self.slots) if self.slots else None
+            self.writes = anyio.Semaphore(max(self.threads - 1, 1))
             try:
                 yield
             finally:
-                self.admission = None
+                self.admission = self.writes = None
 
         return lifespan
 
@@ -301,15 +303,31 @@ class AdmissionLimit:
     connections together, every thread could be taken by a request waiting for a connection while every
     connection's request waited for a thread, and nothing moved until the pool's 30 s timeout (seen with 2
     threads and 20 clients). With no more requests in progress than connections (one kept for the token-use
-    write, accounts.record_token_use), each request gets its connection at once."""
+    write, accounts.record_token_use), each request gets its connection at once.
+
+    And at most one request fewer than the threads that writes (any method but GET, HEAD, OPTIONS), so that a
+    thread is always left for the request that holds a lock (QA pass 12): a write takes its locks (a tracking
+    number's, an order's row, an import's shop) in its handler's thread, but its transaction ends only after the
+    handler has returned, through FastAPI's response check and the session's commit, each needing a thread again.
+    With as many writers as threads, a burst of writes to one order or one tracking number took every thread
+    with a request waiting for the lock while its holder waited for a thread: the web process never answered
+    again (PostgreSQL's lock waits have no timeout; SQLite's busy timeout ended in 500s)."""
 
     def __init__(self, app, limits: _Limits):
         self.app = app
         self.limits = limits
 
     async def __call__(self, scope, receive, send):
-        admission = self.limits.admission
-        if admission is None or scope["type"] != "http" or scope["path"].startswith("/static/"):
+        admission, writes = self.limits.admission, self.limits.writes
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            return await self.app(scope, receive, send)
+        if writes is not None and scope["method"] not in ("GET", "HEAD", "OPTIONS"):
+            async with writes:
+                return await self._admitted(admission, scope, receive, send)
+        await self._admitted(admission, scope, receive, send)
+
+    async def _admitted(self, admission, scope, receive, send):
+        if admission is None:
             return await self.app(scope, receive, send)
         async with admission:
             await self.app(scope, receive, send)
