@@ -15,6 +15,8 @@ try:
 except ImportError:  # pragma: no cover
     from click import UsageError
 
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
+
 from .errors import DomainError
 
 err = Console(stderr=True)
@@ -86,8 +88,32 @@ class RootGroup(TyperGroup):
             _print_error("a number given is too large for the database (ids go up to 9223372036854775807)",
                          "number_too_large")
             raise typer.Exit(2) from None
+        except SQLAlchemyOperationalError as exc:
+            # The database cannot be reached or used (a wrong port, a server down, a locked file): one line with
+            # the driver's reason, not 470 lines of traceback that a supervisor repeats every few seconds (QA pass
+            # 12, #3). The address is shown without its password.
+            _print_error(f"the database {_database_address()} cannot be used: {_first_line(exc.orig or exc)} "
+                         "(is it running, and is XIAODIAN_DATABASE_URL right?)", "database_unavailable")
+            raise typer.Exit(1) from None
         finally:
             current_language.reset(language)
+
+
+def _database_address() -> str:
+    """XIAODIAN_DATABASE_URL as the settings read it, its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    from .settings import Settings
+
+    try:
+        return make_url(Settings().database_url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - the message is about the database, whatever the settings say
+        return "(XIAODIAN_DATABASE_URL)"
+
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return lines[0] if lines else type(error).__name__
 
 
 def _run_language() -> str:
