@@ -11,6 +11,7 @@ the columns ``status``, ``holder``, ``lease_until``, ``attempts``, ``started_at`
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import threading
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 MAX_ATTEMPTS = 3  # a job whose worker died is taken up again this many times in all
 REPORT_EVERY_SECONDS = 1.0  # progress reports (and lease renewals) at most this often
 LEASE = timedelta(minutes=2)  # renewed at every progress report; a job silent for longer was lost with its worker
+
+log = logging.getLogger("xiaodian.jobs")
 
 
 class JobStatus(StrEnum):
@@ -105,6 +108,7 @@ def claim_next(sessions: sessionmaker[Session], model, now: datetime, holder: st
                        for job_id, attempts, gone in held_here if holder_gone(gone)]
         for job_id, attempts, still in sorted(candidates, key=lambda c: c[0]):
             if attempts >= MAX_ATTEMPTS:
+                log.warning("%s %s given up: its worker stopped %s times", model.__tablename__[:-1], job_id, attempts)
                 session.execute(update(model).where(model.id == job_id, still).values(
                     status=JobStatus.FAILED.value, finished_at=now, lease_until=None, error_code=lost[0],
                     error_message=f"the worker on this job stopped {attempts} times; {lost[1]}"))
@@ -113,6 +117,9 @@ def claim_next(sessions: sessionmaker[Session], model, now: datetime, holder: st
                 status=JobStatus.RUNNING.value, holder=holder, lease_until=now + LEASE, started_at=now,
                 attempts=attempts + 1, **restart)).rowcount
             if taken == 1:
+                if attempts:  # an IT person reading the log learns that a worker died and another carried on
+                    log.info("%s %s taken over by %s (attempt %s): its worker stopped", model.__tablename__[:-1],
+                             job_id, holder, attempts + 1)
                 return job_id
     return None
 

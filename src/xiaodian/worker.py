@@ -22,12 +22,18 @@ class Job:
     lane: str = "main"  # each lane is a thread of its own: a job that runs for minutes gets a lane of its own
 
 
+def _fields(values: dict) -> str:
+    """A scan's report as a log line reads it: ``shop_id=1 overdue=3 reminders=12`` (QA pass 12, #5: a Python dict
+    repr), leaving out what is empty or zero."""
+    return " ".join(f"{key}={value}" for key, value in values.items() if value not in (None, 0, False, [], {}, ""))
+
+
 def _deadline_scan(ctx) -> None:
     from .shipping.jobs import scan_all_shops
 
     for report in scan_all_shops(ctx.sessions, ctx.clock.now()):
         if report.overdue or report.late_shipped or report.reminders or report.derived:
-            log.info("deadline scan %s", report.as_json())
+            log.info("deadline scan: %s", _fields(report.as_json()))
 
 
 def _logistics_scan(ctx) -> None:
@@ -37,7 +43,7 @@ def _logistics_scan(ctx) -> None:
     for report in scan_all_shops(ctx.sessions, ctx.clock.now(), thresholds=thresholds_from(ctx.settings),
                                  tracked=live_tracking(ctx.settings)):
         if report.raised or report.escalated or report.resolved or report.reopened:
-            log.info("logistics scan %s", report.as_json())
+            log.info("logistics scan: %s", _fields(report.as_json()))
 
 
 def _logistics_tracking(ctx) -> None:
@@ -58,7 +64,7 @@ def _aftersale_scan(ctx) -> None:
 
     for report in scan_all_shops(ctx.sessions, ctx.clock.now()):
         if report.due_soon or report.overdue:
-            log.info("after-sale scan %s", report.as_json())
+            log.info("after-sale scan: %s", _fields(report.as_json()))
 
 
 JOBS.append(Job("aftersales.deadline_scan", 60.0, _aftersale_scan))
@@ -173,9 +179,14 @@ def worker(once: bool = typer.Option(False, "--once", help="run every job once, 
 
         run_due(ctx, {}, time.monotonic)
         return
+    from .job_queue import holder_name
+
     stop = start_background(ctx)
+    log.info("worker %s started: %s jobs in lanes %s", holder_name(), len(JOBS), ", ".join(lanes()))
     try:
         while not stop.wait(3600):
             pass
     except KeyboardInterrupt:
         stop.set()
+    log.info("worker %s stopping: a job it was running is taken up by another worker (or by this one restarted)",
+             holder_name())

@@ -48,3 +48,18 @@ def test_the_bar_of_an_import_taken_over_stays_where_the_dead_worker_left_it(ctx
     after = [done for holder, done in reported if holder == "next"]
     assert after and min(after) > left_at, (left_at, after)  # nothing below where the dead worker was
     assert job(ctx, imported).bytes_done == job(ctx, imported).size_bytes
+
+
+def test_the_log_says_a_job_was_taken_over_and_scans_read_as_fields(ctx, shop_id, users, tmp_path, monkeypatch,
+                                                                     caplog):
+    """QA pass 12, #5: nothing in the worker's log said that a worker had died and another carried its job on, and
+    the scans' lines were Python dict reprs."""
+    from xiaodian.worker import _fields
+
+    _clean, imported = checked_and_applied(ctx, shop_id, thirty_orders(tmp_path))
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, "dies") == imported
+    with caplog.at_level("INFO", logger="xiaodian.jobs"):
+        assert runner.claim_next(ctx.sessions, now + LEASE + timedelta(seconds=1), "next") == imported
+    assert f"import_job {imported} taken over by next (attempt 2)" in caplog.text
+    assert _fields({"shop_id": 1, "overdue": 3, "reminders": 0, "skipped": False}) == "shop_id=1 overdue=3"
