@@ -42,3 +42,14 @@ def test_a_web_process_of_serve_workers_logs_through_the_desks_redacting_handler
     line = next((line for line in run.stderr.splitlines() if "xiaodian.access" in line), None)
     assert line is not None, run.stderr
     assert "INFO" in line and "abcdef123456" not in line, line
+
+
+def test_the_access_line_of_a_refusal_names_its_code(owner_client, caplog):
+    """QA pass 12, #5: `POST …/shipments 409 104.4ms` did not say whether the order was already shipped or changed
+    by someone else; the line now carries the error's stable code (never the query string)."""
+    with caplog.at_level("INFO", logger="xiaodian.access"):
+        owner_client.get("/api/v1/orders/6938459704022656099?q=13812345678", headers={"accept": "application/json"})
+    line = next(r.getMessage() for r in caplog.records if r.name == "xiaodian.access")
+    assert line.startswith("GET /api/v1/orders/6938459704022656099 404 order_not_found ") or \
+        line.startswith("GET /api/v1/orders/6938459704022656099 404 not_found "), line
+    assert "13812345678" not in line

@@ -92,8 +92,9 @@ class ShellMiddleware:
             i18n.current_language.reset(token)
             if not is_static:
                 # Query strings are left out: people search by phone number and that must not reach the logs.
-                access_log.info("%s %s %s %.1fms", scope["method"], scope["path"], status_holder[0],
-                                (time.perf_counter() - started) * 1000)
+                code = (scope.get("state") or {}).get("error_code")
+                access_log.info("%s %s %s%s %.1fms", scope["method"], scope["path"], status_holder[0],
+                                f" {code}" if code else "", (time.perf_counter() - started) * 1000)
 
 
 def _page_above(request: Request) -> str | None:
@@ -117,6 +118,7 @@ def _wants_json(request: Request) -> bool:
 
 
 def _error_response(request: Request, status: int, code: str, message: str, details: dict | None = None) -> Response:
+    request.state.error_code = code  # for the access log line (QA pass 12, #5: a 409, but which?)
     if _wants_json(request):
         return JSONResponse({"error": {"code": code, "message": message, "details": details or {}}}, status_code=status)
     return render(request, "error.html", status_code=status, status=status, code=code, message=message,
