@@ -86,3 +86,12 @@ def test_a_bulk_ship_preview_with_nothing_to_ship_offers_no_apply_and_refuses_on
     assert stale.status_code == 409 and "这个文件的预览里没有可导入或可发货的行" in stale.text  # errtext_nothing_to_apply
     with ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Shipment)) == 0
+
+
+def test_an_empty_bulk_ship_file_speaks_of_shipping_not_importing(owner_client):
+    """The bulk-ship page said 文件是空的，没有可导入的行 (the import reader's words) for an empty file."""
+    token = csrf_of(owner_client, "/shipping/bulk")
+    answer = owner_client.post("/shipping/bulk", data={"csrf_token": token},
+                               files={"file": ("ship.csv", b"", "text/csv")})
+    assert answer.status_code == 422 and "文件是空的，没有要发货的行。" in answer.text
+    assert "可导入" not in answer.text

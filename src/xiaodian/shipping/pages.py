@@ -283,8 +283,10 @@ def bulk_preview(request: Request, file: UploadFile | None = File(None),
         report = run_bulk(request, stored, dry_run=True, principal=principal, confirmed=PREVIEW)
     except FileUnreadable as exc:
         uploads.delete(ctx.settings.data_dir, stored.upload_id)
-        return render(request, "shipping/bulk.html", status_code=422, stage="upload",
-                      error=error_text(exc.code, exc.message, exc.details))
+        # An empty file is a bulk-ship file with nothing to ship here, not an import (the reader's own words).
+        error = (_("The file is empty: it has no rows to ship.") if exc.code == "file_empty"
+                 else error_text(exc.code, exc.message, exc.details))
+        return render(request, "shipping/bulk.html", status_code=422, stage="upload", error=error)
     shown = _shown(report)
     if report.shipped:
         uploads.save_note(ctx.settings.data_dir, stored.upload_id, SEEN_NOTE,
