@@ -351,6 +351,20 @@ def batches_of_ten(monkeypatch, after_batch=None):
     monkeypatch.setattr(runner, "import_order_file", importing)
 
 
+def dies_after_two_batches(ctx, monkeypatch, job_id: int):
+    """Worker "dies" claims the import job and dies once its second batch of 10 orders is committed; returns the
+    time it claimed the job at."""
+    def dies_after_two(n):
+        if n == 2:
+            raise Killed
+    batches_of_ten(monkeypatch, dies_after_two)
+    now = ctx.clock.now()
+    assert runner.claim_next(ctx.sessions, now, "dies") == job_id
+    with pytest.raises(Killed):
+        runner.run_job(ctx, job_id, "dies")
+    return now
+
+
 def test_a_worker_taking_over_a_dead_ones_import_carries_on_and_reports_the_whole_file(ctx, shop_id, users,
                                                                                        tmp_path, monkeypatch):
     """The dead worker committed 2 batches of 10 orders. The next one reads past them without writing, and the
@@ -360,15 +374,7 @@ def test_a_worker_taking_over_a_dead_ones_import_carries_on_and_reports_the_whol
 
     monkeypatch.setattr(domain, "KEPT_REJECTIONS", 1)
     clean, imported = checked_and_applied(ctx, shop_id, thirty_orders(tmp_path))
-
-    def dies_after_two(n):
-        if n == 2:
-            raise Killed
-    batches_of_ten(monkeypatch, dies_after_two)
-    now = ctx.clock.now()
-    assert runner.claim_next(ctx.sessions, now, "dies") == imported
-    with pytest.raises(Killed):
-        runner.run_job(ctx, imported, "dies")
+    now = dies_after_two_batches(ctx, monkeypatch, imported)
     assert orders(ctx) == 18  # two batches of 10 orders, 2 of them rejected
     assert job(ctx, imported).checkpoint["orders_done"] == 20
 

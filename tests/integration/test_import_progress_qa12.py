@@ -11,7 +11,7 @@ from xiaodian import job_queue
 from xiaodian.imports import runner
 from xiaodian.job_queue import LEASE
 
-from .test_import_jobs import Killed, batches_of_ten, checked_and_applied, job, thirty_orders
+from .test_import_jobs import batches_of_ten, checked_and_applied, dies_after_two_batches, job, thirty_orders
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
@@ -30,14 +30,7 @@ def test_the_bar_of_an_import_taken_over_stays_where_the_dead_worker_left_it(ctx
     monkeypatch.setattr(job_queue, "REPORT_EVERY_SECONDS", 0.0)  # every progress call is a report
     monkeypatch.setattr(job_queue, "report", recording)
 
-    def dies_after_two(n):
-        if n == 2:
-            raise Killed
-    batches_of_ten(monkeypatch, dies_after_two)
-    now = ctx.clock.now()
-    assert runner.claim_next(ctx.sessions, now, "dies") == imported
-    with pytest.raises(Killed):
-        runner.run_job(ctx, imported, "dies")
+    now = dies_after_two_batches(ctx, monkeypatch, imported)
     left_at = job(ctx, imported).bytes_done
     assert left_at > 0
 
