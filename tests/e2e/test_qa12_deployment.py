@@ -53,3 +53,23 @@ def test_the_access_line_of_a_refusal_names_its_code(owner_client, caplog):
     assert line.startswith("GET /api/v1/orders/6938459704022656099 404 order_not_found ") or \
         line.startswith("GET /api/v1/orders/6938459704022656099 404 not_found "), line
     assert "13812345678" not in line
+
+
+def test_uvicorns_own_lines_carry_the_desks_timestamp(settings, ctx):
+    """QA pass 12, #5: `INFO:     Started server process [5240]` had no time, beside the desk's lines that do."""
+    import re
+    import time
+
+    env = {**os.environ, "XIAODIAN_DATABASE_URL": settings.database_url, "XIAODIAN_DATA_DIR": str(settings.data_dir),
+           **{f"XIAODIAN_{k.upper()}": v for k, v in TEST_KEYS.items()}}
+    server = subprocess.Popen([sys.executable, "-c", "from xiaodian.cli import main; main()", "serve", "--port",
+                               str(_free_port()), "--no-jobs"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        lines, deadline = [], time.monotonic() + 30
+        while time.monotonic() < deadline and not any("startup complete" in line for line in lines):
+            lines.append(server.stderr.readline())
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+    started = [line for line in lines if "Started server process" in line]
+    assert started and re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO uvicorn", started[0]), lines

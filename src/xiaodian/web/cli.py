@@ -31,7 +31,10 @@ def _serve(ctx, host: str, port: int, workers: int = 1, jobs: bool = True, trust
     if jobs:
         start_background(ctx)
     # uvicorn's own access log prints query strings (phone searches); the desk logs requests without them.
-    options = dict(host=host, port=port, log_level="info", proxy_headers=bool(trust_proxy), access_log=False)
+    # log_config=None: uvicorn's own lines go through the desk's handler (logs.configure_logging, in each web process
+    # too), with its timestamp and secret masking, instead of a format of uvicorn's without the time (QA pass 12, #5).
+    options = dict(host=host, port=port, log_level="info", proxy_headers=bool(trust_proxy), access_log=False,
+                   log_config=None)
     if trust_proxy:
         options["forwarded_allow_ips"] = trust_proxy
     if workers > 1:
