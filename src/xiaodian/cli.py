@@ -85,7 +85,9 @@ class RootGroup(TyperGroup):
                          {"path": str(exc.filename)})
             raise typer.Exit(2) from None
         except OverflowError:
-            _print_error("a number given is too large for the database (ids go up to 9223372036854775807)",
+            from .db import MAX_ROW_ID
+
+            _print_error(f"a number given is too large for the database (ids go up to {MAX_ROW_ID})",
                          "number_too_large")
             raise typer.Exit(2) from None
         except SQLAlchemyOperationalError as exc:

@@ -182,16 +182,6 @@ def _sqlite_index_hint(self, table, text: str | None) -> str | None:
 sqlite.base.SQLiteCompiler.get_from_hint_text = _sqlite_index_hint
 
 
-# The largest integer either database stores (a signed 64-bit integer). A larger id cannot name a row: the desk
-# answers "not found" for it rather than letting SQLite's driver fail on the number (QA pass 11, #1).
-ROW_ID_MAX = 2**63 - 1
-
-
-def is_row_id(value: int) -> bool:
-    """Whether ``value`` can be the id of a stored row (1 to ``ROW_ID_MAX``)."""
-    return 0 < value <= ROW_ID_MAX
-
-
 # How long a SQLite connection waits for another's write lock before giving up (an import's batch holds it
 # for well under a second; a backup or a long migration may take longer).
 BUSY_TIMEOUT_MS = 10_000

@@ -221,7 +221,8 @@ def audit_log(
     user: str | None = Query(None, max_length=64), action: str | None = Query(None, max_length=64),
     channel: str | None = Query(None, max_length=16), since: datetime | None = None, until: datetime | None = None,
     q: str | None = Query(None, max_length=100), limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0, le=1_000_000_000), principal: Principal = Depends(require("audit.read")), session: Session = Depends(db, scope="function"),
+    offset: int = Query(0, ge=0, le=1_000_000_000), principal: Principal = Depends(require("audit.read")),
+    session: Session = Depends(db, scope="function"),
 ):
     total, entries = audit.search(session, audit_filter(user, action, channel, since, until, q, limit, offset))
     return AuditPage(total=total, entries=[AuditEntryOut(**audit.entry_json(e)) for e in entries])

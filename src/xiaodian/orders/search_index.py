@@ -200,7 +200,8 @@ def _is_latin_or_digit(ch: str) -> bool:
 
 # Units and measure words written after a number in Chinese titles and specs (10斤, 2袋装, 500克, 5公斤, 42码, 2号):
 # the number keeps its unit, so `1斤` is one term and does not find 10斤 as 1 + 斤 did (QA pass 11, #4).
-_UNITS = frozenset("斤两克千公吨升毫厘米寸尺码袋包箱盒瓶罐桶件个只支条片粒颗根双套对张本台块份杯碗斗号枚头人代度年月天日周岁层色款")
+_UNITS = frozenset("斤两克千公吨升毫厘米寸尺码"  # weights, volumes, lengths, sizes
+                   "袋包箱盒瓶罐桶件个只支条片粒颗根双套对张本台块份杯碗斗号枚头人代度年月天日周岁层色款")
 
 
 def script_terms(run: str) -> list[str]:
@@ -475,8 +476,7 @@ def _one_item_postgres(body, together: list[str]):
 
 def sqlite_functions(dbapi_connection) -> None:
     """Register ``xd_one_item(body, term, ...)`` on a new SQLite connection (db.make_engine's connect hook)."""
-    dbapi_connection.create_function("xd_one_item", -1, lambda body, *terms: holds_all_in_one_item(body, *terms),
-                                     deterministic=True)
+    dbapi_connection.create_function("xd_one_item", -1, holds_all_in_one_item, deterministic=True)
 
 
 class _SqliteMatch(TextMatch):
@@ -489,7 +489,7 @@ class _SqliteMatch(TextMatch):
             stmt = stmt.where(literal_column("order_search").op("MATCH")(literal(self.expr)))
         if with_text:
             stmt = stmt.where(*(func.instr(_fts_text.c.body, literal(t)) > 0 for t in self.post))
-            if self.together and (self.post or self.expr is None):  # the FTS5 expression alone is not exact then
+            if self.together and self.post:  # the FTS5 expression alone is not exact for the post-filtered terms
                 stmt = stmt.where(_one_item_sqlite(_fts_text.c.body, self.together))
         return stmt
 
@@ -513,7 +513,7 @@ class _SqliteMatch(TextMatch):
             src = MatchesFirst(src, _O, _O.c.sort_key == key)
             where += [_O.c.shop_id == self.shop_id, *conds]
         stmt = select(*cols).select_from(src).where(*where)
-        return self._where(stmt, with_text=bool(self.post) or self.expr is None), key
+        return self._where(stmt, with_text=bool(self.post)), key
 
     def page_keys(self, conds: list, offset: int, limit: int) -> list[tuple[int, int]]:
         stmt, key = self._source([], conds)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import DataError as SQLAlchemyDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..context import AppContext
-from ..db import pool_capacity
+from ..db import MAX_ROW_ID, pool_capacity
 from ..errors import DomainError
 from . import body_limits, i18n
 from .deps import SESSION_COOKIE, LoginRequired, login_url
@@ -223,7 +223,7 @@ def install_error_handlers(app: FastAPI) -> None:
         # (the catch-all below re-raises to the server, which then drops the connection).
         log.warning("refused a number too large to store on %s %s", request.method, request.url.path)
         return _error_response(request, 422, "number_too_large",
-                               "a number in the request is too large (at most 9223372036854775807); check it")
+                               f"a number in the request is too large (at most {MAX_ROW_ID}); check it")
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception):
