@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..cli import ShopOption, group_shop
+from ..cli import ShopOption, fail, group_shop, missing_file
 from ..cli_tables import add_columns
 from ..errors import DomainError
 
@@ -37,14 +37,8 @@ def _when(value) -> str:
     return shop_time(value, "%Y-%m-%d %H:%M") if value else "—"
 
 
-def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
-    from ..cli import fail
 
-    fail(exc, code)
-
-
-def _context(shop: int | None, as_json: bool = False):
+def _context(shop: int | None):
     """A fresh context and the shop the command works on: its --shop, else XIAODIAN_SHOP, else the first shop. A
     shop the desk lacks is refused (exit 1), nothing done."""
     from ..bootstrap import default_shop_id, open_context
@@ -54,7 +48,7 @@ def _context(shop: int | None, as_json: bool = False):
         return ctx, default_shop_id(ctx, shop)
     except DomainError as exc:
         ctx.engine.dispose()
-        _emit_error(exc, as_json)
+        fail(exc)
 
 
 @app.callback()
@@ -72,13 +66,13 @@ def list_cases(typer_ctx: typer.Context,
     from .queries import TABS, CaseFilter
 
     if tab not in TABS:
-        _emit_error(DomainError(f"--tab must be one of {', '.join(TABS)}", code="usage"), as_json, 2)
+        fail(DomainError(f"--tab must be one of {', '.join(TABS)}", code="usage"), 2)
     types = [t.value for t in CaseType]
     if case_type is not None and case_type not in types:  # the API refuses these too; never an empty list instead
-        _emit_error(DomainError(f"--type must be one of {', '.join(types)}", code="usage"), as_json, 2)
+        fail(DomainError(f"--type must be one of {', '.join(types)}", code="usage"), 2)
     if family is not None and family not in FAMILIES:
-        _emit_error(DomainError(f"--family must be one of {', '.join(FAMILIES)}", code="usage"), as_json, 2)
-    ctx, shop_id = _context(shop, as_json)
+        fail(DomainError(f"--family must be one of {', '.join(FAMILIES)}", code="usage"), 2)
+    ctx, shop_id = _context(shop)
     try:
         with ctx.sessions() as session:
             data = views.case_page(session, shop_id=shop_id, now=ctx.clock.now(),
@@ -110,14 +104,14 @@ def show(command: typer.Context, aftersale_id: str, as_json: bool = typer.Option
     from ..channels.douyin.refusals import reason_in, refused_decisions
     from . import views
 
-    ctx, shop_id = _context(group_shop(command, shop), as_json)
+    ctx, shop_id = _context(group_shop(command, shop))
     try:
         with ctx.sessions() as session:
             data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
                                      families=views.families_for(session, shop_id, ctx.settings))
             refused = refused_decisions(session, shop_id, aftersale_id)  # decisions Douyin did not take (QA 8, #2)
     except DomainError as exc:
-        _emit_error(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -158,7 +152,7 @@ def act(command: typer.Context, aftersale_id: str,
     from . import domain, service, views
     from .api import parse_action
 
-    ctx, shop_id = _context(group_shop(command, shop), as_json)
+    ctx, shop_id = _context(group_shop(command, shop))
     try:
         given = domain.ActionInput(reason_code, note, inspection, tracking, carrier, confirm_warnings,
                                    service.refund_amount_from_yuan(refund_amount))
@@ -171,7 +165,7 @@ def act(command: typer.Context, aftersale_id: str,
             data = views.case_detail(session, shop_id=shop_id, aftersale_id=aftersale_id, now=ctx.clock.now(),
                                      families=views.families_for(session, shop_id, ctx.settings))
     except DomainError as exc:
-        _emit_error(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -196,7 +190,7 @@ def contact(command: typer.Context, aftersale_id: str,
             service.add_contact(session, shop_id=shop_id, aftersale_id=aftersale_id, channel=channel, summary=summary,
                                 outcome=outcome, principal=cli_principal(), now=ctx.clock.now())
     except DomainError as exc:
-        _emit_error(exc, False)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     out.print("logged")
@@ -228,7 +222,7 @@ def relabel(command: typer.Context, as_json: bool = typer.Option(False, "--json"
     from ..db import transaction
     from .order_label import refresh_shop
 
-    ctx, shop_id = _context(group_shop(command, shop), as_json)
+    ctx, shop_id = _context(group_shop(command, shop))
     try:
         with transaction(ctx.sessions) as session:
             changed = refresh_shop(session, shop_id)
@@ -249,16 +243,14 @@ def import_aftersales(file: Path = typer.Argument(..., help="after-sale export: 
     from .importfile import import_aftersale_file
 
     if not file.is_file():
-        from ..cli import missing_file
-
-        _emit_error(missing_file(file), as_json, 2)
-    ctx, shop_id = _context(shop, as_json)
+        fail(missing_file(file), 2)
+    ctx, shop_id = _context(shop)
     try:
         report = import_aftersale_file(ctx.sessions, shop_id=shop_id, path=file, now=ctx.clock.now(),
                                        principal=cli_principal(), dry_run=dry_run,
                                        rules=service.deadlines_from(ctx.settings))
     except DomainError as exc:
-        _emit_error(exc, as_json, 2)
+        fail(exc, 2)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -278,14 +270,14 @@ def quality_rate(product: str = typer.Option(None, "--product", help="one produc
     from . import quality, views
 
     if window not in (14, 30):
-        _emit_error(DomainError("--window must be 14 or 30", code="usage"), as_json, 2)
-    ctx, shop_id = _context(shop, as_json)
+        fail(DomainError("--window must be 14 or 30", code="usage"), 2)
+    ctx, shop_id = _context(shop)
     try:
         with ctx.sessions() as session:
             families = views.families_for(session, shop_id, ctx.settings)
             rows = quality.rates(session, shop_id, ctx.clock.now(), window, families, product)
     except DomainError as exc:  # a product the shop never had
-        _emit_error(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     if as_json:

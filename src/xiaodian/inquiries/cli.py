@@ -12,19 +12,13 @@ from datetime import datetime
 import typer
 from rich.console import Console
 
-from ..cli import ShopOption
+from ..cli import ShopOption, fail
 from ..errors import DomainError
 
 out = Console()
 err = Console(stderr=True)
 inquiries_app = typer.Typer(no_args_is_help=True, help="Buyer inquiry assistant")
 
-
-def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
-    from ..cli import fail
-
-    fail(exc, code)
 
 
 def ask(
@@ -48,9 +42,9 @@ def ask(
         try:
             when = datetime.fromisoformat(at)
         except ValueError:
-            _fail(DomainError("--at: use ISO 8601, e.g. 2026-11-24T18:00:00+08:00", code="usage"), as_json, 2)
+            fail(DomainError("--at: use ISO 8601, e.g. 2026-11-24T18:00:00+08:00", code="usage"), 2)
         if when.tzinfo is None:
-            _fail(DomainError("--at needs a UTC offset, e.g. +08:00", code="usage"), as_json, 2)
+            fail(DomainError("--at needs a UTC offset, e.g. +08:00", code="usage"), 2)
     ctx = open_context()
     try:
         shop_id = default_shop_id(ctx, shop)
@@ -59,7 +53,7 @@ def ask(
                                                phone=phone, order_id=order, at=when, now=ctx.clock.now(),
                                                cipher=ctx.cipher))
     except DomainError as exc:
-        _fail(exc, as_json, 2 if exc.code == "validation_failed" else 1)
+        fail(exc, 2 if exc.code == "validation_failed" else 1)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -79,7 +73,8 @@ def ask(
 @inquiries_app.command("eval")
 def evaluate(
     which: str = typer.Option("in_sample", "--set",
-                              help="built-in set: in_sample (written with the rules), holdout or fresh (written after)"),
+                              help="built-in set: in_sample (written with the rules), holdout or fresh "
+                              "(written after)"),
     cases: str = typer.Option(None, "--cases", help="another labelled set (JSON lines); overrides --set"),
     as_json: bool = typer.Option(False, "--json"),
     show_errors: bool = typer.Option(False, "--errors", help="list every wrong field"),
@@ -89,7 +84,7 @@ def evaluate(
 
     name = which.replace("-", "_")
     if cases is None and name not in SETS:
-        _fail(DomainError(f"--set: one of {', '.join(SETS)}", code="usage"), as_json, 2)
+        fail(DomainError(f"--set: one of {', '.join(SETS)}", code="usage"), 2)
     report = run(cases or SETS[name])
     if as_json:
         typer.echo(json.dumps(report.as_json(), ensure_ascii=False))

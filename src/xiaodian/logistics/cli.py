@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..cli import ShopOption, group_shop
+from ..cli import ShopOption, fail, group_shop, missing_file
 from ..cli_tables import add_columns
 from ..clock import iso
 from ..errors import DomainError
@@ -27,21 +27,15 @@ anomalies_app = typer.Typer(help="Logistics anomalies: list them, act on one", i
 logistics_app = typer.Typer(no_args_is_help=True, help="Logistics settings: the shop's anomaly thresholds")
 
 
-def _fail(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
-    from ..cli import fail
 
-    fail(exc, code)
-
-
-def _shop_id(ctx, shop: int | None, as_json: bool) -> int:
+def _shop_id(ctx, shop: int | None) -> int:
     """The shop --shop names (else XIAODIAN_SHOP, else the first); one the desk lacks is refused, exit 1."""
     from ..bootstrap import default_shop_id
 
     try:
         return default_shop_id(ctx, shop)
     except DomainError as exc:
-        _fail(exc, as_json)
+        fail(exc)
 
 
 @tracking_app.command("import")
@@ -53,15 +47,13 @@ def import_file(file: Path = typer.Argument(..., help="CSV or XLSX: 快递单号
     from .importfile import import_tracking_file
 
     if not file.is_file():
-        from ..cli import missing_file
-
-        _fail(missing_file(file), as_json, 2)
+        fail(missing_file(file), 2)
     ctx = open_context()
     try:
-        report = import_tracking_file(ctx.sessions, shop_id=_shop_id(ctx, shop, as_json), path=file,
+        report = import_tracking_file(ctx.sessions, shop_id=_shop_id(ctx, shop), path=file,
                                       principal=cli_principal(), now=ctx.clock.now())
     except DomainError as exc:
-        _fail(exc, as_json, 2)
+        fail(exc, 2)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -86,7 +78,7 @@ def track(key: str = typer.Argument(..., help="order id or tracking number"),
         with transaction(ctx.sessions) as session:
             data = order_tracking(session, default_shop_id(ctx, shop), key, ctx.clock.now(), words_language())
     except DomainError as exc:
-        _fail(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     for case in data["anomalies"]:
@@ -143,13 +135,13 @@ def anomalies(ctx: typer.Context,
     from .queries import AnomalyFilter, list_anomalies
 
     if status not in ("open", "all"):
-        _fail(DomainError("--status must be open or all", code="usage"), as_json, 2)
+        fail(DomainError("--status must be open or all", code="usage"), 2)
     if kind is not None and kind not in {k.value for k in AnomalyKind}:
-        _fail(DomainError(f"--kind must be one of {', '.join(k.value for k in AnomalyKind)}", code="usage"), as_json, 2)
+        fail(DomainError(f"--kind must be one of {', '.join(k.value for k in AnomalyKind)}", code="usage"), 2)
     app_ctx = open_context()
     try:
         with app_ctx.sessions() as session:
-            data = list_anomalies(session, _shop_id(app_ctx, shop, as_json),
+            data = list_anomalies(session, _shop_id(app_ctx, shop),
                                   AnomalyFilter(status=status, kind=kind, limit=limit, offset=offset),
                                   words_language())  # the run's language (XIAODIAN_DEFAULT_LANGUAGE, QA 11 #5)
     finally:
@@ -189,7 +181,7 @@ def act(command: typer.Context, anomaly_id: str = typer.Argument(...),
         try:
             until_at = datetime.fromisoformat(until)
         except ValueError:
-            _fail(DomainError(f"--until must be a time like 2026-11-26T09:00, got {until!r}", code="usage"), as_json, 2)
+            fail(DomainError(f"--until must be a time like 2026-11-26T09:00, got {until!r}", code="usage"), 2)
         if until_at.tzinfo is None:
             until_at = until_at.replace(tzinfo=SHOP_TZ)  # a time without offset is the shop's
     shop = group_shop(command, shop)  # `anomalies --shop 2 act …` as well as `anomalies act … --shop 2`
@@ -203,7 +195,7 @@ def act(command: typer.Context, anomaly_id: str = typer.Argument(...),
             data = anomaly_json(case, parcel, words_language(), order.order_id,
                                 resend_of(session, [case.shipment_id]).get(case.shipment_id))
     except DomainError as exc:
-        _fail(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -226,12 +218,12 @@ def thresholds(set_: list[str] = typer.Option(None, "--set", help="FIELD=HOURS, 
     from . import thresholds as shop_thresholds
 
     if set_ and reset:
-        _fail(DomainError("use --set or --reset, not both", code="usage"), as_json, 2)
+        fail(DomainError("use --set or --reset, not both", code="usage"), 2)
     changes = {}
     for item in set_ or []:
         field, sep, hours = item.partition("=")
         if not sep:
-            _fail(DomainError(f"--set wants FIELD=HOURS, got {item!r}", code="usage"), as_json, 2)
+            fail(DomainError(f"--set wants FIELD=HOURS, got {item!r}", code="usage"), 2)
         changes[field.strip()] = hours.strip()
     ctx = open_context()
     try:
@@ -247,7 +239,7 @@ def thresholds(set_: list[str] = typer.Option(None, "--set", help="FIELD=HOURS, 
             else:
                 view = shop_thresholds.view(session, shop_id, ctx.settings)
     except DomainError as exc:
-        _fail(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
     if as_json:

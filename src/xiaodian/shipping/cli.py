@@ -14,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from ..cli import ShopOption
+from ..cli import ShopOption, fail, missing_file
 from ..cli_tables import add_columns
 from ..errors import DomainError
 
@@ -23,14 +23,8 @@ err = Console(stderr=True)
 scan_app = typer.Typer(no_args_is_help=True, help="Run background scans by hand")
 
 
-def _emit_error(exc: DomainError, as_json: bool, code: int = 1) -> None:
-    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object on stdout too (cli.fail)."""
-    from ..cli import fail
 
-    fail(exc, code)
-
-
-def _in_transaction(as_json: bool, action, shop: int | None = None):
+def _in_transaction(action, shop: int | None = None):
     """Run ``action(session, shop_id, now)`` as one transaction on a fresh context, in the shop --shop names (else
     the default shop); a refused action or an unknown shop prints the reason (JSON too with --json) and exits 1.
     The engine is disposed either way."""
@@ -42,19 +36,19 @@ def _in_transaction(as_json: bool, action, shop: int | None = None):
         with transaction(ctx.sessions) as session:
             return action(session, default_shop_id(ctx, shop), ctx.clock.now())
     except DomainError as exc:
-        _emit_error(exc, as_json)
+        fail(exc)
     finally:
         ctx.engine.dispose()
 
 
-def _shop_id(ctx, shop: int | None, as_json: bool) -> int:
+def _shop_id(ctx, shop: int | None) -> int:
     """The shop --shop names (else XIAODIAN_SHOP, else the first); one the desk lacks is refused, exit 1."""
     from ..bootstrap import default_shop_id
 
     try:
         return default_shop_id(ctx, shop)
     except DomainError as exc:
-        _emit_error(exc, as_json)
+        fail(exc)
 
 
 def ship(
@@ -80,15 +74,13 @@ def ship(
     from .bulk import Confirmed, ship_file
 
     if file is None and (not order_id or not carrier or tracking is None):
-        _emit_error(DomainError("give ORDER_ID --carrier CODE --tracking NO, or --file FILE", code="usage"), as_json, 2)
+        fail(DomainError("give ORDER_ID --carrier CODE --tracking NO, or --file FILE", code="usage"), 2)
     if file is not None and not file.is_file():
-        from ..cli import missing_file
-
-        _emit_error(missing_file(file), as_json, 2)
+        fail(missing_file(file), 2)
     ctx = open_context()
     principal = cli_principal()
     try:
-        shop_id = _shop_id(ctx, shop, as_json)
+        shop_id = _shop_id(ctx, shop)
         if file is not None:
             try:
                 report = ship_file(ctx.sessions, shop_id=shop_id, path=file, principal=principal,
@@ -99,7 +91,7 @@ def ship(
                     exc = DomainError(f"bulk-ship file {file.name}: "
                                       + exc.message.replace("nothing to import", "nothing to ship"),
                                       code=exc.code, details=exc.details)
-                _emit_error(exc, as_json, 2)
+                fail(exc, 2)
             if as_json:
                 typer.echo(json.dumps(_bulk_json(report), ensure_ascii=False))
             else:
@@ -113,7 +105,7 @@ def ship(
                 result = service.ship_order(session, shop_id=shop_id, req=req, principal=principal,
                                             now=ctx.clock.now())
         except DomainError as exc:
-            _emit_error(exc, as_json)
+            fail(exc)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -182,11 +174,11 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
         try:
             start = datetime.combine(date.fromisoformat(since), time(0), tzinfo=SHOP_TZ)
         except ValueError:
-            _emit_error(DomainError(f"--since must be a date like 2026-11-20, got {since!r}", code="usage"), as_json, 2)
+            fail(DomainError(f"--since must be a date like 2026-11-20, got {since!r}", code="usage"), 2)
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = violations_report(session, _shop_id(ctx, shop, as_json), start, limit, now=ctx.clock.now())
+            data = violations_report(session, _shop_id(ctx, shop), start, limit, now=ctx.clock.now())
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -204,7 +196,6 @@ def violations(since: str = typer.Option(None, "--since", help="ship-by on or af
 
 
 def _capacity(value: float | None):
-    from ..cli import fail
     from . import forecast as fc
 
     try:
@@ -224,7 +215,7 @@ def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = forecast_report(session, _shop_id(ctx, shop, as_json), ctx.clock.now(),
+            data = forecast_report(session, _shop_id(ctx, shop), ctx.clock.now(),
                                    _capacity(capacity), limit)
     finally:
         ctx.engine.dispose()
@@ -274,18 +265,18 @@ def ship_template(output: Path = typer.Argument(..., help="the XLSX file to writ
     from .template import bulk_template
 
     if view not in VIEWS:
-        _emit_error(DomainError(f"--view must be one of {', '.join(VIEWS)}", code="usage"), False, 2)
+        fail(DomainError(f"--view must be one of {', '.join(VIEWS)}", code="usage"), 2)
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data, count = bulk_template(session, _shop_id(ctx, shop, False), view, ctx.clock.now(), query,
+            data, count = bulk_template(session, _shop_id(ctx, shop), view, ctx.clock.now(), query,
                                         ctx.cipher)
     finally:
         ctx.engine.dispose()
     try:
         output.write_bytes(data)
     except OSError as exc:  # a folder that does not exist or is not writable: say so, as `export orders` does
-        _emit_error(DomainError(f"cannot write {output}: {exc.strerror or exc}", code="cannot_write"), False, 2)
+        fail(DomainError(f"cannot write {output}: {exc.strerror or exc}", code="cannot_write"), 2)
     out.print(f"{count} orders written to {output}")
 
 
@@ -305,8 +296,8 @@ def correct_tracking(
     from .corrections import correct_tracking as correct
 
     if (old is None) == (shipment is None):
-        _emit_error(DomainError("give the package: --old NUMBER or --shipment ID", code="usage"), as_json, 2)
-    result = _in_transaction(as_json, lambda session, shop_id, now: correct(
+        fail(DomainError("give the package: --old NUMBER or --shipment ID", code="usage"), 2)
+    result = _in_transaction(lambda session, shop_id, now: correct(
         session, shop_id=shop_id, order_id=order_id, shipment_id=shipment, old_tracking_no=old, carrier=carrier,
         tracking_no=tracking, reason=reason, confirm_warnings=confirm_warnings, principal=cli_principal(), now=now),
         shop)
@@ -332,7 +323,7 @@ def reminders_list(limit: int = typer.Option(100, "--limit", min=1, max=5000),
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = reminders_report(session, _shop_id(ctx, shop, as_json), limit)
+            data = reminders_report(session, _shop_id(ctx, shop), limit)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -353,7 +344,7 @@ def reminders_ack(reminder_id: int = typer.Argument(..., help="reminder id (from
     from ..accounts.cli import cli_principal
     from .reminders import acknowledge
 
-    result = _in_transaction(as_json, lambda session, shop_id, now: acknowledge(
+    result = _in_transaction(lambda session, shop_id, now: acknowledge(
         session, shop_id=shop_id, reminder_id=reminder_id, principal=cli_principal(), now=now), shop)
     if as_json:
         typer.echo(json.dumps(result, ensure_ascii=False))

@@ -11,22 +11,15 @@ from datetime import datetime, timezone
 import typer
 
 from ...accounts.shops_cli import shop_app
-from ...cli import ShopOption
+from ...cli import ShopOption, fail
 from ...errors import DomainError, ValidationFailed
 
 sync_app = typer.Typer(no_args_is_help=True, help="Pull orders from a platform")
 reconcile_app = typer.Typer(no_args_is_help=True, help="Repair what pushes missed")
 
 
-def _fail(message: str, code: int, as_json: bool = False) -> None:
-    """``error: …`` and exit ``code``; with --json anywhere in the run, the error object (with its details, as every
-    command's) on stdout too (cli.fail)."""
-    from ...cli import fail
 
-    fail(DomainError(message, code="failed"), code)
-
-
-def _shop(ctx, platform_shop_id: str | None, desk_shop: str | None, as_json: bool) -> int:
+def _shop(ctx, platform_shop_id: str | None, desk_shop: str | None) -> int:
     """The desk shop to sync: the one connected to Douyin shop --shop, or the desk's --desk-shop (as `shop connect`
     names it), else XIAODIAN_SHOP, else the first shop."""
     from ...accounts.models import Shop
@@ -35,18 +28,18 @@ def _shop(ctx, platform_shop_id: str | None, desk_shop: str | None, as_json: boo
     from sqlalchemy import select
 
     if platform_shop_id and desk_shop is not None:
-        _fail("give --shop (the Douyin shop id) or --desk-shop (the desk's shop id), not both", 2, as_json)
+        fail("give --shop (the Douyin shop id) or --desk-shop (the desk's shop id), not both", 2)
     if desk_shop is not None:
         return shop_option(ctx, desk_shop, allow_all=False, name="--desk-shop")
     if not platform_shop_id:
         try:
             return default_shop_id(ctx)
         except DomainError as exc:  # XIAODIAN_SHOP names a shop the desk lacks
-            _fail(exc.message, 1, as_json)
+            fail(exc, 1)
     with ctx.sessions() as session:
         found = session.execute(select(Shop.id).where(Shop.platform_shop_id == platform_shop_id)).scalar_one_or_none()
     if found is None:
-        _fail(f"no shop with Douyin shop id {platform_shop_id}", 2)
+        fail(f"no shop with Douyin shop id {platform_shop_id}", 2)
     return found
 
 
@@ -66,7 +59,7 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
     from .credentials import REFUSED, connect_checked
 
     if not app_secret_stdin:
-        _fail("give the app secret on stdin with --app-secret-stdin", 2)
+        fail("give the app secret on stdin with --app-secret-stdin", 2)
     secret = sys.stdin.readline().strip()
     ctx = open_context()
     desk_shop_id = shop_option(ctx, desk_shop, allow_all=False, name="--desk-shop")
@@ -77,7 +70,7 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
                                           cipher=ctx.cipher, principal=cli_principal(), clock=ctx.clock, name=name)
             writes_on = bool(conn.write_enabled)
     except DomainError as exc:
-        _fail(exc.message, 1 if exc.code == REFUSED else 2)  # 1: the platform refused them (see the module doc)
+        fail(exc, 1 if exc.code == REFUSED else 2)  # 1: the platform refused them (see the module doc)
     finally:
         ctx.engine.dispose()
     typer.echo(f"connected shop {shop_id} " + ("(writes to the platform stay on: shipping uploads tracking numbers)"
@@ -109,10 +102,10 @@ def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin sho
     from .jobs import sync_shop
 
     if since is not None and since.tzinfo is None:
-        _fail("--since needs a UTC offset, e.g. 2026-11-20T00:00:00+08:00", 2, as_json)
+        fail("--since needs a UTC offset, e.g. 2026-11-20T00:00:00+08:00", 2)
     ctx = open_context()
     try:
-        shop_id = _shop(ctx, shop, desk_shop, as_json)
+        shop_id = _shop(ctx, shop, desk_shop)
         while True:
             result = _sync_once(ctx, shop_id, since, as_json, sync_shop, stop_on_error=once)
             if once:
@@ -133,10 +126,10 @@ def _sync_once(ctx, shop_id: int, since, as_json: bool, sync_shop, *, stop_on_er
     except typer.Exit:
         raise
     except DomainError as exc:
-        _fail(exc.message, 2, as_json)
+        fail(exc, 2)
     except Exception as exc:  # noqa: BLE001
         if stop_on_error:
-            _fail(f"the sync stopped: {type(exc).__name__}: {exc}", 1, as_json)
+            fail(DomainError(f"the sync stopped: {type(exc).__name__}: {exc}", code="sync_failed"), 1)
         result = {"shop_id": shop_id, "orders": {"created": 0, "updated": 0, "unchanged": 0},
                   "errors": [{"msg": f"the sync stopped: {type(exc).__name__}: {exc}"}]}
     if as_json:
@@ -200,10 +193,10 @@ def reconcile_douyin(days: float = typer.Option(3.0, "--days"), as_json: bool = 
     try:
         shop_ids = None
         if shop or desk_shop is not None:  # the same lookup and refusals as `sync douyin`
-            shop_id = _shop(ctx, shop, desk_shop, as_json)
+            shop_id = _shop(ctx, shop, desk_shop)
             with ctx.sessions() as session:
                 if get_connection(session, shop_id) is None:
-                    _fail(f"shop {shop_id} is not connected to the Douyin Open Platform", 2, as_json)
+                    fail(f"shop {shop_id} is not connected to the Douyin Open Platform", 2)
             shop_ids = [shop_id]
         results = run_reconcile(ctx, days=days, shop_ids=shop_ids)
     finally:
@@ -250,21 +243,21 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
     from .orders_export import FORMATS, export_orders
 
     if status not in TABS:  # each option named only when it is the wrong one (QA pass 11, #12)
-        _fail(f"--status must be one of {', '.join(TABS)}", 2)
+        fail(f"--status must be one of {', '.join(TABS)}", 2)
     if fmt not in FORMATS:
-        _fail(f"--format must be one of {', '.join(FORMATS)}", 2)
+        fail(f"--format must be one of {', '.join(FORMATS)}", 2)
     try:
         flt = OrderFilter(query=query, tab=status, created_from=_date(created_from, "--created-from"),
                           created_to=_date(created_to, "--created-to"))
         check_filter_range("--created-from", flt.created_from, "--created-to", flt.created_to)
     except (ValueError, ValidationFailed) as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), 2)
     ctx = open_context()
     try:
         shop_id = default_shop_id(ctx, shop)
     except DomainError as exc:  # refused as by every command, before a file is started
         ctx.engine.dispose()
-        _fail(exc.message, 1)
+        fail(exc, 1)
     try:
         flt.now = ctx.clock.now()
         # Written beside the output and moved over it at the end: a refused or failed export leaves no half file.
@@ -285,9 +278,9 @@ def export_orders_cmd(query: str | None = typer.Argument(None, help="as in `orde
         finally:
             partial.unlink(missing_ok=True)
     except DomainError as exc:
-        _fail(exc.message, 2)
+        fail(exc, 2)
     except OSError as exc:
-        _fail(f"cannot write {output}: {exc}", 2)
+        fail(f"cannot write {output}: {exc}", 2)
     finally:
         ctx.engine.dispose()
     typer.echo(f"{count} rows written to {output}")

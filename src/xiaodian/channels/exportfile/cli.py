@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 from rich.table import Table
 
+from ...cli import fail, missing_file
 from ...errors import DomainError
 from .service import ImportReport, import_order_file
 
@@ -35,11 +36,10 @@ def import_orders(
     """Import orders from an export file (idempotent: re-importing the same file changes nothing)."""
     from ...accounts.cli import cli_principal
     from ...bootstrap import open_context
-    from ...cli import missing_file
     from ...orders.cli import shop_option
 
     if not file.is_file():
-        _unreadable(missing_file(file), as_json)
+        fail(missing_file(file), 2)
     ctx = open_context()
     shop_id = shop_option(ctx, shop, allow_all=False)
     show_progress = not as_json and err.is_terminal
@@ -55,7 +55,7 @@ def import_orders(
             report = import_order_file(ctx.sessions, shop_id=shop_id, path=file, cipher=ctx.cipher,
                                        now=ctx.clock.now(), dry_run=dry_run, principal=cli_principal())
     except DomainError as exc:
-        _unreadable(exc, as_json)
+        fail(exc, 2)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -64,11 +64,6 @@ def import_orders(
         _print_summary(report, file)
     raise typer.Exit(report.exit_code)
 
-
-def _unreadable(exc: DomainError, as_json: bool) -> None:
-    from ...cli import fail
-
-    fail(exc, 2)
 
 
 def _print_summary(report: ImportReport, file: Path) -> None:
