@@ -42,6 +42,7 @@ CANDIDATE_LIMIT = 200  # orders looked at per question: enough for a busy day's 
 RARE_PRODUCT = 5000  # items of a product below which its orders are read by product rather than by date
 SHOWN_MATCHES = 10
 _ORDER_ID = re.compile(r"^[0-9]{16,20}$")
+_GROUPED_DIGITS = re.compile(r"^[0-9][0-9 \-]*[0-9]$")
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,8 @@ def check_inputs(message: str | None, phone: str | None,
     oid = None
     if order_id and order_id.strip():
         oid = half_width(order_id).strip().lstrip("'")
+        if _GROUPED_DIGITS.match(oid):  # 6979 5149 9790 4203 398 as the buyer wrote it (QA pass 13, #1)
+            oid = re.sub(r"\D", "", oid)
         if not _ORDER_ID.match(oid):
             raise ValidationFailed("order_id: an order number is 19 digits", details={"field": "order_id"})
     return text, full, last4, oid, first3

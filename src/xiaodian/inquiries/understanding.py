@@ -25,6 +25,9 @@ MAX_MESSAGE = 1000
 INTENTS = ("order_missing", "ship_status", "logistics", "after_sale_status", "change_address", "cancel_order", "other")
 
 _ORDER_ID = re.compile(r"(?<!\d)(\d{19})(?!\d)")
+# The same number written in groups, as buyers retype it (6979 5149 9790 4203 398, 6979-5867-5178-6610-822): groups
+# of 3 or more digits, so that a date beside a phone (2026-11-20 13812345678) is never read as one (QA pass 13, #1).
+_GROUPED_ORDER_ID = re.compile(r"(?<![\d\-])\d{3,}(?:[ \-]\d{3,})+")
 _PHONE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 # A phone masked as the desk and the platform show it (137****0754, +86 137 **** 0754): its last 4 digits name the
 # buyer, its first 3 are checked against the orders' masked copies (QA pass 9, #6). Full-width ＊ is * after NFKC.
@@ -151,10 +154,10 @@ def read_ids(text: str) -> tuple[str | None, str | None, str | None, list[tuple[
     """(order id, full phone, last 4 digits, spans to blank, first 3 digits of a masked phone). A full phone also
     gives its last 4; a masked one (137****0754) its last 4 and first 3."""
     spans = []
-    order = _ORDER_ID.search(text)
-    if order:
-        spans.append(order.span())
-        text = _blank(text, [order.span()])
+    order_id, span = _order_id(text)
+    if order_id:
+        spans.append(span)
+        text = _blank(text, [span])
     phone = None
     m = _PHONE.search(text)
     if m:
@@ -170,7 +173,24 @@ def read_ids(text: str) -> tuple[str | None, str | None, str | None, list[tuple[
     if m4:
         last4 = m4.group(1) or m4.group(2)
         spans.append(m4.span())
-    return (order.group(1) if order else None), phone, last4, spans, first3
+    return order_id, phone, last4, spans, first3
+
+
+def _order_id(text: str) -> tuple[str | None, tuple[int, int]]:
+    """The order number in a message and where it is: 19 digits in a row, else the first run of digit groups whose
+    leading groups add up to 19 digits (what follows, such as a quantity, is left to be read)."""
+    plain = _ORDER_ID.search(text)
+    if plain:
+        return plain.group(1), plain.span()
+    for m in _GROUPED_ORDER_ID.finditer(text):
+        digits = ""
+        for g in re.finditer(r"\d+", m.group()):
+            digits += g.group()
+            if len(digits) >= 19:
+                if len(digits) == 19:
+                    return digits, (m.start(), m.start() + g.end())
+                break
+    return None, (0, 0)
 
 
 def classify_intent(text: str) -> tuple[str, dict[str, int]]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from ..privacy.masking import normalise_phone
 from .search_index import script_terms
 
-_ORDER_ID = re.compile(r"^\d{19}$")
 _LAST4 = re.compile(r"^\d{4}$")
 # Tracking numbers: letters+digits such as SF1234567890123, or 12-15 plain digits (ZTO, STO, Yunda).
 _TRACKING = re.compile(r"^(?:[A-Za-z]{1,4}\d{8,20}|[A-Za-z]{2}[A-Za-z0-9]{2}\d{9,13}|\d{12,15})$")
@@ -17,6 +16,8 @@ MAX_QUERY_LENGTH = 100
 # A phone masked as the desk and the platform show it (178****3424), after spaces, dashes and a +86 are dropped.
 _MASKED_PHONE = re.compile(r"^(?:\+?86|0086)?(1\d{2})\*{4}(\d{4})$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
+# An order number as people copy it by hand or read it out: 19 digits with spaces or dashes between groups.
+_SPACED_DIGITS = re.compile(r"^\d[\d \t\-]*\d$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,18 @@ def masked_phone(raw: str | None) -> tuple[str, str] | None:
     return (m.group(1), m.group(2)) if m else None
 
 
+def order_number(text: str) -> str | None:
+    """The 19-digit order number in a field that holds only it, written plainly or in groups (6979 5149 9790 4203
+    398, 6979-5149-…): customer service type what the buyer sent, and a number split for reading is still the
+    number (QA pass 13, #1). Anything else, None."""
+    text = text.strip()
+    if _SPACED_DIGITS.match(text):
+        digits = re.sub(r"\D", "", text)
+        if len(digits) == 19:
+            return digits
+    return None
+
+
 def _clean(raw: str) -> str:
     """NFKC, without control or invisible characters, and without Excel's leading apostrophe (its mark of a number
     kept as text: '6938… pasted from a sheet is the order id). Apostrophes alone are what was typed, as any other
@@ -49,16 +62,17 @@ def _clean(raw: str) -> str:
 
 
 def classify(raw: str | None) -> SearchQuery:
-    """19 digits → order id; a mobile (+86, spaces, dashes) → phone; 4 digits, or a masked phone (178****3424)
-    → last 4 of the phone;
+    """19 digits (also in groups: 6979 5149 9790 4203 398) → order id; a mobile (+86, spaces, dashes) → phone;
+    4 digits, or a masked phone (178****3424) → last 4 of the phone;
     a tracking-number shape → tracking number (falls back to product text when none matches);
     anything else → product-name substrings, every term must match: the whitespace-separated runs, each split
     where CJK meets a Latin letter or digit (五常2.5kg is 五常 + 2.5kg, see search_index.script_terms)."""
     text = _clean(raw or "")[:MAX_QUERY_LENGTH]
     if not text:
         return SearchQuery("empty", "")
-    if _ORDER_ID.match(text):
-        return SearchQuery("order_id", text)
+    order_id = order_number(text)
+    if order_id:
+        return SearchQuery("order_id", order_id)
     phone = normalise_phone(text)
     if phone:
         return SearchQuery("phone", phone)
