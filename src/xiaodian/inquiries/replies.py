@@ -241,13 +241,22 @@ def _found(d: Diagnosis, lang: str, product: str | None, names_en: dict[str, str
                     f"the reason as “{cancel_reason_en(o.cancel_reason) or o.cancel_reason}”, yet it shows a "
                     "payment time. We are tracing the payment: if you were charged, it goes back the way it was paid. "
                     "A screenshot of your payment record would help; we will reply as soon as we have checked.")
+        # The refund is done, not to come (QA pass 13, #10): the buyer is told when it was made, where the desk
+        # knows (an after-sale case's refund time), and where to look for it, never to wait for money already sent.
+        a = o.after_sale
+        if a is not None and a.refunded_at is not None:
+            return head + ("，已在发货前取消。" if zh else ": it was cancelled before shipping. ") + \
+                aftersale_replies.refund_made(a, lang, when)
         if zh:
             reason = f"（{o.cancel_reason}）" if o.cancel_reason else ""
             return (head + f"，已在发货前取消并退款{reason}{'，关闭时间 ' + closed if closed else ''}。"
-                    "退款会按原支付方式退回。")
+                    "退款已按原支付方式原路退回，到账时间以银行或支付渠道为准；如果没有看到，可以在支付渠道里查看退款记录，"
+                    "或者告诉我们，我们帮您核实。")
         reason_en = cancel_reason_en(o.cancel_reason)
         return (head + f": it was cancelled and refunded before shipping{f' ({reason_en})' if reason_en else ''}"
-                f"{' on ' + closed if closed else ''}. The money goes back the way it was paid.")
+                f"{' on ' + closed if closed else ''}. The money was sent back the way it was paid; when it shows up "
+                "is up to your bank or payment channel. If you do not see it, check the refund record in your "
+                "payment app, or tell us and we will look into it.")
     if code == "found_presale":
         return (head + f"，已付款成功。这是预售商品，会在{when(o.ship_by, lang)}前发货，发货后即可看到物流信息。"
                 if zh else head + f": it is paid. This is a presale item that ships by {when(o.ship_by, lang)}; "
