@@ -47,7 +47,7 @@ def test_the_refused_and_returning_parcel_has_one_case_whose_message_says_it_is_
     seed(ctx, shop_id)
     listing = owner_client.get("/api/v1/anomalies").json()["anomalies"]
     mine = [c for c in listing if c["tracking_no"] == NUMBER]
-    assert [(c["kind"], c["severity"]) for c in mine] == [("returned", "serious")]
+    assert [(c["kind"], c["severity"]) for c in mine] == [("returned", "urgent")]
     case_id = mine[0]["id"]
     page = owner_client.get(f"/logistics/anomalies/{case_id}").text
     zh, en = buyer_texts(page)

@@ -78,7 +78,7 @@ def test_a_refused_parcel_now_returning_has_one_returned_case_and_no_stalled_one
     refused_then_returning(ctx, shop_id)
     report = scan_shop(ctx.sessions, shop_id, NOW, full=True)
     [case] = cases(ctx)
-    assert (case.kind, case.severity, case.status) == ("returned", "serious", "open")
+    assert (case.kind, case.severity, case.status) == ("returned", "urgent", "open")
     assert report.raised == 1
     assert json.loads(case.evidence)["state"] == "returning"
     # rescans, full and incremental, change nothing (no second case, no new history line)
@@ -105,7 +105,7 @@ def test_a_stalled_case_becomes_returned_when_the_parcel_starts_back_and_keeps_i
     assert (report.raised, report.escalated, report.resolved) == (0, 1, 0)
     [case] = cases(ctx)
     assert case.id == stalled.id  # the same case, not a second one
-    assert (case.kind, case.open_kind, case.status, case.severity) == ("returned", "returned", "open", "serious")
+    assert (case.kind, case.open_kind, case.status, case.severity) == ("returned", "returned", "open", "urgent")
     assert case.basis_at == back and json.loads(case.evidence)["state"] == "returning"
     assert history(ctx, case.id) == [
         ("detected", "system", None, "open", None),
@@ -146,7 +146,7 @@ def test_a_lesser_cause_never_replaces_a_more_telling_open_case(ctx, shop_id):
           (NOW - 50 * H, 2, "收件地址不详，疑难件", "杭州市"))
     scan_shop(ctx.sessions, shop_id, NOW, full=True)
     [case] = cases(ctx)
-    assert (case.kind, case.severity) == ("problem", "timeout")
+    assert (case.kind, case.severity) == ("problem", "soon")
     scan_shop(ctx.sessions, shop_id, NOW + 30 * H, full=True)  # 80 h silent: stalled would be serious
     [case] = cases(ctx)
     assert (case.kind, case.severity) == ("problem", "serious")

@@ -93,10 +93,10 @@ def test_stalled_then_suspected_lost_then_moving_again_resolves_it_and_says_so(c
 
 
 @pytest.mark.parametrize("code,text,kind,severity", [
-    (2, "收件地址不详，疑难件", "problem", "timeout"),
-    (204, "派件异常：电话无人接听", "delivery_failed", "timeout"),
-    (14, "客户拒签", "refused", "serious"),
-    (6, "快件退回中", "returned", "serious"),
+    (2, "收件地址不详，疑难件", "problem", "soon"),
+    (204, "派件异常：电话无人接听", "delivery_failed", "soon"),
+    (14, "客户拒签", "refused", "urgent"),
+    (6, "快件退回中", "returned", "urgent"),
     (501, "已放入菜鸟驿站，请及时取件", "locker_uncollected", "timeout"),
 ])
 def test_each_carrier_reported_kind_is_raised_with_evidence(ctx, shop_id, code, text, kind, severity):

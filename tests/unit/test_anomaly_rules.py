@@ -55,14 +55,14 @@ def test_a_parcel_at_a_locker_48_hours_is_uncollected_and_not_stalled():
 
 
 @pytest.mark.parametrize("state,code,context,kind,severity", [
-    (ParcelState.PROBLEM, 2, "地址不详", AnomalyKind.PROBLEM, Severity.TIMEOUT),
-    (ParcelState.PROBLEM, 208, "快件滞留", AnomalyKind.PROBLEM, Severity.TIMEOUT),
-    (ParcelState.PROBLEM, 204, "派件异常", AnomalyKind.DELIVERY_FAILED, Severity.TIMEOUT),
-    (ParcelState.PROBLEM, None, "派送不成功，电话无人接听", AnomalyKind.DELIVERY_FAILED, Severity.TIMEOUT),
-    (ParcelState.REFUSED, 14, "客户拒签", AnomalyKind.REFUSED, Severity.SERIOUS),
-    (ParcelState.REFUSED, 203, "拒收", AnomalyKind.REFUSED, Severity.SERIOUS),
-    (ParcelState.RETURNING, 6, "退回中", AnomalyKind.RETURNED, Severity.SERIOUS),
-    (ParcelState.RETURNED, 4, "已退签", AnomalyKind.RETURNED, Severity.SERIOUS),
+    (ParcelState.PROBLEM, 2, "地址不详", AnomalyKind.PROBLEM, Severity.SOON),
+    (ParcelState.PROBLEM, 208, "快件滞留", AnomalyKind.PROBLEM, Severity.SOON),
+    (ParcelState.PROBLEM, 204, "派件异常", AnomalyKind.DELIVERY_FAILED, Severity.SOON),
+    (ParcelState.PROBLEM, None, "派送不成功，电话无人接听", AnomalyKind.DELIVERY_FAILED, Severity.SOON),
+    (ParcelState.REFUSED, 14, "客户拒签", AnomalyKind.REFUSED, Severity.URGENT),
+    (ParcelState.REFUSED, 203, "拒收", AnomalyKind.REFUSED, Severity.URGENT),
+    (ParcelState.RETURNING, 6, "退回中", AnomalyKind.RETURNED, Severity.URGENT),
+    (ParcelState.RETURNED, 4, "已退签", AnomalyKind.RETURNED, Severity.URGENT),
 ])
 def test_carrier_reported_anomalies_are_raised_immediately(state, code, context, kind, severity):
     last = SHIPPED + 30 * H

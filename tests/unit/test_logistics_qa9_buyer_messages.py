@@ -67,18 +67,19 @@ def test_precedence_lists_every_kind_once_most_telling_first():
     assert PRECEDENCE[0] is AnomalyKind.RETURNED and PRECEDENCE[-1] is AnomalyKind.PICKUP_TIMEOUT
 
 
-def test_the_cases_finding_for_a_refused_then_returning_parcel_is_returned_and_serious():
+def test_the_cases_finding_for_a_refused_then_returning_parcel_is_returned_and_urgent():
     facts = ParcelFacts(shipped_at=NOW - 230 * H, state=ParcelState.RETURNING, state_since=NOW - 153 * H,
                         picked_up=True, last_event_at=NOW - 153 * H, last_code=6, last_context="退回中")
     found = detect(facts, NOW)
     assert {f.kind for f in found} == {AnomalyKind.RETURNED, AnomalyKind.STALLED}
     top = case_finding(found)
-    assert (top.kind, top.severity, top.basis_at) == (AnomalyKind.RETURNED, Severity.SERIOUS, NOW - 153 * H)
+    # stalled for 153 h is serious too, but at the same level the returned kind keeps its own grade (QA 13, #8)
+    assert (top.kind, top.severity, top.basis_at) == (AnomalyKind.RETURNED, Severity.URGENT, NOW - 153 * H)
 
 
 def test_the_cases_finding_takes_the_worst_severity_of_all_findings():
     facts = ParcelFacts(shipped_at=NOW - 100 * H, state=ParcelState.PROBLEM, state_since=NOW - 80 * H,
                         picked_up=True, last_event_at=NOW - 80 * H, last_code=2, last_context="疑难件")
     top = case_finding(detect(facts, NOW))
-    assert (top.kind, top.severity) == (AnomalyKind.PROBLEM, Severity.SERIOUS)  # problem is timeout; 80 h silent
+    assert (top.kind, top.severity) == (AnomalyKind.PROBLEM, Severity.SERIOUS)  # problem is soon; 80 h silent
     assert case_finding([]) is None

@@ -66,7 +66,10 @@ class AnomalyOut(BaseModel):
     tracking_no: str
     carrier: str | None
     kind: str
-    severity: str
+    severity: str = Field(description="warning | timeout | serious (time-based kinds: about to time out, timed out, "
+                                      "seriously timed out); urgent | soon (refused, returned; problem parcel, "
+                                      "delivery failed: needs action now, soon). urgent sorts with serious, soon "
+                                      "with timeout")
     status: str
     detected_at: str | None
     evidence: str

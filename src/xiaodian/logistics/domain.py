@@ -189,15 +189,25 @@ TIME_BASED = frozenset({AnomalyKind.PICKUP_TIMEOUT, AnomalyKind.STALLED, Anomaly
 
 
 class Severity(StrEnum):
-    """The platform parcel centre's grades: about to time out → timed out → seriously timed out."""
+    """How urgent a case is. Time-based kinds take the platform parcel centre's grades: about to time out → timed
+    out → seriously timed out. A kind the carrier reported (拒签, 退回, 疑难件, 派件异常) is an event, not a delay:
+    "seriously timed out" for a refusal half an hour old was wrong and hid the parcels that are really overdue
+    (QA pass 13, #8), so those kinds take their own grades, at the level they always sorted at: 需立即处理 beside
+    严重超时 at the top of the work list, 尽快处理 beside 已超时. The codes are the API's: new ones are added, none
+    renamed."""
 
     WARNING = "warning"  # 即将超时
     TIMEOUT = "timeout"  # 已超时
     SERIOUS = "serious"  # 严重超时
+    URGENT = "urgent"  # 需立即处理 (refused, returned)
+    SOON = "soon"  # 尽快处理 (problem parcel, delivery failed)
 
     @property
     def level(self) -> int:
-        return {"warning": 1, "timeout": 2, "serious": 3}[self.value]
+        return _LEVEL[self.value]
+
+
+_LEVEL = {"warning": 1, "timeout": 2, "serious": 3, "urgent": 3, "soon": 2}
 
 
 class AnomalyStatus(StrEnum):

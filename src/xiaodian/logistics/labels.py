@@ -16,7 +16,8 @@ KIND = {"pickup_timeout": N_("Pickup overdue"), "stalled": N_("Tracking stalled"
         "suspected_lost": N_("Suspected lost"), "locker_uncollected": N_("Uncollected at locker/station"),
         "problem": N_("Problem parcel"), "delivery_failed": N_("Delivery failed"), "refused": N_("Refused by buyer"),
         "returned": N_("Returned")}
-SEVERITY = {"warning": N_("About to time out"), "timeout": N_("Timed out"), "serious": N_("Seriously timed out")}
+SEVERITY = {"warning": N_("About to time out"), "timeout": N_("Timed out"), "serious": N_("Seriously timed out"),
+            "urgent": N_("Needs action now"), "soon": N_("Needs action soon")}
 STATUS = {"open": N_("To handle"), "contacted_carrier": N_("Carrier contacted"), "told_buyer": N_("Buyer informed"),
           "resolved": N_("Resolved"), "ignored": N_("Ignored"), "all": N_("All")}
 ACTION = {"contacted_carrier": N_("Contacted the carrier"), "told_buyer": N_("Told the buyer"),
@@ -96,7 +97,7 @@ _CAUSE_CHANGED = re.compile(r"^(\w+) → (\w+)$")
 _MERGED = re.compile(r"^merged into case (\d+) \((\w+)\)$")
 _MERGED_IN = re.compile(r"case (\d+) \((\w+), (\w+)\) merged in")
 _SUPERSEDED = re.compile(r"^superseded by case (\d+) \((\w+)\), already closed$")
-_LESSER = re.compile(r"^(\w+) (warning|timeout|serious)$")
+_LESSER = re.compile(r"^(\w+) (warning|timeout|serious|urgent|soon)$")
 
 
 def history_note(action: str, note: str | None) -> str:

@@ -150,12 +150,12 @@ def detect(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS, *
                                  {**_last_scan(f, now), "hours": _hours(now - f.state_since)}))
     since = f.state_since or f.last_event_at
     if f.state is ParcelState.REFUSED and since is not None:
-        found.append(Finding(AnomalyKind.REFUSED, Severity.SERIOUS, since, _last_scan(f, now)))
+        found.append(Finding(AnomalyKind.REFUSED, Severity.URGENT, since, _last_scan(f, now)))
     elif f.state in (ParcelState.RETURNING, ParcelState.RETURNED) and since is not None:
-        found.append(Finding(AnomalyKind.RETURNED, Severity.SERIOUS, since, _last_scan(f, now)))
+        found.append(Finding(AnomalyKind.RETURNED, Severity.URGENT, since, _last_scan(f, now)))
     elif f.state is ParcelState.PROBLEM and f.last_event_at is not None:
         kind = AnomalyKind.DELIVERY_FAILED if failed_delivery(f.last_code, f.last_context) else AnomalyKind.PROBLEM
-        found.append(Finding(kind, Severity.TIMEOUT, f.last_event_at, {**_last_scan(f, now), "code": f.last_code}))
+        found.append(Finding(kind, Severity.SOON, f.last_event_at, {**_last_scan(f, now), "code": f.last_code}))
     return found
 
 
@@ -176,13 +176,14 @@ def telling(kind: str) -> int:
 
 def case_finding(found: list[Finding]) -> Finding | None:
     """The one finding the parcel's case shows: the most telling kind, graded with the worst severity of all the
-    findings (a returning parcel silent for a week is seriously overdue however its kind is graded). None: the
-    parcel shows nothing."""
+    findings (a problem parcel silent for three days is seriously overdue however its kind is graded). At the same
+    level the kind's own grade is shown: a refused parcel is 需立即处理, not 严重超时, also once it has been silent
+    for a while (QA pass 13, #8). None: the parcel shows nothing."""
     if not found:
         return None
     top = max(found, key=lambda f: telling(f.kind))
     worst = max((f.severity for f in found), key=lambda s: s.level)
-    return top if worst is top.severity else Finding(top.kind, worst, top.basis_at, top.evidence)
+    return top if top.severity.level >= worst.level else Finding(top.kind, worst, top.basis_at, top.evidence)
 
 
 def next_check(f: ParcelFacts, now: datetime, th: Thresholds = DEFAULT_THRESHOLDS) -> datetime | None:

@@ -164,6 +164,10 @@ def _keep(session, case: Anomaly, parcel: Parcel, f: rules.Finding, now, actions
                                    {"anomaly_id": str(case.id), "kind": case.kind, "from": before,
                                     "to": f.severity.value, "tracking_no": parcel.tracking_no}))
         report.escalated += 1
+    elif same and f.severity.level == case.severity_level and f.severity.value != case.severity:
+        # graded before its kind had a grade of its own (严重超时 for a refusal: QA pass 13, #8): the same level,
+        # now in the kind's words. Not an escalation, so no history line
+        _changed(session, case, [Anomaly.severity == case.severity], severity=f.severity.value)
     if case.status == AnomalyStatus.IGNORED.value and case.ignored_until is not None \
             and case.ignored_until <= now and _changed(session, case, [
                 Anomaly.status == AnomalyStatus.IGNORED.value],
