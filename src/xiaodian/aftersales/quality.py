@@ -20,6 +20,7 @@ from .reasons import Family, FamilyMap
 
 TREND_DAYS = 30
 DRILL_LIMIT = 200
+REASONS_SHOWN = 12  # rows of the page's reason list; the rest is one 其他原因 row
 
 
 class CaseFacts(NamedTuple):
@@ -168,14 +169,25 @@ def _row(pid, name, paid: int, first: int, current: int) -> dict:
             "rate_current_reason": current / paid if paid else None, "small_sample": paid < rate.SMALL_SAMPLE}
 
 
+def reason_list(reasons: list[tuple[str, int]], limit: int = REASONS_SHOWN) -> dict:
+    """The reason list as the page shows it: the ``limit`` most frequent reasons, the rest summed in one 其他原因
+    row, and the total, so the list adds up to the 按原因类别 table beside it. Cut silently at 12 it summed to 232
+    against 233 there, with a 发错货 case nowhere (QA pass 13, #9)."""
+    rest = reasons[limit:]
+    return {"shown": reasons[:limit], "other_reasons": len(rest), "other_cases": sum(n for _text, n in rest),
+            "total": sum(n for _text, n in reasons)}
+
+
 def _breakdown(facts: list[CaseFacts]) -> dict:
     counted = [f for f in facts if not f.cancelled_by_buyer]
     quality = Family.QUALITY
+    reasons_current = Counter(f.current_text or "—" for f in counted).most_common()
     return {
         "first": Counter({k.value: n for k, n in Counter(f.first_family for f in counted).items()}),
         "current": Counter({k.value: n for k, n in Counter(f.current_family for f in counted).items()}),
         "reasons_first": Counter(f.first_text or "—" for f in counted).most_common(),
-        "reasons_current": Counter(f.current_text or "—" for f in counted).most_common(),
+        "reasons_current": reasons_current,
+        "reasons_current_listed": reason_list(reasons_current),
         "changed_family": sum(1 for f in counted if f.first_family is not f.current_family),
         "quality_to_other": sum(1 for f in counted if f.first_family is quality and f.current_family is not quality),
         "cancelled": len(facts) - len(counted),
