@@ -207,6 +207,9 @@ def _capacity(value: float | None):
 def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100_000,
                                            help="orders packed per hour, at most one decimal (0.3)"),
              limit: int = typer.Option(50, "--limit", min=0, max=2000, help="pick-list rows"),
+             within: int = typer.Option(None, "--within", min=1, max=24 * 366,
+                                        help="pick list of the orders overdue or due within this many hours only "
+                                             "(the page's default is 48); the plan still counts every order"),
              as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
     """Which awaiting orders will miss their ship-by at this packing pace, and the ship-first pick list."""
     from ..bootstrap import open_context
@@ -216,7 +219,7 @@ def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100
     try:
         with ctx.sessions() as session:
             data = forecast_report(session, _shop_id(ctx, shop), ctx.clock.now(),
-                                   _capacity(capacity), limit)
+                                   _capacity(capacity), limit, within_hours=within)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -233,6 +236,9 @@ def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100
         for label, key in (("buyer note", "buyer_note"), ("merchant note", "merchant_note")):
             if p[key]:
                 out.print(f"        {label}: {p[key]}", markup=False, soft_wrap=True)
+    if data["later"]:
+        out.print(f"{data['later']} more orders have a ship-by after {data['until'][:16].replace('T', ' ')}: "
+                  "not on this list")
     if data["pick_totals"]:
         out.print("pick totals (the orders above):")
         for t in data["pick_totals"]:

@@ -256,6 +256,29 @@ def _when(value: datetime, now: datetime, tz: tzinfo, lang: str) -> str:
     return local.strftime("%m-%d %H:%M")
 
 
+def _after_hours(result: Plan, tz: tzinfo) -> bool:
+    """Today's working window is over: the extra packing the plan advises can only be done tonight."""
+    local = result.now.astimezone(tz)
+    return local.hour * 60 + local.minute >= result.hours.end_minute
+
+
+def _extra_advice(result: Plan, zh: bool, tz: tzinfo) -> str:
+    """The way out of the misses by working longer today, said as 今晚 once today's working hours are over:
+    「今天多打包」 read at 21:30 left the warehouse asking whether it meant tonight (QA pass 13, #6). The plan only
+    extends today, up to midnight."""
+    tonight = _after_hours(result, tz)
+    if result.extra_hours_today is None:
+        if tonight:
+            return ("仅靠今晚加班无法避免，需提高产能" if zh
+                    else "working tonight is not enough; more packing capacity is needed")
+        return ("仅延长今天的工作时间无法避免，需提高产能" if zh
+                else "working longer today is not enough; more packing capacity is needed")
+    hours = f"{result.extra_hours_today:g}"
+    if tonight:
+        return f"今晚加班打包{hours}小时可避免" if zh else f"packing {hours} h tonight avoids them"
+    return f"今天多打包{hours}小时可避免" if zh else f"packing {hours} h longer today avoids them"
+
+
 def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending: int = 0) -> str:
     """One sentence, e.g. "按每小时120单，将有37单超时，最早 17:40；今天多打包1.5小时可避免". ``refund_pending``: orders
     left out of the plan because their buyer asked for a refund (said last, so nobody packs them meanwhile)."""
@@ -269,12 +292,7 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending
         first = _when(result.earliest_miss, result.now, tz, lang)
         parts.append(f"将有{result.will_miss:,}单超时，最早 {first}" if zh
                      else f"{result.will_miss:,} will miss their ship-by, the first at {first}")
-        if result.extra_hours_today is not None:
-            hours = f"{result.extra_hours_today:g}"
-            parts.append(f"今天多打包{hours}小时可避免" if zh else f"packing {hours} h longer today avoids them")
-        else:
-            parts.append("仅延长今天的工作时间无法避免，需提高产能" if zh
-                         else "working longer today is not enough; more packing capacity is needed")
+        parts.append(_extra_advice(result, zh, tz))
     elif result.count:
         done = _when(result.finished_at, result.now, tz, lang)
         rest = result.count - result.already_overdue

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..web.body_limits import UPLOAD as UPLOAD_BODY
 from ..accounts.permissions import allowed
 from ..accounts.service import Principal
+from ..aftersales import labels as aftersale_labels
 from ..aftersales.service import refund_pending_orders
 from ..channels.exportfile import uploads
 from ..channels.exportfile.reader import FileUnreadable
@@ -40,6 +41,7 @@ from . import forecast as fc
 from .api import run_bulk, template_response
 from .bulk import NUMBER, ORDER, Confirmed, RowVerdict
 from .listing import view_page
+from .picking import HORIZONS, horizon_of
 from .queries import VIEW_PATTERN, VIEW_SORTS, VIEWS, first_violation_at, get_settings, view_counts
 from .service import shipped_skus
 
@@ -135,22 +137,32 @@ def countdown_templates() -> dict[str, str]:
             "tpl_left_days": _("%(d)sd %(h)sh left"), "tpl_late_days": _("Overdue %(d)sd %(h)sh")}
 
 
+def opening_view(asked: str, counts: dict[str, int]) -> str:
+    """The view the shipping page shows: the one the URL names, else the most urgent work: overdue orders when there
+    are any (QA pass 13, #11: the page opened on 24h需发货 while 14 overdue orders sat in another tab), else
+    24h需发货."""
+    if asked in VIEWS:
+        return asked
+    return "overdue" if counts.get("overdue") else "due24h"
+
+
 @router.get("/shipping")
-async def shipping_list(request: Request, view: str = "due24h", page: str = "1", sort: str = "ship_by", q: str = "",
+async def shipping_list(request: Request, view: str = "", page: str = "1", sort: str = "ship_by", q: str = "",
                         principal: Principal = Depends(require_reading("orders.read")),
                         session: Session = Depends(read_db, scope="function")):
     """The warehouse's deadline views, reloaded all day: read on the event loop (web.deps.read_db). ``q`` searches
     within the view as the order list's box does (a product to pick together, an order no., a phone), the view's
-    order kept."""
+    order kept. Without a view in the URL it opens on 超时未发货 while any order is overdue, else on 24h需发货."""
     ctx = get_ctx(request)
     now = ctx.clock.now()
-    view = view if view in VIEWS else "due24h"
     sort = sort if sort in VIEW_SORTS else "ship_by"
     q, page = q.strip()[:100], page_number(page)
     shop_id = shop_of(request)
 
     def read():
+        nonlocal view
         counts = view_counts(session, shop_id, now)
+        view = opening_view(view, counts)
         if q:
             listing = orders_service.list_data(session, shop_id=shop_id, cipher=ctx.cipher, flt=OrderFilter(
                 query=q, view=view, view_sort=sort, now=now, page=page, page_size=50)).model()
@@ -444,13 +456,14 @@ def _forecast(request: Request, session: Session, principal: Principal, *, capac
     what the owner typed, rather than a bare error page that loses every field (QA pass 6, #7)."""
     shop_id, now = shop_of(request), get_ctx(request).clock.now()
     data = reports.forecast_report(session, shop_id, now, capacity, 200)
+    pace = reports.recent_pace(session, shop_id, now)
     settings = get_settings(session, shop_id)
     products = _product_promises(session, shop_id, settings.default_promise, product_error)
     return render(request, "shipping/forecast.html", status_code=status_code, data=data, settings=settings,
                   form={**_settings_form(settings), **(typed or {})}, settings_error=settings_error,
                   settings_error_field=setting_labels().get((settings_error.details or {}).get("field", ""), "")
                   if settings_error else "",
-                  pace=reports.recent_pace(session, shop_id, now),
+                  pace=pace, pace_ratio=reports.capacity_vs_pace(data["capacity_per_hour"], pace),
                   can_manage=allowed(principal.role, "settings.manage"), products=products, saved=saved,
                   capacity_refused=capacity_refused, capacity_asked=capacity is not None,
                   promise_kinds=promise_kind_words(), product_error=product_error, saved_product=saved_product)
@@ -659,26 +672,22 @@ def save_product_promise(product_id: str, request: Request, promise_kind: str | 
 
 
 @router.get("/shipping/picklist")
-def pick_list(request: Request, capacity: str | None = None, principal: Principal = Depends(require("orders.read")),
+def pick_list(request: Request, capacity: str | None = None, within: str | None = None,
+              principal: Principal = Depends(require("orders.read")),
               session: Session = Depends(db, scope="function")):
-    ctx = get_ctx(request)
+    """The printed sheet the floor packs from: by default what must leave within 48 hours (overdue included), with
+    the after-sales to send in deadline order among the orders, and the capacity warning the forecast gives (QA pass
+    13, #4-#6)."""
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
     # printed at the capacity the forecast was looking at (its 换一个产能试试), else the saved one (QA pass 9, #12)
     asked, _refused = _asked_capacity(capacity)  # a refused one prints at the saved capacity
-    data = reports.forecast_report(session, shop_of(request), ctx.clock.now(), asked)
-    return render(request, "shipping/picklist.html", data=data, body_class="print",
-                  to_send=_cases_to_send(session, shop_of(request), ctx))
-
-
-def _cases_to_send(session: Session, shop_id: int, ctx) -> list:
-    """Exchanges, re-sends and repaired items the merchant must ship (售后 待商家发货), most urgent first: goods the
-    warehouse packs as well, against the case's deadline (QA pass 6, #18: they reached none of its lists)."""
-    from ..aftersales import queries as aftersale_queries, views as aftersale_views
-
-    now = ctx.clock.now()
-    families = aftersale_views.families_from(ctx.settings)
-    _total, cases = aftersale_queries.list_cases(session, shop_id, aftersale_queries.CaseFilter(
-        tab="to_send", page_size=200), now, families)
-    return aftersale_views.case_rows(session, cases, families, now)
+    horizon = horizon_of(within)
+    data = reports.forecast_report(session, shop_id, now, asked, within_hours=horizon,
+                                   sends=reports.cases_to_send(session, shop_id, now))
+    pace = reports.recent_pace(session, shop_id, now)
+    return render(request, "shipping/picklist.html", data=data, body_class="print", pace=pace,
+                  pace_ratio=reports.capacity_vs_pace(data["capacity_per_hour"], pace), horizon=horizon,
+                  horizons=HORIZONS, capacity_asked=asked is not None, case_type=aftersale_labels.case_type)
 
 
 # ---------------------------------------------------------------- correcting a tracking number

@@ -3,12 +3,18 @@ totals per product and spec, so a picker walks the shelves once and then packs o
 
 An item already in a parcel (partial shipping) is not picked again. An item whose export row carries an after-sale
 status is listed with that status beside it, for the packer to check before sealing the box. An order held by a pending
-refund (aftersales.service.refund_pending_unshipped) is not planned at all: the report lists it apart."""
+refund (aftersales.service.refund_pending_unshipped) is not planned at all: the report lists it apart.
+
+The goods after-sales must send the buyer (换货, 补寄: 待商家发货) are packed by the same people from the same shelves:
+they take their place in the list by their case's deadline and count in the totals (QA pass 13, #5). The list covers a
+horizon (overdue and due within the next hours, 48 by default): the backlog of presale orders due in weeks is not
+picked today (QA pass 13, #4)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -17,6 +23,9 @@ from ..orders.models import Order, OrderItem
 from .models import ShipmentItem
 
 _CHUNK = 900  # order ids per IN list (SQLite's bound-parameter limit on old builds is 999)
+# The pick list's horizons, in hours (None: everything awaiting): what must leave by then, overdue orders included.
+HORIZONS: tuple[int | None, ...] = (24, 48, 72, None)
+DEFAULT_HORIZON = 48  # today's and tomorrow's work: a 48-hour promise is the platform's common one
 
 
 class _Scalars:
@@ -115,3 +124,51 @@ def pick_totals(items_by_order: Iterable[Sequence[PickItem]]) -> list[PickTotal]
                 orders[key] = orders.get(key, 0) + 1
     return [PickTotal(name, spec, code, quantity[(name, spec, code)], orders[(name, spec, code)])
             for name, spec, code in sorted(quantity, key=lambda k: (k[0], k[1] or "", k[2] or ""))]
+
+
+@dataclass(frozen=True)
+class ToSend:
+    """An after-sale case whose goods the merchant sends the buyer (exchange, re-send), as the pick list packs it."""
+
+    aftersale_id: str
+    order_id: str
+    case_type: str
+    due_by: datetime | None
+    overdue: bool
+    items: tuple[PickItem, ...]
+
+
+def horizon_of(value: str | None) -> int | None:
+    """The pick list's horizon as chosen on the page (24, 48, 72 or all); anything else is the default."""
+    text = (value or "").strip().lower()
+    if text == "all":
+        return None
+    return int(text) if text.isdigit() and int(text) in HORIZONS else DEFAULT_HORIZON
+
+
+def to_send(session: Session, shop_id: int, cases: Sequence) -> list[ToSend]:
+    """The cases (aftersales CaseOut rows) as pick-list entries, each with its item's merchant code, so its goods add
+    up with the orders' in the totals. A case whose item is not in the order (unknown product) is listed without
+    goods to total."""
+    wanted = {(c.order_id, c.sku_order_id) for c in cases}
+    codes: dict[tuple[str, str], str | None] = {}
+    order_ids = list({order_id for order_id, _sku in wanted})
+    for start in range(0, len(order_ids), _CHUNK):
+        for order_id, sku, code in session.execute(
+                select(Order.order_id, OrderItem.sku_order_id, OrderItem.merchant_code)
+                .join(OrderItem, OrderItem.order_pk == Order.id)
+                .where(Order.shop_id == shop_id, Order.order_id.in_(order_ids[start:start + _CHUNK]))):
+            if (order_id, sku) in wanted:
+                codes[(order_id, sku)] = code
+    return [ToSend(c.aftersale_id, c.order_id, c.type, datetime.fromisoformat(c.due_by) if c.due_by else None,
+                   bool(c.overdue),
+                   (PickItem(c.product_name, c.spec, c.quantity, codes.get((c.order_id, c.sku_order_id)), None),)
+                   if c.product_name else ())
+            for c in cases]
+
+
+def in_deadline_order(rows: Iterable[dict]) -> list[dict]:
+    """Pick-list rows (orders and after-sale cases, each with an ISO ``ship_by`` or None) by deadline, those without
+    one last; rows with the same deadline keep their order (the plan's, orders before cases). Pure."""
+    last = datetime.max.replace(tzinfo=UTC)
+    return sorted(rows, key=lambda row: datetime.fromisoformat(row["ship_by"]) if row["ship_by"] else last)

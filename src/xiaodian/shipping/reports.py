@@ -3,6 +3,8 @@ pages), each returning plain data."""
 
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
 from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy.orm import Session
@@ -12,7 +14,7 @@ from ..clock import iso
 from ..orders.queries import address_changed_order_ids
 from ..web.i18n import words_language
 from . import forecast as fc
-from .picking import contents_unknown, items_to_pick, order_notes, pick_totals
+from .picking import ToSend, contents_unknown, in_deadline_order, items_to_pick, order_notes, pick_totals
 from .domain import SHOP_TZ
 from .queries import (
     awaiting_deadline_keys, daily_on_time, get_settings, late_rules, list_violations, rate_over, violation_totals,
@@ -57,13 +59,19 @@ def violations_report(session: Session, shop_id: int, since: datetime | None, li
 
 
 def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.Capacity | None = None,
-                    limit: int = PICK_LIST_LIMIT) -> dict:
+                    limit: int = PICK_LIST_LIMIT, within_hours: int | None = None,
+                    sends: Sequence[ToSend] = ()) -> dict:
     """The plan runs on integers over every awaiting order; order ids and datetimes are read and built only for
     the pick list shown (and the first miss), which is what keeps 50,000 orders within a few hundred ms.
 
     An order whose buyer asked for a refund (not refused yet) cannot ship, and most such refunds are agreed: it is
     left out of the plan, so it takes no packing time from orders that can ship, and listed apart
-    (``refund_pending_orders``) for after-sales to decide first."""
+    (``refund_pending_orders``) for after-sales to decide first.
+
+    ``within_hours`` limits the pick list (not the plan) to the orders overdue or due within that many hours: the
+    rest are counted (``later``), not listed nor totalled. ``sends``: after-sale goods to send the buyer, listed by
+    their deadline among the orders (those due after the horizon counted in ``later_sends``) and totalled with them
+    (the printable pick list; QA pass 13, #4 and #5)."""
     settings = get_settings(session, shop_id)
     hours = working_hours(settings)
     capacity = capacity or fc.capacity_value(settings.capacity_per_hour)
@@ -72,8 +80,11 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
     deadlines = [d for d, pk in zip(all_deadlines, all_pks) if pk not in held] if held else all_deadlines
     pks = [pk for pk in all_pks if pk not in held] if held else all_pks
     held_pks = [pk for pk in all_pks if pk in held]  # those with a ship-by, most urgent first
-    done = fc.schedule(deadlines, now=now, capacity_per_hour=capacity, hours=hours, keep=limit)
-    head = order_ids_in_plan_order(session, pks, limit)
+    until = None if within_hours is None else now + timedelta(hours=within_hours)
+    listed = len(deadlines) if until is None else bisect_right(deadlines, int(until.timestamp()))
+    keep = min(limit, listed)
+    done = fc.schedule(deadlines, now=now, capacity_per_hour=capacity, hours=hours, keep=keep)
+    head = order_ids_in_plan_order(session, pks, keep)
     first_miss = None
     if done.first_miss is not None and done.first_miss >= len(head):
         # Its ship-by is that of the one order at its place in ship-by order (orders tied with it share it), so that
@@ -82,29 +93,61 @@ def forecast_report(session: Session, shop_id: int, now: datetime, capacity: fc.
     result = fc.to_plan(done, head, now=now, capacity_per_hour=capacity, hours=hours, first_miss_ship_by=first_miss)
     lang = words_language()
     moved = address_changed_order_ids(session, shop_id)
-    planned = result.orders[:limit]
+    planned = result.orders[:keep]
     planned_ids = [p.order_id for p in planned]
     items = items_to_pick(session, shop_id, planned_ids)
     notes = order_notes(session, shop_id, planned_ids)
     unknown = contents_unknown(session, shop_id, planned_ids)
     no_notes = {"buyer_note": None, "merchant_note": None, "flag_colour": 0}
+    sent = [s for s in sends if until is None or s.due_by is None or s.due_by <= until]
     return {"capacity_per_hour": fc.capacity_json(result.capacity_per_hour), "work_start": _hhmm(hours.start_minute),
             "work_end": _hhmm(hours.end_minute), "rest_days": sorted(hours.rest_days),
             "awaiting": result.count + len(held_pks), "planned": result.count, "will_miss": result.will_miss,
             "already_overdue": result.already_overdue, "earliest_miss": iso(result.earliest_miss),
             "extra_hours_today": result.extra_hours_today,
             "summary": fc.summary(result, lang, refund_pending=len(held_pks)),
-            "pick_list": [{"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
-                           "misses": p.misses, "already_overdue": p.already_overdue,
-                           "address_changed": p.order_id in moved,
-                           "parcel_contents_unknown": p.order_id in unknown,
-                           "items": [item.as_dict() for item in items[p.order_id]],
-                           "refund_pending": False, **notes.get(p.order_id, no_notes)}
-                          for p in planned],
-            "pick_totals": [total.as_dict() for total in pick_totals(items.values())],
+            "pick_list": in_deadline_order([
+                *({"order_id": p.order_id, "ship_by": iso(p.ship_by), "done_at": iso(p.done_at),
+                   "misses": p.misses, "already_overdue": p.already_overdue, "address_changed": p.order_id in moved,
+                   "parcel_contents_unknown": p.order_id in unknown,
+                   "items": [item.as_dict() for item in items[p.order_id]],
+                   "refund_pending": False, **notes.get(p.order_id, no_notes)} for p in planned),
+                *(_send_row(s, no_notes) for s in sent)]),
+            "pick_totals": [total.as_dict() for total in pick_totals([*items.values(), *(s.items for s in sent)])],
+            "within_hours": within_hours, "until": iso(until), "later": len(deadlines) - listed,
+            "later_sends": len(sends) - len(sent),
             "refund_pending": len(held_pks),
             "refund_pending_orders": _held_rows(session, shop_id, order_ids_in_plan_order(session, held_pks, limit),
                                                 now)}
+
+
+def _send_row(send: ToSend, no_notes: dict) -> dict:
+    """An after-sale case to send, as a row of the pick list (``aftersale_id`` set: not an order)."""
+    return {"order_id": send.order_id, "aftersale_id": send.aftersale_id, "case_type": send.case_type,
+            "ship_by": iso(send.due_by), "done_at": None, "misses": False, "already_overdue": send.overdue,
+            "address_changed": False, "parcel_contents_unknown": False,
+            "items": [item.as_dict() for item in send.items], "refund_pending": False, **no_notes}
+
+
+def cases_to_send(session: Session, shop_id: int, now: datetime) -> list[ToSend]:
+    """Exchanges, re-sends and repaired items the merchant must ship (售后 待商家发货), most urgent first: goods the
+    warehouse packs as well, against the case's deadline (QA pass 6, #18: they reached none of its lists)."""
+    from ..aftersales import queries as aftersale_queries, views as aftersale_views
+    from .picking import to_send
+
+    families = aftersale_views.families_from(None)  # the to_send tab does not filter by reason family
+    _total, cases = aftersale_queries.list_cases(session, shop_id, aftersale_queries.CaseFilter(
+        tab="to_send", page_size=200), now, families)
+    return to_send(session, shop_id, aftersale_views.case_rows(session, cases, families, now))
+
+
+def capacity_vs_pace(capacity: int | float, pace: dict) -> int:
+    """How many times the warehouse's recent pace the plan's capacity is, rounded, when it is 3 or more (else 0):
+    the forecast and the pick list warn with it that orders the plan shows on time may miss (QA pass 13, #6)."""
+    if not pace["shipped"] or not pace["per_hour"]:
+        return 0
+    ratio = capacity / pace["per_hour"]
+    return int(ratio + 0.5) if ratio >= 3 else 0
 
 
 def _held_rows(session: Session, shop_id: int, held: list, now: datetime) -> list[dict]:
