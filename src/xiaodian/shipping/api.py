@@ -112,9 +112,18 @@ def forecast(request: Request,
              capacity: float | None = Query(None, ge=0.1, le=100_000,
                                             description="orders per hour, at most one decimal (0.3 for a small shop)"),
              limit: int = Query(500, ge=0, le=reports.PICK_LIST_LIMIT),
+             within: int | None = Query(None, ge=1, le=24 * 366,
+                                       description="pick list of the orders overdue or due within this many hours "
+                                                   "only (the printed pick list's window); the rest are counted in "
+                                                   "later. Default: every awaiting order"),
+             aftersale_sends: bool = Query(False, description="also list the after-sale goods to send the buyer "
+                                                              "(exchange, re-send) by their deadline among the "
+                                                              "orders, with aftersale_id set, and total them"),
              principal: Principal = Depends(require("orders.read")), session: Session = Depends(db, scope="function")):
-    return reports.forecast_report(session, shop_of(request), get_ctx(request).clock.now(),
-                                   _capacity(capacity, "capacity"), limit)
+    shop_id, now = shop_of(request), get_ctx(request).clock.now()
+    sends = reports.cases_to_send(session, shop_id, now) if aftersale_sends else ()
+    return reports.forecast_report(session, shop_id, now, _capacity(capacity, "capacity"), limit,
+                                   within_hours=within, sends=sends)
 
 
 def _capacity(value: float | None, field: str) -> fc.Capacity | None:

@@ -89,8 +89,11 @@ class PickItemOut(BaseModel):
 
 class PickRow(BaseModel):
     order_id: str
-    ship_by: str
-    done_at: str
+    aftersale_id: str | None = Field(None, description="set on an after-sale's goods to send (aftersale_sends): "
+                                                      "the case, not an order to ship")
+    case_type: str | None = Field(None, description="that case's type (exchange, resend)")
+    ship_by: str | None = Field(description="the order's ship-by, or the case's deadline (null: none known)")
+    done_at: str | None = Field(description="when the plan has it packed (null on an after-sale row)")
     misses: bool
     already_overdue: bool
     address_changed: bool = False
@@ -138,6 +141,10 @@ class ForecastOut(BaseModel):
                                                "that is not refused yet, so shipping is refused until it is")
     refund_pending_orders: list[RefundPendingRow] = Field(
         default_factory=list, description="those orders, earliest ship-by first (as many as the pick list's limit)")
+    within_hours: int | None = Field(None, description="the window asked for (within), else null: every order")
+    until: str | None = Field(None, description="the window's end: orders due later are counted, not listed")
+    later: int = Field(0, description="planned orders due after the window: not in pick_list nor pick_totals")
+    later_sends: int = Field(0, description="after-sale goods to send due after the window (with aftersale_sends)")
 
 
 class CorrectionIn(BaseModel):
