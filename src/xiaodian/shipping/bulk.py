@@ -229,9 +229,10 @@ def _judge(session: Session, shop_id: int, batch: list[RowVerdict]) -> list[tupl
             v.warnings.append({"code": "address_changed",
                                "message": f"the buyer changed the address on {when}: check that this label has the "
                                           "new one"})
-        if plan.warnings:
+        if plan.warnings:  # with what the carrier's numbers look like, and whose this one does (QA pass 13, #12)
             v.warnings.append({"code": plan.warnings[0],
-                               "message": f"{v.tracking_no} does not look like a {plan.carrier.name_en} number"})
+                               "message": domain.shape_mismatch_message(plan.carrier, v.tracking_no),
+                               **domain.shape_hint(plan.carrier, v.tracking_no)})
         if v.warnings:
             v.verdict, v.code = "warning", v.warnings[0]["code"]
             v.message = "; ".join(w["message"] for w in v.warnings)
@@ -317,7 +318,7 @@ def _hold_unconfirmed(plans: list[tuple[RowVerdict, ShipPlan]], confirmed: Confi
             when = domain.shop_month_day_time(plan.order.address_changed_at)
             reasons.append(f"the buyer changed the address on {when}: check that this label has the new one")
         if "tracking_shape" in missing:
-            reasons.append(f"{v.tracking_no} does not look like a {plan.carrier.name_en} number")
+            reasons.append(domain.shape_mismatch_message(plan.carrier, v.tracking_no))
         v.verdict, v.column = "held", ORDER if missing[0] == "address_changed" else NUMBER
         v.code = "address_changed" if missing[0] == "address_changed" else plan.warnings[0]
         v.details = {**v.details, "confirm": [CONFIRM_WITH[m][0] for m in missing]}

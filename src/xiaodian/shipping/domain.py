@@ -248,18 +248,27 @@ class Carrier:
     name_en: str
     shape: str | None  # regular expression of the usual tracking number; None: no check
     aliases: tuple[str, ...] = ()
+    # ``shape`` in words, for the warning on an unusual number (English; the pages translate it, a test checks each
+    # has its Chinese): a clerk told only "does not look like" cannot tell a typo from the wrong carrier (QA 13, #12)
+    shape_words: str | None = None
 
 
 CARRIERS: tuple[Carrier, ...] = (
-    Carrier("zhongtong", "中通快递", "ZTO Express", r"7[3-8]\d{12}", ("中通", "ZTO")),
-    Carrier("yuantong", "圆通速递", "YTO Express", r"YT\d{13}", ("圆通", "圆通快递", "YTO")),
-    Carrier("shentong", "申通快递", "STO Express", r"(77|43)\d{12,15}", ("申通", "STO")),
-    Carrier("yunda", "韵达快递", "Yunda Express", r"[34]\d{14}|5\d{12}", ("韵达", "韵达速递", "Yunda")),
-    Carrier("shunfeng", "顺丰速运", "SF Express", r"SF\d{13}", ("顺丰", "顺丰快递", "SF")),
-    Carrier("jtexpress", "极兔速递", "J&T Express", r"JT\d{13}", ("极兔", "极兔快递", "J&T")),
+    Carrier("zhongtong", "中通快递", "ZTO Express", r"7[3-8]\d{12}", ("中通", "ZTO"),
+            "14 digits starting with 73 to 78"),
+    Carrier("yuantong", "圆通速递", "YTO Express", r"YT\d{13}", ("圆通", "圆通快递", "YTO"),
+            "YT followed by 13 digits"),
+    Carrier("shentong", "申通快递", "STO Express", r"(77|43)\d{12,15}", ("申通", "STO"),
+            "14 to 17 digits starting with 77 or 43"),
+    Carrier("yunda", "韵达快递", "Yunda Express", r"[34]\d{14}|5\d{12}", ("韵达", "韵达速递", "Yunda"),
+            "15 digits starting with 3 or 4, or 13 digits starting with 5"),
+    Carrier("shunfeng", "顺丰速运", "SF Express", r"SF\d{13}", ("顺丰", "顺丰快递", "SF"), "SF followed by 13 digits"),
+    Carrier("jtexpress", "极兔速递", "J&T Express", r"JT\d{13}", ("极兔", "极兔快递", "J&T"),
+            "JT followed by 13 digits"),
     Carrier("ems", "EMS", "EMS", None, ("中国邮政EMS", "邮政EMS")),
     Carrier("youzhengguonei", "邮政快递包裹", "China Post parcel", None, ("邮政", "中国邮政", "邮政包裹")),
-    Carrier("jd", "京东快递", "JD Logistics", r"JD[0-9A-Z]{2}\d{11}", ("京东", "京东物流", "JD")),
+    Carrier("jd", "京东快递", "JD Logistics", r"JD[0-9A-Z]{2}\d{11}", ("京东", "京东物流", "JD"),
+            "JD, 2 letters or digits, then 11 digits"),
     Carrier("debangkuaidi", "德邦快递", "Deppon", None, ("德邦", "德邦物流")),
     Carrier("qita", "其他", "Other", None, ("其它", "other")),
 )
@@ -302,6 +311,31 @@ def shape_warning(carrier: Carrier, number: str) -> str | None:
     if carrier.shape and not re.fullmatch(carrier.shape, number):
         return "tracking_shape_mismatch"
     return None
+
+
+def shaped_like(number: str, chosen: Carrier) -> tuple[Carrier, ...]:
+    """The other carriers whose usual numbers this one looks like: a YT… number under 顺丰速运 is most likely a 圆通
+    parcel with the wrong carrier picked, which the warning should say rather than leave the clerk to guess."""
+    return tuple(c for c in CARRIERS if c is not chosen and c.shape and re.fullmatch(c.shape, number))
+
+
+def shape_hint(carrier: Carrier, number: str) -> dict:
+    """What the warning on an unusual number adds (in an error's or a row's details): ``usual``, the carrier's numbers
+    in words (English, translated where shown), and ``looks_like``, the codes of the carriers it does look like."""
+    return {"usual": carrier.shape_words, "looks_like": [c.code for c in shaped_like(number, carrier)]}
+
+
+def shape_mismatch_message(carrier: Carrier, number: str) -> str:
+    """The warning in English (API, CLI, logs): the number, what the carrier's numbers look like, and which carrier
+    it does look like, e.g. "… SF Express numbers are usually SF followed by 13 digits; it looks like a YTO Express
+    number: was the wrong carrier chosen?"."""
+    text = f"{number} does not look like a {carrier.name_en} number"
+    if carrier.shape_words:
+        text += f": {carrier.name_en} numbers are usually {carrier.shape_words}"
+    others = shaped_like(number, carrier)
+    if others:
+        text += f"; it looks like a {' or '.join(c.name_en for c in others)} number: was the wrong carrier chosen?"
+    return text
 
 
 # ---------------------------------------------------------------- correcting a tracking number

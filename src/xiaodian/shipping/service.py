@@ -230,7 +230,39 @@ def check_order(session: Session, order: Order) -> None:
         details = {"order_id": order.order_id}
         if OrderStatus(order.status) in REFUSED_STATUS:
             details["status"] = order.status
+        if found[0] == "refund_pending":
+            details["refund_agreed"] = refund_agreed(session, order)
         raise ShipRefused(found[1], code=found[0], details=details)
+
+
+def refund_agreed(session: Session, order: Order) -> bool:
+    """Whether the refund that holds this order is one the shop has agreed already (it closes when paid): the pages
+    then say 已同意退款，不要发货, never "reject the refund first", which is no longer an option (QA pass 13, #2: the
+    bulk preview still advised 拒绝退款). The code stays refund_pending for API clients; ``refund_agreed`` tells."""
+    from ..aftersales.service import refund_pending_orders  # after-sales owns the rule
+
+    return order.order_id in refund_pending_orders(session, order.shop_id, [order.order_id]).agreed
+
+
+def refund_held_counts(session: Session, shop_id: int, now: datetime) -> dict[str, int]:
+    """Of each deadline view's orders (queries.VIEWS), how many a refund stops from shipping: the tabs count them,
+    the forecast leaves them out (另有 n 单买家已申请退款), so the page says 其中 n 单退款中 next to each count and the
+    screens agree (QA pass 13, #7). Read from the few orders with an after-sale case or a pending 售后状态 text, not
+    from every unshipped order; after-sales' own rule then decides which of them are held."""
+    from ..aftersales.models import AfterSaleCase
+    from ..aftersales.service import refund_pending_unshipped
+    from .queries import DUE_WINDOW, VIEWS, unshipped
+
+    table, cases = Order.__table__.c, AfterSaleCase.__table__.c
+    with_case = (select(table.id, table.ship_by).join(AfterSaleCase.__table__, cases.order_pk == table.id)
+                 .where(table.shop_id == shop_id, cases.shop_id == shop_id, unshipped(table.status)))
+    by_text = select(table.id, table.ship_by).where(table.shop_id == shop_id, unshipped(table.status),
+                                                    table.after_sale_status.in_(sorted(PENDING_REFUND_TEXTS)))
+    ship_by = dict(session.execute(with_case.union(by_text)).all())
+    held = [ship_by[pk] for pk in refund_pending_unshipped(session, shop_id, set(ship_by))]
+    counts = {"awaiting": len(held), "due24h": sum(1 for at in held if at and now <= at <= now + DUE_WINDOW),
+              "overdue": sum(1 for at in held if at and at < now)}
+    return {view: counts[view] for view in VIEWS}
 
 
 def plan_shipment(session: Session, shop_id: int, req: ShipRequest, *, order: Order | None = None,
@@ -407,9 +439,9 @@ def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: P
             details={"order_id": plan.order.order_id, "when": when})
     if plan.warnings and not req.confirm_warnings:
         raise ConfirmationRequired(
-            f"{plan.tracking_no} does not look like a {plan.carrier.name_en} number; check it and confirm to ship "
-            "anyway",
-            details={"warnings": plan.warnings, "tracking_no": plan.tracking_no, "carrier": plan.carrier.code})
+            domain.shape_mismatch_message(plan.carrier, plan.tracking_no) + "; check it and confirm to ship anyway",
+            details={"warnings": plan.warnings, "tracking_no": plan.tracking_no, "carrier": plan.carrier.code,
+                     **domain.shape_hint(plan.carrier, plan.tracking_no)})
     if moved is not None:
         plan.warnings = ["address_changed", *plan.warnings]  # the timeline keeps what was confirmed
     if plan.order.ship_by is None:
