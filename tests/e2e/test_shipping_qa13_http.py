@@ -109,6 +109,10 @@ def test_the_refund_held_counts_follow_the_views_and_the_forecast(ctx, shop_id, 
         counts = service.refund_held_counts(session, shop_id, NOW)
     assert counts == {"awaiting": 3, "due24h": 3, "overdue": 0}
     assert owner_client.get("/api/v1/forecast").json()["refund_pending"] == counts["awaiting"]
+    tabs = owner_client.get("/shipping?view=awaiting").text.split('aria-label="发货视图"', 1)[1].split("</nav>", 1)[0]
+    held = {v: tabs.split(f'data-view="{v}"', 1)[1].split("</a>", 1)[0] for v in ("awaiting", "due24h", "overdue")}
+    assert 'data-held="3"' in held["awaiting"] and 'data-held="3"' in held["due24h"]  # 其中 3 单退款中
+    assert "data-held" not in held["overdue"]  # the overdue order is not held
     with ctx.sessions() as session:
         assert service.refund_held_counts(session, shop_id, NOW + 2 * H + timedelta(minutes=1)) == {
             "awaiting": 3, "due24h": 1, "overdue": 2}

@@ -169,15 +169,17 @@ async def shipping_list(request: Request, view: str = "", page: str = "1", sort:
         else:
             listing = view_page(session, shop_id, view, now, page, 50, total=counts[view], sort=sort)
         return (counts, listing, refund_pending_orders(session, shop_id, [o.order_id for o in listing.orders]),
-                service.shipped_items_of(session, shop_id, listing.orders))
+                service.shipped_items_of(session, shop_id, listing.orders),
+                service.refund_held_counts(session, shop_id, now))
 
-    counts, listing, refund_pending, shipped_items = await read_on_loop_unless(may_scan_matches(q), read)
+    counts, listing, refund_pending, shipped_items, held_counts = await read_on_loop_unless(may_scan_matches(q), read)
     pages = max((listing.total + 49) // 50, 1)
     searched = "&q=" + quote(q) if q else ""
     return render(request, "shipping/list.html", view=view, views=VIEWS, listing=listing, now=now, pages=pages,
                   sort=sort, sorts=VIEW_SORTS, q=q, searched=searched,
                   kept=("" if sort == "ship_by" else "&sort=" + sort) + searched,
-                  counts=counts, countdown=countdown, refund_pending=refund_pending, shipped_items=shipped_items,
+                  counts=counts, held_counts=held_counts, countdown=countdown, refund_pending=refund_pending,
+                  shipped_items=shipped_items,
                   can_ship=allowed(principal.role, "shipping.ship"), shipped=notices.read(request, "shipped"),
                   part_shipped=part_shipped_notice(request),
                   **countdown_templates())
