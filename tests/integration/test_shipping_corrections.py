@@ -104,6 +104,7 @@ def test_the_same_checks_as_shipping_apply(ctx, shop_id):
     assert refusal(ctx, shop_id, tracking_no=WRONG).code == "correction_unchanged"
     warned = refusal(ctx, shop_id, carrier="zhongtong", tracking_no="12345678")
     assert warned.code == "confirmation_required"
+    assert "ZTO Express numbers are usually" in warned.message and warned.details["usual"]  # QA pass 13, #12
     assert correct(ctx, shop_id, carrier="zhongtong", tracking_no="12345678", confirm_warnings=True)["warnings"]
 
 

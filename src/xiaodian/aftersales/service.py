@@ -24,6 +24,7 @@ from ..accounts.service import Principal
 from ..clock import version_after
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
+from ..shipping.domain import shape_hint, shape_mismatch_message
 from ..shipping.resend import record_resend
 from ..shipping.service import ConfirmationRequired, check_carrier_and_number
 from . import domain, order_close, order_label
@@ -472,8 +473,9 @@ def _checked_reship(given: domain.ActionInput) -> domain.ActionInput:
     carrier, number, warnings = check_carrier_and_number(given.carrier or "", given.tracking_no or "")
     if warnings and not given.confirm_warnings:
         raise ConfirmationRequired(
-            f"{number} does not look like a {carrier.name} number; check it and confirm to ship anyway",
-            details={"warnings": warnings, "tracking_no": number, "carrier": carrier.code})
+            shape_mismatch_message(carrier, number) + "; check it and confirm to ship anyway",
+            details={"warnings": warnings, "tracking_no": number, "carrier": carrier.code,
+                     **shape_hint(carrier, number)})
     return replace(given, carrier=carrier.code, tracking_no=number)
 
 

@@ -185,9 +185,10 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
         raise Conflict(f"{number} is already used on order {owner[0]}", code="tracking_in_use",
                        details={"tracking_no": number, "order_id": owner[0]})
     if warnings and not confirm_warnings:
-        raise ConfirmationRequired(f"{number} does not look like a {new_carrier.name_en} number; check it and "
-                                   "confirm to save it", details={"warnings": warnings, "tracking_no": number,
-                                                          "carrier": new_carrier.code})
+        raise ConfirmationRequired(domain.shape_mismatch_message(new_carrier, number) + "; check it and confirm "
+                                   "to save it", details={"warnings": warnings, "tracking_no": number,
+                                                          "carrier": new_carrier.code,
+                                                          **domain.shape_hint(new_carrier, number)})
     before = {"carrier": shipment.carrier_name or shipment.carrier_code, "carrier_code": shipment.carrier_code,
               "tracking_no": shipment.tracking_no}
     after = {"carrier": new_carrier.name, "carrier_code": new_carrier.code, "tracking_no": number}
