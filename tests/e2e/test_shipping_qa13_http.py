@@ -85,8 +85,10 @@ def test_a_held_row_of_the_deadline_list_has_no_live_ship_button(app, users, ctx
     with TestClient(app) as client:
         login(client, "owner")
         owner = client.get("/shipping?view=awaiting").text
+        owner_home = client.get("/").text
         login(client, "warehouse")
         warehouse = client.get("/shipping?view=awaiting").text
+        warehouse_home = client.get("/").text
 
     def action(page, order_id):
         return page.split(f'data-order-id="{order_id}"', 1)[1].split("</tr>", 1)[0].split('class="c-act"', 1)[1]
@@ -100,6 +102,9 @@ def test_a_held_row_of_the_deadline_list_has_no_live_ship_button(app, users, ctx
     assert f'href="/aftersales?tab=all&amp;order_id={ASKED}"' in action(owner, ASKED)
     assert "去售后处理" in action(owner, ASKED)
     assert "disabled" in action(warehouse, ASKED) and "/aftersales" not in action(warehouse, ASKED)
+    # the home page's 最急待发 rows alike (the same cell)
+    assert "disabled" in action(owner_home, AGREED) and "去售后处理" in action(owner_home, ASKED)
+    assert "disabled" in action(warehouse_home, ASKED) and 'class="button primary ship"' in action(owner_home, PLAIN)
 
 
 def test_the_refund_held_counts_follow_the_views_and_the_forecast(ctx, shop_id, owner_client):
