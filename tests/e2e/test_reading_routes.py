@@ -53,13 +53,13 @@ def test_the_order_list_runs_on_the_event_loop_and_a_threaded_route_does_not(own
 
 @pytest.mark.parametrize(("module", "path", "on_loop"), [
     ("orders", "/orders", True), ("shipping", "/shipping?view=due24h", True), ("logistics", "/logistics", True),
-    ("aftersales", "/aftersales", True), ("shipping", "/shipping/forecast", False)])
+    ("aftersales", "/aftersales", True), ("shipping.plan_pages", "/shipping/forecast", False)])
 def test_the_worklist_pages_render_on_the_event_loop(owner_client, monkeypatch, module, path, on_loop):
     """The pages reloaded all day (order list, 24-hour view, anomaly worklist, after-sales list) are read on the
     loop; the forecast page, like every other, keeps its worker thread (the control)."""
     import importlib
 
-    pages = importlib.import_module(f"xiaodian.{module}.pages")
+    pages = importlib.import_module(f"xiaodian.{module}" if module.endswith("pages") else f"xiaodian.{module}.pages")
     seen = []
     render = pages.render
 

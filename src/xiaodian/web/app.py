@@ -243,7 +243,9 @@ def all_routers() -> list:
     from ..privacy.api import router as privacy_api
     from ..privacy.pages import router as privacy_pages
     from ..shipping.api import router as shipping_api
+    from ..shipping.bulk_pages import router as shipping_bulk_pages
     from ..shipping.pages import router as shipping_pages
+    from ..shipping.plan_pages import router as shipping_plan_pages
     from ..logistics.api import hooks as logistics_hooks
     from ..logistics.api import router as logistics_api
     from ..logistics.pages import router as logistics_pages
@@ -265,8 +267,9 @@ def all_routers() -> list:
 
     # The push endpoints first: routes are matched in order, and pushes come in bursts of hundreds a second.
     return [logistics_hooks, douyin_hooks, session_pages, orders_pages, orders_api, import_pages, import_api,
-            accounts_pages, accounts_api, privacy_pages, privacy_api, shipping_pages, shipping_api, logistics_pages,
-            logistics_api, aftersales_pages, aftersales_api, inquiries_pages, inquiries_api, douyin_pages, douyin_api,
+            accounts_pages, accounts_api, privacy_pages, privacy_api, shipping_pages, shipping_bulk_pages,
+            shipping_plan_pages, shipping_api, logistics_pages, logistics_api, aftersales_pages, aftersales_api,
+            inquiries_pages, inquiries_api, douyin_pages, douyin_api,
             douyin_exports, export_jobs_pages, export_jobs_api, import_jobs_pages,
             import_jobs_api, docs_router, settings_index]
 
