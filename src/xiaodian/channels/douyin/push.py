@@ -30,6 +30,7 @@ from ...privacy.crypto import PiiCipher
 from .client import DouyinClient, DouyinError
 from .mapping import MappingError, to_record
 from .models import DouyinInbox, DouyinPushBatch
+from .push_refusals import REFUSALS, printable
 from .service import SYNC, connection_by_app_key
 from .signing import event_sign_ok
 from .timeline import record_ship_by_moves, ship_by_before
@@ -44,6 +45,10 @@ SYNC_TAG = "sync"  # not a platform tag: an order or after-sale the sync set asi
 
 class ForgedPush(Exception):
     """Unknown app-id or a wrong event-sign: answered 4xx, nothing stored."""
+
+
+class UnknownApp(ForgedPush):
+    """The app-id header names no connected app: a push meant for another app, or a wrong app key here."""
 
 
 def retry_at(attempts: int, now: datetime) -> datetime:
@@ -96,7 +101,7 @@ def _credentials(sessions, cipher: PiiCipher, app_id: str, now: datetime) -> tup
     with sessions() as session:
         conn = connection_by_app_key(session, app_id) if app_id else None
         if conn is None:
-            raise ForgedPush("unknown app-id")
+            raise UnknownApp("unknown app-id")
         found = (conn.shop_id, conn.app_key, cipher.decrypt("douyin_app_secret", conn.app_secret_enc) or "")
     _CREDENTIALS[app_id] = (_monotonic(), found)
     return found
@@ -113,9 +118,16 @@ def cached_shop_for(app_id: str | None, now: datetime) -> int | None:
 
 def verify(sessions: sessionmaker[Session], *, app_id: str | None, sign: str | None, raw_body: bytes,
            cipher: PiiCipher, now: datetime) -> int:
-    """The shop the push is for; raises ForgedPush (unknown app-id, wrong event-sign) before anything is stored."""
-    shop_id, app_key, secret = _credentials(sessions, cipher, (app_id or "").strip(), now)
+    """The shop the push is for; raises ForgedPush (unknown app-id, wrong event-sign) before anything is stored.
+    Each cause is logged and counted apart for the status page (push_refusals.py)."""
+    app_id = (app_id or "").strip()
+    try:
+        shop_id, app_key, secret = _credentials(sessions, cipher, app_id, now)
+    except UnknownApp:
+        REFUSALS.for_other_app(app_id, now)
+        raise
     if not event_sign_ok(app_key, raw_body, secret, sign):
+        REFUSALS.for_bad_sign(shop_id, app_id, now)
         raise ForgedPush("bad event-sign")
     return shop_id
 
@@ -179,9 +191,14 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
     by_order: dict[str, list[int]] = {}
     by_case: dict[str | None, list[int]] = {}
     unused: dict[str, list[int]] = {}
+    elsewhere: dict[str, list[int]] = {}
     no_order: list[int] = []
+    own = getattr(client, "shop_id", None)  # the Douyin shop every fetch below reads from
     for row in due:
-        if row.tag in ORDER_TAGS and row.order_id or row.tag == SYNC_TAG and row.order_id:
+        other = other_shop(row.data, own) if row.tag != SYNC_TAG else None
+        if other is not None:
+            elsewhere.setdefault(other, []).append(row.id)
+        elif row.tag in ORDER_TAGS and row.order_id or row.tag == SYNC_TAG and row.order_id:
             by_order.setdefault(row.order_id, []).append(row.id)
         elif row.tag in ORDER_TAGS:  # an order message the desk cannot attribute: a problem, not an unused tag
             no_order.append(row.id)
@@ -191,6 +208,11 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
             unused.setdefault(row.tag, []).append(row.id)
     for tag, ids in unused.items():
         _finish(sessions, ids, "ignored", f"tag {tag} is not used by the desk", now)
+        report.ignored += len(ids)
+    for other, ids in elsewhere.items():
+        log.warning("douyin: %s push message(s) for Douyin shop %s ignored: desk shop %s is connected to Douyin "
+                    "shop %s", len(ids), other, shop_id, own)
+        _finish(sessions, ids, "ignored", other_shop_outcome(other, own), now)
         report.ignored += len(ids)
     if no_order:
         _finish(sessions, no_order, "failed", problem(MappingError("p_id", "an order message without p_id")), now)
@@ -240,6 +262,31 @@ def process_pending(sessions: sessionmaker[Session], *, shop_id: int, client: Do
     return report
 
 
+OTHER_SHOP = "another shop: "  # the outcome's start, which the status page counts
+
+
+def other_shop(data: str, own: str | None) -> str | None:
+    """The Douyin shop a message's ``data.shop_id`` names when it is not ``own``, the connected shop; None when it
+    names this shop, or none (then the message is taken as this shop's, as before).
+
+    Such a message is ignored rather than applied (QA pass 14, #15): a push only says that something changed, and
+    the desk reads the change from the platform with this shop's token (domain.md §5). For another shop's order that
+    read either fails (retried for hours, then a problem the owner cannot fix) or, if the platform answered, would
+    write another store's order into this shop. Ignoring loses nothing of this shop: pushes can be lost anyway, and
+    the sync by update_time fetches every order of the connected shop."""
+    if not own:
+        return None
+    value = _data(data).get("shop_id")
+    if value in (None, "") or isinstance(value, (dict, list)):
+        return None
+    named = printable(str(value), 40)
+    return named if named and named != str(own) else None
+
+
+def other_shop_outcome(other: str, own: str | None) -> str:
+    return f"{OTHER_SHOP}for Douyin shop {other}, not the connected Douyin shop {own}"
+
+
 def problem(exc: MappingError) -> str:
     """The outcome of a message (or a synced order) the desk cannot read: set aside, naming the field."""
     return f"problem: the platform's data cannot be read: {exc}"
@@ -273,12 +320,17 @@ def set_aside(sessions: sessionmaker[Session], *, shop_id: int, now: datetime, r
         row.state, row.outcome, row.processed_at, row.next_attempt_at = "failed", reason[:300], now, None
 
 
-def _aftersale_id(data: str) -> str | None:
+def _data(data: str | None) -> dict:
+    """A message's data as an object ({} when it is not one)."""
     try:
-        parsed = json.loads(data)
+        parsed = json.loads(data or "")
     except ValueError:
-        return None
-    value = parsed.get("aftersale_id") if isinstance(parsed, dict) else None
+        return {}
+    return parsed if isinstance(parsed, dict) else {}
+
+
+def _aftersale_id(data: str) -> str | None:
+    value = _data(data).get("aftersale_id")
     return str(value) if value not in (None, "") else None
 
 

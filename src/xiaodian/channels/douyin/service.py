@@ -274,6 +274,15 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
     unreadable_count = session.execute(select(func.count()).select_from(DouyinPushBatch).where(unreadable)).scalar_one()
     latest_unreadable = session.execute(select(DouyinPushBatch.received_at, DouyinPushBatch.error).where(unreadable)
                                         .order_by(DouyinPushBatch.id.desc()).limit(1)).first()
+    from .push import OTHER_SHOP
+    from .push_refusals import REFUSALS
+
+    # Signed messages naming another Douyin shop in data.shop_id: ignored, counted here (QA pass 14, #15)
+    elsewhere = and_(DouyinInbox.shop_id == shop_id, DouyinInbox.state == "ignored",
+                     DouyinInbox.outcome.like(OTHER_SHOP + "%"))
+    elsewhere_count = session.execute(select(func.count()).select_from(DouyinInbox).where(elsewhere)).scalar_one()
+    latest_elsewhere = session.execute(select(DouyinInbox.received_at, DouyinInbox.outcome).where(elsewhere)
+                                       .order_by(DouyinInbox.id.desc()).limit(1)).first()
     return {
         "connected": True, "platform_shop_id": conn.platform_shop_id, "app_key": conn.app_key,
         "token_expires_at": conn.token_expires_at,
@@ -293,6 +302,11 @@ def status(session: Session, *, shop_id: int, now: datetime) -> dict:
                               "latest_at": latest_unreadable.received_at if latest_unreadable else None,
                               "latest_error": (latest_unreadable.error or "no message in it")
                               if latest_unreadable else None},
+        "other_shop_pushes": {"count": elsewhere_count,
+                              "latest_at": latest_elsewhere.received_at if latest_elsewhere else None,
+                              "latest": latest_elsewhere.outcome if latest_elsewhere else None},
+        # refused with nothing stored, so counted in memory since the web process started (push_refusals.py)
+        "refused_pushes": REFUSALS.snapshot(shop_id),
     }
 
 

@@ -28,6 +28,8 @@ FORMS: list[tuple[re.Pattern, str]] = [(re.compile(pattern, re.S), msgid) for pa
     (r"^queued for the previous Douyin shop (?P<shop>\d+); not sent to the newly connected shop \(retry only if it is "
      r"the same shop\)", N_("queued for the previous Douyin shop %(shop)s; not sent to the newly connected shop (retry "
                             "only if it is the same shop)")),
+    (r"^another shop: for Douyin shop (?P<other>.+?), not the connected Douyin shop (?P<own>\S+)$",
+     N_("for Douyin shop %(other)s, not the connected Douyin shop %(own)s")),
     (r"^error: (?P<detail>.*)$", N_("error: %(detail)s")),
     (r"^problem: the platform's data cannot be read: (?P<field>[\w.]+): (?P<detail>.*)$",
      N_("problem: the platform's data cannot be read: %(field)s: %(detail)s")),
