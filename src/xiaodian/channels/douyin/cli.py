@@ -51,7 +51,10 @@ def connect(shop_id: str = typer.Option(..., "--shop-id", help="Douyin shop id (
             desk_shop: str | None = typer.Option(None, "--desk-shop", help="which of the desk's shops (an id, see "
                                                  "`xiaodian shop list`); default: the first")) -> None:
     """Connect one of the desk's shops to a self-use app; the secret is read from stdin so it stays out of the shell
-    history, and stored encrypted."""
+    history, and stored encrypted. The key and secret are checked with the Douyin Open Platform at the gateway
+    XIAODIAN_DOUYIN_GATEWAY names (default https://openapi-fxg.jinritemai.com); set it to point the desk at
+    another gateway, e.g. a sandbox or the project's local fake (tests/fakes/douyin.py), for connect, sync and
+    write-back alike."""
     from ...accounts.cli import cli_principal
     from ...bootstrap import open_context
     from ...orders.cli import shop_option
@@ -93,7 +96,8 @@ def sync_douyin(shop: str | None = typer.Option(None, "--shop", help="Douyin sho
                 interval: float = typer.Option(60.0, "--interval", min=1.0, help="seconds between syncs with --loop"),
                 since: datetime | None = typer.Option(None, "--since", help="ISO time with offset (the first sync)"),
                 as_json: bool = typer.Option(False, "--json", help="one JSON object per sync (per line)")) -> None:
-    """One incremental sync (and inbox retry), or one every --interval seconds with --loop. Output per sync:
+    """One incremental sync (and inbox retry) from the gateway XIAODIAN_DOUYIN_GATEWAY names (default the Douyin
+    Open Platform), or one every --interval seconds with --loop. Output per sync:
     {"orders": {created, updated, unchanged}, "aftersales", "errors"}. Exit 1 when the (last) sync had errors;
     a --loop stopped with Ctrl-C exits 0."""
     import time
