@@ -29,10 +29,13 @@ class OrderGroup:
 
     key: str
     rows: list[ParsedRow | RowError] = field(default_factory=list)
+    # exact repeats of another row of the order, left out of ``rows`` (duplicate_row_skipped warnings)
+    repeats: list[RowError] = field(default_factory=list)
 
     @property
     def numbers(self) -> list[int]:
-        return [r.number if isinstance(r, ParsedRow) else r.row for r in self.rows]
+        return sorted([r.number if isinstance(r, ParsedRow) else r.row for r in self.rows] +
+                      [r.row for r in self.repeats])
 
     def errors(self) -> list[RowError]:
         """Every row's rejection once any row is bad: the siblings say which row sank them."""
@@ -41,10 +44,29 @@ class OrderGroup:
             return [only] if isinstance(only, RowError) else []
         bad = [r for r in self.rows if isinstance(r, RowError)]
         if not bad:
+            self._drop_repeats()
             bad = self._duplicate_skus()
             if not bad:
                 return []
         return sibling_rejections(self, bad, self.key)
+
+    def _drop_repeats(self) -> None:
+        """A row whose every cell equals an earlier row's of the same SKU order is the same line twice (two exports
+        pasted together): it says nothing new, so it is left out with a warning naming the first, instead of sinking
+        the whole order as a duplicate SKU order did (QA pass 14, #13). A repeat differing in any cell is a real
+        conflict and still rejects the order (_duplicate_skus)."""
+        first: dict[tuple[str, int], ParsedRow] = {}
+        kept = []
+        for r in self.rows:
+            earlier = first.setdefault((r.item.sku_order_id, r.fingerprint), r)
+            if earlier is r or not _same_row(earlier, r):
+                kept.append(r)
+                continue
+            self.repeats.append(RowError(
+                r.number, "子订单编号", "duplicate_row_skipped",
+                f"row {r.number} repeats row {earlier.number} exactly (SKU order {r.item.sku_order_id}, every cell "
+                "the same): skipped", r.order_id, {"first_row": earlier.number, "order_id": r.order_id}))
+        self.rows = kept
 
     def _duplicate_skus(self) -> list[RowError]:
         seen: set[str] = set()
@@ -56,6 +78,12 @@ class OrderGroup:
                                     f"SKU order {sku} appears twice in order {r.order_id}"))
             seen.add(sku)
         return out
+
+
+def _same_row(a: ParsedRow, b: ParsedRow) -> bool:
+    """Equal hashes of the cells, and equal readings of them (a hash alone may, very rarely, collide)."""
+    return a.fingerprint == b.fingerprint and {**vars(a), "number": 0, "warning": None} == \
+        {**vars(b), "number": 0, "warning": None}
 
 
 def sibling_rejections(group: OrderGroup, bad: list[RowError], order_id: str) -> list[RowError]:

@@ -45,9 +45,14 @@ class HeaderSpec:
     map_header: Callable[[list[object]], tuple[ColumnMap, list[str]]]
     looks_like_header: Callable[[list[object]], bool]
     what: str = "an order export"
+    # A file whose header lacks only these columns (the first always) is the one-row-per-order kind of the same
+    # export, which is refused saying so rather than "not an export"
+    per_order_missing: frozenset[str] = frozenset()
 
 
-ORDER_EXPORT = HeaderSpec(map_header, looks_like_header)
+# The one-row-per-order export (the desk's own per="order", the platform's likewise) has the items in one 选购商品 cell:
+# no 子订单编号 and no 商品金额 (channels/douyin/orders_export.ORDER_COLUMNS).
+ORDER_EXPORT = HeaderSpec(map_header, looks_like_header, per_order_missing=frozenset({"子订单编号", "商品金额"}))
 
 
 def named_columns(columns, required, name_of: Callable[[object], str], min_matches: int, what: str,
@@ -91,6 +96,8 @@ class ExportFile:
     size: int
     position: Callable[[], int]  # bytes of the file consumed so far (progress)
     close: Callable[[], None]
+    sheet: str | None = None  # a workbook's sheet the rows come from
+    passed_sheets: tuple[str, ...] = ()  # the sheets before it, which hold no order header
 
 
 def detect_encoding(head: bytes) -> str:
@@ -176,31 +183,78 @@ def _open_xlsx(raw: BinaryIO, size: int, header: HeaderSpec) -> ExportFile:
         log.warning("unreadable workbook %s: %s: %s", getattr(raw, "name", ""), exc.__class__.__name__, exc)
         raise FileUnreadable("The workbook is damaged or is not a real .xlsx file: open it in Excel, save it again "
                              "as .xlsx (or CSV) and import that.", code="file_not_export") from None
-    sheet = workbook.worksheets[0] if workbook.worksheets else None
-    if sheet is None:
-        workbook.close()
-        raise FileUnreadable("The workbook has no sheets: there is nothing to import.", code="file_empty")
-
-    def rows() -> Iterator[Row]:
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield Row(number, list(values))
-
-    iterator = rows()
 
     def close() -> None:
         workbook.close()
         raw.close()
 
     try:
-        columns, header_row = _find_header(iterator, header)
+        sheet, iterator, columns, header_row, passed = _order_sheet(workbook.worksheets, header)
     except BaseException:
         close()
         raise
-    return ExportFile("xlsx", None, columns, header_row.number, iterator, size, raw.tell, close)
+    return ExportFile("xlsx", None, columns, header_row.number, iterator, size, raw.tell, close, sheet.title,
+                      tuple(s.title for s in passed))
+
+
+def _sheet_rows(sheet) -> Iterator[Row]:
+    for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        yield Row(number, list(values))
+
+
+def _order_sheet(sheets: list, header: HeaderSpec):
+    """The first sheet whose header has the required columns, with its rows positioned after the header, and the
+    sheets passed on the way. Orders are not always on the first sheet (a 说明 sheet in front, QA pass 14, #3), and
+    reading only that one refused a real export as "not an export"; when no sheet has them, the refusal names
+    every sheet looked at and what each lacks."""
+    if not sheets:
+        raise FileUnreadable("The workbook has no sheets: there is nothing to import.", code="file_empty")
+    refusals: list[tuple[str, FileUnreadable]] = []
+    for sheet in sheets:
+        iterator = _sheet_rows(sheet)
+        try:
+            columns, header_row = _find_header(iterator, header)
+        except FileUnreadable as refusal:
+            refusals.append((sheet.title, refusal))
+            continue
+        return sheet, iterator, columns, header_row, sheets[:len(refusals)]
+    if len(refusals) == 1:
+        raise refusals[0][1]
+    per_order = next((r for _t, r in refusals if r.code == "per_order_export"), None)
+    if per_order is not None:
+        raise per_order
+    raise _no_sheet(refusals, header)
+
+
+def _no_sheet(refusals: list[tuple[str, FileUnreadable]], header: HeaderSpec) -> FileUnreadable:
+    findings = [r for _t, r in refusals if r.code == "missing_columns"]
+    if not findings:  # every sheet empty
+        return FileUnreadable("The workbook's sheets have no rows: there is nothing to import.", code="file_empty",
+                              details={"sheets": [t for t, _r in refusals]})
+    titles = [t for t, _r in refusals]
+    missing = list(dict.fromkeys(name for r in findings for name in r.details["missing"]))
+    each = ", ".join(f"{t} ({_finding(r)})" for t, r in refusals)
+    first = findings[0].details
+    return FileUnreadable(
+        f"This is not {header.what}: no sheet of the workbook has the required column(s) {', '.join(missing)}. "
+        f"Sheets looked at: {each}.",
+        code="missing_columns",
+        details={"missing": missing, "row": first["row"], "sheets": titles, "rows_searched": first["rows_searched"]})
+
+
+def _finding(refusal: FileUnreadable) -> str:
+    """What one sheet lacked, for the refusal naming every sheet."""
+    details = refusal.details or {}
+    if refusal.code != "missing_columns":
+        return "empty"
+    if details.get("header_found"):
+        return f"header row {details['row']} lacks {', '.join(details['missing'])}"
+    return f"no header row in rows {details['rows_searched']}"
 
 
 def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, Row]:
     first: Row | None = None
+    last: Row | None = None
     seen = 0
     for row in rows:
         if not any(_filled(c) for c in row.cells):
@@ -209,25 +263,35 @@ def _find_header(rows: Iterator[Row], header: HeaderSpec) -> tuple[ColumnMap, Ro
             log.warning("row %s of a file cannot be read as CSV: %s", row.number, row.cells[0])
             raise FileUnreadable(f"Row {row.number} cannot be read as CSV: the file is damaged or is not "
                                  f"{header.what}.", code="file_not_export")
-        first = first or row
+        first, last = first or row, row
         if header.looks_like_header(row.cells):
-            return _checked(row, header)
+            return _checked(row, header, found=True)
         seen += 1
         if seen >= HEADER_SEARCH_ROWS:
             break
     if first is None:
         raise FileUnreadable("The file has no rows: there is nothing to import.", code="file_empty")
-    return _checked(first, header)
+    searched = f"{first.number}–{last.number}" if last.number > first.number else str(first.number)
+    return _checked(first, header, found=False, searched=searched)
 
 
-def _checked(row: Row, header: HeaderSpec) -> tuple[ColumnMap, Row]:
+def _checked(row: Row, header: HeaderSpec, *, found: bool, searched: str = "") -> tuple[ColumnMap, Row]:
+    """The header's column map, or the refusal: which columns are missing, and where the header was (or, when no
+    row looked like one, which rows were searched: "header row 1" sent people looking at a title row)."""
     columns, missing = header.map_header(row.cells)
-    if missing:
+    if not missing:
+        return columns, row
+    if header.per_order_missing and missing[0] in header.per_order_missing and \
+            set(missing) <= header.per_order_missing:
         raise FileUnreadable(
-            f"This is not {header.what}: the required column(s) {', '.join(missing)} are missing "
-            f"(header row {row.number}).",
-            code="missing_columns", details={"missing": missing, "row": row.number})
-    return columns, row
+            "This is the one-row-per-order export (all of an order's items in one 选购商品 cell), which cannot be "
+            "imported: export the orders one row per item (per SKU, 每个商品一行) and import that file.",
+            code="per_order_export", details={"missing": missing, "row": row.number})
+    where = f"header row {row.number}" if found else f"no header row found in rows {searched}"
+    raise FileUnreadable(
+        f"This is not {header.what}: the required column(s) {', '.join(missing)} are missing ({where}).",
+        code="missing_columns",
+        details={"missing": missing, "row": row.number, "header_found": found, "rows_searched": searched or None})
 
 
 def _filled(cell: object) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +64,8 @@ class ParsedRow:
     order_type: str | None = None
     carrier: str | None = None
     tracking_no: str | None = None
+    # the row's cells as written, hashed: an exact repeat of another row (two exports pasted together) is skipped
+    fingerprint: int = 0
     # Imported as the file gives it, but worth a look: the file contradicts itself in a way a real order can
     # (``closed_unpaid_with_payment``); the import report lists it apart from the rejections.
     warning: RowError | None = None
@@ -80,7 +83,6 @@ _OPTIONAL_TEXT = (
     ("取消原因", "cancel_reason", 200),
     ("订单类型", "order_type", 40),
     ("快递公司", "carrier", 50),
-    ("快递单号", "tracking_no", 200),
 )
 _OPTIONAL_TIMES = (
     ("支付完成时间", "paid_at"),
@@ -90,6 +92,9 @@ _OPTIONAL_TIMES = (
     ("承诺发货时间", "ship_by"),
 )
 _TRACKING_NO_LIMIT = 40
+# The words a spreadsheet's totals row starts with, and what its other cells hold: a total, a formula, nothing.
+_SUMMARY_WORDS = frozenset({"合计", "总计", "小计", "汇总", "总合计"})
+_TOTAL_CELL = re.compile(r"^[¥￥]?-?[0-9][0-9,]*(\.[0-9]+)?元?$|^=")
 
 
 class RowParser:
@@ -103,15 +108,19 @@ class RowParser:
         self._pay = ix.get("订单应付金额")
         self._post = ix.get("运费")
         self._phone = ix.get("收件人手机号")
+        self._tracking = ix.get("快递单号")
         self._core = tuple(ix[name] for name in ("主订单编号", "子订单编号", "选购商品", "商品数量", "商品金额",
                                                  "订单提交时间", "订单状态"))
         self._width = max(ix.values()) + 1
         header = columns.header  # CSV only (empty for a workbook: nothing to check the row's length against)
         self._fields = len(header)
         self._named = max((i + 1 for i, name in enumerate(header) if name), default=0)
-        self._item_extra = [(name, attr, limit, ix[name]) for name, attr, limit in (
-            ("商品ID", "product_id", 32), ("商家编码", "merchant_code", 64), ("商品规格", "spec", 100),
-            ("售后状态", "after_sale_status", 40)) if name in ix]
+        # (column, attribute, limit, index, parser): the id-like ones refuse a spreadsheet's damage (QA pass 14, #1)
+        self.skipped: list[RowError] = []  # rows left out on purpose (a totals row), for the report's warnings
+        self._item_extra = [(name, attr, limit, ix[name], parse) for name, attr, limit, parse in (
+            ("商品ID", "product_id", 32, v.id_text), ("商家编码", "merchant_code", 64, _merchant_code),
+            ("商品规格", "spec", 100, v.optional_text), ("售后状态", "after_sale_status", 40, v.optional_text))
+            if name in ix]
 
     def parse(self, row: Row) -> ParsedRow | RowError | None:
         """None for a blank row (spreadsheets leave them); otherwise the parsed row or its first problem."""
@@ -155,11 +164,11 @@ class RowParser:
             column = "订单状态"
             status = v.status(cells[i_status], column)
             item = ItemRecord(sku_id, product, qty, unit)
-            for column, attr, limit, index in self._item_extra:
+            for column, attr, limit, index, parse in self._item_extra:
                 value = cells[index]
                 if value:
-                    setattr(item, attr, v.optional_text(value, column, limit))
-            parsed = ParsedRow(row.number, order_id, item, status, created)
+                    setattr(item, attr, parse(value, column, limit))
+            parsed = ParsedRow(row.number, order_id, item, status, created, fingerprint=hash(tuple(row.cells)))
             if self._pay is not None:
                 column = "订单应付金额"
                 parsed.pay_amount_fen = v.fen(cells[self._pay], column, required=False)
@@ -181,12 +190,18 @@ class RowParser:
                 value = cells[index]
                 if value:
                     setattr(parsed, attr, v.optional_text(value, column, limit))
-            if parsed.tracking_no:
+            if self._tracking is not None and cells[self._tracking]:
                 column = "快递单号"
-                _check_tracking(parsed.tracking_no)
+                parsed.tracking_no = v.id_text(cells[self._tracking], column, 200)
+                if parsed.tracking_no:
+                    _check_tracking(parsed.tracking_no)
             if parsed.paid_at is not None and parsed.status is OrderStatus.CANCELLED and parsed.cancel_reason:
                 parsed.warning = _closed_unpaid_with_payment(parsed)
         except v.BadValue as problem:
+            if column == "主订单编号" and problem.code in ("id_invalid", "value_missing") and \
+                    _is_summary(cells, self._core[0]):
+                self.skipped.append(_summary_skipped(row.number, cells, self._core[0]))
+                return None
             return RowError(row.number, column, problem.code, problem.message, group_key(cells[self._core[0]]))
         return parsed
 
@@ -205,6 +220,38 @@ class RowParser:
         return RowError(number, "", "row_misaligned",
                         f"the row has {count} fields but the header has {fields}: its values do not line up "
                         f"with the columns (an unquoted comma?)", key)
+
+
+def _summary_word(cell: object) -> str | None:
+    if cell.__class__ is not str:
+        return None
+    word = cell.replace(" ", "").replace("\u3000", "").rstrip(":：")
+    return word if word in _SUMMARY_WORDS else None
+
+
+def _is_summary(cells: list, order_index: int) -> bool:
+    """A totals row someone added under the orders (合计 / 总计 / 小计 in the 主订单编号 cell, or in the row's first
+    filled cell when that one is empty; every other cell a total, a formula or empty). It is no order and was
+    never one, so it is left out with a warning rather than rejected: a rejection made the whole file "partly
+    rejected" (exit code 1) for a row nobody needs imported (QA pass 14, #7)."""
+    filled = [c for c in cells if c is not None and c != ""]
+    word_cell = cells[order_index] if cells[order_index] else (filled[0] if filled else None)
+    if _summary_word(word_cell) is None:
+        return False
+    return all(c is word_cell or isinstance(c, (int, float)) or (c.__class__ is str and _TOTAL_CELL.match(c))
+               for c in filled)
+
+
+def _summary_skipped(number: int, cells: list, order_index: int) -> RowError:
+    word_cell = cells[order_index] if cells[order_index] else next(c for c in cells if c is not None and c != "")
+    word = _summary_word(word_cell) or ""
+    return RowError(number, "主订单编号", "summary_row_skipped", f"a totals row ({word}), not an order: skipped",
+                    details={"word": word})
+
+
+def _merchant_code(cell: object, what: str, limit: int | None) -> str | None:
+    """商家编码 is the merchant's own text; only Excel's shape of a number it rounded is refused there."""
+    return v.id_text(cell, what, limit, free_text=True)
 
 
 def _paid_after_placed(parsed: ParsedRow) -> None:

@@ -156,9 +156,15 @@ def import_order_file(sessions: sessionmaker[Session], *, shop_id: int, path: st
         done = 0
         if resume is not None:
             done = _skip(groups, resume.orders_done, export, progress)
+            parser.skipped.clear()  # the earlier attempt's report has them
+        elif first.passed_sheets:
+            report.warn(_sheet_warning(first))
         for batch in _batches(export, groups, batch_orders, BATCH_BYTES):
             _apply_batch(session, batch, report, shop_id=shop_id, cipher=cipher, now=now, actor=actor,
                          principal=principal)
+            for skipped in parser.skipped:  # totals rows read with this batch (rows.RowParser.skipped)
+                report.warn(skipped)
+            parser.skipped.clear()
             done += len(batch)
             if dry_run:
                 session.rollback()
@@ -273,9 +279,9 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         if outcome:
             setattr(report, outcome, getattr(report, outcome) + count)
             report.orders[outcome] += 1
-            for row in group.rows:
-                if row.warning is not None:
-                    report.warn(row.warning)
+            for warning in sorted([r.warning for r in group.rows if r.warning is not None] + group.repeats,
+                                  key=lambda w: w.row):
+                report.warn(warning)
 
 
 def _after_sales(session: Session, shop_id: int, records, now: datetime, principal: Principal | None) -> None:
@@ -285,6 +291,16 @@ def _after_sales(session: Session, shop_id: int, records, now: datetime, princip
         from ...aftersales.intake import from_order_export
 
         from_order_export(session, shop_id=shop_id, order_ids=ids, now=now, source="import", principal=principal)
+
+
+def _sheet_warning(export) -> RowError:
+    """The orders came from a later sheet of the workbook: the report says which, so nobody wonders what became of
+    the first one (QA pass 14, #3)."""
+    passed = "、".join(export.passed_sheets)
+    return RowError(export.header_row, "", "order_sheet_not_first",
+                    f"orders read from sheet {export.sheet} (header row {export.header_row}); sheet(s) {passed} "
+                    "before it have no order header and were not imported",
+                    details={"sheet": export.sheet, "passed": list(export.passed_sheets), "row": export.header_row})
 
 
 def _sku_clash(group: OrderGroup, claimed: dict[str, str]) -> list[RowError]:
