@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..errors import DomainError
-from ..web.deps import db, get_ctx, require, shop_of
+from ..web.deps import db, get_ctx, named_shop_query, require, shop_of, shop_scope
 from ..web.job_watch import WorkerWatch
 from ..web.templating import render
 from . import service
@@ -21,6 +21,15 @@ from .models import ImportJob
 
 router = APIRouter(include_in_schema=False)
 TEMPLATE = "imports/orders.html"
+
+
+def shop_context(request: Request) -> dict:
+    """The import pages' shop: ``shop_query`` keeps a ?shop= the page was opened with on every form and link, so a
+    file previewed for 二号店 is applied to 二号店, not to the shop the switcher shows (QA pass 14, #2), and
+    ``import_shop`` names it on a desk of several shops."""
+    scope = shop_scope(request)
+    return {"shop_query": named_shop_query(request), "shop_id": shop_of(request),
+            "import_shop": scope.name(shop_of(request)) if scope.several else None}
 
 
 def job_view(session: Session, job: ImportJob, now: datetime) -> dict:
@@ -37,7 +46,7 @@ def job_view(session: Session, job: ImportJob, now: datetime) -> dict:
             "report": SimpleNamespace(**report) if report else None,
             "shown": report["rejected"] if report else [], "rejected_total": report["rejected_total"] if report else 0,
             "upload": SimpleNamespace(filename=job.file_name, upload_id=job.upload_id),
-            "apply_action": f"/imports/orders/jobs/{job.id}/apply", "applied": applied,
+            "applied": applied,
             "job_error_details": job.error_detail,
             "unattended_minutes": WorkerWatch(session, ImportJob, now).minutes(job)}
 
@@ -46,7 +55,8 @@ def job_view(session: Session, job: ImportJob, now: datetime) -> dict:
 def import_job(job_id: str, request: Request, principal: Principal = Depends(require("orders.import")),
                session: Session = Depends(db, scope="function")):
     job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
-    return render(request, TEMPLATE, shop_id=shop_of(request), **job_view(session, job, get_ctx(request).clock.now()))
+    return render(request, TEMPLATE, **shop_context(request), **job_view(session, job, get_ctx(request).clock.now()),
+                  apply_action=f"/imports/orders/jobs/{job.id}/apply" + named_shop_query(request))
 
 
 def _refused(request: Request, session: Session, principal: Principal, job_id: str, exc: DomainError):
@@ -56,8 +66,9 @@ def _refused(request: Request, session: Session, principal: Principal, job_id: s
         raise exc
     job = service.get_job(session, shop_id=shop_of(request), principal=principal, job_id=job_id)
     return render(request, TEMPLATE, status_code=exc.http_status, error=exc.message, error_code=exc.code,
-                  error_details=exc.details, shop_id=shop_of(request),
-                  **job_view(session, job, get_ctx(request).clock.now()))
+                  error_details=exc.details, **shop_context(request),
+                  **job_view(session, job, get_ctx(request).clock.now()),
+                  apply_action=f"/imports/orders/jobs/{job.id}/apply" + named_shop_query(request))
 
 
 @router.post("/imports/orders/jobs/{job_id}/apply")
@@ -70,7 +81,7 @@ def apply_import(job_id: str, request: Request, principal: Principal = Depends(r
                                     now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
     except DomainError as exc:
         return _refused(request, session, principal, job_id, exc)
-    return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
+    return RedirectResponse(f"/imports/orders/jobs/{job.id}" + named_shop_query(request), status_code=303)
 
 
 @router.post("/imports/orders/jobs/{job_id}/cancel")
@@ -83,5 +94,5 @@ def cancel_import(job_id: str, request: Request, principal: Principal = Depends(
                              now=ctx.clock.now(), data_dir=ctx.settings.data_dir)
     except DomainError as exc:
         return _refused(request, session, principal, job_id, exc)
-    return RedirectResponse(f"/imports/orders/jobs/{job.id}", status_code=303)
+    return RedirectResponse(f"/imports/orders/jobs/{job.id}" + named_shop_query(request), status_code=303)
 
