@@ -40,3 +40,34 @@ def test_a_file_previewed_for_the_second_shop_is_imported_into_it(app, users, ct
         assert "导入到店铺：第二家店" in done.text and "已导入" in done.text
         after = (_totals(client, shop_id), _totals(client, second))
     assert after[0] == before[0] and after[1] > before[1]  # the first shop untouched
+
+
+def test_a_file_already_in_the_desk_says_there_is_nothing_to_import(app, users):
+    """QA pass 14, #9: the preview of a file that changes nothing said only 无变化 in its table."""
+    with TestClient(app) as client:
+        login(client, "owner")
+        csrf = csrf_of(client, "/imports/orders")
+        upload = {"file": ("export.csv", SAMPLE.read_bytes(), "text/csv")}
+        first = client.post("/imports/orders", data={"csrf_token": csrf}, files=upload)
+        action = first.text.split('form class="apply" method="post" action="', 1)[1].split('"', 1)[0]
+        client.post(action, data={"csrf_token": csrf})
+        again = client.post("/imports/orders", data={"csrf_token": csrf}, files=upload)
+    nothing = again.text.split("data-nothing-to-apply>", 1)[1].split("</p>", 1)[0]
+    assert "没有可导入的内容：文件中的订单都已在工作台中" in nothing and 'class="apply"' not in again.text
+
+
+def test_a_totals_row_is_a_note_in_chinese_not_a_rejection(app, users):
+    """QA pass 14, #7 on the page: the skipped 合计 row reads in Chinese (errtext_summary_row_skipped)."""
+    rows = SAMPLE.read_text(encoding="utf-8-sig").splitlines()
+    header = rows[0].split(",")
+    total = ["合计"] + [""] * (len(header) - 1)
+    total[header.index("商品数量")], total[header.index("商品金额")] = "2", "75.80"
+    text = "\n".join(rows[:3] + [",".join(total)]) + "\n"
+    with TestClient(app) as client:
+        login(client, "owner")
+        csrf = csrf_of(client, "/imports/orders")
+        page = client.post("/imports/orders", data={"csrf_token": csrf},
+                           files={"file": ("export.csv", text.encode("utf-8"), "text/csv")}).text
+    notes = page.split('class="card import-warnings"', 1)[1].split("</section>", 1)[0]
+    assert "合计行（合计），不是订单：已跳过。" in notes
+    assert page.split('data-count="rejected"', 1)[1].split("</tr>", 1)[0].count(">0<") == 2

@@ -175,8 +175,10 @@ def test_error_text_falls_back_to_the_domain_message():
     assert error_text("no_such_code", "as written", {}) == "as written"
     assert error_text(None, "as written") == "as written"
     assert error_text("item_already_shipped", "x", {"sku_order_id": "69"}) == "子订单 69 已发货。"
-    assert error_text("missing_columns", "x", {"missing": ["主订单编号", "子订单编号"], "row": 1}) == \
-        "缺少必需的列：主订单编号、子订单编号（表头在第 1 行）。"
+    assert error_text("missing_columns", "x", {"missing": ["主订单编号", "子订单编号"], "row": 1, "rows": "1"}) == \
+        "缺少必需的列：主订单编号、子订单编号（查看的表头行：第 1 行）。"
+    assert error_text("missing_columns", "x", {"missing": ["主订单编号"], "rows": "1–10"}) == \
+        "缺少必需的列：主订单编号（查看的表头行：第 1–10 行）。"  # no header row found: the rows searched
     token = current_language.set("en")
     try:
         assert error_text("item_already_shipped", "SKU order 69 has already shipped", {"sku_order_id": "69"}) == \

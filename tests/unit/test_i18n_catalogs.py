@@ -167,6 +167,6 @@ def test_lists_join_with_the_languages_separator(language, joined):
     token = i18n.current_language.set("zh")
     try:  # a translated error text fills a list detail the Chinese way
         assert "主订单编号、子订单编号" in i18n.error_text("missing_columns", "x", {"missing": ["主订单编号", "子订单编号"],
-                                                                                "row": 1})
+                                                                                "row": 1, "rows": "1"})
     finally:
         i18n.current_language.reset(token)

@@ -239,7 +239,8 @@ def _no_sheet(refusals: list[tuple[str, FileUnreadable]], header: HeaderSpec) ->
         f"This is not {header.what}: no sheet of the workbook has the required column(s) {', '.join(missing)}. "
         f"Sheets looked at: {each}.",
         code="missing_columns",
-        details={"missing": missing, "row": first["row"], "sheets": titles, "rows_searched": first["rows_searched"]})
+        details={"missing": missing, "row": first["row"], "sheets": titles, "rows_searched": first["rows_searched"],
+                 "rows": first["rows"]})
 
 
 def _finding(refusal: FileUnreadable) -> str:
@@ -291,7 +292,8 @@ def _checked(row: Row, header: HeaderSpec, *, found: bool, searched: str = "") -
     raise FileUnreadable(
         f"This is not {header.what}: the required column(s) {', '.join(missing)} are missing ({where}).",
         code="missing_columns",
-        details={"missing": missing, "row": row.number, "header_found": found, "rows_searched": searched or None})
+        details={"missing": missing, "row": row.number, "header_found": found, "rows_searched": searched or None,
+                 "rows": str(row.number) if found else searched})
 
 
 def _filled(cell: object) -> bool:

@@ -32,8 +32,9 @@ class RowError:
         return self.order_key
 
     def as_warning(self) -> dict:
-        """A warning names its order too: the row was imported, and the report links to it."""
-        return {**self.as_dict(), "order_id": self.order_key}
+        """A warning names its order too: the row was imported, and the report links to it; and its details (the
+        first row of a repeat, the sheet chosen…), which a page's translated text fills in."""
+        return {**self.as_dict(), "order_id": self.order_key, "details": self.details or {}}
 
 
 @dataclass

@@ -13,7 +13,10 @@ class RejectedRow(BaseModel):
 
 
 class WarnedRow(RejectedRow):
-    order_id: str = Field(description="the order the row belongs to: it was imported")
+    order_id: str = Field(description="the order the row belongs to (empty for a row that is no order, such as a "
+                                      "totals row)")
+    details: dict = Field(default_factory=dict, description="what the note names, e.g. first_row of "
+                                                            "duplicate_row_skipped, sheet of order_sheet_not_first")
 
 
 class ImportReportOut(BaseModel):
@@ -23,5 +26,7 @@ class ImportReportOut(BaseModel):
     rejected: list[RejectedRow]
     dry_run: bool = False
     warnings: list[WarnedRow] = Field(default_factory=list, description=(
-        "rows imported as the file gives them but worth a look, e.g. closed_unpaid_with_payment (the first 500)"))
+        "rows imported as the file gives them but worth a look (closed_unpaid_with_payment), or rows and sheets "
+        "skipped or chosen, and why (summary_row_skipped, duplicate_row_skipped, order_sheet_not_first) (the first "
+        "500)"))
     warnings_total: int = 0
