@@ -35,6 +35,8 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return None
     name = name.strip()
+    if "*" in name:  # masked already (an export's 王**): masked again it would lose what it shows
+        return name
     if len(name) <= 1:
         return name + "*"
     return name[0] + "*" * min(len(name) - 1, 3)
@@ -45,5 +47,7 @@ def mask_address(address: str | None) -> str | None:
     if not address:
         return None
     address = address.strip()
+    if "*" in address:  # masked already (an export's 科技路5****): masked again it became 科技**** (QA pass 14, #4)
+        return address
     keep = min(4, max(1, len(address) // 3))
     return address[:keep] + "****"
