@@ -12,7 +12,7 @@ from ..accounts.service import Principal
 from ..channels.exportfile import uploads
 from ..errors import ValidationFailed
 from ..orders.api import shop_of
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, require, shop_param
 from ..web.openapi import ERROR_RESPONSES
 from . import domain, quality, reason_families, service, views
 from .importfile import import_aftersale_file
@@ -20,7 +20,8 @@ from .queries import TABS, CaseFilter
 from .schemas import (ActionIn, CaseDetailOut, CasePage, ContactIn, ContactOut, QualityRow, ReasonFamilyIn,
                       ReasonFamilyOut)
 
-router = APIRouter(prefix="/api/v1", tags=["aftersales"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["aftersales"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 TYPES = "|".join(t.value for t in domain.CaseType)
 
 

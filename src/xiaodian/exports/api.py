@@ -14,15 +14,16 @@ from sqlalchemy.orm import Session
 from ..accounts.service import Principal
 from ..channels.douyin.export_request import ExportIn
 from ..channels.douyin.orders_export import MEDIA
-from ..web.deps import db, get_ctx, require, shop_of
+from ..web.deps import db, get_ctx, require, shop_of, shop_param
 from ..web.job_watch import WorkerWatch
-from ..web.openapi import ERROR_RESPONSES
+from ..web.openapi import CSV_OR_XLSX_FILE, ERROR_RESPONSES
 from . import service
 from .domain import percent
 from .file_names import attachment
 from .models import ExportJob
 
-router = APIRouter(prefix="/api/v1/exports/jobs", tags=["orders"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1/exports/jobs", tags=["orders"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 
 
 class JobError(BaseModel):
@@ -117,7 +118,7 @@ def noticed(job_id: str, request: Request, principal: Principal = Depends(requir
     return Response(status_code=204)
 
 
-@router.get("/{job_id}/file", response_class=FileResponse,
+@router.get("/{job_id}/file", response_class=FileResponse, responses=CSV_OR_XLSX_FILE,
             summary="The finished file (audited); 409 while the job is not done or after its file expired")
 def download(job_id: str, request: Request, principal: Principal = Depends(require("orders.export")),
              session: Session = Depends(db, scope="function")):

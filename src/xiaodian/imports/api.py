@@ -17,13 +17,14 @@ from ..channels.exportfile import uploads
 from ..channels.exportfile.schemas import RejectedRow, WarnedRow
 from ..clock import SHOP_TZ
 from ..errors import DomainError
-from ..web.deps import db, get_ctx, require, shop_of
+from ..web.deps import db, get_ctx, require, shop_of, shop_param
 from ..web.job_watch import WorkerWatch
 from ..web.openapi import ERROR_RESPONSES
 from . import service
 from .models import ImportJob
 
-router = APIRouter(prefix="/api/v1/imports/orders/jobs", tags=["imports"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1/imports/orders/jobs", tags=["imports"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 
 
 class JobReport(BaseModel):

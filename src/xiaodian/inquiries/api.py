@@ -7,12 +7,13 @@ from sqlalchemy.orm import Session
 
 from ..accounts.service import Principal
 from ..orders.api import shop_of
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, require, shop_param
 from ..web.openapi import ERROR_RESPONSES
 from . import service
 from .schemas import InquiryIn, InquiryOut, answer_out
 
-router = APIRouter(prefix="/api/v1", tags=["inquiries"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["inquiries"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 
 
 @router.post("/inquiries", response_model=InquiryOut, summary="Understand a buyer's message and answer it from the data")

@@ -18,7 +18,7 @@ from ..web.body_limits import PUSH as PUSH_BODY
 from ..accounts.service import Principal
 from ..group_commit import committer_for
 from ..orders.api import shop_of
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, require, shop_param
 from ..web.i18n import current_language
 from ..web.openapi import ERROR_RESPONSES
 from . import kuaidi100, queries, service
@@ -26,7 +26,8 @@ from . import thresholds as shop_thresholds
 from .domain import ACTIONS, AnomalyKind, Severity
 from .tracking import ForgedPush, applying_now, apply_stored_once, check_push, store_push
 
-router = APIRouter(prefix="/api/v1", tags=["logistics"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["logistics"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 # Past any list a shop can have, and within what every database's OFFSET takes (a larger one was a server error).
 MAX_OFFSET = 1_000_000_000
 hooks = APIRouter(tags=["hooks"], max_body_size=PUSH_BODY)  # web.body_limits: a push is a few KB

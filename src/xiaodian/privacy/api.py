@@ -9,10 +9,11 @@ from sqlalchemy.orm import Session
 from ..accounts.service import Principal
 from ..orders.api import shop_of
 from ..web.openapi import ERROR_RESPONSES
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, require, shop_param
 from .reveal import reveal_buyer
 
-router = APIRouter(prefix="/api/v1", tags=["privacy"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["privacy"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 
 
 class RevealIn(BaseModel):

@@ -17,9 +17,9 @@ from ..errors import ValidationFailed
 from ..exports.file_names import content_disposition
 from ..orders.api import shop_of
 from ..orders.domain import check_filter_date
-from ..web.deps import db, get_ctx, require
+from ..web.deps import db, get_ctx, require, shop_param
 from ..web.i18n import current_language, gettext as _, label
-from ..web.openapi import ERROR_RESPONSES
+from ..web.openapi import ERROR_RESPONSES, XLSX_FILE
 from . import corrections, reminders, reports, service, template
 from . import forecast as fc
 from .bulk import BulkReport, Confirmed, ship_file
@@ -27,7 +27,8 @@ from .queries import VIEW_PATTERN, get_settings
 from .schemas import (BulkReportOut, CorrectionIn, CorrectionOut, ForecastOut, ReminderAckOut, RemindersOut,
                       ShipIn, ShipmentsOut, ShipOut, ViolationsOut)
 
-router = APIRouter(prefix="/api/v1", tags=["shipping"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["shipping"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 
 
 @router.post("/orders/{order_id}/shipments", response_model=ShipOut, status_code=201,
@@ -86,7 +87,7 @@ def template_response(request: Request, session: Session, view: str, query: str 
         "content-disposition": content_disposition(name, ascii_name), "x-row-count": str(count)})
 
 
-@router.get("/shipments/template", response_class=Response,
+@router.get("/shipments/template", response_class=Response, responses=XLSX_FILE,
             summary="The bulk-ship template: a deadline view's orders, most urgent first, with 快递公司 and 快递单号 "
                     "left to fill in (XLSX)")
 def bulk_template(request: Request, view: str = Query("awaiting", pattern=VIEW_PATTERN),

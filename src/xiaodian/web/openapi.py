@@ -1,4 +1,5 @@
-"""The error shape every API route documents, so clients (and the schema test) know what a 4xx looks like."""
+"""The error shape every API route documents, so clients (and the schema test) know what a 4xx looks like; and the
+file a download route answers with, so a client knows it gets CSV or XLSX bytes rather than JSON."""
 
 from __future__ import annotations
 
@@ -29,3 +30,12 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         (429, "throttled"),
     )
 }
+
+
+_FILE = {"schema": {"type": "string", "format": "binary"}}
+CSV_OR_XLSX_FILE: dict[int | str, dict[str, Any]] = {200: {
+    "description": "the file, as an attachment (Content-Disposition names it): CSV in UTF-8 with a BOM, or XLSX",
+    "content": {"text/csv": _FILE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _FILE}}}
+XLSX_FILE: dict[int | str, dict[str, Any]] = {200: {
+    "description": "the XLSX file, as an attachment",
+    "content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _FILE}}}

@@ -21,8 +21,8 @@ from ...accounts.service import Principal
 from ...clock import iso
 from ...group_commit import committer_for
 from ...orders.api import shop_of
-from ...web.deps import db, get_ctx, require
-from ...web.openapi import ERROR_RESPONSES
+from ...web.deps import db, get_ctx, require, shop_param
+from ...web.openapi import CSV_OR_XLSX_FILE, ERROR_RESPONSES
 from . import service
 from .credentials import connect_checked
 from .export_request import ExportIn, order_filter
@@ -30,7 +30,8 @@ from .orders_export import MEDIA
 from .push import REPLY_OK, ForgedPush, cached_shop_for, process_pending, store, verify
 
 log = logging.getLogger("xiaodian.douyin.api")
-router = APIRouter(prefix="/api/v1/douyin", tags=["douyin"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1/douyin", tags=["douyin"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 hooks = APIRouter(tags=["hooks"], max_body_size=PUSH_BODY)  # web.body_limits: a push batch is a few KB
 
 
@@ -136,7 +137,8 @@ def put_write_switch(request: Request, body: WriteSwitchIn, principal: Principal
 
 
 # ---- export of a filtered order list (issue 8 §7) ------------------------------------------------------------
-exports = APIRouter(prefix="/api/v1/exports", tags=["orders"], responses=ERROR_RESPONSES)
+exports = APIRouter(prefix="/api/v1/exports", tags=["orders"], responses=ERROR_RESPONSES,
+                     dependencies=[Depends(shop_param)])
 
 
 def _export(request: Request, session: Session, principal: Principal, body: ExportIn) -> Response:
@@ -180,7 +182,7 @@ def _chunks(spool, size: int = 256 * 1024):
 
 
 @exports.get("/orders", summary="Export the filtered order list (masked buyer data) as CSV or XLSX",
-             response_class=Response)
+             response_class=Response, responses=CSV_OR_XLSX_FILE)
 def export_get(request: Request, format: str = Query("csv"), per: str = Query("sku", max_length=8),
                q: str | None = Query(None, max_length=100),
                status: str = "all", created_from: date | None = None, created_to: date | None = None,
@@ -197,7 +199,7 @@ def export_get(request: Request, format: str = Query("csv"), per: str = Query("s
 
 
 @exports.post("/orders", summary="Export the filtered order list; reveal=true (pii.export, with a reason) gives "
-              "full buyer data", response_class=Response)
+              "full buyer data", response_class=Response, responses=CSV_OR_XLSX_FILE)
 def export_post(request: Request, body: ExportIn, principal: Principal = Depends(require("orders.export")),
                 session: Session = Depends(db, scope="function")):
     return _export(request, session, principal, body)

@@ -8,13 +8,14 @@ from sqlalchemy.orm import Session
 from ...web.body_limits import UPLOAD as UPLOAD_BODY
 from ...accounts.service import Principal
 from ...orders.api import shop_of
-from ...web.deps import db, get_ctx, require
+from ...web.deps import db, get_ctx, require, shop_param
 from ...web.openapi import ERROR_RESPONSES
 from . import uploads
 from .schemas import ImportReportOut
 from .service import ImportReport, import_order_file
 
-router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES)
+router = APIRouter(prefix="/api/v1", tags=["imports"], responses=ERROR_RESPONSES,
+                    dependencies=[Depends(shop_param)])
 
 
 def run_import(request: Request, upload: uploads.StoredUpload, *, dry_run: bool,
