@@ -165,9 +165,15 @@ def test_a_later_snapshot_cannot_reopen_the_closed_order_and_the_platform_close_
     with transaction(ctx.sessions) as session:  # the very export the order came from: nothing to change
         result = upsert_orders(session, shop_id=shop_id, records=[again], cipher=ctx.cipher, now=NOW)
     assert not result.rejected and _status(ctx, shop_id) == "cancelled"
-    again.merchant_note = "已电话联系"  # an export of the same moment with something else changed: refused per row
+    again.merchant_note = "已电话联系"  # an export of the same moment with something else changed: skipped, older
     with transaction(ctx.sessions) as session:
         result = upsert_orders(session, shop_id=shop_id, records=[again], cipher=ctx.cipher, now=NOW)
+    assert not result.rejected and result.unchanged == 1 and _status(ctx, shop_id) == "cancelled"
+    assert [(r.code, r.message) for r in result.warnings] == [
+        ("older_snapshot_skipped", "the desk already has a later state (cancelled); this row (awaiting_shipment) "
+                                   "is older and was skipped")]
+    with transaction(ctx.sessions) as session:  # the platform's sync saying so is a real disagreement: refused
+        result = upsert_orders(session, shop_id=shop_id, records=[again], cipher=ctx.cipher, now=NOW, source="sync")
     assert [(r.code, r.message) for r in result.rejected] == [
         ("invalid_transition", f"order {ORDER} is cancelled; a snapshot cannot move it back to awaiting_shipment")]
     with transaction(ctx.sessions) as session:  # the original after-sale file: the case row is refused, no crash

@@ -83,6 +83,8 @@ def _fields(event_kind: str) -> dict[str, tuple[str, Callable]]:
         "after": (_("After"), _number),
         "platform_upload": (_("Platform upload"), str),
         "via": (_("Via"), lambda value: label("via", value)),
+        # a new order's status as the import or sync first read it (not its status when it was placed)
+        "first_seen_status": (_("Status when first imported or synced"), lambda value: label("status", value)),
         "reason": (_("Reason"), str),
         "note": (_("Note"), str),
         "paid_fen": (_("Amount paid"), yuan),  # an order closed by refunds before shipping (aftersales/order_close)

@@ -2,7 +2,8 @@
 
 Keyed on shop + order id (and shop + SKU order id for items). A snapshot identical to what is stored
 changes nothing; a later one moves the status forward and writes timeline events; an older one that
-would move the status backwards is rejected, since the platform never reopens an order.
+would move the status backwards changes nothing either, since the platform never reopens an order: from a file
+it is skipped with a warning (older_snapshot_skipped), from the platform's sync it is rejected (invalid_transition).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ class UpsertResult:
     rejected: list[Rejection] = field(default_factory=list)
     created_ids: list[str] = field(default_factory=list)
     updated_ids: list[str] = field(default_factory=list)
+    # Snapshots counted as unchanged but worth telling (older_snapshot_skipped): same shape as a rejection
+    warnings: list[Rejection] = field(default_factory=list)
 
     def add(self, other: UpsertResult, offset: int = 0) -> None:
         self.created += other.created
@@ -63,19 +66,37 @@ class UpsertResult:
         self.unchanged += other.unchanged
         self.created_ids += other.created_ids
         self.updated_ids += other.updated_ids
-        for r in other.rejected:
-            self.rejected.append(Rejection(r.index + offset, r.field, r.code, r.message))
+        for mine, theirs in ((self.rejected, other.rejected), (self.warnings, other.warnings)):
+            mine.extend(Rejection(r.index + offset, r.field, r.code, r.message) for r in theirs)
+
+
+OLDER_SNAPSHOT = "older_snapshot_skipped"
+
+
+def _backwards(index: int, order_id: str, stored: str, rec: OrderRecord, source: str) -> tuple[bool, Rejection]:
+    """A snapshot whose status the stored order has already moved past: (whether it is only older, and what to
+    report). Every status the table lets an order leave is one it can never come back to, and of two statuses one
+    always follows the other (domain.TRANSITIONS), so such a snapshot is simply from before the stored one. A file
+    says nothing of when it was made: the morning's export uploaded after the evening's is an older snapshot, skipped
+    and counted unchanged with a warning, not an error the merchant must fix (QA pass 14, #8: the older file's rows
+    were "rejected" and the CLI exited 1). The platform's sync reads the order as it is now, so there the desk being
+    ahead of the platform (an order the desk shipped or closed that Douyin still shows open) is a real disagreement,
+    still rejected as invalid_transition (the sync lists it; a push keeps the desk's state and says why)."""
+    if source == "sync":
+        return False, Rejection(index, "status", "invalid_transition",
+                                f"order {order_id} is {stored}; a snapshot cannot move it back to {rec.status.value}")
+    return True, Rejection(index, "status", OLDER_SNAPSHOT, f"the desk already has a later state ({stored}); this "
+                           f"row ({rec.status.value}) is older and was skipped")
 
 
 # Times that, when a snapshot first reveals them, become timeline events.
-_TIME_EVENTS = (
-    ("created_at", "created"),
+# (created_at is never empty: a new order's "created" event is written apart, _created_detail)
+_LATER_TIME_EVENTS = (
     ("paid_at", "paid"),
     ("shipped_at", "shipped"),
     ("completed_at", "completed"),
     ("cancelled_at", "cancelled"),
 )
-_LATER_TIME_EVENTS = _TIME_EVENTS[1:]  # created_at is never empty: a new order's "created" event is written apart
 
 
 # json.dumps(..., default=str, ensure_ascii=False, separators=(",", ":")) builds a new encoder on every call;
@@ -155,12 +176,12 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
         elif old.content_hash == digest:
             result.unchanged += 1
         elif not can_catch_up(OrderStatus(old.status), rec.status):
-            result.rejected.append(Rejection(index, "status", "invalid_transition",
-                                             f"order {order_id} is {old.status}; a snapshot cannot move it back to "
-                                             f"{rec.status.value}"))
+            older, said = _backwards(index, order_id, old.status, rec, source)
+            (result.warnings if older else result.rejected).append(said)
+            result.unchanged += older
         else:
             changed.append((index, rec, digest, old))
-    add_missing_products(session, shop_id, merged.values(), result.rejected, now)
+    add_missing_products(session, shop_id, merged.values(), [*result.rejected, *result.warnings], now)  # neither writes
 
     new_events: list[tuple] = []
     events: list[dict] = []
@@ -262,7 +283,7 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
         # Ids drawn from the table's own sequence, as a plain INSERT would, in one round trip.
         ids = conn.execute(_DRAW_ORDER_IDS, {"n": len(new_rows)}).scalars().all()
     order_rows, item_rows = [], []
-    created_detail = json.dumps({"via": source}, ensure_ascii=False)
+    created_detail = {status: _created_detail(source, status) for status in {rec.status for _i, rec, _d in new_rows}}
     keys = _free_sort_keys(conn, [sort_key_for(rec.created_at, pk) for pk, (_i, rec, _d) in zip(ids, new_rows)])
     for pk, key, (_index, rec, digest) in zip(ids, keys, new_rows, strict=True):
         items = rec.items
@@ -277,8 +298,8 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
         item_rows.extend((shop_id, pk, i.sku_order_id, i.product_id, i.merchant_code, i.product_name, i.spec,
                           i.quantity, i.unit_price_fen, i.amount_fen, i.after_sale_status) for i in items)
         index_rows.append((pk, key, _search_text(rec)))
-        new_events.append((shop_id, pk, tm(rec.created_at), now_v, "created", None, rec.status.value, source, actor,
-                           created_detail))
+        new_events.append((shop_id, pk, tm(rec.created_at), now_v, "created", None, None, source, actor,
+                           created_detail[rec.status]))
         for attr, kind in _LATER_TIME_EVENTS:
             at = getattr(rec, attr)
             if at is not None:
@@ -289,6 +310,14 @@ def _insert_new(session, shop_id, new_rows, cipher, now, source, actor, new_even
         result.created_ids.append(rec.order_id)
     insert_tuples(session, _ORDERS, ("id", *_NEW_ORDER_NAMES), order_rows)
     insert_tuples(session, _ITEMS, _ITEM_NAMES, item_rows)
+
+
+def _created_detail(source: str, status: OrderStatus) -> str:
+    """A new order's "created" event: dated when the buyer placed the order, it claims no status (QA pass 14, #5:
+    an order imported already shipped read 「创建 → 已发货」 at its placing time, before it was even paid). The status
+    the desk first read it in is kept in the detail (first_seen_status), as what the import or sync found; the
+    times the snapshot gives (paid, shipped…) are events of their own."""
+    return json.dumps({"via": source, "first_seen_status": status.value}, ensure_ascii=False)
 
 
 _TAKEN_KEYS = select(_ORDERS.c.sort_key).where(in_ids(_ORDERS.c.sort_key))
@@ -362,13 +391,15 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
         values.update(content_hash=digest, modified_at=now)
         values["id"] = old.id
         order_updates.append(values)
+        said = None  # the time the status change is dated by, when the snapshot gives it
         if old.status != rec.status.value:
-            at = _status_time(rec) or now
-            events.append(event_row(shop_id, old.id, at, now, "status_changed", source, actor,
+            said = _STATUS_TIME.get(rec.status)
+            at = getattr(rec, said) if said else None
+            events.append(event_row(shop_id, old.id, at or now, now, "status_changed", source, actor,
                                  from_status=old.status, to_status=rec.status.value))
-        for attr, kind in _TIME_EVENTS[1:]:
+        for attr, kind in _LATER_TIME_EVENTS:
             at = getattr(rec, attr)
-            if at is not None and getattr(old, attr) is None:
+            if at is not None and getattr(old, attr) is None and attr != said:
                 events.append(event_row(shop_id, old.id, at, now, kind, source, actor))
     bulk_update(session, _ORDERS, order_updates)
     bulk_update(session, _ORDERS, hash_updates)
@@ -396,12 +427,15 @@ def _apply_changes(session, shop_id, changed, cipher, now, source, actor, events
 
 
 
-def _status_time(rec: OrderRecord) -> datetime | None:
-    return {
-        OrderStatus.PAID_PENDING: rec.paid_at, OrderStatus.AWAITING_SHIPMENT: rec.paid_at,
-        OrderStatus.SHIPPED: rec.shipped_at, OrderStatus.PARTIALLY_SHIPPED: rec.shipped_at,
-        OrderStatus.COMPLETED: rec.completed_at, OrderStatus.CANCELLED: rec.cancelled_at,
-    }.get(rec.status)
+# The snapshot's time that dates a move into each status. A status change dated by it already says what that time's
+# own event (paid, shipped, completed, cancelled) would: one change is one line of the timeline, so that event is not
+# written beside it (QA pass 14, #5: 「已发货 → 已完成」 and 「已完成」 at the same instant). Nothing reads these events
+# but the timeline (page, API, CLI): metrics and the deadline scan read the order's own times.
+_STATUS_TIME = {
+    OrderStatus.PAID_PENDING: "paid_at", OrderStatus.AWAITING_SHIPMENT: "paid_at",
+    OrderStatus.SHIPPED: "shipped_at", OrderStatus.PARTIALLY_SHIPPED: "shipped_at",
+    OrderStatus.COMPLETED: "completed_at", OrderStatus.CANCELLED: "cancelled_at",
+}
 
 
 def _search_text(rec: OrderRecord) -> str:
