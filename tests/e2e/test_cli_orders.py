@@ -53,7 +53,9 @@ def test_db_upgrade_then_user_add_then_token_create(env):
     added = run(env, "user", "add", "boss", "--password-stdin", stdin="Sup3r-secret-pw\n")
     assert added.exit_code == 0, added.output
     weak = run(env, "user", "add", "clerk", "--password-stdin", stdin="short\n")
-    assert weak.exit_code == 1 and "the password needs to" in weak.output
+    assert weak.exit_code == 1 and "the password must" in weak.output
+    named = run(env, "user", "add", "clerk", "--password-stdin", stdin="Clerk-pass-2026\n")  # QA pass 14, #12
+    assert named.exit_code == 1 and "not contain the login name (clerk, in any case)" in named.output
     token = run(env, "token", "create", "boss")
     assert token.exit_code == 0 and token.stdout.strip().splitlines()[0].startswith("xdt_")
     missing = run(env, "token", "create", "nobody")

@@ -117,7 +117,7 @@ def user_list(as_json: bool = typer.Option(False, "--json")) -> None:
                                for l, r, d, c in rows], ensure_ascii=False))
         return
     table = Table()
-    for col in ("login", "role", "state", "created"):
+    for col in ("login", "role", "state", "created (Beijing time)"):
         table.add_column(col)
     for login, role, disabled, created in rows:
         table.add_row(login, role, "disabled" if disabled else "active", iso(created)[:16])
@@ -153,6 +153,7 @@ def token_list(login: str = typer.Option(None, "--user"), as_json: bool = typer.
     table = Table()
     for col in ("id", "user", "name", "prefix", "created", "last used", "state"):
         table.add_column(col)
+    table.caption = "times in Beijing time (UTC+8), as the desk shows every time"
     for r in rows:
         table.add_row(str(r["id"]), r["login"], r["name"], r["prefix"] + "…", (r["created_at"] or "")[:16],
                       (r["last_used_at"] or "never")[:16], "revoked" if r["revoked"] else "active")

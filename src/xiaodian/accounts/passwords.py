@@ -27,12 +27,12 @@ def check_policy(password: str, login: str) -> None:
         problems.append(f"have at least {MIN_LENGTH} characters")
     if not any(c.isalpha() for c in password) or not any(c.isdigit() for c in password):
         problems.append("mix letters and digits")
-    if login and login.lower() in password.lower():
-        problems.append("not contain the login")
+    if login and login.lower() in password.lower():  # case aside: Boss-2026 holds the login boss
+        problems.append(f"not contain the login name ({login}, in any case)")
     if problems:
-        # "the password needs to have at least 10 characters and not contain the login" (QA pass 6: the CLI printed
-        # "password needs must not contain the login")
-        raise ValidationFailed("the password needs to " + " and ".join(problems), code="weak_password",
+        # "the password must have at least 10 characters and not contain the login name (boss, in any case)" (QA pass
+        # 6: the CLI printed "password needs must not contain the login"; QA pass 14, #12: "needs to not contain")
+        raise ValidationFailed("the password must " + " and ".join(problems), code="weak_password",
                                details={"field": "password"})
 
 

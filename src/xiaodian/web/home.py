@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from fastapi import Request
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..accounts.permissions import allowed
@@ -20,6 +21,7 @@ from ..channels.douyin.service import sync_warnings
 from ..clock import SHOP_TZ
 from ..logistics.queries import parcels_needing_attention
 from ..orders.api import shop_of
+from ..orders.models import Order
 from ..orders.queries import address_changed_to_ship, day_figures, day_start
 from ..shipping.listing import most_urgent
 from ..shipping.service import shipped_items_of
@@ -85,7 +87,9 @@ def render_home(request: Request, session: Session, principal: Principal):
     shop_id = shop_of(request)
     now = ctx.clock.now()
     urgent = most_urgent(session, shop_id, now, URGENT_SHOWN)
-    return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now,
+    # A desk with no order yet shows its first steps, not a wall of zeros (QA pass 14, #12)
+    empty = session.execute(select(Order.id).where(Order.shop_id == shop_id).limit(1)).first() is None
+    return render(request, "home.html", cards=todo_cards(session, principal, ctx, shop_id), now=now, empty_desk=empty,
                   urgent=urgent, refund_pending=refund_pending_orders(session, shop_id, [o.order_id for o in urgent]),
                   shipped_items=shipped_items_of(session, shop_id, urgent),
                   day=shop_day(session, shop_id, now),
