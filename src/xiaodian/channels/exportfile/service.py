@@ -273,6 +273,7 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
                            actor=actor)
     _after_sales(session, shop_id, records, now, principal)
     rejected_at = {r.index: r for r in result.rejected}
+    older_at = {w.index: w for w in result.warnings}  # an older snapshot: unchanged, with a warning (intake)
     created, updated = set(result.created_ids), set(result.updated_ids)
     for index, (record, group) in enumerate(zip(records, groups, strict=True)):
         count = len(group.rows)
@@ -289,7 +290,8 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         if outcome:
             setattr(report, outcome, getattr(report, outcome) + count)
             report.orders[outcome] += 1
-            for warning in sorted([r.warning for r in group.rows if r.warning is not None] + group.repeats,
+            older = [_upsert_warning(group, older_at[index])] if index in older_at else []
+            for warning in sorted([r.warning for r in group.rows if r.warning is not None] + group.repeats + older,
                                   key=lambda w: w.row):
                 report.warn(warning)
 
@@ -339,6 +341,13 @@ def _sku_clash(group: OrderGroup, claimed: dict[str, str]) -> list[RowError]:
                            f"SKU order {r.item.sku_order_id} already belongs to order {owner}")
             return sibling_rejections(group, [bad], r.order_id)
     return []
+
+
+def _upsert_warning(group: OrderGroup, warning) -> RowError:
+    """An upsert's warning about a whole order (an older snapshot, skipped), on the order's first row."""
+    first: ParsedRow = group.rows[0]  # type: ignore[assignment]
+    return RowError(first.number, _FIELD_COLUMNS.get(warning.field, warning.field), warning.code, warning.message,
+                    order_key=first.order_id)
 
 
 def _upsert_rejection(group: OrderGroup, rejection) -> list[RowError]:
