@@ -88,6 +88,8 @@ def id_text(cell: object, what: str, limit: int | None = None, *, free_text: boo
     number cell of a workbook is exact below 2**53 (an 11-digit phone, a 12-15-digit tracking number): its digits are
     the id; beyond it the last digits are already lost. ``free_text``: a merchant's own code, refused only in the
     shape Excel writes (1.2E+11)."""
+    if cell.__class__ is str and cell.isdigit() and cell.isascii() and (limit is None or len(cell) <= limit):
+        return cell  # the common, undamaged cell: digits as the platform wrote them (the parser trimmed it)
     if cell is None:
         return None
     if cell.__class__ is not str and isinstance(cell, (int, float)) and not isinstance(cell, bool):
