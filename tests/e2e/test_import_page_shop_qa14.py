@@ -71,3 +71,14 @@ def test_a_totals_row_is_a_note_in_chinese_not_a_rejection(app, users):
     notes = page.split('class="card import-warnings"', 1)[1].split("</section>", 1)[0]
     assert "合计行（合计），不是订单：已跳过。" in notes
     assert page.split('data-count="rejected"', 1)[1].split("</tr>", 1)[0].count(">0<") == 2
+
+
+def test_a_file_of_rejected_rows_only_says_every_row_was_rejected(app, users):
+    header = SAMPLE.read_text(encoding="utf-8-sig").splitlines()[0]
+    with TestClient(app) as client:
+        login(client, "owner")
+        csrf = csrf_of(client, "/imports/orders")
+        page = client.post("/imports/orders", data={"csrf_token": csrf}, files={
+            "file": ("bad.csv", (header + "\n12345,1,米,1,1,1,1\n").encode("utf-8"), "text/csv")}).text
+    nothing = page.split("data-nothing-to-apply>", 1)[1].split("</p>", 1)[0]
+    assert "没有可导入的内容：所有行都未通过（见下方）。" in nothing and "已在工作台中" not in nothing
