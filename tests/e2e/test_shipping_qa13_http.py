@@ -44,6 +44,15 @@ def _preview(client, rows: str):
     return page.text
 
 
+def _ship_form_alert(client, order_id: str, carrier: str, number: str, code: str) -> tuple[str, str]:
+    """The ship form posted with this carrier and number, refused (409): its CSRF token and the alert's text."""
+    token = csrf_of(client, f"/shipping/orders/{order_id}/ship")
+    form = client.post(f"/shipping/orders/{order_id}/ship", data={
+        "csrf_token": token, "carrier": carrier, "tracking_no": number})
+    assert form.status_code == 409
+    return token, form.text.split(f'data-code="{code}"', 1)[1].split("</div>", 1)[0]
+
+
 def _bulk_row(page: str, order_id: str) -> str:
     body = page.split('class="grid verdicts"', 1)[1]
     return next(tr for tr in body.split("<tr")[1:] if order_id in tr)
@@ -62,11 +71,7 @@ def test_the_bulk_preview_does_not_advise_rejecting_an_agreed_refund(ctx, shop_i
 
 def test_the_ship_form_post_and_the_api_tell_an_agreed_refund(ctx, shop_id, owner_client):
     _shop(ctx, shop_id)
-    token = csrf_of(owner_client, f"/shipping/orders/{AGREED}/ship")
-    refused = owner_client.post(f"/shipping/orders/{AGREED}/ship", data={
-        "csrf_token": token, "carrier": "zhongtong", "tracking_no": "73130000000218"})
-    assert refused.status_code == 409
-    alert = refused.text.split('data-code="refund_pending"', 1)[1].split("</div>", 1)[0]
+    token, alert = _ship_form_alert(owner_client, AGREED, "zhongtong", "73130000000218", "refund_pending")
     assert "已同意退款，不要发货" in alert and "拒绝" not in alert
     said = {}
     for order_id in (ASKED, AGREED, EXPORT_AGREED):
@@ -125,11 +130,7 @@ def test_the_refund_held_counts_follow_the_views_and_the_forecast(ctx, shop_id, 
 
 def test_the_wrong_format_warning_names_the_usual_shape_and_the_likely_carrier(ctx, shop_id, owner_client):
     _plain(ctx, shop_id)
-    token = csrf_of(owner_client, f"/shipping/orders/{PLAIN}/ship")
-    form = owner_client.post(f"/shipping/orders/{PLAIN}/ship", data={
-        "csrf_token": token, "carrier": "shunfeng", "tracking_no": "YT1234567890123"})
-    assert form.status_code == 409
-    alert = form.text.split('data-code="confirmation_required"', 1)[1].split("</div>", 1)[0]
+    token, alert = _ship_form_alert(owner_client, PLAIN, "shunfeng", "YT1234567890123", "confirmation_required")
     assert "顺丰速运单号一般为 SF+13位数字。" in alert and "该单号像圆通速递的单号，是否选错了快递公司？" in alert
     api = owner_client.post(f"/api/v1/orders/{PLAIN}/shipments", headers={"x-csrf-token": token},
                             json={"carrier": "shunfeng", "tracking_no": "YT1234567890123"}).json()["error"]
