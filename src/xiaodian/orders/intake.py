@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from ..clock import SHOP_TZ
 from ..db import hold_locks, in_ids
 from ..leases import DEADLINE_SCAN, ask_full_run
 from ..privacy.crypto import PiiCipher
@@ -87,6 +88,20 @@ def _backwards(index: int, order_id: str, stored: str, rec: OrderRecord, source:
                                 f"order {order_id} is {stored}; a snapshot cannot move it back to {rec.status.value}")
     return True, Rejection(index, "status", OLDER_SNAPSHOT, f"the desk already has a later state ({stored}); this "
                            f"row ({rec.status.value}) is older and was skipped")
+
+
+def _placed_elsewhen(stored: datetime | None, given: datetime) -> bool:
+    """A file that places a stored order at another time (a minute or more apart: exports give seconds or minutes)."""
+    return stored is not None and abs((stored - given).total_seconds()) >= 60
+
+
+def _placed_differs(index: int, stored: datetime, rec: OrderRecord) -> Rejection:
+    """The placing time never changes on the platform: a file that says otherwise is another shop's or was edited.
+    The desk keeps its own and says so (QA pass 14, #11: it was counted unchanged without a word)."""
+    shown = [t.astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M") for t in (rec.created_at, stored)]
+    return Rejection(index, "created_at", "created_at_differs",
+                     f"the file places order {rec.order_id} at {shown[0]}, the desk has {shown[1]}: the desk keeps its "
+                     "own time (a placing time never changes; is the file this shop's, or was it edited?)")
 
 
 # Times that, when a snapshot first reveals them, become timeline events.
@@ -181,6 +196,9 @@ def upsert_orders(session: Session, *, shop_id: int, records: Sequence[OrderReco
             result.unchanged += older
         else:
             changed.append((index, rec, digest, old))
+        if old is not None and source == "import" and old.content_hash != digest and \
+                _placed_elsewhen(old.created_at, rec.created_at):
+            result.warnings.append(_placed_differs(index, old.created_at, rec))
     add_missing_products(session, shop_id, merged.values(), [*result.rejected, *result.warnings], now)  # neither writes
 
     new_events: list[tuple] = []

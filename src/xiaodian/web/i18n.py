@@ -120,7 +120,7 @@ ERROR_TEXT_CODES: tuple[str, ...] = (
     "order_row_rejected", "sku_order_id_conflict", "paid_before_created", "status_conflict",
     "closed_unpaid_with_payment",  # not a rejection: a row imported, but worth a look
     "summary_row_skipped", "duplicate_row_skipped", "order_sheet_not_first", "per_order_export",  # QA pass 14
-    "buyer_data_masked", "older_snapshot_skipped",
+    "buyer_data_masked", "older_snapshot_skipped", "created_at_differs",
     "row_truncated", "row_misaligned", "type_unknown", "invalid_transition", "stale_snapshot", "not_allowed_in_status",
     "login_invalid", "reveal_limit",
     # 发货设置 (the forecast page's settings form)

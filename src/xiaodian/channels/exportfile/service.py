@@ -50,7 +50,8 @@ OnCommit = Callable[[Session, "ImportReport", int, bool], None]
 # Warnings listed with a report (the count is kept whole): a file whose every row warns needs no million lines.
 KEPT_WARNINGS = 500
 # Which export column an upsert rejection is about.
-_FIELD_COLUMNS = {"status": "订单状态", "sku_order_id": "子订单编号", "order_id": "主订单编号"}
+_FIELD_COLUMNS = {"status": "订单状态", "sku_order_id": "子订单编号", "order_id": "主订单编号",
+                  "created_at": "订单提交时间"}
 
 
 @dataclass
@@ -273,7 +274,9 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
                            actor=actor)
     _after_sales(session, shop_id, records, now, principal)
     rejected_at = {r.index: r for r in result.rejected}
-    older_at = {w.index: w for w in result.warnings}  # an older snapshot: unchanged, with a warning (intake)
+    noted_at: dict[int, list] = {}  # intake's notes on a whole order: an older snapshot, another placing time
+    for w in result.warnings:
+        noted_at.setdefault(w.index, []).append(w)
     created, updated = set(result.created_ids), set(result.updated_ids)
     for index, (record, group) in enumerate(zip(records, groups, strict=True)):
         count = len(group.rows)
@@ -290,8 +293,8 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         if outcome:
             setattr(report, outcome, getattr(report, outcome) + count)
             report.orders[outcome] += 1
-            older = [_upsert_warning(group, older_at[index])] if index in older_at else []
-            for warning in sorted([r.warning for r in group.rows if r.warning is not None] + group.repeats + older,
+            noted = [_upsert_warning(group, w) for w in noted_at.get(index, ())]
+            for warning in sorted([r.warning for r in group.rows if r.warning is not None] + group.repeats + noted,
                                   key=lambda w: w.row):
                 report.warn(warning)
 
