@@ -220,6 +220,8 @@ async def order_list(request: Request, principal: Principal = Depends(require_re
 
     return render(request, "orders/list.html", page=page, counts=counts, tabs=TABS, flt=flt, products=products,
                   link=link, pages=pages, page_sizes=PAGE_SIZES, understood=understood,
+                  # a term starting with a digit is a substring too (5kg finds 2.5kg, 15kg): said beside it (QA 13, #3)
+                  number_term=next((t for t in understood.terms if t[:1].isdigit()), None),
                   errors=parsed.errors, raw=parsed.raw, window=page_window(flt.page, pages),
                   flag_colours=FLAG_COLOURS, flag_filters=FLAG_FILTERS, flag_filter_label=flag_filter_label,
                   address_filters=ADDRESS_FILTERS, address_filter_label=address_filter_label,
