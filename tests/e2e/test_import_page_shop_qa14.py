@@ -38,6 +38,7 @@ def test_a_file_previewed_for_the_second_shop_is_imported_into_it(app, users, ct
         done = client.post(action, data={"csrf_token": csrf})
         assert done.status_code == 200 and str(done.url).endswith(f"/result?shop={second}")
         assert "导入到店铺：第二家店" in done.text and "已导入" in done.text
+        assert f'href="/orders?shop={second}"' in done.text  # QA pass 15, #5: 去订单列表 stays in the shop
         after = (_totals(client, shop_id), _totals(client, second))
     assert after[0] == before[0] and after[1] > before[1]  # the first shop untouched
 
@@ -82,3 +83,19 @@ def test_a_file_of_rejected_rows_only_says_every_row_was_rejected(app, users):
             "file": ("bad.csv", (header + "\n12345,1,米,1,1,1,1\n").encode("utf-8"), "text/csv")}).text
     nothing = page.split("data-nothing-to-apply>", 1)[1].split("</p>", 1)[0]
     assert "没有可导入的内容：所有行都未通过（见下方）。" in nothing and "已在工作台中" not in nothing
+
+
+def test_a_preview_with_notes_does_not_claim_the_file_agrees(app, users):
+    """QA pass 15, #1: an older export (or an edited placing time) changes nothing but is not 与文件一致."""
+    text = SAMPLE.read_text(encoding="utf-8-sig")
+    with TestClient(app) as client:
+        login(client, "owner")
+        csrf = csrf_of(client, "/imports/orders")
+        first = client.post("/imports/orders", data={"csrf_token": csrf},
+                            files={"file": ("export.csv", SAMPLE.read_bytes(), "text/csv")})
+        client.post(first.text.split('form class="apply" method="post" action="', 1)[1].split('"', 1)[0],
+                    data={"csrf_token": csrf})
+        older = client.post("/imports/orders", data={"csrf_token": csrf}, files={
+            "file": ("older.csv", text.replace(",已完成,", ",备货中,").encode("utf-8"), "text/csv")}).text
+    nothing = older.split("data-nothing-to-apply>", 1)[1].split("</p>", 1)[0]
+    assert "不会新建或更改任何订单" in nothing and "与文件一致" not in nothing
