@@ -96,6 +96,7 @@ def test_the_case_form_offers_the_carrier_list_and_asks_to_confirm_an_unusual_nu
     asked = owner_client.post(f"/aftersales/{CASE}/act", data=data, follow_redirects=False)
     assert asked.status_code == 409 and 'data-code="confirmation_required"' in asked.text
     assert 'name="confirm_warnings"' in asked.text and "不像该快递公司的常见单号" in asked.text
+    assert "中通快递单号一般为" in asked.text and "该单号像顺丰速运的单号" in asked.text  # QA pass 15, #2
     assert '<option value="zhongtong" selected>' in asked.text and 'value="SF1234567890123"' in asked.text
     done = owner_client.post(f"/aftersales/{CASE}/act", data={**data, "confirm_warnings": "1"}, follow_redirects=False)
     assert done.status_code == 303

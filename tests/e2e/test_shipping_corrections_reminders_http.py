@@ -88,6 +88,8 @@ def test_correcting_a_number_from_the_order_page(ctx, shop_id, warehouse_client,
     refused = client.post(action, data={"csrf_token": csrf, "carrier": "zhongtong", "tracking_no": "12345678",
                                         "reason": "输错"})
     assert refused.status_code == 409 and 'name="confirm_warnings"' in refused.text
+    # what ZTO numbers look like, in Chinese too, and no 再点发货 on a correction (QA pass 15, #2)
+    assert "中通快递单号一般为" in refused.text and "确认无误后再提交" in refused.text
     done = client.post(action, follow_redirects=False, data={
         "csrf_token": csrf, "carrier": "shunfeng", "tracking_no": RIGHT, "reason": "输错一位"})
     assert done.status_code == 303 and done.headers["location"].startswith(f"/shipping/orders/{OID}/tracking?")

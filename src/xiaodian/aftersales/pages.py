@@ -19,6 +19,7 @@ from ..errors import DomainError
 from ..orders.api import shop_of
 from ..orders.product_labels import english_names, product_label
 from ..shipping.domain import CARRIERS
+from ..shipping.pages import carrier_label
 from ..web import notices
 from ..web.deps import db, get_ctx, read_db, require, require_reading
 from ..web.i18n import gettext as _
@@ -154,7 +155,7 @@ def _detail_context(session, request: Request, aftersale_id: str) -> dict:
             "inspections": [i.value for i in domain.Inspection],
             "channels": service.CHANNELS, "on_expiry": labels.on_expiry(detail.status),
             "assumed": detail.due_by_source == "assumed", "settings": ctx.settings, "refund_types": REFUND_TYPES,
-            "carriers": CARRIERS,
+            "carriers": CARRIERS, "carrier_name": carrier_label,  # the unusual-number warning's hint (QA 15, #2)
             "ask_buyer": detail.status in ASK_BUYER, "confirm_for": decision_words.question,
             "countdown_now": countdown_words(ctx.clock.now()),
             # decisions Douyin refused: the case is not settled on the platform (QA 8, #2)
