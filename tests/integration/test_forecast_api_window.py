@@ -52,3 +52,18 @@ def test_aftersale_sends_puts_the_overdue_resend_first(desk, shop_id, app, users
     assert (first["aftersale_id"], first["order_id"], first["already_overdue"]) == (resend.CASE, resend.ORDER, True)
     assert first["case_type"] == "resend" and first["done_at"] is None and first["items"]
     assert sends["later_sends"] == 0
+
+
+def test_the_cli_lists_the_overdue_resend_as_the_page_does(desk, shop_id, cli_env):
+    """QA pass 15, #3: `xiaodian forecast --within 24` left out the after-sale goods the page and the API list."""
+    from typer.testing import CliRunner
+
+    with transaction(desk.sessions) as session:
+        session.execute(update(AfterSaleCase).where(AfterSaleCase.aftersale_id == resend.CASE)
+                        .values(due_by=NOW - 72 * H))
+    shown = CliRunner().invoke(cli_env, ["forecast", "--within", "24"])
+    assert shown.exit_code == 0, shown.output
+    first = shown.stdout.split("   1. ", 1)[1].splitlines()[0]
+    assert first.startswith(f"after-sale resend {resend.CASE} (order {resend.ORDER})") and "overdue" in first
+    left_out = CliRunner().invoke(cli_env, ["forecast", "--within", "24", "--no-aftersale-sends", "--json"])
+    assert resend.CASE not in left_out.stdout

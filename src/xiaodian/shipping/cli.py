@@ -210,16 +210,23 @@ def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100
              within: int = typer.Option(None, "--within", min=1, max=24 * 366,
                                         help="pick list of the orders overdue or due within this many hours only "
                                              "(the page's default is 48); the plan still counts every order"),
+             aftersale_sends: bool = typer.Option(True, "--aftersale-sends/--no-aftersale-sends",
+                                                  help="list the after-sale goods to send the buyer (exchange, "
+                                                       "re-send) by deadline among the orders, as the printed pick "
+                                                       "list does"),
              as_json: bool = typer.Option(False, "--json"), shop: ShopOption = None) -> None:
-    """Which awaiting orders will miss their ship-by at this packing pace, and the ship-first pick list."""
+    """Which awaiting orders will miss their ship-by at this packing pace, and the ship-first pick list (with the
+    after-sale goods to send, as the printed pick list has them: QA pass 15, #3)."""
     from ..bootstrap import open_context
-    from .reports import forecast_report
+    from .reports import cases_to_send, forecast_report
 
     ctx = open_context()
     try:
         with ctx.sessions() as session:
-            data = forecast_report(session, _shop_id(ctx, shop), ctx.clock.now(),
-                                   _capacity(capacity), limit, within_hours=within)
+            shop_id, now = _shop_id(ctx, shop), ctx.clock.now()
+            sends = cases_to_send(session, shop_id, now) if aftersale_sends else ()
+            data = forecast_report(session, shop_id, now, _capacity(capacity), limit, within_hours=within,
+                                   sends=sends)
     finally:
         ctx.engine.dispose()
     if as_json:
@@ -229,7 +236,12 @@ def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100
     for i, p in enumerate(data["pick_list"], start=1):
         mark = "overdue" if p["already_overdue"] else ("MISS" if p["misses"] else "")
         moved = "  address changed" if p["address_changed"] else ""
-        out.print(f"{i:>4}. {p['order_id']}  ship-by {p['ship_by'][:16].replace('T', ' ')}  {mark}{moved}")
+        due = (p["ship_by"] or "")[:16].replace("T", " ") or "none"
+        if p.get("aftersale_id"):
+            out.print(f"{i:>4}. after-sale {p['case_type']} {p['aftersale_id']} (order {p['order_id']})  "
+                      f"deadline {due}  {mark}", soft_wrap=True)
+        else:
+            out.print(f"{i:>4}. {p['order_id']}  ship-by {due}  {mark}{moved}")
         for item in p["items"]:
             after_sale = f"  [after-sale: {item['after_sale_status']}]" if item["after_sale_status"] else ""
             out.print(f"        {_item_text(item)} ×{item['quantity']}{after_sale}", markup=False, soft_wrap=True)
@@ -239,6 +251,9 @@ def forecast(capacity: float = typer.Option(None, "--capacity", min=0.1, max=100
     if data["later"]:
         out.print(f"{data['later']} more orders have a ship-by after {data['until'][:16].replace('T', ' ')}: "
                   "not on this list")
+    if data["later_sends"]:
+        out.print(f"{data['later_sends']} more after-sales to send are due after "
+                  f"{data['until'][:16].replace('T', ' ')}: not on this list")
     if data["pick_totals"]:
         out.print("pick totals (the orders above):")
         for t in data["pick_totals"]:
