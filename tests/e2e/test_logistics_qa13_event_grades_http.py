@@ -81,3 +81,20 @@ def test_a_refusal_graded_before_the_change_is_relabelled_by_the_next_scan(ctx, 
         case = session.execute(select(Anomaly).where(Anomaly.kind == "refused")).scalar_one()
         actions = session.execute(select(AnomalyAction.action).where(AnomalyAction.anomaly_id == case.id)).scalars()
         assert (case.severity, case.severity_level, list(actions)) == ("urgent", 3, ["detected"])
+
+
+def test_the_kind_tabs_count_under_the_chosen_grade(ctx, shop_id, owner_client):
+    """QA pass 15, #4: with 等级 set, the kind tabs kept every open case's count, so a tab's number opened a list of
+    another length (疑难件 7 → 0). They now count under the page's other filters."""
+    seed(ctx, shop_id)
+
+    def tabs(**params) -> dict[str, str]:
+        page = owner_client.get("/logistics", params=params).text
+        found = dict(re.findall(r'data-kind="(\w+)"[^>]*>[^<]+<span class="count">(\d+)</span>', page))
+        total = re.search(r'>全部类型<span class="count">(\d+)</span>', page).group(1)
+        return {**found, "all": total}
+
+    every = tabs()
+    assert (every["refused"], every["pickup_timeout"], every["all"]) == ("1", "1", "2")
+    urgent = tabs(severity="urgent")
+    assert (urgent["refused"], urgent["pickup_timeout"], urgent["all"]) == ("1", "0", "1")

@@ -95,7 +95,7 @@ async def worklist(request: Request, kind: str | None = None, severity: str | No
         return "/logistics" + ("?" + urlencode({k: v for k, v in merged.items() if v}) if any(merged.values()) else "")
 
     return render(request, "logistics/worklist.html", flt=flt, data=data, rows=rows,
-                  counts=queries.anomaly_counts(session, shop_id),
+                  counts=queries.anomaly_counts(session, shop_id, flt),
                   kinds=[k.value for k in AnomalyKind], severities=[s.value for s in Severity],
                   statuses=STATUS_FILTERS, contacts=messages.CONTACTS, link=link, labels=labels,
                   page=number, pages=pages, listed=listed, window=page_window(number, pages), page_size=PAGE_SIZE,

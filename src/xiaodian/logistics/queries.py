@@ -124,17 +124,7 @@ def list_anomalies(session: Session, shop_id: int, flt: AnomalyFilter, lang: str
     """One page of the matching cases, most urgent first: ``total`` cases and ``parcels`` (the distinct parcels
     among all of them, not only the page's), and the page's ``anomalies``. QA pass 7, #3: the worklist was cut at
     500 cases with nothing said, and counted the parcels of those 500 only."""
-    conds = []
-    if flt.status == "open":
-        conds.append(Anomaly.status.in_(WORKING))
-    elif flt.status != "all":
-        conds.append(Anomaly.status == flt.status)
-    if flt.kind:
-        conds.append(Anomaly.kind == flt.kind)
-    if flt.severity:
-        conds.append(Anomaly.severity == flt.severity)
-    if flt.carrier:
-        conds.append(Parcel.carrier_code == flt.carrier)
+    conds = _conditions(flt)
     total, parcels = session.execute(
         select(func.count(), func.count(Anomaly.shipment_id.distinct())).select_from(Anomaly)
         .join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
@@ -167,10 +157,29 @@ def _cases_by_parcel(session: Session, shop_id: int, conds: list, limit: int,
     return _cases(session, shop_id, [*conds, Anomaly.shipment_id.in_(shipment_ids)], limit=None)
 
 
-def anomaly_counts(session: Session, shop_id: int) -> dict[str, int]:
-    """Open cases per kind (the worklist's filter chips and the home card)."""
-    return dict(session.execute(select(Anomaly.kind, func.count()).where(
-        Anomaly.shop_id == shop_id, Anomaly.status.in_(WORKING)).group_by(Anomaly.kind)).all())
+def _conditions(flt: AnomalyFilter, *, kind: bool = True) -> list:
+    conds = []
+    if flt.status == "open":
+        conds.append(Anomaly.status.in_(WORKING))
+    elif flt.status != "all":
+        conds.append(Anomaly.status == flt.status)
+    if flt.kind and kind:
+        conds.append(Anomaly.kind == flt.kind)
+    if flt.severity:
+        conds.append(Anomaly.severity == flt.severity)
+    if flt.carrier:
+        conds.append(Parcel.carrier_code == flt.carrier)
+    return conds
+
+
+def anomaly_counts(session: Session, shop_id: int, flt: AnomalyFilter | None = None) -> dict[str, int]:
+    """Cases per kind: open ones (the home card), or under the worklist's other filters (status, 等级, carrier), so
+    that a kind tab's number is what clicking it lists (QA pass 15, #4: with 等级=即将超时 the tabs kept every open
+    case's count, and 疑难件 7 opened an empty list)."""
+    conds = _conditions(flt, kind=False) if flt is not None else [Anomaly.status.in_(WORKING)]
+    return dict(session.execute(select(Anomaly.kind, func.count()).select_from(Anomaly)
+                                .join(Parcel, Parcel.shipment_id == Anomaly.shipment_id)
+                                .where(Anomaly.shop_id == shop_id, *conds).group_by(Anomaly.kind)).all())
 
 
 def parcels_needing_attention(session: Session, shop_id: int) -> int:
