@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from xiaodian.db import transaction
+from xiaodian.errors import ValidationFailed
 from xiaodian.inquiries.service import check_inputs
 from xiaodian.inquiries.understanding import normalise, read_ids
 from xiaodian.orders.intake import upsert_orders
@@ -18,7 +19,7 @@ from ..factories import make_record
 
 ORDER = "6979514997904203398"
 GROUPED = ["6979 5149 9790 4203 398", "6979-5149-9790-4203-398", " 6979 514997904203398 ",
-           "６９７９ ５１４９ ９７９０ ４２０３ ３９８"]
+           "６９７９ ５１４９ ９７９０ ４２０３ ３９８", "6979–5149–9790–4203–398", "6979.5149.9790.4203.398"]
 
 
 @pytest.mark.parametrize("typed", GROUPED)
@@ -34,6 +35,7 @@ def test_other_digit_groups_are_no_order_id(typed):
 
 
 @pytest.mark.parametrize("message", ["我的订单号是 6979 5149 9790 4203 398 怎么还不发货啊",
+                                     "订单 6979–5149–9790–4203–398 还没发",
                                      "订单号6979-5149-9790-4203-398退款呢", "6979 5149 9790 4203 398 2份什么时候发",
                                      "order 6979 5149 9790 4203 398 where is it"])
 def test_a_buyers_message_gives_the_grouped_number(message):
@@ -50,6 +52,14 @@ def test_digit_groups_that_are_no_order_number_are_left_alone(message):
 
 def test_the_inquiry_forms_order_field_takes_a_grouped_number():
     assert check_inputs("什么时候发货", None, "6979 5149 9790 4203 398")[3] == ORDER
+    assert check_inputs("什么时候发货", None, "6979–5149–9790–4203–398")[3] == ORDER  # en dash (QA pass 15, #6)
+
+
+@pytest.mark.parametrize("typed", ["697951499790420339", "69795149979042033981", "6979 5149 9790 4203 39"])
+def test_the_order_field_refuses_a_number_of_another_length(typed):
+    """QA pass 15, #6: an 18- or 20-digit typo was looked up and answered "not found: another account?"."""
+    with pytest.raises(ValidationFailed):
+        check_inputs("什么时候发货", None, typed)
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -27,7 +27,7 @@ INTENTS = ("order_missing", "ship_status", "logistics", "after_sale_status", "ch
 _ORDER_ID = re.compile(r"(?<!\d)(\d{19})(?!\d)")
 # The same number written in groups, as buyers retype it (6979 5149 9790 4203 398, 6979-5867-5178-6610-822): groups
 # of 3 or more digits, so that a date beside a phone (2026-11-20 13812345678) is never read as one (QA pass 13, #1).
-_GROUPED_ORDER_ID = re.compile(r"(?<![\d\-])\d{3,}(?:[ \-]\d{3,})+")
+_GROUPED_ORDER_ID = re.compile(r"(?<![\d\-–—.])\d{3,}(?:[ \-–—.]\d{3,})+")
 _PHONE = re.compile(r"(?<![\d])(?:\+?86[\s-]?)?(1[3-9]\d[\s-]?\d{4}[\s-]?\d{4})(?!\d)")
 # A phone masked as the desk and the platform show it (137****0754, +86 137 **** 0754): its last 4 digits name the
 # buyer, its first 3 are checked against the orders' masked copies (QA pass 9, #6). Full-width ＊ is * after NFKC.

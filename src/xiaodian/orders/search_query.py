@@ -17,7 +17,7 @@ MAX_QUERY_LENGTH = 100
 _MASKED_PHONE = re.compile(r"^(?:\+?86|0086)?(1\d{2})\*{4}(\d{4})$")
 _PHONE_SEPARATORS = re.compile(r"[\s\-()（）]")
 # An order number as people copy it by hand or read it out: 19 digits with spaces or dashes between groups.
-_SPACED_DIGITS = re.compile(r"^\d[\d \t\-]*\d$")
+_SPACED_DIGITS = re.compile(r"^\d[\d \t\-–—.]*\d$")  # spaces, dashes (- – —, as Word and WeChat paste) or dots
 
 
 @dataclass(frozen=True)
