@@ -44,3 +44,15 @@ def test_a_file_of_masked_buyers_is_imported_with_one_note(ctx, shop_id, tmp_pat
         order = get_order(session, shop_id, "6938459704022600001")
         assert order.buyer_name_masked == "邓**" and order.address_masked == "科技路5****"
         assert order.phone_masked == "176****7554"
+
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+def test_a_masked_file_of_orders_the_desk_has_unchanged_says_nothing(ctx, shop_id, tmp_path):
+    """QA pass 15, #12: re-importing masked rows that change nothing kept nothing masked, so no note."""
+    path = tmp_path / "masked.csv"
+    path.write_text("\n".join([HEADER, _row("6938459704022600001", "邓**", "176****7554", "科技路5****")]) + "\n",
+                    encoding="utf-8")
+    import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=NOW)
+    again = import_order_file(ctx.sessions, shop_id=shop_id, path=path, cipher=ctx.cipher, now=NOW)
+    assert again.unchanged == 1 and [w.code for w in again.warnings] == []

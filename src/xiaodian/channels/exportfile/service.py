@@ -265,9 +265,6 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
             claimed[r.item.sku_order_id] = r.order_id
         records.append(build_order(rows))
         groups.append(group)
-        if buyer_data_masked(records[-1]):
-            report.masked_orders += 1
-            report.masked_first = report.masked_first or (rows[0].number, records[-1].order_id)
     if not records:
         return
     result = upsert_orders(session, shop_id=shop_id, records=records, cipher=cipher, now=now, source="import",
@@ -293,6 +290,9 @@ def _apply_batch(session: Session, batch: list[OrderGroup], report: ImportReport
         if outcome:
             setattr(report, outcome, getattr(report, outcome) + count)
             report.orders[outcome] += 1
+            if outcome != "unchanged" and buyer_data_masked(record):  # an order left as it was keeps its buyer
+                report.masked_orders += 1
+                report.masked_first = report.masked_first or (group.rows[0].number, record.order_id)
             noted = [_upsert_warning(group, w) for w in noted_at.get(index, ())]
             for warning in sorted([r.warning for r in group.rows if r.warning is not None] + group.repeats + noted,
                                   key=lambda w: w.row):
