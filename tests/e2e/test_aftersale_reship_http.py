@@ -66,7 +66,7 @@ def test_a_number_unusual_for_its_carrier_ships_only_when_confirmed(owner_client
     assert asked.status_code == 409 and asked.json()["error"]["code"] == "confirmation_required"
     error = asked.json()["error"]  # what ZTO numbers look like, and whose this one looks like (QA pass 13, #12)
     assert "ZTO Express numbers are usually" in error["message"]
-    assert "looks like a SF Express number" in error["message"]
+    assert "its shape is that of SF Express numbers" in error["message"]
     assert error["details"]["looks_like"] == ["shunfeng"] and error["details"]["usual"]
     assert _stored(desk) == ("waiting_merchant_ship", None, None)
     done = _reship(owner_client, carrier="zhongtong", tracking_no="SF1234567890123", confirm_warnings=True)

@@ -135,7 +135,7 @@ def test_the_wrong_format_warning_names_the_usual_shape_and_the_likely_carrier(c
     api = owner_client.post(f"/api/v1/orders/{PLAIN}/shipments", headers={"x-csrf-token": token},
                             json={"carrier": "shunfeng", "tracking_no": "YT1234567890123"}).json()["error"]
     assert "SF Express numbers are usually SF followed by 13 digits" in api["message"]
-    assert "looks like a YTO Express number" in api["message"]
+    assert "its shape is that of YTO Express numbers" in api["message"]
     assert api["details"]["looks_like"] == ["yuantong"] and api["details"]["usual"] == "SF followed by 13 digits"
     # the bulk preview: the same words; the carrier column kept on one line
     row = _bulk_row(_preview(owner_client, f"{PLAIN},顺丰速运,YT1234567890123\r\n"), PLAIN)
@@ -144,7 +144,7 @@ def test_the_wrong_format_warning_names_the_usual_shape_and_the_likely_carrier(c
     text = f"订单号,快递公司,快递单号\r\n{PLAIN},顺丰速运,YT1234567890123\r\n"
     report = owner_client.post("/api/v1/shipments/bulk", headers={"x-csrf-token": token}, data={"dry_run": "true"},
                                files={"file": ("b.csv", text.encode(), "text/csv")}).json()
-    assert "looks like a YTO Express number" in report["held"][0]["message"]  # unconfirmed: held, saying why
+    assert "its shape is that of YTO Express numbers" in report["held"][0]["message"]  # unconfirmed: held, saying why
 
 
 def test_english_pages_say_it_once(ctx, shop_id, owner_client):

@@ -127,7 +127,7 @@ def test_refusal_log_lines_are_throttled_per_app_but_every_push_is_counted(caplo
     tally.for_other_app("123", NOW)
     tally.for_bad_sign(1, "789", NOW)
     lines = [r.getMessage() for r in caplog.records]
-    assert len(lines) == 4 and "(5 such pushes" in lines[2]
+    assert len(lines) == 4 and "(pushes of this kind since the desk started: 5)" in lines[2]
     assert tally.snapshot(1)["other_app"]["count"] == 5 and tally.snapshot(1)["bad_sign"]["count"] == 1
     assert tally.snapshot(2)["bad_sign"]["count"] == 0
 

@@ -17,7 +17,7 @@ def test_a_yto_number_under_sf_names_the_sf_shape_and_yto():
     message = shape_mismatch_message(sf, "YT1234567890123")
     assert message.startswith("YT1234567890123 does not look like a SF Express number")
     assert "SF Express numbers are usually SF followed by 13 digits" in message
-    assert "it looks like a YTO Express number: was the wrong carrier chosen?" in message
+    assert "its shape is that of YTO Express numbers (the wrong carrier chosen?)" in message
     assert shape_hint(sf, "YT1234567890123") == {"usual": "SF followed by 13 digits", "looks_like": ["yuantong"]}
 
 

@@ -327,14 +327,14 @@ def shape_hint(carrier: Carrier, number: str) -> dict:
 
 def shape_mismatch_message(carrier: Carrier, number: str) -> str:
     """The warning in English (API, CLI, logs): the number, what the carrier's numbers look like, and which carrier
-    it does look like, e.g. "… SF Express numbers are usually SF followed by 13 digits; it looks like a YTO Express
-    number: was the wrong carrier chosen?"."""
+    it does look like, e.g. "… SF Express numbers are usually SF followed by 13 digits; its shape is that of YTO
+    Express numbers (the wrong carrier chosen?)"."""
     text = f"{number} does not look like a {carrier.name_en} number"
     if carrier.shape_words:
         text += f": {carrier.name_en} numbers are usually {carrier.shape_words}"
     others = shaped_like(number, carrier)
     if others:
-        text += f"; it looks like a {' or '.join(c.name_en for c in others)} number: was the wrong carrier chosen?"
+        text += f"; its shape is that of {' or '.join(c.name_en for c in others)} numbers (the wrong carrier chosen?)"
     return text
 
 

@@ -53,7 +53,7 @@ class Refusals:
             count = tally.count
         if due:
             log.warning("douyin push refused: app-id %r is not the app key of any shop connected on this desk "
-                        "(%s such pushes since the desk started); if it is this shop's app, correct the app key "
+                        "(pushes of this kind since the desk started: %s); if it is this shop's app, correct the app key "
                         "on the 抖店连接 page", shown, count)
 
     def for_bad_sign(self, shop_id: int, app_id: str, now: datetime) -> None:
@@ -67,7 +67,7 @@ class Refusals:
             count = tally.count
         if due:
             log.warning("douyin push refused for shop %s: the event-sign does not match app %s's secret "
-                        "(%s such pushes since the desk started)", shop_id, printable(app_id), count)
+                        "(pushes of this kind since the desk started: %s)", shop_id, printable(app_id), count)
 
     def snapshot(self, shop_id: int) -> dict:
         """What the status page shows for ``shop_id``: its bad signatures, and the desk's pushes for another app."""
