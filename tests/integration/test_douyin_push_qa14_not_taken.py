@@ -65,6 +65,8 @@ def test_a_push_for_another_app_is_logged_and_counted_apart_from_a_bad_signature
     assert "其他应用的（已拒收） 2" in page and "签名错误（已拒收） 1" in page
     assert "本次启动以来有 2 次推送发给了其他应用（最近一次的应用 ID 为 7999000000000000002" in page
     assert "本次启动以来有 1 次发给本店应用的推送签名错误" in page
+    # the card is the connection's status, and says how each count is kept (QA pass 15, #11)
+    assert '<h2 id="dy-state">连接状态</h2>' in page and "其他抖店的推送按近 7 天" in page
 
 
 def test_a_push_without_an_app_id_counts_as_for_another_app(connected, http, fake, owner_client):
