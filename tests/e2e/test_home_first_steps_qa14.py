@@ -31,5 +31,6 @@ def test_an_empty_desk_shows_its_first_steps_to_each_role(app, users, ctx, shop_
         later = client.get("/").text
     assert "开始使用" in owner and 'href="/imports/orders"' in owner and 'href="/settings/douyin"' in owner
     assert 'href="/settings/users"' in owner
+    assert "导入订单导出文件</a>：在抖店后台下载" in owner  # a Chinese colon on a Chinese page (QA pass 15, #13)
     assert "开始使用" in warehouse and "href=" not in warehouse  # told how, not sent where it may not go
     assert "first-steps" not in later

@@ -21,10 +21,13 @@ REASONS = ["质量问题"] * 3 + ["七天无理由"] * 2 + [f"原因{i:02d}" for
 
 
 def test_reason_list_sums_what_it_cuts():
-    reasons = [("质量问题", 5), ("七天无理由", 4), ("发错货", 1)]
-    assert quality.reason_list(reasons, limit=2) == {"shown": reasons[:2], "other_reasons": 1, "other_cases": 1,
-                                                     "total": 10}
+    reasons = [("质量问题", 5), ("七天无理由", 4), ("发错货", 1), ("少件/漏发", 1)]
+    assert quality.reason_list(reasons, limit=2) == {"shown": reasons[:2], "other_reasons": 2, "other_cases": 2,
+                                                     "total": 11}
     assert quality.reason_list(reasons)["other_reasons"] == 0
+    # one reason left over is named, not rolled up as 其余 1 个原因 (QA pass 15, #10)
+    assert quality.reason_list(reasons, limit=3) == {"shown": reasons, "other_reasons": 0, "other_cases": 0,
+                                                     "total": 11}
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -38,7 +41,7 @@ def test_the_current_reason_list_adds_up_to_the_family_table(ctx, shop_id, owner
     section = page.split('class="grid reasons-current"', 1)[1].split("</table>", 1)[0]
     rows = re.findall(r"<tr[^>]*><td>([^<]+)</td><td class=\"num\">(\d+)</td></tr>", section)
     assert len(rows) == 13 and rows[:2] == [("质量问题", "3"), ("七天无理由", "2")]
-    assert rows[-1] == ("其他原因（2 个）", "2")  # two reasons of one case each did not fit in the 12 rows
+    assert rows[-1] == ("其余 2 个原因合计", "2")  # two reasons of one case each did not fit in the 12 rows
     total = int(re.search(r'<tr class="total"><th>全部原因</th><th class="num">(\d+)</th>', section)[1])
     families = re.findall(r'<tr data-family="\w+"><td>[^<]+</td><td class="num">\d+</td><td class="num">(\d+)</td>',
                           page)

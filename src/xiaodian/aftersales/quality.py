@@ -173,6 +173,8 @@ def reason_list(reasons: list[tuple[str, int]], limit: int = REASONS_SHOWN) -> d
     """The reason list as the page shows it: the ``limit`` most frequent reasons, the rest summed in one 其他原因
     row, and the total, so the list adds up to the 按原因类别 table beside it. Cut silently at 12 it summed to 232
     against 233 there, with a 发错货 case nowhere (QA pass 13, #9)."""
+    if len(reasons) == limit + 1:  # one reason left over is shown by name, not as a roll-up of one (QA pass 15, #10)
+        limit += 1
     rest = reasons[limit:]
     return {"shown": reasons[:limit], "other_reasons": len(rest), "other_cases": sum(n for _text, n in rest),
             "total": sum(n for _text, n in reasons)}
