@@ -12,13 +12,11 @@ from xiaodian.orders.intake import upsert_orders
 from ..conftest import NOW, login
 from ..factories import make_record
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
-
-
 def _steps(page: str) -> str:
     return page.split('class="card first-steps"', 1)[1].split("</section>", 1)[0] if "first-steps" in page else ""
 
 
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_an_empty_desk_shows_its_first_steps_to_each_role(app, users, ctx, shop_id):
     with TestClient(app) as client:
         login(client, "owner")
@@ -34,3 +32,19 @@ def test_an_empty_desk_shows_its_first_steps_to_each_role(app, users, ctx, shop_
     assert "导入订单导出文件</a>：在抖店后台下载" in owner  # a Chinese colon on a Chinese page (QA pass 15, #13)
     assert "开始使用" in warehouse and "href=" not in warehouse  # told how, not sent where it may not go
     assert "first-steps" not in later
+
+
+def test_the_chinese_password_rule_names_the_login():
+    """QA pass 15, #7: the English refusal named the login it must not contain, the Chinese one did not."""
+    from xiaodian.accounts.passwords import check_policy
+    from xiaodian.errors import ValidationFailed
+    from xiaodian.web.i18n import current_language, error_text
+
+    with pytest.raises(ValidationFailed) as refused:
+        check_policy("BOSS-2026-abcd", "boss")
+    token = current_language.set("zh")
+    try:
+        said = error_text(refused.value.code, refused.value.message, refused.value.details)
+    finally:
+        current_language.reset(token)
+    assert "不能包含登录名（boss，不区分大小写）" in said

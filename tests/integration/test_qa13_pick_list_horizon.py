@@ -106,6 +106,8 @@ def test_the_page_prints_the_horizon_the_left_out_orders_and_offers_the_choice(c
     assert "全部待发" in page and 'href="/shipping/picklist?within=all"' in page
     assert PRESALE in every and "未列入本单" not in every and 'data-within="all" class="active"' in every
     assert IN_60H in three_days and PRESALE not in three_days
+    # on paper the window is named (the links are screen-only): QA pass 15, #13
+    assert '<p class="print-only horizon-printed">拣货范围：已超时及48小时内到期</p>' in page
 
 
 def test_an_overdue_re_send_is_first_on_the_page_and_its_goods_are_in_the_totals(desk, shop_id, app, users):

@@ -33,7 +33,7 @@ def check_policy(password: str, login: str) -> None:
         # "the password must have at least 10 characters and not contain the login name (boss, in any case)" (QA pass
         # 6: the CLI printed "password needs must not contain the login"; QA pass 14, #12: "needs to not contain")
         raise ValidationFailed("the password must " + " and ".join(problems), code="weak_password",
-                               details={"field": "password"})
+                               details={"field": "password", "login": login or ""})
 
 
 def hash_password(password: str) -> str:
