@@ -153,6 +153,16 @@ def test_extra_hours_after_closing_are_advised_when_they_help():
     assert summary(result, "en").startswith("At 120 orders per hour, 180 will miss their ship-by, the first at 23:00")
 
 
+def test_one_miss_is_said_in_the_singular():
+    """QA pass 15, #9: "1 will miss their ship-by … avoids them"."""
+    now = datetime(2026, 11, 24, 9, 0, tzinfo=SHOP_TZ)
+    orders = [(f"{i:04d}", now.replace(hour=23, minute=0)) for i in range(1081)]  # one more than 9 h × 120
+    result = plan(orders, now=now, capacity_per_hour=120)
+    assert result.will_miss == 1
+    english = summary(result, "en")
+    assert "1 will miss its ship-by, at 23:00" in english and english.endswith("avoids it.")
+
+
 def test_nothing_waiting_and_all_on_time():
     assert summary(plan([], now=NOW, capacity_per_hour=60), "zh") == "按每小时60单，没有待发货订单"
     result = plan([("1", NOW + timedelta(days=2))], now=NOW, capacity_per_hour=60)

@@ -605,12 +605,13 @@ def pending_refund_blocker(session: Session, order: Order) -> tuple[str, str] | 
                  if CaseStatus(status) not in REFUND_AGREED]
     if undecided:
         aftersale_id, status = undecided[0]
-        return ("refund_pending", f"the buyer has asked for a refund (after-sale {aftersale_id}, {status}); "
+        return ("refund_pending", f"the buyer has asked for a refund (after-sale {aftersale_id}, "
+                                  f"{status.replace('_', ' ')}); "
                                   "reject the refund request before shipping")
     if blocking:  # agreed already: nothing to reject (QA pass 10, D13: the API still advised rejecting it)
         aftersale_id, status = blocking[0]
-        return ("refund_pending", f"the refund is agreed (after-sale {aftersale_id}, {status}): do not ship; the "
-                                  "order closes when the refund is paid")
+        return ("refund_pending", f"the refund is agreed (after-sale {aftersale_id}, {status.replace('_', ' ')}): "
+                                  "do not ship; the order closes when the refund is paid")
     if not rows:
         from ..shipping.service import AGREED_REFUND_TEXTS, PENDING_REFUND_TEXTS
 

@@ -274,9 +274,10 @@ def _extra_advice(result: Plan, zh: bool, tz: tzinfo) -> str:
         return ("仅延长今天的工作时间无法避免，需提高产能" if zh
                 else "working longer today is not enough; more packing capacity is needed")
     hours = f"{result.extra_hours_today:g}"
+    them = "it" if result.will_miss == 1 else "them"
     if tonight:
-        return f"今晚加班打包{hours}小时可避免" if zh else f"packing {hours} h tonight avoids them"
-    return f"今天多打包{hours}小时可避免" if zh else f"packing {hours} h longer today avoids them"
+        return f"今晚加班打包{hours}小时可避免" if zh else f"packing {hours} h tonight avoids {them}"
+    return f"今天多打包{hours}小时可避免" if zh else f"packing {hours} h longer today avoids {them}"
 
 
 def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending: int = 0) -> str:
@@ -291,7 +292,8 @@ def summary(result: Plan, lang: str = "zh", tz: tzinfo = SHOP_TZ, refund_pending
     if result.will_miss:
         first = _when(result.earliest_miss, result.now, tz, lang)
         parts.append(f"将有{result.will_miss:,}单超时，最早 {first}" if zh
-                     else f"{result.will_miss:,} will miss their ship-by, the first at {first}")
+                     else f"{result.will_miss:,} will miss their ship-by, the first at {first}" if result.will_miss > 1
+                     else f"1 will miss its ship-by, at {first}")
         parts.append(_extra_advice(result, zh, tz))
     elif result.count:
         done = _when(result.finished_at, result.now, tz, lang)
