@@ -24,9 +24,8 @@ from ..accounts.service import Principal
 from ..clock import version_after
 from ..errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from ..orders.models import Order, OrderEvent, OrderItem
-from ..shipping.domain import shape_hint, shape_mismatch_message
 from ..shipping.resend import record_resend
-from ..shipping.service import ConfirmationRequired, check_carrier_and_number
+from ..shipping.service import check_carrier_and_number, unusual_number
 from . import domain, order_close, order_label
 from .domain import Action, CaseStatus, CaseType, Refusal
 from .models import AfterSaleCase, AfterSaleContact, AfterSaleEvent, AfterSaleReason
@@ -472,10 +471,7 @@ def _checked_reship(given: domain.ActionInput) -> domain.ActionInput:
     confirms (409 confirmation_required). Returns the input with the carrier's code and the normalised number."""
     carrier, number, warnings = check_carrier_and_number(given.carrier or "", given.tracking_no or "")
     if warnings and not given.confirm_warnings:
-        raise ConfirmationRequired(
-            shape_mismatch_message(carrier, number) + "; check it and confirm to ship anyway",
-            details={"warnings": warnings, "tracking_no": number, "carrier": carrier.code,
-                     **shape_hint(carrier, number)})
+        raise unusual_number(carrier, number, warnings)
     return replace(given, carrier=carrier.code, tracking_no=number)
 
 

@@ -27,9 +27,9 @@ def shop_context(request: Request) -> dict:
     """The import pages' shop: ``shop_query`` keeps a ?shop= the page was opened with on every form and link, so a
     file previewed for 二号店 is applied to 二号店, not to the shop the switcher shows (QA pass 14, #2), and
     ``import_shop`` names it on a desk of several shops."""
-    scope = shop_scope(request)
-    return {"shop_query": named_shop_query(request), "shop_id": shop_of(request),
-            "import_shop": scope.name(shop_of(request)) if scope.several else None}
+    scope, shop_id = shop_scope(request), shop_of(request)
+    return {"shop_query": named_shop_query(request), "shop_id": shop_id,
+            "import_shop": scope.name(shop_id) if scope.several else None}
 
 
 def job_view(session: Session, job: ImportJob, now: datetime) -> dict:

@@ -24,7 +24,7 @@ from ..errors import ValidationFailed
 from ..orders.intake import SORT_MASK, sort_key_for
 from ..orders.models import Order, OrderItem, Product
 from ..orders.queries import get_order, order_shipments
-from ..orders.search_query import masked_phone
+from ..orders.search_query import masked_phone, order_number
 from ..privacy.crypto import PiiCipher
 from ..privacy.masking import normalise_phone
 from ..whole_numbers import half_width
@@ -43,7 +43,6 @@ RARE_PRODUCT = 5000  # items of a product below which its orders are read by pro
 SHOWN_MATCHES = 10
 # 19 digits, as the refusal says: an 18- or 20-digit typo was looked up and answered "not found, another account?"
 _ORDER_ID = re.compile(r"^[0-9]{19}$")
-_GROUPED_DIGITS = re.compile(r"^[0-9][0-9 \-–—.]*[0-9]$")  # spaces, dashes (- – —) or dots between groups
 
 
 @dataclass(frozen=True)
@@ -101,8 +100,7 @@ def check_inputs(message: str | None, phone: str | None,
     oid = None
     if order_id and order_id.strip():
         oid = half_width(order_id).strip().lstrip("'")
-        if _GROUPED_DIGITS.match(oid):  # 6979 5149 9790 4203 398 as the buyer wrote it (QA pass 13, #1)
-            oid = re.sub(r"\D", "", oid)
+        oid = order_number(oid) or oid  # 6979 5149 9790 4203 398 as the buyer wrote it (QA pass 13, #1)
         if not _ORDER_ID.match(oid):
             raise ValidationFailed("order_id: an order number is 19 digits", details={"field": "order_id"})
     return text, full, last4, oid, first3

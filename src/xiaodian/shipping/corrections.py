@@ -26,7 +26,7 @@ from . import domain
 from .models import ShippingSettings, TrackingCorrection
 from .queries import get_settings
 from .resend import move_case_number, resend_cases
-from .service import ConfirmationRequired, check_carrier_and_number, lock_tracking_numbers, refuse_if_owned
+from .service import check_carrier_and_number, lock_tracking_numbers, refuse_if_owned, unusual_number
 
 MAX_REASON = 200
 
@@ -185,10 +185,7 @@ def correct_tracking(session: Session, *, shop_id: int, order_id: str, carrier: 
         raise Conflict(f"{number} is already used on order {owner[0]}", code="tracking_in_use",
                        details={"tracking_no": number, "order_id": owner[0]})
     if warnings and not confirm_warnings:
-        raise ConfirmationRequired(domain.shape_mismatch_message(new_carrier, number) + "; check it and confirm "
-                                   "to save it", details={"warnings": warnings, "tracking_no": number,
-                                                          "carrier": new_carrier.code,
-                                                          **domain.shape_hint(new_carrier, number)})
+        raise unusual_number(new_carrier, number, warnings, then="save it")
     before = {"carrier": shipment.carrier_name or shipment.carrier_code, "carrier_code": shipment.carrier_code,
               "tracking_no": shipment.tracking_no}
     after = {"carrier": new_carrier.name, "carrier_code": new_carrier.code, "tracking_no": number}

@@ -52,6 +52,17 @@ class ConfirmationRequired(DomainError):
     code = "confirmation_required"
 
 
+def unusual_number(carrier: domain.Carrier, number: str, warnings: list[str], then: str = "ship anyway"
+                   ) -> ConfirmationRequired:
+    """The refusal of a number unusual for its carrier until confirmed, as shipping, a tracking correction and an
+    after-sale's re-send all give it: what the carrier's numbers look like and whose this one looks like (message,
+    and ``usual`` / ``looks_like`` in the details, QA pass 13, #12). ``then``: what confirming does."""
+    return ConfirmationRequired(
+        f"{domain.shape_mismatch_message(carrier, number)}; check it and confirm to {then}",
+        details={"warnings": warnings, "tracking_no": number, "carrier": carrier.code,
+                 **domain.shape_hint(carrier, number)})
+
+
 REFUSED_STATUS = {
     OrderStatus.UNPAID: ("order_unpaid", "the order is not paid yet; it cannot ship"),
     OrderStatus.PAID_PENDING: ("order_held_for_review", "the order is paid but held for risk review (风控审核中); "
@@ -438,10 +449,7 @@ def ship_order(session: Session, *, shop_id: int, req: ShipRequest, principal: P
             "confirm the address change to ship", code="address_change_unconfirmed",
             details={"order_id": plan.order.order_id, "when": when})
     if plan.warnings and not req.confirm_warnings:
-        raise ConfirmationRequired(
-            domain.shape_mismatch_message(plan.carrier, plan.tracking_no) + "; check it and confirm to ship anyway",
-            details={"warnings": plan.warnings, "tracking_no": plan.tracking_no, "carrier": plan.carrier.code,
-                     **domain.shape_hint(plan.carrier, plan.tracking_no)})
+        raise unusual_number(plan.carrier, plan.tracking_no, plan.warnings)
     if moved is not None:
         plan.warnings = ["address_changed", *plan.warnings]  # the timeline keeps what was confirmed
     if plan.order.ship_by is None:
